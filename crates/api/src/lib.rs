@@ -1,0 +1,171 @@
+//! The one surface the desktop app (`src-tauri`) and the `tbdesk` CLI call: it ties profiles,
+//! the store and the model together and returns serialisable, UI-ready values.
+//!
+//! **Architecture invariant:** lower crates never depend on this one, and it knows nothing of
+//! tauri; a tauri command is one call into [`Console`] plus error mapping.
+//!
+//! # Layout
+//! - [`Console`]: the app state (data dir, profile registry) and its actions.
+//! - [`ApiError`]: errors as `{code, message}`, so the UI switches on `code`, never on text.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use tbdesk_profiles::{Profile, ProfileFields, Profiles};
+use tbdesk_store::{ConnectOptions, Store};
+
+/// An error as the UI sees it: a stable `code` to switch on and a message for a person.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// Stable machine-readable code (`unreachable`, `no_auth`, `no_node`, `invalid`, ...).
+    pub code: String,
+    /// What happened, for a person; never a raw debug string.
+    pub message: String,
+}
+
+impl ApiError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        ApiError { code: code.into(), message: message.into() }
+    }
+}
+
+impl From<tbdesk_store::Error> for ApiError {
+    fn from(e: tbdesk_store::Error) -> Self {
+        use tbdesk_store::Error as E;
+        let code = match &e {
+            E::Root(_) => "invalid",
+            E::Unreachable { .. } => "unreachable",
+            E::NoAuth { .. } => "no_auth",
+            E::NoNode { .. } => "no_node",
+            E::IncompatibleRoot { .. } => "incompatible_root",
+            E::SessionExpired => "session_expired",
+            E::Zk { .. } => "zookeeper",
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<tbdesk_profiles::Error> for ApiError {
+    fn from(e: tbdesk_profiles::Error) -> Self {
+        use tbdesk_profiles::Error as E;
+        let code = match &e {
+            E::Invalid { .. } => "invalid",
+            E::NotFound(_) => "not_found",
+            E::Duplicate(_) => "duplicate",
+            E::Keyring(_) => "keyring",
+            E::Db(_) | E::Migrate(_) => "database",
+        };
+        ApiError::new(code, e.to_string())
+    }
+}
+
+impl From<tbdesk_zkserver::Error> for ApiError {
+    fn from(e: tbdesk_zkserver::Error) -> Self {
+        ApiError::new("local_zookeeper", e.to_string())
+    }
+}
+
+/// The name of the profile created on first start.
+pub const LOCAL_PROFILE: &str = "local";
+/// The root path of the first-start profile.
+pub const LOCAL_ROOT: &str = "/tbschedule/local";
+
+/// The children of a profile's root, as the overview shows them.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct RootListing {
+    /// The profile read.
+    pub profile: String,
+    /// Its root path.
+    pub root: String,
+    /// Child names, sorted.
+    pub children: Vec<String>,
+}
+
+/// The app state shared by every command.
+pub struct Console {
+    data_dir: PathBuf,
+    profiles: Profiles,
+}
+
+impl Console {
+    /// Opens the profile database in `data_dir` (created if missing).
+    pub async fn open(data_dir: &Path) -> Result<Self, ApiError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ApiError::new("database", format!("cannot create {}: {e}", data_dir.display())))?;
+        let profiles = Profiles::open(&data_dir.join("profiles.sqlite")).await?;
+        Ok(Console { data_dir: data_dir.to_owned(), profiles })
+    }
+
+    /// The profile registry.
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    /// On first start (no profile at all) starts a local ZooKeeper and creates the `local`
+    /// profile pointing at it, with an initialised root, so the app shows something real.
+    pub async fn ensure_default_profile(&self) -> Result<(), ApiError> {
+        if !self.profiles.list().await?.is_empty() {
+            return Ok(());
+        }
+        let connect = self.local_server()?;
+        let fields = ProfileFields {
+            name: LOCAL_PROFILE.into(),
+            connect,
+            root_path: LOCAL_ROOT.into(),
+            session_timeout_ms: 60_000,
+            digest_user: None,
+            color: "green".into(),
+            read_only: false,
+            local_server: true,
+        };
+        let p = self.profiles.create(&fields, None).await?;
+        let store = self.connect(&p).await?;
+        store.init_root(false).await?;
+        tracing::info!(connect = %p.fields.connect, "created the local profile");
+        Ok(())
+    }
+
+    fn local_server(&self) -> Result<String, ApiError> {
+        Ok(tbdesk_zkserver::ensure_local(&tbdesk_zkserver::local_dir(&self.data_dir), 2181)?)
+    }
+
+    /// What the profile switcher shows: every profile, after creating the first-start `local`
+    /// profile when there is none.
+    pub async fn profiles_for_ui(&self) -> Result<Vec<Profile>, ApiError> {
+        self.ensure_default_profile().await?;
+        self.list_profiles().await
+    }
+
+    /// All profiles.
+    pub async fn list_profiles(&self) -> Result<Vec<Profile>, ApiError> {
+        Ok(self.profiles.list().await?)
+    }
+
+    /// Opens a session for a profile, starting its managed local server when needed.
+    pub async fn connect(&self, p: &Profile) -> Result<Store, ApiError> {
+        let mut connect = p.fields.connect.clone();
+        if p.fields.local_server {
+            // The managed server may have moved port if the preferred one was taken later.
+            connect = self.local_server()?;
+        }
+        let password = self.profiles.password(p).await?;
+        let opts = ConnectOptions {
+            connect,
+            root: p.fields.root_path.clone(),
+            session_timeout: Duration::from_millis(p.fields.session_timeout_ms as u64),
+            digest: p.fields.digest_user.clone().zip(password),
+        };
+        Ok(Store::connect(&opts).await?)
+    }
+
+    /// The children of a profile's root.
+    pub async fn root_listing(&self, profile: &str) -> Result<RootListing, ApiError> {
+        let p = self.profiles.get(profile).await?;
+        let store = self.connect(&p).await?;
+        let children = store.root_children().await?;
+        self.profiles.set_setting("last_profile", profile).await?;
+        Ok(RootListing { profile: p.fields.name, root: p.fields.root_path, children })
+    }
+}

@@ -1,0 +1,280 @@
+//! Connection profiles ("environments") in SQLite, with digest passwords only in the OS keyring.
+//!
+//! **Invariant:** a password lives only in the keyring (service `tbdesk`, account
+//! `profile:<id>`): never in SQLite, logs, events or `Debug` output. SQLite records only that
+//! one exists.
+//!
+//! # Layout
+//! - [`Profiles`]: the SQLite registry (sqlx, embedded migrations in `migrations/`).
+//! - [`secret`]: the keyring side.
+
+pub mod secret;
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::Row;
+
+/// Errors of the profile registry; each names the field or the store that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A field of a profile breaks a rule.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong, for a person.
+        message: String,
+    },
+    /// No profile of that name or id.
+    #[error("no profile named {0:?}")]
+    NotFound(String),
+    /// A profile of that name exists already.
+    #[error("a profile named {0:?} exists already")]
+    Duplicate(String),
+    /// The SQLite file could not be opened, migrated or queried.
+    #[error("profile database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("profile database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The OS keyring refused or is unavailable.
+    #[error("keyring: {0}")]
+    Keyring(String),
+}
+
+/// Colour tag of a profile; `production` asks for typed confirmation before deletes.
+pub const COLORS: [&str; 5] = ["none", "green", "blue", "amber", "production"];
+
+/// A stored connection profile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    /// Row id; also the keyring account suffix.
+    pub id: i64,
+    /// Unique display name.
+    #[serde(flatten)]
+    pub fields: ProfileFields,
+    /// Whether the keyring holds a password for it.
+    pub has_password: bool,
+}
+
+/// The editable fields of a profile (everything but the password).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileFields {
+    /// Unique display name.
+    pub name: String,
+    /// ZooKeeper connect string `host:port[,host:port...]`.
+    pub connect: String,
+    /// TBSchedule root path.
+    pub root_path: String,
+    /// Requested session timeout in ms (Java asks for 60000).
+    pub session_timeout_ms: i64,
+    /// Digest user; `None` for an open root.
+    pub digest_user: Option<String>,
+    /// One of [`COLORS`].
+    pub color: String,
+    /// Disables every write, in the UI and in the backend.
+    pub read_only: bool,
+    /// The app manages a local ZooKeeper for this profile (the first-start `local` profile).
+    pub local_server: bool,
+}
+
+impl ProfileFields {
+    /// Checks every field; returns the first broken rule naming its field.
+    pub fn validate(&self) -> Result<(), Error> {
+        let bad = |field, message: &str| Err(Error::Invalid { field, message: message.into() });
+        if self.name.trim().is_empty() {
+            return bad("name", "must not be empty");
+        }
+        if self.connect.trim().is_empty() {
+            return bad("connect", "must not be empty (host:port[,host:port...])");
+        }
+        for hp in self.connect.split(',') {
+            let ok = hp.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
+            if !ok {
+                return bad("connect", &format!("{hp:?} is not host:port"));
+            }
+        }
+        if let Err(e) = tbdesk_model::paths::Root::new(&self.root_path) {
+            return bad("root_path", &e.to_string());
+        }
+        if !(1000..=3_600_000).contains(&self.session_timeout_ms) {
+            return bad("session_timeout_ms", "must be between 1000 and 3600000 ms");
+        }
+        if self.digest_user.as_deref().is_some_and(|u| u.is_empty() || u.contains(':')) {
+            return bad("digest_user", "must be non-empty and contain no ':'");
+        }
+        if !COLORS.contains(&self.color.as_str()) {
+            return bad("color", &format!("must be one of {}", COLORS.join(", ")));
+        }
+        Ok(())
+    }
+}
+
+/// The SQLite registry of profiles.
+#[derive(Clone)]
+pub struct Profiles {
+    pool: SqlitePool,
+}
+
+impl Profiles {
+    /// Opens (creating if missing) and migrates the database file.
+    pub async fn open(path: &Path) -> Result<Self, Error> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(2).connect_with(opts).await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Profiles { pool })
+    }
+
+    /// All profiles, by name.
+    pub async fn list(&self) -> Result<Vec<Profile>, Error> {
+        let rows = sqlx::query("SELECT * FROM profiles ORDER BY name").fetch_all(&self.pool).await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The profile called `name`.
+    pub async fn get(&self, name: &str) -> Result<Profile, Error> {
+        let row = sqlx::query("SELECT * FROM profiles WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(from_row).transpose()?.ok_or_else(|| Error::NotFound(name.into()))
+    }
+
+    /// Creates a profile; a password goes to the keyring, and the row is removed again if the
+    /// keyring refuses, so nothing is half-written.
+    pub async fn create(&self, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
+        f.validate()?;
+        let res = sqlx::query(
+            "INSERT INTO profiles (name, connect, root_path, session_timeout_ms, digest_user, \
+             has_password, color, read_only, local_server) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&f.name)
+        .bind(&f.connect)
+        .bind(&f.root_path)
+        .bind(f.session_timeout_ms)
+        .bind(&f.digest_user)
+        .bind(password.is_some())
+        .bind(&f.color)
+        .bind(f.read_only)
+        .bind(f.local_server)
+        .execute(&self.pool)
+        .await;
+        let id = match res {
+            Ok(r) => r.last_insert_rowid(),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(Error::Duplicate(f.name.clone()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(pw) = password {
+            if let Err(e) = secret::store(id, pw).await {
+                sqlx::query("DELETE FROM profiles WHERE id = ?").bind(id).execute(&self.pool).await?;
+                return Err(e);
+            }
+        }
+        self.get(&f.name).await
+    }
+
+    /// Deletes a profile and its keyring entry.
+    pub async fn delete(&self, name: &str) -> Result<(), Error> {
+        let p = self.get(name).await?;
+        if p.has_password {
+            secret::remove(p.id).await?;
+        }
+        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The profile's password from the keyring, `None` when it has none.
+    pub async fn password(&self, p: &Profile) -> Result<Option<String>, Error> {
+        if !p.has_password {
+            return Ok(None);
+        }
+        secret::load(p.id).await.map(Some)
+    }
+
+    /// Reads an app setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, Error> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Writes an app setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Profile, Error> {
+    Ok(Profile {
+        id: r.try_get("id")?,
+        has_password: r.try_get("has_password")?,
+        fields: ProfileFields {
+            name: r.try_get("name")?,
+            connect: r.try_get("connect")?,
+            root_path: r.try_get("root_path")?,
+            session_timeout_ms: r.try_get("session_timeout_ms")?,
+            digest_user: r.try_get("digest_user")?,
+            color: r.try_get("color")?,
+            read_only: r.try_get("read_only")?,
+            local_server: r.try_get("local_server")?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(name: &str) -> ProfileFields {
+        ProfileFields {
+            name: name.into(),
+            connect: "127.0.0.1:2181".into(),
+            root_path: "/tbschedule/dev".into(),
+            session_timeout_ms: 60000,
+            digest_user: None,
+            color: "none".into(),
+            read_only: false,
+            local_server: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn create_list_delete_survives_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("p.sqlite");
+        let p = Profiles::open(&db).await.expect("open");
+        p.create(&fields("dev"), None).await.expect("create");
+        assert!(matches!(p.create(&fields("dev"), None).await, Err(Error::Duplicate(_))));
+        drop(p);
+        let p = Profiles::open(&db).await.expect("reopen");
+        let all = p.list().await.expect("list");
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].fields, fields("dev"));
+        p.delete("dev").await.expect("delete");
+        assert!(p.list().await.expect("list").is_empty());
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut f = fields("x");
+        f.connect = "nohost".into();
+        assert!(matches!(f.validate(), Err(Error::Invalid { field: "connect", .. })));
+        let mut f = fields("x");
+        f.root_path = "rel".into();
+        assert!(matches!(f.validate(), Err(Error::Invalid { field: "root_path", .. })));
+        let mut f = fields("x");
+        f.session_timeout_ms = 5;
+        assert!(matches!(f.validate(), Err(Error::Invalid { field: "session_timeout_ms", .. })));
+    }
+}

@@ -1,0 +1,198 @@
+//! A ZooKeeper session bound to one TBSchedule root.
+
+use std::time::Duration;
+
+use tbdesk_model::paths::Root;
+use zookeeper_client as zk;
+
+/// What a [`Store`] needs to connect: the fields of a connection profile, with the password
+/// already fetched from the keyring by the caller.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// `host:port[,host:port...]`.
+    pub connect: String,
+    /// The TBSchedule root path.
+    pub root: String,
+    /// Requested session timeout; the server may cap it (default max: 20 ticks = 40 s).
+    pub session_timeout: Duration,
+    /// Digest user and password (`userName:password`, §1), when the root is protected.
+    pub digest: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    // Hand-written so the password never reaches a log line or an error message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("connect", &self.connect)
+            .field("root", &self.root)
+            .field("session_timeout", &self.session_timeout)
+            .field("digest_user", &self.digest.as_ref().map(|(u, _)| u))
+            .finish()
+    }
+}
+
+/// Errors a console action can meet; a variant exists where a caller (or the UI) reacts
+/// differently.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The root path is not a valid ZooKeeper path for a TBSchedule root.
+    #[error("invalid root path: {0}")]
+    Root(#[from] tbdesk_model::paths::RootError),
+    /// No server of the connect string answered.
+    #[error("cannot reach ZooKeeper at {connect}: {reason}")]
+    Unreachable {
+        /// The connect string tried.
+        connect: String,
+        /// What the client said.
+        reason: String,
+    },
+    /// The digest credentials were refused, or the session lacks permission on a node.
+    #[error("not authorised for {path} (check the profile's digest user and password)")]
+    NoAuth {
+        /// The node the operation was refused on.
+        path: String,
+    },
+    /// The node does not exist (for the root itself: the root is missing).
+    #[error("node {path} does not exist")]
+    NoNode {
+        /// The missing node.
+        path: String,
+    },
+    /// The root's version marker is one the Java 3.2.12–3.3.x runtimes refuse (P13).
+    #[error("root {path} holds version marker {found:?}, which TBSchedule 3.2.12-3.3.x rejects (it expects tbschedule-3.2.12 or older)")]
+    IncompatibleRoot {
+        /// The root.
+        path: String,
+        /// The marker found.
+        found: String,
+    },
+    /// The session expired; the caller reconnects.
+    #[error("ZooKeeper session expired")]
+    SessionExpired,
+    /// Any other ZooKeeper error, with the node it happened on.
+    #[error("ZooKeeper error on {path}: {source}")]
+    Zk {
+        /// The node.
+        path: String,
+        /// The client's error.
+        source: zk::Error,
+    },
+}
+
+impl Error {
+    /// Maps a client error on `path` to the variant callers branch on.
+    pub fn at(path: &str, e: zk::Error) -> Self {
+        match e {
+            zk::Error::NoAuth | zk::Error::AuthFailed => Error::NoAuth { path: path.to_owned() },
+            zk::Error::NoNode => Error::NoNode { path: path.to_owned() },
+            zk::Error::SessionExpired => Error::SessionExpired,
+            source => Error::Zk { path: path.to_owned(), source },
+        }
+    }
+}
+
+/// One ZooKeeper session bound to one TBSchedule root.
+pub struct Store {
+    client: zk::Client,
+    root: Root,
+}
+
+impl Store {
+    /// Connects and authenticates; fails fast (within the session timeout) when no server
+    /// answers, rather than retrying forever like the Java console.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Self, Error> {
+        let root = Root::new(&opts.root)?;
+        let mut connector = zk::Client::connector()
+            .with_session_timeout(opts.session_timeout)
+            .with_connection_timeout(Duration::from_secs(3))
+            .with_fail_eagerly();
+        if let Some((user, password)) = &opts.digest {
+            connector = connector.with_auth("digest", format!("{user}:{password}").as_bytes());
+        }
+        let client = connector.connect(&opts.connect).await.map_err(|e| match e {
+            zk::Error::AuthFailed => Error::NoAuth { path: "/".into() },
+            other => Error::Unreachable { connect: opts.connect.clone(), reason: other.to_string() },
+        })?;
+        tracing::debug!(connect = %opts.connect, root = %root, "connected");
+        Ok(Store { client, root })
+    }
+
+    /// The root this store is bound to.
+    pub fn root(&self) -> &Root {
+        &self.root
+    }
+
+    /// The underlying client, for crates of tbdesk that speak the protocol themselves
+    /// (the scheduler) and for tests.
+    pub fn client(&self) -> &zk::Client {
+        &self.client
+    }
+
+    /// The negotiated session timeout (the server may have capped the requested one).
+    pub fn session_timeout(&self) -> Duration {
+        self.client.session_timeout()
+    }
+
+    /// The children of the root, sorted by name.
+    pub async fn root_children(&self) -> Result<Vec<String>, Error> {
+        let path = self.root.as_str();
+        let mut names = self.client.list_children(path).await.map_err(|e| Error::at(path, e))?;
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// The ACL Java puts on every node it creates (§1): the digest user may do everything, the
+/// world may read. Without digest credentials the world may do everything.
+pub(crate) fn acls(with_digest: bool) -> zk::Acls<'static> {
+    static DIGEST: [zk::Acl; 2] = [
+        zk::Acl::new_const(zk::Permission::ALL, "auth", ""),
+        zk::Acl::new_const(zk::Permission::READ, "world", "anyone"),
+    ];
+    if with_digest {
+        zk::Acls::new(&DIGEST)
+    } else {
+        zk::Acls::anyone_all()
+    }
+}
+
+impl Store {
+    /// Initialises the root the way Java's `initial()` does (§1): missing ancestors and the
+    /// root are created, the marker is written into an unmarked root, and a root whose marker
+    /// the 3.2.12–3.3.x runtimes reject is refused, naming the version found. The three
+    /// top-level directories are created too, as the Java data managers do.
+    pub async fn init_root(&self, with_digest: bool) -> Result<(), Error> {
+        use tbdesk_model::version::{judge_marker, MarkerVerdict, ROOT_MARKER};
+        let acl = acls(with_digest);
+        let dir = zk::CreateMode::Persistent.with_acls(acl.clone());
+        for p in self.root.ancestors() {
+            self.create_if_missing(&p, b"", &dir).await?;
+        }
+        let root = self.root.as_str();
+        self.create_if_missing(root, b"", &dir).await?;
+        let (data, stat) = self.client.get_data(root).await.map_err(|e| Error::at(root, e))?;
+        match judge_marker(Some(&data)) {
+            MarkerVerdict::Unmarked => {
+                self.client
+                    .set_data(root, ROOT_MARKER.as_bytes(), Some(stat.version))
+                    .await
+                    .map_err(|e| Error::at(root, e))?;
+            }
+            MarkerVerdict::Compatible(_) => {}
+            MarkerVerdict::Incompatible(found) => {
+                return Err(Error::IncompatibleRoot { path: root.to_owned(), found })
+            }
+        }
+        for p in [self.root.base_task_types(), self.root.strategies(), self.root.factories()] {
+            self.create_if_missing(&p, b"", &dir).await?;
+        }
+        Ok(())
+    }
+
+    async fn create_if_missing(&self, path: &str, data: &[u8], opts: &zk::CreateOptions<'_>) -> Result<(), Error> {
+        match self.client.create(path, data, opts).await {
+            Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
+            Err(e) => Err(Error::at(path, e)),
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Runs a standalone ZooKeeper server from the Debian `zookeeper` package's jars.
+//!
+//! Two users: every test that needs ZooKeeper starts its own [`ZkServer`] on a free loopback port
+//! (stopped and its directory removed on drop, also when the test panics), and the desktop app's
+//! first start uses [`ensure_local`] to bring up a long-lived server for the default `local`
+//! profile. Keeping both in one crate means the app and the tests run ZooKeeper the same way.
+//!
+//! # Layout
+//! - [`ZkServer`]: a child server owned by this process (fixture); stop, restart, pause.
+//! - [`ensure_local`]: a detached server that outlives the app, found again through its pid file.
+//! - [`four_letter`]: send a four-letter-word command (`ruok`, `srvr`, ...) and read the answer.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The classpath: the Debian jar's manifest lists its dependencies in /usr/share/java.
+pub const ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";
+
+/// Why a server could not be started or reached.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The Debian package is missing: run `scripts/setup`.
+    #[error("ZooKeeper is not installed ({ZOOKEEPER_JAR} missing); run scripts/setup")]
+    NotInstalled,
+    /// A file or process operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The server did not answer `ruok` in time; the tail of its log says why.
+    #[error("ZooKeeper on {addr} did not answer within {secs}s; log tail:\n{log}")]
+    NotReady {
+        /// The address polled.
+        addr: SocketAddr,
+        /// How long we waited.
+        secs: u64,
+        /// The last lines of the server's log.
+        log: String,
+    },
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let what = what.into();
+    move |source| Error::Io { what, source }
+}
+
+/// Settings of a server to start.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Four-letter words the server answers (`4lw.commands.whitelist`); `ruok` and `srvr` are
+    /// always added because readiness is probed with them. Use `["*"]` for all.
+    pub four_letter_words: Vec<String>,
+    /// ZooKeeper's tick; the maximum session timeout is 20 ticks.
+    pub tick_ms: u32,
+    /// Client port; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { four_letter_words: vec!["*".into()], tick_ms: 2000, port: 0 }
+    }
+}
+
+/// A ZooKeeper server owned by this process. Dropping it kills the server and removes its
+/// directory; the child also dies with this process (`PR_SET_PDEATHSIG`), so a killed test run
+/// leaves no server behind.
+pub struct ZkServer {
+    child: Option<Child>,
+    addr: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl ZkServer {
+    /// Starts a server with default options (all 4lw enabled) in a fresh temp dir.
+    pub fn start() -> Result<Self, Error> {
+        Self::start_with(Options::default())
+    }
+
+    /// Starts a server with `opts` and waits until it answers `ruok`.
+    pub fn start_with(opts: Options) -> Result<Self, Error> {
+        let dir = tempfile::Builder::new().prefix("tbdesk-zk-").tempdir().map_err(io("temp dir"))?;
+        let port = if opts.port == 0 { free_port()? } else { opts.port };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        write_config(dir.path(), port, &opts)?;
+        let mut server = ZkServer { child: None, addr, dir };
+        server.spawn()?;
+        Ok(server)
+    }
+
+    fn spawn(&mut self) -> Result<(), Error> {
+        let child = spawn_java(self.dir.path(), true)?;
+        self.child = Some(child);
+        wait_ready(self.addr, self.dir.path(), Duration::from_secs(60))
+    }
+
+    /// `127.0.0.1:<port>`, for a ZooKeeper client.
+    pub fn connect_string(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The client address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Kills the server (SIGKILL) but keeps its data, for fault tests.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same port with the same data.
+    pub fn restart(&mut self) -> Result<(), Error> {
+        self.stop();
+        self.spawn()
+    }
+
+    /// Freezes (`true`, SIGSTOP) or thaws (`false`, SIGCONT) the server process, to let
+    /// sessions time out without closing their sockets.
+    pub fn pause(&self, frozen: bool) {
+        if let Some(c) = &self.child {
+            let sig = if frozen { libc::SIGSTOP } else { libc::SIGCONT };
+            // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+            unsafe {
+                libc::kill(c.id() as libc::pid_t, sig);
+            }
+        }
+    }
+}
+
+impl Drop for ZkServer {
+    fn drop(&mut self) {
+        self.pause(false);
+        self.stop();
+    }
+}
+
+fn free_port() -> Result<u16, Error> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(io("bind a free port"))?;
+    Ok(l.local_addr().map_err(io("read the free port"))?.port())
+}
+
+fn write_config(dir: &Path, port: u16, opts: &Options) -> Result<(), Error> {
+    let mut words: Vec<String> = opts.four_letter_words.clone();
+    for needed in ["ruok", "srvr"] {
+        if !words.iter().any(|w| w == needed || w == "*") {
+            words.push(needed.into());
+        }
+    }
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).map_err(io("create data dir"))?;
+    let cfg = format!(
+        "tickTime={}\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+         admin.enableServer=false\n4lw.commands.whitelist={}\n",
+        opts.tick_ms,
+        data.display(),
+        words.join(",")
+    );
+    std::fs::write(dir.join("zoo.cfg"), cfg).map_err(io("write zoo.cfg"))
+}
+
+fn spawn_java(dir: &Path, die_with_parent: bool) -> Result<Child, Error> {
+    if !Path::new(ZOOKEEPER_JAR).exists() {
+        return Err(Error::NotInstalled);
+    }
+    let log = std::fs::File::create(dir.join("server.log")).map_err(io("create server.log"))?;
+    let log2 = log.try_clone().map_err(io("clone log handle"))?;
+    let mut cmd = Command::new("java");
+    cmd.arg("-Xmx256m")
+        .arg("-cp")
+        .arg(ZOOKEEPER_JAR)
+        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+        .arg(dir.join("zoo.cfg"))
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2);
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure only calls async-signal-safe libc functions (prctl, setsid).
+    unsafe {
+        cmd.pre_exec(move || {
+            if die_with_parent {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            } else {
+                libc::setsid();
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().map_err(io("start java (is a JRE installed?)"))
+}
+
+fn wait_ready(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<(), Error> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if is_serving(addr) {
+            tracing::debug!(%addr, ms = start.elapsed().as_millis() as u64, "zookeeper ready");
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(20).collect();
+    Err(Error::NotReady {
+        addr,
+        secs: limit.as_secs(),
+        log: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+    })
+}
+
+/// `ruok` answers `imok` as soon as the port is open, while the server may still be loading
+/// its database; `srvr` says "not currently serving" until it is ready for sessions.
+fn is_serving(addr: SocketAddr) -> bool {
+    let t = Duration::from_millis(500);
+    four_letter(addr, "ruok", t).is_ok_and(|a| a == "imok")
+        && four_letter(addr, "srvr", t).is_ok_and(|a| a.contains("Mode:"))
+}
+
+/// Sends a four-letter-word command and returns the whole answer. A command the server's
+/// whitelist refuses comes back as its explanatory text ("... is not executed because it is not
+/// in the whitelist."), not as an error.
+pub fn four_letter(addr: SocketAddr, cmd: &str, timeout: Duration) -> std::io::Result<String> {
+    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
+    s.set_read_timeout(Some(timeout))?;
+    s.set_write_timeout(Some(timeout))?;
+    s.write_all(cmd.as_bytes())?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+/// Makes sure the long-lived local server of the default profile runs, with its data and pid
+/// file under `dir`, and returns its connect string. Reuses a running server; otherwise starts
+/// one detached (it outlives the app, like a system service would) on `preferred_port` when that
+/// is free, else on a free port.
+pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
+    std::fs::create_dir_all(dir).map_err(io("create local ZooKeeper dir"))?;
+    let port_file = dir.join("port");
+    if let Ok(text) = std::fs::read_to_string(&port_file) {
+        if let Ok(port) = text.trim().parse::<u16>() {
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            if is_serving(addr) {
+                return Ok(addr.to_string());
+            }
+        }
+    }
+    let port = match TcpListener::bind(("127.0.0.1", preferred_port)) {
+        Ok(_) => preferred_port,
+        Err(_) => free_port()?,
+    };
+    write_config(dir, port, &Options { port, ..Options::default() })?;
+    let child = spawn_java(dir, false)?;
+    std::fs::write(dir.join("pid"), child.id().to_string()).map_err(io("write pid file"))?;
+    std::fs::write(&port_file, port.to_string()).map_err(io("write port file"))?;
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_ready(addr, dir, Duration::from_secs(60))?;
+    tracing::info!(%addr, dir = %dir.display(), "started local ZooKeeper");
+    Ok(addr.to_string())
+}
+
+/// The directory a detached local server keeps its files in, for display.
+pub fn local_dir(app_data: &Path) -> PathBuf {
+    app_data.join("zookeeper")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_answers_and_stops() {
+        let mut zk = ZkServer::start().expect("start");
+        let addr = zk.addr();
+        let srvr = four_letter(addr, "srvr", Duration::from_secs(2)).expect("srvr");
+        assert!(srvr.contains("Zookeeper version"), "{srvr}");
+        zk.stop();
+        assert!(four_letter(addr, "ruok", Duration::from_millis(300)).is_err());
+        zk.restart().expect("restart");
+        assert_eq!(four_letter(addr, "ruok", Duration::from_secs(2)).expect("ruok"), "imok");
+    }
+}

@@ -1,0 +1,106 @@
+//! The real tbdesk window, started by tauri-driver (which proxies to WebKitWebDriver) and driven
+//! with fantoccini. Needs an X display: the test command runs under `xvfb-run -a`.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// A WebDriver session on a running app; the driver (and with it the app) is killed on drop.
+pub struct AppSession {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+}
+
+impl Drop for AppSession {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
+}
+
+impl AppSession {
+    /// Starts tauri-driver and opens the app with its state in `data_dir`.
+    pub async fn start(app: &Path, data_dir: &Path) -> AppSession {
+        assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display: run under xvfb-run -a");
+        let port = free_port();
+        let native = free_port();
+        let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("TBDESK_DATA_DIR", data_dir)
+            .env("TBDESK_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn tauri-driver (run scripts/setup)");
+        let t0 = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(t0.elapsed() < Duration::from_secs(20), "tauri-driver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("new WebDriver session");
+        AppSession { client, driver }
+    }
+
+    /// Waits (up to 30 s) until the element matching `css` exists and its text satisfies `pred`.
+    pub async fn wait_text(&self, css: &str, pred: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        let mut last = None;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if pred(&t) {
+                        return t;
+                    }
+                    last = Some(t);
+                }
+            }
+            if t0.elapsed() > Duration::from_secs(30) {
+                let body = self.body_text().await;
+                panic!("timeout waiting for {css} (last text {last:?}); page says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The page's visible text, for failure messages.
+    pub async fn body_text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(e) => format!("<no body: {e}>"),
+        }
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) {
+        self.wait_text(css, |_| true).await;
+        let el = self.client.find(Locator::Css(css)).await.expect("element to click");
+        el.click().await.expect("click");
+    }
+
+    /// Saves a PNG screenshot of the window as `<target>/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let path = crate::bins::screenshot_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    /// Ends the WebDriver session (closes the app).
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}

@@ -1,0 +1,3 @@
+//! tbdesk's end-to-end tests: one binary, one module per topic (ripgrep's layout).
+
+mod gui;

@@ -1,0 +1,8 @@
+//! tbdesk's UI entry point: panic hook, then mount the app.
+mod api;
+mod app;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}
