@@ -1,0 +1,358 @@
+//! A JSON writer that produces exactly gson 2.1's bytes (§3), and the lenient field readers the
+//! record decoders share.
+//!
+//! gson writes keys in Java declaration order, omits null fields, always writes primitives,
+//! escapes HTML-sensitive characters (`<`, `>`, `&`, `=`, `'`) as `\u00XX`, prints doubles as
+//! Java's `Double.toString` and writes compactly. Records build their blob through [`Object`] so
+//! that the order is spelled out once per record, next to the Java field list it copies.
+
+use serde_json::{Map, Value};
+
+/// Appends `s` as a gson 2.1 JSON string literal (HTML-safe escaping on).
+pub fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '=' | '\'' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Java's `Double.toString(d)`: `1.0`, `0.5`, `1.0E-4`, `1.2345678E7`, `NaN`, `Infinity`.
+///
+/// Uses Rust's shortest round-trip digits, which equal Java's for the values TBSchedule stores
+/// (small day counts); Java before 19 could print one more digit for a few doubles.
+pub fn java_double(d: f64) -> String {
+    if d.is_nan() {
+        return "NaN".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    if d == 0.0 {
+        return if d.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    let abs = d.abs();
+    if (1e-3..1e7).contains(&abs) {
+        let s = format!("{d}");
+        return if s.contains('.') { s } else { format!("{s}.0") };
+    }
+    // Scientific: mantissa digits from the shortest representation.
+    let s = format!("{:e}", d); // e.g. "1.2345678e7", "1e-4"
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let mant = if mant.contains('.') { mant.to_owned() } else { format!("{mant}.0") };
+    format!("{mant}E{exp}")
+}
+
+/// Writes any JSON value the gson way (used for unknown keys kept from a foreign blob).
+pub fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                out.push_str(&i.to_string());
+            } else if let Some(u) = n.as_u64() {
+                out.push_str(&u.to_string());
+            } else {
+                out.push_str(&java_double(n.as_f64().unwrap_or(0.0)));
+            }
+        }
+        Value::String(s) => write_string(out, s),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, x);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, k);
+                out.push(':');
+                write_value(out, x);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Builds one compact JSON object field by field, in the order the calls are made.
+pub struct Object {
+    out: String,
+    first: bool,
+}
+
+impl Default for Object {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Object {
+    /// An empty object.
+    pub fn new() -> Self {
+        Object { out: String::from("{"), first: true }
+    }
+
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_string(&mut self.out, k);
+        self.out.push(':');
+    }
+
+    /// A reference field: omitted when `None`, like gson omits nulls.
+    pub fn str(&mut self, k: &str, v: Option<&str>) -> &mut Self {
+        if let Some(v) = v {
+            self.key(k);
+            write_string(&mut self.out, v);
+        }
+        self
+    }
+
+    /// An `int`/`long` primitive: always written.
+    pub fn int(&mut self, k: &str, v: i64) -> &mut Self {
+        self.key(k);
+        self.out.push_str(&v.to_string());
+        self
+    }
+
+    /// A `double` primitive: always written, Java-formatted.
+    pub fn double(&mut self, k: &str, v: f64) -> &mut Self {
+        self.key(k);
+        self.out.push_str(&java_double(v));
+        self
+    }
+
+    /// A `boolean` primitive: always written.
+    pub fn bool(&mut self, k: &str, v: bool) -> &mut Self {
+        self.key(k);
+        self.out.push_str(if v { "true" } else { "false" });
+        self
+    }
+
+    /// A `String[]` field: omitted when `None`.
+    pub fn str_array(&mut self, k: &str, v: Option<&[String]>) -> &mut Self {
+        if let Some(items) = v {
+            self.key(k);
+            self.out.push('[');
+            for (i, s) in items.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                write_string(&mut self.out, s);
+            }
+            self.out.push(']');
+        }
+        self
+    }
+
+    /// Unknown keys kept from the blob that was read, written after the known ones.
+    pub fn extra(&mut self, extra: &[(String, Value)]) -> &mut Self {
+        for (k, v) in extra {
+            self.key(k);
+            write_value(&mut self.out, v);
+        }
+        self
+    }
+
+    /// The finished object.
+    pub fn finish(&mut self) -> String {
+        let mut s = std::mem::take(&mut self.out);
+        s.push('}');
+        s
+    }
+}
+
+/// Why a blob could not be read as a TBSchedule record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum DecodeError {
+    /// Null or zero-length data where a record was expected.
+    #[error("the node is empty (no JSON)")]
+    Empty,
+    /// The bytes are not JSON (or not a JSON object).
+    #[error("not a JSON object: {0}")]
+    NotJson(String),
+    /// A field has a value gson would refuse for its Java type.
+    #[error("field {field}: {message}")]
+    Field {
+        /// The JSON key.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Decodes bytes as UTF-8, replacing invalid sequences. (§3: legacy deployments may write GBK;
+/// the model stays table-free for wasm, so a GBK fallback belongs to the I/O side.)
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Parses a blob into a JSON object, the first step of every record decoder.
+pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let t = text(bytes);
+    match serde_json::from_str::<Value>(&t) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(DecodeError::NotJson(format!("a JSON {} rather than an object", kind(&other)))),
+        Err(e) => Err(DecodeError::NotJson(e.to_string())),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Takes the fields of one record out of a parsed object; what is left over is the unknown
+/// keys, kept in their original order.
+pub struct Fields {
+    map: Map<String, Value>,
+}
+
+impl Fields {
+    /// Wraps a parsed object.
+    pub fn new(map: Map<String, Value>) -> Self {
+        Fields { map }
+    }
+
+    fn bad(field: &str, message: impl Into<String>) -> DecodeError {
+        DecodeError::Field { field: field.into(), message: message.into() }
+    }
+
+    /// True when the key is present with JSON `null` (gson then nulls a reference field, while
+    /// a missing key keeps its initialiser).
+    pub fn is_null(&self, k: &str) -> bool {
+        matches!(self.map.get(k), Some(Value::Null))
+    }
+
+    /// A Java `String` field: gson also accepts numbers and booleans (as their text).
+    pub fn str(&mut self, k: &str) -> Result<Option<String>, DecodeError> {
+        match self.map.shift_remove(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+            Some(v) => Err(Self::bad(k, format!("expected a string, found a {}", kind(&v)))),
+        }
+    }
+
+    /// A Java `int`/`long` primitive: missing or null keeps `default`; numbers must be whole
+    /// and in range; numeric strings are accepted (gson's `nextInt`/`nextLong` do).
+    pub fn int(&mut self, k: &str, default: i64, min: i64, max: i64) -> Result<i64, DecodeError> {
+        let v = match self.map.shift_remove(k) {
+            None | Some(Value::Null) => return Ok(default),
+            Some(v) => v,
+        };
+        let n: Option<i64> = match &v {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)),
+            Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
+                s.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)
+            }),
+            _ => None,
+        };
+        match n {
+            Some(n) if (min..=max).contains(&n) => Ok(n),
+            Some(n) => Err(Self::bad(k, format!("{n} is out of range for its Java type"))),
+            None => Err(Self::bad(k, format!("expected a whole number, found {v}"))),
+        }
+    }
+
+    /// A Java `double` primitive.
+    pub fn double(&mut self, k: &str, default: f64) -> Result<f64, DecodeError> {
+        match self.map.shift_remove(k) {
+            None | Some(Value::Null) => Ok(default),
+            Some(Value::Number(n)) => n.as_f64().ok_or_else(|| Self::bad(k, "not a number")),
+            Some(Value::String(s)) => s.trim().parse().map_err(|_| Self::bad(k, format!("expected a number, found {s:?}"))),
+            Some(v) => Err(Self::bad(k, format!("expected a number, found a {}", kind(&v)))),
+        }
+    }
+
+    /// A Java `boolean` primitive.
+    pub fn bool(&mut self, k: &str, default: bool) -> Result<bool, DecodeError> {
+        match self.map.shift_remove(k) {
+            None | Some(Value::Null) => Ok(default),
+            Some(Value::Bool(b)) => Ok(b),
+            Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
+            Some(v) => Err(Self::bad(k, format!("expected true or false, found {v}"))),
+        }
+    }
+
+    /// A Java `String[]` field.
+    pub fn str_array(&mut self, k: &str) -> Result<Option<Vec<String>>, DecodeError> {
+        match self.map.shift_remove(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(a)) => a
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok(s),
+                    Value::Number(n) => Ok(n.to_string()),
+                    Value::Bool(b) => Ok(b.to_string()),
+                    other => Err(Self::bad(k, format!("element {i} is a {}, not a string", kind(&other)))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(v) => Err(Self::bad(k, format!("expected an array of strings, found a {}", kind(&v)))),
+        }
+    }
+
+    /// The keys no field took, in their original order.
+    pub fn rest(self) -> Vec<(String, Value)> {
+        self.map.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_gson_2_1() {
+        let mut s = String::new();
+        write_string(&mut s, "a=b&c<d>'e\"f\\g\n\t\u{1}/中\u{2028}");
+        assert_eq!(s, r#""a\u003db\u0026c\u003cd\u003e\u0027e\"f\\g\n\t\u0001/中\u2028""#);
+    }
+
+    #[test]
+    fn doubles_like_java() {
+        assert_eq!(java_double(1.0), "1.0");
+        assert_eq!(java_double(0.5), "0.5");
+        assert_eq!(java_double(1e-4), "1.0E-4");
+        assert_eq!(java_double(12345678.0), "1.2345678E7");
+        assert_eq!(java_double(100.0), "100.0");
+        assert_eq!(java_double(0.001), "0.001");
+        assert_eq!(java_double(-2.5), "-2.5");
+    }
+}
