@@ -4,16 +4,20 @@
 //! The reference is `shared/spec/tbschedule-zk.md` (section numbers in comments point there).
 //!
 //! # Layout
+//! - [`items`]: the task item list syntax (§6.7) and its rules.
 //! - [`names`]: task type ↔ base + own sign, factory and server uuids, sequence suffixes, leaders.
 //! - [`paths`]: every ZooKeeper path tbdesk touches is built here and nowhere else.
 //! - [`cron`]: TBSchedule's own cron (a Quartz 1.8 copy): verdicts, fire times, quirks.
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
 //! - [`records`]: strategy, strategy runtime, task type, server, export line (§4).
+//! - [`validate`]: every rule of a strategy and a task type, all violations at once.
 //! - [`version`]: the root version marker and Java's String-compare compatibility check.
 
 pub mod cron;
 pub mod gson;
+pub mod items;
 pub mod names;
 pub mod paths;
 pub mod records;
+pub mod validate;
 pub mod version;
