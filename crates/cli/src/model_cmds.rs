@@ -1,19 +1,131 @@
-//! Subcommands over the pure model crate (cron, validate, encode); filled in by issue 4.
+//! Subcommands over the pure model crate: cron fire times, validation, Java-exact encoding.
+//! The conformance tests go through the same model functions.
 
+use std::io::Read;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use anyhow::{bail, Context};
+use clap::{Subcommand, ValueEnum};
+use tbdesk_model::cron::{fire_times, format_instant, parse_instant, parse_zone};
+use tbdesk_model::records::{Server, Strategy, StrategyRuntime, TaskType};
+use tbdesk_model::validate;
 
 #[derive(Subcommand)]
 pub enum ModelCmd {
+    /// Fire times of a cron as TBSchedule's Java runtime computes them: one TAB-separated line,
+    /// the verdict (OK, NONE, INVALID, ERROR) then COUNT times (`-` where the chain ends).
+    Cron {
+        /// The expression (6 or 7 fields).
+        expr: String,
+        /// IANA zone of the runtime's JVM.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+        /// Start instant, ISO-8601 (default: now).
+        #[arg(long)]
+        from: Option<String>,
+        /// How many fire times.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+    },
+    /// Validate a strategy or task type blob (JSON file, `-` for stdin): one JSON line per
+    /// violation; exit 1 when an error stands.
+    Validate {
+        #[arg(long, value_enum)]
+        kind: RuleKind,
+        /// The file.
+        file: String,
+        /// Zone the crons are judged in.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+    },
+    /// Read a blob on stdin and write it back exactly as the Java runtime would (no newline).
+    Encode {
+        #[arg(long, value_enum)]
+        kind: BlobKind,
+    },
     /// Print the TBSchedule root version marker tbdesk writes.
     Marker,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RuleKind {
+    Strategy,
+    TaskType,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum BlobKind {
+    Strategy,
+    TaskType,
+    Server,
+    StrategyRuntime,
+}
+
+fn zone(s: &str) -> anyhow::Result<chrono_tz::Tz> {
+    parse_zone(s).with_context(|| format!("unknown time zone {s:?} (use an IANA name like Asia/Shanghai)"))
+}
+
+fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    if file == "-" {
+        std::io::stdin().read_to_end(&mut buf).context("read stdin")?;
+    } else {
+        buf = std::fs::read(file).with_context(|| format!("read {file}"))?;
+    }
+    Ok(buf)
 }
 
 pub fn run(cmd: ModelCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         ModelCmd::Marker => {
             println!("{}", tbdesk_model::version::ROOT_MARKER);
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCmd::Cron { expr, tz, from, count } => {
+            let tz = zone(&tz)?;
+            let from = match from {
+                Some(f) => parse_instant(&f).with_context(|| format!("--from {f:?} is not an ISO-8601 instant"))?,
+                None => chrono::Utc::now().timestamp_millis(),
+            };
+            let ft = fire_times(&expr, tz, from, count);
+            let mut cols = vec![ft.verdict.as_str().to_string()];
+            for i in 0..count {
+                cols.push(ft.times.get(i).map_or_else(|| "-".into(), |t| format_instant(*t, tz)));
+            }
+            println!("{}", cols.join("\t"));
+            if let Some(d) = ft.detail {
+                eprintln!("{d}");
+            }
+            for q in ft.quirks {
+                eprintln!("warning: {}", q.0);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelCmd::Validate { kind, file, tz } => {
+            let bytes = read_input(&file)?;
+            let ctx = validate::Context { now_ms: chrono::Utc::now().timestamp_millis(), tz: zone(&tz)? };
+            let violations = match kind {
+                RuleKind::TaskType => validate::task_type(&TaskType::decode(&bytes).with_context(|| format!("{file}"))?, &ctx),
+                RuleKind::Strategy => validate::strategy(&Strategy::decode(&bytes).with_context(|| format!("{file}"))?),
+            };
+            for v in &violations {
+                println!("{}", serde_json::to_string(v)?);
+            }
+            Ok(if validate::has_errors(&violations) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        ModelCmd::Encode { kind } => {
+            let bytes = read_input("-")?;
+            if bytes.is_empty() {
+                bail!("no blob on stdin");
+            }
+            let out = match kind {
+                BlobKind::Strategy => Strategy::decode(&bytes)?.encode(),
+                BlobKind::TaskType => TaskType::decode(&bytes)?.encode(),
+                BlobKind::Server => Server::decode(&bytes)?.encode(),
+                BlobKind::StrategyRuntime => StrategyRuntime::decode(&bytes)?.encode(),
+            };
+            use std::io::Write;
+            std::io::stdout().write_all(out.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

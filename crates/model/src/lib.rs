@@ -8,12 +8,14 @@
 //! - [`names`]: task type ↔ base + own sign, factory and server uuids, sequence suffixes, leaders.
 //! - [`paths`]: every ZooKeeper path tbdesk touches is built here and nowhere else.
 //! - [`cron`]: TBSchedule's own cron (a Quartz 1.8 copy): verdicts, fire times, quirks.
+//! - [`distribution`]: thread groups over factories, items over servers, hand-over plans.
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
 //! - [`records`]: strategy, strategy runtime, task type, server, export line (§4).
 //! - [`validate`]: every rule of a strategy and a task type, all violations at once.
 //! - [`version`]: the root version marker and Java's String-compare compatibility check.
 
 pub mod cron;
+pub mod distribution;
 pub mod gson;
 pub mod items;
 pub mod names;

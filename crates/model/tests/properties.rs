@@ -1,0 +1,126 @@
+//! Property tests of the distribution functions, and fuzzing (proptest, many cases) of every
+//! parser: no panic, no hang, a clear error.
+
+use proptest::prelude::*;
+use tbdesk_model::cron::{fire_times, CronExpr};
+use tbdesk_model::distribution::{assign_items, leader_pass, release, ItemOwner, JavaVersion};
+use tbdesk_model::items::{check_items, parse_item, split_task_items};
+use tbdesk_model::records::{ConfigNode, Server, Strategy, StrategyRuntime, TaskType};
+use tbdesk_model::validate;
+
+fn servers(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("T$10.0.0.1$U{i}$00000000{:02}", i * 7 % 100)).collect()
+}
+
+fn fresh(ids: &[String]) -> Vec<ItemOwner> {
+    ids.iter().map(|i| ItemOwner { id: i.clone(), cur_server: None, req_server: None }).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    #[test]
+    fn shares_differ_by_at_most_one(n in 1usize..12, k in 0usize..60) {
+        let ids: Vec<String> = (0..k).map(|i| i.to_string()).collect();
+        let sv = servers(n);
+        let plan = assign_items(&sv, &fresh(&ids), 0, JavaVersion::V3_3);
+        let counts: Vec<usize> = sv.iter().map(|s| plan.targets.iter().filter(|(_, t)| t == s).count()).collect();
+        let (min, max) = (counts.iter().min().copied().unwrap_or(0), counts.iter().max().copied().unwrap_or(0));
+        prop_assert!(max - min <= 1, "{counts:?}");
+        prop_assert_eq!(plan.targets.len(), k);
+    }
+
+    #[test]
+    fn independent_of_input_order(n in 1usize..8, k in 0usize..40, seed in any::<u64>()) {
+        let ids: Vec<String> = (0..k).map(|i| format!("{}", i * 3)).collect();
+        let sv = servers(n);
+        let a = assign_items(&sv, &fresh(&ids), 0, JavaVersion::V3_3);
+        let mut ids2 = ids.clone();
+        let mut sv2 = sv.clone();
+        // deterministic shuffle from the seed
+        let mut x = seed | 1;
+        for i in (1..ids2.len()).rev() { x ^= x << 13; x ^= x >> 7; x ^= x << 17; ids2.swap(i, (x % (i as u64 + 1)) as usize); }
+        for i in (1..sv2.len()).rev() { x ^= x << 13; x ^= x >> 7; x ^= x << 17; sv2.swap(i, (x % (i as u64 + 1)) as usize); }
+        let b = assign_items(&sv2, &fresh(&ids2), 0, JavaVersion::V3_3);
+        prop_assert_eq!(a.targets, b.targets);
+    }
+
+    #[test]
+    fn handovers_converge_with_one_owner_per_item(n1 in 1usize..6, n2 in 1usize..6, k in 1usize..30) {
+        let ids: Vec<String> = (0..k).map(|i| i.to_string()).collect();
+        let first = servers(n1);
+        let mut state = assign_items(&first, &fresh(&ids), 0, JavaVersion::V3_3).apply(&fresh(&ids));
+        // the membership changes: some servers leave, new ones join
+        let second: Vec<String> = servers(n1 + n2).into_iter().skip(n1 / 2).collect();
+        for _round in 0..4 {
+            state = leader_pass(&second, &state, 0, JavaVersion::V3_3).apply(&state);
+            for s in &second {
+                state = release(s, &state).apply(&state);
+            }
+            // every item has exactly one owner field, and a live one after the first pass
+            for it in &state {
+                prop_assert!(it.cur_server.as_ref().is_some_and(|c| second.contains(c)), "{it:?}");
+            }
+        }
+        let target = assign_items(&second, &state, 0, JavaVersion::V3_3);
+        prop_assert!(target.writes.is_empty(), "not converged: {:?}", target.writes);
+        prop_assert!(state.iter().all(|i| i.req_server.is_none()));
+    }
+
+    #[test]
+    fn cron_never_panics_or_hangs(expr in "[0-9*/?,LW#A-Z -]{0,30}", from in 0i64..4_000_000_000_000) {
+        let _ = CronExpr::parse(&expr);
+        let _ = fire_times(&expr, chrono_tz::Tz::Europe__Berlin, from, 3);
+    }
+
+    #[test]
+    fn cron_like_expressions_never_panic(
+        f in prop::collection::vec("(\\*|\\?|L|LW|[0-9]{1,2}(W|L|#[0-9])?|[0-9]{1,2}-[0-9]{1,2}(/[0-9]{1,2})?|\\*/[0-9]{1,2}|MON-FRI|JAN|[0-9]L),?", 5..8),
+        from in 0i64..4_000_000_000_000,
+    ) {
+        let expr = f.join(" ");
+        let _ = fire_times(&expr, chrono_tz::Tz::America__New_York, from, 3);
+    }
+
+    #[test]
+    fn item_parsers_never_panic(text in "[0-9a-z:{}, =/.\\r\\n]{0,60}") {
+        if let Ok(items) = split_task_items(&text) {
+            for i in &items { let _ = parse_item(i); }
+            let _ = check_items(&items);
+        }
+    }
+
+    #[test]
+    fn blob_readers_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = TaskType::decode(&bytes);
+        let _ = Strategy::decode(&bytes);
+        let _ = Server::decode(&bytes);
+        let _ = StrategyRuntime::decode(&bytes);
+        let _ = ConfigNode::decode(&bytes);
+    }
+
+    #[test]
+    fn json_shaped_blobs_decode_validate_and_reencode(
+        keys in prop::collection::vec(prop::sample::select(vec![
+            "baseTaskType", "heartBeatRate", "judgeDeadInterval", "threadNumber", "taskItems", "permitRunStartTime",
+            "strategyName", "IPList", "kind", "taskName", "sts", "assignNum", "extra", "expireOwnSignInterval",
+        ]), 0..8),
+        vals in prop::collection::vec(prop::sample::select(vec![
+            "1", "-1", "0", "5000", "1.5", "\"x\"", "\"0 0 1 * * ?\"", "null", "true", "[\"0\",\"1:{a}\"]", "[1,2]", "{}", "\"Schedule\"", "1e400",
+        ]), 0..8),
+    ) {
+        let body: Vec<String> = keys.iter().zip(vals.iter()).map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        let blob = format!("{{{}}}", body.join(","));
+        let ctx = validate::Context { now_ms: 1_704_067_200_000, tz: chrono_tz::Tz::UTC };
+        if let Ok(t) = TaskType::decode(blob.as_bytes()) {
+            let _ = validate::task_type(&t, &ctx);
+            // what tbdesk writes, it reads back to the same value
+            let again = TaskType::decode(t.encode().as_bytes());
+            prop_assert!(again.is_ok());
+        }
+        if let Ok(s) = Strategy::decode(blob.as_bytes()) {
+            let _ = validate::strategy(&s);
+            prop_assert!(Strategy::decode(s.encode().as_bytes()).is_ok());
+        }
+    }
+}
