@@ -27,7 +27,10 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(code: &str, message: impl Into<String>) -> Self {
-        ApiError { code: code.into(), message: message.into() }
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -92,10 +95,17 @@ pub struct Console {
 impl Console {
     /// Opens the profile database in `data_dir` (created if missing).
     pub async fn open(data_dir: &Path) -> Result<Self, ApiError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| ApiError::new("database", format!("cannot create {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            ApiError::new(
+                "database",
+                format!("cannot create {}: {e}", data_dir.display()),
+            )
+        })?;
         let profiles = Profiles::open(&data_dir.join("profiles.sqlite")).await?;
-        Ok(Console { data_dir: data_dir.to_owned(), profiles })
+        Ok(Console {
+            data_dir: data_dir.to_owned(),
+            profiles,
+        })
     }
 
     /// The profile registry.
@@ -128,7 +138,10 @@ impl Console {
     }
 
     fn local_server(&self) -> Result<String, ApiError> {
-        Ok(tbdesk_zkserver::ensure_local(&tbdesk_zkserver::local_dir(&self.data_dir), 2181)?)
+        Ok(tbdesk_zkserver::ensure_local(
+            &tbdesk_zkserver::local_dir(&self.data_dir),
+            2181,
+        )?)
     }
 
     /// What the profile switcher shows: every profile, after creating the first-start `local`
@@ -156,6 +169,7 @@ impl Console {
             root: p.fields.root_path.clone(),
             session_timeout: Duration::from_millis(p.fields.session_timeout_ms as u64),
             digest: p.fields.digest_user.clone().zip(password),
+            read_only: p.fields.read_only,
         };
         Ok(Store::connect(&opts).await?)
     }
@@ -166,6 +180,10 @@ impl Console {
         let store = self.connect(&p).await?;
         let children = store.root_children().await?;
         self.profiles.set_setting("last_profile", profile).await?;
-        Ok(RootListing { profile: p.fields.name, root: p.fields.root_path, children })
+        Ok(RootListing {
+            profile: p.fields.name,
+            root: p.fields.root_path,
+            children,
+        })
     }
 }

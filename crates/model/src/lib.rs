@@ -11,6 +11,7 @@
 //! - [`distribution`]: thread groups over factories, items over servers, hand-over plans.
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
 //! - [`records`]: strategy, strategy runtime, task type, server, export line (§4).
+//! - [`snapshot`]: a whole root as typed values, folded from raw nodes (no I/O).
 //! - [`validate`]: every rule of a strategy and a task type, all violations at once.
 //! - [`version`]: the root version marker and Java's String-compare compatibility check.
 
@@ -21,5 +22,6 @@ pub mod items;
 pub mod names;
 pub mod paths;
 pub mod records;
+pub mod snapshot;
 pub mod validate;
 pub mod version;

@@ -9,7 +9,9 @@
 pub const BASE_OWN_SIGN: &str = "BASE";
 
 /// A task type ("running entry"): a base task type in one isolation domain (own sign).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TaskTypeName {
     /// The base task type: the node under `<root>/baseTaskType`.
     pub base: String,
@@ -21,7 +23,10 @@ impl TaskTypeName {
     /// Java's `getTaskTypeByBaseAndOwnSign`: `base` when the own sign is exactly `BASE`,
     /// otherwise `base$ownSign`.
     pub fn new(base: impl Into<String>, own_sign: impl Into<String>) -> Self {
-        TaskTypeName { base: base.into(), own_sign: own_sign.into() }
+        TaskTypeName {
+            base: base.into(),
+            own_sign: own_sign.into(),
+        }
     }
 
     /// Java's split: base = text before the first `$`, own sign = the text after it or `BASE`.
@@ -152,7 +157,10 @@ mod tests {
     #[test]
     fn task_type_split_and_join() {
         let t = TaskTypeName::parse("OrderSync$TEST");
-        assert_eq!((t.base.as_str(), t.own_sign.as_str()), ("OrderSync", "TEST"));
+        assert_eq!(
+            (t.base.as_str(), t.own_sign.as_str()),
+            ("OrderSync", "TEST")
+        );
         assert_eq!(t.task_type(), "OrderSync$TEST");
         let b = TaskTypeName::parse("OrderSync");
         assert!(b.is_base_domain());
@@ -176,7 +184,10 @@ mod tests {
         assert_eq!(s.sequence, 3);
         let f = FactoryUuid::parse("10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001")
             .expect("factory uuid");
-        assert_eq!((f.ip.as_str(), f.host.as_str(), f.sequence), ("10.0.0.11", "app-01", 1));
+        assert_eq!(
+            (f.ip.as_str(), f.host.as_str(), f.sequence),
+            ("10.0.0.11", "app-01", 1)
+        );
         assert!(ServerUuid::parse("a$b$c$x1").is_none());
         assert!(ServerUuid::parse("a$b$c").is_none());
     }

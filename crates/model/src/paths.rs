@@ -143,7 +143,10 @@ mod tests {
             "/taobao-pamirs-schedule/demo/baseTaskType/OrderSync/OrderSync$TEST/taskItem/0/cur_server"
         );
         assert_eq!(r.ancestors(), vec!["/taobao-pamirs-schedule".to_string()]);
-        assert_eq!(Root::new("/a").expect("root").ancestors(), Vec::<String>::new());
+        assert_eq!(
+            Root::new("/a").expect("root").ancestors(),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

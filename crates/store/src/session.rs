@@ -17,6 +17,8 @@ pub struct ConnectOptions {
     pub session_timeout: Duration,
     /// Digest user and password (`userName:password`, §1), when the root is protected.
     pub digest: Option<(String, String)>,
+    /// Refuse every write (the profile's read-only flag, enforced here, not only in the UI).
+    pub read_only: bool,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("root", &self.root)
             .field("session_timeout", &self.session_timeout)
             .field("digest_user", &self.digest.as_ref().map(|(u, _)| u))
+            .field("read_only", &self.read_only)
             .finish()
     }
 }
@@ -66,6 +69,38 @@ pub enum Error {
         /// The marker found.
         found: String,
     },
+    /// The profile is read-only: nothing is written.
+    #[error("this profile is read-only: nothing was written")]
+    ReadOnly,
+    /// The object breaks validation rules; nothing was written.
+    #[error("not written: {}", .0.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<tbdesk_model::validate::Violation>),
+    /// The node changed since it was read; nothing was written.
+    #[error("{path} was changed by someone else (expected {expected:?}, now at version {actual:?}); nothing was written")]
+    Conflict {
+        /// The node.
+        path: String,
+        /// What the write expected.
+        expected: crate::writes::Expect,
+        /// The node's version now (`None`: it does not exist).
+        actual: Option<i32>,
+    },
+    /// A destructive action refused because Java runtimes are registered (P8).
+    #[error("refused: {what} is in use by {} registered runtime(s): {}; stop them first or force", running.len(), running.join(", "))]
+    Running {
+        /// What was to be deleted.
+        what: String,
+        /// The registered servers or factories.
+        running: Vec<String>,
+    },
+    /// A blob that must be read to be changed does not decode.
+    #[error("{path} does not hold a readable record: {source}")]
+    Decode {
+        /// The node.
+        path: String,
+        /// Why.
+        source: tbdesk_model::gson::DecodeError,
+    },
     /// The session expired; the caller reconnects.
     #[error("ZooKeeper session expired")]
     SessionExpired,
@@ -83,18 +118,30 @@ impl Error {
     /// Maps a client error on `path` to the variant callers branch on.
     pub fn at(path: &str, e: zk::Error) -> Self {
         match e {
-            zk::Error::NoAuth | zk::Error::AuthFailed => Error::NoAuth { path: path.to_owned() },
-            zk::Error::NoNode => Error::NoNode { path: path.to_owned() },
+            zk::Error::NoAuth | zk::Error::AuthFailed => Error::NoAuth {
+                path: path.to_owned(),
+            },
+            zk::Error::NoNode => Error::NoNode {
+                path: path.to_owned(),
+            },
             zk::Error::SessionExpired => Error::SessionExpired,
-            source => Error::Zk { path: path.to_owned(), source },
+            source => Error::Zk {
+                path: path.to_owned(),
+                source,
+            },
         }
     }
 }
 
 /// One ZooKeeper session bound to one TBSchedule root.
 pub struct Store {
-    client: zk::Client,
-    root: Root,
+    pub(crate) client: zk::Client,
+    pub(crate) root: Root,
+    pub(crate) opts: ConnectOptions,
+    pub(crate) mode: crate::reader::ReadMode,
+    /// ZooKeeper clock minus local clock (ms), measured once at connect like Java does.
+    pub(crate) clock_offset_ms: i64,
+    pub(crate) clock_measured: bool,
 }
 
 impl Store {
@@ -109,12 +156,30 @@ impl Store {
         if let Some((user, password)) = &opts.digest {
             connector = connector.with_auth("digest", format!("{user}:{password}").as_bytes());
         }
-        let client = connector.connect(&opts.connect).await.map_err(|e| match e {
-            zk::Error::AuthFailed => Error::NoAuth { path: "/".into() },
-            other => Error::Unreachable { connect: opts.connect.clone(), reason: other.to_string() },
-        })?;
+        let client = connector
+            .connect(&opts.connect)
+            .await
+            .map_err(|e| match e {
+                zk::Error::AuthFailed => Error::NoAuth { path: "/".into() },
+                other => Error::Unreachable {
+                    connect: opts.connect.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
         tracing::debug!(connect = %opts.connect, root = %root, "connected");
-        Ok(Store { client, root })
+        let mode = crate::reader::probe_mode(&client, "/").await;
+        let mut store = Store {
+            client,
+            root,
+            opts: opts.clone(),
+            mode,
+            clock_offset_ms: 0,
+            clock_measured: false,
+        };
+        if !opts.read_only {
+            store.measure_clock().await;
+        }
+        Ok(store)
     }
 
     /// The root this store is bound to.
@@ -133,13 +198,68 @@ impl Store {
         self.client.session_timeout()
     }
 
+    /// The options this store was opened with.
+    pub fn options(&self) -> &ConnectOptions {
+        &self.opts
+    }
+
+    /// Measures the ZooKeeper clock as Java does (§1): create an ephemeral-sequential
+    /// `<root>/systime` node, read its ctime, delete it. Needs write access; read-only
+    /// profiles (and failures) fall back to the local clock, which [`Store::clock_measured`]
+    /// reports.
+    pub async fn measure_clock(&mut self) {
+        let before = now_ms();
+        let opts = zk::CreateMode::EphemeralSequential.with_acls(acls(self.opts.digest.is_some()));
+        match self.client.create(&self.root.systime(), b"", &opts).await {
+            Ok((stat, seq)) => {
+                let after = now_ms();
+                self.clock_offset_ms = stat.ctime - (before + after) / 2;
+                self.clock_measured = true;
+                let path = format!("{}{}", self.root.systime(), seq);
+                if let Err(e) = self.client.delete(&path, None).await {
+                    tracing::warn!(%path, error = %e, "could not delete the clock probe node");
+                }
+                if self.clock_offset_ms.abs() > 5000 {
+                    tracing::warn!(
+                        offset_ms = self.clock_offset_ms,
+                        "this machine's clock differs from ZooKeeper's by over 5 s"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "cannot measure the ZooKeeper clock; using the local clock")
+            }
+        }
+    }
+
+    /// Whether [`Store::zk_now_ms`] comes from ZooKeeper's clock (else the local one).
+    pub fn clock_measured(&self) -> bool {
+        self.clock_measured
+    }
+
+    /// Now, on ZooKeeper's clock (heartbeat ages are computed against this, P9).
+    pub fn zk_now_ms(&self) -> i64 {
+        now_ms() + self.clock_offset_ms
+    }
+
     /// The children of the root, sorted by name.
     pub async fn root_children(&self) -> Result<Vec<String>, Error> {
         let path = self.root.as_str();
-        let mut names = self.client.list_children(path).await.map_err(|e| Error::at(path, e))?;
+        let mut names = self
+            .client
+            .list_children(path)
+            .await
+            .map_err(|e| Error::at(path, e))?;
         names.sort();
         Ok(names)
     }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// The ACL Java puts on every node it creates (§1): the digest user may do everything, the
@@ -170,7 +290,11 @@ impl Store {
         }
         let root = self.root.as_str();
         self.create_if_missing(root, b"", &dir).await?;
-        let (data, stat) = self.client.get_data(root).await.map_err(|e| Error::at(root, e))?;
+        let (data, stat) = self
+            .client
+            .get_data(root)
+            .await
+            .map_err(|e| Error::at(root, e))?;
         match judge_marker(Some(&data)) {
             MarkerVerdict::Unmarked => {
                 self.client
@@ -180,16 +304,28 @@ impl Store {
             }
             MarkerVerdict::Compatible(_) => {}
             MarkerVerdict::Incompatible(found) => {
-                return Err(Error::IncompatibleRoot { path: root.to_owned(), found })
+                return Err(Error::IncompatibleRoot {
+                    path: root.to_owned(),
+                    found,
+                })
             }
         }
-        for p in [self.root.base_task_types(), self.root.strategies(), self.root.factories()] {
+        for p in [
+            self.root.base_task_types(),
+            self.root.strategies(),
+            self.root.factories(),
+        ] {
             self.create_if_missing(&p, b"", &dir).await?;
         }
         Ok(())
     }
 
-    async fn create_if_missing(&self, path: &str, data: &[u8], opts: &zk::CreateOptions<'_>) -> Result<(), Error> {
+    async fn create_if_missing(
+        &self,
+        path: &str,
+        data: &[u8],
+        opts: &zk::CreateOptions<'_>,
+    ) -> Result<(), Error> {
         match self.client.create(path, data, opts).await {
             Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
             Err(e) => Err(Error::at(path, e)),

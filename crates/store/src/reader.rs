@@ -1,0 +1,278 @@
+//! Reads a whole subtree fast: level by level, `getData` for every node of a level, then
+//! `getChildren` only where the stat says there are children. Requests are batched into
+//! ZooKeeper multi-reads (≥ 3.6) and several batches are in flight at once; against an older
+//! server the same requests are pipelined one by one. Never one round trip after another.
+//!
+//! A node that vanishes between its parent's listing and its own read is simply absent.
+
+use futures::stream::{self, StreamExt};
+use tbdesk_model::snapshot::{NodeStat, RawNode, RawTree};
+use zookeeper_client as zk;
+
+use crate::session::Error;
+
+/// Operations per multi-read request (the measured sweet spot here is ~1000 ops).
+const BATCH: usize = 500;
+/// Multi-read requests (or single requests, in fallback mode) in flight at once.
+const IN_FLIGHT: usize = 8;
+const SINGLE_IN_FLIGHT: usize = 512;
+
+/// Progress of a read, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Progress {
+    /// Nodes read so far.
+    pub done: usize,
+    /// Nodes known so far (grows as levels are discovered).
+    pub total: usize,
+}
+
+pub(crate) fn stat_of(s: &zk::Stat) -> NodeStat {
+    NodeStat {
+        version: s.version,
+        mtime: s.mtime,
+        ctime: s.ctime,
+        ephemeral: s.ephemeral_owner != 0,
+        num_children: s.num_children,
+    }
+}
+
+/// How requests are sent; decided once per session by probing the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// ZooKeeper ≥ 3.6 multi-read.
+    Multi,
+    /// One request per node, pipelined.
+    Pipelined,
+}
+
+/// Reads `top` and everything below it.
+pub async fn read_tree(
+    client: &zk::Client,
+    top: &str,
+    mode: ReadMode,
+    mut progress: impl FnMut(Progress),
+) -> Result<RawTree, Error> {
+    let mut tree = RawTree::new();
+    let mut level = vec![top.to_owned()];
+    let mut known = 1usize;
+    while !level.is_empty() {
+        let data = get_data_all(client, &level, mode).await?;
+        let mut parents = Vec::new();
+        for (path, res) in level.iter().zip(data) {
+            if let Some((bytes, stat)) = res {
+                if stat.num_children > 0 {
+                    parents.push(path.clone());
+                }
+                tree.insert(
+                    path.clone(),
+                    RawNode {
+                        data: bytes,
+                        stat: stat_of(&stat),
+                        children: Vec::new(),
+                    },
+                );
+            }
+        }
+        let lists = get_children_all(client, &parents, mode).await?;
+        let mut next = Vec::new();
+        for (path, res) in parents.iter().zip(lists) {
+            if let (Some(children), Some(node)) = (res, tree.get_mut(path)) {
+                for c in &children {
+                    next.push(if path == "/" {
+                        format!("/{c}")
+                    } else {
+                        format!("{path}/{c}")
+                    });
+                }
+                node.children = children;
+            }
+        }
+        known += next.len();
+        progress(Progress {
+            done: tree.len(),
+            total: known,
+        });
+        level = next;
+    }
+    Ok(tree)
+}
+
+async fn get_data_all(
+    client: &zk::Client,
+    paths: &[String],
+    mode: ReadMode,
+) -> Result<Vec<Option<(Vec<u8>, zk::Stat)>>, Error> {
+    match mode {
+        ReadMode::Multi => {
+            let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
+            let futs: Vec<_> = batches
+                .iter()
+                .map(|b| multi_read(client, b, false))
+                .collect();
+            let results: Vec<Result<Vec<zk::MultiReadResult>, Error>> =
+                stream::iter(futs).buffered(IN_FLIGHT).collect().await;
+            let mut out = Vec::with_capacity(paths.len());
+            for (batch, res) in batches.iter().zip(results) {
+                for (p, r) in batch.iter().zip(res?) {
+                    out.push(match r {
+                        zk::MultiReadResult::Data { data, stat } => Some((data, stat)),
+                        zk::MultiReadResult::Error {
+                            err: zk::Error::NoNode,
+                        } => None,
+                        zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
+                        _ => None,
+                    });
+                }
+            }
+            Ok(out)
+        }
+        ReadMode::Pipelined => {
+            let futs: Vec<_> = paths.iter().map(|p| single_data(client, p)).collect();
+            stream::iter(futs)
+                .buffered(SINGLE_IN_FLIGHT)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect()
+        }
+    }
+}
+
+async fn get_children_all(
+    client: &zk::Client,
+    paths: &[String],
+    mode: ReadMode,
+) -> Result<Vec<Option<Vec<String>>>, Error> {
+    match mode {
+        ReadMode::Multi => {
+            let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
+            let futs: Vec<_> = batches
+                .iter()
+                .map(|b| multi_read(client, b, true))
+                .collect();
+            let results: Vec<Result<Vec<zk::MultiReadResult>, Error>> =
+                stream::iter(futs).buffered(IN_FLIGHT).collect().await;
+            let mut out = Vec::with_capacity(paths.len());
+            for (batch, res) in batches.iter().zip(results) {
+                for (p, r) in batch.iter().zip(res?) {
+                    out.push(match r {
+                        zk::MultiReadResult::Children { children } => Some(children),
+                        zk::MultiReadResult::Error {
+                            err: zk::Error::NoNode,
+                        } => None,
+                        zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
+                        _ => None,
+                    });
+                }
+            }
+            Ok(out)
+        }
+        ReadMode::Pipelined => {
+            let futs: Vec<_> = paths.iter().map(|p| single_children(client, p)).collect();
+            stream::iter(futs)
+                .buffered(SINGLE_IN_FLIGHT)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect()
+        }
+    }
+}
+
+fn multi_read<'a>(
+    client: &'a zk::Client,
+    batch: &'a [String],
+    children: bool,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Vec<zk::MultiReadResult>, Error>> + Send + 'a>,
+> {
+    Box::pin(async move {
+        let mut r = client.new_multi_reader();
+        for p in batch {
+            let added = if children {
+                r.add_get_children(p)
+            } else {
+                r.add_get_data(p)
+            };
+            added.map_err(|e| Error::at(p, e))?;
+        }
+        let first = batch.first().map_or("/", String::as_str);
+        r.commit().await.map_err(|e| Error::at(first, e))
+    })
+}
+
+type DataResult = Result<Option<(Vec<u8>, zk::Stat)>, Error>;
+
+fn single_data<'a>(
+    client: &'a zk::Client,
+    p: &'a str,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = DataResult> + Send + 'a>> {
+    Box::pin(async move {
+        match client.get_data(p).await {
+            Ok(v) => Ok(Some(v)),
+            Err(zk::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::at(p, e)),
+        }
+    })
+}
+
+type ChildrenResult = Result<Option<Vec<String>>, Error>;
+
+fn single_children<'a>(
+    client: &'a zk::Client,
+    p: &'a str,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ChildrenResult> + Send + 'a>> {
+    Box::pin(async move {
+        match client.list_children(p).await {
+            Ok(v) => Ok(Some(v)),
+            Err(zk::Error::NoNode) => Ok(None),
+            Err(e) => Err(Error::at(p, e)),
+        }
+    })
+}
+
+/// Picks multi-read when the server supports it (one probe request).
+pub async fn probe_mode(client: &zk::Client, path: &str) -> ReadMode {
+    let mut r = client.new_multi_reader();
+    if r.add_get_data(path).is_err() {
+        return ReadMode::Pipelined;
+    }
+    match r.commit().await {
+        Ok(_) => ReadMode::Multi,
+        Err(e) => {
+            tracing::info!(error = %e, "multi-read unavailable; pipelining single reads");
+            ReadMode::Pipelined
+        }
+    }
+}
+
+/// Reads nodes one synchronous request after another, as the Java console does: the
+/// benchmark's baseline, not used by tbdesk itself.
+pub async fn read_tree_serial(client: &zk::Client, top: &str) -> Result<RawTree, Error> {
+    let mut tree = RawTree::new();
+    let mut stack = vec![top.to_owned()];
+    while let Some(path) = stack.pop() {
+        let (data, stat) = match client.get_data(&path).await {
+            Ok(v) => v,
+            Err(zk::Error::NoNode) => continue,
+            Err(e) => return Err(Error::at(&path, e)),
+        };
+        let children = match client.list_children(&path).await {
+            Ok(c) => c,
+            Err(zk::Error::NoNode) => continue,
+            Err(e) => return Err(Error::at(&path, e)),
+        };
+        for c in &children {
+            stack.push(format!("{path}/{c}"));
+        }
+        tree.insert(
+            path,
+            RawNode {
+                data,
+                stat: stat_of(&stat),
+                children,
+            },
+        );
+    }
+    Ok(tree)
+}

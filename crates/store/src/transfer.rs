@@ -1,0 +1,478 @@
+//! Export, import and diff of a root's configuration (task types and strategies — the runtime
+//! subtrees are state, not configuration).
+//!
+//! Two file formats: tbdesk's JSON ([`ConfigFile`], pretty-printed, one object per task type
+//! and strategy, the values exactly the Java blobs) and the Java console's `ConfigNode` lines
+//! (§4.5). An import is always planned first ([`plan`]: create / update / delete per object,
+//! field by field) and applied as one multi, so a root is either the old or the new one. The
+//! root embedded in Java lines is ignored: the user's chosen root is written (P14).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tbdesk_model::gson::{self, DecodeError};
+use tbdesk_model::records::{ConfigNode, ConfigType, Strategy, TaskType};
+use tbdesk_model::validate;
+use zookeeper_client as zk;
+
+use crate::session::{acls, Error, Store};
+
+/// Identifies tbdesk's export format.
+pub const FORMAT: &str = "tbdesk-config/1";
+
+/// A root's configuration: blob text by name, plus the data version each was read at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// Task type blobs by base name.
+    pub task_types: BTreeMap<String, Entry>,
+    /// Strategy blobs by name.
+    pub strategies: BTreeMap<String, Entry>,
+}
+
+/// One stored object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The Java blob text.
+    pub blob: String,
+    /// The version it was read at (`None` when it came from a file).
+    pub version: Option<i32>,
+}
+
+/// tbdesk's export file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// [`FORMAT`].
+    pub format: String,
+    /// The root it came from (informative; import writes to the chosen root).
+    pub root: String,
+    /// Task types: name → the blob as a JSON object.
+    #[serde(rename = "taskTypes")]
+    pub task_types: BTreeMap<String, Value>,
+    /// Strategies: name → the blob as a JSON object.
+    pub strategies: BTreeMap<String, Value>,
+}
+
+/// Why an export file cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Not JSON of the expected shape.
+    #[error("not a tbdesk export: {0}")]
+    Format(String),
+    /// A Java export line that does not decode.
+    #[error("line {line}: {error}")]
+    Line {
+        /// 1-based.
+        line: usize,
+        /// Why.
+        error: DecodeError,
+    },
+    /// A blob that does not decode as its kind.
+    #[error("{kind} {name}: {error}")]
+    Blob {
+        /// `taskType` or `strategy`.
+        kind: &'static str,
+        /// Object name.
+        name: String,
+        /// Why.
+        error: DecodeError,
+    },
+}
+
+impl Config {
+    /// The tbdesk JSON file text.
+    pub fn to_file(&self, root: &str) -> Result<String, serde_json::Error> {
+        let obj = |m: &BTreeMap<String, Entry>| -> BTreeMap<String, Value> {
+            m.iter()
+                .map(|(k, e)| {
+                    (
+                        k.clone(),
+                        serde_json::from_str(&e.blob).unwrap_or(Value::String(e.blob.clone())),
+                    )
+                })
+                .collect()
+        };
+        let f = ConfigFile {
+            format: FORMAT.into(),
+            root: root.into(),
+            task_types: obj(&self.task_types),
+            strategies: obj(&self.strategies),
+        };
+        serde_json::to_string_pretty(&f)
+    }
+
+    /// Reads either format: tbdesk JSON, or the Java console's ConfigNode lines. Every blob
+    /// is re-encoded as Java would write it (so a round trip is byte-exact).
+    pub fn parse(text: &str) -> Result<Config, FileError> {
+        let trimmed = text.trim_start();
+        let mut c = Config::default();
+        if trimmed.starts_with('{') && trimmed.contains(FORMAT) {
+            let f: ConfigFile =
+                serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
+            if f.format != FORMAT {
+                return Err(FileError::Format(format!("unknown format {:?}", f.format)));
+            }
+            for (name, v) in f.task_types {
+                let blob = canonical(&v);
+                let t = TaskType::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                    kind: "taskType",
+                    name: name.clone(),
+                    error,
+                })?;
+                c.task_types.insert(
+                    name,
+                    Entry {
+                        blob: t.encode(),
+                        version: None,
+                    },
+                );
+            }
+            for (name, v) in f.strategies {
+                let blob = canonical(&v);
+                let s = Strategy::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                    kind: "strategy",
+                    name: name.clone(),
+                    error,
+                })?;
+                c.strategies.insert(
+                    name,
+                    Entry {
+                        blob: s.encode(),
+                        version: None,
+                    },
+                );
+            }
+            return Ok(c);
+        }
+        let lines = ConfigNode::decode_all(text)
+            .map_err(|(line, error)| FileError::Line { line, error })?;
+        for l in lines {
+            let blob = l.value.unwrap_or_default();
+            match l.config_type {
+                ConfigType::BaseTaskType => {
+                    let t = TaskType::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                        kind: "taskType",
+                        name: l.name.clone(),
+                        error,
+                    })?;
+                    c.task_types.insert(
+                        l.name,
+                        Entry {
+                            blob: t.encode(),
+                            version: None,
+                        },
+                    );
+                }
+                ConfigType::Strategy => {
+                    let s = Strategy::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                        kind: "strategy",
+                        name: l.name.clone(),
+                        error,
+                    })?;
+                    c.strategies.insert(
+                        l.name,
+                        Entry {
+                            blob: s.encode(),
+                            version: None,
+                        },
+                    );
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// The Java console's export: one ConfigNode line per object, task types first.
+    pub fn to_java_lines(&self, root: &str) -> String {
+        let mut lines = Vec::new();
+        for (kind, m) in [
+            (ConfigType::BaseTaskType, &self.task_types),
+            (ConfigType::Strategy, &self.strategies),
+        ] {
+            for (name, e) in m {
+                lines.push(
+                    ConfigNode {
+                        root_path: Some(root.into()),
+                        config_type: kind,
+                        name: name.clone(),
+                        value: Some(e.blob.clone()),
+                    }
+                    .encode(),
+                );
+            }
+        }
+        lines.join("\n")
+    }
+}
+
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => {
+            let mut out = String::new();
+            gson::write_value(&mut out, other);
+            out
+        }
+    }
+}
+
+/// One field that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    /// JSON key.
+    pub field: String,
+    /// Before (absent = `None`).
+    pub before: Option<Value>,
+    /// After.
+    pub after: Option<Value>,
+}
+
+/// What an import or diff would do to one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    /// A new object.
+    Create {
+        /// `taskType` or `strategy`.
+        kind: String,
+        /// Name.
+        name: String,
+    },
+    /// A changed object.
+    Update {
+        /// `taskType` or `strategy`.
+        kind: String,
+        /// Name.
+        name: String,
+        /// The changed fields.
+        fields: Vec<FieldDiff>,
+    },
+    /// An object only in the current root (deleted only with `prune`).
+    Delete {
+        /// `taskType` or `strategy`.
+        kind: String,
+        /// Name.
+        name: String,
+    },
+}
+
+fn fields(blob: &str) -> Map<String, Value> {
+    match serde_json::from_str::<Value>(blob) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+fn diff_fields(before: &str, after: &str) -> Vec<FieldDiff> {
+    let (a, b) = (fields(before), fields(after));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.dedup();
+    let mut seen = std::collections::HashSet::new();
+    keys.into_iter()
+        .filter(|k| seen.insert(*k))
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| FieldDiff {
+            field: k.clone(),
+            before: a.get(k).cloned(),
+            after: b.get(k).cloned(),
+        })
+        .collect()
+}
+
+/// The changes that turn `current` into `target`; deletes are listed only with `prune`.
+pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (kind, cur, tgt) in [
+        ("taskType", &current.task_types, &target.task_types),
+        ("strategy", &current.strategies, &target.strategies),
+    ] {
+        for (name, e) in tgt {
+            match cur.get(name) {
+                None => out.push(Change::Create {
+                    kind: kind.into(),
+                    name: name.clone(),
+                }),
+                Some(c) if c.blob != e.blob => out.push(Change::Update {
+                    kind: kind.into(),
+                    name: name.clone(),
+                    fields: diff_fields(&c.blob, &e.blob),
+                }),
+                Some(_) => {}
+            }
+        }
+        if prune {
+            for name in cur.keys().filter(|n| !tgt.contains_key(*n)) {
+                out.push(Change::Delete {
+                    kind: kind.into(),
+                    name: name.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Store {
+    /// The root's configuration, each blob exactly as stored, with its version.
+    pub async fn export_config(&self) -> Result<Config, Error> {
+        let mut c = Config::default();
+        for (dir, target) in [
+            (self.root.base_task_types(), &mut c.task_types),
+            (self.root.strategies(), &mut c.strategies),
+        ] {
+            let names = match self.client.list_children(&dir).await {
+                Ok(n) => n,
+                Err(zk::Error::NoNode) => continue,
+                Err(e) => return Err(Error::at(&dir, e)),
+            };
+            for n in names {
+                let p = format!("{dir}/{n}");
+                match self.client.get_data(&p).await {
+                    Ok((data, stat)) => {
+                        target.insert(
+                            n,
+                            Entry {
+                                blob: gson::text(&data),
+                                version: Some(stat.version),
+                            },
+                        );
+                    }
+                    Err(zk::Error::NoNode) => {}
+                    Err(e) => return Err(Error::at(&p, e)),
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// Applies `target` to this root in one multi: every object is validated first (nothing
+    /// is written if one fails), updates and deletes check the version read for the plan.
+    /// Deletes of task types and strategies in use are refused as in [`Store::delete_task_type`].
+    pub async fn import_config(&self, target: &Config, prune: bool) -> Result<Vec<Change>, Error> {
+        if self.opts.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let ctx = validate::Context {
+            now_ms: self.zk_now_ms(),
+            tz: chrono_tz::Tz::UTC,
+        };
+        let mut problems = Vec::new();
+        for (name, e) in &target.task_types {
+            let t = TaskType::decode(e.blob.as_bytes()).map_err(|source| Error::Decode {
+                path: self.root.base_task_type(name),
+                source,
+            })?;
+            problems.extend(
+                validate::task_type(&t, &ctx)
+                    .into_iter()
+                    .filter(|v| v.severity == validate::Severity::Error)
+                    .map(|mut v| {
+                        v.field = format!("taskType {name}: {}", v.field);
+                        v
+                    }),
+            );
+            if t.base_task_type.as_deref() != Some(name.as_str()) {
+                problems.push(validate::Violation {
+                    field: format!("taskType {name}: baseTaskType"),
+                    rule: "name_matches_node".into(),
+                    severity: validate::Severity::Error,
+                    message: "must equal the node name".into(),
+                });
+            }
+        }
+        for (name, e) in &target.strategies {
+            let s = Strategy::decode(e.blob.as_bytes()).map_err(|source| Error::Decode {
+                path: self.root.strategy(name),
+                source,
+            })?;
+            problems.extend(
+                validate::strategy(&s)
+                    .into_iter()
+                    .filter(|v| v.severity == validate::Severity::Error)
+                    .map(|mut v| {
+                        v.field = format!("strategy {name}: {}", v.field);
+                        v
+                    }),
+            );
+        }
+        if !problems.is_empty() {
+            return Err(Error::Invalid(problems));
+        }
+        let current = self.export_config().await?;
+        let changes = plan(&current, target, prune);
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let opts = zk::CreateMode::Persistent.with_acls(acls(self.opts.digest.is_some()));
+        let mut w = self.client.new_multi_writer();
+        let mut paths = Vec::new();
+        for ch in &changes {
+            let (kind, name) = match ch {
+                Change::Create { kind, name }
+                | Change::Update { kind, name, .. }
+                | Change::Delete { kind, name } => (kind, name),
+            };
+            let (path, tgt, cur) = if kind == "taskType" {
+                (
+                    self.root.base_task_type(name),
+                    target.task_types.get(name),
+                    current.task_types.get(name),
+                )
+            } else {
+                (
+                    self.root.strategy(name),
+                    target.strategies.get(name),
+                    current.strategies.get(name),
+                )
+            };
+            match ch {
+                Change::Create { .. } => {
+                    let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
+                    w.add_create(&path, blob.as_bytes(), &opts)
+                        .map_err(|e| Error::at(&path, e))?;
+                }
+                Change::Update { .. } => {
+                    let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
+                    w.add_set_data(&path, blob.as_bytes(), cur.and_then(|c| c.version))
+                        .map_err(|e| Error::at(&path, e))?;
+                }
+                Change::Delete { .. } => {
+                    let kids = self
+                        .client
+                        .list_children(&path)
+                        .await
+                        .map_err(|e| Error::at(&path, e))?;
+                    if !kids.is_empty() {
+                        return Err(Error::Running {
+                            what: format!("{kind} {name}"),
+                            running: kids,
+                        });
+                    }
+                    w.add_delete(&path, cur.and_then(|c| c.version))
+                        .map_err(|e| Error::at(&path, e))?;
+                }
+            }
+            paths.push(path);
+        }
+        match w.commit().await {
+            Ok(_) => Ok(changes),
+            Err(zk::MultiWriteError::OperationFailed { index, source }) => {
+                let p = paths.get(index).cloned().unwrap_or_default();
+                match source {
+                    zk::Error::BadVersion | zk::Error::NodeExists | zk::Error::NoNode => {
+                        let actual = self.version_of(&p).await.ok().flatten();
+                        Err(Error::Conflict {
+                            path: p,
+                            expected: crate::writes::Expect::Version(-1),
+                            actual,
+                        })
+                    }
+                    e => Err(Error::at(&p, e)),
+                }
+            }
+            Err(zk::MultiWriteError::RequestFailed { source }) => {
+                Err(Error::at(self.root.as_str(), source))
+            }
+        }
+    }
+}

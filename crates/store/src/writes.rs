@@ -1,0 +1,345 @@
+//! Validated writes. Every write is checked again here with the model's rules (the caller may
+//! be a crafted IPC call), refused on a read-only profile, carries the version it was read at
+//! (a changed node is a [`Error::Conflict`] naming it, with both versions), and a write that
+//! touches several nodes is one ZooKeeper `multi`: whole or nothing.
+//!
+//! Destructive actions that break live Java runtimes (P8) are refused while servers or
+//! factories are registered, unless forced; the refusal lists what is running.
+
+use tbdesk_model::records::{Strategy, TaskType};
+use tbdesk_model::validate::{self, Violation};
+use zookeeper_client as zk;
+
+use crate::session::{acls, Error, Store};
+
+/// The version a write expects the node to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "version", rename_all = "snake_case")]
+pub enum Expect {
+    /// The node must not exist yet (create).
+    Absent,
+    /// The node must still be at this data version (update).
+    Version(i32),
+}
+
+impl Store {
+    fn writable(&self) -> Result<(), Error> {
+        if self.opts.read_only {
+            return Err(Error::ReadOnly);
+        }
+        Ok(())
+    }
+
+    fn validation_context(&self) -> validate::Context {
+        validate::Context {
+            now_ms: self.zk_now_ms(),
+            tz: chrono_tz_utc(),
+        }
+    }
+
+    /// Current data version of `path`, `None` when it does not exist.
+    pub async fn version_of(&self, path: &str) -> Result<Option<i32>, Error> {
+        match self.client.check_stat(path).await {
+            Ok(s) => Ok(s.map(|s| s.version)),
+            Err(e) => Err(Error::at(path, e)),
+        }
+    }
+
+    async fn conflict(&self, path: &str, expected: Expect) -> Error {
+        let actual = self.version_of(path).await.ok().flatten();
+        Error::Conflict {
+            path: path.to_owned(),
+            expected,
+            actual,
+        }
+    }
+
+    async fn put_blob(&self, path: &str, blob: &str, expected: Expect) -> Result<i32, Error> {
+        match expected {
+            Expect::Absent => {
+                let opts = zk::CreateMode::Persistent.with_acls(acls(self.opts.digest.is_some()));
+                match self.client.create(path, blob.as_bytes(), &opts).await {
+                    Ok((stat, _)) => Ok(stat.version.max(0)),
+                    Err(zk::Error::NodeExists) => Err(self.conflict(path, expected).await),
+                    Err(e) => Err(Error::at(path, e)),
+                }
+            }
+            Expect::Version(v) => {
+                match self.client.set_data(path, blob.as_bytes(), Some(v)).await {
+                    Ok(stat) => Ok(stat.version),
+                    Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => {
+                        Err(self.conflict(path, expected).await)
+                    }
+                    Err(e) => Err(Error::at(path, e)),
+                }
+            }
+        }
+    }
+
+    /// Creates or updates a task type definition; returns the new data version.
+    pub async fn put_task_type(&self, t: &TaskType, expected: Expect) -> Result<i32, Error> {
+        self.writable()?;
+        let v = validate::task_type(t, &self.validation_context());
+        refuse_errors(v)?;
+        let name = t.base_task_type.as_deref().unwrap_or_default();
+        self.put_blob(&self.root.base_task_type(name), &t.encode(), expected)
+            .await
+    }
+
+    /// Creates or updates a strategy; returns the new data version. Unlike the Java console,
+    /// an edit keeps the stored `sts` unless the caller changed it (P7).
+    pub async fn put_strategy(&self, s: &Strategy, expected: Expect) -> Result<i32, Error> {
+        self.writable()?;
+        refuse_errors(validate::strategy(s))?;
+        let name = s.strategy_name.as_deref().unwrap_or_default();
+        self.put_blob(&self.root.strategy(name), &s.encode(), expected)
+            .await
+    }
+
+    /// Pauses (`true`) or resumes a strategy, changing only `sts`.
+    pub async fn pause_strategy(&self, name: &str, pause: bool) -> Result<i32, Error> {
+        self.writable()?;
+        let path = self.root.strategy(name);
+        let (data, stat) = self
+            .client
+            .get_data(&path)
+            .await
+            .map_err(|e| Error::at(&path, e))?;
+        let mut s = Strategy::decode(&data).map_err(|e| Error::Decode {
+            path: path.clone(),
+            source: e,
+        })?;
+        s.sts = Some(if pause { "pause" } else { "resume" }.into());
+        self.put_blob(&path, &s.encode(), Expect::Version(stat.version))
+            .await
+    }
+
+    /// Marks a factory started or stopped, as the Java console does (`true` / `false`).
+    pub async fn set_factory_started(&self, uuid: &str, started: bool) -> Result<(), Error> {
+        self.writable()?;
+        let path = self.root.factory(uuid);
+        let data: &[u8] = if started { b"true" } else { b"false" };
+        self.client
+            .set_data(&path, data, None)
+            .await
+            .map_err(|e| Error::at(&path, e))?;
+        Ok(())
+    }
+
+    /// Everything under `path` (children first), for a delete in one multi.
+    async fn subtree_bottom_up(&self, path: &str) -> Result<Vec<String>, Error> {
+        let tree = crate::reader::read_tree(&self.client, path, self.mode, |_| {}).await?;
+        let mut paths: Vec<String> = tree.keys().cloned().collect();
+        paths.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
+        Ok(paths)
+    }
+
+    /// Registered servers in every domain of a base task type.
+    async fn running_servers(&self, base: &str) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        let dir = self.root.base_task_type(base);
+        let domains = match self.client.list_children(&dir).await {
+            Ok(d) => d,
+            Err(zk::Error::NoNode) => return Ok(out),
+            Err(e) => return Err(Error::at(&dir, e)),
+        };
+        for d in domains {
+            match self
+                .client
+                .list_children(&self.root.servers(base, &d))
+                .await
+            {
+                Ok(s) => out.extend(s),
+                Err(zk::Error::NoNode) => {}
+                Err(e) => return Err(Error::at(&self.root.servers(base, &d), e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes a task type with all its domains, in one multi, if its definition is still at
+    /// `version`. Refused while thread groups are registered (P8), unless `force`.
+    pub async fn delete_task_type(
+        &self,
+        base: &str,
+        version: i32,
+        force: bool,
+    ) -> Result<(), Error> {
+        self.writable()?;
+        let running = self.running_servers(base).await?;
+        if !running.is_empty() && !force {
+            return Err(Error::Running {
+                what: format!("task type {base}"),
+                running,
+            });
+        }
+        let path = self.root.base_task_type(base);
+        self.delete_tree(&path, version).await
+    }
+
+    /// Deletes a domain's runtime subtree (`base/<taskType>`). Refused while servers are
+    /// registered in it (P8), unless `force`.
+    pub async fn clear_domain(
+        &self,
+        base: &str,
+        task_type: &str,
+        force: bool,
+    ) -> Result<(), Error> {
+        self.writable()?;
+        let servers = match self
+            .client
+            .list_children(&self.root.servers(base, task_type))
+            .await
+        {
+            Ok(s) => s,
+            Err(zk::Error::NoNode) => Vec::new(),
+            Err(e) => return Err(Error::at(&self.root.servers(base, task_type), e)),
+        };
+        if !servers.is_empty() && !force {
+            return Err(Error::Running {
+                what: format!("domain {task_type}"),
+                running: servers,
+            });
+        }
+        let path = self.root.domain(base, task_type);
+        let v = self
+            .version_of(&path)
+            .await?
+            .ok_or_else(|| Error::NoNode { path: path.clone() })?;
+        self.delete_tree(&path, v).await
+    }
+
+    /// Deletes a strategy if still at `version`. Refused while factories are registered under
+    /// it (the Java non-force rule), unless `force`.
+    pub async fn delete_strategy(
+        &self,
+        name: &str,
+        version: i32,
+        force: bool,
+    ) -> Result<(), Error> {
+        self.writable()?;
+        let path = self.root.strategy(name);
+        let factories = self
+            .client
+            .list_children(&path)
+            .await
+            .map_err(|e| Error::at(&path, e))?;
+        if !factories.is_empty() && !force {
+            return Err(Error::Running {
+                what: format!("strategy {name}"),
+                running: factories,
+            });
+        }
+        self.delete_tree(&path, version).await
+    }
+
+    async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
+        let nodes = self.subtree_bottom_up(path).await?;
+        let mut w = self.client.new_multi_writer();
+        w.add_check_version(path, version)
+            .map_err(|e| Error::at(path, e))?;
+        for p in &nodes {
+            w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
+        }
+        self.commit(w, path, Expect::Version(version), &nodes).await
+    }
+
+    /// Removes server nodes left behind by dead JVMs (P1): those whose mtime is older than the
+    /// task type's judge-dead interval by the ZooKeeper clock. Each delete carries the version
+    /// read, so a server that heartbeats meanwhile is not removed. Returns the removed uuids.
+    pub async fn remove_dead_servers(
+        &self,
+        base: &str,
+        task_type: &str,
+    ) -> Result<Vec<String>, Error> {
+        self.writable()?;
+        let def_path = self.root.base_task_type(base);
+        let (data, _) = self
+            .client
+            .get_data(&def_path)
+            .await
+            .map_err(|e| Error::at(&def_path, e))?;
+        let judge = TaskType::decode(&data)
+            .map(|t| t.judge_dead_interval)
+            .unwrap_or(60_000);
+        let dir = self.root.servers(base, task_type);
+        let names = self
+            .client
+            .list_children(&dir)
+            .await
+            .map_err(|e| Error::at(&dir, e))?;
+        let now = self.zk_now_ms();
+        let mut dead = Vec::new();
+        let mut w = self.client.new_multi_writer();
+        for n in names {
+            let p = self.root.server(base, task_type, &n);
+            if let Ok(Some(stat)) = self.client.check_stat(&p).await {
+                if now - stat.mtime > judge {
+                    w.add_delete(&p, Some(stat.version))
+                        .map_err(|e| Error::at(&p, e))?;
+                    dead.push(n);
+                }
+            }
+        }
+        if dead.is_empty() {
+            return Ok(dead);
+        }
+        let paths: Vec<String> = dead
+            .iter()
+            .map(|n| self.root.server(base, task_type, n))
+            .collect();
+        match w.commit().await {
+            Ok(_) => Ok(dead),
+            Err(zk::MultiWriteError::OperationFailed {
+                index,
+                source: zk::Error::BadVersion,
+            }) => {
+                let p = paths.get(index).cloned().unwrap_or(dir);
+                Err(Error::Conflict {
+                    path: p,
+                    expected: Expect::Version(-1),
+                    actual: None,
+                })
+            }
+            Err(e) => Err(Error::at(&dir, e.into())),
+        }
+    }
+
+    async fn commit(
+        &self,
+        mut w: zk::MultiWriter<'_>,
+        path: &str,
+        expected: Expect,
+        ops: &[String],
+    ) -> Result<(), Error> {
+        match w.commit().await {
+            Ok(_) => Ok(()),
+            Err(zk::MultiWriteError::OperationFailed {
+                index: 0,
+                source: zk::Error::BadVersion | zk::Error::NoNode,
+            }) => Err(self.conflict(path, expected).await),
+            Err(zk::MultiWriteError::OperationFailed { index, source }) => {
+                let at = ops
+                    .get(index.saturating_sub(1))
+                    .map_or(path, String::as_str);
+                Err(Error::at(at, source))
+            }
+            Err(zk::MultiWriteError::RequestFailed { source }) => Err(Error::at(path, source)),
+        }
+    }
+}
+
+fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {
+    if validate::has_errors(&v) {
+        return Err(Error::Invalid(
+            v.into_iter()
+                .filter(|x| x.severity == validate::Severity::Error)
+                .collect(),
+        ));
+    }
+    Ok(())
+}
+
+fn chrono_tz_utc() -> chrono_tz::Tz {
+    chrono_tz::Tz::UTC
+}
