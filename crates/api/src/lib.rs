@@ -37,16 +37,28 @@ impl ApiError {
 impl From<tbdesk_store::Error> for ApiError {
     fn from(e: tbdesk_store::Error) -> Self {
         use tbdesk_store::Error as E;
+        let detail = match &e {
+            E::Invalid(v) => serde_json::to_value(v).ok(),
+            E::Conflict { path, expected, actual } => {
+                Some(serde_json::json!({ "path": path, "expected": expected, "actual": actual }))
+            }
+            E::Running { what, running } => Some(serde_json::json!({ "what": what, "running": running })),
+            _ => None,
+        };
         let code = match &e {
-            E::Root(_) => "invalid",
+            E::Root(_) | E::Invalid(_) => "invalid",
             E::Unreachable { .. } => "unreachable",
             E::NoAuth { .. } => "no_auth",
             E::NoNode { .. } => "no_node",
             E::IncompatibleRoot { .. } => "incompatible_root",
             E::SessionExpired => "session_expired",
+            E::ReadOnly => "read_only",
+            E::Conflict { .. } => "conflict",
+            E::Running { .. } => "running",
+            E::Decode { .. } => "foreign_data",
             E::Zk { .. } => "zookeeper",
         };
-        ApiError::new(code, e.to_string())
+        ApiError { code: code.into(), message: e.to_string(), detail }
     }
 }
 
