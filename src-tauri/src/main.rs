@@ -14,19 +14,13 @@ async fn list_profiles(console: State<'_, Console>) -> Result<Vec<Profile>, ApiE
 
 /// The children of a profile's root (the walking skeleton's overview).
 #[tauri::command]
-async fn root_listing(
-    console: State<'_, Console>,
-    profile: String,
-) -> Result<RootListing, ApiError> {
+async fn root_listing(console: State<'_, Console>, profile: String) -> Result<RootListing, ApiError> {
     console.root_listing(&profile).await
 }
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let result = tauri::Builder::default()

@@ -23,48 +23,30 @@ impl Drop for AppSession {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 
 impl AppSession {
     /// Starts tauri-driver and opens the app with its state in `data_dir`.
     pub async fn start(app: &Path, data_dir: &Path) -> AppSession {
-        assert!(
-            std::env::var_os("DISPLAY").is_some(),
-            "GUI tests need a display: run under xvfb-run -a"
-        );
+        assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display: run under xvfb-run -a");
         let port = free_port();
         let native = free_port();
-        let driver =
-            Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--native-port",
-                    &native.to_string(),
-                ])
-                .env("TBDESK_DATA_DIR", data_dir)
-                .env("TBDESK_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .expect("spawn tauri-driver (run scripts/setup)");
+        let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("TBDESK_DATA_DIR", data_dir)
+            .env("TBDESK_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn tauri-driver (run scripts/setup)");
         let t0 = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                t0.elapsed() < Duration::from_secs(20),
-                "tauri-driver did not listen"
-            );
+            assert!(t0.elapsed() < Duration::from_secs(20), "tauri-driver did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app }),
-        );
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -105,11 +87,7 @@ impl AppSession {
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
         self.wait_text(css, |_| true).await;
-        let el = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .expect("element to click");
+        let el = self.client.find(Locator::Css(css)).await.expect("element to click");
         el.click().await.expect("click");
     }
 

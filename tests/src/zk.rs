@@ -5,9 +5,7 @@ use zookeeper_client as zk;
 
 /// Connects a plain client (no auth) to the fixture server.
 pub async fn client(server: &ZkServer) -> zk::Client {
-    zk::Client::connect(&server.connect_string())
-        .await
-        .expect("connect to fixture ZooKeeper")
+    zk::Client::connect(&server.connect_string()).await.expect("connect to fixture ZooKeeper")
 }
 
 /// Creates `path` and its missing ancestors with `data` on the last one (world-ALL ACL).

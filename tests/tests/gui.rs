@@ -14,9 +14,7 @@ async fn window_lists_root_children_and_selects_one() {
     }
 
     let data = tempfile::tempdir().expect("data dir");
-    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite"))
-        .await
-        .expect("profiles db");
+    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("profiles db");
     let fields = tbdesk_profiles::ProfileFields {
         name: "e2e".into(),
         connect: server.connect_string(),
@@ -27,33 +25,19 @@ async fn window_lists_root_children_and_selects_one() {
         read_only: false,
         local_server: false,
     };
-    profiles
-        .create(&fields, None)
-        .await
-        .expect("create profile");
+    profiles.create(&fields, None).await.expect("create profile");
     drop(profiles);
 
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     assert_eq!(app.wait_text("#title", |t| !t.is_empty()).await, "tbdesk");
     assert_eq!(app.wait_text("#root-path", |t| !t.is_empty()).await, root);
     for child in ["baseTaskType", "strategy", "factory", "hello-e2e"] {
-        assert_eq!(
-            app.wait_text(&format!("#node-{child}"), |t| !t.is_empty())
-                .await,
-            child
-        );
+        assert_eq!(app.wait_text(&format!("#node-{child}"), |t| !t.is_empty()).await, child);
     }
     // Nothing selected yet; a click shows the node in the detail pane.
-    assert!(app
-        .client
-        .find(fantoccini::Locator::Css("#selected-name"))
-        .await
-        .is_err());
+    assert!(app.client.find(fantoccini::Locator::Css("#selected-name")).await.is_err());
     app.click("#node-hello-e2e").await;
-    assert_eq!(
-        app.wait_text("#selected-name", |t| t == "hello-e2e").await,
-        "hello-e2e"
-    );
+    assert_eq!(app.wait_text("#selected-name", |t| t == "hello-e2e").await, "hello-e2e");
     let shot = app.screenshot("skeleton-root").await;
     eprintln!("screenshot: {}", shot.display());
     app.close().await;

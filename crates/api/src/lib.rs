@@ -23,14 +23,16 @@ pub struct ApiError {
     pub code: String,
     /// What happened, for a person; never a raw debug string.
     pub message: String,
+    /// Structured detail for codes the UI renders specially: the violations of `invalid`,
+    /// the versions of `conflict`, the runtimes of `running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
 }
 
 impl ApiError {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            code: code.into(),
-            message: message.into(),
-        }
+    /// An error with a code and a message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ApiError { code: code.into(), message: message.into(), detail: None }
     }
 }
 
@@ -107,17 +109,10 @@ pub struct Console {
 impl Console {
     /// Opens the profile database in `data_dir` (created if missing).
     pub async fn open(data_dir: &Path) -> Result<Self, ApiError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            ApiError::new(
-                "database",
-                format!("cannot create {}: {e}", data_dir.display()),
-            )
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ApiError::new("database", format!("cannot create {}: {e}", data_dir.display())))?;
         let profiles = Profiles::open(&data_dir.join("profiles.sqlite")).await?;
-        Ok(Console {
-            data_dir: data_dir.to_owned(),
-            profiles,
-        })
+        Ok(Console { data_dir: data_dir.to_owned(), profiles })
     }
 
     /// The profile registry.
@@ -150,10 +145,7 @@ impl Console {
     }
 
     fn local_server(&self) -> Result<String, ApiError> {
-        Ok(tbdesk_zkserver::ensure_local(
-            &tbdesk_zkserver::local_dir(&self.data_dir),
-            2181,
-        )?)
+        Ok(tbdesk_zkserver::ensure_local(&tbdesk_zkserver::local_dir(&self.data_dir), 2181)?)
     }
 
     /// What the profile switcher shows: every profile, after creating the first-start `local`
@@ -192,10 +184,6 @@ impl Console {
         let store = self.connect(&p).await?;
         let children = store.root_children().await?;
         self.profiles.set_setting("last_profile", profile).await?;
-        Ok(RootListing {
-            profile: p.fields.name,
-            root: p.fields.root_path,
-            children,
-        })
+        Ok(RootListing { profile: p.fields.name, root: p.fields.root_path, children })
     }
 }

@@ -10,11 +10,7 @@ use clap::{Parser, Subcommand};
 mod model_cmds;
 
 #[derive(Parser)]
-#[command(
-    name = "tbdesk",
-    version,
-    about = "TBSchedule console: profiles, ZooKeeper roots, model checks"
-)]
+#[command(name = "tbdesk", version, about = "TBSchedule console: profiles, ZooKeeper roots, model checks")]
 struct Cli {
     /// App data dir holding profiles.sqlite (default: the desktop app's, or $TBDESK_DATA_DIR).
     #[arg(long, global = true, env = "TBDESK_DATA_DIR")]
@@ -84,22 +80,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Model(m) => model_cmds::run(m),
         Cmd::Profile(ProfileCmd::List) => {
             for p in console(&cli.data_dir).await?.list_profiles().await? {
-                println!(
-                    "{}\t{}\t{}",
-                    p.fields.name, p.fields.connect, p.fields.root_path
-                );
+                println!("{}\t{}\t{}", p.fields.name, p.fields.connect, p.fields.root_path);
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Profile(ProfileCmd::Add {
-            name,
-            connect,
-            root,
-            session_timeout_ms,
-            digest_user,
-            color,
-            read_only,
-        }) => {
+        Cmd::Profile(ProfileCmd::Add { name, connect, root, session_timeout_ms, digest_user, color, read_only }) => {
             let password = std::env::var("TBDESK_PASSWORD").ok();
             let fields = tbdesk_profiles::ProfileFields {
                 name,
@@ -116,11 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Profile(ProfileCmd::Delete { name }) => {
-            console(&cli.data_dir)
-                .await?
-                .profiles()
-                .delete(&name)
-                .await?;
+            console(&cli.data_dir).await?.profiles().delete(&name).await?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Ls { profile } => {
@@ -135,16 +116,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tbdesk: cannot start the async runtime: {e}");

@@ -62,16 +62,13 @@ pub enum BlobKind {
 }
 
 fn zone(s: &str) -> anyhow::Result<chrono_tz::Tz> {
-    parse_zone(s)
-        .with_context(|| format!("unknown time zone {s:?} (use an IANA name like Asia/Shanghai)"))
+    parse_zone(s).with_context(|| format!("unknown time zone {s:?} (use an IANA name like Asia/Shanghai)"))
 }
 
 fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     if file == "-" {
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("read stdin")?;
+        std::io::stdin().read_to_end(&mut buf).context("read stdin")?;
     } else {
         buf = std::fs::read(file).with_context(|| format!("read {file}"))?;
     }
@@ -84,26 +81,16 @@ pub fn run(cmd: ModelCmd) -> anyhow::Result<ExitCode> {
             println!("{}", tbdesk_model::version::ROOT_MARKER);
             Ok(ExitCode::SUCCESS)
         }
-        ModelCmd::Cron {
-            expr,
-            tz,
-            from,
-            count,
-        } => {
+        ModelCmd::Cron { expr, tz, from, count } => {
             let tz = zone(&tz)?;
             let from = match from {
-                Some(f) => parse_instant(&f)
-                    .with_context(|| format!("--from {f:?} is not an ISO-8601 instant"))?,
+                Some(f) => parse_instant(&f).with_context(|| format!("--from {f:?} is not an ISO-8601 instant"))?,
                 None => chrono::Utc::now().timestamp_millis(),
             };
             let ft = fire_times(&expr, tz, from, count);
             let mut cols = vec![ft.verdict.as_str().to_string()];
             for i in 0..count {
-                cols.push(
-                    ft.times
-                        .get(i)
-                        .map_or_else(|| "-".into(), |t| format_instant(*t, tz)),
-                );
+                cols.push(ft.times.get(i).map_or_else(|| "-".into(), |t| format_instant(*t, tz)));
             }
             println!("{}", cols.join("\t"));
             if let Some(d) = ft.detail {
@@ -116,27 +103,17 @@ pub fn run(cmd: ModelCmd) -> anyhow::Result<ExitCode> {
         }
         ModelCmd::Validate { kind, file, tz } => {
             let bytes = read_input(&file)?;
-            let ctx = validate::Context {
-                now_ms: chrono::Utc::now().timestamp_millis(),
-                tz: zone(&tz)?,
-            };
+            let ctx = validate::Context { now_ms: chrono::Utc::now().timestamp_millis(), tz: zone(&tz)? };
             let violations = match kind {
-                RuleKind::TaskType => validate::task_type(
-                    &TaskType::decode(&bytes).with_context(|| format!("{file}"))?,
-                    &ctx,
-                ),
-                RuleKind::Strategy => validate::strategy(
-                    &Strategy::decode(&bytes).with_context(|| format!("{file}"))?,
-                ),
+                RuleKind::TaskType => {
+                    validate::task_type(&TaskType::decode(&bytes).with_context(|| format!("{file}"))?, &ctx)
+                }
+                RuleKind::Strategy => validate::strategy(&Strategy::decode(&bytes).with_context(|| format!("{file}"))?),
             };
             for v in &violations {
                 println!("{}", serde_json::to_string(v)?);
             }
-            Ok(if validate::has_errors(&violations) {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(if validate::has_errors(&violations) { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
         ModelCmd::Encode { kind } => {
             let bytes = read_input("-")?;

@@ -92,24 +92,21 @@ fn parse_int(s: &str) -> Result<i32, CronError> {
         ));
     }
     s.parse().map_err(|_| {
-        CronError(format!("Illegal cron expression format (java.lang.NumberFormatException: For input string: \"{s}\")"))
+        CronError(format!(
+            "Illegal cron expression format (java.lang.NumberFormatException: For input string: \"{s}\")"
+        ))
     })
 }
 
 fn month_number(s: &str) -> i32 {
-    [
-        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-    ]
-    .iter()
-    .position(|m| *m == s)
-    .map_or(-1, |p| p as i32)
+    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+        .iter()
+        .position(|m| *m == s)
+        .map_or(-1, |p| p as i32)
 }
 
 fn day_number(s: &str) -> i32 {
-    ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-        .iter()
-        .position(|d| *d == s)
-        .map_or(-1, |p| p as i32 + 1)
+    ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"].iter().position(|d| *d == s).map_or(-1, |p| p as i32 + 1)
 }
 
 fn is_digit(c: char) -> bool {
@@ -132,10 +129,7 @@ impl CronExpr {
         };
         let tokens: Vec<&str> = upper.split([' ', '\t']).filter(|t| !t.is_empty()).collect();
         if tokens.len() > 7 {
-            c.quirk(format!(
-                "the text after the 7th field ({:?}) is ignored",
-                tokens[7..].join(" ")
-            ));
+            c.quirk(format!("the text after the 7th field ({:?}) is ignored", tokens[7..].join(" ")));
         }
         let mut on = SECOND;
         for tok in tokens.iter().take(7) {
@@ -145,9 +139,7 @@ impl CronExpr {
                 return err("Support for specifying 'L' and 'LW' with other days of the month is not implemented");
             }
             if on == DAY_OF_WEEK && has_l {
-                return err(
-                    "Support for specifying 'L' with other days of the week is not implemented",
-                );
+                return err("Support for specifying 'L' with other days of the week is not implemented");
             }
             for v in e.split(',').filter(|v| !v.is_empty()) {
                 let chars: Vec<char> = v.chars().collect();
@@ -228,9 +220,7 @@ impl CronExpr {
                             let n = substring(s, i, s.len()).and_then(|t| parse_int(&t));
                             match n {
                                 Ok(n) if (1..=5).contains(&n) => self.nthday_of_week = n,
-                                _ => return err(
-                                    "A numeric value between 1 and 5 must follow the '#' option",
-                                ),
+                                _ => return err("A numeric value between 1 and 5 must follow the '#' option"),
                             }
                             used = s.len();
                         }
@@ -246,9 +236,7 @@ impl CronExpr {
             }
             if used < s.len() {
                 let rest: String = s[used..].iter().collect();
-                self.quirk(format!(
-                    "in {text:?} the Java runtime reads only the name(s) and ignores {rest:?}"
-                ));
+                self.quirk(format!("in {text:?} the Java runtime reads only the name(s) and ignores {rest:?}"));
             }
             let incr = if eval != -1 { 1 } else { 0 };
             return self.add(sval, eval, incr, ty);
@@ -264,9 +252,7 @@ impl CronExpr {
             if ty == DAY_OF_WEEK && !self.lastday_of_month {
                 match self.sets[DAY_OF_MONTH].last() {
                     None => return self.add(NO_SPEC, -1, 0, ty),
-                    Some(&NO_SPEC) => {
-                        return err("'?' can only be specfied for Day-of-Month -OR- Day-of-Week.")
-                    }
+                    Some(&NO_SPEC) => return err("'?' can only be specfied for Day-of-Month -OR- Day-of-Week."),
                     Some(_) => {}
                 }
             }
@@ -323,10 +309,7 @@ impl CronExpr {
                 self.nearest_weekday = true;
             }
             if ty != DAY_OF_MONTH && ty != DAY_OF_WEEK {
-                self.quirk(format!(
-                    "'L' in the {} field is accepted but leaves it empty",
-                    FIELD_NAMES[ty]
-                ));
+                self.quirk(format!("'L' in the {} field is accepted but leaves it empty", FIELD_NAMES[ty]));
             }
             return Ok(());
         }
@@ -449,15 +432,11 @@ impl CronExpr {
                         let (v3, _) = get_value(v2, s, i)?;
                         return self.add(val, end, v3, ty);
                     }
-                    self.quirk(format!(
-                        "{text:?}: the Java runtime ignores what follows the step"
-                    ));
+                    self.quirk(format!("{text:?}: the Java runtime ignores what follows the step"));
                     return self.add(val, end, v2, ty);
                 }
                 if i < s.len() {
-                    self.quirk(format!(
-                        "{text:?}: the Java runtime ignores what follows the range"
-                    ));
+                    self.quirk(format!("{text:?}: the Java runtime ignores what follows the range"));
                 }
                 self.add(val, end, 1, ty)
             }
@@ -477,9 +456,7 @@ impl CronExpr {
                 err(format!("Unexpected character '{c}' after '/'"))
             }
             _ => {
-                self.quirk(format!(
-                    "{text:?}: the Java runtime reads only the number {val} and ignores the rest"
-                ));
+                self.quirk(format!("{text:?}: the Java runtime reads only the number {val} and ignores the rest"));
                 self.add(val, -1, 0, ty)
             }
         }
@@ -490,15 +467,7 @@ impl CronExpr {
     }
 }
 
-const FIELD_NAMES: [&str; 7] = [
-    "second",
-    "minute",
-    "hour",
-    "day-of-month",
-    "month",
-    "day-of-week",
-    "year",
-];
+const FIELD_NAMES: [&str; 7] = ["second", "minute", "hour", "day-of-month", "month", "day-of-week", "year"];
 
 fn get_value(v: i32, s: &[char], mut i: usize) -> Result<(i32, usize), CronError> {
     let mut s1 = v.to_string();
@@ -517,19 +486,11 @@ fn get_value(v: i32, s: &[char], mut i: usize) -> Result<(i32, usize), CronError
 
 /// Java's `addToSet`: range checks, then the values of `val[-end][/incr]`, wrapping ranges
 /// whose end is below their start.
-fn add_to_set(
-    set: &mut BTreeSet<i32>,
-    val: i32,
-    end: i32,
-    mut incr: i32,
-    ty: usize,
-) -> Result<(), String> {
+fn add_to_set(set: &mut BTreeSet<i32>, val: i32, end: i32, mut incr: i32, ty: usize) -> Result<(), String> {
     let bad = match ty {
         SECOND | MINUTE => ((!(0..=59).contains(&val)) || end > 59) && val != ALL_SPEC,
         HOUR => ((!(0..=23).contains(&val)) || end > 23) && val != ALL_SPEC,
-        DAY_OF_MONTH => {
-            ((!(1..=31).contains(&val)) || end > 31) && val != ALL_SPEC && val != NO_SPEC
-        }
+        DAY_OF_MONTH => ((!(1..=31).contains(&val)) || end > 31) && val != ALL_SPEC && val != NO_SPEC,
         MONTH => ((!(1..=12).contains(&val)) || end > 12) && val != ALL_SPEC,
         DAY_OF_WEEK => (val == 0 || val > 7 || end > 7) && val != ALL_SPEC && val != NO_SPEC,
         _ => false,
@@ -617,15 +578,11 @@ pub enum EvalError {
 }
 
 fn first(set: &BTreeSet<i32>, ty: usize) -> Result<i32, EvalError> {
-    set.first()
-        .copied()
-        .ok_or(EvalError::EmptyField(FIELD_NAMES[ty]))
+    set.first().copied().ok_or(EvalError::EmptyField(FIELD_NAMES[ty]))
 }
 
 fn tail(set: &BTreeSet<i32>, from: i64) -> Option<i32> {
-    set.range(from.clamp(i32::MIN as i64, i32::MAX as i64) as i32..)
-        .next()
-        .copied()
+    set.range(from.clamp(i32::MIN as i64, i32::MAX as i64) as i32..).next().copied()
 }
 
 fn is_leap(y: i64) -> bool {
@@ -669,22 +626,13 @@ const MS: usize = 6;
 
 impl Cal {
     fn at(tz: Tz, millis: i64) -> Result<Cal, EvalError> {
-        let mut c = Cal {
-            tz,
-            f: [0; 7],
-            millis,
-            dirty: false,
-        };
+        let mut c = Cal { tz, f: [0; 7], millis, dirty: false };
         c.set_time(millis)?;
         Ok(c)
     }
 
     fn set_time(&mut self, millis: i64) -> Result<(), EvalError> {
-        let dt = self
-            .tz
-            .timestamp_millis_opt(millis)
-            .single()
-            .ok_or(EvalError::OutOfRange)?;
+        let dt = self.tz.timestamp_millis_opt(millis).single().ok_or(EvalError::OutOfRange)?;
         self.f = [
             dt.year() as i64,
             dt.month0() as i64,
@@ -755,9 +703,7 @@ fn wall_to_millis(tz: &Tz, wall: NaiveDateTime) -> Result<i64, EvalError> {
         chrono::LocalResult::Single(dt) => Ok(dt.timestamp_millis()),
         chrono::LocalResult::Ambiguous(_, later) => Ok(later.timestamp_millis()),
         chrono::LocalResult::None => {
-            let before = wall
-                .checked_sub_signed(chrono::Duration::days(1))
-                .ok_or(EvalError::OutOfRange)?;
+            let before = wall.checked_sub_signed(chrono::Duration::days(1)).ok_or(EvalError::OutOfRange)?;
             let old = tz.offset_from_utc_datetime(&before).fix().local_minus_utc() as i64;
             Ok(wall.and_utc().timestamp_millis() - old * 1000)
         }
@@ -847,15 +793,7 @@ impl CronExpr {
                         if ml.value as i64 > end {
                             return Err(EvalError::StartAfterEnd);
                         }
-                        if add_to_set(
-                            &mut self.sets[DAY_OF_MONTH],
-                            ml.value,
-                            end as i32,
-                            1,
-                            DAY_OF_MONTH,
-                        )
-                        .is_err()
-                        {
+                        if add_to_set(&mut self.sets[DAY_OF_MONTH], ml.value, end as i32, 1, DAY_OF_MONTH).is_err() {
                             // Java prints the stack trace and leaves the loop with what it has.
                             return Ok(Some(cl.time()?));
                         }
@@ -866,14 +804,7 @@ impl CronExpr {
                     if !self.nearest_weekday {
                         if self.mon_lday.is_some() {
                             self.sets[DAY_OF_MONTH].clear();
-                            if add_to_set(
-                                &mut self.sets[DAY_OF_MONTH],
-                                end_days as i32,
-                                -1,
-                                -1,
-                                DAY_OF_MONTH,
-                            )
-                            .is_err()
+                            if add_to_set(&mut self.sets[DAY_OF_MONTH], end_days as i32, -1, -1, DAY_OF_MONTH).is_err()
                             {
                                 return Ok(Some(cl.time()?));
                             }
@@ -885,8 +816,7 @@ impl CronExpr {
                     } else {
                         t = day;
                         day = last_day_of_month(mon, cl.get(Y)?);
-                        let (d, roll) =
-                            nearest_weekday(&tz, cl.get(Y)?, mon, day, sec, min, hr, after_time)?;
+                        let (d, roll) = nearest_weekday(&tz, cl.get(Y)?, mon, day, sec, min, hr, after_time)?;
                         day = d;
                         if roll {
                             day = 1;
@@ -896,8 +826,7 @@ impl CronExpr {
                 } else if self.nearest_weekday {
                     t = day;
                     day = first(&self.sets[DAY_OF_MONTH], DAY_OF_MONTH)? as i64;
-                    let (d, roll) =
-                        nearest_weekday(&tz, cl.get(Y)?, mon, day, sec, min, hr, after_time)?;
+                    let (d, roll) = nearest_weekday(&tz, cl.get(Y)?, mon, day, sec, min, hr, after_time)?;
                     day = d;
                     if roll {
                         day = first(&self.sets[DAY_OF_MONTH], DAY_OF_MONTH)? as i64;
@@ -1074,12 +1003,7 @@ fn nearest_weekday(
 ) -> Result<(i64, bool), EvalError> {
     // Java builds this on Calendar.getInstance() (now) and overwrites every field but the
     // milliseconds; tbdesk takes them as 0.
-    let mut tcal = Cal {
-        tz: *tz,
-        f: [year, mon - 1, day, 0, 0, 0, 0],
-        millis: 0,
-        dirty: true,
-    };
+    let mut tcal = Cal { tz: *tz, f: [year, mon - 1, day, 0, 0, 0, 0], millis: 0, dirty: true };
     let ldom = last_day_of_month(mon, year);
     let dow = tcal.day_of_week()?;
     if dow == 7 && day == 1 {
@@ -1143,14 +1067,7 @@ pub struct FireTimes {
 pub fn fire_times(expr: &str, tz: Tz, from_ms: i64, count: usize) -> FireTimes {
     let mut c = match CronExpr::parse(expr) {
         Ok(c) => c,
-        Err(e) => {
-            return FireTimes {
-                verdict: Verdict::Invalid,
-                times: vec![],
-                detail: Some(e.0),
-                quirks: vec![],
-            }
-        }
+        Err(e) => return FireTimes { verdict: Verdict::Invalid, times: vec![], detail: Some(e.0), quirks: vec![] },
     };
     let mut times = Vec::new();
     let mut at = from_ms;
@@ -1171,17 +1088,8 @@ pub fn fire_times(expr: &str, tz: Tz, from_ms: i64, count: usize) -> FireTimes {
             }
         }
     }
-    let verdict = if times.is_empty() && count > 0 {
-        Verdict::None
-    } else {
-        Verdict::Ok
-    };
-    FireTimes {
-        verdict,
-        times,
-        detail: None,
-        quirks: c.quirks,
-    }
+    let verdict = if times.is_empty() && count > 0 { Verdict::None } else { Verdict::Ok };
+    FireTimes { verdict, times, detail: None, quirks: c.quirks }
 }
 
 /// Formats an instant as the conformance table does: `yyyy-MM-ddTHH:mm:ss+hh:mm` in `tz`.
@@ -1194,9 +1102,7 @@ pub fn format_instant(ms: i64, tz: Tz) -> String {
 
 /// Parses an ISO-8601 instant (`2024-01-01T00:00:00Z`, offsets and fractions allowed) to ms.
 pub fn parse_instant(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|d| d.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp_millis())
 }
 
 /// Looks up an IANA zone name.

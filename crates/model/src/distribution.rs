@@ -39,9 +39,7 @@ pub fn assign_task_number(n: usize, total: i64, cap: i64, v: JavaVersion) -> Vec
         base = cap;
         rem = 0;
     }
-    (0..n as i64)
-        .map(|i| if i < rem { base + 1 } else { base })
-        .collect()
+    (0..n as i64).map(|i| if i < rem { base + 1 } else { base }).collect()
 }
 
 /// The strategy leader's requestNum per factory (§6.2): factories sorted by sequence suffix
@@ -144,23 +142,14 @@ pub fn clear_dead_owners(items: &[ItemOwner], live: &[String]) -> Vec<ItemWrite>
     items
         .iter()
         .filter(|i| i.cur_server.as_ref().is_some_and(|c| !live.contains(c)))
-        .map(|i| ItemWrite {
-            id: i.id.clone(),
-            cur_server: Some(None),
-            req_server: None,
-        })
+        .map(|i| ItemWrite { id: i.id.clone(), cur_server: Some(None), req_server: None })
         .collect()
 }
 
 /// `assignTaskItem`: contiguous blocks of the sorted items to the servers sorted by suffix
 /// (leader first); a free item is taken at once, a held one is requested through
 /// `req_server`. `max_per_group` is honoured by 3.2.x only.
-pub fn assign_items(
-    servers: &[String],
-    items: &[ItemOwner],
-    max_per_group: i64,
-    v: JavaVersion,
-) -> Plan {
+pub fn assign_items(servers: &[String], items: &[ItemOwner], max_per_group: i64, v: JavaVersion) -> Plan {
     let mut servers = servers.to_vec();
     sort_by_suffix(&mut servers);
     if servers.is_empty() {
@@ -176,10 +165,7 @@ pub fn assign_items(
             count += nums[point];
             point += 1;
         }
-        let target = servers
-            .get(point)
-            .cloned()
-            .unwrap_or_else(|| NO_SERVER.to_owned());
+        let target = servers.get(point).cloned().unwrap_or_else(|| NO_SERVER.to_owned());
         plan.targets.push((item.id.clone(), target.clone()));
         match (&item.cur_server, &item.req_server) {
             (None, _) => plan.writes.push(ItemWrite {
@@ -193,11 +179,7 @@ pub fn assign_items(
                 req_server: Some(None),
             }),
             (Some(c), None) if *c == target => unchanged += 1,
-            _ => plan.writes.push(ItemWrite {
-                id: item.id.clone(),
-                cur_server: None,
-                req_server: Some(Some(target)),
-            }),
+            _ => plan.writes.push(ItemWrite { id: item.id.clone(), cur_server: None, req_server: Some(Some(target)) }),
         }
     }
     plan.bump_reload = unchanged < sorted.len();
@@ -205,18 +187,9 @@ pub fn assign_items(
 }
 
 /// One heartbeat of the domain leader: clear dead owners, then assign.
-pub fn leader_pass(
-    live: &[String],
-    items: &[ItemOwner],
-    max_per_group: i64,
-    v: JavaVersion,
-) -> Plan {
+pub fn leader_pass(live: &[String], items: &[ItemOwner], max_per_group: i64, v: JavaVersion) -> Plan {
     let cleared = clear_dead_owners(items, live);
-    let mid = Plan {
-        writes: cleared.clone(),
-        ..Plan::default()
-    }
-    .apply(items);
+    let mid = Plan { writes: cleared.clone(), ..Plan::default() }.apply(items);
     let mut plan = assign_items(live, &mid, max_per_group, v);
     let mut writes = cleared;
     writes.append(&mut plan.writes);
@@ -229,25 +202,14 @@ pub fn release(me: &str, items: &[ItemOwner]) -> Plan {
     let writes: Vec<ItemWrite> = items
         .iter()
         .filter(|i| i.req_server.is_some() && i.cur_server.as_deref() == Some(me))
-        .map(|i| ItemWrite {
-            id: i.id.clone(),
-            cur_server: Some(i.req_server.clone()),
-            req_server: Some(None),
-        })
+        .map(|i| ItemWrite { id: i.id.clone(), cur_server: Some(i.req_server.clone()), req_server: Some(None) })
         .collect();
-    Plan {
-        bump_reload: !writes.is_empty(),
-        writes,
-        targets: Vec::new(),
-    }
+    Plan { bump_reload: !writes.is_empty(), writes, targets: Vec::new() }
 }
 
 /// The items a server processes after its reload: those whose `cur_server` is itself.
 pub fn held_items<'a>(me: &str, items: &'a [ItemOwner]) -> Vec<&'a ItemOwner> {
-    items
-        .iter()
-        .filter(|i| i.cur_server.as_deref() == Some(me))
-        .collect()
+    items.iter().filter(|i| i.cur_server.as_deref() == Some(me)).collect()
 }
 
 #[cfg(test)]
@@ -264,53 +226,24 @@ mod tests {
         assert_eq!(assign_task_number(2, 5, 2, JavaVersion::V3_2), vec![2, 2]);
         assert_eq!(assign_task_number(2, 5, 3, JavaVersion::V3_2), vec![3, 2]);
         assert_eq!(assign_task_number(2, 5, 2, JavaVersion::V3_3), vec![3, 2]);
-        assert_eq!(
-            assign_task_number(4, 3, 0, JavaVersion::V3_3),
-            vec![1, 1, 1, 0]
-        );
+        assert_eq!(assign_task_number(4, 3, 0, JavaVersion::V3_3), vec![1, 1, 1, 0]);
         // §13: 3 groups over 2 factories = [2,1], lowest suffix first.
-        let g = thread_groups(
-            &s(&["ip$h$B$0000000007", "ip$h$A$0000000002"]),
-            3,
-            0,
-            JavaVersion::V3_3,
-        );
-        assert_eq!(
-            g,
-            vec![
-                ("ip$h$A$0000000002".to_string(), 2),
-                ("ip$h$B$0000000007".to_string(), 1)
-            ]
-        );
+        let g = thread_groups(&s(&["ip$h$B$0000000007", "ip$h$A$0000000002"]), 3, 0, JavaVersion::V3_3);
+        assert_eq!(g, vec![("ip$h$A$0000000002".to_string(), 2), ("ip$h$B$0000000007".to_string(), 1)]);
     }
 
     fn items(ids: &[&str]) -> Vec<ItemOwner> {
-        ids.iter()
-            .map(|i| ItemOwner {
-                id: i.to_string(),
-                cur_server: None,
-                req_server: None,
-            })
-            .collect()
+        ids.iter().map(|i| ItemOwner { id: i.to_string(), cur_server: None, req_server: None }).collect()
     }
 
     #[test]
     fn spec_6_4_examples() {
         let ids: Vec<String> = (0..10).map(|i| i.to_string()).collect();
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let servers = s(&[
-            "T$ip$S1$0000000001",
-            "T$ip$S2$0000000002",
-            "T$ip$S3$0000000003",
-        ]);
+        let servers = s(&["T$ip$S1$0000000001", "T$ip$S2$0000000002", "T$ip$S3$0000000003"]);
         let plan = assign_items(&servers, &items(&ids), 0, JavaVersion::V3_3);
-        let owner = |p: &Plan, id: &str| {
-            p.targets
-                .iter()
-                .find(|(i, _)| i == id)
-                .map(|(_, s)| s.clone())
-                .expect("target")
-        };
+        let owner =
+            |p: &Plan, id: &str| p.targets.iter().find(|(i, _)| i == id).map(|(_, s)| s.clone()).expect("target");
         assert_eq!(owner(&plan, "3"), servers[0]);
         assert_eq!(owner(&plan, "4"), servers[1]);
         assert_eq!(owner(&plan, "7"), servers[2]);
@@ -322,10 +255,7 @@ mod tests {
         // 4 groups, 2 items: [1,1,0,0].
         let four = s(&["a$i$1$01", "a$i$2$02", "a$i$3$03", "a$i$4$04"]);
         let p = assign_items(&four, &items(&["0", "1"]), 0, JavaVersion::V3_3);
-        assert_eq!(
-            p.targets,
-            vec![("0".into(), four[0].clone()), ("1".into(), four[1].clone())]
-        );
+        assert_eq!(p.targets, vec![("0".into(), four[0].clone()), ("1".into(), four[1].clone())]);
         // 3.2.x with max 3 and 3 groups: item 9 gets the "no server" literal.
         let p = assign_items(&servers, &items(&ids), 3, JavaVersion::V3_2);
         assert_eq!(owner(&p, "9"), NO_SERVER);
@@ -333,11 +263,8 @@ mod tests {
         let mut four = servers.clone();
         four.push("T$ip$S4$0000000004".into());
         let p = assign_items(&four, &state, 0, JavaVersion::V3_3);
-        let req: Vec<(String, String)> = p
-            .writes
-            .iter()
-            .filter_map(|w| w.req_server.clone().flatten().map(|r| (w.id.clone(), r)))
-            .collect();
+        let req: Vec<(String, String)> =
+            p.writes.iter().filter_map(|w| w.req_server.clone().flatten().map(|r| (w.id.clone(), r))).collect();
         assert_eq!(
             req,
             vec![
@@ -354,10 +281,7 @@ mod tests {
         assert_eq!(r.writes.len(), 1);
         assert!(r.bump_reload);
         assert_eq!(
-            r.apply(&after)
-                .iter()
-                .find(|i| i.id == "3")
-                .and_then(|i| i.cur_server.clone()),
+            r.apply(&after).iter().find(|i| i.id == "3").and_then(|i| i.cur_server.clone()),
             Some(four[1].clone())
         );
     }
@@ -367,16 +291,8 @@ mod tests {
         let servers = s(&["T$ip$S1$0000000001", "T$ip$S2$0000000002"]);
         let dead = "T$ip$S0$0000000000".to_string();
         let state = vec![
-            ItemOwner {
-                id: "0".into(),
-                cur_server: Some(dead.clone()),
-                req_server: None,
-            },
-            ItemOwner {
-                id: "1".into(),
-                cur_server: Some(servers[1].clone()),
-                req_server: None,
-            },
+            ItemOwner { id: "0".into(), cur_server: Some(dead.clone()), req_server: None },
+            ItemOwner { id: "1".into(), cur_server: Some(servers[1].clone()), req_server: None },
         ];
         let p = leader_pass(&servers, &state, 0, JavaVersion::V3_3);
         let after = p.apply(&state);

@@ -39,18 +39,10 @@ pub fn java_double(d: f64) -> String {
         return "NaN".into();
     }
     if d.is_infinite() {
-        return if d > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
+        return if d > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
     if d == 0.0 {
-        return if d.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
+        return if d.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
     let abs = d.abs();
     if (1e-3..1e7).contains(&abs) {
@@ -60,11 +52,7 @@ pub fn java_double(d: f64) -> String {
     // Scientific: mantissa digits from the shortest representation.
     let s = format!("{:e}", d); // e.g. "1.2345678e7", "1e-4"
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let mant = if mant.contains('.') {
-        mant.to_owned()
-    } else {
-        format!("{mant}.0")
-    };
+    let mant = if mant.contains('.') { mant.to_owned() } else { format!("{mant}.0") };
     format!("{mant}E{exp}")
 }
 
@@ -123,10 +111,7 @@ impl Default for Object {
 impl Object {
     /// An empty object.
     pub fn new() -> Self {
-        Object {
-            out: String::from("{"),
-            first: true,
-        }
+        Object { out: String::from("{"), first: true }
     }
 
     fn key(&mut self, k: &str) {
@@ -234,10 +219,7 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, DecodeError> {
     let t = text(bytes);
     match serde_json::from_str::<Value>(&t) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(DecodeError::NotJson(format!(
-            "a JSON {} rather than an object",
-            kind(&other)
-        ))),
+        Ok(other) => Err(DecodeError::NotJson(format!("a JSON {} rather than an object", kind(&other)))),
         Err(e) => Err(DecodeError::NotJson(e.to_string())),
     }
 }
@@ -266,10 +248,7 @@ impl Fields {
     }
 
     fn bad(field: &str, message: impl Into<String>) -> DecodeError {
-        DecodeError::Field {
-            field: field.into(),
-            message: message.into(),
-        }
+        DecodeError::Field { field: field.into(), message: message.into() }
     }
 
     /// True when the key is present with JSON `null` (gson then nulls a reference field, while
@@ -285,10 +264,7 @@ impl Fields {
             Some(Value::String(s)) => Ok(Some(s)),
             Some(Value::Number(n)) => Ok(Some(n.to_string())),
             Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(v) => Err(Self::bad(
-                k,
-                format!("expected a string, found a {}", kind(&v)),
-            )),
+            Some(v) => Err(Self::bad(k, format!("expected a string, found a {}", kind(&v)))),
         }
     }
 
@@ -300,26 +276,17 @@ impl Fields {
             Some(v) => v,
         };
         let n: Option<i64> = match &v {
-            Value::Number(n) => n.as_i64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-                    .map(|f| f as i64)
-            }),
+            Value::Number(n) => {
+                n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64))
+            }
             Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
-                s.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
-                    .map(|f| f as i64)
+                s.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)
             }),
             _ => None,
         };
         match n {
             Some(n) if (min..=max).contains(&n) => Ok(n),
-            Some(n) => Err(Self::bad(
-                k,
-                format!("{n} is out of range for its Java type"),
-            )),
+            Some(n) => Err(Self::bad(k, format!("{n} is out of range for its Java type"))),
             None => Err(Self::bad(k, format!("expected a whole number, found {v}"))),
         }
     }
@@ -329,14 +296,10 @@ impl Fields {
         match self.map.shift_remove(k) {
             None | Some(Value::Null) => Ok(default),
             Some(Value::Number(n)) => n.as_f64().ok_or_else(|| Self::bad(k, "not a number")),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse()
-                .map_err(|_| Self::bad(k, format!("expected a number, found {s:?}"))),
-            Some(v) => Err(Self::bad(
-                k,
-                format!("expected a number, found a {}", kind(&v)),
-            )),
+            Some(Value::String(s)) => {
+                s.trim().parse().map_err(|_| Self::bad(k, format!("expected a number, found {s:?}")))
+            }
+            Some(v) => Err(Self::bad(k, format!("expected a number, found a {}", kind(&v)))),
         }
     }
 
@@ -361,17 +324,11 @@ impl Fields {
                     Value::String(s) => Ok(s),
                     Value::Number(n) => Ok(n.to_string()),
                     Value::Bool(b) => Ok(b.to_string()),
-                    other => Err(Self::bad(
-                        k,
-                        format!("element {i} is a {}, not a string", kind(&other)),
-                    )),
+                    other => Err(Self::bad(k, format!("element {i} is a {}, not a string", kind(&other)))),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(v) => Err(Self::bad(
-                k,
-                format!("expected an array of strings, found a {}", kind(&v)),
-            )),
+            Some(v) => Err(Self::bad(k, format!("expected an array of strings, found a {}", kind(&v)))),
         }
     }
 
@@ -389,10 +346,7 @@ mod tests {
     fn escapes_like_gson_2_1() {
         let mut s = String::new();
         write_string(&mut s, "a=b&c<d>'e\"f\\g\n\t\u{1}/中\u{2028}");
-        assert_eq!(
-            s,
-            r#""a\u003db\u0026c\u003cd\u003e\u0027e\"f\\g\n\t\u0001/中\u2028""#
-        );
+        assert_eq!(s, r#""a\u003db\u0026c\u003cd\u003e\u0027e\"f\\g\n\t\u0001/中\u2028""#);
     }
 
     #[test]

@@ -38,9 +38,11 @@ pub fn split_task_items(text: &str) -> Result<Vec<String>, ItemError> {
             if s[index] == ':' {
                 match s[index..].iter().position(|c| *c == '}') {
                     Some(p) => index += p + 1,
-                    None => return Err(ItemError(format!(
-                        "a ':' at position {index} starts an item parameter but no '}}' closes it"
-                    ))),
+                    None => {
+                        return Err(ItemError(format!(
+                            "a ':' at position {index} starts an item parameter but no '}}' closes it"
+                        )))
+                    }
                 }
             }
             list.push(sub(start, index)?);
@@ -88,19 +90,14 @@ pub fn parse_item(entry: &str) -> Result<TaskItemDef, ItemError> {
             let end = e + 1;
             // Java: substring(end, length - 1) throws when '{' is the last character.
             if end > s.len() - 1 {
-                return Err(ItemError(format!(
-                    "item {entry:?}: the parameter after ':{{' is cut off"
-                )));
+                return Err(ItemError(format!("item {entry:?}: the parameter after ':{{' is cut off")));
             }
             let id = java_trim(&s[..start].iter().collect::<String>());
             let parameter = java_trim(&s[end..s.len() - 1].iter().collect::<String>());
             return Ok(TaskItemDef { id, parameter });
         }
     }
-    Ok(TaskItemDef {
-        id: entry.to_owned(),
-        parameter: String::new(),
-    })
+    Ok(TaskItemDef { id: entry.to_owned(), parameter: String::new() })
 }
 
 /// Maximum parameter size: the user's rule "parameters ≤ 4K", in UTF-8 bytes.
@@ -112,9 +109,7 @@ pub const MAX_PARAMETER_BYTES: usize = 4096;
 pub fn check_items(items: &[String]) -> Vec<ItemError> {
     let mut out = Vec::new();
     if items.is_empty() {
-        out.push(ItemError(
-            "at least one task item is required (Java's leader init fails without)".into(),
-        ));
+        out.push(ItemError("at least one task item is required (Java's leader init fails without)".into()));
     }
     let mut seen = std::collections::HashSet::new();
     for (i, entry) in items.iter().enumerate() {
@@ -122,15 +117,11 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
         let opens = entry.matches('{').count();
         let closes = entry.matches('}').count();
         if opens != closes {
-            out.push(ItemError(format!(
-                "item {n} {entry:?}: '{{' and '}}' do not balance"
-            )));
+            out.push(ItemError(format!("item {n} {entry:?}: '{{' and '}}' do not balance")));
         }
         if entry.contains(":{") || entry.contains('{') {
             if !entry.trim_end().ends_with('}') {
-                out.push(ItemError(format!(
-                    "item {n} {entry:?}: a parameter must end with '}}'"
-                )));
+                out.push(ItemError(format!("item {n} {entry:?}: a parameter must end with '}}'")));
             }
         }
         let def = match parse_item(entry) {
@@ -142,11 +133,7 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
         };
         if def.id.is_empty() {
             out.push(ItemError(format!("item {n} {entry:?}: the id is empty")));
-        } else if def.id == "."
-            || def.id == ".."
-            || def.id.contains('/')
-            || def.id.chars().any(char::is_control)
-        {
+        } else if def.id == "." || def.id == ".." || def.id.contains('/') || def.id.chars().any(char::is_control) {
             out.push(ItemError(format!(
                 "item {n}: id {:?} is not a valid ZooKeeper node name (no '/', '.', '..' or control characters)",
                 def.id
@@ -165,10 +152,7 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
             )));
         }
         if !def.id.is_empty() && !seen.insert(def.id.clone()) {
-            out.push(ItemError(format!(
-                "item {n}: id {:?} appears more than once",
-                def.id
-            )));
+            out.push(ItemError(format!("item {n}: id {:?} appears more than once", def.id)));
         }
     }
     out
@@ -184,46 +168,22 @@ mod tests {
             split_task_items("0:{TYPE=A,KIND=1}, 1:{TYPE=A,KIND=2},2").expect("split"),
             vec!["0:{TYPE=A,KIND=1}", "1:{TYPE=A,KIND=2}", "2"]
         );
-        assert_eq!(
-            split_task_items("0,1,2,3").expect("split"),
-            vec!["0", "1", "2", "3"]
-        );
-        assert_eq!(
-            split_task_items("0:{type=A},1,2,3").expect("split"),
-            vec!["0:{type=A}", "1", "2", "3"]
-        );
+        assert_eq!(split_task_items("0,1,2,3").expect("split"), vec!["0", "1", "2", "3"]);
+        assert_eq!(split_task_items("0:{type=A},1,2,3").expect("split"), vec!["0:{type=A}", "1", "2", "3"]);
         assert_eq!(split_task_items("a,\r\nb").expect("split"), vec!["a", "b"]);
         assert!(split_task_items("0:type").is_err());
         // Java skips one character after a '}' whatever it is.
-        assert_eq!(
-            split_task_items("0:{a}1,2").expect("split"),
-            vec!["0:{a}", "", "2"]
-        );
+        assert_eq!(split_task_items("0:{a}1,2").expect("split"), vec!["0:{a}", "", "2"]);
     }
 
     #[test]
     fn parses_entries_like_the_leader() {
         assert_eq!(
             parse_item("0:{TYPE=A,KIND=1}").expect("item"),
-            TaskItemDef {
-                id: "0".into(),
-                parameter: "TYPE=A,KIND=1".into()
-            }
+            TaskItemDef { id: "0".into(), parameter: "TYPE=A,KIND=1".into() }
         );
-        assert_eq!(
-            parse_item("1 : { x }").expect("item"),
-            TaskItemDef {
-                id: "1".into(),
-                parameter: "x".into()
-            }
-        );
-        assert_eq!(
-            parse_item("7").expect("item"),
-            TaskItemDef {
-                id: "7".into(),
-                parameter: "".into()
-            }
-        );
+        assert_eq!(parse_item("1 : { x }").expect("item"), TaskItemDef { id: "1".into(), parameter: "x".into() });
+        assert_eq!(parse_item("7").expect("item"), TaskItemDef { id: "7".into(), parameter: "".into() });
     }
 
     #[test]

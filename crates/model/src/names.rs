@@ -9,9 +9,7 @@
 pub const BASE_OWN_SIGN: &str = "BASE";
 
 /// A task type ("running entry"): a base task type in one isolation domain (own sign).
-#[derive(
-    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct TaskTypeName {
     /// The base task type: the node under `<root>/baseTaskType`.
     pub base: String,
@@ -23,10 +21,7 @@ impl TaskTypeName {
     /// Java's `getTaskTypeByBaseAndOwnSign`: `base` when the own sign is exactly `BASE`,
     /// otherwise `base$ownSign`.
     pub fn new(base: impl Into<String>, own_sign: impl Into<String>) -> Self {
-        TaskTypeName {
-            base: base.into(),
-            own_sign: own_sign.into(),
-        }
+        TaskTypeName { base: base.into(), own_sign: own_sign.into() }
     }
 
     /// Java's split: base = text before the first `$`, own sign = the text after it or `BASE`.
@@ -143,11 +138,7 @@ fn suffix_str(name: &str) -> &str {
 /// The leader among server names of one domain: the smallest numeric suffix (§5.2). Names
 /// whose suffix does not parse are skipped here (Java throws instead).
 pub fn leader<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    names
-        .into_iter()
-        .filter_map(|n| sequence_suffix(n).map(|s| (s, n)))
-        .min_by_key(|(s, _)| *s)
-        .map(|(_, n)| n)
+    names.into_iter().filter_map(|n| sequence_suffix(n).map(|s| (s, n))).min_by_key(|(s, _)| *s).map(|(_, n)| n)
 }
 
 #[cfg(test)]
@@ -157,10 +148,7 @@ mod tests {
     #[test]
     fn task_type_split_and_join() {
         let t = TaskTypeName::parse("OrderSync$TEST");
-        assert_eq!(
-            (t.base.as_str(), t.own_sign.as_str()),
-            ("OrderSync", "TEST")
-        );
+        assert_eq!((t.base.as_str(), t.own_sign.as_str()), ("OrderSync", "TEST"));
         assert_eq!(t.task_type(), "OrderSync$TEST");
         let b = TaskTypeName::parse("OrderSync");
         assert!(b.is_base_domain());
@@ -175,19 +163,14 @@ mod tests {
 
     #[test]
     fn uuids_parse_from_the_right() {
-        let s = ServerUuid::parse(
-            "OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003",
-        )
-        .expect("server uuid");
+        let s = ServerUuid::parse("OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003")
+            .expect("server uuid");
         assert_eq!(s.task_type, "OrderSync$TEST");
         assert_eq!(s.ip, "10.0.0.11");
         assert_eq!(s.sequence, 3);
-        let f = FactoryUuid::parse("10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001")
-            .expect("factory uuid");
-        assert_eq!(
-            (f.ip.as_str(), f.host.as_str(), f.sequence),
-            ("10.0.0.11", "app-01", 1)
-        );
+        let f =
+            FactoryUuid::parse("10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001").expect("factory uuid");
+        assert_eq!((f.ip.as_str(), f.host.as_str(), f.sequence), ("10.0.0.11", "app-01", 1));
         assert!(ServerUuid::parse("a$b$c$x1").is_none());
         assert!(ServerUuid::parse("a$b$c").is_none());
     }

@@ -30,9 +30,8 @@ impl Root {
         if path == "/" {
             return Err(RootError::IsSlash);
         }
-        let bad = path[1..]
-            .split('/')
-            .any(|c| c.is_empty() || c == "." || c == ".." || c.chars().any(char::is_control));
+        let bad =
+            path[1..].split('/').any(|c| c.is_empty() || c == "." || c == ".." || c.chars().any(char::is_control));
         if bad {
             return Err(RootError::BadComponent(path.to_owned()));
         }
@@ -143,10 +142,7 @@ mod tests {
             "/taobao-pamirs-schedule/demo/baseTaskType/OrderSync/OrderSync$TEST/taskItem/0/cur_server"
         );
         assert_eq!(r.ancestors(), vec!["/taobao-pamirs-schedule".to_string()]);
-        assert_eq!(
-            Root::new("/a").expect("root").ancestors(),
-            Vec::<String>::new()
-        );
+        assert_eq!(Root::new("/a").expect("root").ancestors(), Vec::<String>::new());
     }
 
     #[test]

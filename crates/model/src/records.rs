@@ -288,18 +288,12 @@ impl TaskType {
             processor_type: str_default(&mut f, "processorType", "SLEEP")?,
             permit_run_start_time: f.str("permitRunStartTime")?,
             permit_run_end_time: f.str("permitRunEndTime")?,
-            expire_own_sign_interval: f
-                .double("expireOwnSignInterval", d.expire_own_sign_interval)?,
+            expire_own_sign_interval: f.double("expireOwnSignInterval", d.expire_own_sign_interval)?,
             deal_bean_name: f.str("dealBeanName")?,
             task_parameter: f.str("taskParameter")?,
             task_kind: str_default(&mut f, "taskKind", "static")?,
             task_items: f.str_array("taskItems")?,
-            max_task_items_of_one_thread_group: f.int(
-                "maxTaskItemsOfOneThreadGroup",
-                0,
-                I32.0,
-                I32.1,
-            )?,
+            max_task_items_of_one_thread_group: f.int("maxTaskItemsOfOneThreadGroup", 0, I32.0, I32.1)?,
             version: f.int("version", 0, I64.0, I64.1)?,
             sts: str_default(&mut f, "sts", "resume")?,
             extra: f.rest(),
@@ -325,10 +319,7 @@ impl TaskType {
             .str("taskParameter", self.task_parameter.as_deref())
             .str("taskKind", self.task_kind.as_deref())
             .str_array("taskItems", self.task_items.as_deref())
-            .int(
-                "maxTaskItemsOfOneThreadGroup",
-                self.max_task_items_of_one_thread_group,
-            )
+            .int("maxTaskItemsOfOneThreadGroup", self.max_task_items_of_one_thread_group)
             .int("version", self.version)
             .str("sts", self.sts.as_deref())
             .extra(&self.extra)
@@ -513,15 +504,7 @@ impl ConfigNode {
         let name = f
             .str("name")?
             .filter(|n| !n.is_empty())
-            .ok_or_else(|| DecodeError::Field {
-                field: "name".into(),
-                message: "missing".into(),
-            })?;
-        Ok(ConfigNode {
-            root_path,
-            config_type,
-            name,
-            value: f.str("value")?,
-        })
+            .ok_or_else(|| DecodeError::Field { field: "name".into(), message: "missing".into() })?;
+        Ok(ConfigNode { root_path, config_type, name, value: f.str("value")? })
     }
 }

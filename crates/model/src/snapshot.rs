@@ -300,9 +300,8 @@ pub fn fold(root: &Root, tree: &RawTree, now_ms: i64) -> Snapshot {
                 continue;
             };
             let def = Decoded::from(&node.data, TaskType::decode);
-            let (judge_dead, heartbeat) = def.ok().map_or((60_000, 5_000), |t| {
-                (t.judge_dead_interval, t.heart_beat_rate)
-            });
+            let (judge_dead, heartbeat) =
+                def.ok().map_or((60_000, 5_000), |t| (t.judge_dead_interval, t.heart_beat_rate));
             let mut domains = Vec::new();
             for task_type in sorted_children(node) {
                 let dpath = root.domain(&name, &task_type);
@@ -313,9 +312,7 @@ pub fn fold(root: &Root, tree: &RawTree, now_ms: i64) -> Snapshot {
                 if tt.base != name {
                     problems.push(Problem {
                         path: dpath.clone(),
-                        message: format!(
-                            "domain {task_type:?} does not belong to base task type {name:?}"
-                        ),
+                        message: format!("domain {task_type:?} does not belong to base task type {name:?}"),
                     });
                 }
                 domains.push(fold_domain(
@@ -330,12 +327,7 @@ pub fn fold(root: &Root, tree: &RawTree, now_ms: i64) -> Snapshot {
                     &mut problems,
                 ));
             }
-            snap.task_types.push(TaskTypeView {
-                name,
-                version: node.stat.version,
-                def,
-                domains,
-            });
+            snap.task_types.push(TaskTypeView { name, version: node.stat.version, def, domains });
         }
     }
     if let Some(dir) = tree.get(&root.factories()) {
@@ -343,25 +335,14 @@ pub fn fold(root: &Root, tree: &RawTree, now_ms: i64) -> Snapshot {
         sort_by_suffix(&mut names);
         for uuid in names {
             let data = opt_text(tree.get(&root.factory(&uuid)));
-            let started = data
-                .as_deref()
-                .is_none_or(|d| d.eq_ignore_ascii_case("true"));
-            snap.factories.push(FactoryView {
-                uuid,
-                started,
-                data,
-            });
+            let started = data.as_deref().is_none_or(|d| d.eq_ignore_ascii_case("true"));
+            snap.factories.push(FactoryView { uuid, started, data });
         }
     }
     if let Some(r) = tree.get(root.as_str()) {
         for c in &r.children {
-            if !matches!(c.as_str(), "baseTaskType" | "strategy" | "factory")
-                && !c.starts_with("systime")
-            {
-                problems.push(Problem {
-                    path: Root::child(root.as_str(), c),
-                    message: "not a TBSchedule node".into(),
-                });
+            if !matches!(c.as_str(), "baseTaskType" | "strategy" | "factory") && !c.starts_with("systime") {
+                problems.push(Problem { path: Root::child(root.as_str(), c), message: "not a TBSchedule node".into() });
             }
         }
     }
@@ -393,9 +374,7 @@ fn fold_domain(
         if crate::names::sequence_suffix(uuid).is_none() {
             problems.push(Problem {
                 path: path.clone(),
-                message:
-                    "server name does not end in $<digits>: Java's leader computation throws (P11)"
-                        .into(),
+                message: "server name does not end in $<digits>: Java's leader computation throws (P11)".into(),
             });
         }
         let server = (!n.data.is_empty()).then(|| Decoded::from(&n.data, Server::decode));
@@ -421,11 +400,7 @@ fn fold_domain(
             leader: lead.as_deref() == Some(uuid.as_str()),
         });
     }
-    let live: Vec<&str> = servers
-        .iter()
-        .filter(|s| !s.dead)
-        .map(|s| s.uuid.as_str())
-        .collect();
+    let live: Vec<&str> = servers.iter().filter(|s| !s.dead).map(|s| s.uuid.as_str()).collect();
     let ti_path = root.task_items(base, task_type);
     let ti = tree.get(&ti_path);
     let mut ids = ti.map(|n| n.children.clone()).unwrap_or_default();
@@ -433,8 +408,7 @@ fn fold_domain(
     let items = ids
         .into_iter()
         .map(|id| {
-            let field =
-                |f: &str| opt_text(tree.get(&root.task_item_field(base, task_type, &id, f)));
+            let field = |f: &str| opt_text(tree.get(&root.task_item_field(base, task_type, &id, f)));
             let cur = field(ITEM_FIELDS[0]);
             ItemView {
                 owner_alive: cur.as_deref().is_some_and(|c| live.contains(&c)),
@@ -463,7 +437,5 @@ fn fold_domain(
 /// Java's zone-less `yyyy-MM-dd HH:mm:ss` as seconds on a naive scale (only differences of
 /// two timestamps from the same writer are meaningful).
 fn parse_ts(s: &str) -> Option<i64> {
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
-        .ok()
-        .map(|t| t.and_utc().timestamp_millis())
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc().timestamp_millis())
 }

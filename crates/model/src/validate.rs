@@ -55,12 +55,7 @@ struct Out(Vec<Violation>);
 
 impl Out {
     fn push(&mut self, field: &str, rule: &str, severity: Severity, message: impl Into<String>) {
-        self.0.push(Violation {
-            field: field.into(),
-            rule: rule.into(),
-            severity,
-            message: message.into(),
-        });
+        self.0.push(Violation { field: field.into(), rule: rule.into(), severity, message: message.into() });
     }
     fn error(&mut self, field: &str, rule: &str, message: impl Into<String>) {
         self.push(field, rule, Severity::Error, message);
@@ -78,11 +73,7 @@ fn is_cjk(c: char) -> bool {
 /// characters; not `.`/`..` (it becomes a node name, and `$` separates the own sign).
 fn check_name(out: &mut Out, field: &str, what: &str, name: Option<&str>) {
     let Some(n) = name.filter(|n| !n.is_empty()) else {
-        out.error(
-            field,
-            "name_required",
-            format!("the {what} name is required"),
-        );
+        out.error(field, "name_required", format!("the {what} name is required"));
         return;
     };
     let bad: Vec<String> = n
@@ -94,15 +85,14 @@ fn check_name(out: &mut Out, field: &str, what: &str, name: Option<&str>) {
         out.error(
             field,
             "name_chars",
-            format!("the {what} name may not contain spaces, '/', '$', CJK or control characters (found {})", bad.join(" ")),
+            format!(
+                "the {what} name may not contain spaces, '/', '$', CJK or control characters (found {})",
+                bad.join(" ")
+            ),
         );
     }
     if n == "." || n == ".." {
-        out.error(
-            field,
-            "name_chars",
-            format!("the {what} name cannot be '.' or '..'"),
-        );
+        out.error(field, "name_chars", format!("the {what} name cannot be '.' or '..'"));
     }
 }
 
@@ -111,13 +101,8 @@ pub fn own_sign_problem(own_sign: &str) -> Option<String> {
     if own_sign.is_empty() {
         return Some("the own sign is empty".into());
     }
-    if own_sign
-        .chars()
-        .any(|c| c.is_whitespace() || c == '/' || c.is_control())
-    {
-        return Some(format!(
-            "own sign {own_sign:?} may not contain spaces, '/' or control characters"
-        ));
+    if own_sign.chars().any(|c| c.is_whitespace() || c == '/' || c.is_control()) {
+        return Some(format!("own sign {own_sign:?} may not contain spaces, '/' or control characters"));
     }
     None
 }
@@ -128,10 +113,7 @@ fn check_param(out: &mut Out, field: &str, v: Option<&str>) {
             out.error(
                 field,
                 "param_4k",
-                format!(
-                    "is {} bytes in UTF-8; the limit is {MAX_PARAMETER_BYTES} bytes (4K)",
-                    p.len()
-                ),
+                format!("is {} bytes in UTF-8; the limit is {MAX_PARAMETER_BYTES} bytes (4K)", p.len()),
             );
         }
     }
@@ -150,11 +132,7 @@ fn check_cron(out: &mut Out, field: &str, expr: &str, ctx: &Context) {
                 ft.detail.unwrap_or_default()
             ),
         ),
-        Verdict::None => out.error(
-            field,
-            "cron_fires",
-            format!("{body:?} never fires again after now"),
-        ),
+        Verdict::None => out.error(field, "cron_fires", format!("{body:?} never fires again after now")),
         Verdict::Error => out.error(
             field,
             "cron_eval",
@@ -172,10 +150,7 @@ fn check_cron(out: &mut Out, field: &str, expr: &str, ctx: &Context) {
 /// `permitRunStartTime` may carry a `startrun:` prefix (any case): run at once, then by cron.
 pub fn strip_startrun(expr: &str) -> &str {
     let p = "startrun:";
-    if expr.len() >= p.len()
-        && expr.is_char_boundary(p.len())
-        && expr[..p.len()].eq_ignore_ascii_case(p)
-    {
+    if expr.len() >= p.len() && expr.is_char_boundary(p.len()) && expr[..p.len()].eq_ignore_ascii_case(p) {
         &expr[p.len()..]
     } else {
         expr
@@ -185,20 +160,12 @@ pub fn strip_startrun(expr: &str) -> &str {
 /// Every rule of a task type.
 pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
     let mut o = Out(Vec::new());
-    check_name(
-        &mut o,
-        "baseTaskType",
-        "task type",
-        t.base_task_type.as_deref(),
-    );
+    check_name(&mut o, "baseTaskType", "task type", t.base_task_type.as_deref());
     if t.heart_beat_rate < 1000 {
         o.error(
             "heartBeatRate",
             "heartbeat_min",
-            format!(
-                "{} ms is below the minimum of 1000 ms (1 s)",
-                t.heart_beat_rate
-            ),
+            format!("{} ms is below the minimum of 1000 ms (1 s)", t.heart_beat_rate),
         );
     }
     if t.judge_dead_interval < 5 * t.heart_beat_rate {
@@ -218,7 +185,14 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
         ("sleepTimeInterval", t.sleep_time_interval),
     ] {
         if v % 1000 != 0 {
-            o.warn(field, "whole_seconds", format!("{v} ms is not whole seconds; the Java console truncates it to {} s on its next save", v / 1000));
+            o.warn(
+                field,
+                "whole_seconds",
+                format!(
+                    "{v} ms is not whole seconds; the Java console truncates it to {} s on its next save",
+                    v / 1000
+                ),
+            );
         }
     }
     for (field, v) in [
@@ -230,22 +204,12 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             o.error(field, "min_1", format!("must be at least 1 (is {v})"));
         }
     }
-    for (field, v) in [
-        ("sleepTimeNoData", t.sleep_time_no_data),
-        ("sleepTimeInterval", t.sleep_time_interval),
-    ] {
+    for (field, v) in [("sleepTimeNoData", t.sleep_time_no_data), ("sleepTimeInterval", t.sleep_time_interval)] {
         if v < 0 {
-            o.error(
-                field,
-                "non_negative",
-                format!("must be 0 or more ms (is {v})"),
-            );
+            o.error(field, "non_negative", format!("must be 0 or more ms (is {v})"));
         }
     }
-    if t.thread_number >= 1
-        && t.fetch_data_number >= 1
-        && t.fetch_data_number < 10 * t.thread_number
-    {
+    if t.thread_number >= 1 && t.fetch_data_number >= 1 && t.fetch_data_number < 10 * t.thread_number {
         o.warn(
             "fetchDataNumber",
             "fetch_vs_threads",
@@ -258,39 +222,21 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
     }
     match t.processor_type.as_deref() {
         Some("SLEEP") | Some("NOTSLEEP") => {}
-        other => o.error(
-            "processorType",
-            "enum",
-            format!("must be SLEEP or NOTSLEEP (is {other:?})"),
-        ),
+        other => o.error("processorType", "enum", format!("must be SLEEP or NOTSLEEP (is {other:?})")),
     }
     match t.sts.as_deref() {
         Some("resume") | Some("pause") => {}
-        other => o.error(
-            "sts",
-            "enum",
-            format!("must be resume or pause (is {other:?})"),
-        ),
+        other => o.error("sts", "enum", format!("must be resume or pause (is {other:?})")),
     }
     match t.task_kind.as_deref() {
         Some("static") | Some("dynamic") => {}
-        other => o.error(
-            "taskKind",
-            "enum",
-            format!("must be static or dynamic (is {other:?})"),
-        ),
+        other => o.error("taskKind", "enum", format!("must be static or dynamic (is {other:?})")),
     }
     match t.deal_bean_name.as_deref() {
-        None | Some("") => o.error(
-            "dealBeanName",
-            "deal_bean",
-            "the deal bean name is required",
-        ),
-        Some(b) if b.chars().any(|c| c.is_whitespace() || is_cjk(c)) => o.error(
-            "dealBeanName",
-            "deal_bean",
-            "the deal bean name may not contain spaces or CJK characters",
-        ),
+        None | Some("") => o.error("dealBeanName", "deal_bean", "the deal bean name is required"),
+        Some(b) if b.chars().any(|c| c.is_whitespace() || is_cjk(c)) => {
+            o.error("dealBeanName", "deal_bean", "the deal bean name may not contain spaces or CJK characters")
+        }
         _ => {}
     }
     if !(t.expire_own_sign_interval > 0.0) {
@@ -302,37 +248,26 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
     }
     check_param(&mut o, "taskParameter", t.task_parameter.as_deref());
     match t.task_items.as_deref() {
-        None => o.error(
-            "taskItems",
-            "items",
-            "at least one task item is required (Java's leader init fails without)",
-        ),
+        None => o.error("taskItems", "items", "at least one task item is required (Java's leader init fails without)"),
         Some(items) => {
             for e in check_items(items) {
-                let rule = if e.0.contains("bytes, over") {
-                    "param_4k"
-                } else {
-                    "items"
-                };
+                let rule = if e.0.contains("bytes, over") { "param_4k" } else { "items" };
                 o.error("taskItems", rule, e.0);
             }
             if items.len() > 1000 {
                 o.warn(
                     "taskItems",
                     "many_items",
-                    format!("{} items: the Java leader rereads every item each heartbeat; keep it under about 1000", items.len()),
+                    format!(
+                        "{} items: the Java leader rereads every item each heartbeat; keep it under about 1000",
+                        items.len()
+                    ),
                 );
             }
         }
     }
-    let start = t
-        .permit_run_start_time
-        .as_deref()
-        .filter(|s| !s.trim().is_empty());
-    let end = t
-        .permit_run_end_time
-        .as_deref()
-        .filter(|s| !s.trim().is_empty());
+    let start = t.permit_run_start_time.as_deref().filter(|s| !s.trim().is_empty());
+    let end = t.permit_run_end_time.as_deref().filter(|s| !s.trim().is_empty());
     if let Some(s) = start {
         check_cron(&mut o, "permitRunStartTime", s, ctx);
     }
@@ -361,20 +296,11 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
 /// Every rule of a strategy.
 pub fn strategy(s: &Strategy) -> Vec<Violation> {
     let mut o = Out(Vec::new());
-    check_name(
-        &mut o,
-        "strategyName",
-        "strategy",
-        s.strategy_name.as_deref(),
-    );
+    check_name(&mut o, "strategyName", "strategy", s.strategy_name.as_deref());
     match s.kind {
         None => o.error("kind", "enum", "must be Schedule, Java or Bean"),
         Some(Kind::Schedule) => match s.task_name.as_deref().filter(|n| !n.is_empty()) {
-            None => o.error(
-                "taskName",
-                "task_name_required",
-                "the task type to run is required",
-            ),
+            None => o.error("taskName", "task_name_required", "the task type to run is required"),
             Some(n) => {
                 let tt = TaskTypeName::parse(n);
                 check_name(&mut o, "taskName", "task type", Some(&tt.base));
@@ -386,10 +312,7 @@ pub fn strategy(s: &Strategy) -> Vec<Violation> {
             }
         },
         Some(_) => {
-            if s.task_name
-                .as_deref()
-                .is_none_or(|n| n.trim().is_empty() || n.contains(char::is_whitespace))
-            {
+            if s.task_name.as_deref().is_none_or(|n| n.trim().is_empty() || n.contains(char::is_whitespace)) {
                 o.error(
                     "taskName",
                     "task_name_required",
@@ -400,31 +323,15 @@ pub fn strategy(s: &Strategy) -> Vec<Violation> {
     }
     match s.sts.as_deref() {
         Some("resume") | Some("pause") => {}
-        other => o.error(
-            "sts",
-            "enum",
-            format!("must be resume or pause (is {other:?})"),
-        ),
+        other => o.error("sts", "enum", format!("must be resume or pause (is {other:?})")),
     }
     if s.assign_num < 0 {
-        o.error(
-            "assignNum",
-            "non_negative",
-            format!("must be 0 or more (is {})", s.assign_num),
-        );
+        o.error("assignNum", "non_negative", format!("must be 0 or more (is {})", s.assign_num));
     } else if s.assign_num == 0 {
-        o.warn(
-            "assignNum",
-            "runs_nothing",
-            "0 thread groups: the strategy runs nothing",
-        );
+        o.warn("assignNum", "runs_nothing", "0 thread groups: the strategy runs nothing");
     }
     if s.num_of_single_server < 0 {
-        o.error(
-            "numOfSingleServer",
-            "non_negative",
-            format!("must be 0 or more (is {})", s.num_of_single_server),
-        );
+        o.error("numOfSingleServer", "non_negative", format!("must be 0 or more (is {})", s.num_of_single_server));
     } else if s.num_of_single_server != 0 {
         o.warn(
             "numOfSingleServer",
@@ -434,11 +341,7 @@ pub fn strategy(s: &Strategy) -> Vec<Violation> {
     }
     check_param(&mut o, "taskParameter", s.task_parameter.as_deref());
     match s.ip_list.as_deref() {
-        None | Some([]) => o.warn(
-            "IPList",
-            "ip_list_empty",
-            "no machine is named: the strategy runs nowhere",
-        ),
+        None | Some([]) => o.warn("IPList", "ip_list_empty", "no machine is named: the strategy runs nowhere"),
         Some(ips) => {
             for (i, ip) in ips.iter().enumerate() {
                 if ip.trim().is_empty() {
@@ -447,7 +350,10 @@ pub fn strategy(s: &Strategy) -> Vec<Violation> {
                     o.error(
                         "IPList",
                         "ip_entry",
-                        format!("entry {} {ip:?} has surrounding spaces; Java compares it untrimmed, so it never matches", i + 1),
+                        format!(
+                            "entry {} {ip:?} has surrounding spaces; Java compares it untrimmed, so it never matches",
+                            i + 1
+                        ),
                     );
                 }
                 let t = ip.trim();

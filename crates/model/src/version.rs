@@ -48,19 +48,10 @@ mod tests {
     fn markers() {
         assert_eq!(judge_marker(None), MarkerVerdict::Unmarked);
         assert_eq!(judge_marker(Some(b"")), MarkerVerdict::Unmarked);
-        assert_eq!(
-            judge_marker(Some(b"tbschedule-3.2.12")),
-            MarkerVerdict::Compatible("tbschedule-3.2.12".into())
-        );
+        assert_eq!(judge_marker(Some(b"tbschedule-3.2.12")), MarkerVerdict::Compatible("tbschedule-3.2.12".into()));
         // P13: the 3.4 fork's marker is rejected by every 3.2.12-3.3.x program.
-        assert_eq!(
-            judge_marker(Some(b"tbschedule-3.4.0")),
-            MarkerVerdict::Incompatible("tbschedule-3.4.0".into())
-        );
+        assert_eq!(judge_marker(Some(b"tbschedule-3.4.0")), MarkerVerdict::Incompatible("tbschedule-3.4.0".into()));
         // "t" > "a": old pre-3.2.12 roots are accepted by the String compare.
-        assert!(matches!(
-            judge_marker(Some(b"taobao-pamirs-schedule-3.0.0")),
-            MarkerVerdict::Compatible(_)
-        ));
+        assert!(matches!(judge_marker(Some(b"taobao-pamirs-schedule-3.0.0")), MarkerVerdict::Compatible(_)));
     }
 }

@@ -33,8 +33,7 @@ fn check(cols: &[&str]) -> Option<String> {
 
 #[test]
 fn agrees_with_every_row_of_the_tbschedule_table() {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/cron-tbschedule.tsv");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/cron-tbschedule.tsv");
     let text = std::fs::read_to_string(&p).expect("cron-tbschedule.tsv");
     let mut rows = 0;
     let mut failures = Vec::new();
@@ -47,11 +46,6 @@ fn agrees_with_every_row_of_the_tbschedule_table() {
         }
     }
     assert!(rows >= 110, "only {rows} rows read");
-    assert!(
-        failures.is_empty(),
-        "{} of {rows} rows differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {rows} rows differ:\n{}", failures.len(), failures.join("\n"));
     eprintln!("cron table: {rows} rows agree");
 }

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use tbdesk_model::records::{ConfigNode, Server, Strategy, StrategyRuntime, TaskType};
 
 fn example(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/examples")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 
@@ -19,48 +17,30 @@ fn check(name: &str, roundtrip: impl Fn(&[u8]) -> String) {
 
 #[test]
 fn strategy_roundtrips() {
-    check("strategy.json", |b| {
-        Strategy::decode(b).expect("decode").encode()
-    });
+    check("strategy.json", |b| Strategy::decode(b).expect("decode").encode());
 }
 
 #[test]
 fn strategy_runtime_roundtrips() {
-    check("strategyRuntime.json", |b| {
-        StrategyRuntime::decode(b).expect("decode").encode()
-    });
+    check("strategyRuntime.json", |b| StrategyRuntime::decode(b).expect("decode").encode());
 }
 
 #[test]
 fn task_types_roundtrip() {
-    check("taskType.json", |b| {
-        TaskType::decode(b).expect("decode").encode()
-    });
-    check("taskType-defaults.json", |b| {
-        TaskType::decode(b).expect("decode").encode()
-    });
+    check("taskType.json", |b| TaskType::decode(b).expect("decode").encode());
+    check("taskType-defaults.json", |b| TaskType::decode(b).expect("decode").encode());
 }
 
 #[test]
 fn defaults_match_java_field_initialisers() {
-    let t = TaskType {
-        base_task_type: Some("X".into()),
-        ..TaskType::default()
-    };
-    assert_eq!(
-        t.encode().as_bytes(),
-        &example("taskType-defaults.json")[..]
-    );
+    let t = TaskType { base_task_type: Some("X".into()), ..TaskType::default() };
+    assert_eq!(t.encode().as_bytes(), &example("taskType-defaults.json")[..]);
 }
 
 #[test]
 fn servers_roundtrip() {
-    check("server.json", |b| {
-        Server::decode(b).expect("decode").encode()
-    });
-    check("server-registered.json", |b| {
-        Server::decode(b).expect("decode").encode()
-    });
+    check("server.json", |b| Server::decode(b).expect("decode").encode());
+    check("server-registered.json", |b| Server::decode(b).expect("decode").encode());
 }
 
 #[test]
@@ -70,17 +50,9 @@ fn config_export_roundtrips() {
         let lines = ConfigNode::decode_all(text).expect("decode");
         assert_eq!(lines.len(), 2);
         // The embedded values are themselves exact blobs.
-        let tt = TaskType::decode(lines[0].value.as_deref().expect("value").as_bytes())
-            .expect("task type");
-        assert_eq!(
-            tt.encode(),
-            String::from_utf8(example("taskType.json")).expect("utf8")
-        );
-        lines
-            .iter()
-            .map(ConfigNode::encode)
-            .collect::<Vec<_>>()
-            .join("\n")
+        let tt = TaskType::decode(lines[0].value.as_deref().expect("value").as_bytes()).expect("task type");
+        assert_eq!(tt.encode(), String::from_utf8(example("taskType.json")).expect("utf8"));
+        lines.iter().map(ConfigNode::encode).collect::<Vec<_>>().join("\n")
     });
 }
 
@@ -92,10 +64,7 @@ fn unknown_keys_survive_a_read_modify_write() {
     assert_eq!(t.encode().as_bytes(), &blob[..]);
     t.thread_number = 7;
     let out = t.encode();
-    assert!(
-        out.ends_with(r#""sts":"resume","fetchDataCountEachSchedule":-1}"#),
-        "{out}"
-    );
+    assert!(out.ends_with(r#""sts":"resume","fetchDataCountEachSchedule":-1}"#), "{out}");
     assert!(out.contains(r#""threadNumber":7"#));
 }
 
@@ -103,14 +72,8 @@ fn unknown_keys_survive_a_read_modify_write() {
 fn bad_blobs_are_clear_errors() {
     use tbdesk_model::gson::DecodeError;
     assert_eq!(TaskType::decode(b""), Err(DecodeError::Empty));
-    assert!(matches!(
-        TaskType::decode(b"reload=true"),
-        Err(DecodeError::NotJson(_))
-    ));
-    assert!(matches!(
-        TaskType::decode(b"[1]"),
-        Err(DecodeError::NotJson(_))
-    ));
+    assert!(matches!(TaskType::decode(b"reload=true"), Err(DecodeError::NotJson(_))));
+    assert!(matches!(TaskType::decode(b"[1]"), Err(DecodeError::NotJson(_))));
     match TaskType::decode(br#"{"threadNumber":"many"}"#) {
         Err(DecodeError::Field { field, .. }) => assert_eq!(field, "threadNumber"),
         other => panic!("{other:?}"),

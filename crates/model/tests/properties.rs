@@ -9,19 +9,11 @@ use tbdesk_model::records::{ConfigNode, Server, Strategy, StrategyRuntime, TaskT
 use tbdesk_model::validate;
 
 fn servers(n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| format!("T$10.0.0.1$U{i}$00000000{:02}", i * 7 % 100))
-        .collect()
+    (0..n).map(|i| format!("T$10.0.0.1$U{i}$00000000{:02}", i * 7 % 100)).collect()
 }
 
 fn fresh(ids: &[String]) -> Vec<ItemOwner> {
-    ids.iter()
-        .map(|i| ItemOwner {
-            id: i.clone(),
-            cur_server: None,
-            req_server: None,
-        })
-        .collect()
+    ids.iter().map(|i| ItemOwner { id: i.clone(), cur_server: None, req_server: None }).collect()
 }
 
 proptest! {

@@ -5,10 +5,7 @@ use tbdesk_model::validate::{self, Context, Severity, Violation};
 
 fn ctx() -> Context {
     // 2024-01-01T00:00:00Z
-    Context {
-        now_ms: 1_704_067_200_000,
-        tz: chrono_tz::Tz::Asia__Shanghai,
-    }
+    Context { now_ms: 1_704_067_200_000, tz: chrono_tz::Tz::Asia__Shanghai }
 }
 
 fn good_task_type() -> TaskType {
@@ -38,17 +35,10 @@ fn good_strategy() -> Strategy {
 }
 
 fn has(v: &[Violation], field: &str, rule: &str, sev: Severity) -> bool {
-    v.iter()
-        .any(|x| x.field == field && x.rule == rule && x.severity == sev)
+    v.iter().any(|x| x.field == field && x.rule == rule && x.severity == sev)
 }
 
-type TtCase = (
-    &'static str,
-    &'static str,
-    Severity,
-    fn(&mut TaskType),
-    fn(&mut TaskType),
-);
+type TtCase = (&'static str, &'static str, Severity, fn(&mut TaskType), fn(&mut TaskType));
 
 /// (field, rule, severity, make it pass at the boundary, make it fail)
 const TASK_TYPE_RULES: &[TtCase] = &[
@@ -66,27 +56,9 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         |t| t.base_task_type = Some("a_b.c-1".into()),
         |t| t.base_task_type = Some("a b".into()),
     ),
-    (
-        "baseTaskType",
-        "name_chars",
-        Severity::Error,
-        |_| {},
-        |t| t.base_task_type = Some("a$b".into()),
-    ),
-    (
-        "baseTaskType",
-        "name_chars",
-        Severity::Error,
-        |_| {},
-        |t| t.base_task_type = Some("订单".into()),
-    ),
-    (
-        "baseTaskType",
-        "name_chars",
-        Severity::Error,
-        |_| {},
-        |t| t.base_task_type = Some("a/b".into()),
-    ),
+    ("baseTaskType", "name_chars", Severity::Error, |_| {}, |t| t.base_task_type = Some("a$b".into())),
+    ("baseTaskType", "name_chars", Severity::Error, |_| {}, |t| t.base_task_type = Some("订单".into())),
+    ("baseTaskType", "name_chars", Severity::Error, |_| {}, |t| t.base_task_type = Some("a/b".into())),
     (
         "heartBeatRate",
         "heartbeat_min",
@@ -104,13 +76,7 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         |t| t.judge_dead_interval = 25000,
         |t| t.judge_dead_interval = 24999,
     ),
-    (
-        "heartBeatRate",
-        "whole_seconds",
-        Severity::Warning,
-        |t| t.heart_beat_rate = 2000,
-        |t| t.heart_beat_rate = 2500,
-    ),
+    ("heartBeatRate", "whole_seconds", Severity::Warning, |t| t.heart_beat_rate = 2000, |t| t.heart_beat_rate = 2500),
     (
         "sleepTimeInterval",
         "whole_seconds",
@@ -128,27 +94,9 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         },
         |t| t.thread_number = 0,
     ),
-    (
-        "fetchDataNumber",
-        "min_1",
-        Severity::Error,
-        |t| t.fetch_data_number = 50,
-        |t| t.fetch_data_number = 0,
-    ),
-    (
-        "executeNumber",
-        "min_1",
-        Severity::Error,
-        |t| t.execute_number = 1,
-        |t| t.execute_number = 0,
-    ),
-    (
-        "sleepTimeNoData",
-        "non_negative",
-        Severity::Error,
-        |t| t.sleep_time_no_data = 0,
-        |t| t.sleep_time_no_data = -1,
-    ),
+    ("fetchDataNumber", "min_1", Severity::Error, |t| t.fetch_data_number = 50, |t| t.fetch_data_number = 0),
+    ("executeNumber", "min_1", Severity::Error, |t| t.execute_number = 1, |t| t.execute_number = 0),
+    ("sleepTimeNoData", "non_negative", Severity::Error, |t| t.sleep_time_no_data = 0, |t| t.sleep_time_no_data = -1),
     (
         "sleepTimeInterval",
         "non_negative",
@@ -170,20 +118,8 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         |t| t.processor_type = Some("NOTSLEEP".into()),
         |t| t.processor_type = Some("sleepy".into()),
     ),
-    (
-        "sts",
-        "enum",
-        Severity::Error,
-        |t| t.sts = Some("pause".into()),
-        |t| t.sts = Some("stopped".into()),
-    ),
-    (
-        "taskKind",
-        "enum",
-        Severity::Error,
-        |t| t.task_kind = Some("dynamic".into()),
-        |t| t.task_kind = Some("x".into()),
-    ),
+    ("sts", "enum", Severity::Error, |t| t.sts = Some("pause".into()), |t| t.sts = Some("stopped".into())),
+    ("taskKind", "enum", Severity::Error, |t| t.task_kind = Some("dynamic".into()), |t| t.task_kind = Some("x".into())),
     (
         "dealBeanName",
         "deal_bean",
@@ -191,13 +127,7 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         |t| t.deal_bean_name = Some("b".into()),
         |t| t.deal_bean_name = None,
     ),
-    (
-        "dealBeanName",
-        "deal_bean",
-        Severity::Error,
-        |_| {},
-        |t| t.deal_bean_name = Some("my bean".into()),
-    ),
+    ("dealBeanName", "deal_bean", Severity::Error, |_| {}, |t| t.deal_bean_name = Some("my bean".into())),
     (
         "expireOwnSignInterval",
         "expire_positive",
@@ -226,48 +156,12 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         |t| t.task_items = Some(vec![format!("0:{{{}}}", "p".repeat(4096))]),
         |t| t.task_items = Some(vec![format!("0:{{{}}}", "p".repeat(4097))]),
     ),
-    (
-        "taskItems",
-        "items",
-        Severity::Error,
-        |t| t.task_items = Some(vec!["0".into()]),
-        |t| t.task_items = None,
-    ),
-    (
-        "taskItems",
-        "items",
-        Severity::Error,
-        |_| {},
-        |t| t.task_items = Some(vec![]),
-    ),
-    (
-        "taskItems",
-        "items",
-        Severity::Error,
-        |_| {},
-        |t| t.task_items = Some(vec!["1".into(), "1".into()]),
-    ),
-    (
-        "taskItems",
-        "items",
-        Severity::Error,
-        |_| {},
-        |t| t.task_items = Some(vec!["a/b".into()]),
-    ),
-    (
-        "taskItems",
-        "items",
-        Severity::Error,
-        |_| {},
-        |t| t.task_items = Some(vec!["0:{a".into()]),
-    ),
-    (
-        "taskItems",
-        "items",
-        Severity::Error,
-        |_| {},
-        |t| t.task_items = Some(vec!["".into()]),
-    ),
+    ("taskItems", "items", Severity::Error, |t| t.task_items = Some(vec!["0".into()]), |t| t.task_items = None),
+    ("taskItems", "items", Severity::Error, |_| {}, |t| t.task_items = Some(vec![])),
+    ("taskItems", "items", Severity::Error, |_| {}, |t| t.task_items = Some(vec!["1".into(), "1".into()])),
+    ("taskItems", "items", Severity::Error, |_| {}, |t| t.task_items = Some(vec!["a/b".into()])),
+    ("taskItems", "items", Severity::Error, |_| {}, |t| t.task_items = Some(vec!["0:{a".into()])),
+    ("taskItems", "items", Severity::Error, |_| {}, |t| t.task_items = Some(vec!["".into()])),
     (
         "taskItems",
         "many_items",
@@ -345,36 +239,18 @@ fn every_task_type_rule_passes_and_fails() {
         let mut ok = good_task_type();
         pass(&mut ok);
         let v = validate::task_type(&ok, &ctx());
-        assert!(
-            !has(&v, field, rule, *sev),
-            "{field}/{rule}: passing case flagged: {v:#?}"
-        );
+        assert!(!has(&v, field, rule, *sev), "{field}/{rule}: passing case flagged: {v:#?}");
         let mut bad = good_task_type();
         fail(&mut bad);
         let v = validate::task_type(&bad, &ctx());
-        assert!(
-            has(&v, field, rule, *sev),
-            "{field}/{rule}: failing case not flagged: {v:#?}"
-        );
+        assert!(has(&v, field, rule, *sev), "{field}/{rule}: failing case not flagged: {v:#?}");
     }
 }
 
-type StCase = (
-    &'static str,
-    &'static str,
-    Severity,
-    fn(&mut Strategy),
-    fn(&mut Strategy),
-);
+type StCase = (&'static str, &'static str, Severity, fn(&mut Strategy), fn(&mut Strategy));
 
 const STRATEGY_RULES: &[StCase] = &[
-    (
-        "strategyName",
-        "name_required",
-        Severity::Error,
-        |_| {},
-        |s| s.strategy_name = Some(String::new()),
-    ),
+    ("strategyName", "name_required", Severity::Error, |_| {}, |s| s.strategy_name = Some(String::new())),
     (
         "strategyName",
         "name_chars",
@@ -392,13 +268,7 @@ const STRATEGY_RULES: &[StCase] = &[
         },
         |s| s.kind = None,
     ),
-    (
-        "taskName",
-        "task_name_required",
-        Severity::Error,
-        |s| s.task_name = Some("X".into()),
-        |s| s.task_name = None,
-    ),
+    ("taskName", "task_name_required", Severity::Error, |s| s.task_name = Some("X".into()), |s| s.task_name = None),
     (
         "taskName",
         "task_name_required",
@@ -426,41 +296,11 @@ const STRATEGY_RULES: &[StCase] = &[
         |s| s.task_name = Some("X$a$b".into()),
         |s| s.task_name = Some("X$".into()),
     ),
-    (
-        "taskName",
-        "own_sign",
-        Severity::Error,
-        |_| {},
-        |s| s.task_name = Some("X$a b".into()),
-    ),
-    (
-        "sts",
-        "enum",
-        Severity::Error,
-        |s| s.sts = Some("pause".into()),
-        |s| s.sts = Some("Pause".into()),
-    ),
-    (
-        "assignNum",
-        "non_negative",
-        Severity::Error,
-        |s| s.assign_num = 1,
-        |s| s.assign_num = -1,
-    ),
-    (
-        "assignNum",
-        "runs_nothing",
-        Severity::Warning,
-        |s| s.assign_num = 1,
-        |s| s.assign_num = 0,
-    ),
-    (
-        "numOfSingleServer",
-        "non_negative",
-        Severity::Error,
-        |_| {},
-        |s| s.num_of_single_server = -2,
-    ),
+    ("taskName", "own_sign", Severity::Error, |_| {}, |s| s.task_name = Some("X$a b".into())),
+    ("sts", "enum", Severity::Error, |s| s.sts = Some("pause".into()), |s| s.sts = Some("Pause".into())),
+    ("assignNum", "non_negative", Severity::Error, |s| s.assign_num = 1, |s| s.assign_num = -1),
+    ("assignNum", "runs_nothing", Severity::Warning, |s| s.assign_num = 1, |s| s.assign_num = 0),
+    ("numOfSingleServer", "non_negative", Severity::Error, |_| {}, |s| s.num_of_single_server = -2),
     (
         "numOfSingleServer",
         "no_effect_3_3",
@@ -489,13 +329,7 @@ const STRATEGY_RULES: &[StCase] = &[
         |s| s.ip_list = Some(vec!["10.0.0.1".into(), "host-b".into()]),
         |s| s.ip_list = Some(vec![" 10.0.0.1".into()]),
     ),
-    (
-        "IPList",
-        "ip_entry",
-        Severity::Error,
-        |_| {},
-        |s| s.ip_list = Some(vec!["a".into(), "".into()]),
-    ),
+    ("IPList", "ip_entry", Severity::Error, |_| {}, |s| s.ip_list = Some(vec!["a".into(), "".into()])),
     (
         "IPList",
         "ip_captures_all",
@@ -503,13 +337,7 @@ const STRATEGY_RULES: &[StCase] = &[
         |s| s.ip_list = Some(vec!["10.0.0.1".into()]),
         |s| s.ip_list = Some(vec!["127.0.0.1".into()]),
     ),
-    (
-        "IPList",
-        "ip_captures_all",
-        Severity::Warning,
-        |_| {},
-        |s| s.ip_list = Some(vec!["LOCALHOST".into()]),
-    ),
+    ("IPList", "ip_captures_all", Severity::Warning, |_| {}, |s| s.ip_list = Some(vec!["LOCALHOST".into()])),
 ];
 
 #[test]
@@ -524,17 +352,11 @@ fn every_strategy_rule_passes_and_fails() {
         let mut ok = good_strategy();
         pass(&mut ok);
         let v = validate::strategy(&ok);
-        assert!(
-            !has(&v, field, rule, *sev),
-            "{field}/{rule}: passing case flagged: {v:#?}"
-        );
+        assert!(!has(&v, field, rule, *sev), "{field}/{rule}: passing case flagged: {v:#?}");
         let mut bad = good_strategy();
         fail(&mut bad);
         let v = validate::strategy(&bad);
-        assert!(
-            has(&v, field, rule, *sev),
-            "{field}/{rule}: failing case not flagged: {v:#?}"
-        );
+        assert!(has(&v, field, rule, *sev), "{field}/{rule}: failing case not flagged: {v:#?}");
     }
 }
 
@@ -547,22 +369,16 @@ fn all_violations_are_reported_at_once() {
     let v = validate::task_type(&t, &ctx());
     assert!(validate::has_errors(&v));
     for rule in ["judge_dead_5x", "param_4k", "cron_parse"] {
-        assert!(
-            v.iter().any(|x| x.rule == rule),
-            "{rule} missing from {v:#?}"
-        );
+        assert!(v.iter().any(|x| x.rule == rule), "{rule} missing from {v:#?}");
     }
 }
 
 #[test]
 fn the_spec_examples_validate() {
-    let dir =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples");
-    let tt =
-        TaskType::decode(&std::fs::read(dir.join("taskType.json")).expect("read")).expect("decode");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples");
+    let tt = TaskType::decode(&std::fs::read(dir.join("taskType.json")).expect("read")).expect("decode");
     assert!(!validate::has_errors(&validate::task_type(&tt, &ctx())));
-    let st =
-        Strategy::decode(&std::fs::read(dir.join("strategy.json")).expect("read")).expect("decode");
+    let st = Strategy::decode(&std::fs::read(dir.join("strategy.json")).expect("read")).expect("decode");
     let v = validate::strategy(&st);
     assert!(!validate::has_errors(&v), "{v:#?}");
     // The example's IP list is 127.0.0.1: shown as a warning (pitfall).

@@ -83,12 +83,7 @@ pub struct ProfileFields {
 impl ProfileFields {
     /// Checks every field; returns the first broken rule naming its field.
     pub fn validate(&self) -> Result<(), Error> {
-        let bad = |field, message: &str| {
-            Err(Error::Invalid {
-                field,
-                message: message.into(),
-            })
-        };
+        let bad = |field, message: &str| Err(Error::Invalid { field, message: message.into() });
         if self.name.trim().is_empty() {
             return bad("name", "must not be empty");
         }
@@ -96,9 +91,7 @@ impl ProfileFields {
             return bad("connect", "must not be empty (host:port[,host:port...])");
         }
         for hp in self.connect.split(',') {
-            let ok = hp
-                .rsplit_once(':')
-                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
+            let ok = hp.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
             if !ok {
                 return bad("connect", &format!("{hp:?} is not host:port"));
             }
@@ -109,11 +102,7 @@ impl ProfileFields {
         if !(1000..=3_600_000).contains(&self.session_timeout_ms) {
             return bad("session_timeout_ms", "must be between 1000 and 3600000 ms");
         }
-        if self
-            .digest_user
-            .as_deref()
-            .is_some_and(|u| u.is_empty() || u.contains(':'))
-        {
+        if self.digest_user.as_deref().is_some_and(|u| u.is_empty() || u.contains(':')) {
             return bad("digest_user", "must be non-empty and contain no ':'");
         }
         if !COLORS.contains(&self.color.as_str()) {
@@ -132,43 +121,27 @@ pub struct Profiles {
 impl Profiles {
     /// Opens (creating if missing) and migrates the database file.
     pub async fn open(path: &Path) -> Result<Self, Error> {
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(opts)
-            .await?;
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?.create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(2).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Profiles { pool })
     }
 
     /// All profiles, by name.
     pub async fn list(&self) -> Result<Vec<Profile>, Error> {
-        let rows = sqlx::query("SELECT * FROM profiles ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT * FROM profiles ORDER BY name").fetch_all(&self.pool).await?;
         rows.iter().map(from_row).collect()
     }
 
     /// The profile called `name`.
     pub async fn get(&self, name: &str) -> Result<Profile, Error> {
-        let row = sqlx::query("SELECT * FROM profiles WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(from_row)
-            .transpose()?
-            .ok_or_else(|| Error::NotFound(name.into()))
+        let row = sqlx::query("SELECT * FROM profiles WHERE name = ?").bind(name).fetch_optional(&self.pool).await?;
+        row.as_ref().map(from_row).transpose()?.ok_or_else(|| Error::NotFound(name.into()))
     }
 
     /// Creates a profile; a password goes to the keyring, and the row is removed again if the
     /// keyring refuses, so nothing is half-written.
-    pub async fn create(
-        &self,
-        f: &ProfileFields,
-        password: Option<&str>,
-    ) -> Result<Profile, Error> {
+    pub async fn create(&self, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
         f.validate()?;
         let res = sqlx::query(
             "INSERT INTO profiles (name, connect, root_path, session_timeout_ms, digest_user, \
@@ -187,17 +160,12 @@ impl Profiles {
         .await;
         let id = match res {
             Ok(r) => r.last_insert_rowid(),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(Error::Duplicate(f.name.clone()))
-            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(Error::Duplicate(f.name.clone())),
             Err(e) => return Err(e.into()),
         };
         if let Some(pw) = password {
             if let Err(e) = secret::store(id, pw).await {
-                sqlx::query("DELETE FROM profiles WHERE id = ?")
-                    .bind(id)
-                    .execute(&self.pool)
-                    .await?;
+                sqlx::query("DELETE FROM profiles WHERE id = ?").bind(id).execute(&self.pool).await?;
                 return Err(e);
             }
         }
@@ -210,10 +178,7 @@ impl Profiles {
         if p.has_password {
             secret::remove(p.id).await?;
         }
-        sqlx::query("DELETE FROM profiles WHERE id = ?")
-            .bind(p.id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -227,21 +192,18 @@ impl Profiles {
 
     /// Reads an app setting.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, Error> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
     }
 
     /// Writes an app setting.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), Error> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
@@ -286,10 +248,7 @@ mod tests {
         let db = dir.path().join("p.sqlite");
         let p = Profiles::open(&db).await.expect("open");
         p.create(&fields("dev"), None).await.expect("create");
-        assert!(matches!(
-            p.create(&fields("dev"), None).await,
-            Err(Error::Duplicate(_))
-        ));
+        assert!(matches!(p.create(&fields("dev"), None).await, Err(Error::Duplicate(_))));
         drop(p);
         let p = Profiles::open(&db).await.expect("reopen");
         let all = p.list().await.expect("list");
@@ -303,30 +262,12 @@ mod tests {
     fn validation_names_the_field() {
         let mut f = fields("x");
         f.connect = "nohost".into();
-        assert!(matches!(
-            f.validate(),
-            Err(Error::Invalid {
-                field: "connect",
-                ..
-            })
-        ));
+        assert!(matches!(f.validate(), Err(Error::Invalid { field: "connect", .. })));
         let mut f = fields("x");
         f.root_path = "rel".into();
-        assert!(matches!(
-            f.validate(),
-            Err(Error::Invalid {
-                field: "root_path",
-                ..
-            })
-        ));
+        assert!(matches!(f.validate(), Err(Error::Invalid { field: "root_path", .. })));
         let mut f = fields("x");
         f.session_timeout_ms = 5;
-        assert!(matches!(
-            f.validate(),
-            Err(Error::Invalid {
-                field: "session_timeout_ms",
-                ..
-            })
-        ));
+        assert!(matches!(f.validate(), Err(Error::Invalid { field: "session_timeout_ms", .. })));
     }
 }

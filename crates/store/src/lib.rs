@@ -22,15 +22,10 @@ use tbdesk_model::snapshot::{fold, Snapshot};
 
 impl Store {
     /// Reads the whole root and folds it; `progress` is called after each tree level.
-    pub async fn snapshot(
-        &self,
-        progress: impl FnMut(reader::Progress),
-    ) -> Result<Snapshot, Error> {
+    pub async fn snapshot(&self, progress: impl FnMut(reader::Progress)) -> Result<Snapshot, Error> {
         let tree = reader::read_tree(&self.client, self.root.as_str(), self.mode, progress).await?;
         if !tree.contains_key(self.root.as_str()) {
-            return Err(Error::NoNode {
-                path: self.root.as_str().to_owned(),
-            });
+            return Err(Error::NoNode { path: self.root.as_str().to_owned() });
         }
         Ok(fold(&self.root, &tree, self.zk_now_ms()))
     }

@@ -62,12 +62,7 @@ impl Live {
         let store = Store::connect(&opts).await?;
         let (watcher, tree) = start(&store).await?;
         let snapshot = Arc::new(fold(&store.root, &tree, store.zk_now_ms()));
-        let (tx, rx) = watch::channel(LiveState {
-            snapshot,
-            status: LiveStatus::Live,
-            generation: 0,
-            events: 0,
-        });
+        let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
         let task = tokio::spawn(run(opts, store, watcher, tree, tx));
         Ok(Live { rx, task })
     }
@@ -86,11 +81,8 @@ impl Live {
 async fn start(store: &Store) -> Result<(zk::PersistentWatcher, RawTree), Error> {
     let root = store.root.as_str();
     // Watch first, then read: a change between the two is seen twice, never missed.
-    let watcher = store
-        .client
-        .watch(root, zk::AddWatchMode::PersistentRecursive)
-        .await
-        .map_err(|e| Error::at(root, e))?;
+    let watcher =
+        store.client.watch(root, zk::AddWatchMode::PersistentRecursive).await.map_err(|e| Error::at(root, e))?;
     let tree = read_tree(&store.client, root, store.mode, |_| {}).await?;
     Ok((watcher, tree))
 }
@@ -125,23 +117,13 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
             match store.client.get_data(path).await {
                 Ok((data, stat)) => {
                     let children = if ev.event_type == zk::EventType::NodeCreated
-                        || stat.num_children as usize
-                            != tree.get(path).map_or(0, |n| n.children.len())
+                        || stat.num_children as usize != tree.get(path).map_or(0, |n| n.children.len())
                     {
                         store.client.list_children(path).await.unwrap_or_default()
                     } else {
-                        tree.get(path)
-                            .map(|n| n.children.clone())
-                            .unwrap_or_default()
+                        tree.get(path).map(|n| n.children.clone()).unwrap_or_default()
                     };
-                    tree.insert(
-                        path.to_owned(),
-                        RawNode {
-                            data,
-                            stat: stat_of(&stat),
-                            children,
-                        },
-                    );
+                    tree.insert(path.to_owned(), RawNode { data, stat: stat_of(&stat), children });
                     if let Some((parent, name)) = parent_and_name(path) {
                         if let Some(p) = tree.get_mut(parent) {
                             if !p.children.iter().any(|c| c == name) {
@@ -169,17 +151,11 @@ async fn run(
 ) {
     let mut generation = 0u64;
     let mut events = 0u64;
-    let publish =
-        |tree: &RawTree, store: &Store, status: LiveStatus, generation: &mut u64, events: u64| {
-            *generation += 1;
-            let snapshot = Arc::new(fold(&store.root, tree, store.zk_now_ms()));
-            let _ = tx.send(LiveState {
-                snapshot,
-                status,
-                generation: *generation,
-                events,
-            });
-        };
+    let publish = |tree: &RawTree, store: &Store, status: LiveStatus, generation: &mut u64, events: u64| {
+        *generation += 1;
+        let snapshot = Arc::new(fold(&store.root, tree, store.zk_now_ms()));
+        let _ = tx.send(LiveState { snapshot, status, generation: *generation, events });
+    };
     loop {
         let first = watcher.changed().await;
         let mut batch = vec![first];
@@ -200,9 +176,7 @@ async fn run(
                         let _ = tx.send_modify(|s| s.status = LiveStatus::Disconnected);
                         status = LiveStatus::Disconnected;
                     }
-                    zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly => {
-                        resync = true
-                    }
+                    zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly => resync = true,
                     _ => {
                         terminal = true;
                         break;
@@ -220,8 +194,7 @@ async fn run(
             // Expired, closed or auth failure: a new session, with backoff.
             let mut delay = Duration::from_millis(200);
             loop {
-                let _ = tx
-                    .send_modify(|s| s.status = LiveStatus::Reconnecting("session expired".into()));
+                let _ = tx.send_modify(|s| s.status = LiveStatus::Reconnecting("session expired".into()));
                 match Store::connect(&opts).await {
                     Ok(s) => match start(&s).await {
                         Ok((w, t)) => {

@@ -63,14 +63,7 @@ pub async fn read_tree(
                 if stat.num_children > 0 {
                     parents.push(path.clone());
                 }
-                tree.insert(
-                    path.clone(),
-                    RawNode {
-                        data: bytes,
-                        stat: stat_of(&stat),
-                        children: Vec::new(),
-                    },
-                );
+                tree.insert(path.clone(), RawNode { data: bytes, stat: stat_of(&stat), children: Vec::new() });
             }
         }
         let lists = get_children_all(client, &parents, mode).await?;
@@ -78,20 +71,13 @@ pub async fn read_tree(
         for (path, res) in parents.iter().zip(lists) {
             if let (Some(children), Some(node)) = (res, tree.get_mut(path)) {
                 for c in &children {
-                    next.push(if path == "/" {
-                        format!("/{c}")
-                    } else {
-                        format!("{path}/{c}")
-                    });
+                    next.push(if path == "/" { format!("/{c}") } else { format!("{path}/{c}") });
                 }
                 node.children = children;
             }
         }
         known += next.len();
-        progress(Progress {
-            done: tree.len(),
-            total: known,
-        });
+        progress(Progress { done: tree.len(), total: known });
         level = next;
     }
     Ok(tree)
@@ -105,10 +91,7 @@ async fn get_data_all(
     match mode {
         ReadMode::Multi => {
             let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
-            let futs: Vec<_> = batches
-                .iter()
-                .map(|b| multi_read(client, b, false))
-                .collect();
+            let futs: Vec<_> = batches.iter().map(|b| multi_read(client, b, false)).collect();
             let results: Vec<Result<Vec<zk::MultiReadResult>, Error>> =
                 stream::iter(futs).buffered(IN_FLIGHT).collect().await;
             let mut out = Vec::with_capacity(paths.len());
@@ -116,9 +99,7 @@ async fn get_data_all(
                 for (p, r) in batch.iter().zip(res?) {
                     out.push(match r {
                         zk::MultiReadResult::Data { data, stat } => Some((data, stat)),
-                        zk::MultiReadResult::Error {
-                            err: zk::Error::NoNode,
-                        } => None,
+                        zk::MultiReadResult::Error { err: zk::Error::NoNode } => None,
                         zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
                         _ => None,
                     });
@@ -128,12 +109,7 @@ async fn get_data_all(
         }
         ReadMode::Pipelined => {
             let futs: Vec<_> = paths.iter().map(|p| single_data(client, p)).collect();
-            stream::iter(futs)
-                .buffered(SINGLE_IN_FLIGHT)
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .collect()
+            stream::iter(futs).buffered(SINGLE_IN_FLIGHT).collect::<Vec<_>>().await.into_iter().collect()
         }
     }
 }
@@ -146,10 +122,7 @@ async fn get_children_all(
     match mode {
         ReadMode::Multi => {
             let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
-            let futs: Vec<_> = batches
-                .iter()
-                .map(|b| multi_read(client, b, true))
-                .collect();
+            let futs: Vec<_> = batches.iter().map(|b| multi_read(client, b, true)).collect();
             let results: Vec<Result<Vec<zk::MultiReadResult>, Error>> =
                 stream::iter(futs).buffered(IN_FLIGHT).collect().await;
             let mut out = Vec::with_capacity(paths.len());
@@ -157,9 +130,7 @@ async fn get_children_all(
                 for (p, r) in batch.iter().zip(res?) {
                     out.push(match r {
                         zk::MultiReadResult::Children { children } => Some(children),
-                        zk::MultiReadResult::Error {
-                            err: zk::Error::NoNode,
-                        } => None,
+                        zk::MultiReadResult::Error { err: zk::Error::NoNode } => None,
                         zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
                         _ => None,
                     });
@@ -169,12 +140,7 @@ async fn get_children_all(
         }
         ReadMode::Pipelined => {
             let futs: Vec<_> = paths.iter().map(|p| single_children(client, p)).collect();
-            stream::iter(futs)
-                .buffered(SINGLE_IN_FLIGHT)
-                .collect::<Vec<_>>()
-                .await
-                .into_iter()
-                .collect()
+            stream::iter(futs).buffered(SINGLE_IN_FLIGHT).collect::<Vec<_>>().await.into_iter().collect()
         }
     }
 }
@@ -183,17 +149,11 @@ fn multi_read<'a>(
     client: &'a zk::Client,
     batch: &'a [String],
     children: bool,
-) -> std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<Vec<zk::MultiReadResult>, Error>> + Send + 'a>,
-> {
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<zk::MultiReadResult>, Error>> + Send + 'a>> {
     Box::pin(async move {
         let mut r = client.new_multi_reader();
         for p in batch {
-            let added = if children {
-                r.add_get_children(p)
-            } else {
-                r.add_get_data(p)
-            };
+            let added = if children { r.add_get_children(p) } else { r.add_get_data(p) };
             added.map_err(|e| Error::at(p, e))?;
         }
         let first = batch.first().map_or("/", String::as_str);
@@ -265,14 +225,7 @@ pub async fn read_tree_serial(client: &zk::Client, top: &str) -> Result<RawTree,
         for c in &children {
             stack.push(format!("{path}/{c}"));
         }
-        tree.insert(
-            path,
-            RawNode {
-                data,
-                stat: stat_of(&stat),
-                children,
-            },
-        );
+        tree.insert(path, RawNode { data, stat: stat_of(&stat), children });
     }
     Ok(tree)
 }

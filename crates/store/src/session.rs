@@ -76,7 +76,9 @@ pub enum Error {
     #[error("not written: {}", .0.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<tbdesk_model::validate::Violation>),
     /// The node changed since it was read; nothing was written.
-    #[error("{path} was changed by someone else (expected {expected:?}, now at version {actual:?}); nothing was written")]
+    #[error(
+        "{path} was changed by someone else (expected {expected:?}, now at version {actual:?}); nothing was written"
+    )]
     Conflict {
         /// The node.
         path: String,
@@ -118,17 +120,10 @@ impl Error {
     /// Maps a client error on `path` to the variant callers branch on.
     pub fn at(path: &str, e: zk::Error) -> Self {
         match e {
-            zk::Error::NoAuth | zk::Error::AuthFailed => Error::NoAuth {
-                path: path.to_owned(),
-            },
-            zk::Error::NoNode => Error::NoNode {
-                path: path.to_owned(),
-            },
+            zk::Error::NoAuth | zk::Error::AuthFailed => Error::NoAuth { path: path.to_owned() },
+            zk::Error::NoNode => Error::NoNode { path: path.to_owned() },
             zk::Error::SessionExpired => Error::SessionExpired,
-            source => Error::Zk {
-                path: path.to_owned(),
-                source,
-            },
+            source => Error::Zk { path: path.to_owned(), source },
         }
     }
 }
@@ -156,26 +151,13 @@ impl Store {
         if let Some((user, password)) = &opts.digest {
             connector = connector.with_auth("digest", format!("{user}:{password}").as_bytes());
         }
-        let client = connector
-            .connect(&opts.connect)
-            .await
-            .map_err(|e| match e {
-                zk::Error::AuthFailed => Error::NoAuth { path: "/".into() },
-                other => Error::Unreachable {
-                    connect: opts.connect.clone(),
-                    reason: other.to_string(),
-                },
-            })?;
+        let client = connector.connect(&opts.connect).await.map_err(|e| match e {
+            zk::Error::AuthFailed => Error::NoAuth { path: "/".into() },
+            other => Error::Unreachable { connect: opts.connect.clone(), reason: other.to_string() },
+        })?;
         tracing::debug!(connect = %opts.connect, root = %root, "connected");
         let mode = crate::reader::probe_mode(&client, "/").await;
-        let mut store = Store {
-            client,
-            root,
-            opts: opts.clone(),
-            mode,
-            clock_offset_ms: 0,
-            clock_measured: false,
-        };
+        let mut store = Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false };
         if !opts.read_only {
             store.measure_clock().await;
         }
@@ -245,21 +227,14 @@ impl Store {
     /// The children of the root, sorted by name.
     pub async fn root_children(&self) -> Result<Vec<String>, Error> {
         let path = self.root.as_str();
-        let mut names = self
-            .client
-            .list_children(path)
-            .await
-            .map_err(|e| Error::at(path, e))?;
+        let mut names = self.client.list_children(path).await.map_err(|e| Error::at(path, e))?;
         names.sort();
         Ok(names)
     }
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// The ACL Java puts on every node it creates (§1): the digest user may do everything, the
@@ -290,11 +265,7 @@ impl Store {
         }
         let root = self.root.as_str();
         self.create_if_missing(root, b"", &dir).await?;
-        let (data, stat) = self
-            .client
-            .get_data(root)
-            .await
-            .map_err(|e| Error::at(root, e))?;
+        let (data, stat) = self.client.get_data(root).await.map_err(|e| Error::at(root, e))?;
         match judge_marker(Some(&data)) {
             MarkerVerdict::Unmarked => {
                 self.client
@@ -303,29 +274,15 @@ impl Store {
                     .map_err(|e| Error::at(root, e))?;
             }
             MarkerVerdict::Compatible(_) => {}
-            MarkerVerdict::Incompatible(found) => {
-                return Err(Error::IncompatibleRoot {
-                    path: root.to_owned(),
-                    found,
-                })
-            }
+            MarkerVerdict::Incompatible(found) => return Err(Error::IncompatibleRoot { path: root.to_owned(), found }),
         }
-        for p in [
-            self.root.base_task_types(),
-            self.root.strategies(),
-            self.root.factories(),
-        ] {
+        for p in [self.root.base_task_types(), self.root.strategies(), self.root.factories()] {
             self.create_if_missing(&p, b"", &dir).await?;
         }
         Ok(())
     }
 
-    async fn create_if_missing(
-        &self,
-        path: &str,
-        data: &[u8],
-        opts: &zk::CreateOptions<'_>,
-    ) -> Result<(), Error> {
+    async fn create_if_missing(&self, path: &str, data: &[u8], opts: &zk::CreateOptions<'_>) -> Result<(), Error> {
         match self.client.create(path, data, opts).await {
             Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
             Err(e) => Err(Error::at(path, e)),

@@ -84,12 +84,7 @@ impl Config {
     pub fn to_file(&self, root: &str) -> Result<String, serde_json::Error> {
         let obj = |m: &BTreeMap<String, Entry>| -> BTreeMap<String, Value> {
             m.iter()
-                .map(|(k, e)| {
-                    (
-                        k.clone(),
-                        serde_json::from_str(&e.blob).unwrap_or(Value::String(e.blob.clone())),
-                    )
-                })
+                .map(|(k, e)| (k.clone(), serde_json::from_str(&e.blob).unwrap_or(Value::String(e.blob.clone()))))
                 .collect()
         };
         let f = ConfigFile {
@@ -107,8 +102,7 @@ impl Config {
         let trimmed = text.trim_start();
         let mut c = Config::default();
         if trimmed.starts_with('{') && trimmed.contains(FORMAT) {
-            let f: ConfigFile =
-                serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
+            let f: ConfigFile = serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
             if f.format != FORMAT {
                 return Err(FileError::Format(format!("unknown format {:?}", f.format)));
             }
@@ -119,13 +113,7 @@ impl Config {
                     name: name.clone(),
                     error,
                 })?;
-                c.task_types.insert(
-                    name,
-                    Entry {
-                        blob: t.encode(),
-                        version: None,
-                    },
-                );
+                c.task_types.insert(name, Entry { blob: t.encode(), version: None });
             }
             for (name, v) in f.strategies {
                 let blob = canonical(&v);
@@ -134,18 +122,11 @@ impl Config {
                     name: name.clone(),
                     error,
                 })?;
-                c.strategies.insert(
-                    name,
-                    Entry {
-                        blob: s.encode(),
-                        version: None,
-                    },
-                );
+                c.strategies.insert(name, Entry { blob: s.encode(), version: None });
             }
             return Ok(c);
         }
-        let lines = ConfigNode::decode_all(text)
-            .map_err(|(line, error)| FileError::Line { line, error })?;
+        let lines = ConfigNode::decode_all(text).map_err(|(line, error)| FileError::Line { line, error })?;
         for l in lines {
             let blob = l.value.unwrap_or_default();
             match l.config_type {
@@ -155,13 +136,7 @@ impl Config {
                         name: l.name.clone(),
                         error,
                     })?;
-                    c.task_types.insert(
-                        l.name,
-                        Entry {
-                            blob: t.encode(),
-                            version: None,
-                        },
-                    );
+                    c.task_types.insert(l.name, Entry { blob: t.encode(), version: None });
                 }
                 ConfigType::Strategy => {
                     let s = Strategy::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
@@ -169,13 +144,7 @@ impl Config {
                         name: l.name.clone(),
                         error,
                     })?;
-                    c.strategies.insert(
-                        l.name,
-                        Entry {
-                            blob: s.encode(),
-                            version: None,
-                        },
-                    );
+                    c.strategies.insert(l.name, Entry { blob: s.encode(), version: None });
                 }
             }
         }
@@ -185,10 +154,7 @@ impl Config {
     /// The Java console's export: one ConfigNode line per object, task types first.
     pub fn to_java_lines(&self, root: &str) -> String {
         let mut lines = Vec::new();
-        for (kind, m) in [
-            (ConfigType::BaseTaskType, &self.task_types),
-            (ConfigType::Strategy, &self.strategies),
-        ] {
+        for (kind, m) in [(ConfigType::BaseTaskType, &self.task_types), (ConfigType::Strategy, &self.strategies)] {
             for (name, e) in m {
                 lines.push(
                     ConfigNode {
@@ -271,27 +237,19 @@ fn diff_fields(before: &str, after: &str) -> Vec<FieldDiff> {
     keys.into_iter()
         .filter(|k| seen.insert(*k))
         .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| FieldDiff {
-            field: k.clone(),
-            before: a.get(k).cloned(),
-            after: b.get(k).cloned(),
-        })
+        .map(|k| FieldDiff { field: k.clone(), before: a.get(k).cloned(), after: b.get(k).cloned() })
         .collect()
 }
 
 /// The changes that turn `current` into `target`; deletes are listed only with `prune`.
 pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
     let mut out = Vec::new();
-    for (kind, cur, tgt) in [
-        ("taskType", &current.task_types, &target.task_types),
-        ("strategy", &current.strategies, &target.strategies),
-    ] {
+    for (kind, cur, tgt) in
+        [("taskType", &current.task_types, &target.task_types), ("strategy", &current.strategies, &target.strategies)]
+    {
         for (name, e) in tgt {
             match cur.get(name) {
-                None => out.push(Change::Create {
-                    kind: kind.into(),
-                    name: name.clone(),
-                }),
+                None => out.push(Change::Create { kind: kind.into(), name: name.clone() }),
                 Some(c) if c.blob != e.blob => out.push(Change::Update {
                     kind: kind.into(),
                     name: name.clone(),
@@ -302,10 +260,7 @@ pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
         }
         if prune {
             for name in cur.keys().filter(|n| !tgt.contains_key(*n)) {
-                out.push(Change::Delete {
-                    kind: kind.into(),
-                    name: name.clone(),
-                });
+                out.push(Change::Delete { kind: kind.into(), name: name.clone() });
             }
         }
     }
@@ -316,10 +271,9 @@ impl Store {
     /// The root's configuration, each blob exactly as stored, with its version.
     pub async fn export_config(&self) -> Result<Config, Error> {
         let mut c = Config::default();
-        for (dir, target) in [
-            (self.root.base_task_types(), &mut c.task_types),
-            (self.root.strategies(), &mut c.strategies),
-        ] {
+        for (dir, target) in
+            [(self.root.base_task_types(), &mut c.task_types), (self.root.strategies(), &mut c.strategies)]
+        {
             let names = match self.client.list_children(&dir).await {
                 Ok(n) => n,
                 Err(zk::Error::NoNode) => continue,
@@ -329,13 +283,7 @@ impl Store {
                 let p = format!("{dir}/{n}");
                 match self.client.get_data(&p).await {
                     Ok((data, stat)) => {
-                        target.insert(
-                            n,
-                            Entry {
-                                blob: gson::text(&data),
-                                version: Some(stat.version),
-                            },
-                        );
+                        target.insert(n, Entry { blob: gson::text(&data), version: Some(stat.version) });
                     }
                     Err(zk::Error::NoNode) => {}
                     Err(e) => return Err(Error::at(&p, e)),
@@ -352,24 +300,18 @@ impl Store {
         if self.opts.read_only {
             return Err(Error::ReadOnly);
         }
-        let ctx = validate::Context {
-            now_ms: self.zk_now_ms(),
-            tz: chrono_tz::Tz::UTC,
-        };
+        let ctx = validate::Context { now_ms: self.zk_now_ms(), tz: chrono_tz::Tz::UTC };
         let mut problems = Vec::new();
         for (name, e) in &target.task_types {
-            let t = TaskType::decode(e.blob.as_bytes()).map_err(|source| Error::Decode {
-                path: self.root.base_task_type(name),
-                source,
-            })?;
+            let t = TaskType::decode(e.blob.as_bytes())
+                .map_err(|source| Error::Decode { path: self.root.base_task_type(name), source })?;
             problems.extend(
-                validate::task_type(&t, &ctx)
-                    .into_iter()
-                    .filter(|v| v.severity == validate::Severity::Error)
-                    .map(|mut v| {
+                validate::task_type(&t, &ctx).into_iter().filter(|v| v.severity == validate::Severity::Error).map(
+                    |mut v| {
                         v.field = format!("taskType {name}: {}", v.field);
                         v
-                    }),
+                    },
+                ),
             );
             if t.base_task_type.as_deref() != Some(name.as_str()) {
                 problems.push(validate::Violation {
@@ -381,18 +323,13 @@ impl Store {
             }
         }
         for (name, e) in &target.strategies {
-            let s = Strategy::decode(e.blob.as_bytes()).map_err(|source| Error::Decode {
-                path: self.root.strategy(name),
-                source,
-            })?;
+            let s = Strategy::decode(e.blob.as_bytes())
+                .map_err(|source| Error::Decode { path: self.root.strategy(name), source })?;
             problems.extend(
-                validate::strategy(&s)
-                    .into_iter()
-                    .filter(|v| v.severity == validate::Severity::Error)
-                    .map(|mut v| {
-                        v.field = format!("strategy {name}: {}", v.field);
-                        v
-                    }),
+                validate::strategy(&s).into_iter().filter(|v| v.severity == validate::Severity::Error).map(|mut v| {
+                    v.field = format!("strategy {name}: {}", v.field);
+                    v
+                }),
             );
         }
         if !problems.is_empty() {
@@ -408,28 +345,19 @@ impl Store {
         let mut paths = Vec::new();
         for ch in &changes {
             let (kind, name) = match ch {
-                Change::Create { kind, name }
-                | Change::Update { kind, name, .. }
-                | Change::Delete { kind, name } => (kind, name),
+                Change::Create { kind, name } | Change::Update { kind, name, .. } | Change::Delete { kind, name } => {
+                    (kind, name)
+                }
             };
             let (path, tgt, cur) = if kind == "taskType" {
-                (
-                    self.root.base_task_type(name),
-                    target.task_types.get(name),
-                    current.task_types.get(name),
-                )
+                (self.root.base_task_type(name), target.task_types.get(name), current.task_types.get(name))
             } else {
-                (
-                    self.root.strategy(name),
-                    target.strategies.get(name),
-                    current.strategies.get(name),
-                )
+                (self.root.strategy(name), target.strategies.get(name), current.strategies.get(name))
             };
             match ch {
                 Change::Create { .. } => {
                     let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
-                    w.add_create(&path, blob.as_bytes(), &opts)
-                        .map_err(|e| Error::at(&path, e))?;
+                    w.add_create(&path, blob.as_bytes(), &opts).map_err(|e| Error::at(&path, e))?;
                 }
                 Change::Update { .. } => {
                     let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
@@ -437,19 +365,11 @@ impl Store {
                         .map_err(|e| Error::at(&path, e))?;
                 }
                 Change::Delete { .. } => {
-                    let kids = self
-                        .client
-                        .list_children(&path)
-                        .await
-                        .map_err(|e| Error::at(&path, e))?;
+                    let kids = self.client.list_children(&path).await.map_err(|e| Error::at(&path, e))?;
                     if !kids.is_empty() {
-                        return Err(Error::Running {
-                            what: format!("{kind} {name}"),
-                            running: kids,
-                        });
+                        return Err(Error::Running { what: format!("{kind} {name}"), running: kids });
                     }
-                    w.add_delete(&path, cur.and_then(|c| c.version))
-                        .map_err(|e| Error::at(&path, e))?;
+                    w.add_delete(&path, cur.and_then(|c| c.version)).map_err(|e| Error::at(&path, e))?;
                 }
             }
             paths.push(path);
@@ -461,18 +381,12 @@ impl Store {
                 match source {
                     zk::Error::BadVersion | zk::Error::NodeExists | zk::Error::NoNode => {
                         let actual = self.version_of(&p).await.ok().flatten();
-                        Err(Error::Conflict {
-                            path: p,
-                            expected: crate::writes::Expect::Version(-1),
-                            actual,
-                        })
+                        Err(Error::Conflict { path: p, expected: crate::writes::Expect::Version(-1), actual })
                     }
                     e => Err(Error::at(&p, e)),
                 }
             }
-            Err(zk::MultiWriteError::RequestFailed { source }) => {
-                Err(Error::at(self.root.as_str(), source))
-            }
+            Err(zk::MultiWriteError::RequestFailed { source }) => Err(Error::at(self.root.as_str(), source)),
         }
     }
 }

@@ -31,10 +31,7 @@ impl Store {
     }
 
     fn validation_context(&self) -> validate::Context {
-        validate::Context {
-            now_ms: self.zk_now_ms(),
-            tz: chrono_tz_utc(),
-        }
+        validate::Context { now_ms: self.zk_now_ms(), tz: chrono_tz_utc() }
     }
 
     /// Current data version of `path`, `None` when it does not exist.
@@ -47,11 +44,7 @@ impl Store {
 
     async fn conflict(&self, path: &str, expected: Expect) -> Error {
         let actual = self.version_of(path).await.ok().flatten();
-        Error::Conflict {
-            path: path.to_owned(),
-            expected,
-            actual,
-        }
+        Error::Conflict { path: path.to_owned(), expected, actual }
     }
 
     async fn put_blob(&self, path: &str, blob: &str, expected: Expect) -> Result<i32, Error> {
@@ -64,15 +57,11 @@ impl Store {
                     Err(e) => Err(Error::at(path, e)),
                 }
             }
-            Expect::Version(v) => {
-                match self.client.set_data(path, blob.as_bytes(), Some(v)).await {
-                    Ok(stat) => Ok(stat.version),
-                    Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => {
-                        Err(self.conflict(path, expected).await)
-                    }
-                    Err(e) => Err(Error::at(path, e)),
-                }
-            }
+            Expect::Version(v) => match self.client.set_data(path, blob.as_bytes(), Some(v)).await {
+                Ok(stat) => Ok(stat.version),
+                Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => Err(self.conflict(path, expected).await),
+                Err(e) => Err(Error::at(path, e)),
+            },
         }
     }
 
@@ -82,8 +71,7 @@ impl Store {
         let v = validate::task_type(t, &self.validation_context());
         refuse_errors(v)?;
         let name = t.base_task_type.as_deref().unwrap_or_default();
-        self.put_blob(&self.root.base_task_type(name), &t.encode(), expected)
-            .await
+        self.put_blob(&self.root.base_task_type(name), &t.encode(), expected).await
     }
 
     /// Creates or updates a strategy; returns the new data version. Unlike the Java console,
@@ -92,26 +80,17 @@ impl Store {
         self.writable()?;
         refuse_errors(validate::strategy(s))?;
         let name = s.strategy_name.as_deref().unwrap_or_default();
-        self.put_blob(&self.root.strategy(name), &s.encode(), expected)
-            .await
+        self.put_blob(&self.root.strategy(name), &s.encode(), expected).await
     }
 
     /// Pauses (`true`) or resumes a strategy, changing only `sts`.
     pub async fn pause_strategy(&self, name: &str, pause: bool) -> Result<i32, Error> {
         self.writable()?;
         let path = self.root.strategy(name);
-        let (data, stat) = self
-            .client
-            .get_data(&path)
-            .await
-            .map_err(|e| Error::at(&path, e))?;
-        let mut s = Strategy::decode(&data).map_err(|e| Error::Decode {
-            path: path.clone(),
-            source: e,
-        })?;
+        let (data, stat) = self.client.get_data(&path).await.map_err(|e| Error::at(&path, e))?;
+        let mut s = Strategy::decode(&data).map_err(|e| Error::Decode { path: path.clone(), source: e })?;
         s.sts = Some(if pause { "pause" } else { "resume" }.into());
-        self.put_blob(&path, &s.encode(), Expect::Version(stat.version))
-            .await
+        self.put_blob(&path, &s.encode(), Expect::Version(stat.version)).await
     }
 
     /// Marks a factory started or stopped, as the Java console does (`true` / `false`).
@@ -119,10 +98,7 @@ impl Store {
         self.writable()?;
         let path = self.root.factory(uuid);
         let data: &[u8] = if started { b"true" } else { b"false" };
-        self.client
-            .set_data(&path, data, None)
-            .await
-            .map_err(|e| Error::at(&path, e))?;
+        self.client.set_data(&path, data, None).await.map_err(|e| Error::at(&path, e))?;
         Ok(())
     }
 
@@ -144,11 +120,7 @@ impl Store {
             Err(e) => return Err(Error::at(&dir, e)),
         };
         for d in domains {
-            match self
-                .client
-                .list_children(&self.root.servers(base, &d))
-                .await
-            {
+            match self.client.list_children(&self.root.servers(base, &d)).await {
                 Ok(s) => out.extend(s),
                 Err(zk::Error::NoNode) => {}
                 Err(e) => return Err(Error::at(&self.root.servers(base, &d), e)),
@@ -159,19 +131,11 @@ impl Store {
 
     /// Deletes a task type with all its domains, in one multi, if its definition is still at
     /// `version`. Refused while thread groups are registered (P8), unless `force`.
-    pub async fn delete_task_type(
-        &self,
-        base: &str,
-        version: i32,
-        force: bool,
-    ) -> Result<(), Error> {
+    pub async fn delete_task_type(&self, base: &str, version: i32, force: bool) -> Result<(), Error> {
         self.writable()?;
         let running = self.running_servers(base).await?;
         if !running.is_empty() && !force {
-            return Err(Error::Running {
-                what: format!("task type {base}"),
-                running,
-            });
+            return Err(Error::Running { what: format!("task type {base}"), running });
         }
         let path = self.root.base_task_type(base);
         self.delete_tree(&path, version).await
@@ -179,56 +143,29 @@ impl Store {
 
     /// Deletes a domain's runtime subtree (`base/<taskType>`). Refused while servers are
     /// registered in it (P8), unless `force`.
-    pub async fn clear_domain(
-        &self,
-        base: &str,
-        task_type: &str,
-        force: bool,
-    ) -> Result<(), Error> {
+    pub async fn clear_domain(&self, base: &str, task_type: &str, force: bool) -> Result<(), Error> {
         self.writable()?;
-        let servers = match self
-            .client
-            .list_children(&self.root.servers(base, task_type))
-            .await
-        {
+        let servers = match self.client.list_children(&self.root.servers(base, task_type)).await {
             Ok(s) => s,
             Err(zk::Error::NoNode) => Vec::new(),
             Err(e) => return Err(Error::at(&self.root.servers(base, task_type), e)),
         };
         if !servers.is_empty() && !force {
-            return Err(Error::Running {
-                what: format!("domain {task_type}"),
-                running: servers,
-            });
+            return Err(Error::Running { what: format!("domain {task_type}"), running: servers });
         }
         let path = self.root.domain(base, task_type);
-        let v = self
-            .version_of(&path)
-            .await?
-            .ok_or_else(|| Error::NoNode { path: path.clone() })?;
+        let v = self.version_of(&path).await?.ok_or_else(|| Error::NoNode { path: path.clone() })?;
         self.delete_tree(&path, v).await
     }
 
     /// Deletes a strategy if still at `version`. Refused while factories are registered under
     /// it (the Java non-force rule), unless `force`.
-    pub async fn delete_strategy(
-        &self,
-        name: &str,
-        version: i32,
-        force: bool,
-    ) -> Result<(), Error> {
+    pub async fn delete_strategy(&self, name: &str, version: i32, force: bool) -> Result<(), Error> {
         self.writable()?;
         let path = self.root.strategy(name);
-        let factories = self
-            .client
-            .list_children(&path)
-            .await
-            .map_err(|e| Error::at(&path, e))?;
+        let factories = self.client.list_children(&path).await.map_err(|e| Error::at(&path, e))?;
         if !factories.is_empty() && !force {
-            return Err(Error::Running {
-                what: format!("strategy {name}"),
-                running: factories,
-            });
+            return Err(Error::Running { what: format!("strategy {name}"), running: factories });
         }
         self.delete_tree(&path, version).await
     }
@@ -236,8 +173,7 @@ impl Store {
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
         let nodes = self.subtree_bottom_up(path).await?;
         let mut w = self.client.new_multi_writer();
-        w.add_check_version(path, version)
-            .map_err(|e| Error::at(path, e))?;
+        w.add_check_version(path, version).map_err(|e| Error::at(path, e))?;
         for p in &nodes {
             w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
         }
@@ -247,27 +183,13 @@ impl Store {
     /// Removes server nodes left behind by dead JVMs (P1): those whose mtime is older than the
     /// task type's judge-dead interval by the ZooKeeper clock. Each delete carries the version
     /// read, so a server that heartbeats meanwhile is not removed. Returns the removed uuids.
-    pub async fn remove_dead_servers(
-        &self,
-        base: &str,
-        task_type: &str,
-    ) -> Result<Vec<String>, Error> {
+    pub async fn remove_dead_servers(&self, base: &str, task_type: &str) -> Result<Vec<String>, Error> {
         self.writable()?;
         let def_path = self.root.base_task_type(base);
-        let (data, _) = self
-            .client
-            .get_data(&def_path)
-            .await
-            .map_err(|e| Error::at(&def_path, e))?;
-        let judge = TaskType::decode(&data)
-            .map(|t| t.judge_dead_interval)
-            .unwrap_or(60_000);
+        let (data, _) = self.client.get_data(&def_path).await.map_err(|e| Error::at(&def_path, e))?;
+        let judge = TaskType::decode(&data).map(|t| t.judge_dead_interval).unwrap_or(60_000);
         let dir = self.root.servers(base, task_type);
-        let names = self
-            .client
-            .list_children(&dir)
-            .await
-            .map_err(|e| Error::at(&dir, e))?;
+        let names = self.client.list_children(&dir).await.map_err(|e| Error::at(&dir, e))?;
         let now = self.zk_now_ms();
         let mut dead = Vec::new();
         let mut w = self.client.new_multi_writer();
@@ -275,8 +197,7 @@ impl Store {
             let p = self.root.server(base, task_type, &n);
             if let Ok(Some(stat)) = self.client.check_stat(&p).await {
                 if now - stat.mtime > judge {
-                    w.add_delete(&p, Some(stat.version))
-                        .map_err(|e| Error::at(&p, e))?;
+                    w.add_delete(&p, Some(stat.version)).map_err(|e| Error::at(&p, e))?;
                     dead.push(n);
                 }
             }
@@ -284,22 +205,12 @@ impl Store {
         if dead.is_empty() {
             return Ok(dead);
         }
-        let paths: Vec<String> = dead
-            .iter()
-            .map(|n| self.root.server(base, task_type, n))
-            .collect();
+        let paths: Vec<String> = dead.iter().map(|n| self.root.server(base, task_type, n)).collect();
         match w.commit().await {
             Ok(_) => Ok(dead),
-            Err(zk::MultiWriteError::OperationFailed {
-                index,
-                source: zk::Error::BadVersion,
-            }) => {
+            Err(zk::MultiWriteError::OperationFailed { index, source: zk::Error::BadVersion }) => {
                 let p = paths.get(index).cloned().unwrap_or(dir);
-                Err(Error::Conflict {
-                    path: p,
-                    expected: Expect::Version(-1),
-                    actual: None,
-                })
+                Err(Error::Conflict { path: p, expected: Expect::Version(-1), actual: None })
             }
             Err(e) => Err(Error::at(&dir, e.into())),
         }
@@ -319,9 +230,7 @@ impl Store {
                 source: zk::Error::BadVersion | zk::Error::NoNode,
             }) => Err(self.conflict(path, expected).await),
             Err(zk::MultiWriteError::OperationFailed { index, source }) => {
-                let at = ops
-                    .get(index.saturating_sub(1))
-                    .map_or(path, String::as_str);
+                let at = ops.get(index.saturating_sub(1)).map_or(path, String::as_str);
                 Err(Error::at(at, source))
             }
             Err(zk::MultiWriteError::RequestFailed { source }) => Err(Error::at(path, source)),
@@ -331,11 +240,7 @@ impl Store {
 
 fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {
     if validate::has_errors(&v) {
-        return Err(Error::Invalid(
-            v.into_iter()
-                .filter(|x| x.severity == validate::Severity::Error)
-                .collect(),
-        ));
+        return Err(Error::Invalid(v.into_iter().filter(|x| x.severity == validate::Severity::Error).collect()));
     }
     Ok(())
 }

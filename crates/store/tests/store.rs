@@ -12,9 +12,7 @@ use tbdesk_zkserver::ZkServer;
 use zookeeper_client as zk;
 
 fn example(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/spec/examples")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -34,10 +32,7 @@ const ROOT: &str = "/taobao-pamirs-schedule/demo";
 async fn load_tree(c: &zk::Client) {
     let text = String::from_utf8(example("tree.txt")).expect("utf8");
     let mut lines: Vec<(String, String, Vec<u8>)> = Vec::new();
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let parts: Vec<&str> = line.splitn(3, " | ").collect();
         let (path, mode, data) = (parts[0].trim(), parts[1].trim(), parts[2]);
         if path.contains("systime") {
@@ -55,22 +50,15 @@ async fn load_tree(c: &zk::Client) {
         if path.ends_with("/taskItem/0") || path.contains("/taskItem/0/") {
             for i in 1..4 {
                 let p = path.replace("/taskItem/0", &format!("/taskItem/{i}"));
-                let b = if p.ends_with("/parameter") || p.ends_with("/cur_server") {
-                    Vec::new()
-                } else {
-                    bytes.clone()
-                };
+                let b =
+                    if p.ends_with("/parameter") || p.ends_with("/cur_server") { Vec::new() } else { bytes.clone() };
                 lines.push((p, mode.to_owned(), b));
             }
         }
     }
     lines.sort_by_key(|(p, _, _)| p.matches('/').count());
     for (path, mode, data) in lines {
-        let m = if mode.starts_with("EPHEMERAL") {
-            zk::CreateMode::Ephemeral
-        } else {
-            zk::CreateMode::Persistent
-        };
+        let m = if mode.starts_with("EPHEMERAL") { zk::CreateMode::Ephemeral } else { zk::CreateMode::Persistent };
         let opts = m.with_acls(zk::Acls::anyone_all());
         match c.create(&path, &data, &opts).await {
             Ok(_) | Err(zk::Error::NodeExists) => {}
@@ -82,62 +70,29 @@ async fn load_tree(c: &zk::Client) {
 #[tokio::test]
 async fn the_spec_tree_reads_back_to_the_right_values() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string())
-        .await
-        .expect("client");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
     load_tree(&c).await;
     let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
     let mut steps = 0;
     let snap = store.snapshot(|_| steps += 1).await.expect("snapshot");
     assert!(steps >= 5, "progress reported per level");
-    assert_eq!(
-        snap.marker,
-        tbdesk_model::version::MarkerVerdict::Compatible("tbschedule-3.2.12".into())
-    );
+    assert_eq!(snap.marker, tbdesk_model::version::MarkerVerdict::Compatible("tbschedule-3.2.12".into()));
     assert_eq!(snap.strategies.len(), 1);
     let st = &snap.strategies[0];
-    assert_eq!(
-        st.strategy
-            .ok()
-            .and_then(|s| s.task_name.clone())
-            .as_deref(),
-        Some("OrderSync$TEST")
-    );
+    assert_eq!(st.strategy.ok().and_then(|s| s.task_name.clone()).as_deref(), Some("OrderSync$TEST"));
     assert_eq!(st.runtimes.len(), 1);
-    assert_eq!(
-        st.runtimes[0]
-            .runtime
-            .as_ref()
-            .and_then(|r| r.ok())
-            .map(|r| r.request_num),
-        Some(2)
-    );
+    assert_eq!(st.runtimes[0].runtime.as_ref().and_then(|r| r.ok()).map(|r| r.request_num), Some(2));
     assert_eq!(snap.task_types.len(), 1);
     let tt = &snap.task_types[0];
-    assert_eq!(
-        tt.def
-            .ok()
-            .and_then(|t| t.deal_bean_name.clone())
-            .as_deref(),
-        Some("orderSyncTask")
-    );
+    assert_eq!(tt.def.ok().and_then(|t| t.deal_bean_name.clone()).as_deref(), Some("orderSyncTask"));
     let d = &tt.domains[0];
-    assert_eq!(
-        (d.task_type.as_str(), d.own_sign.as_str()),
-        ("OrderSync$TEST", "TEST")
-    );
+    assert_eq!((d.task_type.as_str(), d.own_sign.as_str()), ("OrderSync$TEST", "TEST"));
     let uuid = "OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003";
     assert_eq!(d.leader.as_deref(), Some(uuid));
     assert_eq!(d.initialised_by.as_deref(), Some(uuid));
     assert_eq!(d.servers.len(), 1);
-    assert!(
-        d.servers[0].heartbeat_age_ms < 60_000 && !d.servers[0].dead,
-        "fresh node is alive"
-    );
-    assert_eq!(
-        d.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
-        vec!["0", "1", "2", "3"]
-    );
+    assert!(d.servers[0].heartbeat_age_ms < 60_000 && !d.servers[0].dead, "fresh node is alive");
+    assert_eq!(d.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), vec!["0", "1", "2", "3"]);
     assert_eq!(d.items[0].cur_server.as_deref(), Some(uuid));
     assert!(d.items[0].owner_alive);
     assert_eq!(d.items[0].parameter.as_deref(), Some("type=A"));
@@ -157,22 +112,13 @@ async fn writes_are_java_bytes_with_java_acl_and_mode() {
     let store = Store::connect(&o).await.expect("store");
     store.init_root(true).await.expect("init");
     let t = TaskType::decode(&example("taskType.json")).expect("decode");
-    store
-        .put_task_type(&t, Expect::Absent)
-        .await
-        .expect("put task type");
+    store.put_task_type(&t, Expect::Absent).await.expect("put task type");
     let s = Strategy::decode(&example("strategy.json")).expect("decode");
-    store
-        .put_strategy(&s, Expect::Absent)
-        .await
-        .expect("put strategy");
+    store.put_strategy(&s, Expect::Absent).await.expect("put strategy");
     let c = store.client();
     for (path, file) in [
         (format!("{ROOT}/baseTaskType/OrderSync"), "taskType.json"),
-        (
-            format!("{ROOT}/strategy/OrderSync-Strategy"),
-            "strategy.json",
-        ),
+        (format!("{ROOT}/strategy/OrderSync-Strategy"), "strategy.json"),
     ] {
         let (data, stat) = c.get_data(&path).await.expect("read back");
         assert_eq!(data, example(file), "{path}");
@@ -180,24 +126,12 @@ async fn writes_are_java_bytes_with_java_acl_and_mode() {
         let (acl, _) = c.get_acl(&path).await.expect("acl");
         let ids: Vec<(String, String, bool)> = acl
             .iter()
-            .map(|a| {
-                (
-                    a.scheme().to_string(),
-                    a.id().to_string(),
-                    a.permission() == zk::Permission::ALL,
-                )
-            })
+            .map(|a| (a.scheme().to_string(), a.id().to_string(), a.permission() == zk::Permission::ALL))
             .collect();
         // digest ScheduleAdmin:BASE64(SHA1("ScheduleAdmin:password")) with ALL, world anyone READ.
+        assert!(ids.iter().any(|(s, id, all)| s == "digest" && id.starts_with("ScheduleAdmin:") && *all), "{ids:?}");
         assert!(
-            ids.iter()
-                .any(|(s, id, all)| s == "digest" && id.starts_with("ScheduleAdmin:") && *all),
-            "{ids:?}"
-        );
-        assert!(
-            acl.iter().any(|a| a.scheme() == "world"
-                && a.id() == "anyone"
-                && a.permission() == zk::Permission::READ),
+            acl.iter().any(|a| a.scheme() == "world" && a.id() == "anyone" && a.permission() == zk::Permission::READ),
             "{ids:?}"
         );
     }
@@ -216,10 +150,7 @@ async fn without_the_password_nothing_can_be_written() {
     let owner = Store::connect(&o).await.expect("owner");
     owner.init_root(true).await.expect("init");
     let t = TaskType::decode(&example("taskType.json")).expect("decode");
-    owner
-        .put_task_type(&t, Expect::Absent)
-        .await
-        .expect("owner writes");
+    owner.put_task_type(&t, Expect::Absent).await.expect("owner writes");
     let mut stranger_opts = o.clone();
     stranger_opts.digest = None;
     let stranger = Store::connect(&stranger_opts).await.expect("stranger");
@@ -231,27 +162,11 @@ async fn without_the_password_nothing_can_be_written() {
     }
     let mut wrong = o.clone();
     wrong.digest = Some(("alice".into(), "guess".into()));
-    let wrong = Store::connect(&wrong)
-        .await
-        .expect("wrong password connects (digest is checked per node)");
-    assert!(matches!(
-        wrong.put_task_type(&t2, Expect::Version(0)).await,
-        Err(Error::NoAuth { .. })
-    ));
+    let wrong = Store::connect(&wrong).await.expect("wrong password connects (digest is checked per node)");
+    assert!(matches!(wrong.put_task_type(&t2, Expect::Version(0)).await, Err(Error::NoAuth { .. })));
     // Anyone can still read.
-    assert_eq!(
-        stranger
-            .snapshot(|_| {})
-            .await
-            .expect("read")
-            .task_types
-            .len(),
-        1
-    );
-    owner
-        .put_task_type(&t2, Expect::Version(0))
-        .await
-        .expect("owner updates");
+    assert_eq!(stranger.snapshot(|_| {}).await.expect("read").task_types.len(), 1);
+    owner.put_task_type(&t2, Expect::Version(0)).await.expect("owner updates");
 }
 
 #[tokio::test]
@@ -266,42 +181,22 @@ async fn a_concurrent_edit_is_a_conflict_and_a_failed_multi_leaves_nothing() {
     ta.thread_number = 7;
     let mut tb = t.clone();
     tb.thread_number = 9;
-    a.put_task_type(&ta, Expect::Version(v0))
-        .await
-        .expect("first edit");
+    a.put_task_type(&ta, Expect::Version(v0)).await.expect("first edit");
     match b.put_task_type(&tb, Expect::Version(v0)).await {
-        Err(Error::Conflict {
-            path,
-            expected,
-            actual,
-        }) => {
+        Err(Error::Conflict { path, expected, actual }) => {
             assert!(path.ends_with("/baseTaskType/OrderSync"));
             assert_eq!(expected, Expect::Version(v0));
             assert_eq!(actual, Some(v0 + 1));
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let (data, _) = a
-        .client()
-        .get_data("/c/root/baseTaskType/OrderSync")
-        .await
-        .expect("read");
-    assert_eq!(
-        TaskType::decode(&data).expect("decode").thread_number,
-        7,
-        "the first edit is intact"
-    );
+    let (data, _) = a.client().get_data("/c/root/baseTaskType/OrderSync").await.expect("read");
+    assert_eq!(TaskType::decode(&data).expect("decode").thread_number, 7, "the first edit is intact");
     // Creating what exists is a conflict too.
-    assert!(matches!(
-        b.put_task_type(&tb, Expect::Absent).await,
-        Err(Error::Conflict { .. })
-    ));
+    assert!(matches!(b.put_task_type(&tb, Expect::Absent).await, Err(Error::Conflict { .. })));
     // A delete whose version check fails deletes nothing (one multi).
     let before = a.raw_tree().await.expect("tree");
-    assert!(matches!(
-        a.delete_task_type("OrderSync", v0, false).await,
-        Err(Error::Conflict { .. })
-    ));
+    assert!(matches!(a.delete_task_type("OrderSync", v0, false).await, Err(Error::Conflict { .. })));
     assert_eq!(a.raw_tree().await.expect("tree").len(), before.len());
     // Invalid input is refused before anything is written.
     let mut bad = t.clone();
@@ -315,197 +210,98 @@ async fn a_concurrent_edit_is_a_conflict_and_a_failed_multi_leaves_nothing() {
 #[tokio::test]
 async fn destructive_actions_are_refused_while_runtimes_are_registered() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string())
-        .await
-        .expect("client");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
     load_tree(&c).await;
     let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
     match store.delete_task_type("OrderSync", 0, false).await {
         Err(Error::Running { running, .. }) => assert_eq!(running.len(), 1),
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(matches!(
-        store.delete_strategy("OrderSync-Strategy", 0, false).await,
-        Err(Error::Running { .. })
-    ));
-    assert!(matches!(
-        store
-            .clear_domain("OrderSync", "OrderSync$TEST", false)
-            .await,
-        Err(Error::Running { .. })
-    ));
+    assert!(matches!(store.delete_strategy("OrderSync-Strategy", 0, false).await, Err(Error::Running { .. })));
+    assert!(matches!(store.clear_domain("OrderSync", "OrderSync$TEST", false).await, Err(Error::Running { .. })));
     // Pause keeps every other field (P7) and resume restores.
-    store
-        .pause_strategy("OrderSync-Strategy", true)
-        .await
-        .expect("pause");
-    let (data, _) = c
-        .get_data(&format!("{ROOT}/strategy/OrderSync-Strategy"))
-        .await
-        .expect("read");
+    store.pause_strategy("OrderSync-Strategy", true).await.expect("pause");
+    let (data, _) = c.get_data(&format!("{ROOT}/strategy/OrderSync-Strategy")).await.expect("read");
     let mut expected = String::from_utf8(example("strategy.json")).expect("utf8");
     expected = expected.replace("\"sts\":\"resume\"", "\"sts\":\"pause\"");
     assert_eq!(String::from_utf8(data).expect("utf8"), expected);
     // Forced delete of a task type removes the whole subtree in one go.
-    let v = store
-        .version_of(&format!("{ROOT}/baseTaskType/OrderSync"))
-        .await
-        .expect("v")
-        .expect("exists");
-    store
-        .delete_task_type("OrderSync", v, true)
-        .await
-        .expect("forced delete");
-    assert!(store
-        .version_of(&format!("{ROOT}/baseTaskType/OrderSync"))
-        .await
-        .expect("v")
-        .is_none());
+    let v = store.version_of(&format!("{ROOT}/baseTaskType/OrderSync")).await.expect("v").expect("exists");
+    store.delete_task_type("OrderSync", v, true).await.expect("forced delete");
+    assert!(store.version_of(&format!("{ROOT}/baseTaskType/OrderSync")).await.expect("v").is_none());
 }
 
 #[tokio::test]
 async fn read_only_profiles_cannot_write() {
     let server = ZkServer::start().expect("zk");
-    let rw = Store::connect(&opts(&server, "/ro/root"))
-        .await
-        .expect("rw");
+    let rw = Store::connect(&opts(&server, "/ro/root")).await.expect("rw");
     rw.init_root(false).await.expect("init");
     let mut o = opts(&server, "/ro/root");
     o.read_only = true;
     let ro = Store::connect(&o).await.expect("ro");
     let t = TaskType::decode(&example("taskType.json")).expect("decode");
-    assert!(matches!(
-        ro.put_task_type(&t, Expect::Absent).await,
-        Err(Error::ReadOnly)
-    ));
-    assert!(matches!(
-        ro.import_config(&Config::default(), false).await,
-        Err(Error::ReadOnly)
-    ));
-    assert!(rw
-        .version_of("/ro/root/baseTaskType/OrderSync")
-        .await
-        .expect("v")
-        .is_none());
+    assert!(matches!(ro.put_task_type(&t, Expect::Absent).await, Err(Error::ReadOnly)));
+    assert!(matches!(ro.import_config(&Config::default(), false).await, Err(Error::ReadOnly)));
+    assert!(rw.version_of("/ro/root/baseTaskType/OrderSync").await.expect("v").is_none());
 }
 
 #[tokio::test]
 async fn foreign_data_is_shown_and_does_not_break_the_snapshot() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string())
-        .await
-        .expect("client");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
     load_tree(&c).await;
     let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
-    c.create(&format!("{ROOT}/baseTaskType/Broken"), b"not json", &open)
-        .await
-        .expect("create");
-    c.create(&format!("{ROOT}/baseTaskType/Empty"), b"", &open)
-        .await
-        .expect("create");
+    c.create(&format!("{ROOT}/baseTaskType/Broken"), b"not json", &open).await.expect("create");
+    c.create(&format!("{ROOT}/baseTaskType/Empty"), b"", &open).await.expect("create");
     let big = vec![b'x'; 1_000_000];
-    c.create(&format!("{ROOT}/baseTaskType/Huge"), &big, &open)
-        .await
-        .expect("create 1 MB");
+    c.create(&format!("{ROOT}/baseTaskType/Huge"), &big, &open).await.expect("create 1 MB");
     let newer = br#"{"baseTaskType":"Newer","heartBeatRate":5000,"judgeDeadInterval":60000,"sts":"resume","fetchDataCountEachSchedule":-1}"#;
-    c.create(&format!("{ROOT}/baseTaskType/Newer"), newer, &open)
-        .await
-        .expect("create");
-    c.create(&format!("{ROOT}/stray"), b"", &open)
-        .await
-        .expect("create");
+    c.create(&format!("{ROOT}/baseTaskType/Newer"), newer, &open).await.expect("create");
+    c.create(&format!("{ROOT}/stray"), b"", &open).await.expect("create");
     let server_dir = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server");
-    c.create(
-        &format!("{server_dir}/OrderSync$TEST$10.0.0.12$ABC$0000000009"),
-        b"",
-        &open,
-    )
-    .await
-    .expect("null server");
+    c.create(&format!("{server_dir}/OrderSync$TEST$10.0.0.12$ABC$0000000009"), b"", &open).await.expect("null server");
     let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
     let snap = store.snapshot(|_| {}).await.expect("snapshot survives");
-    let get = |n: &str| {
-        snap.task_types
-            .iter()
-            .find(|t| t.name == n)
-            .expect(n)
-            .def
-            .clone()
-    };
+    let get = |n: &str| snap.task_types.iter().find(|t| t.name == n).expect(n).def.clone();
     assert!(matches!(get("Broken"), Decoded::Bad { .. }));
-    assert!(matches!(
-        get("Empty"),
-        Decoded::Bad {
-            error: tbdesk_model::gson::DecodeError::Empty,
-            ..
-        }
-    ));
+    assert!(matches!(get("Empty"), Decoded::Bad { error: tbdesk_model::gson::DecodeError::Empty, .. }));
     assert!(matches!(get("Huge"), Decoded::Bad { .. }));
     assert!(matches!(get("OrderSync"), Decoded::Ok { .. }));
     let newer = get("Newer");
     let t = newer.ok().expect("a newer fork's blob reads");
     assert_eq!(t.extra.len(), 1);
     assert!(snap.problems.iter().any(|p| p.path.ends_with("/stray")));
-    let servers = &snap
-        .task_types
-        .iter()
-        .find(|t| t.name == "OrderSync")
-        .expect("t")
-        .domains[0]
-        .servers;
+    let servers = &snap.task_types.iter().find(|t| t.name == "OrderSync").expect("t").domains[0].servers;
     assert_eq!(servers.len(), 2);
-    assert!(
-        servers.iter().any(|s| s.server.is_none()),
-        "null-data server shown (P17)"
-    );
+    assert!(servers.iter().any(|s| s.server.is_none()), "null-data server shown (P17)");
 }
 
 #[tokio::test]
 async fn export_import_and_diff() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string())
-        .await
-        .expect("client");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
     load_tree(&c).await;
     let src = Store::connect(&opts(&server, ROOT)).await.expect("src");
     let cfg = src.export_config().await.expect("export");
     // The Java line format is byte-identical to the console's export.
-    assert_eq!(
-        cfg.to_java_lines(ROOT).as_bytes(),
-        &example("config-export.txt")[..]
-    );
+    assert_eq!(cfg.to_java_lines(ROOT).as_bytes(), &example("config-export.txt")[..]);
     // Import the Java lines into another root: written there, not to the embedded root (P14).
-    let dst = Store::connect(&opts(&server, "/other/root"))
-        .await
-        .expect("dst");
+    let dst = Store::connect(&opts(&server, "/other/root")).await.expect("dst");
     dst.init_root(false).await.expect("init");
-    let lines = Config::parse(&String::from_utf8(example("config-export.txt")).expect("utf8"))
-        .expect("parse");
+    let lines = Config::parse(&String::from_utf8(example("config-export.txt")).expect("utf8")).expect("parse");
     let dry = plan(&dst.export_config().await.expect("export"), &lines, false);
     assert_eq!(dry.len(), 2);
     assert!(dry.iter().all(|c| matches!(c, Change::Create { .. })));
     assert!(
-        dst.version_of("/other/root/strategy/OrderSync-Strategy")
-            .await
-            .expect("v")
-            .is_none(),
+        dst.version_of("/other/root/strategy/OrderSync-Strategy").await.expect("v").is_none(),
         "a plan writes nothing"
     );
     dst.import_config(&lines, false).await.expect("import");
-    let (data, _) = c
-        .get_data("/other/root/baseTaskType/OrderSync")
-        .await
-        .expect("imported");
+    let (data, _) = c.get_data("/other/root/baseTaskType/OrderSync").await.expect("imported");
     assert_eq!(data, example("taskType.json"));
     // tbdesk JSON round trip, then a field-level diff after an edit.
-    let json = dst
-        .export_config()
-        .await
-        .expect("export")
-        .to_file("/other/root")
-        .expect("json");
-    let mut edited = Config::parse(&json.replace("\"threadNumber\": 5", "\"threadNumber\": 8"))
-        .expect("parse json");
+    let json = dst.export_config().await.expect("export").to_file("/other/root").expect("json");
+    let mut edited = Config::parse(&json.replace("\"threadNumber\": 5", "\"threadNumber\": 8")).expect("parse json");
     let diff = plan(&src.export_config().await.expect("export"), &edited, false);
     match diff.as_slice() {
         [Change::Update { name, fields, .. }] => {
@@ -519,43 +315,21 @@ async fn export_import_and_diff() {
     let mut bad = TaskType::decode(&example("taskType.json")).expect("decode");
     bad.base_task_type = Some("Bad".into());
     bad.judge_dead_interval = 1;
-    edited.task_types.insert(
-        "Bad".into(),
-        tbdesk_store::transfer::Entry {
-            blob: bad.encode(),
-            version: None,
-        },
-    );
-    assert!(matches!(
-        dst.import_config(&edited, false).await,
-        Err(Error::Invalid(_))
-    ));
-    let (data, _) = c
-        .get_data("/other/root/baseTaskType/OrderSync")
-        .await
-        .expect("unchanged");
+    edited.task_types.insert("Bad".into(), tbdesk_store::transfer::Entry { blob: bad.encode(), version: None });
+    assert!(matches!(dst.import_config(&edited, false).await, Err(Error::Invalid(_))));
+    let (data, _) = c.get_data("/other/root/baseTaskType/OrderSync").await.expect("unchanged");
     assert_eq!(data, example("taskType.json"));
 }
 
-async fn wait_for(
-    live: &Live,
-    what: &str,
-    pred: impl Fn(&tbdesk_model::snapshot::Snapshot) -> bool,
-) {
+async fn wait_for(live: &Live, what: &str, pred: impl Fn(&tbdesk_model::snapshot::Snapshot) -> bool) {
     let mut rx = live.subscribe();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         if pred(&rx.borrow().snapshot) {
             return;
         }
-        if tokio::time::timeout_at(deadline, rx.changed())
-            .await
-            .is_err()
-        {
-            panic!(
-                "timed out waiting for {what}; status {:?}",
-                rx.borrow().status
-            );
+        if tokio::time::timeout_at(deadline, rx.changed()).await.is_err() {
+            panic!("timed out waiting for {what}; status {:?}", rx.borrow().status);
         }
     }
 }
@@ -563,48 +337,22 @@ async fn wait_for(
 #[tokio::test]
 async fn live_snapshot_follows_changes_and_survives_a_restart() {
     let mut server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string())
-        .await
-        .expect("client");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
     load_tree(&c).await;
     let live = Live::follow(opts(&server, ROOT)).await.expect("follow");
     let writer = Store::connect(&opts(&server, ROOT)).await.expect("writer");
     let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
     t.base_task_type = Some("Second".into());
-    writer
-        .put_task_type(&t, Expect::Absent)
-        .await
-        .expect("create");
-    wait_for(&live, "the new task type", |s| {
-        s.task_types.iter().any(|t| t.name == "Second")
-    })
-    .await;
-    writer
-        .pause_strategy("OrderSync-Strategy", true)
-        .await
-        .expect("pause");
+    writer.put_task_type(&t, Expect::Absent).await.expect("create");
+    wait_for(&live, "the new task type", |s| s.task_types.iter().any(|t| t.name == "Second")).await;
+    writer.pause_strategy("OrderSync-Strategy", true).await.expect("pause");
     wait_for(&live, "the pause", |s| {
-        s.strategies[0]
-            .strategy
-            .ok()
-            .and_then(|x| x.sts.clone())
-            .as_deref()
-            == Some("pause")
+        s.strategies[0].strategy.ok().and_then(|x| x.sts.clone()).as_deref() == Some("pause")
     })
     .await;
-    let v = writer
-        .version_of(&format!("{ROOT}/baseTaskType/Second"))
-        .await
-        .expect("v")
-        .expect("exists");
-    writer
-        .delete_task_type("Second", v, false)
-        .await
-        .expect("delete");
-    wait_for(&live, "the delete", |s| {
-        !s.task_types.iter().any(|t| t.name == "Second")
-    })
-    .await;
+    let v = writer.version_of(&format!("{ROOT}/baseTaskType/Second")).await.expect("v").expect("exists");
+    writer.delete_task_type("Second", v, false).await.expect("delete");
+    wait_for(&live, "the delete", |s| !s.task_types.iter().any(|t| t.name == "Second")).await;
     drop(writer);
     drop(c);
 
@@ -612,33 +360,16 @@ async fn live_snapshot_follows_changes_and_survives_a_restart() {
     server.stop();
     tokio::time::sleep(Duration::from_secs(2)).await;
     server.restart().expect("restart");
-    let writer = Store::connect(&opts(&server, ROOT))
-        .await
-        .expect("writer after restart");
+    let writer = Store::connect(&opts(&server, ROOT)).await.expect("writer after restart");
     let mut t3 = t.clone();
     t3.base_task_type = Some("AfterRestart".into());
-    writer
-        .put_task_type(&t3, Expect::Absent)
-        .await
-        .expect("create after restart");
-    wait_for(&live, "the change made after the restart", |s| {
-        s.task_types.iter().any(|t| t.name == "AfterRestart")
-    })
-    .await;
+    writer.put_task_type(&t3, Expect::Absent).await.expect("create after restart");
+    wait_for(&live, "the change made after the restart", |s| s.task_types.iter().any(|t| t.name == "AfterRestart"))
+        .await;
     // Nothing written before the stop was lost.
     let snap = writer.snapshot(|_| {}).await.expect("snapshot");
-    assert!(
-        snap.strategies[0]
-            .strategy
-            .ok()
-            .and_then(|x| x.sts.clone())
-            .as_deref()
-            == Some("pause")
-    );
-    assert_eq!(
-        live.current().snapshot.task_types.len(),
-        snap.task_types.len()
-    );
+    assert!(snap.strategies[0].strategy.ok().and_then(|x| x.sts.clone()).as_deref() == Some("pause"));
+    assert_eq!(live.current().snapshot.task_types.len(), snap.task_types.len());
 }
 
 #[test]

@@ -64,11 +64,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            four_letter_words: vec!["*".into()],
-            tick_ms: 2000,
-            port: 0,
-        }
+        Options { four_letter_words: vec!["*".into()], tick_ms: 2000, port: 0 }
     }
 }
 
@@ -89,22 +85,11 @@ impl ZkServer {
 
     /// Starts a server with `opts` and waits until it answers `ruok`.
     pub fn start_with(opts: Options) -> Result<Self, Error> {
-        let dir = tempfile::Builder::new()
-            .prefix("tbdesk-zk-")
-            .tempdir()
-            .map_err(io("temp dir"))?;
-        let port = if opts.port == 0 {
-            free_port()?
-        } else {
-            opts.port
-        };
+        let dir = tempfile::Builder::new().prefix("tbdesk-zk-").tempdir().map_err(io("temp dir"))?;
+        let port = if opts.port == 0 { free_port()? } else { opts.port };
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         write_config(dir.path(), port, &opts)?;
-        let mut server = ZkServer {
-            child: None,
-            addr,
-            dir,
-        };
+        let mut server = ZkServer { child: None, addr, dir };
         server.spawn()?;
         Ok(server)
     }
@@ -224,11 +209,7 @@ fn wait_ready(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<(), Error
     }
     let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
     let tail: Vec<&str> = log.lines().rev().take(20).collect();
-    Err(Error::NotReady {
-        addr,
-        secs: limit.as_secs(),
-        log: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-    })
+    Err(Error::NotReady { addr, secs: limit.as_secs(), log: tail.into_iter().rev().collect::<Vec<_>>().join("\n") })
 }
 
 /// `ruok` answers `imok` as soon as the port is open, while the server may still be loading
@@ -271,14 +252,7 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
         Ok(_) => preferred_port,
         Err(_) => free_port()?,
     };
-    write_config(
-        dir,
-        port,
-        &Options {
-            port,
-            ..Options::default()
-        },
-    )?;
+    write_config(dir, port, &Options { port, ..Options::default() })?;
     let child = spawn_java(dir, false)?;
     std::fs::write(dir.join("pid"), child.id().to_string()).map_err(io("write pid file"))?;
     std::fs::write(&port_file, port.to_string()).map_err(io("write port file"))?;
@@ -306,9 +280,6 @@ mod tests {
         zk.stop();
         assert!(four_letter(addr, "ruok", Duration::from_millis(300)).is_err());
         zk.restart().expect("restart");
-        assert_eq!(
-            four_letter(addr, "ruok", Duration::from_secs(2)).expect("ruok"),
-            "imok"
-        );
+        assert_eq!(four_letter(addr, "ruok", Duration::from_secs(2)).expect("ruok"), "imok");
     }
 }
