@@ -1,10 +1,21 @@
 //! The tbdesk desktop app: window, state and thin commands. Every command is one call into
-//! `tbdesk_api::Console` plus error mapping; no business rule lives here.
+//! `tbdesk_api::Console` plus error mapping; no business rule lives here. Live snapshots are
+//! forwarded to the webview as `snapshot` events.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use tauri::{Manager, State};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tauri::{AppHandle, Emitter, Manager, State};
 use tbdesk_api::{ApiError, Console, RootListing};
+use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_profiles::Profile;
+use tbdesk_store::Expect;
+
+/// Profiles whose snapshots are already forwarded to the webview.
+#[derive(Default)]
+struct Forwarding(Mutex<HashSet<String>>);
 
 /// Profiles for the switcher; on the very first start this creates the `local` profile.
 #[tauri::command]
@@ -16,6 +27,68 @@ async fn list_profiles(console: State<'_, Console>) -> Result<Vec<Profile>, ApiE
 #[tauri::command]
 async fn root_listing(console: State<'_, Console>, profile: String) -> Result<RootListing, ApiError> {
     console.root_listing(&profile).await
+}
+
+/// Starts following a profile's root; returns the current snapshot, later ones arrive as
+/// `snapshot` events (coalesced to at most one per 30 ms).
+#[tauri::command]
+async fn follow_profile(
+    app: AppHandle,
+    console: State<'_, Console>,
+    forwarding: State<'_, Forwarding>,
+    profile: String,
+) -> Result<serde_json::Value, ApiError> {
+    let followed = console.follow(&profile).await?;
+    let first = followed.live.current();
+    let start = forwarding.0.lock().map(|mut s| s.insert(profile.clone())).unwrap_or(false);
+    if start {
+        let mut rx = followed.live.subscribe();
+        let f = followed.clone();
+        let name = profile.clone();
+        tauri::async_runtime::spawn(async move {
+            while rx.changed().await.is_ok() {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                let state = rx.borrow_and_update().clone();
+                if let Err(e) = app.emit("snapshot", f.event(&name, &state)) {
+                    tracing::warn!(error = %e, "cannot send a snapshot to the window");
+                }
+            }
+        });
+    }
+    Ok(followed.event(&profile, &first))
+}
+
+/// Saves a task type (validated again in the store).
+#[tauri::command]
+async fn save_task_type(
+    console: State<'_, Console>,
+    profile: String,
+    task_type: TaskType,
+    expected: Expect,
+) -> Result<i32, ApiError> {
+    console.save_task_type(&profile, &task_type, expected).await
+}
+
+/// Saves a strategy (validated again in the store).
+#[tauri::command]
+async fn save_strategy(
+    console: State<'_, Console>,
+    profile: String,
+    strategy: Strategy,
+    expected: Expect,
+) -> Result<i32, ApiError> {
+    console.save_strategy(&profile, &strategy, expected).await
+}
+
+/// Pauses or resumes a strategy.
+#[tauri::command]
+async fn pause_strategy(
+    console: State<'_, Console>,
+    profile: String,
+    name: String,
+    pause: bool,
+) -> Result<i32, ApiError> {
+    console.pause_strategy(&profile, &name, pause).await
 }
 
 fn main() {
@@ -32,9 +105,17 @@ fn main() {
             };
             let console = tauri::async_runtime::block_on(Console::open(&dir))?;
             app.manage(console);
+            app.manage(Forwarding::default());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![list_profiles, root_listing])
+        .invoke_handler(tauri::generate_handler![
+            list_profiles,
+            root_listing,
+            follow_profile,
+            save_task_type,
+            save_strategy,
+            pause_strategy
+        ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("tbdesk: {e}");

@@ -91,6 +91,49 @@ impl AppSession {
         el.click().await.expect("click");
     }
 
+    /// Sets an input's value as typing would: the value, then an `input` event (what the
+    /// leptos handlers listen to).
+    pub async fn fill(&self, css: &str, value: &str) {
+        self.wait_text(css, |_| true).await;
+        let el = self.client.find(Locator::Css(css)).await.expect("element to fill");
+        let arg = serde_json::to_value(&el).expect("element ref");
+        self.client
+            .execute(
+                "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true})); \
+                 arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+                vec![arg, serde_json::Value::String(value.to_owned())],
+            )
+            .await
+            .expect("fill");
+    }
+
+    /// Whether the element matching `css` exists now.
+    pub async fn exists(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Waits until an element matching `css` exists (up to 30 s).
+    pub async fn wait_for(&self, css: &str) {
+        let t0 = Instant::now();
+        while !self.exists(css).await {
+            if t0.elapsed() > Duration::from_secs(30) {
+                let body = self.body_text().await;
+                panic!("timeout waiting for {css}; page says:\n{body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A DOM property of the element matching `css` (e.g. `disabled`), as JSON.
+    pub async fn prop(&self, css: &str, name: &str) -> serde_json::Value {
+        let el = self.client.find(Locator::Css(css)).await.expect("element");
+        let arg = serde_json::to_value(&el).expect("element ref");
+        self.client
+            .execute("return arguments[0][arguments[1]];", vec![arg, serde_json::Value::String(name.into())])
+            .await
+            .expect("prop")
+    }
+
     /// Saves a PNG screenshot of the window as `<target>/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
         let png = self.client.screenshot().await.expect("screenshot");

@@ -1,12 +1,19 @@
-//! One typed function per tauri command; no command name appears anywhere else in the UI.
+//! One typed function per tauri command, and the `snapshot` event subscription; no command
+//! or event name appears anywhere else in the UI.
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use tbdesk_model::records::{Strategy, TaskType};
+use tbdesk_model::snapshot::Snapshot;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
+    async fn listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
 }
 
 /// An error from the backend: the UI switches on `code` and shows `message`.
@@ -14,6 +21,14 @@ extern "C" {
 pub struct ApiError {
     pub code: String,
     pub message: String,
+    #[serde(default)]
+    pub detail: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    fn ui(message: impl ToString) -> Self {
+        ApiError { code: "ui".into(), message: message.to_string(), detail: None }
+    }
 }
 
 /// A connection profile as the backend lists it.
@@ -27,21 +42,47 @@ pub struct Profile {
     pub read_only: bool,
 }
 
-/// The children of a profile's root.
+/// One published state of a followed root.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct RootListing {
+pub struct SnapshotEvent {
     pub profile: String,
-    pub root: String,
-    pub children: Vec<String>,
+    pub status: serde_json::Value,
+    pub generation: u64,
+    pub snapshot: Snapshot,
+    pub server_version: Option<String>,
+    pub read_only: bool,
+}
+
+impl SnapshotEvent {
+    /// The connection state in words.
+    pub fn status_text(&self) -> String {
+        match self.status.get("state").and_then(|s| s.as_str()) {
+            Some("live") => "live".into(),
+            Some("disconnected") => "disconnected, reconnecting…".into(),
+            Some("resynced") => "reconnected (re-read)".into(),
+            Some("reconnecting") => "session expired, reconnecting…".into(),
+            Some(other) => other.into(),
+            None => "unknown".into(),
+        }
+    }
+}
+
+/// The version a save expects (mirrors `tbdesk_store::Expect`).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[serde(tag = "kind", content = "version", rename_all = "snake_case")]
+pub enum Expect {
+    Absent,
+    Version(i32),
 }
 
 async fn call<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, ApiError> {
-    let args = serde_wasm_bindgen::to_value(args).map_err(|e| ApiError { code: "ui".into(), message: e.to_string() })?;
+    let args = args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ApiError::ui)?;
     match invoke(cmd, args).await {
-        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| ApiError { code: "ui".into(), message: e.to_string() }),
+        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(ApiError::ui),
         Err(e) => Err(serde_wasm_bindgen::from_value(e.clone()).unwrap_or_else(|_| ApiError {
             code: "ipc".into(),
             message: e.as_string().unwrap_or_else(|| "the backend did not answer".into()),
+            detail: None,
         })),
     }
 }
@@ -58,6 +99,77 @@ pub async fn list_profiles() -> Result<Vec<Profile>, ApiError> {
     call("list_profiles", &NoArgs {}).await
 }
 
-pub async fn root_listing(profile: &str) -> Result<RootListing, ApiError> {
-    call("root_listing", &ProfileArg { profile }).await
+pub async fn follow_profile(profile: &str) -> Result<SnapshotEvent, ApiError> {
+    call("follow_profile", &ProfileArg { profile }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveTaskType<'a> {
+    profile: &'a str,
+    task_type: &'a TaskType,
+    expected: Expect,
+}
+
+pub async fn save_task_type(profile: &str, task_type: &TaskType, expected: Expect) -> Result<i32, ApiError> {
+    call("save_task_type", &SaveTaskType { profile, task_type, expected }).await
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SaveStrategy<'a> {
+    profile: &'a str,
+    strategy: &'a Strategy,
+    expected: Expect,
+}
+
+pub async fn save_strategy(profile: &str, strategy: &Strategy, expected: Expect) -> Result<i32, ApiError> {
+    call("save_strategy", &SaveStrategy { profile, strategy, expected }).await
+}
+
+#[derive(Serialize)]
+struct PauseArgs<'a> {
+    profile: &'a str,
+    name: &'a str,
+    pause: bool,
+}
+
+pub async fn pause_strategy(profile: &str, name: &str, pause: bool) -> Result<i32, ApiError> {
+    call("pause_strategy", &PauseArgs { profile, name, pause }).await
+}
+
+/// Calls `f` with every `snapshot` event for as long as the page lives.
+pub async fn on_snapshot(f: impl Fn(SnapshotEvent) + 'static) {
+    let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        match serde_wasm_bindgen::from_value::<SnapshotEvent>(payload) {
+            Ok(ev) => f(ev),
+            Err(err) => web_sys_log(&format!("bad snapshot event: {err}")),
+        }
+    });
+    let _ = listen("snapshot", cb.as_ref().unchecked_ref()).await;
+    cb.forget();
+}
+
+fn web_sys_log(msg: &str) {
+    let console = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("console")).ok();
+    if let Some(c) = console {
+        if let Ok(log) = js_sys::Reflect::get(&c, &JsValue::from_str("warn")) {
+            if let Some(f) = log.dyn_ref::<js_sys::Function>() {
+                let _ = f.call1(&c, &JsValue::from_str(msg));
+            }
+        }
+    }
+}
+
+/// The browser's IANA zone (the Java runtimes usually share the operator's zone).
+pub fn local_zone() -> String {
+    let fmt = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    let opts = fmt.resolved_options();
+    js_sys::Reflect::get(&opts, &JsValue::from_str("timeZone")).ok().and_then(|v| v.as_string()).unwrap_or_else(|| "UTC".into())
+}
+
+/// Now, epoch ms.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
 }

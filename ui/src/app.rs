@@ -1,30 +1,93 @@
-//! The shell: profile switcher on the left, the selected profile's root on the right.
+//! The shell: profile switcher on the left; the selected profile's views on the right
+//! (overview, task type and strategy forms, distribution); a status bar at the bottom.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError, RootListing};
+use crate::api::{self, ApiError, SnapshotEvent};
+use crate::distribution::Distribution;
+use crate::forms::{StrategyForm, TaskTypeForm};
+use crate::overview::Overview;
+
+/// Which view the main pane shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    Overview,
+    TaskType(Option<String>),
+    Strategy(Option<String>),
+    Distribution(Option<String>),
+}
+
+/// State every view reads: the followed snapshot per profile and the navigation.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    pub profile: RwSignal<Option<String>>,
+    pub snap: RwSignal<Option<SnapshotEvent>>,
+    pub view: RwSignal<View>,
+    pub error: RwSignal<Option<ApiError>>,
+    pub zone: RwSignal<String>,
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     let profiles = LocalResource::new(api::list_profiles);
-    let (current, set_current) = signal(None::<String>);
-    let (selected, set_selected) = signal(None::<String>);
-    let listing = LocalResource::new(move || async move {
-        match current.get() {
-            Some(p) => api::root_listing(&p).await.map(Some),
-            None => Ok(None),
-        }
+    let ctx = Ctx {
+        profile: RwSignal::new(None),
+        snap: RwSignal::new(None),
+        view: RwSignal::new(View::Overview),
+        error: RwSignal::new(None),
+        zone: RwSignal::new(api::local_zone()),
+    };
+    provide_context(ctx);
+    // Every live snapshot of the current profile replaces the shown one.
+    spawn_local(async move {
+        api::on_snapshot(move |ev| {
+            if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
+                ctx.snap.set(Some(ev));
+            }
+        })
+        .await;
     });
-    // Pick the first profile once the list arrives.
+    let select = move |name: String| {
+        ctx.profile.set(Some(name.clone()));
+        ctx.snap.set(None);
+        ctx.error.set(None);
+        spawn_local(async move {
+            match api::follow_profile(&name).await {
+                Ok(ev) => {
+                    if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
+                        ctx.snap.set(Some(ev));
+                    }
+                }
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
     Effect::new(move |_| {
-        if current.get_untracked().is_none() {
+        if ctx.profile.get_untracked().is_none() {
             if let Some(Ok(list)) = profiles.get() {
                 if let Some(p) = list.first() {
-                    set_current.set(Some(p.name.clone()));
+                    select(p.name.clone());
                 }
             }
         }
     });
+    // Views are rebuilt when the connection or the view changes, not on every snapshot: a
+    // live update must never reset a form being typed into.
+    let connected = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
+    let tab = move |label: &'static str, id: &'static str, v: View| {
+        let v2 = v.clone();
+        view! {
+            <button
+                id=id
+                class="tab"
+                class:active=move || std::mem::discriminant(&ctx.view.get()) == std::mem::discriminant(&v2)
+                on:click=move |_| ctx.view.set(v.clone())
+            >
+                {label}
+            </button>
+        }
+    };
 
     view! {
         <div class="shell">
@@ -32,94 +95,100 @@ pub fn App() -> impl IntoView {
                 <h1 id="title">"tbdesk"</h1>
                 <h2>"Profiles"</h2>
                 <Suspense fallback=|| view! { <p class="muted">"Loading profiles…"</p> }>
-                    {move || profiles.get().map(|r| match r {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No profiles yet."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul>
-                                {list.into_iter().map(|p| {
-                                    let name = p.name.clone();
-                                    let name2 = p.name.clone();
-                                    let is_current = move || current.get().as_deref() == Some(name2.as_str());
+                    {move || {
+                        profiles
+                            .get()
+                            .map(|r| match r {
+                                Ok(list) if list.is_empty() => view! { <p class="muted">"No profiles yet."</p> }.into_any(),
+                                Ok(list) => {
                                     view! {
-                                        <li>
-                                            <button
-                                                class="profile"
-                                                class:active=is_current
-                                                id=format!("profile-{}", p.name)
-                                                on:click=move |_| { set_selected.set(None); set_current.set(Some(name.clone())) }
-                                            >
-                                                <span class=format!("tag tag-{}", p.color)></span>
-                                                <span class="pname">{p.name.clone()}</span>
-                                                <span class="pconn">{p.connect.clone()}</span>
-                                            </button>
-                                        </li>
+                                        <ul>
+                                            {list
+                                                .into_iter()
+                                                .map(|p| {
+                                                    let name = p.name.clone();
+                                                    let name2 = p.name.clone();
+                                                    let is_current = move || ctx.profile.get().as_deref() == Some(name2.as_str());
+                                                    view! {
+                                                        <li>
+                                                            <button
+                                                                class="profile"
+                                                                class:active=is_current
+                                                                id=format!("profile-{}", p.name)
+                                                                on:click=move |_| select(name.clone())
+                                                            >
+                                                                <span class=format!("tag tag-{}", p.color)></span>
+                                                                <span class="pname">{p.name.clone()}</span>
+                                                                <span class="pconn">{format!("{} {}", p.connect, p.root_path)}</span>
+                                                            </button>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
                                     }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
-                    })}
+                                        .into_any()
+                                }
+                                Err(e) => view! { <ErrorPanel err=e /> }.into_any(),
+                            })
+                    }}
                 </Suspense>
             </nav>
             <main>
-                <Suspense fallback=|| view! { <p class="muted">"Connecting…"</p> }>
-                    {move || listing.get().map(|r| match r {
-                        Ok(Some(l)) => view! { <RootView listing=l selected=selected set_selected=set_selected/> }.into_any(),
-                        Ok(None) => view! { <p class="muted">"Choose a profile."</p> }.into_any(),
-                        Err(e) => view! { <ErrorPanel err=e/> }.into_any(),
-                    })}
-                </Suspense>
+                <div class="tabs">
+                    {tab("Overview", "tab-overview", View::Overview)}
+                    {tab("Task type", "tab-task-type", View::TaskType(None))}
+                    {tab("Strategy", "tab-strategy", View::Strategy(None))}
+                    {tab("Distribution", "tab-distribution", View::Distribution(None))}
+                </div>
+                {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
+                {move || match (connected.get(), ctx.view.get()) {
+                    (false, _) => {
+                        if ctx.error.get().is_none() {
+                            view! { <p class="muted" id="connecting">"Connecting…"</p> }.into_any()
+                        } else {
+                            ().into_any()
+                        }
+                    }
+                    (true, View::Overview) => view! { <Overview /> }.into_any(),
+                    (true, View::TaskType(name)) => view! { <TaskTypeForm name=name /> }.into_any(),
+                    (true, View::Strategy(name)) => view! { <StrategyForm name=name /> }.into_any(),
+                    (true, View::Distribution(name)) => view! { <Distribution name=name /> }.into_any(),
+                }}
             </main>
+            <footer class="status" id="status">
+                {move || match ctx.snap.get() {
+                    Some(ev) => {
+                        view! {
+                            <span id="status-state" class=format!("state state-{}", ev.status.get("state").and_then(|s| s.as_str()).unwrap_or("x"))>
+                                {ev.status_text()}
+                            </span>
+                            <span>{format!("ZooKeeper {}", ev.server_version.clone().unwrap_or_else(|| "?".into()))}</span>
+                            <span>{format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes)}</span>
+                            <span>{if ev.read_only { "read-only" } else { "" }}</span>
+                        }
+                            .into_any()
+                    }
+                    None => view! { <span>"not connected"</span> }.into_any(),
+                }}
+            </footer>
         </div>
-    }
-}
-
-#[component]
-fn RootView(
-    listing: RootListing,
-    selected: ReadSignal<Option<String>>,
-    set_selected: WriteSignal<Option<String>>,
-) -> impl IntoView {
-    let count = listing.children.len();
-    view! {
-        <header class="root-header">
-            <h2 id="root-path">{listing.root.clone()}</h2>
-            <span class="muted">{format!("{count} children · profile {}", listing.profile)}</span>
-        </header>
-        <ul class="children" id="root-children">
-            {listing.children.into_iter().map(|c| {
-                let c2 = c.clone();
-                let c3 = c.clone();
-                view! {
-                    <li>
-                        <button
-                            class="child"
-                            class:active=move || selected.get().as_deref() == Some(c3.as_str())
-                            id=format!("node-{c}")
-                            on:click=move |_| set_selected.set(Some(c2.clone()))
-                        >{c.clone()}</button>
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
-        <section id="detail" class="detail">
-            {move || match selected.get() {
-                Some(name) => view! { <p>"Selected node: " <strong id="selected-name">{name}</strong></p> }.into_any(),
-                None => view! { <p class="muted">"Select a node to see it here."</p> }.into_any(),
-            }}
-        </section>
     }
 }
 
 /// The one place errors are shown; switches on the stable code, never on the text.
 #[component]
-fn ErrorPanel(err: ApiError) -> impl IntoView {
+pub fn ErrorPanel(err: ApiError) -> impl IntoView {
     let title = match err.code.as_str() {
         "unreachable" => "ZooKeeper cannot be reached",
         "no_auth" => "Not authorised",
-        "no_node" => "The root does not exist",
+        "no_node" => "The node does not exist",
         "incompatible_root" => "Incompatible TBSchedule root",
         "keyring" => "The system keyring is unavailable",
+        "invalid" => "Not saved: the input breaks a rule",
+        "conflict" => "Changed by someone else",
+        "read_only" => "This profile is read-only",
+        "running" => "Refused: runtimes are registered",
         _ => "Something went wrong",
     };
     view! {

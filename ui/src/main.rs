@@ -1,6 +1,9 @@
 //! tbdesk's UI entry point: panic hook, then mount the app.
 mod api;
 mod app;
+mod distribution;
+mod forms;
+mod overview;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
+use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_profiles::{Profile, ProfileFields, Profiles};
-use tbdesk_store::{ConnectOptions, Store};
+use tbdesk_store::live::{Live, LiveStatus};
+use tbdesk_store::{ConnectOptions, Expect, Store};
 
 /// An error as the UI sees it: a stable `code` to switch on and a message for a person.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, thiserror::Error)]
@@ -100,10 +102,53 @@ pub struct RootListing {
     pub children: Vec<String>,
 }
 
+/// What the UI receives for a followed profile: the whole snapshot and the connection state.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotEvent<'a> {
+    /// The profile.
+    pub profile: &'a str,
+    /// Connection state.
+    pub status: &'a LiveStatus,
+    /// Publication counter.
+    pub generation: u64,
+    /// The root.
+    pub snapshot: &'a tbdesk_model::snapshot::Snapshot,
+    /// ZooKeeper server version of the first reachable server (from `srvr`), if allowed.
+    pub server_version: Option<&'a str>,
+    /// The profile forbids writes.
+    pub read_only: bool,
+}
+
+/// A followed profile: its live snapshot and facts fetched once.
+pub struct Followed {
+    /// The live follower (dropping it stops following).
+    pub live: Live,
+    /// ZooKeeper server version, when `srvr` answers.
+    pub server_version: Option<String>,
+    /// The profile's read-only flag.
+    pub read_only: bool,
+}
+
+impl Followed {
+    /// The UI payload for one published state.
+    pub fn event(&self, profile: &str, state: &tbdesk_store::live::LiveState) -> serde_json::Value {
+        let ev = SnapshotEvent {
+            profile,
+            status: &state.status,
+            generation: state.generation,
+            snapshot: &state.snapshot,
+            server_version: self.server_version.as_deref(),
+            read_only: self.read_only,
+        };
+        serde_json::to_value(ev).unwrap_or(serde_json::Value::Null)
+    }
+}
+
 /// The app state shared by every command.
 pub struct Console {
     data_dir: PathBuf,
     profiles: Profiles,
+    followed: tokio::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Followed>>>,
 }
 
 impl Console {
@@ -112,7 +157,7 @@ impl Console {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| ApiError::new("database", format!("cannot create {}: {e}", data_dir.display())))?;
         let profiles = Profiles::open(&data_dir.join("profiles.sqlite")).await?;
-        Ok(Console { data_dir: data_dir.to_owned(), profiles })
+        Ok(Console { data_dir: data_dir.to_owned(), profiles, followed: Default::default() })
     }
 
     /// The profile registry.
@@ -160,22 +205,64 @@ impl Console {
         Ok(self.profiles.list().await?)
     }
 
-    /// Opens a session for a profile, starting its managed local server when needed.
-    pub async fn connect(&self, p: &Profile) -> Result<Store, ApiError> {
+    async fn options(&self, p: &Profile) -> Result<ConnectOptions, ApiError> {
         let mut connect = p.fields.connect.clone();
         if p.fields.local_server {
             // The managed server may have moved port if the preferred one was taken later.
             connect = self.local_server()?;
         }
         let password = self.profiles.password(p).await?;
-        let opts = ConnectOptions {
+        Ok(ConnectOptions {
             connect,
             root: p.fields.root_path.clone(),
             session_timeout: Duration::from_millis(p.fields.session_timeout_ms as u64),
             digest: p.fields.digest_user.clone().zip(password),
             read_only: p.fields.read_only,
-        };
-        Ok(Store::connect(&opts).await?)
+        })
+    }
+
+    /// Follows a profile's root live (one follower per profile, kept while the app runs, so
+    /// switching back is instant) and remembers it as the last profile.
+    pub async fn follow(&self, profile: &str) -> Result<std::sync::Arc<Followed>, ApiError> {
+        let mut map = self.followed.lock().await;
+        if let Some(f) = map.get(profile) {
+            return Ok(f.clone());
+        }
+        let p = self.profiles.get(profile).await?;
+        let opts = self.options(&p).await?;
+        let live = Live::follow(opts.clone()).await?;
+        let server_version = server_version(&opts.connect);
+        let f = std::sync::Arc::new(Followed { live, server_version, read_only: p.fields.read_only });
+        map.insert(profile.to_owned(), f.clone());
+        self.profiles.set_setting("last_profile", profile).await?;
+        Ok(f)
+    }
+
+    /// Opens a fresh session for one write (a write never reuses the follower's session, so a
+    /// re-sync in progress cannot interleave with it).
+    async fn store(&self, profile: &str) -> Result<Store, ApiError> {
+        let p = self.profiles.get(profile).await?;
+        Ok(Store::connect(&self.options(&p).await?).await?)
+    }
+
+    /// Validates (again) and writes a task type; returns its new version.
+    pub async fn save_task_type(&self, profile: &str, t: &TaskType, expected: Expect) -> Result<i32, ApiError> {
+        Ok(self.store(profile).await?.put_task_type(t, expected).await?)
+    }
+
+    /// Validates (again) and writes a strategy; returns its new version.
+    pub async fn save_strategy(&self, profile: &str, s: &Strategy, expected: Expect) -> Result<i32, ApiError> {
+        Ok(self.store(profile).await?.put_strategy(s, expected).await?)
+    }
+
+    /// Pauses or resumes a strategy (only `sts` changes).
+    pub async fn pause_strategy(&self, profile: &str, name: &str, pause: bool) -> Result<i32, ApiError> {
+        Ok(self.store(profile).await?.pause_strategy(name, pause).await?)
+    }
+
+    /// Opens a session for a profile, starting its managed local server when needed.
+    pub async fn connect(&self, p: &Profile) -> Result<Store, ApiError> {
+        Ok(Store::connect(&self.options(p).await?).await?)
     }
 
     /// The children of a profile's root.
@@ -186,4 +273,15 @@ impl Console {
         self.profiles.set_setting("last_profile", profile).await?;
         Ok(RootListing { profile: p.fields.name, root: p.fields.root_path, children })
     }
+}
+
+/// The ZooKeeper version from `srvr` on the first server of a connect string.
+fn server_version(connect: &str) -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let first = connect.split(',').next()?.trim();
+    let addr = first.to_socket_addrs().ok()?.next()?;
+    let out = tbdesk_zkserver::four_letter(addr, "srvr", Duration::from_secs(1)).ok()?;
+    let line = out.lines().find(|l| l.starts_with("Zookeeper version:"))?;
+    let v = line.trim_start_matches("Zookeeper version:").trim();
+    Some(v.split(',').next().unwrap_or(v).split('-').next().unwrap_or(v).to_owned())
 }

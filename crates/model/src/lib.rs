@@ -8,6 +8,7 @@
 //! - [`names`]: task type ↔ base + own sign, factory and server uuids, sequence suffixes, leaders.
 //! - [`paths`]: every ZooKeeper path tbdesk touches is built here and nowhere else.
 //! - [`cron`]: TBSchedule's own cron (a Quartz 1.8 copy): verdicts, fire times, quirks.
+//! - [`diff`]: field-level differences between two blobs.
 //! - [`distribution`]: thread groups over factories, items over servers, hand-over plans.
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
 //! - [`records`]: strategy, strategy runtime, task type, server, export line (§4).
@@ -16,6 +17,7 @@
 //! - [`version`]: the root version marker and Java's String-compare compatibility check.
 
 pub mod cron;
+pub mod diff;
 pub mod distribution;
 pub mod gson;
 pub mod items;

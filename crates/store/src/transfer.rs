@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tbdesk_model::gson::{self, DecodeError};
 use tbdesk_model::records::{ConfigNode, ConfigType, Strategy, TaskType};
 use tbdesk_model::validate;
@@ -182,16 +182,7 @@ fn canonical(v: &Value) -> String {
     }
 }
 
-/// One field that differs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FieldDiff {
-    /// JSON key.
-    pub field: String,
-    /// Before (absent = `None`).
-    pub before: Option<Value>,
-    /// After.
-    pub after: Option<Value>,
-}
+pub use tbdesk_model::diff::FieldDiff;
 
 /// What an import or diff would do to one object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -222,25 +213,6 @@ pub enum Change {
     },
 }
 
-fn fields(blob: &str) -> Map<String, Value> {
-    match serde_json::from_str::<Value>(blob) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
-fn diff_fields(before: &str, after: &str) -> Vec<FieldDiff> {
-    let (a, b) = (fields(before), fields(after));
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.dedup();
-    let mut seen = std::collections::HashSet::new();
-    keys.into_iter()
-        .filter(|k| seen.insert(*k))
-        .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| FieldDiff { field: k.clone(), before: a.get(k).cloned(), after: b.get(k).cloned() })
-        .collect()
-}
-
 /// The changes that turn `current` into `target`; deletes are listed only with `prune`.
 pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
     let mut out = Vec::new();
@@ -253,7 +225,7 @@ pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
                 Some(c) if c.blob != e.blob => out.push(Change::Update {
                     kind: kind.into(),
                     name: name.clone(),
-                    fields: diff_fields(&c.blob, &e.blob),
+                    fields: tbdesk_model::diff::field_diff(Some(&c.blob), &e.blob),
                 }),
                 Some(_) => {}
             }

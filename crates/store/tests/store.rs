@@ -1,6 +1,5 @@
 //! The store against a real ZooKeeper (one fixture server per test).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use tbdesk_model::records::{Server, Strategy, StrategyRuntime, TaskType};
@@ -11,10 +10,7 @@ use tbdesk_store::{ConnectOptions, Error, Expect, Store};
 use tbdesk_zkserver::ZkServer;
 use zookeeper_client as zk;
 
-fn example(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples").join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use tbdesk_tests::zk::{example, load_spec_tree as load_tree};
 
 fn opts(zk: &ZkServer, root: &str) -> ConnectOptions {
     ConnectOptions {
@@ -27,45 +23,6 @@ fn opts(zk: &ZkServer, root: &str) -> ConnectOptions {
 }
 
 const ROOT: &str = "/taobao-pamirs-schedule/demo";
-
-/// Loads shared/spec/examples/tree.txt (items 1-3 expanded as its comment says).
-async fn load_tree(c: &zk::Client) {
-    let text = String::from_utf8(example("tree.txt")).expect("utf8");
-    let mut lines: Vec<(String, String, Vec<u8>)> = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-        let parts: Vec<&str> = line.splitn(3, " | ").collect();
-        let (path, mode, data) = (parts[0].trim(), parts[1].trim(), parts[2]);
-        if path.contains("systime") {
-            continue;
-        }
-        let data = data.split("   (").next().unwrap_or("").trim();
-        let bytes = if data.starts_with("<null>") || data.starts_with("<empty>") {
-            Vec::new()
-        } else if let Some(f) = data.strip_prefix('@') {
-            example(f.split_whitespace().next().expect("file"))
-        } else {
-            data.as_bytes().to_vec()
-        };
-        lines.push((path.to_owned(), mode.to_owned(), bytes.clone()));
-        if path.ends_with("/taskItem/0") || path.contains("/taskItem/0/") {
-            for i in 1..4 {
-                let p = path.replace("/taskItem/0", &format!("/taskItem/{i}"));
-                let b =
-                    if p.ends_with("/parameter") || p.ends_with("/cur_server") { Vec::new() } else { bytes.clone() };
-                lines.push((p, mode.to_owned(), b));
-            }
-        }
-    }
-    lines.sort_by_key(|(p, _, _)| p.matches('/').count());
-    for (path, mode, data) in lines {
-        let m = if mode.starts_with("EPHEMERAL") { zk::CreateMode::Ephemeral } else { zk::CreateMode::Persistent };
-        let opts = m.with_acls(zk::Acls::anyone_all());
-        match c.create(&path, &data, &opts).await {
-            Ok(_) | Err(zk::Error::NodeExists) => {}
-            Err(e) => panic!("create {path}: {e}"),
-        }
-    }
-}
 
 #[tokio::test]
 async fn the_spec_tree_reads_back_to_the_right_values() {

@@ -1,0 +1,52 @@
+//! Field-level differences between two blobs, for the save preview, the import plan and the
+//! diff of two roots: one definition so all three agree.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One field that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    /// JSON key.
+    pub field: String,
+    /// Before (absent = `None`).
+    pub before: Option<Value>,
+    /// After.
+    pub after: Option<Value>,
+}
+
+fn fields(blob: &str) -> Map<String, Value> {
+    match serde_json::from_str::<Value>(blob) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The fields that differ between two JSON blobs, in the order of `after` then the keys only
+/// `before` has. A blob that is not a JSON object counts as empty.
+pub fn field_diff(before: Option<&str>, after: &str) -> Vec<FieldDiff> {
+    let a = before.map(fields).unwrap_or_default();
+    let b = fields(after);
+    let mut keys: Vec<&String> = b.keys().collect();
+    keys.extend(a.keys().filter(|k| !b.contains_key(*k)));
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| FieldDiff { field: k.clone(), before: a.get(k).cloned(), after: b.get(k).cloned() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_changed_added_and_removed_fields() {
+        let d = field_diff(Some(r#"{"a":1,"b":"x","c":true}"#), r#"{"a":1,"b":"y","d":2}"#);
+        let names: Vec<&str> = d.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, vec!["b", "d", "c"]);
+        assert_eq!(field_diff(None, r#"{"a":1}"#).len(), 1);
+        assert!(field_diff(Some(r#"{"a":1}"#), r#"{"a":1}"#).is_empty());
+        // gson escapes are JSON escapes: equal values compare equal.
+        assert!(field_diff(Some(r#"{"p":"a\u003db"}"#), r#"{"p":"a=b"}"#).is_empty());
+    }
+}

@@ -1,0 +1,408 @@
+//! The task type and strategy forms. Every keystroke runs the model's validation (the same
+//! code the backend runs), errors and warnings appear at their field naming the rule, cron
+//! fields show their next fire times, and Save shows exactly what will be written; it stays
+//! disabled while an error stands.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tbdesk_model::cron::{fire_times, format_instant, Verdict};
+use tbdesk_model::items::split_task_items;
+use tbdesk_model::records::{Kind, Strategy, TaskType};
+use tbdesk_model::snapshot::Decoded;
+use tbdesk_model::validate::{self, Severity, Violation};
+
+use crate::api::{self, ApiError, Expect};
+use crate::app::{Ctx, ErrorPanel};
+
+fn text_input(id: &'static str, sig: RwSignal<String>) -> impl IntoView {
+    view! { <input id=id prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) /> }
+}
+
+fn text_area(id: &'static str, sig: RwSignal<String>) -> impl IntoView {
+    view! { <textarea id=id rows="3" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))></textarea> }
+}
+
+fn select(id: &'static str, sig: RwSignal<String>, options: &'static [&'static str]) -> impl IntoView {
+    view! {
+        <select id=id on:change=move |ev| sig.set(event_target_value(&ev)) prop:value=move || sig.get()>
+            {options.iter().map(|o| view! { <option value=*o selected=move || sig.get() == *o>{*o}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// One labelled field with its unit, help and the violations that name it.
+fn field(
+    label: &'static str,
+    key: &'static str,
+    unit: &'static str,
+    help: &'static str,
+    input: impl IntoView + 'static,
+    violations: Memo<Vec<Violation>>,
+) -> impl IntoView {
+    view! {
+        <div class="field" data-field=key>
+            <label>{label}<span class="unit">{unit}</span></label>
+            {input}
+            <small class="help">{help}</small>
+            {move || {
+                violations
+                    .get()
+                    .into_iter()
+                    .filter(|v| v.field == key)
+                    .map(|v| {
+                        let class = if v.severity == Severity::Error { "field-error" } else { "field-warning" };
+                        view! { <div class=class data-field=key data-rule=v.rule.clone()>{format!("{} ({})", v.message, v.rule)}</div> }
+                    })
+                    .collect_view()
+            }}
+        </div>
+    }
+}
+
+fn num(v: &mut Vec<Violation>, key: &str, text: &str) -> i64 {
+    match text.trim().parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            v.push(Violation {
+                field: key.into(),
+                rule: "number".into(),
+                severity: Severity::Error,
+                message: format!("{text:?} is not a whole number"),
+            });
+            0
+        }
+    }
+}
+
+fn nonblank(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+fn zone(ctx: &Ctx) -> chrono_tz::Tz {
+    tbdesk_model::cron::parse_zone(&ctx.zone.get()).unwrap_or(chrono_tz::Tz::UTC)
+}
+
+/// Next fire times of a cron field, shown under it.
+fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoView {
+    move || {
+        let expr = sig.get();
+        let body = validate::strip_startrun(expr.trim()).to_owned();
+        if body.is_empty() || body == "-1" {
+            return ().into_any();
+        }
+        let tz = zone(&ctx);
+        let ft = fire_times(&body, tz, api::now_ms(), 5);
+        if ft.verdict != Verdict::Ok {
+            return ().into_any();
+        }
+        view! {
+            <ul class="fire-times" id=id>
+                {ft.times.iter().map(|t| view! { <li>{format_instant(*t, tz)}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    }
+}
+
+/// Field-level differences between the stored blob and the one to write (model's rule).
+fn diff(before: Option<&str>, after: &str) -> Vec<(String, String, String)> {
+    let show = |v: Option<serde_json::Value>| v.map_or("—".to_string(), |v| v.to_string());
+    tbdesk_model::diff::field_diff(before, after).into_iter().map(|d| (d.field, show(d.before), show(d.after))).collect()
+}
+
+/// The save bar: what will be written, the Save button, the outcome; conflicts offer both
+/// versions.
+fn save_bar(
+    blob: Memo<Option<String>>,
+    stored: Memo<Option<(String, i32)>>,
+    has_errors: Memo<bool>,
+    busy: RwSignal<bool>,
+    outcome: RwSignal<Option<Result<String, ApiError>>>,
+    on_save: impl Fn(Expect) + Copy + Send + Sync + 'static,
+    on_theirs: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="save">
+            <h4>"Will write"</h4>
+            {move || {
+                let after = blob.get().unwrap_or_default();
+                let st = stored.get();
+                let rows = diff(st.as_ref().map(|(b, _)| b.as_str()), &after);
+                view! {
+                    <table class="diff" id="save-diff">
+                        <thead><tr><th>"Field"</th><th>"Stored"</th><th>"New"</th></tr></thead>
+                        <tbody>{rows.into_iter().map(|(k, a, b)| view! { <tr><td>{k}</td><td class="mono">{a}</td><td class="mono">{b}</td></tr> }).collect_view()}</tbody>
+                    </table>
+                    <pre class="blob" id="save-blob">{after}</pre>
+                }
+            }}
+            <button
+                id="save"
+                class="primary"
+                prop:disabled=move || has_errors.get() || busy.get()
+                on:click=move |_| on_save(stored.get_untracked().map_or(Expect::Absent, |(_, v)| Expect::Version(v)))
+            >
+                {move || if has_errors.get() { "Fix the errors to save" } else { "Save" }}
+            </button>
+            {move || match outcome.get() {
+                None => ().into_any(),
+                Some(Ok(msg)) => view! { <p class="saved" id="saved">{msg}</p> }.into_any(),
+                Some(Err(e)) if e.code == "conflict" => {
+                    let actual = e.detail.as_ref().and_then(|d| d.get("actual")).and_then(|a| a.as_i64());
+                    view! {
+                        <ErrorPanel err=e.clone() />
+                        <div class="conflict">
+                            <h4>"Stored now"</h4>
+                            <pre class="blob">{stored.get().map(|(b, _)| b).unwrap_or_else(|| "(deleted)".into())}</pre>
+                            <button id="use-theirs" on:click=move |_| on_theirs()>"Use the stored version"</button>
+                            {actual.map(|v| view! { <button id="overwrite" on:click=move |_| on_save(Expect::Version(v as i32))>"Overwrite with mine"</button> })}
+                        </div>
+                    }.into_any()
+                }
+                Some(Err(e)) => view! { <ErrorPanel err=e /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // Which stored object this form edits; set after a create succeeds.
+    let editing = RwSignal::new(name.clone());
+    // The stored definition (live): blob text and version.
+    let stored = Memo::new(move |_| {
+        let n = editing.get()?;
+        let ev = ctx.snap.get()?;
+        let t = ev.snapshot.task_types.iter().find(|t| t.name == n)?;
+        match &t.def {
+            Decoded::Ok { value } => Some((value.encode(), t.version)),
+            Decoded::Bad { raw, .. } => Some((raw.clone(), t.version)),
+        }
+    });
+    let original: Option<TaskType> = stored.get_untracked().and_then(|(b, _)| TaskType::decode(b.as_bytes()).ok());
+    let base = original.clone().unwrap_or_else(|| TaskType { deal_bean_name: None, ..TaskType::default() });
+    let s = |v: String| RwSignal::new(v);
+    let f_name = s(base.base_task_type.clone().unwrap_or_default());
+    let f_hb = s(base.heart_beat_rate.to_string());
+    let f_dead = s(base.judge_dead_interval.to_string());
+    let f_nodata = s(base.sleep_time_no_data.to_string());
+    let f_interval = s(base.sleep_time_interval.to_string());
+    let f_fetch = s(base.fetch_data_number.to_string());
+    let f_exec = s(base.execute_number.to_string());
+    let f_threads = s(base.thread_number.to_string());
+    let f_proc = s(base.processor_type.clone().unwrap_or_else(|| "SLEEP".into()));
+    let f_start = s(base.permit_run_start_time.clone().unwrap_or_default());
+    let f_end = s(base.permit_run_end_time.clone().unwrap_or_default());
+    let f_bean = s(base.deal_bean_name.clone().unwrap_or_default());
+    let f_param = s(base.task_parameter.clone().unwrap_or_default());
+    let f_items = s(base.task_items.clone().unwrap_or_default().join(","));
+    let f_max = s(base.max_task_items_of_one_thread_group.to_string());
+    let f_sts = s(base.sts.clone().unwrap_or_else(|| "resume".into()));
+    let load = move |t: &TaskType| {
+        f_name.set(t.base_task_type.clone().unwrap_or_default());
+        f_hb.set(t.heart_beat_rate.to_string());
+        f_dead.set(t.judge_dead_interval.to_string());
+        f_nodata.set(t.sleep_time_no_data.to_string());
+        f_interval.set(t.sleep_time_interval.to_string());
+        f_fetch.set(t.fetch_data_number.to_string());
+        f_exec.set(t.execute_number.to_string());
+        f_threads.set(t.thread_number.to_string());
+        f_proc.set(t.processor_type.clone().unwrap_or_default());
+        f_start.set(t.permit_run_start_time.clone().unwrap_or_default());
+        f_end.set(t.permit_run_end_time.clone().unwrap_or_default());
+        f_bean.set(t.deal_bean_name.clone().unwrap_or_default());
+        f_param.set(t.task_parameter.clone().unwrap_or_default());
+        f_items.set(t.task_items.clone().unwrap_or_default().join(","));
+        f_max.set(t.max_task_items_of_one_thread_group.to_string());
+        f_sts.set(t.sts.clone().unwrap_or_default());
+    };
+    let built = Memo::new(move |_| {
+        let mut v = Vec::new();
+        let mut t = base.clone();
+        t.base_task_type = nonblank(&f_name.get());
+        t.heart_beat_rate = num(&mut v, "heartBeatRate", &f_hb.get());
+        t.judge_dead_interval = num(&mut v, "judgeDeadInterval", &f_dead.get());
+        t.sleep_time_no_data = num(&mut v, "sleepTimeNoData", &f_nodata.get());
+        t.sleep_time_interval = num(&mut v, "sleepTimeInterval", &f_interval.get());
+        t.fetch_data_number = num(&mut v, "fetchDataNumber", &f_fetch.get());
+        t.execute_number = num(&mut v, "executeNumber", &f_exec.get());
+        t.thread_number = num(&mut v, "threadNumber", &f_threads.get());
+        t.max_task_items_of_one_thread_group = num(&mut v, "maxTaskItemsOfOneThreadGroup", &f_max.get());
+        t.processor_type = Some(f_proc.get());
+        t.permit_run_start_time = nonblank(&f_start.get());
+        t.permit_run_end_time = nonblank(&f_end.get());
+        t.deal_bean_name = nonblank(&f_bean.get());
+        t.task_parameter = Some(f_param.get());
+        t.sts = Some(f_sts.get());
+        match split_task_items(&f_items.get()) {
+            Ok(items) => t.task_items = if items.is_empty() { None } else { Some(items) },
+            Err(e) => v.push(Violation { field: "taskItems".into(), rule: "items".into(), severity: Severity::Error, message: e.0 }),
+        }
+        let cx = validate::Context { now_ms: api::now_ms(), tz: zone(&ctx) };
+        v.extend(validate::task_type(&t, &cx));
+        (t, v)
+    });
+    let violations = Memo::new(move |_| built.get().1);
+    let has_errors = Memo::new(move |_| validate::has_errors(&violations.get()));
+    let blob = Memo::new(move |_| Some(built.get().0.encode()));
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, ApiError>>);
+    let on_save = move |expected: Expect| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        let t = built.get_untracked().0;
+        busy.set(true);
+        spawn_local(async move {
+            let r = api::save_task_type(&profile, &t, expected).await;
+            busy.set(false);
+            let ok = r.is_ok();
+            outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", t.base_task_type.clone().unwrap_or_default()))));
+            if ok {
+                editing.set(t.base_task_type.clone());
+            }
+        });
+    };
+    let on_theirs = move || {
+        if let Some(t) = stored.get_untracked().and_then(|(b, _)| TaskType::decode(b.as_bytes()).ok()) {
+            load(&t);
+            outcome.set(None);
+        }
+    };
+    let title = match &name {
+        Some(n) => format!("Task type {n}"),
+        None => "New task type".into(),
+    };
+    let is_new = name.is_none();
+    view! {
+        <form class="form" id="task-type-form" on:submit=|e| e.prevent_default()>
+            <h3>{title}</h3>
+            <div class="grid">
+                {field("Name", "baseTaskType", "", "Node name under baseTaskType; letters, digits, _ . - (no $, it separates the own sign).",
+                    view! { <input id="f-baseTaskType" prop:readonly=!is_new prop:value=move || f_name.get() on:input=move |ev| f_name.set(event_target_value(&ev)) /> }, violations)}
+                {field("Deal bean", "dealBeanName", "", "Spring bean implementing IScheduleTaskDeal.", text_input("f-dealBeanName", f_bean), violations)}
+                {field("Heartbeat", "heartBeatRate", "ms", "How often each thread group rewrites its server node (≥ 1000).", text_input("f-heartBeatRate", f_hb), violations)}
+                {field("Judge dead after", "judgeDeadInterval", "ms", "A server not heard from for this long is dead; must be ≥ 5 × heartbeat.", text_input("f-judgeDeadInterval", f_dead), violations)}
+                {field("Threads", "threadNumber", "", "Worker threads per thread group.", text_input("f-threadNumber", f_threads), violations)}
+                {field("Fetch number", "fetchDataNumber", "rows", "Rows per selectTasks call (≥ 10 × threads recommended).", text_input("f-fetchDataNumber", f_fetch), violations)}
+                {field("Execute number", "executeNumber", "rows", "Rows per execute call (Multi deals).", text_input("f-executeNumber", f_exec), violations)}
+                {field("Processor", "processorType", "", "SLEEP: workers share one queue; NOTSLEEP: each fetches.", select("f-processorType", f_proc, &["SLEEP", "NOTSLEEP"]), violations)}
+                {field("Sleep when no data", "sleepTimeNoData", "ms", "Pause after an empty fetch.", text_input("f-sleepTimeNoData", f_nodata), violations)}
+                {field("Sleep between fetches", "sleepTimeInterval", "ms", "Extra pause before each fetch.", text_input("f-sleepTimeInterval", f_interval), violations)}
+                {field("Run window start", "permitRunStartTime", "cron", "TBSchedule cron (6–7 fields); prefix startrun: to also run at once. Empty: always run.",
+                    view! { {text_input("f-permitRunStartTime", f_start)} {cron_preview("fire-start", f_start, ctx)} }, violations)}
+                {field("Run window end", "permitRunEndTime", "cron", "Cron of the window end; -1 or empty: pause when no data.",
+                    view! { {text_input("f-permitRunEndTime", f_end)} {cron_preview("fire-end", f_end, ctx)} }, violations)}
+                {field("Task items", "taskItems", "", "Comma-separated ids, each optionally id:{parameter}.", text_area("f-taskItems", f_items), violations)}
+                {field("Task parameter", "taskParameter", "≤ 4096 bytes", "Passed to selectTasks.", text_area("f-taskParameter", f_param), violations)}
+                {field("Max items per group", "maxTaskItemsOfOneThreadGroup", "", "No effect in 3.3.x.", text_input("f-maxTaskItemsOfOneThreadGroup", f_max), violations)}
+                {field("State", "sts", "", "Not read by the Java runtime (pause the strategy instead).", select("f-sts", f_sts, &["resume", "pause"]), violations)}
+            </div>
+            {save_bar(blob, stored, has_errors, busy, outcome, on_save, on_theirs)}
+        </form>
+    }
+}
+
+#[component]
+pub fn StrategyForm(name: Option<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let editing = RwSignal::new(name.clone());
+    let stored = Memo::new(move |_| {
+        let n = editing.get()?;
+        let ev = ctx.snap.get()?;
+        let s = ev.snapshot.strategies.iter().find(|s| s.name == n)?;
+        match &s.strategy {
+            Decoded::Ok { value } => Some((value.encode(), s.version)),
+            Decoded::Bad { raw, .. } => Some((raw.clone(), s.version)),
+        }
+    });
+    let original: Option<Strategy> = stored.get_untracked().and_then(|(b, _)| Strategy::decode(b.as_bytes()).ok());
+    let base = original.unwrap_or_else(|| Strategy {
+        kind: Some(Kind::Schedule),
+        assign_num: 1,
+        ip_list: Some(vec![]),
+        task_parameter: Some(String::new()),
+        ..Strategy::default()
+    });
+    let f_name = RwSignal::new(base.strategy_name.clone().unwrap_or_default());
+    let f_kind = RwSignal::new(base.kind.map(|k| k.as_str().to_owned()).unwrap_or_default());
+    let f_task = RwSignal::new(base.task_name.clone().unwrap_or_default());
+    let f_ips = RwSignal::new(base.ip_list.clone().unwrap_or_default().join(","));
+    let f_assign = RwSignal::new(base.assign_num.to_string());
+    let f_single = RwSignal::new(base.num_of_single_server.to_string());
+    let f_param = RwSignal::new(base.task_parameter.clone().unwrap_or_default());
+    let f_sts = RwSignal::new(base.sts.clone().unwrap_or_else(|| "resume".into()));
+    let load = move |s: &Strategy| {
+        f_name.set(s.strategy_name.clone().unwrap_or_default());
+        f_kind.set(s.kind.map(|k| k.as_str().to_owned()).unwrap_or_default());
+        f_task.set(s.task_name.clone().unwrap_or_default());
+        f_ips.set(s.ip_list.clone().unwrap_or_default().join(","));
+        f_assign.set(s.assign_num.to_string());
+        f_single.set(s.num_of_single_server.to_string());
+        f_param.set(s.task_parameter.clone().unwrap_or_default());
+        f_sts.set(s.sts.clone().unwrap_or_default());
+    };
+    let built = Memo::new(move |_| {
+        let mut v = Vec::new();
+        let mut s = base.clone();
+        s.strategy_name = nonblank(&f_name.get());
+        s.kind = Kind::parse(&f_kind.get());
+        s.task_name = nonblank(&f_task.get());
+        let ips = f_ips.get();
+        // The Java console splits on ',' without trimming; tbdesk trims and says so when needed.
+        s.ip_list = Some(if ips.trim().is_empty() { vec![] } else { ips.split(',').map(|x| x.trim().to_owned()).collect() });
+        s.assign_num = num(&mut v, "assignNum", &f_assign.get());
+        s.num_of_single_server = num(&mut v, "numOfSingleServer", &f_single.get());
+        s.task_parameter = Some(f_param.get());
+        s.sts = Some(f_sts.get());
+        v.extend(validate::strategy(&s));
+        (s, v)
+    });
+    let violations = Memo::new(move |_| built.get().1);
+    let has_errors = Memo::new(move |_| validate::has_errors(&violations.get()));
+    let blob = Memo::new(move |_| Some(built.get().0.encode()));
+    let busy = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, ApiError>>);
+    let on_save = move |expected: Expect| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        let s = built.get_untracked().0;
+        busy.set(true);
+        spawn_local(async move {
+            let r = api::save_strategy(&profile, &s, expected).await;
+            busy.set(false);
+            let ok = r.is_ok();
+            outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", s.strategy_name.clone().unwrap_or_default()))));
+            if ok {
+                editing.set(s.strategy_name.clone());
+            }
+        });
+    };
+    let on_theirs = move || {
+        if let Some(s) = stored.get_untracked().and_then(|(b, _)| Strategy::decode(b.as_bytes()).ok()) {
+            load(&s);
+            outcome.set(None);
+        }
+    };
+    let title = match &name {
+        Some(n) => format!("Strategy {n}"),
+        None => "New strategy".into(),
+    };
+    let is_new = name.is_none();
+    view! {
+        <form class="form" id="strategy-form" on:submit=|e| e.prevent_default()>
+            <h3>{title}</h3>
+            <div class="grid">
+                {field("Name", "strategyName", "", "Node name under strategy.",
+                    view! { <input id="f-strategyName" prop:readonly=!is_new prop:value=move || f_name.get() on:input=move |ev| f_name.set(event_target_value(&ev)) /> }, violations)}
+                {field("Kind", "kind", "", "Schedule: run a task type; Java/Bean: an IStrategyTask.", select("f-kind", f_kind, &["Schedule", "Java", "Bean"]), violations)}
+                {field("Task", "taskName", "", "For Schedule: base or base$OWN_SIGN.", text_input("f-taskName", f_task), violations)}
+                {field("Machines (IP list)", "IPList", "", "Comma-separated IPs or host names; 127.0.0.1 and localhost match every machine.", text_input("f-IPList", f_ips), violations)}
+                {field("Thread groups", "assignNum", "", "Total thread groups over all machines.", text_input("f-assignNum", f_assign), violations)}
+                {field("Max per machine", "numOfSingleServer", "", "No effect in 3.3.x.", text_input("f-numOfSingleServer", f_single), violations)}
+                {field("Parameter", "taskParameter", "≤ 4096 bytes", "Passed to IStrategyTask (Java/Bean kinds).", text_area("f-taskParameter", f_param), violations)}
+                {field("State", "sts", "", "pause stops every factory running it.", select("f-sts", f_sts, &["resume", "pause"]), violations)}
+            </div>
+            {save_bar(blob, stored, has_errors, busy, outcome, on_save, on_theirs)}
+        </form>
+    }
+}

@@ -1,0 +1,170 @@
+//! The overview of a root: strategies, task types with their domains, factories; a filter over
+//! names, own signs and IPs; everything from the live snapshot.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tbdesk_model::names::TaskTypeName;
+use tbdesk_model::snapshot::Decoded;
+
+use crate::api;
+use crate::app::{Ctx, View};
+
+fn matches(filter: &str, texts: &[&str]) -> bool {
+    let f = filter.trim().to_lowercase();
+    f.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&f))
+}
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let filter = RwSignal::new(String::new());
+    let pause = move |name: String, pause: bool| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        spawn_local(async move {
+            match api::pause_strategy(&profile, &name, pause).await {
+                Ok(_) => ctx.error.set(None),
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <div class="overview">
+            <div class="toolbar">
+                <input
+                    id="filter"
+                    placeholder="Filter by name, own sign or IP"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| filter.set(event_target_value(&ev))
+                />
+                <button id="new-task-type" on:click=move |_| ctx.view.set(View::TaskType(None))>"New task type"</button>
+                <button id="new-strategy" on:click=move |_| ctx.view.set(View::Strategy(None))>"New strategy"</button>
+            </div>
+            {move || {
+                let Some(ev) = ctx.snap.get() else { return ().into_any() };
+                let f = filter.get();
+                let snap = ev.snapshot;
+                let marker = match &snap.marker {
+                    tbdesk_model::version::MarkerVerdict::Incompatible(m) => Some(format!(
+                        "Root marker {m:?} is rejected by TBSchedule 3.2.12–3.3.x runtimes."
+                    )),
+                    tbdesk_model::version::MarkerVerdict::Unmarked => Some("Root not initialised (no version marker).".into()),
+                    _ => None,
+                };
+                let strategies: Vec<_> = snap
+                    .strategies
+                    .iter()
+                    .filter(|s| {
+                        let st = s.strategy.ok();
+                        let tn = st.and_then(|x| x.task_name.clone()).unwrap_or_default();
+                        let ips = st.and_then(|x| x.ip_list.clone()).unwrap_or_default().join(",");
+                        matches(&f, &[&s.name, &tn, &ips])
+                    })
+                    .cloned()
+                    .collect();
+                let task_types: Vec<_> = snap
+                    .task_types
+                    .iter()
+                    .filter(|t| {
+                        let signs: Vec<&str> = t.domains.iter().map(|d| d.own_sign.as_str()).collect();
+                        matches(&f, &[&t.name, &signs.join(",")])
+                    })
+                    .cloned()
+                    .collect();
+                view! {
+                    {marker.map(|m| view! { <div class="warning">{m}</div> })}
+                    <h3>{format!("Strategies ({})", strategies.len())}</h3>
+                    {if strategies.is_empty() {
+                        view! { <p class="muted empty">"No strategy yet. A strategy says which machines run which task type."</p> }.into_any()
+                    } else {
+                        view! {
+                            <table id="strategies">
+                                <thead><tr><th>"Name"</th><th>"Kind"</th><th>"Task (own sign)"</th><th>"Groups requested / assigned"</th><th>"IP list"</th><th>"State"</th><th></th></tr></thead>
+                                <tbody>
+                                    {strategies.into_iter().map(|s| {
+                                        let name = s.name.clone();
+                                        let name_edit = s.name.clone();
+                                        let running: i64 = s.runtimes.iter().filter_map(|r| r.runtime.as_ref().and_then(|d| d.ok()).map(|x| x.request_num)).sum();
+                                        match &s.strategy {
+                                            Decoded::Ok { value: st } => {
+                                                let paused = st.sts.as_deref() == Some("pause");
+                                                let tt = TaskTypeName::parse(st.task_name.as_deref().unwrap_or(""));
+                                                view! {
+                                                    <tr id=format!("strategy-{}", s.name)>
+                                                        <td><a href="#" on:click=move |e| { e.prevent_default(); ctx.view.set(View::Strategy(Some(name_edit.clone()))) }>{s.name.clone()}</a></td>
+                                                        <td>{st.kind.map(|k| k.as_str()).unwrap_or("?")}</td>
+                                                        <td>{format!("{} ({})", tt.base, tt.own_sign)}</td>
+                                                        <td>{format!("{} / {}", st.assign_num, running)}</td>
+                                                        <td>{st.ip_list.clone().unwrap_or_default().join(", ")}</td>
+                                                        <td class=if paused { "paused" } else { "running" }>{if paused { "paused" } else { "resumed" }}</td>
+                                                        <td><button class="small" on:click=move |_| pause(name.clone(), !paused)>{if paused { "Resume" } else { "Pause" }}</button></td>
+                                                    </tr>
+                                                }.into_any()
+                                            }
+                                            Decoded::Bad { error, .. } => view! {
+                                                <tr class="bad"><td>{s.name.clone()}</td><td colspan="6">{format!("unreadable: {error}")}</td></tr>
+                                            }.into_any(),
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                    <h3>{format!("Task types ({})", task_types.len())}</h3>
+                    {if task_types.is_empty() {
+                        view! { <p class="muted empty">"No task type yet. Create one to define what a scheduler runs."</p> }.into_any()
+                    } else {
+                        view! {
+                            <table id="task-types">
+                                <thead><tr><th>"Name"</th><th>"Bean"</th><th>"Heartbeat / dead"</th><th>"Items"</th><th>"Domains (servers, dead)"</th><th></th></tr></thead>
+                                <tbody>
+                                    {task_types.into_iter().map(|t| {
+                                        let name_edit = t.name.clone();
+                                        let name_dist = t.name.clone();
+                                        let domains = t.domains.iter().map(|d| {
+                                            let dead = d.servers.iter().filter(|s| s.dead).count();
+                                            format!("{} ({}, {})", d.own_sign, d.servers.len(), dead)
+                                        }).collect::<Vec<_>>().join(" · ");
+                                        match &t.def {
+                                            Decoded::Ok { value: def } => view! {
+                                                <tr id=format!("task-type-{}", t.name)>
+                                                    <td><a href="#" on:click=move |e| { e.prevent_default(); ctx.view.set(View::TaskType(Some(name_edit.clone()))) }>{t.name.clone()}</a></td>
+                                                    <td>{def.deal_bean_name.clone().unwrap_or_default()}</td>
+                                                    <td>{format!("{} s / {} s", def.heart_beat_rate as f64 / 1000.0, def.judge_dead_interval as f64 / 1000.0)}</td>
+                                                    <td>{def.task_items.as_ref().map_or(0, |i| i.len())}</td>
+                                                    <td>{if domains.is_empty() { "—".to_string() } else { domains }}</td>
+                                                    <td><button class="small" on:click=move |_| ctx.view.set(View::Distribution(Some(name_dist.clone())))>"Distribution"</button></td>
+                                                </tr>
+                                            }.into_any(),
+                                            Decoded::Bad { error, .. } => view! {
+                                                <tr class="bad"><td>{t.name.clone()}</td><td colspan="5">{format!("unreadable: {error}")}</td></tr>
+                                            }.into_any(),
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                    <h3>{format!("Factories ({})", snap.factories.len())}</h3>
+                    {if snap.factories.is_empty() {
+                        view! { <p class="muted empty">"No scheduler is registered in this root."</p> }.into_any()
+                    } else {
+                        view! {
+                            <table id="factories">
+                                <thead><tr><th>"Factory"</th><th>"State"</th></tr></thead>
+                                <tbody>
+                                    {snap.factories.iter().map(|fa| view! {
+                                        <tr><td class="mono">{fa.uuid.clone()}</td><td>{if fa.started { "started" } else { "stopped" }}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                    {(!snap.problems.is_empty()).then(|| view! {
+                        <h3>"Foreign nodes"</h3>
+                        <ul class="problems">{snap.problems.iter().map(|p| view! { <li><span class="mono">{p.path.clone()}</span>": "{p.message.clone()}</li> }).collect_view()}</ul>
+                    })}
+                }.into_any()
+            }}
+        </div>
+    }
+}
