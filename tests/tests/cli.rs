@@ -6,13 +6,16 @@ use std::process::{Command, Stdio};
 use tbdesk_tests::bins;
 
 fn tbdesk(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run tbdesk");
+    tbdesk_in(None, args, stdin)
+}
+
+fn tbdesk_in(data_dir: Option<&std::path::Path>, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut cmd = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"));
+    if let Some(d) = data_dir {
+        cmd.env("TBDESK_DATA_DIR", d);
+    }
+    let mut child =
+        cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run tbdesk");
     child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
     let out = child.wait_with_output().expect("wait");
     (
@@ -68,4 +71,47 @@ fn validate_exits_1_on_errors() {
     assert_eq!(v["field"], "judgeDeadInterval");
     assert_eq!(v["rule"], "judge_dead_5x");
     assert_eq!(v["severity"], "error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_export_import_diff_headless() {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let dir = tempfile::tempdir().expect("data dir");
+    let d = Some(dir.path());
+    let connect = server.connect_string();
+    for (name, root) in [("demo", zk::SPEC_ROOT), ("copy", "/copy/root")] {
+        let (code, _, err) = tbdesk_in(d, &["profile", "add", name, "--connect", &connect, "--root", root], b"");
+        assert_eq!(code, 0, "{err}");
+    }
+    zk::put(&c, "/copy/root", b"tbschedule-3.2.12").await;
+    for sub in ["baseTaskType", "strategy", "factory"] {
+        zk::put(&c, &format!("/copy/root/{sub}"), b"").await;
+    }
+    let (code, out, err) = tbdesk_in(d, &["snapshot", "demo", "--json"], b"");
+    assert_eq!(code, 0, "{err}");
+    let snap: serde_json::Value = serde_json::from_str(&out).expect("snapshot json");
+    assert_eq!(snap["task_types"][0]["name"], "OrderSync");
+    assert_eq!(snap["task_types"][0]["domains"][0]["items"].as_array().map(Vec::len), Some(4));
+    let (code, out, _) = tbdesk_in(d, &["export", "demo", "--format", "java"], b"");
+    assert_eq!(code, 0);
+    assert_eq!(out.as_bytes(), &example("config-export.txt")[..], "Java line export is byte-exact");
+    let file = dir.path().join("demo.json");
+    let (code, _, err) = tbdesk_in(d, &["export", "demo", "-o", file.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    // Dry run: a plan, nothing written.
+    let (code, out, err) = tbdesk_in(d, &["import", "copy", file.to_str().expect("path"), "--dry-run"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "create taskType OrderSync\ncreate strategy OrderSync-Strategy\n");
+    assert!(matches!(c.get_data("/copy/root/baseTaskType/OrderSync").await, Err(zookeeper_client::Error::NoNode)));
+    let (code, _, _) = tbdesk_in(d, &["diff", "copy", "demo"], b"");
+    assert_eq!(code, 1, "profiles differ");
+    let (code, _, err) = tbdesk_in(d, &["import", "copy", file.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    let (bytes, _) = c.get_data("/copy/root/baseTaskType/OrderSync").await.expect("imported");
+    assert_eq!(bytes, example("taskType.json"));
+    let (code, out, _) = tbdesk_in(d, &["diff", "copy", "demo", "--json"], b"");
+    assert_eq!((code, out.as_str()), (0, ""), "no difference after the import");
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_profiles::{Profile, ProfileFields, Profiles};
 use tbdesk_store::live::{Live, LiveStatus};
+use tbdesk_store::transfer::{plan, Change, Config};
 use tbdesk_store::{ConnectOptions, Expect, Store};
 
 /// An error as the UI sees it: a stable `code` to switch on and a message for a person.
@@ -258,6 +259,36 @@ impl Console {
     /// Pauses or resumes a strategy (only `sts` changes).
     pub async fn pause_strategy(&self, profile: &str, name: &str, pause: bool) -> Result<i32, ApiError> {
         Ok(self.store(profile).await?.pause_strategy(name, pause).await?)
+    }
+
+    /// A one-shot snapshot of a profile's root.
+    pub async fn snapshot(&self, profile: &str) -> Result<tbdesk_model::snapshot::Snapshot, ApiError> {
+        Ok(self.store(profile).await?.snapshot(|_| {}).await?)
+    }
+
+    /// A profile's configuration (task types and strategies).
+    pub async fn export(&self, profile: &str) -> Result<(String, Config), ApiError> {
+        let store = self.store(profile).await?;
+        Ok((store.root().as_str().to_owned(), store.export_config().await?))
+    }
+
+    /// The plan of importing `text` (tbdesk JSON or Java lines) into a profile; applied only
+    /// when `apply` (as one multi, after validating every object).
+    pub async fn import(&self, profile: &str, text: &str, apply: bool, prune: bool) -> Result<Vec<Change>, ApiError> {
+        let target = Config::parse(text).map_err(|e| ApiError::new("invalid", e.to_string()))?;
+        let store = self.store(profile).await?;
+        if apply {
+            Ok(store.import_config(&target, prune).await?)
+        } else {
+            Ok(plan(&store.export_config().await?, &target, prune))
+        }
+    }
+
+    /// What would change if `to`'s configuration were imported into `from` (with deletes).
+    pub async fn diff(&self, from: &str, to: &str) -> Result<Vec<Change>, ApiError> {
+        let (_, a) = self.export(from).await?;
+        let (_, b) = self.export(to).await?;
+        Ok(plan(&a, &b, true))
     }
 
     /// Opens a session for a profile, starting its managed local server when needed.

@@ -29,6 +29,43 @@ enum Cmd {
         /// Profile name.
         profile: String,
     },
+    /// Read a profile's whole root: strategies, task types with domains, servers and items.
+    Snapshot {
+        profile: String,
+        /// Print the snapshot as JSON instead of a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a profile's configuration (task types and strategies).
+    Export {
+        profile: String,
+        /// `json` (tbdesk, human-readable) or `java` (the Java console's ConfigNode lines).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Output file (default: stdout).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Import a configuration file into a profile's root: prints the plan; writes only
+    /// without --dry-run (all or nothing). Java lines are written to this root, not theirs.
+    Import {
+        profile: String,
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete objects the file does not have.
+        #[arg(long)]
+        prune: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Differences between two profiles' configurations (what importing TO into FROM does).
+    Diff {
+        from: String,
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     #[command(flatten)]
     Model(model_cmds::ModelCmd),
 }
@@ -104,6 +141,67 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             console(&cli.data_dir).await?.profiles().delete(&name).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Snapshot { profile, json } => {
+            let snap = console(&cli.data_dir).await?.snapshot(&profile).await?;
+            if json {
+                println!("{}", serde_json::to_string(&snap)?);
+            } else {
+                println!("{} ({:?}), {} nodes", snap.root, snap.marker, snap.nodes);
+                for s in &snap.strategies {
+                    println!("strategy {}\t{} runtime(s)", s.name, s.runtimes.len());
+                }
+                for t in &snap.task_types {
+                    for d in &t.domains {
+                        let dead = d.servers.iter().filter(|x| x.dead).count();
+                        println!(
+                            "task type {}\tdomain {}\t{} server(s), {} dead, {} item(s)",
+                            t.name,
+                            d.own_sign,
+                            d.servers.len(),
+                            dead,
+                            d.items.len()
+                        );
+                    }
+                    if t.domains.is_empty() {
+                        println!("task type {}\tno domain", t.name);
+                    }
+                }
+                for f in &snap.factories {
+                    println!("factory {}\t{}", f.uuid, if f.started { "started" } else { "stopped" });
+                }
+                for p in &snap.problems {
+                    println!("problem {}\t{}", p.path, p.message);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Export { profile, format, output } => {
+            let (root, cfg) = console(&cli.data_dir).await?.export(&profile).await?;
+            let text = match format.as_str() {
+                "json" => cfg.to_file(&root)?,
+                "java" => cfg.to_java_lines(&root),
+                other => anyhow::bail!("--format must be json or java, not {other:?}"),
+            };
+            match output {
+                Some(p) => std::fs::write(&p, text).with_context(|| format!("write {}", p.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Import { profile, file, dry_run, prune, json } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("read {}", file.display()))?;
+            let changes = console(&cli.data_dir).await?.import(&profile, &text, !dry_run, prune).await?;
+            print_changes(&changes, json)?;
+            if dry_run {
+                eprintln!("dry run: nothing was written ({} change(s) planned)", changes.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Diff { from, to, json } => {
+            let changes = console(&cli.data_dir).await?.diff(&from, &to).await?;
+            print_changes(&changes, json)?;
+            Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
         Cmd::Ls { profile } => {
             let l = console(&cli.data_dir).await?.root_listing(&profile).await?;
             for c in l.children {
@@ -112,6 +210,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn print_changes(changes: &[tbdesk_store::transfer::Change], json: bool) -> anyhow::Result<()> {
+    use tbdesk_store::transfer::Change;
+    for c in changes {
+        if json {
+            println!("{}", serde_json::to_string(c)?);
+            continue;
+        }
+        match c {
+            Change::Create { kind, name } => println!("create {kind} {name}"),
+            Change::Delete { kind, name } => println!("delete {kind} {name}"),
+            Change::Update { kind, name, fields } => {
+                println!("update {kind} {name}");
+                for f in fields {
+                    let show =
+                        |v: &Option<serde_json::Value>| v.as_ref().map_or("(absent)".to_string(), |v| v.to_string());
+                    println!("  {}: {} -> {}", f.field, show(&f.before), show(&f.after));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
