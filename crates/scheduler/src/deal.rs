@@ -1,0 +1,258 @@
+//! The business side of a thread group, mirroring TBSchedule's `IScheduleTaskDeal` contract:
+//! select tasks for the items a group holds, then execute them one by one or in batches.
+//!
+//! Two deals ship: [`DemoDeal`] (records what it processed, for tests and first runs) and
+//! [`ProcessDeal`], which speaks one JSON object per line with any program over stdin/stdout
+//! (protocol in README.md), with a timeout per call and a restart with backoff when the
+//! program dies.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// One task item a group holds (`TaskItemDefine`: id and parameter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldItem {
+    /// The item id.
+    pub id: String,
+    /// Its parameter text.
+    pub parameter: String,
+}
+
+/// What `selectTasks` receives.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SelectRequest {
+    /// The task type's `taskParameter`.
+    pub task_parameter: String,
+    /// The own sign of the domain.
+    pub own_sign: String,
+    /// Total items of the domain.
+    pub task_item_num: usize,
+    /// The items this group holds now.
+    pub items: Vec<HeldItem>,
+    /// `fetchDataNumber`.
+    pub fetch_num: usize,
+    /// The thread group (server uuid), for logs and tests.
+    pub server: String,
+}
+
+/// A deal failure; counted as `DealDataFail`, never fatal to the group.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct DealError(pub String);
+
+/// TBSchedule's task deal contract. Tasks are opaque JSON values.
+pub trait TaskDeal: Send + Sync + 'static {
+    /// `selectTasks`: up to `fetch_num` tasks of the held items; empty means no data.
+    fn select(&self, req: &SelectRequest) -> impl std::future::Future<Output = Result<Vec<Value>, DealError>> + Send;
+    /// `execute`: one task, or a batch of up to executeNumber; `Ok(false)` is a failure.
+    fn execute(
+        &self,
+        tasks: &[Value],
+        own_sign: &str,
+        server: &str,
+    ) -> impl std::future::Future<Output = Result<bool, DealError>> + Send;
+}
+
+/// Every deal the runtime can run, so groups can hold one without generics.
+#[derive(Clone)]
+pub enum Deal {
+    /// The built-in demo.
+    Demo(Arc<DemoDeal>),
+    /// An external program.
+    Process(Arc<ProcessDeal>),
+}
+
+impl Deal {
+    /// Dispatches `select`.
+    pub async fn select(&self, req: &SelectRequest) -> Result<Vec<Value>, DealError> {
+        match self {
+            Deal::Demo(d) => d.select(req).await,
+            Deal::Process(p) => p.select(req).await,
+        }
+    }
+    /// Dispatches `execute`.
+    pub async fn execute(&self, tasks: &[Value], own_sign: &str, server: &str) -> Result<bool, DealError> {
+        match self {
+            Deal::Demo(d) => d.execute(tasks, own_sign, server).await,
+            Deal::Process(p) => p.execute(tasks, own_sign, server).await,
+        }
+    }
+}
+
+/// A processed task, as the demo deal records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    /// Task id `item:n`.
+    pub task: String,
+    /// The item.
+    pub item: String,
+    /// The server that executed it.
+    pub server: String,
+}
+
+/// Hands out `per_item` fresh tasks per held item on each select (`<item>:<n>`, n counting up
+/// per item across the whole runtime), and records every execution: enough to check that no
+/// task runs twice and no item is processed by two servers at once.
+#[derive(Default)]
+pub struct DemoDeal {
+    /// Tasks per item per select (0 = 1).
+    pub per_item: usize,
+    next: Mutex<HashMap<String, u64>>,
+    /// Everything executed, in order.
+    pub log: Mutex<Vec<Processed>>,
+}
+
+impl DemoDeal {
+    /// A demo deal handing out `per_item` tasks per item per fetch, from a shared counter so
+    /// several runtimes in one process (tests) never hand out the same task twice.
+    pub fn new(per_item: usize) -> Self {
+        DemoDeal { per_item, ..Default::default() }
+    }
+
+    /// A copy of the log.
+    pub fn processed(&self) -> Vec<Processed> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl TaskDeal for DemoDeal {
+    async fn select(&self, req: &SelectRequest) -> Result<Vec<Value>, DealError> {
+        let mut next = self.next.lock().map_err(|_| DealError("poisoned".into()))?;
+        let mut out = Vec::new();
+        for it in &req.items {
+            for _ in 0..self.per_item.max(1) {
+                if out.len() >= req.fetch_num {
+                    break;
+                }
+                let n = next.entry(it.id.clone()).or_insert(0);
+                *n += 1;
+                out.push(serde_json::json!({ "id": format!("{}:{}", it.id, n), "item": it.id }));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn execute(&self, tasks: &[Value], _own_sign: &str, server: &str) -> Result<bool, DealError> {
+        let mut log = self.log.lock().map_err(|_| DealError("poisoned".into()))?;
+        for t in tasks {
+            log.push(Processed {
+                task: t["id"].as_str().unwrap_or_default().to_owned(),
+                item: t["item"].as_str().unwrap_or_default().to_owned(),
+                server: server.to_owned(),
+            });
+        }
+        Ok(true)
+    }
+}
+
+/// The developer's program, started with `sh -c <command>` and spoken to in JSON lines:
+/// `{"op":"select", ...SelectRequest}` → `{"tasks":[...]}`, and
+/// `{"op":"execute","tasks":[...],"ownSign":"..."}` → `{"ok":true}`. Any other answer, a
+/// timeout or a dead program is a failure; the program is restarted with backoff.
+pub struct ProcessDeal {
+    command: String,
+    timeout: Duration,
+    proc: tokio::sync::Mutex<Option<Running>>,
+    restarts: std::sync::atomic::AtomicU32,
+}
+
+struct Running {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl ProcessDeal {
+    /// A deal over `command` with a per-call `timeout`.
+    pub fn new(command: impl Into<String>, timeout: Duration) -> Self {
+        ProcessDeal {
+            command: command.into(),
+            timeout,
+            proc: tokio::sync::Mutex::new(None),
+            restarts: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// How often the program had to be (re)started.
+    pub fn restarts(&self) -> u32 {
+        self.restarts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    async fn call(&self, msg: Value) -> Result<Value, DealError> {
+        let mut guard = self.proc.lock().await;
+        if guard.is_none() {
+            let n = self.restarts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n > 0 {
+                // Backoff after a crash: 100 ms doubling up to 5 s.
+                let delay = Duration::from_millis(100u64.saturating_mul(1 << n.min(6))).min(Duration::from_secs(5));
+                tokio::time::sleep(delay).await;
+            }
+            let mut child = tokio::process::Command::new("sh")
+                .arg("-c")
+                .arg(&self.command)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::inherit())
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|e| DealError(format!("cannot start {:?}: {e}", self.command)))?;
+            let stdin = child.stdin.take().ok_or_else(|| DealError("no stdin".into()))?;
+            let stdout = child.stdout.take().ok_or_else(|| DealError("no stdout".into()))?;
+            *guard = Some(Running { child, stdin, stdout: BufReader::new(stdout).lines() });
+        }
+        let Some(run) = guard.as_mut() else { return Err(DealError("not running".into())) };
+        let mut line = serde_json::to_string(&msg).map_err(|e| DealError(e.to_string()))?;
+        line.push('\n');
+        let exchange = async {
+            run.stdin.write_all(line.as_bytes()).await.map_err(|e| DealError(format!("write: {e}")))?;
+            run.stdin.flush().await.map_err(|e| DealError(format!("write: {e}")))?;
+            match run.stdout.next_line().await {
+                Ok(Some(l)) => {
+                    serde_json::from_str::<Value>(&l).map_err(|e| DealError(format!("bad answer {l:?}: {e}")))
+                }
+                Ok(None) => Err(DealError("the program exited".into())),
+                Err(e) => Err(DealError(format!("read: {e}"))),
+            }
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                if let Some(mut r) = guard.take() {
+                    let _ = r.child.kill().await;
+                }
+                Err(e)
+            }
+            Err(_) => {
+                if let Some(mut r) = guard.take() {
+                    let _ = r.child.kill().await;
+                }
+                Err(DealError(format!("no answer within {:?}; the program was restarted", self.timeout)))
+            }
+        }
+    }
+}
+
+impl TaskDeal for ProcessDeal {
+    async fn select(&self, req: &SelectRequest) -> Result<Vec<Value>, DealError> {
+        let mut msg = serde_json::to_value(req).map_err(|e| DealError(e.to_string()))?;
+        msg["op"] = Value::String("select".into());
+        let v = self.call(msg).await?;
+        match v.get("tasks") {
+            Some(Value::Array(a)) => Ok(a.clone()),
+            _ => Err(DealError(format!("select answer has no \"tasks\" array: {v}"))),
+        }
+    }
+
+    async fn execute(&self, tasks: &[Value], own_sign: &str, server: &str) -> Result<bool, DealError> {
+        let v = self
+            .call(serde_json::json!({ "op": "execute", "tasks": tasks, "ownSign": own_sign, "server": server }))
+            .await?;
+        Ok(v.get("ok").and_then(Value::as_bool).unwrap_or(false))
+    }
+}

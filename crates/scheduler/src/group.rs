@@ -1,0 +1,581 @@
+//! One thread group: a persistent-sequential server node that heartbeats, the domain leader's
+//! duties when it has the smallest suffix (init items, expire dead servers, assign and hand
+//! over through the model's algorithm), and the processor that selects and executes tasks for
+//! the items it holds inside the run window.
+//!
+//! Heartbeat and processing run as separate tokio tasks, so a slow or hung deal can never stop
+//! the heartbeat (Java's one Timer thread for both is pitfall P3), and a heartbeat error never
+//! kills the group: it re-registers or retries on the next beat.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::TimeZone;
+use tbdesk_model::distribution::{leader_pass, release, ItemOwner, ItemWrite, JavaVersion, Plan};
+use tbdesk_model::items::parse_item;
+use tbdesk_model::names::{leader, sort_by_suffix, TaskTypeName};
+use tbdesk_model::paths::{Root, ITEM_FIELDS};
+use tbdesk_model::records::{Server, TaskType};
+use tbdesk_store::Store;
+use tokio::sync::watch;
+use zookeeper_client as zk;
+
+use crate::deal::{Deal, HeldItem, SelectRequest};
+use crate::window::Window;
+use crate::Error;
+
+/// Counters of one group, shown in the status line and the server blob.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// `selectTasks` calls.
+    pub fetch_count: AtomicU64,
+    /// Rows fetched.
+    pub fetch_num: AtomicU64,
+    /// Rows executed successfully.
+    pub success: AtomicU64,
+    /// Rows failed.
+    pub fail: AtomicU64,
+    /// Time spent executing (ms).
+    pub spend_ms: AtomicU64,
+}
+
+/// Shared state of a running group.
+pub struct GroupState {
+    /// The server node name (changes when the group re-registers).
+    pub uuid: Mutex<String>,
+    /// Items held after the last reload.
+    pub held: Mutex<Vec<HeldItem>>,
+    /// Counters.
+    pub stats: Stats,
+    /// Last fetch time (ZooKeeper clock, ms); 0 before the first.
+    pub last_fetch: AtomicU64,
+    /// The domain is initialised (taskItem names the current leader).
+    pub initialised: AtomicBool,
+    /// The pause message of the blob (window state).
+    pub message: Mutex<String>,
+    /// Items the domain has.
+    pub item_total: AtomicU64,
+}
+
+/// A thread group's fixed settings.
+pub struct GroupSpec {
+    /// Base task type.
+    pub base: String,
+    /// Domain (`base$ownSign`).
+    pub task_type: String,
+    /// The definition, read once at group creation (as Java does).
+    pub def: TaskType,
+    /// This machine.
+    pub ip: String,
+    /// This machine's name.
+    pub host: String,
+    /// The factory running the group.
+    pub factory: String,
+    /// Zone of the timestamps and crons.
+    pub tz: chrono_tz::Tz,
+}
+
+fn ts(tz: chrono_tz::Tz, ms: i64) -> String {
+    tz.timestamp_millis_opt(ms).single().map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+}
+
+/// Java's `String.hashCode`.
+fn java_hash(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(c as i32))
+}
+
+fn uuid32() -> String {
+    uuid::Uuid::new_v4().simple().to_string().to_uppercase()
+}
+
+/// A running group; dropping the handle does not stop it, [`Group::stop`] does.
+pub struct Group {
+    /// Shared state.
+    pub state: Arc<GroupState>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    spec: Arc<GroupSpec>,
+    store: Arc<Store>,
+}
+
+impl Group {
+    /// Registers the server node and starts heartbeat and processing.
+    pub async fn start(store: Arc<Store>, spec: GroupSpec, deal: Deal) -> Result<Group, Error> {
+        let spec = Arc::new(spec);
+        let state = Arc::new(GroupState {
+            uuid: Mutex::new(String::new()),
+            held: Mutex::new(Vec::new()),
+            stats: Stats::default(),
+            last_fetch: AtomicU64::new(0),
+            initialised: AtomicBool::new(false),
+            message: Mutex::new(String::new()),
+            item_total: AtomicU64::new(0),
+        });
+        let register_time = store.zk_now_ms();
+        let uuid = register(&store, &spec).await?;
+        if let Ok(mut u) = state.uuid.lock() {
+            *u = uuid;
+        }
+        let (stop, stop_rx) = watch::channel(false);
+        let reload = Arc::new(AtomicBool::new(true));
+        let hb = tokio::spawn(heartbeat(
+            store.clone(),
+            spec.clone(),
+            state.clone(),
+            register_time,
+            reload.clone(),
+            stop_rx.clone(),
+        ));
+        let pr = tokio::spawn(process(store.clone(), spec.clone(), state.clone(), deal, reload, stop_rx));
+        Ok(Group { state, stop, tasks: vec![hb, pr], spec, store })
+    }
+
+    /// The current server uuid.
+    pub fn uuid(&self) -> String {
+        self.state.uuid.lock().map(|u| u.clone()).unwrap_or_default()
+    }
+
+    /// Stops processing (the current batch finishes), then deletes the server node.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        let uuid_before = self.uuid();
+        for t in std::mem::take(&mut self.tasks) {
+            let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+        }
+        let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
+        let path = self.store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
+        match self.store.client().delete(&path, None).await {
+            Ok(()) | Err(zk::Error::NoNode) => {}
+            Err(e) => tracing::warn!(%path, error = %e, "could not delete the server node"),
+        }
+    }
+}
+
+impl Drop for Group {
+    /// A group dropped without [`Group::stop`] (its factory died) dies at once, like the threads
+    /// of a killed JVM: its tasks are aborted and its server node is left for peers to expire.
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+async fn create_if_missing(c: &zk::Client, path: &str) -> Result<(), Error> {
+    let opts = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    match c.create(path, b"", &opts).await {
+        Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
+        Err(e) => Err(Error::zk(path, e)),
+    }
+}
+
+async fn register(store: &Store, spec: &GroupSpec) -> Result<String, Error> {
+    let root = store.root();
+    let c = store.client();
+    create_if_missing(c, &root.domain(&spec.base, &spec.task_type)).await?;
+    create_if_missing(c, &root.servers(&spec.base, &spec.task_type)).await?;
+    let prefix = format!("{}/{}${}${}$", root.servers(&spec.base, &spec.task_type), spec.task_type, spec.ip, uuid32());
+    let opts = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
+    let (_, seq) = c.create(&prefix, b"", &opts).await.map_err(|e| Error::zk(&prefix, e))?;
+    let name = format!("{}${}${}${}", spec.task_type, spec.ip, prefix.rsplit('$').nth(1).unwrap_or_default(), seq);
+    tracing::info!(server = %name, "thread group registered");
+    Ok(name)
+}
+
+fn server_blob(
+    spec: &GroupSpec,
+    state: &GroupState,
+    uuid: &str,
+    register_time: i64,
+    now: i64,
+    version: i64,
+    window: &Window,
+) -> String {
+    let tt = TaskTypeName::parse(&spec.task_type);
+    let day: i64 = spec
+        .tz
+        .timestamp_millis_opt(register_time)
+        .single()
+        .map(|d| d.format("%y%m%d").to_string())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let s = &state.stats;
+    let msg = state.message.lock().map(|m| m.clone()).unwrap_or_default();
+    let last_fetch = state.last_fetch.load(Ordering::Relaxed) as i64;
+    let (ns, ne) = window.describe(now);
+    Server {
+        uuid: Some(uuid.to_owned()),
+        id: day * 100_000_000 + (java_hash(&format!("{}${}", spec.ip, uuid)) % 100_000_000).abs() as i64,
+        task_type: Some(spec.task_type.clone()),
+        base_task_type: Some(tt.base),
+        own_sign: Some(tt.own_sign),
+        ip: Some(spec.ip.clone()),
+        host_name: Some(spec.host.clone()),
+        thread_num: spec.def.thread_number,
+        register_time: Some(ts(spec.tz, register_time)),
+        heart_beat_time: Some(ts(spec.tz, now)),
+        last_fetch_data_time: (last_fetch > 0).then(|| ts(spec.tz, last_fetch)),
+        deal_info_desc: Some(format!(
+            "{msg}:FetchDataCount={},FetchDataNum={},DealDataSucess={},DealDataFail={},DealSpendTime={},otherCompareCount=0",
+            s.fetch_count.load(Ordering::Relaxed),
+            s.fetch_num.load(Ordering::Relaxed),
+            s.success.load(Ordering::Relaxed),
+            s.fail.load(Ordering::Relaxed),
+            s.spend_ms.load(Ordering::Relaxed)
+        )),
+        next_run_start_time: ns.map(|t| ts(spec.tz, t)),
+        next_run_end_time: ne.map(|r| match r {
+            Ok(t) => ts(spec.tz, t),
+            Err(lit) => lit.to_owned(),
+        }),
+        center_server_time: None,
+        version,
+        is_register: version > 0,
+        manager_factory_uuid: Some(spec.factory.clone()),
+        extra: Vec::new(),
+    }
+    .encode()
+}
+
+/// Reads every item's owner fields of a domain (one batched read).
+pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<Vec<(ItemOwner, String)>, Error> {
+    let root = store.root();
+    let top = root.task_items(base, task_type);
+    let tree =
+        tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
+    let Some(node) = tree.get(&top) else { return Ok(Vec::new()) };
+    let text = |id: &str, f: &str| -> Option<String> {
+        tree.get(&root.task_item_field(base, task_type, id, f))
+            .filter(|n| !n.data.is_empty())
+            .map(|n| String::from_utf8_lossy(&n.data).into_owned())
+    };
+    Ok(node
+        .children
+        .iter()
+        .map(|id| {
+            (
+                ItemOwner { id: id.clone(), cur_server: text(id, "cur_server"), req_server: text(id, "req_server") },
+                text(id, "parameter").unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// Applies item writes. "Null" is written as empty data: zookeeper-client cannot send null;
+/// see ARCHITECTURE.md for why this is safe with Java peers.
+async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan) -> Result<(), Error> {
+    let root = store.root();
+    let c = store.client();
+    let put = |w: &ItemWrite, field: &'static str, v: &Option<String>| {
+        let path = root.task_item_field(base, task_type, &w.id, field);
+        let data = v.clone().unwrap_or_default().into_bytes();
+        async move { c.set_data(&path, &data, None).await.map(|_| ()).map_err(|e| Error::zk(&path, e)) }
+    };
+    for w in &plan.writes {
+        if let Some(v) = &w.cur_server {
+            put(w, "cur_server", v).await?;
+        }
+        if let Some(v) = &w.req_server {
+            put(w, "req_server", v).await?;
+        }
+    }
+    if plan.bump_reload {
+        let p = root.servers(base, task_type);
+        c.set_data(&p, b"reload=true", None).await.map_err(|e| Error::zk(&p, e))?;
+    }
+    Ok(())
+}
+
+/// Creates `taskItem` and the missing items of the definition, each with its five children.
+async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
+    let root = store.root();
+    let c = store.client();
+    let top = root.task_items(&spec.base, &spec.task_type);
+    create_if_missing(c, &top).await?;
+    let existing = c.list_children(&top).await.map_err(|e| Error::zk(&top, e))?;
+    let opts = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    for entry in spec.def.task_items.clone().unwrap_or_default() {
+        let Ok(def) = parse_item(&entry) else { continue };
+        if existing.contains(&def.id) {
+            continue;
+        }
+        let mut w = c.new_multi_writer();
+        let item = root.task_item(&spec.base, &spec.task_type, &def.id);
+        let add =
+            |w: &mut zk::MultiWriter<'_>, p: &str, d: &[u8]| w.add_create(p, d, &opts).map_err(|e| Error::zk(p, e));
+        add(&mut w, &item, b"")?;
+        for f in ITEM_FIELDS {
+            let data: &[u8] = match f {
+                "sts" => b"ACTIVTE",
+                "parameter" => def.parameter.as_bytes(),
+                _ => b"",
+            };
+            add(&mut w, &root.task_item_field(&spec.base, &spec.task_type, &def.id, f), data)?;
+        }
+        match w.commit().await {
+            Ok(_) | Err(zk::MultiWriteError::OperationFailed { source: zk::Error::NodeExists, .. }) => {}
+            Err(e) => return Err(Error::zk(&item, e.into())),
+        }
+    }
+    Ok(())
+}
+
+/// One heartbeat's leader and expiry duties; returns whether this server leads.
+async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: &str) -> Result<bool, Error> {
+    let root = store.root();
+    let c = store.client();
+    let dir = root.servers(&spec.base, &spec.task_type);
+    let mut names = c.list_children(&dir).await.map_err(|e| Error::zk(&dir, e))?;
+    let now = store.zk_now_ms();
+    // Expire dead servers (any server does this, as in Java): mtime older than judge-dead.
+    let mut live = Vec::new();
+    for n in names.drain(..) {
+        let p = root.server(&spec.base, &spec.task_type, &n);
+        match c.check_stat(&p).await {
+            Ok(Some(st)) if now - st.mtime > spec.def.judge_dead_interval && n != me => {
+                if c.delete(&p, Some(st.version)).await.is_ok() {
+                    tracing::info!(server = %n, "expired a dead server");
+                }
+            }
+            Ok(Some(_)) => live.push(n),
+            _ => {}
+        }
+    }
+    sort_by_suffix(&mut live);
+    let lead = leader(live.iter().map(String::as_str)).map(str::to_owned);
+    let top = root.task_items(&spec.base, &spec.task_type);
+    if lead.as_deref() == Some(me) {
+        init_items(store, spec).await?;
+        c.set_data(&top, me.as_bytes(), None).await.map_err(|e| Error::zk(&top, e))?;
+        let items: Vec<ItemOwner> =
+            read_items(store, &spec.base, &spec.task_type).await?.into_iter().map(|(i, _)| i).collect();
+        let plan = leader_pass(&live, &items, 0, JavaVersion::V3_3);
+        write_items(store, &spec.base, &spec.task_type, &plan).await?;
+    }
+    // Initialised when taskItem names the current leader (Java waits for this too).
+    let ok = match c.get_data(&top).await {
+        Ok((d, _)) => lead.as_deref().is_some_and(|l| d == l.as_bytes()),
+        Err(_) => false,
+    };
+    state.initialised.store(ok, Ordering::Relaxed);
+    Ok(lead.as_deref() == Some(me))
+}
+
+async fn heartbeat(
+    store: Arc<Store>,
+    spec: Arc<GroupSpec>,
+    state: Arc<GroupState>,
+    register_time: i64,
+    reload: Arc<AtomicBool>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let period = Duration::from_millis(spec.def.heart_beat_rate.max(100) as u64);
+    let mut version: i64 = 0;
+    let mut last_flag: i32 = -1;
+    let mut window = Window::new(
+        spec.def.permit_run_start_time.as_deref(),
+        spec.def.permit_run_end_time.as_deref(),
+        spec.tz,
+        store.zk_now_ms(),
+    );
+    loop {
+        let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
+        let path = store.root().server(&spec.base, &spec.task_type, &me);
+        let now = store.zk_now_ms();
+        let blob = server_blob(&spec, &state, &me, register_time, now, version, &window);
+        match store.client().set_data(&path, blob.as_bytes(), None).await {
+            Ok(_) => version += 1,
+            Err(zk::Error::NoNode) => {
+                // Expired by a peer (we were silent too long) or deleted: forget the items and
+                // come back under a new uuid, as Java does.
+                tracing::warn!(server = %me, "server node gone; re-registering");
+                if let Ok(mut h) = state.held.lock() {
+                    h.clear();
+                }
+                match register(&store, &spec).await {
+                    Ok(n) => {
+                        if let Ok(mut u) = state.uuid.lock() {
+                            *u = n;
+                        }
+                        reload.store(true, Ordering::Relaxed);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "re-register failed"),
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+        }
+        if let Err(e) = domain_duties(&store, &spec, &state, &me).await {
+            tracing::warn!(error = %e, "leader duties failed; retrying next beat");
+        }
+        let dir = store.root().servers(&spec.base, &spec.task_type);
+        if let Ok(Some(st)) = store.client().check_stat(&dir).await {
+            if st.version != last_flag {
+                last_flag = st.version;
+                reload.store(true, Ordering::Relaxed);
+            }
+        }
+        let _ = window.is_open(store.zk_now_ms());
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+async fn process(
+    store: Arc<Store>,
+    spec: Arc<GroupSpec>,
+    state: Arc<GroupState>,
+    deal: Deal,
+    reload: Arc<AtomicBool>,
+    stop: watch::Receiver<bool>,
+) {
+    let def = &spec.def;
+    let own_sign = TaskTypeName::parse(&spec.task_type).own_sign;
+    let mut window = Window::new(
+        def.permit_run_start_time.as_deref(),
+        def.permit_run_end_time.as_deref(),
+        spec.tz,
+        store.zk_now_ms(),
+    );
+    let pause = |d: Duration| {
+        let mut s = stop.clone();
+        async move {
+            tokio::select! {
+                _ = tokio::time::sleep(d) => false,
+                _ = s.changed() => true,
+            }
+        }
+    };
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = store.zk_now_ms();
+        if !state.initialised.load(Ordering::Relaxed) || !window.is_open(now) {
+            set_message(
+                &state,
+                if state.initialised.load(Ordering::Relaxed) {
+                    "window closed"
+                } else {
+                    "waiting for the domain leader"
+                },
+            );
+            if pause(Duration::from_millis(200)).await {
+                return;
+            }
+            continue;
+        }
+        let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
+        if reload.swap(false, Ordering::Relaxed) {
+            // The queue is drained here: hand over what was requested, then reload.
+            match read_items(&store, &spec.base, &spec.task_type).await {
+                Ok(items) => {
+                    let owners: Vec<ItemOwner> = items.iter().map(|(i, _)| i.clone()).collect();
+                    let plan = release(&me, &owners);
+                    if let Err(e) = write_items(&store, &spec.base, &spec.task_type, &plan).await {
+                        tracing::warn!(error = %e, "release failed");
+                        reload.store(true, Ordering::Relaxed);
+                    }
+                    let after = plan.apply(&owners);
+                    let held: Vec<HeldItem> = after
+                        .iter()
+                        .filter(|i| i.cur_server.as_deref() == Some(me.as_str()))
+                        .map(|i| HeldItem {
+                            id: i.id.clone(),
+                            parameter: items
+                                .iter()
+                                .find(|(o, _)| o.id == i.id)
+                                .map(|(_, p)| p.clone())
+                                .unwrap_or_default(),
+                        })
+                        .collect();
+                    state.item_total.store(owners.len() as u64, Ordering::Relaxed);
+                    if let Ok(mut h) = state.held.lock() {
+                        *h = held;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reload failed");
+                    reload.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        let held = state.held.lock().map(|h| h.clone()).unwrap_or_default();
+        if held.is_empty() {
+            set_message(&state, "no items");
+            if pause(Duration::from_millis(200)).await {
+                return;
+            }
+            continue;
+        }
+        set_message(&state, "running");
+        let req = SelectRequest {
+            task_parameter: def.task_parameter.clone().unwrap_or_default(),
+            own_sign: own_sign.clone(),
+            task_item_num: state.item_total.load(Ordering::Relaxed) as usize,
+            items: held,
+            fetch_num: def.fetch_data_number.max(1) as usize,
+            server: me.clone(),
+        };
+        let tasks = match deal.select(&req).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "selectTasks failed");
+                state.stats.fail.fetch_add(1, Ordering::Relaxed);
+                if pause(Duration::from_millis(def.sleep_time_no_data.max(100) as u64)).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        state.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
+        state.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
+        state.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
+        if tasks.is_empty() {
+            window.no_data(store.zk_now_ms());
+            if pause(Duration::from_millis(def.sleep_time_no_data.max(0) as u64)).await {
+                return;
+            }
+            continue;
+        }
+        let t0 = std::time::Instant::now();
+        let batch = def.execute_number.max(1) as usize;
+        let chunks: Vec<Vec<serde_json::Value>> = tasks.chunks(batch).map(<[_]>::to_vec).collect();
+        let queue = Arc::new(Mutex::new(chunks));
+        let mut workers = Vec::new();
+        for _ in 0..def.thread_number.max(1) {
+            let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
+            workers.push(tokio::spawn(async move {
+                loop {
+                    let Some(chunk) = q.lock().ok().and_then(|mut q| q.pop()) else { break };
+                    match d.execute(&chunk, &sign, &me).await {
+                        Ok(true) => st.stats.success.fetch_add(chunk.len() as u64, Ordering::Relaxed),
+                        _ => st.stats.fail.fetch_add(chunk.len() as u64, Ordering::Relaxed),
+                    };
+                }
+            }));
+        }
+        for w in workers {
+            let _ = w.await;
+        }
+        state.stats.spend_ms.fetch_add(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await {
+            return;
+        }
+    }
+}
+
+fn set_message(state: &GroupState, m: &str) {
+    if let Ok(mut msg) = state.message.lock() {
+        if msg.as_str() != m {
+            *msg = m.to_owned();
+        }
+    }
+}
+
+/// Paths a group's domain uses, for tests and clean-up.
+pub fn domain_path(root: &Root, base: &str, task_type: &str) -> String {
+    root.domain(base, task_type)
+}

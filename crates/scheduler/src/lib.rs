@@ -1,0 +1,394 @@
+//! A local TBSchedule-compatible runtime: to the other schedulers of a root it is one more
+//! Java factory (§6), but it only ever runs task types of its own isolation domain
+//! (`base$OWN_SIGN`), so a developer's runs never touch the shared `BASE` domain.
+//!
+//! # Layout
+//! - [`run`]: the factory loop (registration, strategies, thread groups) until shutdown.
+//! - [`group`]: one thread group: server node, heartbeat, leader duties, processing.
+//! - [`deal`]: the task deal contract and the built-in deals (demo, external process).
+//! - [`window`]: the cron run window of a group.
+//! - [`launcher`]: "run this task type in my own domain" (strategy copy, capture check, clean-up).
+
+pub mod deal;
+pub mod group;
+pub mod launcher;
+pub mod window;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tbdesk_model::distribution::{thread_groups, JavaVersion};
+use tbdesk_model::names::{leader, TaskTypeName, BASE_OWN_SIGN};
+use tbdesk_model::records::{Kind, Strategy, StrategyRuntime, TaskType};
+use tbdesk_model::validate;
+use tbdesk_store::{ConnectOptions, Store};
+use zookeeper_client as zk;
+
+use crate::deal::Deal;
+use crate::group::{Group, GroupSpec};
+
+/// Errors of the runtime.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Refused to run in the shared domain without the explicit override.
+    #[error("own sign {0:?} is not allowed: the local runtime never runs the shared BASE domain unless started with the override")]
+    OwnSign(String),
+    /// A store operation failed.
+    #[error(transparent)]
+    Store(#[from] tbdesk_store::Error),
+    /// A ZooKeeper call failed.
+    #[error("ZooKeeper error on {path}: {source}")]
+    Zk {
+        /// The node.
+        path: String,
+        /// Why.
+        source: zk::Error,
+    },
+    /// A launcher input broke a rule.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    pub(crate) fn zk(path: &str, source: zk::Error) -> Self {
+        Error::Zk { path: path.to_owned(), source }
+    }
+}
+
+/// How to run.
+#[derive(Clone)]
+pub struct Config {
+    /// Where (the profile's settings; must be writable).
+    pub connect: ConnectOptions,
+    /// The isolation domain this runtime serves.
+    pub own_sign: String,
+    /// Run `BASE` strategies too (loudly logged; for emergencies only).
+    pub allow_base: bool,
+    /// This machine's address as it appears in IP lists and uuids.
+    pub ip: String,
+    /// This machine's name.
+    pub host: String,
+    /// The deal every thread group uses.
+    pub deal: Deal,
+    /// Zone of server timestamps and crons (the JVM zone of Java peers).
+    pub tz: chrono_tz::Tz,
+    /// Factory loop period (Java: 2 s).
+    pub tick: Duration,
+}
+
+/// This machine's name and address as Java's `InetAddress.getLocalHost()` would give them.
+pub fn local_identity() -> (String, String) {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let host = if host.is_empty() { "localhost".to_owned() } else { host };
+    let ip = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0))
+        .ok()
+        .and_then(|mut a| a.find(|x| x.is_ipv4()))
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    (ip, host)
+}
+
+/// Java's IP list rule (§6.1): an entry equals `127.0.0.1`, or `localhost` / the host name
+/// ignoring case, or the factory's IP. No trimming, wildcards or ranges.
+pub fn ip_matches(list: &[String], ip: &str, host: &str) -> bool {
+    list.iter()
+        .any(|e| e == "127.0.0.1" || e.eq_ignore_ascii_case("localhost") || e.eq_ignore_ascii_case(host) || e == ip)
+}
+
+/// The live state of a runtime, for a status line.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Status {
+    /// The factory uuid.
+    pub factory: String,
+    /// Per thread group: (server uuid, items held, rows done, rows failed).
+    pub groups: Vec<GroupStatus>,
+    /// Strategies joined.
+    pub strategies: Vec<String>,
+    /// Why groups could not start, per strategy.
+    pub problems: Vec<String>,
+}
+
+/// One thread group in the status.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct GroupStatus {
+    /// Server uuid.
+    pub server: String,
+    /// Held item ids.
+    pub items: Vec<String>,
+    /// Rows executed.
+    pub done: u64,
+    /// Rows failed.
+    pub failed: u64,
+}
+
+/// Runs the factory until `shutdown` resolves, then stops every group and deletes every node
+/// it created (server, strategy runtime and factory nodes).
+pub async fn run(
+    cfg: Config,
+    shutdown: impl Future<Output = ()>,
+    status: tokio::sync::watch::Sender<Status>,
+) -> Result<(), Error> {
+    if cfg.own_sign == BASE_OWN_SIGN && !cfg.allow_base {
+        return Err(Error::OwnSign(cfg.own_sign));
+    }
+    if let Some(p) = validate::own_sign_problem(&cfg.own_sign) {
+        return Err(Error::Invalid(p));
+    }
+    if cfg.allow_base {
+        tracing::warn!("the local runtime may join BASE-domain strategies (override given)");
+    }
+    let store = Arc::new(Store::connect(&cfg.connect).await?);
+    let mut factory = Factory { store, cfg, uuid: String::new(), groups: BTreeMap::new() };
+    factory.register().await?;
+    tokio::pin!(shutdown);
+    loop {
+        if let Err(e) = factory.tick().await {
+            tracing::warn!(error = %e, "factory tick failed");
+            if matches!(
+                e,
+                Error::Store(tbdesk_store::Error::SessionExpired) | Error::Zk { source: zk::Error::SessionExpired, .. }
+            ) {
+                factory.reconnect().await;
+            }
+        }
+        let _ = status.send(factory.status());
+        tokio::select! {
+            _ = tokio::time::sleep(factory.cfg.tick) => {}
+            _ = &mut shutdown => break,
+        }
+    }
+    factory.stop_all().await;
+    Ok(())
+}
+
+struct Factory {
+    store: Arc<Store>,
+    cfg: Config,
+    uuid: String,
+    /// strategy name → its groups, oldest first.
+    groups: BTreeMap<String, Vec<Group>>,
+}
+
+impl Factory {
+    async fn register(&mut self) -> Result<(), Error> {
+        let c = self.store.client();
+        let prefix = format!(
+            "{}/{}${}${}$",
+            self.store.root().factories(),
+            self.cfg.ip,
+            self.cfg.host,
+            uuid::Uuid::new_v4().simple().to_string().to_uppercase()
+        );
+        // "true", never empty: Java reads empty data as "stopped" (Boolean.parseBoolean("")).
+        let opts = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
+        let (_, seq) = c.create(&prefix, b"true", &opts).await.map_err(|e| Error::zk(&prefix, e))?;
+        self.uuid = format!("{}{}", prefix.rsplit('/').next().unwrap_or_default(), seq);
+        tracing::info!(factory = %self.uuid, "factory registered");
+        Ok(())
+    }
+
+    async fn reconnect(&mut self) {
+        self.stop_groups(|_| true).await;
+        loop {
+            match Store::connect(&self.cfg.connect).await {
+                Ok(s) => {
+                    self.store = Arc::new(s);
+                    if self.register().await.is_ok() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "reconnect failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    fn status(&self) -> Status {
+        let mut st = Status {
+            factory: self.uuid.clone(),
+            strategies: self.groups.keys().cloned().collect(),
+            ..Status::default()
+        };
+        for gs in self.groups.values() {
+            for g in gs {
+                let s = &g.state;
+                st.groups.push(GroupStatus {
+                    server: g.uuid(),
+                    items: s.held.lock().map(|h| h.iter().map(|i| i.id.clone()).collect()).unwrap_or_default(),
+                    done: s.stats.success.load(std::sync::atomic::Ordering::Relaxed),
+                    failed: s.stats.fail.load(std::sync::atomic::Ordering::Relaxed),
+                });
+            }
+        }
+        st
+    }
+
+    async fn stop_groups(&mut self, which: impl Fn(&str) -> bool) {
+        let names: Vec<String> = self.groups.keys().filter(|n| which(n)).cloned().collect();
+        for n in names {
+            if let Some(gs) = self.groups.remove(&n) {
+                for g in gs {
+                    g.stop().await;
+                }
+            }
+        }
+    }
+
+    async fn stop_all(&mut self) {
+        self.stop_groups(|_| true).await;
+        let c = self.store.client();
+        if let Ok(names) = c.list_children(&self.store.root().strategies()).await {
+            for n in names {
+                let _ = c.delete(&self.store.root().strategy_runtime(&n, &self.uuid), None).await;
+            }
+        }
+        let _ = c.delete(&self.store.root().factory(&self.uuid), None).await;
+        tracing::info!(factory = %self.uuid, "factory stopped; its nodes are deleted");
+    }
+
+    /// One pass of Java's factory loop (§6.1), restricted to this runtime's own sign.
+    async fn tick(&mut self) -> Result<(), Error> {
+        let root = self.store.root().clone();
+        let c = self.store.client().clone();
+        let fpath = root.factory(&self.uuid);
+        match c.get_data(&fpath).await {
+            Ok((d, _)) if d.eq_ignore_ascii_case(b"false") => {
+                self.stop_groups(|_| true).await;
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(zk::Error::NoNode) => {
+                let opts = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+                c.create(&fpath, b"true", &opts).await.map_err(|e| Error::zk(&fpath, e))?;
+            }
+            Err(e) => return Err(Error::zk(&fpath, e)),
+        }
+        let names = c.list_children(&root.strategies()).await.map_err(|e| Error::zk(&root.strategies(), e))?;
+        let mut joined: HashMap<String, Strategy> = HashMap::new();
+        for n in &names {
+            let path = root.strategy(n);
+            let Ok((data, _)) = c.get_data(&path).await else { continue };
+            let Ok(s) = Strategy::decode(&data) else { continue };
+            let mine = s.kind == Some(Kind::Schedule)
+                && !s.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
+                && s.ip_list.as_deref().is_some_and(|l| ip_matches(l, &self.cfg.ip, &self.cfg.host))
+                && s.task_name.as_deref().is_some_and(|t| {
+                    let tt = TaskTypeName::parse(t);
+                    tt.own_sign == self.cfg.own_sign || (self.cfg.allow_base && tt.is_base_domain())
+                });
+            let rpath = root.strategy_runtime(n, &self.uuid);
+            if mine {
+                let rt = StrategyRuntime {
+                    strategy_name: Some(n.clone()),
+                    uuid: Some(self.uuid.clone()),
+                    message: Some(String::new()),
+                    ..StrategyRuntime::default()
+                };
+                let opts = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+                match c.create(&rpath, rt.encode().as_bytes(), &opts).await {
+                    Ok(_) | Err(zk::Error::NodeExists) => {}
+                    Err(e) => return Err(Error::zk(&rpath, e)),
+                }
+                joined.insert(n.clone(), s);
+            } else if self.groups.contains_key(n) || c.check_stat(&rpath).await.ok().flatten().is_some() {
+                self.stop_groups(|x| x == n).await;
+                let _ = c.delete(&rpath, None).await;
+            }
+        }
+        self.stop_groups(|n| !joined.contains_key(n)).await;
+        for (name, s) in &joined {
+            let spath = root.strategy(name);
+            let children = c.list_children(&spath).await.map_err(|e| Error::zk(&spath, e))?;
+            // The strategy leader writes everyone's requestNum; only when it changes (Java
+            // rewrites every node every 2 s, P20).
+            if leader(children.iter().map(String::as_str)) == Some(self.uuid.as_str()) {
+                for (f, n) in thread_groups(&children, s.assign_num, s.num_of_single_server, JavaVersion::V3_3) {
+                    let p = root.strategy_runtime(name, &f);
+                    let Ok((d, st)) = c.get_data(&p).await else { continue };
+                    let mut rt = StrategyRuntime::decode(&d).unwrap_or_default();
+                    if rt.request_num != n || rt.strategy_name.is_none() || rt.uuid.is_none() {
+                        rt.strategy_name = Some(name.clone());
+                        rt.uuid = Some(f.clone());
+                        rt.request_num = n;
+                        if rt.message.is_none() {
+                            rt.message = Some(String::new());
+                        }
+                        let _ = c.set_data(&p, rt.encode().as_bytes(), Some(st.version)).await;
+                    }
+                }
+            }
+            let mine = root.strategy_runtime(name, &self.uuid);
+            let want = match c.get_data(&mine).await {
+                Ok((d, _)) => StrategyRuntime::decode(&d).map(|r| r.request_num).unwrap_or(0).max(0) as usize,
+                Err(_) => 0,
+            };
+            self.adjust(name, s, want).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts or stops the newest groups of a strategy until there are `want`.
+    async fn adjust(&mut self, name: &str, s: &Strategy, want: usize) -> Result<(), Error> {
+        let have = self.groups.get(name).map_or(0, Vec::len);
+        if have > want {
+            if let Some(gs) = self.groups.get_mut(name) {
+                let extra: Vec<Group> = gs.drain(want..).collect();
+                for g in extra {
+                    g.stop().await;
+                }
+            }
+            return Ok(());
+        }
+        if have == want {
+            return Ok(());
+        }
+        let task_name = s.task_name.clone().unwrap_or_default();
+        let tt = TaskTypeName::parse(&task_name);
+        let root = self.store.root().clone();
+        let def = match self.store.client().get_data(&root.base_task_type(&tt.base)).await {
+            Ok((d, _)) => TaskType::decode(&d).ok(),
+            Err(_) => None,
+        };
+        // Java swallows these and never retries (P4); here the reason is written into the
+        // strategy runtime's message and the start is retried every tick.
+        let problem = match &def {
+            None => Some(format!("task type {} is missing or unreadable", tt.base)),
+            Some(t) if t.judge_dead_interval < 5 * t.heart_beat_rate => Some(format!(
+                "judgeDeadInterval {} < 5 × heartBeatRate {}: refused",
+                t.judge_dead_interval, t.heart_beat_rate
+            )),
+            Some(t) if t.heart_beat_rate <= 0 => Some("heartBeatRate must be positive".into()),
+            _ => None,
+        };
+        let rpath = root.strategy_runtime(name, &self.uuid);
+        if let Some(p) = problem {
+            tracing::warn!(strategy = name, problem = %p, "cannot start thread groups");
+            if let Ok((d, st)) = self.store.client().get_data(&rpath).await {
+                if let Ok(mut rt) = StrategyRuntime::decode(&d) {
+                    if rt.message.as_deref() != Some(p.as_str()) {
+                        rt.message = Some(p);
+                        let _ = self.store.client().set_data(&rpath, rt.encode().as_bytes(), Some(st.version)).await;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        let Some(def) = def else { return Ok(()) };
+        for _ in have..want {
+            let spec = GroupSpec {
+                base: tt.base.clone(),
+                task_type: tt.task_type(),
+                def: def.clone(),
+                ip: self.cfg.ip.clone(),
+                host: self.cfg.host.clone(),
+                factory: self.uuid.clone(),
+                tz: self.cfg.tz,
+            };
+            let g = Group::start(self.store.clone(), spec, self.cfg.deal.clone()).await?;
+            self.groups.entry(name.to_owned()).or_default().push(g);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,253 @@
+//! The local runtime against a real ZooKeeper: distribution and failover across three
+//! runtimes, isolation of its own sign, and the cron window.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tbdesk_model::records::{Kind, Strategy, TaskType};
+use tbdesk_model::snapshot::Snapshot;
+use tbdesk_scheduler::deal::{Deal, DemoDeal};
+use tbdesk_scheduler::{launcher, Config, Status};
+use tbdesk_store::{ConnectOptions, Expect, Store};
+use tbdesk_tests::zk;
+
+fn opts(server: &zk::ZkServer, root: &str) -> ConnectOptions {
+    ConnectOptions {
+        connect: server.connect_string(),
+        root: root.into(),
+        session_timeout: Duration::from_secs(6),
+        digest: None,
+        read_only: false,
+    }
+}
+
+fn config(server: &zk::ZkServer, root: &str, host: &str, ip: &str, deal: &Arc<DemoDeal>) -> Config {
+    Config {
+        connect: opts(server, root),
+        own_sign: "dev1".into(),
+        allow_base: false,
+        ip: ip.into(),
+        host: host.into(),
+        deal: Deal::Demo(deal.clone()),
+        tz: chrono_tz::Tz::UTC,
+        tick: Duration::from_millis(300),
+    }
+}
+
+struct Running {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn start(cfg: Config) -> Running {
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (st, _) = tokio::sync::watch::channel(Status::default());
+    let task = tokio::spawn(async move {
+        let shutdown = async {
+            let _ = rx.await;
+        };
+        if let Err(e) = tbdesk_scheduler::run(cfg, shutdown, st).await {
+            panic!("runtime failed: {e}");
+        }
+    });
+    Running { stop: Some(tx), task }
+}
+
+impl Running {
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.task).await;
+    }
+    /// Like `kill -9`: the task dies, its session closes, persistent nodes stay behind.
+    async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+fn task_type(items: usize) -> TaskType {
+    TaskType {
+        base_task_type: Some("Job".into()),
+        heart_beat_rate: 1000,
+        judge_dead_interval: 5000,
+        sleep_time_no_data: 100,
+        fetch_data_number: 50,
+        thread_number: 2,
+        deal_bean_name: Some("demo".into()),
+        task_items: Some((0..items).map(|i| i.to_string()).collect()),
+        ..TaskType::default()
+    }
+}
+
+async fn wait_until(store: &Store, what: &str, limit: Duration, pred: impl Fn(&Snapshot) -> bool) -> Duration {
+    let t0 = Instant::now();
+    loop {
+        if let Ok(s) = store.snapshot(|_| {}).await {
+            if pred(&s) {
+                return t0.elapsed();
+            }
+        }
+        assert!(
+            t0.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}: {:#?}",
+            store.snapshot(|_| {}).await.ok().map(|s| s.task_types)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Item counts per live server of domain Job$dev1, servers by suffix; `None` while hand-overs
+/// are in flight or an item has no live owner.
+fn shares(s: &Snapshot) -> Option<Vec<usize>> {
+    let d = s.task_types.iter().find(|t| t.name == "Job")?.domains.iter().find(|d| d.task_type == "Job$dev1")?;
+    if d.items.is_empty() || d.items.iter().any(|i| i.req_server.is_some() || !i.owner_alive) {
+        return None;
+    }
+    let live: Vec<&str> = d.servers.iter().filter(|x| !x.dead).map(|x| x.uuid.as_str()).collect();
+    Some(live.iter().map(|sv| d.items.iter().filter(|i| i.cur_server.as_deref() == Some(*sv)).count()).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_runtimes_share_items_fail_over_and_rebalance() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/three";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(10), Expect::Absent).await.expect("task type");
+    let strategy = Strategy {
+        strategy_name: Some("Job-dev1".into()),
+        ip_list: Some(vec!["h1".into(), "h2".into(), "h3".into()]),
+        assign_num: 3,
+        kind: Some(Kind::Schedule),
+        task_name: Some("Job$dev1".into()),
+        task_parameter: Some(String::new()),
+        ..Strategy::default()
+    };
+    admin.put_strategy(&strategy, Expect::Absent).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::new(1));
+    let r1 = start(config(&server, root, "h1", "10.0.0.1", &deal));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let r2 = start(config(&server, root, "h2", "10.0.0.2", &deal));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let r3 = start(config(&server, root, "h3", "10.0.0.3", &deal));
+    wait_until(&admin, "[4,3,3]", Duration::from_secs(30), |s| shares(s) == Some(vec![4, 3, 3])).await;
+    // The blocks are contiguous and follow the model's function.
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    let d = &snap.task_types[0].domains[0];
+    let owners: Vec<String> = d.items.iter().map(|i| i.cur_server.clone().unwrap_or_default()).collect();
+    let servers: Vec<String> = d.servers.iter().map(|s| s.uuid.clone()).collect();
+    let expect = tbdesk_model::distribution::assign_items(
+        &servers,
+        &d.items
+            .iter()
+            .map(|i| tbdesk_model::distribution::ItemOwner { id: i.id.clone(), cur_server: None, req_server: None })
+            .collect::<Vec<_>>(),
+        0,
+        tbdesk_model::distribution::JavaVersion::V3_3,
+    );
+    assert_eq!(owners, expect.targets.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>());
+    // Processing happened on all three.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let servers_seen: std::collections::HashSet<String> = deal.processed().into_iter().map(|p| p.server).collect();
+    assert_eq!(servers_seen.len(), 3, "every thread group processed");
+
+    // Kill the second runtime: its server node stays until judge-dead expires it, then its items
+    // go straight to live servers. (Its factory vanished with its session, so the strategy
+    // leader also moves its thread group to a survivor, as Java does.)
+    let victim = d.servers[1].uuid.clone();
+    let killed_at = Instant::now();
+    r2.kill().await;
+    wait_until(&admin, "the killed server's items on live servers", Duration::from_secs(30), |s| {
+        shares(s).is_some()
+            && s.task_types[0].domains[0].items.iter().all(|i| i.cur_server.as_deref() != Some(victim.as_str()))
+    })
+    .await;
+    let failover = killed_at.elapsed();
+    eprintln!("failover after kill: {failover:?} (judge-dead 5 s + 2 heartbeats = 7 s)");
+    assert!(failover < Duration::from_millis(5000 + 2 * 1000 + 1000), "items moved after {failover:?}");
+
+    // Start it again: the items rebalance through req_server.
+    let r2b = start(config(&server, root, "h2", "10.0.0.2", &deal));
+    wait_until(&admin, "rebalance to [4,3,3] over the three machines", Duration::from_secs(30), |s| {
+        let d = &s.task_types[0].domains[0];
+        let ips: std::collections::HashSet<&str> =
+            d.servers.iter().filter(|x| !x.dead).filter_map(|x| x.uuid.split('$').nth(2)).collect();
+        shares(s) == Some(vec![4, 3, 3]) && ips.len() == 3
+    })
+    .await;
+    for r in [r1, r2b, r3] {
+        r.stop().await;
+    }
+    // No task was executed twice.
+    let log = deal.processed();
+    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a task was executed twice");
+    assert!(n > 10);
+    // A clean stop removed every server and factory node.
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    assert!(snap.factories.is_empty());
+    // (the killed runtime's server was expired by a peer; the others deleted theirs)
+    assert!(snap.task_types[0].domains[0].servers.is_empty(), "{:?}", snap.task_types[0].domains[0].servers);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn own_sign_runtime_never_touches_base_or_shared_strategies() {
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let root = zk::SPEC_ROOT;
+    let store = Store::connect(&opts(&server, root)).await.expect("store");
+    let before = store.raw_tree().await.expect("tree");
+    // The shared strategy's IP list is 127.0.0.1: it captures this machine, and is reported.
+    let capt = launcher::capturing_strategies(&store, "dev1", "10.9.9.9", "devbox").await.expect("capture");
+    assert_eq!(capt, vec!["OrderSync-Strategy".to_string()]);
+    let name = launcher::create_dev_strategy(&store, "OrderSync", "dev1", "devbox", 1).await.expect("dev strategy");
+    let deal = Arc::new(DemoDeal::new(1));
+    let r = start(config(&server, root, "devbox", "10.9.9.9", &deal));
+    wait_until(&store, "the dev domain running", Duration::from_secs(30), |s| {
+        s.task_types[0].domains.iter().any(|d| d.own_sign == "dev1" && d.items.iter().all(|i| i.owner_alive))
+    })
+    .await;
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let shared = snap.strategies.iter().find(|s| s.name == "OrderSync-Strategy").expect("shared");
+    assert_eq!(shared.runtimes.len(), 1, "the runtime did not join the shared strategy");
+    assert!(deal.processed().iter().all(|p| p.server.starts_with("OrderSync$dev1$")));
+    r.stop().await;
+    launcher::remove_dev_strategy(&store, "OrderSync", "dev1").await.expect("clean-up");
+    assert!(store.version_of(&store.root().strategy(&name)).await.expect("v").is_none());
+    let after = store.raw_tree().await.expect("tree");
+    // Every node is back exactly as it was: same paths, data and data versions.
+    let strip = |t: &tbdesk_model::snapshot::RawTree| -> Vec<(String, Vec<u8>, i32)> {
+        t.iter().map(|(p, n)| (p.clone(), n.data.clone(), n.stat.version)).collect()
+    };
+    assert_eq!(strip(&after), strip(&before));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nothing_is_processed_before_the_window_opens() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/window";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let open_at = chrono::Utc::now() + chrono::Duration::seconds(6);
+    let start_cron = open_at.format("%S %M %H %d %m ? %Y").to_string();
+    let mut t = task_type(2);
+    t.permit_run_start_time = Some(start_cron);
+    t.permit_run_end_time = Some((open_at + chrono::Duration::seconds(3600)).format("%S %M %H %d %m ? %Y").to_string());
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "winbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::new(1));
+    let r = start(config(&server, root, "winbox", "10.1.1.1", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let before_open = open_at.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+    assert!(before_open > 500, "the test needs the window still closed here ({before_open} ms)");
+    assert!(deal.processed().is_empty(), "processed before the window opened");
+    tokio::time::sleep(Duration::from_millis(before_open as u64 + 2000)).await;
+    assert!(!deal.processed().is_empty(), "nothing processed inside the window");
+    r.stop().await;
+}
