@@ -115,3 +115,61 @@ async fn snapshot_export_import_diff_headless() {
     let (code, out, _) = tbdesk_in(d, &["diff", "copy", "demo", "--json"], b"");
     assert_eq!((code, out.as_str()), (0, ""), "no difference after the import");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_runs_an_external_job_in_its_own_domain_and_cleans_up() {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    let root = "/cli/sched";
+    zk::put(&c, root, b"tbschedule-3.2.12").await;
+    for d in ["strategy", "factory"] {
+        zk::put(&c, &format!("{root}/{d}"), b"").await;
+    }
+    let job = r#"{"baseTaskType":"Job","heartBeatRate":1000,"judgeDeadInterval":5000,"sleepTimeNoData":200,"sleepTimeInterval":0,"fetchDataNumber":20,"executeNumber":1,"threadNumber":2,"processorType":"SLEEP","expireOwnSignInterval":1.0,"dealBeanName":"job","taskParameter":"","taskKind":"static","taskItems":["0:{region=a}","1"],"maxTaskItemsOfOneThreadGroup":0,"version":0,"sts":"resume"}"#;
+    zk::put(&c, &format!("{root}/baseTaskType/Job"), job.as_bytes()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, err) = tbdesk_in(
+        Some(dir.path()),
+        &["profile", "add", "p", "--connect", &server.connect_string(), "--root", root],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let log = dir.path().join("job.log");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/job.py");
+    let exec = format!("python3 {}", script.display());
+    let out = std::process::Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .env("TBDESK_DATA_DIR", dir.path())
+        .env("JOB_LOG", &log)
+        .args([
+            "scheduler",
+            "run",
+            "--profile",
+            "p",
+            "--own-sign",
+            "dev1",
+            "--task-type",
+            "Job",
+            "--exec",
+            &exec,
+            "--seconds",
+            "8",
+        ])
+        .output()
+        .expect("run scheduler");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("removed strategy Job-dev1-tbdesk"), "{err}");
+    let lines = std::fs::read_to_string(&log).expect("the job wrote its log");
+    assert!(lines.lines().count() >= 4, "{lines}");
+    assert!(lines.lines().all(|l| l.starts_with("Job$dev1$")), "{lines}");
+    let tasks: Vec<&str> = lines.lines().filter_map(|l| l.split('\t').nth(1)).collect();
+    assert!(
+        tasks.iter().any(|t| t.starts_with("0:")) && tasks.iter().any(|t| t.starts_with("1:")),
+        "both items processed"
+    );
+    // Nothing left behind: no strategy copy, no domain, no factory.
+    assert!(c.list_children(&format!("{root}/strategy")).await.expect("list").is_empty());
+    assert!(c.list_children(&format!("{root}/factory")).await.expect("list").is_empty());
+    assert_eq!(c.list_children(&format!("{root}/baseTaskType/Job")).await.expect("list"), Vec::<String>::new());
+}

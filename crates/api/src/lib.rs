@@ -261,6 +261,17 @@ impl Console {
         Ok(self.store(profile).await?.pause_strategy(name, pause).await?)
     }
 
+    /// The connection settings of a profile (password from the keyring), for the scheduler.
+    pub async fn connect_options(&self, profile: &str) -> Result<ConnectOptions, ApiError> {
+        let p = self.profiles.get(profile).await?;
+        self.options(&p).await
+    }
+
+    /// A session on a profile's root.
+    pub async fn open_store(&self, profile: &str) -> Result<Store, ApiError> {
+        self.store(profile).await
+    }
+
     /// A one-shot snapshot of a profile's root.
     pub async fn snapshot(&self, profile: &str) -> Result<tbdesk_model::snapshot::Snapshot, ApiError> {
         Ok(self.store(profile).await?.snapshot(|_| {}).await?)

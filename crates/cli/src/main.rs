@@ -66,8 +66,45 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The local development scheduler.
+    #[command(subcommand)]
+    Scheduler(SchedulerCmd),
     #[command(flatten)]
     Model(model_cmds::ModelCmd),
+}
+
+#[derive(Subcommand)]
+enum SchedulerCmd {
+    /// Run TASK_TYPE in the isolation domain OWN_SIGN on this machine until Ctrl-C: creates
+    /// the strategy copy `TASK_TYPE$OWN_SIGN` naming only this machine, runs the deal, shows a
+    /// status line, and on stop removes what it created (unless --keep).
+    Run {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        own_sign: String,
+        /// The base task type to run.
+        #[arg(long)]
+        task_type: String,
+        /// The job program (JSON lines over stdin/stdout, see README); default: the demo deal.
+        #[arg(long)]
+        exec: Option<String>,
+        /// Thread groups.
+        #[arg(long, default_value_t = 1)]
+        groups: i64,
+        /// Seconds a deal call may take before the program is restarted.
+        #[arg(long, default_value_t = 60)]
+        deal_timeout: u64,
+        /// Zone of the server timestamps and crons (default UTC).
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+        /// Stop after this many seconds (scripting and tests).
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Keep the strategy copy and the domain after stopping.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -202,6 +239,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_changes(&changes, json)?;
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Cmd::Scheduler(SchedulerCmd::Run {
+            profile,
+            own_sign,
+            task_type,
+            exec,
+            groups,
+            deal_timeout,
+            tz,
+            seconds,
+            keep,
+        }) => {
+            scheduler_run(&cli.data_dir, profile, own_sign, task_type, exec, groups, deal_timeout, tz, seconds, keep)
+                .await
+        }
         Cmd::Ls { profile } => {
             let l = console(&cli.data_dir).await?.root_listing(&profile).await?;
             for c in l.children {
@@ -210,6 +261,86 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn scheduler_run(
+    data_dir: &Option<PathBuf>,
+    profile: String,
+    own_sign: String,
+    task_type: String,
+    exec: Option<String>,
+    groups: i64,
+    deal_timeout: u64,
+    tz: String,
+    seconds: Option<u64>,
+    keep: bool,
+) -> anyhow::Result<ExitCode> {
+    use std::sync::Arc;
+    use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
+    let c = console(data_dir).await?;
+    let store = c.open_store(&profile).await?;
+    let (ip, host) = tbdesk_scheduler::local_identity();
+    for s in tbdesk_scheduler::launcher::capturing_strategies(&store, &own_sign, &ip, &host).await? {
+        eprintln!(
+            "warning: shared strategy {s} names this machine; a Java factory here would join it (tbdesk will not)"
+        );
+    }
+    let name = tbdesk_scheduler::launcher::create_dev_strategy(&store, &task_type, &own_sign, &host, groups).await?;
+    eprintln!("running {task_type}${own_sign} through strategy {name} as {host} ({ip}); Ctrl-C stops");
+    let deal = match exec {
+        Some(cmd) => Deal::Process(Arc::new(ProcessDeal::new(cmd, std::time::Duration::from_secs(deal_timeout)))),
+        None => Deal::Demo(Arc::new(DemoDeal::new(1))),
+    };
+    let cfg = tbdesk_scheduler::Config {
+        connect: c.connect_options(&profile).await?,
+        own_sign: own_sign.clone(),
+        allow_base: false,
+        ip,
+        host,
+        deal,
+        tz: tbdesk_model::cron::parse_zone(&tz).with_context(|| format!("unknown zone {tz:?}"))?,
+        tick: std::time::Duration::from_secs(2),
+    };
+    let (tx, mut rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
+    let shutdown = async move {
+        match seconds {
+            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    let printer = tokio::spawn(async move {
+        let t0 = std::time::Instant::now();
+        let mut last = 0u64;
+        while rx.changed().await.is_ok() {
+            let st = rx.borrow_and_update().clone();
+            let done: u64 = st.groups.iter().map(|g| g.done).sum();
+            let failed: u64 = st.groups.iter().map(|g| g.failed).sum();
+            let items: usize = st.groups.iter().map(|g| g.items.len()).sum();
+            let rate = (done - last.min(done)) as f64 / 2.0;
+            last = done;
+            eprint!(
+                "\r[{:>5}s] groups {} · items {} · done {} ({:.0}/s) · errors {}   ",
+                t0.elapsed().as_secs(),
+                st.groups.len(),
+                items,
+                done,
+                rate,
+                failed
+            );
+        }
+    });
+    let result = tbdesk_scheduler::run(cfg, shutdown, tx).await;
+    let _ = printer.await;
+    eprintln!();
+    if !keep {
+        tbdesk_scheduler::launcher::remove_dev_strategy(&store, &task_type, &own_sign).await?;
+        eprintln!("removed strategy {name} and domain {task_type}${own_sign}");
+    }
+    result?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_changes(changes: &[tbdesk_store::transfer::Change], json: bool) -> anyhow::Result<()> {
