@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, State};
-use tbdesk_api::{ApiError, Console, RootListing};
+use tbdesk_api::{ApiError, ConnectionReport, Console, RootListing, SchedulerView};
 use tbdesk_model::records::{Strategy, TaskType};
-use tbdesk_profiles::Profile;
+use tbdesk_profiles::{Profile, ProfileFields};
 use tbdesk_store::Expect;
 
 /// Profiles whose snapshots are already forwarded to the webview.
@@ -91,6 +91,63 @@ async fn pause_strategy(
     console.pause_strategy(&profile, &name, pause).await
 }
 
+/// Creates a profile; the password goes to the OS keyring only.
+#[tauri::command]
+async fn create_profile(
+    console: State<'_, Console>,
+    fields: ProfileFields,
+    password: Option<String>,
+) -> Result<Profile, ApiError> {
+    console.create_profile(&fields, password.as_deref()).await
+}
+
+/// Deletes a profile and its keyring entry.
+#[tauri::command]
+async fn delete_profile(console: State<'_, Console>, name: String) -> Result<(), ApiError> {
+    console.delete_profile(&name).await
+}
+
+/// Connects with unsaved profile fields; writes nothing.
+#[tauri::command]
+async fn test_connection(
+    console: State<'_, Console>,
+    fields: ProfileFields,
+    password: Option<String>,
+) -> Result<ConnectionReport, ApiError> {
+    console.test_connection(&fields, password.as_deref()).await
+}
+
+/// Starts the local development scheduler on `taskType$ownSign`.
+#[tauri::command]
+async fn start_scheduler(
+    console: State<'_, Console>,
+    profile: String,
+    task_type: String,
+    own_sign: String,
+    exec: Option<String>,
+    groups: i64,
+) -> Result<SchedulerView, ApiError> {
+    console.start_scheduler(&profile, &task_type, &own_sign, exec, groups).await
+}
+
+/// Stops the local scheduler; with `remove`, deletes its strategy copy and domain.
+#[tauri::command]
+async fn stop_scheduler(console: State<'_, Console>, remove: bool) -> Result<(), ApiError> {
+    console.stop_scheduler(remove).await
+}
+
+/// The local scheduler's live state.
+#[tauri::command]
+async fn scheduler_status(console: State<'_, Console>) -> Result<Option<SchedulerView>, ApiError> {
+    Ok(console.scheduler_status().await)
+}
+
+/// The own sign last used with a profile.
+#[tauri::command]
+async fn last_own_sign(console: State<'_, Console>, profile: String) -> Result<Option<String>, ApiError> {
+    console.last_own_sign(&profile).await
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "info".into()))
@@ -114,7 +171,14 @@ fn main() {
             follow_profile,
             save_task_type,
             save_strategy,
-            pause_strategy
+            pause_strategy,
+            create_profile,
+            delete_profile,
+            test_connection,
+            start_scheduler,
+            stop_scheduler,
+            scheduler_status,
+            last_own_sign
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

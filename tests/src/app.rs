@@ -35,9 +35,17 @@ impl AppSession {
         let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("TBDESK_DATA_DIR", data_dir)
-            .env("TBDESK_LOG", "warn")
+            .env("TBDESK_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            // The app's log (through the driver) goes next to its data, so tests can read it.
+            .stderr(
+                std::fs::File::options()
+                    .create(true)
+                    .append(true)
+                    .open(data_dir.join("app.log"))
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::inherit()),
+            )
             .spawn()
             .expect("spawn tauri-driver (run scripts/setup)");
         let t0 = Instant::now();

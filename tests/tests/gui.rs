@@ -122,3 +122,145 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     app.screenshot("task-type-form-saved").await;
     app.close().await;
 }
+
+/// A profile with a password: the password is in the keyring, absent from the data dir's
+/// files and the app's log; after a restart the profile is there and its password works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_password_lives_only_in_the_keyring_and_survives_a_restart() {
+    use zookeeper_client as zkc;
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let password = "Pw-e2e-7f3c91";
+    // A root protected by digest alice:<password>, world READ only (Java's ACL).
+    let owner = zkc::Client::connector()
+        .with_auth("digest", format!("alice:{password}").as_bytes())
+        .connect(&server.connect_string())
+        .await
+        .expect("owner session");
+    static ACL: [zkc::Acl; 2] = [
+        zkc::Acl::new_const(zkc::Permission::ALL, "auth", ""),
+        zkc::Acl::new_const(zkc::Permission::READ, "world", "anyone"),
+    ];
+    let opts = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&ACL));
+    for (p, d) in [
+        ("/secure", &b""[..]),
+        ("/secure/root", &b"tbschedule-3.2.12"[..]),
+        ("/secure/root/baseTaskType", &b""[..]),
+        ("/secure/root/factory", &b""[..]),
+        ("/secure/root/strategy", &b""[..]),
+    ] {
+        owner.create(p, d, &opts).await.expect("create");
+    }
+    owner
+        .create("/secure/root/strategy/OrderSync-Strategy", &zk::example("strategy.json"), &opts)
+        .await
+        .expect("strategy");
+    let data = profile_for(&server, "/e2e/unused").await;
+    let app_bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
+    let app = AppSession::start(&app_bin, data.path()).await;
+    app.click("#add-profile").await;
+    app.fill("#p-name", "secure").await;
+    app.fill("#p-connect", &server.connect_string()).await;
+    app.fill("#p-root", "/secure/root").await;
+    app.fill("#p-user", "alice").await;
+    app.fill("#p-password", password).await;
+    app.click("#p-test").await;
+    let report = app.wait_text("#p-outcome", |t| t.starts_with("Connected")).await;
+    assert!(report.contains("is a TBSchedule root (tbschedule-3.2.12)"), "{report}");
+    app.click("#p-save").await;
+    app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
+    app.screenshot("profile-created").await;
+    app.close().await;
+
+    // The password is in the keyring ...
+    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
+    let p = profiles.get("secure").await.expect("saved");
+    assert!(p.has_password);
+    assert_eq!(profiles.password(&p).await.expect("keyring").as_deref(), Some(password));
+    drop(profiles);
+    // ... and in no file of the app's data dir (SQLite, its WAL, the app's log).
+    let mut scanned = 0;
+    for entry in walk(data.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        scanned += 1;
+        assert!(
+            !bytes.windows(password.len()).any(|w| w == password.as_bytes()),
+            "password found in {}",
+            entry.display()
+        );
+    }
+    assert!(scanned >= 2, "the database and the log were scanned");
+
+    // Restart: the profile is there and its password lets it write (pause needs ALL).
+    let app = AppSession::start(&app_bin, data.path()).await;
+    app.click("#profile-secure").await;
+    app.wait_text("#strategy-OrderSync-Strategy", |t| t.contains("resumed")).await;
+    app.click("#strategy-OrderSync-Strategy button").await;
+    app.wait_text("#strategy-OrderSync-Strategy", |t| t.contains("paused")).await;
+    let (d, _) = owner.get_data("/secure/root/strategy/OrderSync-Strategy").await.expect("read");
+    assert!(String::from_utf8_lossy(&d).contains("\"sts\":\"pause\""));
+    app.close().await;
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The local scheduler started from the window: its server and items appear in the
+/// distribution picture (marked as this machine); a change by another process shows up
+/// without reload; Stop removes what it created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = profile_for(&server, zk::SPEC_ROOT).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    app.click("#tab-scheduler").await;
+    app.wait_for("#s-task-type option[value='OrderSync']").await;
+    app.fill("#s-own-sign", "dev7").await;
+    app.click("#s-start").await;
+    let warn = app.wait_text("#sched-capturing", |t| !t.is_empty()).await;
+    assert!(warn.contains("OrderSync-Strategy"), "{warn}");
+    let row = app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
+    assert!(row.contains("OrderSync$dev7$"), "{row}");
+    app.screenshot("scheduler").await;
+    app.click("#tab-distribution").await;
+    app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
+    app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.item[data-item='3']").await;
+    // Another process registers a server in the dev domain: it appears without reload.
+    let fake = format!(
+        "{}/baseTaskType/OrderSync/OrderSync$dev7/server/OrderSync$dev7$10.7.7.7$FAKE$0000000099",
+        zk::SPEC_ROOT
+    );
+    zk::put(&c, &fake, &zk::example("server.json")).await;
+    app.wait_for("g.srv[data-server='OrderSync$dev7$10.7.7.7$FAKE$0000000099']").await;
+    app.screenshot("scheduler-distribution").await;
+    let _ = c.delete(&fake, None).await;
+    app.click("#tab-scheduler").await;
+    app.click("#s-stop").await;
+    // The strategy copy and the domain are gone, the shared strategy untouched.
+    let t0 = std::time::Instant::now();
+    while c.check_stat(&format!("{}/strategy/OrderSync-tbdesk", zk::SPEC_ROOT)).await.ok().flatten().is_some()
+        || c.check_stat(&format!("{}/strategy/OrderSync-dev7-tbdesk", zk::SPEC_ROOT)).await.ok().flatten().is_some()
+    {
+        assert!(t0.elapsed() < Duration::from_secs(30), "strategy copy not removed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let domains = c.list_children(&format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT)).await.expect("list");
+    assert_eq!(domains, vec!["OrderSync$TEST".to_string()]);
+    let (d, _) = c.get_data(&format!("{}/strategy/OrderSync-Strategy", zk::SPEC_ROOT)).await.expect("shared");
+    assert_eq!(d, zk::example("strategy.json"));
+    app.close().await;
+}

@@ -173,3 +173,144 @@ pub fn local_zone() -> String {
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+/// Editable profile fields (the password travels separately, to the keyring).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProfileFields {
+    pub name: String,
+    pub connect: String,
+    pub root_path: String,
+    pub session_timeout_ms: i64,
+    pub digest_user: Option<String>,
+    pub color: String,
+    pub read_only: bool,
+    pub local_server: bool,
+}
+
+/// What "Test connection" found.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ConnectionReport {
+    pub server_version: Option<String>,
+    pub session_timeout_ms: u64,
+    pub marker: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ProfileFieldsArgs<'a> {
+    fields: &'a ProfileFields,
+    password: Option<&'a str>,
+}
+
+pub async fn create_profile(fields: &ProfileFields, password: Option<&str>) -> Result<Profile, ApiError> {
+    call("create_profile", &ProfileFieldsArgs { fields, password }).await
+}
+
+pub async fn test_connection(fields: &ProfileFields, password: Option<&str>) -> Result<ConnectionReport, ApiError> {
+    call("test_connection", &ProfileFieldsArgs { fields, password }).await
+}
+
+#[derive(Serialize)]
+struct NameArg<'a> {
+    name: &'a str,
+}
+
+pub async fn delete_profile(name: &str) -> Result<(), ApiError> {
+    call("delete_profile", &NameArg { name }).await
+}
+
+/// One thread group of the local scheduler.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct GroupStatus {
+    pub server: String,
+    pub items: Vec<String>,
+    pub done: u64,
+    pub failed: u64,
+    #[serde(default)]
+    pub state: String,
+}
+
+/// The local scheduler's live state.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+pub struct SchedStatus {
+    pub factory: String,
+    pub groups: Vec<GroupStatus>,
+    pub strategies: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+/// What the app shows of the local scheduler.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct SchedulerView {
+    pub profile: String,
+    pub task_type: String,
+    pub own_sign: String,
+    pub strategy: String,
+    pub capturing: Vec<String>,
+    pub running: bool,
+    pub error: Option<String>,
+    pub status: SchedStatus,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StartArgs<'a> {
+    profile: &'a str,
+    task_type: &'a str,
+    own_sign: &'a str,
+    exec: Option<&'a str>,
+    groups: i64,
+}
+
+pub async fn start_scheduler(profile: &str, task_type: &str, own_sign: &str, exec: Option<&str>, groups: i64) -> Result<SchedulerView, ApiError> {
+    call("start_scheduler", &StartArgs { profile, task_type, own_sign, exec, groups }).await
+}
+
+#[derive(Serialize)]
+struct StopArgs {
+    remove: bool,
+}
+
+pub async fn stop_scheduler(remove: bool) -> Result<(), ApiError> {
+    call("stop_scheduler", &StopArgs { remove }).await
+}
+
+pub async fn scheduler_status() -> Result<Option<SchedulerView>, ApiError> {
+    call("scheduler_status", &NoArgs {}).await
+}
+
+pub async fn last_own_sign(profile: &str) -> Result<Option<String>, ApiError> {
+    call("last_own_sign", &ProfileArg { profile }).await
+}
+
+/// Waits `ms` milliseconds (a `setTimeout` promise).
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(f) = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout")) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call2(&JsValue::NULL, &resolve, &JsValue::from(ms));
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// `window.confirm` / `window.prompt`, for destructive actions.
+pub fn confirm(message: &str) -> bool {
+    let g = js_sys::global();
+    js_sys::Reflect::get(&g, &JsValue::from_str("confirm"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&JsValue::NULL, &JsValue::from_str(message)).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// `window.prompt`; `None` when cancelled.
+pub fn prompt(message: &str) -> Option<String> {
+    let g = js_sys::global();
+    js_sys::Reflect::get(&g, &JsValue::from_str("prompt"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&JsValue::NULL, &JsValue::from_str(message)).ok())
+        .and_then(|v| v.as_string())
+}

@@ -16,6 +16,8 @@ pub enum View {
     TaskType(Option<String>),
     Strategy(Option<String>),
     Distribution(Option<String>),
+    Scheduler,
+    NewProfile,
 }
 
 /// State every view reads: the followed snapshot per profile and the navigation.
@@ -26,17 +28,24 @@ pub struct Ctx {
     pub view: RwSignal<View>,
     pub error: RwSignal<Option<ApiError>>,
     pub zone: RwSignal<String>,
+    /// The local scheduler the app runs (polled once a second).
+    pub sched: RwSignal<Option<api::SchedulerView>>,
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    let profiles = LocalResource::new(api::list_profiles);
+    let reload = RwSignal::new(0u32);
+    let profiles = LocalResource::new(move || {
+        reload.track();
+        api::list_profiles()
+    });
     let ctx = Ctx {
         profile: RwSignal::new(None),
         snap: RwSignal::new(None),
         view: RwSignal::new(View::Overview),
         error: RwSignal::new(None),
         zone: RwSignal::new(api::local_zone()),
+        sched: RwSignal::new(None),
     };
     provide_context(ctx);
     // Every live snapshot of the current profile replaces the shown one.
@@ -47,6 +56,17 @@ pub fn App() -> impl IntoView {
             }
         })
         .await;
+    });
+    // The local scheduler's state, once a second.
+    spawn_local(async move {
+        loop {
+            if let Ok(v) = api::scheduler_status().await {
+                if ctx.sched.get_untracked() != v {
+                    ctx.sched.set(v);
+                }
+            }
+            api::sleep_ms(1000).await;
+        }
     });
     let select = move |name: String| {
         ctx.profile.set(Some(name.clone()));
@@ -108,6 +128,8 @@ pub fn App() -> impl IntoView {
                                                 .map(|p| {
                                                     let name = p.name.clone();
                                                     let name2 = p.name.clone();
+                                                    let name3 = p.name.clone();
+                                                    let color = p.color.clone();
                                                     let is_current = move || ctx.profile.get().as_deref() == Some(name2.as_str());
                                                     view! {
                                                         <li>
@@ -121,6 +143,23 @@ pub fn App() -> impl IntoView {
                                                                 <span class="pname">{p.name.clone()}</span>
                                                                 <span class="pconn">{format!("{} {}", p.connect, p.root_path)}</span>
                                                             </button>
+                                                            <button
+                                                                class="small delete"
+                                                                id=format!("delete-profile-{}", p.name)
+                                                                title="Delete this profile"
+                                                                on:click=move |_| {
+                                                                    let n = name3.clone();
+                                                                    crate::profiles::delete_profile(ctx, n.clone(), color.clone(), move || {
+                                                                        if ctx.profile.get_untracked().as_deref() == Some(n.as_str()) {
+                                                                            ctx.profile.set(None);
+                                                                            ctx.snap.set(None);
+                                                                        }
+                                                                        reload.update(|r| *r += 1);
+                                                                    });
+                                                                }
+                                                            >
+                                                                "×"
+                                                            </button>
                                                         </li>
                                                     }
                                                 })
@@ -133,6 +172,7 @@ pub fn App() -> impl IntoView {
                             })
                     }}
                 </Suspense>
+                <button id="add-profile" class="add" on:click=move |_| ctx.view.set(View::NewProfile)>"+ Add profile"</button>
             </nav>
             <main>
                 <div class="tabs">
@@ -140,9 +180,18 @@ pub fn App() -> impl IntoView {
                     {tab("Task type", "tab-task-type", View::TaskType(None))}
                     {tab("Strategy", "tab-strategy", View::Strategy(None))}
                     {tab("Distribution", "tab-distribution", View::Distribution(None))}
+                    {tab("Scheduler", "tab-scheduler", View::Scheduler)}
                 </div>
                 {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
                 {move || match (connected.get(), ctx.view.get()) {
+                    (_, View::NewProfile) => {
+                        let saved = Callback::new(move |name: String| {
+                            reload.update(|r| *r += 1);
+                            ctx.view.set(View::Overview);
+                            select(name);
+                        });
+                        view! { <crate::profiles::ProfileForm on_saved=saved /> }.into_any()
+                    }
                     (false, _) => {
                         if ctx.error.get().is_none() {
                             view! { <p class="muted" id="connecting">"Connecting…"</p> }.into_any()
@@ -154,6 +203,7 @@ pub fn App() -> impl IntoView {
                     (true, View::TaskType(name)) => view! { <TaskTypeForm name=name /> }.into_any(),
                     (true, View::Strategy(name)) => view! { <StrategyForm name=name /> }.into_any(),
                     (true, View::Distribution(name)) => view! { <Distribution name=name /> }.into_any(),
+                    (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
                 }}
             </main>
             <footer class="status" id="status">

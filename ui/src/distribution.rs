@@ -17,7 +17,7 @@ fn short(uuid: &str) -> String {
     }
 }
 
-fn domain_svg(d: &DomainView) -> impl IntoView {
+fn domain_svg(d: &DomainView, local_factory: Option<String>) -> impl IntoView {
     let row_h = 56.0;
     let width = 860.0;
     let unowned: Vec<&str> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.as_str()).collect();
@@ -28,8 +28,13 @@ fn domain_svg(d: &DomainView) -> impl IntoView {
         let y = 10.0 + row_h * r as f64;
         let factory = s.server.as_ref().and_then(|x| x.ok()).and_then(|x| x.manager_factory_uuid.clone()).unwrap_or_default();
         let fshort = factory.split('$').take(2).collect::<Vec<_>>().join(" ");
-        let class = if s.dead { "srv dead" } else { "srv" };
-        let label = format!("{}{}", if s.leader { "★ " } else { "" }, short(&s.uuid));
+        let local = local_factory.as_deref().is_some_and(|f| !f.is_empty() && f == factory);
+        let class = match (s.dead, local) {
+            (true, _) => "srv dead",
+            (false, true) => "srv local",
+            _ => "srv",
+        };
+        let label = format!("{}{}{}", if s.leader { "★ " } else { "" }, short(&s.uuid), if local { " (this machine)" } else { "" });
         let age = format!("{} · hb {:.1}s ago{}", fshort, s.heartbeat_age_ms as f64 / 1000.0, if s.dead { " · DEAD" } else { "" });
         shapes.push(view! {
             <g class=class data-server=s.uuid.clone()>
@@ -113,7 +118,7 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                                 <section class="domain" data-domain=d.task_type.clone()>
                                     <h4>{format!("{} — own sign {} · {} servers · {} items · reload flag v{} · {} hand-over(s) in flight",
                                         d.task_type, d.own_sign, d.servers.len(), d.items.len(), d.reload_version.unwrap_or(0), handovers)}</h4>
-                                    {domain_svg(d)}
+                                    {domain_svg(d, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory))}
                                 </section>
                             }
                         }).collect_view().into_any(),

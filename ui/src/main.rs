@@ -4,6 +4,8 @@ mod app;
 mod distribution;
 mod forms;
 mod overview;
+mod profiles;
+mod scheduler;
 
 fn main() {
     console_error_panic_hook::set_once();

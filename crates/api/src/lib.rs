@@ -145,11 +145,52 @@ impl Followed {
     }
 }
 
+/// What "Test connection" found.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ConnectionReport {
+    /// ZooKeeper version (from `srvr`), when the server answers four-letter words.
+    pub server_version: Option<String>,
+    /// The session timeout the server granted (ms).
+    pub session_timeout_ms: u64,
+    /// The root's version marker, or `None` when the root does not exist yet.
+    pub marker: Option<tbdesk_model::version::MarkerVerdict>,
+}
+
+/// The local scheduler the app started.
+struct LocalScheduler {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+    status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
+    view: SchedulerView,
+}
+
+/// What the UI shows of the local scheduler.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SchedulerView {
+    /// Profile it runs against.
+    pub profile: String,
+    /// Base task type.
+    pub task_type: String,
+    /// Its own sign.
+    pub own_sign: String,
+    /// The strategy copy it follows.
+    pub strategy: String,
+    /// Shared strategies that would capture this machine (warned before start).
+    pub capturing: Vec<String>,
+    /// Still running.
+    pub running: bool,
+    /// Why it stopped, if it failed.
+    pub error: Option<String>,
+    /// Live state.
+    pub status: tbdesk_scheduler::Status,
+}
+
 /// The app state shared by every command.
 pub struct Console {
     data_dir: PathBuf,
     profiles: Profiles,
     followed: tokio::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Followed>>>,
+    scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
 }
 
 impl Console {
@@ -158,7 +199,12 @@ impl Console {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| ApiError::new("database", format!("cannot create {}: {e}", data_dir.display())))?;
         let profiles = Profiles::open(&data_dir.join("profiles.sqlite")).await?;
-        Ok(Console { data_dir: data_dir.to_owned(), profiles, followed: Default::default() })
+        Ok(Console {
+            data_dir: data_dir.to_owned(),
+            profiles,
+            followed: Default::default(),
+            scheduler: Default::default(),
+        })
     }
 
     /// The profile registry.
@@ -261,6 +307,139 @@ impl Console {
         Ok(self.store(profile).await?.pause_strategy(name, pause).await?)
     }
 
+    /// Creates a profile; the password goes to the keyring only.
+    pub async fn create_profile(&self, fields: &ProfileFields, password: Option<&str>) -> Result<Profile, ApiError> {
+        Ok(self.profiles.create(fields, password.filter(|p| !p.is_empty())).await?)
+    }
+
+    /// Deletes a profile (and its keyring entry); stops following it.
+    pub async fn delete_profile(&self, name: &str) -> Result<(), ApiError> {
+        self.followed.lock().await.remove(name);
+        Ok(self.profiles.delete(name).await?)
+    }
+
+    /// Connects with unsaved profile fields and reports what it finds; writes nothing.
+    pub async fn test_connection(
+        &self,
+        f: &ProfileFields,
+        password: Option<&str>,
+    ) -> Result<ConnectionReport, ApiError> {
+        f.validate()?;
+        let opts = ConnectOptions {
+            connect: f.connect.clone(),
+            root: f.root_path.clone(),
+            session_timeout: Duration::from_millis(f.session_timeout_ms as u64),
+            digest: f.digest_user.clone().zip(password.map(str::to_owned)),
+            read_only: true,
+        };
+        let store = Store::connect(&opts).await?;
+        let marker = match store.client().get_data(store.root().as_str()).await {
+            Ok((d, _)) => Some(tbdesk_model::version::judge_marker(Some(&d))),
+            Err(_) => None,
+        };
+        Ok(ConnectionReport {
+            server_version: server_version(&opts.connect),
+            session_timeout_ms: store.session_timeout().as_millis() as u64,
+            marker,
+        })
+    }
+
+    /// Starts the local scheduler on `base$own_sign` (one at a time): creates the strategy
+    /// copy naming only this machine and reports shared strategies that would capture it.
+    pub async fn start_scheduler(
+        &self,
+        profile: &str,
+        base: &str,
+        own_sign: &str,
+        exec: Option<String>,
+        groups: i64,
+    ) -> Result<SchedulerView, ApiError> {
+        use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
+        let mut slot = self.scheduler.lock().await;
+        if slot.as_ref().is_some_and(|s| !s.task.is_finished()) {
+            return Err(ApiError::new("busy", "the local scheduler is already running; stop it first"));
+        }
+        let store = self.store(profile).await?;
+        let (ip, host) = tbdesk_scheduler::local_identity();
+        let map = |e: tbdesk_scheduler::Error| ApiError::new("scheduler", e.to_string());
+        let capturing =
+            tbdesk_scheduler::launcher::capturing_strategies(&store, own_sign, &ip, &host).await.map_err(map)?;
+        let strategy = tbdesk_scheduler::launcher::create_dev_strategy(&store, base, own_sign, &host, groups)
+            .await
+            .map_err(map)?;
+        self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
+        let deal = match exec.filter(|e| !e.trim().is_empty()) {
+            Some(cmd) => Deal::Process(std::sync::Arc::new(ProcessDeal::new(cmd, Duration::from_secs(60)))),
+            None => Deal::Demo(std::sync::Arc::new(DemoDeal::new(1))),
+        };
+        let cfg = tbdesk_scheduler::Config {
+            connect: self.connect_options(profile).await?,
+            own_sign: own_sign.to_owned(),
+            allow_base: false,
+            ip,
+            host,
+            deal,
+            tz: chrono_tz::Tz::UTC,
+            tick: Duration::from_secs(2),
+        };
+        let (tx, rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            tbdesk_scheduler::run(cfg, shutdown, tx).await.map_err(|e| e.to_string())
+        });
+        let view = SchedulerView {
+            profile: profile.to_owned(),
+            task_type: base.to_owned(),
+            own_sign: own_sign.to_owned(),
+            strategy,
+            capturing,
+            running: true,
+            error: None,
+            status: Default::default(),
+        };
+        *slot = Some(LocalScheduler { stop: Some(stop), task, status: rx, view: view.clone() });
+        Ok(view)
+    }
+
+    /// The local scheduler's state, if one was started.
+    pub async fn scheduler_status(&self) -> Option<SchedulerView> {
+        let slot = self.scheduler.lock().await;
+        let s = slot.as_ref()?;
+        let mut v = s.view.clone();
+        v.running = !s.task.is_finished();
+        v.status = s.status.borrow().clone();
+        Some(v)
+    }
+
+    /// Stops the local scheduler (every node it created is deleted) and, with `remove`,
+    /// deletes the strategy copy and its domain.
+    pub async fn stop_scheduler(&self, remove: bool) -> Result<(), ApiError> {
+        let Some(mut s) = self.scheduler.lock().await.take() else { return Ok(()) };
+        if let Some(stop) = s.stop.take() {
+            let _ = stop.send(());
+        }
+        let result = (&mut s.task).await;
+        if remove {
+            let store = self.store(&s.view.profile).await?;
+            tbdesk_scheduler::launcher::remove_dev_strategy(&store, &s.view.task_type, &s.view.own_sign)
+                .await
+                .map_err(|e| ApiError::new("scheduler", e.to_string()))?;
+        }
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ApiError::new("scheduler", e)),
+            Err(e) => Err(ApiError::new("scheduler", e.to_string())),
+        }
+    }
+
+    /// The own sign last used with a profile's scheduler.
+    pub async fn last_own_sign(&self, profile: &str) -> Result<Option<String>, ApiError> {
+        Ok(self.profiles.setting(&format!("own_sign:{profile}")).await?)
+    }
+
     /// The connection settings of a profile (password from the keyring), for the scheduler.
     pub async fn connect_options(&self, profile: &str) -> Result<ConnectOptions, ApiError> {
         let p = self.profiles.get(profile).await?;
@@ -270,6 +449,14 @@ impl Console {
     /// A session on a profile's root.
     pub async fn open_store(&self, profile: &str) -> Result<Store, ApiError> {
         self.store(profile).await
+    }
+
+    /// Initialises a profile's root as Java does (marker, directories, ACLs); refuses a root
+    /// whose marker the Java runtimes reject.
+    pub async fn init_root(&self, profile: &str) -> Result<(), ApiError> {
+        let store = self.store(profile).await?;
+        let digest = store.options().digest.is_some();
+        Ok(store.init_root(digest).await?)
     }
 
     /// A one-shot snapshot of a profile's root.

@@ -24,6 +24,8 @@ enum Cmd {
     /// Manage connection profiles.
     #[command(subcommand)]
     Profile(ProfileCmd),
+    /// Initialise a profile's root as the Java runtime does (version marker, directories, ACL).
+    Init { profile: String },
     /// List the children of a profile's root.
     Ls {
         /// Profile name.
@@ -252,6 +254,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             scheduler_run(&cli.data_dir, profile, own_sign, task_type, exec, groups, deal_timeout, tz, seconds, keep)
                 .await
+        }
+        Cmd::Init { profile } => {
+            console(&cli.data_dir).await?.init_root(&profile).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Ls { profile } => {
             let l = console(&cli.data_dir).await?.root_listing(&profile).await?;

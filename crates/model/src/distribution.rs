@@ -300,6 +300,26 @@ mod tests {
         assert_eq!(after[1].cur_server.as_ref(), Some(&servers[1]));
     }
 
+    /// What a Java leader does with the empty values tbdesk writes for "null" (P15): an empty
+    /// `cur_server` is a dead owner and is reassigned; an empty `req_server` costs one hand-over
+    /// round to the current holder, then both fields are clean.
+    #[test]
+    fn empty_owner_heals_under_a_java_leader() {
+        let s1 = "T$ip$S1$0000000001".to_string();
+        let java_view = vec![
+            ItemOwner { id: "0".into(), cur_server: Some(String::new()), req_server: None },
+            ItemOwner { id: "1".into(), cur_server: Some(s1.clone()), req_server: Some(String::new()) },
+        ];
+        let live = vec![s1.clone()];
+        let after = leader_pass(&live, &java_view, 0, JavaVersion::V3_3).apply(&java_view);
+        assert_eq!(after[0].cur_server.as_ref(), Some(&s1));
+        assert_eq!(after[0].req_server, None);
+        assert_eq!(after[1].req_server.as_ref(), Some(&s1), "one extra round: a request to itself");
+        let done = release(&s1, &after).apply(&after);
+        assert!(done.iter().all(|i| i.cur_server.as_ref() == Some(&s1) && i.req_server.is_none()));
+        assert!(assign_items(&live, &done, 0, JavaVersion::V3_3).writes.is_empty());
+    }
+
     #[test]
     fn item_order_by_version() {
         let mut v = s(&["10", "2", "1", "b", "a"]);

@@ -452,16 +452,8 @@ async fn process(
         if *stop.borrow() {
             return;
         }
-        let now = store.zk_now_ms();
-        if !state.initialised.load(Ordering::Relaxed) || !window.is_open(now) {
-            set_message(
-                &state,
-                if state.initialised.load(Ordering::Relaxed) {
-                    "window closed"
-                } else {
-                    "waiting for the domain leader"
-                },
-            );
+        if !state.initialised.load(Ordering::Relaxed) {
+            set_message(&state, "waiting for the domain leader");
             if pause(Duration::from_millis(200)).await {
                 return;
             }
@@ -501,6 +493,15 @@ async fn process(
                     reload.store(true, Ordering::Relaxed);
                 }
             }
+        }
+        // Outside the run window the group keeps its registration and its items (and still
+        // hands them over on request), but fetches nothing.
+        if !window.is_open(store.zk_now_ms()) {
+            set_message(&state, "window closed");
+            if pause(Duration::from_millis(200)).await {
+                return;
+            }
+            continue;
         }
         let held = state.held.lock().map(|h| h.clone()).unwrap_or_default();
         if held.is_empty() {

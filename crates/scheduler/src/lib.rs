@@ -98,7 +98,7 @@ pub fn ip_matches(list: &[String], ip: &str, host: &str) -> bool {
 }
 
 /// The live state of a runtime, for a status line.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Status {
     /// The factory uuid.
     pub factory: String,
@@ -111,7 +111,7 @@ pub struct Status {
 }
 
 /// One thread group in the status.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupStatus {
     /// Server uuid.
     pub server: String,
@@ -121,6 +121,8 @@ pub struct GroupStatus {
     pub done: u64,
     /// Rows failed.
     pub failed: u64,
+    /// What it is doing (`running`, `window closed`, `no items`, ...).
+    pub state: String,
 }
 
 /// Runs the factory until `shutdown` resolves, then stops every group and deletes every node
@@ -219,6 +221,7 @@ impl Factory {
                     items: s.held.lock().map(|h| h.iter().map(|i| i.id.clone()).collect()).unwrap_or_default(),
                     done: s.stats.success.load(std::sync::atomic::Ordering::Relaxed),
                     failed: s.stats.fail.load(std::sync::atomic::Ordering::Relaxed),
+                    state: s.message.lock().map(|m| m.clone()).unwrap_or_default(),
                 });
             }
         }
