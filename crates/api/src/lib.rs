@@ -55,7 +55,7 @@ impl From<tbdesk_store::Error> for ApiError {
             E::Unreachable { .. } => "unreachable",
             E::NoAuth { .. } => "no_auth",
             E::NoNode { .. } => "no_node",
-            E::IncompatibleRoot { .. } => "incompatible_root",
+            E::IncompatibleRoot { .. } | E::NestedRoot { .. } => "incompatible_root",
             E::SessionExpired => "session_expired",
             E::ReadOnly => "read_only",
             E::Conflict { .. } => "conflict",

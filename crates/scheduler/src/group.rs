@@ -520,6 +520,68 @@ async fn process(
             fetch_num: def.fetch_data_number.max(1) as usize,
             server: me.clone(),
         };
+        if def.processor_type.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("NOTSLEEP")) {
+            // NOTSLEEP: every worker fetches for itself and skips rows still in flight at
+            // another worker (compared by value, TBSchedule's comparator).
+            let inflight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
+            let mut workers = Vec::new();
+            for _ in 0..def.thread_number.max(1) {
+                let (d, st, sign, me, req, inflight, store) = (
+                    deal.clone(),
+                    state.clone(),
+                    own_sign.clone(),
+                    me.clone(),
+                    req.clone(),
+                    inflight.clone(),
+                    store.clone(),
+                );
+                let batch = def.execute_number.max(1) as usize;
+                workers.push(tokio::spawn(async move {
+                    let tasks = match d.select(&req).await {
+                        Ok(t) => t,
+                        Err(_) => {
+                            st.stats.fail.fetch_add(1, Ordering::Relaxed);
+                            return 0usize;
+                        }
+                    };
+                    st.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
+                    st.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
+                    st.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
+                    let mine: Vec<(String, serde_json::Value)> = {
+                        let Ok(mut f) = inflight.lock() else { return 0 };
+                        tasks.into_iter().map(|t| (t.to_string(), t)).filter(|(k, _)| f.insert(k.clone())).collect()
+                    };
+                    let n = mine.len();
+                    for chunk in mine.chunks(batch) {
+                        let values: Vec<serde_json::Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
+                        match d.execute(&values, &sign, &me).await {
+                            Ok(true) => st.stats.success.fetch_add(values.len() as u64, Ordering::Relaxed),
+                            _ => st.stats.fail.fetch_add(values.len() as u64, Ordering::Relaxed),
+                        };
+                        if let Ok(mut f) = inflight.lock() {
+                            for (k, _) in chunk {
+                                f.remove(k);
+                            }
+                        }
+                    }
+                    n
+                }));
+            }
+            let mut total = 0;
+            for w in workers {
+                total += w.await.unwrap_or(0);
+            }
+            if total == 0 {
+                window.no_data(store.zk_now_ms());
+                if pause(Duration::from_millis(def.sleep_time_no_data.max(0) as u64)).await {
+                    return;
+                }
+            } else if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await
+            {
+                return;
+            }
+            continue;
+        }
         let tasks = match deal.select(&req).await {
             Ok(t) => t,
             Err(e) => {

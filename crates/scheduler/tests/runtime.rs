@@ -251,3 +251,71 @@ async fn nothing_is_processed_before_the_window_opens() {
     assert!(!deal.processed().is_empty(), "nothing processed inside the window");
     r.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn notsleep_workers_fetch_on_their_own_without_duplicates() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/notsleep";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(4);
+    t.processor_type = Some("NOTSLEEP".into());
+    t.thread_number = 3;
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "nsbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::new(2));
+    let r = start(config(&server, root, "nsbox", "10.2.2.2", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![4])).await;
+    let t0 = Instant::now();
+    while deal.processed().len() < 200 {
+        assert!(t0.elapsed() < Duration::from_secs(20), "NOTSLEEP processed too little");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.stop().await;
+    let log = deal.processed();
+    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a task was executed twice");
+}
+
+/// ZooKeeper frozen longer than the session timeout: the session expires, the runtime opens a
+/// new one, re-registers and takes its items back; no task runs twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn runtime_recovers_from_session_expiry() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/expiry";
+    let admin_opts = opts(&server, root);
+    {
+        let admin = Store::connect(&admin_opts).await.expect("admin");
+        admin.init_root(false).await.expect("init");
+        admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+        launcher::create_dev_strategy(&admin, "Job", "dev1", "exbox", 1).await.expect("strategy");
+    }
+    let deal = Arc::new(DemoDeal::new(1));
+    let r = start(config(&server, root, "exbox", "10.3.3.3", &deal));
+    let admin = Store::connect(&admin_opts).await.expect("admin");
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let first = admin.snapshot(|_| {}).await.expect("snap").task_types[0].domains[0].servers[0].uuid.clone();
+    drop(admin);
+    server.pause(true);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    server.pause(false);
+    let admin = Store::connect(&admin_opts).await.expect("admin after the freeze");
+    wait_until(&admin, "a new session's group holding the items", Duration::from_secs(40), |s| {
+        let d = &s.task_types[0].domains[0];
+        shares(s) == Some(vec![2]) && d.servers.iter().all(|x| x.uuid != first)
+    })
+    .await;
+    let before = deal.processed().len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(deal.processed().len() > before, "processing continues after the expiry");
+    r.stop().await;
+    let log = deal.processed();
+    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a task was executed twice");
+}

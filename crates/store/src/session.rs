@@ -103,6 +103,16 @@ pub enum Error {
         /// Why.
         source: tbdesk_model::gson::DecodeError,
     },
+    /// The chosen root lies inside another TBSchedule root (P12).
+    #[error("{path} would nest inside the TBSchedule root {ancestor} (marker {found:?}); choose a path outside it")]
+    NestedRoot {
+        /// The chosen root.
+        path: String,
+        /// The ancestor that is a root.
+        ancestor: String,
+        /// Its marker.
+        found: String,
+    },
     /// The session expired; the caller reconnects.
     #[error("ZooKeeper session expired")]
     SessionExpired,
@@ -260,6 +270,25 @@ impl Store {
         use tbdesk_model::version::{judge_marker, MarkerVerdict, ROOT_MARKER};
         let acl = acls(with_digest);
         let dir = zk::CreateMode::Persistent.with_acls(acl.clone());
+        // Java's checkParent only knows pre-3.2.12 markers (P12); any marker on an ancestor
+        // means this root would nest inside another TBSchedule root.
+        for p in self.root.ancestors() {
+            match self.client.get_data(&p).await {
+                Ok((data, _)) => {
+                    if let MarkerVerdict::Compatible(found) | MarkerVerdict::Incompatible(found) =
+                        judge_marker(Some(&data))
+                    {
+                        if found.starts_with("tbschedule-")
+                            || found.starts_with(tbdesk_model::version::LEGACY_MARKER_PREFIX)
+                        {
+                            return Err(Error::NestedRoot { path: self.root.as_str().to_owned(), ancestor: p, found });
+                        }
+                    }
+                }
+                Err(zk::Error::NoNode) => break,
+                Err(e) => return Err(Error::at(&p, e)),
+            }
+        }
         for p in self.root.ancestors() {
             self.create_if_missing(&p, b"", &dir).await?;
         }

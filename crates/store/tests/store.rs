@@ -335,3 +335,62 @@ fn record_examples_decode() {
     assert!(Server::decode(&example("server.json")).is_ok());
     assert!(StrategyRuntime::decode(&example("strategyRuntime.json")).is_ok());
 }
+
+#[tokio::test]
+async fn nested_and_incompatible_roots_are_refused() {
+    let server = ZkServer::start().expect("zk");
+    let outer = Store::connect(&opts(&server, "/outer")).await.expect("outer");
+    outer.init_root(false).await.expect("init outer");
+    let inner = Store::connect(&opts(&server, "/outer/inner/root")).await.expect("inner");
+    match inner.init_root(false).await {
+        Err(Error::NestedRoot { ancestor, found, .. }) => {
+            assert_eq!(ancestor, "/outer");
+            assert_eq!(found, "tbschedule-3.2.12");
+        }
+        other => panic!("expected NestedRoot, got {other:?}"),
+    }
+    let c = outer.client();
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    c.create("/fork", b"tbschedule-3.4.0", &open).await.expect("3.4 root");
+    let fork = Store::connect(&opts(&server, "/fork")).await.expect("fork");
+    match fork.init_root(false).await {
+        Err(Error::IncompatibleRoot { found, .. }) => assert_eq!(found, "tbschedule-3.4.0"),
+        other => panic!("expected IncompatibleRoot, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dead_servers_are_removed_and_factories_stopped_and_started() {
+    let server = ZkServer::start().expect("zk");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    load_tree(&c).await;
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.heart_beat_rate = 1000;
+    t.judge_dead_interval = 5000;
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    let v = store.version_of(&format!("{ROOT}/baseTaskType/OrderSync")).await.expect("v").expect("exists");
+    store.put_task_type(&t, Expect::Version(v)).await.expect("shorter judge-dead");
+    // Nothing is dead yet.
+    assert!(store.remove_dead_servers("OrderSync", "OrderSync$TEST").await.expect("none").is_empty());
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    let fresh = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server/OrderSync$TEST$10.0.0.12$ABC$0000000009");
+    c.create(&fresh, &example("server.json"), &zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all()))
+        .await
+        .expect("live peer");
+    let removed = store.remove_dead_servers("OrderSync", "OrderSync$TEST").await.expect("remove");
+    assert_eq!(removed, vec!["OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003".to_string()]);
+    assert!(c.check_stat(&fresh).await.expect("stat").is_some(), "a live server stays");
+    let f = format!("{ROOT}/factory/10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001");
+    store
+        .set_factory_started("10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001", false)
+        .await
+        .expect("stop");
+    assert_eq!(c.get_data(&f).await.expect("read").0, b"false");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    assert!(!snap.factories[0].started);
+    store
+        .set_factory_started("10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001", true)
+        .await
+        .expect("start");
+    assert_eq!(c.get_data(&f).await.expect("read").0, b"true");
+}
