@@ -156,6 +156,23 @@ pub struct ConnectionReport {
     pub marker: Option<tbdesk_model::version::MarkerVerdict>,
 }
 
+/// A profile's health: the ensemble, the session, the clock, and the root's findings.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct HealthReport {
+    /// `green`, `amber` or `red` over everything below.
+    pub summary: String,
+    /// Every server of the connect string.
+    pub ensemble: Vec<tbdesk_health::ServerHealth>,
+    /// Session timeout the profile asks for (ms).
+    pub requested_session_timeout_ms: u64,
+    /// What the server granted (ms): a default server caps Java's 60 s at 40 s.
+    pub negotiated_session_timeout_ms: u64,
+    /// ZooKeeper's clock minus this machine's (ms), when it could be measured.
+    pub clock_offset_ms: Option<i64>,
+    /// Problems found in the root.
+    pub findings: Vec<tbdesk_model::diagnose::Finding>,
+}
+
 /// The local scheduler the app started.
 struct LocalScheduler {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -457,6 +474,45 @@ impl Console {
         let store = self.store(profile).await?;
         let digest = store.options().digest.is_some();
         Ok(store.init_root(digest).await?)
+    }
+
+    /// Ensemble and root health of a profile.
+    pub async fn health(&self, profile: &str) -> Result<HealthReport, ApiError> {
+        let p = self.profiles.get(profile).await?;
+        let mut opts = self.options(&p).await?;
+        // Measuring the clock needs a transient node; health never writes otherwise.
+        opts.read_only = p.fields.read_only;
+        let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
+        let store = Store::connect(&opts).await?;
+        let snap = store.snapshot(|_| {}).await?;
+        let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
+        use tbdesk_model::diagnose::Level;
+        let worst = findings.iter().map(|f| f.level).max();
+        let summary = match (tbdesk_health::summary(&ensemble), worst) {
+            ("red", _) | (_, Some(Level::Error)) => "red",
+            ("amber", _) | (_, Some(Level::Warning)) => "amber",
+            _ => "green",
+        };
+        Ok(HealthReport {
+            summary: summary.into(),
+            ensemble,
+            requested_session_timeout_ms: opts.session_timeout.as_millis() as u64,
+            negotiated_session_timeout_ms: store.session_timeout().as_millis() as u64,
+            clock_offset_ms: store.clock_offset_ms(),
+            findings,
+        })
+    }
+
+    /// Why `base` in `own_sign` is (not) running in a profile's root.
+    pub async fn why(
+        &self,
+        profile: &str,
+        base: &str,
+        own_sign: &str,
+        tz: chrono_tz::Tz,
+    ) -> Result<tbdesk_model::diagnose::Diagnosis, ApiError> {
+        let snap = self.snapshot(profile).await?;
+        Ok(tbdesk_model::diagnose::why_not_running(&snap, base, own_sign, tz))
     }
 
     /// A one-shot snapshot of a profile's root.

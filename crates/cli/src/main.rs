@@ -68,6 +68,27 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// ZooKeeper ensemble and root health of a profile: green / amber / red with findings.
+    Health {
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Why is TASK_TYPE not running? Walks the chain and stops at the first broken link.
+    Why {
+        /// Base task type.
+        task_type: String,
+        #[arg(long)]
+        profile: String,
+        /// Isolation domain (default: the shared BASE domain).
+        #[arg(long, default_value = "BASE")]
+        own_sign: String,
+        /// Zone of the Java runtime's crons.
+        #[arg(long, default_value = "UTC")]
+        tz: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The local development scheduler.
     #[command(subcommand)]
     Scheduler(SchedulerCmd),
@@ -254,6 +275,70 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             scheduler_run(&cli.data_dir, profile, own_sign, task_type, exec, groups, deal_timeout, tz, seconds, keep)
                 .await
+        }
+        Cmd::Health { profile, json } => {
+            let h = console(&cli.data_dir).await?.health(&profile).await?;
+            if json {
+                println!("{}", serde_json::to_string(&h)?);
+            } else {
+                println!("health: {}", h.summary);
+                for s in &h.ensemble {
+                    if !s.up {
+                        println!("server {}: DOWN ({})", s.address, s.error.clone().unwrap_or_default());
+                        continue;
+                    }
+                    println!(
+                        "server {}: up, {} {}, rtt {:.2} ms{}, latency {:?}, nodes {:?}, watches {:?}, fds {:?}",
+                        s.address,
+                        s.mode.clone().unwrap_or_else(|| "?".into()),
+                        s.version.clone().unwrap_or_default(),
+                        s.rtt_ms.unwrap_or(0.0),
+                        if s.slow { " (slow)" } else { "" },
+                        s.latency,
+                        s.znode_count,
+                        s.watch_count,
+                        s.file_descriptors
+                    );
+                    for r in &s.refused {
+                        println!("  {} refused: {}", r.command, r.hint);
+                    }
+                }
+                println!(
+                    "session timeout: asked {} ms, granted {} ms",
+                    h.requested_session_timeout_ms, h.negotiated_session_timeout_ms
+                );
+                if let Some(o) = h.clock_offset_ms {
+                    println!("clock: ZooKeeper - this machine = {o} ms");
+                }
+                for f in &h.findings {
+                    println!("{:?} {}: {} — {}", f.level, f.code, f.message, f.why);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Why { task_type, profile, own_sign, tz, json } => {
+            let tz = tbdesk_model::cron::parse_zone(&tz).with_context(|| format!("unknown zone {tz:?}"))?;
+            let d = console(&cli.data_dir).await?.why(&profile, &task_type, &own_sign, tz).await?;
+            if json {
+                println!("{}", serde_json::to_string(&d)?);
+            } else {
+                for l in &d.links {
+                    println!("{} {}: {}", if l.ok { "ok  " } else { "FAIL" }, l.check, l.detail);
+                    if !l.ok {
+                        for e in &l.evidence {
+                            println!("       {e}");
+                        }
+                        if let Some(f) = &l.fix {
+                            println!("  fix: {f}");
+                        }
+                    }
+                }
+                match &d.broken {
+                    None => println!("{} is running.", d.task_type),
+                    Some(b) => println!("{} is not running: broken at '{b}'.", d.task_type),
+                }
+            }
+            Ok(if d.broken.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Cmd::Init { profile } => {
             console(&cli.data_dir).await?.init_root(&profile).await?;

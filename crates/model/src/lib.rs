@@ -8,6 +8,7 @@
 //! - [`names`]: task type ↔ base + own sign, factory and server uuids, sequence suffixes, leaders.
 //! - [`paths`]: every ZooKeeper path tbdesk touches is built here and nowhere else.
 //! - [`cron`]: TBSchedule's own cron (a Quartz 1.8 copy): verdicts, fire times, quirks.
+//! - [`diagnose`]: root health findings and the "why is this task type not running?" chain.
 //! - [`diff`]: field-level differences between two blobs.
 //! - [`distribution`]: thread groups over factories, items over servers, hand-over plans.
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
@@ -15,8 +16,10 @@
 //! - [`snapshot`]: a whole root as typed values, folded from raw nodes (no I/O).
 //! - [`validate`]: every rule of a strategy and a task type, all violations at once.
 //! - [`version`]: the root version marker and Java's String-compare compatibility check.
+//! - [`window`]: the cron run window of a thread group (§6.6).
 
 pub mod cron;
+pub mod diagnose;
 pub mod diff;
 pub mod distribution;
 pub mod gson;
@@ -27,3 +30,4 @@ pub mod records;
 pub mod snapshot;
 pub mod validate;
 pub mod version;
+pub mod window;

@@ -22,8 +22,8 @@ use tokio::sync::watch;
 use zookeeper_client as zk;
 
 use crate::deal::{Deal, HeldItem, SelectRequest};
-use crate::window::Window;
 use crate::Error;
+use tbdesk_model::window::Window;
 
 /// Counters of one group, shown in the status line and the server blob.
 #[derive(Debug, Default)]

@@ -6,13 +6,11 @@
 //! - [`run`]: the factory loop (registration, strategies, thread groups) until shutdown.
 //! - [`group`]: one thread group: server node, heartbeat, leader duties, processing.
 //! - [`deal`]: the task deal contract and the built-in deals (demo, external process).
-//! - [`window`]: the cron run window of a group.
 //! - [`launcher`]: "run this task type in my own domain" (strategy copy, capture check, clean-up).
 
 pub mod deal;
 pub mod group;
 pub mod launcher;
-pub mod window;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;

@@ -224,6 +224,11 @@ impl Store {
         }
     }
 
+    /// ZooKeeper's clock minus this machine's (ms), when measured.
+    pub fn clock_offset_ms(&self) -> Option<i64> {
+        self.clock_measured.then_some(self.clock_offset_ms)
+    }
+
     /// Whether [`Store::zk_now_ms`] comes from ZooKeeper's clock (else the local one).
     pub fn clock_measured(&self) -> bool {
         self.clock_measured

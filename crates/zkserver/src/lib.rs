@@ -54,7 +54,8 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Four-letter words the server answers (`4lw.commands.whitelist`); `ruok` and `srvr` are
-    /// always added because readiness is probed with them. Use `["*"]` for all.
+    /// added because readiness is probed with them, unless the list is empty, which means none
+    /// (ZooKeeper ≥ 3.5 still answers `srvr`). Use `["*"]` for all.
     pub four_letter_words: Vec<String>,
     /// ZooKeeper's tick; the maximum session timeout is 20 ticks.
     pub tick_ms: u32,
@@ -151,9 +152,14 @@ fn free_port() -> Result<u16, Error> {
 
 fn write_config(dir: &Path, port: u16, opts: &Options) -> Result<(), Error> {
     let mut words: Vec<String> = opts.four_letter_words.clone();
-    for needed in ["ruok", "srvr"] {
-        if !words.iter().any(|w| w == needed || w == "*") {
-            words.push(needed.into());
+    if words.is_empty() {
+        // Nothing but what ZooKeeper always allows (`srvr`): an unknown name whitelists nothing.
+        words.push("none".into());
+    } else {
+        for needed in ["ruok", "srvr"] {
+            if !words.iter().any(|w| w == needed || w == "*") {
+                words.push(needed.into());
+            }
         }
     }
     let data = dir.join("data");
@@ -216,8 +222,9 @@ fn wait_ready(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<(), Error
 /// its database; `srvr` says "not currently serving" until it is ready for sessions.
 fn is_serving(addr: SocketAddr) -> bool {
     let t = Duration::from_millis(500);
-    four_letter(addr, "ruok", t).is_ok_and(|a| a == "imok")
-        && four_letter(addr, "srvr", t).is_ok_and(|a| a.contains("Mode:"))
+    // ZooKeeper ≥ 3.5 always answers `srvr`; `ruok` may be refused by the whitelist.
+    four_letter(addr, "srvr", t).is_ok_and(|a| a.contains("Mode:"))
+        && four_letter(addr, "ruok", t).is_ok_and(|a| a == "imok" || a.contains("not in the whitelist"))
 }
 
 /// Sends a four-letter-word command and returns the whole answer. A command the server's

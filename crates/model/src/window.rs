@@ -1,10 +1,11 @@
 //! The run window of a thread group (§6.6): when `permitRunStartTime` / `permitRunEndTime`
 //! allow processing, judged with TBSchedule's own cron so the local runtime opens and closes
-//! exactly when a Java peer would.
+//! exactly when a Java peer would, and the diagnosis says what a Java group is doing now.
 
 use chrono_tz::Tz;
-use tbdesk_model::cron::fire_times;
-use tbdesk_model::validate::strip_startrun;
+
+use crate::cron::fire_times;
+use crate::validate::strip_startrun;
 
 /// A run window.
 #[derive(Debug, Clone)]

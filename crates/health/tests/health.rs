@@ -1,0 +1,53 @@
+//! Ensemble health against real servers: all words allowed, none allowed, one server down.
+
+use std::time::Duration;
+
+use tbdesk_health::{check_ensemble, summary};
+use tbdesk_zkserver::{Options, ZkServer};
+
+#[tokio::test]
+async fn a_whitelisted_server_reports_every_value() {
+    let zk = ZkServer::start().expect("zk");
+    let h = check_ensemble(&zk.connect_string(), Duration::from_secs(2)).await;
+    assert_eq!(h.len(), 1);
+    let s = &h[0];
+    assert!(s.up, "{s:?}");
+    assert_eq!(s.mode.as_deref(), Some("standalone"));
+    assert!(s.version.as_deref().is_some_and(|v| v.starts_with("3.")), "{s:?}");
+    assert!(s.latency.is_some() && s.znode_count.is_some_and(|n| n >= 1));
+    assert_eq!(s.session_timeout_bounds, Some((4000, 40000)), "default tickTime 2000: 2..20 ticks");
+    assert!(s.file_descriptors.is_some_and(|(open, max)| open > 0 && max >= open));
+    assert!(s.watch_count.is_some());
+    assert!(s.refused.is_empty(), "{:?}", s.refused);
+    assert!(s.rtt_ms.is_some_and(|r| r >= 0.0));
+    assert_eq!(summary(&h), if s.slow { "amber" } else { "green" });
+}
+
+#[tokio::test]
+async fn refused_words_are_reported_with_the_setting_that_enables_them() {
+    let zk = ZkServer::start_with(Options { four_letter_words: vec![], ..Options::default() }).expect("zk");
+    let h = check_ensemble(&zk.connect_string(), Duration::from_secs(2)).await;
+    let s = &h[0];
+    assert!(s.up, "the port answers: {s:?}");
+    let refused: Vec<&str> = s.refused.iter().map(|r| r.command.as_str()).collect();
+    // ZooKeeper >= 3.5 always answers srvr; everything else is refused.
+    assert_eq!(s.mode.as_deref(), Some("standalone"));
+    for cmd in ["ruok", "mntr", "conf", "wchs"] {
+        assert!(refused.contains(&cmd), "{cmd} not reported as refused: {refused:?}");
+    }
+    assert!(s.refused.iter().all(|r| r.hint.contains("4lw.commands.whitelist")));
+    assert_eq!(s.session_timeout_bounds, None, "conf refused: unknown");
+    assert_eq!(summary(&h), "amber");
+}
+
+#[tokio::test]
+async fn a_down_server_is_red() {
+    let zk = ZkServer::start().expect("zk");
+    let free = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port");
+    let connect = format!("{},{}", zk.connect_string(), free);
+    let h = check_ensemble(&connect, Duration::from_millis(500)).await;
+    assert_eq!(h.len(), 2);
+    assert!(h[0].up);
+    assert!(!h[1].up && h[1].error.is_some(), "{:?}", h[1]);
+    assert_eq!(summary(&h), "red");
+}

@@ -1,0 +1,449 @@
+//! Diagnosis of a root from its snapshot, with no I/O, so the app can answer at once from its
+//! live snapshot and the CLI gives the same answer:
+//! - [`root_findings`]: what is wrong anywhere in a root (dead servers left behind, groups alive
+//!   but not fetching, zombies, orphaned or stuck items, stale leaders, strategies that capture
+//!   every machine, clock skew, marker problems), each naming the nodes, why it matters and the
+//!   safe fix when there is one;
+//! - [`why_not_running`]: the chain a task type must pass to run, walked in order, stopping at
+//!   the first broken link with its evidence and the fix.
+
+use serde::{Deserialize, Serialize};
+
+use crate::names::{FactoryUuid, TaskTypeName};
+use crate::records::Kind;
+use crate::snapshot::{DomainView, Fetching, Snapshot, StrategyView, TaskTypeView};
+use crate::version::MarkerVerdict;
+use crate::window::Window;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Worth knowing.
+    Info,
+    /// Degraded; will bite later.
+    Warning,
+    /// Broken now.
+    Error,
+}
+
+/// A safe repair the store can apply through its guarded writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fix {
+    /// Delete server nodes older than the judge-dead interval (P1).
+    RemoveDeadServers {
+        /// Base task type.
+        base: String,
+        /// Domain.
+        task_type: String,
+    },
+}
+
+/// One problem found in a root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// How bad.
+    pub level: Level,
+    /// Stable code (`dead_servers`, `not_fetching`, ...).
+    pub code: String,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// Why it matters.
+    pub why: String,
+    /// The nodes concerned.
+    pub nodes: Vec<String>,
+    /// The safe fix, when there is one.
+    pub fix: Option<Fix>,
+}
+
+fn finding(level: Level, code: &str, message: String, why: &str, nodes: Vec<String>, fix: Option<Fix>) -> Finding {
+    Finding { level, code: code.into(), message, why: why.into(), nodes, fix }
+}
+
+/// Everything wrong in a root. `clock_offset_ms` is ZooKeeper's clock minus this machine's.
+pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match &s.marker {
+        MarkerVerdict::Unmarked => out.push(finding(
+            Level::Warning,
+            "unmarked_root",
+            format!("{} has no version marker", s.root),
+            "the Java runtime writes tbschedule-3.2.12 on its first start; until then this is not a TBSchedule root",
+            vec![s.root.clone()],
+            None,
+        )),
+        MarkerVerdict::Incompatible(m) => out.push(finding(
+            Level::Error,
+            "incompatible_marker",
+            format!("the root's marker {m:?} is rejected by TBSchedule 3.2.12–3.3.x"),
+            "every 3.2.12–3.3.x scheduler and console refuses to start on this root (P13)",
+            vec![s.root.clone()],
+            None,
+        )),
+        MarkerVerdict::Compatible(_) => {}
+    }
+    if let Some(off) = clock_offset_ms.filter(|o| o.abs() > 5000) {
+        out.push(finding(
+            Level::Warning,
+            "clock_skew",
+            format!("this machine's clock differs from ZooKeeper's by {:.1} s", off as f64 / 1000.0),
+            "Java logs this above 5 s; server timestamps and run windows computed on different machines disagree",
+            vec![],
+            None,
+        ));
+    }
+    for t in &s.task_types {
+        let hb = t.def.ok().map_or(5000, |d| d.heart_beat_rate);
+        for d in &t.domains {
+            let dead: Vec<String> = d.servers.iter().filter(|x| x.dead).map(|x| x.uuid.clone()).collect();
+            if !dead.is_empty() {
+                out.push(finding(Level::Warning, "dead_servers", format!("{} dead server node(s) left in {}", dead.len(), d.task_type), "server nodes are persistent: nothing removes them once every JVM of the domain is gone, and their items stay assigned (P1)", dead, Some(Fix::RemoveDeadServers { base: t.name.clone(), task_type: d.task_type.clone() })));
+            }
+            let zombies: Vec<String> =
+                d.servers.iter().filter(|x| !x.dead && x.heartbeat_age_ms > 40 * hb).map(|x| x.uuid.clone()).collect();
+            if !zombies.is_empty() {
+                out.push(finding(
+                    Level::Warning,
+                    "zombie_servers",
+                    format!(
+                        "{} server(s) of {} silent for over 40 heartbeats but not yet dead",
+                        zombies.len(),
+                        d.task_type
+                    ),
+                    "their heartbeat thread may have died while workers go on processing stale items (P3)",
+                    zombies,
+                    None,
+                ));
+            }
+            let idle: Vec<String> = d
+                .servers
+                .iter()
+                .filter(|x| !x.dead && matches!(x.fetching, Fetching::Never | Fetching::Stale))
+                .map(|x| x.uuid.clone())
+                .collect();
+            if !idle.is_empty() {
+                out.push(finding(Level::Warning, "not_fetching", format!("{} live server(s) of {} are not fetching", idle.len(), d.task_type), "they heartbeat, so their items are never reassigned, but nothing is processed (P2): a bad cron, a start-up exception or a hanging selectTasks", idle, None));
+            }
+            let orphans: Vec<String> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.clone()).collect();
+            if !orphans.is_empty() && !d.servers.iter().all(|x| x.dead) {
+                out.push(finding(
+                    Level::Warning,
+                    "items_without_owner",
+                    format!("{} item(s) of {} have no live owner", orphans.len(), d.task_type),
+                    "no thread group processes them until the domain leader reassigns them",
+                    orphans.iter().map(|i| format!("{}/taskItem/{i}", d.task_type)).collect(),
+                    None,
+                ));
+            }
+            let live: Vec<&str> = d.servers.iter().filter(|x| !x.dead).map(|x| x.uuid.as_str()).collect();
+            let stuck: Vec<String> = d
+                .items
+                .iter()
+                .filter(|i| i.req_server.as_deref().is_some_and(|r| !live.contains(&r)))
+                .map(|i| i.id.clone())
+                .collect();
+            if !stuck.is_empty() {
+                out.push(finding(
+                    Level::Warning,
+                    "stuck_handover",
+                    format!("{} item(s) of {} are requested by a server that is not alive", stuck.len(), d.task_type),
+                    "the hand-over cannot complete until the leader re-plans",
+                    stuck,
+                    None,
+                ));
+            }
+            if !d.servers.is_empty() && d.initialised_by.is_some() && d.initialised_by != d.leader {
+                out.push(finding(
+                    Level::Warning,
+                    "stale_leader",
+                    format!(
+                        "taskItem of {} names {} but the leader is {}",
+                        d.task_type,
+                        d.initialised_by.clone().unwrap_or_default(),
+                        d.leader.clone().unwrap_or_default()
+                    ),
+                    "groups wait for the leader to initialise the domain before processing",
+                    vec![d.task_type.clone()],
+                    None,
+                ));
+            }
+        }
+    }
+    for st in &s.strategies {
+        if let Some(v) = st.strategy.ok() {
+            let all = v
+                .ip_list
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|ip| ip == "127.0.0.1" || ip.eq_ignore_ascii_case("localhost"));
+            if all && v.sts.as_deref() != Some("pause") {
+                out.push(finding(
+                    Level::Info,
+                    "captures_every_machine",
+                    format!("strategy {} lists 127.0.0.1/localhost", st.name),
+                    "every scheduler of this root runs it, including developers' laptops",
+                    vec![st.name.clone()],
+                    None,
+                ));
+            }
+        }
+    }
+    for p in &s.problems {
+        out.push(finding(
+            Level::Info,
+            "foreign_node",
+            format!("{}: {}", p.path, p.message),
+            "not written by TBSchedule",
+            vec![p.path.clone()],
+            None,
+        ));
+    }
+    out
+}
+
+/// One link of the "why is it not running?" chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// Stable id (`marker`, `strategy`, `ip_list`, ...).
+    pub id: String,
+    /// The condition, in words.
+    pub check: String,
+    /// Whether it holds.
+    pub ok: bool,
+    /// What was found.
+    pub detail: String,
+    /// Nodes and values that show it.
+    pub evidence: Vec<String>,
+    /// What to do when it does not hold.
+    pub fix: Option<String>,
+}
+
+/// The walked chain: every link up to and including the first broken one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The task type examined (`base$ownSign` or `base`).
+    pub task_type: String,
+    /// The links checked, in order.
+    pub links: Vec<Link>,
+    /// The first broken link's id, `None` when the task type is running.
+    pub broken: Option<String>,
+}
+
+struct Chain {
+    links: Vec<Link>,
+}
+
+impl Chain {
+    fn link(&mut self, id: &str, check: &str, ok: bool, detail: String, evidence: Vec<String>, fix: &str) -> bool {
+        self.links.push(Link {
+            id: id.into(),
+            check: check.into(),
+            ok,
+            detail,
+            evidence,
+            fix: (!ok).then(|| fix.to_owned()),
+        });
+        ok
+    }
+}
+
+fn strategies_for<'a>(s: &'a Snapshot, tt: &TaskTypeName) -> Vec<&'a StrategyView> {
+    s.strategies
+        .iter()
+        .filter(|st| {
+            st.strategy.ok().is_some_and(|v| {
+                v.kind == Some(Kind::Schedule)
+                    && v.task_name.as_deref().map(TaskTypeName::parse).is_some_and(|n| n.task_type() == tt.task_type())
+            })
+        })
+        .collect()
+}
+
+fn ip_matches(list: &[String], f: &FactoryUuid) -> bool {
+    list.iter().any(|e| {
+        e == "127.0.0.1" || e.eq_ignore_ascii_case("localhost") || e.eq_ignore_ascii_case(&f.host) || *e == f.ip
+    })
+}
+
+/// Walks the chain for `base` in `own_sign` (`BASE` for the shared domain) at `now_ms` on the
+/// ZooKeeper clock, judging crons in `tz` (the Java runtime's zone).
+pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::Tz) -> Diagnosis {
+    let tt = TaskTypeName::new(base, own_sign);
+    let mut c = Chain { links: Vec::new() };
+    let done = |c: Chain, tt: &TaskTypeName| {
+        let broken = c.links.iter().find(|l| !l.ok).map(|l| l.id.clone());
+        Diagnosis { task_type: tt.task_type(), links: c.links, broken }
+    };
+    let marker_ok = matches!(s.marker, MarkerVerdict::Compatible(_));
+    if !c.link("marker", "the root is a TBSchedule root the Java runtime accepts", marker_ok, format!("root marker: {:?}", s.marker), vec![s.root.clone()], "initialise the root (tbdesk init) or point the profile at the right root; a 3.4 marker is rejected by 3.3 runtimes (P13)") {
+        return done(c, &tt);
+    }
+    let def: Option<&TaskTypeView> = s.task_types.iter().find(|t| t.name == base);
+    let def_ok = def.and_then(|t| t.def.ok()).is_some();
+    if !c.link(
+        "task_type",
+        "the task type is defined and readable",
+        def_ok,
+        if def.is_some() { format!("baseTaskType/{base} does not decode") } else { format!("no baseTaskType/{base}") },
+        vec![format!("{}/baseTaskType/{base}", s.root)],
+        "create or repair the task type (Task type form)",
+    ) {
+        return done(c, &tt);
+    }
+    let Some(tv) = def else { return done(c, &tt) };
+    let Some(t) = tv.def.ok() else { return done(c, &tt) };
+    let strategies = strategies_for(s, &tt);
+    let names: Vec<String> = strategies.iter().map(|x| x.name.clone()).collect();
+    if !c.link(
+        "strategy",
+        "a strategy of kind Schedule runs this task type",
+        !strategies.is_empty(),
+        if names.is_empty() {
+            format!("no strategy has taskName {}", tt.task_type())
+        } else {
+            format!("strategies: {}", names.join(", "))
+        },
+        names.clone(),
+        "create a strategy whose taskName is this task type",
+    ) {
+        return done(c, &tt);
+    }
+    let active: Vec<&&StrategyView> = strategies
+        .iter()
+        .filter(|x| {
+            x.strategy.ok().is_some_and(|v| !v.sts.as_deref().is_some_and(|st| st.eq_ignore_ascii_case("pause")))
+        })
+        .collect();
+    if !c.link(
+        "not_paused",
+        "the strategy is not paused",
+        !active.is_empty(),
+        format!("paused: {}", names.join(", ")),
+        names.clone(),
+        "resume the strategy",
+    ) {
+        return done(c, &tt);
+    }
+    // Live, started factories whose IP list entry matches (Java's exact rule).
+    let mut matching = Vec::new();
+    for st in &active {
+        let ips = st.strategy.ok().and_then(|v| v.ip_list.clone()).unwrap_or_default();
+        for f in &s.factories {
+            if let Some(fu) = FactoryUuid::parse(&f.uuid) {
+                if f.started && ip_matches(&ips, &fu) {
+                    matching.push((st.name.clone(), f.uuid.clone()));
+                }
+            }
+        }
+    }
+    let ip_detail = active
+        .iter()
+        .map(|st| {
+            format!("{}: IP list {:?}", st.name, st.strategy.ok().and_then(|v| v.ip_list.clone()).unwrap_or_default())
+        })
+        .chain(
+            s.factories
+                .iter()
+                .map(|f| format!("factory {} ({})", f.uuid, if f.started { "started" } else { "stopped" })),
+        )
+        .collect();
+    if !c.link("factory", "the IP list matches a live, started scheduler factory", !matching.is_empty(), if s.factories.is_empty() { "no scheduler factory is registered in this root".into() } else { "no started factory matches the IP list".into() }, ip_detail, "start a scheduler on a listed machine, add its IP or host name to the IP list, or start the factory in the console") {
+        return done(c, &tt);
+    }
+    let requested: i64 = active
+        .iter()
+        .flat_map(|st| st.runtimes.iter())
+        .filter(|r| matching.iter().any(|(_, f)| *f == r.factory))
+        .filter_map(|r| r.runtime.as_ref().and_then(|d| d.ok()).map(|x| x.request_num))
+        .sum();
+    let assign: i64 = active.iter().filter_map(|st| st.strategy.ok().map(|v| v.assign_num)).sum();
+    if !c.link("thread_groups", "the strategy leader gave thread groups to the factories", requested > 0, format!("assignNum {assign}, requestNum written for matching factories: {requested}"), matching.iter().map(|(st, f)| format!("{}/strategy/{st}/{f}", s.root)).collect(), if assign == 0 { "set the strategy's thread group count (assignNum) above 0" } else { "wait a few seconds for the strategy leader (smallest factory suffix) to write requestNum; if it stays 0, check that leader's log" }) {
+        return done(c, &tt);
+    }
+    let ratio_ok = t.judge_dead_interval >= 5 * t.heart_beat_rate && t.heart_beat_rate > 0;
+    if !c.link("judge_dead", "judgeDeadInterval ≥ 5 × heartBeatRate", ratio_ok, format!("judgeDeadInterval {} ms, heartBeatRate {} ms", t.judge_dead_interval, t.heart_beat_rate), vec![format!("{}/baseTaskType/{base}", s.root)], "raise judgeDeadInterval to at least 5 × heartBeatRate: the Java runtime silently never starts such a group (P4)") {
+        return done(c, &tt);
+    }
+    let domain: Option<&DomainView> = tv.domains.iter().find(|d| d.task_type == tt.task_type());
+    let live: Vec<String> =
+        domain.map(|d| d.servers.iter().filter(|x| !x.dead).map(|x| x.uuid.clone()).collect()).unwrap_or_default();
+    let dead: Vec<String> = domain
+        .map(|d| {
+            d.servers
+                .iter()
+                .filter(|x| x.dead)
+                .map(|x| format!("{} (silent {:.0} s)", x.uuid, x.heartbeat_age_ms as f64 / 1000.0))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !c.link("servers", "thread groups are registered and heartbeating within the judge-dead interval", !live.is_empty(), if dead.is_empty() { "no server node in the domain".into() } else { format!("only dead servers: {}", dead.join(", ")) }, live.iter().chain(dead.iter()).cloned().collect(), "check the scheduler process of the matching factory: the task type's bean must exist and start; remove dead server nodes") {
+        return done(c, &tt);
+    }
+    let Some(d) = domain else { return done(c, &tt) };
+    let init_ok = d.leader.is_some() && d.initialised_by == d.leader;
+    if !c.link(
+        "leader",
+        "a domain leader initialised taskItem",
+        init_ok,
+        format!("leader {:?}, taskItem names {:?}", d.leader, d.initialised_by),
+        vec![format!("{}/taskItem", d.task_type)],
+        "wait for the leader's next heartbeat; if it persists, the leader's item list may be invalid (P6)",
+    ) {
+        return done(c, &tt);
+    }
+    let orphans: Vec<String> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.clone()).collect();
+    let items_ok = !d.items.is_empty() && orphans.is_empty();
+    if !c.link(
+        "items",
+        "every task item is assigned to a live server",
+        items_ok,
+        if d.items.is_empty() {
+            "the domain has no task items".into()
+        } else {
+            format!("items without a live owner: {}", orphans.join(","))
+        },
+        orphans.clone(),
+        "define task items; wait one leader heartbeat after servers change",
+    ) {
+        return done(c, &tt);
+    }
+    let mut w = Window::new(t.permit_run_start_time.as_deref(), t.permit_run_end_time.as_deref(), tz, s.now_ms);
+    let open = w.is_open(s.now_ms);
+    let (ns, ne) = w.describe(s.now_ms);
+    let fmt = |ms: i64| crate::cron::format_instant(ms, tz);
+    let window_detail = match (&t.permit_run_start_time, ns) {
+        (None, _) => "no run window: always allowed".to_string(),
+        (Some(st), next) => format!(
+            "start {st:?} (next {}), end {:?} (next {})",
+            next.map_or("never".into(), fmt),
+            t.permit_run_end_time,
+            match ne {
+                Some(Ok(e)) => fmt(e),
+                Some(Err(lit)) => lit.to_string(),
+                None => "-".into(),
+            }
+        ),
+    };
+    if !c.link(
+        "window",
+        "the cron run window is open now",
+        open,
+        window_detail,
+        vec![],
+        "wait for the window, or change permitRunStartTime / permitRunEndTime",
+    ) {
+        return done(c, &tt);
+    }
+    let fetching: Vec<String> =
+        d.servers.iter().filter(|x| !x.dead && x.fetching == Fetching::Yes).map(|x| x.uuid.clone()).collect();
+    let idle: Vec<String> = d
+        .servers
+        .iter()
+        .filter(|x| !x.dead && x.fetching != Fetching::Yes)
+        .map(|x| format!("{} ({:?})", x.uuid, x.fetching))
+        .collect();
+    c.link("fetching", "the servers are fetching", !fetching.is_empty(), if fetching.is_empty() { format!("not fetching: {}", idle.join(", ")) } else { format!("fetching: {}", fetching.len()) }, idle, "the group is alive but its processor is stuck (P2): check the start-up error in dealInfoDesc, the cron, and selectTasks");
+    done(c, &tt)
+}

@@ -1,0 +1,169 @@
+//! "Why is this task type not running?" against a real ZooKeeper: a healthy root is running,
+//! and each link broken on purpose is named exactly.
+
+use std::time::Duration;
+
+use tbdesk_model::diagnose::{root_findings, why_not_running, Fix};
+use tbdesk_model::records::{Strategy, StrategyRuntime, TaskType};
+use tbdesk_store::{ConnectOptions, Expect, Store};
+use tbdesk_tests::zk::{self, example, load_spec_tree, SPEC_ROOT as ROOT};
+use zookeeper_client as zkc;
+
+const UUID: &str = "OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003";
+const FACTORY: &str = "10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001";
+
+/// The spec tree made healthy: no run window, every item owned by the live server.
+async fn healthy() -> (zk::ZkServer, zkc::Client, Store) {
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    load_spec_tree(&c).await;
+    for i in 1..4 {
+        c.set_data(
+            &format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/{i}/cur_server"),
+            UUID.as_bytes(),
+            None,
+        )
+        .await
+        .expect("own");
+    }
+    let opts = ConnectOptions {
+        connect: server.connect_string(),
+        root: ROOT.into(),
+        session_timeout: Duration::from_secs(10),
+        digest: None,
+        read_only: false,
+    };
+    let store = Store::connect(&opts).await.expect("store");
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.permit_run_start_time = None;
+    t.permit_run_end_time = None;
+    store.put_task_type(&t, Expect::Version(0)).await.expect("no window");
+    (server, c, store)
+}
+
+async fn broken(store: &Store) -> Option<String> {
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC).broken
+}
+
+async fn task_type(store: &Store) -> (TaskType, i32) {
+    let (d, st) = store.client().get_data(&format!("{ROOT}/baseTaskType/OrderSync")).await.expect("read");
+    (TaskType::decode(&d).expect("decode"), st.version)
+}
+
+#[tokio::test]
+async fn a_healthy_root_is_running() {
+    let (_s, _c, store) = healthy().await;
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    assert_eq!(d.broken, None, "{:#?}", d.links);
+    assert_eq!(d.links.len(), 12, "every link checked");
+    // The base domain has no strategy: broken at "strategy".
+    assert_eq!(why_not_running(&snap, "OrderSync", "BASE", chrono_tz::Tz::UTC).broken.as_deref(), Some("strategy"));
+}
+
+#[tokio::test]
+async fn paused_strategy() {
+    let (_s, _c, store) = healthy().await;
+    store.pause_strategy("OrderSync-Strategy", true).await.expect("pause");
+    assert_eq!(broken(&store).await.as_deref(), Some("not_paused"));
+}
+
+#[tokio::test]
+async fn no_strategy() {
+    let (_s, _c, store) = healthy().await;
+    store.delete_strategy("OrderSync-Strategy", 0, true).await.expect("delete");
+    assert_eq!(broken(&store).await.as_deref(), Some("strategy"));
+}
+
+#[tokio::test]
+async fn ip_list_matching_nothing() {
+    let (_s, _c, store) = healthy().await;
+    let mut st = Strategy::decode(&example("strategy.json")).expect("decode");
+    st.ip_list = Some(vec!["10.9.9.9".into()]);
+    store.put_strategy(&st, Expect::Version(0)).await.expect("ip list");
+    assert_eq!(broken(&store).await.as_deref(), Some("factory"));
+}
+
+#[tokio::test]
+async fn stopped_factory() {
+    let (_s, _c, store) = healthy().await;
+    store.set_factory_started(FACTORY, false).await.expect("stop");
+    assert_eq!(broken(&store).await.as_deref(), Some("factory"));
+}
+
+#[tokio::test]
+async fn no_thread_groups_requested() {
+    let (_s, c, store) = healthy().await;
+    let p = format!("{ROOT}/strategy/OrderSync-Strategy/{FACTORY}");
+    let mut rt = StrategyRuntime::decode(&example("strategyRuntime.json")).expect("decode");
+    rt.request_num = 0;
+    c.set_data(&p, rt.encode().as_bytes(), None).await.expect("requestNum 0");
+    assert_eq!(broken(&store).await.as_deref(), Some("thread_groups"));
+}
+
+#[tokio::test]
+async fn judge_dead_below_five_heartbeats() {
+    let (_s, c, store) = healthy().await;
+    // Written raw: tbdesk's own writes refuse this (it is exactly what the rule prevents).
+    let (mut t, _) = task_type(&store).await;
+    t.judge_dead_interval = 20000;
+    c.set_data(&format!("{ROOT}/baseTaskType/OrderSync"), t.encode().as_bytes(), None).await.expect("write");
+    assert_eq!(broken(&store).await.as_deref(), Some("judge_dead"));
+}
+
+#[tokio::test]
+async fn only_dead_servers() {
+    let (_s, _c, store) = healthy().await;
+    let (mut t, v) = task_type(&store).await;
+    t.heart_beat_rate = 1000;
+    t.judge_dead_interval = 5000;
+    store.put_task_type(&t, Expect::Version(v)).await.expect("short judge-dead");
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    assert_eq!(broken(&store).await.as_deref(), Some("servers"));
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let f = root_findings(&snap, None);
+    let dead = f.iter().find(|x| x.code == "dead_servers").expect("dead servers found");
+    assert_eq!(dead.nodes, vec![UUID.to_string()]);
+    assert_eq!(dead.fix, Some(Fix::RemoveDeadServers { base: "OrderSync".into(), task_type: "OrderSync$TEST".into() }));
+}
+
+#[tokio::test]
+async fn no_items() {
+    let (_s, c, store) = healthy().await;
+    for i in 0..4 {
+        let item = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/{i}");
+        for f in ["cur_server", "req_server", "sts", "parameter", "deal_desc"] {
+            c.delete(&format!("{item}/{f}"), None).await.expect("delete field");
+        }
+        c.delete(&item, None).await.expect("delete item");
+    }
+    assert_eq!(broken(&store).await.as_deref(), Some("items"));
+}
+
+#[tokio::test]
+async fn window_closed() {
+    let (_s, _c, store) = healthy().await;
+    let (mut t, v) = task_type(&store).await;
+    t.permit_run_start_time = Some("0 0 0 1 1 ? 2098".into());
+    t.permit_run_end_time = Some("0 0 1 1 1 ? 2098".into());
+    store.put_task_type(&t, Expect::Version(v)).await.expect("future window");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    assert_eq!(d.broken.as_deref(), Some("window"));
+    let link = d.links.last().expect("link");
+    assert!(link.detail.contains("2098-01-01T00:00:00+00:00"), "{}", link.detail);
+}
+
+#[tokio::test]
+async fn servers_not_fetching() {
+    let (_s, c, store) = healthy().await;
+    c.set_data(
+        &format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server/{UUID}"),
+        &example("server-registered.json"),
+        None,
+    )
+    .await
+    .expect("no fetch yet");
+    assert_eq!(broken(&store).await.as_deref(), Some("fetching"));
+}
