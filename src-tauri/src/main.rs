@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, State};
-use tbdesk_api::{ApiError, ConnectionReport, Console, RootListing, SchedulerView};
+use tbdesk_api::{ApiError, ConnectionReport, Console, HealthReport, RootListing, SchedulerView};
 use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_profiles::{Profile, ProfileFields};
 use tbdesk_store::Expect;
@@ -148,6 +148,12 @@ async fn last_own_sign(console: State<'_, Console>, profile: String) -> Result<O
     console.last_own_sign(&profile).await
 }
 
+/// Ensemble and root health of a profile.
+#[tauri::command]
+async fn health(console: State<'_, Console>, profile: String) -> Result<HealthReport, ApiError> {
+    console.health(&profile).await
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "info".into()))
@@ -178,7 +184,8 @@ fn main() {
             start_scheduler,
             stop_scheduler,
             scheduler_status,
-            last_own_sign
+            last_own_sign,
+            health
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -173,3 +173,27 @@ async fn scheduler_runs_an_external_job_in_its_own_domain_and_cleans_up() {
     assert!(c.list_children(&format!("{root}/factory")).await.expect("list").is_empty());
     assert_eq!(c.list_children(&format!("{root}/baseTaskType/Job")).await.expect("list"), Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_why_headless() {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = Some(dir.path());
+    let (code, _, err) =
+        tbdesk_in(d, &["profile", "add", "demo", "--connect", &server.connect_string(), "--root", zk::SPEC_ROOT], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = tbdesk_in(d, &["health", "demo", "--json"], b"");
+    assert_eq!(code, 0, "{err}");
+    let h: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(h["summary"], "amber");
+    assert_eq!(h["ensemble"][0]["mode"], "standalone");
+    assert_eq!(h["negotiated_session_timeout_ms"], 40000, "the default server caps Java's 60 s at 40 s");
+    assert!(h["findings"].as_array().expect("findings").iter().any(|f| f["code"] == "items_without_owner"));
+    let (code, out, _) = tbdesk_in(d, &["why", "OrderSync", "--profile", "demo", "--own-sign", "TEST"], b"");
+    assert_eq!(code, 1, "not running");
+    assert!(out.contains("FAIL every task item is assigned to a live server"), "{out}");
+    assert!(out.trim_end().ends_with("OrderSync$TEST is not running: broken at 'items'."), "{out}");
+}

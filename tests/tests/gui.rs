@@ -264,3 +264,40 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     assert_eq!(d, zk::example("strategy.json"));
     app.close().await;
 }
+
+/// The health view shows the ensemble and the root's findings; "why not running?" names the
+/// broken link and follows a fix made by another process without reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_why_not_running() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = profile_for(&server, zk::SPEC_ROOT).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    app.click("#tab-health").await;
+    let row = app.wait_text("#ensemble tbody tr", |t| !t.is_empty()).await;
+    assert!(row.contains("up") && row.contains("standalone"), "{row}");
+    let f = app.wait_text("#findings", |t| !t.is_empty()).await;
+    assert!(f.contains("have no live owner"), "{f}");
+    assert!(app.wait_text("#health-summary", |t| !t.is_empty()).await.eq_ignore_ascii_case("amber"));
+    app.screenshot("health").await;
+    app.click("#tab-overview").await;
+    app.click("#task-type-OrderSync button.why").await;
+    let v = app.wait_text("#why-verdict", |t| !t.is_empty()).await;
+    assert!(v.contains("OrderSync$TEST is not running: every task item is assigned to a live server"), "{v}");
+    app.wait_for("li.broken[data-link='items']").await;
+    app.screenshot("why-not-running").await;
+    let uuid = "OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003";
+    for i in 1..4 {
+        c.set_data(
+            &format!("{}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/{i}/cur_server", zk::SPEC_ROOT),
+            uuid.as_bytes(),
+            None,
+        )
+        .await
+        .expect("assign");
+    }
+    app.wait_for("li.ok[data-link='items']").await;
+    app.close().await;
+}

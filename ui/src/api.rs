@@ -314,3 +314,18 @@ pub fn prompt(message: &str) -> Option<String> {
         .and_then(|f| f.call1(&JsValue::NULL, &JsValue::from_str(message)).ok())
         .and_then(|v| v.as_string())
 }
+
+/// A profile's health (ensemble part; root findings are computed from the live snapshot).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct HealthReport {
+    pub summary: String,
+    pub ensemble: Vec<serde_json::Value>,
+    pub requested_session_timeout_ms: u64,
+    pub negotiated_session_timeout_ms: u64,
+    pub clock_offset_ms: Option<i64>,
+    pub findings: Vec<tbdesk_model::diagnose::Finding>,
+}
+
+pub async fn health(profile: &str) -> Result<HealthReport, ApiError> {
+    call("health", &ProfileArg { profile }).await
+}

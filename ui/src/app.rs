@@ -18,6 +18,8 @@ pub enum View {
     Distribution(Option<String>),
     Scheduler,
     NewProfile,
+    Health,
+    Why(String),
 }
 
 /// State every view reads: the followed snapshot per profile and the navigation.
@@ -181,6 +183,7 @@ pub fn App() -> impl IntoView {
                     {tab("Strategy", "tab-strategy", View::Strategy(None))}
                     {tab("Distribution", "tab-distribution", View::Distribution(None))}
                     {tab("Scheduler", "tab-scheduler", View::Scheduler)}
+                    {tab("Health", "tab-health", View::Health)}
                 </div>
                 {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
                 {move || match (connected.get(), ctx.view.get()) {
@@ -204,6 +207,8 @@ pub fn App() -> impl IntoView {
                     (true, View::Strategy(name)) => view! { <StrategyForm name=name /> }.into_any(),
                     (true, View::Distribution(name)) => view! { <Distribution name=name /> }.into_any(),
                     (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
+                    (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
+                    (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),
                 }}
             </main>
             <footer class="status" id="status">

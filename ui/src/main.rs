@@ -3,6 +3,7 @@ mod api;
 mod app;
 mod distribution;
 mod forms;
+mod health;
 mod overview;
 mod profiles;
 mod scheduler;

@@ -120,6 +120,7 @@ pub fn Overview() -> impl IntoView {
                                     {task_types.into_iter().map(|t| {
                                         let name_edit = t.name.clone();
                                         let name_dist = t.name.clone();
+                                        let name_why = t.name.clone();
                                         let domains = t.domains.iter().map(|d| {
                                             let dead = d.servers.iter().filter(|s| s.dead).count();
                                             format!("{} ({}, {})", d.own_sign, d.servers.len(), dead)
@@ -132,7 +133,10 @@ pub fn Overview() -> impl IntoView {
                                                     <td>{format!("{} s / {} s", def.heart_beat_rate as f64 / 1000.0, def.judge_dead_interval as f64 / 1000.0)}</td>
                                                     <td>{def.task_items.as_ref().map_or(0, |i| i.len())}</td>
                                                     <td>{if domains.is_empty() { "—".to_string() } else { domains }}</td>
-                                                    <td><button class="small" on:click=move |_| ctx.view.set(View::Distribution(Some(name_dist.clone())))>"Distribution"</button></td>
+                                                    <td>
+                                                        <button class="small" on:click=move |_| ctx.view.set(View::Distribution(Some(name_dist.clone())))>"Distribution"</button>
+                                                        <button class="small why" on:click=move |_| ctx.view.set(View::Why(name_why.clone()))>"Why not running?"</button>
+                                                    </td>
                                                 </tr>
                                             }.into_any(),
                                             Decoded::Bad { error, .. } => view! {

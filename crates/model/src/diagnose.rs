@@ -267,8 +267,8 @@ fn ip_matches(list: &[String], f: &FactoryUuid) -> bool {
     })
 }
 
-/// Walks the chain for `base` in `own_sign` (`BASE` for the shared domain) at `now_ms` on the
-/// ZooKeeper clock, judging crons in `tz` (the Java runtime's zone).
+/// Walks the chain for `base` in `own_sign` (`BASE` for the shared domain) at the snapshot's
+/// time on the ZooKeeper clock, judging crons in `tz` (the Java runtime's zone).
 pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::Tz) -> Diagnosis {
     let tt = TaskTypeName::new(base, own_sign);
     let mut c = Chain { links: Vec::new() };
@@ -277,16 +277,37 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         Diagnosis { task_type: tt.task_type(), links: c.links, broken }
     };
     let marker_ok = matches!(s.marker, MarkerVerdict::Compatible(_));
-    if !c.link("marker", "the root is a TBSchedule root the Java runtime accepts", marker_ok, format!("root marker: {:?}", s.marker), vec![s.root.clone()], "initialise the root (tbdesk init) or point the profile at the right root; a 3.4 marker is rejected by 3.3 runtimes (P13)") {
+    let marker_text = match &s.marker {
+        MarkerVerdict::Compatible(m) => format!("root marker {m}"),
+        MarkerVerdict::Incompatible(m) => format!("root marker {m}, rejected by TBSchedule 3.2.12–3.3.x"),
+        MarkerVerdict::Unmarked => "the root has no version marker".into(),
+    };
+    if !c.link(
+        "marker",
+        "the root is a TBSchedule root the Java runtime accepts",
+        marker_ok,
+        marker_text,
+        vec![s.root.clone()],
+        "initialise the root (tbdesk init) or point the profile at the right root; a 3.4 marker is rejected by 3.3 runtimes (P13)",
+    ) {
         return done(c, &tt);
     }
     let def: Option<&TaskTypeView> = s.task_types.iter().find(|t| t.name == base);
+    let def_text = match def.map(|t| t.def.ok()) {
+        Some(Some(t)) => format!(
+            "bean {}, {} item(s)",
+            t.deal_bean_name.clone().unwrap_or_default(),
+            t.task_items.as_ref().map_or(0, Vec::len)
+        ),
+        Some(None) => format!("baseTaskType/{base} does not decode"),
+        None => format!("no baseTaskType/{base}"),
+    };
     let def_ok = def.and_then(|t| t.def.ok()).is_some();
     if !c.link(
         "task_type",
         "the task type is defined and readable",
         def_ok,
-        if def.is_some() { format!("baseTaskType/{base} does not decode") } else { format!("no baseTaskType/{base}") },
+        def_text,
         vec![format!("{}/baseTaskType/{base}", s.root)],
         "create or repair the task type (Task type form)",
     ) {
@@ -296,15 +317,16 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     let Some(t) = tv.def.ok() else { return done(c, &tt) };
     let strategies = strategies_for(s, &tt);
     let names: Vec<String> = strategies.iter().map(|x| x.name.clone()).collect();
+    let strategy_text = if names.is_empty() {
+        format!("no strategy has taskName {}", tt.task_type())
+    } else {
+        format!("strategies: {}", names.join(", "))
+    };
     if !c.link(
         "strategy",
         "a strategy of kind Schedule runs this task type",
         !strategies.is_empty(),
-        if names.is_empty() {
-            format!("no strategy has taskName {}", tt.task_type())
-        } else {
-            format!("strategies: {}", names.join(", "))
-        },
+        strategy_text,
         names.clone(),
         "create a strategy whose taskName is this task type",
     ) {
@@ -316,11 +338,17 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
             x.strategy.ok().is_some_and(|v| !v.sts.as_deref().is_some_and(|st| st.eq_ignore_ascii_case("pause")))
         })
         .collect();
+    let active_names: Vec<String> = active.iter().map(|x| x.name.clone()).collect();
+    let paused_text = if active.is_empty() {
+        format!("paused: {}", names.join(", "))
+    } else {
+        format!("resumed: {}", active_names.join(", "))
+    };
     if !c.link(
         "not_paused",
         "the strategy is not paused",
         !active.is_empty(),
-        format!("paused: {}", names.join(", ")),
+        paused_text,
         names.clone(),
         "resume the strategy",
     ) {
@@ -349,7 +377,21 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
                 .map(|f| format!("factory {} ({})", f.uuid, if f.started { "started" } else { "stopped" })),
         )
         .collect();
-    if !c.link("factory", "the IP list matches a live, started scheduler factory", !matching.is_empty(), if s.factories.is_empty() { "no scheduler factory is registered in this root".into() } else { "no started factory matches the IP list".into() }, ip_detail, "start a scheduler on a listed machine, add its IP or host name to the IP list, or start the factory in the console") {
+    let factory_text = if !matching.is_empty() {
+        format!("matching: {}", matching.iter().map(|(_, f)| f.as_str()).collect::<Vec<_>>().join(", "))
+    } else if s.factories.is_empty() {
+        "no scheduler factory is registered in this root".into()
+    } else {
+        "no started factory matches the IP list".into()
+    };
+    if !c.link(
+        "factory",
+        "the IP list matches a live, started scheduler factory",
+        !matching.is_empty(),
+        factory_text,
+        ip_detail,
+        "start a scheduler on a listed machine, add its IP or host name to the IP list, or start the factory in the console",
+    ) {
         return done(c, &tt);
     }
     let requested: i64 = active
@@ -359,11 +401,29 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         .filter_map(|r| r.runtime.as_ref().and_then(|d| d.ok()).map(|x| x.request_num))
         .sum();
     let assign: i64 = active.iter().filter_map(|st| st.strategy.ok().map(|v| v.assign_num)).sum();
-    if !c.link("thread_groups", "the strategy leader gave thread groups to the factories", requested > 0, format!("assignNum {assign}, requestNum written for matching factories: {requested}"), matching.iter().map(|(st, f)| format!("{}/strategy/{st}/{f}", s.root)).collect(), if assign == 0 { "set the strategy's thread group count (assignNum) above 0" } else { "wait a few seconds for the strategy leader (smallest factory suffix) to write requestNum; if it stays 0, check that leader's log" }) {
+    if !c.link(
+        "thread_groups",
+        "the strategy leader gave thread groups to the factories",
+        requested > 0,
+        format!("assignNum {assign}, requestNum written for matching factories: {requested}"),
+        matching.iter().map(|(st, f)| format!("{}/strategy/{st}/{f}", s.root)).collect(),
+        if assign == 0 {
+            "set the strategy's thread group count (assignNum) above 0"
+        } else {
+            "wait a few seconds for the strategy leader (smallest factory suffix) to write requestNum; if it stays 0, check that leader's log"
+        },
+    ) {
         return done(c, &tt);
     }
     let ratio_ok = t.judge_dead_interval >= 5 * t.heart_beat_rate && t.heart_beat_rate > 0;
-    if !c.link("judge_dead", "judgeDeadInterval ≥ 5 × heartBeatRate", ratio_ok, format!("judgeDeadInterval {} ms, heartBeatRate {} ms", t.judge_dead_interval, t.heart_beat_rate), vec![format!("{}/baseTaskType/{base}", s.root)], "raise judgeDeadInterval to at least 5 × heartBeatRate: the Java runtime silently never starts such a group (P4)") {
+    if !c.link(
+        "judge_dead",
+        "judgeDeadInterval ≥ 5 × heartBeatRate",
+        ratio_ok,
+        format!("judgeDeadInterval {} ms, heartBeatRate {} ms", t.judge_dead_interval, t.heart_beat_rate),
+        vec![format!("{}/baseTaskType/{base}", s.root)],
+        "raise judgeDeadInterval to at least 5 × heartBeatRate: the Java runtime silently never starts such a group (P4)",
+    ) {
         return done(c, &tt);
     }
     let domain: Option<&DomainView> = tv.domains.iter().find(|d| d.task_type == tt.task_type());
@@ -378,16 +438,36 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
                 .collect()
         })
         .unwrap_or_default();
-    if !c.link("servers", "thread groups are registered and heartbeating within the judge-dead interval", !live.is_empty(), if dead.is_empty() { "no server node in the domain".into() } else { format!("only dead servers: {}", dead.join(", ")) }, live.iter().chain(dead.iter()).cloned().collect(), "check the scheduler process of the matching factory: the task type's bean must exist and start; remove dead server nodes") {
+    let servers_text = if !live.is_empty() {
+        format!("{} live server(s)", live.len())
+    } else if dead.is_empty() {
+        "no server node in the domain".into()
+    } else {
+        format!("only dead servers: {}", dead.join(", "))
+    };
+    if !c.link(
+        "servers",
+        "thread groups are registered and heartbeating within the judge-dead interval",
+        !live.is_empty(),
+        servers_text,
+        live.iter().chain(dead.iter()).cloned().collect(),
+        "check the scheduler process of the matching factory: the task type's bean must exist and start; remove dead server nodes",
+    ) {
         return done(c, &tt);
     }
     let Some(d) = domain else { return done(c, &tt) };
     let init_ok = d.leader.is_some() && d.initialised_by == d.leader;
+    let none = || "(none)".to_string();
+    let leader_text = format!(
+        "leader {}, taskItem names {}",
+        d.leader.clone().unwrap_or_else(none),
+        d.initialised_by.clone().unwrap_or_else(none)
+    );
     if !c.link(
         "leader",
         "a domain leader initialised taskItem",
         init_ok,
-        format!("leader {:?}, taskItem names {:?}", d.leader, d.initialised_by),
+        leader_text,
         vec![format!("{}/taskItem", d.task_type)],
         "wait for the leader's next heartbeat; if it persists, the leader's item list may be invalid (P6)",
     ) {
@@ -395,15 +475,18 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     }
     let orphans: Vec<String> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.clone()).collect();
     let items_ok = !d.items.is_empty() && orphans.is_empty();
+    let items_text = if d.items.is_empty() {
+        "the domain has no task items".into()
+    } else if orphans.is_empty() {
+        format!("{} item(s), all owned by live servers", d.items.len())
+    } else {
+        format!("items without a live owner: {}", orphans.join(","))
+    };
     if !c.link(
         "items",
         "every task item is assigned to a live server",
         items_ok,
-        if d.items.is_empty() {
-            "the domain has no task items".into()
-        } else {
-            format!("items without a live owner: {}", orphans.join(","))
-        },
+        items_text,
         orphans.clone(),
         "define task items; wait one leader heartbeat after servers change",
     ) {
@@ -444,6 +527,18 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         .filter(|x| !x.dead && x.fetching != Fetching::Yes)
         .map(|x| format!("{} ({:?})", x.uuid, x.fetching))
         .collect();
-    c.link("fetching", "the servers are fetching", !fetching.is_empty(), if fetching.is_empty() { format!("not fetching: {}", idle.join(", ")) } else { format!("fetching: {}", fetching.len()) }, idle, "the group is alive but its processor is stuck (P2): check the start-up error in dealInfoDesc, the cron, and selectTasks");
+    let fetch_text = if fetching.is_empty() {
+        format!("not fetching: {}", idle.join(", "))
+    } else {
+        format!("fetching: {}", fetching.len())
+    };
+    c.link(
+        "fetching",
+        "the servers are fetching",
+        !fetching.is_empty(),
+        fetch_text,
+        idle,
+        "the group is alive but its processor is stuck (P2): check the start-up error in dealInfoDesc, the cron, and selectTasks",
+    );
     done(c, &tt)
 }

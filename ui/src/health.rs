@@ -1,0 +1,145 @@
+//! The health view of a profile (green / amber / red): the ZooKeeper ensemble from the
+//! backend (refreshed every 10 s) and the root's findings, recomputed from the live snapshot on
+//! every change; and the "why is this task type not running?" chain, computed in the UI from
+//! the live snapshot with the model's diagnosis.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tbdesk_model::diagnose::{root_findings, why_not_running, Level};
+
+use crate::api::{self, ApiError, HealthReport};
+use crate::app::{Ctx, ErrorPanel};
+
+#[component]
+pub fn Health() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let report = RwSignal::new(None::<Result<HealthReport, ApiError>>);
+    let alive = RwSignal::new(true);
+    on_cleanup(move || alive.set(false));
+    spawn_local(async move {
+        while alive.get_untracked() {
+            if let Some(p) = ctx.profile.get_untracked() {
+                report.set(Some(api::health(&p).await));
+            }
+            api::sleep_ms(10_000).await;
+        }
+    });
+    let findings = Memo::new(move |_| {
+        let off = report.get().and_then(|r| r.ok()).and_then(|r| r.clock_offset_ms);
+        ctx.snap.with(|s| s.as_ref().map(|e| root_findings(&e.snapshot, off)).unwrap_or_default())
+    });
+    let summary = Memo::new(move |_| {
+        let ens = report.get().and_then(|r| r.ok()).map(|r| r.ensemble.iter().map(|s| {
+            if !s["up"].as_bool().unwrap_or(false) { 2 } else if s["slow"].as_bool().unwrap_or(false) || s["refused"].as_array().is_some_and(|a| !a.is_empty()) { 1 } else { 0 }
+        }).max().unwrap_or(0)).unwrap_or(0);
+        let f = findings.get().iter().map(|f| match f.level { Level::Error => 2, Level::Warning => 1, Level::Info => 0 }).max().unwrap_or(0);
+        ["green", "amber", "red"][ens.max(f)]
+    });
+    view! {
+        <div class="health" id="health">
+            <h3>"Health "<span id="health-summary" class=move || format!("badge badge-{}", summary.get())>{move || summary.get()}</span></h3>
+            {move || match report.get() {
+                None => view! { <p class="muted">"Checking the ensemble…"</p> }.into_any(),
+                Some(Err(e)) => view! { <ErrorPanel err=e /> }.into_any(),
+                Some(Ok(r)) => view! {
+                    <table id="ensemble">
+                        <thead><tr><th>"Server"</th><th>"State"</th><th>"Mode / version"</th><th>"RTT"</th><th>"Latency min/avg/max"</th><th>"Nodes"</th><th>"Watches"</th><th>"FDs"</th><th>"Refused"</th></tr></thead>
+                        <tbody>{r.ensemble.iter().map(|s| {
+                            let up = s["up"].as_bool().unwrap_or(false);
+                            let lat = s["latency"].as_array().map(|a| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("/")).unwrap_or_default();
+                            let refused = s["refused"].as_array().map(|a| a.iter().filter_map(|x| x["command"].as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+                            view! {
+                                <tr class=if up { "up" } else { "down" }>
+                                    <td class="mono">{s["address"].as_str().unwrap_or_default().to_owned()}</td>
+                                    <td>{if up { "up".to_string() } else { format!("DOWN: {}", s["error"].as_str().unwrap_or_default()) }}</td>
+                                    <td>{format!("{} {}", s["mode"].as_str().unwrap_or("?"), s["version"].as_str().unwrap_or(""))}</td>
+                                    <td class=if s["slow"].as_bool().unwrap_or(false) { "slow" } else { "" }>{s["rtt_ms"].as_f64().map(|v| format!("{v:.2} ms")).unwrap_or_default()}</td>
+                                    <td>{lat}</td>
+                                    <td>{s["znode_count"].to_string()}</td>
+                                    <td>{s["watch_count"].to_string()}</td>
+                                    <td>{s["file_descriptors"].as_array().map(|a| format!("{}/{}", a[0], a[1])).unwrap_or_default()}</td>
+                                    <td>{if refused.is_empty() { "—".to_string() } else { format!("{refused} (add to 4lw.commands.whitelist)") }}</td>
+                                </tr>
+                            }
+                        }).collect_view()}</tbody>
+                    </table>
+                    <p>{format!("Session timeout: asked {} ms, granted {} ms{}", r.requested_session_timeout_ms, r.negotiated_session_timeout_ms,
+                        if r.negotiated_session_timeout_ms < r.requested_session_timeout_ms { " (capped by the server's maxSessionTimeout)" } else { "" })}</p>
+                    {r.clock_offset_ms.map(|o| view! { <p>{format!("Clock: ZooKeeper − this machine = {o} ms")}</p> })}
+                }.into_any(),
+            }}
+            <h4>"Root findings"</h4>
+            {move || {
+                let f = findings.get();
+                if f.is_empty() {
+                    return view! { <p class="saved" id="no-findings">"Nothing wrong found in this root."</p> }.into_any();
+                }
+                view! {
+                    <ul class="findings" id="findings">
+                        {f.into_iter().map(|x| view! {
+                            <li class=format!("finding {:?}", x.level).to_lowercase() data-code=x.code.clone()>
+                                <strong>{x.message.clone()}</strong>" — "{x.why.clone()}
+                                {(!x.nodes.is_empty()).then(|| view! { <div class="mono muted">{x.nodes.join(", ")}</div> })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+pub fn Why(name: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let base = name.clone();
+    let signs = Memo::new(move |_| {
+        let mut v: Vec<String> = ctx.snap.with(|s| {
+            s.as_ref()
+                .and_then(|e| e.snapshot.task_types.iter().find(|t| t.name == base).map(|t| t.domains.iter().map(|d| d.own_sign.clone()).collect()))
+                .unwrap_or_default()
+        });
+        if !v.iter().any(|x| x == "BASE") {
+            v.push("BASE".into());
+        }
+        v
+    });
+    let sign = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if sign.get_untracked().is_empty() {
+            if let Some(first) = signs.get().first() {
+                sign.set(first.clone());
+            }
+        }
+    });
+    let base2 = name.clone();
+    let diagnosis = Memo::new(move |_| {
+        let tz = tbdesk_model::cron::parse_zone(&ctx.zone.get()).unwrap_or(chrono_tz::Tz::UTC);
+        let s = sign.get();
+        ctx.snap.with(|e| e.as_ref().map(|e| why_not_running(&e.snapshot, &base2, &s, tz)))
+    });
+    view! {
+        <div class="why" id="why">
+            <h3>{format!("Why is {name} not running?")}</h3>
+            <label>"Own sign "</label>
+            <select id="why-own-sign" on:change=move |ev| sign.set(event_target_value(&ev))>
+                {move || signs.get().into_iter().map(|s| { let sel = s == sign.get_untracked(); view! { <option value=s.clone() selected=sel>{s.clone()}</option> } }).collect_view()}
+            </select>
+            {move || diagnosis.get().map(|d| view! {
+                <p id="why-verdict" class=if d.broken.is_none() { "saved" } else { "error" }>
+                    {match &d.broken { None => format!("{} is running.", d.task_type), Some(b) => format!("{} is not running: {}", d.task_type, d.links.iter().find(|l| &l.id == b).map(|l| l.check.clone()).unwrap_or_default()) }}
+                </p>
+                <ol class="chain">
+                    {d.links.into_iter().map(|l| view! {
+                        <li class=if l.ok { "ok" } else { "broken" } data-link=l.id.clone()>
+                            <strong>{if l.ok { "✓ " } else { "✗ " }}{l.check.clone()}</strong>
+                            <div>{l.detail.clone()}</div>
+                            {(!l.ok && !l.evidence.is_empty()).then(|| view! { <div class="mono muted">{l.evidence.join(" · ")}</div> })}
+                            {l.fix.clone().map(|f| view! { <div class="fix">{format!("Fix: {f}")}</div> })}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            })}
+        </div>
+    }
+}
