@@ -154,11 +154,22 @@ async fn health(console: State<'_, Console>, profile: String) -> Result<HealthRe
     console.health(&profile).await
 }
 
+/// Applies a safe fix offered by a health finding.
+#[tauri::command]
+async fn apply_fix(
+    console: State<'_, Console>,
+    profile: String,
+    fix: tbdesk_model::diagnose::Fix,
+) -> Result<Vec<String>, ApiError> {
+    console.apply_fix(&profile, &fix).await
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
+    tracing::info!(ui = env!("TBDESK_UI_HASH"), "starting tbdesk");
     let result = tauri::Builder::default()
         .setup(|app| {
             // TBDESK_DATA_DIR lets tests and power users keep several independent app states.
@@ -185,7 +196,8 @@ fn main() {
             stop_scheduler,
             scheduler_status,
             last_own_sign,
-            health
+            health,
+            apply_fix
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

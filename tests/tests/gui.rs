@@ -301,3 +301,53 @@ async fn health_and_why_not_running() {
     app.wait_for("li.ok[data-link='items']").await;
     app.close().await;
 }
+
+/// A read-only profile refuses writes in the backend, even through a command crafted in the
+/// webview (not only a disabled button).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_profile_refuses_a_crafted_command() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
+    let fields = tbdesk_profiles::ProfileFields {
+        name: "ro".into(),
+        connect: server.connect_string(),
+        root_path: zk::SPEC_ROOT.into(),
+        session_timeout_ms: 30_000,
+        digest_user: None,
+        color: "production".into(),
+        read_only: true,
+        local_server: false,
+    };
+    profiles.create(&fields, None).await.expect("profile");
+    drop(profiles);
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    let status = app.wait_text("#status", |t| t.contains("live")).await;
+    assert!(status.contains("read-only"), "{status}");
+    let mut blob: serde_json::Value = serde_json::from_slice(&zk::example("taskType.json")).expect("json");
+    blob["baseTaskType"] = "Crafted".into();
+    let answer = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('save_task_type', { profile: 'ro', taskType: arguments[0], expected: { kind: 'absent' } })
+               .then(r => done({ ok: r }), e => done({ err: e }));",
+            vec![blob],
+        )
+        .await
+        .expect("invoke");
+    assert_eq!(answer["err"]["code"], "read_only", "{answer}");
+    assert!(matches!(
+        c.get_data(&format!("{}/baseTaskType/Crafted", zk::SPEC_ROOT)).await,
+        Err(zookeeper_client::Error::NoNode)
+    ));
+    // The pause button meets the same refusal, shown as such.
+    app.click("#strategy-OrderSync-Strategy button").await;
+    let err = app.wait_text(".error[data-code='read_only']", |t| !t.is_empty()).await;
+    assert!(err.contains("read-only"), "{err}");
+    let (d, _) = c.get_data(&format!("{}/strategy/OrderSync-Strategy", zk::SPEC_ROOT)).await.expect("read");
+    assert_eq!(d, zk::example("strategy.json"), "nothing written");
+    app.close().await;
+}

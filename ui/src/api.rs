@@ -329,3 +329,13 @@ pub struct HealthReport {
 pub async fn health(profile: &str) -> Result<HealthReport, ApiError> {
     call("health", &ProfileArg { profile }).await
 }
+
+#[derive(Serialize)]
+struct FixArgs<'a> {
+    profile: &'a str,
+    fix: &'a tbdesk_model::diagnose::Fix,
+}
+
+pub async fn apply_fix(profile: &str, fix: &tbdesk_model::diagnose::Fix) -> Result<Vec<String>, ApiError> {
+    call("apply_fix", &FixArgs { profile, fix }).await
+}

@@ -80,6 +80,21 @@ pub fn Health() -> impl IntoView {
                             <li class=format!("finding {:?}", x.level).to_lowercase() data-code=x.code.clone()>
                                 <strong>{x.message.clone()}</strong>" — "{x.why.clone()}
                                 {(!x.nodes.is_empty()).then(|| view! { <div class="mono muted">{x.nodes.join(", ")}</div> })}
+                                {x.fix.clone().map(|fix| {
+                                    let label = match &fix { tbdesk_model::diagnose::Fix::RemoveDeadServers { .. } => "Remove dead server nodes" };
+                                    view! {
+                                        <button class="small fix-button" data-code=x.code.clone() on:click=move |_| {
+                                            let fix = fix.clone();
+                                            let Some(p) = ctx.profile.get_untracked() else { return };
+                                            spawn_local(async move {
+                                                match api::apply_fix(&p, &fix).await {
+                                                    Ok(_) => ctx.error.set(None),
+                                                    Err(e) => ctx.error.set(Some(e)),
+                                                }
+                                            });
+                                        }>{label}</button>
+                                    }
+                                })}
                             </li>
                         }).collect_view()}
                     </ul>

@@ -503,6 +503,16 @@ impl Console {
         })
     }
 
+    /// Applies a safe fix offered by a finding, through the store's guarded writes; returns
+    /// what was removed.
+    pub async fn apply_fix(&self, profile: &str, fix: &tbdesk_model::diagnose::Fix) -> Result<Vec<String>, ApiError> {
+        use tbdesk_model::diagnose::Fix;
+        let store = self.store(profile).await?;
+        match fix {
+            Fix::RemoveDeadServers { base, task_type } => Ok(store.remove_dead_servers(base, task_type).await?),
+        }
+    }
+
     /// Why `base` in `own_sign` is (not) running in a profile's root.
     pub async fn why(
         &self,
