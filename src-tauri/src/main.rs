@@ -55,7 +55,7 @@ async fn follow_profile(
             }
         });
     }
-    Ok(followed.event(&profile, &first))
+    Ok(serde_json::to_value(followed.event(&profile, &first)).unwrap_or_default())
 }
 
 /// Saves a task type (validated again in the store).

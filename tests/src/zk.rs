@@ -81,3 +81,96 @@ pub async fn load_spec_tree(c: &zk::Client) {
         }
     }
 }
+
+/// Builds a synthetic root shaped like spec §2 (`task_types` × 2 domains × 3 servers × 12 items
+/// with their 5 children, a strategy with 2 runtimes per task type, 4 factories): 32,009 nodes
+/// for 200 task types. Used by the benchmarks. Returns the number of nodes created.
+pub async fn build_synthetic_root(c: &zk::Client, root: &str, task_types: usize) -> usize {
+    use tbdesk_model::records::{Kind, Server, Strategy, StrategyRuntime, TaskType};
+    let parent = root.rsplit_once('/').map(|(p, _)| p).filter(|p| !p.is_empty()).unwrap_or("/").to_owned();
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    let mut paths: Vec<(String, Vec<u8>)> = vec![
+        (parent, vec![]),
+        (root.into(), b"tbschedule-3.2.12".to_vec()),
+        (format!("{root}/baseTaskType"), vec![]),
+        (format!("{root}/strategy"), vec![]),
+        (format!("{root}/factory"), vec![]),
+    ];
+    let factories: Vec<String> = (0..4).map(|i| format!("10.0.0.{i}$host{i}$F{i:031}$00000000{i:02}")).collect();
+    for f in &factories {
+        paths.push((format!("{root}/factory/{f}"), vec![]));
+    }
+    for t in 0..task_types {
+        let name = format!("Task{t:04}");
+        let def = TaskType {
+            base_task_type: Some(name.clone()),
+            deal_bean_name: Some("bean".into()),
+            task_items: Some((0..12).map(|i| i.to_string()).collect()),
+            ..TaskType::default()
+        };
+        paths.push((format!("{root}/baseTaskType/{name}"), def.encode().into_bytes()));
+        for own in ["BASE", "dev"] {
+            let tt = if own == "BASE" { name.clone() } else { format!("{name}${own}") };
+            let d = format!("{root}/baseTaskType/{name}/{tt}");
+            paths.push((d.clone(), vec![]));
+            paths.push((format!("{d}/server"), b"reload=true".to_vec()));
+            let servers: Vec<String> = (0..3).map(|s| format!("{tt}$10.0.0.{s}$S{s:031}$00000000{s:02}")).collect();
+            for s in &servers {
+                let blob = Server {
+                    uuid: Some(s.clone()),
+                    task_type: Some(tt.clone()),
+                    base_task_type: Some(name.clone()),
+                    own_sign: Some(own.into()),
+                    ip: Some("10.0.0.1".into()),
+                    thread_num: 5,
+                    register_time: Some("2026-11-21 10:00:00".into()),
+                    heart_beat_time: Some("2026-11-21 10:00:00".into()),
+                    ..Server::default()
+                };
+                paths.push((format!("{d}/server/{s}"), blob.encode().into_bytes()));
+            }
+            paths.push((format!("{d}/taskItem"), servers[0].clone().into_bytes()));
+            for i in 0..12 {
+                let it = format!("{d}/taskItem/{i}");
+                paths.push((it.clone(), vec![]));
+                paths.push((format!("{it}/cur_server"), servers[i / 4].clone().into_bytes()));
+                paths.push((format!("{it}/req_server"), vec![]));
+                paths.push((format!("{it}/sts"), b"ACTIVTE".to_vec()));
+                paths.push((format!("{it}/parameter"), vec![]));
+                paths.push((format!("{it}/deal_desc"), vec![]));
+            }
+        }
+        let sname = format!("Strategy{t:04}");
+        let s = Strategy {
+            strategy_name: Some(sname.clone()),
+            ip_list: Some(vec!["127.0.0.1".into()]),
+            assign_num: 2,
+            kind: Some(Kind::Schedule),
+            task_name: Some(name.clone()),
+            ..Strategy::default()
+        };
+        paths.push((format!("{root}/strategy/{sname}"), s.encode().into_bytes()));
+        for f in &factories[..2] {
+            let rt = StrategyRuntime {
+                strategy_name: Some(sname.clone()),
+                uuid: Some(f.clone()),
+                request_num: 1,
+                message: Some(String::new()),
+                ..StrategyRuntime::default()
+            };
+            paths.push((format!("{root}/strategy/{sname}/{f}"), rt.encode().into_bytes()));
+        }
+    }
+    // Parents come before children in this list; write in ordered batches of 1000.
+    if paths[0].0 == "/" {
+        paths.remove(0);
+    }
+    for chunk in paths.chunks(1000) {
+        let mut w = c.new_multi_writer();
+        for (p, d) in chunk {
+            w.add_create(p, d, &open).expect("op");
+        }
+        w.commit().await.expect("create batch");
+    }
+    paths.len()
+}

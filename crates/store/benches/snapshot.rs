@@ -13,7 +13,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tbdesk_model::records::{Server, Strategy, StrategyRuntime, TaskType};
+use tbdesk_model::records::Server;
 use tbdesk_store::live::Live;
 use tbdesk_store::{reader, ConnectOptions, Store};
 use zookeeper_client as zk;
@@ -35,91 +35,6 @@ static A: Counting = Counting;
 
 const ROOT: &str = "/bench/root";
 
-async fn build(c: &zk::Client, task_types: usize) -> usize {
-    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
-    let mut paths: Vec<(String, Vec<u8>)> = vec![
-        ("/bench".into(), vec![]),
-        (ROOT.into(), b"tbschedule-3.2.12".to_vec()),
-        (format!("{ROOT}/baseTaskType"), vec![]),
-        (format!("{ROOT}/strategy"), vec![]),
-        (format!("{ROOT}/factory"), vec![]),
-    ];
-    let factories: Vec<String> = (0..4).map(|i| format!("10.0.0.{i}$host{i}$F{i:031}$00000000{i:02}")).collect();
-    for f in &factories {
-        paths.push((format!("{ROOT}/factory/{f}"), vec![]));
-    }
-    for t in 0..task_types {
-        let name = format!("Task{t:04}");
-        let def = TaskType {
-            base_task_type: Some(name.clone()),
-            deal_bean_name: Some("bean".into()),
-            task_items: Some((0..12).map(|i| i.to_string()).collect()),
-            ..TaskType::default()
-        };
-        paths.push((format!("{ROOT}/baseTaskType/{name}"), def.encode().into_bytes()));
-        for own in ["BASE", "dev"] {
-            let tt = if own == "BASE" { name.clone() } else { format!("{name}${own}") };
-            let d = format!("{ROOT}/baseTaskType/{name}/{tt}");
-            paths.push((d.clone(), vec![]));
-            paths.push((format!("{d}/server"), b"reload=true".to_vec()));
-            let servers: Vec<String> = (0..3).map(|s| format!("{tt}$10.0.0.{s}$S{s:031}$00000000{s:02}")).collect();
-            for s in &servers {
-                let blob = Server {
-                    uuid: Some(s.clone()),
-                    task_type: Some(tt.clone()),
-                    base_task_type: Some(name.clone()),
-                    own_sign: Some(own.into()),
-                    ip: Some("10.0.0.1".into()),
-                    thread_num: 5,
-                    register_time: Some("2026-11-21 10:00:00".into()),
-                    heart_beat_time: Some("2026-11-21 10:00:00".into()),
-                    ..Server::default()
-                };
-                paths.push((format!("{d}/server/{s}"), blob.encode().into_bytes()));
-            }
-            paths.push((format!("{d}/taskItem"), servers[0].clone().into_bytes()));
-            for i in 0..12 {
-                let it = format!("{d}/taskItem/{i}");
-                paths.push((it.clone(), vec![]));
-                paths.push((format!("{it}/cur_server"), servers[i / 4].clone().into_bytes()));
-                paths.push((format!("{it}/req_server"), vec![]));
-                paths.push((format!("{it}/sts"), b"ACTIVTE".to_vec()));
-                paths.push((format!("{it}/parameter"), vec![]));
-                paths.push((format!("{it}/deal_desc"), vec![]));
-            }
-        }
-        let sname = format!("Strategy{t:04}");
-        let s = Strategy {
-            strategy_name: Some(sname.clone()),
-            ip_list: Some(vec!["127.0.0.1".into()]),
-            assign_num: 2,
-            kind: Some(tbdesk_model::records::Kind::Schedule),
-            task_name: Some(name.clone()),
-            ..Strategy::default()
-        };
-        paths.push((format!("{ROOT}/strategy/{sname}"), s.encode().into_bytes()));
-        for f in &factories[..2] {
-            let rt = StrategyRuntime {
-                strategy_name: Some(sname.clone()),
-                uuid: Some(f.clone()),
-                request_num: 1,
-                message: Some(String::new()),
-                ..StrategyRuntime::default()
-            };
-            paths.push((format!("{ROOT}/strategy/{sname}/{f}"), rt.encode().into_bytes()));
-        }
-    }
-    // Parents come before children in this list; write in ordered batches of 1000.
-    for chunk in paths.chunks(1000) {
-        let mut w = c.new_multi_writer();
-        for (p, d) in chunk {
-            w.add_create(p, d, &open).expect("op");
-        }
-        w.commit().await.expect("create batch");
-    }
-    paths.len()
-}
-
 fn mib(b: isize) -> f64 {
     b as f64 / (1024.0 * 1024.0)
 }
@@ -130,7 +45,7 @@ async fn main() {
     let server = tbdesk_zkserver::ZkServer::start().expect("start ZooKeeper");
     let c = zk::Client::connect(&server.connect_string()).await.expect("connect");
     let t0 = Instant::now();
-    let n = build(&c, task_types).await;
+    let n = tbdesk_tests::zk::build_synthetic_root(&c, ROOT, task_types).await;
     println!("built {n} nodes in {:.1} s", t0.elapsed().as_secs_f64());
     let opts = ConnectOptions {
         connect: server.connect_string(),

@@ -1,0 +1,146 @@
+//! App benchmark, driving the real release window under Xvfb (run with
+//! `xvfb-run -a cargo bench -p tbdesk-tests --bench app` after building the release app):
+//! - cold start: from asking WebDriver for a session (the app process starts) to the profile
+//!   list painted;
+//! - memory: RSS of the app and all its processes (WebKit web and network processes) after
+//!   loading the ~32,000-node synthetic root;
+//! - change in ZooKeeper → DOM updated (a MutationObserver timestamps the change in the page),
+//!   median and p99 over 100 changes.
+//!
+//! Each figure is printed beside its target and the ratio figure / target.
+
+use std::time::{Duration, Instant};
+
+use tbdesk_tests::{app::AppSession, bins, zk};
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for e in rd.flatten() {
+            let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let ppid = std::fs::read_to_string(format!("/proc/{p}/stat")).ok().and_then(|s| {
+                s.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+            });
+            if ppid == Some(pid) {
+                out.push(p);
+                out.extend(children(p));
+            }
+        }
+    }
+    out
+}
+
+fn app_pids() -> Vec<u32> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for e in rd.flatten() {
+            let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+            if std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "tbdesk-app") {
+                out.push(p);
+                out.extend(children(p));
+            }
+        }
+    }
+    out
+}
+
+fn pct(v: &mut [f64], q: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 * q) as usize).min(v.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+    let server = zk::ZkServer::start().expect("ZooKeeper");
+    let c = zk::client(&server).await;
+    let root = "/bench/app";
+    let nodes = zk::build_synthetic_root(&c, root, 200).await;
+    let data = tempfile::tempdir().expect("data dir");
+    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
+    let fields = tbdesk_profiles::ProfileFields {
+        name: "bench".into(),
+        connect: server.connect_string(),
+        root_path: root.into(),
+        session_timeout_ms: 30_000,
+        digest_user: None,
+        color: "none".into(),
+        read_only: false,
+        local_server: false,
+    };
+    profiles.create(&fields, None).await.expect("profile");
+    drop(profiles);
+    let bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
+    println!("app binary: {}", bin.display());
+
+    let t0 = Instant::now();
+    let app = AppSession::start(&bin, data.path()).await;
+    app.wait_for("#profile-bench").await;
+    let start = t0.elapsed().as_secs_f64();
+    println!("cold start to painted profile list: {start:.2} s (target < 1.5 s, ratio {:.2})", start / 1.5);
+
+    let t1 = Instant::now();
+    app.wait_text("#status", |t| t.contains(&format!("{} nodes", nodes - 1)) || t.contains(&format!("{nodes} nodes")))
+        .await;
+    app.wait_for("#strategy-Strategy0199").await;
+    println!("first load of the {nodes}-node root to a painted overview: {:.2} s", t1.elapsed().as_secs_f64());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let pids = app_pids();
+    let rss: u64 = pids.iter().map(|p| rss_kib(*p)).sum();
+    for p in &pids {
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        println!("  {:>6} MiB  {}", rss_kib(*p) / 1024, comm.trim());
+    }
+    let mib = rss as f64 / 1024.0;
+    println!(
+        "RSS of {} app processes after loading: {mib:.0} MiB (target < 250 MB = 238 MiB, ratio {:.2})",
+        pids.len(),
+        mib / 238.4
+    );
+
+    // Change -> DOM: the page records when the assignNum cell of one strategy shows each value.
+    app.client
+        .execute(
+            "window.__seen = {};
+             new MutationObserver(() => {
+               const row = document.querySelector('#strategy-Strategy0000');
+               if (!row) return;
+               const m = row.textContent.match(/(\\d+) \\/ \\d+/);
+               if (m && !(m[1] in window.__seen)) window.__seen[m[1]] = Date.now();
+             }).observe(document.body, { subtree: true, childList: true, characterData: true });",
+            vec![],
+        )
+        .await
+        .expect("observer");
+    let path = format!("{root}/strategy/Strategy0000");
+    let (blob, _) = c.get_data(&path).await.expect("strategy");
+    let mut s = tbdesk_model::records::Strategy::decode(&blob).expect("decode");
+    let mut sent = Vec::new();
+    for i in 0..100i64 {
+        s.assign_num = 1000 + i;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as f64;
+        c.set_data(&path, s.encode().as_bytes(), None).await.expect("write");
+        sent.push((1000 + i, now));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seen = app.client.execute("return window.__seen;", vec![]).await.expect("seen");
+    let mut delays: Vec<f64> =
+        sent.iter().filter_map(|(v, t)| seen.get(v.to_string()).and_then(|x| x.as_f64()).map(|s| s - t)).collect();
+    let missed = sent.len() - delays.len();
+    let (p50, p99) = (pct(&mut delays, 0.5), pct(&mut delays, 0.99));
+    println!(
+        "change -> DOM over {} changes ({missed} coalesced away): median {p50:.0} ms, p99 {p99:.0} ms (target p99 < 200 ms, ratio {:.2})",
+        sent.len(),
+        p99 / 200.0
+    );
+    app.close().await;
+}
