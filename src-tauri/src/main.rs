@@ -164,6 +164,40 @@ async fn apply_fix(
     console.apply_fix(&profile, &fix).await
 }
 
+/// A profile's configuration as text (`json` or `java`).
+#[tauri::command]
+async fn export_config(console: State<'_, Console>, profile: String, format: String) -> Result<String, ApiError> {
+    console.export_text(&profile, &format).await
+}
+
+/// The plan of an import (dry run) or, with `apply`, the import itself.
+#[tauri::command]
+async fn import_config(
+    console: State<'_, Console>,
+    profile: String,
+    text: String,
+    apply: bool,
+    prune: bool,
+) -> Result<Vec<tbdesk_store::transfer::Change>, ApiError> {
+    console.import(&profile, &text, apply, prune).await
+}
+
+/// Configuration differences between two profiles.
+#[tauri::command]
+async fn diff_profiles(
+    console: State<'_, Console>,
+    from: String,
+    to: String,
+) -> Result<Vec<tbdesk_store::transfer::Change>, ApiError> {
+    console.diff(&from, &to).await
+}
+
+/// The profile shown last.
+#[tauri::command]
+async fn last_profile(console: State<'_, Console>) -> Result<Option<String>, ApiError> {
+    console.last_profile().await
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "info".into()))
@@ -178,6 +212,11 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             let console = tauri::async_runtime::block_on(Console::open(&dir))?;
+            if let (Some((w, h)), Some(win)) =
+                (tauri::async_runtime::block_on(console.window_size()), app.get_webview_window("main"))
+            {
+                let _ = win.set_size(tauri::LogicalSize::new(w.max(640.0), h.max(420.0)));
+            }
             app.manage(console);
             app.manage(Forwarding::default());
             Ok(())
@@ -197,8 +236,23 @@ fn main() {
             scheduler_status,
             last_own_sign,
             health,
-            apply_fix
+            apply_fix,
+            export_config,
+            import_config,
+            diff_profiles,
+            last_profile
         ])
+        .on_window_event(|window, event| {
+            // Remember the window size for the next start.
+            if let tauri::WindowEvent::CloseRequested { .. } = event {
+                let size = window.inner_size().ok().zip(window.scale_factor().ok());
+                if let Some((size, scale)) = size {
+                    let logical = size.to_logical::<f64>(scale);
+                    let console = window.state::<Console>();
+                    let _ = tauri::async_runtime::block_on(console.save_window_size(logical.width, logical.height));
+                }
+            }
+        })
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("tbdesk: {e}");

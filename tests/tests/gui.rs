@@ -351,3 +351,79 @@ async fn read_only_profile_refuses_a_crafted_command() {
     assert_eq!(d, zk::example("strategy.json"), "nothing written");
     app.close().await;
 }
+
+/// Export from one profile, plan and apply the import into another, diff the two; Ctrl+2
+/// switches profile and the last profile is shown again after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_import_diff_shortcuts_and_last_profile() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    zk::put(&c, "/copy/root", b"tbschedule-3.2.12").await;
+    for d in ["baseTaskType", "strategy", "factory"] {
+        zk::put(&c, &format!("/copy/root/{d}"), b"").await;
+    }
+    let data = tempfile::tempdir().expect("data dir");
+    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
+    for (name, root) in [("a-demo", zk::SPEC_ROOT), ("b-copy", "/copy/root")] {
+        let f = tbdesk_profiles::ProfileFields {
+            name: name.into(),
+            connect: server.connect_string(),
+            root_path: root.into(),
+            session_timeout_ms: 30_000,
+            digest_user: None,
+            color: "none".into(),
+            read_only: false,
+            local_server: false,
+        };
+        profiles.create(&f, None).await.expect("profile");
+    }
+    drop(profiles);
+    let bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
+    let app = AppSession::start(&bin, data.path()).await;
+    app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
+    app.click("#tab-transfer").await;
+    app.fill("#t-format", "java").await;
+    app.click("#t-export").await;
+    let mut exported = String::new();
+    for _ in 0..100 {
+        exported = serde_json::from_value(app.prop("#t-exported", "value").await).expect("text");
+        if !exported.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(exported.as_bytes(), &zk::example("config-export.txt")[..], "export is the Java console's bytes");
+    // Ctrl+2: the second profile.
+    app.client
+        .execute("window.dispatchEvent(new KeyboardEvent('keydown', { key: '2', ctrlKey: true }));", vec![])
+        .await
+        .expect("shortcut");
+    app.wait_text("#status", |t| t.contains("/copy/root")).await;
+    app.click("#tab-transfer").await;
+    app.fill("#t-other", "a-demo").await;
+    app.click("#t-diff").await;
+    let d = app.wait_text("#t-diff-result", |t| !t.is_empty()).await;
+    assert!(d.contains("create taskType OrderSync") && d.contains("create strategy OrderSync-Strategy"), "{d}");
+    app.fill("#t-import", &exported).await;
+    app.click("#t-plan").await;
+    let plan = app.wait_text("#t-plan-result", |t| !t.is_empty()).await;
+    assert!(plan.contains("create taskType OrderSync"), "{plan}");
+    assert!(
+        matches!(c.get_data("/copy/root/baseTaskType/OrderSync").await, Err(zookeeper_client::Error::NoNode)),
+        "a plan writes nothing"
+    );
+    app.screenshot("transfer-plan").await;
+    app.click("#t-apply").await;
+    app.wait_text("#t-applied", |t| t.contains("2 change(s)")).await;
+    assert_eq!(
+        c.get_data("/copy/root/baseTaskType/OrderSync").await.expect("imported").0,
+        zk::example("taskType.json")
+    );
+    app.close().await;
+    // Restart: the last profile (b-copy) is shown again.
+    let app = AppSession::start(&bin, data.path()).await;
+    app.wait_text("#status", |t| t.contains("/copy/root")).await;
+    app.wait_for("#profile-b-copy.active").await;
+    app.close().await;
+}

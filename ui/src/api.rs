@@ -339,3 +339,66 @@ struct FixArgs<'a> {
 pub async fn apply_fix(profile: &str, fix: &tbdesk_model::diagnose::Fix) -> Result<Vec<String>, ApiError> {
     call("apply_fix", &FixArgs { profile, fix }).await
 }
+
+/// One object an import or diff would change (mirrors `tbdesk_store::transfer::Change`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Change {
+    pub op: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub fields: Vec<tbdesk_model::diff::FieldDiff>,
+}
+
+#[derive(Serialize)]
+struct ExportArgs<'a> {
+    profile: &'a str,
+    format: &'a str,
+}
+
+pub async fn export_config(profile: &str, format: &str) -> Result<String, ApiError> {
+    call("export_config", &ExportArgs { profile, format }).await
+}
+
+#[derive(Serialize)]
+struct ImportArgs<'a> {
+    profile: &'a str,
+    text: &'a str,
+    apply: bool,
+    prune: bool,
+}
+
+pub async fn import_config(profile: &str, text: &str, apply: bool, prune: bool) -> Result<Vec<Change>, ApiError> {
+    call("import_config", &ImportArgs { profile, text, apply, prune }).await
+}
+
+#[derive(Serialize)]
+struct DiffArgs<'a> {
+    from: &'a str,
+    to: &'a str,
+}
+
+pub async fn diff_profiles(from: &str, to: &str) -> Result<Vec<Change>, ApiError> {
+    call("diff_profiles", &DiffArgs { from, to }).await
+}
+
+pub async fn last_profile() -> Result<Option<String>, ApiError> {
+    call("last_profile", &NoArgs {}).await
+}
+
+/// Calls `f` with (ctrl, key) for every keydown in the window.
+pub fn on_keydown(f: impl Fn(bool, String) + 'static) {
+    let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        let get = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).ok();
+        let ctrl = get("ctrlKey").and_then(|v| v.as_bool()).unwrap_or(false);
+        let key = get("key").and_then(|v| v.as_string()).unwrap_or_default();
+        f(ctrl, key);
+    });
+    let g = js_sys::global();
+    if let Ok(add) = js_sys::Reflect::get(&g, &JsValue::from_str("addEventListener")) {
+        if let Some(add) = add.dyn_ref::<js_sys::Function>() {
+            let _ = add.call2(&g, &JsValue::from_str("keydown"), cb.as_ref());
+        }
+    }
+    cb.forget();
+}

@@ -20,6 +20,7 @@ pub enum View {
     NewProfile,
     Health,
     Why(String),
+    Transfer,
 }
 
 /// State every view reads: the followed snapshot per profile and the navigation.
@@ -85,10 +86,27 @@ pub fn App() -> impl IntoView {
             }
         });
     };
+    // On start: the profile shown last time, else the first.
+    let last = LocalResource::new(api::last_profile);
     Effect::new(move |_| {
         if ctx.profile.get_untracked().is_none() {
-            if let Some(Ok(list)) = profiles.get() {
-                if let Some(p) = list.first() {
+            if let (Some(Ok(list)), Some(last)) = (profiles.get(), last.get()) {
+                let want = last.ok().flatten();
+                let pick = list.iter().find(|p| Some(&p.name) == want.as_ref()).or(list.first());
+                if let Some(p) = pick {
+                    select(p.name.clone());
+                }
+            }
+        }
+    });
+    // Ctrl+1..9 switches to the n-th profile; Ctrl+R re-reads nothing (live), so it is left alone.
+    api::on_keydown(move |ctrl, key| {
+        if !ctrl {
+            return;
+        }
+        if let Ok(n) = key.parse::<usize>() {
+            if let Some(Ok(list)) = profiles.get_untracked() {
+                if let Some(p) = list.get(n.wrapping_sub(1)) {
                     select(p.name.clone());
                 }
             }
@@ -184,6 +202,7 @@ pub fn App() -> impl IntoView {
                     {tab("Distribution", "tab-distribution", View::Distribution(None))}
                     {tab("Scheduler", "tab-scheduler", View::Scheduler)}
                     {tab("Health", "tab-health", View::Health)}
+                    {tab("Export / import", "tab-transfer", View::Transfer)}
                 </div>
                 {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
                 {move || match (connected.get(), ctx.view.get()) {
@@ -209,6 +228,10 @@ pub fn App() -> impl IntoView {
                     (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
                     (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
                     (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),
+                    (true, View::Transfer) => {
+                        let names: Vec<String> = profiles.get_untracked().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.name).collect()).unwrap_or_default();
+                        view! { <crate::transfer::Transfer profiles=names /> }.into_any()
+                    }
                 }}
             </main>
             <footer class="status" id="status">

@@ -7,6 +7,7 @@ mod health;
 mod overview;
 mod profiles;
 mod scheduler;
+mod transfer;
 
 fn main() {
     console_error_panic_hook::set_once();

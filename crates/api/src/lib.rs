@@ -452,6 +452,32 @@ impl Console {
         }
     }
 
+    /// A profile's configuration as a file text: tbdesk JSON (`json`) or Java lines (`java`).
+    pub async fn export_text(&self, profile: &str, format: &str) -> Result<String, ApiError> {
+        let (root, cfg) = self.export(profile).await?;
+        match format {
+            "java" => Ok(cfg.to_java_lines(&root)),
+            _ => cfg.to_file(&root).map_err(|e| ApiError::new("invalid", e.to_string())),
+        }
+    }
+
+    /// The profile the app showed last.
+    pub async fn last_profile(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.profiles.setting("last_profile").await?)
+    }
+
+    /// Remembers a window size (logical pixels).
+    pub async fn save_window_size(&self, width: f64, height: f64) -> Result<(), ApiError> {
+        Ok(self.profiles.set_setting("window_size", &format!("{width:.0}x{height:.0}")).await?)
+    }
+
+    /// The remembered window size.
+    pub async fn window_size(&self) -> Option<(f64, f64)> {
+        let s = self.profiles.setting("window_size").await.ok()??;
+        let (w, h) = s.split_once('x')?;
+        Some((w.parse().ok()?, h.parse().ok()?))
+    }
+
     /// The own sign last used with a profile's scheduler.
     pub async fn last_own_sign(&self, profile: &str) -> Result<Option<String>, ApiError> {
         Ok(self.profiles.setting(&format!("own_sign:{profile}")).await?)
