@@ -94,6 +94,8 @@ pub struct Processed {
     pub item: String,
     /// The server that executed it.
     pub server: String,
+    /// When the execution started and ended.
+    pub during: (std::time::Instant, std::time::Instant),
 }
 
 /// Hands out `per_item` fresh tasks per held item on each select (`<item>:<n>`, n counting up
@@ -103,6 +105,8 @@ pub struct Processed {
 pub struct DemoDeal {
     /// Tasks per item per select (0 = 1).
     pub per_item: usize,
+    /// Time each execute takes, so tests can see executions overlap (or not).
+    pub work: std::time::Duration,
     next: Mutex<HashMap<String, u64>>,
     /// Everything executed, in order.
     pub log: Mutex<Vec<Processed>>,
@@ -115,9 +119,30 @@ impl DemoDeal {
         DemoDeal { per_item, ..Default::default() }
     }
 
+    /// Like [`DemoDeal::new`], each execution taking `work`.
+    pub fn with_work(per_item: usize, work: std::time::Duration) -> Self {
+        DemoDeal { per_item, work, ..Default::default() }
+    }
+
     /// A copy of the log.
     pub fn processed(&self) -> Vec<Processed> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Pairs of executions of the same item by two different servers that overlapped in time:
+    /// empty when no item was ever processed by two servers at once.
+    pub fn overlaps(&self) -> Vec<(Processed, Processed)> {
+        let mut log = self.processed();
+        log.sort_by(|a, b| (a.item.as_str(), a.during.0).cmp(&(b.item.as_str(), b.during.0)));
+        let mut out = Vec::new();
+        for (i, a) in log.iter().enumerate() {
+            for b in log[i + 1..].iter().take_while(|b| b.item == a.item && b.during.0 < a.during.1) {
+                if b.server != a.server {
+                    out.push((a.clone(), b.clone()));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -139,12 +164,18 @@ impl TaskDeal for DemoDeal {
     }
 
     async fn execute(&self, tasks: &[Value], _own_sign: &str, server: &str) -> Result<bool, DealError> {
+        let start = std::time::Instant::now();
+        if !self.work.is_zero() {
+            tokio::time::sleep(self.work).await;
+        }
+        let end = std::time::Instant::now();
         let mut log = self.log.lock().map_err(|_| DealError("poisoned".into()))?;
         for t in tasks {
             log.push(Processed {
                 task: t["id"].as_str().unwrap_or_default().to_owned(),
                 item: t["item"].as_str().unwrap_or_default().to_owned(),
                 server: server.to_owned(),
+                during: (start, end),
             });
         }
         Ok(true)
@@ -254,5 +285,35 @@ impl TaskDeal for ProcessDeal {
             .call(serde_json::json!({ "op": "execute", "tasks": tasks, "ownSign": own_sign, "server": server }))
             .await?;
         Ok(v.get("ok").and_then(Value::as_bool).unwrap_or(false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn overlaps_are_found_only_across_servers() {
+        let d = DemoDeal::new(1);
+        let t = Instant::now();
+        let p = |item: &str, server: &str, a: u64, b: u64| Processed {
+            task: format!("{item}:{a}"),
+            item: item.into(),
+            server: server.into(),
+            during: (t + Duration::from_millis(a), t + Duration::from_millis(b)),
+        };
+        if let Ok(mut log) = d.log.lock() {
+            log.extend([
+                p("0", "S1", 0, 10),
+                p("0", "S1", 5, 15),
+                p("0", "S2", 20, 30),
+                p("1", "S1", 0, 10),
+                p("1", "S2", 9, 12),
+            ]);
+        }
+        let o = d.overlaps();
+        assert_eq!(o.len(), 1, "{o:?}");
+        assert_eq!((o[0].0.item.as_str(), o[0].1.server.as_str()), ("1", "S2"));
     }
 }

@@ -126,7 +126,8 @@ async fn three_runtimes_share_items_fail_over_and_rebalance() {
         ..Strategy::default()
     };
     admin.put_strategy(&strategy, Expect::Absent).await.expect("strategy");
-    let deal = Arc::new(DemoDeal::new(1));
+    // Each execution takes 20 ms, so two servers working one item at once would overlap.
+    let deal = Arc::new(DemoDeal::with_work(1, Duration::from_millis(20)));
     let r1 = start(config(&server, root, "h1", "10.0.0.1", &deal));
     tokio::time::sleep(Duration::from_millis(400)).await;
     let r2 = start(config(&server, root, "h2", "10.0.0.2", &deal));
@@ -188,6 +189,10 @@ async fn three_runtimes_share_items_fail_over_and_rebalance() {
     ids.dedup();
     assert_eq!(ids.len(), n, "a task was executed twice");
     assert!(n > 10);
+    // Through the start, the kill, the failover and the rebalance, no item was processed by two
+    // servers at once.
+    let overlaps = deal.overlaps();
+    assert!(overlaps.is_empty(), "{} overlapping executions, e.g. {:?}", overlaps.len(), overlaps.first());
     // A clean stop removed every server and factory node.
     let snap = admin.snapshot(|_| {}).await.expect("snapshot");
     assert!(snap.factories.is_empty());
