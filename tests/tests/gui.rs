@@ -169,6 +169,16 @@ async fn profile_password_lives_only_in_the_keyring_and_survives_a_restart() {
     app.click("#p-save").await;
     app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
     app.screenshot("profile-created").await;
+    // Not on any process's command line either (the app, WebKit, the driver).
+    for e in std::fs::read_dir("/proc").expect("proc").flatten() {
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            assert!(
+                !cmd.windows(password.len()).any(|w| w == password.as_bytes()),
+                "password on a command line: {:?}",
+                e.path()
+            );
+        }
+    }
     app.close().await;
 
     // The password is in the keyring ...
@@ -339,6 +349,17 @@ async fn read_only_profile_refuses_a_crafted_command() {
         .await
         .expect("invoke");
     assert_eq!(answer["err"]["code"], "read_only", "{answer}");
+    // A command the UI does not use is not granted to the webview at all.
+    let answer = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('root_listing', { profile: 'ro' }).then(r => done({ ok: r }), e => done({ err: String(e) }));",
+            vec![],
+        )
+        .await
+        .expect("invoke");
+    assert!(answer["err"].as_str().is_some_and(|e| e.contains("not allowed")), "{answer}");
     assert!(matches!(
         c.get_data(&format!("{}/baseTaskType/Crafted", zk::SPEC_ROOT)).await,
         Err(zookeeper_client::Error::NoNode)
