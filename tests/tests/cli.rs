@@ -197,3 +197,54 @@ async fn health_and_why_headless() {
     assert!(out.contains("FAIL every task item is assigned to a live server"), "{out}");
     assert!(out.trim_end().ends_with("OrderSync$TEST is not running: broken at 'items'."), "{out}");
 }
+
+/// `tbdesk import` killed at different moments: the root is the old one or the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_killed_midway_leaves_old_or_new() {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    let dir = tempfile::tempdir().expect("dir");
+    // A 300-task-type export file.
+    let blob = String::from_utf8(example("taskType.json")).expect("utf8");
+    let mut lines = Vec::new();
+    for i in 0..300 {
+        let name = format!("Job{i:04}");
+        let value = blob.replace("\"OrderSync\"", &format!("\"{name}\""));
+        lines.push(
+            serde_json::json!({"rootPath": "/elsewhere", "configType": "baseTaskType", "name": name, "value": value})
+                .to_string(),
+        );
+    }
+    let file = dir.path().join("big.txt");
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let mut outcomes = Vec::new();
+    for round in 0..6u64 {
+        let root = format!("/kill/r{round}");
+        zk::put(&c, &root, b"tbschedule-3.2.12").await;
+        for d in ["baseTaskType", "strategy", "factory"] {
+            zk::put(&c, &format!("{root}/{d}"), b"").await;
+        }
+        let name = format!("p{round}");
+        let (code, _, err) = tbdesk_in(
+            Some(dir.path()),
+            &["profile", "add", &name, "--connect", &server.connect_string(), "--root", &root],
+            b"",
+        );
+        assert_eq!(code, 0, "{err}");
+        let mut child = std::process::Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+            .env("TBDESK_DATA_DIR", dir.path())
+            .args(["import", &name, file.to_str().expect("path")])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        tokio::time::sleep(std::time::Duration::from_millis(20 + round * 40)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        let n = c.list_children(&format!("{root}/baseTaskType")).await.expect("list").len();
+        assert!(n == 0 || n == 300, "round {round}: {n} of 300 task types");
+        outcomes.push(n);
+    }
+    eprintln!("imports killed after 20..220 ms: {outcomes:?}");
+}

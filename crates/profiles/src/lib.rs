@@ -271,3 +271,25 @@ mod tests {
         assert!(matches!(f.validate(), Err(Error::Invalid { field: "session_timeout_ms", .. })));
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// Any profile input is accepted or refused with a named field; never a panic.
+        #[test]
+        fn profile_fields_never_panic(
+            name in "\\PC{0,20}", connect in "[a-z0-9.:,\\[\\] ]{0,30}", root in "[/a-z.\\x00 ]{0,20}",
+            timeout in any::<i64>(), user in proptest::option::of("[a-z:]{0,6}"), color in "[a-z]{0,10}",
+        ) {
+            let f = ProfileFields { name, connect, root_path: root, session_timeout_ms: timeout, digest_user: user, color, read_only: false, local_server: false };
+            if let Err(Error::Invalid { field, .. }) = f.validate() {
+                prop_assert!(["name", "connect", "root_path", "session_timeout_ms", "digest_user", "color"].contains(&field));
+            }
+        }
+    }
+}

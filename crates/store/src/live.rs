@@ -63,7 +63,7 @@ impl Live {
         let (watcher, tree) = start(&store).await?;
         let snapshot = Arc::new(fold(&store.root, &tree, store.zk_now_ms()));
         let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
-        let task = tokio::spawn(run(opts, store, watcher, tree, tx));
+        let task = tokio::spawn(supervise(opts, store, watcher, tree, tx));
         Ok(Live { rx, task })
     }
 
@@ -142,12 +142,59 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
     Ok(())
 }
 
+fn is_terminal(ev: &zk::WatchedEvent) -> bool {
+    ev.event_type == zk::EventType::Session
+        && !matches!(
+            ev.session_state,
+            zk::SessionState::Disconnected | zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly
+        )
+}
+
+/// Runs the follower; should it ever die (a client panic), starts it again on a new session,
+/// so a live view never silently freezes.
+async fn supervise(
+    opts: ConnectOptions,
+    store: Store,
+    watcher: zk::PersistentWatcher,
+    tree: RawTree,
+    tx: watch::Sender<LiveState>,
+) {
+    let mut first = Some((store, watcher, tree));
+    let tx = std::sync::Arc::new(tx);
+    loop {
+        let (store, watcher, tree) = match first.take() {
+            Some(parts) => parts,
+            None => {
+                let _ = tx.send_modify(|s| s.status = LiveStatus::Reconnecting("restarting the follower".into()));
+                let started = match Store::connect(&opts).await {
+                    Ok(s) => start(&s).await.map(|(w, t)| (s, w, t)),
+                    Err(e) => Err(e),
+                };
+                match started {
+                    Ok(parts) => parts,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot restart the follower; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                }
+            }
+        };
+        let handle = tokio::spawn(run(opts.clone(), store, watcher, tree, tx.clone()));
+        match handle.await {
+            Ok(()) => return,
+            Err(e) if e.is_cancelled() => return,
+            Err(e) => tracing::error!(error = %e, "the live follower died; starting it again"),
+        }
+    }
+}
+
 async fn run(
     opts: ConnectOptions,
     mut store: Store,
     mut watcher: zk::PersistentWatcher,
     mut tree: RawTree,
-    tx: watch::Sender<LiveState>,
+    tx: std::sync::Arc<watch::Sender<LiveState>>,
 ) {
     let mut generation = 0u64;
     let mut events = 0u64;
@@ -159,8 +206,9 @@ async fn run(
     loop {
         let first = watcher.changed().await;
         let mut batch = vec![first];
-        // Drain what is already queued, so a burst costs one fold.
-        while batch.len() < 10_000 {
+        // Drain what is already queued, so a burst costs one fold. Never past a terminal
+        // session event: the client's receiver panics when polled after one.
+        while batch.len() < 10_000 && !batch.last().is_some_and(is_terminal) {
             match watcher.changed().now_or_never() {
                 Some(ev) => batch.push(ev),
                 None => break,
