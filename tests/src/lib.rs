@@ -7,4 +7,5 @@
 
 pub mod app;
 pub mod bins;
+pub mod report;
 pub mod zk;

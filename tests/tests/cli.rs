@@ -247,4 +247,11 @@ async fn import_killed_midway_leaves_old_or_new() {
         outcomes.push(n);
     }
     eprintln!("imports killed after 20..220 ms: {outcomes:?}");
+    let landed = outcomes.iter().filter(|n| **n == 300).count();
+    tbdesk_tests::report::record(
+        "faults",
+        "tbdesk killed during a 300-object import",
+        outcomes.len(),
+        &format!("{landed} landed whole, {} not at all, 0 partial", outcomes.len() - landed),
+    );
 }

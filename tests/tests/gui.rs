@@ -199,6 +199,12 @@ async fn profile_password_lives_only_in_the_keyring_and_survives_a_restart() {
         );
     }
     assert!(scanned >= 2, "the database and the log were scanned");
+    tbdesk_tests::report::record(
+        "secrets",
+        "a profile password: SQLite, its WAL, the app log, every process command line",
+        scanned + 1,
+        "absent everywhere; present in the keyring; works after restart",
+    );
 
     // Restart: the profile is there and its password lets it write (pause needs ALL).
     let app = AppSession::start(&app_bin, data.path()).await;
@@ -360,6 +366,12 @@ async fn read_only_profile_refuses_a_crafted_command() {
         .await
         .expect("invoke");
     assert!(answer["err"].as_str().is_some_and(|e| e.contains("not allowed")), "{answer}");
+    tbdesk_tests::report::record(
+        "secrets",
+        "crafted IPC calls from the webview: a write on a read-only profile, a command not granted",
+        2,
+        "refused (read_only; not allowed); nothing written",
+    );
     assert!(matches!(
         c.get_data(&format!("{}/baseTaskType/Crafted", zk::SPEC_ROOT)).await,
         Err(zookeeper_client::Error::NoNode)

@@ -8,6 +8,16 @@ use tbdesk_model::items::{check_items, parse_item, split_task_items};
 use tbdesk_model::records::{ConfigNode, Server, Strategy, StrategyRuntime, TaskType};
 use tbdesk_model::validate;
 
+#[test]
+fn report() {
+    tbdesk_tests::report::record(
+        "bad input",
+        "random bytes and JSON-shaped blobs for every record; task item lists; cron strings (proptest)",
+        5 * 2048,
+        "no panic or hang; a clear decode error or a value that re-encodes",
+    );
+}
+
 fn servers(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("T$10.0.0.1$U{i}$00000000{:02}", i * 7 % 100)).collect()
 }

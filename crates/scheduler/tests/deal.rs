@@ -36,6 +36,7 @@ async fn a_hung_program_times_out_and_is_restarted() {
     assert!(t0.elapsed() < Duration::from_secs(5));
     let _ = d.select(&req()).await;
     assert_eq!(d.restarts(), 2, "the hung program was replaced");
+    tbdesk_tests::report::record("faults", "a job program that hangs", 1, "timed out and restarted");
 }
 
 #[tokio::test]
@@ -47,4 +48,5 @@ async fn a_crashing_program_is_an_error_then_restarted_with_backoff() {
     let _ = d.select(&req()).await;
     assert!(t0.elapsed() >= Duration::from_millis(100), "backoff before the restart");
     assert_eq!(d.restarts(), 2);
+    tbdesk_tests::report::record("faults", "a job program that crashes", 1, "an error, then restarted with backoff");
 }

@@ -193,6 +193,12 @@ async fn three_runtimes_share_items_fail_over_and_rebalance() {
     // servers at once.
     let overlaps = deal.overlaps();
     assert!(overlaps.is_empty(), "{} overlapping executions, e.g. {:?}", overlaps.len(), overlaps.first());
+    tbdesk_tests::report::record(
+        "faults",
+        "a runtime killed (kill -9 equivalent) among three, then restarted",
+        n,
+        &format!("items moved in {failover:?}; rebalanced; {n} tasks, none twice, no item on two servers at once"),
+    );
     // A clean stop removed every server and factory node.
     let snap = admin.snapshot(|_| {}).await.expect("snapshot");
     assert!(snap.factories.is_empty());
@@ -316,6 +322,12 @@ async fn runtime_recovers_from_session_expiry() {
     let before = deal.processed().len();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(deal.processed().len() > before, "processing continues after the expiry");
+    tbdesk_tests::report::record(
+        "faults",
+        "ZooKeeper frozen 10 s under the dev scheduler (session expired)",
+        1,
+        "new session, re-registered, items back, processing continued, no task twice",
+    );
     r.stop().await;
     let log = deal.processed();
     let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();

@@ -78,4 +78,10 @@ async fn concurrent_writers_lose_no_update() {
     assert_eq!(final_t.version as u64, ok, "every landed write is in the final value: none was overwritten");
     assert_eq!(stat.version as u64, ok, "one node version per landed write");
     assert!(conf > 0, "three writers on one node must have collided");
+    tbdesk_tests::report::record(
+        "concurrency",
+        &format!("2 tbdesk sessions + 1 scripted writer on one task type for {secs} s"),
+        (ok + conf) as usize,
+        &format!("{ok} writes landed, {conf} conflicts detected, 0 updates lost"),
+    );
 }

@@ -61,6 +61,13 @@ async fn server_killed_mid_import_leaves_old_or_new_never_a_mix() {
         outcomes.push(n);
     }
     eprintln!("an import takes {full:?}; killed at 0.3..1.55 of that: {outcomes:?} task types after each (0 = not landed, 300 = landed)");
+    let landed = outcomes.iter().filter(|n| **n == 300).count();
+    tbdesk_tests::report::record(
+        "faults",
+        "ZooKeeper killed during a 300-object import (one multi)",
+        outcomes.len(),
+        &format!("{landed} landed whole, {} not at all, 0 partial", outcomes.len() - landed),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,5 +93,11 @@ async fn live_snapshot_survives_a_server_frozen_past_the_session_timeout() {
         tokio::time::timeout_at(deadline, rx.changed()).await.expect("the live snapshot converges").expect("live");
     }
     assert!(live.current().generation > first_session);
+    tbdesk_tests::report::record(
+        "faults",
+        "ZooKeeper frozen (SIGSTOP) 9 s, past a 4 s session timeout, under a live snapshot",
+        1,
+        "session expired; the follower reconnected, re-read and showed a change made after",
+    );
     drop(admin);
 }

@@ -4,6 +4,16 @@
 use proptest::prelude::*;
 use tbdesk_store::transfer::Config;
 
+#[test]
+fn report() {
+    tbdesk_tests::report::record(
+        "bad input",
+        "import files: any text, Java lines, tbdesk JSON (proptest)",
+        3 * 2048,
+        "no panic or hang; read or refused with an error naming the line/object",
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
 

@@ -200,6 +200,12 @@ async fn read_only_profiles_cannot_write() {
     assert!(matches!(ro.put_task_type(&t, Expect::Absent).await, Err(Error::ReadOnly)));
     assert!(matches!(ro.import_config(&Config::default(), false).await, Err(Error::ReadOnly)));
     assert!(rw.version_of("/ro/root/baseTaskType/OrderSync").await.expect("v").is_none());
+    tbdesk_tests::report::record(
+        "secrets",
+        "writes through a read-only profile (store)",
+        2,
+        "refused, nothing written",
+    );
 }
 
 #[tokio::test]
@@ -231,6 +237,12 @@ async fn foreign_data_is_shown_and_does_not_break_the_snapshot() {
     let servers = &snap.task_types.iter().find(|t| t.name == "OrderSync").expect("t").domains[0].servers;
     assert_eq!(servers.len(), 2);
     assert!(servers.iter().any(|s| s.server.is_none()), "null-data server shown (P17)");
+    tbdesk_tests::report::record(
+        "bad input",
+        "foreign data in ZooKeeper: non-JSON, empty, 1 MB, newer fork's blob, stray node, null server",
+        6,
+        "each shown as such; the rest of the snapshot intact",
+    );
 }
 
 #[tokio::test]
