@@ -406,3 +406,30 @@ async fn dead_servers_are_removed_and_factories_stopped_and_started() {
         .expect("start");
     assert_eq!(c.get_data(&f).await.expect("read").0, b"true");
 }
+
+#[tokio::test]
+async fn the_password_never_appears_in_debug_output_or_errors() {
+    let server = ZkServer::start().expect("zk");
+    let secret = "Very-Secret-9931";
+    let mut o = opts(&server, "/sec/root");
+    o.digest = Some(("alice".into(), secret.into()));
+    let text = format!("{o:?}");
+    assert!(!text.contains(secret) && text.contains("alice"), "{text}");
+    // Errors of every kind a session can meet name nodes and users, never the password.
+    let store = Store::connect(&o).await.expect("store");
+    store.init_root(true).await.expect("init");
+    let mut other = o.clone();
+    other.digest = Some(("bob".into(), secret.into()));
+    let bob = Store::connect(&other).await.expect("bob");
+    let t = TaskType::decode(&example("taskType.json")).expect("decode");
+    let errors = [
+        bob.put_task_type(&t, Expect::Absent).await.err(),
+        store.put_task_type(&TaskType::default(), Expect::Absent).await.err(),
+        Store::connect(&ConnectOptions { connect: "127.0.0.1:1".into(), ..o.clone() }).await.err(),
+    ];
+    for e in errors.into_iter().flatten() {
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    tbdesk_tests::report::record("secrets", "Debug output of connection options; auth, validation and connection errors", 4, "the password appears in none");
+}
