@@ -37,7 +37,7 @@ async fn follow_profile(
     console: State<'_, Console>,
     forwarding: State<'_, Forwarding>,
     profile: String,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<tauri::ipc::Response, ApiError> {
     let followed = console.follow(&profile).await?;
     let first = followed.live.current();
     let start = forwarding.0.lock().map(|mut s| s.insert(profile.clone())).unwrap_or(false);
@@ -55,7 +55,10 @@ async fn follow_profile(
             }
         });
     }
-    Ok(serde_json::to_value(followed.event(&profile, &first)).unwrap_or_default())
+    // Serialised once, straight to the JSON text the webview parses (no intermediate tree).
+    let body = serde_json::to_string(&followed.event(&profile, &first))
+        .map_err(|e| ApiError::new("internal", format!("cannot encode the snapshot: {e}")))?;
+    Ok(tauri::ipc::Response::new(body))
 }
 
 /// Saves a task type (validated again in the store).

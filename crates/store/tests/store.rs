@@ -431,5 +431,10 @@ async fn the_password_never_appears_in_debug_output_or_errors() {
         let shown = format!("{e} {e:?}");
         assert!(!shown.contains(secret), "{shown}");
     }
-    tbdesk_tests::report::record("secrets", "Debug output of connection options; auth, validation and connection errors", 4, "the password appears in none");
+    tbdesk_tests::report::record(
+        "secrets",
+        "Debug output of connection options; auth, validation and connection errors",
+        4,
+        "the password appears in none",
+    );
 }
