@@ -104,6 +104,23 @@ async fn create_profile(
     console.create_profile(&fields, password.as_deref()).await
 }
 
+/// Changes a profile; `password`: absent keeps, "" removes, text replaces (keyring only).
+#[tauri::command]
+async fn update_profile(
+    console: State<'_, Console>,
+    name: String,
+    fields: ProfileFields,
+    password: Option<String>,
+) -> Result<Profile, ApiError> {
+    console.update_profile(&name, &fields, password.as_deref()).await
+}
+
+/// One profile's fields.
+#[tauri::command]
+async fn get_profile(console: State<'_, Console>, name: String) -> Result<Profile, ApiError> {
+    console.profile(&name).await
+}
+
 /// Deletes a profile and its keyring entry.
 #[tauri::command]
 async fn delete_profile(console: State<'_, Console>, name: String) -> Result<(), ApiError> {
@@ -243,7 +260,9 @@ fn main() {
             export_config,
             import_config,
             diff_profiles,
-            last_profile
+            last_profile,
+            update_profile,
+            get_profile
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.

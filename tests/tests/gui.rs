@@ -460,3 +460,40 @@ async fn export_import_diff_shortcuts_and_last_profile() {
     app.wait_for("#profile-b-copy.active").await;
     app.close().await;
 }
+
+/// Editing and duplicating a profile from the sidebar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_are_edited_and_duplicated() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = profile_for(&server, "/e2e/wrong").await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.click("#edit-profile-e2e").await;
+    app.wait_text("#profile-form h3", |t| t == "Profile e2e").await;
+    // The form is filled from the stored profile.
+    for _ in 0..50 {
+        if app.prop("#p-root", "value").await == "/e2e/wrong" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.fill("#p-root", zk::SPEC_ROOT).await;
+    app.click("#p-save").await;
+    app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
+    app.click("#duplicate-profile-e2e").await;
+    app.wait_text("#profile-form h3", |t| t == "Copy of profile e2e").await;
+    for _ in 0..50 {
+        if app.prop("#p-name", "value").await == "e2e copy" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.click("#p-save").await;
+    let copy = app.wait_text("#profile-e2e\\ copy", |t| !t.is_empty()).await;
+    assert!(copy.contains(zk::SPEC_ROOT), "{copy}");
+    app.close().await;
+    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
+    let names: Vec<String> = profiles.list().await.expect("list").into_iter().map(|p| p.fields.name).collect();
+    assert_eq!(names, vec!["e2e".to_string(), "e2e copy".to_string()]);
+}

@@ -402,3 +402,32 @@ pub fn on_keydown(f: impl Fn(bool, String) + 'static) {
     }
     cb.forget();
 }
+
+/// Every field of a stored profile (the password stays in the keyring).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ProfileDetail {
+    pub name: String,
+    pub connect: String,
+    pub root_path: String,
+    pub session_timeout_ms: i64,
+    pub digest_user: Option<String>,
+    pub color: String,
+    pub read_only: bool,
+    pub local_server: bool,
+    pub has_password: bool,
+}
+
+pub async fn get_profile(name: &str) -> Result<ProfileDetail, ApiError> {
+    call("get_profile", &NameArg { name }).await
+}
+
+#[derive(Serialize)]
+struct UpdateArgs<'a> {
+    name: &'a str,
+    fields: &'a ProfileFields,
+    password: Option<&'a str>,
+}
+
+pub async fn update_profile(name: &str, fields: &ProfileFields, password: Option<&str>) -> Result<Profile, ApiError> {
+    call("update_profile", &UpdateArgs { name, fields, password }).await
+}

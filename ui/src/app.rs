@@ -18,6 +18,8 @@ pub enum View {
     Distribution(Option<String>),
     Scheduler,
     NewProfile,
+    EditProfile(String),
+    DuplicateProfile(String),
     Health,
     Why(String),
     Transfer,
@@ -164,6 +166,28 @@ pub fn App() -> impl IntoView {
                                                                 <span class="pconn">{format!("{} {}", p.connect, p.root_path)}</span>
                                                             </button>
                                                             <button
+                                                                class="small edit"
+                                                                id=format!("edit-profile-{}", p.name)
+                                                                title="Edit this profile"
+                                                                on:click={
+                                                                    let n = p.name.clone();
+                                                                    move |_| ctx.view.set(View::EditProfile(n.clone()))
+                                                                }
+                                                            >
+                                                                "✎"
+                                                            </button>
+                                                            <button
+                                                                class="small edit"
+                                                                id=format!("duplicate-profile-{}", p.name)
+                                                                title="Duplicate this profile"
+                                                                on:click={
+                                                                    let n = p.name.clone();
+                                                                    move |_| ctx.view.set(View::DuplicateProfile(n.clone()))
+                                                                }
+                                                            >
+                                                                "⧉"
+                                                            </button>
+                                                            <button
                                                                 class="small delete"
                                                                 id=format!("delete-profile-{}", p.name)
                                                                 title="Delete this profile"
@@ -206,13 +230,19 @@ pub fn App() -> impl IntoView {
                 </div>
                 {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
                 {move || match (connected.get(), ctx.view.get()) {
-                    (_, View::NewProfile) => {
+                    (_, v @ (View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_))) => {
                         let saved = Callback::new(move |name: String| {
                             reload.update(|r| *r += 1);
                             ctx.view.set(View::Overview);
+                            ctx.profile.set(None);
                             select(name);
                         });
-                        view! { <crate::profiles::ProfileForm on_saved=saved /> }.into_any()
+                        let mode = match v {
+                            View::EditProfile(n) => crate::profiles::Mode::Edit(n),
+                            View::DuplicateProfile(n) => crate::profiles::Mode::Duplicate(n),
+                            _ => crate::profiles::Mode::New,
+                        };
+                        view! { <crate::profiles::ProfileForm mode=mode on_saved=saved /> }.into_any()
                     }
                     (false, _) => {
                         if ctx.error.get().is_none() {

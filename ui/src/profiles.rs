@@ -7,8 +7,19 @@ use leptos::task::spawn_local;
 use crate::api::{self, ApiError, ProfileFields};
 use crate::app::{Ctx, ErrorPanel};
 
+/// How the profile form was opened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// A new profile.
+    New,
+    /// Change this profile.
+    Edit(String),
+    /// A new profile starting from this one's fields (not its password).
+    Duplicate(String),
+}
+
 #[component]
-pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
+pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let connect = RwSignal::new("127.0.0.1:2181".to_string());
     let root = RwSignal::new("/taobao-pamirs-schedule/".to_string());
@@ -17,7 +28,36 @@ pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let color = RwSignal::new("none".to_string());
     let read_only = RwSignal::new(false);
+    let local_server = RwSignal::new(false);
+    let remove_password = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, ApiError>>);
+    if let Mode::Edit(n) | Mode::Duplicate(n) = mode.clone() {
+        let dup = matches!(mode, Mode::Duplicate(_));
+        spawn_local(async move {
+            match api::get_profile(&n).await {
+                Ok(p) => {
+                    name.set(if dup { format!("{} copy", p.name) } else { p.name });
+                    connect.set(p.connect);
+                    root.set(p.root_path);
+                    timeout.set(p.session_timeout_ms.to_string());
+                    user.set(p.digest_user.unwrap_or_default());
+                    color.set(p.color);
+                    read_only.set(p.read_only);
+                    local_server.set(p.local_server && !dup);
+                }
+                Err(e) => outcome.set(Some(Err(e))),
+            }
+        });
+    }
+    let editing = match &mode {
+        Mode::Edit(n) => Some(n.clone()),
+        _ => None,
+    };
+    let title = match &mode {
+        Mode::New => "New profile".to_string(),
+        Mode::Edit(n) => format!("Profile {n}"),
+        Mode::Duplicate(n) => format!("Copy of profile {n}"),
+    };
     let fields = move || ProfileFields {
         name: name.get_untracked().trim().to_owned(),
         connect: connect.get_untracked().trim().to_owned(),
@@ -26,7 +66,7 @@ pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
         digest_user: Some(user.get_untracked().trim().to_owned()).filter(|u| !u.is_empty()),
         color: color.get_untracked(),
         read_only: read_only.get_untracked(),
-        local_server: false,
+        local_server: local_server.get_untracked(),
     };
     let pw = move || Some(password.get_untracked()).filter(|p| !p.is_empty());
     let input = |id: &'static str, label: &'static str, sig: RwSignal<String>, kind: &'static str| {
@@ -39,7 +79,7 @@ pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
     };
     view! {
         <form class="form" id="profile-form" on:submit=|e| e.prevent_default()>
-            <h3>"New profile"</h3>
+            <h3>{title}</h3>
             <div class="grid">
                 {input("p-name", "Name", name, "text")}
                 {input("p-connect", "ZooKeeper (host:port, …)", connect, "text")}
@@ -50,11 +90,14 @@ pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
                 <div class="field">
                     <label>"Colour"</label>
                     <select id="p-color" on:change=move |ev| color.set(event_target_value(&ev))>
-                        {["none", "green", "blue", "amber", "production"].into_iter().map(|c| view! { <option value=c>{c}</option> }).collect_view()}
+                        {["none", "green", "blue", "amber", "production"].into_iter().map(|c| view! { <option value=c selected=move || color.get() == c>{c}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
-                    <label><input id="p-readonly" type="checkbox" on:change=move |ev| read_only.set(event_target_checked(&ev)) />" Read-only (no writes at all)"</label>
+                    <label><input id="p-readonly" type="checkbox" prop:checked=move || read_only.get() on:change=move |ev| read_only.set(event_target_checked(&ev)) />" Read-only (no writes at all)"</label>
+                    {editing.is_some().then(|| view! {
+                        <label><input id="p-remove-password" type="checkbox" on:change=move |ev| remove_password.set(event_target_checked(&ev)) />" Remove the stored password (empty field: keep it)"</label>
+                    })}
                 </div>
             </div>
             <div class="toolbar">
@@ -80,11 +123,18 @@ pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
                         ))));
                     });
                 }>"Test connection"</button>
-                <button id="p-save" class="primary" on:click=move |_| {
+                <button id="p-save" class="primary" on:click={
+                    let editing = editing.clone();
+                    move |_| {
                     let f = fields();
-                    let p = pw();
+                    let p = if remove_password.get_untracked() { Some(String::new()) } else { pw() };
+                    let editing = editing.clone();
                     spawn_local(async move {
-                        match api::create_profile(&f, p.as_deref()).await {
+                        let r = match &editing {
+                            Some(old) => api::update_profile(old, &f, p.as_deref()).await,
+                            None => api::create_profile(&f, p.as_deref().filter(|x| !x.is_empty())).await,
+                        };
+                        match r {
                             Ok(pr) => {
                                 outcome.set(Some(Ok(format!("Saved profile {}", pr.name))));
                                 on_saved.run(pr.name);
@@ -92,7 +142,7 @@ pub fn ProfileForm(on_saved: Callback<String>) -> impl IntoView {
                             Err(e) => outcome.set(Some(Err(e))),
                         }
                     });
-                }>"Save profile"</button>
+                }}>"Save profile"</button>
             </div>
             {move || match outcome.get() {
                 None => ().into_any(),

@@ -329,6 +329,26 @@ impl Console {
         Ok(self.profiles.create(fields, password.filter(|p| !p.is_empty())).await?)
     }
 
+    /// Changes a profile (see `Profiles::update` for the password rule); stops following its
+    /// old settings.
+    pub async fn update_profile(
+        &self,
+        name: &str,
+        fields: &ProfileFields,
+        password: Option<&str>,
+    ) -> Result<Profile, ApiError> {
+        let p = self.profiles.update(name, fields, password).await?;
+        let mut followed = self.followed.lock().await;
+        followed.remove(name);
+        followed.remove(&fields.name);
+        Ok(p)
+    }
+
+    /// A profile's editable fields, for the edit and duplicate forms.
+    pub async fn profile(&self, name: &str) -> Result<Profile, ApiError> {
+        Ok(self.profiles.get(name).await?)
+    }
+
     /// Deletes a profile (and its keyring entry); stops following it.
     pub async fn delete_profile(&self, name: &str) -> Result<(), ApiError> {
         self.followed.lock().await.remove(name);

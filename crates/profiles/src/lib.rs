@@ -172,6 +172,48 @@ impl Profiles {
         self.get(&f.name).await
     }
 
+    /// Changes a profile's fields (it may be renamed). `password`: `None` keeps the stored one,
+    /// `Some("")` removes it, `Some(p)` replaces it. The keyring is changed before SQLite says
+    /// so, and a failed keyring call leaves the row as it was.
+    pub async fn update(&self, name: &str, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
+        f.validate()?;
+        let old = self.get(name).await?;
+        let has_password = match password {
+            None => old.has_password,
+            Some("") => {
+                if old.has_password {
+                    secret::remove(old.id).await?;
+                }
+                false
+            }
+            Some(pw) => {
+                secret::store(old.id, pw).await?;
+                true
+            }
+        };
+        let res = sqlx::query(
+            "UPDATE profiles SET name = ?, connect = ?, root_path = ?, session_timeout_ms = ?, digest_user = ?, \
+             has_password = ?, color = ?, read_only = ?, local_server = ? WHERE id = ?",
+        )
+        .bind(&f.name)
+        .bind(&f.connect)
+        .bind(&f.root_path)
+        .bind(f.session_timeout_ms)
+        .bind(&f.digest_user)
+        .bind(has_password)
+        .bind(&f.color)
+        .bind(f.read_only)
+        .bind(f.local_server)
+        .bind(old.id)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => self.get(&f.name).await,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::Duplicate(f.name.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Deletes a profile and its keyring entry.
     pub async fn delete(&self, name: &str) -> Result<(), Error> {
         let p = self.get(name).await?;
@@ -254,7 +296,15 @@ mod tests {
         let all = p.list().await.expect("list");
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].fields, fields("dev"));
-        p.delete("dev").await.expect("delete");
+        let mut renamed = fields("dev2");
+        renamed.read_only = true;
+        let up = p.update("dev", &renamed, None).await.expect("update");
+        assert_eq!(up.fields, renamed);
+        assert!(matches!(p.get("dev").await, Err(Error::NotFound(_))));
+        p.create(&fields("other"), None).await.expect("create");
+        assert!(matches!(p.update("dev2", &fields("other"), None).await, Err(Error::Duplicate(_))));
+        p.delete("dev2").await.expect("delete");
+        p.delete("other").await.expect("delete");
         assert!(p.list().await.expect("list").is_empty());
     }
 
