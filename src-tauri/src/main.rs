@@ -38,7 +38,13 @@ async fn follow_profile(
     forwarding: State<'_, Forwarding>,
     profile: String,
 ) -> Result<tauri::ipc::Response, ApiError> {
-    let followed = console.follow(&profile).await?;
+    let (name, handle) = (profile.clone(), app.clone());
+    let followed = console
+        .follow_with_progress(&profile, move |p| {
+            let _ =
+                handle.emit("load_progress", serde_json::json!({ "profile": name, "done": p.done, "total": p.total }));
+        })
+        .await?;
     let first = followed.live.current();
     let start = forwarding.0.lock().map(|mut s| s.insert(profile.clone())).unwrap_or(false);
     if start {

@@ -53,6 +53,8 @@ async fn overview_is_live_and_distribution_is_drawn() {
     app.wait_for("svg.dist g.item.orphan[data-item='3']").await;
     let whatif = app.wait_text("#whatif-result", |t| !t.is_empty()).await;
     assert!(whatif.contains("group 1 (leader): 4 item(s) [0,1,2,3]"), "{whatif}");
+    let per_factory = app.wait_text("#whatif-factories-result", |t| !t.is_empty()).await;
+    assert!(per_factory.ends_with(": 2, 1"), "3 groups over 2 factories: {per_factory}");
     app.screenshot("distribution").await;
     app.close().await;
 }

@@ -431,3 +431,17 @@ struct UpdateArgs<'a> {
 pub async fn update_profile(name: &str, fields: &ProfileFields, password: Option<&str>) -> Result<Profile, ApiError> {
     call("update_profile", &UpdateArgs { name, fields, password }).await
 }
+
+/// Calls `f(profile, done, total)` for every `load_progress` event.
+pub async fn on_load_progress(f: impl Fn(String, u64, u64) + 'static) {
+    let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        let p = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        let get = |k: &str| js_sys::Reflect::get(&p, &JsValue::from_str(k)).ok();
+        let profile = get("profile").and_then(|v| v.as_string()).unwrap_or_default();
+        let done = get("done").and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
+        let total = get("total").and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
+        f(profile, done, total);
+    });
+    let _ = listen("load_progress", cb.as_ref().unchecked_ref()).await;
+    cb.forget();
+}

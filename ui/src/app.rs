@@ -35,6 +35,8 @@ pub struct Ctx {
     pub zone: RwSignal<String>,
     /// The local scheduler the app runs (polled once a second).
     pub sched: RwSignal<Option<api::SchedulerView>>,
+    /// Nodes read / known while a root loads.
+    pub progress: RwSignal<Option<(u64, u64)>>,
 }
 
 #[component]
@@ -51,9 +53,20 @@ pub fn App() -> impl IntoView {
         error: RwSignal::new(None),
         zone: RwSignal::new(api::local_zone()),
         sched: RwSignal::new(None),
+        progress: RwSignal::new(None),
     };
+    // Each profile keeps its own view (tab) when switching back and forth.
+    let views = StoredValue::new(std::collections::HashMap::<String, View>::new());
     provide_context(ctx);
     // Every live snapshot of the current profile replaces the shown one.
+    spawn_local(async move {
+        api::on_load_progress(move |profile, done, total| {
+            if ctx.profile.get_untracked().as_deref() == Some(profile.as_str()) && ctx.snap.get_untracked().is_none() {
+                ctx.progress.set(Some((done, total)));
+            }
+        })
+        .await;
+    });
     spawn_local(async move {
         api::on_snapshot(move |ev| {
             if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
@@ -74,8 +87,21 @@ pub fn App() -> impl IntoView {
         }
     });
     let select = move |name: String| {
+        if let Some(old) = ctx.profile.get_untracked() {
+            let v = ctx.view.get_untracked();
+            views.update_value(|m| {
+                m.insert(old, v);
+            });
+        }
+        let restored = views.with_value(|m| m.get(&name).cloned()).unwrap_or(View::Overview);
+        let restored = match restored {
+            View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => View::Overview,
+            v => v,
+        };
+        ctx.view.set(restored);
         ctx.profile.set(Some(name.clone()));
         ctx.snap.set(None);
+        ctx.progress.set(None);
         ctx.error.set(None);
         spawn_local(async move {
             match api::follow_profile(&name).await {
@@ -246,7 +272,13 @@ pub fn App() -> impl IntoView {
                     }
                     (false, _) => {
                         if ctx.error.get().is_none() {
-                            view! { <p class="muted" id="connecting">"Connecting…"</p> }.into_any()
+                            view! {
+                                <p class="muted" id="connecting">"Connecting…"</p>
+                                {move || ctx.progress.get().map(|(done, total)| view! {
+                                    <progress id="load-progress" max=total.max(1) value=done></progress>
+                                    <span class="muted">{format!(" {done} / {total} nodes read")}</span>
+                                })}
+                            }.into_any()
                         } else {
                             ().into_any()
                         }

@@ -89,6 +89,7 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
     let chosen = RwSignal::new(name);
     let groups = RwSignal::new("3".to_string());
     let items = RwSignal::new("10".to_string());
+    let factories = RwSignal::new("2".to_string());
     view! {
         <div class="distribution">
             {move || {
@@ -130,6 +131,17 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 <h4>"What if (the Java 3.3 leader's assignment)"</h4>
                 <label>"Thread groups "</label><input id="whatif-groups" prop:value=move || groups.get() on:input=move |e| groups.set(event_target_value(&e)) />
                 <label>" Items "</label><input id="whatif-items" prop:value=move || items.get() on:input=move |e| items.set(event_target_value(&e)) />
+                <label>" Factories (machines) "</label><input id="whatif-factories" prop:value=move || factories.get() on:input=move |e| factories.set(event_target_value(&e)) />
+                {move || {
+                    let g = groups.get().trim().parse::<i64>().unwrap_or(0).clamp(0, 200);
+                    let f = factories.get().trim().parse::<usize>().unwrap_or(0).min(50);
+                    let names: Vec<String> = (1..=f).map(|i| format!("10.0.0.{i}$host{i}$F$000000000{}", i % 10)).collect();
+                    let per = tbdesk_model::distribution::thread_groups(&names, g, 0, JavaVersion::V3_3);
+                    view! {
+                        <p id="whatif-factories-result">{format!("Thread groups per factory (strategy leader first): {}",
+                            per.iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>().join(", "))}</p>
+                    }
+                }}
                 {move || {
                     let g = groups.get().trim().parse::<usize>().unwrap_or(0).min(200);
                     let n = items.get().trim().parse::<usize>().unwrap_or(0).min(5000);

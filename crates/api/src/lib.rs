@@ -288,13 +288,22 @@ impl Console {
     /// Follows a profile's root live (one follower per profile, kept while the app runs, so
     /// switching back is instant) and remembers it as the last profile.
     pub async fn follow(&self, profile: &str) -> Result<std::sync::Arc<Followed>, ApiError> {
+        self.follow_with_progress(profile, |_| {}).await
+    }
+
+    /// [`Console::follow`], reporting the first read's progress (nodes read / known).
+    pub async fn follow_with_progress(
+        &self,
+        profile: &str,
+        progress: impl FnMut(tbdesk_store::reader::Progress),
+    ) -> Result<std::sync::Arc<Followed>, ApiError> {
         let mut map = self.followed.lock().await;
         if let Some(f) = map.get(profile) {
             return Ok(f.clone());
         }
         let p = self.profiles.get(profile).await?;
         let opts = self.options(&p).await?;
-        let live = Live::follow(opts.clone()).await?;
+        let live = Live::follow_with_progress(opts.clone(), progress).await?;
         let server_version = server_version(&opts.connect);
         let f = std::sync::Arc::new(Followed { live, server_version, read_only: p.fields.read_only });
         map.insert(profile.to_owned(), f.clone());

@@ -59,8 +59,16 @@ impl Drop for Live {
 impl Live {
     /// Connects, reads the root and starts following it.
     pub async fn follow(opts: ConnectOptions) -> Result<Live, Error> {
+        Self::follow_with_progress(opts, |_| {}).await
+    }
+
+    /// Like [`Live::follow`], reporting the first read's progress (for a progress bar).
+    pub async fn follow_with_progress(
+        opts: ConnectOptions,
+        progress: impl FnMut(crate::reader::Progress),
+    ) -> Result<Live, Error> {
         let store = Store::connect(&opts).await?;
-        let (watcher, tree) = start(&store).await?;
+        let (watcher, tree) = start_with(&store, progress).await?;
         let snapshot = Arc::new(fold(&store.root, &tree, store.zk_now_ms()));
         let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
         let task = tokio::spawn(supervise(opts, store, watcher, tree, tx));
@@ -79,11 +87,18 @@ impl Live {
 }
 
 async fn start(store: &Store) -> Result<(zk::PersistentWatcher, RawTree), Error> {
+    start_with(store, |_| {}).await
+}
+
+async fn start_with(
+    store: &Store,
+    progress: impl FnMut(crate::reader::Progress),
+) -> Result<(zk::PersistentWatcher, RawTree), Error> {
     let root = store.root.as_str();
     // Watch first, then read: a change between the two is seen twice, never missed.
     let watcher =
         store.client.watch(root, zk::AddWatchMode::PersistentRecursive).await.map_err(|e| Error::at(root, e))?;
-    let tree = read_tree(&store.client, root, store.mode, |_| {}).await?;
+    let tree = read_tree(&store.client, root, store.mode, progress).await?;
     Ok((watcher, tree))
 }
 
