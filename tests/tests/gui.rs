@@ -499,3 +499,65 @@ async fn profiles_are_edited_and_duplicated() {
     let names: Vec<String> = profiles.list().await.expect("list").into_iter().map(|p| p.fields.name).collect();
     assert_eq!(names, vec!["e2e".to_string(), "e2e copy".to_string()]);
 }
+
+/// The strategy form: errors at their fields, nothing written; fixed, it saves the spec's exact
+/// JSON; "copy to own sign" creates the copy for a developer's domain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strategy_form_validates_saves_and_copies_to_an_own_sign() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    let root = "/e2e/strategies";
+    zk::put(&c, root, b"tbschedule-3.2.12").await;
+    for d in ["baseTaskType", "strategy", "factory"] {
+        zk::put(&c, &format!("{root}/{d}"), b"").await;
+    }
+    let data = profile_for(&server, root).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    app.click("#tab-strategy").await;
+    app.wait_for("#strategy-form").await;
+    for (id, v) in [
+        ("#f-strategyName", "Order Sync"),
+        ("#f-taskName", "OrderSync$"),
+        ("#f-IPList", "127.0.0.1,,"),
+        ("#f-assignNum", "two"),
+    ] {
+        app.fill(id, v).await;
+    }
+    for (field, rule) in
+        [("strategyName", "name_chars"), ("taskName", "own_sign"), ("IPList", "ip_entry"), ("assignNum", "number")]
+    {
+        let e = app.wait_text(&format!(".field-error[data-field='{field}']"), |t| !t.is_empty()).await;
+        assert!(e.contains(rule), "{field}: {e}");
+    }
+    assert_eq!(app.prop("#save", "disabled").await, serde_json::Value::Bool(true));
+    app.screenshot("strategy-form-errors").await;
+    assert!(c.list_children(&format!("{root}/strategy")).await.expect("list").is_empty(), "nothing written");
+    for (id, v) in [
+        ("#f-strategyName", "OrderSync-Strategy"),
+        ("#f-taskName", "OrderSync$TEST"),
+        ("#f-IPList", "127.0.0.1"),
+        ("#f-assignNum", "2"),
+    ] {
+        app.fill(id, v).await;
+    }
+    for _ in 0..50 {
+        if app.prop("#save", "disabled").await == serde_json::Value::Bool(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // 127.0.0.1 stays a warning (it captures every machine), not an error.
+    app.wait_for(".field-warning[data-rule='ip_captures_all']").await;
+    app.click("#save").await;
+    app.wait_text("#saved", |t| t.contains("Saved OrderSync-Strategy")).await;
+    let (bytes, _) = c.get_data(&format!("{root}/strategy/OrderSync-Strategy")).await.expect("written");
+    assert_eq!(bytes, zk::example("strategy.json"), "the node holds the spec's exact JSON");
+    app.fill("#copy-own-sign", "dev1").await;
+    app.click("#copy-own-sign-save").await;
+    app.wait_text("#saved", |t| t.contains("Created OrderSync-Strategy-dev1")).await;
+    let (bytes, _) = c.get_data(&format!("{root}/strategy/OrderSync-Strategy-dev1")).await.expect("copy");
+    let copy = String::from_utf8(bytes).expect("utf8");
+    assert!(copy.contains("\"taskName\":\"OrderSync$dev1\""), "{copy}");
+    app.close().await;
+}

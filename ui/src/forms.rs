@@ -111,6 +111,24 @@ fn diff(before: Option<&str>, after: &str) -> Vec<(String, String, String)> {
     tbdesk_model::diff::field_diff(before, after).into_iter().map(|d| (d.field, show(d.before), show(d.after))).collect()
 }
 
+/// "Save a copy to another profile": the same object, created (never overwritten) there.
+fn copy_to_profile(ctx: Ctx, save: impl Fn(String) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let others = LocalResource::new(api::list_profiles);
+    let target = RwSignal::new(String::new());
+    view! {
+        <div class="toolbar copy">
+            <label>"Save a copy to profile "</label>
+            <select id="copy-profile" on:change=move |ev| target.set(event_target_value(&ev))>
+                <option value="">"—"</option>
+                {move || others.get().and_then(|r| r.ok()).unwrap_or_default().into_iter()
+                    .filter(|p| Some(&p.name) != ctx.profile.get_untracked().as_ref())
+                    .map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
+            </select>
+            <button id="copy-save" prop:disabled=move || target.get().is_empty() on:click=move |_| save(target.get_untracked())>"Copy"</button>
+        </div>
+    }
+}
+
 /// The save bar: what will be written, the Save button, the outcome; conflicts offer both
 /// versions.
 fn save_bar(
@@ -299,6 +317,13 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                 {field("State", "sts", "", "Not read by the Java runtime (pause the strategy instead).", select("f-sts", f_sts, &["resume", "pause"]), violations)}
             </div>
             {save_bar(blob, stored, has_errors, busy, outcome, on_save, on_theirs)}
+            {copy_to_profile(ctx, move |target: String| {
+                let t = built.get_untracked().0;
+                spawn_local(async move {
+                    let r = api::save_task_type(&target, &t, Expect::Absent).await;
+                    outcome.set(Some(r.map(|_| format!("Copied to profile {target}."))));
+                });
+            })}
         </form>
     }
 }
@@ -332,6 +357,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
     let f_single = RwSignal::new(base.num_of_single_server.to_string());
     let f_param = RwSignal::new(base.task_parameter.clone().unwrap_or_default());
     let f_sts = RwSignal::new(base.sts.clone().unwrap_or_else(|| "resume".into()));
+    let copy_sign = RwSignal::new(String::new());
     let load = move |s: &Strategy| {
         f_name.set(s.strategy_name.clone().unwrap_or_default());
         f_kind.set(s.kind.map(|k| k.as_str().to_owned()).unwrap_or_default());
@@ -403,6 +429,30 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
                 {field("State", "sts", "", "pause stops every factory running it.", select("f-sts", f_sts, &["resume", "pause"]), violations)}
             </div>
             {save_bar(blob, stored, has_errors, busy, outcome, on_save, on_theirs)}
+            {copy_to_profile(ctx, move |target: String| {
+                let s = built.get_untracked().0;
+                spawn_local(async move {
+                    let r = api::save_strategy(&target, &s, Expect::Absent).await;
+                    outcome.set(Some(r.map(|_| format!("Copied to profile {target}."))));
+                });
+            })}
+            <div class="toolbar copy">
+                <label>"Copy to own sign "</label>
+                <input id="copy-own-sign" placeholder="dev1" prop:value=move || copy_sign.get() on:input=move |ev| copy_sign.set(event_target_value(&ev)) />
+                <button id="copy-own-sign-save" prop:disabled=move || copy_sign.get().trim().is_empty() on:click=move |_| {
+                    let mut s = built.get_untracked().0;
+                    let sign = copy_sign.get_untracked().trim().to_owned();
+                    let base = tbdesk_model::names::TaskTypeName::parse(s.task_name.as_deref().unwrap_or_default()).base;
+                    s.task_name = Some(tbdesk_model::names::TaskTypeName::new(base, sign.clone()).task_type());
+                    s.strategy_name = s.strategy_name.map(|n| format!("{n}-{sign}"));
+                    let Some(profile) = ctx.profile.get_untracked() else { return };
+                    spawn_local(async move {
+                        let name = s.strategy_name.clone().unwrap_or_default();
+                        let r = api::save_strategy(&profile, &s, Expect::Absent).await;
+                        outcome.set(Some(r.map(|_| format!("Created {name} for own sign {sign}."))));
+                    });
+                }>"Create copy"</button>
+            </div>
         </form>
     }
 }
