@@ -211,7 +211,10 @@ pub fn App() -> impl IntoView {
                                                                     move |_| ctx.view.set(View::DuplicateProfile(n.clone()))
                                                                 }
                                                             >
-                                                                "⧉"
+                                                                <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+                                                                    <rect x="0.5" y="3.5" width="8" height="8" fill="none" stroke="currentColor"></rect>
+                                                                    <rect x="3.5" y="0.5" width="8" height="8" fill="none" stroke="currentColor"></rect>
+                                                                </svg>
                                                             </button>
                                                             <button
                                                                 class="small delete"
