@@ -226,7 +226,10 @@ async fn last_profile(console: State<'_, Console>) -> Result<Option<String>, Api
 
 fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG")
+                .unwrap_or_else(|_| "info,zookeeper_client=warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     tracing::info!(ui = env!("TBDESK_UI_HASH"), "starting tbdesk");

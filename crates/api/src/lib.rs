@@ -249,6 +249,20 @@ impl Console {
         let p = self.profiles.create(&fields, None).await?;
         let store = self.connect(&p).await?;
         store.init_root(false).await?;
+        // Something to look at and to run with the local scheduler: one task type (no strategy,
+        // so no scheduler joins it unless asked).
+        let demo = TaskType {
+            base_task_type: Some("Demo".into()),
+            heart_beat_rate: 2000,
+            judge_dead_interval: 10000,
+            deal_bean_name: Some("demoTask".into()),
+            task_items: Some((0..4).map(|i| i.to_string()).collect()),
+            fetch_data_number: 50,
+            ..TaskType::default()
+        };
+        if let Err(e) = store.put_task_type(&demo, Expect::Absent).await {
+            tracing::warn!(error = %e, "could not create the demo task type");
+        }
         tracing::info!(connect = %p.fields.connect, "created the local profile");
         Ok(())
     }
