@@ -65,19 +65,7 @@ async fn main() {
     let root = "/bench/app";
     let nodes = zk::build_synthetic_root(&c, root, 200).await;
     let data = tempfile::tempdir().expect("data dir");
-    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
-    let fields = tbdesk_profiles::ProfileFields {
-        name: "bench".into(),
-        connect: server.connect_string(),
-        root_path: root.into(),
-        session_timeout_ms: 30_000,
-        digest_user: None,
-        color: "none".into(),
-        read_only: false,
-        local_server: false,
-    };
-    profiles.create(&fields, None).await.expect("profile");
-    drop(profiles);
+    tbdesk_tests::app::add_profile(data.path(), "bench", &server.connect_string(), root, "none", false).await;
     let bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
     println!("app binary: {}", bin.display());
 

@@ -155,3 +155,19 @@ impl AppSession {
         let _ = self.client.clone().close().await;
     }
 }
+
+/// Adds a profile (no password) to the app state in `data_dir`, as a user would have.
+pub async fn add_profile(data_dir: &Path, name: &str, connect: &str, root: &str, color: &str, read_only: bool) {
+    let profiles = tbdesk_profiles::Profiles::open(&data_dir.join("profiles.sqlite")).await.expect("profile database");
+    let fields = tbdesk_profiles::ProfileFields {
+        name: name.into(),
+        connect: connect.into(),
+        root_path: root.into(),
+        session_timeout_ms: 30_000,
+        digest_user: None,
+        color: color.into(),
+        read_only,
+        local_server: false,
+    };
+    profiles.create(&fields, None).await.expect("create profile");
+}

@@ -6,18 +6,7 @@ use tbdesk_tests::{app::AppSession, bins, zk};
 
 async fn profile_for(server: &zk::ZkServer, root: &str) -> tempfile::TempDir {
     let data = tempfile::tempdir().expect("data dir");
-    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("profiles db");
-    let fields = tbdesk_profiles::ProfileFields {
-        name: "e2e".into(),
-        connect: server.connect_string(),
-        root_path: root.into(),
-        session_timeout_ms: 30_000,
-        digest_user: None,
-        color: "blue".into(),
-        read_only: false,
-        local_server: false,
-    };
-    profiles.create(&fields, None).await.expect("create profile");
+    tbdesk_tests::app::add_profile(data.path(), "e2e", &server.connect_string(), root, "blue", false).await;
     data
 }
 
@@ -328,19 +317,8 @@ async fn read_only_profile_refuses_a_crafted_command() {
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
     let data = tempfile::tempdir().expect("data dir");
-    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
-    let fields = tbdesk_profiles::ProfileFields {
-        name: "ro".into(),
-        connect: server.connect_string(),
-        root_path: zk::SPEC_ROOT.into(),
-        session_timeout_ms: 30_000,
-        digest_user: None,
-        color: "production".into(),
-        read_only: true,
-        local_server: false,
-    };
-    profiles.create(&fields, None).await.expect("profile");
-    drop(profiles);
+    tbdesk_tests::app::add_profile(data.path(), "ro", &server.connect_string(), zk::SPEC_ROOT, "production", true)
+        .await;
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     let status = app.wait_text("#status", |t| t.contains("live")).await;
     assert!(status.contains("read-only"), "{status}");
@@ -399,21 +377,9 @@ async fn export_import_diff_shortcuts_and_last_profile() {
         zk::put(&c, &format!("/copy/root/{d}"), b"").await;
     }
     let data = tempfile::tempdir().expect("data dir");
-    let profiles = tbdesk_profiles::Profiles::open(&data.path().join("profiles.sqlite")).await.expect("db");
     for (name, root) in [("a-demo", zk::SPEC_ROOT), ("b-copy", "/copy/root")] {
-        let f = tbdesk_profiles::ProfileFields {
-            name: name.into(),
-            connect: server.connect_string(),
-            root_path: root.into(),
-            session_timeout_ms: 30_000,
-            digest_user: None,
-            color: "none".into(),
-            read_only: false,
-            local_server: false,
-        };
-        profiles.create(&f, None).await.expect("profile");
+        tbdesk_tests::app::add_profile(data.path(), name, &server.connect_string(), root, "none", false).await;
     }
-    drop(profiles);
     let bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
     let app = AppSession::start(&bin, data.path()).await;
     app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;

@@ -111,6 +111,58 @@ fn diff(before: Option<&str>, after: &str) -> Vec<(String, String, String)> {
     tbdesk_model::diff::field_diff(before, after).into_iter().map(|d| (d.field, show(d.before), show(d.after))).collect()
 }
 
+type SaveFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<i32, ApiError>>>>;
+
+/// What both forms share once their object is built: its violations, its blob, and saving it
+/// (busy flag, outcome, and switching to "edit" after a create).
+struct Editor {
+    violations: Memo<Vec<Violation>>,
+    has_errors: Memo<bool>,
+    blob: Memo<Option<String>>,
+    busy: RwSignal<bool>,
+    outcome: RwSignal<Option<Result<String, ApiError>>>,
+}
+
+impl Editor {
+    fn new<T: Clone + PartialEq + Send + Sync + 'static>(built: Memo<(T, Vec<Violation>)>, encode: fn(&T) -> String) -> Self {
+        let violations = Memo::new(move |_| built.get().1);
+        Editor {
+            violations,
+            has_errors: Memo::new(move |_| validate::has_errors(&violations.get())),
+            blob: Memo::new(move |_| Some(encode(&built.get().0))),
+            busy: RwSignal::new(false),
+            outcome: RwSignal::new(None),
+        }
+    }
+
+    /// The save action: writes `built` with `save`, reports, and remembers the object's name.
+    fn on_save<T: Clone + PartialEq + Send + Sync + 'static>(
+        &self,
+        ctx: Ctx,
+        built: Memo<(T, Vec<Violation>)>,
+        name_of: fn(&T) -> Option<String>,
+        save: fn(String, T, Expect) -> SaveFuture,
+        editing: RwSignal<Option<String>>,
+    ) -> impl Fn(Expect) + Copy + Send + Sync + 'static {
+        let (busy, outcome) = (self.busy, self.outcome);
+        move |expected: Expect| {
+            let Some(profile) = ctx.profile.get_untracked() else { return };
+            let obj = built.get_untracked().0;
+            busy.set(true);
+            spawn_local(async move {
+                let name = name_of(&obj);
+                let r = save(profile, obj, expected).await;
+                busy.set(false);
+                let ok = r.is_ok();
+                outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", name.clone().unwrap_or_default()))));
+                if ok {
+                    editing.set(name);
+                }
+            });
+        }
+    }
+}
+
 /// "Save a copy to another profile": the same object, created (never overwritten) there.
 fn copy_to_profile(ctx: Ctx, save: impl Fn(String) + Copy + Send + Sync + 'static) -> impl IntoView {
     let others = LocalResource::new(api::list_profiles);
@@ -262,25 +314,15 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         v.extend(validate::task_type(&t, &cx));
         (t, v)
     });
-    let violations = Memo::new(move |_| built.get().1);
-    let has_errors = Memo::new(move |_| validate::has_errors(&violations.get()));
-    let blob = Memo::new(move |_| Some(built.get().0.encode()));
-    let busy = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<String, ApiError>>);
-    let on_save = move |expected: Expect| {
-        let Some(profile) = ctx.profile.get_untracked() else { return };
-        let t = built.get_untracked().0;
-        busy.set(true);
-        spawn_local(async move {
-            let r = api::save_task_type(&profile, &t, expected).await;
-            busy.set(false);
-            let ok = r.is_ok();
-            outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", t.base_task_type.clone().unwrap_or_default()))));
-            if ok {
-                editing.set(t.base_task_type.clone());
-            }
-        });
-    };
+    let ed = Editor::new(built, TaskType::encode);
+    let Editor { violations, has_errors, blob, busy, outcome } = ed;
+    let on_save = ed.on_save(
+        ctx,
+        built,
+        |t: &TaskType| t.base_task_type.clone(),
+        |p, t, e| Box::pin(async move { api::save_task_type(&p, &t, e).await }),
+        editing,
+    );
     let on_theirs = move || {
         if let Some(t) = stored.get_untracked().and_then(|(b, _)| TaskType::decode(b.as_bytes()).ok()) {
             load(&t);
@@ -384,25 +426,15 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         v.extend(validate::strategy(&s));
         (s, v)
     });
-    let violations = Memo::new(move |_| built.get().1);
-    let has_errors = Memo::new(move |_| validate::has_errors(&violations.get()));
-    let blob = Memo::new(move |_| Some(built.get().0.encode()));
-    let busy = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<String, ApiError>>);
-    let on_save = move |expected: Expect| {
-        let Some(profile) = ctx.profile.get_untracked() else { return };
-        let s = built.get_untracked().0;
-        busy.set(true);
-        spawn_local(async move {
-            let r = api::save_strategy(&profile, &s, expected).await;
-            busy.set(false);
-            let ok = r.is_ok();
-            outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", s.strategy_name.clone().unwrap_or_default()))));
-            if ok {
-                editing.set(s.strategy_name.clone());
-            }
-        });
-    };
+    let ed = Editor::new(built, Strategy::encode);
+    let Editor { violations, has_errors, blob, busy, outcome } = ed;
+    let on_save = ed.on_save(
+        ctx,
+        built,
+        |s: &Strategy| s.strategy_name.clone(),
+        |p, s, e| Box::pin(async move { api::save_strategy(&p, &s, e).await }),
+        editing,
+    );
     let on_theirs = move || {
         if let Some(s) = stored.get_untracked().and_then(|(b, _)| Strategy::decode(b.as_bytes()).ok()) {
             load(&s);

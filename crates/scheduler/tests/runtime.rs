@@ -67,6 +67,17 @@ impl Running {
     }
 }
 
+/// Every task the demo deal handed out ran at most once; returns how many ran.
+fn assert_no_task_twice(deal: &DemoDeal) -> usize {
+    let log = deal.processed();
+    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a task was executed twice");
+    n
+}
+
 fn task_type(items: usize) -> TaskType {
     TaskType {
         base_task_type: Some("Job".into()),
@@ -182,12 +193,7 @@ async fn three_runtimes_share_items_fail_over_and_rebalance() {
         r.stop().await;
     }
     // No task was executed twice.
-    let log = deal.processed();
-    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
-    let n = ids.len();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), n, "a task was executed twice");
+    let n = assert_no_task_twice(&deal);
     assert!(n > 10);
     // Through the start, the kill, the failover and the rebalance, no item was processed by two
     // servers at once.
@@ -283,12 +289,7 @@ async fn notsleep_workers_fetch_on_their_own_without_duplicates() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     r.stop().await;
-    let log = deal.processed();
-    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
-    let n = ids.len();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), n, "a task was executed twice");
+    assert_no_task_twice(&deal);
 }
 
 /// ZooKeeper frozen longer than the session timeout: the session expires, the runtime opens a
@@ -329,10 +330,5 @@ async fn runtime_recovers_from_session_expiry() {
         "new session, re-registered, items back, processing continued, no task twice",
     );
     r.stop().await;
-    let log = deal.processed();
-    let mut ids: Vec<&str> = log.iter().map(|p| p.task.as_str()).collect();
-    let n = ids.len();
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), n, "a task was executed twice");
+    assert_no_task_twice(&deal);
 }
