@@ -236,6 +236,8 @@ pub struct SchedStatus {
     pub groups: Vec<GroupStatus>,
     pub strategies: Vec<String>,
     pub problems: Vec<String>,
+    #[serde(default)]
+    pub log: Vec<String>,
 }
 
 /// What the app shows of the local scheduler.

@@ -95,6 +95,8 @@ pub fn SchedulerPanel() -> impl IntoView {
                             <tr class="sched-group"><td class="mono">{g.server.clone()}</td><td>{g.state.clone()}</td><td>{g.items.join(",")}</td><td>{g.done}</td><td>{g.failed}</td></tr>
                         }).collect_view()}</tbody>
                     </table>
+                    <h4>"Log"</h4>
+                    <pre class="sched-log" id="sched-log">{s.status.log.iter().rev().cloned().collect::<Vec<_>>().join("\n")}</pre>
                 </div>
             })}
         </div>

@@ -74,6 +74,8 @@ pub struct GroupSpec {
     pub factory: String,
     /// Zone of the timestamps and crons.
     pub tz: chrono_tz::Tz,
+    /// The runtime's event log.
+    pub log: Arc<crate::EventLog>,
 }
 
 fn ts(tz: chrono_tz::Tz, ms: i64) -> String {
@@ -336,6 +338,7 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
             Ok(Some(st)) if now - st.mtime > spec.def.judge_dead_interval && n != me => {
                 if c.delete(&p, Some(st.version)).await.is_ok() {
                     tracing::info!(server = %n, "expired a dead server");
+                    spec.log.push(format!("expired dead server {n}"));
                 }
             }
             Ok(Some(_)) => live.push(n),
@@ -351,6 +354,10 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
         let items: Vec<ItemOwner> =
             read_items(store, &spec.base, &spec.task_type).await?.into_iter().map(|(i, _)| i).collect();
         let plan = leader_pass(&live, &items, 0, JavaVersion::V3_3);
+        if !plan.writes.is_empty() {
+            spec.log
+                .push(format!("leader {me}: {} item write(s) (assignments and hand-over requests)", plan.writes.len()));
+        }
         write_items(store, &spec.base, &spec.task_type, &plan).await?;
     }
     // Initialised when taskItem names the current leader (Java waits for this too).
@@ -390,6 +397,7 @@ async fn heartbeat(
                 // Expired by a peer (we were silent too long) or deleted: forget the items and
                 // come back under a new uuid, as Java does.
                 tracing::warn!(server = %me, "server node gone; re-registering");
+                spec.log.push(format!("{me}: server node gone (expired by a peer?); re-registering, items dropped"));
                 if let Ok(mut h) = state.held.lock() {
                     h.clear();
                 }
@@ -586,6 +594,7 @@ async fn process(
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(error = %e, "selectTasks failed");
+                spec.log.push(format!("{me}: selectTasks failed: {e}"));
                 state.stats.fail.fetch_add(1, Ordering::Relaxed);
                 if pause(Duration::from_millis(def.sleep_time_no_data.max(100) as u64)).await {
                     return;

@@ -95,6 +95,31 @@ pub fn ip_matches(list: &[String], ip: &str, host: &str) -> bool {
         .any(|e| e == "127.0.0.1" || e.eq_ignore_ascii_case("localhost") || e.eq_ignore_ascii_case(host) || e == ip)
 }
 
+/// The runtime's recent events (group starts and stops, hand-overs, failures), newest last, for
+/// the app's log pane; bounded so a long run cannot grow it.
+#[derive(Debug, Default)]
+pub struct EventLog(std::sync::Mutex<std::collections::VecDeque<String>>);
+
+impl EventLog {
+    const KEEP: usize = 200;
+
+    /// Records one event with the local time.
+    pub fn push(&self, msg: impl Into<String>) {
+        let line = format!("{} {}", chrono::Local::now().format("%H:%M:%S"), msg.into());
+        if let Ok(mut q) = self.0.lock() {
+            if q.len() == Self::KEEP {
+                q.pop_front();
+            }
+            q.push_back(line);
+        }
+    }
+
+    /// The events kept, oldest first.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().map(|q| q.iter().cloned().collect()).unwrap_or_default()
+    }
+}
+
 /// The live state of a runtime, for a status line.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Status {
@@ -106,6 +131,8 @@ pub struct Status {
     pub strategies: Vec<String>,
     /// Why groups could not start, per strategy.
     pub problems: Vec<String>,
+    /// Recent events, oldest first.
+    pub log: Vec<String>,
 }
 
 /// One thread group in the status.
@@ -140,7 +167,8 @@ pub async fn run(
         tracing::warn!("the local runtime may join BASE-domain strategies (override given)");
     }
     let store = Arc::new(Store::connect(&cfg.connect).await?);
-    let mut factory = Factory { store, cfg, uuid: String::new(), groups: BTreeMap::new() };
+    let log = Arc::new(EventLog::default());
+    let mut factory = Factory { store, cfg, uuid: String::new(), groups: BTreeMap::new(), log };
     factory.register().await?;
     tokio::pin!(shutdown);
     loop {
@@ -169,6 +197,7 @@ struct Factory {
     uuid: String,
     /// strategy name → its groups, oldest first.
     groups: BTreeMap<String, Vec<Group>>,
+    log: Arc<EventLog>,
 }
 
 impl Factory {
@@ -186,6 +215,7 @@ impl Factory {
         let (_, seq) = c.create(&prefix, b"true", &opts).await.map_err(|e| Error::zk(&prefix, e))?;
         self.uuid = format!("{}{}", prefix.rsplit('/').next().unwrap_or_default(), seq);
         tracing::info!(factory = %self.uuid, "factory registered");
+        self.log.push(format!("factory registered as {}", self.uuid));
         Ok(())
     }
 
@@ -231,6 +261,7 @@ impl Factory {
         for n in names {
             if let Some(gs) = self.groups.remove(&n) {
                 for g in gs {
+                    self.log.push(format!("stopping thread group {} ({n})", g.uuid()));
                     g.stop().await;
                 }
             }
@@ -366,6 +397,7 @@ impl Factory {
         let rpath = root.strategy_runtime(name, &self.uuid);
         if let Some(p) = problem {
             tracing::warn!(strategy = name, problem = %p, "cannot start thread groups");
+            self.log.push(format!("cannot start thread groups of {name}: {p}"));
             if let Ok((d, st)) = self.store.client().get_data(&rpath).await {
                 if let Ok(mut rt) = StrategyRuntime::decode(&d) {
                     if rt.message.as_deref() != Some(p.as_str()) {
@@ -386,8 +418,10 @@ impl Factory {
                 host: self.cfg.host.clone(),
                 factory: self.uuid.clone(),
                 tz: self.cfg.tz,
+                log: self.log.clone(),
             };
             let g = Group::start(self.store.clone(), spec, self.cfg.deal.clone()).await?;
+            self.log.push(format!("thread group {} started ({name})", g.uuid()));
             self.groups.entry(name.to_owned()).or_default().push(g);
         }
         Ok(())
