@@ -242,6 +242,7 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     assert!(warn.contains("OrderSync-Strategy"), "{warn}");
     let row = app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
     assert!(row.contains("OrderSync$dev7$"), "{row}");
+    app.screenshot("scheduler").await;
     let log = app.wait_text("#sched-log", |t| t.contains("started")).await;
     assert!(log.contains("factory registered") && log.contains("thread group OrderSync$dev7$"), "{log}");
     app.screenshot("scheduler").await;

@@ -239,6 +239,7 @@ impl Factory {
         let mut st = Status {
             factory: self.uuid.clone(),
             strategies: self.groups.keys().cloned().collect(),
+            log: self.log.lines(),
             ..Status::default()
         };
         for gs in self.groups.values() {
