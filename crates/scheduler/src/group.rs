@@ -358,10 +358,6 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
             spec.log
                 .push(format!("leader {me}: {} item write(s) (assignments and hand-over requests)", plan.writes.len()));
         }
-        if !plan.writes.is_empty() {
-            spec.log
-                .push(format!("leader {me}: {} item write(s) (assignments and hand-over requests)", plan.writes.len()));
-        }
         write_items(store, &spec.base, &spec.task_type, &plan).await?;
     }
     // Initialised when taskItem names the current leader (Java waits for this too).
