@@ -69,6 +69,19 @@ async fn main() {
     let bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
     println!("app binary: {}", bin.display());
 
+    // Baseline: the same app on an empty root.
+    let small = tempfile::tempdir().expect("data dir");
+    zk::put(&c, "/bench/small", b"tbschedule-3.2.12").await;
+    tbdesk_tests::app::add_profile(small.path(), "small", &server.connect_string(), "/bench/small", "none", false)
+        .await;
+    let app = AppSession::start(&bin, small.path()).await;
+    app.wait_text("#status", |t| t.contains("/bench/small")).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let base = app_pids().iter().map(|p| rss_kib(*p)).sum::<u64>() as f64 / 1024.0;
+    println!("RSS with an empty root (baseline): {base:.0} MiB");
+    app.close().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
     let t0 = Instant::now();
     let app = AppSession::start(&bin, data.path()).await;
     app.wait_for("#profile-bench").await;
@@ -89,9 +102,10 @@ async fn main() {
     }
     let mib = rss as f64 / 1024.0;
     println!(
-        "RSS of {} app processes after loading: {mib:.0} MiB (target < 250 MB = 238 MiB, ratio {:.2})",
+        "RSS of {} app processes after loading: {mib:.0} MiB (target < 250 MB = 238 MiB, ratio {:.2}); {:.0} MiB above the empty-root baseline",
         pids.len(),
-        mib / 238.4
+        mib / 238.4,
+        mib - base
     );
 
     // Change -> DOM: the page records when the assignNum cell of one strategy shows each value.
