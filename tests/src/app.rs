@@ -16,7 +16,12 @@ pub struct AppSession {
 }
 
 impl Drop for AppSession {
+    /// Kills the driver's whole process group: tauri-driver, WebKitWebDriver and the app.
     fn drop(&mut self) {
+        // SAFETY: kill(2) on a process group we created; no memory is involved.
+        unsafe {
+            libc::kill(-(self.driver.id() as libc::pid_t), libc::SIGKILL);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -32,7 +37,9 @@ impl AppSession {
         assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display: run under xvfb-run -a");
         let port = free_port();
         let native = free_port();
+        use std::os::unix::process::CommandExt;
         let driver = Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+            .process_group(0)
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("TBDESK_DATA_DIR", data_dir)
             .env("TBDESK_LOG", "info")
