@@ -122,6 +122,17 @@ impl AppSession {
             .expect("fill");
     }
 
+    /// Waits (up to 5 s) until a DOM property of `css` has `value`.
+    pub async fn wait_prop(&self, css: &str, name: &str, value: serde_json::Value) {
+        for _ in 0..50 {
+            if self.prop(css, name).await == value {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}.{name} never became {value}; page says:\n{}", self.body_text().await);
+    }
+
     /// Whether the element matching `css` exists now.
     pub async fn exists(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()

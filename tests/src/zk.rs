@@ -174,3 +174,11 @@ pub async fn build_synthetic_root(c: &zk::Client, root: &str, task_types: usize)
     }
     paths.len()
 }
+
+/// An initialised, empty TBSchedule root (marker and the three directories), as Java leaves it.
+pub async fn put_empty_root(c: &zk::Client, root: &str) {
+    put(c, root, b"tbschedule-3.2.12").await;
+    for d in ["baseTaskType", "strategy", "factory"] {
+        put(c, &format!("{root}/{d}"), b"").await;
+    }
+}

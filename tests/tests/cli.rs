@@ -86,10 +86,7 @@ async fn snapshot_export_import_diff_headless() {
         let (code, _, err) = tbdesk_in(d, &["profile", "add", name, "--connect", &connect, "--root", root], b"");
         assert_eq!(code, 0, "{err}");
     }
-    zk::put(&c, "/copy/root", b"tbschedule-3.2.12").await;
-    for sub in ["baseTaskType", "strategy", "factory"] {
-        zk::put(&c, &format!("/copy/root/{sub}"), b"").await;
-    }
+    zk::put_empty_root(&c, "/copy/root").await;
     let (code, out, err) = tbdesk_in(d, &["snapshot", "demo", "--json"], b"");
     assert_eq!(code, 0, "{err}");
     let snap: serde_json::Value = serde_json::from_str(&out).expect("snapshot json");
@@ -122,10 +119,7 @@ async fn scheduler_runs_an_external_job_in_its_own_domain_and_cleans_up() {
     let server = zk::ZkServer::start().expect("zk");
     let c = zk::client(&server).await;
     let root = "/cli/sched";
-    zk::put(&c, root, b"tbschedule-3.2.12").await;
-    for d in ["strategy", "factory"] {
-        zk::put(&c, &format!("{root}/{d}"), b"").await;
-    }
+    zk::put_empty_root(&c, root).await;
     let job = r#"{"baseTaskType":"Job","heartBeatRate":1000,"judgeDeadInterval":5000,"sleepTimeNoData":200,"sleepTimeInterval":0,"fetchDataNumber":20,"executeNumber":1,"threadNumber":2,"processorType":"SLEEP","expireOwnSignInterval":1.0,"dealBeanName":"job","taskParameter":"","taskKind":"static","taskItems":["0:{region=a}","1"],"maxTaskItemsOfOneThreadGroup":0,"version":0,"sts":"resume"}"#;
     zk::put(&c, &format!("{root}/baseTaskType/Job"), job.as_bytes()).await;
     let dir = tempfile::tempdir().expect("dir");
@@ -221,10 +215,7 @@ async fn import_killed_midway_leaves_old_or_new() {
     let mut outcomes = Vec::new();
     for round in 0..6u64 {
         let root = format!("/kill/r{round}");
-        zk::put(&c, &root, b"tbschedule-3.2.12").await;
-        for d in ["baseTaskType", "strategy", "factory"] {
-            zk::put(&c, &format!("{root}/{d}"), b"").await;
-        }
+        zk::put_empty_root(&c, &root).await;
         let name = format!("p{round}");
         let (code, _, err) = tbdesk_in(
             Some(dir.path()),

@@ -55,10 +55,7 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let c = zk::client(&server).await;
     let root = "/e2e/forms";
-    zk::put(&c, root, b"tbschedule-3.2.12").await;
-    for d in ["baseTaskType", "strategy", "factory"] {
-        zk::put(&c, &format!("{root}/{d}"), b"").await;
-    }
+    zk::put_empty_root(&c, root).await;
     let data = profile_for(&server, root).await;
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     app.wait_text("#status", |t| t.contains("live")).await;
@@ -98,12 +95,7 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     app.fill("#f-judgeDeadInterval", "60000").await;
     app.fill("#f-taskParameter", "region=cn-east&batch=1").await;
     app.fill("#f-permitRunStartTime", "0 0 1 * * ?").await;
-    for _ in 0..50 {
-        if app.prop("#save", "disabled").await == serde_json::Value::Bool(false) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_prop("#save", "disabled", serde_json::Value::Bool(false)).await;
     assert!(!app.exists(".field-error").await, "{}", app.body_text().await);
     app.wait_for("#fire-start li").await;
     app.click("#save").await;
@@ -375,10 +367,7 @@ async fn export_import_diff_shortcuts_and_last_profile() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
-    zk::put(&c, "/copy/root", b"tbschedule-3.2.12").await;
-    for d in ["baseTaskType", "strategy", "factory"] {
-        zk::put(&c, &format!("/copy/root/{d}"), b"").await;
-    }
+    zk::put_empty_root(&c, "/copy/root").await;
     let data = tempfile::tempdir().expect("data dir");
     for (name, root) in [("a-demo", zk::SPEC_ROOT), ("b-copy", "/copy/root")] {
         tbdesk_tests::app::add_profile(data.path(), name, &server.connect_string(), root, "none", false).await;
@@ -476,10 +465,7 @@ async fn strategy_form_validates_saves_and_copies_to_an_own_sign() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let c = zk::client(&server).await;
     let root = "/e2e/strategies";
-    zk::put(&c, root, b"tbschedule-3.2.12").await;
-    for d in ["baseTaskType", "strategy", "factory"] {
-        zk::put(&c, &format!("{root}/{d}"), b"").await;
-    }
+    zk::put_empty_root(&c, root).await;
     let data = profile_for(&server, root).await;
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     app.wait_text("#status", |t| t.contains("live")).await;
@@ -510,12 +496,7 @@ async fn strategy_form_validates_saves_and_copies_to_an_own_sign() {
     ] {
         app.fill(id, v).await;
     }
-    for _ in 0..50 {
-        if app.prop("#save", "disabled").await == serde_json::Value::Bool(false) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_prop("#save", "disabled", serde_json::Value::Bool(false)).await;
     // 127.0.0.1 stays a warning (it captures every machine), not an error.
     app.wait_for(".field-warning[data-rule='ip_captures_all']").await;
     app.click("#save").await;
