@@ -45,6 +45,14 @@ async fn overview_is_live_and_distribution_is_drawn() {
     let per_factory = app.wait_text("#whatif-factories-result", |t| !t.is_empty()).await;
     assert!(per_factory.ends_with(": 2, 1"), "3 groups over 2 factories: {per_factory}");
     app.screenshot("distribution").await;
+    // The theme toggle: system -> dark.
+    app.click("#theme").await;
+    app.wait_text("#theme", |t| t == "Theme: dark").await;
+    let theme =
+        app.client.execute("return document.documentElement.getAttribute('data-theme');", vec![]).await.expect("theme");
+    assert_eq!(theme, "dark");
+    app.click("#tab-overview").await;
+    app.screenshot("overview-dark").await;
     app.close().await;
 }
 

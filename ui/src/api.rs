@@ -447,3 +447,37 @@ pub async fn on_load_progress(f: impl Fn(String, u64, u64) + 'static) {
     let _ = listen("load_progress", cb.as_ref().unchecked_ref()).await;
     cb.forget();
 }
+
+/// The theme chosen in this window (`light`, `dark`, or `""` for the system's), kept in
+/// localStorage and applied as `data-theme` on the document element.
+pub fn theme() -> String {
+    storage_get("tbdesk-theme").unwrap_or_default()
+}
+
+/// Applies and remembers a theme.
+pub fn set_theme(theme: &str) {
+    let g = js_sys::global();
+    if let Ok(doc) = js_sys::Reflect::get(&g, &JsValue::from_str("document")) {
+        if let Ok(el) = js_sys::Reflect::get(&doc, &JsValue::from_str("documentElement")) {
+            if let Ok(f) = js_sys::Reflect::get(&el, &JsValue::from_str("setAttribute")) {
+                if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                    let _ = f.call2(&el, &JsValue::from_str("data-theme"), &JsValue::from_str(theme));
+                }
+            }
+        }
+    }
+    if let Ok(ls) = js_sys::Reflect::get(&g, &JsValue::from_str("localStorage")) {
+        if let Ok(f) = js_sys::Reflect::get(&ls, &JsValue::from_str("setItem")) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call2(&ls, &JsValue::from_str("tbdesk-theme"), &JsValue::from_str(theme));
+            }
+        }
+    }
+}
+
+fn storage_get(key: &str) -> Option<String> {
+    let g = js_sys::global();
+    let ls = js_sys::Reflect::get(&g, &JsValue::from_str("localStorage")).ok()?;
+    let f = js_sys::Reflect::get(&ls, &JsValue::from_str("getItem")).ok()?;
+    f.dyn_ref::<js_sys::Function>()?.call1(&ls, &JsValue::from_str(key)).ok()?.as_string()
+}

@@ -42,6 +42,8 @@ pub struct Ctx {
 #[component]
 pub fn App() -> impl IntoView {
     let reload = RwSignal::new(0u32);
+    let theme = RwSignal::new(api::theme());
+    api::set_theme(&theme.get_untracked());
     let profiles = LocalResource::new(move || {
         reload.track();
         api::list_profiles()
@@ -246,6 +248,21 @@ pub fn App() -> impl IntoView {
                     }}
                 </Suspense>
                 <button id="add-profile" class="add" on:click=move |_| ctx.view.set(View::NewProfile)>"+ Add profile"</button>
+                <button id="theme" class="theme" on:click=move |_| {
+                    let next = match theme.get_untracked().as_str() {
+                        "" => "dark",
+                        "dark" => "light",
+                        _ => "",
+                    };
+                    api::set_theme(next);
+                    theme.set(next.to_owned());
+                }>
+                    {move || match theme.get().as_str() {
+                        "dark" => "Theme: dark",
+                        "light" => "Theme: light",
+                        _ => "Theme: system",
+                    }}
+                </button>
             </nav>
             <main>
                 <div class="tabs">
