@@ -7,5 +7,6 @@
 
 pub mod app;
 pub mod bins;
+pub mod paths;
 pub mod report;
 pub mod zk;

@@ -30,7 +30,7 @@ pub async fn put(c: &zk::Client, path: &str, data: &[u8]) {
 
 /// The directory of the spec's example blobs (`shared/spec/examples`).
 pub fn examples_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/examples")
+    crate::paths::spec_dir().join("examples")
 }
 
 /// One example file's bytes.

@@ -26,8 +26,7 @@ fn tbdesk_in(data_dir: Option<&std::path::Path>, args: &[&str], stdin: &[u8]) ->
 }
 
 fn example(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec/examples").join(name))
-        .expect("example file")
+    std::fs::read(tbdesk_tests::paths::spec_dir().join("examples").join(name)).expect("example file")
 }
 
 #[test]
@@ -130,7 +129,7 @@ async fn scheduler_runs_an_external_job_in_its_own_domain_and_cleans_up() {
     );
     assert_eq!(code, 0, "{err}");
     let log = dir.path().join("job.log");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/job.py");
+    let script = tbdesk_tests::paths::repo_root().join("examples/job.py");
     let exec = format!("python3 {}", script.display());
     let out = std::process::Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
         .env("TBDESK_DATA_DIR", dir.path())

@@ -1,8 +1,6 @@
 //! Every row of shared/spec/cron-tbschedule.tsv (TBSchedule's CronExpression run on the JVM)
 //! must come out the same from tbdesk's cron: verdict and all fire times.
 
-use std::path::PathBuf;
-
 use tbdesk_model::cron::{fire_times, format_instant, parse_instant, parse_zone};
 
 fn unescape(s: &str) -> String {
@@ -33,7 +31,7 @@ fn check(cols: &[&str]) -> Option<String> {
 
 #[test]
 fn agrees_with_every_row_of_the_tbschedule_table() {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/cron-tbschedule.tsv");
+    let p = tbdesk_tests::paths::spec_dir().join("cron-tbschedule.tsv");
     let text = std::fs::read_to_string(&p).expect("cron-tbschedule.tsv");
     let mut rows = 0;
     let mut failures = Vec::new();

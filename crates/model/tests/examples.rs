@@ -1,11 +1,9 @@
 //! Every blob in shared/spec/examples reads and writes back byte for byte.
 
-use std::path::PathBuf;
-
 use tbdesk_model::records::{ConfigNode, Server, Strategy, StrategyRuntime, TaskType};
 
 fn example(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples").join(name);
+    let p = tbdesk_tests::paths::spec_dir().join("examples").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 

@@ -375,7 +375,7 @@ fn all_violations_are_reported_at_once() {
 
 #[test]
 fn the_spec_examples_validate() {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/examples");
+    let dir = tbdesk_tests::paths::spec_dir().join("examples");
     let tt = TaskType::decode(&std::fs::read(dir.join("taskType.json")).expect("read")).expect("decode");
     assert!(!validate::has_errors(&validate::task_type(&tt, &ctx())));
     let st = Strategy::decode(&std::fs::read(dir.join("strategy.json")).expect("read")).expect("decode");

@@ -17,7 +17,7 @@ fn req() -> SelectRequest {
 
 #[tokio::test]
 async fn speaks_json_lines_with_the_example_job() {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/job.py");
+    let script = tbdesk_tests::paths::repo_root().join("examples/job.py");
     let d = ProcessDeal::new(format!("python3 {}", script.display()), Duration::from_secs(10));
     let tasks = d.select(&req()).await.expect("select");
     assert_eq!(tasks.len(), 2);
