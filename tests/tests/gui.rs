@@ -10,6 +10,14 @@ async fn profile_for(server: &zk::ZkServer, root: &str) -> tempfile::TempDir {
     data
 }
 
+/// The app on a profile of `root`, connected and live. Keep the directory alive with the app.
+async fn live_app(server: &zk::ZkServer, root: &str) -> (tempfile::TempDir, AppSession) {
+    let data = profile_for(server, root).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    (data, app)
+}
+
 /// The overview shows the spec tree, follows a change made by another process without a
 /// reload, and the distribution picture draws the domain's server and items.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,9 +72,7 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     let c = zk::client(&server).await;
     let root = "/e2e/forms";
     zk::put_empty_root(&c, root).await;
-    let data = profile_for(&server, root).await;
-    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
-    app.wait_text("#status", |t| t.contains("live")).await;
+    let (_data, app) = live_app(&server, root).await;
     app.click("#tab-task-type").await;
     app.wait_for("#task-type-form").await;
     for (id, v) in [
@@ -231,9 +237,7 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
-    let data = profile_for(&server, zk::SPEC_ROOT).await;
-    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
-    app.wait_text("#status", |t| t.contains("live")).await;
+    let (_data, app) = live_app(&server, zk::SPEC_ROOT).await;
     app.click("#tab-scheduler").await;
     app.wait_for("#s-task-type option[value='OrderSync']").await;
     app.fill("#s-own-sign", "dev7").await;
@@ -282,9 +286,7 @@ async fn health_and_why_not_running() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
-    let data = profile_for(&server, zk::SPEC_ROOT).await;
-    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
-    app.wait_text("#status", |t| t.contains("live")).await;
+    let (_data, app) = live_app(&server, zk::SPEC_ROOT).await;
     app.click("#tab-health").await;
     let row = app.wait_text("#ensemble tbody tr", |t| !t.is_empty()).await;
     assert!(row.contains("up") && row.contains("standalone"), "{row}");
@@ -474,9 +476,7 @@ async fn strategy_form_validates_saves_and_copies_to_an_own_sign() {
     let c = zk::client(&server).await;
     let root = "/e2e/strategies";
     zk::put_empty_root(&c, root).await;
-    let data = profile_for(&server, root).await;
-    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
-    app.wait_text("#status", |t| t.contains("live")).await;
+    let (_data, app) = live_app(&server, root).await;
     app.click("#tab-strategy").await;
     app.wait_for("#strategy-form").await;
     for (id, v) in [

@@ -175,7 +175,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Editable profile fields (the password travels separately, to the keyring).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProfileFields {
     pub name: String,
     pub connect: String,
@@ -405,17 +405,11 @@ pub fn on_keydown(f: impl Fn(bool, String) + 'static) {
     cb.forget();
 }
 
-/// Every field of a stored profile (the password stays in the keyring).
+/// A stored profile: its fields, and whether the keyring holds a password for it.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 pub struct ProfileDetail {
-    pub name: String,
-    pub connect: String,
-    pub root_path: String,
-    pub session_timeout_ms: i64,
-    pub digest_user: Option<String>,
-    pub color: String,
-    pub read_only: bool,
-    pub local_server: bool,
+    #[serde(flatten)]
+    pub fields: ProfileFields,
     pub has_password: bool,
 }
 

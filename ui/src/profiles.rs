@@ -36,14 +36,15 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
         spawn_local(async move {
             match api::get_profile(&n).await {
                 Ok(p) => {
-                    name.set(if dup { format!("{} copy", p.name) } else { p.name });
-                    connect.set(p.connect);
-                    root.set(p.root_path);
-                    timeout.set(p.session_timeout_ms.to_string());
-                    user.set(p.digest_user.unwrap_or_default());
-                    color.set(p.color);
-                    read_only.set(p.read_only);
-                    local_server.set(p.local_server && !dup);
+                    let f = p.fields;
+                    name.set(if dup { format!("{} copy", f.name) } else { f.name });
+                    connect.set(f.connect);
+                    root.set(f.root_path);
+                    timeout.set(f.session_timeout_ms.to_string());
+                    user.set(f.digest_user.unwrap_or_default());
+                    color.set(f.color);
+                    read_only.set(f.read_only);
+                    local_server.set(f.local_server && !dup);
                 }
                 Err(e) => outcome.set(Some(Err(e))),
             }

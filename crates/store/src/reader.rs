@@ -83,35 +83,53 @@ pub async fn read_tree(
     Ok(tree)
 }
 
-async fn get_data_all(
+type OneRead<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<T>, Error>> + Send + 'a>>;
+
+/// One kind of read (getData or getChildren) over many paths: batched multi-reads, or single
+/// requests pipelined; `None` for a node that vanished.
+async fn read_all<T>(
     client: &zk::Client,
     paths: &[String],
     mode: ReadMode,
-) -> Result<Vec<Option<(Vec<u8>, zk::Stat)>>, Error> {
+    children: bool,
+    take: fn(zk::MultiReadResult) -> Option<T>,
+    single: for<'a> fn(&'a zk::Client, &'a str) -> OneRead<'a, T>,
+) -> Result<Vec<Option<T>>, Error> {
     match mode {
         ReadMode::Multi => {
             let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
-            let futs: Vec<_> = batches.iter().map(|b| multi_read(client, b, false)).collect();
+            let futs: Vec<_> = batches.iter().map(|b| multi_read(client, b, children)).collect();
             let results: Vec<Result<Vec<zk::MultiReadResult>, Error>> =
                 stream::iter(futs).buffered(IN_FLIGHT).collect().await;
             let mut out = Vec::with_capacity(paths.len());
             for (batch, res) in batches.iter().zip(results) {
                 for (p, r) in batch.iter().zip(res?) {
                     out.push(match r {
-                        zk::MultiReadResult::Data { data, stat } => Some((data, stat)),
                         zk::MultiReadResult::Error { err: zk::Error::NoNode } => None,
                         zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
-                        _ => None,
+                        other => take(other),
                     });
                 }
             }
             Ok(out)
         }
         ReadMode::Pipelined => {
-            let futs: Vec<_> = paths.iter().map(|p| single_data(client, p)).collect();
+            let futs: Vec<_> = paths.iter().map(|p| single(client, p)).collect();
             stream::iter(futs).buffered(SINGLE_IN_FLIGHT).collect::<Vec<_>>().await.into_iter().collect()
         }
     }
+}
+
+async fn get_data_all(
+    client: &zk::Client,
+    paths: &[String],
+    mode: ReadMode,
+) -> Result<Vec<Option<(Vec<u8>, zk::Stat)>>, Error> {
+    let take = |r| match r {
+        zk::MultiReadResult::Data { data, stat } => Some((data, stat)),
+        _ => None,
+    };
+    read_all(client, paths, mode, false, take, single_data).await
 }
 
 async fn get_children_all(
@@ -119,30 +137,11 @@ async fn get_children_all(
     paths: &[String],
     mode: ReadMode,
 ) -> Result<Vec<Option<Vec<String>>>, Error> {
-    match mode {
-        ReadMode::Multi => {
-            let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
-            let futs: Vec<_> = batches.iter().map(|b| multi_read(client, b, true)).collect();
-            let results: Vec<Result<Vec<zk::MultiReadResult>, Error>> =
-                stream::iter(futs).buffered(IN_FLIGHT).collect().await;
-            let mut out = Vec::with_capacity(paths.len());
-            for (batch, res) in batches.iter().zip(results) {
-                for (p, r) in batch.iter().zip(res?) {
-                    out.push(match r {
-                        zk::MultiReadResult::Children { children } => Some(children),
-                        zk::MultiReadResult::Error { err: zk::Error::NoNode } => None,
-                        zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
-                        _ => None,
-                    });
-                }
-            }
-            Ok(out)
-        }
-        ReadMode::Pipelined => {
-            let futs: Vec<_> = paths.iter().map(|p| single_children(client, p)).collect();
-            stream::iter(futs).buffered(SINGLE_IN_FLIGHT).collect::<Vec<_>>().await.into_iter().collect()
-        }
-    }
+    let take = |r| match r {
+        zk::MultiReadResult::Children { children } => Some(children),
+        _ => None,
+    };
+    read_all(client, paths, mode, true, take, single_children).await
 }
 
 fn multi_read<'a>(
@@ -161,12 +160,7 @@ fn multi_read<'a>(
     })
 }
 
-type DataResult = Result<Option<(Vec<u8>, zk::Stat)>, Error>;
-
-fn single_data<'a>(
-    client: &'a zk::Client,
-    p: &'a str,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = DataResult> + Send + 'a>> {
+fn single_data<'a>(client: &'a zk::Client, p: &'a str) -> OneRead<'a, (Vec<u8>, zk::Stat)> {
     Box::pin(async move {
         match client.get_data(p).await {
             Ok(v) => Ok(Some(v)),
@@ -176,12 +170,7 @@ fn single_data<'a>(
     })
 }
 
-type ChildrenResult = Result<Option<Vec<String>>, Error>;
-
-fn single_children<'a>(
-    client: &'a zk::Client,
-    p: &'a str,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = ChildrenResult> + Send + 'a>> {
+fn single_children<'a>(client: &'a zk::Client, p: &'a str) -> OneRead<'a, Vec<String>> {
     Box::pin(async move {
         match client.list_children(p).await {
             Ok(v) => Ok(Some(v)),
