@@ -162,7 +162,22 @@ impl AppSession {
 
     /// Saves a PNG screenshot of the window as `<target>/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
-        let png = self.client.screenshot().await.expect("screenshot");
+        // WebKitGTK answers a screenshot after its next paint; with software compositing (the
+        // app's default) an idle page may never paint again, so keep a 1-pixel change going.
+        let _ = self
+            .client
+            .execute(
+                "if (!window.__shotTick) { const d = document.createElement('div');
+                   d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none';
+                   document.body.appendChild(d); let n = 0;
+                   window.__shotTick = setInterval(() => { d.style.opacity = (n++ % 2) ? '0.01' : '0.02'; }, 50); }",
+                vec![],
+            )
+            .await;
+        let png = tokio::time::timeout(Duration::from_secs(30), self.client.screenshot())
+            .await
+            .unwrap_or_else(|_| panic!("screenshot {name}: no answer from WebDriver in 30 s"))
+            .expect("screenshot");
         let path = crate::bins::screenshot_dir().join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write screenshot");
         path

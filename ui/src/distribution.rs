@@ -117,8 +117,9 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                             let handovers = d.items.iter().filter(|i| i.req_server.is_some()).count();
                             view! {
                                 <section class="domain" data-domain=d.task_type.clone()>
-                                    <h4>{format!("{} — own sign {} · {} servers · {} items · reload flag v{} · {} hand-over(s) in flight",
-                                        d.task_type, d.own_sign, d.servers.len(), d.items.len(), d.reload_version.unwrap_or(0), handovers)}</h4>
+                                    <h4>{format!("{} — own sign {} · {} · {} · reload flag v{} · {} in flight",
+                                        d.task_type, d.own_sign, count(d.servers.len(), "server"), count(d.items.len(), "item"),
+                                        d.reload_version.unwrap_or(0), count(handovers, "hand-over"))}</h4>
                                     {domain_svg(d, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory))}
                                 </section>
                             }
@@ -159,5 +160,14 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 }}
             </section>
         </div>
+    }
+}
+
+/// "1 server", "3 servers".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
