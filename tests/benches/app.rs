@@ -3,7 +3,9 @@
 //! - cold start: from asking WebDriver for a session (the app process starts) to the profile
 //!   list painted;
 //! - memory: RSS of the app and all its processes (WebKit web and network processes) after
-//!   loading the ~32,000-node synthetic root;
+//!   loading the ~32,000-node synthetic root, beside two baselines from the same run: the
+//!   stack's floor (`tbdesk-floor`, a bare tauri window with one static page) and the app on an
+//!   empty root;
 //! - change in ZooKeeper → DOM updated (a MutationObserver timestamps the change in the page),
 //!   median and p99 over 100 changes.
 //!
@@ -39,18 +41,34 @@ fn children(pid: u32) -> Vec<u32> {
     out
 }
 
-fn app_pids() -> Vec<u32> {
+/// The processes named `comm` and all their descendants (WebKit's web and network processes).
+fn pids_of(comm: &str) -> Vec<u32> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir("/proc") {
         for e in rd.flatten() {
             let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-            if std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "tbdesk-app") {
+            if std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == comm) {
                 out.push(p);
                 out.extend(children(p));
             }
         }
     }
     out
+}
+
+/// RSS of `pids` in MiB, printed per process under `label`.
+fn rss_report(label: &str, pids: &[u32]) -> f64 {
+    let mut total = 0;
+    let mut parts = Vec::new();
+    for p in pids {
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        let kib = rss_kib(*p);
+        total += kib;
+        parts.push(format!("{} {} MiB", comm.trim(), kib / 1024));
+    }
+    let mib = total as f64 / 1024.0;
+    println!("{label}: {mib:.0} MiB ({})", parts.join(", "));
+    mib
 }
 
 fn pct(v: &mut [f64], q: f64) -> f64 {
@@ -69,6 +87,18 @@ async fn main() {
     let bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
     println!("app binary: {}", bin.display());
 
+    // Floor: the bare stack (tauri 2 + WebKitGTK, one static page, the app's WebKit settings).
+    let floor_bin = bins::binary("tbdesk-floor", "TBDESK_FLOOR_BIN");
+    let mut floor = std::process::Command::new(&floor_bin).spawn().expect("start tbdesk-floor");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let floor_pids: Vec<u32> = std::iter::once(floor.id()).chain(children(floor.id())).collect();
+    let floor_mib = rss_report("RSS of the stack's floor (bare tauri window, static page)", &floor_pids);
+    for p in floor_pids.iter().skip(1) {
+        let _ = std::process::Command::new("kill").arg(p.to_string()).status();
+    }
+    let _ = floor.kill();
+    let _ = floor.wait();
+
     // Baseline: the same app on an empty root.
     let small = tempfile::tempdir().expect("data dir");
     zk::put(&c, "/bench/small", b"tbschedule-3.2.12").await;
@@ -77,8 +107,8 @@ async fn main() {
     let app = AppSession::start(&bin, small.path()).await;
     app.wait_text("#status", |t| t.contains("/bench/small")).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let base = app_pids().iter().map(|p| rss_kib(*p)).sum::<u64>() as f64 / 1024.0;
-    println!("RSS with an empty root (baseline): {base:.0} MiB");
+    let base = rss_report("RSS of the app with an empty root", &pids_of("tbdesk-app"));
+    println!("  app on an empty root / floor: {:.2} ({:.0} MiB above the floor)", base / floor_mib, base - floor_mib);
     app.close().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -94,18 +124,17 @@ async fn main() {
     app.wait_for("#strategy-Strategy0199").await;
     println!("first load of the {nodes}-node root to a painted overview: {:.2} s", t1.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let pids = app_pids();
-    let rss: u64 = pids.iter().map(|p| rss_kib(*p)).sum();
-    for p in &pids {
-        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
-        println!("  {:>6} MiB  {}", rss_kib(*p) / 1024, comm.trim());
-    }
-    let mib = rss as f64 / 1024.0;
+    let mib = rss_report("RSS of the app after loading the root", &pids_of("tbdesk-app"));
     println!(
-        "RSS of {} app processes after loading: {mib:.0} MiB (target < 250 MB = 238 MiB, ratio {:.2}); {:.0} MiB above the empty-root baseline",
-        pids.len(),
-        mib / 238.4,
+        "  loaded / floor: {:.2}; {:.0} MiB above the floor, {:.0} MiB of it for the root",
+        mib / floor_mib,
+        mib - floor_mib,
         mib - base
+    );
+    println!(
+        "  loaded vs target: {mib:.0} MiB, target < 250 MB = 238 MiB, ratio {:.2} (the floor alone: ratio {:.2})",
+        mib / 238.4,
+        floor_mib / 238.4
     );
 
     // Change -> DOM: the page records when the assignNum cell of one strategy shows each value.
