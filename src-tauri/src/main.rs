@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, State};
-use tbdesk_api::{ApiError, ConnectionReport, Console, HealthReport, RootListing, SchedulerView};
+use tbdesk_api::{ApiError, ConnectionReport, Console, HealthReport, RootListing, SchedulerView, SnapshotNotice};
 use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_profiles::{Profile, ProfileFields};
 use tbdesk_store::Expect;
@@ -29,8 +29,9 @@ async fn root_listing(console: State<'_, Console>, profile: String) -> Result<Ro
     console.root_listing(&profile).await
 }
 
-/// Starts following a profile's root; returns the current snapshot, later ones arrive as
-/// `snapshot` events (coalesced to at most one per 30 ms).
+/// Starts following a profile's root; returns the current state as raw JSON bytes. Later states
+/// are announced by `snapshot` events (coalesced to at most one per 30 ms) and fetched with
+/// [`snapshot`].
 #[tauri::command]
 async fn follow_profile(
     app: AppHandle,
@@ -45,26 +46,27 @@ async fn follow_profile(
                 handle.emit("load_progress", serde_json::json!({ "profile": name, "done": p.done, "total": p.total }));
         })
         .await?;
-    let first = followed.live.current();
     let start = forwarding.0.lock().map(|mut s| s.insert(profile.clone())).unwrap_or(false);
     if start {
         let mut rx = followed.live.subscribe();
-        let f = followed.clone();
         let name = profile.clone();
         tauri::async_runtime::spawn(async move {
             while rx.changed().await.is_ok() {
                 tokio::time::sleep(Duration::from_millis(30)).await;
-                let state = rx.borrow_and_update().clone();
-                if let Err(e) = app.emit("snapshot", f.event(&name, &state)) {
-                    tracing::warn!(error = %e, "cannot send a snapshot to the window");
+                let generation = rx.borrow_and_update().generation;
+                if let Err(e) = app.emit("snapshot", SnapshotNotice { profile: &name, generation }) {
+                    tracing::warn!(error = %e, "cannot tell the window about a snapshot");
                 }
             }
         });
     }
-    // Serialised once, straight to the JSON text the webview parses (no intermediate tree).
-    let body = serde_json::to_string(&followed.event(&profile, &first))
-        .map_err(|e| ApiError::new("internal", format!("cannot encode the snapshot: {e}")))?;
-    Ok(tauri::ipc::Response::new(body))
+    Ok(tauri::ipc::Response::new(followed.current_json(&profile)?))
+}
+
+/// The current state of a followed profile, as raw JSON bytes (parsed in wasm).
+#[tauri::command]
+async fn snapshot(console: State<'_, Console>, profile: String) -> Result<tauri::ipc::Response, ApiError> {
+    Ok(tauri::ipc::Response::new(console.follow(&profile).await?.current_json(&profile)?))
 }
 
 /// Saves a task type (validated again in the store).
@@ -265,6 +267,7 @@ fn main() {
             list_profiles,
             root_listing,
             follow_profile,
+            snapshot,
             save_task_type,
             save_strategy,
             pause_strategy,

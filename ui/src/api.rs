@@ -99,8 +99,31 @@ pub async fn list_profiles() -> Result<Vec<Profile>, ApiError> {
     call("list_profiles", &NoArgs {}).await
 }
 
+/// Calls a command whose answer is raw JSON bytes (an `ArrayBuffer` in the page), parsed here
+/// in wasm: a whole root never becomes a JavaScript object tree.
+async fn call_bytes<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, ApiError> {
+    let args = args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ApiError::ui)?;
+    match invoke(cmd, args).await {
+        Ok(v) => {
+            let bytes = js_sys::Uint8Array::new(&v).to_vec();
+            serde_json::from_slice(&bytes).map_err(ApiError::ui)
+        }
+        Err(e) => Err(serde_wasm_bindgen::from_value(e.clone()).unwrap_or_else(|_| ApiError {
+            code: "ipc".into(),
+            message: e.as_string().unwrap_or_else(|| "the backend did not answer".into()),
+            detail: None,
+        })),
+    }
+}
+
+/// Starts following a profile and returns its current state.
 pub async fn follow_profile(profile: &str) -> Result<SnapshotEvent, ApiError> {
-    call("follow_profile", &ProfileArg { profile }).await
+    call_bytes("follow_profile", &ProfileArg { profile }).await
+}
+
+/// The current state of a followed profile.
+pub async fn snapshot(profile: &str) -> Result<SnapshotEvent, ApiError> {
+    call_bytes("snapshot", &ProfileArg { profile }).await
 }
 
 #[derive(Serialize)]
@@ -138,11 +161,17 @@ pub async fn pause_strategy(profile: &str, name: &str, pause: bool) -> Result<i3
     call("pause_strategy", &PauseArgs { profile, name, pause }).await
 }
 
-/// Calls `f` with every `snapshot` event for as long as the page lives.
-pub async fn on_snapshot(f: impl Fn(SnapshotEvent) + 'static) {
+/// A followed profile published a new state (fetch it with [`snapshot`]).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SnapshotNotice {
+    pub profile: String,
+}
+
+/// Calls `f` with every `snapshot` notice for as long as the page lives.
+pub async fn on_snapshot(f: impl Fn(SnapshotNotice) + 'static) {
     let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
         let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        match serde_wasm_bindgen::from_value::<SnapshotEvent>(payload) {
+        match serde_wasm_bindgen::from_value::<SnapshotNotice>(payload) {
             Ok(ev) => f(ev),
             Err(err) => web_sys_log(&format!("bad snapshot event: {err}")),
         }
@@ -166,7 +195,10 @@ fn web_sys_log(msg: &str) {
 pub fn local_zone() -> String {
     let fmt = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
     let opts = fmt.resolved_options();
-    js_sys::Reflect::get(&opts, &JsValue::from_str("timeZone")).ok().and_then(|v| v.as_string()).unwrap_or_else(|| "UTC".into())
+    js_sys::Reflect::get(&opts, &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| "UTC".into())
 }
 
 /// Now, epoch ms.
@@ -263,7 +295,13 @@ struct StartArgs<'a> {
     groups: i64,
 }
 
-pub async fn start_scheduler(profile: &str, task_type: &str, own_sign: &str, exec: Option<&str>, groups: i64) -> Result<SchedulerView, ApiError> {
+pub async fn start_scheduler(
+    profile: &str,
+    task_type: &str,
+    own_sign: &str,
+    exec: Option<&str>,
+    groups: i64,
+) -> Result<SchedulerView, ApiError> {
     call("start_scheduler", &StartArgs { profile, task_type, own_sign, exec, groups }).await
 }
 

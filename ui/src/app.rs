@@ -70,10 +70,33 @@ pub fn App() -> impl IntoView {
         .await;
     });
     spawn_local(async move {
-        api::on_snapshot(move |ev| {
-            if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
-                ctx.snap.set(Some(ev));
+        // A notice for the shown profile fetches its state; notices arriving while a fetch is
+        // under way fold into one more fetch when it ends.
+        let fetching = StoredValue::new((false, false)); // (in flight, another one wanted)
+        api::on_snapshot(move |n| {
+            let shown = ctx.profile.get_untracked();
+            if shown.as_deref() != Some(n.profile.as_str()) {
+                return;
             }
+            if fetching.get_value().0 {
+                fetching.update_value(|f| f.1 = true);
+                return;
+            }
+            fetching.set_value((true, false));
+            spawn_local(async move {
+                loop {
+                    if let Ok(ev) = api::snapshot(&n.profile).await {
+                        if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
+                            ctx.snap.set(Some(ev));
+                        }
+                    }
+                    let again = fetching.get_value().1;
+                    fetching.set_value((again, false));
+                    if !again {
+                        break;
+                    }
+                }
+            });
         })
         .await;
     });

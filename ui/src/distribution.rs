@@ -26,7 +26,8 @@ fn domain_svg(d: &DomainView, local_factory: Option<String>) -> impl IntoView {
     let mut shapes = Vec::new();
     for (r, s) in d.servers.iter().enumerate() {
         let y = 10.0 + row_h * r as f64;
-        let factory = s.server.as_ref().and_then(|x| x.ok()).and_then(|x| x.manager_factory_uuid.clone()).unwrap_or_default();
+        let factory =
+            s.server.as_ref().and_then(|x| x.ok()).and_then(|x| x.manager_factory_uuid.clone()).unwrap_or_default();
         let fshort = factory.split('$').take(2).collect::<Vec<_>>().join(" ");
         let local = local_factory.as_deref().is_some_and(|f| !f.is_empty() && f == factory);
         let class = match (s.dead, local) {
@@ -34,15 +35,28 @@ fn domain_svg(d: &DomainView, local_factory: Option<String>) -> impl IntoView {
             (false, true) => "srv local",
             _ => "srv",
         };
-        let label = format!("{}{}{}", if s.leader { "★ " } else { "" }, short(&s.uuid), if local { " (this machine)" } else { "" });
-        let age = format!("{} · hb {:.1}s ago{}", fshort, s.heartbeat_age_ms as f64 / 1000.0, if s.dead { " · DEAD" } else { "" });
-        shapes.push(view! {
-            <g class=class data-server=s.uuid.clone()>
-                <rect x="4" y=y width="250" height=row_h - 8.0 rx="6"></rect>
-                <text x="14" y=y + 20.0 class="srv-name">{label}</text>
-                <text x="14" y=y + 38.0 class="srv-age">{age}</text>
-            </g>
-        }.into_any());
+        let label = format!(
+            "{}{}{}",
+            if s.leader { "★ " } else { "" },
+            short(&s.uuid),
+            if local { " (this machine)" } else { "" }
+        );
+        let age = format!(
+            "{} · hb {:.1}s ago{}",
+            fshort,
+            s.heartbeat_age_ms as f64 / 1000.0,
+            if s.dead { " · DEAD" } else { "" }
+        );
+        shapes.push(
+            view! {
+                <g class=class data-server=s.uuid.clone()>
+                    <rect x="4" y=y width="250" height=row_h - 8.0 rx="6"></rect>
+                    <text x="14" y=y + 20.0 class="srv-name">{label}</text>
+                    <text x="14" y=y + 38.0 class="srv-age">{age}</text>
+                </g>
+            }
+            .into_any(),
+        );
         let held: Vec<_> = d.items.iter().filter(|i| i.cur_server.as_deref() == Some(s.uuid.as_str())).collect();
         for (k, it) in held.iter().enumerate() {
             let x = 270.0 + 46.0 * k as f64;
@@ -64,18 +78,24 @@ fn domain_svg(d: &DomainView, local_factory: Option<String>) -> impl IntoView {
     }
     if !unowned.is_empty() {
         let y = 10.0 + row_h * d.servers.len() as f64;
-        shapes.push(view! {
-            <g class="srv none"><rect x="4" y=y width="250" height=row_h - 8.0 rx="6"></rect>
-            <text x="14" y=y + 28.0>"no live owner"</text></g>
-        }.into_any());
+        shapes.push(
+            view! {
+                <g class="srv none"><rect x="4" y=y width="250" height=row_h - 8.0 rx="6"></rect>
+                <text x="14" y=y + 28.0>"no live owner"</text></g>
+            }
+            .into_any(),
+        );
         for (k, id) in unowned.iter().enumerate() {
             let x = 270.0 + 46.0 * k as f64;
-            shapes.push(view! {
-                <g class="item orphan" data-item=id.to_string()>
-                    <rect x=x y=y + 6.0 width="40" height="36" rx="4"></rect>
-                    <text x=x + 20.0 y=y + 29.0 text-anchor="middle">{id.to_string()}</text>
-                </g>
-            }.into_any());
+            shapes.push(
+                view! {
+                    <g class="item orphan" data-item=id.to_string()>
+                        <rect x=x y=y + 6.0 width="40" height="36" rx="4"></rect>
+                        <text x=x + 20.0 y=y + 29.0 text-anchor="middle">{id.to_string()}</text>
+                    </g>
+                }
+                .into_any(),
+            );
         }
     }
     view! {

@@ -108,7 +108,10 @@ fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoV
 /// Field-level differences between the stored blob and the one to write (model's rule).
 fn diff(before: Option<&str>, after: &str) -> Vec<(String, String, String)> {
     let show = |v: Option<serde_json::Value>| v.map_or("—".to_string(), |v| v.to_string());
-    tbdesk_model::diff::field_diff(before, after).into_iter().map(|d| (d.field, show(d.before), show(d.after))).collect()
+    tbdesk_model::diff::field_diff(before, after)
+        .into_iter()
+        .map(|d| (d.field, show(d.before), show(d.after)))
+        .collect()
 }
 
 type SaveFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<i32, ApiError>>>>;
@@ -124,7 +127,10 @@ struct Editor {
 }
 
 impl Editor {
-    fn new<T: Clone + PartialEq + Send + Sync + 'static>(built: Memo<(T, Vec<Violation>)>, encode: fn(&T) -> String) -> Self {
+    fn new<T: Clone + PartialEq + Send + Sync + 'static>(
+        built: Memo<(T, Vec<Violation>)>,
+        encode: fn(&T) -> String,
+    ) -> Self {
         let violations = Memo::new(move |_| built.get().1);
         Editor {
             violations,
@@ -308,7 +314,12 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         t.sts = Some(f_sts.get());
         match split_task_items(&f_items.get()) {
             Ok(items) => t.task_items = if items.is_empty() { None } else { Some(items) },
-            Err(e) => v.push(Violation { field: "taskItems".into(), rule: "items".into(), severity: Severity::Error, message: e.0 }),
+            Err(e) => v.push(Violation {
+                field: "taskItems".into(),
+                rule: "items".into(),
+                severity: Severity::Error,
+                message: e.0,
+            }),
         }
         let cx = validate::Context { now_ms: api::now_ms(), tz: zone(&ctx) };
         v.extend(validate::task_type(&t, &cx));
@@ -418,7 +429,8 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         s.task_name = nonblank(&f_task.get());
         let ips = f_ips.get();
         // The Java console splits on ',' without trimming; tbdesk trims and says so when needed.
-        s.ip_list = Some(if ips.trim().is_empty() { vec![] } else { ips.split(',').map(|x| x.trim().to_owned()).collect() });
+        s.ip_list =
+            Some(if ips.trim().is_empty() { vec![] } else { ips.split(',').map(|x| x.trim().to_owned()).collect() });
         s.assign_num = num(&mut v, "assignNum", &f_assign.get());
         s.num_of_single_server = num(&mut v, "numOfSingleServer", &f_single.get());
         s.task_parameter = Some(f_param.get());

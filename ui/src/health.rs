@@ -29,10 +29,37 @@ pub fn Health() -> impl IntoView {
         ctx.snap.with(|s| s.as_ref().map(|e| root_findings(&e.snapshot, off)).unwrap_or_default())
     });
     let summary = Memo::new(move |_| {
-        let ens = report.get().and_then(|r| r.ok()).map(|r| r.ensemble.iter().map(|s| {
-            if !s["up"].as_bool().unwrap_or(false) { 2 } else if s["slow"].as_bool().unwrap_or(false) || s["refused"].as_array().is_some_and(|a| !a.is_empty()) { 1 } else { 0 }
-        }).max().unwrap_or(0)).unwrap_or(0);
-        let f = findings.get().iter().map(|f| match f.level { Level::Error => 2, Level::Warning => 1, Level::Info => 0 }).max().unwrap_or(0);
+        let ens = report
+            .get()
+            .and_then(|r| r.ok())
+            .map(|r| {
+                r.ensemble
+                    .iter()
+                    .map(|s| {
+                        if !s["up"].as_bool().unwrap_or(false) {
+                            2
+                        } else if s["slow"].as_bool().unwrap_or(false)
+                            || s["refused"].as_array().is_some_and(|a| !a.is_empty())
+                        {
+                            1
+                        } else {
+                            0
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        let f = findings
+            .get()
+            .iter()
+            .map(|f| match f.level {
+                Level::Error => 2,
+                Level::Warning => 1,
+                Level::Info => 0,
+            })
+            .max()
+            .unwrap_or(0);
         ["green", "amber", "red"][ens.max(f)]
     });
     view! {
@@ -111,7 +138,13 @@ pub fn Why(name: String) -> impl IntoView {
     let signs = Memo::new(move |_| {
         let mut v: Vec<String> = ctx.snap.with(|s| {
             s.as_ref()
-                .and_then(|e| e.snapshot.task_types.iter().find(|t| t.name == base).map(|t| t.domains.iter().map(|d| d.own_sign.clone()).collect()))
+                .and_then(|e| {
+                    e.snapshot
+                        .task_types
+                        .iter()
+                        .find(|t| t.name == base)
+                        .map(|t| t.domains.iter().map(|d| d.own_sign.clone()).collect())
+                })
                 .unwrap_or_default()
         });
         if !v.iter().any(|x| x == "BASE") {

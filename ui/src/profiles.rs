@@ -157,7 +157,8 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
 /// Deletes a profile after confirmation; a production-coloured one needs its name typed.
 pub fn delete_profile(ctx: Ctx, name: String, color: String, after: impl Fn() + 'static) {
     let ok = if color == "production" {
-        api::prompt(&format!("Type the profile name \"{name}\" to delete this production profile")).as_deref() == Some(name.as_str())
+        api::prompt(&format!("Type the profile name \"{name}\" to delete this production profile")).as_deref()
+            == Some(name.as_str())
     } else {
         api::confirm(&format!("Delete profile {name}? Its password is removed from the keyring."))
     };

@@ -24,7 +24,13 @@ pub fn SchedulerPanel() -> impl IntoView {
             }
         });
     }
-    let names = Memo::new(move |_| ctx.snap.with(|s| s.as_ref().map(|e| e.snapshot.task_types.iter().map(|t| t.name.clone()).collect::<Vec<_>>()).unwrap_or_default()));
+    let names = Memo::new(move |_| {
+        ctx.snap.with(|s| {
+            s.as_ref()
+                .map(|e| e.snapshot.task_types.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    });
     Effect::new(move |_| {
         if task_type.get_untracked().is_empty() {
             if let Some(n) = names.get().first() {
@@ -37,7 +43,9 @@ pub fn SchedulerPanel() -> impl IntoView {
         let (t, o, e) = (task_type.get_untracked(), own_sign.get_untracked(), exec.get_untracked());
         let g = groups.get_untracked().trim().parse().unwrap_or(1);
         spawn_local(async move {
-            match api::start_scheduler(&profile, &t, o.trim(), Some(e.as_str()).filter(|x| !x.trim().is_empty()), g).await {
+            match api::start_scheduler(&profile, &t, o.trim(), Some(e.as_str()).filter(|x| !x.trim().is_empty()), g)
+                .await
+            {
                 Ok(v) => {
                     error.set(None);
                     ctx.sched.set(Some(v));

@@ -37,7 +37,9 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
     let prune = RwSignal::new(false);
     let plan = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
     let applied = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
-    let other = RwSignal::new(profiles.iter().find(|p| Some((*p).clone()) != ctx.profile.get_untracked()).cloned().unwrap_or_default());
+    let other = RwSignal::new(
+        profiles.iter().find(|p| Some((*p).clone()) != ctx.profile.get_untracked()).cloned().unwrap_or_default(),
+    );
     let diff = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
     let profile = move || ctx.profile.get_untracked().unwrap_or_default();
     view! {

@@ -143,6 +143,24 @@ impl Followed {
             read_only: self.read_only,
         }
     }
+
+    /// The current state as the JSON bytes the UI parses in wasm (sent as a raw IPC body, so the
+    /// webview never builds a JavaScript object tree of the whole root).
+    pub fn current_json(&self, profile: &str) -> Result<Vec<u8>, ApiError> {
+        let state = self.live.current();
+        serde_json::to_vec(&self.event(profile, &state))
+            .map_err(|e| ApiError::new("internal", format!("cannot encode the snapshot: {e}")))
+    }
+}
+
+/// The `snapshot` event: a followed profile published a new state; the UI fetches it with the
+/// `snapshot` command when it shows that profile (events stay tiny whatever the root's size).
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotNotice<'a> {
+    /// The profile.
+    pub profile: &'a str,
+    /// Publication counter of the new state.
+    pub generation: u64,
 }
 
 /// What "Test connection" found.
