@@ -183,6 +183,27 @@ impl AppSession {
         path
     }
 
+    /// Presses a chord on the real keyboard (WebDriver key actions): every key goes down in
+    /// order, then up in reverse, e.g. `&[Key::Alt.into(), '2']`.
+    pub async fn press(&self, chord: &[char]) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut keys = KeyActions::new("keyboard".into());
+        for k in chord {
+            keys = keys.then(KeyAction::Down { value: *k });
+        }
+        for k in chord.iter().rev() {
+            keys = keys.then(KeyAction::Up { value: *k });
+        }
+        self.client.perform_actions(keys).await.expect("key actions");
+        let _ = self.client.release_actions().await;
+    }
+
+    /// The id of the element that has the keyboard focus.
+    pub async fn focused_id(&self) -> String {
+        let v = self.client.execute("return document.activeElement && document.activeElement.id;", vec![]).await;
+        v.ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
     /// Ends the WebDriver session (closes the app).
     pub async fn close(self) {
         let _ = self.client.clone().close().await;

@@ -397,11 +397,33 @@ async fn export_import_diff_shortcuts_and_last_profile() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(exported.as_bytes(), &zk::example("config-export.txt")[..], "export is the Java console's bytes");
-    // Ctrl+2: the second profile.
-    app.client
-        .execute("window.dispatchEvent(new KeyboardEvent('keydown', { key: '2', ctrlKey: true }));", vec![])
-        .await
-        .expect("shortcut");
+    // The keyboard, through real key events: Alt+2 opens the second view, arrows move between
+    // views while a tab has the focus, "/" jumps to the filter, Ctrl+2 the second profile.
+    use fantoccini::key::Key;
+    app.press(&[Key::Alt.into(), '2']).await;
+    app.wait_for("#tab-task-type.active").await;
+    app.wait_for("#task-type-form").await;
+    app.click("#tab-task-type").await;
+    app.press(&[Key::Right.into()]).await;
+    app.wait_for("#tab-strategy.active").await;
+    assert_eq!(app.focused_id().await, "tab-strategy", "the focus follows the selected tab");
+    app.press(&[Key::Home.into()]).await;
+    app.wait_for("#tab-overview.active").await;
+    app.press(&[Key::Left.into()]).await;
+    app.wait_for("#tab-transfer.active").await;
+    app.press(&['/']).await;
+    app.wait_for("#tab-overview.active").await;
+    for _ in 0..50 {
+        if app.focused_id().await == "filter" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.focused_id().await, "filter");
+    assert_eq!(app.prop("#filter", "value").await, "", "the '/' is not typed into the filter");
+    app.press(&['O', 'r', 'd']).await;
+    assert_eq!(app.prop("#filter", "value").await, "Ord", "typing in the filter is left alone");
+    app.press(&[Key::Control.into(), '2']).await;
     app.wait_text("#status", |t| t.contains("/copy/root")).await;
     app.click("#tab-transfer").await;
     app.fill("#t-other", "a-demo").await;

@@ -426,21 +426,51 @@ pub async fn last_profile() -> Result<Option<String>, ApiError> {
     call("last_profile", &NoArgs {}).await
 }
 
-/// Calls `f` with (ctrl, key) for every keydown in the window.
-pub fn on_keydown(f: impl Fn(bool, String) + 'static) {
-    let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-        let get = |k: &str| js_sys::Reflect::get(&e, &JsValue::from_str(k)).ok();
-        let ctrl = get("ctrlKey").and_then(|v| v.as_bool()).unwrap_or(false);
-        let key = get("key").and_then(|v| v.as_string()).unwrap_or_default();
-        f(ctrl, key);
-    });
-    let g = js_sys::global();
-    if let Ok(add) = js_sys::Reflect::get(&g, &JsValue::from_str("addEventListener")) {
-        if let Some(add) = add.dyn_ref::<js_sys::Function>() {
-            let _ = add.call2(&g, &JsValue::from_str("keydown"), cb.as_ref());
+/// One key press on the page, as the shortcuts need it.
+pub struct KeyPress {
+    pub ctrl: bool,
+    pub alt: bool,
+    pub key: String,
+    /// Typing into an input, a text area or a select (plain keys belong to the field).
+    pub in_field: bool,
+    /// The id of the focused element, if any.
+    pub focused: Option<String>,
+}
+
+/// Calls `f` with every key press on the page; `f` returns true when it used the key (its
+/// default action is then prevented).
+pub fn on_keydown(f: impl Fn(&KeyPress) -> bool + 'static) {
+    use leptos::web_sys;
+    let cb = Closure::<dyn Fn(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+        let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let in_field =
+            target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        let focused = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element())
+            .map(|el| el.id())
+            .filter(|id| !id.is_empty());
+        let press = KeyPress { ctrl: e.ctrl_key() || e.meta_key(), alt: e.alt_key(), key: e.key(), in_field, focused };
+        if f(&press) {
+            e.prevent_default();
         }
+    });
+    if let Some(w) = leptos::web_sys::window() {
+        let _ = w.add_event_listener_with_callback("keydown", cb.as_ref().unchecked_ref());
     }
     cb.forget();
+}
+
+/// Moves the keyboard focus to the element `id`, if it exists.
+pub fn focus(id: &str) {
+    use leptos::web_sys;
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
 }
 
 /// A stored profile: its fields, and whether the keyring holds a password for it.

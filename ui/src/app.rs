@@ -25,6 +25,30 @@ pub enum View {
     Transfer,
 }
 
+/// The main tabs in order: label and element id (Alt+1…7 selects the n-th).
+const TABS: [(&str, &str); 7] = [
+    ("Overview", "tab-overview"),
+    ("Task type", "tab-task-type"),
+    ("Strategy", "tab-strategy"),
+    ("Distribution", "tab-distribution"),
+    ("Scheduler", "tab-scheduler"),
+    ("Health", "tab-health"),
+    ("Export / import", "tab-transfer"),
+];
+
+/// The view a tab opens.
+fn tab_view(i: usize) -> View {
+    match i {
+        0 => View::Overview,
+        1 => View::TaskType(None),
+        2 => View::Strategy(None),
+        3 => View::Distribution(None),
+        4 => View::Scheduler,
+        5 => View::Health,
+        _ => View::Transfer,
+    }
+}
+
 /// State every view reads: the followed snapshot per profile and the navigation.
 #[derive(Clone, Copy)]
 pub struct Ctx {
@@ -152,30 +176,64 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    // Ctrl+1..9 switches to the n-th profile; Ctrl+R re-reads nothing (live), so it is left alone.
-    api::on_keydown(move |ctrl, key| {
-        if !ctrl {
-            return;
-        }
-        if let Ok(n) = key.parse::<usize>() {
-            if let Some(Ok(list)) = profiles.get_untracked() {
-                if let Some(p) = list.get(n.wrapping_sub(1)) {
+    // Keyboard: Ctrl+1…9 the n-th profile, Alt+1…7 the n-th tab, ←/→/Home/End between tabs
+    // when one has the focus, "/" the overview's filter. Ctrl+R re-reads nothing (live), so it
+    // is left alone.
+    api::on_keydown(move |k| {
+        let digit = k.key.parse::<usize>().ok().filter(|n| (1..=9).contains(n));
+        if k.ctrl && !k.alt {
+            if let (Some(n), Some(Ok(list))) = (digit, profiles.get_untracked()) {
+                if let Some(p) = list.get(n - 1) {
                     select(p.name.clone());
+                    return true;
                 }
             }
+            return false;
         }
+        if k.alt && !k.ctrl {
+            if let Some(n) = digit.filter(|n| *n <= TABS.len()) {
+                ctx.view.set(tab_view(n - 1));
+                return true;
+            }
+            return false;
+        }
+        if let Some(i) = k.focused.as_deref().and_then(|id| TABS.iter().position(|t| t.1 == id)) {
+            let to = match k.key.as_str() {
+                "ArrowRight" => Some((i + 1) % TABS.len()),
+                "ArrowLeft" => Some((i + TABS.len() - 1) % TABS.len()),
+                "Home" => Some(0),
+                "End" => Some(TABS.len() - 1),
+                _ => None,
+            };
+            if let Some(to) = to {
+                ctx.view.set(tab_view(to));
+                api::focus(TABS[to].1);
+                return true;
+            }
+        }
+        if k.key == "/" && !k.in_field {
+            ctx.view.set(View::Overview);
+            request_animation_frame(|| api::focus("filter"));
+            return true;
+        }
+        false
     });
     // Views are rebuilt when the connection or the view changes, not on every snapshot: a
     // live update must never reset a form being typed into.
     let connected = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
-    let tab = move |label: &'static str, id: &'static str, v: View| {
-        let v2 = v.clone();
+    let tab = move |i: usize| {
+        let (label, id) = TABS[i];
+        let selected = move || std::mem::discriminant(&ctx.view.get()) == std::mem::discriminant(&tab_view(i));
         view! {
             <button
                 id=id
                 class="tab"
-                class:active=move || std::mem::discriminant(&ctx.view.get()) == std::mem::discriminant(&v2)
-                on:click=move |_| ctx.view.set(v.clone())
+                role="tab"
+                class:active=selected
+                aria-selected=move || selected().to_string()
+                tabindex=move || if selected() { "0" } else { "-1" }
+                title=format!("{label} (Alt+{})", i + 1)
+                on:click=move |_| ctx.view.set(tab_view(i))
             >
                 {label}
             </button>
@@ -286,16 +344,16 @@ pub fn App() -> impl IntoView {
                         _ => "Theme: system",
                     }}
                 </button>
+                <dl class="keys" id="keys" aria-label="Keyboard shortcuts">
+                    <dt>"Ctrl+1…9"</dt><dd>"profile"</dd>
+                    <dt>"Alt+1…7"</dt><dd>"view"</dd>
+                    <dt>"← →"</dt><dd>"between views"</dd>
+                    <dt>"/"</dt><dd>"filter"</dd>
+                </dl>
             </nav>
             <main>
-                <div class="tabs">
-                    {tab("Overview", "tab-overview", View::Overview)}
-                    {tab("Task type", "tab-task-type", View::TaskType(None))}
-                    {tab("Strategy", "tab-strategy", View::Strategy(None))}
-                    {tab("Distribution", "tab-distribution", View::Distribution(None))}
-                    {tab("Scheduler", "tab-scheduler", View::Scheduler)}
-                    {tab("Health", "tab-health", View::Health)}
-                    {tab("Export / import", "tab-transfer", View::Transfer)}
+                <div class="tabs" role="tablist" aria-label="Views">
+                    {(0..TABS.len()).map(tab).collect_view()}
                 </div>
                 {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
                 {move || match (connected.get(), ctx.view.get()) {
