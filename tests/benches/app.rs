@@ -137,6 +137,20 @@ async fn main() {
         floor_mib / 238.4
     );
 
+    // After the RSS figure: this fetch would add its own copy.
+    let bytes = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('snapshot', { profile: 'bench' }).then(b => done(b.byteLength), e => done(-1));",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(-1);
+    println!("one state of the root as the UI fetches it: {:.1} MiB of JSON", bytes as f64 / 1048576.0);
+
     // Change -> DOM: the page records when the assignNum cell of one strategy shows each value.
     app.client
         .execute(
