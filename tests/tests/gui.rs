@@ -407,6 +407,7 @@ async fn export_import_diff_shortcuts_and_last_profile() {
     app.press(&[Key::Right.into()]).await;
     app.wait_for("#tab-strategy.active").await;
     assert_eq!(app.focused_id().await, "tab-strategy", "the focus follows the selected tab");
+    app.screenshot("keyboard-tabs").await;
     app.press(&[Key::Home.into()]).await;
     app.wait_for("#tab-overview.active").await;
     app.press(&[Key::Left.into()]).await;

@@ -75,15 +75,20 @@ pub enum Expect {
     Version(i32),
 }
 
+/// A rejected invoke: the command's `ApiError`, or tauri's own refusal in words.
+fn ipc_error(e: JsValue) -> ApiError {
+    serde_wasm_bindgen::from_value(e.clone()).unwrap_or_else(|_| ApiError {
+        code: "ipc".into(),
+        message: e.as_string().unwrap_or_else(|| "the backend did not answer".into()),
+        detail: None,
+    })
+}
+
 async fn call<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, ApiError> {
     let args = args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ApiError::ui)?;
     match invoke(cmd, args).await {
         Ok(v) => serde_wasm_bindgen::from_value(v).map_err(ApiError::ui),
-        Err(e) => Err(serde_wasm_bindgen::from_value(e.clone()).unwrap_or_else(|_| ApiError {
-            code: "ipc".into(),
-            message: e.as_string().unwrap_or_else(|| "the backend did not answer".into()),
-            detail: None,
-        })),
+        Err(e) => Err(ipc_error(e)),
     }
 }
 
@@ -108,11 +113,7 @@ async fn call_bytes<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> R
             let bytes = js_sys::Uint8Array::new(&v).to_vec();
             serde_json::from_slice(&bytes).map_err(ApiError::ui)
         }
-        Err(e) => Err(serde_wasm_bindgen::from_value(e.clone()).unwrap_or_else(|_| ApiError {
-            code: "ipc".into(),
-            message: e.as_string().unwrap_or_else(|| "the backend did not answer".into()),
-            detail: None,
-        })),
+        Err(e) => Err(ipc_error(e)),
     }
 }
 
