@@ -36,12 +36,29 @@ async fn overview_is_live_and_distribution_is_drawn() {
     assert!(status.contains("ZooKeeper 3.8"), "{status}");
     app.screenshot("overview").await;
 
-    // Another process writes: the window follows without a reload.
+    // Another process writes: the window follows without a reload. The event that announces it
+    // is a notice (profile, generation), never the root itself.
+    app.client
+        .execute(
+            "window.__notices = [];
+             window.__TAURI__.event.listen('snapshot', e => window.__notices.push(JSON.stringify(e.payload)));",
+            vec![],
+        )
+        .await
+        .expect("listen");
     let mut extra = String::from_utf8(zk::example("taskType.json")).expect("utf8");
     extra = extra.replace("\"OrderSync\"", "\"Invoices\"");
     zk::put(&c, &format!("{}/baseTaskType/Invoices", zk::SPEC_ROOT), extra.as_bytes()).await;
     let row = app.wait_text("#task-type-Invoices", |t| !t.is_empty()).await;
     assert!(row.contains("orderSyncTask"), "{row}");
+    let notices = app.client.execute("return window.__notices;", vec![]).await.expect("notices");
+    let notices: Vec<String> = serde_json::from_value(notices).expect("strings");
+    assert!(!notices.is_empty(), "the change was announced");
+    for n in &notices {
+        let v: serde_json::Value = serde_json::from_str(n).expect("json");
+        assert_eq!(v["profile"], "e2e", "{n}");
+        assert!(v["generation"].as_u64().is_some() && n.len() < 100, "a notice, not a snapshot: {n}");
+    }
 
     app.click("#task-type-OrderSync button").await;
     app.wait_for("svg.dist g.srv").await;
