@@ -48,6 +48,7 @@ async fn follow_profile(
         .await?;
     let start = forwarding.0.lock().map(|mut s| s.insert(profile.clone())).unwrap_or(false);
     if start {
+        release_free_memory();
         let mut rx = followed.live.subscribe();
         let name = profile.clone();
         tauri::async_runtime::spawn(async move {
@@ -61,6 +62,21 @@ async fn follow_profile(
         });
     }
     Ok(tauri::ipc::Response::new(followed.current_json(&profile)?))
+}
+
+/// Hands the heap pages freed after a root's first read (the read's batches, its raw replies)
+/// back to the system; glibc keeps them otherwise.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only releases free memory of glibc's own arenas.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// The current state of a followed profile, as raw JSON bytes (parsed in wasm).
