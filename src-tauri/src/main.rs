@@ -30,7 +30,7 @@ async fn root_listing(console: State<'_, Console>, profile: String) -> Result<Ro
 }
 
 /// Starts following a profile's root; returns the current state as raw JSON bytes. Later states
-/// are announced by `snapshot` events (coalesced to at most one per 30 ms) and fetched with
+/// are announced by `snapshot` events (coalesced to at most one per 10 ms) and fetched with
 /// [`snapshot`].
 #[tauri::command]
 async fn follow_profile(
@@ -53,7 +53,7 @@ async fn follow_profile(
         let name = profile.clone();
         tauri::async_runtime::spawn(async move {
             while rx.changed().await.is_ok() {
-                tokio::time::sleep(Duration::from_millis(30)).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 let generation = rx.borrow_and_update().generation;
                 if let Err(e) = app.emit("snapshot", SnapshotNotice { profile: &name, generation }) {
                     tracing::warn!(error = %e, "cannot tell the window about a snapshot");
