@@ -3,7 +3,7 @@
 //! forwarded to the webview as `snapshot` events.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,9 +13,10 @@ use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_profiles::{Profile, ProfileFields};
 use tbdesk_store::Expect;
 
-/// Profiles whose snapshots are already forwarded to the webview.
+/// The follower whose notices are forwarded to the webview, per profile (by `Followed::id`): a
+/// profile edited gets a new follower, and that one needs a forwarder of its own.
 #[derive(Default)]
-struct Forwarding(Mutex<HashSet<String>>);
+struct Forwarding(Mutex<HashMap<String, u64>>);
 
 /// Profiles for the switcher; on the very first start this creates the `local` profile.
 #[tauri::command]
@@ -46,12 +47,14 @@ async fn follow_profile(
                 handle.emit("load_progress", serde_json::json!({ "profile": name, "done": p.done, "total": p.total }));
         })
         .await?;
-    let start = forwarding.0.lock().map(|mut s| s.insert(profile.clone())).unwrap_or(false);
+    let id = followed.id;
+    let start = forwarding.0.lock().map(|mut m| m.insert(profile.clone(), id) != Some(id)).unwrap_or(false);
     if start {
-        release_free_memory();
+        tauri::async_runtime::spawn_blocking(release_free_memory);
         let mut rx = followed.live.subscribe();
         let name = profile.clone();
         tauri::async_runtime::spawn(async move {
+            // Ends when the follower is dropped (profile edited or deleted).
             while rx.changed().await.is_ok() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 let generation = rx.borrow_and_update().generation;
@@ -59,6 +62,14 @@ async fn follow_profile(
                     tracing::warn!(error = %e, "cannot tell the window about a snapshot");
                 }
             }
+            let forwarding = app.state::<Forwarding>();
+            let mut map = forwarding.0.lock();
+            if let Ok(m) = map.as_mut() {
+                if m.get(&name) == Some(&id) {
+                    m.remove(&name);
+                }
+            }
+            drop(map);
         });
     }
     Ok(tauri::ipc::Response::new(followed.current_json(&profile)?))
@@ -82,7 +93,7 @@ fn release_free_memory() {
 /// The current state of a followed profile, as raw JSON bytes (parsed in wasm).
 #[tauri::command]
 async fn snapshot(console: State<'_, Console>, profile: String) -> Result<tauri::ipc::Response, ApiError> {
-    Ok(tauri::ipc::Response::new(console.follow(&profile).await?.current_json(&profile)?))
+    Ok(tauri::ipc::Response::new(console.followed(&profile).await?.current_json(&profile)?))
 }
 
 /// Saves a task type (validated again in the store).

@@ -92,6 +92,7 @@ async fn main() {
     let mut floor = std::process::Command::new(&floor_bin).spawn().expect("start tbdesk-floor");
     tokio::time::sleep(Duration::from_secs(5)).await;
     let floor_pids: Vec<u32> = std::iter::once(floor.id()).chain(children(floor.id())).collect();
+    assert!(floor_pids.len() >= 3, "tbdesk-floor did not start its web and network processes: {floor_pids:?}");
     let floor_mib = rss_report("RSS of the stack's floor (bare tauri window, static page)", &floor_pids);
     for p in floor_pids.iter().skip(1) {
         let _ = std::process::Command::new("kill").arg(p.to_string()).status();

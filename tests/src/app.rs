@@ -169,7 +169,7 @@ impl AppSession {
             .execute(
                 "if (!window.__shotTick) { const d = document.createElement('div');
                    d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none';
-                   document.body.appendChild(d); let n = 0;
+                   document.body.appendChild(d); window.__shotDot = d; let n = 0;
                    window.__shotTick = setInterval(() => { d.style.opacity = (n++ % 2) ? '0.01' : '0.02'; }, 50); }",
                 vec![],
             )
@@ -178,6 +178,10 @@ impl AppSession {
             .await
             .unwrap_or_else(|_| panic!("screenshot {name}: no answer from WebDriver in 30 s"))
             .expect("screenshot");
+        let _ = self
+            .client
+            .execute("if (window.__shotTick) { clearInterval(window.__shotTick); window.__shotTick = null; window.__shotDot.remove(); }", vec![])
+            .await;
         let path = crate::bins::screenshot_dir().join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write screenshot");
         path

@@ -39,9 +39,11 @@ async fn overview_is_live_and_distribution_is_drawn() {
     // Another process writes: the window follows without a reload. The event that announces it
     // is a notice (profile, generation), never the root itself.
     app.client
-        .execute(
-            "window.__notices = [];
-             window.__TAURI__.event.listen('snapshot', e => window.__notices.push(JSON.stringify(e.payload)));",
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__notices = [];
+             window.__TAURI__.event.listen('snapshot', e => window.__notices.push(JSON.stringify(e.payload)))
+               .then(() => done(true), e => done(String(e)));",
             vec![],
         )
         .await
@@ -439,8 +441,10 @@ async fn export_import_diff_shortcuts_and_last_profile() {
     }
     assert_eq!(app.focused_id().await, "filter");
     assert_eq!(app.prop("#filter", "value").await, "", "the '/' is not typed into the filter");
-    app.press(&['O', 'r', 'd']).await;
-    assert_eq!(app.prop("#filter", "value").await, "Ord", "typing in the filter is left alone");
+    for k in ['O', 'r', 'd', '/'] {
+        app.press(&[k]).await;
+    }
+    assert_eq!(app.prop("#filter", "value").await, "Ord/", "typing in the filter is left alone, '/' too");
     app.press(&[Key::Control.into(), '2']).await;
     app.wait_text("#status", |t| t.contains("/copy/root")).await;
     app.click("#tab-transfer").await;
@@ -491,6 +495,10 @@ async fn profiles_are_edited_and_duplicated() {
     app.fill("#p-root", zk::SPEC_ROOT).await;
     app.click("#p-save").await;
     app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
+    // The edited profile has a new follower; it is live too.
+    let extra = String::from_utf8(zk::example("taskType.json")).expect("utf8").replace("\"OrderSync\"", "\"Edited\"");
+    zk::put(&c, &format!("{}/baseTaskType/Edited", zk::SPEC_ROOT), extra.as_bytes()).await;
+    app.wait_text("#task-type-Edited", |t| !t.is_empty()).await;
     app.click("#duplicate-profile-e2e").await;
     app.wait_text("#profile-form h3", |t| t == "Copy of profile e2e").await;
     for _ in 0..50 {

@@ -109,10 +109,11 @@ pub async fn list_profiles() -> Result<Vec<Profile>, ApiError> {
 async fn call_bytes<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, ApiError> {
     let args = args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ApiError::ui)?;
     match invoke(cmd, args).await {
-        Ok(v) => {
+        Ok(v) if v.is_instance_of::<js_sys::ArrayBuffer>() => {
             let bytes = js_sys::Uint8Array::new(&v).to_vec();
             serde_json::from_slice(&bytes).map_err(ApiError::ui)
         }
+        Ok(_) => Err(ApiError::ui(format!("{cmd}: the backend did not answer with bytes"))),
         Err(e) => Err(ipc_error(e)),
     }
 }

@@ -25,6 +25,19 @@ pub enum View {
     Transfer,
 }
 
+/// Shows a fetched state if it belongs to the shown profile and is not older than the one shown
+/// (a `follow_profile` answer and a `snapshot` answer may arrive in either order).
+fn show(ctx: Ctx, ev: SnapshotEvent) {
+    if ctx.profile.get_untracked().as_deref() != Some(ev.profile.as_str()) {
+        return;
+    }
+    if ctx.snap.with_untracked(|s| s.as_ref().is_some_and(|s| s.profile == ev.profile && s.generation > ev.generation))
+    {
+        return;
+    }
+    ctx.snap.set(Some(ev));
+}
+
 /// The main tabs in order: label and element id (Alt+1…7 selects the n-th).
 const TABS: [(&str, &str); 7] = [
     ("Overview", "tab-overview"),
@@ -109,9 +122,10 @@ pub fn App() -> impl IntoView {
             fetching.set_value((true, false));
             spawn_local(async move {
                 loop {
-                    if let Ok(ev) = api::snapshot(&n.profile).await {
-                        if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
-                            ctx.snap.set(Some(ev));
+                    // The profile shown now: a notice folded into this loop may be another's.
+                    if let Some(profile) = ctx.profile.get_untracked() {
+                        if let Ok(ev) = api::snapshot(&profile).await {
+                            show(ctx, ev);
                         }
                     }
                     let again = fetching.get_value().1;
@@ -154,11 +168,7 @@ pub fn App() -> impl IntoView {
         ctx.error.set(None);
         spawn_local(async move {
             match api::follow_profile(&name).await {
-                Ok(ev) => {
-                    if ctx.profile.get_untracked().as_deref() == Some(ev.profile.as_str()) {
-                        ctx.snap.set(Some(ev));
-                    }
-                }
+                Ok(ev) => show(ctx, ev),
                 Err(e) => ctx.error.set(Some(e)),
             }
         });
@@ -211,7 +221,11 @@ pub fn App() -> impl IntoView {
                 return true;
             }
         }
-        if k.key == "/" && !k.in_field {
+        let form_open = matches!(
+            ctx.view.get_untracked(),
+            View::TaskType(_) | View::Strategy(_) | View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_)
+        );
+        if k.key == "/" && !k.in_field && !form_open {
             ctx.view.set(View::Overview);
             request_animation_frame(|| api::focus("filter"));
             return true;
@@ -231,7 +245,11 @@ pub fn App() -> impl IntoView {
                 role="tab"
                 class:active=selected
                 aria-selected=move || selected().to_string()
-                tabindex=move || if selected() { "0" } else { "-1" }
+                tabindex=move || {
+                    let none_selected = (0..TABS.len())
+                        .all(|j| std::mem::discriminant(&ctx.view.get()) != std::mem::discriminant(&tab_view(j)));
+                    if selected() || (i == 0 && none_selected) { "0" } else { "-1" }
+                }
                 title=format!("{label} (Alt+{})", i + 1)
                 on:click=move |_| ctx.view.set(tab_view(i))
             >

@@ -122,6 +122,8 @@ pub struct SnapshotEvent<'a> {
 
 /// A followed profile: its live snapshot and facts fetched once.
 pub struct Followed {
+    /// Unique for the app's run: a profile edited gets a new follower with a new id.
+    pub id: u64,
     /// The live follower (dropping it stops following).
     pub live: Live,
     /// ZooKeeper server version, when `srvr` answers.
@@ -323,6 +325,14 @@ impl Console {
         self.follow_with_progress(profile, |_| {}).await
     }
 
+    /// The follower of a profile already followed; never starts one (a late notice for a
+    /// profile just edited or deleted must not read its root again).
+    pub async fn followed(&self, profile: &str) -> Result<std::sync::Arc<Followed>, ApiError> {
+        self.followed.lock().await.get(profile).cloned().ok_or_else(|| {
+            ApiError::new("not_followed", format!("profile {profile} is not open; select it to connect"))
+        })
+    }
+
     /// [`Console::follow`], reporting the first read's progress (nodes read / known).
     pub async fn follow_with_progress(
         &self,
@@ -337,7 +347,9 @@ impl Console {
         let opts = self.options(&p).await?;
         let live = Live::follow_with_progress(opts.clone(), progress).await?;
         let server_version = server_version(&opts.connect);
-        let f = std::sync::Arc::new(Followed { live, server_version, read_only: p.fields.read_only });
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let f = std::sync::Arc::new(Followed { id, live, server_version, read_only: p.fields.read_only });
         map.insert(profile.to_owned(), f.clone());
         self.profiles.set_setting("last_profile", profile).await?;
         Ok(f)
