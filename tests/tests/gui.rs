@@ -174,9 +174,26 @@ async fn profile_password_lives_only_in_the_keyring_and_survives_a_restart() {
     let app_bin = bins::binary("tbdesk-app", "TBDESK_APP_BIN");
     let app = AppSession::start(&app_bin, data.path()).await;
     app.click("#add-profile").await;
+    // The profile rules show at their fields as you type (the backend's own rules, in wasm);
+    // while one stands neither Test nor Save can be pressed.
     app.fill("#p-name", "secure").await;
+    app.fill("#p-connect", "localhost").await;
+    app.fill("#p-root", "secure/root").await;
+    app.fill("#p-timeout", "60s").await;
+    let e = app.wait_text(".field-error[data-field='connect']", |t| !t.is_empty()).await;
+    assert!(e.contains("\"localhost\" is not host:port"), "{e}");
+    let e = app.wait_text(".field-error[data-field='root_path']", |t| !t.is_empty()).await;
+    assert!(e.contains("root_path"), "{e}");
+    let e = app.wait_text(".field-error[data-field='session_timeout_ms']", |t| !t.is_empty()).await;
+    assert!(e.contains("whole number"), "{e}");
+    assert_eq!(app.prop("#p-save", "disabled").await, true);
+    assert_eq!(app.prop("#p-test", "disabled").await, true);
+    app.screenshot("profile-form-errors").await;
+    app.fill("#p-timeout", "60000").await;
     app.fill("#p-connect", &server.connect_string()).await;
     app.fill("#p-root", "/secure/root").await;
+    app.wait_prop("#p-save", "disabled", serde_json::json!(false)).await;
+    assert!(!app.exists(".field-error").await, "{}", app.body_text().await);
     app.fill("#p-user", "alice").await;
     app.fill("#p-password", password).await;
     app.click("#p-test").await;

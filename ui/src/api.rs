@@ -2,6 +2,7 @@
 //! or event name appears anywhere else in the UI.
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use tbdesk_model::profile::ProfileFields;
 use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_model::snapshot::Snapshot;
 use wasm_bindgen::prelude::*;
@@ -206,19 +207,6 @@ pub fn local_zone() -> String {
 /// Now, epoch ms.
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
-}
-
-/// Editable profile fields (the password travels separately, to the keyring).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ProfileFields {
-    pub name: String,
-    pub connect: String,
-    pub root_path: String,
-    pub session_timeout_ms: i64,
-    pub digest_user: Option<String>,
-    pub color: String,
-    pub read_only: bool,
-    pub local_server: bool,
 }
 
 /// What "Test connection" found.

@@ -1,10 +1,13 @@
-//! Creating and deleting connection profiles. The password field goes straight to the backend,
-//! which keeps it only in the OS keyring.
+//! Creating, editing and deleting connection profiles. The fields are checked as you type by
+//! the same rules the backend applies (`tbdesk_model::profile`); the password field goes
+//! straight to the backend, which keeps it only in the OS keyring.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError, ProfileFields};
+use tbdesk_model::profile::{ProfileFields, ProfileViolation, COLORS};
+
+use crate::api::{self, ApiError};
 use crate::app::{Ctx, ErrorPanel};
 
 /// How the profile form was opened.
@@ -59,22 +62,44 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
         Mode::Edit(n) => format!("Profile {n}"),
         Mode::Duplicate(n) => format!("Copy of profile {n}"),
     };
+    // Tracked: the violations below follow every keystroke.
     let fields = move || ProfileFields {
-        name: name.get_untracked().trim().to_owned(),
-        connect: connect.get_untracked().trim().to_owned(),
-        root_path: root.get_untracked().trim().to_owned(),
-        session_timeout_ms: timeout.get_untracked().trim().parse().unwrap_or(0),
-        digest_user: Some(user.get_untracked().trim().to_owned()).filter(|u| !u.is_empty()),
-        color: color.get_untracked(),
-        read_only: read_only.get_untracked(),
-        local_server: local_server.get_untracked(),
+        name: name.get().trim().to_owned(),
+        connect: connect.get().trim().to_owned(),
+        root_path: root.get().trim().to_owned(),
+        session_timeout_ms: timeout.get().trim().parse().unwrap_or(0),
+        digest_user: Some(user.get().trim().to_owned()).filter(|u| !u.is_empty()),
+        color: color.get(),
+        read_only: read_only.get(),
+        local_server: local_server.get(),
+    };
+    let violations = Memo::new(move |_| {
+        let mut v = fields().violations();
+        if timeout.get().trim().parse::<i64>().is_err() {
+            v.retain(|v| v.field != "session_timeout_ms");
+            v.push(ProfileViolation { field: "session_timeout_ms", message: "must be a whole number of ms".into() });
+        }
+        v
+    });
+    let blocked = move || !violations.get().is_empty();
+    let error_at = move |field: &'static str| {
+        move || {
+            violations.get().into_iter().find(|v| v.field == field).map(|v| {
+                view! { <p class="field-error" data-field=field>{format!("{} ({field})", v.message)}</p> }
+            })
+        }
     };
     let pw = move || Some(password.get_untracked()).filter(|p| !p.is_empty());
-    let input = |id: &'static str, label: &'static str, sig: RwSignal<String>, kind: &'static str| {
+    let input = move |id: &'static str,
+                      label: &'static str,
+                      sig: RwSignal<String>,
+                      kind: &'static str,
+                      field: &'static str| {
         view! {
             <div class="field">
                 <label>{label}</label>
                 <input id=id type=kind prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) />
+                {error_at(field)}
             </div>
         }
     };
@@ -82,17 +107,18 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
         <form class="form" id="profile-form" on:submit=|e| e.prevent_default()>
             <h3>{title}</h3>
             <div class="grid">
-                {input("p-name", "Name", name, "text")}
-                {input("p-connect", "ZooKeeper (host:port, …)", connect, "text")}
-                {input("p-root", "Root path", root, "text")}
-                {input("p-timeout", "Session timeout (ms)", timeout, "text")}
-                {input("p-user", "Digest user (optional)", user, "text")}
-                {input("p-password", "Password (kept in the system keyring)", password, "password")}
+                {input("p-name", "Name", name, "text", "name")}
+                {input("p-connect", "ZooKeeper (host:port, …)", connect, "text", "connect")}
+                {input("p-root", "Root path", root, "text", "root_path")}
+                {input("p-timeout", "Session timeout (ms)", timeout, "text", "session_timeout_ms")}
+                {input("p-user", "Digest user (optional)", user, "text", "digest_user")}
+                {input("p-password", "Password (kept in the system keyring)", password, "password", "password")}
                 <div class="field">
                     <label>"Colour"</label>
                     <select id="p-color" on:change=move |ev| color.set(event_target_value(&ev))>
-                        {["none", "green", "blue", "amber", "production"].into_iter().map(|c| view! { <option value=c selected=move || color.get() == c>{c}</option> }).collect_view()}
+                        {COLORS.into_iter().map(|c| view! { <option value=c selected=move || color.get() == c>{c}</option> }).collect_view()}
                     </select>
+                    {error_at("color")}
                 </div>
                 <div class="field">
                     <label><input id="p-readonly" type="checkbox" prop:checked=move || read_only.get() on:change=move |ev| read_only.set(event_target_checked(&ev)) />" Read-only (no writes at all)"</label>
@@ -102,8 +128,8 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                 </div>
             </div>
             <div class="toolbar">
-                <button id="p-test" on:click=move |_| {
-                    let f = fields();
+                <button id="p-test" disabled=blocked on:click=move |_| {
+                    let f = untrack(fields);
                     let p = pw();
                     spawn_local(async move {
                         outcome.set(Some(api::test_connection(&f, p.as_deref()).await.map(|r| format!(
@@ -124,10 +150,10 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                         ))));
                     });
                 }>"Test connection"</button>
-                <button id="p-save" class="primary" on:click={
+                <button id="p-save" class="primary" disabled=blocked on:click={
                     let editing = editing.clone();
                     move |_| {
-                    let f = fields();
+                    let f = untrack(fields);
                     let p = if remove_password.get_untracked() { Some(String::new()) } else { pw() };
                     let editing = editing.clone();
                     spawn_local(async move {

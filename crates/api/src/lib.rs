@@ -414,7 +414,7 @@ impl Console {
         f: &ProfileFields,
         password: Option<&str>,
     ) -> Result<ConnectionReport, ApiError> {
-        f.validate()?;
+        f.validate().map_err(tbdesk_profiles::Error::from)?;
         let opts = ConnectOptions {
             connect: f.connect.clone(),
             root: f.root_path.clone(),

@@ -26,6 +26,7 @@ pub mod gson;
 pub mod items;
 pub mod names;
 pub mod paths;
+pub mod profile;
 pub mod records;
 pub mod snapshot;
 pub mod validate;

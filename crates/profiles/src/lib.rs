@@ -44,8 +44,13 @@ pub enum Error {
     Keyring(String),
 }
 
-/// Colour tag of a profile; `production` asks for typed confirmation before deletes.
-pub const COLORS: [&str; 5] = ["none", "green", "blue", "amber", "production"];
+pub use tbdesk_model::profile::{ProfileFields, ProfileViolation, COLORS};
+
+impl From<ProfileViolation> for Error {
+    fn from(v: ProfileViolation) -> Self {
+        Error::Invalid { field: v.field, message: v.message }
+    }
+}
 
 /// A stored connection profile.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,59 +62,6 @@ pub struct Profile {
     pub fields: ProfileFields,
     /// Whether the keyring holds a password for it.
     pub has_password: bool,
-}
-
-/// The editable fields of a profile (everything but the password).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ProfileFields {
-    /// Unique display name.
-    pub name: String,
-    /// ZooKeeper connect string `host:port[,host:port...]`.
-    pub connect: String,
-    /// TBSchedule root path.
-    pub root_path: String,
-    /// Requested session timeout in ms (Java asks for 60000).
-    pub session_timeout_ms: i64,
-    /// Digest user; `None` for an open root.
-    pub digest_user: Option<String>,
-    /// One of [`COLORS`].
-    pub color: String,
-    /// Disables every write, in the UI and in the backend.
-    pub read_only: bool,
-    /// The app manages a local ZooKeeper for this profile (the first-start `local` profile).
-    pub local_server: bool,
-}
-
-impl ProfileFields {
-    /// Checks every field; returns the first broken rule naming its field.
-    pub fn validate(&self) -> Result<(), Error> {
-        let bad = |field, message: &str| Err(Error::Invalid { field, message: message.into() });
-        if self.name.trim().is_empty() {
-            return bad("name", "must not be empty");
-        }
-        if self.connect.trim().is_empty() {
-            return bad("connect", "must not be empty (host:port[,host:port...])");
-        }
-        for hp in self.connect.split(',') {
-            let ok = hp.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
-            if !ok {
-                return bad("connect", &format!("{hp:?} is not host:port"));
-            }
-        }
-        if let Err(e) = tbdesk_model::paths::Root::new(&self.root_path) {
-            return bad("root_path", &e.to_string());
-        }
-        if !(1000..=3_600_000).contains(&self.session_timeout_ms) {
-            return bad("session_timeout_ms", "must be between 1000 and 3600000 ms");
-        }
-        if self.digest_user.as_deref().is_some_and(|u| u.is_empty() || u.contains(':')) {
-            return bad("digest_user", "must be non-empty and contain no ':'");
-        }
-        if !COLORS.contains(&self.color.as_str()) {
-            return bad("color", &format!("must be one of {}", COLORS.join(", ")));
-        }
-        Ok(())
-    }
 }
 
 /// The SQLite registry of profiles.
@@ -312,13 +264,13 @@ mod tests {
     fn validation_names_the_field() {
         let mut f = fields("x");
         f.connect = "nohost".into();
-        assert!(matches!(f.validate(), Err(Error::Invalid { field: "connect", .. })));
+        assert!(matches!(f.validate().map_err(Error::from), Err(Error::Invalid { field: "connect", .. })));
         let mut f = fields("x");
         f.root_path = "rel".into();
-        assert!(matches!(f.validate(), Err(Error::Invalid { field: "root_path", .. })));
+        assert!(matches!(f.validate().map_err(Error::from), Err(Error::Invalid { field: "root_path", .. })));
         let mut f = fields("x");
         f.session_timeout_ms = 5;
-        assert!(matches!(f.validate(), Err(Error::Invalid { field: "session_timeout_ms", .. })));
+        assert!(matches!(f.validate().map_err(Error::from), Err(Error::Invalid { field: "session_timeout_ms", .. })));
     }
 }
 
@@ -337,7 +289,7 @@ mod fuzz {
             timeout in any::<i64>(), user in proptest::option::of("[a-z:]{0,6}"), color in "[a-z]{0,10}",
         ) {
             let f = ProfileFields { name, connect, root_path: root, session_timeout_ms: timeout, digest_user: user, color, read_only: false, local_server: false };
-            if let Err(Error::Invalid { field, .. }) = f.validate() {
+            if let Err(ProfileViolation { field, .. }) = f.validate() {
                 prop_assert!(["name", "connect", "root_path", "session_timeout_ms", "digest_user", "color"].contains(&field));
             }
         }
