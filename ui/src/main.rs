@@ -9,7 +9,21 @@ mod profiles;
 mod scheduler;
 mod transfer;
 
+/// The UI's wasm linear memory in bytes (it only grows).
+fn wasm_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
+        .unwrap_or(0.0)
+}
+
 fn main() {
     console_error_panic_hook::set_once();
+    // `window.tbdeskWasmBytes()`: the app benchmark reads it to split the web process's memory
+    // into the UI's own heap and WebKit's.
+    let probe = wasm_bindgen::closure::Closure::<dyn Fn() -> f64>::new(wasm_bytes);
+    let _ = js_sys::Reflect::set(&js_sys::global(), &"tbdeskWasmBytes".into(), probe.as_ref());
+    probe.forget();
     leptos::mount::mount_to_body(app::App);
 }
