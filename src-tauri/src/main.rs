@@ -48,7 +48,7 @@ async fn follow_profile(
         })
         .await?;
     let id = followed.id;
-    let start = forwarding.0.lock().map(|mut m| m.insert(profile.clone(), id) != Some(id)).unwrap_or(false);
+    let start = forwarding.0.lock().unwrap_or_else(|p| p.into_inner()).insert(profile.clone(), id) != Some(id);
     if start {
         tauri::async_runtime::spawn_blocking(release_free_memory);
         let mut rx = followed.live.subscribe();
@@ -63,11 +63,9 @@ async fn follow_profile(
                 }
             }
             let forwarding = app.state::<Forwarding>();
-            let mut map = forwarding.0.lock();
-            if let Ok(m) = map.as_mut() {
-                if m.get(&name) == Some(&id) {
-                    m.remove(&name);
-                }
+            let mut map = forwarding.0.lock().unwrap_or_else(|p| p.into_inner());
+            if map.get(&name) == Some(&id) {
+                map.remove(&name);
             }
             drop(map);
         });

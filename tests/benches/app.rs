@@ -73,8 +73,8 @@ fn rss_report(label: &str, pids: &[u32]) -> f64 {
 
 /// The UI's wasm linear memory (`window.tbdeskWasmBytes()`), MiB.
 async fn wasm_mib(app: &AppSession) -> f64 {
-    let v = app.client.execute("return window.tbdeskWasmBytes ? window.tbdeskWasmBytes() : -1;", vec![]).await;
-    v.ok().and_then(|v| v.as_f64()).unwrap_or(-1.0) / 1048576.0
+    let v = app.client.execute("return window.tbdeskWasmBytes();", vec![]).await.expect("window.tbdeskWasmBytes");
+    v.as_f64().expect("a number of bytes") / 1048576.0
 }
 
 fn pct(v: &mut [f64], q: f64) -> f64 {
@@ -115,7 +115,7 @@ async fn main() {
     app.wait_text("#status", |t| t.contains("/bench/small")).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let base = rss_report("RSS of the app with an empty root", &pids_of("tbdesk-app"));
-    println!("  the UI's wasm heap: {:.1} MiB", wasm_mib(&app).await);
+    println!("  the UI's wasm linear memory: {:.1} MiB", wasm_mib(&app).await);
     println!("  app on an empty root / floor: {:.2} ({:.0} MiB above the floor)", base / floor_mib, base - floor_mib);
     app.close().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -133,7 +133,7 @@ async fn main() {
     println!("first load of the {nodes}-node root to a painted overview: {:.2} s", t1.elapsed().as_secs_f64());
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mib = rss_report("RSS of the app after loading the root", &pids_of("tbdesk-app"));
-    println!("  the UI's wasm heap: {:.1} MiB", wasm_mib(&app).await);
+    println!("  the UI's wasm linear memory: {:.1} MiB", wasm_mib(&app).await);
     let elements = app.client.execute("return document.getElementsByTagName('*').length;", vec![]).await;
     println!("  DOM elements: {}", elements.ok().and_then(|v| v.as_u64()).unwrap_or(0));
     println!(

@@ -48,6 +48,7 @@ pub struct Profile {
 pub struct SnapshotEvent {
     pub profile: String,
     pub status: serde_json::Value,
+    pub follower: u64,
     pub generation: u64,
     pub snapshot: Snapshot,
     pub server_version: Option<String>,

@@ -25,17 +25,19 @@ pub enum View {
     Transfer,
 }
 
-/// Shows a fetched state if it belongs to the shown profile and is not older than the one shown
-/// (a `follow_profile` answer and a `snapshot` answer may arrive in either order).
+/// Shows a fetched state if it belongs to the shown profile and is not older than the one shown:
+/// answers may arrive out of order, and an edited profile's new follower (a higher `follower`)
+/// restarts its generations.
 fn show(ctx: Ctx, ev: SnapshotEvent) {
     if ctx.profile.get_untracked().as_deref() != Some(ev.profile.as_str()) {
         return;
     }
-    if ctx.snap.with_untracked(|s| s.as_ref().is_some_and(|s| s.profile == ev.profile && s.generation > ev.generation))
-    {
-        return;
+    let older = ctx.snap.with_untracked(|s| {
+        s.as_ref().is_some_and(|s| s.profile == ev.profile && (s.follower, s.generation) > (ev.follower, ev.generation))
+    });
+    if !older {
+        ctx.snap.set(Some(ev));
     }
-    ctx.snap.set(Some(ev));
 }
 
 /// The main tabs in order: label and element id (Alt+1…7 selects the n-th).

@@ -25,7 +25,7 @@ pub enum Mode {
 pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let connect = RwSignal::new("127.0.0.1:2181".to_string());
-    let root = RwSignal::new("/taobao-pamirs-schedule/".to_string());
+    let root = RwSignal::new("/taobao-pamirs-schedule".to_string());
     let timeout = RwSignal::new("60000".to_string());
     let user = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -82,6 +82,8 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
         v
     });
     let blocked = move || !violations.get().is_empty();
+    // Test connection needs everything but a name.
+    let test_blocked = move || violations.get().iter().any(|v| v.field != "name");
     let error_at = move |field: &'static str| {
         move || {
             violations.get().into_iter().find(|v| v.field == field).map(|v| {
@@ -128,7 +130,7 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                 </div>
             </div>
             <div class="toolbar">
-                <button id="p-test" disabled=blocked on:click=move |_| {
+                <button id="p-test" disabled=test_blocked on:click=move |_| {
                     let f = untrack(fields);
                     let p = pw();
                     spawn_local(async move {

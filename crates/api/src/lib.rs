@@ -110,7 +110,9 @@ pub struct SnapshotEvent<'a> {
     pub profile: &'a str,
     /// Connection state.
     pub status: &'a LiveStatus,
-    /// Publication counter.
+    /// The follower that published it ([`Followed::id`]; a profile edited gets a newer one).
+    pub follower: u64,
+    /// Publication counter of that follower.
     pub generation: u64,
     /// The root.
     pub snapshot: &'a tbdesk_model::snapshot::Snapshot,
@@ -139,6 +141,7 @@ impl Followed {
         SnapshotEvent {
             profile,
             status: &state.status,
+            follower: self.id,
             generation: state.generation,
             snapshot: &state.snapshot,
             server_version: self.server_version.as_deref(),
@@ -414,7 +417,10 @@ impl Console {
         f: &ProfileFields,
         password: Option<&str>,
     ) -> Result<ConnectionReport, ApiError> {
-        f.validate().map_err(tbdesk_profiles::Error::from)?;
+        // A test needs no name yet; every other rule applies.
+        if let Some(v) = f.violations().into_iter().find(|v| v.field != "name") {
+            return Err(tbdesk_profiles::Error::from(v).into());
+        }
         let opts = ConnectOptions {
             connect: f.connect.clone(),
             root: f.root_path.clone(),
