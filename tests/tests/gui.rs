@@ -334,6 +334,7 @@ async fn health_and_why_not_running() {
     let v = app.wait_text("#why-verdict", |t| !t.is_empty()).await;
     assert!(v.contains("OrderSync$TEST is not running: every task item is assigned to a live server"), "{v}");
     app.wait_for("li.broken[data-link='items']").await;
+    app.wait_for("#tab-health.active").await; // the chain is part of Health
     app.screenshot("why-not-running").await;
     let uuid = "OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003";
     for i in 1..4 {

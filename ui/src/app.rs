@@ -64,6 +64,20 @@ fn tab_view(i: usize) -> View {
     }
 }
 
+/// The tab a view belongs to ("why not running?" is part of Health); none for the profile forms.
+fn tab_of(view: &View) -> Option<usize> {
+    match view {
+        View::Overview => Some(0),
+        View::TaskType(_) => Some(1),
+        View::Strategy(_) => Some(2),
+        View::Distribution(_) => Some(3),
+        View::Scheduler => Some(4),
+        View::Health | View::Why(_) => Some(5),
+        View::Transfer => Some(6),
+        View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => None,
+    }
+}
+
 /// State every view reads: the followed snapshot per profile and the navigation.
 #[derive(Clone, Copy)]
 pub struct Ctx {
@@ -239,7 +253,7 @@ pub fn App() -> impl IntoView {
     let connected = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
     let tab = move |i: usize| {
         let (label, id) = TABS[i];
-        let selected = move || std::mem::discriminant(&ctx.view.get()) == std::mem::discriminant(&tab_view(i));
+        let selected = move || tab_of(&ctx.view.get()) == Some(i);
         view! {
             <button
                 id=id
@@ -248,8 +262,7 @@ pub fn App() -> impl IntoView {
                 class:active=selected
                 aria-selected=move || selected().to_string()
                 tabindex=move || {
-                    let none_selected = (0..TABS.len())
-                        .all(|j| std::mem::discriminant(&ctx.view.get()) != std::mem::discriminant(&tab_view(j)));
+                    let none_selected = tab_of(&ctx.view.get()).is_none();
                     if selected() || (i == 0 && none_selected) { "0" } else { "-1" }
                 }
                 title=format!("{label} (Alt+{})", i + 1)
