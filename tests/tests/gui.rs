@@ -136,6 +136,53 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     let (bytes, _) = c.get_data(&format!("{root}/baseTaskType/OrderSync")).await.expect("written");
     assert_eq!(bytes, zk::example("taskType.json"), "the node holds the spec's exact JSON");
     app.screenshot("task-type-form-saved").await;
+
+    // Someone else changes the task type while the form is open: the form says so, and Save
+    // is a conflict showing both versions; nothing of theirs is overwritten unless chosen.
+    let path = format!("{root}/baseTaskType/OrderSync");
+    let mut theirs = tbdesk_model::records::TaskType::decode(&bytes).expect("decode");
+    theirs.thread_number = 9;
+    c.set_data(&path, theirs.encode().as_bytes(), None).await.expect("their write");
+    app.wait_text("#stale", |t| t.contains("version 0 → 1")).await;
+    app.fill("#f-threadNumber", "7").await;
+    app.click("#save").await;
+    app.wait_for("#use-theirs").await;
+    let panel = app.wait_text(".conflict", |t| t.contains("Stored now")).await;
+    assert!(panel.contains("\"threadNumber\":9"), "their version is shown: {panel}");
+    let why = app.wait_text(".error[data-code='conflict']", |t| !t.is_empty()).await;
+    assert!(why.contains("the edit expected version 0, it is now at version 1"), "in words: {why}");
+    assert_eq!(
+        tbdesk_model::records::TaskType::decode(&c.get_data(&path).await.expect("node").0)
+            .expect("decode")
+            .thread_number,
+        9,
+        "the conflict wrote nothing"
+    );
+    let _ = app.client.execute("document.querySelector('.conflict').scrollIntoView();", vec![]).await;
+    app.screenshot("task-type-conflict").await;
+    // "Use the stored version" loads theirs into the form ...
+    app.click("#use-theirs").await;
+    app.wait_prop("#f-threadNumber", "value", serde_json::json!("9")).await;
+    assert!(!app.exists("#stale").await, "the form now stands on the stored version");
+    // ... and a save from there is an ordinary update.
+    app.fill("#f-threadNumber", "8").await;
+    app.click("#save").await;
+    app.wait_text("#saved", |t| t.contains("version 2")).await;
+    // A second conflict, resolved the other way: "Overwrite with mine".
+    theirs.thread_number = 11;
+    c.set_data(&path, theirs.encode().as_bytes(), None).await.expect("their second write");
+    app.wait_text("#stale", |t| t.contains("version 2 → 3")).await;
+    app.click("#save").await;
+    app.click("#overwrite").await;
+    app.wait_text("#saved", |t| t.contains("version 4")).await;
+    let mine = tbdesk_model::records::TaskType::decode(&c.get_data(&path).await.expect("node").0).expect("decode");
+    assert_eq!(mine.thread_number, 8, "mine, chosen over theirs");
+    tbdesk_tests::report::record(
+        "console",
+        "a task type changed by another process while its form is open (use theirs; overwrite with mine)",
+        2,
+        "warned live; Save is a conflict showing both versions; nothing overwritten unless chosen",
+    );
     app.close().await;
 }
 

@@ -124,12 +124,16 @@ struct Editor {
     blob: Memo<Option<String>>,
     busy: RwSignal<bool>,
     outcome: RwSignal<Option<Result<String, ApiError>>>,
+    /// The stored version the form's values were loaded from (None: not stored yet). A save
+    /// expects exactly this version, so a change made meanwhile is a conflict, never overwritten.
+    base: RwSignal<Option<i32>>,
 }
 
 impl Editor {
     fn new<T: Clone + PartialEq + Send + Sync + 'static>(
         built: Memo<(T, Vec<Violation>)>,
         encode: fn(&T) -> String,
+        stored: Memo<Option<(String, i32)>>,
     ) -> Self {
         let violations = Memo::new(move |_| built.get().1);
         Editor {
@@ -138,6 +142,7 @@ impl Editor {
             blob: Memo::new(move |_| Some(encode(&built.get().0))),
             busy: RwSignal::new(false),
             outcome: RwSignal::new(None),
+            base: RwSignal::new(stored.get_untracked().map(|(_, v)| v)),
         }
     }
 
@@ -150,7 +155,7 @@ impl Editor {
         save: fn(String, T, Expect) -> SaveFuture,
         editing: RwSignal<Option<String>>,
     ) -> impl Fn(Expect) + Copy + Send + Sync + 'static {
-        let (busy, outcome) = (self.busy, self.outcome);
+        let (busy, outcome, base) = (self.busy, self.outcome, self.base);
         move |expected: Expect| {
             let Some(profile) = ctx.profile.get_untracked() else { return };
             let obj = built.get_untracked().0;
@@ -159,11 +164,11 @@ impl Editor {
                 let name = name_of(&obj);
                 let r = save(profile, obj, expected).await;
                 busy.set(false);
-                let ok = r.is_ok();
-                outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", name.clone().unwrap_or_default()))));
-                if ok {
-                    editing.set(name);
+                if let Ok(v) = r {
+                    base.set(Some(v));
+                    editing.set(name.clone());
                 }
+                outcome.set(Some(r.map(|v| format!("Saved {} (version {v}).", name.unwrap_or_default()))));
             });
         }
     }
@@ -192,6 +197,7 @@ fn copy_to_profile(ctx: Ctx, save: impl Fn(String) + Copy + Send + Sync + 'stati
 fn save_bar(
     blob: Memo<Option<String>>,
     stored: Memo<Option<(String, i32)>>,
+    base: RwSignal<Option<i32>>,
     has_errors: Memo<bool>,
     busy: RwSignal<bool>,
     outcome: RwSignal<Option<Result<String, ApiError>>>,
@@ -217,10 +223,21 @@ fn save_bar(
                 id="save"
                 class="primary"
                 prop:disabled=move || has_errors.get() || busy.get()
-                on:click=move |_| on_save(stored.get_untracked().map_or(Expect::Absent, |(_, v)| Expect::Version(v)))
+                on:click=move |_| on_save(base.get_untracked().map_or(Expect::Absent, Expect::Version))
             >
                 {move || if has_errors.get() { "Fix the errors to save" } else { "Save" }}
             </button>
+            {move || {
+                let now = stored.get().map(|(_, v)| v);
+                match (base.get(), now) {
+                    (Some(b), Some(n)) if b != n => Some(format!(
+                        "Changed in ZooKeeper since this form was loaded (version {b} → {n}); Save will show both versions and let you choose."
+                    )),
+                    (Some(b), None) => Some(format!("Deleted in ZooKeeper since this form was loaded (version {b}).")),
+                    _ => None,
+                }
+                .map(|m| view! { <p class="warning" id="stale">{m}</p> })
+            }}
             {move || match outcome.get() {
                 None => ().into_any(),
                 Some(Ok(msg)) => view! { <p class="saved" id="saved">{msg}</p> }.into_any(),
@@ -325,8 +342,8 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         v.extend(validate::task_type(&t, &cx));
         (t, v)
     });
-    let ed = Editor::new(built, TaskType::encode);
-    let Editor { violations, has_errors, blob, busy, outcome } = ed;
+    let ed = Editor::new(built, TaskType::encode, stored);
+    let Editor { violations, has_errors, blob, busy, outcome, base: base_version } = ed;
     let on_save = ed.on_save(
         ctx,
         built,
@@ -335,9 +352,12 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         editing,
     );
     let on_theirs = move || {
-        if let Some(t) = stored.get_untracked().and_then(|(b, _)| TaskType::decode(b.as_bytes()).ok()) {
-            load(&t);
-            outcome.set(None);
+        if let Some((blob, v)) = stored.get_untracked() {
+            if let Ok(t) = TaskType::decode(blob.as_bytes()) {
+                load(&t);
+                base_version.set(Some(v));
+                outcome.set(None);
+            }
         }
     };
     let title = match &name {
@@ -369,7 +389,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                 {field("Max items per group", "maxTaskItemsOfOneThreadGroup", "", "No effect in 3.3.x.", text_input("f-maxTaskItemsOfOneThreadGroup", f_max), violations)}
                 {field("State", "sts", "", "Not read by the Java runtime (pause the strategy instead).", select("f-sts", f_sts, &["resume", "pause"]), violations)}
             </div>
-            {save_bar(blob, stored, has_errors, busy, outcome, on_save, on_theirs)}
+            {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
             {copy_to_profile(ctx, move |target: String| {
                 let t = built.get_untracked().0;
                 spawn_local(async move {
@@ -438,8 +458,8 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         v.extend(validate::strategy(&s));
         (s, v)
     });
-    let ed = Editor::new(built, Strategy::encode);
-    let Editor { violations, has_errors, blob, busy, outcome } = ed;
+    let ed = Editor::new(built, Strategy::encode, stored);
+    let Editor { violations, has_errors, blob, busy, outcome, base: base_version } = ed;
     let on_save = ed.on_save(
         ctx,
         built,
@@ -448,9 +468,12 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         editing,
     );
     let on_theirs = move || {
-        if let Some(s) = stored.get_untracked().and_then(|(b, _)| Strategy::decode(b.as_bytes()).ok()) {
-            load(&s);
-            outcome.set(None);
+        if let Some((blob, v)) = stored.get_untracked() {
+            if let Ok(s) = Strategy::decode(blob.as_bytes()) {
+                load(&s);
+                base_version.set(Some(v));
+                outcome.set(None);
+            }
         }
     };
     let title = match &name {
@@ -472,7 +495,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
                 {field("Parameter", "taskParameter", "≤ 4096 bytes", "Passed to IStrategyTask (Java/Bean kinds).", text_area("f-taskParameter", f_param), violations)}
                 {field("State", "sts", "", "pause stops every factory running it.", select("f-sts", f_sts, &["resume", "pause"]), violations)}
             </div>
-            {save_bar(blob, stored, has_errors, busy, outcome, on_save, on_theirs)}
+            {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
             {copy_to_profile(ctx, move |target: String| {
                 let s = built.get_untracked().0;
                 spawn_local(async move {

@@ -77,7 +77,8 @@ pub enum Error {
     Invalid(Vec<tbdesk_model::validate::Violation>),
     /// The node changed since it was read; nothing was written.
     #[error(
-        "{path} was changed by someone else (expected {expected:?}, now at version {actual:?}); nothing was written"
+        "{path} was changed by someone else (the edit expected {expected}, {}); nothing was written",
+        match actual { Some(v) => format!("it is now at version {v}"), None => "it no longer exists".to_string() }
     )]
     Conflict {
         /// The node.

@@ -22,6 +22,16 @@ pub enum Expect {
     Version(i32),
 }
 
+impl std::fmt::Display for Expect {
+    /// Words for error messages a person reads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Absent => f.write_str("no node yet"),
+            Expect::Version(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
 impl Store {
     fn writable(&self) -> Result<(), Error> {
         if self.opts.read_only {
