@@ -15,13 +15,16 @@ use std::time::{Duration, Instant};
 
 use tbdesk_tests::{app::AppSession, bins, zk};
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// A `kB` field of a /proc file (`VmRSS:` in status, `Pss:` in smaps_rollup).
+fn proc_kib(pid: u32, file: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
         .unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    proc_kib(pid, "status", "VmRSS:")
 }
 
 fn children(pid: u32) -> Vec<u32> {
@@ -58,16 +61,19 @@ fn pids_of(comm: &str) -> Vec<u32> {
 
 /// RSS of `pids` in MiB, printed per process under `label`.
 fn rss_report(label: &str, pids: &[u32]) -> f64 {
-    let mut total = 0;
+    let (mut total, mut pss) = (0, 0);
     let mut parts = Vec::new();
     for p in pids {
         let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
         let kib = rss_kib(*p);
         total += kib;
+        pss += proc_kib(*p, "smaps_rollup", "Pss:");
         parts.push(format!("{} {} MiB", comm.trim(), kib / 1024));
     }
     let mib = total as f64 / 1024.0;
-    println!("{label}: {mib:.0} MiB ({})", parts.join(", "));
+    // RSS counts the shared libraries once per process; PSS splits them (for reference only:
+    // the target is on RSS).
+    println!("{label}: {mib:.0} MiB ({}; PSS {:.0} MiB)", parts.join(", "), pss as f64 / 1024.0);
     mib
 }
 
