@@ -131,10 +131,25 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     app.wait_prop("#save", "disabled", serde_json::Value::Bool(false)).await;
     assert!(!app.exists(".field-error").await, "{}", app.body_text().await);
     app.wait_for("#fire-start li").await;
+    // The run windows, 01:00 → 05:00 in the page's zone (the first one may be open now).
+    app.wait_text("#run-windows", |t| t.matches(" → ").count() == 5).await;
+    let windows = app
+        .client
+        .execute("return Array.from(document.querySelectorAll('#run-windows li')).map(e => e.textContent);", vec![])
+        .await
+        .expect("windows");
+    let windows: Vec<String> = serde_json::from_value(windows).expect("texts");
+    assert_eq!(windows.len(), 5, "{windows:?}");
+    for (i, w) in windows.iter().enumerate() {
+        let (from, until) = w.split_once(" → ").unwrap_or_else(|| panic!("{windows:?}"));
+        assert!(from.contains("T01:00:00") || (i == 0 && from == "open now"), "{windows:?}");
+        assert!(until.contains("T05:00:00"), "{windows:?}");
+    }
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
     let (bytes, _) = c.get_data(&format!("{root}/baseTaskType/OrderSync")).await.expect("written");
     assert_eq!(bytes, zk::example("taskType.json"), "the node holds the spec's exact JSON");
+    app.wait_for("#no-change").await;
     app.screenshot("task-type-form-saved").await;
 
     // Someone else changes the task type while the form is open: the form says so, and Save

@@ -105,6 +105,31 @@ fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoV
     }
 }
 
+/// The next run windows of the start/end crons (model's rule, the one the runtimes follow).
+fn run_windows(start: RwSignal<String>, end: RwSignal<String>, ctx: Ctx) -> impl IntoView {
+    move || {
+        let (s, e) = (start.get(), end.get());
+        if s.trim().is_empty() {
+            return view! { <p class="help" id="run-windows-none">"No start cron: the task type always runs."</p> }
+                .into_any();
+        }
+        let tz = zone(&ctx);
+        let spans = tbdesk_model::window::upcoming(Some(&s), Some(&e), tz, api::now_ms(), 5);
+        if spans.is_empty() {
+            return ().into_any();
+        }
+        let at = move |t: Option<i64>, none: &str| t.map_or(none.to_owned(), |t| format_instant(t, tz));
+        view! {
+            <ul class="fire-times" id="run-windows">
+                {spans.into_iter().map(|w| view! {
+                    <li>{format!("{} → {}", at(w.from, "open now"), at(w.until, "until a fetch finds no data"))}</li>
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    }
+}
+
 /// Field-level differences between the stored blob and the one to write (model's rule).
 fn diff(before: Option<&str>, after: &str) -> Vec<(String, String, String)> {
     let show = |v: Option<serde_json::Value>| v.map_or("—".to_string(), |v| v.to_string());
@@ -211,7 +236,9 @@ fn save_bar(
                 let after = blob.get().unwrap_or_default();
                 let st = stored.get();
                 let rows = diff(st.as_ref().map(|(b, _)| b.as_str()), &after);
+                let unchanged = rows.is_empty().then(|| view! { <p class="muted" id="no-change">"No change: the form equals the stored version."</p> });
                 view! {
+                    {unchanged}
                     <table class="diff" id="save-diff">
                         <thead><tr><th>"Field"</th><th>"Stored"</th><th>"New"</th></tr></thead>
                         <tbody>{rows.into_iter().map(|(k, a, b)| view! { <tr><td>{k}</td><td class="mono">{a}</td><td class="mono">{b}</td></tr> }).collect_view()}</tbody>
@@ -384,6 +411,11 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                     view! { {text_input("f-permitRunStartTime", f_start)} {cron_preview("fire-start", f_start, ctx)} }, violations)}
                 {field("Run window end", "permitRunEndTime", "cron", "Cron of the window end; -1 or empty: pause when no data.",
                     view! { {text_input("f-permitRunEndTime", f_end)} {cron_preview("fire-end", f_end, ctx)} }, violations)}
+                <div class="field">
+                    <label>"Run windows" <span class="unit">"next 5"</span></label>
+                    {run_windows(f_start, f_end, ctx)}
+                    <span class="help">"When thread groups may process, from the two crons above."</span>
+                </div>
                 {field("Task items", "taskItems", "", "Comma-separated ids, each optionally id:{parameter}.", text_area("f-taskItems", f_items), violations)}
                 {field("Task parameter", "taskParameter", "≤ 4096 bytes", "Passed to selectTasks.", text_area("f-taskParameter", f_param), violations)}
                 {field("Max items per group", "maxTaskItemsOfOneThreadGroup", "", "No effect in 3.3.x.", text_input("f-maxTaskItemsOfOneThreadGroup", f_max), violations)}

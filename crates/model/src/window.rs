@@ -85,6 +85,56 @@ impl Window {
     }
 }
 
+/// One run window as the task-type form lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// When it opens; `None`: it is open now.
+    pub from: Option<i64>,
+    /// When it closes; `None`: at the first fetch that finds no data (no end cron, or `-1`).
+    pub until: Option<i64>,
+}
+
+/// The next `n` run windows of a start/end cron pair from `now`, with the same rules as
+/// [`Window::is_open`]: a window opens at a start fire and closes at the first end fire after
+/// it; starts that fire inside an open window do not open another. Empty without a start cron
+/// (the task type always runs) or when a cron never fires again.
+pub fn upcoming(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usize) -> Vec<Span> {
+    let w = Window::new(start, end, tz, now);
+    let Some(start) = w.start.clone() else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut t = now;
+    if let Some(until) = w.boot_until {
+        // `startrun:` opens at once and closes at the first end fire.
+        out.push(Span { from: None, until: Some(until) });
+        t = until;
+    } else if let Some(end) = &w.end {
+        let now_end = next(end, tz, now);
+        let first_end = next(&start, tz, now).and_then(|s| next(end, tz, s));
+        if now_end.is_some() && now_end != first_end {
+            out.push(Span { from: None, until: now_end });
+            t = now_end.unwrap_or(now);
+        }
+    } else if w.armed {
+        out.push(Span { from: None, until: None });
+    }
+    while out.len() < n {
+        let Some(from) = next(&start, tz, t) else { break };
+        let until = match &w.end {
+            Some(end) => match next(end, tz, from) {
+                Some(u) => Some(u),
+                None => {
+                    out.push(Span { from: Some(from), until: None });
+                    break;
+                }
+            },
+            None => None,
+        };
+        out.push(Span { from: Some(from), until });
+        t = until.unwrap_or(from);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +166,37 @@ mod tests {
         w.no_data(t0 + 1000);
         assert!(!w.is_open(t0 + 2000));
         assert!(w.is_open(t0 + H + 1000), "the next start opens it again");
+    }
+
+    #[test]
+    fn upcoming_windows() {
+        let t0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+        let d = 24 * H;
+        let w = upcoming(Some("0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0, 3);
+        assert_eq!(
+            w,
+            vec![
+                Span { from: Some(t0 + H), until: Some(t0 + 5 * H) },
+                Span { from: Some(t0 + d + H), until: Some(t0 + d + 5 * H) },
+                Span { from: Some(t0 + 2 * d + H), until: Some(t0 + 2 * d + 5 * H) },
+            ]
+        );
+        // Inside a window: it is open now, until its end.
+        let w = upcoming(Some("0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0 + 2 * H, 2);
+        assert_eq!(w[0], Span { from: None, until: Some(t0 + 5 * H) });
+        assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Some(t0 + d + 5 * H) });
+        // Hourly starts inside a daily window do not open more windows; at 00:30 Java's rule
+        // (the end after the next start is the end after now) waits for the 01:00 start.
+        let w = upcoming(Some("0 0 * * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0 + 30 * 60_000, 2);
+        assert_eq!(w[0], Span { from: Some(t0 + H), until: Some(t0 + 5 * H) });
+        assert_eq!(w[1], Span { from: Some(t0 + 6 * H), until: Some(t0 + d + 5 * H) });
+        // No end (or -1): until no data; startrun: open at once.
+        let w = upcoming(Some("0 0 1 * * ?"), Some("-1"), Tz::UTC, t0, 1);
+        assert_eq!(w, vec![Span { from: Some(t0 + H), until: None }]);
+        let w = upcoming(Some("startrun:0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0, 2);
+        assert_eq!(w[0], Span { from: None, until: Some(t0 + 5 * H) });
+        assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Some(t0 + d + 5 * H) });
+        // No start: always runs.
+        assert!(upcoming(None, Some("0 0 5 * * ?"), Tz::UTC, t0, 3).is_empty());
     }
 }
