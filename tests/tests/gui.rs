@@ -157,7 +157,10 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     let path = format!("{root}/baseTaskType/OrderSync");
     let mut theirs = tbdesk_model::records::TaskType::decode(&bytes).expect("decode");
     theirs.thread_number = 9;
-    c.set_data(&path, theirs.encode().as_bytes(), None).await.expect("their write");
+    // Their blob also carries a key this form does not show (TBSchedule 3.4 writes it).
+    let mut their_blob = theirs.encode();
+    their_blob.insert_str(their_blob.len() - 1, ",\"fetchDataCountEachSchedule\":7");
+    c.set_data(&path, their_blob.as_bytes(), None).await.expect("their write");
     app.wait_text("#stale", |t| t.contains("version 0 → 1")).await;
     app.fill("#f-threadNumber", "7").await;
     app.click("#save").await;
@@ -183,6 +186,11 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     app.fill("#f-threadNumber", "8").await;
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("version 2")).await;
+    let after = String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8");
+    assert!(
+        after.contains("\"threadNumber\":8") && after.ends_with(",\"fetchDataCountEachSchedule\":7}"),
+        "their unshown key survives: {after}"
+    );
     // A second conflict, resolved the other way: "Overwrite with mine".
     theirs.thread_number = 11;
     c.set_data(&path, theirs.encode().as_bytes(), None).await.expect("their second write");

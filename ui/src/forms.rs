@@ -10,6 +10,7 @@ use tbdesk_model::items::split_task_items;
 use tbdesk_model::records::{Kind, Strategy, TaskType};
 use tbdesk_model::snapshot::Decoded;
 use tbdesk_model::validate::{self, Severity, Violation};
+use tbdesk_model::window::Until;
 
 use crate::api::{self, ApiError, Expect};
 use crate::app::{Ctx, ErrorPanel};
@@ -105,7 +106,8 @@ fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoV
     }
 }
 
-/// The next run windows of the start/end crons (model's rule, the one the runtimes follow).
+/// The next run windows of the start/end crons (model's rule, the one the runtimes follow). Read
+/// once per edit: "open now" is as of the last keystroke.
 fn run_windows(start: RwSignal<String>, end: RwSignal<String>, ctx: Ctx) -> impl IntoView {
     move || {
         let (s, e) = (start.get(), end.get());
@@ -114,16 +116,28 @@ fn run_windows(start: RwSignal<String>, end: RwSignal<String>, ctx: Ctx) -> impl
                 .into_any();
         }
         let tz = zone(&ctx);
-        let spans = tbdesk_model::window::upcoming(Some(&s), Some(&e), tz, api::now_ms(), 5);
-        if spans.is_empty() {
+        let now = api::now_ms();
+        // Nothing to list while either cron is broken (its error shows at its field).
+        let parses = |c: &str| {
+            let c = validate::strip_startrun(c.trim());
+            c.is_empty() || c == "-1" || matches!(fire_times(c, tz, now, 1).verdict, Verdict::Ok | Verdict::None)
+        };
+        if !parses(&s) || !parses(&e) {
             return ().into_any();
         }
-        let at = move |t: Option<i64>, none: &str| t.map_or(none.to_owned(), |t| format_instant(t, tz));
+        let spans = tbdesk_model::window::upcoming(Some(&s), Some(&e), tz, now, 5);
+        if spans.is_empty() {
+            return view! { <p class="help" id="run-windows-none">"No window opens: the start cron never fires again."</p> }.into_any();
+        }
+        let from = move |t: Option<i64>| t.map_or("open now".to_owned(), |t| format_instant(t, tz));
+        let until = move |u: Until| match u {
+            Until::At(t) => format_instant(t, tz),
+            Until::NoData => "until a fetch finds no data".to_owned(),
+            Until::Never => "never closes (the end cron does not fire again)".to_owned(),
+        };
         view! {
             <ul class="fire-times" id="run-windows">
-                {spans.into_iter().map(|w| view! {
-                    <li>{format!("{} → {}", at(w.from, "open now"), at(w.until, "until a fetch finds no data"))}</li>
-                }).collect_view()}
+                {spans.into_iter().map(|w| view! { <li>{format!("{} → {}", from(w.from), until(w.until))}</li> }).collect_view()}
             </ul>
         }
         .into_any()
@@ -158,7 +172,7 @@ impl Editor {
     fn new<T: Clone + PartialEq + Send + Sync + 'static>(
         built: Memo<(T, Vec<Violation>)>,
         encode: fn(&T) -> String,
-        stored: Memo<Option<(String, i32)>>,
+        loaded_version: Option<i32>,
     ) -> Self {
         let violations = Memo::new(move |_| built.get().1);
         Editor {
@@ -167,7 +181,7 @@ impl Editor {
             blob: Memo::new(move |_| Some(encode(&built.get().0))),
             busy: RwSignal::new(false),
             outcome: RwSignal::new(None),
-            base: RwSignal::new(stored.get_untracked().map(|(_, v)| v)),
+            base: RwSignal::new(loaded_version),
         }
     }
 
@@ -256,11 +270,11 @@ fn save_bar(
             </button>
             {move || {
                 let now = stored.get().map(|(_, v)| v);
+                // Only a newer stored version: right after a save the live view may still lag.
                 match (base.get(), now) {
-                    (Some(b), Some(n)) if b != n => Some(format!(
+                    (Some(b), Some(n)) if n > b => Some(format!(
                         "Changed in ZooKeeper since this form was loaded (version {b} → {n}); Save will show both versions and let you choose."
                     )),
-                    (Some(b), None) => Some(format!("Deleted in ZooKeeper since this form was loaded (version {b}).")),
                     _ => None,
                 }
                 .map(|m| view! { <p class="warning" id="stale">{m}</p> })
@@ -276,7 +290,10 @@ fn save_bar(
                             <h4>"Stored now"</h4>
                             <pre class="blob">{stored.get().map(|(b, _)| b).unwrap_or_else(|| "(deleted)".into())}</pre>
                             <button id="use-theirs" on:click=move |_| on_theirs()>"Use the stored version"</button>
-                            {actual.map(|v| view! { <button id="overwrite" on:click=move |_| on_save(Expect::Version(v as i32))>"Overwrite with mine"</button> })}
+                            {match actual {
+                                Some(v) => view! { <button id="overwrite" on:click=move |_| on_save(Expect::Version(v as i32))>"Overwrite with mine"</button> }.into_any(),
+                                None => view! { <button id="recreate" on:click=move |_| on_save(Expect::Absent)>"Create it again with mine"</button> }.into_any(),
+                            }}
                         </div>
                     }.into_any()
                 }
@@ -303,6 +320,10 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
     });
     let original: Option<TaskType> = stored.get_untracked().and_then(|(b, _)| TaskType::decode(b.as_bytes()).ok());
     let base = original.clone().unwrap_or_else(|| TaskType { deal_bean_name: None, ..TaskType::default() });
+    // The object the form edits: fields it does not show (and unknown keys) come from here.
+    let base_obj = RwSignal::new(base.clone());
+    // A stored blob this form cannot read is never the base of a save: Save then conflicts.
+    let loaded_version = original.as_ref().and(stored.get_untracked()).map(|(_, v)| v);
     let s = |v: String| RwSignal::new(v);
     let f_name = s(base.base_task_type.clone().unwrap_or_default());
     let f_hb = s(base.heart_beat_rate.to_string());
@@ -340,7 +361,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
     };
     let built = Memo::new(move |_| {
         let mut v = Vec::new();
-        let mut t = base.clone();
+        let mut t = base_obj.get();
         t.base_task_type = nonblank(&f_name.get());
         t.heart_beat_rate = num(&mut v, "heartBeatRate", &f_hb.get());
         t.judge_dead_interval = num(&mut v, "judgeDeadInterval", &f_dead.get());
@@ -369,7 +390,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         v.extend(validate::task_type(&t, &cx));
         (t, v)
     });
-    let ed = Editor::new(built, TaskType::encode, stored);
+    let ed = Editor::new(built, TaskType::encode, loaded_version);
     let Editor { violations, has_errors, blob, busy, outcome, base: base_version } = ed;
     let on_save = ed.on_save(
         ctx,
@@ -382,6 +403,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         if let Some((blob, v)) = stored.get_untracked() {
             if let Ok(t) = TaskType::decode(blob.as_bytes()) {
                 load(&t);
+                base_obj.set(t);
                 base_version.set(Some(v));
                 outcome.set(None);
             }
@@ -447,6 +469,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         }
     });
     let original: Option<Strategy> = stored.get_untracked().and_then(|(b, _)| Strategy::decode(b.as_bytes()).ok());
+    let loaded_version = original.as_ref().and(stored.get_untracked()).map(|(_, v)| v);
     let base = original.unwrap_or_else(|| Strategy {
         kind: Some(Kind::Schedule),
         assign_num: 1,
@@ -454,6 +477,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         task_parameter: Some(String::new()),
         ..Strategy::default()
     });
+    let base_obj = RwSignal::new(base.clone());
     let f_name = RwSignal::new(base.strategy_name.clone().unwrap_or_default());
     let f_kind = RwSignal::new(base.kind.map(|k| k.as_str().to_owned()).unwrap_or_default());
     let f_task = RwSignal::new(base.task_name.clone().unwrap_or_default());
@@ -475,7 +499,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
     };
     let built = Memo::new(move |_| {
         let mut v = Vec::new();
-        let mut s = base.clone();
+        let mut s = base_obj.get();
         s.strategy_name = nonblank(&f_name.get());
         s.kind = Kind::parse(&f_kind.get());
         s.task_name = nonblank(&f_task.get());
@@ -490,7 +514,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         v.extend(validate::strategy(&s));
         (s, v)
     });
-    let ed = Editor::new(built, Strategy::encode, stored);
+    let ed = Editor::new(built, Strategy::encode, loaded_version);
     let Editor { violations, has_errors, blob, busy, outcome, base: base_version } = ed;
     let on_save = ed.on_save(
         ctx,
@@ -503,6 +527,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         if let Some((blob, v)) = stored.get_untracked() {
             if let Ok(s) = Strategy::decode(blob.as_bytes()) {
                 load(&s);
+                base_obj.set(s);
                 base_version.set(Some(v));
                 outcome.set(None);
             }

@@ -7,17 +7,20 @@ use chrono_tz::Tz;
 use crate::cron::fire_times;
 use crate::validate::strip_startrun;
 
-/// A run window.
+/// A run window, as one Java thread group runs it: the boot rule of `computerStart` decides the
+/// state at `new`, then a RESUME timer fires at every start and a PAUSE timer at every end, each
+/// rescheduling itself at its cron's next fire after the moment it ran.
 #[derive(Debug, Clone)]
 pub struct Window {
     start: Option<String>,
     end: Option<String>,
     tz: Tz,
-    /// For an end of `-1`/none: open from a start fire until the first empty fetch.
-    armed: bool,
-    next_start: Option<i64>,
-    /// For `startrun:` with an end cron: open from boot until this end.
-    boot_until: Option<i64>,
+    /// Processing allowed now (for no end cron: from a start until the first empty fetch).
+    open: bool,
+    /// The RESUME timer.
+    next_resume: Option<i64>,
+    /// The PAUSE timer (only with an end cron).
+    next_pause: Option<i64>,
 }
 
 fn next(expr: &str, tz: Tz, after: i64) -> Option<i64> {
@@ -25,50 +28,65 @@ fn next(expr: &str, tz: Tz, after: i64) -> Option<i64> {
 }
 
 impl Window {
-    /// The window of a task type's two crons, as of `now` (the group's start).
+    /// The window of a task type's two crons for a group starting at `now` (Java's boot rule).
     pub fn new(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64) -> Window {
         let start_raw = start.map(str::trim).filter(|s| !s.is_empty());
         let startrun = start_raw.is_some_and(|s| strip_startrun(s).len() != s.len());
         let start = start_raw.map(|s| strip_startrun(s).trim().to_owned());
         // An end without a start is ignored, like Java (P21); `-1` means "until no data".
         let end = end.map(str::trim).filter(|e| !e.is_empty() && *e != "-1" && start.is_some()).map(str::to_owned);
-        let mut w = Window { start, end, tz, armed: startrun, next_start: None, boot_until: None };
-        if let Some(s) = &w.start {
-            w.next_start = next(s, tz, now);
-            if startrun {
-                w.boot_until = w.end.as_ref().and_then(|e| next(e, tz, now));
+        let mut w = Window { start, end, tz, open: startrun, next_resume: None, next_pause: None };
+        let Some(start) = w.start.clone() else {
+            w.open = true;
+            return w;
+        };
+        w.next_resume = next(&start, tz, now);
+        if let Some(end) = &w.end {
+            let first_end = w.next_resume.and_then(|s| next(end, tz, s));
+            let now_end = next(end, tz, now);
+            if now_end.is_some() && now_end != first_end {
+                // Inside a window: run now, pause at its end.
+                w.open = true;
+                w.next_pause = now_end;
+            } else {
+                w.next_pause = first_end;
             }
         }
         w
     }
 
-    /// Whether processing is allowed at `now`.
+    /// Whether processing is allowed at `now`, after running every timer due by then in time
+    /// order.
     pub fn is_open(&mut self, now: i64) -> bool {
         let Some(start) = self.start.clone() else { return true };
-        if self.boot_until.is_some_and(|u| now < u) {
-            return true;
-        }
-        match &self.end {
-            Some(end) => {
-                // Inside a window when the next end comes before the end of the next window.
-                let now_end = next(end, self.tz, now);
-                let first_end = next(&start, self.tz, now).and_then(|s| next(end, self.tz, s));
-                now_end.is_some() && now_end != first_end
-            }
-            None => {
-                if !self.armed && self.next_start.is_some_and(|s| now >= s) {
-                    self.armed = true;
+        loop {
+            let resume_due = self.next_resume.filter(|t| *t <= now);
+            let pause_due = self.next_pause.filter(|t| *t <= now);
+            let resume_first = match (resume_due, pause_due) {
+                (None, None) => return self.open,
+                (Some(r), Some(p)) => r < p,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+            };
+            // Java reschedules a timer from the moment it ran (after a sleep, missed fires are
+            // skipped); a PAUSE and a RESUME due together leave the group paused.
+            if resume_first {
+                self.open = true;
+                self.next_resume = next(&start, self.tz, now);
+            } else {
+                self.open = false;
+                self.next_pause = self.end.as_deref().and_then(|e| next(e, self.tz, now));
+                if resume_due.is_some() {
+                    self.next_resume = next(&start, self.tz, now);
                 }
-                self.armed
             }
         }
     }
 
     /// An empty fetch: with no end cron the group pauses until the next start (Java's rule).
     pub fn no_data(&mut self, now: i64) {
-        if self.start.is_some() && self.end.is_none() && self.armed {
-            self.armed = false;
-            self.next_start = self.start.as_ref().and_then(|s| next(s, self.tz, now));
+        if self.start.is_some() && self.end.is_none() && self.is_open(now) {
+            self.open = false;
         }
     }
 
@@ -85,52 +103,75 @@ impl Window {
     }
 }
 
+/// When a listed run window closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// At this end fire.
+    At(i64),
+    /// At the first fetch that finds no data (no end cron, or `-1`).
+    NoData,
+    /// The end cron never fires again: it stays open.
+    Never,
+}
+
 /// One run window as the task-type form lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     /// When it opens; `None`: it is open now.
     pub from: Option<i64>,
-    /// When it closes; `None`: at the first fetch that finds no data (no end cron, or `-1`).
-    pub until: Option<i64>,
+    /// When it closes.
+    pub until: Until,
 }
 
-/// The next `n` run windows of a start/end cron pair from `now`, with the same rules as
-/// [`Window::is_open`]: a window opens at a start fire and closes at the first end fire after
-/// it; starts that fire inside an open window do not open another. Empty without a start cron
-/// (the task type always runs) or when a cron never fires again.
+/// The next `n` run windows of a group started at `now`: [`Window`] itself is run forward from
+/// transition to transition, so the list and the runtimes agree. Empty without a start cron
+/// (the task type always runs) or when nothing opens.
 pub fn upcoming(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usize) -> Vec<Span> {
-    let w = Window::new(start, end, tz, now);
-    let Some(start) = w.start.clone() else { return Vec::new() };
+    let mut w = Window::new(start, end, tz, now);
     let mut out = Vec::new();
-    let mut t = now;
-    if let Some(until) = w.boot_until {
-        // `startrun:` opens at once and closes at the first end fire.
-        out.push(Span { from: None, until: Some(until) });
-        t = until;
-    } else if let Some(end) = &w.end {
-        let now_end = next(end, tz, now);
-        let first_end = next(&start, tz, now).and_then(|s| next(end, tz, s));
-        if now_end.is_some() && now_end != first_end {
-            out.push(Span { from: None, until: now_end });
-            t = now_end.unwrap_or(now);
-        }
-    } else if w.armed {
-        out.push(Span { from: None, until: None });
+    if w.start.is_none() || n == 0 {
+        return out;
     }
-    while out.len() < n {
-        let Some(from) = next(&start, tz, t) else { break };
-        let until = match &w.end {
-            Some(end) => match next(end, tz, from) {
-                Some(u) => Some(u),
-                None => {
-                    out.push(Span { from: Some(from), until: None });
-                    break;
-                }
-            },
-            None => None,
+    if w.end.is_none() {
+        // No end: each start opens a window that lasts until a fetch finds no data.
+        if w.is_open(now) {
+            out.push(Span { from: None, until: Until::NoData });
+        }
+        let mut t = w.next_resume;
+        while let (Some(from), true) = (t, out.len() < n) {
+            out.push(Span { from: Some(from), until: Until::NoData });
+            t = w.start.as_deref().and_then(|s| next(s, tz, from));
+        }
+        return out;
+    }
+    let mut from = if w.is_open(now) { Some(None) } else { None };
+    // Each step runs one timer; a start inside an open window changes nothing, so bound the walk.
+    for _ in 0..10_000 {
+        if out.len() == n {
+            break;
+        }
+        let due = match (w.next_resume, w.next_pause) {
+            (Some(r), Some(p)) => r.min(p),
+            (Some(r), None) => r,
+            (None, Some(p)) => p,
+            (None, None) => break,
         };
-        out.push(Span { from: Some(from), until });
-        t = until.unwrap_or(from);
+        let was = w.open;
+        let is = w.is_open(due);
+        match (was, is) {
+            (false, true) => from = Some(Some(due)),
+            (true, false) => {
+                if let Some(f) = from.take() {
+                    out.push(Span { from: f, until: Until::At(due) });
+                }
+            }
+            _ => {}
+        }
+    }
+    if out.len() < n && w.open && w.next_pause.is_none() {
+        if let Some(f) = from {
+            out.push(Span { from: f, until: Until::Never });
+        }
     }
     out
 }
@@ -176,27 +217,41 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                Span { from: Some(t0 + H), until: Some(t0 + 5 * H) },
-                Span { from: Some(t0 + d + H), until: Some(t0 + d + 5 * H) },
-                Span { from: Some(t0 + 2 * d + H), until: Some(t0 + 2 * d + 5 * H) },
+                Span { from: Some(t0 + H), until: Until::At(t0 + 5 * H) },
+                Span { from: Some(t0 + d + H), until: Until::At(t0 + d + 5 * H) },
+                Span { from: Some(t0 + 2 * d + H), until: Until::At(t0 + 2 * d + 5 * H) },
             ]
         );
         // Inside a window: it is open now, until its end.
         let w = upcoming(Some("0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0 + 2 * H, 2);
-        assert_eq!(w[0], Span { from: None, until: Some(t0 + 5 * H) });
-        assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Some(t0 + d + 5 * H) });
+        assert_eq!(w[0], Span { from: None, until: Until::At(t0 + 5 * H) });
+        assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Until::At(t0 + d + 5 * H) });
         // Hourly starts inside a daily window do not open more windows; at 00:30 Java's rule
         // (the end after the next start is the end after now) waits for the 01:00 start.
         let w = upcoming(Some("0 0 * * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0 + 30 * 60_000, 2);
-        assert_eq!(w[0], Span { from: Some(t0 + H), until: Some(t0 + 5 * H) });
-        assert_eq!(w[1], Span { from: Some(t0 + 6 * H), until: Some(t0 + d + 5 * H) });
+        assert_eq!(w[0], Span { from: Some(t0 + H), until: Until::At(t0 + 5 * H) });
+        assert_eq!(w[1], Span { from: Some(t0 + 6 * H), until: Until::At(t0 + d + 5 * H) });
         // No end (or -1): until no data; startrun: open at once.
         let w = upcoming(Some("0 0 1 * * ?"), Some("-1"), Tz::UTC, t0, 1);
-        assert_eq!(w, vec![Span { from: Some(t0 + H), until: None }]);
+        assert_eq!(w, vec![Span { from: Some(t0 + H), until: Until::NoData }]);
         let w = upcoming(Some("startrun:0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0, 2);
-        assert_eq!(w[0], Span { from: None, until: Some(t0 + 5 * H) });
-        assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Some(t0 + d + 5 * H) });
+        assert_eq!(w[0], Span { from: None, until: Until::At(t0 + 5 * H) });
+        assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Until::At(t0 + d + 5 * H) });
         // No start: always runs.
         assert!(upcoming(None, Some("0 0 5 * * ?"), Tz::UTC, t0, 3).is_empty());
+    }
+
+    #[test]
+    fn a_running_group_follows_its_timers_not_the_boot_rule() {
+        let t0 = 1_704_067_200_000;
+        // Hourly starts, daily end at 05:00; the group boots at 01:30: Java waits for 02:00.
+        let mut w = Window::new(Some("0 0 * * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0 + 90 * 60_000);
+        assert!(!w.is_open(t0 + 90 * 60_000));
+        assert!(w.is_open(t0 + 150 * 60_000), "resumed at 02:00");
+        assert!(w.is_open(t0 + 270 * 60_000), "still running at 04:30");
+        assert!(!w.is_open(t0 + 330 * 60_000), "paused at 05:00 (the 05:00 start does not win)");
+        assert!(w.is_open(t0 + 390 * 60_000), "resumed at 06:00");
+        // After a long sleep the missed fires are skipped, as Java's timers do.
+        assert!(!w.is_open(t0 + 24 * H + 5 * H + 1000));
     }
 }
