@@ -213,6 +213,28 @@ impl Editor {
     }
 }
 
+/// "Use the stored version": the form takes the stored object (shown fields and the rest) and
+/// its version, so the next save is an ordinary update of it.
+fn use_stored<T: Send + Sync + 'static>(
+    stored: Memo<Option<(String, i32)>>,
+    decode: fn(&str) -> Option<T>,
+    load: impl Fn(&T) + Copy + Send + Sync + 'static,
+    base_obj: RwSignal<T>,
+    base_version: RwSignal<Option<i32>>,
+    outcome: RwSignal<Option<Result<String, ApiError>>>,
+) -> impl Fn() + Copy + Send + Sync + 'static {
+    move || {
+        if let Some((blob, v)) = stored.get_untracked() {
+            if let Some(obj) = decode(&blob) {
+                load(&obj);
+                base_obj.set(obj);
+                base_version.set(Some(v));
+                outcome.set(None);
+            }
+        }
+    }
+}
+
 /// "Save a copy to another profile": the same object, created (never overwritten) there.
 fn copy_to_profile(ctx: Ctx, save: impl Fn(String) + Copy + Send + Sync + 'static) -> impl IntoView {
     let others = LocalResource::new(api::list_profiles);
@@ -399,16 +421,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         |p, t, e| Box::pin(async move { api::save_task_type(&p, &t, e).await }),
         editing,
     );
-    let on_theirs = move || {
-        if let Some((blob, v)) = stored.get_untracked() {
-            if let Ok(t) = TaskType::decode(blob.as_bytes()) {
-                load(&t);
-                base_obj.set(t);
-                base_version.set(Some(v));
-                outcome.set(None);
-            }
-        }
-    };
+    let on_theirs = use_stored(stored, |b| TaskType::decode(b.as_bytes()).ok(), load, base_obj, base_version, outcome);
     let title = match &name {
         Some(n) => format!("Task type {n}"),
         None => "New task type".into(),
@@ -523,16 +536,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         |p, s, e| Box::pin(async move { api::save_strategy(&p, &s, e).await }),
         editing,
     );
-    let on_theirs = move || {
-        if let Some((blob, v)) = stored.get_untracked() {
-            if let Ok(s) = Strategy::decode(blob.as_bytes()) {
-                load(&s);
-                base_obj.set(s);
-                base_version.set(Some(v));
-                outcome.set(None);
-            }
-        }
-    };
+    let on_theirs = use_stored(stored, |b| Strategy::decode(b.as_bytes()).ok(), load, base_obj, base_version, outcome);
     let title = match &name {
         Some(n) => format!("Strategy {n}"),
         None => "New strategy".into(),
