@@ -1,6 +1,7 @@
 //! The tbdesk desktop app: window, state and thin commands. Every command is one call into
-//! `tbdesk_api::Console` plus error mapping; no business rule lives here. Live snapshots are
-//! forwarded to the webview as `snapshot` events.
+//! `tbdesk_api::Console` plus error mapping; no business rule lives here. A followed root's new
+//! states are announced to the webview by small `snapshot` notices; the page fetches the state
+//! itself with the `snapshot` command.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 use std::collections::HashMap;

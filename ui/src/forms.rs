@@ -213,6 +213,12 @@ impl Editor {
     }
 }
 
+/// The stored object and its version, when this form can read the stored blob (a blob it
+/// cannot read is never the base of a save: Save then conflicts).
+fn read_stored<T>(stored: Memo<Option<(String, i32)>>, decode: fn(&str) -> Option<T>) -> Option<(T, i32)> {
+    stored.get_untracked().and_then(|(blob, v)| Some((decode(&blob)?, v)))
+}
+
 /// "Use the stored version": the form takes the stored object (shown fields and the rest) and
 /// its version, so the next save is an ordinary update of it.
 fn use_stored<T: Send + Sync + 'static>(
@@ -224,13 +230,11 @@ fn use_stored<T: Send + Sync + 'static>(
     outcome: RwSignal<Option<Result<String, ApiError>>>,
 ) -> impl Fn() + Copy + Send + Sync + 'static {
     move || {
-        if let Some((blob, v)) = stored.get_untracked() {
-            if let Some(obj) = decode(&blob) {
-                load(&obj);
-                base_obj.set(obj);
-                base_version.set(Some(v));
-                outcome.set(None);
-            }
+        if let Some((obj, v)) = read_stored(stored, decode) {
+            load(&obj);
+            base_obj.set(obj);
+            base_version.set(Some(v));
+            outcome.set(None);
         }
     }
 }
@@ -340,12 +344,11 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
             Decoded::Bad { raw, .. } => Some((raw.clone(), t.version)),
         }
     });
-    let original: Option<TaskType> = stored.get_untracked().and_then(|(b, _)| TaskType::decode(b.as_bytes()).ok());
-    let base = original.clone().unwrap_or_else(|| TaskType { deal_bean_name: None, ..TaskType::default() });
+    let decode: fn(&str) -> Option<TaskType> = |b| TaskType::decode(b.as_bytes()).ok();
+    let (original, loaded_version) = read_stored(stored, decode).unzip();
+    let base = original.unwrap_or_else(|| TaskType { deal_bean_name: None, ..TaskType::default() });
     // The object the form edits: fields it does not show (and unknown keys) come from here.
     let base_obj = RwSignal::new(base.clone());
-    // A stored blob this form cannot read is never the base of a save: Save then conflicts.
-    let loaded_version = original.as_ref().and(stored.get_untracked()).map(|(_, v)| v);
     let s = |v: String| RwSignal::new(v);
     let f_name = s(base.base_task_type.clone().unwrap_or_default());
     let f_hb = s(base.heart_beat_rate.to_string());
@@ -421,7 +424,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         |p, t, e| Box::pin(async move { api::save_task_type(&p, &t, e).await }),
         editing,
     );
-    let on_theirs = use_stored(stored, |b| TaskType::decode(b.as_bytes()).ok(), load, base_obj, base_version, outcome);
+    let on_theirs = use_stored(stored, decode, load, base_obj, base_version, outcome);
     let title = match &name {
         Some(n) => format!("Task type {n}"),
         None => "New task type".into(),
@@ -481,8 +484,8 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
             Decoded::Bad { raw, .. } => Some((raw.clone(), s.version)),
         }
     });
-    let original: Option<Strategy> = stored.get_untracked().and_then(|(b, _)| Strategy::decode(b.as_bytes()).ok());
-    let loaded_version = original.as_ref().and(stored.get_untracked()).map(|(_, v)| v);
+    let decode: fn(&str) -> Option<Strategy> = |b| Strategy::decode(b.as_bytes()).ok();
+    let (original, loaded_version) = read_stored(stored, decode).unzip();
     let base = original.unwrap_or_else(|| Strategy {
         kind: Some(Kind::Schedule),
         assign_num: 1,
@@ -536,7 +539,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         |p, s, e| Box::pin(async move { api::save_strategy(&p, &s, e).await }),
         editing,
     );
-    let on_theirs = use_stored(stored, |b| Strategy::decode(b.as_bytes()).ok(), load, base_obj, base_version, outcome);
+    let on_theirs = use_stored(stored, decode, load, base_obj, base_version, outcome);
     let title = match &name {
         Some(n) => format!("Strategy {n}"),
         None => "New strategy".into(),

@@ -58,12 +58,15 @@ impl Window {
     /// Whether processing is allowed at `now`, after running every timer due by then in time
     /// order.
     pub fn is_open(&mut self, now: i64) -> bool {
-        let Some(start) = self.start.clone() else { return true };
+        // Disjoint borrows: the crons are read while the timers change (no clone per call on
+        // the scheduler's fetch loop).
+        let Window { start, end, tz, open, next_resume, next_pause } = self;
+        let Some(start) = start.as_deref() else { return true };
         loop {
-            let resume_due = self.next_resume.filter(|t| *t <= now);
-            let pause_due = self.next_pause.filter(|t| *t <= now);
+            let resume_due = next_resume.filter(|t| *t <= now);
+            let pause_due = next_pause.filter(|t| *t <= now);
             let resume_first = match (resume_due, pause_due) {
-                (None, None) => return self.open,
+                (None, None) => return *open,
                 (Some(r), Some(p)) => r < p,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
@@ -71,13 +74,13 @@ impl Window {
             // Java reschedules a timer from the moment it ran (after a sleep, missed fires are
             // skipped); a PAUSE and a RESUME due together leave the group paused.
             if resume_first {
-                self.open = true;
-                self.next_resume = next(&start, self.tz, now);
+                *open = true;
+                *next_resume = next(start, *tz, now);
             } else {
-                self.open = false;
-                self.next_pause = self.end.as_deref().and_then(|e| next(e, self.tz, now));
+                *open = false;
+                *next_pause = end.as_deref().and_then(|e| next(e, *tz, now));
                 if resume_due.is_some() {
-                    self.next_resume = next(&start, self.tz, now);
+                    *next_resume = next(start, *tz, now);
                 }
             }
         }
