@@ -198,6 +198,8 @@ pub struct HealthReport {
 
 /// The local scheduler the app started.
 struct LocalScheduler {
+    dev: tbdesk_scheduler::launcher::DevStrategy,
+    ledger: std::sync::Arc<tbdesk_scheduler::Ledger>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), String>>,
     status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
@@ -460,9 +462,17 @@ impl Console {
         let map = |e: tbdesk_scheduler::Error| ApiError::new("scheduler", e.to_string());
         let capturing =
             tbdesk_scheduler::launcher::capturing_strategies(&store, own_sign, &ip, &host).await.map_err(map)?;
-        let strategy = tbdesk_scheduler::launcher::create_dev_strategy(&store, base, own_sign, &host, groups)
+        if !(1..=tbdesk_scheduler::MAX_GROUPS).contains(&groups) {
+            return Err(ApiError::new(
+                "invalid",
+                format!("thread groups: must be between 1 and {}", tbdesk_scheduler::MAX_GROUPS),
+            ));
+        }
+        let dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, base, own_sign, &host, groups)
             .await
             .map_err(map)?;
+        let strategy = dev.name.clone();
+        let ledger: std::sync::Arc<tbdesk_scheduler::Ledger> = Default::default();
         self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
         let deal = match exec.filter(|e| !e.trim().is_empty()) {
             Some(cmd) => Deal::Process(std::sync::Arc::new(ProcessDeal::new(cmd, Duration::from_secs(60)))),
@@ -477,6 +487,7 @@ impl Console {
             deal,
             tz: chrono_tz::Tz::UTC,
             tick: Duration::from_secs(2),
+            ledger: ledger.clone(),
         };
         let (tx, rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -496,7 +507,7 @@ impl Console {
             error: None,
             status: Default::default(),
         };
-        *slot = Some(LocalScheduler { stop: Some(stop), task, status: rx, view: view.clone() });
+        *slot = Some(LocalScheduler { dev, ledger, stop: Some(stop), task, status: rx, view: view.clone() });
         Ok(view)
     }
 
@@ -519,10 +530,18 @@ impl Console {
         }
         let result = (&mut s.task).await;
         if remove {
+            // Only what this run created, and only while no other runtime uses it.
             let store = self.store(&s.view.profile).await?;
-            tbdesk_scheduler::launcher::remove_dev_strategy(&store, &s.view.task_type, &s.view.own_sign)
-                .await
-                .map_err(|e| ApiError::new("scheduler", e.to_string()))?;
+            let report = tbdesk_scheduler::launcher::remove_created(
+                &store,
+                &s.dev,
+                &s.view.task_type,
+                &s.view.own_sign,
+                &s.ledger,
+            )
+            .await
+            .map_err(|e| ApiError::new("scheduler", e.to_string()))?;
+            tracing::info!(report = %report.describe(), "local scheduler cleaned up");
         }
         match result {
             Ok(Ok(())) => Ok(()),

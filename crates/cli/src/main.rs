@@ -118,9 +118,9 @@ enum SchedulerCmd {
         /// Seconds a deal call may take before the program is restarted.
         #[arg(long, default_value_t = 60)]
         deal_timeout: u64,
-        /// Zone of the server timestamps and crons (default UTC).
-        #[arg(long, default_value = "UTC")]
-        tz: String,
+        /// Zone of the server timestamps and crons (default: this machine's zone).
+        #[arg(long)]
+        tz: Option<String>,
         /// Stop after this many seconds (scripting and tests).
         #[arg(long)]
         seconds: Option<u64>,
@@ -354,6 +354,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Resolves at the first SIGINT, SIGTERM or SIGHUP (an IDE's stop button, `timeout`, systemd,
+/// a closed terminal). Installed before anything else, so no signal is lost during start-up.
+fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(true);
+    });
+    Ok(rx)
+}
+
+async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|v| *v).await;
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn scheduler_run(
     data_dir: &Option<PathBuf>,
@@ -363,43 +386,80 @@ async fn scheduler_run(
     exec: Option<String>,
     groups: i64,
     deal_timeout: u64,
-    tz: String,
+    tz: Option<String>,
     seconds: Option<u64>,
     keep: bool,
 ) -> anyhow::Result<ExitCode> {
     use std::sync::Arc;
     use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
+    let stop = stop_signals()?;
+    // Every argument is checked before the first write.
+    let tz = match tz.as_deref() {
+        Some(z) => tbdesk_model::cron::parse_zone(z).with_context(|| format!("--tz: unknown zone {z:?} (an IANA name such as Asia/Shanghai)"))?,
+        None => machine_zone(),
+    };
+    if let Some(p) = tbdesk_model::validate::own_sign_problem(&own_sign) {
+        anyhow::bail!("--own-sign: {p}");
+    }
+    if own_sign == tbdesk_model::names::BASE_OWN_SIGN {
+        anyhow::bail!("--own-sign: the local scheduler never runs the shared BASE domain");
+    }
+    if !(1..=tbdesk_scheduler::MAX_GROUPS).contains(&groups) {
+        anyhow::bail!("--groups: must be between 1 and {}", tbdesk_scheduler::MAX_GROUPS);
+    }
     let c = console(data_dir).await?;
-    let store = c.open_store(&profile).await?;
-    let (ip, host) = tbdesk_scheduler::local_identity();
-    for s in tbdesk_scheduler::launcher::capturing_strategies(&store, &own_sign, &ip, &host).await? {
+    let connect = c.connect_options(&profile).await?;
+    if connect.read_only {
+        anyhow::bail!("profile {profile} is read-only: the scheduler writes, so it does not start");
+    }
+    // Read-only steps: a signal here simply ends the program.
+    let prepare = async {
+        let store = c.open_store(&profile).await?;
+        let (ip, host) = tbdesk_scheduler::local_identity();
+        let capturing = tbdesk_scheduler::launcher::capturing_strategies(&store, &own_sign, &ip, &host).await?;
+        anyhow::Ok((store, ip, host, capturing))
+    };
+    let (store, ip, host, capturing) = tokio::select! {
+        r = prepare => r?,
+        _ = stopped(stop.clone()) => { eprintln!("stopped before anything was written"); return Ok(ExitCode::SUCCESS) }
+    };
+    for s in capturing {
         eprintln!(
             "warning: shared strategy {s} names this machine; a Java factory here would join it (tbdesk will not)"
         );
     }
-    let name = tbdesk_scheduler::launcher::create_dev_strategy(&store, &task_type, &own_sign, &host, groups).await?;
-    eprintln!("running {task_type}${own_sign} through strategy {name} as {host} ({ip}); Ctrl-C stops");
+    // The one write of start-up runs to its end (bounded by the session timeout), so what it
+    // created is always known and removed below, even when a signal came meanwhile.
+    let dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, &task_type, &own_sign, &host, groups).await?;
+    for n in &dev.notes {
+        eprintln!("{n}");
+    }
+    eprintln!("running {task_type}${own_sign} through strategy {} as {host} ({ip}); Ctrl-C stops", dev.name);
     let deal = match exec {
         Some(cmd) => Deal::Process(Arc::new(ProcessDeal::new(cmd, std::time::Duration::from_secs(deal_timeout)))),
         None => Deal::Demo(Arc::new(DemoDeal::new(1))),
     };
+    let ledger: Arc<tbdesk_scheduler::Ledger> = Arc::default();
     let cfg = tbdesk_scheduler::Config {
-        connect: c.connect_options(&profile).await?,
+        connect: connect.clone(),
         own_sign: own_sign.clone(),
         allow_base: false,
         ip,
         host,
         deal,
-        tz: tbdesk_model::cron::parse_zone(&tz).with_context(|| format!("unknown zone {tz:?}"))?,
+        tz,
         tick: std::time::Duration::from_secs(2),
+        ledger: ledger.clone(),
     };
     let (tx, mut rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
+    let sig = stop.clone();
     let shutdown = async move {
         match seconds {
-            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            Some(s) => tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(s)) => {}
+                _ = stopped(sig) => {}
+            },
+            None => stopped(sig).await,
         }
     };
     let printer = tokio::spawn(async move {
@@ -427,11 +487,44 @@ async fn scheduler_run(
     let _ = printer.await;
     eprintln!();
     if !keep {
-        tbdesk_scheduler::launcher::remove_dev_strategy(&store, &task_type, &own_sign).await?;
-        eprintln!("removed strategy {name} and domain {task_type}${own_sign}");
+        // The run's own session may have expired: clean up with a fresh one.
+        let cleaned = async {
+            let fresh = tbdesk_store::Store::connect(&connect).await?;
+            anyhow::Ok(tbdesk_scheduler::launcher::remove_created(&fresh, &dev, &task_type, &own_sign, &ledger).await?)
+        };
+        match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned).await {
+            Ok(Ok(report)) => eprintln!("{}", report.describe()),
+            Ok(Err(e)) => {
+                eprintln!("could not clean up: {e:#}");
+                print_left(&dev, &ledger);
+            }
+            Err(_) => {
+                eprintln!("could not clean up: ZooKeeper did not answer in time");
+                print_left(&dev, &ledger);
+            }
+        }
     }
     result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Names every node this run created that may still exist, when the clean-up could not run.
+fn print_left(dev: &tbdesk_scheduler::launcher::DevStrategy, ledger: &tbdesk_scheduler::Ledger) {
+    if dev.created.is_some() {
+        eprintln!("left: strategy {}", dev.name);
+    }
+    for (p, _) in ledger.entries() {
+        eprintln!("left: {p}");
+    }
+}
+
+/// This machine's zone (TZ, else /etc/localtime), never silently UTC unless that is the zone.
+fn machine_zone() -> chrono_tz::Tz {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|z| tbdesk_model::cron::parse_zone(z.trim_start_matches(':')))
+        .or_else(|| iana_time_zone::get_timezone().ok().and_then(|z| tbdesk_model::cron::parse_zone(&z)))
+        .unwrap_or(chrono_tz::Tz::UTC)
 }
 
 fn print_changes(changes: &[tbdesk_store::transfer::Change], json: bool) -> anyhow::Result<()> {

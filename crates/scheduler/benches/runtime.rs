@@ -40,6 +40,7 @@ fn start(connect: &str, host: &str, deal: &Arc<DemoDeal>) -> Running {
         deal: Deal::Demo(deal.clone()),
         tz: chrono_tz::Tz::UTC,
         tick: Duration::from_millis(500),
+        ledger: Default::default(),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (st, _) = tokio::sync::watch::channel(Status::default());

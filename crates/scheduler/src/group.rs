@@ -76,6 +76,8 @@ pub struct GroupSpec {
     pub tz: chrono_tz::Tz,
     /// The runtime's event log.
     pub log: Arc<crate::EventLog>,
+    /// The nodes this run created (so a stop removes exactly those).
+    pub ledger: Arc<crate::Ledger>,
 }
 
 fn ts(tz: chrono_tz::Tz, ms: i64) -> String {
@@ -98,7 +100,6 @@ pub struct Group {
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     spec: Arc<GroupSpec>,
-    store: Arc<Store>,
 }
 
 impl Group {
@@ -130,7 +131,7 @@ impl Group {
             stop_rx.clone(),
         ));
         let pr = tokio::spawn(process(store.clone(), spec.clone(), state.clone(), deal, reload, stop_rx));
-        Ok(Group { state, stop, tasks: vec![hb, pr], spec, store })
+        Ok(Group { state, stop, tasks: vec![hb, pr], spec })
     }
 
     /// The current server uuid.
@@ -138,16 +139,17 @@ impl Group {
         self.state.uuid.lock().map(|u| u.clone()).unwrap_or_default()
     }
 
-    /// Stops processing (the current batch finishes), then deletes the server node.
-    pub async fn stop(mut self) {
+    /// Stops processing (the current batch finishes), then deletes the server node through
+    /// `store` (the factory's current session: the group's own may have expired).
+    pub async fn stop(mut self, store: &Store) {
         let _ = self.stop.send(true);
         let uuid_before = self.uuid();
         for t in std::mem::take(&mut self.tasks) {
             let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
         }
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
-        let path = self.store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
-        match self.store.client().delete(&path, None).await {
+        let path = store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
+        match store.client().delete(&path, None).await {
             Ok(()) | Err(zk::Error::NoNode) => {}
             Err(e) => tracing::warn!(%path, error = %e, "could not delete the server node"),
         }
@@ -164,23 +166,29 @@ impl Drop for Group {
     }
 }
 
-async fn create_if_missing(c: &zk::Client, path: &str) -> Result<(), Error> {
-    let opts = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
-    match c.create(path, b"", &opts).await {
-        Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
-        Err(e) => Err(Error::zk(path, e)),
+/// Creates a directory as Java does (null data, Java's ACL) and records it when this run made it.
+async fn ensure_dir(store: &Store, ledger: &crate::Ledger, path: &str) -> Result<(), Error> {
+    if store.create_null(path).await? {
+        ledger.record(store, path).await;
     }
+    Ok(())
 }
 
+/// Registers a server node like Java's `registerScheduleServer`: the domain and `server`
+/// directories when missing, then a persistent-sequential node with null data (the first
+/// heartbeat writes the blob at once).
 async fn register(store: &Store, spec: &GroupSpec) -> Result<String, Error> {
+    use tbdesk_store::jute::{Mode, Op, OpResult};
     let root = store.root();
-    let c = store.client();
-    create_if_missing(c, &root.domain(&spec.base, &spec.task_type)).await?;
-    create_if_missing(c, &root.servers(&spec.base, &spec.task_type)).await?;
+    ensure_dir(store, &spec.ledger, &root.domain(&spec.base, &spec.task_type)).await?;
+    ensure_dir(store, &spec.ledger, &root.servers(&spec.base, &spec.task_type)).await?;
     let prefix = format!("{}/{}${}${}$", root.servers(&spec.base, &spec.task_type), spec.task_type, spec.ip, uuid32());
-    let opts = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
-    let (_, seq) = c.create(&prefix, b"", &opts).await.map_err(|e| Error::zk(&prefix, e))?;
-    let name = format!("{}${}${}${}", spec.task_type, spec.ip, prefix.rsplit('$').nth(1).unwrap_or_default(), seq);
+    let created =
+        store.nulls().multi(&[Op::Create { path: &prefix, data: None, mode: Mode::PersistentSequential }]).await?;
+    let Some(OpResult::Created(path)) = created.into_iter().next() else {
+        return Err(Error::Invalid(format!("ZooKeeper did not return the path created for {prefix}")));
+    };
+    let name = path.rsplit('/').next().unwrap_or_default().to_owned();
     tracing::info!(server = %name, "thread group registered");
     Ok(name)
 }
@@ -264,60 +272,78 @@ pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<Ve
         .collect())
 }
 
-/// Applies item writes. "Null" is written as empty data: zookeeper-client cannot send null;
-/// see ARCHITECTURE.md for why this is safe with Java peers.
-async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan) -> Result<(), Error> {
+/// Applies item writes exactly as Java's leader and holder write them: a value as its bytes,
+/// "no server" as ZooKeeper **null** (never empty: a Java holder reads any non-null
+/// `req_server` as a hand-over request, ARCHITECTURE.md "Null versus empty"). One multi, so a
+/// hand-over (`cur_server := req`, `req_server := null`) is never seen half done.
+pub async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan) -> Result<(), Error> {
+    use tbdesk_store::jute::Op;
     let root = store.root();
-    let c = store.client();
-    let put = |w: &ItemWrite, field: &'static str, v: &Option<String>| {
-        let path = root.task_item_field(base, task_type, &w.id, field);
-        let data = v.clone().unwrap_or_default().into_bytes();
-        async move { c.set_data(&path, &data, None).await.map(|_| ()).map_err(|e| Error::zk(&path, e)) }
+    let mut paths: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+    let field = |w: &ItemWrite, f: &str, v: &Option<String>| {
+        (root.task_item_field(base, task_type, &w.id, f), v.as_ref().map(|s| s.clone().into_bytes()))
     };
     for w in &plan.writes {
         if let Some(v) = &w.cur_server {
-            put(w, "cur_server", v).await?;
+            paths.push(field(w, "cur_server", v));
         }
         if let Some(v) = &w.req_server {
-            put(w, "req_server", v).await?;
+            paths.push(field(w, "req_server", v));
         }
     }
     if plan.bump_reload {
-        let p = root.servers(base, task_type);
-        c.set_data(&p, b"reload=true", None).await.map_err(|e| Error::zk(&p, e))?;
+        paths.push((root.servers(base, task_type), Some(b"reload=true".to_vec())));
     }
+    let ops: Vec<Op<'_>> = paths
+        .iter()
+        .map(|(p, d)| match d {
+            Some(d) => Op::Set { path: p, data: d, version: None },
+            None => Op::SetNull { path: p, version: None },
+        })
+        .collect();
+    store.nulls().multi(&ops).await?;
     Ok(())
 }
 
-/// Creates `taskItem` and the missing items of the definition, each with its five children.
+/// Creates `taskItem` and the missing items of the definition as Java's
+/// `createScheduleTaskItem` does: the item, `cur_server` and `req_server` null, `sts`
+/// `ACTIVTE`, `parameter` and `deal_desc` as (possibly empty) strings; one multi per item.
 async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
+    use tbdesk_store::jute::{Mode, Op};
     let root = store.root();
     let c = store.client();
     let top = root.task_items(&spec.base, &spec.task_type);
-    create_if_missing(c, &top).await?;
+    ensure_dir(store, &spec.ledger, &top).await?;
     let existing = c.list_children(&top).await.map_err(|e| Error::zk(&top, e))?;
-    let opts = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
     for entry in spec.def.task_items.clone().unwrap_or_default() {
         let Ok(def) = parse_item(&entry) else { continue };
         if existing.contains(&def.id) {
             continue;
         }
-        let mut w = c.new_multi_writer();
         let item = root.task_item(&spec.base, &spec.task_type, &def.id);
-        let add =
-            |w: &mut zk::MultiWriter<'_>, p: &str, d: &[u8]| w.add_create(p, d, &opts).map_err(|e| Error::zk(p, e));
-        add(&mut w, &item, b"")?;
-        for f in ITEM_FIELDS {
-            let data: &[u8] = match f {
-                "sts" => b"ACTIVTE",
-                "parameter" => def.parameter.as_bytes(),
-                _ => b"",
-            };
-            add(&mut w, &root.task_item_field(&spec.base, &spec.task_type, &def.id, f), data)?;
-        }
-        match w.commit().await {
-            Ok(_) | Err(zk::MultiWriteError::OperationFailed { source: zk::Error::NodeExists, .. }) => {}
-            Err(e) => return Err(Error::zk(&item, e.into())),
+        let fields: Vec<(String, Option<&[u8]>)> = ITEM_FIELDS
+            .iter()
+            .map(|f| {
+                let data: Option<&[u8]> = match *f {
+                    "sts" => Some(b"ACTIVTE"),
+                    "parameter" => Some(def.parameter.as_bytes()),
+                    "deal_desc" => Some(b""),
+                    _ => None,
+                };
+                (root.task_item_field(&spec.base, &spec.task_type, &def.id, f), data)
+            })
+            .collect();
+        let mut ops = vec![Op::Create { path: &item, data: None, mode: Mode::Persistent }];
+        ops.extend(fields.iter().map(|(p, d)| Op::Create { path: p, data: *d, mode: Mode::Persistent }));
+        match store.nulls().multi(&ops).await {
+            Ok(_) => {
+                spec.ledger.record(store, &item).await;
+                for (p, _) in &fields {
+                    spec.ledger.record(store, p).await;
+                }
+            }
+            Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
@@ -350,7 +376,14 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     let top = root.task_items(&spec.base, &spec.task_type);
     if lead.as_deref() == Some(me) {
         init_items(store, spec).await?;
-        c.set_data(&top, me.as_bytes(), None).await.map_err(|e| Error::zk(&top, e))?;
+        // Java's setInitialRunningInfoSucuss: taskItem names the leader. Written only when it
+        // names someone else (a write every heartbeat would wake every watcher of the root).
+        match c.get_data(&top).await {
+            Ok((d, _)) if d == me.as_bytes() => {}
+            _ => {
+                c.set_data(&top, me.as_bytes(), None).await.map_err(|e| Error::zk(&top, e))?;
+            }
+        }
         let items: Vec<ItemOwner> =
             read_items(store, &spec.base, &spec.task_type).await?.into_iter().map(|(i, _)| i).collect();
         let plan = leader_pass(&live, &items, 0, JavaVersion::V3_3);

@@ -6,6 +6,8 @@ use tbdesk_model::records::{Kind, Strategy};
 use tbdesk_model::validate;
 use tbdesk_store::{Expect, Store};
 
+use zookeeper_client as zk_client;
+
 use crate::{ip_matches, Error};
 
 /// The name of the strategy the launcher creates for `base` in `own_sign`.
@@ -29,25 +31,42 @@ pub async fn capturing_strategies(store: &Store, own_sign: &str, ip: &str, host:
         .collect())
 }
 
-/// Creates (validated, create-only) the strategy `base$own_sign` naming only this machine.
-/// Returns its name; an existing one of that name is reused when it is the same copy.
+/// The strategy copy a run follows: its name, and whether this run created it (only then may
+/// the run's clean-up remove it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevStrategy {
+    /// The strategy's name.
+    pub name: String,
+    /// Created by this run (its czxid), or `None`: it existed and this run joined it.
+    pub created: Option<i64>,
+    /// What differs from the copy this run would have made, when it joined an existing one
+    /// (e.g. another group count); shown to the user, never silently ignored.
+    pub notes: Vec<String>,
+}
+
+/// Creates (validated, create-only) the strategy `base-own_sign-tbdesk` naming only this
+/// machine, or joins an existing strategy of that name after verifying that this runtime can
+/// run it as one more runtime: kind Schedule, task type `base$own_sign`, not paused, IP list
+/// naming this machine. Anything else is refused with the difference named; a different group
+/// count is reported in [`DevStrategy::notes`] (the stored strategy's count applies).
 pub async fn create_dev_strategy(
     store: &Store,
     base: &str,
     own_sign: &str,
     host: &str,
     groups: i64,
-) -> Result<String, Error> {
+) -> Result<DevStrategy, Error> {
     if own_sign == tbdesk_model::names::BASE_OWN_SIGN {
         return Err(Error::OwnSign(own_sign.into()));
     }
     let name = strategy_name(base, own_sign);
+    let want_task = TaskTypeName::new(base, own_sign).task_type();
     let s = Strategy {
         strategy_name: Some(name.clone()),
         ip_list: Some(vec![host.to_owned()]),
         assign_num: groups,
         kind: Some(Kind::Schedule),
-        task_name: Some(TaskTypeName::new(base, own_sign).task_type()),
+        task_name: Some(want_task.clone()),
         task_parameter: Some(String::new()),
         ..Strategy::default()
     };
@@ -57,22 +76,149 @@ pub async fn create_dev_strategy(
             v.iter().map(|x| format!("{}: {}", x.field, x.message)).collect::<Vec<_>>().join("; "),
         ));
     }
+    let path = store.root().strategy(&name);
     match store.put_strategy(&s, Expect::Absent).await {
-        Ok(_) => Ok(name),
-        Err(tbdesk_store::Error::Conflict { .. }) => Ok(name),
+        Ok(_) => {
+            let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
+            Ok(DevStrategy { name, created: Some(czxid), notes: Vec::new() })
+        }
+        Err(tbdesk_store::Error::Conflict { .. }) => {
+            let (data, _) = store.client().get_data(&path).await.map_err(|e| Error::zk(&path, e))?;
+            let have = Strategy::decode(&data)
+                .map_err(|e| Error::Invalid(format!("strategy {name} exists but does not decode ({e}); not joined")))?;
+            let (ip, _) = crate::local_identity();
+            let mut diff = Vec::new();
+            if have.kind != Some(Kind::Schedule) {
+                diff.push(format!("kind is {:?}, not Schedule", have.kind));
+            }
+            if have.task_name.as_deref() != Some(want_task.as_str()) {
+                diff.push(format!("task type is {:?}, not {want_task:?}", have.task_name.unwrap_or_default()));
+            }
+            if have.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
+                diff.push("it is paused".to_owned());
+            }
+            if !ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, host) {
+                diff.push(format!("its IP list {:?} does not name this machine ({host})", have.ip_list.unwrap_or_default()));
+            }
+            if !diff.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "strategy {name} already exists and differs from the copy this run needs: {}; not joined (remove or fix it, or use another own sign)",
+                    diff.join("; ")
+                )));
+            }
+            let mut notes = Vec::new();
+            if have.assign_num != groups {
+                notes.push(format!(
+                    "joined the existing strategy {name}: it asks for {} thread group(s) in all (you asked for {groups}); its setting applies",
+                    have.assign_num
+                ));
+            } else {
+                notes.push(format!("joined the existing strategy {name} as one more runtime"));
+            }
+            Ok(DevStrategy { name, created: None, notes })
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Removes what the launcher created: the strategy copy and the domain's runtime subtree.
-pub async fn remove_dev_strategy(store: &Store, base: &str, own_sign: &str) -> Result<(), Error> {
-    let name = strategy_name(base, own_sign);
-    if let Some(v) = store.version_of(&store.root().strategy(&name)).await? {
-        store.delete_strategy(&name, v, true).await?;
+/// What a clean-up removed and what it left, each with the reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// Nodes deleted.
+    pub removed: Vec<String>,
+    /// Nodes left in place, with why.
+    pub kept: Vec<(String, String)>,
+}
+
+impl Cleanup {
+    /// One line per kept node, for the user.
+    pub fn describe(&self) -> String {
+        let mut out = format!("removed {} node(s) this run created", self.removed.len());
+        for (p, why) in &self.kept {
+            out.push_str(&format!("\nkept {p}: {why}"));
+        }
+        out
     }
+}
+
+/// Removes what this run created, and only while nobody else uses it: the strategy copy only
+/// when this run created it and no other factory is registered in it; the domain's nodes only
+/// when this run created them (same czxid) and no other server is registered in the domain.
+/// Never forces a delete. Call it after the runtime stopped (its own nodes are gone then).
+pub async fn remove_created(
+    store: &Store,
+    dev: &DevStrategy,
+    base: &str,
+    own_sign: &str,
+    ledger: &crate::Ledger,
+) -> Result<Cleanup, Error> {
+    let c = store.client();
+    let root = store.root();
+    let mut out = Cleanup::default();
+    let spath = root.strategy(&dev.name);
+    let others = match c.list_children(&spath).await {
+        Ok(v) => v,
+        Err(zk_client::Error::NoNode) => Vec::new(),
+        Err(e) => return Err(Error::zk(&spath, e)),
+    };
     let tt = TaskTypeName::new(base, own_sign).task_type();
-    match store.clear_domain(base, &tt, true).await {
-        Ok(()) | Err(tbdesk_store::Error::NoNode { .. }) => Ok(()),
-        Err(e) => Err(e.into()),
+    let servers_dir = root.servers(base, &tt);
+    let servers = match c.list_children(&servers_dir).await {
+        Ok(v) => v,
+        Err(zk_client::Error::NoNode) => Vec::new(),
+        Err(e) => return Err(Error::zk(&servers_dir, e)),
+    };
+    let in_use = if !others.is_empty() {
+        Some(format!("factories still registered in strategy {}: {}", dev.name, others.join(", ")))
+    } else if !servers.is_empty() {
+        Some(format!("servers still registered in domain {tt}: {}", servers.join(", ")))
+    } else {
+        None
+    };
+    // The strategy copy first: with it gone no factory joins the domain any more.
+    match (dev.created, &in_use) {
+        (Some(_), Some(why)) => out.kept.push((spath.clone(), why.clone())),
+        (Some(czxid), None) => match delete_if_ours(c, &spath, czxid).await? {
+            Ok(()) => out.removed.push(spath.clone()),
+            Err(why) => out.kept.push((spath.clone(), why)),
+        },
+        (None, _) => out.kept.push((spath.clone(), "it existed before this run (joined, not created)".into())),
+    }
+    let domain = root.domain(base, &tt);
+    let mut ours: Vec<(String, i64)> =
+        ledger.entries().into_iter().filter(|(p, _)| p == &domain || p.starts_with(&format!("{domain}/"))).collect();
+    if let Some(why) = in_use {
+        if !ours.is_empty() || c.check_stat(&domain).await.ok().flatten().is_some() {
+            out.kept.push((domain, why));
+        }
+        return Ok(out);
+    }
+    // Deepest first, so every parent is empty when its turn comes.
+    ours.sort_by_key(|(p, _)| std::cmp::Reverse(p.matches('/').count()));
+    for (p, czxid) in ours {
+        match delete_if_ours(c, &p, czxid).await? {
+            Ok(()) => out.removed.push(p),
+            Err(why) => out.kept.push((p, why)),
+        }
+    }
+    if !ledger.contains(&domain) && c.check_stat(&domain).await.ok().flatten().is_some() {
+        out.kept.push((domain, "it existed before this run".into()));
+    }
+    Ok(out)
+}
+
+/// Deletes `path` at its current version if it is still the node this run created.
+/// `Ok(Err(why))`: left in place, and why.
+async fn delete_if_ours(c: &zk_client::Client, path: &str, czxid: i64) -> Result<Result<(), String>, Error> {
+    match c.check_stat(path).await {
+        Ok(None) => Ok(Ok(())),
+        Ok(Some(st)) if st.czxid != czxid => Ok(Err("re-created by someone else since this run made it".into())),
+        Ok(Some(st)) => match c.delete(path, Some(st.version)).await {
+            Ok(()) | Err(zk_client::Error::NoNode) => Ok(Ok(())),
+            Err(zk_client::Error::NotEmpty) => Ok(Err("it holds nodes this run did not create".into())),
+            Err(zk_client::Error::BadVersion) => Ok(Err("changed by someone else meanwhile".into())),
+            Err(e) => Err(Error::zk(path, e)),
+        },
+        Err(e) => Err(Error::zk(path, e)),
     }
 }

@@ -55,6 +55,9 @@ impl Error {
     }
 }
 
+/// The most thread groups one launch may ask for (`--groups`).
+pub const MAX_GROUPS: i64 = 1000;
+
 /// How to run.
 #[derive(Clone)]
 pub struct Config {
@@ -74,6 +77,44 @@ pub struct Config {
     pub tz: chrono_tz::Tz,
     /// Factory loop period (Java: 2 s).
     pub tick: Duration,
+    /// Where the run records every persistent node it creates; the launcher's clean-up
+    /// removes exactly those (and only while no other runtime uses them).
+    pub ledger: Arc<Ledger>,
+}
+
+/// The persistent nodes one run created, each with its creation zxid: a node deleted and
+/// re-created by someone else (a Java leader re-initialising the items) has another czxid and
+/// is not ours any more.
+#[derive(Debug, Default)]
+pub struct Ledger(std::sync::Mutex<Vec<(String, i64)>>);
+
+impl Ledger {
+    /// Records `path`, just created by this run (its czxid read back).
+    pub async fn record(&self, store: &Store, path: &str) {
+        match store.client().check_stat(path).await {
+            Ok(Some(st)) => self.record_czxid(path, st.czxid),
+            other => tracing::warn!(%path, ?other, "created a node but cannot read it back; it will not be removed"),
+        }
+    }
+
+    /// Records `path` with its known creation zxid.
+    pub fn record_czxid(&self, path: &str, czxid: i64) {
+        if let Ok(mut v) = self.0.lock() {
+            if !v.iter().any(|(p, _)| p == path) {
+                v.push((path.to_owned(), czxid));
+            }
+        }
+    }
+
+    /// The recorded nodes, oldest first.
+    pub fn entries(&self) -> Vec<(String, i64)> {
+        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    /// Whether this run created `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        self.0.lock().map(|v| v.iter().any(|(p, _)| p == path)).unwrap_or(false)
+    }
 }
 
 /// This machine's name and address as Java's `InetAddress.getLocalHost()` would give them.
@@ -166,19 +207,34 @@ pub async fn run(
     if cfg.allow_base {
         tracing::warn!("the local runtime may join BASE-domain strategies (override given)");
     }
-    let store = Arc::new(Store::connect(&cfg.connect).await?);
+    tokio::pin!(shutdown);
+    // Nothing is written before the factory registers; a signal until then just returns.
+    let store = tokio::select! {
+        s = Store::connect(&cfg.connect) => Arc::new(s?),
+        _ = &mut shutdown => return Ok(()),
+    };
     let log = Arc::new(EventLog::default());
     let mut factory = Factory { store, cfg, uuid: String::new(), groups: BTreeMap::new(), log };
     factory.register().await?;
-    tokio::pin!(shutdown);
-    loop {
+    'run: loop {
         if let Err(e) = factory.tick().await {
             tracing::warn!(error = %e, "factory tick failed");
-            if matches!(
-                e,
-                Error::Store(tbdesk_store::Error::SessionExpired) | Error::Zk { source: zk::Error::SessionExpired, .. }
-            ) {
-                factory.reconnect().await;
+            if factory.session_lost(&e) {
+                factory.log.push("ZooKeeper session expired: reconnecting, then restarting the thread groups");
+                // Reconnect until it works or a stop is asked for; never deaf to the signal.
+                // The old groups are stopped after, so their server nodes are deleted with the
+                // new session.
+                loop {
+                    tokio::select! {
+                        ok = factory.reconnect_once() => if ok { break },
+                        _ = &mut shutdown => break 'run,
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = &mut shutdown => break 'run,
+                    }
+                }
+                factory.stop_groups(|_| true).await;
             }
         }
         let _ = status.send(factory.status());
@@ -188,6 +244,7 @@ pub async fn run(
         }
     }
     factory.stop_all().await;
+    let _ = status.send(factory.status());
     Ok(())
 }
 
@@ -210,28 +267,66 @@ impl Factory {
             self.cfg.host,
             uuid::Uuid::new_v4().simple().to_string().to_uppercase()
         );
-        // "true", never empty: Java reads empty data as "stopped" (Boolean.parseBoolean("")).
-        let opts = zk::CreateMode::EphemeralSequential.with_acls(zk::Acls::anyone_all());
+        // Java creates the factory node with null data (read as "started"). An ephemeral node
+        // must be created by this session, which cannot send null: it is created with "true"
+        // (read exactly as null by `loadManagerFactoryInfo`) and then nulled.
+        let opts = zk::CreateMode::EphemeralSequential.with_acls(self.store.acls());
         let (_, seq) = c.create(&prefix, b"true", &opts).await.map_err(|e| Error::zk(&prefix, e))?;
         self.uuid = format!("{}{}", prefix.rsplit('/').next().unwrap_or_default(), seq);
+        self.null_factory_node(0).await;
         tracing::info!(factory = %self.uuid, "factory registered");
         self.log.push(format!("factory registered as {}", self.uuid));
         Ok(())
     }
 
-    async fn reconnect(&mut self) {
-        self.stop_groups(|_| true).await;
-        loop {
-            match Store::connect(&self.cfg.connect).await {
-                Ok(s) => {
-                    self.store = Arc::new(s);
-                    if self.register().await.is_ok() {
-                        return;
+    /// Sets the factory node's data to null if it still holds our "true" at `version`.
+    async fn null_factory_node(&self, version: i32) {
+        use tbdesk_store::jute::Op;
+        let path = self.store.root().factory(&self.uuid);
+        if let Err(e) = self.store.nulls().multi(&[Op::SetNull { path: &path, version: Some(version) }]).await {
+            tracing::debug!(%path, error = %e, "factory node left as \"true\" (read like null by Java)");
+        }
+    }
+
+    /// Deletes this factory's strategy-runtime nodes, as Java's `unRregisterManagerFactory`
+    /// does when the console stops a factory.
+    async fn unregister_runtimes(&self) {
+        let c = self.store.client();
+        if let Ok(names) = c.list_children(&self.store.root().strategies()).await {
+            for n in names {
+                match c.delete(&self.store.root().strategy_runtime(&n, &self.uuid), None).await {
+                    Ok(()) | Err(zk::Error::NoNode) => {}
+                    Err(e) => tracing::warn!(strategy = %n, error = %e, "could not delete our strategy runtime"),
+                }
+            }
+        }
+    }
+
+    /// Whether `e` means this session is gone (expired or closed), so only a new one helps.
+    fn session_lost(&self, e: &Error) -> bool {
+        matches!(
+            e,
+            Error::Store(tbdesk_store::Error::SessionExpired) | Error::Zk { source: zk::Error::SessionExpired, .. }
+        ) || matches!(self.store.client().state(), zk::SessionState::Expired | zk::SessionState::Closed)
+    }
+
+    /// One attempt at a new session and factory registration.
+    async fn reconnect_once(&mut self) -> bool {
+        match Store::connect(&self.cfg.connect).await {
+            Ok(s) => {
+                self.store = Arc::new(s);
+                match self.register().await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "re-register failed");
+                        false
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "reconnect failed"),
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            Err(e) => {
+                tracing::warn!(error = %e, "reconnect failed");
+                false
+            }
         }
     }
 
@@ -263,21 +358,28 @@ impl Factory {
             if let Some(gs) = self.groups.remove(&n) {
                 for g in gs {
                     self.log.push(format!("stopping thread group {} ({n})", g.uuid()));
-                    g.stop().await;
+                    g.stop(&self.store).await;
                 }
             }
         }
     }
 
     async fn stop_all(&mut self) {
-        self.stop_groups(|_| true).await;
-        let c = self.store.client();
-        if let Ok(names) = c.list_children(&self.store.root().strategies()).await {
-            for n in names {
-                let _ = c.delete(&self.store.root().strategy_runtime(&n, &self.uuid), None).await;
+        if matches!(self.store.client().state(), zk::SessionState::Expired | zk::SessionState::Closed) {
+            // The session is gone, and with it our ephemeral nodes; the persistent server
+            // nodes are deleted with a fresh session (bounded: connect fails fast).
+            if let Ok(Ok(s)) = tokio::time::timeout(
+                self.cfg.connect.session_timeout + Duration::from_secs(2),
+                Store::connect(&self.cfg.connect),
+            )
+            .await
+            {
+                self.store = Arc::new(s);
             }
         }
-        let _ = c.delete(&self.store.root().factory(&self.uuid), None).await;
+        self.stop_groups(|_| true).await;
+        self.unregister_runtimes().await;
+        let _ = self.store.client().delete(&self.store.root().factory(&self.uuid), None).await;
         tracing::info!(factory = %self.uuid, "factory stopped; its nodes are deleted");
     }
 
@@ -287,14 +389,21 @@ impl Factory {
         let c = self.store.client().clone();
         let fpath = root.factory(&self.uuid);
         match c.get_data(&fpath).await {
-            Ok((d, _)) if d.eq_ignore_ascii_case(b"false") => {
+            // Java: Boolean.parseBoolean(data), null meaning started. Empty reads as null here
+            // (this client cannot tell them apart, and no Java writer writes empty).
+            Ok((d, _)) if !d.is_empty() && !d.eq_ignore_ascii_case(b"true") => {
+                if !self.groups.is_empty() {
+                    self.log.push("factory stopped from the console: thread groups stopped, runtimes unregistered");
+                }
                 self.stop_groups(|_| true).await;
+                self.unregister_runtimes().await;
                 return Ok(());
             }
             Ok(_) => {}
             Err(zk::Error::NoNode) => {
-                let opts = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+                let opts = zk::CreateMode::Ephemeral.with_acls(self.store.acls());
                 c.create(&fpath, b"true", &opts).await.map_err(|e| Error::zk(&fpath, e))?;
+                self.null_factory_node(0).await;
             }
             Err(e) => return Err(Error::zk(&fpath, e)),
         }
@@ -319,7 +428,9 @@ impl Factory {
                     message: Some(String::new()),
                     ..StrategyRuntime::default()
                 };
-                let opts = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+                // Java creates it with null data, which its loader reads as requestNum 0; complete
+                // JSON with requestNum 0 reads the same, and the strategy leader rewrites it.
+                let opts = zk::CreateMode::Ephemeral.with_acls(self.store.acls());
                 match c.create(&rpath, rt.encode().as_bytes(), &opts).await {
                     Ok(_) | Err(zk::Error::NodeExists) => {}
                     Err(e) => return Err(Error::zk(&rpath, e)),
@@ -369,7 +480,7 @@ impl Factory {
             if let Some(gs) = self.groups.get_mut(name) {
                 let extra: Vec<Group> = gs.drain(want..).collect();
                 for g in extra {
-                    g.stop().await;
+                    g.stop(&self.store).await;
                 }
             }
             return Ok(());
@@ -420,6 +531,7 @@ impl Factory {
                 factory: self.uuid.clone(),
                 tz: self.cfg.tz,
                 log: self.log.clone(),
+                ledger: self.cfg.ledger.clone(),
             };
             let g = Group::start(self.store.clone(), spec, self.cfg.deal.clone()).await?;
             self.log.push(format!("thread group {} started ({name})", g.uuid()));

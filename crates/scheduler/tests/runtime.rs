@@ -31,6 +31,7 @@ fn config(server: &zk::ZkServer, root: &str, host: &str, ip: &str, deal: &Arc<De
         deal: Deal::Demo(deal.clone()),
         tz: chrono_tz::Tz::UTC,
         tick: Duration::from_millis(300),
+        ledger: Default::default(),
     }
 }
 
@@ -223,9 +224,12 @@ async fn own_sign_runtime_never_touches_base_or_shared_strategies() {
     // The shared strategy's IP list is 127.0.0.1: it captures this machine, and is reported.
     let capt = launcher::capturing_strategies(&store, "dev1", "10.9.9.9", "devbox").await.expect("capture");
     assert_eq!(capt, vec!["OrderSync-Strategy".to_string()]);
-    let name = launcher::create_dev_strategy(&store, "OrderSync", "dev1", "devbox", 1).await.expect("dev strategy");
+    let dev = launcher::create_dev_strategy(&store, "OrderSync", "dev1", "devbox", 1).await.expect("dev strategy");
+    let name = dev.name.clone();
     let deal = Arc::new(DemoDeal::new(1));
-    let r = start(config(&server, root, "devbox", "10.9.9.9", &deal));
+    let cfg = config(&server, root, "devbox", "10.9.9.9", &deal);
+    let ledger = cfg.ledger.clone();
+    let r = start(cfg);
     wait_until(&store, "the dev domain running", Duration::from_secs(30), |s| {
         s.task_types[0].domains.iter().any(|d| d.own_sign == "dev1" && d.items.iter().all(|i| i.owner_alive))
     })
@@ -235,7 +239,8 @@ async fn own_sign_runtime_never_touches_base_or_shared_strategies() {
     assert_eq!(shared.runtimes.len(), 1, "the runtime did not join the shared strategy");
     assert!(deal.processed().iter().all(|p| p.server.starts_with("OrderSync$dev1$")));
     r.stop().await;
-    launcher::remove_dev_strategy(&store, "OrderSync", "dev1").await.expect("clean-up");
+    let report = launcher::remove_created(&store, &dev, "OrderSync", "dev1", &ledger).await.expect("clean-up");
+    assert!(report.kept.is_empty(), "everything this run made is removed: {}", report.describe());
     assert!(store.version_of(&store.root().strategy(&name)).await.expect("v").is_none());
     let after = store.raw_tree().await.expect("tree");
     // Every node is back exactly as it was: same paths, data and data versions.

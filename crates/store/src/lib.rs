@@ -9,6 +9,7 @@
 //! - [`writes`]: validated, versioned, all-or-nothing writes and the guarded destructive actions.
 //! - [`transfer`]: export / import (with a dry-run plan) / diff, in JSON and the Java line format.
 
+pub mod jute;
 pub mod live;
 pub mod reader;
 pub mod session;

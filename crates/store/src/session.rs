@@ -148,6 +148,8 @@ pub struct Store {
     /// ZooKeeper clock minus local clock (ms), measured once at connect like Java does.
     pub(crate) clock_offset_ms: i64,
     pub(crate) clock_measured: bool,
+    /// The second, short-lived session kind that can write null data (see [`crate::jute`]).
+    pub(crate) nulls: crate::jute::NullWriter,
 }
 
 impl Store {
@@ -168,7 +170,9 @@ impl Store {
         })?;
         tracing::debug!(connect = %opts.connect, root = %root, "connected");
         let mode = crate::reader::probe_mode(&client, "/").await;
-        let mut store = Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false };
+        let nulls = crate::jute::NullWriter::new(opts);
+        let mut store =
+            Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false, nulls };
         if !opts.read_only {
             store.measure_clock().await;
         }
@@ -189,6 +193,28 @@ impl Store {
     /// The negotiated session timeout (the server may have capped the requested one).
     pub fn session_timeout(&self) -> Duration {
         self.client.session_timeout()
+    }
+
+    /// Writes null data where Java writes null (item owners, directories, server nodes).
+    pub fn nulls(&self) -> &crate::jute::NullWriter {
+        &self.nulls
+    }
+
+    /// The ACL Java gives every node it creates under this profile (digest ALL + world READ
+    /// when the profile has a digest user, world ALL otherwise).
+    pub fn acls(&self) -> zk::Acls<'static> {
+        acls(self.opts.digest.is_some())
+    }
+
+    /// Creates `path` as Java does for a directory: persistent, null data, Java's ACL. Returns
+    /// whether this call created it (`false`: it already existed).
+    pub async fn create_null(&self, path: &str) -> Result<bool, Error> {
+        use crate::jute::{Mode, Op};
+        match self.nulls.multi(&[Op::Create { path, data: None, mode: Mode::Persistent }]).await {
+            Ok(_) => Ok(true),
+            Err(Error::Zk { source: zk::Error::NodeExists, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// The options this store was opened with.
@@ -274,8 +300,10 @@ impl Store {
     /// top-level directories are created too, as the Java data managers do.
     pub async fn init_root(&self, with_digest: bool) -> Result<(), Error> {
         use tbdesk_model::version::{judge_marker, MarkerVerdict, ROOT_MARKER};
-        let acl = acls(with_digest);
-        let dir = zk::CreateMode::Persistent.with_acls(acl.clone());
+        if self.opts.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let _ = with_digest; // the ACL follows the profile's digest user (Store::acls)
         // Java's checkParent only knows pre-3.2.12 markers (P12); any marker on an ancestor
         // means this root would nest inside another TBSchedule root.
         for p in self.root.ancestors() {
@@ -295,11 +323,12 @@ impl Store {
                 Err(e) => return Err(Error::at(&p, e)),
             }
         }
+        // Java's ZKTools.createPath creates every missing level with null data.
         for p in self.root.ancestors() {
-            self.create_if_missing(&p, b"", &dir).await?;
+            self.create_null(&p).await?;
         }
         let root = self.root.as_str();
-        self.create_if_missing(root, b"", &dir).await?;
+        self.create_null(root).await?;
         let (data, stat) = self.client.get_data(root).await.map_err(|e| Error::at(root, e))?;
         match judge_marker(Some(&data)) {
             MarkerVerdict::Unmarked => {
@@ -312,15 +341,8 @@ impl Store {
             MarkerVerdict::Incompatible(found) => return Err(Error::IncompatibleRoot { path: root.to_owned(), found }),
         }
         for p in [self.root.base_task_types(), self.root.strategies(), self.root.factories()] {
-            self.create_if_missing(&p, b"", &dir).await?;
+            self.create_null(&p).await?;
         }
         Ok(())
-    }
-
-    async fn create_if_missing(&self, path: &str, data: &[u8], opts: &zk::CreateOptions<'_>) -> Result<(), Error> {
-        match self.client.create(path, data, opts).await {
-            Ok(_) | Err(zk::Error::NodeExists) => Ok(()),
-            Err(e) => Err(Error::at(path, e)),
-        }
     }
 }
