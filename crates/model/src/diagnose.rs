@@ -153,6 +153,28 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
                     None,
                 ));
             }
+            // An owner rewritten again and again: a hand-over that never completes (seen when a
+            // leader wrote empty instead of null and every Java holder gave its items to "").
+            let flapping: Vec<String> = d
+                .items
+                .iter()
+                .filter(|i| owner_flapping(i.owner_writes, i.owner_span_ms, hb))
+                .map(|i| i.id.clone())
+                .collect();
+            if !flapping.is_empty() {
+                out.push(finding(
+                    Level::Error,
+                    "owner_flapping",
+                    format!(
+                        "{} item(s) of {} keep changing owner (a hand-over that never completes)",
+                        flapping.len(),
+                        d.task_type
+                    ),
+                    "the leader assigns, the holder hands over, the leader assigns again: nobody processes these items for long. Look for a runtime that writes cur_server/req_server differently from Java (empty instead of null)",
+                    flapping.iter().map(|i| format!("{}/taskItem/{i}", d.task_type)).collect(),
+                    None,
+                ));
+            }
             if !d.servers.is_empty() && d.initialised_by.is_some() && d.initialised_by != d.leader {
                 out.push(finding(
                     Level::Warning,
@@ -169,6 +191,16 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
                 ));
             }
         }
+    }
+    for (st, factory, want, have) in missing_groups(s) {
+        out.push(finding(
+            Level::Warning,
+            "fewer_groups",
+            format!("factory {factory} runs {have} of the {want} thread group(s) strategy {st} asks of it"),
+            "a thread group that failed to start is never retried by Java (P4): the task type was missing or broke a rule when the factory tried, or the factory is stopped",
+            vec![format!("{st}/{factory}")],
+            None,
+        ));
     }
     for st in &s.strategies {
         if let Some(v) = st.strategy.ok() {
@@ -199,6 +231,50 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
             vec![p.path.clone()],
             None,
         ));
+    }
+    out
+}
+
+/// An owner written at least 10 times at an average interval under 3 heartbeats.
+pub fn owner_flapping(writes: i32, span_ms: i64, heartbeat_ms: i64) -> bool {
+    writes >= 10 && span_ms / i64::from(writes.max(1)) < heartbeat_ms.max(1).saturating_mul(3)
+}
+
+/// (strategy, factory, requested, running) for every factory that runs fewer live thread
+/// groups in the strategy's domain than the strategy leader asked of it (`requestNum`).
+pub fn missing_groups(s: &Snapshot) -> Vec<(String, String, i64, i64)> {
+    let mut out = Vec::new();
+    for st in &s.strategies {
+        let Some(v) = st.strategy.ok() else { continue };
+        if v.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) || v.kind != Some(crate::records::Kind::Schedule) {
+            continue;
+        }
+        let Some(task) = v.task_name.as_deref() else { continue };
+        let tt = TaskTypeName::parse(task);
+        let domain = s.task_types.iter().find(|t| t.name == tt.base).and_then(|t| t.domains.iter().find(|d| d.task_type == task));
+        for rt in &st.runtimes {
+            let Some(want) = rt.runtime.as_ref().and_then(|r| r.ok()).map(|r| r.request_num) else { continue };
+            if want <= 0 {
+                continue;
+            }
+            let stopped = s.factories.iter().any(|f| f.uuid == rt.factory && !f.started);
+            if stopped {
+                continue;
+            }
+            let have = domain.map_or(0, |d| {
+                d.servers
+                    .iter()
+                    .filter(|x| !x.dead)
+                    .filter(|x| {
+                        x.server.as_ref().and_then(|b| b.ok()).and_then(|b| b.manager_factory_uuid.as_deref())
+                            == Some(rt.factory.as_str())
+                    })
+                    .count() as i64
+            });
+            if have < want {
+                out.push((st.name.clone(), rt.factory.clone(), want, have));
+            }
+        }
     }
     out
 }
@@ -455,6 +531,21 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
+    let missing: Vec<String> = missing_groups(s)
+        .into_iter()
+        .filter(|(st, ..)| active.iter().any(|a| &a.name == st))
+        .map(|(st, f, want, have)| format!("{f} runs {have} of {want} in {st}"))
+        .collect();
+    if !c.link(
+        "groups_started",
+        "every factory runs the thread groups the strategy leader asked of it",
+        missing.is_empty(),
+        if missing.is_empty() { "all requested thread groups run".to_string() } else { missing.join("; ") },
+        missing.clone(),
+        "a group that failed to start is never retried by the Java runtime (P4): fix the cause (task type missing, judge-dead rule, bean) and restart that factory",
+    ) {
+        return done(c, &tt);
+    }
     let Some(d) = domain else { return done(c, &tt) };
     let init_ok = d.leader.is_some() && d.initialised_by == d.leader;
     let none = || "(none)".to_string();
@@ -489,6 +580,22 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         items_text,
         orphans.clone(),
         "define task items; wait one leader heartbeat after servers change",
+    ) {
+        return done(c, &tt);
+    }
+    let flapping: Vec<String> = d
+        .items
+        .iter()
+        .filter(|i| owner_flapping(i.owner_writes, i.owner_span_ms, t.heart_beat_rate))
+        .map(|i| format!("{} (owner written {} times in {:.0} s)", i.id, i.owner_writes, i.owner_span_ms as f64 / 1000.0))
+        .collect();
+    if !c.link(
+        "handover",
+        "item owners are stable (every hand-over completes)",
+        flapping.is_empty(),
+        if flapping.is_empty() { "no item keeps changing owner".to_string() } else { flapping.join(", ") },
+        flapping.clone(),
+        "the leader and the holders disagree on the hand-over protocol (e.g. empty instead of null in req_server): find the runtime that writes it and upgrade it",
     ) {
         return done(c, &tt);
     }

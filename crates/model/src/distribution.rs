@@ -23,6 +23,14 @@ pub enum JavaVersion {
     V3_3,
 }
 
+/// The bytes tbdesk writes for an owner field: a server name as its bytes, no server as
+/// ZooKeeper **null** (`None`), never as empty data. Java's holder (`releaseDealTaskItem`)
+/// treats any non-null `req_server` as a hand-over request, so empty would make every Java
+/// holder hand its items to `""` (tested in `tests/java_roles.rs`).
+pub fn zk_data(v: &Option<String>) -> Option<Vec<u8>> {
+    v.as_ref().map(|s| s.clone().into_bytes())
+}
+
 /// What the 3.2.x leader writes into `cur_server` of items beyond the capped groups.
 pub const NO_SERVER: &str = "没有分配到服务器";
 

@@ -177,6 +177,13 @@ pub struct ItemView {
     pub deal_desc: Option<String>,
     /// The owner is a live server of the domain.
     pub owner_alive: bool,
+    /// How often `cur_server` was written (its data version): with `owner_span_ms`, an owner
+    /// that keeps changing (a hand-over that never completes) shows in one snapshot.
+    #[serde(default)]
+    pub owner_writes: i32,
+    /// Time between `cur_server`'s creation and its last write (ms).
+    #[serde(default)]
+    pub owner_span_ms: i64,
 }
 
 /// One isolation domain (`base` or `base$ownSign`) of a task type.
@@ -410,8 +417,11 @@ fn fold_domain(
         .map(|id| {
             let field = |f: &str| opt_text(tree.get(&root.task_item_field(base, task_type, &id, f)));
             let cur = field(ITEM_FIELDS[0]);
+            let cur_stat = tree.get(&root.task_item_field(base, task_type, &id, ITEM_FIELDS[0])).map(|n| n.stat.clone());
             ItemView {
                 owner_alive: cur.as_deref().is_some_and(|c| live.contains(&c)),
+                owner_writes: cur_stat.as_ref().map_or(0, |st| st.version),
+                owner_span_ms: cur_stat.as_ref().map_or(0, |st| st.mtime.saturating_sub(st.ctime)),
                 req_server: field(ITEM_FIELDS[1]),
                 sts: field(ITEM_FIELDS[2]),
                 parameter: field(ITEM_FIELDS[3]),

@@ -281,7 +281,7 @@ pub async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan
     let root = store.root();
     let mut paths: Vec<(String, Option<Vec<u8>>)> = Vec::new();
     let field = |w: &ItemWrite, f: &str, v: &Option<String>| {
-        (root.task_item_field(base, task_type, &w.id, f), v.as_ref().map(|s| s.clone().into_bytes()))
+        (root.task_item_field(base, task_type, &w.id, f), tbdesk_model::distribution::zk_data(v))
     };
     for w in &plan.writes {
         if let Some(v) = &w.cur_server {

@@ -244,7 +244,6 @@ pub async fn run(
         }
     }
     factory.stop_all().await;
-    let _ = status.send(factory.status());
     Ok(())
 }
 

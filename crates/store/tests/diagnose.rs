@@ -34,6 +34,12 @@ async fn healthy() -> (zk::ZkServer, zkc::Client, Store) {
         read_only: false,
     };
     let store = Store::connect(&opts).await.expect("store");
+    // The example factory was asked for 2 thread groups and runs 1: ask it for the 1 it runs.
+    let mut rt = StrategyRuntime::decode(&example("strategyRuntime.json")).expect("decode");
+    rt.request_num = 1;
+    c.set_data(&format!("{ROOT}/strategy/OrderSync-Strategy/{FACTORY}"), rt.encode().as_bytes(), None)
+        .await
+        .expect("requestNum 1");
     let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
     t.permit_run_start_time = None;
     t.permit_run_end_time = None;
@@ -57,7 +63,8 @@ async fn a_healthy_root_is_running() {
     let snap = store.snapshot(|_| {}).await.expect("snapshot");
     let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
     assert_eq!(d.broken, None, "{:#?}", d.links);
-    assert_eq!(d.links.len(), 12, "every link checked");
+    assert_eq!(d.links.len(), 14, "every link checked");
+    assert!(root_findings(&snap, None).iter().all(|f| f.code != "fewer_groups" && f.code != "owner_flapping"));
     // The base domain has no strategy: broken at "strategy".
     assert_eq!(why_not_running(&snap, "OrderSync", "BASE", chrono_tz::Tz::UTC).broken.as_deref(), Some("strategy"));
 }
@@ -100,6 +107,40 @@ async fn no_thread_groups_requested() {
     rt.request_num = 0;
     c.set_data(&p, rt.encode().as_bytes(), None).await.expect("requestNum 0");
     assert_eq!(broken(&store).await.as_deref(), Some("thread_groups"));
+}
+
+/// P4: the factory was asked for 2 thread groups and only 1 runs (Java never retries a group
+/// that failed to start): a health finding and a broken link.
+#[tokio::test]
+async fn fewer_groups_than_requested() {
+    let (_s, c, store) = healthy().await;
+    let p = format!("{ROOT}/strategy/OrderSync-Strategy/{FACTORY}");
+    let mut rt = StrategyRuntime::decode(&example("strategyRuntime.json")).expect("decode");
+    rt.request_num = 3;
+    c.set_data(&p, rt.encode().as_bytes(), None).await.expect("requestNum 3");
+    assert_eq!(broken(&store).await.as_deref(), Some("groups_started"));
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let f = root_findings(&snap, None);
+    let g = f.iter().find(|x| x.code == "fewer_groups").expect("fewer groups found");
+    assert!(g.message.contains("runs 1 of the 3"), "{}", g.message);
+}
+
+/// A hand-over that never completes (the owner rewritten every few seconds, as a Java holder
+/// under a leader that wrote empty instead of null did): a finding and a broken link.
+#[tokio::test]
+async fn owner_keeps_changing() {
+    let (_s, c, store) = healthy().await;
+    let p = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/2/cur_server");
+    for i in 0..12 {
+        let v: &[u8] = if i % 2 == 0 { b"" } else { UUID.as_bytes() };
+        c.set_data(&p, v, None).await.expect("flap");
+    }
+    c.set_data(&p, UUID.as_bytes(), None).await.expect("owner");
+    assert_eq!(broken(&store).await.as_deref(), Some("handover"));
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let f = root_findings(&snap, None);
+    let g = f.iter().find(|x| x.code == "owner_flapping").expect("flapping found");
+    assert_eq!(g.nodes, vec!["OrderSync$TEST/taskItem/2".to_string()]);
 }
 
 #[tokio::test]
