@@ -100,10 +100,10 @@ async fn main() {
     let measure = |secs: u64| {
         let deal = deal.clone();
         async move {
-            let before = deal.processed().len();
+            let before = deal.executed();
             let t0 = Instant::now();
             tokio::time::sleep(Duration::from_secs(secs)).await;
-            (deal.processed().len() - before) as f64 / t0.elapsed().as_secs_f64()
+            deal.executed().saturating_sub(before) as f64 / t0.elapsed().as_secs_f64()
         }
     };
     let r1 = start(&connect, "a", &deal);

@@ -69,6 +69,21 @@ pub enum Deal {
 }
 
 impl Deal {
+    /// The event log the runtime should use (a process deal's stderr lines join it).
+    pub fn event_log(&self) -> Arc<crate::EventLog> {
+        match self {
+            Deal::Demo(_) => Arc::default(),
+            Deal::Process(p) => p.event_log(),
+        }
+    }
+
+    /// Ends whatever the deal started (a job program and its process group).
+    pub async fn shutdown(&self) {
+        if let Deal::Process(p) = self {
+            p.shutdown().await;
+        }
+    }
+
     /// Dispatches `select`.
     pub async fn select(&self, req: &SelectRequest) -> Result<Vec<Value>, DealError> {
         match self {
@@ -99,8 +114,10 @@ pub struct Processed {
 }
 
 /// Hands out `per_item` fresh tasks per held item on each select (`<item>:<n>`, n counting up
-/// per item across the whole runtime), and records every execution: enough to check that no
-/// task runs twice and no item is processed by two servers at once.
+/// per item across the whole runtime) and counts executions. Only a *recording* demo deal
+/// (tests) keeps every execution, enough to check that no task runs twice and no item is
+/// processed by two servers at once; the one users run keeps counters only, so hours at
+/// 100,000 tasks/s use no more memory than the first second.
 #[derive(Default)]
 pub struct DemoDeal {
     /// Tasks per item per select (0 = 1).
@@ -108,20 +125,34 @@ pub struct DemoDeal {
     /// Time each execute takes, so tests can see executions overlap (or not).
     pub work: std::time::Duration,
     next: Mutex<HashMap<String, u64>>,
-    /// Everything executed, in order.
+    executed: std::sync::atomic::AtomicU64,
+    record: bool,
+    /// Everything executed, in order (recording deals only).
     pub log: Mutex<Vec<Processed>>,
 }
 
 impl DemoDeal {
     /// A demo deal handing out `per_item` tasks per item per fetch, from a shared counter so
-    /// several runtimes in one process (tests) never hand out the same task twice.
+    /// several runtimes in one process (tests) never hand out the same task twice. Counts
+    /// executions; keeps no record of them.
     pub fn new(per_item: usize) -> Self {
         DemoDeal { per_item, ..Default::default() }
     }
 
-    /// Like [`DemoDeal::new`], each execution taking `work`.
+    /// Like [`DemoDeal::new`], recording every execution (memory grows with every task: for
+    /// tests that check what ran where).
+    pub fn recording(per_item: usize) -> Self {
+        DemoDeal { per_item, record: true, ..Default::default() }
+    }
+
+    /// A recording deal whose every execution takes `work`.
     pub fn with_work(per_item: usize, work: std::time::Duration) -> Self {
-        DemoDeal { per_item, work, ..Default::default() }
+        DemoDeal { per_item, work, record: true, ..Default::default() }
+    }
+
+    /// Tasks executed so far.
+    pub fn executed(&self) -> u64 {
+        self.executed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A copy of the log.
@@ -169,6 +200,10 @@ impl TaskDeal for DemoDeal {
             tokio::time::sleep(self.work).await;
         }
         let end = std::time::Instant::now();
+        self.executed.fetch_add(tasks.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        if !self.record {
+            return Ok(true);
+        }
         let mut log = self.log.lock().map_err(|_| DealError("poisoned".into()))?;
         for t in tasks {
             log.push(Processed {
@@ -182,37 +217,124 @@ impl TaskDeal for DemoDeal {
     }
 }
 
-/// The developer's program, started with `sh -c <command>` and spoken to in JSON lines:
-/// `{"op":"select", ...SelectRequest}` → `{"tasks":[...]}`, and
+/// The longest line a job program may answer with, by default (16 MiB). A longer line, or
+/// one that never ends, is a failed call: the program is killed and restarted.
+pub const DEFAULT_LINE_LIMIT: usize = 16 << 20;
+/// Job stderr lines kept in the event log are cut at this many bytes.
+const STDERR_LINE_KEEP: usize = 2000;
+
+/// The developer's program, started with `sh -c <command>` in a process group of its own and
+/// spoken to in JSON lines: `{"op":"select", ...SelectRequest}` → `{"tasks":[...]}`, and
 /// `{"op":"execute","tasks":[...],"ownSign":"..."}` → `{"ok":true}`. Any other answer, a
-/// timeout or a dead program is a failure; the program is restarted with backoff.
+/// timeout, a line over the limit or a dead program is a failure; the program's whole process
+/// group is killed and the program restarted with backoff. Its stderr goes, line by line and
+/// bounded, to the runtime's event log.
 pub struct ProcessDeal {
     command: String,
     timeout: Duration,
+    line_limit: usize,
     proc: tokio::sync::Mutex<Option<Running>>,
     restarts: std::sync::atomic::AtomicU32,
+    log: Arc<crate::EventLog>,
 }
 
 struct Running {
     child: tokio::process::Child,
+    /// The process group (= the `sh` pid): every process the job started, unless it moved
+    /// itself out (setsid), is in it.
+    pgid: Option<i32>,
     stdin: tokio::process::ChildStdin,
-    stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    stdout: BufReader<tokio::process::ChildStdout>,
+}
+
+impl Running {
+    fn kill_group(&mut self) {
+        if let Some(pg) = self.pgid.take() {
+            // SAFETY: kill(2) with a negative pid signals that process group; no memory is
+            // touched. The group id is our child's pid, so it cannot name an unrelated group
+            // while the child is unreaped (we reap it right after).
+            unsafe {
+                libc::kill(-pg, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.start_kill();
+    }
+}
+
+impl Drop for Running {
+    /// However the program ends for us (timeout, bad answer, stop, tbdesk exiting), its whole
+    /// process group goes with it: no orphan survives a restart or a stop.
+    fn drop(&mut self) {
+        self.kill_group();
+    }
+}
+
+/// Reads one line of at most `max` bytes (without the newline). `Ok(None)` at end of output.
+pub async fn next_line_capped<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    max: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    loop {
+        let buf = r.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(if out.is_empty() { None } else { Some(out) });
+        }
+        let (take, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (i, true),
+            None => (buf.len(), false),
+        };
+        if out.len().saturating_add(take) > max {
+            let n = buf.len();
+            r.consume(n);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("a line longer than {max} bytes"),
+            ));
+        }
+        out.extend_from_slice(&buf[..take]);
+        r.consume(if done { take + 1 } else { take });
+        if done {
+            return Ok(Some(out));
+        }
+    }
 }
 
 impl ProcessDeal {
-    /// A deal over `command` with a per-call `timeout`.
+    /// A deal over `command` with a per-call `timeout` and the default line limit.
     pub fn new(command: impl Into<String>, timeout: Duration) -> Self {
         ProcessDeal {
             command: command.into(),
             timeout,
+            line_limit: DEFAULT_LINE_LIMIT,
             proc: tokio::sync::Mutex::new(None),
             restarts: std::sync::atomic::AtomicU32::new(0),
+            log: Arc::default(),
         }
+    }
+
+    /// The longest answer line accepted (bytes).
+    pub fn with_line_limit(mut self, bytes: usize) -> Self {
+        self.line_limit = bytes.max(1);
+        self
+    }
+
+    /// The log the program's stderr lines go to (the runtime's event log).
+    pub fn event_log(&self) -> Arc<crate::EventLog> {
+        self.log.clone()
     }
 
     /// How often the program had to be (re)started.
     pub fn restarts(&self) -> u32 {
         self.restarts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stops the program and every process of its group (a clean stop of the runtime).
+    pub async fn shutdown(&self) {
+        if let Some(mut r) = self.proc.lock().await.take() {
+            r.kill_group();
+            let _ = tokio::time::timeout(Duration::from_secs(5), r.child.wait()).await;
+        }
     }
 
     async fn call(&self, msg: Value) -> Result<Value, DealError> {
@@ -229,24 +351,54 @@ impl ProcessDeal {
                 .arg(&self.command)
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::inherit())
+                .stderr(std::process::Stdio::piped())
+                .process_group(0)
                 .kill_on_drop(true)
                 .spawn()
                 .map_err(|e| DealError(format!("cannot start {:?}: {e}", self.command)))?;
+            let pgid = child.id().and_then(|p| i32::try_from(p).ok());
             let stdin = child.stdin.take().ok_or_else(|| DealError("no stdin".into()))?;
             let stdout = child.stdout.take().ok_or_else(|| DealError("no stdout".into()))?;
-            *guard = Some(Running { child, stdin, stdout: BufReader::new(stdout).lines() });
+            if let Some(err) = child.stderr.take() {
+                let log = self.log.clone();
+                let limit = self.line_limit;
+                tokio::spawn(async move {
+                    let mut r = BufReader::new(err);
+                    loop {
+                        match next_line_capped(&mut r, limit).await {
+                            Ok(Some(l)) => {
+                                let mut text = String::from_utf8_lossy(&l).into_owned();
+                                if text.len() > STDERR_LINE_KEEP {
+                                    let mut cut = STDERR_LINE_KEEP;
+                                    while !text.is_char_boundary(cut) {
+                                        cut -= 1;
+                                    }
+                                    text.truncate(cut);
+                                    text.push('…');
+                                }
+                                tracing::info!(target: "tbdesk::job", "{text}");
+                                log.push(format!("job: {text}"));
+                            }
+                            Ok(None) => break,
+                            Err(e) => log.push(format!("job stderr: {e}; rest of the line dropped")),
+                        }
+                    }
+                });
+            }
+            *guard = Some(Running { child, pgid, stdin, stdout: BufReader::new(stdout) });
         }
         let Some(run) = guard.as_mut() else { return Err(DealError("not running".into())) };
         let mut line = serde_json::to_string(&msg).map_err(|e| DealError(e.to_string()))?;
         line.push('\n');
+        let limit = self.line_limit;
         let exchange = async {
             run.stdin.write_all(line.as_bytes()).await.map_err(|e| DealError(format!("write: {e}")))?;
             run.stdin.flush().await.map_err(|e| DealError(format!("write: {e}")))?;
-            match run.stdout.next_line().await {
-                Ok(Some(l)) => {
-                    serde_json::from_str::<Value>(&l).map_err(|e| DealError(format!("bad answer {l:?}: {e}")))
-                }
+            match next_line_capped(&mut run.stdout, limit).await {
+                Ok(Some(l)) => serde_json::from_slice::<Value>(&l).map_err(|e| {
+                    let shown = String::from_utf8_lossy(&l[..l.len().min(200)]).into_owned();
+                    DealError(format!("bad answer {shown:?}: {e}"))
+                }),
                 Ok(None) => Err(DealError("the program exited".into())),
                 Err(e) => Err(DealError(format!("read: {e}"))),
             }
@@ -255,15 +407,20 @@ impl ProcessDeal {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
                 if let Some(mut r) = guard.take() {
-                    let _ = r.child.kill().await;
+                    r.kill_group();
+                    let _ = r.child.wait().await;
                 }
+                self.log.push(format!("job failed ({e}); restarting it"));
                 Err(e)
             }
             Err(_) => {
                 if let Some(mut r) = guard.take() {
-                    let _ = r.child.kill().await;
+                    r.kill_group();
+                    let _ = r.child.wait().await;
                 }
-                Err(DealError(format!("no answer within {:?}; the program was restarted", self.timeout)))
+                let e = DealError(format!("no answer within {:?}; the program was restarted", self.timeout));
+                self.log.push(e.0.clone());
+                Err(e)
             }
         }
     }

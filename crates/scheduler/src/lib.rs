@@ -213,7 +213,7 @@ pub async fn run(
         s = Store::connect(&cfg.connect) => Arc::new(s?),
         _ = &mut shutdown => return Ok(()),
     };
-    let log = Arc::new(EventLog::default());
+    let log = cfg.deal.event_log();
     let mut factory = Factory { store, cfg, uuid: String::new(), groups: BTreeMap::new(), log };
     factory.register().await?;
     'run: loop {
@@ -244,6 +244,7 @@ pub async fn run(
         }
     }
     factory.stop_all().await;
+    factory.cfg.deal.shutdown().await;
     Ok(())
 }
 

@@ -50,3 +50,97 @@ async fn a_crashing_program_is_an_error_then_restarted_with_backoff() {
     assert_eq!(d.restarts(), 2);
     tbdesk_tests::report::record("faults", "a job program that crashes", 1, "an error, then restarted with backoff");
 }
+
+/// Processes whose command line holds `marker` (from /proc), so a test can see orphans.
+fn processes_with(marker: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(cmd) = std::fs::read(e.path().join("cmdline")) else { continue };
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        // zombies have an empty cmdline and are not running
+        if cmd.contains(marker) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+async fn gone(marker: &str) -> Vec<u32> {
+    for _ in 0..50 {
+        let left = processes_with(marker);
+        if left.is_empty() {
+            return left;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    processes_with(marker)
+}
+
+/// A job that forks children and hangs: every timeout kills its whole process group, so
+/// restarts leave no orphan, and a clean stop leaves no process of the job at all.
+#[tokio::test]
+async fn a_hung_job_that_forks_leaves_no_process_behind() {
+    let marker = format!("{}", 3_000_000 + std::process::id());
+    // the children: two sleeps in the background, one in the foreground; none answers
+    let cmd = format!("sleep {marker} & sleep {marker} & sleep {marker}");
+    let d = ProcessDeal::new(cmd, Duration::from_millis(400));
+    for _ in 0..3 {
+        let e = d.select(&req()).await.expect_err("hangs");
+        assert!(e.0.contains("no answer within"), "{e}");
+    }
+    assert_eq!(d.restarts(), 3);
+    assert_eq!(gone(&marker).await, Vec::<u32>::new(), "every restart killed the job's whole group");
+    // a job that answers while its child lives on: a clean stop ends the child too
+    let marker2 = format!("{}", 4_000_000 + std::process::id());
+    let d = ProcessDeal::new(
+        format!("sleep {marker2} & while read l; do echo '{{\"tasks\":[]}}'; done"),
+        Duration::from_secs(5),
+    );
+    assert!(d.select(&req()).await.expect("select").is_empty());
+    assert!(processes_with(&marker2).len() >= 2, "the job (sh) and its child run");
+    d.shutdown().await;
+    assert_eq!(gone(&marker2).await, Vec::<u32>::new(), "a stop leaves no process of the job");
+    tbdesk_tests::report::record(
+        "job programs",
+        "a job that forks and hangs (3 timeouts), and one whose child outlives a select",
+        2,
+        "process group killed at every restart and at stop: no orphan",
+    );
+}
+
+/// A job answering with an endless line (no newline): the read stops at the line limit, the
+/// call fails and the job is restarted; tbdesk's memory does not follow the job's output.
+#[tokio::test]
+async fn an_endless_line_is_a_failed_call_not_a_memory_leak() {
+    let d = ProcessDeal::new("read l; yes x | tr -d '\\n'", Duration::from_secs(20)).with_line_limit(1 << 20);
+    let t0 = std::time::Instant::now();
+    let e = d.select(&req()).await.expect_err("too long");
+    assert!(e.0.contains("longer than 1048576 bytes"), "{e}");
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    // the job was replaced: the next call starts a new one
+    let _ = d.select(&req()).await;
+    assert_eq!(d.restarts(), 2);
+    tbdesk_tests::report::record(
+        "job programs",
+        "a job that prints an endless line without a newline (limit 1 MiB)",
+        1,
+        "read stopped at the limit, call failed, job restarted",
+    );
+}
+
+/// A job's stderr reaches the event log line by line, each line cut to a bounded length.
+#[tokio::test]
+async fn job_stderr_goes_to_the_event_log_bounded() {
+    let d = ProcessDeal::new(
+        "echo 'starting up' >&2; head -c 100000 /dev/zero | tr '\\0' e >&2; echo >&2; while read l; do echo '{\"tasks\":[]}'; done",
+        Duration::from_secs(5),
+    );
+    assert!(d.select(&req()).await.expect("select").is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let lines = d.event_log().lines();
+    assert!(lines.iter().any(|l| l.ends_with("job: starting up")), "{lines:?}");
+    let long = lines.iter().find(|l| l.contains("job: eeee")).expect("the long line");
+    assert!(long.len() < 2100, "cut to a bounded length: {}", long.len());
+    d.shutdown().await;
+}

@@ -226,7 +226,7 @@ async fn own_sign_runtime_never_touches_base_or_shared_strategies() {
     assert_eq!(capt, vec!["OrderSync-Strategy".to_string()]);
     let dev = launcher::create_dev_strategy(&store, "OrderSync", "dev1", "devbox", 1).await.expect("dev strategy");
     let name = dev.name.clone();
-    let deal = Arc::new(DemoDeal::new(1));
+    let deal = Arc::new(DemoDeal::recording(1));
     let cfg = config(&server, root, "devbox", "10.9.9.9", &deal);
     let ledger = cfg.ledger.clone();
     let r = start(cfg);
@@ -263,7 +263,7 @@ async fn nothing_is_processed_before_the_window_opens() {
     t.permit_run_end_time = Some((open_at + chrono::Duration::seconds(3600)).format("%S %M %H %d %m ? %Y").to_string());
     admin.put_task_type(&t, Expect::Absent).await.expect("task type");
     launcher::create_dev_strategy(&admin, "Job", "dev1", "winbox", 1).await.expect("strategy");
-    let deal = Arc::new(DemoDeal::new(1));
+    let deal = Arc::new(DemoDeal::recording(1));
     let r = start(config(&server, root, "winbox", "10.1.1.1", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
     let before_open = open_at.timestamp_millis() - chrono::Utc::now().timestamp_millis();
@@ -285,7 +285,7 @@ async fn notsleep_workers_fetch_on_their_own_without_duplicates() {
     t.thread_number = 3;
     admin.put_task_type(&t, Expect::Absent).await.expect("task type");
     launcher::create_dev_strategy(&admin, "Job", "dev1", "nsbox", 1).await.expect("strategy");
-    let deal = Arc::new(DemoDeal::new(2));
+    let deal = Arc::new(DemoDeal::recording(2));
     let r = start(config(&server, root, "nsbox", "10.2.2.2", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![4])).await;
     let t0 = Instant::now();
@@ -310,7 +310,7 @@ async fn runtime_recovers_from_session_expiry() {
         admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
         launcher::create_dev_strategy(&admin, "Job", "dev1", "exbox", 1).await.expect("strategy");
     }
-    let deal = Arc::new(DemoDeal::new(1));
+    let deal = Arc::new(DemoDeal::recording(1));
     let r = start(config(&server, root, "exbox", "10.3.3.3", &deal));
     let admin = Store::connect(&admin_opts).await.expect("admin");
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;

@@ -1,0 +1,173 @@
+//! The real TBSchedule 3.3.3.2 runtime beside tbdesk, in one ZooKeeper root and one domain
+//! (`../shared/java-peer`: the real `TBScheduleManagerFactory` and console data managers, built
+//! from the public source outside the repository).
+//!
+//! An opt-in group: it runs when the kit's build is present (`$PEER_HOME/classpath`, default
+//! `~/.cache/tbs-peer`; build it with `TBS_MIRROR=<bare mirror of aihua/tbschedule>
+//! ../shared/java-peer/build.sh`) and says clearly that it was skipped otherwise.
+//! `TBDESK_PEER=off` skips it; `TBDESK_PEER=all` adds the Java-leads kill -9 scenarios.
+//!
+//! Every scenario ends with `PEER <check> PASS|FAIL|<seconds>s` lines; any FAIL fails the test.
+//! Then the dumps of both sides are compared node by node: for every kind of node (factory,
+//! strategy runtime, server, domain, task item and its fields), tbdesk's and Java's have the
+//! same create mode, the same ACL and the same kind of data (null, empty, the same JSON keys).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tbdesk_tests::{bins, paths, report};
+
+fn peer_home() -> PathBuf {
+    std::env::var_os("PEER_HOME").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/tbs-peer")
+    })
+}
+
+struct Outcome {
+    verdicts: Vec<String>,
+    work: PathBuf,
+    code: i32,
+}
+
+fn scenario(kit: &Path, script: &str, env: &[(&str, &str)]) -> Outcome {
+    let work = tempfile::Builder::new().prefix("tbdesk-peer-").tempdir().expect("work dir").keep();
+    let tbdesk = bins::binary("tbdesk", "TBDESK_CLI_BIN");
+    let mut cmd = Command::new("timeout");
+    cmd.args(["600", "bash"]).arg(kit.join("scenarios").join(script)).arg(&tbdesk);
+    cmd.env("WORK", &work).env("PEER_HOME", peer_home());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run scenario");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let verdicts: Vec<String> = stdout.lines().filter(|l| l.starts_with("PEER ")).map(str::to_owned).collect();
+    eprintln!("== {script} {env:?} (logs in {})\n{}", work.display(), verdicts.join("\n"));
+    if verdicts.is_empty() {
+        eprintln!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    Outcome { verdicts, work, code: out.status.code().unwrap_or(-1) }
+}
+
+/// One dump line: path, mode (ephemeral owner dropped), ACL, data.
+fn parse_dump(file: &Path) -> Vec<(String, String, String, String)> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.starts_with('/'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.splitn(6, " | ").collect();
+            let [path, mode, _, _, acl, data] = f.as_slice() else { return None };
+            let mode = mode.split('(').next().unwrap_or(mode).to_owned();
+            Some((path.to_string(), mode, acl.to_string(), data.to_string()))
+        })
+        .collect()
+}
+
+/// The kind of node a path is, with names that vary (servers, factories, items) replaced.
+fn role(root: &str, path: &str) -> Option<String> {
+    let rel = path.strip_prefix(root)?;
+    let seg: Vec<&str> = rel.split('/').skip(1).collect();
+    let r = match seg.as_slice() {
+        ["factory", _] => "factory/F".into(),
+        ["strategy", _, _] => "strategy/S/F".into(),
+        ["baseTaskType", _, _] => "domain".into(),
+        ["baseTaskType", _, _, "server"] => "domain/server".into(),
+        ["baseTaskType", _, _, "server", _] => "domain/server/SERVER".into(),
+        ["baseTaskType", _, _, "taskItem"] => "domain/taskItem".into(),
+        ["baseTaskType", _, _, "taskItem", _] => "domain/taskItem/ITEM".into(),
+        ["baseTaskType", _, _, "taskItem", _, f] => format!("domain/taskItem/ITEM/{f}"),
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// Null, empty, the JSON's keys in order, or "text".
+fn data_class(data: &str) -> String {
+    if data == "<null>" || data == "<empty> (0B)" {
+        return data.trim_end_matches(" (0B)").to_owned();
+    }
+    let body = data.rsplit_once(" (").map_or(data, |(b, _)| b);
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(body) {
+        Ok(m) => format!("json{:?}", m.keys().collect::<Vec<_>>()),
+        Err(_) => "text".into(),
+    }
+}
+
+#[test]
+fn java_runtime_beside_tbdesk() {
+    let mode = std::env::var("TBDESK_PEER").unwrap_or_default();
+    let kit = paths::repo_root().join("../shared/java-peer");
+    if mode == "off" {
+        eprintln!("SKIPPED java peer: TBDESK_PEER=off");
+        report::record("java peer", "real TBSchedule 3.3.3.2 beside tbdesk", 0, "SKIPPED (TBDESK_PEER=off)");
+        return;
+    }
+    if !peer_home().join("classpath").is_file() || !kit.join("scenarios").is_dir() {
+        eprintln!(
+            "SKIPPED java peer: the kit is not built ({} missing); build it with TBS_MIRROR=... {}/build.sh",
+            peer_home().join("classpath").display(),
+            kit.display()
+        );
+        report::record("java peer", "real TBSchedule 3.3.3.2 beside tbdesk", 0, "SKIPPED (kit not built here)");
+        return;
+    }
+    let mut runs: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("tbdesk-leads.sh", vec![]),
+        ("java-leads.sh", vec![]),
+        ("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "tbdesk")]),
+    ];
+    if mode == "all" {
+        runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));
+        runs.push(("kill9.sh", vec![("ORDER", "java-first"), ("VICTIM", "tbdesk")]));
+        runs.push(("kill9.sh", vec![("ORDER", "java-first"), ("VICTIM", "java")]));
+    }
+    let mut failed = Vec::new();
+    // role -> (class -> example path)
+    let mut classes: BTreeMap<String, BTreeMap<(String, String, String), String>> = BTreeMap::new();
+    for (script, env) in &runs {
+        let o = scenario(&kit, script, env);
+        let name = format!("{} {}", script.trim_end_matches(".sh"), env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+        if o.verdicts.is_empty() || o.code != 0 {
+            failed.push(format!("{name}: exit {} ({} verdicts; logs in {})", o.code, o.verdicts.len(), o.work.display()));
+        }
+        for v in &o.verdicts {
+            if v.contains(" FAIL") {
+                failed.push(format!("{name}: {v}"));
+            }
+            report::record("java peer", &format!("{name}: {}", v.split_whitespace().nth(1).unwrap_or("?")), 1, v);
+        }
+        let root = std::fs::read_to_string(o.work.join("meta"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("ROOT=").map(str::to_owned))
+            .unwrap_or_default();
+        if root.is_empty() {
+            continue;
+        }
+        for (path, mode, acl, data) in parse_dump(&o.work.join("dump-3way.txt")) {
+            let Some(r) = role(&root, &path) else { continue };
+            let class = data_class(&data);
+            if (r.ends_with("/cur_server") || r.ends_with("/req_server")) && class == "<empty>" {
+                failed.push(format!("{name}: {path} holds empty data (Java writes null or a server name)"));
+            }
+            let class = if r.ends_with("/cur_server") || r.ends_with("/req_server") { "owner".into() } else { class };
+            classes.entry(r).or_default().entry((mode, acl, class)).or_insert(path);
+        }
+    }
+    for (r, seen) in &classes {
+        if seen.len() > 1 {
+            let all: Vec<String> = seen.iter().map(|((m, a, c), p)| format!("{m} {a} {c} (e.g. {p})")).collect();
+            failed.push(format!("{r}: tbdesk's and Java's nodes differ: {}", all.join(" vs ")));
+        }
+    }
+    report::record(
+        "java peer",
+        "dump comparison: every kind of node, tbdesk's vs Java's (mode, ACL, null/empty/JSON keys)",
+        classes.len(),
+        if failed.iter().any(|f| f.contains("differ") || f.contains("empty data")) { "DIFFERENT" } else { "identical" },
+    );
+    let checked: BTreeSet<&String> = classes.keys().collect();
+    eprintln!("dump comparison over {} kinds of node: {checked:?}", checked.len());
+    assert!(classes.len() >= 9, "the dumps covered too few kinds of node: {checked:?}");
+    assert!(failed.is_empty(), "java peer:\n{}", failed.join("\n"));
+}
