@@ -3,3 +3,4 @@
 mod cli;
 mod gui;
 mod peer;
+mod scheduler;

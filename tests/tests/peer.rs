@@ -19,9 +19,9 @@ use std::process::Command;
 use tbdesk_tests::{bins, paths, report};
 
 fn peer_home() -> PathBuf {
-    std::env::var_os("PEER_HOME").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/tbs-peer")
-    })
+    std::env::var_os("PEER_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/tbs-peer"))
 }
 
 struct Outcome {
@@ -126,9 +126,18 @@ fn java_runtime_beside_tbdesk() {
     let mut classes: BTreeMap<String, BTreeMap<(String, String, String), String>> = BTreeMap::new();
     for (script, env) in &runs {
         let o = scenario(&kit, script, env);
-        let name = format!("{} {}", script.trim_end_matches(".sh"), env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+        let name = format!(
+            "{} {}",
+            script.trim_end_matches(".sh"),
+            env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+        );
         if o.verdicts.is_empty() || o.code != 0 {
-            failed.push(format!("{name}: exit {} ({} verdicts; logs in {})", o.code, o.verdicts.len(), o.work.display()));
+            failed.push(format!(
+                "{name}: exit {} ({} verdicts; logs in {})",
+                o.code,
+                o.verdicts.len(),
+                o.work.display()
+            ));
         }
         for v in &o.verdicts {
             if v.contains(" FAIL") {

@@ -395,7 +395,8 @@ async fn scheduler_run(
     let stop = stop_signals()?;
     // Every argument is checked before the first write.
     let tz = match tz.as_deref() {
-        Some(z) => tbdesk_model::cron::parse_zone(z).with_context(|| format!("--tz: unknown zone {z:?} (an IANA name such as Asia/Shanghai)"))?,
+        Some(z) => tbdesk_model::cron::parse_zone(z)
+            .with_context(|| format!("--tz: unknown zone {z:?} (an IANA name such as Asia/Shanghai)"))?,
         None => machine_zone(),
     };
     if let Some(p) = tbdesk_model::validate::own_sign_problem(&own_sign) {
@@ -430,16 +431,38 @@ async fn scheduler_run(
     }
     // The one write of start-up runs to its end (bounded by the session timeout), so what it
     // created is always known and removed below, even when a signal came meanwhile.
-    let dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, &task_type, &own_sign, &host, groups).await?;
+    let mut dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, &task_type, &own_sign, &host, groups).await?;
     for n in &dev.notes {
         eprintln!("{n}");
+    }
+    let ledger: Arc<tbdesk_scheduler::Ledger> = Arc::default();
+    // Nodes an earlier run of this task type and own sign could not remove (ZooKeeper was
+    // away at its stop) are taken over and removed at this run's stop.
+    let data = match data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir()?,
+    };
+    let safe = |s: &str| {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.$".contains(c) { c } else { '_' }).collect::<String>()
+    };
+    let leftovers_file =
+        data.join("leftovers").join(safe(&profile)).join(format!("{}.json", safe(&format!("{task_type}${own_sign}"))));
+    if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file) {
+        let adopted = l.adopt(&mut dev, &ledger);
+        if !adopted.is_empty() {
+            eprintln!(
+                "an earlier run left {} node(s) ({}); they are removed when this run stops{}",
+                adopted.len(),
+                leftovers_file.display(),
+                if keep { " without --keep" } else { "" }
+            );
+        }
     }
     eprintln!("running {task_type}${own_sign} through strategy {} as {host} ({ip}); Ctrl-C stops", dev.name);
     let deal = match exec {
         Some(cmd) => Deal::Process(Arc::new(ProcessDeal::new(cmd, std::time::Duration::from_secs(deal_timeout)))),
         None => Deal::Demo(Arc::new(DemoDeal::new(1))),
     };
-    let ledger: Arc<tbdesk_scheduler::Ledger> = Arc::default();
     let cfg = tbdesk_scheduler::Config {
         connect: connect.clone(),
         own_sign: own_sign.clone(),
@@ -487,35 +510,61 @@ async fn scheduler_run(
     let _ = printer.await;
     eprintln!();
     if !keep {
+        // Another run of the same task type and own sign on this machine may have stopped
+        // meanwhile and left its nodes to us (they were in use by this run): the last one
+        // out removes them.
+        if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file) {
+            l.adopt(&mut dev, &ledger);
+        }
         // The run's own session may have expired: clean up with a fresh one.
         let cleaned = async {
             let fresh = tbdesk_store::Store::connect(&connect).await?;
             anyhow::Ok(tbdesk_scheduler::launcher::remove_created(&fresh, &dev, &task_type, &own_sign, &ledger).await?)
         };
-        match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned).await {
-            Ok(Ok(report)) => eprintln!("{}", report.describe()),
-            Ok(Err(e)) => {
-                eprintln!("could not clean up: {e:#}");
-                print_left(&dev, &ledger);
+        let left =
+            match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned).await {
+                Ok(Ok(report)) => {
+                    eprintln!("{}", report.describe());
+                    // What is ours and still in use by others is remembered for a later run.
+                    let kept: Vec<&String> = report.kept.iter().map(|(p, _)| p).collect();
+                    tbdesk_scheduler::launcher::Leftovers {
+                        strategy: dev
+                            .created
+                            .filter(|_| kept.iter().any(|p| p.ends_with(&format!("/strategy/{}", dev.name))))
+                            .map(|c| (dev.name.clone(), c)),
+                        nodes: ledger.entries().into_iter().filter(|(p, _)| kept.contains(&p)).collect(),
+                    }
+                }
+                Ok(Err(e)) => {
+                    eprintln!("could not clean up: {e:#}");
+                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger)
+                }
+                Err(_) => {
+                    eprintln!("could not clean up: ZooKeeper did not answer in time");
+                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger)
+                }
+            };
+        if left.strategy.is_some() || !left.nodes.is_empty() {
+            if let Some((s, _)) = &left.strategy {
+                eprintln!("left: strategy {s}");
             }
-            Err(_) => {
-                eprintln!("could not clean up: ZooKeeper did not answer in time");
-                print_left(&dev, &ledger);
+            for (p, _) in left.nodes.iter().take(20) {
+                eprintln!("left: {p}");
             }
+            if left.nodes.len() > 20 {
+                eprintln!("left: ... and {} more node(s), every one listed in the file below", left.nodes.len() - 20);
+            }
+            eprintln!(
+                "the next run of {task_type}${own_sign} on this profile removes them ({})",
+                leftovers_file.display()
+            );
+        }
+        if let Err(e) = left.save(&leftovers_file) {
+            eprintln!("could not save the list of nodes left ({}): {e}", leftovers_file.display());
         }
     }
     result?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Names every node this run created that may still exist, when the clean-up could not run.
-fn print_left(dev: &tbdesk_scheduler::launcher::DevStrategy, ledger: &tbdesk_scheduler::Ledger) {
-    if dev.created.is_some() {
-        eprintln!("left: strategy {}", dev.name);
-    }
-    for (p, _) in ledger.entries() {
-        eprintln!("left: {p}");
-    }
 }
 
 /// This machine's zone (TZ, else /etc/localtime), never silently UTC unless that is the zone.

@@ -246,12 +246,18 @@ pub fn missing_groups(s: &Snapshot) -> Vec<(String, String, i64, i64)> {
     let mut out = Vec::new();
     for st in &s.strategies {
         let Some(v) = st.strategy.ok() else { continue };
-        if v.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) || v.kind != Some(crate::records::Kind::Schedule) {
+        if v.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
+            || v.kind != Some(crate::records::Kind::Schedule)
+        {
             continue;
         }
         let Some(task) = v.task_name.as_deref() else { continue };
         let tt = TaskTypeName::parse(task);
-        let domain = s.task_types.iter().find(|t| t.name == tt.base).and_then(|t| t.domains.iter().find(|d| d.task_type == task));
+        let domain = s
+            .task_types
+            .iter()
+            .find(|t| t.name == tt.base)
+            .and_then(|t| t.domains.iter().find(|d| d.task_type == task));
         for rt in &st.runtimes {
             let Some(want) = rt.runtime.as_ref().and_then(|r| r.ok()).map(|r| r.request_num) else { continue };
             if want <= 0 {
@@ -587,7 +593,9 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         .items
         .iter()
         .filter(|i| owner_flapping(i.owner_writes, i.owner_span_ms, t.heart_beat_rate))
-        .map(|i| format!("{} (owner written {} times in {:.0} s)", i.id, i.owner_writes, i.owner_span_ms as f64 / 1000.0))
+        .map(|i| {
+            format!("{} (owner written {} times in {:.0} s)", i.id, i.owner_writes, i.owner_span_ms as f64 / 1000.0)
+        })
         .collect();
     if !c.link(
         "handover",

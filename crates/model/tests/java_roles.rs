@@ -20,11 +20,9 @@ fn items(n: usize) -> Items {
 
 /// How tbdesk reads an owner field: empty and null alike (zookeeper-client cannot tell them).
 fn tbdesk_view(items: &Items) -> Vec<ItemOwner> {
-    let text = |v: &Option<Vec<u8>>| v.as_ref().filter(|b| !b.is_empty()).map(|b| String::from_utf8_lossy(b).into_owned());
-    items
-        .iter()
-        .map(|(id, (c, r))| ItemOwner { id: id.clone(), cur_server: text(c), req_server: text(r) })
-        .collect()
+    let text =
+        |v: &Option<Vec<u8>>| v.as_ref().filter(|b| !b.is_empty()).map(|b| String::from_utf8_lossy(b).into_owned());
+    items.iter().map(|(id, (c, r))| ItemOwner { id: id.clone(), cur_server: text(c), req_server: text(r) }).collect()
 }
 
 /// Applies a tbdesk plan with the given encoding of "no server".

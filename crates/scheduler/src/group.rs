@@ -189,6 +189,8 @@ async fn register(store: &Store, spec: &GroupSpec) -> Result<String, Error> {
         return Err(Error::Invalid(format!("ZooKeeper did not return the path created for {prefix}")));
     };
     let name = path.rsplit('/').next().unwrap_or_default().to_owned();
+    // Normally deleted by Group::stop; recorded so a stop while ZooKeeper is away names it.
+    spec.ledger.record(store, &path).await;
     tracing::info!(server = %name, "thread group registered");
     Ok(name)
 }

@@ -92,13 +92,16 @@ pub async fn create_dev_strategy(
                 diff.push(format!("kind is {:?}, not Schedule", have.kind));
             }
             if have.task_name.as_deref() != Some(want_task.as_str()) {
-                diff.push(format!("task type is {:?}, not {want_task:?}", have.task_name.unwrap_or_default()));
+                diff.push(format!("task type is {:?}, not {want_task:?}", have.task_name.clone().unwrap_or_default()));
             }
             if have.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
                 diff.push("it is paused".to_owned());
             }
             if !ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, host) {
-                diff.push(format!("its IP list {:?} does not name this machine ({host})", have.ip_list.unwrap_or_default()));
+                diff.push(format!(
+                    "its IP list {:?} does not name this machine ({host})",
+                    have.ip_list.clone().unwrap_or_default()
+                ));
             }
             if !diff.is_empty() {
                 return Err(Error::Invalid(format!(
@@ -107,6 +110,15 @@ pub async fn create_dev_strategy(
                 )));
             }
             let mut notes = Vec::new();
+            let unused = store.client().list_children(&path).await.map(|c| c.is_empty()).unwrap_or(false);
+            if unused && have.encode() == s.encode() {
+                // Exactly the copy this launcher makes, and no runtime in it: a leftover of an
+                // earlier run (kept, or stopped while ZooKeeper was away). Adopt it, so this
+                // run's stop removes it.
+                let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
+                notes.push(format!("adopted the strategy copy {name} left by an earlier run; it is removed when this run stops (unless --keep)"));
+                return Ok(DevStrategy { name, created: Some(czxid), notes });
+            }
             if have.assign_num != groups {
                 notes.push(format!(
                     "joined the existing strategy {name}: it asks for {} thread group(s) in all (you asked for {groups}); its setting applies",
@@ -121,6 +133,60 @@ pub async fn create_dev_strategy(
     }
 }
 
+/// Nodes a run could not remove (ZooKeeper away at stop), saved so the next run with the same
+/// task type and own sign removes them: exactly those, each only if it is still the node that
+/// run created (same czxid).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Leftovers {
+    /// The strategy copy and its czxid, when the run created it.
+    pub strategy: Option<(String, i64)>,
+    /// Domain nodes the run created, with their czxids.
+    pub nodes: Vec<(String, i64)>,
+}
+
+impl Leftovers {
+    /// What a run created that may still exist.
+    pub fn of(dev: &DevStrategy, ledger: &crate::Ledger) -> Self {
+        Leftovers { strategy: dev.created.map(|c| (dev.name.clone(), c)), nodes: ledger.entries() }
+    }
+
+    /// Reads a saved list (`None` when there is none or it does not parse).
+    pub fn load(path: &std::path::Path) -> Option<Self> {
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    }
+
+    /// Saves the list (an empty list removes the file).
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        if self.strategy.is_none() && self.nodes.is_empty() {
+            return match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        std::fs::write(path, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)
+    }
+
+    /// Takes the saved nodes over as this run's: into `ledger`, and the strategy into `dev`
+    /// when it is the same node. Returns what was adopted, for the user.
+    pub fn adopt(&self, dev: &mut DevStrategy, ledger: &crate::Ledger) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((name, czxid)) = &self.strategy {
+            if *name == dev.name && dev.created.is_none() {
+                dev.created = Some(*czxid);
+                out.push(format!("strategy {name}"));
+            }
+        }
+        for (p, c) in &self.nodes {
+            ledger.record_czxid(p, *c);
+            out.push(p.clone());
+        }
+        out
+    }
+}
+
 /// What a clean-up removed and what it left, each with the reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cleanup {
@@ -131,11 +197,23 @@ pub struct Cleanup {
 }
 
 impl Cleanup {
-    /// One line per kept node, for the user.
+    /// What was removed and, per reason, what was kept (the top-most node and how many), for
+    /// the user.
     pub fn describe(&self) -> String {
         let mut out = format!("removed {} node(s) this run created", self.removed.len());
-        for (p, why) in &self.kept {
-            out.push_str(&format!("\nkept {p}: {why}"));
+        let mut reasons: Vec<&String> = Vec::new();
+        for (_, why) in &self.kept {
+            if !reasons.contains(&why) {
+                reasons.push(why);
+            }
+        }
+        for why in reasons {
+            let paths: Vec<&String> = self.kept.iter().filter(|(_, w)| w == why).map(|(p, _)| p).collect();
+            let top = paths.iter().min_by_key(|p| p.matches('/').count()).map_or("", |p| p.as_str());
+            match paths.len() {
+                1 => out.push_str(&format!("\nkept {top}: {why}")),
+                n => out.push_str(&format!("\nkept {top} and {} node(s) below it: {why}", n - 1)),
+            }
         }
         out
     }
@@ -168,15 +246,15 @@ pub async fn remove_created(
         Err(zk_client::Error::NoNode) => Vec::new(),
         Err(e) => return Err(Error::zk(&servers_dir, e)),
     };
-    let in_use = if !others.is_empty() {
-        Some(format!("factories still registered in strategy {}: {}", dev.name, others.join(", ")))
-    } else if !servers.is_empty() {
-        Some(format!("servers still registered in domain {tt}: {}", servers.join(", ")))
-    } else {
-        None
-    };
+    let strategy_in_use = (!others.is_empty())
+        .then(|| format!("factories still registered in strategy {}: {}", dev.name, others.join(", ")));
+    // The domain is in use while servers are registered, or while factories of the strategy
+    // could still start groups in it.
+    let in_use = strategy_in_use.clone().or_else(|| {
+        (!servers.is_empty()).then(|| format!("servers still registered in domain {tt}: {}", servers.join(", ")))
+    });
     // The strategy copy first: with it gone no factory joins the domain any more.
-    match (dev.created, &in_use) {
+    match (dev.created, &strategy_in_use) {
         (Some(_), Some(why)) => out.kept.push((spath.clone(), why.clone())),
         (Some(czxid), None) => match delete_if_ours(c, &spath, czxid).await? {
             Ok(()) => out.removed.push(spath.clone()),
@@ -188,8 +266,10 @@ pub async fn remove_created(
     let mut ours: Vec<(String, i64)> =
         ledger.entries().into_iter().filter(|(p, _)| p == &domain || p.starts_with(&format!("{domain}/"))).collect();
     if let Some(why) = in_use {
-        if !ours.is_empty() || c.check_stat(&domain).await.ok().flatten().is_some() {
+        if ours.is_empty() && c.check_stat(&domain).await.ok().flatten().is_some() {
             out.kept.push((domain, why));
+        } else {
+            out.kept.extend(ours.into_iter().map(|(p, _)| (p, why.clone())));
         }
         return Ok(out);
     }

@@ -304,8 +304,8 @@ impl Store {
             return Err(Error::ReadOnly);
         }
         let _ = with_digest; // the ACL follows the profile's digest user (Store::acls)
-        // Java's checkParent only knows pre-3.2.12 markers (P12); any marker on an ancestor
-        // means this root would nest inside another TBSchedule root.
+                             // Java's checkParent only knows pre-3.2.12 markers (P12); any marker on an ancestor
+                             // means this root would nest inside another TBSchedule root.
         for p in self.root.ancestors() {
             match self.client.get_data(&p).await {
                 Ok((data, _)) => {

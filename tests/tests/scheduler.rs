@@ -1,0 +1,307 @@
+//! `tbdesk scheduler run` beside other runtimes, as a developer runs it: real ZooKeeper, the
+//! real binary, real signals. It touches only what it made, stops at any instant, and leaves
+//! nothing of its own behind.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tbdesk_model::records::TaskType;
+use tbdesk_tests::{bins, zk};
+use zookeeper_client as zkc;
+
+const ROOT: &str = "/sched/root";
+
+struct Env {
+    server: zk::ZkServer,
+    data: tempfile::TempDir,
+}
+
+fn tbdesk(data: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .env("TBDESK_DATA_DIR", data)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tbdesk")
+}
+
+fn spawn_run(data: &Path, extra: &[&str]) -> Child {
+    let mut args =
+        vec!["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job", "--tz", "UTC"];
+    args.extend_from_slice(extra);
+    Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .env("TBDESK_DATA_DIR", data)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tbdesk scheduler run")
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+/// Waits for the child to exit (at most `limit`); returns its stderr and exit code.
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
+    let t0 = Instant::now();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!("tbdesk did not stop within {limit:?}; stderr:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+async fn setup() -> (Env, zkc::Client) {
+    let server = zk::ZkServer::start().expect("zk");
+    let data = tempfile::tempdir().expect("data dir");
+    let out = tbdesk(
+        data.path(),
+        &["profile", "add", "p", "--connect", &server.connect_string(), "--root", ROOT, "--session-timeout-ms", "6000"],
+    );
+    assert!(out.status.success(), "profile add: {}", String::from_utf8_lossy(&out.stderr));
+    let out = tbdesk(data.path(), &["init", "p"]);
+    assert!(out.status.success(), "init: {}", String::from_utf8_lossy(&out.stderr));
+    let c = zk::client(&server).await;
+    let t = TaskType {
+        base_task_type: Some("Job".into()),
+        heart_beat_rate: 1000,
+        judge_dead_interval: 6000,
+        sleep_time_no_data: 100,
+        fetch_data_number: 50,
+        deal_bean_name: Some("jobBean".into()),
+        task_items: Some((0..4).map(|i| i.to_string()).collect()),
+        ..TaskType::default()
+    };
+    c.create(
+        &format!("{ROOT}/baseTaskType/Job"),
+        t.encode().as_bytes(),
+        &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()),
+    )
+    .await
+    .expect("task type");
+    (Env { server, data }, c)
+}
+
+/// Every node under the root, sorted.
+async fn listing(c: &zkc::Client, path: &str) -> Vec<String> {
+    let mut out = vec![path.to_owned()];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i].clone();
+        if let Ok(mut kids) = c.list_children(&p).await {
+            kids.sort();
+            out.extend(kids.into_iter().map(|k| format!("{p}/{k}")));
+        }
+        i += 1;
+    }
+    out.sort();
+    out
+}
+
+/// The root as `init` + the task type leave it: what must remain after any run.
+fn baseline() -> Vec<String> {
+    let mut v: Vec<String> = ["", "/baseTaskType", "/baseTaskType/Job", "/factory", "/strategy"]
+        .iter()
+        .map(|s| format!("{ROOT}{s}"))
+        .collect();
+    v.sort();
+    v
+}
+
+async fn wait_for(c: &zkc::Client, what: &str, limit: Duration, mut ok: impl FnMut(&[String]) -> bool) {
+    let t0 = Instant::now();
+    loop {
+        let l = listing(c, ROOT).await;
+        if ok(&l) {
+            return;
+        }
+        assert!(t0.elapsed() < limit, "{what} not seen within {limit:?}: {l:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A Java-like runtime already in `Job$dev1` (server node heartbeating, items assigned, the
+/// domain initialised): a run on the same task type and own sign stops without deleting any of
+/// it, and still removes its own strategy copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_never_deletes_what_another_runtime_uses() {
+    let (env, c) = setup().await;
+    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
+    let java = "Job$dev1$10.9.9.9$0123456789ABCDEF0123456789ABCDEF$0000000000";
+    let server = format!("{domain}/server/{java}");
+    zk::put(&c, &server, b"{}").await;
+    zk::put(&c, &format!("{domain}/taskItem"), java.as_bytes()).await;
+    for i in 0..4 {
+        zk::put(&c, &format!("{domain}/taskItem/{i}/cur_server"), java.as_bytes()).await;
+        zk::put(&c, &format!("{domain}/taskItem/{i}/req_server"), b"").await;
+    }
+    let beat = {
+        let c = c.clone();
+        let server = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let _ = c.set_data(&server, b"{}", None).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        })
+    };
+    let before = listing(&c, &domain).await;
+    let run = spawn_run(env.data.path(), &["--seconds", "6"]);
+    let (code, err) = finish(run, Duration::from_secs(30));
+    beat.abort();
+    assert_eq!(code, Some(0), "{err}");
+    let after = listing(&c, &domain).await;
+    assert_eq!(after, before, "the domain is exactly as the other runtime had it\n{err}");
+    assert!(err.contains("servers still registered"), "the stop says why the domain stays: {err}");
+    let strategies = c.list_children(&format!("{ROOT}/strategy")).await.expect("strategies");
+    assert!(strategies.is_empty(), "its own strategy copy is removed: {strategies:?}\n{err}");
+    let factories = c.list_children(&format!("{ROOT}/factory")).await.expect("factories");
+    assert!(factories.is_empty(), "{factories:?}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "scheduler run stopped beside a Java-like runtime registered in the same domain",
+        1,
+        "the other runtime's server node, items and domain untouched; own strategy copy removed",
+    );
+}
+
+/// Two runs with one own sign on one machine: the second joins, stopping the first starves
+/// nobody, and the last one out leaves the root as it found it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_with_one_own_sign_share_and_the_last_cleans_up() {
+    let (env, c) = setup().await;
+    let a = spawn_run(env.data.path(), &[]);
+    wait_for(&c, "the first run's groups", Duration::from_secs(20), |l| {
+        l.iter().any(|p| p.contains("/Job$dev1/server/"))
+    })
+    .await;
+    let b = spawn_run(env.data.path(), &[]);
+    wait_for(&c, "two factories", Duration::from_secs(20), |l| {
+        l.iter().filter(|p| p.starts_with(&format!("{ROOT}/factory/"))).count() == 2
+    })
+    .await;
+    signal(&a, libc::SIGINT);
+    let (code, err_a) = finish(a, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{err_a}");
+    assert!(err_a.contains("kept"), "the first run keeps what the second uses: {err_a}");
+    // the second goes on: its groups hold every item
+    let items_ok = |l: &[String]| {
+        l.iter().any(|p| p.contains("/Job$dev1/server/")) && l.iter().any(|p| p.ends_with("/strategy/Job-dev1-tbdesk"))
+    };
+    wait_for(&c, "the second run still running", Duration::from_secs(10), items_ok).await;
+    let t0 = Instant::now();
+    let mut owned = 0;
+    while t0.elapsed() < Duration::from_secs(20) {
+        owned = 0;
+        let servers = c.list_children(&format!("{ROOT}/baseTaskType/Job/Job$dev1/server")).await.unwrap_or_default();
+        for i in 0..4 {
+            if let Ok((d, _)) = c.get_data(&format!("{ROOT}/baseTaskType/Job/Job$dev1/taskItem/{i}/cur_server")).await {
+                if servers.iter().any(|s| s.as_bytes() == d.as_slice()) {
+                    owned += 1;
+                }
+            }
+        }
+        if owned == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(owned, 4, "the second run holds every item after the first stopped");
+    signal(&b, libc::SIGTERM);
+    let (code, err_b) = finish(b, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{err_b}");
+    assert_eq!(listing(&c, ROOT).await, baseline(), "nothing of either run is left\nA: {err_a}\nB: {err_b}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "two scheduler runs with one own sign; the first stopped, then the second (SIGTERM)",
+        1,
+        "the second joined and kept every item; the last one out removed both runs' nodes",
+    );
+}
+
+/// SIGINT, SIGTERM and SIGHUP at many instants of start-up and running: the run stops within
+/// a bounded time and nothing of it is left in the root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_signal_at_any_instant_leaves_nothing() {
+    let (env, c) = setup().await;
+    let cases: [(i32, u64); 9] = [
+        (libc::SIGINT, 0),
+        (libc::SIGTERM, 30),
+        (libc::SIGHUP, 80),
+        (libc::SIGINT, 150),
+        (libc::SIGTERM, 300),
+        (libc::SIGHUP, 600),
+        (libc::SIGINT, 1200),
+        (libc::SIGTERM, 2500),
+        (libc::SIGHUP, 4000),
+    ];
+    for (sig, ms) in cases {
+        let run = spawn_run(env.data.path(), &[]);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        signal(&run, sig);
+        let (_code, err) = finish(run, Duration::from_secs(6 + 2 + 5));
+        let l = listing(&c, ROOT).await;
+        assert_eq!(l, baseline(), "signal {sig} after {ms} ms left nodes behind; stderr:\n{err}");
+    }
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "SIGINT/SIGTERM/SIGHUP at 0 ms to 4 s after start",
+        cases.len(),
+        "stopped every time; the root listed exactly as before the run",
+    );
+}
+
+/// ZooKeeper gone at the stop: the run stops within the session timeout + 2 s, names what it
+/// left, and the next run of the same task type and own sign removes exactly that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_zookeeper_is_away_names_what_is_left_and_the_next_run_removes_it() {
+    let (mut env, c) = setup().await;
+    let run = spawn_run(env.data.path(), &[]);
+    wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {
+        l.iter().any(|p| p.contains("/Job$dev1/server/"))
+    })
+    .await;
+    drop(c);
+    env.server.stop();
+    let t0 = Instant::now();
+    signal(&run, libc::SIGINT);
+    let (_code, err) = finish(run, Duration::from_secs(6 + 2 + 10));
+    assert!(t0.elapsed() < Duration::from_secs(6 + 2 + 8), "bounded stop: {:?}", t0.elapsed());
+    assert!(err.contains("left: strategy Job-dev1-tbdesk"), "{err}");
+    assert!(err.contains("the next run of Job$dev1"), "{err}");
+    env.server.restart().expect("restart zk");
+    let c = zk::client(&env.server).await;
+    // ZooKeeper keeps sessions across its own restart: the first run's factory node goes when
+    // its session expires (6 s), as it would for any dead Java factory.
+    wait_for(&c, "the first run's session to expire", Duration::from_secs(30), |l| {
+        !l.iter().any(|p| p.starts_with(&format!("{ROOT}/factory/")))
+    })
+    .await;
+    let run = spawn_run(env.data.path(), &["--seconds", "3"]);
+    let (code, err2) = finish(run, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err2}");
+    assert!(err2.contains("an earlier run left"), "{err2}");
+    // the persistent server node of the first run was expired by the second's groups or
+    // removed from the list; either way nothing of either run remains
+    assert_eq!(listing(&c, ROOT).await, baseline(), "first run:\n{err}\nsecond run:\n{err2}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "Ctrl-C while ZooKeeper is down, then a second run after it is back",
+        1,
+        "stopped within the session timeout + 2 s naming what it left; the next run removed exactly that",
+    );
+}
