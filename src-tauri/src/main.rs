@@ -180,8 +180,9 @@ async fn start_scheduler(
     own_sign: String,
     exec: Option<String>,
     groups: i64,
+    machine_zone: bool,
 ) -> Result<SchedulerView, ApiError> {
-    console.start_scheduler(&profile, &task_type, &own_sign, exec, groups).await
+    console.start_scheduler(&profile, &task_type, &own_sign, exec, groups, machine_zone).await
 }
 
 /// Stops the local scheduler; with `remove`, deletes its strategy copy and domain.

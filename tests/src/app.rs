@@ -226,6 +226,7 @@ pub async fn add_profile(data_dir: &Path, name: &str, connect: &str, root: &str,
         color: color.into(),
         read_only,
         local_server: false,
+        zone: String::new(),
     };
     profiles.create(&fields, None).await.expect("create profile");
 }

@@ -187,8 +187,10 @@ async fn health_and_why_headless() {
     assert!(h["findings"].as_array().expect("findings").iter().any(|f| f["code"] == "items_without_owner"));
     let (code, out, _) = tbdesk_in(d, &["why", "OrderSync", "--profile", "demo", "--own-sign", "TEST"], b"");
     assert_eq!(code, 1, "not running");
-    assert!(out.contains("FAIL every task item is assigned to a live server"), "{out}");
-    assert!(out.trim_end().ends_with("OrderSync$TEST is not running: broken at 'items'."), "{out}");
+    // The example factory was asked for 2 thread groups and runs 1 (P4): the first broken link.
+    assert!(out.contains("FAIL every factory runs the thread groups the strategy leader asked of it"), "{out}");
+    assert!(out.contains("runs 1 of 2 in OrderSync-Strategy"), "{out}");
+    assert!(out.trim_end().ends_with("OrderSync$TEST is not running: broken at 'groups_started'."), "{out}");
 }
 
 /// `tbdesk import` killed at different moments: the root is the old one or the new one.

@@ -373,8 +373,13 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     let t0 = std::time::Instant::now();
     while c.check_stat(&format!("{}/strategy/OrderSync-tbdesk", zk::SPEC_ROOT)).await.ok().flatten().is_some()
         || c.check_stat(&format!("{}/strategy/OrderSync-dev7-tbdesk", zk::SPEC_ROOT)).await.ok().flatten().is_some()
+        || c.check_stat(&format!("{}/baseTaskType/OrderSync/OrderSync$dev7", zk::SPEC_ROOT))
+            .await
+            .ok()
+            .flatten()
+            .is_some()
     {
-        assert!(t0.elapsed() < Duration::from_secs(30), "strategy copy not removed");
+        assert!(t0.elapsed() < Duration::from_secs(30), "strategy copy or domain not removed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let domains = c.list_children(&format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT)).await.expect("list");
@@ -401,7 +406,24 @@ async fn health_and_why_not_running() {
     app.screenshot("health").await;
     app.click("#tab-overview").await;
     app.click("#task-type-OrderSync button.why").await;
+    // The example factory was asked for 2 thread groups and runs 1 (P4): the first broken link.
     let v = app.wait_text("#why-verdict", |t| !t.is_empty()).await;
+    assert!(
+        v.contains(
+            "OrderSync$TEST is not running: every factory runs the thread groups the strategy leader asked of it"
+        ),
+        "{v}"
+    );
+    app.wait_for("li.broken[data-link='groups_started']").await;
+    // Another process asks it for the one group it runs: followed live, next link broken.
+    let factory = "10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001";
+    let mut rt = tbdesk_model::records::StrategyRuntime::decode(&zk::example("strategyRuntime.json")).expect("decode");
+    rt.request_num = 1;
+    c.set_data(&format!("{}/strategy/OrderSync-Strategy/{factory}", zk::SPEC_ROOT), rt.encode().as_bytes(), None)
+        .await
+        .expect("requestNum 1");
+    app.wait_for("li.ok[data-link='groups_started']").await;
+    let v = app.wait_text("#why-verdict", |t| t.contains("task item")).await;
     assert!(v.contains("OrderSync$TEST is not running: every task item is assigned to a live server"), "{v}");
     app.wait_for("li.broken[data-link='items']").await;
     app.wait_for("#tab-health.active").await; // the chain is part of Health

@@ -305,3 +305,102 @@ async fn a_stop_while_zookeeper_is_away_names_what_is_left_and_the_next_run_remo
         "stopped within the session timeout + 2 s naming what it left; the next run removed exactly that",
     );
 }
+
+/// The rows done, from the last status line of a run's stderr.
+fn done(err: &str) -> u64 {
+    err.rsplit("· done ").next().and_then(|t| t.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// The process in New York, the profile's schedulers in Shanghai, a run window open now in
+/// Shanghai and closed in New York: the local scheduler runs like production (the profile's
+/// zone) unless asked for this machine's zone, and says which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_scheduler_runs_in_the_profiles_zone() {
+    use chrono::Timelike;
+    let (env, c) = setup().await;
+    let out = tbdesk(env.data.path(), &["profile", "delete", "p"]);
+    assert!(out.status.success());
+    let out = tbdesk(
+        env.data.path(),
+        &[
+            "profile",
+            "add",
+            "p",
+            "--connect",
+            &env.server.connect_string(),
+            "--root",
+            ROOT,
+            "--session-timeout-ms",
+            "6000",
+            "--zone",
+            "Asia/Shanghai",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sh = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).hour();
+    let (h1, h2) = ((sh + 23) % 24, (sh + 2) % 24);
+    let p = format!("{ROOT}/baseTaskType/Job");
+    let (d, st) = c.get_data(&p).await.expect("task type");
+    let mut t = TaskType::decode(&d).expect("decode");
+    t.permit_run_start_time = Some(format!("0 0 {h1} * * ?"));
+    t.permit_run_end_time = Some(format!("0 0 {h2} * * ?"));
+    c.set_data(&p, t.encode().as_bytes(), Some(st.version)).await.expect("window");
+    // the CLI's own cron agrees: in Shanghai the start fired within the last hour
+    let cron = tbdesk(env.data.path(), &["cron", &format!("0 0 {h1} * * ?"), "--tz", "Asia/Shanghai", "--count", "1"]);
+    assert!(String::from_utf8_lossy(&cron.stdout).starts_with("OK\t"), "{:?}", cron);
+    for (args, runs) in [(vec!["--seconds", "6"], true), (vec!["--seconds", "6", "--tz", "local"], false)] {
+        let run = spawn_in_zone(env.data.path(), "America/New_York", &args);
+        let (code, err) = finish(run, Duration::from_secs(30));
+        assert_eq!(code, Some(0), "{err}");
+        let zone = if runs { "Asia/Shanghai" } else { "America/New_York" };
+        assert!(err.contains(&format!("crons in {zone}")), "{err}");
+        if runs {
+            assert!(done(&err) > 0, "the window is open in Shanghai: tasks run\n{err}");
+        } else {
+            assert_eq!(done(&err), 0, "the window is closed in New York: nothing runs\n{err}");
+        }
+    }
+    tbdesk_tests::report::record(
+        "time zones",
+        "process in America/New_York, profile in Asia/Shanghai, a window open only in Shanghai",
+        2,
+        "the local scheduler runs in the profile's zone by default; with --tz local it waits",
+    );
+}
+
+/// Every node with its data version, child version and last-change zxid.
+async fn stats(c: &zkc::Client, path: &str) -> Vec<(String, i32, i32, i64)> {
+    let mut out = Vec::new();
+    for p in listing(c, path).await {
+        if let Ok(Some(st)) = c.check_stat(&p).await {
+            out.push((p, st.version, st.cversion, st.mzxid));
+        }
+    }
+    out
+}
+
+/// `ls`, `snapshot`, `why`, `health` and `export` on a writable profile read and never write:
+/// no clock probe node, no change anywhere under the root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_never_write() {
+    let (env, c) = setup().await;
+    let before = stats(&c, ROOT).await;
+    let d = env.data.path();
+    for args in [
+        vec!["ls", "p"],
+        vec!["snapshot", "p"],
+        vec!["why", "Job", "--profile", "p", "--own-sign", "dev1"],
+        vec!["health", "p"],
+        vec!["export", "p"],
+    ] {
+        let out = tbdesk(d, &args);
+        assert!(matches!(out.status.code(), Some(0) | Some(1)), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(stats(&c, ROOT).await, before, "{args:?} changed the root");
+    }
+    tbdesk_tests::report::record(
+        "console reads",
+        "ls, snapshot, why, health, export on a writable profile",
+        5,
+        "the root unchanged (every node's version, child version and mzxid)",
+    );
+}

@@ -41,6 +41,9 @@ pub struct Profile {
     pub root_path: String,
     pub color: String,
     pub read_only: bool,
+    /// Zone of the root's Java schedulers ('' = this machine's).
+    #[serde(default)]
+    pub zone: String,
 }
 
 /// One published state of a followed root.
@@ -273,6 +276,10 @@ pub struct SchedulerView {
     pub capturing: Vec<String>,
     pub running: bool,
     pub error: Option<String>,
+    #[serde(default)]
+    pub zone: String,
+    #[serde(default)]
+    pub notes: Vec<String>,
     pub status: SchedStatus,
 }
 
@@ -284,6 +291,7 @@ struct StartArgs<'a> {
     own_sign: &'a str,
     exec: Option<&'a str>,
     groups: i64,
+    machine_zone: bool,
 }
 
 pub async fn start_scheduler(
@@ -292,8 +300,9 @@ pub async fn start_scheduler(
     own_sign: &str,
     exec: Option<&str>,
     groups: i64,
+    machine_zone: bool,
 ) -> Result<SchedulerView, ApiError> {
-    call("start_scheduler", &StartArgs { profile, task_type, own_sign, exec, groups }).await
+    call("start_scheduler", &StartArgs { profile, task_type, own_sign, exec, groups, machine_zone }).await
 }
 
 #[derive(Serialize)]

@@ -189,6 +189,22 @@ pub fn App() -> impl IntoView {
             }
         });
     };
+    // Every cron judgment of the shown profile uses its zone (the zone of its Java
+    // schedulers); a profile without one uses this machine's. A changed zone re-evaluates the
+    // open form and the diagnosis live (they read ctx.zone).
+    Effect::new(move |_| {
+        let shown = ctx.profile.get();
+        let zone = profiles
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|l| l.into_iter().find(|p| Some(&p.name) == shown.as_ref()))
+            .map(|p| p.zone)
+            .filter(|z| tbdesk_model::cron::parse_zone(z).is_some())
+            .unwrap_or_else(api::local_zone);
+        if ctx.zone.get_untracked() != zone {
+            ctx.zone.set(zone);
+        }
+    });
     // On start: the profile shown last time, else the first.
     let last = LocalResource::new(api::last_profile);
     Effect::new(move |_| {
@@ -439,6 +455,7 @@ pub fn App() -> impl IntoView {
                             </span>
                             <span>{format!("ZooKeeper {}", ev.server_version.clone().unwrap_or_else(|| "?".into()))}</span>
                             <span>{format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes)}</span>
+                            <span id="status-zone" title="the zone this root's Java schedulers run in: every cron, run window and \"why not running?\" is judged in it">{format!("crons in {}", ctx.zone.get())}</span>
                             <span>{if ev.read_only { "read-only" } else { "" }}</span>
                         }
                             .into_any()

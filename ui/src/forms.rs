@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tbdesk_model::cron::{fire_times, format_instant, Verdict};
+use tbdesk_model::cron::{fire_times, Verdict};
 use tbdesk_model::items::split_task_items;
 use tbdesk_model::records::{Kind, Strategy, TaskType};
 use tbdesk_model::snapshot::Decoded;
@@ -84,6 +84,15 @@ fn zone(ctx: &Ctx) -> chrono_tz::Tz {
     tbdesk_model::cron::parse_zone(&ctx.zone.get()).unwrap_or(chrono_tz::Tz::UTC)
 }
 
+/// An instant as the root's runtimes see it, naming the zone (`2026-03-01 09:00 Asia/Shanghai`),
+/// with the viewer's local time as a hover when the zones differ.
+pub fn zoned(ms: i64, tz: chrono_tz::Tz) -> impl IntoView {
+    let shown = format!("{} {}", tbdesk_model::cron::format_wall(ms, tz), tz.name());
+    let local = tbdesk_model::cron::parse_zone(&api::local_zone()).filter(|l| *l != tz);
+    let title = local.map(|l| format!("{} {} here", tbdesk_model::cron::format_wall(ms, l), l.name()));
+    view! { <span class="zoned" title=title.clone().unwrap_or_default() data-local=title.unwrap_or_default()>{shown}</span> }
+}
+
 /// Next fire times of a cron field, shown under it.
 fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoView {
     move || {
@@ -99,7 +108,7 @@ fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoV
         }
         view! {
             <ul class="fire-times" id=id>
-                {ft.times.iter().map(|t| view! { <li>{format_instant(*t, tz)}</li> }).collect_view()}
+                {ft.times.iter().map(|t| view! { <li>{zoned(*t, tz)}</li> }).collect_view()}
             </ul>
         }
         .into_any()
@@ -129,15 +138,18 @@ fn run_windows(start: RwSignal<String>, end: RwSignal<String>, ctx: Ctx) -> impl
         if spans.is_empty() {
             return view! { <p class="help" id="run-windows-none">"No window opens: the start cron never fires again."</p> }.into_any();
         }
-        let from = move |t: Option<i64>| t.map_or("open now".to_owned(), |t| format_instant(t, tz));
+        let from = move |t: Option<i64>| match t {
+            None => "open now".into_any(),
+            Some(t) => zoned(t, tz).into_any(),
+        };
         let until = move |u: Until| match u {
-            Until::At(t) => format_instant(t, tz),
-            Until::NoData => "until a fetch finds no data".to_owned(),
-            Until::Never => "never closes (the end cron does not fire again)".to_owned(),
+            Until::At(t) => zoned(t, tz).into_any(),
+            Until::NoData => "until a fetch finds no data".into_any(),
+            Until::Never => "never closes (the end cron does not fire again)".into_any(),
         };
         view! {
             <ul class="fire-times" id="run-windows">
-                {spans.into_iter().map(|w| view! { <li>{format!("{} → {}", from(w.from), until(w.until))}</li> }).collect_view()}
+                {spans.into_iter().map(|w| view! { <li>{from(w.from)}" → "{until(w.until)}</li> }).collect_view()}
             </ul>
         }
         .into_any()

@@ -32,6 +32,8 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
     let color = RwSignal::new("none".to_string());
     let read_only = RwSignal::new(false);
     let local_server = RwSignal::new(false);
+    // Default: this machine's zone; the Java runtimes of a root usually share one zone.
+    let zone = RwSignal::new(api::local_zone());
     let remove_password = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, ApiError>>);
     if let Mode::Edit(n) | Mode::Duplicate(n) = mode.clone() {
@@ -48,6 +50,7 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                     color.set(f.color);
                     read_only.set(f.read_only);
                     local_server.set(f.local_server && !dup);
+                    zone.set(if f.zone.is_empty() { api::local_zone() } else { f.zone });
                 }
                 Err(e) => outcome.set(Some(Err(e))),
             }
@@ -72,6 +75,7 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
         color: color.get(),
         read_only: read_only.get(),
         local_server: local_server.get(),
+        zone: zone.get().trim().to_owned(),
     };
     let violations = Memo::new(move |_| {
         let mut v = fields().violations();
@@ -115,6 +119,7 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                 {input("p-timeout", "Session timeout (ms)", timeout, "text", "session_timeout_ms")}
                 {input("p-user", "Digest user (optional)", user, "text", "digest_user")}
                 {input("p-password", "Password (kept in the system keyring)", password, "password", "password")}
+                {input("p-zone", "Zone of this root's Java schedulers (IANA, e.g. Asia/Shanghai)", zone, "text", "zone")}
                 <div class="field">
                     <label>"Colour"</label>
                     <select id="p-color" on:change=move |ev| color.set(event_target_value(&ev))>

@@ -16,6 +16,8 @@ pub fn SchedulerPanel() -> impl IntoView {
     let exec = RwSignal::new(String::new());
     let groups = RwSignal::new("1".to_string());
     let remove = RwSignal::new(true);
+    // Like production by default: the zone of the root's Java schedulers (the profile's).
+    let machine_zone = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     if let Some(p) = ctx.profile.get_untracked() {
         spawn_local(async move {
@@ -42,8 +44,9 @@ pub fn SchedulerPanel() -> impl IntoView {
         let Some(profile) = ctx.profile.get_untracked() else { return };
         let (t, o, e) = (task_type.get_untracked(), own_sign.get_untracked(), exec.get_untracked());
         let g = groups.get_untracked().trim().parse().unwrap_or(1);
+        let mz = machine_zone.get_untracked();
         spawn_local(async move {
-            match api::start_scheduler(&profile, &t, o.trim(), Some(e.as_str()).filter(|x| !x.trim().is_empty()), g)
+            match api::start_scheduler(&profile, &t, o.trim(), Some(e.as_str()).filter(|x| !x.trim().is_empty()), g, mz)
                 .await
             {
                 Ok(v) => {
@@ -84,6 +87,12 @@ pub fn SchedulerPanel() -> impl IntoView {
                 <div class="field"><label>"Thread groups"</label>
                     <input id="s-groups" prop:value=move || groups.get() on:input=move |ev| groups.set(event_target_value(&ev)) />
                 </div>
+                <div class="field"><label>"Run windows and timestamps in"</label>
+                    <select id="s-zone" on:change=move |ev| machine_zone.set(event_target_value(&ev) == "machine")>
+                        <option value="profile" selected=move || !machine_zone.get()>{move || format!("the profile's zone, like production ({})", ctx.zone.get())}</option>
+                        <option value="machine" selected=move || machine_zone.get()>{format!("this machine's zone ({})", api::local_zone())}</option>
+                    </select>
+                </div>
             </div>
             <div class="toolbar">
                 <button id="s-start" class="primary" prop:disabled=move || ctx.sched.get().is_some_and(|s| s.running) on:click=start>"Start"</button>
@@ -96,7 +105,8 @@ pub fn SchedulerPanel() -> impl IntoView {
                     {(!s.capturing.is_empty()).then(|| view! {
                         <div class="warning" id="sched-capturing">{format!("Shared strategies name this machine: {}. A Java scheduler here would join them; tbdesk does not.", s.capturing.join(", "))}</div>
                     })}
-                    <p>{format!("{} {}${} via strategy {} · factory {}", if s.running { "Running" } else { "Stopped" }, s.task_type, s.own_sign, s.strategy, s.status.factory)}</p>
+                    <p id="sched-line">{format!("{} {}${} via strategy {} · factory {} · crons in {}", if s.running { "Running" } else { "Stopped" }, s.task_type, s.own_sign, s.strategy, s.status.factory, s.zone)}</p>
+                    {s.notes.iter().map(|n| view! { <p class="muted sched-note">{n.clone()}</p> }).collect_view()}
                     {s.error.clone().map(|e| view! { <div class="error">{e}</div> })}
                     <table><thead><tr><th>"Thread group"</th><th>"State"</th><th>"Items"</th><th>"Done"</th><th>"Failed"</th></tr></thead>
                         <tbody>{s.status.groups.iter().map(|g| view! {

@@ -55,12 +55,16 @@ impl From<tbdesk_store::Error> for ApiError {
             E::Unreachable { .. } => "unreachable",
             E::NoAuth { .. } => "no_auth",
             E::NoNode { .. } => "no_node",
-            E::IncompatibleRoot { .. } | E::NestedRoot { .. } => "incompatible_root",
+            E::IncompatibleRoot { .. } | E::NestedRoot { .. } | E::ContainsRoot { .. } | E::Reserved { .. } => {
+                "incompatible_root"
+            }
             E::SessionExpired => "session_expired",
             E::ReadOnly => "read_only",
             E::Conflict { .. } => "conflict",
             E::Running { .. } => "running",
             E::Decode { .. } => "foreign_data",
+            E::NotARoot { .. } => "no_node",
+            E::TooLarge { .. } => "invalid",
             E::Zk { .. } => "zookeeper",
         };
         ApiError { code: code.into(), message: e.to_string(), detail }
@@ -223,6 +227,12 @@ pub struct SchedulerView {
     pub running: bool,
     /// Why it stopped, if it failed.
     pub error: Option<String>,
+    /// The zone its crons and timestamps use (the profile's, or this machine's when asked).
+    #[serde(default)]
+    pub zone: String,
+    /// What the start said about an existing strategy copy (joined, adopted, its group count).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Live state.
     pub status: tbdesk_scheduler::Status,
 }
@@ -270,6 +280,7 @@ impl Console {
             color: "green".into(),
             read_only: false,
             local_server: true,
+            zone: machine_zone_name(),
         };
         let p = self.profiles.create(&fields, None).await?;
         let store = self.connect(&p).await?;
@@ -321,6 +332,7 @@ impl Console {
             session_timeout: Duration::from_millis(p.fields.session_timeout_ms as u64),
             digest: p.fields.digest_user.clone().zip(password),
             read_only: p.fields.read_only,
+            tz: p.fields.zone_or(machine_zone()),
         })
     }
 
@@ -429,6 +441,7 @@ impl Console {
             session_timeout: Duration::from_millis(f.session_timeout_ms as u64),
             digest: f.digest_user.clone().zip(password.map(str::to_owned)),
             read_only: true,
+            tz: f.zone_or(machine_zone()),
         };
         let store = Store::connect(&opts).await?;
         let marker = match store.client().get_data(store.root().as_str()).await {
@@ -451,6 +464,7 @@ impl Console {
         own_sign: &str,
         exec: Option<String>,
         groups: i64,
+        machine_zone: bool,
     ) -> Result<SchedulerView, ApiError> {
         use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
         let mut slot = self.scheduler.lock().await;
@@ -478,14 +492,17 @@ impl Console {
             Some(cmd) => Deal::Process(std::sync::Arc::new(ProcessDeal::new(cmd, Duration::from_secs(60)))),
             None => Deal::Demo(std::sync::Arc::new(DemoDeal::new(1))),
         };
+        let connect = self.connect_options(profile).await?;
+        // Like production by default: the zone of the root's Java schedulers.
+        let tz = if machine_zone { crate::machine_zone() } else { connect.tz };
         let cfg = tbdesk_scheduler::Config {
-            connect: self.connect_options(profile).await?,
+            connect,
             own_sign: own_sign.to_owned(),
             allow_base: false,
             ip,
             host,
             deal,
-            tz: chrono_tz::Tz::UTC,
+            tz,
             tick: Duration::from_secs(2),
             ledger: ledger.clone(),
         };
@@ -505,6 +522,8 @@ impl Console {
             capturing,
             running: true,
             error: None,
+            zone: tz.name().to_owned(),
+            notes: dev.notes.clone(),
             status: Default::default(),
         };
         *slot = Some(LocalScheduler { dev, ledger, stop: Some(stop), task, status: rx, view: view.clone() });
@@ -603,11 +622,26 @@ impl Console {
     /// Ensemble and root health of a profile.
     pub async fn health(&self, profile: &str) -> Result<HealthReport, ApiError> {
         let p = self.profiles.get(profile).await?;
-        let mut opts = self.options(&p).await?;
-        // Measuring the clock needs a transient node; health never writes otherwise.
-        opts.read_only = p.fields.read_only;
+        let opts = self.options(&p).await?;
         let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
-        let store = Store::connect(&opts).await?;
+        let mut store = Store::connect(&opts).await?;
+        // ZooKeeper's clock without writing anything (reads never write): our session asks
+        // once, then `cons` reports when the server answered it.
+        let before = tbdesk_store::now_ms();
+        if store.root_children().await.is_ok() {
+            // Every server: our session's answer came from one of them, and is the newest.
+            let hosts = tbdesk_store::jute::split_connect(&opts.connect).0;
+            let clock = tokio::task::spawn_blocking(move || {
+                hosts.iter().filter_map(|h| tbdesk_health::server_clock_ms(h, Duration::from_secs(2))).max()
+            })
+            .await
+            .ok()
+            .flatten();
+            let after = tbdesk_store::now_ms();
+            if let Some(server) = clock {
+                store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
+            }
+        }
         let snap = store.snapshot(|_| {}).await?;
         let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
         use tbdesk_model::diagnose::Level;
@@ -643,8 +677,13 @@ impl Console {
         profile: &str,
         base: &str,
         own_sign: &str,
-        tz: chrono_tz::Tz,
+        tz: Option<chrono_tz::Tz>,
     ) -> Result<tbdesk_model::diagnose::Diagnosis, ApiError> {
+        // The run window is judged in the zone of the root's Java schedulers (the profile's).
+        let tz = match tz {
+            Some(t) => t,
+            None => self.connect_options(profile).await?.tz,
+        };
         let snap = self.snapshot(profile).await?;
         Ok(tbdesk_model::diagnose::why_not_running(&snap, base, own_sign, tz))
     }
@@ -663,12 +702,25 @@ impl Console {
     /// The plan of importing `text` (tbdesk JSON or Java lines) into a profile; applied only
     /// when `apply` (as one multi, after validating every object).
     pub async fn import(&self, profile: &str, text: &str, apply: bool, prune: bool) -> Result<Vec<Change>, ApiError> {
+        self.import_opts(profile, text, apply, prune, false).await
+    }
+
+    /// [`Console::import`]; `prune_all` allows a prune that deletes every object of the root.
+    /// The plan runs every check the import runs, so a dry run refuses what the import would.
+    pub async fn import_opts(
+        &self,
+        profile: &str,
+        text: &str,
+        apply: bool,
+        prune: bool,
+        prune_all: bool,
+    ) -> Result<Vec<Change>, ApiError> {
         let target = Config::parse(text).map_err(|e| ApiError::new("invalid", e.to_string()))?;
         let store = self.store(profile).await?;
         if apply {
-            Ok(store.import_config(&target, prune).await?)
+            Ok(store.import_config_opts(&target, prune, prune_all).await?)
         } else {
-            Ok(plan(&store.export_config().await?, &target, prune))
+            Ok(store.import_plan(&target, prune, prune_all).await?.1)
         }
     }
 
@@ -703,4 +755,21 @@ fn server_version(connect: &str) -> Option<String> {
     let line = out.lines().find(|l| l.starts_with("Zookeeper version:"))?;
     let v = line.trim_start_matches("Zookeeper version:").trim();
     Some(v.split(',').next().unwrap_or(v).split('-').next().unwrap_or(v).to_owned())
+}
+
+/// This machine's IANA zone name (`TZ`, else the system's `/etc/localtime`); `UTC` only when
+/// the machine itself says nothing else.
+pub fn machine_zone_name() -> String {
+    std::env::var("TZ")
+        .ok()
+        .map(|z| z.trim_start_matches(':').to_owned())
+        .filter(|z| tbdesk_model::cron::parse_zone(z).is_some())
+        .or_else(|| iana_time_zone::get_timezone().ok().filter(|z| tbdesk_model::cron::parse_zone(z).is_some()))
+        .unwrap_or_else(|| "UTC".to_owned())
+}
+
+/// This machine's zone: where no profile is involved, crons are judged in it (never silently
+/// in UTC).
+pub fn machine_zone() -> chrono_tz::Tz {
+    tbdesk_model::cron::parse_zone(&machine_zone_name()).unwrap_or(chrono_tz::Tz::UTC)
 }

@@ -58,6 +58,9 @@ enum Cmd {
         /// Also delete objects the file does not have.
         #[arg(long)]
         prune: bool,
+        /// Allow --prune to delete every task type and strategy of the root.
+        #[arg(long)]
+        prune_all: bool,
         #[arg(long)]
         json: bool,
     },
@@ -83,9 +86,9 @@ enum Cmd {
         /// Isolation domain (default: the shared BASE domain).
         #[arg(long, default_value = "BASE")]
         own_sign: String,
-        /// Zone of the Java runtime's crons.
-        #[arg(long, default_value = "UTC")]
-        tz: String,
+        /// Zone of the Java runtime's crons (default: the profile's zone).
+        #[arg(long)]
+        tz: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -118,7 +121,8 @@ enum SchedulerCmd {
         /// Seconds a deal call may take before the program is restarted.
         #[arg(long, default_value_t = 60)]
         deal_timeout: u64,
-        /// Zone of the server timestamps and crons (default: this machine's zone).
+        /// Zone of the server timestamps and crons (default: the profile's zone, as production
+        /// runs; `local` for this machine's zone).
         #[arg(long)]
         tz: Option<String>,
         /// Stop after this many seconds (scripting and tests).
@@ -150,6 +154,9 @@ enum ProfileCmd {
         color: String,
         #[arg(long)]
         read_only: bool,
+        /// Zone of this root's Java schedulers (IANA name; default: this machine's zone).
+        #[arg(long)]
+        zone: Option<String>,
     },
     /// Delete a profile and its keyring entry.
     Delete { name: String },
@@ -181,7 +188,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Profile(ProfileCmd::Add { name, connect, root, session_timeout_ms, digest_user, color, read_only }) => {
+        Cmd::Profile(ProfileCmd::Add {
+            name,
+            connect,
+            root,
+            session_timeout_ms,
+            digest_user,
+            color,
+            read_only,
+            zone,
+        }) => {
             let password = std::env::var("TBDESK_PASSWORD").ok();
             let fields = tbdesk_profiles::ProfileFields {
                 name,
@@ -192,6 +208,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 color,
                 read_only,
                 local_server: false,
+                zone: zone.unwrap_or_else(tbdesk_api::machine_zone_name),
             };
             let c = console(&cli.data_dir).await?;
             c.profiles().create(&fields, password.as_deref()).await?;
@@ -237,6 +254,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Export { profile, format, output } => {
             let (root, cfg) = console(&cli.data_dir).await?.export(&profile).await?;
+            for (path, why) in &cfg.skipped {
+                eprintln!("warning: left out {path}: {why}");
+            }
             let text = match format.as_str() {
                 "json" => cfg.to_file(&root)?,
                 "java" => cfg.to_java_lines(&root),
@@ -248,9 +268,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Import { profile, file, dry_run, prune, json } => {
+        Cmd::Import { profile, file, dry_run, prune, prune_all, json } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("read {}", file.display()))?;
-            let changes = console(&cli.data_dir).await?.import(&profile, &text, !dry_run, prune).await?;
+            let changes = console(&cli.data_dir)
+                .await?
+                .import_opts(&profile, &text, !dry_run, prune || prune_all, prune_all)
+                .await?;
             print_changes(&changes, json)?;
             if dry_run {
                 eprintln!("dry run: nothing was written ({} change(s) planned)", changes.len());
@@ -317,7 +340,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Why { task_type, profile, own_sign, tz, json } => {
-            let tz = tbdesk_model::cron::parse_zone(&tz).with_context(|| format!("unknown zone {tz:?}"))?;
+            let tz = match tz {
+                Some(z) => {
+                    Some(tbdesk_model::cron::parse_zone(&z).with_context(|| format!("--tz: unknown zone {z:?}"))?)
+                }
+                None => None,
+            };
             let d = console(&cli.data_dir).await?.why(&profile, &task_type, &own_sign, tz).await?;
             if json {
                 println!("{}", serde_json::to_string(&d)?);
@@ -410,6 +438,7 @@ async fn scheduler_run(
     }
     let c = console(data_dir).await?;
     let connect = c.connect_options(&profile).await?;
+    let tz = tz_arg.unwrap_or(connect.tz);
     if connect.read_only {
         anyhow::bail!("profile {profile} is read-only: the scheduler writes, so it does not start");
     }
@@ -458,7 +487,11 @@ async fn scheduler_run(
             );
         }
     }
-    eprintln!("running {task_type}${own_sign} through strategy {} as {host} ({ip}); Ctrl-C stops", dev.name);
+    eprintln!(
+        "running {task_type}${own_sign} through strategy {} as {host} ({ip}), crons in {}; Ctrl-C stops",
+        dev.name,
+        tz.name()
+    );
     let deal = match exec {
         Some(cmd) => Deal::Process(Arc::new(ProcessDeal::new(cmd, std::time::Duration::from_secs(deal_timeout)))),
         None => Deal::Demo(Arc::new(DemoDeal::new(1))),
@@ -475,6 +508,7 @@ async fn scheduler_run(
         ledger: ledger.clone(),
     };
     let (tx, mut rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
+    let last_status = rx.clone();
     let sig = stop.clone();
     let shutdown = async move {
         match seconds {
@@ -564,16 +598,12 @@ async fn scheduler_run(
         }
     }
     result?;
+    let failures = last_status.borrow().failures;
+    if failures > 0 {
+        eprintln!("{failures} thread group(s) failed during the run (restarted with backoff; see the log)");
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
-}
-
-/// This machine's zone (TZ, else /etc/localtime), never silently UTC unless that is the zone.
-fn machine_zone() -> chrono_tz::Tz {
-    std::env::var("TZ")
-        .ok()
-        .and_then(|z| tbdesk_model::cron::parse_zone(z.trim_start_matches(':')))
-        .or_else(|| iana_time_zone::get_timezone().ok().and_then(|z| tbdesk_model::cron::parse_zone(&z)))
-        .unwrap_or(chrono_tz::Tz::UTC)
 }
 
 fn print_changes(changes: &[tbdesk_store::transfer::Change], json: bool) -> anyhow::Result<()> {

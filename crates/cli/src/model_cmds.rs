@@ -15,17 +15,18 @@ pub enum ModelCmd {
     /// Fire times of a cron as TBSchedule's Java runtime computes them: one TAB-separated line,
     /// the verdict (OK, NONE, INVALID, ERROR) then COUNT times (`-` where the chain ends).
     Cron {
-        /// The expression (6 or 7 fields).
+        /// The expression (6 or 7 fields); may start with '-' (e.g. `-1 0 12 * * ?`).
+        #[arg(allow_hyphen_values = true)]
         expr: String,
-        /// IANA zone of the runtime's JVM.
-        #[arg(long, default_value = "UTC")]
-        tz: String,
+        /// IANA zone of the runtime's JVM (default: this machine's zone).
+        #[arg(long)]
+        tz: Option<String>,
         /// Start instant, ISO-8601 (default: now).
         #[arg(long)]
         from: Option<String>,
-        /// How many fire times.
-        #[arg(long, default_value_t = 5)]
-        count: usize,
+        /// How many fire times (1 to 10000).
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10000))]
+        count: u16,
     },
     /// Validate a strategy or task type blob (JSON file, `-` for stdin): one JSON line per
     /// violation; exit 1 when an error stands.
@@ -34,9 +35,9 @@ pub enum ModelCmd {
         kind: RuleKind,
         /// The file.
         file: String,
-        /// Zone the crons are judged in.
-        #[arg(long, default_value = "UTC")]
-        tz: String,
+        /// Zone the crons are judged in (default: this machine's zone).
+        #[arg(long)]
+        tz: Option<String>,
     },
     /// Read a blob on stdin and write it back exactly as the Java runtime would (no newline).
     Encode {
@@ -61,8 +62,12 @@ pub enum BlobKind {
     StrategyRuntime,
 }
 
-fn zone(s: &str) -> anyhow::Result<chrono_tz::Tz> {
-    parse_zone(s).with_context(|| format!("unknown time zone {s:?} (use an IANA name like Asia/Shanghai)"))
+fn zone(s: &Option<String>) -> anyhow::Result<chrono_tz::Tz> {
+    match s {
+        None => Ok(tbdesk_api::machine_zone()),
+        Some(s) => parse_zone(s)
+            .with_context(|| format!("--tz: unknown time zone {s:?} (use an IANA name like Asia/Shanghai)")),
+    }
 }
 
 fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
@@ -82,6 +87,7 @@ pub fn run(cmd: ModelCmd) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ModelCmd::Cron { expr, tz, from, count } => {
+            let count = usize::from(count);
             let tz = zone(&tz)?;
             let from = match from {
                 Some(f) => parse_instant(&f).with_context(|| format!("--from {f:?} is not an ISO-8601 instant"))?,

@@ -74,6 +74,19 @@ fn refused(answer: &str) -> bool {
     answer.contains("is not executed because it is not in the whitelist")
 }
 
+/// ZooKeeper's clock now (ms), read without writing anything: the newest `lresp` (time of the
+/// last response, server clock) among the sessions `cons` lists. Right after a request of our
+/// own session it is that response's time. `None` when `cons` is refused or says nothing.
+pub fn server_clock_ms(address: &str, timeout: Duration) -> Option<i64> {
+    let addr: SocketAddr = address.to_socket_addrs().ok()?.next()?;
+    let text = tbdesk_zkserver::four_letter(addr, "cons", timeout).ok()?;
+    text.split("lresp=")
+        .skip(1)
+        .filter_map(|t| t.split([',', ')']).next()?.trim().parse::<i64>().ok())
+        .filter(|t| *t > 0)
+        .max()
+}
+
 /// Checks one server (blocking; run it on a blocking thread).
 pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
     let mut h = ServerHealth { address: address.to_owned(), ..Default::default() };

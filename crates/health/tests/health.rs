@@ -51,3 +51,37 @@ async fn a_down_server_is_red() {
     assert!(!h[1].up && h[1].error.is_some(), "{:?}", h[1]);
     assert_eq!(summary(&h), "red");
 }
+
+/// A port that streams bytes forever (or trickles them) is reported down within the deadline;
+/// the health check neither hangs nor grows (it stops reading at the answer cap).
+#[tokio::test]
+async fn a_port_that_streams_forever_is_down_not_a_hang() {
+    use std::io::Write;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for s in l.incoming().take(20) {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let chunk = vec![b'x'; 64 * 1024];
+                for _ in 0..4096 {
+                    if s.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let t0 = std::time::Instant::now();
+    let h = check_ensemble(&addr.to_string(), Duration::from_secs(1)).await;
+    assert!(t0.elapsed() < Duration::from_secs(15), "bounded: {:?}", t0.elapsed());
+    assert_eq!(h.len(), 1);
+    assert!(!h[0].up, "{:?}", h[0]);
+    assert_eq!(summary(&h), "red");
+    tbdesk_tests::report::record(
+        "health",
+        "a port that answers every four-letter word with an endless stream",
+        1,
+        "reported down within the deadline; answers capped at 4 MiB",
+    );
+}

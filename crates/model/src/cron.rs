@@ -558,7 +558,9 @@ fn add_to_set(set: &mut BTreeSet<i32>, val: i32, end: i32, mut incr: i32, ty: us
             }
             set.insert(i2);
         }
-        i += incr;
+        // Java's int arithmetic: a step near Integer.MAX_VALUE wraps (and the loop ends within
+        // a few turns), it never throws; a plain `+=` would panic here in debug builds.
+        i = i.wrapping_add(incr);
     }
     Ok(())
 }
@@ -1096,6 +1098,15 @@ pub fn fire_times(expr: &str, tz: Tz, from_ms: i64, count: usize) -> FireTimes {
 pub fn format_instant(ms: i64, tz: Tz) -> String {
     match tz.timestamp_millis_opt(ms).single() {
         Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        None => "-".into(),
+    }
+}
+
+/// An instant as a wall-clock time in `tz` (`2026-03-01 09:00:00`), for people; the zone is
+/// named beside it by the caller.
+pub fn format_wall(ms: i64, tz: Tz) -> String {
+    match tz.timestamp_millis_opt(ms).single() {
+        Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
         None => "-".into(),
     }
 }

@@ -83,7 +83,7 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
         )),
         MarkerVerdict::Compatible(_) => {}
     }
-    if let Some(off) = clock_offset_ms.filter(|o| o.abs() > 5000) {
+    if let Some(off) = clock_offset_ms.filter(|o| o.unsigned_abs() > 5000) {
         out.push(finding(
             Level::Warning,
             "clock_skew",
@@ -100,8 +100,12 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
             if !dead.is_empty() {
                 out.push(finding(Level::Warning, "dead_servers", format!("{} dead server node(s) left in {}", dead.len(), d.task_type), "server nodes are persistent: nothing removes them once every JVM of the domain is gone, and their items stay assigned (P1)", dead, Some(Fix::RemoveDeadServers { base: t.name.clone(), task_type: d.task_type.clone() })));
             }
-            let zombies: Vec<String> =
-                d.servers.iter().filter(|x| !x.dead && x.heartbeat_age_ms > 40 * hb).map(|x| x.uuid.clone()).collect();
+            let zombies: Vec<String> = d
+                .servers
+                .iter()
+                .filter(|x| !x.dead && x.heartbeat_age_ms > hb.saturating_mul(40))
+                .map(|x| x.uuid.clone())
+                .collect();
             if !zombies.is_empty() {
                 out.push(finding(
                     Level::Warning,
@@ -497,7 +501,7 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
-    let ratio_ok = t.judge_dead_interval >= 5 * t.heart_beat_rate && t.heart_beat_rate > 0;
+    let ratio_ok = t.judge_dead_interval >= t.heart_beat_rate.saturating_mul(5) && t.heart_beat_rate > 0;
     if !c.link(
         "judge_dead",
         "judgeDeadInterval ≥ 5 × heartBeatRate",
@@ -610,7 +614,7 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     let mut w = Window::new(t.permit_run_start_time.as_deref(), t.permit_run_end_time.as_deref(), tz, s.now_ms);
     let open = w.is_open(s.now_ms);
     let (ns, ne) = w.describe(s.now_ms);
-    let fmt = |ms: i64| crate::cron::format_instant(ms, tz);
+    let fmt = |ms: i64| format!("{} {}", crate::cron::format_wall(ms, tz), tz.name());
     let window_detail = match (&t.permit_run_start_time, ns) {
         (None, _) => "no run window: always allowed".to_string(),
         (Some(st), next) => format!(

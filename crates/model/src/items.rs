@@ -133,9 +133,9 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
         };
         if def.id.is_empty() {
             out.push(ItemError(format!("item {n} {entry:?}: the id is empty")));
-        } else if def.id == "." || def.id == ".." || def.id.contains('/') || def.id.chars().any(char::is_control) {
+        } else if crate::paths::node_name_problem(&def.id).is_some() {
             out.push(ItemError(format!(
-                "item {n}: id {:?} is not a valid ZooKeeper node name (no '/', '.', '..' or control characters)",
+                "item {n}: id {:?} is not a valid ZooKeeper node name (no '/', '.', '..', control characters or characters ZooKeeper refuses in paths)",
                 def.id
             )));
         } else if def.id.chars().all(|c| c.is_ascii_digit()) && def.id.parse::<i32>().is_err() {

@@ -3,6 +3,49 @@
 //! A `Root` is a validated absolute path without a trailing slash; child names are joined
 //! verbatim (TBSchedule node names contain `$`, which ZooKeeper allows).
 
+/// A character ZooKeeper refuses in a path (`PathUtils.validatePath`): U+0000–U+001F,
+/// U+007F–U+009F, U+D800–U+F8FF (the surrogates cannot occur in Rust strings; the private-use
+/// area can) and U+FFF0–U+FFFF.
+pub fn zk_refuses(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{e000}'..='\u{f8ff}' | '\u{fff0}'..='\u{ffff}')
+}
+
+/// Why ZooKeeper would refuse `name` as one node name (a path component), if it would.
+pub fn node_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if name == "." || name == ".." {
+        return Some("must not be '.' or '..'".into());
+    }
+    if name.contains('/') {
+        return Some("must not contain '/' (it would name a node further down)".into());
+    }
+    if let Some(c) = name.chars().find(|c| zk_refuses(*c)) {
+        return Some(format!("contains U+{:04X}, a character ZooKeeper refuses in paths", c as u32));
+    }
+    None
+}
+
+/// Checks an absolute ZooKeeper path as `PathUtils.validatePath` does (a chroot, a root).
+pub fn check_zk_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err("must start with '/'".into());
+    }
+    if path == "/" {
+        return Ok(());
+    }
+    if path.ends_with('/') {
+        return Err("must not end with '/'".into());
+    }
+    for c in path[1..].split('/') {
+        if let Some(p) = node_name_problem(c) {
+            return Err(format!("has a component that {p}"));
+        }
+    }
+    Ok(())
+}
+
 /// A TBSchedule root path (`rootPath` of the Java properties).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Root(String);
@@ -17,7 +60,7 @@ pub enum RootError {
     #[error("root path must name a node below '/'")]
     IsSlash,
     /// An empty, `.` or `..` component, a trailing slash, or a control character.
-    #[error("root path {0:?} has an empty, '.' or '..' component or a control character")]
+    #[error("root path {0:?} has an empty, '.' or '..' component, a '//' or a character ZooKeeper refuses")]
     BadComponent(String),
 }
 
@@ -30,8 +73,7 @@ impl Root {
         if path == "/" {
             return Err(RootError::IsSlash);
         }
-        let bad =
-            path[1..].split('/').any(|c| c.is_empty() || c == "." || c == ".." || c.chars().any(char::is_control));
+        let bad = path[1..].split('/').any(|c| node_name_problem(c).is_some());
         if bad {
             return Err(RootError::BadComponent(path.to_owned()));
         }

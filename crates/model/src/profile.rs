@@ -29,6 +29,42 @@ pub struct ProfileFields {
     pub read_only: bool,
     /// The app manages a local ZooKeeper for this profile (the first-start `local` profile).
     pub local_server: bool,
+    /// The zone this root's Java schedulers run in (their JVM's default zone): every cron
+    /// judgment for the profile uses it. An IANA name; empty means this machine's zone.
+    #[serde(default)]
+    pub zone: String,
+}
+
+/// Checks a connect string as ZooKeeper's `ConnectStringParser` reads it:
+/// `host:port[,host:port...][/chroot]`, the chroot a valid absolute path (`/` alone means none).
+/// Surrounding spaces are refused here (they are trimmed by [`ProfileFields::normalized`]):
+/// ZooKeeper would look up a host named " zk1".
+pub fn check_connect(connect: &str) -> Result<(), String> {
+    if connect.trim().is_empty() {
+        return Err("must not be empty (host:port[,host:port...][/chroot])".into());
+    }
+    if connect != connect.trim() {
+        return Err("must not start or end with spaces".into());
+    }
+    let (hosts, chroot) = match connect.find('/') {
+        Some(i) => (&connect[..i], Some(&connect[i..])),
+        None => (connect, None),
+    };
+    for hp in hosts.split(',') {
+        let ok = hp.rsplit_once(':').is_some_and(|(h, p)| {
+            let h = h.trim_start_matches('[').trim_end_matches(']');
+            !h.is_empty() && !h.contains(char::is_whitespace) && p.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+        if !ok {
+            return Err(format!("{hp:?} is not host:port (a port from 1 to 65535)"));
+        }
+    }
+    if let Some(c) = chroot.filter(|c| *c != "/") {
+        if let Err(e) = crate::paths::check_zk_path(c) {
+            return Err(format!("the chroot {c:?} {e}"));
+        }
+    }
+    Ok(())
 }
 
 /// One broken rule: the field (named as in [`ProfileFields`]) and what is wrong, for a person.
@@ -41,21 +77,29 @@ pub struct ProfileViolation {
 }
 
 impl ProfileFields {
-    /// Every broken rule, in field order; empty when the profile can be stored.
+    /// The same profile with the surrounding spaces people paste removed (name, connect string,
+    /// root, digest user, zone), so what is stored is what is used.
+    pub fn normalized(&self) -> ProfileFields {
+        ProfileFields {
+            name: self.name.trim().to_owned(),
+            connect: self.connect.trim().to_owned(),
+            root_path: self.root_path.trim().to_owned(),
+            digest_user: self.digest_user.as_ref().map(|u| u.trim().to_owned()),
+            zone: self.zone.trim().to_owned(),
+            ..self.clone()
+        }
+    }
+
+    /// Every broken rule, in field order; empty when the profile can be stored. Checks the
+    /// fields as given: call [`ProfileFields::normalized`] first to accept pasted spaces.
     pub fn violations(&self) -> Vec<ProfileViolation> {
         let mut out = Vec::new();
         let mut bad = |field, message: String| out.push(ProfileViolation { field, message });
         if self.name.trim().is_empty() {
             bad("name", "must not be empty".into());
         }
-        if self.connect.trim().is_empty() {
-            bad("connect", "must not be empty (host:port[,host:port...])".into());
-        } else if let Some(hp) = self
-            .connect
-            .split(',')
-            .find(|hp| !hp.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok()))
-        {
-            bad("connect", format!("{hp:?} is not host:port"));
+        if let Err(e) = check_connect(&self.connect) {
+            bad("connect", e);
         }
         if let Err(e) = crate::paths::Root::new(&self.root_path) {
             bad("root_path", e.to_string());
@@ -72,7 +116,15 @@ impl ProfileFields {
         if !COLORS.contains(&self.color.as_str()) {
             bad("color", format!("must be one of {}", COLORS.join(", ")));
         }
+        if !self.zone.trim().is_empty() && crate::cron::parse_zone(&self.zone).is_none() {
+            bad("zone", format!("{:?} is not an IANA zone name (e.g. Asia/Shanghai, Europe/Berlin, UTC)", self.zone));
+        }
         out
+    }
+
+    /// The zone crons are judged in for this profile: its own, else `machine` (this machine's).
+    pub fn zone_or(&self, machine: chrono_tz::Tz) -> chrono_tz::Tz {
+        crate::cron::parse_zone(&self.zone).unwrap_or(machine)
     }
 
     /// The first broken rule, if any.
@@ -98,6 +150,7 @@ mod tests {
             color: "green".into(),
             read_only: false,
             local_server: false,
+            zone: "Asia/Shanghai".into(),
         }
     }
 
@@ -110,7 +163,13 @@ mod tests {
     #[test]
     fn every_rule_names_its_field() {
         type Breaker = fn(&mut ProfileFields);
-        let cases: [(&str, Breaker); 8] = [
+        let cases: [(&str, Breaker); 14] = [
+            ("zone", |f| f.zone = "Mars/Olympus".into()),
+            ("connect", |f| f.connect = " 127.0.0.1:2181".into()),
+            ("connect", |f| f.connect = "127.0.0.1:2181/".into() + "app/"),
+            ("connect", |f| f.connect = "127.0.0.1:2181/app//x".into()),
+            ("connect", |f| f.connect = "127.0.0.1:0".into()),
+            ("connect", |f| f.connect = "127.0.0.1:2181,".into()),
             ("name", |f| f.name = "  ".into()),
             ("connect", |f| f.connect = String::new()),
             ("connect", |f| f.connect = "127.0.0.1:2181,nohost".into()),
@@ -127,6 +186,23 @@ mod tests {
             assert_eq!(v.iter().map(|v| v.field).collect::<Vec<_>>(), vec![field], "{v:?}");
             assert!(!v[0].message.is_empty());
         }
+    }
+
+    #[test]
+    fn chroots_and_pasted_spaces_are_read_as_zookeeper_reads_them() {
+        for ok in ["zk1:2181/app", "zk1:2181,zk2:2182/tbs/prod", "zk1:2181/", "[::1]:2181"] {
+            assert_eq!(check_connect(ok), Ok(()), "{ok}");
+        }
+        let f =
+            ProfileFields { connect: "  zk1:2181/app ".into(), name: " dev ".into(), zone: " UTC".into(), ..fields() };
+        let n = f.normalized();
+        assert_eq!((n.connect.as_str(), n.name.as_str(), n.zone.as_str()), ("zk1:2181/app", "dev", "UTC"));
+        assert_eq!(n.violations(), vec![]);
+        assert_eq!(
+            ProfileFields { zone: String::new(), ..fields() }.zone_or(chrono_tz::Tz::Europe__Berlin),
+            chrono_tz::Tz::Europe__Berlin
+        );
+        assert_eq!(fields().zone_or(chrono_tz::Tz::UTC), chrono_tz::Tz::Asia__Shanghai);
     }
 
     #[test]

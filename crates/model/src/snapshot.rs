@@ -385,13 +385,13 @@ fn fold_domain(
             });
         }
         let server = (!n.data.is_empty()).then(|| Decoded::from(&n.data, Server::decode));
-        let age = now_ms - n.stat.mtime;
+        let age = now_ms.saturating_sub(n.stat.mtime);
         let fetching = match server.as_ref().and_then(|s| s.ok()) {
             None => Fetching::Unknown,
             Some(s) => match (&s.last_fetch_data_time, &s.heart_beat_time) {
                 (None, _) => Fetching::Never,
                 (Some(f), Some(h)) => match (parse_ts(f), parse_ts(h)) {
-                    (Some(f), Some(h)) if h - f > 20 * heartbeat => Fetching::Stale,
+                    (Some(f), Some(h)) if h.saturating_sub(f) > heartbeat.saturating_mul(20) => Fetching::Stale,
                     _ => Fetching::Yes,
                 },
                 (Some(_), None) => Fetching::Yes,

@@ -78,7 +78,9 @@ fn check_name(out: &mut Out, field: &str, what: &str, name: Option<&str>) {
     };
     let bad: Vec<String> = n
         .chars()
-        .filter(|c| c.is_whitespace() || *c == '/' || *c == '$' || is_cjk(*c) || c.is_control())
+        .filter(|c| {
+            c.is_whitespace() || *c == '/' || *c == '$' || is_cjk(*c) || c.is_control() || crate::paths::zk_refuses(*c)
+        })
         .map(|c| format!("{c:?}"))
         .collect();
     if !bad.is_empty() {
@@ -86,7 +88,7 @@ fn check_name(out: &mut Out, field: &str, what: &str, name: Option<&str>) {
             field,
             "name_chars",
             format!(
-                "the {what} name may not contain spaces, '/', '$', CJK or control characters (found {})",
+                "the {what} name may not contain spaces, '/', '$', CJK, control characters or characters ZooKeeper refuses in paths (found {})",
                 bad.join(" ")
             ),
         );
@@ -101,8 +103,13 @@ pub fn own_sign_problem(own_sign: &str) -> Option<String> {
     if own_sign.is_empty() {
         return Some("the own sign is empty".into());
     }
-    if own_sign.chars().any(|c| c.is_whitespace() || c == '/' || c.is_control()) {
-        return Some(format!("own sign {own_sign:?} may not contain spaces, '/' or control characters"));
+    if own_sign
+        .chars()
+        .any(|c| c.is_whitespace() || c == '/' || c == '$' || c.is_control() || crate::paths::zk_refuses(c))
+    {
+        return Some(format!(
+            "own sign {own_sign:?} may not contain spaces, '/', '$', control characters or characters ZooKeeper refuses in paths"
+        ));
     }
     None
 }
@@ -168,14 +175,14 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             format!("{} ms is below the minimum of 1000 ms (1 s)", t.heart_beat_rate),
         );
     }
-    if t.judge_dead_interval < 5 * t.heart_beat_rate {
+    if t.judge_dead_interval < t.heart_beat_rate.saturating_mul(5) {
         o.error(
             "judgeDeadInterval",
             "judge_dead_5x",
             format!(
                 "{} ms is less than 5 × heartBeatRate ({} ms); the Java runtime refuses to start such a thread group",
                 t.judge_dead_interval,
-                5 * t.heart_beat_rate
+                t.heart_beat_rate.saturating_mul(5)
             ),
         );
     }
@@ -209,14 +216,14 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             o.error(field, "non_negative", format!("must be 0 or more ms (is {v})"));
         }
     }
-    if t.thread_number >= 1 && t.fetch_data_number >= 1 && t.fetch_data_number < 10 * t.thread_number {
+    if t.thread_number >= 1 && t.fetch_data_number >= 1 && t.fetch_data_number < t.thread_number.saturating_mul(10) {
         o.warn(
             "fetchDataNumber",
             "fetch_vs_threads",
             format!(
                 "{} is less than 10 × threadNumber ({}); workers will often wait for data",
                 t.fetch_data_number,
-                10 * t.thread_number
+                t.thread_number.saturating_mul(10)
             ),
         );
     }

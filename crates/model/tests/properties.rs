@@ -134,3 +134,85 @@ proptest! {
         }
     }
 }
+
+/// Numbers from ZooKeeper, files and flags at the edges (i64/i32 extremes, negative, zero):
+/// every decoder, rule, fold and diagnosis answers without panicking (debug builds check every
+/// overflow) and without wrapping into a wrong verdict.
+mod extremes {
+    use super::*;
+    use tbdesk_model::paths::Root;
+    use tbdesk_model::snapshot::{fold, NodeStat, RawNode, RawTree};
+
+    const EDGES: [i64; 9] = [i64::MIN, i64::MIN + 1, -1, 0, 1, 1000, i32::MAX as i64, i64::MAX - 1, i64::MAX];
+
+    fn node(data: &[u8], mtime: i64, children: &[&str]) -> RawNode {
+        RawNode {
+            data: data.to_vec(),
+            stat: NodeStat { version: i32::MAX, mtime, ctime: i64::MIN, ephemeral: false, num_children: i32::MAX },
+            children: children.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn extreme_numbers_never_panic(
+            hb in prop::sample::select(EDGES.to_vec()),
+            jd in prop::sample::select(EDGES.to_vec()),
+            threads in prop::sample::select(EDGES.to_vec()),
+            fetch in prop::sample::select(EDGES.to_vec()),
+            mtime in prop::sample::select(EDGES.to_vec()),
+            now in prop::sample::select(EDGES.to_vec()),
+            step in prop::sample::select(vec!["1", "59", "2147483647", "2147483648", "-2147483648", "0"]),
+        ) {
+            let t = TaskType {
+                base_task_type: Some("Job".into()),
+                heart_beat_rate: hb,
+                judge_dead_interval: jd,
+                thread_number: threads,
+                fetch_data_number: fetch,
+                task_items: Some(vec!["0".into()]),
+                permit_run_start_time: Some(format!("0/{step} * * * * ?")),
+                ..TaskType::default()
+            };
+            let ctx = validate::Context { now_ms: now.clamp(0, 4_102_444_800_000), tz: chrono_tz::Tz::UTC };
+            let _ = validate::task_type(&t, &ctx);
+            let _ = fire_times(&format!("0/{step} * * * * ?"), chrono_tz::Tz::UTC, 1_704_067_200_000, 3);
+            let _ = fire_times(&format!("{step} 0 12 * * ?"), chrono_tz::Tz::UTC, 1_704_067_200_000, 3);
+            let root = Root::new("/r").expect("root");
+            let server = format!(
+                "{{\"uuid\":\"Job$dev1$1.1.1.1$A$0000000000\",\"lastFetchDataTime\":\"2024-01-01 00:00:00\",\"heartBeatTime\":\"9999-12-31 23:59:59\",\"version\":{hb}}}"
+            );
+            let mut tree = RawTree::new();
+            tree.insert("/r".into(), node(b"tbschedule-3.2.12", mtime, &["baseTaskType", "strategy", "factory"]));
+            tree.insert("/r/baseTaskType".into(), node(b"", mtime, &["Job"]));
+            tree.insert("/r/baseTaskType/Job".into(), node(t.encode().as_bytes(), mtime, &["Job$dev1"]));
+            tree.insert("/r/baseTaskType/Job/Job$dev1".into(), node(b"", mtime, &["server", "taskItem"]));
+            tree.insert("/r/baseTaskType/Job/Job$dev1/server".into(), node(b"", mtime, &["Job$dev1$1.1.1.1$A$0000000000"]));
+            tree.insert("/r/baseTaskType/Job/Job$dev1/server/Job$dev1$1.1.1.1$A$0000000000".into(), node(server.as_bytes(), mtime, &[]));
+            tree.insert("/r/baseTaskType/Job/Job$dev1/taskItem".into(), node(b"", mtime, &["0"]));
+            tree.insert("/r/baseTaskType/Job/Job$dev1/taskItem/0".into(), node(b"", mtime, &["cur_server"]));
+            tree.insert("/r/baseTaskType/Job/Job$dev1/taskItem/0/cur_server".into(), node(b"x", mtime, &[]));
+            tree.insert("/r/strategy".into(), node(b"", mtime, &[]));
+            tree.insert("/r/factory".into(), node(b"", mtime, &[]));
+            let snap = fold(&root, &tree, now);
+            let _ = tbdesk_model::diagnose::root_findings(&snap, Some(now));
+            let _ = tbdesk_model::diagnose::why_not_running(&snap, "Job", "dev1", chrono_tz::Tz::UTC);
+            // a task type that is judged fine must really satisfy the rule, not a wrapped one
+            if !validate::has_errors(&validate::task_type(&t, &ctx)) {
+                prop_assert!(jd as i128 >= 5 * hb as i128);
+            }
+        }
+    }
+
+    #[test]
+    fn report() {
+        tbdesk_tests::report::record(
+            "bad input",
+            "i64/i32 extremes in heartBeatRate, judgeDeadInterval, threads, fetch size, mtimes, clocks and cron steps",
+            512,
+            "validation, fold and diagnosis answer without panic or wrapped verdicts",
+        );
+    }
+}

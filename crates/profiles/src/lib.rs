@@ -1,8 +1,9 @@
 //! Connection profiles ("environments") in SQLite, with digest passwords only in the OS keyring.
 //!
 //! **Invariant:** a password lives only in the keyring (service `tbdesk`, account
-//! `profile:<id>`): never in SQLite, logs, events or `Debug` output. SQLite records only that
-//! one exists.
+//! `profile:<secret id>`, a UUID stored with the profile and never reused, so two data dirs
+//! never share an entry): never in SQLite, logs, events or `Debug` output. SQLite records only
+//! that one exists.
 //!
 //! # Layout
 //! - [`Profiles`]: the SQLite registry (sqlx, embedded migrations in `migrations/`).
@@ -55,8 +56,11 @@ impl From<ProfileViolation> for Error {
 /// A stored connection profile.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
-    /// Row id; also the keyring account suffix.
+    /// Row id.
     pub id: i64,
+    /// The keyring account suffix: unique across data dirs and never reused.
+    #[serde(skip)]
+    pub secret_id: String,
     /// Unique display name.
     #[serde(flatten)]
     pub fields: ProfileFields,
@@ -76,7 +80,44 @@ impl Profiles {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?.create_if_missing(true);
         let pool = SqlitePoolOptions::new().max_connections(2).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Profiles { pool })
+        let me = Profiles { pool };
+        me.migrate_secret_ids().await?;
+        Ok(me)
+    }
+
+    /// Gives every profile without one its secret id, copying its password from the old entry
+    /// (`profile:<row id>`) to the new one. The old entry is left in place: another data dir
+    /// may still be reading it until it migrates too.
+    async fn migrate_secret_ids(&self) -> Result<(), Error> {
+        let rows: Vec<(i64, bool)> = sqlx::query_as("SELECT id, has_password FROM profiles WHERE secret_id IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        for (id, has_password) in rows {
+            let sid = new_secret_id();
+            if has_password {
+                match secret::load_legacy(id).await {
+                    Ok(Some(pw)) => secret::store(&sid, &pw).await?,
+                    Ok(None) => {
+                        tracing::warn!(profile = id, "the keyring has no password for this profile any more");
+                        sqlx::query("UPDATE profiles SET has_password = 0 WHERE id = ?")
+                            .bind(id)
+                            .execute(&self.pool)
+                            .await?;
+                    }
+                    // No keyring now: try again at the next open.
+                    Err(e) => {
+                        tracing::warn!(profile = id, error = %e, "cannot migrate the keyring entry yet");
+                        continue;
+                    }
+                }
+            }
+            sqlx::query("UPDATE profiles SET secret_id = ? WHERE id = ? AND secret_id IS NULL")
+                .bind(&sid)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// All profiles, by name.
@@ -94,10 +135,12 @@ impl Profiles {
     /// Creates a profile; a password goes to the keyring, and the row is removed again if the
     /// keyring refuses, so nothing is half-written.
     pub async fn create(&self, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
+        let f = &f.normalized();
         f.validate()?;
+        let sid = new_secret_id();
         let res = sqlx::query(
             "INSERT INTO profiles (name, connect, root_path, session_timeout_ms, digest_user, \
-             has_password, color, read_only, local_server) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             has_password, color, read_only, local_server, zone, secret_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&f.name)
         .bind(&f.connect)
@@ -108,6 +151,8 @@ impl Profiles {
         .bind(&f.color)
         .bind(f.read_only)
         .bind(f.local_server)
+        .bind(&f.zone)
+        .bind(&sid)
         .execute(&self.pool)
         .await;
         let id = match res {
@@ -116,7 +161,7 @@ impl Profiles {
             Err(e) => return Err(e.into()),
         };
         if let Some(pw) = password {
-            if let Err(e) = secret::store(id, pw).await {
+            if let Err(e) = secret::store(&sid, pw).await {
                 sqlx::query("DELETE FROM profiles WHERE id = ?").bind(id).execute(&self.pool).await?;
                 return Err(e);
             }
@@ -128,24 +173,25 @@ impl Profiles {
     /// `Some("")` removes it, `Some(p)` replaces it. The keyring is changed before SQLite says
     /// so, and a failed keyring call leaves the row as it was.
     pub async fn update(&self, name: &str, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
+        let f = &f.normalized();
         f.validate()?;
         let old = self.get(name).await?;
         let has_password = match password {
             None => old.has_password,
             Some("") => {
                 if old.has_password {
-                    secret::remove(old.id).await?;
+                    secret::remove(&old.secret_id).await?;
                 }
                 false
             }
             Some(pw) => {
-                secret::store(old.id, pw).await?;
+                secret::store(&old.secret_id, pw).await?;
                 true
             }
         };
         let res = sqlx::query(
             "UPDATE profiles SET name = ?, connect = ?, root_path = ?, session_timeout_ms = ?, digest_user = ?, \
-             has_password = ?, color = ?, read_only = ?, local_server = ? WHERE id = ?",
+             has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ? WHERE id = ?",
         )
         .bind(&f.name)
         .bind(&f.connect)
@@ -156,6 +202,7 @@ impl Profiles {
         .bind(&f.color)
         .bind(f.read_only)
         .bind(f.local_server)
+        .bind(&f.zone)
         .bind(old.id)
         .execute(&self.pool)
         .await;
@@ -170,7 +217,7 @@ impl Profiles {
     pub async fn delete(&self, name: &str) -> Result<(), Error> {
         let p = self.get(name).await?;
         if p.has_password {
-            secret::remove(p.id).await?;
+            secret::remove(&p.secret_id).await?;
         }
         sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&self.pool).await?;
         Ok(())
@@ -181,7 +228,12 @@ impl Profiles {
         if !p.has_password {
             return Ok(None);
         }
-        secret::load(p.id).await.map(Some)
+        if p.secret_id.is_empty() {
+            return Err(Error::Keyring(
+                "this profile's keyring entry is not migrated yet (the keyring was unavailable); reopen".into(),
+            ));
+        }
+        secret::load(&p.secret_id).await.map(Some)
     }
 
     /// Reads an app setting.
@@ -205,6 +257,7 @@ impl Profiles {
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Profile, Error> {
     Ok(Profile {
         id: r.try_get("id")?,
+        secret_id: r.try_get::<Option<String>, _>("secret_id")?.unwrap_or_default(),
         has_password: r.try_get("has_password")?,
         fields: ProfileFields {
             name: r.try_get("name")?,
@@ -215,8 +268,14 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Profile, Error> {
             color: r.try_get("color")?,
             read_only: r.try_get("read_only")?,
             local_server: r.try_get("local_server")?,
+            zone: r.try_get("zone")?,
         },
     })
+}
+
+/// A new secret id: a random (v4) UUID, unique across data dirs.
+fn new_secret_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 #[cfg(test)]
@@ -233,6 +292,7 @@ mod tests {
             color: "none".into(),
             read_only: false,
             local_server: false,
+            zone: String::new(),
         }
     }
 
@@ -286,11 +346,11 @@ mod fuzz {
         #[test]
         fn profile_fields_never_panic(
             name in "\\PC{0,20}", connect in "[a-z0-9.:,\\[\\] ]{0,30}", root in "[/a-z.\\x00 ]{0,20}",
-            timeout in any::<i64>(), user in proptest::option::of("[a-z:]{0,6}"), color in "[a-z]{0,10}",
+            timeout in any::<i64>(), user in proptest::option::of("[a-z:]{0,6}"), color in "[a-z]{0,10}", zone in "[A-Za-z/_ ]{0,20}",
         ) {
-            let f = ProfileFields { name, connect, root_path: root, session_timeout_ms: timeout, digest_user: user, color, read_only: false, local_server: false };
+            let f = ProfileFields { name, connect, root_path: root, session_timeout_ms: timeout, digest_user: user, color, read_only: false, local_server: false, zone };
             if let Err(ProfileViolation { field, .. }) = f.validate() {
-                prop_assert!(["name", "connect", "root_path", "session_timeout_ms", "digest_user", "color"].contains(&field));
+                prop_assert!(["name", "connect", "root_path", "session_timeout_ms", "digest_user", "color", "zone"].contains(&field));
             }
         }
     }

@@ -6,7 +6,9 @@ use crate::Error;
 
 const SERVICE: &str = "tbdesk";
 
-fn entry(id: i64) -> Result<keyring::Entry, Error> {
+/// The keyring entry of a profile, keyed by its stable unique secret id (a UUID stored with the
+/// profile, never reused), so two data dirs never share an entry.
+fn entry(id: &str) -> Result<keyring::Entry, Error> {
     keyring::Entry::new(SERVICE, &format!("profile:{id}")).map_err(|e| Error::Keyring(e.to_string()))
 }
 
@@ -14,20 +16,33 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Keyring(e.to_string()))?
 }
 
-/// Stores the password of profile `id`.
-pub async fn store(id: i64, password: &str) -> Result<(), Error> {
-    let pw = password.to_owned();
-    blocking(move || entry(id)?.set_password(&pw).map_err(|e| Error::Keyring(e.to_string()))).await
+/// Stores the password of the profile with secret id `id`.
+pub async fn store(id: &str, password: &str) -> Result<(), Error> {
+    let (id, pw) = (id.to_owned(), password.to_owned());
+    blocking(move || entry(&id)?.set_password(&pw).map_err(|e| Error::Keyring(e.to_string()))).await
 }
 
-/// Reads the password of profile `id`.
-pub async fn load(id: i64) -> Result<String, Error> {
-    blocking(move || entry(id)?.get_password().map_err(|e| Error::Keyring(e.to_string()))).await
+/// Reads the password of the profile with secret id `id`.
+pub async fn load(id: &str) -> Result<String, Error> {
+    let id = id.to_owned();
+    blocking(move || entry(&id)?.get_password().map_err(|e| Error::Keyring(e.to_string()))).await
 }
 
-/// Removes the password of profile `id`; a missing entry is fine.
-pub async fn remove(id: i64) -> Result<(), Error> {
-    blocking(move || match entry(id)?.delete_credential() {
+/// Reads an entry of the old scheme (`profile:<row id>`), for the one-time migration; `None`
+/// when there is none.
+pub async fn load_legacy(row_id: i64) -> Result<Option<String>, Error> {
+    blocking(move || match entry(&row_id.to_string())?.get_password() {
+        Ok(p) => Ok(Some(p)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(Error::Keyring(e.to_string())),
+    })
+    .await
+}
+
+/// Removes the password of the profile with secret id `id`; a missing entry is fine.
+pub async fn remove(id: &str) -> Result<(), Error> {
+    let id = id.to_owned();
+    blocking(move || match entry(&id)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
         Err(e) => Err(Error::Keyring(e.to_string())),
     })

@@ -22,6 +22,7 @@ fn opts(connect: &str) -> ConnectOptions {
         session_timeout: Duration::from_secs(6),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     }
 }
 

@@ -27,8 +27,8 @@ pub struct HeldItem {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SelectRequest {
-    /// The task type's `taskParameter`.
-    pub task_parameter: String,
+    /// The task type's `taskParameter`: null when the task type has none, as Java passes it.
+    pub task_parameter: Option<String>,
     /// The own sign of the domain.
     pub own_sign: String,
     /// Total items of the domain.
@@ -127,6 +127,8 @@ pub struct DemoDeal {
     next: Mutex<HashMap<String, u64>>,
     executed: std::sync::atomic::AtomicU64,
     record: bool,
+    /// Fault injection for tests: `select` panics this many times (a deal bug).
+    panics: std::sync::atomic::AtomicU32,
     /// Everything executed, in order (recording deals only).
     pub log: Mutex<Vec<Processed>>,
 }
@@ -148,6 +150,12 @@ impl DemoDeal {
     /// A recording deal whose every execution takes `work`.
     pub fn with_work(per_item: usize, work: std::time::Duration) -> Self {
         DemoDeal { per_item, work, record: true, ..Default::default() }
+    }
+
+    /// A recording deal whose first `n` selects panic, as a buggy deal would (tests of the
+    /// runtime's failure handling).
+    pub fn panicking(per_item: usize, n: u32) -> Self {
+        DemoDeal { per_item, record: true, panics: std::sync::atomic::AtomicU32::new(n), ..Default::default() }
     }
 
     /// Tasks executed so far.
@@ -179,6 +187,20 @@ impl DemoDeal {
 
 impl TaskDeal for DemoDeal {
     async fn select(&self, req: &SelectRequest) -> Result<Vec<Value>, DealError> {
+        let left = self.panics.load(std::sync::atomic::Ordering::Relaxed);
+        if left > 0
+            && self
+                .panics
+                .compare_exchange(
+                    left,
+                    left - 1,
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            panic!("demo deal: injected failure ({left} left)");
+        }
         let mut next = self.next.lock().map_err(|_| DealError("poisoned".into()))?;
         let mut out = Vec::new();
         for it in &req.items {

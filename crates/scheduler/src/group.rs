@@ -134,6 +134,12 @@ impl Group {
         Ok(Group { state, stop, tasks: vec![hb, pr], spec })
     }
 
+    /// Whether a task of the group ended while it was not asked to stop (a panic): the group
+    /// is dead and must be replaced.
+    pub fn failed(&self) -> bool {
+        !*self.stop.borrow() && self.tasks.iter().any(|t| t.is_finished())
+    }
+
     /// The current server uuid.
     pub fn uuid(&self) -> String {
         self.state.uuid.lock().map(|u| u.clone()).unwrap_or_default()
@@ -218,7 +224,7 @@ fn server_blob(
     let (ns, ne) = window.describe(now);
     Server {
         uuid: Some(uuid.to_owned()),
-        id: day * 100_000_000 + (java_hash(&format!("{}${}", spec.ip, uuid)) % 100_000_000).abs() as i64,
+        id: day.saturating_mul(100_000_000).saturating_add(i64::from(java_hash(&format!("{}${}", spec.ip, uuid)) % 100_000_000).abs()),
         task_type: Some(spec.task_type.clone()),
         base_task_type: Some(tt.base),
         own_sign: Some(tt.own_sign),
@@ -363,7 +369,7 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     for n in names.drain(..) {
         let p = root.server(&spec.base, &spec.task_type, &n);
         match c.check_stat(&p).await {
-            Ok(Some(st)) if now - st.mtime > spec.def.judge_dead_interval && n != me => {
+            Ok(Some(st)) if now.saturating_sub(st.mtime) > spec.def.judge_dead_interval && n != me => {
                 if c.delete(&p, Some(st.version)).await.is_ok() {
                     tracing::info!(server = %n, "expired a dead server");
                     spec.log.push(format!("expired dead server {n}"));
@@ -556,7 +562,7 @@ async fn process(
         }
         set_message(&state, "running");
         let req = SelectRequest {
-            task_parameter: def.task_parameter.clone().unwrap_or_default(),
+            task_parameter: def.task_parameter.clone(),
             own_sign: own_sign.clone(),
             task_item_num: state.item_total.load(Ordering::Relaxed) as usize,
             items: held,

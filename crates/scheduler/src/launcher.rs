@@ -200,7 +200,14 @@ impl Cleanup {
     /// What was removed and, per reason, what was kept (the top-most node and how many), for
     /// the user.
     pub fn describe(&self) -> String {
-        let mut out = format!("removed {} node(s) this run created", self.removed.len());
+        let strategies: Vec<&str> =
+            self.removed.iter().filter_map(|p| p.rsplit_once("/strategy/").map(|(_, n)| n)).collect();
+        let others = self.removed.len() - strategies.len();
+        let mut parts: Vec<String> = strategies.iter().map(|n| format!("removed strategy {n}")).collect();
+        if others > 0 || parts.is_empty() {
+            parts.push(format!("removed {others} node(s) of the domain this run created"));
+        }
+        let mut out = parts.join("; ");
         let mut reasons: Vec<&String> = Vec::new();
         for (_, why) in &self.kept {
             if !reasons.contains(&why) {

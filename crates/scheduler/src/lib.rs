@@ -174,6 +174,10 @@ pub struct Status {
     pub problems: Vec<String>,
     /// Recent events, oldest first.
     pub log: Vec<String>,
+    /// Thread groups that died (a panic in their task) during this run; each was restarted
+    /// with backoff. A run that ends with failures exits non-zero.
+    #[serde(default)]
+    pub failures: u64,
 }
 
 /// One thread group in the status.
@@ -210,11 +214,19 @@ pub async fn run(
     tokio::pin!(shutdown);
     // Nothing is written before the factory registers; a signal until then just returns.
     let store = tokio::select! {
-        s = Store::connect(&cfg.connect) => Arc::new(s?),
+        s = connect_measured(&cfg.connect) => Arc::new(s?),
         _ = &mut shutdown => return Ok(()),
     };
     let log = cfg.deal.event_log();
-    let mut factory = Factory { store, cfg, uuid: String::new(), groups: BTreeMap::new(), log };
+    let mut factory = Factory {
+        store,
+        cfg,
+        uuid: String::new(),
+        groups: BTreeMap::new(),
+        log,
+        failures: 0,
+        restart_at: HashMap::new(),
+    };
     factory.register().await?;
     'run: loop {
         if let Err(e) = factory.tick().await {
@@ -248,6 +260,14 @@ pub async fn run(
     Ok(())
 }
 
+/// A session whose ZooKeeper clock is measured (heartbeat ages and expiry use it, P9). The
+/// runtime writes anyway; the probe is an ephemeral node deleted at once.
+async fn connect_measured(opts: &ConnectOptions) -> Result<Store, tbdesk_store::Error> {
+    let mut s = Store::connect(opts).await?;
+    s.measure_clock().await;
+    Ok(s)
+}
+
 struct Factory {
     store: Arc<Store>,
     cfg: Config,
@@ -255,6 +275,10 @@ struct Factory {
     /// strategy name → its groups, oldest first.
     groups: BTreeMap<String, Vec<Group>>,
     log: Arc<EventLog>,
+    /// Thread groups that died during the run.
+    failures: u64,
+    /// strategy → when its failed groups may be started again (backoff).
+    restart_at: HashMap<String, std::time::Instant>,
 }
 
 impl Factory {
@@ -312,7 +336,7 @@ impl Factory {
 
     /// One attempt at a new session and factory registration.
     async fn reconnect_once(&mut self) -> bool {
-        match Store::connect(&self.cfg.connect).await {
+        match connect_measured(&self.cfg.connect).await {
             Ok(s) => {
                 self.store = Arc::new(s);
                 match self.register().await {
@@ -335,6 +359,7 @@ impl Factory {
             factory: self.uuid.clone(),
             strategies: self.groups.keys().cloned().collect(),
             log: self.log.lines(),
+            failures: self.failures,
             ..Status::default()
         };
         for gs in self.groups.values() {
@@ -345,7 +370,11 @@ impl Factory {
                     items: s.held.lock().map(|h| h.iter().map(|i| i.id.clone()).collect()).unwrap_or_default(),
                     done: s.stats.success.load(std::sync::atomic::Ordering::Relaxed),
                     failed: s.stats.fail.load(std::sync::atomic::Ordering::Relaxed),
-                    state: s.message.lock().map(|m| m.clone()).unwrap_or_default(),
+                    state: if g.failed() {
+                        "failed".to_owned()
+                    } else {
+                        s.message.lock().map(|m| m.clone()).unwrap_or_default()
+                    },
                 });
             }
         }
@@ -442,6 +471,7 @@ impl Factory {
             }
         }
         self.stop_groups(|n| !joined.contains_key(n)).await;
+        self.reap_failed().await;
         for (name, s) in &joined {
             let spath = root.strategy(name);
             let children = c.list_children(&spath).await.map_err(|e| Error::zk(&spath, e))?;
@@ -473,8 +503,34 @@ impl Factory {
         Ok(())
     }
 
+    /// Removes groups whose task died (a panic), counts them and schedules their restart with
+    /// backoff (1 s doubling to 30 s): shown as failed, never silently gone.
+    async fn reap_failed(&mut self) {
+        let names: Vec<String> = self.groups.keys().cloned().collect();
+        for n in names {
+            let Some(gs) = self.groups.get_mut(&n) else { continue };
+            let (dead, alive): (Vec<Group>, Vec<Group>) = std::mem::take(gs).into_iter().partition(Group::failed);
+            *gs = alive;
+            for g in dead {
+                self.failures += 1;
+                let backoff = Duration::from_secs(1u64 << self.failures.min(5)).min(Duration::from_secs(30));
+                self.log.push(format!(
+                    "thread group {} of {n} failed (its task ended unexpectedly); restarting in {} s",
+                    g.uuid(),
+                    backoff.as_secs()
+                ));
+                tracing::error!(strategy = %n, server = %g.uuid(), "thread group failed");
+                self.restart_at.insert(n.clone(), std::time::Instant::now() + backoff);
+                g.stop(&self.store).await;
+            }
+        }
+    }
+
     /// Starts or stops the newest groups of a strategy until there are `want`.
     async fn adjust(&mut self, name: &str, s: &Strategy, want: usize) -> Result<(), Error> {
+        if self.restart_at.get(name).is_some_and(|t| std::time::Instant::now() < *t) {
+            return Ok(());
+        }
         let have = self.groups.get(name).map_or(0, Vec::len);
         if have > want {
             if let Some(gs) = self.groups.get_mut(name) {
@@ -499,7 +555,7 @@ impl Factory {
         // strategy runtime's message and the start is retried every tick.
         let problem = match &def {
             None => Some(format!("task type {} is missing or unreadable", tt.base)),
-            Some(t) if t.judge_dead_interval < 5 * t.heart_beat_rate => Some(format!(
+            Some(t) if t.judge_dead_interval < t.heart_beat_rate.saturating_mul(5) => Some(format!(
                 "judgeDeadInterval {} < 5 × heartBeatRate {}: refused",
                 t.judge_dead_interval, t.heart_beat_rate
             )),

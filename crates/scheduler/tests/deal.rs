@@ -6,7 +6,7 @@ use tbdesk_scheduler::deal::{HeldItem, ProcessDeal, SelectRequest, TaskDeal};
 
 fn req() -> SelectRequest {
     SelectRequest {
-        task_parameter: "p".into(),
+        task_parameter: Some("p".into()),
         own_sign: "dev1".into(),
         task_item_num: 2,
         items: vec![HeldItem { id: "0".into(), parameter: "region=a".into() }],

@@ -18,6 +18,7 @@ fn opts(server: &zk::ZkServer, root: &str) -> ConnectOptions {
         session_timeout: Duration::from_secs(6),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     }
 }
 
@@ -336,4 +337,45 @@ async fn runtime_recovers_from_session_expiry() {
     );
     r.stop().await;
     assert_no_task_twice(&deal);
+}
+
+/// A deal whose select panics (a bug in the job): the group is shown as failed, counted,
+/// restarted with backoff, and processing goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_panicking_group_is_counted_and_restarted() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/panic";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "pbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::panicking(1, 1));
+    let cfg = config(&server, root, "pbox", "10.4.4.4", &deal);
+    let (tx, rx) = tokio::sync::watch::channel(Status::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tbdesk_scheduler::run(
+        cfg,
+        async {
+            let _ = stopped.await;
+        },
+        tx,
+    ));
+    let t0 = Instant::now();
+    loop {
+        let st = rx.borrow().clone();
+        if st.failures >= 1 && deal.executed() > 0 {
+            assert!(st.log.iter().any(|l| l.contains("failed (its task ended unexpectedly)")), "{:?}", st.log);
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(30), "no failure counted or no restart: {st:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(());
+    task.await.expect("join").expect("run");
+    tbdesk_tests::report::record(
+        "faults",
+        "a deal whose select panics in a thread group",
+        1,
+        "group shown failed and counted, restarted with backoff, processing went on",
+    );
 }

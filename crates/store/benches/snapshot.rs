@@ -53,6 +53,7 @@ async fn main() {
         session_timeout: Duration::from_secs(30),
         digest: None,
         read_only: true,
+        tz: chrono_tz::Tz::UTC,
     };
     let store = Store::connect(&opts).await.expect("store");
 

@@ -16,7 +16,7 @@ pub mod session;
 pub mod transfer;
 pub mod writes;
 
-pub use session::{ConnectOptions, Error, Store};
+pub use session::{now_ms, ConnectOptions, Error, Store};
 pub use writes::Expect;
 
 use tbdesk_model::snapshot::{fold, Snapshot};

@@ -19,6 +19,9 @@ pub struct ConnectOptions {
     pub digest: Option<(String, String)>,
     /// Refuse every write (the profile's read-only flag, enforced here, not only in the UI).
     pub read_only: bool,
+    /// The zone this root's Java schedulers run in (the profile's): every cron judgment made
+    /// through this store (validation of writes and imports) uses it.
+    pub tz: chrono_tz::Tz,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -30,6 +33,7 @@ impl std::fmt::Debug for ConnectOptions {
             .field("session_timeout", &self.session_timeout)
             .field("digest_user", &self.digest.as_ref().map(|(u, _)| u))
             .field("read_only", &self.read_only)
+            .field("tz", &self.tz)
             .finish()
     }
 }
@@ -75,11 +79,9 @@ pub enum Error {
     /// The object breaks validation rules; nothing was written.
     #[error("not written: {}", .0.iter().map(|v| format!("{}: {}", v.field, v.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<tbdesk_model::validate::Violation>),
-    /// The node changed since it was read; nothing was written.
-    #[error(
-        "{path} was changed by someone else (the edit expected {expected}, {}); nothing was written",
-        match actual { Some(v) => format!("it is now at version {v}"), None => "it no longer exists".to_string() }
-    )]
+    /// The node changed since it was read (or exists although a create expected it not to);
+    /// nothing was written.
+    #[error("{}", conflict_words(path, expected, actual))]
     Conflict {
         /// The node.
         path: String,
@@ -89,7 +91,7 @@ pub enum Error {
         actual: Option<i32>,
     },
     /// A destructive action refused because Java runtimes are registered (P8).
-    #[error("refused: {what} is in use by {} registered runtime(s): {}; stop them first or force", running.len(), running.join(", "))]
+    #[error("refused: {what} is in use by {} registered runtime(s) (factories or thread groups): {}; stop them first or force", running.len(), running.join(", "))]
     Running {
         /// What was to be deleted.
         what: String,
@@ -114,6 +116,40 @@ pub enum Error {
         /// Its marker.
         found: String,
     },
+    /// The chosen root is ZooKeeper's own subtree.
+    #[error("{path} is inside /zookeeper, ZooKeeper's own subtree (quotas, config): choose a path outside it")]
+    Reserved {
+        /// The chosen root.
+        path: String,
+    },
+    /// A TBSchedule root lies below the chosen root: initialising would nest it.
+    #[error("{path} holds the TBSchedule root {inner} below it (marker {found:?}); initialising {path} would nest that root inside a new one: choose a path outside it")]
+    ContainsRoot {
+        /// The chosen root.
+        path: String,
+        /// The root found below it.
+        inner: String,
+        /// Its marker.
+        found: String,
+    },
+    /// The profile's root is missing or not initialised: nothing to export, nowhere to import.
+    #[error("{path} is not a TBSchedule root: {why}")]
+    NotARoot {
+        /// The root.
+        path: String,
+        /// What is wrong, for a person.
+        why: String,
+    },
+    /// An import too large for one atomic multi.
+    #[error("this import writes about {bytes} bytes in {objects} objects, over ZooKeeper's request limit for one atomic multi ({limit} bytes by default): nothing was written; split the file and import the parts one by one")]
+    TooLarge {
+        /// The estimated request size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+        /// Objects changed.
+        objects: usize,
+    },
     /// The session expired; the caller reconnects.
     #[error("ZooKeeper session expired")]
     SessionExpired,
@@ -125,6 +161,23 @@ pub enum Error {
         /// The client's error.
         source: zk::Error,
     },
+}
+
+fn conflict_words(path: &str, expected: &crate::writes::Expect, actual: &Option<i32>) -> String {
+    match (expected, actual) {
+        (crate::writes::Expect::Absent, Some(_)) => {
+            format!("{path} already exists (someone created it meanwhile); nothing was written")
+        }
+        (crate::writes::Expect::Absent, None) => {
+            format!("{path} could not be created (its parent is gone?); nothing was written")
+        }
+        (crate::writes::Expect::Version(v), Some(now)) => format!(
+            "{path} was changed by someone else (the edit expected version {v}, it is now at version {now}); nothing was written"
+        ),
+        (crate::writes::Expect::Version(v), None) => format!(
+            "{path} was deleted by someone else (the edit expected version {v}); nothing was written"
+        ),
+    }
 }
 
 impl Error {
@@ -171,12 +224,9 @@ impl Store {
         tracing::debug!(connect = %opts.connect, root = %root, "connected");
         let mode = crate::reader::probe_mode(&client, "/").await;
         let nulls = crate::jute::NullWriter::new(opts);
-        let mut store =
-            Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false, nulls };
-        if !opts.read_only {
-            store.measure_clock().await;
-        }
-        Ok(store)
+        // No clock probe here: reads never write. A writer that needs ZooKeeper's clock (the
+        // local scheduler) calls measure_clock; health estimates it without writing.
+        Ok(Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false, nulls })
     }
 
     /// The root this store is bound to.
@@ -238,7 +288,7 @@ impl Store {
                 if let Err(e) = self.client.delete(&path, None).await {
                     tracing::warn!(%path, error = %e, "could not delete the clock probe node");
                 }
-                if self.clock_offset_ms.abs() > 5000 {
+                if self.clock_offset_ms.unsigned_abs() > 5000 {
                     tracing::warn!(
                         offset_ms = self.clock_offset_ms,
                         "this machine's clock differs from ZooKeeper's by over 5 s"
@@ -275,7 +325,8 @@ impl Store {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
+/// This machine's clock, ms since the epoch.
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
@@ -294,6 +345,46 @@ pub(crate) fn acls(with_digest: bool) -> zk::Acls<'static> {
 }
 
 impl Store {
+    /// A TBSchedule root (a node holding a marker) strictly below this store's root, looked for
+    /// breadth-first in the first 5,000 nodes when the root exists without a marker of its own.
+    async fn root_below(&self) -> Result<Option<(String, String)>, Error> {
+        use tbdesk_model::version::{judge_marker, MarkerVerdict};
+        let root = self.root.as_str();
+        match self.client.get_data(root).await {
+            Ok((d, _)) if !matches!(judge_marker(Some(&d)), MarkerVerdict::Unmarked) => return Ok(None),
+            Ok(_) => {}
+            Err(zk::Error::NoNode) => return Ok(None),
+            Err(e) => return Err(Error::at(root, e)),
+        }
+        let mut queue = std::collections::VecDeque::from([root.to_owned()]);
+        let mut seen = 0usize;
+        while let Some(p) = queue.pop_front() {
+            seen += 1;
+            if seen > 5000 {
+                break;
+            }
+            if p != root {
+                if let Ok((d, _)) = self.client.get_data(&p).await {
+                    if let MarkerVerdict::Compatible(found) | MarkerVerdict::Incompatible(found) =
+                        judge_marker(Some(&d))
+                    {
+                        return Ok(Some((p, found)));
+                    }
+                }
+            }
+            // A TBSchedule root's own directories hold no roots: do not descend into them.
+            if ["/baseTaskType", "/strategy", "/factory"].iter().any(|d| p.ends_with(d)) && p != root {
+                continue;
+            }
+            match self.client.list_children(&p).await {
+                Ok(kids) => queue.extend(kids.into_iter().map(|k| tbdesk_model::paths::Root::child(&p, &k))),
+                Err(zk::Error::NoNode) | Err(zk::Error::NoAuth) => {}
+                Err(e) => return Err(Error::at(&p, e)),
+            }
+        }
+        Ok(None)
+    }
+
     /// Initialises the root the way Java's `initial()` does (§1): missing ancestors and the
     /// root are created, the marker is written into an unmarked root, and a root whose marker
     /// the 3.2.12–3.3.x runtimes reject is refused, naming the version found. The three
@@ -304,8 +395,16 @@ impl Store {
             return Err(Error::ReadOnly);
         }
         let _ = with_digest; // the ACL follows the profile's digest user (Store::acls)
-                             // Java's checkParent only knows pre-3.2.12 markers (P12); any marker on an ancestor
-                             // means this root would nest inside another TBSchedule root.
+        let root = self.root.as_str();
+        if root == "/zookeeper" || root.starts_with("/zookeeper/") {
+            return Err(Error::Reserved { path: root.to_owned() });
+        }
+        // Nesting the other way: an existing, unmarked node with a TBSchedule root below it.
+        if let Some((inner, found)) = self.root_below().await? {
+            return Err(Error::ContainsRoot { path: root.to_owned(), inner, found });
+        }
+        // Java's checkParent only knows pre-3.2.12 markers (P12); any marker on an ancestor
+        // means this root would nest inside another TBSchedule root.
         for p in self.root.ancestors() {
             match self.client.get_data(&p).await {
                 Ok((data, _)) => {
@@ -327,7 +426,6 @@ impl Store {
         for p in self.root.ancestors() {
             self.create_null(&p).await?;
         }
-        let root = self.root.as_str();
         self.create_null(root).await?;
         let (data, stat) = self.client.get_data(root).await.map_err(|e| Error::at(root, e))?;
         match judge_marker(Some(&data)) {

@@ -18,6 +18,10 @@ use zookeeper_client as zk;
 
 use crate::session::{acls, Error, Store};
 
+/// The largest import applied as one multi: ZooKeeper's default `jute.maxbuffer` is
+/// 0xfffff bytes, and a request over it makes the server drop the connection.
+pub const MAX_MULTI_BYTES: usize = 1_000_000;
+
 /// Identifies tbdesk's export format.
 pub const FORMAT: &str = "tbdesk-config/1";
 
@@ -28,6 +32,12 @@ pub struct Config {
     pub task_types: BTreeMap<String, Entry>,
     /// Strategy blobs by name.
     pub strategies: BTreeMap<String, Entry>,
+    /// Nodes left out of an export because they hold no readable record (a foreign or binary
+    /// blob an import would refuse), with why: said to the user, never silently dropped.
+    pub skipped: Vec<(String, String)>,
+    /// The objects in ZooKeeper's child order as read (task types, then strategies), which is
+    /// the order of the Java console's export; empty for a configuration from a file.
+    pub order: Vec<(ConfigType, String)>,
 }
 
 /// One stored object.
@@ -66,6 +76,18 @@ pub enum FileError {
         line: usize,
         /// Why.
         error: DecodeError,
+    },
+    /// Two lines define the same object.
+    #[error("lines {first} and {second} both define {kind} {name:?}; keep one")]
+    Duplicate {
+        /// `taskType` or `strategy`.
+        kind: &'static str,
+        /// Object name.
+        name: String,
+        /// 1-based line numbers.
+        first: usize,
+        /// 1-based line numbers.
+        second: usize,
     },
     /// A blob that does not decode as its kind.
     #[error("{kind} {name}: {error}")]
@@ -127,6 +149,23 @@ impl Config {
             return Ok(c);
         }
         let lines = ConfigNode::decode_all(text).map_err(|(line, error)| FileError::Line { line, error })?;
+        // Line numbers of the objects, to name both lines of a duplicate (ConfigNode::decode_all
+        // skips blank lines, so count them the same way).
+        let numbers: Vec<usize> =
+            text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, _)| i + 1).collect();
+        let mut seen: BTreeMap<(bool, String), usize> = BTreeMap::new();
+        for (i, l) in lines.iter().enumerate() {
+            let line = numbers.get(i).copied().unwrap_or(i + 1);
+            let key = (matches!(l.config_type, ConfigType::Strategy), l.name.clone());
+            if let Some(first) = seen.insert(key, line) {
+                return Err(FileError::Duplicate {
+                    kind: if matches!(l.config_type, ConfigType::Strategy) { "strategy" } else { "taskType" },
+                    name: l.name.clone(),
+                    first,
+                    second: line,
+                });
+            }
+        }
         for l in lines {
             let blob = l.value.unwrap_or_default();
             match l.config_type {
@@ -151,19 +190,23 @@ impl Config {
         Ok(c)
     }
 
-    /// The Java console's export: one ConfigNode line per object, task types first.
+    /// The Java console's export: one ConfigNode line per object, task types first, each kind in
+    /// ZooKeeper's child order when the configuration was read from a root (as Java lists them),
+    /// else by name; lines joined by `\n` without a final one, like Java's.
     pub fn to_java_lines(&self, root: &str) -> String {
+        let mut order: Vec<(ConfigType, String)> = self.order.clone();
+        if order.is_empty() {
+            order.extend(self.task_types.keys().map(|n| (ConfigType::BaseTaskType, n.clone())));
+            order.extend(self.strategies.keys().map(|n| (ConfigType::Strategy, n.clone())));
+        }
+        order.sort_by_key(|(k, _)| matches!(k, ConfigType::Strategy));
         let mut lines = Vec::new();
-        for (kind, m) in [(ConfigType::BaseTaskType, &self.task_types), (ConfigType::Strategy, &self.strategies)] {
-            for (name, e) in m {
+        for (kind, name) in order {
+            let m = if matches!(kind, ConfigType::Strategy) { &self.strategies } else { &self.task_types };
+            if let Some(e) = m.get(&name) {
                 lines.push(
-                    ConfigNode {
-                        root_path: Some(root.into()),
-                        config_type: kind,
-                        name: name.clone(),
-                        value: Some(e.blob.clone()),
-                    }
-                    .encode(),
+                    ConfigNode { root_path: Some(root.into()), config_type: kind, name, value: Some(e.blob.clone()) }
+                        .encode(),
                 );
             }
         }
@@ -242,7 +285,10 @@ pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
 impl Store {
     /// The root's configuration, each blob exactly as stored, with its version.
     pub async fn export_config(&self) -> Result<Config, Error> {
+        self.check_config_root().await?;
         let mut c = Config::default();
+        let mut skipped = Vec::new();
+        let mut order = Vec::new();
         for (dir, target) in
             [(self.root.base_task_types(), &mut c.task_types), (self.root.strategies(), &mut c.strategies)]
         {
@@ -251,17 +297,37 @@ impl Store {
                 Err(zk::Error::NoNode) => continue,
                 Err(e) => return Err(Error::at(&dir, e)),
             };
+            let task_types = dir == self.root.base_task_types();
             for n in names {
                 let p = format!("{dir}/{n}");
                 match self.client.get_data(&p).await {
                     Ok((data, stat)) => {
-                        target.insert(n, Entry { blob: gson::text(&data), version: Some(stat.version) });
+                        let readable = if task_types {
+                            TaskType::decode(&data).map(|_| ())
+                        } else {
+                            Strategy::decode(&data).map(|_| ())
+                        };
+                        match readable {
+                            Ok(()) => {
+                                order.push((
+                                    if task_types { ConfigType::BaseTaskType } else { ConfigType::Strategy },
+                                    n.clone(),
+                                ));
+                                target.insert(n, Entry { blob: gson::text(&data), version: Some(stat.version) });
+                            }
+                            Err(e) => skipped.push((
+                                p,
+                                format!("not a readable {}: {e}", if task_types { "task type" } else { "strategy" }),
+                            )),
+                        }
                     }
                     Err(zk::Error::NoNode) => {}
                     Err(e) => return Err(Error::at(&p, e)),
                 }
             }
         }
+        c.skipped = skipped;
+        c.order = order;
         Ok(c)
     }
 
@@ -269,10 +335,76 @@ impl Store {
     /// is written if one fails), updates and deletes check the version read for the plan.
     /// Deletes of task types and strategies in use are refused as in [`Store::delete_task_type`].
     pub async fn import_config(&self, target: &Config, prune: bool) -> Result<Vec<Change>, Error> {
+        self.import_config_opts(target, prune, false).await
+    }
+
+    /// Refuses a root that is missing or not initialised, or whose marker the 3.2.12–3.3.x
+    /// runtimes reject: export of such a root would be an empty backup, an import would write
+    /// where no runtime reads.
+    pub async fn check_config_root(&self) -> Result<(), Error> {
+        use tbdesk_model::version::{judge_marker, MarkerVerdict};
+        let root = self.root.as_str();
+        match self.client.get_data(root).await {
+            Err(zk::Error::NoNode) => Err(Error::NotARoot {
+                path: root.to_owned(),
+                why: "it does not exist (check the profile's root path, or run init first)".into(),
+            }),
+            Err(e) => Err(Error::at(root, e)),
+            Ok((d, _)) => match judge_marker(Some(&d)) {
+                MarkerVerdict::Unmarked => Err(Error::NotARoot {
+                    path: root.to_owned(),
+                    why: "it holds no TBSchedule version marker (not initialised: run init first)".into(),
+                }),
+                MarkerVerdict::Incompatible(found) => Err(Error::IncompatibleRoot { path: root.to_owned(), found }),
+                MarkerVerdict::Compatible(_) => Ok(()),
+            },
+        }
+    }
+
+    /// What importing `target` would change, after every check an import makes (the root,
+    /// names, rules, the prune guard): a dry run refuses exactly what the import refuses.
+    pub async fn import_plan(
+        &self,
+        target: &Config,
+        prune: bool,
+        prune_all: bool,
+    ) -> Result<(Config, Vec<Change>), Error> {
+        self.check_config_root().await?;
+        self.check_import(target)?;
+        let current = self.export_config().await?;
+        let changes = plan(&current, target, prune);
+        let deletes = changes.iter().filter(|c| matches!(c, Change::Delete { .. })).count();
+        let existing = current.task_types.len() + current.strategies.len();
+        if prune && !prune_all && existing > 0 && deletes == existing {
+            return Err(Error::Invalid(vec![validate::Violation {
+                field: "prune".into(),
+                rule: "prune_everything".into(),
+                severity: validate::Severity::Error,
+                message: format!(
+                    "this would delete every task type and strategy of the root ({existing}); if that is meant, say so with --prune-all"
+                ),
+            }]));
+        }
+        Ok((current, changes))
+    }
+
+    /// [`Store::import_config`], with `prune_all` allowing a prune that empties the root.
+    pub async fn import_config_opts(
+        &self,
+        target: &Config,
+        prune: bool,
+        prune_all: bool,
+    ) -> Result<Vec<Change>, Error> {
         if self.opts.read_only {
             return Err(Error::ReadOnly);
         }
-        let ctx = validate::Context { now_ms: self.zk_now_ms(), tz: chrono_tz::Tz::UTC };
+        let (current, changes) = self.import_plan(target, prune, prune_all).await?;
+        self.apply_plan(target, &current, changes).await
+    }
+
+    /// Names, node names and rules of every object of an import; all problems at once.
+    fn check_import(&self, target: &Config) -> Result<(), Error> {
+        let ctx = validate::Context { now_ms: self.zk_now_ms(), tz: self.opts.tz };
         let mut problems = Vec::new();
         for (name, e) in &target.task_types {
             let t = TaskType::decode(e.blob.as_bytes())
@@ -303,14 +435,56 @@ impl Store {
                     v
                 }),
             );
+            if s.strategy_name.as_deref() != Some(name.as_str()) {
+                problems.push(validate::Violation {
+                    field: format!("strategy {name}: strategyName"),
+                    rule: "name_matches_node".into(),
+                    severity: validate::Severity::Error,
+                    message: format!("{:?} must equal the node name", s.strategy_name.unwrap_or_default()),
+                });
+            }
         }
-        if !problems.is_empty() {
-            return Err(Error::Invalid(problems));
+        // The node names themselves (the name in a Java line is the node's): one that ZooKeeper
+        // would read as a path ('/') would write under another node, e.g. a runtime subtree.
+        for (kind, names) in [("taskType", target.task_types.keys()), ("strategy", target.strategies.keys())] {
+            for name in names {
+                if let Some(p) = tbdesk_model::paths::node_name_problem(name) {
+                    problems.push(validate::Violation {
+                        field: format!("{kind} {name:?}"),
+                        rule: "node_name".into(),
+                        severity: validate::Severity::Error,
+                        message: format!("the node name {p}"),
+                    });
+                }
+            }
         }
-        let current = self.export_config().await?;
-        let changes = plan(&current, target, prune);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(problems))
+        }
+    }
+
+    async fn apply_plan(&self, target: &Config, current: &Config, changes: Vec<Change>) -> Result<Vec<Change>, Error> {
         if changes.is_empty() {
             return Ok(changes);
+        }
+        // ZooKeeper refuses a request over jute.maxbuffer (1 MiB by default) by dropping the
+        // connection: say so before writing anything.
+        let size: usize = changes
+            .iter()
+            .map(|c| {
+                let (kind, name) = match c {
+                    Change::Create { kind, name }
+                    | Change::Update { kind, name, .. }
+                    | Change::Delete { kind, name } => (kind, name),
+                };
+                let blob = if kind == "taskType" { target.task_types.get(name) } else { target.strategies.get(name) };
+                self.root.as_str().len() + name.len() + 64 + blob.map_or(0, |e| e.blob.len())
+            })
+            .sum();
+        if size > MAX_MULTI_BYTES {
+            return Err(Error::TooLarge { bytes: size, limit: MAX_MULTI_BYTES, objects: changes.len() });
         }
         let opts = zk::CreateMode::Persistent.with_acls(acls(self.opts.digest.is_some()));
         let mut w = self.client.new_multi_writer();
@@ -338,6 +512,19 @@ impl Store {
                 }
                 Change::Delete { .. } => {
                     let kids = self.client.list_children(&path).await.map_err(|e| Error::at(&path, e))?;
+                    if !kids.is_empty() && kind == "taskType" {
+                        // A task type's children are its domains (runtime state, not
+                        // configuration): an import never deletes under a runtime subtree.
+                        return Err(Error::Invalid(vec![validate::Violation {
+                            field: format!("taskType {name}"),
+                            rule: "prune_domains".into(),
+                            severity: validate::Severity::Error,
+                            message: format!(
+                                "has the domain(s) {} (runtime state); an import does not delete them: delete the task type from the console, which checks its runtimes",
+                                kids.join(", ")
+                            ),
+                        }]));
+                    }
                     if !kids.is_empty() {
                         return Err(Error::Running { what: format!("{kind} {name}"), running: kids });
                     }
@@ -353,7 +540,19 @@ impl Store {
                 match source {
                     zk::Error::BadVersion | zk::Error::NodeExists | zk::Error::NoNode => {
                         let actual = self.version_of(&p).await.ok().flatten();
-                        Err(Error::Conflict { path: p, expected: crate::writes::Expect::Version(-1), actual })
+                        let expected = match changes.get(index) {
+                            Some(Change::Create { .. }) => crate::writes::Expect::Absent,
+                            Some(Change::Update { kind, name, .. }) | Some(Change::Delete { kind, name }) => {
+                                let cur = if kind == "taskType" {
+                                    current.task_types.get(name)
+                                } else {
+                                    current.strategies.get(name)
+                                };
+                                crate::writes::Expect::Version(cur.and_then(|c| c.version).unwrap_or(-1))
+                            }
+                            None => crate::writes::Expect::Version(-1),
+                        };
+                        Err(Error::Conflict { path: p, expected, actual })
                     }
                     e => Err(Error::at(&p, e)),
                 }

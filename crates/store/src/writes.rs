@@ -41,7 +41,7 @@ impl Store {
     }
 
     fn validation_context(&self) -> validate::Context {
-        validate::Context { now_ms: self.zk_now_ms(), tz: chrono_tz_utc() }
+        validate::Context { now_ms: self.zk_now_ms(), tz: self.opts.tz }
     }
 
     /// Current data version of `path`, `None` when it does not exist.
@@ -206,7 +206,7 @@ impl Store {
         for n in names {
             let p = self.root.server(base, task_type, &n);
             if let Ok(Some(stat)) = self.client.check_stat(&p).await {
-                if now - stat.mtime > judge {
+                if now.saturating_sub(stat.mtime) > judge {
                     w.add_delete(&p, Some(stat.version)).map_err(|e| Error::at(&p, e))?;
                     dead.push(n);
                 }
@@ -253,8 +253,4 @@ fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {
         return Err(Error::Invalid(v.into_iter().filter(|x| x.severity == validate::Severity::Error).collect()));
     }
     Ok(())
-}
-
-fn chrono_tz_utc() -> chrono_tz::Tz {
-    chrono_tz::Tz::UTC
 }

@@ -22,6 +22,7 @@ async fn concurrent_writers_lose_no_update() {
         session_timeout: Duration::from_secs(10),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     };
     let admin = Store::connect(&opts).await.expect("admin");
     admin.init_root(false).await.expect("init");

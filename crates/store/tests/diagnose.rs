@@ -32,6 +32,7 @@ async fn healthy() -> (zk::ZkServer, zkc::Client, Store) {
         session_timeout: Duration::from_secs(10),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     };
     let store = Store::connect(&opts).await.expect("store");
     // The example factory was asked for 2 thread groups and runs 1: ask it for the 1 it runs.

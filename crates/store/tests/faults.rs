@@ -17,6 +17,7 @@ fn opts(server: &zk::ZkServer, root: &str, timeout: u64) -> ConnectOptions {
         session_timeout: Duration::from_secs(timeout),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     }
 }
 

@@ -15,6 +15,7 @@ fn opts(server: &ZkServer, connect_suffix: &str, digest: bool) -> ConnectOptions
         session_timeout: Duration::from_secs(10),
         digest: digest.then(|| ("ScheduleAdmin".into(), "password".into())),
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     }
 }
 
@@ -143,6 +144,7 @@ async fn a_hostile_server_cannot_hang_or_bloat_the_writer() {
         session_timeout: Duration::from_secs(5),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     };
     let t0 = std::time::Instant::now();
     let e = NullWriter::new(&o).multi(&[Op::SetNull { path: "/x", version: None }]).await.expect_err("hostile");

@@ -19,6 +19,7 @@ fn opts(zk: &ZkServer, root: &str) -> ConnectOptions {
         session_timeout: Duration::from_secs(10),
         digest: None,
         read_only: false,
+        tz: chrono_tz::Tz::UTC,
     }
 }
 
@@ -369,6 +370,28 @@ async fn nested_and_incompatible_roots_are_refused() {
         Err(Error::IncompatibleRoot { found, .. }) => assert_eq!(found, "tbschedule-3.4.0"),
         other => panic!("expected IncompatibleRoot, got {other:?}"),
     }
+    // the other way round: a parent of an existing root, and ZooKeeper's own subtree
+    let deep = Store::connect(&opts(&server, "/apps/team/tbs")).await.expect("deep");
+    deep.init_root(false).await.expect("init deep");
+    let parent = Store::connect(&opts(&server, "/apps")).await.expect("parent");
+    match parent.init_root(false).await {
+        Err(Error::ContainsRoot { inner, found, .. }) => {
+            assert_eq!((inner.as_str(), found.as_str()), ("/apps/team/tbs", "tbschedule-3.2.12"));
+        }
+        other => panic!("expected ContainsRoot, got {other:?}"),
+    }
+    assert_eq!(c.get_data("/apps").await.expect("apps").0, Vec::<u8>::new(), "no marker written into /apps");
+    for p in ["/zookeeper", "/zookeeper/quota/x"] {
+        let z = Store::connect(&opts(&server, p)).await.expect("zk subtree");
+        assert!(matches!(z.init_root(false).await, Err(Error::Reserved { .. })), "{p}");
+    }
+    assert!(c.check_stat("/zookeeper/quota/x").await.expect("stat").is_none());
+    tbdesk_tests::report::record(
+        "console writes",
+        "init of a root nested in another, of a parent of a root, of /zookeeper and below",
+        4,
+        "refused naming the other root or ZooKeeper's subtree; nothing written",
+    );
 }
 
 #[tokio::test]
@@ -437,4 +460,163 @@ async fn the_password_never_appears_in_debug_output_or_errors() {
         4,
         "the password appears in none",
     );
+}
+
+/// A one-shot cron whose wall time is still ahead in New York but already past in Shanghai:
+/// the store judges it in the profile's zone (the zone of the root's Java schedulers), never
+/// in UTC or the process's zone.
+#[tokio::test]
+async fn crons_are_judged_in_the_profiles_zone() {
+    use chrono::TimeZone;
+    let server = ZkServer::start().expect("zk");
+    let ny = chrono_tz::America::New_York;
+    let at = chrono::Utc::now() + chrono::Duration::hours(6);
+    let wall = at.with_timezone(&ny);
+    let cron = wall.format("0 %M %H %d %m ? %Y").to_string();
+    // the same wall time in Shanghai (12-13 h ahead of New York) lies in the past
+    let sh = chrono_tz::Asia::Shanghai;
+    let sh_instant = sh.from_local_datetime(&wall.naive_local()).single().expect("a Shanghai instant");
+    assert!(sh_instant < chrono::Utc::now(), "the test needs the wall time past in Shanghai");
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.permit_run_start_time = Some(cron.clone());
+    t.permit_run_end_time = None;
+    for (tz, accepted) in [(sh, false), (ny, true)] {
+        let mut o = opts(&server, ROOT);
+        o.tz = tz;
+        let store = Store::connect(&o).await.expect("store");
+        store.init_root(false).await.expect("init");
+        let r = store.put_task_type(&t, Expect::Absent).await;
+        match (accepted, r) {
+            (true, Ok(_)) => {}
+            (false, Err(Error::Invalid(v))) => {
+                assert!(v.iter().any(|x| x.rule == "cron_fires"), "{v:?}");
+            }
+            (want, got) => panic!("{cron} in {tz}: expected accepted={want}, got {got:?}"),
+        }
+    }
+    tbdesk_tests::report::record(
+        "time zones",
+        "a one-shot cron ahead in New York, past in Shanghai, written through profiles of each zone",
+        2,
+        "refused in Shanghai (never fires again), accepted in New York",
+    );
+}
+
+fn line(kind: tbdesk_model::records::ConfigType, name: &str, value: &str) -> String {
+    tbdesk_model::records::ConfigNode {
+        root_path: Some("/somewhere".into()),
+        config_type: kind,
+        name: name.into(),
+        value: Some(value.into()),
+    }
+    .encode()
+}
+
+/// Hostile imports and exports: every one refused in words before anything is written, and the
+/// dry run (plan) refuses exactly what the import refuses.
+#[tokio::test]
+async fn hostile_imports_and_exports_are_refused_before_writing() {
+    use tbdesk_model::records::ConfigType::{BaseTaskType as T, Strategy as S};
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    store.init_root(false).await.expect("init");
+    let tt = String::from_utf8(example("taskType.json")).expect("utf8");
+    let st = String::from_utf8(example("strategy.json")).expect("utf8");
+    let before = store.raw_tree().await.expect("tree");
+    // a strategy name holding '/': would write under a runtime subtree
+    let e = refused_by(&store, &line(S, "OrderSync-Strategy/fakefactory", &st)).await;
+    assert!(e.contains("node name") && e.contains("'/'"), "{e}");
+    // node name and blob name differ
+    let e = refused_by(&store, &line(S, "Other", &st)).await;
+    assert!(e.contains("must equal the node name"), "{e}");
+    // names with '$' or spaces
+    let e = refused_by(&store, &line(T, "Order Sync", &tt.replace("\"OrderSync\"", "\"Order Sync\""))).await;
+    assert!(e.contains("spaces"), "{e}");
+    // the same object twice: both lines named
+    let e = refused_by(&store, &format!("{}\n{}", line(T, "OrderSync", &tt), line(T, "OrderSync", &tt))).await;
+    assert!(e.contains("lines 1 and 2"), "{e}");
+    // ZooKeeper-refused characters in a task item id
+    let e = refused_by(&store, &line(T, "OrderSync", &tt.replace("\"1\",", "\"1\\uE000\","))).await;
+    assert!(e.contains("ZooKeeper refuses"), "{e}");
+    assert_eq!(store.raw_tree().await.expect("tree"), before, "nothing was written");
+    // too large for one multi: said before writing
+    let mut big = Config::default();
+    for i in 0..4000 {
+        let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+        t.base_task_type = Some(format!("Job{i}"));
+        t.task_parameter = Some("p".repeat(200));
+        big.task_types.insert(format!("Job{i}"), tbdesk_store::transfer::Entry { blob: t.encode(), version: None });
+    }
+    match store.import_config(&big, false).await {
+        Err(e @ Error::TooLarge { .. }) => assert!(e.to_string().contains("nothing was written"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.raw_tree().await.expect("tree"), before, "nothing was written");
+    // --prune of an empty file would delete everything: only with prune_all
+    store.import_config(&Config::parse(&line(T, "OrderSync", &tt)).expect("p"), false).await.expect("import one");
+    let empty = Config::default();
+    let e = store.import_plan(&empty, true, false).await.expect_err("prune everything");
+    assert!(e.to_string().contains("--prune-all"), "{e}");
+    assert_eq!(store.import_plan(&empty, true, true).await.expect("explicit").1.len(), 1);
+    // create conflict wording
+    let e = Error::Conflict { path: "/x".into(), expected: Expect::Absent, actual: Some(0) };
+    assert!(e.to_string().contains("already exists"), "{e}");
+    // a root with a newer marker, a missing root, an unmarked root: export and import refuse
+    let c = store.client();
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    c.create("/newer", b"tbschedule-3.4.0", &open).await.expect("newer");
+    c.create("/plain", b"", &open).await.expect("plain");
+    for (root, words) in
+        [("/newer", "tbschedule-3.4.0"), ("/missing/root", "does not exist"), ("/plain", "not initialised")]
+    {
+        let s = Store::connect(&opts(&server, root)).await.expect("store");
+        let e = s.export_config().await.expect_err("export refused");
+        assert!(e.to_string().contains(words), "{root}: {e}");
+        let cfg = Config::parse(&line(T, "OrderSync", &tt)).expect("p");
+        let e = s.import_plan(&cfg, false, false).await.expect_err("plan refused");
+        assert!(e.to_string().contains(words), "{root}: {e}");
+        assert!(s.import_config(&cfg, false).await.is_err());
+    }
+    assert!(c.check_stat("/missing").await.expect("stat").is_none(), "nothing created");
+    tbdesk_tests::report::record(
+        "console writes",
+        "imports: '/' in a strategy name, name mismatch, spaces, duplicates, a U+E000 item id, 4,000 objects, prune of everything, newer/missing/unmarked roots",
+        12,
+        "refused in words before writing; the dry run refuses the same",
+    );
+}
+
+/// A foreign binary blob among the strategies: the export leaves it out and says so, and what
+/// it exports imports again.
+#[tokio::test]
+async fn export_leaves_out_what_import_would_refuse_and_says_so() {
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    store.init_root(false).await.expect("init");
+    let s = Strategy::decode(&example("strategy.json")).expect("decode");
+    store.put_strategy(&s, Expect::Absent).await.expect("strategy");
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    store.client().create(&format!("{ROOT}/strategy/Binary"), &[0xff, 0x00, 0xfe], &open).await.expect("binary");
+    let cfg = store.export_config().await.expect("export");
+    assert_eq!(cfg.skipped.len(), 1, "{:?}", cfg.skipped);
+    assert!(cfg.skipped[0].0.ends_with("/strategy/Binary"));
+    let file = cfg.to_file(ROOT).expect("file");
+    let other = Store::connect(&opts(&server, "/copy/root")).await.expect("other");
+    other.init_root(false).await.expect("init");
+    other.import_config(&Config::parse(&file).expect("parse"), false).await.expect("re-import");
+    assert!(Config::parse(&cfg.to_java_lines(ROOT)).is_ok());
+}
+
+/// Parse, plan and import `text`; all must refuse, plan and import with the same words.
+async fn refused_by(store: &Store, text: &str) -> String {
+    match Config::parse(text) {
+        Err(e) => e.to_string(),
+        Ok(cfg) => match (store.import_plan(&cfg, false, false).await, store.import_config(&cfg, false).await) {
+            (Err(p), Err(i)) => {
+                assert_eq!(p.to_string(), i.to_string(), "plan and import refuse alike");
+                i.to_string()
+            }
+            other => panic!("not refused: {text}\n{other:?}"),
+        },
+    }
 }

@@ -227,17 +227,52 @@ fn is_serving(addr: SocketAddr) -> bool {
         && four_letter(addr, "ruok", t).is_ok_and(|a| a == "imok" || a.contains("not in the whitelist"))
 }
 
+/// The largest four-letter-word answer read (`cons` of a busy server is the longest real one).
+pub const FOUR_LETTER_MAX: usize = 4 << 20;
+
 /// Sends a four-letter-word command and returns the whole answer. A command the server's
 /// whitelist refuses comes back as its explanatory text ("... is not executed because it is not
-/// in the whitelist."), not as an error.
+/// in the whitelist."), not as an error. The whole exchange has one deadline (`timeout` to
+/// connect, `timeout` for the rest) and the answer at most [`FOUR_LETTER_MAX`] bytes: a port that
+/// streams forever is an error, not a hang or a heap that grows.
 pub fn four_letter(addr: SocketAddr, cmd: &str, timeout: Duration) -> std::io::Result<String> {
     let mut s = TcpStream::connect_timeout(&addr, timeout)?;
-    s.set_read_timeout(Some(timeout))?;
+    let deadline = std::time::Instant::now() + timeout;
     s.set_write_timeout(Some(timeout))?;
     s.write_all(cmd.as_bytes())?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    Ok(out)
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no complete answer to {cmd} within {} ms", timeout.as_millis()),
+            ));
+        }
+        s.set_read_timeout(Some(left))?;
+        let n = match s.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no complete answer to {cmd} within {} ms", timeout.as_millis()),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        if out.len() + n > FOUR_LETTER_MAX {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the answer to {cmd} exceeds {} bytes: not a ZooKeeper server?", FOUR_LETTER_MAX),
+            ));
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Makes sure the long-lived local server of the default profile runs, with its data and pid
