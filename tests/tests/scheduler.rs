@@ -27,11 +27,18 @@ fn tbdesk(data: &Path, args: &[&str]) -> std::process::Output {
 }
 
 fn spawn_run(data: &Path, extra: &[&str]) -> Child {
-    let mut args =
-        vec!["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job", "--tz", "UTC"];
+    let mut args = vec!["--tz", "UTC"];
+    args.extend_from_slice(extra);
+    spawn_in_zone(data, "UTC", &args)
+}
+
+/// `scheduler run` with the process in zone `tz` (the TZ variable) and `extra` arguments.
+fn spawn_in_zone(data: &Path, tz: &str, extra: &[&str]) -> Child {
+    let mut args = vec!["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job"];
     args.extend_from_slice(extra);
     Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
         .env("TBDESK_DATA_DIR", data)
+        .env("TZ", tz)
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -422,10 +422,13 @@ async fn scheduler_run(
     use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
     let stop = stop_signals()?;
     // Every argument is checked before the first write.
-    let tz = match tz.as_deref() {
-        Some(z) => tbdesk_model::cron::parse_zone(z)
-            .with_context(|| format!("--tz: unknown zone {z:?} (an IANA name such as Asia/Shanghai)"))?,
-        None => machine_zone(),
+    let tz_arg = match tz.as_deref() {
+        Some("local") => Some(tbdesk_api::machine_zone()),
+        Some(z) => Some(
+            tbdesk_model::cron::parse_zone(z)
+                .with_context(|| format!("--tz: unknown zone {z:?} (an IANA name such as Asia/Shanghai, or local)"))?,
+        ),
+        None => None,
     };
     if let Some(p) = tbdesk_model::validate::own_sign_problem(&own_sign) {
         anyhow::bail!("--own-sign: {p}");

@@ -166,7 +166,7 @@ mod tests {
         let cases: [(&str, Breaker); 14] = [
             ("zone", |f| f.zone = "Mars/Olympus".into()),
             ("connect", |f| f.connect = " 127.0.0.1:2181".into()),
-            ("connect", |f| f.connect = "127.0.0.1:2181/".into() + "app/"),
+            ("connect", |f| f.connect = "127.0.0.1:2181/app/".into()),
             ("connect", |f| f.connect = "127.0.0.1:2181/app//x".into()),
             ("connect", |f| f.connect = "127.0.0.1:0".into()),
             ("connect", |f| f.connect = "127.0.0.1:2181,".into()),

@@ -99,16 +99,17 @@ fn check_name(out: &mut Out, field: &str, what: &str, name: Option<&str>) {
 }
 
 /// An own sign (isolation domain): non-empty, no whitespace, `/` or control characters.
+/// `$` is allowed: Java splits a task type at its first `$` (`X$a$b` has own sign `a$b`).
 pub fn own_sign_problem(own_sign: &str) -> Option<String> {
     if own_sign.is_empty() {
         return Some("the own sign is empty".into());
     }
     if own_sign
         .chars()
-        .any(|c| c.is_whitespace() || c == '/' || c == '$' || c.is_control() || crate::paths::zk_refuses(c))
+        .any(|c| c.is_whitespace() || c == '/' || c.is_control() || crate::paths::zk_refuses(c))
     {
         return Some(format!(
-            "own sign {own_sign:?} may not contain spaces, '/', '$', control characters or characters ZooKeeper refuses in paths"
+            "own sign {own_sign:?} may not contain spaces, '/', control characters or characters ZooKeeper refuses in paths"
         ));
     }
     None

@@ -301,6 +301,13 @@ impl Store {
         }
     }
 
+    /// Takes a ZooKeeper clock offset measured elsewhere (health reads it without writing, from
+    /// the `lresp` times the server reports for its sessions).
+    pub fn set_clock_offset(&mut self, offset_ms: i64) {
+        self.clock_offset_ms = offset_ms;
+        self.clock_measured = true;
+    }
+
     /// ZooKeeper's clock minus this machine's (ms), when measured.
     pub fn clock_offset_ms(&self) -> Option<i64> {
         self.clock_measured.then_some(self.clock_offset_ms)
