@@ -34,6 +34,11 @@ fn free_port() -> u16 {
 impl AppSession {
     /// Starts tauri-driver and opens the app with its state in `data_dir`.
     pub async fn start(app: &Path, data_dir: &Path) -> AppSession {
+        Self::start_with_env(app, data_dir, &[]).await
+    }
+
+    /// [`AppSession::start`] with extra environment for the app (e.g. `TZ`).
+    pub async fn start_with_env(app: &Path, data_dir: &Path, env: &[(&str, &str)]) -> AppSession {
         assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display: run under xvfb-run -a");
         let port = free_port();
         let native = free_port();
@@ -43,6 +48,7 @@ impl AppSession {
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("TBDESK_DATA_DIR", data_dir)
             .env("TBDESK_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             // The app's log (through the driver) goes next to its data, so tests can read it.
             .stderr(
@@ -216,6 +222,19 @@ impl AppSession {
 
 /// Adds a profile (no password) to the app state in `data_dir`, as a user would have.
 pub async fn add_profile(data_dir: &Path, name: &str, connect: &str, root: &str, color: &str, read_only: bool) {
+    add_profile_in_zone(data_dir, name, connect, root, color, read_only, "").await
+}
+
+/// [`add_profile`] whose root's Java schedulers run in `zone` ('' = this machine's).
+pub async fn add_profile_in_zone(
+    data_dir: &Path,
+    name: &str,
+    connect: &str,
+    root: &str,
+    color: &str,
+    read_only: bool,
+    zone: &str,
+) {
     let profiles = tbdesk_profiles::Profiles::open(&data_dir.join("profiles.sqlite")).await.expect("profile database");
     let fields = tbdesk_profiles::ProfileFields {
         name: name.into(),
@@ -226,7 +245,7 @@ pub async fn add_profile(data_dir: &Path, name: &str, connect: &str, root: &str,
         color: color.into(),
         read_only,
         local_server: false,
-        zone: String::new(),
+        zone: zone.into(),
     };
     profiles.create(&fields, None).await.expect("create profile");
 }

@@ -142,8 +142,8 @@ async fn task_type_form_validates_then_saves_the_spec_json() {
     assert_eq!(windows.len(), 5, "{windows:?}");
     for (i, w) in windows.iter().enumerate() {
         let (from, until) = w.split_once(" → ").unwrap_or_else(|| panic!("{windows:?}"));
-        assert!(from.contains("T01:00:00") || (i == 0 && from == "open now"), "{windows:?}");
-        assert!(until.contains("T05:00:00"), "{windows:?}");
+        assert!(from.contains(" 01:00:00 ") || (i == 0 && from == "open now"), "{windows:?}");
+        assert!(until.contains(" 05:00:00 "), "{windows:?}");
     }
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
@@ -674,5 +674,74 @@ async fn strategy_form_validates_saves_and_copies_to_an_own_sign() {
     let (bytes, _) = c.get_data(&format!("{root}/strategy/OrderSync-Strategy-dev1")).await.expect("copy");
     let copy = String::from_utf8(bytes).expect("utf8");
     assert!(copy.contains("\"taskName\":\"OrderSync$dev1\""), "{copy}");
+    app.close().await;
+}
+
+/// The app's process in New York, the profile's Java schedulers in Shanghai: the status bar,
+/// the form's fire times and run windows and "why not running?" use Shanghai and say so, with
+/// New York on hover; changing the profile's zone re-evaluates them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_profiles_zone_is_used_and_named_everywhere() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    let root = "/e2e/zone";
+    zk::put_empty_root(&c, root).await;
+    let data = tempfile::tempdir().expect("data dir");
+    tbdesk_tests::app::add_profile_in_zone(
+        data.path(),
+        "e2e",
+        &server.connect_string(),
+        root,
+        "blue",
+        false,
+        "Asia/Shanghai",
+    )
+    .await;
+    let app = AppSession::start_with_env(
+        &bins::binary("tbdesk-app", "TBDESK_APP_BIN"),
+        data.path(),
+        &[("TZ", "America/New_York")],
+    )
+    .await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    let z = app.wait_text("#status-zone", |t| !t.is_empty()).await;
+    assert!(z.contains("Asia/Shanghai"), "{z}");
+    app.click("#tab-task-type").await;
+    app.wait_for("#task-type-form").await;
+    app.fill("#f-permitRunStartTime", "0 0 9 * * ?").await;
+    let first = app.wait_text("#fire-start li", |t| !t.is_empty()).await;
+    assert!(first.contains(" 09:00:00 Asia/Shanghai"), "{first}");
+    let hover = app
+        .client
+        .execute("return document.querySelector('#fire-start li .zoned').title;", vec![])
+        .await
+        .expect("title");
+    let hover = hover.as_str().unwrap_or_default().to_owned();
+    assert!(
+        hover.contains("America/New_York") && (hover.contains(" 20:00:00 ") || hover.contains(" 21:00:00 ")),
+        "{hover}"
+    );
+    // the CLI's cron in the same zone agrees
+    let out = std::process::Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .args(["cron", "0 0 9 * * ?", "--tz", "Asia/Shanghai", "--count", "1"])
+        .output()
+        .expect("tbdesk cron");
+    let line = String::from_utf8_lossy(&out.stdout).to_string();
+    let cli_first = line.split('\t').nth(1).unwrap_or_default().replace('T', " ");
+    assert!(first.starts_with(&cli_first[..19]), "UI {first} vs CLI {line}");
+    app.screenshot("zone-form").await;
+    // The profile's zone changes: the form and the status bar follow.
+    app.click("#edit-profile-e2e").await;
+    app.fill("#p-zone", "Mars/Olympus").await;
+    let e = app.wait_text(".field-error[data-field='zone']", |t| !t.is_empty()).await;
+    assert!(e.contains("IANA"), "the rule shows as you type: {e}");
+    app.fill("#p-zone", "Europe/Berlin").await;
+    app.click("#p-save").await;
+    app.wait_text("#status-zone", |t| t.contains("Europe/Berlin")).await;
+    app.click("#tab-task-type").await;
+    app.wait_for("#task-type-form").await;
+    app.fill("#f-permitRunStartTime", "0 0 9 * * ?").await;
+    let first = app.wait_text("#fire-start li", |t| t.contains("Europe/Berlin")).await;
+    assert!(first.contains(" 09:00:00 Europe/Berlin"), "{first}");
     app.close().await;
 }

@@ -411,3 +411,58 @@ async fn reads_never_write() {
         "the root unchanged (every node's version, child version and mzxid)",
     );
 }
+
+/// A read-only profile writes through no entry point of the command line: init, import (plan
+/// allowed, apply refused), the local scheduler. The root is unchanged after each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_profile_writes_through_no_entry_point() {
+    let (env, c) = setup().await;
+    let d = env.data.path();
+    let out =
+        tbdesk(d, &["profile", "add", "ro", "--connect", &env.server.connect_string(), "--root", ROOT, "--read-only"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = d.join("export.json");
+    let out = tbdesk(d, &["export", "p", "-o", file.to_str().expect("utf8 path")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let edited =
+        std::fs::read_to_string(&file).expect("export").replace("\"heartBeatRate\": 1000", "\"heartBeatRate\": 2000");
+    std::fs::write(&file, edited).expect("edit");
+    let before = stats(&c, ROOT).await;
+    let f = file.to_str().expect("utf8 path");
+    let cases: [Vec<&str>; 5] = [
+        vec!["init", "ro"],
+        vec!["import", "ro", f],
+        vec!["import", "ro", f, "--prune-all"],
+        vec!["scheduler", "run", "--profile", "ro", "--own-sign", "dev1", "--task-type", "Job", "--seconds", "2"],
+        vec![
+            "scheduler",
+            "run",
+            "--profile",
+            "ro",
+            "--own-sign",
+            "dev1",
+            "--task-type",
+            "Job",
+            "--seconds",
+            "2",
+            "--keep",
+        ],
+    ];
+    for args in &cases {
+        let out = tbdesk(d, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded on a read-only profile");
+        assert!(err.contains("read-only"), "{args:?}: {err}");
+        assert_eq!(stats(&c, ROOT).await, before, "{args:?} wrote");
+    }
+    // the dry run is a read: allowed, and it writes nothing either
+    let out = tbdesk(d, &["import", "ro", f, "--dry-run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stats(&c, ROOT).await, before);
+    tbdesk_tests::report::record(
+        "console writes",
+        "a read-only profile through init, import, import --prune-all, scheduler run (with and without --keep)",
+        cases.len(),
+        "every one refused naming the read-only flag; the root unchanged; the dry run allowed",
+    );
+}

@@ -570,6 +570,7 @@ async fn scheduler_run(
                             .filter(|_| kept.iter().any(|p| p.ends_with(&format!("/strategy/{}", dev.name))))
                             .map(|c| (dev.name.clone(), c)),
                         nodes: ledger.entries().into_iter().filter(|(p, _)| kept.contains(&p)).collect(),
+                        since_ms: ledger.since_ms(),
                     }
                 }
                 Ok(Err(e)) => {

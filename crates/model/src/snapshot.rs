@@ -40,6 +40,10 @@ pub struct RawNode {
     pub stat: NodeStat,
     /// Child names (unsorted as ZooKeeper gives them).
     pub children: Vec<String>,
+    /// The session may not read this node (its ACL refuses READ): why, with the ACL when it
+    /// could be read. Its data and children are unknown; everything else reads as usual.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 /// Path → node, for every node under (and including) the root.
@@ -260,7 +264,13 @@ fn sorted_children(n: &RawNode) -> Vec<String> {
 
 /// Folds a raw tree into a [`Snapshot`]; `now_ms` is the ZooKeeper clock.
 pub fn fold(root: &Root, tree: &RawTree, now_ms: i64) -> Snapshot {
-    let mut problems = Vec::new();
+    // Nodes the session may not read are named once, with their ACL; the rest reads as usual.
+    let mut problems: Vec<Problem> = tree
+        .iter()
+        .filter_map(|(p, n)| {
+            n.unreadable.as_ref().map(|why| Problem { path: p.clone(), message: format!("unreadable: {why}") })
+        })
+        .collect();
     let marker = judge_marker(tree.get(root.as_str()).map(|n| n.data.as_slice()));
     let mut snap = Snapshot {
         root: root.as_str().to_owned(),

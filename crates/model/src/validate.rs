@@ -104,10 +104,7 @@ pub fn own_sign_problem(own_sign: &str) -> Option<String> {
     if own_sign.is_empty() {
         return Some("the own sign is empty".into());
     }
-    if own_sign
-        .chars()
-        .any(|c| c.is_whitespace() || c == '/' || c.is_control() || crate::paths::zk_refuses(c))
-    {
+    if own_sign.chars().any(|c| c.is_whitespace() || c == '/' || c.is_control() || crate::paths::zk_refuses(c)) {
         return Some(format!(
             "own sign {own_sign:?} may not contain spaces, '/', control characters or characters ZooKeeper refuses in paths"
         ));

@@ -150,6 +150,7 @@ mod extremes {
             data: data.to_vec(),
             stat: NodeStat { version: i32::MAX, mtime, ctime: i64::MIN, ephemeral: false, num_children: i32::MAX },
             children: children.iter().map(|c| c.to_string()).collect(),
+            unreadable: None,
         }
     }
 

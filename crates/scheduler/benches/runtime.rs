@@ -153,10 +153,56 @@ async fn main() {
         "failover after kill: {failover:.1} s; Java 3.3.3.2 with the same settings: judge-dead 10 s + up to one heartbeat 2 s = 12 s worst (9.6-11.4 s measured); ratio {:.2}",
         failover / 12.0
     );
+    // Memory: nothing that runs for hours may grow. RSS after 10 s and after a long stretch at
+    // full speed (BENCH_MEMORY_SECS, default 120) of the two remaining runtimes.
+    let long = std::env::var("BENCH_MEMORY_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(120u64);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let (rss10, done10) = (rss_kib(), deal.executed());
+    tokio::time::sleep(Duration::from_secs(long.saturating_sub(10))).await;
+    let (rss_long, done_long) = (rss_kib(), deal.executed());
+    println!(
+        "memory: RSS {} KiB after 10 s, {} KiB after {} s ({} more tasks): ratio {:.2} (target <= 1.1)",
+        rss10,
+        rss_long,
+        t0.elapsed().as_secs(),
+        done_long.saturating_sub(done10),
+        rss_long as f64 / rss10.max(1) as f64
+    );
+
+    // A session expiry under load: ZooKeeper frozen longer than the session timeout (6 s).
+    zk.pause(true);
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    zk.pause(false);
+    let thawed = Instant::now();
+    let before = deal.executed();
+    // The admin session expired too: a new one.
+    let admin = Store::connect(&opts(&connect)).await.expect("admin after the thaw");
+    loop {
+        if deal.executed() > before + 100 && owners(&admin).await.is_some_and(|o| o.len() == 10) {
+            break;
+        }
+        assert!(thawed.elapsed() < Duration::from_secs(90), "no recovery from the session expiry");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "session expiry under load (ZooKeeper frozen 9 s, session 6 s): processing and every item back {:.1} s after the thaw",
+        thawed.elapsed().as_secs_f64()
+    );
     for (_, mut r) in rs {
         if let Some(s) = r.stop.take() {
             let _ = s.send(());
         }
         let _ = r.task.await;
     }
+}
+
+/// This process's resident set (KiB), from /proc.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
 }

@@ -78,6 +78,11 @@ pub struct GroupSpec {
     pub log: Arc<crate::EventLog>,
     /// The nodes this run created (so a stop removes exactly those).
     pub ledger: Arc<crate::Ledger>,
+    /// When a group of this process last expired the domain's dead servers (ZooKeeper clock,
+    /// ms), shared by all its groups in the domain: one expiry pass per heartbeat per process,
+    /// not one per group (500 groups would otherwise make 250,000 stat calls a heartbeat and
+    /// starve their own heartbeats).
+    pub expiry_pass: Arc<std::sync::atomic::AtomicI64>,
 }
 
 fn ts(tz: chrono_tz::Tz, ms: i64) -> String {
@@ -174,6 +179,10 @@ impl Drop for Group {
 
 /// Creates a directory as Java does (null data, Java's ACL) and records it when this run made it.
 async fn ensure_dir(store: &Store, ledger: &crate::Ledger, path: &str) -> Result<(), Error> {
+    // Most of the time it exists: one read instead of a second session's create.
+    if store.client().check_stat(path).await.ok().flatten().is_some() {
+        return Ok(());
+    }
     if store.create_null(path).await? {
         ledger.record(store, path).await;
     }
@@ -351,7 +360,21 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                 }
             }
             Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                // The multi may have been applied and only its answer lost: remember the nodes
+                // (taken as ours at clean-up only if created during this run).
+                if matches!(
+                    e,
+                    tbdesk_store::Error::Unreachable { .. }
+                        | tbdesk_store::Error::Zk { source: zk::Error::ConnectionLoss, .. }
+                ) {
+                    spec.ledger.record_unknown(store, &item);
+                    for (p, _) in &fields {
+                        spec.ledger.record_unknown(store, p);
+                    }
+                }
+                return Err(e.into());
+            }
         }
     }
     Ok(())
@@ -364,7 +387,25 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     let dir = root.servers(&spec.base, &spec.task_type);
     let mut names = c.list_children(&dir).await.map_err(|e| Error::zk(&dir, e))?;
     let now = store.zk_now_ms();
-    // Expire dead servers (any server does this, as in Java): mtime older than judge-dead.
+    sort_by_suffix(&mut names);
+    // Expire dead servers (mtime older than judge-dead), as every Java server does, but once
+    // per heartbeat per process; and always by the group that would lead (it needs the live
+    // list to assign items). The others take the smallest name as the leader.
+    let would_lead = names.first().map(String::as_str) == Some(me);
+    let period = spec.def.heart_beat_rate.max(100);
+    let last = spec.expiry_pass.load(Ordering::Relaxed);
+    let duty = now.saturating_sub(last) >= period
+        && spec.expiry_pass.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
+    if !would_lead && !duty {
+        let lead = names.first().cloned();
+        let top = root.task_items(&spec.base, &spec.task_type);
+        let ok = match c.get_data(&top).await {
+            Ok((d, _)) => lead.as_deref().is_some_and(|l| d == l.as_bytes()),
+            Err(_) => false,
+        };
+        state.initialised.store(ok, Ordering::Relaxed);
+        return Ok(false);
+    }
     let mut live = Vec::new();
     for n in names.drain(..) {
         let p = root.server(&spec.base, &spec.task_type, &n);

@@ -59,6 +59,9 @@ pub async fn create_dev_strategy(
     if own_sign == tbdesk_model::names::BASE_OWN_SIGN {
         return Err(Error::OwnSign(own_sign.into()));
     }
+    if store.options().read_only {
+        return Err(Error::Store(tbdesk_store::Error::ReadOnly));
+    }
     let name = strategy_name(base, own_sign);
     let want_task = TaskTypeName::new(base, own_sign).task_type();
     let s = Strategy {
@@ -140,14 +143,22 @@ pub async fn create_dev_strategy(
 pub struct Leftovers {
     /// The strategy copy and its czxid, when the run created it.
     pub strategy: Option<(String, i64)>,
-    /// Domain nodes the run created, with their czxids.
+    /// Domain nodes the run created, with their czxids ([`crate::Ledger::UNKNOWN`] when it
+    /// could not be read back).
     pub nodes: Vec<(String, i64)>,
+    /// Nodes of unknown czxid created before this (ZooKeeper clock, ms) are not the run's.
+    #[serde(default)]
+    pub since_ms: i64,
 }
 
 impl Leftovers {
     /// What a run created that may still exist.
     pub fn of(dev: &DevStrategy, ledger: &crate::Ledger) -> Self {
-        Leftovers { strategy: dev.created.map(|c| (dev.name.clone(), c)), nodes: ledger.entries() }
+        Leftovers {
+            strategy: dev.created.map(|c| (dev.name.clone(), c)),
+            nodes: ledger.entries(),
+            since_ms: ledger.since_ms(),
+        }
     }
 
     /// Reads a saved list (`None` when there is none or it does not parse).
@@ -178,6 +189,9 @@ impl Leftovers {
                 dev.created = Some(*czxid);
                 out.push(format!("strategy {name}"));
             }
+        }
+        if self.since_ms > 0 {
+            ledger.set_since_ms(self.since_ms);
         }
         for (p, c) in &self.nodes {
             ledger.record_czxid(p, *c);
@@ -237,6 +251,9 @@ pub async fn remove_created(
     own_sign: &str,
     ledger: &crate::Ledger,
 ) -> Result<Cleanup, Error> {
+    if store.options().read_only {
+        return Err(Error::Store(tbdesk_store::Error::ReadOnly));
+    }
     let c = store.client();
     let root = store.root();
     let mut out = Cleanup::default();
@@ -263,7 +280,7 @@ pub async fn remove_created(
     // The strategy copy first: with it gone no factory joins the domain any more.
     match (dev.created, &strategy_in_use) {
         (Some(_), Some(why)) => out.kept.push((spath.clone(), why.clone())),
-        (Some(czxid), None) => match delete_if_ours(c, &spath, czxid).await? {
+        (Some(czxid), None) => match delete_if_ours(c, &spath, czxid, ledger.since_ms()).await? {
             Ok(()) => out.removed.push(spath.clone()),
             Err(why) => out.kept.push((spath.clone(), why)),
         },
@@ -283,7 +300,7 @@ pub async fn remove_created(
     // Deepest first, so every parent is empty when its turn comes.
     ours.sort_by_key(|(p, _)| std::cmp::Reverse(p.matches('/').count()));
     for (p, czxid) in ours {
-        match delete_if_ours(c, &p, czxid).await? {
+        match delete_if_ours(c, &p, czxid, ledger.since_ms()).await? {
             Ok(()) => out.removed.push(p),
             Err(why) => out.kept.push((p, why)),
         }
@@ -294,12 +311,23 @@ pub async fn remove_created(
     Ok(out)
 }
 
-/// Deletes `path` at its current version if it is still the node this run created.
+/// Deletes `path` at its current version if it is still the node this run created (same
+/// czxid; for a node whose czxid was never read back, created after `since_ms`).
 /// `Ok(Err(why))`: left in place, and why.
-async fn delete_if_ours(c: &zk_client::Client, path: &str, czxid: i64) -> Result<Result<(), String>, Error> {
+async fn delete_if_ours(
+    c: &zk_client::Client,
+    path: &str,
+    czxid: i64,
+    since_ms: i64,
+) -> Result<Result<(), String>, Error> {
     match c.check_stat(path).await {
         Ok(None) => Ok(Ok(())),
-        Ok(Some(st)) if st.czxid != czxid => Ok(Err("re-created by someone else since this run made it".into())),
+        Ok(Some(st)) if czxid == crate::Ledger::UNKNOWN && (since_ms <= 0 || st.ctime < since_ms) => {
+            Ok(Err("its creation could not be confirmed as this run's".into()))
+        }
+        Ok(Some(st)) if czxid != crate::Ledger::UNKNOWN && st.czxid != czxid => {
+            Ok(Err("re-created by someone else since this run made it".into()))
+        }
         Ok(Some(st)) => match c.delete(path, Some(st.version)).await {
             Ok(()) | Err(zk_client::Error::NoNode) => Ok(Ok(())),
             Err(zk_client::Error::NotEmpty) => Ok(Err("it holds nodes this run did not create".into())),

@@ -84,36 +84,80 @@ pub struct Config {
 
 /// The persistent nodes one run created, each with its creation zxid: a node deleted and
 /// re-created by someone else (a Java leader re-initialising the items) has another czxid and
-/// is not ours any more.
+/// is not ours any more. A node whose czxid could not be read back (ZooKeeper went away right
+/// after the create, or the create's answer was lost) is recorded as [`Ledger::UNKNOWN`] and is
+/// taken as ours only if it was created after [`Ledger::since_ms`].
 #[derive(Debug, Default)]
-pub struct Ledger(std::sync::Mutex<Vec<(String, i64)>>);
+pub struct Ledger {
+    entries: std::sync::Mutex<Vec<(String, i64)>>,
+    since: std::sync::atomic::AtomicI64,
+}
 
 impl Ledger {
+    /// The czxid of a node created by this run that could not be read back.
+    pub const UNKNOWN: i64 = -1;
+
     /// Records `path`, just created by this run (its czxid read back).
     pub async fn record(&self, store: &Store, path: &str) {
+        self.start(store);
         match store.client().check_stat(path).await {
             Ok(Some(st)) => self.record_czxid(path, st.czxid),
-            other => tracing::warn!(%path, ?other, "created a node but cannot read it back; it will not be removed"),
+            other => {
+                tracing::warn!(%path, ?other, "created a node but cannot read it back; recorded by creation time");
+                self.record_czxid(path, Self::UNKNOWN);
+            }
         }
+    }
+
+    /// Records `path` as possibly created by this run (a create whose answer was lost).
+    pub fn record_unknown(&self, store: &Store, path: &str) {
+        self.start(store);
+        self.record_czxid(path, Self::UNKNOWN);
+    }
+
+    /// Notes when the run began creating (ZooKeeper clock, with a margin for the clock probe).
+    fn start(&self, store: &Store) {
+        let t = store.zk_now_ms().saturating_sub(10_000);
+        let _ = self.since.compare_exchange(
+            0,
+            t,
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// Nodes of unknown czxid created before this instant (ZooKeeper clock, ms) are not ours.
+    pub fn since_ms(&self) -> i64 {
+        self.since.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sets [`Ledger::since_ms`] (a saved list taken over), keeping the earliest.
+    pub fn set_since_ms(&self, ms: i64) {
+        let _ =
+            self.since.fetch_update(std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed, |v| {
+                Some(if v == 0 { ms } else { v.min(ms) })
+            });
     }
 
     /// Records `path` with its known creation zxid.
     pub fn record_czxid(&self, path: &str, czxid: i64) {
-        if let Ok(mut v) = self.0.lock() {
-            if !v.iter().any(|(p, _)| p == path) {
-                v.push((path.to_owned(), czxid));
+        if let Ok(mut v) = self.entries.lock() {
+            match v.iter_mut().find(|(p, _)| p == path) {
+                Some(e) if e.1 == Self::UNKNOWN => e.1 = czxid,
+                Some(_) => {}
+                None => v.push((path.to_owned(), czxid)),
             }
         }
     }
 
     /// The recorded nodes, oldest first.
     pub fn entries(&self) -> Vec<(String, i64)> {
-        self.0.lock().map(|v| v.clone()).unwrap_or_default()
+        self.entries.lock().map(|v| v.clone()).unwrap_or_default()
     }
 
     /// Whether this run created `path`.
     pub fn contains(&self, path: &str) -> bool {
-        self.0.lock().map(|v| v.iter().any(|(p, _)| p == path)).unwrap_or(false)
+        self.entries.lock().map(|v| v.iter().any(|(p, _)| p == path)).unwrap_or(false)
     }
 }
 
@@ -202,6 +246,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     status: tokio::sync::watch::Sender<Status>,
 ) -> Result<(), Error> {
+    // The runtime writes (factory, server and item nodes): a read-only profile never runs it.
+    if cfg.connect.read_only {
+        return Err(Error::Store(tbdesk_store::Error::ReadOnly));
+    }
     if cfg.own_sign == BASE_OWN_SIGN && !cfg.allow_base {
         return Err(Error::OwnSign(cfg.own_sign));
     }
@@ -226,6 +274,7 @@ pub async fn run(
         log,
         failures: 0,
         restart_at: HashMap::new(),
+        expiry_pass: HashMap::new(),
     };
     factory.register().await?;
     'run: loop {
@@ -279,6 +328,8 @@ struct Factory {
     failures: u64,
     /// strategy → when its failed groups may be started again (backoff).
     restart_at: HashMap<String, std::time::Instant>,
+    /// domain → the last expiry pass of this process's groups there.
+    expiry_pass: HashMap<String, Arc<std::sync::atomic::AtomicI64>>,
 }
 
 impl Factory {
@@ -588,6 +639,7 @@ impl Factory {
                 tz: self.cfg.tz,
                 log: self.log.clone(),
                 ledger: self.cfg.ledger.clone(),
+                expiry_pass: self.expiry_pass.entry(tt.task_type()).or_default().clone(),
             };
             let g = Group::start(self.store.clone(), spec, self.cfg.deal.clone()).await?;
             self.log.push(format!("thread group {} started ({name})", g.uuid()));

@@ -379,3 +379,51 @@ async fn a_panicking_group_is_counted_and_restarted() {
         "group shown failed and counted, restarted with backoff, processing went on",
     );
 }
+
+/// 300 thread groups of one runtime in one domain: their heartbeats and leader duties stay
+/// within the judge-dead interval, so none expires another (the expiry pass runs once per
+/// heartbeat per process, not once per group).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_groups_on_one_machine_do_not_expire_each_other() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/many";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(10);
+    t.heart_beat_rate = 2000;
+    t.judge_dead_interval = 10000;
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "manybox", 300).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::new(1));
+    let cfg = config(&server, root, "manybox", "10.5.5.5", &deal);
+    let (tx, rx) = tokio::sync::watch::channel(Status::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tbdesk_scheduler::run(
+        cfg,
+        async {
+            let _ = stopped.await;
+        },
+        tx,
+    ));
+    wait_until(&admin, "300 groups registered", Duration::from_secs(60), |s| {
+        s.task_types[0].domains.first().is_some_and(|d| d.servers.len() == 300)
+    })
+    .await;
+    // Two judge-dead intervals and more.
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    let d = &snap.task_types[0].domains[0];
+    assert_eq!(d.servers.len(), 300, "no group was expired");
+    assert!(d.servers.iter().all(|s| !s.dead), "every group heartbeats in time");
+    let log = rx.borrow().log.clone();
+    assert!(!log.iter().any(|l| l.contains("expired dead server") || l.contains("re-registering")), "{log:?}");
+    assert!(deal.executed() > 0, "the items are processed");
+    let _ = stop.send(());
+    task.await.expect("join").expect("run");
+    tbdesk_tests::report::record(
+        "scheduler load",
+        "300 thread groups of one runtime in one domain (heartbeat 2 s, judge-dead 10 s) for 25 s",
+        1,
+        "no group expired or re-registered; items processed",
+    );
+}

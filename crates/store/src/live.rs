@@ -138,7 +138,7 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
                     } else {
                         tree.get(path).map(|n| n.children.clone()).unwrap_or_default()
                     };
-                    tree.insert(path.to_owned(), RawNode { data, stat: stat_of(&stat), children });
+                    tree.insert(path.to_owned(), RawNode { data, stat: stat_of(&stat), children, unreadable: None });
                     if let Some((parent, name)) = parent_and_name(path) {
                         if let Some(p) = tree.get_mut(parent) {
                             if !p.children.iter().any(|c| c == name) {

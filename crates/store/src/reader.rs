@@ -59,17 +59,26 @@ pub async fn read_tree(
         let data = get_data_all(client, &level, mode).await?;
         let mut parents = Vec::new();
         for (path, res) in level.iter().zip(data) {
-            if let Some((bytes, stat)) = res {
-                if stat.num_children > 0 {
-                    parents.push(path.clone());
+            match res {
+                Read::Got((bytes, stat)) => {
+                    if stat.num_children > 0 {
+                        parents.push(path.clone());
+                    }
+                    tree.insert(
+                        path.clone(),
+                        RawNode { data: bytes, stat: stat_of(&stat), children: Vec::new(), unreadable: None },
+                    );
                 }
-                tree.insert(path.clone(), RawNode { data: bytes, stat: stat_of(&stat), children: Vec::new() });
+                Read::Denied => {
+                    tree.insert(path.clone(), unreadable(client, path).await);
+                }
+                Read::Gone => {}
             }
         }
         let lists = get_children_all(client, &parents, mode).await?;
         let mut next = Vec::new();
         for (path, res) in parents.iter().zip(lists) {
-            if let (Some(children), Some(node)) = (res, tree.get_mut(path)) {
+            if let (Read::Got(children), Some(node)) = (res, tree.get_mut(path)) {
                 for c in &children {
                     next.push(if path == "/" { format!("/{c}") } else { format!("{path}/{c}") });
                 }
@@ -83,7 +92,32 @@ pub async fn read_tree(
     Ok(tree)
 }
 
-type OneRead<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<T>, Error>> + Send + 'a>>;
+/// One node's read: its value, gone meanwhile, or refused by its ACL.
+enum Read<T> {
+    Got(T),
+    Gone,
+    Denied,
+}
+
+/// A node this session may not read: its stat (`exists` needs no permission) and, when the
+/// server shows it, its ACL, so the user sees whose node it is.
+async fn unreadable(client: &zk::Client, path: &str) -> RawNode {
+    let stat = client.check_stat(path).await.ok().flatten().map(|s| stat_of(&s)).unwrap_or_default();
+    let acl = match client.get_acl(path).await {
+        Ok((acl, _)) => {
+            acl.iter().map(|a| format!("{}:{}:{}", a.scheme(), a.id(), a.permission())).collect::<Vec<_>>().join(", ")
+        }
+        Err(_) => "not readable either".into(),
+    };
+    RawNode {
+        data: Vec::new(),
+        stat,
+        children: Vec::new(),
+        unreadable: Some(format!("this session may not read it (ACL: {acl})")),
+    }
+}
+
+type OneRead<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Read<T>, Error>> + Send + 'a>>;
 
 /// One kind of read (getData or getChildren) over many paths: batched multi-reads, or single
 /// requests pipelined; `None` for a node that vanished.
@@ -94,7 +128,7 @@ async fn read_all<T>(
     children: bool,
     take: fn(zk::MultiReadResult) -> Option<T>,
     single: for<'a> fn(&'a zk::Client, &'a str) -> OneRead<'a, T>,
-) -> Result<Vec<Option<T>>, Error> {
+) -> Result<Vec<Read<T>>, Error> {
     match mode {
         ReadMode::Multi => {
             let batches: Vec<&[String]> = paths.chunks(BATCH).collect();
@@ -105,9 +139,10 @@ async fn read_all<T>(
             for (batch, res) in batches.iter().zip(results) {
                 for (p, r) in batch.iter().zip(res?) {
                     out.push(match r {
-                        zk::MultiReadResult::Error { err: zk::Error::NoNode } => None,
+                        zk::MultiReadResult::Error { err: zk::Error::NoNode } => Read::Gone,
+                        zk::MultiReadResult::Error { err: zk::Error::NoAuth } => Read::Denied,
                         zk::MultiReadResult::Error { err } => return Err(Error::at(p, err)),
-                        other => take(other),
+                        other => take(other).map_or(Read::Gone, Read::Got),
                     });
                 }
             }
@@ -124,7 +159,7 @@ async fn get_data_all(
     client: &zk::Client,
     paths: &[String],
     mode: ReadMode,
-) -> Result<Vec<Option<(Vec<u8>, zk::Stat)>>, Error> {
+) -> Result<Vec<Read<(Vec<u8>, zk::Stat)>>, Error> {
     let take = |r| match r {
         zk::MultiReadResult::Data { data, stat } => Some((data, stat)),
         _ => None,
@@ -136,7 +171,7 @@ async fn get_children_all(
     client: &zk::Client,
     paths: &[String],
     mode: ReadMode,
-) -> Result<Vec<Option<Vec<String>>>, Error> {
+) -> Result<Vec<Read<Vec<String>>>, Error> {
     let take = |r| match r {
         zk::MultiReadResult::Children { children } => Some(children),
         _ => None,
@@ -163,8 +198,9 @@ fn multi_read<'a>(
 fn single_data<'a>(client: &'a zk::Client, p: &'a str) -> OneRead<'a, (Vec<u8>, zk::Stat)> {
     Box::pin(async move {
         match client.get_data(p).await {
-            Ok(v) => Ok(Some(v)),
-            Err(zk::Error::NoNode) => Ok(None),
+            Ok(v) => Ok(Read::Got(v)),
+            Err(zk::Error::NoNode) => Ok(Read::Gone),
+            Err(zk::Error::NoAuth) => Ok(Read::Denied),
             Err(e) => Err(Error::at(p, e)),
         }
     })
@@ -173,8 +209,9 @@ fn single_data<'a>(client: &'a zk::Client, p: &'a str) -> OneRead<'a, (Vec<u8>, 
 fn single_children<'a>(client: &'a zk::Client, p: &'a str) -> OneRead<'a, Vec<String>> {
     Box::pin(async move {
         match client.list_children(p).await {
-            Ok(v) => Ok(Some(v)),
-            Err(zk::Error::NoNode) => Ok(None),
+            Ok(v) => Ok(Read::Got(v)),
+            Err(zk::Error::NoNode) => Ok(Read::Gone),
+            Err(zk::Error::NoAuth) => Ok(Read::Denied),
             Err(e) => Err(Error::at(p, e)),
         }
     })
@@ -214,7 +251,7 @@ pub async fn read_tree_serial(client: &zk::Client, top: &str) -> Result<RawTree,
         for c in &children {
             stack.push(format!("{path}/{c}"));
         }
-        tree.insert(path, RawNode { data, stat: stat_of(&stat), children });
+        tree.insert(path, RawNode { data, stat: stat_of(&stat), children, unreadable: None });
     }
     Ok(tree)
 }

@@ -54,7 +54,7 @@ pub enum Error {
         reason: String,
     },
     /// The digest credentials were refused, or the session lacks permission on a node.
-    #[error("not authorised for {path} (check the profile's digest user and password)")]
+    #[error("not authorised for {path}: its ACL refuses this session (if the root is protected, check the profile's digest user and password)")]
     NoAuth {
         /// The node the operation was refused on.
         path: String,

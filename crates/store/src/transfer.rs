@@ -322,6 +322,9 @@ impl Store {
                         }
                     }
                     Err(zk::Error::NoNode) => {}
+                    Err(zk::Error::NoAuth) => {
+                        skipped.push((p, "unreadable: its ACL refuses this session".into()));
+                    }
                     Err(e) => return Err(Error::at(&p, e)),
                 }
             }

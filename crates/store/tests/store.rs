@@ -620,3 +620,45 @@ async fn refused_by(store: &Store, text: &str) -> String {
         },
     }
 }
+
+/// Nodes whose ACL refuses this session (another user's): snapshot, export, health and why read
+/// everything else and name those nodes with their ACL, instead of failing the whole root.
+#[tokio::test]
+async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
+    let server = ZkServer::start().expect("zk");
+    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    load_tree(&c).await;
+    let other = zk::Client::connector()
+        .with_auth("digest", b"someoneelse:secret")
+        .connect(&server.connect_string())
+        .await
+        .expect("other user");
+    let mine_only = zk::CreateMode::Persistent.with_acls(zk::Acls::creator_all());
+    other.create(&format!("{ROOT}/private"), b"{}", &mine_only).await.expect("private node");
+    other.create(&format!("{ROOT}/strategy/Hidden"), b"{}", &mine_only).await.expect("private strategy");
+    for digest in [None, Some(("ScheduleAdmin".to_string(), "password".to_string()))] {
+        let mut o = opts(&server, ROOT);
+        o.digest = digest;
+        let store = Store::connect(&o).await.expect("store");
+        let snap = store.snapshot(|_| {}).await.expect("the snapshot reads the rest");
+        assert_eq!(snap.task_types.len(), 1, "the rest is read as usual");
+        let p = snap.problems.iter().find(|p| p.path.ends_with("/private")).expect("named");
+        assert!(p.message.contains("unreadable") && p.message.contains("digest:someoneelse"), "{}", p.message);
+        assert!(snap.problems.iter().any(|p| p.path.ends_with("/strategy/Hidden")));
+        let cfg = store.export_config().await.expect("export reads the rest");
+        assert!(
+            cfg.skipped.iter().any(|(p, why)| p.ends_with("/strategy/Hidden") && why.contains("ACL")),
+            "{:?}",
+            cfg.skipped
+        );
+        assert_eq!(cfg.task_types.len(), 1);
+        let d = tbdesk_model::diagnose::why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+        assert!(!d.links.is_empty());
+    }
+    tbdesk_tests::report::record(
+        "console reads",
+        "a foreign node and a strategy node whose ACL refuses the session (with and without a digest user)",
+        2,
+        "snapshot, export and why read the rest; the nodes are named unreadable with their ACL",
+    );
+}

@@ -1,0 +1,72 @@
+//! Secrets in the real OS keyring (secret-service over D-Bus; `scripts/test` runs every test
+//! inside a private D-Bus session with an unlocked gnome-keyring): two data dirs side by side
+//! never share, overwrite or delete each other's passwords, and old entries are migrated.
+
+use tbdesk_profiles::{ProfileFields, Profiles};
+
+fn fields(name: &str) -> ProfileFields {
+    ProfileFields {
+        name: name.into(),
+        connect: "127.0.0.1:2181".into(),
+        root_path: "/tbs/x".into(),
+        session_timeout_ms: 60_000,
+        digest_user: Some("ScheduleAdmin".into()),
+        color: "none".into(),
+        read_only: false,
+        local_server: false,
+        zone: "UTC".into(),
+    }
+}
+
+#[tokio::test]
+async fn two_data_dirs_never_share_a_secret() {
+    let (a, b) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
+    let pa = Profiles::open(&a.path().join("profiles.sqlite")).await.expect("open a");
+    let pb = Profiles::open(&b.path().join("profiles.sqlite")).await.expect("open b");
+    let prod = pa.create(&fields("prod"), Some("prod-secret")).await.expect("prod in A");
+    let dev = pb.create(&fields("dev"), Some("dev-secret")).await.expect("dev in B");
+    assert_eq!(prod.id, dev.id, "the same row id in both dirs: the case that leaked before");
+    assert_ne!(prod.secret_id, dev.secret_id);
+    assert_eq!(pa.password(&prod).await.expect("read").as_deref(), Some("prod-secret"), "B did not overwrite A");
+    assert_eq!(pb.password(&dev).await.expect("read").as_deref(), Some("dev-secret"));
+    pb.delete("dev").await.expect("delete in B");
+    let prod = pa.get("prod").await.expect("prod");
+    assert_eq!(pa.password(&prod).await.expect("read").as_deref(), Some("prod-secret"), "B's delete left A's entry");
+    pa.delete("prod").await.expect("clean up");
+    tbdesk_tests::report::record(
+        "secrets",
+        "two data dirs side by side, same row ids: create, read, delete in one",
+        1,
+        "each keeps its own keyring entry (keyed by a unique secret id); nothing shared",
+    );
+}
+
+/// A profile stored before secret ids: its password (entry `profile:<row id>`) is copied to
+/// its new entry at the next open; the old entry stays for other data dirs still using it.
+#[tokio::test]
+async fn old_entries_are_migrated() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("profiles.sqlite");
+    let p = Profiles::open(&db).await.expect("open");
+    let created = p.create(&fields("legacy"), None).await.expect("create");
+    drop(p);
+    // Make it look like a profile of the old scheme (row id 1000 keeps clear of real ones).
+    let legacy = keyring::Entry::new("tbdesk", "profile:1000").expect("entry");
+    legacy.set_password("legacy-secret").expect("legacy entry");
+    {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("sqlite");
+        sqlx::query("UPDATE profiles SET id = 1000, secret_id = NULL, has_password = 1 WHERE id = ?")
+            .bind(created.id)
+            .execute(&mut conn)
+            .await
+            .expect("old row");
+    }
+    let p = Profiles::open(&db).await.expect("reopen migrates");
+    let migrated = p.get("legacy").await.expect("get");
+    assert!(!migrated.secret_id.is_empty());
+    assert_eq!(p.password(&migrated).await.expect("read").as_deref(), Some("legacy-secret"));
+    assert_eq!(legacy.get_password().ok().as_deref(), Some("legacy-secret"), "the old entry is left in place");
+    p.delete("legacy").await.expect("delete");
+    let _ = legacy.delete_credential();
+}
