@@ -323,6 +323,12 @@ fn main() {
                     let console = window.state::<Console>();
                     let _ = tauri::async_runtime::block_on(console.save_window_size(logical.width, logical.height));
                 }
+                // Closing the window stops the local scheduler the way its Stop button does (its
+                // own nodes removed, never another runtime's), bounded in time.
+                let console = window.state::<Console>();
+                let _ = tauri::async_runtime::block_on(async {
+                    tokio::time::timeout(std::time::Duration::from_secs(45), console.stop_scheduler(true)).await
+                });
             }
         })
         .run(tauri::generate_context!());

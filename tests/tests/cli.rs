@@ -247,3 +247,28 @@ async fn import_killed_midway_leaves_old_or_new() {
         &format!("{landed} landed whole, {} not at all, 0 partial", outcomes.len() - landed),
     );
 }
+
+/// Odd command-line input: an expression that starts with '-' is an expression, not a flag; a
+/// huge --count is refused at the flag instead of allocating without bound; a bogus zone is
+/// named.
+#[test]
+fn cron_flags_take_hostile_values() {
+    let (code, out, err) =
+        tbdesk(&["cron", "-1 0 12 * * ?", "--tz", "UTC", "--from", "2024-01-01T00:00:00Z", "--count", "1"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.is_empty() && !err.contains("unexpected argument"), "{out} {err}");
+    let (code, _, err) = tbdesk(&["cron", "0 0 12 * * ?", "--count", "100000000000"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("--count"), "{err}");
+    let (code, _, err) = tbdesk(&["cron", "0 0 12 * * ?", "--tz", "Bogus/Zone"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("Bogus/Zone"), "{err}");
+    let (code, out, _) = tbdesk(&["cron", "0/2147483647 * * * * ?", "--tz", "UTC", "--count", "2"], b"");
+    assert!(code == 0 || code == 1, "a step of Integer.MAX_VALUE never panics: {out}");
+    tbdesk_tests::report::record(
+        "bad input",
+        "tbdesk cron '-1 0 12 * * ?', --count 100000000000, --tz Bogus/Zone, a step of 2147483647",
+        4,
+        "read as an expression; refused at the flag; zone named; no panic",
+    );
+}

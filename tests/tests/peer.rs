@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use tbdesk_tests::{bins, paths, report};
 
@@ -179,4 +180,101 @@ fn java_runtime_beside_tbdesk() {
     eprintln!("dump comparison over {} kinds of node: {checked:?}", checked.len());
     assert!(classes.len() >= 9, "the dumps covered too few kinds of node: {checked:?}");
     assert!(failed.is_empty(), "java peer:\n{}", failed.join("\n"));
+}
+
+/// The Java console (its real data manager) stops a tbdesk factory and starts it again: tbdesk
+/// stops its thread groups and deletes its strategy-runtime node, as a Java factory does
+/// (`unRregisterManagerFactory`), and comes back when started. Returns the verdict lines.
+async fn console_stops_a_tbdesk_factory(kit: &Path) -> Vec<String> {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let zkc = server.connect_string();
+    let root = "/tbdesk-peer/console-stop";
+    let work = tempfile::tempdir().expect("work");
+    let peer = |args: &[&str]| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(kit.join("peer.sh"))
+            .arg(format!("-Dzk={zkc}"))
+            .arg(format!("-Droot={root}"))
+            .args(["-Dbase=DemoTask", "-Downsign=dev1", "-Dstrategy=DemoTask-dev1-tbdesk"])
+            .args(args)
+            .env("PEER_HOME", peer_home());
+        cmd.output().expect("peer.sh")
+    };
+    let out = peer(&["-Dwhat=tasktype", "setup"]);
+    assert!(out.status.success(), "java setup: {}", String::from_utf8_lossy(&out.stderr));
+    let tbdesk = bins::binary("tbdesk", "TBDESK_CLI_BIN");
+    let data = work.path().join("data");
+    let add = Command::new(&tbdesk)
+        .env("TBDESK_DATA_DIR", &data)
+        .env("TBDESK_PASSWORD", "password")
+        .args(["profile", "add", "peer", "--connect", &zkc, "--root", root, "--digest-user", "ScheduleAdmin"])
+        .output()
+        .expect("profile add");
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let mut run = Command::new(&tbdesk)
+        .env("TBDESK_DATA_DIR", &data)
+        .args([
+            "scheduler",
+            "run",
+            "--profile",
+            "peer",
+            "--own-sign",
+            "dev1",
+            "--task-type",
+            "DemoTask",
+            "--groups",
+            "2",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("tbdesk scheduler run");
+    let c = zk::client(&server).await;
+    let strategy = format!("{root}/strategy/DemoTask-dev1-tbdesk");
+    let servers = format!("{root}/baseTaskType/DemoTask/DemoTask$dev1/server");
+    let wait = |what: &'static str, pred: Box<dyn Fn(usize, usize) -> bool + Send>| {
+        let (c, strategy, servers) = (c.clone(), strategy.clone(), servers.clone());
+        async move {
+            for _ in 0..150 {
+                let rt = c.list_children(&strategy).await.map(|v| v.len()).unwrap_or(0);
+                let sv = c.list_children(&servers).await.map(|v| v.len()).unwrap_or(0);
+                if pred(rt, sv) {
+                    return format!("PEER {what} PASS (runtimes {rt}, servers {sv})");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            format!("PEER {what} FAIL (not within 15 s)")
+        }
+    };
+    let mut verdicts = vec![wait("tbdesk-registered", Box::new(|rt, sv| rt == 1 && sv == 2)).await];
+    let factory = c.list_children(&strategy).await.ok().and_then(|v| v.into_iter().next()).unwrap_or_default();
+    let out = peer(&["console", "factory", &factory, "false"]);
+    assert!(out.status.success(), "console stop: {}", String::from_utf8_lossy(&out.stderr));
+    verdicts.push(wait("console-stop-unregisters-tbdesk", Box::new(|rt, sv| rt == 0 && sv == 0)).await);
+    let out = peer(&["console", "factory", &factory, "true"]);
+    assert!(out.status.success(), "console start: {}", String::from_utf8_lossy(&out.stderr));
+    verdicts.push(wait("console-start-brings-tbdesk-back", Box::new(|rt, sv| rt == 1 && sv == 2)).await);
+    // SAFETY: kill(2) on our own child's pid.
+    unsafe {
+        libc::kill(run.id() as i32, libc::SIGINT);
+    }
+    let _ = run.wait();
+    verdicts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_java_console_stops_and_starts_a_tbdesk_factory() {
+    let kit = paths::repo_root().join("../shared/java-peer");
+    if std::env::var("TBDESK_PEER").as_deref() == Ok("off") || !peer_home().join("classpath").is_file() {
+        eprintln!("SKIPPED java peer (console stop): the kit is not built here or TBDESK_PEER=off");
+        report::record("java peer", "the Java console stops and starts a tbdesk factory", 0, "SKIPPED");
+        return;
+    }
+    let verdicts = console_stops_a_tbdesk_factory(&kit).await;
+    eprintln!("{}", verdicts.join("\n"));
+    for v in &verdicts {
+        report::record("java peer", "console factory false/true on a tbdesk factory", 1, v);
+    }
+    assert!(verdicts.iter().all(|v| v.contains(" PASS")), "{verdicts:#?}");
 }

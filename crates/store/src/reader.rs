@@ -107,7 +107,7 @@ async fn unreadable(client: &zk::Client, path: &str) -> RawNode {
         Ok((acl, _)) => {
             acl.iter().map(|a| format!("{}:{}:{}", a.scheme(), a.id(), a.permission())).collect::<Vec<_>>().join(", ")
         }
-        Err(_) => "not readable either".into(),
+        Err(_) => "not readable to this session either".into(),
     };
     RawNode {
         data: Vec::new(),

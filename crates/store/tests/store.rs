@@ -643,7 +643,8 @@ async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
         let snap = store.snapshot(|_| {}).await.expect("the snapshot reads the rest");
         assert_eq!(snap.task_types.len(), 1, "the rest is read as usual");
         let p = snap.problems.iter().find(|p| p.path.ends_with("/private")).expect("named");
-        assert!(p.message.contains("unreadable") && p.message.contains("digest:someoneelse"), "{}", p.message);
+        // ZooKeeper ≥ 3.5 also refuses getACL without READ or ADMIN: the message says so.
+        assert!(p.message.contains("unreadable") && p.message.contains("ACL"), "{}", p.message);
         assert!(snap.problems.iter().any(|p| p.path.ends_with("/strategy/Hidden")));
         let cfg = store.export_config().await.expect("export reads the rest");
         assert!(
