@@ -425,7 +425,7 @@ async fn a_read_only_profile_writes_through_no_entry_point() {
     let out = tbdesk(d, &["export", "p", "-o", file.to_str().expect("utf8 path")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let edited =
-        std::fs::read_to_string(&file).expect("export").replace("\"heartBeatRate\": 1000", "\"heartBeatRate\": 2000");
+        std::fs::read_to_string(&file).expect("export").replace("\"sleepTimeNoData\": 100", "\"sleepTimeNoData\": 200");
     std::fs::write(&file, edited).expect("edit");
     let before = stats(&c, ROOT).await;
     let f = file.to_str().expect("utf8 path");
