@@ -260,7 +260,9 @@ async fn any_signal_at_any_instant_leaves_nothing() {
         let run = spawn_run(env.data.path(), &[]);
         tokio::time::sleep(Duration::from_millis(ms)).await;
         signal(&run, sig);
-        let (_code, err) = finish(run, Duration::from_secs(6 + 2 + 5));
+        let (code, err) = finish(run, Duration::from_secs(6 + 2 + 5));
+        // A clean stop (exit 0); only a signal before the handlers exist may kill it outright.
+        assert!(code == Some(0) || (ms < 100 && code.is_none()), "signal {sig} after {ms} ms: exit {code:?}\n{err}");
         let l = listing(&c, ROOT).await;
         assert_eq!(l, baseline(), "signal {sig} after {ms} ms left nodes behind; stderr:\n{err}");
     }

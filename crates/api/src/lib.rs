@@ -628,7 +628,9 @@ impl Console {
         // ZooKeeper's clock without writing anything (reads never write): our session asks
         // once, then `cons` reports when the server answered it.
         let before = tbdesk_store::now_ms();
-        if store.root_children().await.is_ok() {
+        let answered = store.root_children().await.is_ok();
+        let after = tbdesk_store::now_ms();
+        if answered {
             // Every server: our session's answer came from one of them, and is the newest.
             let hosts = tbdesk_store::jute::split_connect(&opts.connect).0;
             let clock = tokio::task::spawn_blocking(move || {
@@ -637,7 +639,6 @@ impl Console {
             .await
             .ok()
             .flatten();
-            let after = tbdesk_store::now_ms();
             if let Some(server) = clock {
                 store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
             }

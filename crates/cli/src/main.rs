@@ -391,12 +391,20 @@ fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
     let mut hup = signal(SignalKind::hangup())?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
+        for n in 0..2 {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            if n == 0 {
+                let _ = tx.send(true);
+            } else {
+                // A second signal: the user does not want to wait for the clean stop.
+                eprintln!("\nsecond signal: exiting now without cleaning up (the nodes of this run may be left)");
+                std::process::exit(130);
+            }
         }
-        let _ = tx.send(true);
     });
     Ok(rx)
 }
@@ -474,12 +482,23 @@ async fn scheduler_run(
         Some(d) => d.clone(),
         None => default_data_dir()?,
     };
-    let safe = |s: &str| {
-        s.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.$".contains(c) { c } else { '_' }).collect::<String>()
-    };
-    let leftovers_file =
-        data.join("leftovers").join(safe(&profile)).join(format!("{}.json", safe(&format!("{task_type}${own_sign}"))));
-    if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file) {
+    // Keyed by the profile's row id (unique in this data dir, never reused) and the task type
+    // with every byte outside [A-Za-z0-9._-] escaped, so no two profiles or domains share a file.
+    let profile_id = c.profiles().get(&profile).await?.id;
+    let enc: String = format!("{task_type}${own_sign}")
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let leftovers_file = data.join("leftovers").join(format!("profile-{profile_id}")).join(format!("{enc}.json"));
+    let here = (connect.connect.clone(), connect.root.clone());
+    if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file).filter(|l| l.is_for(&here.0, &here.1))
+    {
         let adopted = l.adopt(&mut dev, &ledger);
         if !adopted.is_empty() {
             eprintln!(
@@ -550,7 +569,9 @@ async fn scheduler_run(
         // Another run of the same task type and own sign on this machine may have stopped
         // meanwhile and left its nodes to us (they were in use by this run): the last one
         // out removes them.
-        if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file) {
+        if let Some(l) =
+            tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file).filter(|l| l.is_for(&here.0, &here.1))
+        {
             l.adopt(&mut dev, &ledger);
         }
         // The run's own session may have expired: clean up with a fresh one.
@@ -558,30 +579,35 @@ async fn scheduler_run(
             let fresh = tbdesk_store::Store::connect(&connect).await?;
             anyhow::Ok(tbdesk_scheduler::launcher::remove_created(&fresh, &dev, &task_type, &own_sign, &ledger).await?)
         };
-        let left =
-            match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned).await {
-                Ok(Ok(report)) => {
-                    eprintln!("{}", report.describe());
-                    // What is ours and still in use by others is remembered for a later run.
-                    let kept: Vec<&String> = report.kept.iter().map(|(p, _)| p).collect();
-                    tbdesk_scheduler::launcher::Leftovers {
-                        strategy: dev
-                            .created
-                            .filter(|_| kept.iter().any(|p| p.ends_with(&format!("/strategy/{}", dev.name))))
-                            .map(|c| (dev.name.clone(), c)),
-                        nodes: ledger.entries().into_iter().filter(|(p, _)| kept.contains(&p)).collect(),
-                        since_ms: ledger.since_ms(),
-                    }
+        let left = match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned)
+            .await
+        {
+            Ok(Ok(report)) => {
+                eprintln!("{}", report.describe());
+                // What is ours and still in use by others is remembered for a later run;
+                // what someone else re-created or changed is not ours to retry.
+                let kept: Vec<&String> =
+                    report.kept.iter().filter(|(_, why)| why.contains("still registered")).map(|(p, _)| p).collect();
+                tbdesk_scheduler::launcher::Leftovers {
+                    strategy: dev
+                        .created
+                        .filter(|_| kept.iter().any(|p| p.ends_with(&format!("/strategy/{}", dev.name))))
+                        .map(|c| (dev.name.clone(), c)),
+                    nodes: ledger.entries().into_iter().filter(|(p, _)| kept.contains(&p)).collect(),
+                    since_ms: ledger.since_ms(),
+                    connect: here.0.clone(),
+                    root: here.1.clone(),
                 }
-                Ok(Err(e)) => {
-                    eprintln!("could not clean up: {e:#}");
-                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger)
-                }
-                Err(_) => {
-                    eprintln!("could not clean up: ZooKeeper did not answer in time");
-                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger)
-                }
-            };
+            }
+            Ok(Err(e)) => {
+                eprintln!("could not clean up: {e:#}");
+                tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
+            }
+            Err(_) => {
+                eprintln!("could not clean up: ZooKeeper did not answer in time");
+                tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
+            }
+        };
         if left.strategy.is_some() || !left.nodes.is_empty() {
             if let Some((s, _)) = &left.strategy {
                 eprintln!("left: strategy {s}");

@@ -176,6 +176,11 @@ impl Profiles {
         let f = &f.normalized();
         f.validate()?;
         let old = self.get(name).await?;
+        if password.is_some() && old.secret_id.is_empty() {
+            return Err(Error::Keyring(
+                "this profile's keyring entry is not migrated yet (the keyring was unavailable when the profiles were opened); restart with the keyring available".into(),
+            ));
+        }
         let has_password = match password {
             None => old.has_password,
             Some("") => {
@@ -216,7 +221,11 @@ impl Profiles {
     /// Deletes a profile and its keyring entry.
     pub async fn delete(&self, name: &str) -> Result<(), Error> {
         let p = self.get(name).await?;
-        if p.has_password {
+        if p.has_password && p.secret_id.is_empty() {
+            // Its entry still has the old, shared name: removing it could remove another data
+            // dir's. Leave the keyring alone.
+            tracing::warn!(profile = %p.fields.name, "deleting a profile whose keyring entry was never migrated; the entry is left");
+        } else if p.has_password {
             secret::remove(&p.secret_id).await?;
         }
         sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&self.pool).await?;

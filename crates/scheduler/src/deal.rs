@@ -258,6 +258,9 @@ pub struct ProcessDeal {
     proc: tokio::sync::Mutex<Option<Running>>,
     restarts: std::sync::atomic::AtomicU32,
     log: Arc<crate::EventLog>,
+    /// The running program's process group, outside the lock: a stop kills it at once even
+    /// while a hung call holds the lock.
+    pgid: std::sync::atomic::AtomicI32,
 }
 
 struct Running {
@@ -332,6 +335,7 @@ impl ProcessDeal {
             proc: tokio::sync::Mutex::new(None),
             restarts: std::sync::atomic::AtomicU32::new(0),
             log: Arc::default(),
+            pgid: std::sync::atomic::AtomicI32::new(0),
         }
     }
 
@@ -353,6 +357,13 @@ impl ProcessDeal {
 
     /// Stops the program and every process of its group (a clean stop of the runtime).
     pub async fn shutdown(&self) {
+        let pg = self.pgid.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if pg > 0 {
+            // SAFETY: kill(2) on the process group of the program we started; no memory.
+            unsafe {
+                libc::kill(-pg, libc::SIGKILL);
+            }
+        }
         if let Some(mut r) = self.proc.lock().await.take() {
             r.kill_group();
             let _ = tokio::time::timeout(Duration::from_secs(5), r.child.wait()).await;
@@ -379,6 +390,7 @@ impl ProcessDeal {
                 .spawn()
                 .map_err(|e| DealError(format!("cannot start {:?}: {e}", self.command)))?;
             let pgid = child.id().and_then(|p| i32::try_from(p).ok());
+            self.pgid.store(pgid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
             let stdin = child.stdin.take().ok_or_else(|| DealError("no stdin".into()))?;
             let stdout = child.stdout.take().ok_or_else(|| DealError("no stdout".into()))?;
             if let Some(err) = child.stderr.take() {
@@ -402,7 +414,13 @@ impl ProcessDeal {
                                 log.push(format!("job: {text}"));
                             }
                             Ok(None) => break,
-                            Err(e) => log.push(format!("job stderr: {e}; rest of the line dropped")),
+                            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                                log.push(format!("job stderr: {e}; rest of the line dropped"))
+                            }
+                            Err(e) => {
+                                log.push(format!("job stderr unreadable: {e}"));
+                                break;
+                            }
                         }
                     }
                 });

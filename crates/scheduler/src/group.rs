@@ -155,8 +155,13 @@ impl Group {
     pub async fn stop(mut self, store: &Store) {
         let _ = self.stop.send(true);
         let uuid_before = self.uuid();
-        for t in std::mem::take(&mut self.tasks) {
-            let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+        for mut t in std::mem::take(&mut self.tasks) {
+            // The current batch may finish; a deal call that hangs is cut off (and aborted,
+            // so nothing of this group runs after its server node is gone).
+            if tokio::time::timeout(Duration::from_secs(10), &mut t).await.is_err() {
+                t.abort();
+                let _ = t.await;
+            }
         }
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
         let path = store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
@@ -318,7 +323,11 @@ pub async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan
             None => Op::SetNull { path: p, version: None },
         })
         .collect();
-    store.nulls().multi(&ops).await?;
+    // Under ZooKeeper's 1 MB request limit (an op is ~150 bytes). A chunk boundary may fall
+    // between an item's two fields; Java writes them in two separate requests anyway.
+    for chunk in ops.chunks(2000) {
+        store.nulls().multi(chunk).await?;
+    }
     Ok(())
 }
 

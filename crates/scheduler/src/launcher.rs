@@ -149,16 +149,29 @@ pub struct Leftovers {
     /// Nodes of unknown czxid created before this (ZooKeeper clock, ms) are not the run's.
     #[serde(default)]
     pub since_ms: i64,
+    /// The connect string and root the nodes are in: a list is only ever applied there.
+    #[serde(default)]
+    pub connect: String,
+    /// See `connect`.
+    #[serde(default)]
+    pub root: String,
 }
 
 impl Leftovers {
     /// What a run created that may still exist.
-    pub fn of(dev: &DevStrategy, ledger: &crate::Ledger) -> Self {
+    pub fn of(dev: &DevStrategy, ledger: &crate::Ledger, connect: &str, root: &str) -> Self {
         Leftovers {
             strategy: dev.created.map(|c| (dev.name.clone(), c)),
             nodes: ledger.entries(),
             since_ms: ledger.since_ms(),
+            connect: connect.to_owned(),
+            root: root.to_owned(),
         }
+    }
+
+    /// Whether this list was saved for the ZooKeeper and root given.
+    pub fn is_for(&self, connect: &str, root: &str) -> bool {
+        self.connect == connect && self.root == root
     }
 
     /// Reads a saved list (`None` when there is none or it does not parse).
@@ -177,7 +190,10 @@ impl Leftovers {
         if let Some(d) = path.parent() {
             std::fs::create_dir_all(d)?;
         }
-        std::fs::write(path, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)
+        // Written whole or not at all: a temporary file renamed over the old one.
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::rename(&tmp, path)
     }
 
     /// Takes the saved nodes over as this run's: into `ledger`, and the strategy into `dev`
@@ -297,18 +313,56 @@ pub async fn remove_created(
         }
         return Ok(out);
     }
-    // Deepest first, so every parent is empty when its turn comes.
+    // Deepest first, so every parent is empty when its turn comes. Each node is checked to be
+    // ours, then all are deleted in one multi with the versions read: a server that registers
+    // meanwhile makes `server` non-empty and the whole multi fails, so nobody's items vanish
+    // from under them (large domains go in chunks of 2,000).
     ours.sort_by_key(|(p, _)| std::cmp::Reverse(p.matches('/').count()));
+    let mut doomed: Vec<(String, i32)> = Vec::new();
     for (p, czxid) in ours {
-        match delete_if_ours(c, &p, czxid, ledger.since_ms()).await? {
-            Ok(()) => out.removed.push(p),
-            Err(why) => out.kept.push((p, why)),
+        match owned_version(c, &p, czxid, ledger.since_ms()).await? {
+            Owned::Gone => out.removed.push(p),
+            Owned::Ours(v) => doomed.push((p, v)),
+            Owned::NotOurs(why) => out.kept.push((p, why)),
+        }
+    }
+    for chunk in doomed.chunks(2000) {
+        let ops: Vec<tbdesk_store::jute::Op<'_>> =
+            chunk.iter().map(|(p, v)| tbdesk_store::jute::Op::Delete { path: p, version: Some(*v) }).collect();
+        match store.nulls().multi(&ops).await {
+            Ok(_) => out.removed.extend(chunk.iter().map(|(p, _)| p.clone())),
+            Err(e) => {
+                let why = format!("not removed: {e} (a runtime joined, or nodes this run did not create are inside)");
+                out.kept.extend(chunk.iter().map(|(p, _)| (p.clone(), why.clone())));
+                break;
+            }
         }
     }
     if !ledger.contains(&domain) && c.check_stat(&domain).await.ok().flatten().is_some() {
         out.kept.push((domain, "it existed before this run".into()));
     }
     Ok(out)
+}
+
+/// Whether a recorded node is still this run's, and at which version.
+enum Owned {
+    Gone,
+    Ours(i32),
+    NotOurs(String),
+}
+
+async fn owned_version(c: &zk_client::Client, path: &str, czxid: i64, since_ms: i64) -> Result<Owned, Error> {
+    match c.check_stat(path).await {
+        Ok(None) => Ok(Owned::Gone),
+        Ok(Some(st)) if czxid == crate::Ledger::UNKNOWN && (since_ms <= 0 || st.ctime < since_ms) => {
+            Ok(Owned::NotOurs("its creation could not be confirmed as this run's".into()))
+        }
+        Ok(Some(st)) if czxid != crate::Ledger::UNKNOWN && st.czxid != czxid => {
+            Ok(Owned::NotOurs("re-created by someone else since this run made it".into()))
+        }
+        Ok(Some(st)) => Ok(Owned::Ours(st.version)),
+        Err(e) => Err(Error::zk(path, e)),
+    }
 }
 
 /// Deletes `path` at its current version if it is still the node this run created (same

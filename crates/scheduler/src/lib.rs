@@ -100,6 +100,8 @@ impl Ledger {
     /// Records `path`, just created by this run (its czxid read back).
     pub async fn record(&self, store: &Store, path: &str) {
         self.start(store);
+        // The create came through another session: catch this one up before reading back.
+        let _ = store.client().sync(path).await;
         match store.client().check_stat(path).await {
             Ok(Some(st)) => self.record_czxid(path, st.czxid),
             other => {
@@ -432,16 +434,20 @@ impl Factory {
         st
     }
 
+    /// Stops the groups of the strategies `which` selects, all at once (a stop takes as long as
+    /// the slowest group, at most ~10 s, not the sum).
     async fn stop_groups(&mut self, which: impl Fn(&str) -> bool) {
         let names: Vec<String> = self.groups.keys().filter(|n| which(n)).cloned().collect();
+        let mut stopping = Vec::new();
         for n in names {
             if let Some(gs) = self.groups.remove(&n) {
                 for g in gs {
                     self.log.push(format!("stopping thread group {} ({n})", g.uuid()));
-                    g.stop(&self.store).await;
+                    stopping.push(g.stop(&self.store));
                 }
             }
         }
+        futures::future::join_all(stopping).await;
     }
 
     async fn stop_all(&mut self) {
@@ -545,10 +551,17 @@ impl Factory {
                 }
             }
             let mine = root.strategy_runtime(name, &self.uuid);
-            let want = match c.get_data(&mine).await {
-                Ok((d, _)) => StrategyRuntime::decode(&d).map(|r| r.request_num).unwrap_or(0).max(0) as usize,
+            let asked = match c.get_data(&mine).await {
+                Ok((d, _)) => StrategyRuntime::decode(&d).map(|r| r.request_num).unwrap_or(0),
                 Err(_) => 0,
             };
+            // A strategy asking for more than one machine can sensibly run (or a number from a
+            // hostile node) is capped, and said once.
+            let want = asked.clamp(0, MAX_GROUPS) as usize;
+            if asked > MAX_GROUPS && self.groups.get(name).map_or(0, Vec::len) < want {
+                self.log
+                    .push(format!("strategy {name} asks this factory for {asked} thread groups; running {MAX_GROUPS}"));
+            }
             self.adjust(name, s, want).await?;
         }
         Ok(())

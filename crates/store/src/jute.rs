@@ -264,34 +264,37 @@ impl NullWriter {
     async fn open(&self) -> Result<Conn, Error> {
         let unreachable = |reason: String| Error::Unreachable { connect: self.hosts.join(","), reason };
         let mut last = "no server in the connect string".to_owned();
-        for host in &self.hosts {
-            let addr = host.trim_start_matches('[').replace("]:", ":");
-            let addr = if host.starts_with('[') { host.clone() } else { addr };
-            match tokio::time::timeout(Duration::from_secs(3), TcpStream::connect(addr.as_str())).await {
-                Ok(Ok(stream)) => {
-                    let _ = stream.set_nodelay(true);
-                    let mut conn = Conn { stream, xid: 0 };
-                    match conn.handshake().await {
-                        Ok(()) => {}
-                        Err(e) => {
-                            last = format!("{host}: {e}");
-                            continue;
-                        }
-                    }
-                    if let Some((user, password)) = &self.digest {
-                        conn.auth(user, password).await.map_err(|e| match e {
-                            zk::Error::AuthFailed => Error::NoAuth { path: "/".into() },
-                            other => unreachable(other.to_string()),
-                        })?;
-                    }
-                    return Ok(conn);
-                }
+        // Start at a different server each time (spread the load, and a wedged first server
+        // is not in front of every call); each server gets 3 s for connect, handshake and auth.
+        let start = (now_nanos() as usize) % self.hosts.len().max(1);
+        for i in 0..self.hosts.len() {
+            let host = &self.hosts[(start + i) % self.hosts.len()];
+            match tokio::time::timeout(Duration::from_secs(3), self.open_one(host)).await {
+                Ok(Ok(conn)) => return Ok(conn),
+                Ok(Err(zk::Error::AuthFailed)) => return Err(Error::NoAuth { path: "/".into() }),
                 Ok(Err(e)) => last = format!("{host}: {e}"),
                 Err(_) => last = format!("{host}: no answer within 3 s"),
             }
         }
         Err(unreachable(last))
     }
+
+    async fn open_one(&self, host: &str) -> Result<Conn, zk::Error> {
+        let addr =
+            if host.starts_with('[') { host.to_owned() } else { host.trim_start_matches('[').replace("]:", ":") };
+        let stream = TcpStream::connect(addr.as_str()).await.map_err(|_| zk::Error::ConnectionLoss)?;
+        let _ = stream.set_nodelay(true);
+        let mut conn = Conn { stream, xid: 0 };
+        conn.handshake().await?;
+        if let Some((user, password)) = &self.digest {
+            conn.auth(user, password).await?;
+        }
+        Ok(conn)
+    }
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }
 
 struct Conn {

@@ -277,17 +277,10 @@ impl Store {
     /// profiles (and failures) fall back to the local clock, which [`Store::clock_measured`]
     /// reports.
     pub async fn measure_clock(&mut self) {
-        let before = now_ms();
-        let opts = zk::CreateMode::EphemeralSequential.with_acls(acls(self.opts.digest.is_some()));
-        match self.client.create(&self.root.systime(), b"", &opts).await {
-            Ok((stat, seq)) => {
-                let after = now_ms();
-                self.clock_offset_ms = stat.ctime - (before + after) / 2;
+        match self.probe_clock().await {
+            Some(offset) => {
+                self.clock_offset_ms = offset;
                 self.clock_measured = true;
-                let path = format!("{}{}", self.root.systime(), seq);
-                if let Err(e) = self.client.delete(&path, None).await {
-                    tracing::warn!(%path, error = %e, "could not delete the clock probe node");
-                }
                 if self.clock_offset_ms.unsigned_abs() > 5000 {
                     tracing::warn!(
                         offset_ms = self.clock_offset_ms,
@@ -295,8 +288,30 @@ impl Store {
                     );
                 }
             }
+            None => tracing::info!("cannot measure the ZooKeeper clock; using the local clock"),
+        }
+    }
+
+    /// ZooKeeper's clock minus this machine's (ms), from the ctime of an ephemeral probe node
+    /// created and deleted at once (a write: only for writers). `None` when it cannot be made.
+    pub async fn probe_clock(&self) -> Option<i64> {
+        if self.opts.read_only {
+            return None;
+        }
+        let before = now_ms();
+        let opts = zk::CreateMode::EphemeralSequential.with_acls(acls(self.opts.digest.is_some()));
+        match self.client.create(&self.root.systime(), b"", &opts).await {
+            Ok((stat, seq)) => {
+                let after = now_ms();
+                let path = format!("{}{}", self.root.systime(), seq);
+                if let Err(e) = self.client.delete(&path, None).await {
+                    tracing::warn!(%path, error = %e, "could not delete the clock probe node");
+                }
+                Some(stat.ctime.saturating_sub(before / 2 + after / 2))
+            }
             Err(e) => {
-                tracing::info!(error = %e, "cannot measure the ZooKeeper clock; using the local clock")
+                tracing::info!(error = %e, "cannot create the clock probe node");
+                None
             }
         }
     }

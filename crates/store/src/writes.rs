@@ -200,7 +200,16 @@ impl Store {
         let judge = TaskType::decode(&data).map(|t| t.judge_dead_interval).unwrap_or(60_000);
         let dir = self.root.servers(base, task_type);
         let names = self.client.list_children(&dir).await.map_err(|e| Error::at(&dir, e))?;
-        let now = self.zk_now_ms();
+        // Deaths are judged by ZooKeeper's clock, never this machine's (a laptop minutes fast
+        // would call every live server dead): measured now, or nothing is removed.
+        let offset = match self.clock_offset_ms() {
+            Some(o) => o,
+            None => self.probe_clock().await.ok_or_else(|| Error::Unreachable {
+                connect: self.opts.connect.clone(),
+                reason: "cannot read ZooKeeper's clock to judge which servers are dead; nothing was removed".into(),
+            })?,
+        };
+        let now = crate::session::now_ms().saturating_add(offset);
         let mut dead = Vec::new();
         let mut w = self.client.new_multi_writer();
         for n in names {

@@ -157,3 +157,43 @@ async fn a_hostile_server_cannot_hang_or_bloat_the_writer() {
         "refused within the deadline, reply capped at 4 MiB",
     );
 }
+
+/// A server that accepts and never answers: the writer gives up on it within 3 s and uses the
+/// next server of the connect string.
+#[tokio::test]
+async fn a_silent_server_is_skipped_for_the_next() {
+    let server = ZkServer::start().expect("zk");
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent_addr = silent.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s); // accepted, never answered
+        }
+    });
+    let mut o = opts(&server, "", false);
+    o.connect = format!("{silent_addr},{}", server.connect_string());
+    let store = Store::connect(&opts(&server, "", false)).await.expect("store");
+    store.init_root(false).await.expect("init");
+    for i in 0..3 {
+        let t0 = std::time::Instant::now();
+        let path = format!("/jute/root/failover{i}");
+        NullWriter::new(&o)
+            .multi(&[Op::Create { path: &path, data: None, mode: Mode::Persistent }])
+            .await
+            .expect("written through the answering server");
+        assert!(t0.elapsed() < Duration::from_secs(4), "{:?}", t0.elapsed());
+    }
+    let mut only = o.clone();
+    only.connect = silent_addr.to_string();
+    let t0 = std::time::Instant::now();
+    let e = NullWriter::new(&only).get_data("/").await.expect_err("silent only");
+    assert!(matches!(e, Error::Unreachable { .. }), "{e}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    tbdesk_tests::report::record(
+        "null writer",
+        "a server that accepts connections and never answers, first in the connect string",
+        4,
+        "skipped after 3 s for the next server; alone: unreachable within 3 s",
+    );
+}
