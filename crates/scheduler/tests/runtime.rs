@@ -351,15 +351,7 @@ async fn a_panicking_group_is_counted_and_restarted() {
     launcher::create_dev_strategy(&admin, "Job", "dev1", "pbox", 1).await.expect("strategy");
     let deal = Arc::new(DemoDeal::panicking(1, 1));
     let cfg = config(&server, root, "pbox", "10.4.4.4", &deal);
-    let (tx, rx) = tokio::sync::watch::channel(Status::default());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(tbdesk_scheduler::run(
-        cfg,
-        async {
-            let _ = stopped.await;
-        },
-        tx,
-    ));
+    let (stop, task, rx) = start_watched(cfg);
     let t0 = Instant::now();
     loop {
         let st = rx.borrow().clone();
@@ -380,7 +372,7 @@ async fn a_panicking_group_is_counted_and_restarted() {
     );
 }
 
-/// 300 thread groups of one runtime in one domain: their heartbeats and leader duties stay
+/// 500 thread groups of one runtime in one domain: their heartbeats and leader duties stay
 /// within the judge-dead interval, so none expires another (the expiry pass runs once per
 /// heartbeat per process, not once per group).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -393,9 +385,42 @@ async fn many_groups_on_one_machine_do_not_expire_each_other() {
     t.heart_beat_rate = 2000;
     t.judge_dead_interval = 10000;
     admin.put_task_type(&t, Expect::Absent).await.expect("task type");
-    launcher::create_dev_strategy(&admin, "Job", "dev1", "manybox", 300).await.expect("strategy");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "manybox", 500).await.expect("strategy");
     let deal = Arc::new(DemoDeal::new(1));
     let cfg = config(&server, root, "manybox", "10.5.5.5", &deal);
+    let (stop, task, rx) = start_watched(cfg);
+    wait_until(&admin, "500 groups registered", Duration::from_secs(60), |s| {
+        s.task_types[0].domains.first().is_some_and(|d| d.servers.len() == 500)
+    })
+    .await;
+    // Two judge-dead intervals and more.
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    let d = &snap.task_types[0].domains[0];
+    assert_eq!(d.servers.len(), 500, "no group was expired");
+    assert!(d.servers.iter().all(|s| !s.dead), "every group heartbeats in time");
+    let log = rx.borrow().log.clone();
+    assert!(!log.iter().any(|l| l.contains("expired dead server") || l.contains("re-registering")), "{log:?}");
+    assert!(deal.executed() > 0, "the items are processed");
+    let _ = stop.send(());
+    task.await.expect("join").expect("run");
+    tbdesk_tests::report::record(
+        "scheduler load",
+        "500 thread groups of one runtime in one domain (heartbeat 2 s, judge-dead 10 s) for 25 s",
+        1,
+        "no group expired or re-registered; items processed",
+    );
+}
+
+/// A runtime whose status the test reads: (stop, its task, the status).
+#[allow(clippy::type_complexity)]
+fn start_watched(
+    cfg: Config,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), tbdesk_scheduler::Error>>,
+    tokio::sync::watch::Receiver<Status>,
+) {
     let (tx, rx) = tokio::sync::watch::channel(Status::default());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(tbdesk_scheduler::run(
@@ -405,25 +430,61 @@ async fn many_groups_on_one_machine_do_not_expire_each_other() {
         },
         tx,
     ));
-    wait_until(&admin, "300 groups registered", Duration::from_secs(60), |s| {
-        s.task_types[0].domains.first().is_some_and(|d| d.servers.len() == 300)
-    })
-    .await;
-    // Two judge-dead intervals and more.
-    tokio::time::sleep(Duration::from_secs(25)).await;
-    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
-    let d = &snap.task_types[0].domains[0];
-    assert_eq!(d.servers.len(), 300, "no group was expired");
-    assert!(d.servers.iter().all(|s| !s.dead), "every group heartbeats in time");
-    let log = rx.borrow().log.clone();
-    assert!(!log.iter().any(|l| l.contains("expired dead server") || l.contains("re-registering")), "{log:?}");
-    assert!(deal.executed() > 0, "the items are processed");
+    (stop, task, rx)
+}
+
+/// In a root protected by a digest user, every node the runtime creates carries Java's ACL
+/// (digest ALL + world READ), never world ALL; an unauthenticated client can read but not
+/// rewrite `cur_server` or delete anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_the_runtime_creates_carry_javas_acl() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/acl";
+    let mut o = opts(&server, root);
+    o.digest = Some(("ScheduleAdmin".into(), "password".into()));
+    let admin = Store::connect(&o).await.expect("admin");
+    admin.init_root(true).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    let deal = Arc::new(DemoDeal::new(1));
+    let mut cfg = config(&server, root, "aclbox", "10.6.6.6", &deal);
+    cfg.connect = o.clone();
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "aclbox", 1).await.expect("strategy");
+    let (stop, task, _rx) = start_watched(cfg);
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let c = admin.client();
+    let d = format!("{root}/baseTaskType/Job/Job$dev1");
+    let server_node = c.list_children(&format!("{d}/server")).await.expect("servers").pop().expect("one server");
+    let factory = c.list_children(&format!("{root}/factory")).await.expect("factories").pop().expect("factory");
+    let strategy = format!("{root}/strategy/Job-dev1-tbdesk");
+    for p in [
+        d.clone(),
+        format!("{d}/server"),
+        format!("{d}/server/{server_node}"),
+        format!("{d}/taskItem"),
+        format!("{d}/taskItem/0"),
+        format!("{d}/taskItem/0/cur_server"),
+        format!("{d}/taskItem/0/req_server"),
+        format!("{root}/factory/{factory}"),
+        format!("{strategy}/{factory}"),
+        strategy.clone(),
+    ] {
+        let (acl, _) = c.get_acl(&p).await.expect("acl");
+        let acl: Vec<String> = acl.iter().map(|a| format!("{}:{}:{}", a.scheme(), a.id(), a.permission())).collect();
+        assert_eq!(acl.len(), 2, "{p}: {acl:?}");
+        assert!(acl[0].starts_with("digest:ScheduleAdmin:") && acl[1].starts_with("world:anyone:"), "{p}: {acl:?}");
+    }
+    let anon = zookeeper_client::Client::connect(&server.connect_string()).await.expect("anonymous");
+    assert!(anon.get_data(&format!("{d}/taskItem/0/cur_server")).await.is_ok(), "the world may read");
+    assert!(matches!(
+        anon.set_data(&format!("{d}/taskItem/0/cur_server"), b"stolen", None).await,
+        Err(zookeeper_client::Error::NoAuth)
+    ));
     let _ = stop.send(());
     task.await.expect("join").expect("run");
     tbdesk_tests::report::record(
-        "scheduler load",
-        "300 thread groups of one runtime in one domain (heartbeat 2 s, judge-dead 10 s) for 25 s",
-        1,
-        "no group expired or re-registered; items processed",
+        "scheduler safety",
+        "nodes the local scheduler creates in a digest-protected root (10 kinds)",
+        10,
+        "each digest ALL + world READ; an anonymous client cannot rewrite cur_server",
     );
 }
