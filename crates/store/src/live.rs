@@ -204,6 +204,11 @@ async fn supervise(
     }
 }
 
+/// The generation after `mine` that is also after everything the channel has published.
+fn next_generation(tx: &watch::Sender<LiveState>, mine: u64) -> u64 {
+    mine.max(tx.borrow().generation).saturating_add(1)
+}
+
 async fn run(
     opts: ConnectOptions,
     mut store: Store,
@@ -211,10 +216,13 @@ async fn run(
     mut tree: RawTree,
     tx: std::sync::Arc<watch::Sender<LiveState>>,
 ) {
-    let mut generation = 0u64;
-    let mut events = 0u64;
+    // Generations only grow for the follower's whole life: a run restarted by `supervise`
+    // continues from the last one published (the UI drops a state whose generation is not
+    // newer than the one it shows; restarting at 0 froze the live view for good).
+    let mut generation = tx.borrow().generation;
+    let mut events = tx.borrow().events;
     let publish = |tree: &RawTree, store: &Store, status: LiveStatus, generation: &mut u64, events: u64| {
-        *generation += 1;
+        *generation = next_generation(&tx, *generation);
         let snapshot = Arc::new(fold(&store.root, tree, store.zk_now_ms()));
         let _ = tx.send(LiveState { snapshot, status, generation: *generation, events });
     };
@@ -288,5 +296,33 @@ async fn run(
             }
         }
         publish(&tree, &store, status, &mut generation, events);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A follower run restarted after a failure starts counting from 0 again; what it publishes
+    /// must still be newer than what the previous run published.
+    #[test]
+    fn generations_only_grow_across_restarts() {
+        let root = tbdesk_model::paths::Root::new("/r").expect("root");
+        let snapshot = Arc::new(fold(&root, &RawTree::new(), 0));
+        let (tx, _rx) = watch::channel(LiveState {
+            snapshot: snapshot.clone(),
+            status: LiveStatus::Live,
+            generation: 0,
+            events: 0,
+        });
+        let mut first_run = 0;
+        for _ in 0..5 {
+            first_run = next_generation(&tx, first_run);
+            tx.send_modify(|s| s.generation = first_run);
+        }
+        assert_eq!(first_run, 5);
+        // the restarted run's own counter is 0: its first state is still newer
+        let restarted = next_generation(&tx, 0);
+        assert_eq!(restarted, 6);
     }
 }
