@@ -204,6 +204,10 @@ pub struct HealthReport {
 struct LocalScheduler {
     dev: tbdesk_scheduler::launcher::DevStrategy,
     ledger: std::sync::Arc<tbdesk_scheduler::Ledger>,
+    /// Where the nodes a stop could not remove are listed for the next run.
+    leftovers: PathBuf,
+    /// The ZooKeeper and root the run wrote to.
+    here: (String, String),
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), String>>,
     status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
@@ -482,11 +486,25 @@ impl Console {
                 format!("thread groups: must be between 1 and {}", tbdesk_scheduler::MAX_GROUPS),
             ));
         }
-        let dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, base, own_sign, &host, groups)
+        let mut dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, base, own_sign, &host, groups)
             .await
             .map_err(map)?;
         let strategy = dev.name.clone();
         let ledger: std::sync::Arc<tbdesk_scheduler::Ledger> = Default::default();
+        // What an earlier run (app or CLI) left when ZooKeeper was away at its stop: taken over.
+        let profile_id = self.profiles.get(profile).await?.id;
+        let leftovers = tbdesk_scheduler::launcher::Leftovers::file(&self.data_dir, profile_id, base, own_sign);
+        let here = (store.options().connect.clone(), store.options().root.clone());
+        if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers).filter(|l| l.is_for(&here.0, &here.1))
+        {
+            let adopted = l.adopt(&mut dev, &ledger);
+            if !adopted.is_empty() {
+                dev.notes.push(format!(
+                    "an earlier run left {} node(s); they are removed when this run stops",
+                    adopted.len()
+                ));
+            }
+        }
         self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
         let deal = match exec.filter(|e| !e.trim().is_empty()) {
             Some(cmd) => Deal::Process(std::sync::Arc::new(ProcessDeal::new(cmd, Duration::from_secs(60)))),
@@ -526,7 +544,16 @@ impl Console {
             notes: dev.notes.clone(),
             status: Default::default(),
         };
-        *slot = Some(LocalScheduler { dev, ledger, stop: Some(stop), task, status: rx, view: view.clone() });
+        *slot = Some(LocalScheduler {
+            dev,
+            ledger,
+            leftovers,
+            here,
+            stop: Some(stop),
+            task,
+            status: rx,
+            view: view.clone(),
+        });
         Ok(view)
     }
 
@@ -549,18 +576,37 @@ impl Console {
         }
         let result = (&mut s.task).await;
         if remove {
-            // Only what this run created, and only while no other runtime uses it.
-            let store = self.store(&s.view.profile).await?;
-            let report = tbdesk_scheduler::launcher::remove_created(
-                &store,
-                &s.dev,
-                &s.view.task_type,
-                &s.view.own_sign,
-                &s.ledger,
-            )
-            .await
-            .map_err(|e| ApiError::new("scheduler", e.to_string()))?;
-            tracing::info!(report = %report.describe(), "local scheduler cleaned up");
+            use tbdesk_scheduler::launcher::{remove_created, Leftovers};
+            // Another run of the same domain may have left its nodes to this one (the last out).
+            if let Some(l) = Leftovers::load(&s.leftovers).filter(|l| l.is_for(&s.here.0, &s.here.1)) {
+                l.adopt(&mut s.dev, &s.ledger);
+            }
+            // Only what this run created, and only while no other runtime uses it; what cannot
+            // be removed now (ZooKeeper away) is listed for the next run, never forgotten.
+            let cleaned = async {
+                let store = self.store(&s.view.profile).await?;
+                remove_created(&store, &s.dev, &s.view.task_type, &s.view.own_sign, &s.ledger)
+                    .await
+                    .map_err(|e| ApiError::new("scheduler", e.to_string()))
+            };
+            let (left, outcome) = match tokio::time::timeout(Duration::from_secs(30), cleaned).await {
+                Ok(Ok(report)) => {
+                    tracing::info!(report = %report.describe(), "local scheduler cleaned up");
+                    (Leftovers::kept_in_use(&report, &s.dev, &s.ledger, &s.here.0, &s.here.1), Ok(()))
+                }
+                Ok(Err(e)) => (Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1), Err(e)),
+                Err(_) => (
+                    Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1),
+                    Err(ApiError::new(
+                        "unreachable",
+                        "ZooKeeper did not answer in time; the nodes left are listed for the next run",
+                    )),
+                ),
+            };
+            if let Err(e) = left.save(&s.leftovers) {
+                tracing::warn!(file = %s.leftovers.display(), error = %e, "cannot save the list of nodes left");
+            }
+            outcome?;
         }
         match result {
             Ok(Ok(())) => Ok(()),

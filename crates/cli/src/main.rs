@@ -482,20 +482,8 @@ async fn scheduler_run(
         Some(d) => d.clone(),
         None => default_data_dir()?,
     };
-    // Keyed by the profile's row id (unique in this data dir, never reused) and the task type
-    // with every byte outside [A-Za-z0-9._-] escaped, so no two profiles or domains share a file.
     let profile_id = c.profiles().get(&profile).await?.id;
-    let enc: String = format!("{task_type}${own_sign}")
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let leftovers_file = data.join("leftovers").join(format!("profile-{profile_id}")).join(format!("{enc}.json"));
+    let leftovers_file = tbdesk_scheduler::launcher::Leftovers::file(&data, profile_id, &task_type, &own_sign);
     let here = (connect.connect.clone(), connect.root.clone());
     if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file).filter(|l| l.is_for(&here.0, &here.1))
     {
@@ -579,35 +567,21 @@ async fn scheduler_run(
             let fresh = tbdesk_store::Store::connect(&connect).await?;
             anyhow::Ok(tbdesk_scheduler::launcher::remove_created(&fresh, &dev, &task_type, &own_sign, &ledger).await?)
         };
-        let left = match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned)
-            .await
-        {
-            Ok(Ok(report)) => {
-                eprintln!("{}", report.describe());
-                // What is ours and still in use by others is remembered for a later run;
-                // what someone else re-created or changed is not ours to retry.
-                let kept: Vec<&String> =
-                    report.kept.iter().filter(|(_, why)| why.contains("still registered")).map(|(p, _)| p).collect();
-                tbdesk_scheduler::launcher::Leftovers {
-                    strategy: dev
-                        .created
-                        .filter(|_| kept.iter().any(|p| p.ends_with(&format!("/strategy/{}", dev.name))))
-                        .map(|c| (dev.name.clone(), c)),
-                    nodes: ledger.entries().into_iter().filter(|(p, _)| kept.contains(&p)).collect(),
-                    since_ms: ledger.since_ms(),
-                    connect: here.0.clone(),
-                    root: here.1.clone(),
+        let left =
+            match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned).await {
+                Ok(Ok(report)) => {
+                    eprintln!("{}", report.describe());
+                    tbdesk_scheduler::launcher::Leftovers::kept_in_use(&report, &dev, &ledger, &here.0, &here.1)
                 }
-            }
-            Ok(Err(e)) => {
-                eprintln!("could not clean up: {e:#}");
-                tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
-            }
-            Err(_) => {
-                eprintln!("could not clean up: ZooKeeper did not answer in time");
-                tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
-            }
-        };
+                Ok(Err(e)) => {
+                    eprintln!("could not clean up: {e:#}");
+                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
+                }
+                Err(_) => {
+                    eprintln!("could not clean up: ZooKeeper did not answer in time");
+                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
+                }
+            };
         if left.strategy.is_some() || !left.nodes.is_empty() {
             if let Some((s, _)) = &left.strategy {
                 eprintln!("left: strategy {s}");

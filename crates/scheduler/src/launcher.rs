@@ -158,6 +158,40 @@ pub struct Leftovers {
 }
 
 impl Leftovers {
+    /// Where the list of a profile's run of `base$own_sign` lives under a data dir: keyed by the
+    /// profile's row id (unique in the dir, never reused) and the task type with every byte
+    /// outside `[A-Za-z0-9._-]` escaped, so no two profiles or domains share a file.
+    pub fn file(data_dir: &std::path::Path, profile_id: i64, base: &str, own_sign: &str) -> std::path::PathBuf {
+        let enc: String = format!("{base}${own_sign}")
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        data_dir.join("leftovers").join(format!("profile-{profile_id}")).join(format!("{enc}.json"))
+    }
+
+    /// After a clean-up: what is this run's and still in use by another runtime (kept "still
+    /// registered"), for the last run out; what someone else re-created or changed is not ours.
+    pub fn kept_in_use(report: &Cleanup, dev: &DevStrategy, ledger: &crate::Ledger, connect: &str, root: &str) -> Self {
+        let kept: Vec<&String> =
+            report.kept.iter().filter(|(_, why)| why.contains("still registered")).map(|(p, _)| p).collect();
+        Leftovers {
+            strategy: dev
+                .created
+                .filter(|_| kept.iter().any(|p| p.ends_with(&format!("/strategy/{}", dev.name))))
+                .map(|c| (dev.name.clone(), c)),
+            nodes: ledger.entries().into_iter().filter(|(p, _)| kept.contains(&p)).collect(),
+            since_ms: ledger.since_ms(),
+            connect: connect.to_owned(),
+            root: root.to_owned(),
+        }
+    }
+
     /// What a run created that may still exist.
     pub fn of(dev: &DevStrategy, ledger: &crate::Ledger, connect: &str, root: &str) -> Self {
         Leftovers {
