@@ -743,5 +743,29 @@ async fn the_profiles_zone_is_used_and_named_everywhere() {
     app.fill("#f-permitRunStartTime", "0 0 9 * * ?").await;
     let first = app.wait_text("#fire-start li", |t| t.contains("Europe/Berlin")).await;
     assert!(first.contains(" 09:00:00 Europe/Berlin"), "{first}");
+    // A wall time in Berlin's spring-forward gap (2027-03-28 02:30 does not exist there). Java's
+    // cron skips such a day, so in Berlin this one-shot cron never fires, while in Shanghai it
+    // does. The UI (the model in wasm) and the backend (the CLI, native) judge it alike.
+    let gap = "0 30 2 28 3 ? 2027";
+    app.fill("#f-permitRunStartTime", gap).await;
+    let e = app.wait_text(".field-error[data-field='permitRunStartTime']", |t| !t.is_empty()).await;
+    assert!(e.contains("never fires again") && e.contains("cron_fires"), "the UI in Berlin: {e}");
+    assert!(!app.exists("#fire-start li").await, "no fire time listed");
+    let cron = |tz: &str| {
+        let out = std::process::Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+            .args(["cron", gap, "--tz", tz, "--from", "2026-01-01T00:00:00Z", "--count", "1"])
+            .output()
+            .expect("tbdesk cron");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(cron("Europe/Berlin").starts_with("NONE\t"), "the backend in Berlin: {}", cron("Europe/Berlin"));
+    assert!(cron("Asia/Shanghai").starts_with("OK\t2027-03-28T02:30:00+08:00"), "{}", cron("Asia/Shanghai"));
+    app.screenshot("zone-dst-gap").await;
+    tbdesk_tests::report::record(
+        "time zones",
+        "a one-shot cron in Berlin's 2027 spring-forward gap, app in New York, profile in Berlin",
+        1,
+        "UI (wasm) and backend alike: never fires in Berlin (Java skips the day); fires in Shanghai",
+    );
     app.close().await;
 }

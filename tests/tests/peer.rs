@@ -131,7 +131,9 @@ fn java_runtime_beside_tbdesk() {
             "{} {}",
             script.trim_end_matches(".sh"),
             env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
-        );
+        )
+        .trim_end()
+        .to_owned();
         if o.verdicts.is_empty() || o.code != 0 {
             failed.push(format!(
                 "{name}: exit {} ({} verdicts; logs in {})",

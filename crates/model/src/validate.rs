@@ -137,7 +137,9 @@ fn check_cron(out: &mut Out, field: &str, expr: &str, ctx: &Context) {
                 ft.detail.unwrap_or_default()
             ),
         ),
-        Verdict::None => out.error(field, "cron_fires", format!("{body:?} never fires again after now")),
+        Verdict::None => {
+            out.error(field, "cron_fires", format!("{body:?} never fires again after now in {}", ctx.tz.name()))
+        }
         Verdict::Error => out.error(
             field,
             "cron_eval",
