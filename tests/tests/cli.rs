@@ -272,3 +272,72 @@ fn cron_flags_take_hostile_values() {
         "read as an expression; refused at the flag; zone named; no panic",
     );
 }
+
+/// "Why not running?" from the command line judges the run window in the profile's zone (the
+/// process in New York, the profile's Java schedulers in Shanghai), and `--tz` overrides it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why_judges_the_window_in_the_profiles_zone() {
+    use chrono::Timelike;
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let root = zk::SPEC_ROOT;
+    // The example made healthy: its factory runs the one group asked of it, items owned.
+    let uuid = "OrderSync$TEST$10.0.0.11$8C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F$0000000003";
+    let factory = "10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001";
+    let mut rt = tbdesk_model::records::StrategyRuntime::decode(&zk::example("strategyRuntime.json")).expect("rt");
+    rt.request_num = 1;
+    c.set_data(&format!("{root}/strategy/OrderSync-Strategy/{factory}"), rt.encode().as_bytes(), None)
+        .await
+        .expect("requestNum");
+    for i in 1..4 {
+        c.set_data(
+            &format!("{root}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/{i}/cur_server"),
+            uuid.as_bytes(),
+            None,
+        )
+        .await
+        .expect("owner");
+    }
+    // A window open now in Shanghai (from an hour ago for three hours), closed in New York.
+    let sh = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).hour();
+    let mut t = tbdesk_model::records::TaskType::decode(&zk::example("taskType.json")).expect("tt");
+    t.permit_run_start_time = Some(format!("0 0 {} * * ?", (sh + 23) % 24));
+    t.permit_run_end_time = Some(format!("0 0 {} * * ?", (sh + 2) % 24));
+    c.set_data(&format!("{root}/baseTaskType/OrderSync"), t.encode().as_bytes(), None).await.expect("window");
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| {
+        let out = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+            .env("TBDESK_DATA_DIR", dir.path())
+            .env("TZ", "America/New_York")
+            .args(args)
+            .output()
+            .expect("tbdesk");
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, _) = run(&[
+        "profile",
+        "add",
+        "sh",
+        "--connect",
+        &server.connect_string(),
+        "--root",
+        root,
+        "--zone",
+        "Asia/Shanghai",
+    ]);
+    assert_eq!(code, 0);
+    let (_, out) = run(&["why", "OrderSync", "--profile", "sh", "--own-sign", "TEST"]);
+    let window = out.lines().find(|l| l.contains("the cron run window is open now")).unwrap_or_default().to_owned();
+    assert!(window.starts_with("ok") && window.contains("Asia/Shanghai"), "in the profile's zone: {out}");
+    let (code, out) = run(&["why", "OrderSync", "--profile", "sh", "--own-sign", "TEST", "--tz", "America/New_York"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.trim_end().ends_with("broken at 'window'."), "in New York the window is closed: {out}");
+    tbdesk_tests::report::record(
+        "time zones",
+        "tbdesk why under TZ=America/New_York, profile in Asia/Shanghai, a window open only in Shanghai",
+        2,
+        "open by the profile's zone (named in the detail); closed with --tz America/New_York",
+    );
+}
