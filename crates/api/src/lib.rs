@@ -245,7 +245,11 @@ pub struct SchedulerView {
 pub struct Console {
     data_dir: PathBuf,
     profiles: Profiles,
-    followed: tokio::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Followed>>>,
+    /// One cell per profile: the map's lock is held only to find the cell, never across the
+    /// first read of a root, so opening one profile never waits for another's.
+    followed: tokio::sync::Mutex<
+        std::collections::HashMap<String, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Followed>>>>,
+    >,
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
 }
 
@@ -274,7 +278,7 @@ impl Console {
         if !self.profiles.list().await?.is_empty() {
             return Ok(());
         }
-        let connect = self.local_server()?;
+        let connect = self.local_server().await?;
         let fields = ProfileFields {
             name: LOCAL_PROFILE.into(),
             connect,
@@ -307,8 +311,14 @@ impl Console {
         Ok(())
     }
 
-    fn local_server(&self) -> Result<String, ApiError> {
-        Ok(tbdesk_zkserver::ensure_local(&tbdesk_zkserver::local_dir(&self.data_dir), 2181)?)
+    /// The managed local server's connect string, starting it if needed. Starting it can take
+    /// up to a minute of blocking waits: on the blocking pool, never on an async worker.
+    async fn local_server(&self) -> Result<String, ApiError> {
+        let dir = tbdesk_zkserver::local_dir(&self.data_dir);
+        tokio::task::spawn_blocking(move || tbdesk_zkserver::ensure_local(&dir, 2181))
+            .await
+            .map_err(|e| ApiError::new("local_server", e.to_string()))?
+            .map_err(ApiError::from)
     }
 
     /// What the profile switcher shows: every profile, after creating the first-start `local`
@@ -327,7 +337,7 @@ impl Console {
         let mut connect = p.fields.connect.clone();
         if p.fields.local_server {
             // The managed server may have moved port if the preferred one was taken later.
-            connect = self.local_server()?;
+            connect = self.local_server().await?;
         }
         let password = self.profiles.password(p).await?;
         Ok(ConnectOptions {
@@ -349,7 +359,7 @@ impl Console {
     /// The follower of a profile already followed; never starts one (a late notice for a
     /// profile just edited or deleted must not read its root again).
     pub async fn followed(&self, profile: &str) -> Result<std::sync::Arc<Followed>, ApiError> {
-        self.followed.lock().await.get(profile).cloned().ok_or_else(|| {
+        self.followed.lock().await.get(profile).and_then(|c| c.get().cloned()).ok_or_else(|| {
             ApiError::new("not_followed", format!("profile {profile} is not open; select it to connect"))
         })
     }
@@ -360,18 +370,26 @@ impl Console {
         profile: &str,
         progress: impl FnMut(tbdesk_store::reader::Progress),
     ) -> Result<std::sync::Arc<Followed>, ApiError> {
-        let mut map = self.followed.lock().await;
-        if let Some(f) = map.get(profile) {
-            return Ok(f.clone());
-        }
-        let p = self.profiles.get(profile).await?;
-        let opts = self.options(&p).await?;
-        let live = Live::follow_with_progress(opts.clone(), progress).await?;
-        let server_version = server_version(&opts.connect);
-        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let f = std::sync::Arc::new(Followed { id, live, server_version, read_only: p.fields.read_only });
-        map.insert(profile.to_owned(), f.clone());
+        let cell = self.followed.lock().await.entry(profile.to_owned()).or_default().clone();
+        let f = cell
+            .get_or_try_init(|| async {
+                let p = self.profiles.get(profile).await?;
+                let opts = self.options(&p).await?;
+                let live = Live::follow_with_progress(opts.clone(), progress).await?;
+                // A four-letter word is a blocking socket call: off the async workers.
+                let connect = opts.connect.clone();
+                let server_version = tokio::task::spawn_blocking(move || server_version(&connect)).await.ok().flatten();
+                static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok::<_, ApiError>(std::sync::Arc::new(Followed {
+                    id,
+                    live,
+                    server_version,
+                    read_only: p.fields.read_only,
+                }))
+            })
+            .await?
+            .clone();
         self.profiles.set_setting("last_profile", profile).await?;
         Ok(f)
     }
@@ -796,7 +814,8 @@ impl Console {
 /// The ZooKeeper version from `srvr` on the first server of a connect string.
 fn server_version(connect: &str) -> Option<String> {
     use std::net::ToSocketAddrs;
-    let first = connect.split(',').next()?.trim();
+    let hosts = tbdesk_store::jute::split_connect(connect).0;
+    let first = hosts.first()?.as_str();
     let addr = first.to_socket_addrs().ok()?.next()?;
     let out = tbdesk_zkserver::four_letter(addr, "srvr", Duration::from_secs(1)).ok()?;
     let line = out.lines().find(|l| l.starts_with("Zookeeper version:"))?;
