@@ -195,12 +195,25 @@ async fn supervise(
                 }
             }
         };
-        let handle = tokio::spawn(run(opts.clone(), store, watcher, tree, tx.clone()));
-        match handle.await {
+        // Aborted with this task: dropping `Live` aborts `supervise`, and the run it spawned
+        // must go with it. Left running, it held its session forever, and once the server went
+        // away it polled its watcher after the session's end, which panics inside
+        // zookeeper-client (`PersistentReceiver::recv` unwraps a closed channel).
+        let mut handle = AbortOnDrop(tokio::spawn(run(opts.clone(), store, watcher, tree, tx.clone())));
+        match (&mut handle.0).await {
             Ok(()) => return,
             Err(e) if e.is_cancelled() => return,
             Err(e) => tracing::error!(error = %e, "the live follower died; starting it again"),
         }
+    }
+}
+
+/// Aborts the task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -102,3 +102,32 @@ async fn live_snapshot_survives_a_server_frozen_past_the_session_timeout() {
     );
     drop(admin);
 }
+
+/// Sessions the server holds now (`cons` lists one line per connection with a session id).
+fn sessions(server: &zk::ZkServer) -> usize {
+    let out = tbdesk_zkserver::four_letter(server.addr(), "cons", Duration::from_secs(2)).unwrap_or_default();
+    out.lines().filter(|l| l.contains("sid=0x") && !l.contains("sid=0x0,")).count()
+}
+
+/// Dropping a follower ends its session (the run task goes with its supervisor): nothing keeps
+/// polling a watcher whose session is gone, the sequence that made zookeeper-client panic
+/// (`PersistentReceiver::recv` on a closed channel) when the server stopped later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_follower_ends_its_session() {
+    let mut server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::put_empty_root(&c, "/faults/drop").await;
+    let base = sessions(&server);
+    let live = tbdesk_store::live::Live::follow(opts(&server, "/faults/drop", 6)).await.expect("follow");
+    assert_eq!(sessions(&server), base + 1, "the follower's session");
+    drop(live);
+    let t0 = std::time::Instant::now();
+    while sessions(&server) > base {
+        assert!(t0.elapsed() < Duration::from_secs(5), "the dropped follower's session lives on");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The server going away afterwards panics nothing.
+    drop(c);
+    server.stop();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
