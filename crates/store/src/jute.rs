@@ -32,6 +32,9 @@ const MAX_REPLY: usize = 4 << 20;
 const DEADLINE: Duration = Duration::from_secs(10);
 /// Session timeout asked for the short session (the server raises it to its minimum).
 const SESSION_MS: i32 = 4000;
+/// Short sessions open at once per process: hundreds of groups handing over together must not
+/// exhaust the server's per-address connection limit (`maxClientCnxns`, 60 by default).
+static SESSIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
 
 const OP_CREATE: i32 = 1;
 const OP_DELETE: i32 = 2;
@@ -162,7 +165,7 @@ impl NullWriter {
         }
         let first = ops[0].path().to_owned();
         let fut = async {
-            let mut conn = self.open().await?;
+            let (mut conn, _permit) = self.open().await?;
             let mut body = Vec::new();
             for op in ops {
                 self.encode_op(&mut body, op);
@@ -196,7 +199,7 @@ impl NullWriter {
     /// `getData` that tells null (`None`) from empty (`Some(vec![])`), as Java sees it.
     pub async fn get_data(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         let fut = async {
-            let mut conn = self.open().await?;
+            let (mut conn, _permit) = self.open().await?;
             let mut body = Vec::new();
             put_str(&mut body, &format!("{}{}", self.chroot, path));
             body.push(0);
@@ -261,7 +264,15 @@ impl NullWriter {
     }
 
     /// Connects to the first server that answers and authenticates.
-    async fn open(&self) -> Result<Conn, Error> {
+    async fn open(&self) -> Result<(Conn, tokio::sync::SemaphorePermit<'static>), Error> {
+        let permit = SESSIONS.acquire().await.map_err(|_| Error::Unreachable {
+            connect: self.hosts.join(","),
+            reason: "the null writer is shutting down".into(),
+        })?;
+        self.open_conn().await.map(|c| (c, permit))
+    }
+
+    async fn open_conn(&self) -> Result<Conn, Error> {
         let unreachable = |reason: String| Error::Unreachable { connect: self.hosts.join(","), reason };
         let mut last = "no server in the connect string".to_owned();
         // Start at a different server each time (spread the load, and a wedged first server
