@@ -182,3 +182,17 @@ pub async fn put_empty_root(c: &zk::Client, root: &str) {
         put(c, &format!("{root}/{d}"), b"").await;
     }
 }
+
+/// A "server" on a free loopback port that accepts connections and never answers (a wedged
+/// ZooKeeper): clients must give up on it within their own deadlines.
+pub async fn silent_server() -> std::net::SocketAddr {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = l.accept().await {
+            held.push(s); // accepted, never answered
+        }
+    });
+    addr
+}

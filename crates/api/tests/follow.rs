@@ -26,14 +26,7 @@ async fn a_slow_profile_does_not_hold_up_another() {
     let server = ZkServer::start().expect("zk");
     // A "server" that accepts connections and never answers: following it takes until the
     // client gives up.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = silent.accept().await {
-            held.push(s);
-        }
-    });
+    let silent_addr = tbdesk_tests::zk::silent_server().await;
     let dir = tempfile::tempdir().expect("dir");
     let console = std::sync::Arc::new(Console::open(dir.path()).await.expect("console"));
     console.profiles().create(&fields("slow", &silent_addr.to_string()), None).await.expect("slow");

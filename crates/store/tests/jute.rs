@@ -163,14 +163,7 @@ async fn a_hostile_server_cannot_hang_or_bloat_the_writer() {
 #[tokio::test]
 async fn a_silent_server_is_skipped_for_the_next() {
     let server = ZkServer::start().expect("zk");
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let silent_addr = silent.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = silent.accept().await {
-            held.push(s); // accepted, never answered
-        }
-    });
+    let silent_addr = tbdesk_tests::zk::silent_server().await;
     let mut o = opts(&server, "", false);
     o.connect = format!("{silent_addr},{}", server.connect_string());
     let store = Store::connect(&opts(&server, "", false)).await.expect("store");
