@@ -250,6 +250,10 @@ pub struct Console {
     followed: tokio::sync::Mutex<
         std::collections::HashMap<String, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Followed>>>>,
     >,
+    /// One console session per profile (see `Console::store`).
+    stores: tokio::sync::Mutex<
+        std::collections::HashMap<String, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Store>>>>,
+    >,
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
 }
 
@@ -263,6 +267,7 @@ impl Console {
             data_dir: data_dir.to_owned(),
             profiles,
             followed: Default::default(),
+            stores: Default::default(),
             scheduler: Default::default(),
         })
     }
@@ -394,11 +399,37 @@ impl Console {
         Ok(f)
     }
 
-    /// Opens a fresh session for one write (a write never reuses the follower's session, so a
-    /// re-sync in progress cannot interleave with it).
-    async fn store(&self, profile: &str) -> Result<Store, ApiError> {
+    /// The profile's console session: one per profile, kept and shared by every save, pause,
+    /// export and fix (no profile lookup, keyring read and probe per call), re-established when
+    /// it expired or closed, dropped when the profile changes. Separate from the follower's, so
+    /// a re-sync in progress never interleaves with a write.
+    async fn store(&self, profile: &str) -> Result<std::sync::Arc<Store>, ApiError> {
+        for _ in 0..2 {
+            let cell = self.stores.lock().await.entry(profile.to_owned()).or_default().clone();
+            let s = cell
+                .get_or_try_init(|| async {
+                    let p = self.profiles.get(profile).await?;
+                    Ok::<_, ApiError>(std::sync::Arc::new(Store::connect(&self.options(&p).await?).await?))
+                })
+                .await?
+                .clone();
+            if s.usable() {
+                return Ok(s);
+            }
+            // Expired or closed: forget this one (if nobody replaced it yet) and connect again.
+            let mut map = self.stores.lock().await;
+            if map.get(profile).is_some_and(|c| c.get().is_some_and(|x| std::sync::Arc::ptr_eq(x, &s))) {
+                map.remove(profile);
+            }
+        }
         let p = self.profiles.get(profile).await?;
-        Ok(Store::connect(&self.options(&p).await?).await?)
+        Ok(std::sync::Arc::new(Store::connect(&self.options(&p).await?).await?))
+    }
+
+    /// Forgets a profile's follower and console session (its settings changed or it is gone).
+    async fn forget(&self, name: &str) {
+        self.followed.lock().await.remove(name);
+        self.stores.lock().await.remove(name);
     }
 
     /// Validates (again) and writes a task type; returns its new version.
@@ -430,9 +461,8 @@ impl Console {
         password: Option<&str>,
     ) -> Result<Profile, ApiError> {
         let p = self.profiles.update(name, fields, password).await?;
-        let mut followed = self.followed.lock().await;
-        followed.remove(name);
-        followed.remove(&fields.name);
+        self.forget(name).await;
+        self.forget(&fields.name).await;
         Ok(p)
     }
 
@@ -443,7 +473,7 @@ impl Console {
 
     /// Deletes a profile (and its keyring entry); stops following it.
     pub async fn delete_profile(&self, name: &str) -> Result<(), ApiError> {
-        self.followed.lock().await.remove(name);
+        self.forget(name).await;
         Ok(self.profiles.delete(name).await?)
     }
 
@@ -671,7 +701,7 @@ impl Console {
     }
 
     /// A session on a profile's root.
-    pub async fn open_store(&self, profile: &str) -> Result<Store, ApiError> {
+    pub async fn open_store(&self, profile: &str) -> Result<std::sync::Arc<Store>, ApiError> {
         self.store(profile).await
     }
 

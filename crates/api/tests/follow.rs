@@ -43,3 +43,39 @@ async fn a_slow_profile_does_not_hold_up_another() {
     assert!(took < Duration::from_secs(2), "the good profile waited {took:?} for the slow one");
     assert!(slow.await.expect("join").is_err(), "the silent server is not followed");
 }
+
+/// ZooKeeper's last zxid (every transaction, a session's creation and close included, bumps it).
+fn zxid(server: &ZkServer) -> i64 {
+    let out = tbdesk_zkserver::four_letter(server.addr(), "srvr", Duration::from_secs(2)).unwrap_or_default();
+    out.lines()
+        .find_map(|l| l.strip_prefix("Zxid: 0x"))
+        .and_then(|h| i64::from_str_radix(h.trim(), 16).ok())
+        .unwrap_or(-1)
+}
+
+/// Saves, pauses and exports share the profile's one console session: five pauses are five
+/// transactions, not five sessions opened and closed around them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_share_one_session_per_profile() {
+    let server = ZkServer::start().expect("zk");
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    console.profiles().create(&fields("p", &server.connect_string()), None).await.expect("profile");
+    console.init_root("p").await.expect("init");
+    let s = tbdesk_model::records::Strategy {
+        strategy_name: Some("S".into()),
+        ip_list: Some(vec!["10.1.1.1".into()]),
+        assign_num: 1,
+        kind: Some(tbdesk_model::records::Kind::Schedule),
+        task_name: Some("Job$dev1".into()),
+        task_parameter: Some(String::new()),
+        ..Default::default()
+    };
+    console.save_strategy("p", &s, tbdesk_store::Expect::Absent).await.expect("strategy");
+    let before = zxid(&server);
+    for i in 0..5 {
+        console.pause_strategy("p", "S", i % 2 == 0).await.expect("pause");
+        let _ = console.export("p").await.expect("export");
+    }
+    assert_eq!(zxid(&server) - before, 5, "one transaction per pause, no session per call");
+}

@@ -229,6 +229,14 @@ impl Store {
         Ok(Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false, nulls })
     }
 
+    /// Whether the session can still serve requests (not expired, closed or refused).
+    pub fn usable(&self) -> bool {
+        !matches!(
+            self.client.state(),
+            zk::SessionState::Expired | zk::SessionState::Closed | zk::SessionState::AuthFailed
+        )
+    }
+
     /// The root this store is bound to.
     pub fn root(&self) -> &Root {
         &self.root
