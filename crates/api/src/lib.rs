@@ -208,6 +208,9 @@ struct LocalScheduler {
     leftovers: PathBuf,
     /// The ZooKeeper and root the run wrote to.
     here: (String, String),
+    /// The run's own connection settings: its clean-up goes there, whatever the profile says
+    /// by then (it may have been edited meanwhile).
+    connect: ConnectOptions,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), String>>,
     status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
@@ -250,10 +253,8 @@ pub struct Console {
     followed: tokio::sync::Mutex<
         std::collections::HashMap<String, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Followed>>>>,
     >,
-    /// One console session per profile (see `Console::store`).
-    stores: tokio::sync::Mutex<
-        std::collections::HashMap<String, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Store>>>>,
-    >,
+    /// One console session per profile, with the profile it was opened for (see `Console::store`).
+    stores: tokio::sync::Mutex<std::collections::HashMap<String, (String, std::sync::Arc<Store>)>>,
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
 }
 
@@ -400,30 +401,22 @@ impl Console {
     }
 
     /// The profile's console session: one per profile, kept and shared by every save, pause,
-    /// export and fix (no profile lookup, keyring read and probe per call), re-established when
-    /// it expired or closed, dropped when the profile changes. Separate from the follower's, so
-    /// a re-sync in progress never interleaves with a write.
+    /// export and fix (no keyring read and probe per call), re-established when it expired or
+    /// closed. Checked against the stored profile at every call (one SQLite read): a profile
+    /// edited, deleted and re-created — by this app or another process — gets a new session, so
+    /// nothing is written with old settings (another cluster, a lifted read-only flag).
+    /// Separate from the follower's, so a re-sync never interleaves with a write.
     async fn store(&self, profile: &str) -> Result<std::sync::Arc<Store>, ApiError> {
-        for _ in 0..2 {
-            let cell = self.stores.lock().await.entry(profile.to_owned()).or_default().clone();
-            let s = cell
-                .get_or_try_init(|| async {
-                    let p = self.profiles.get(profile).await?;
-                    Ok::<_, ApiError>(std::sync::Arc::new(Store::connect(&self.options(&p).await?).await?))
-                })
-                .await?
-                .clone();
-            if s.usable() {
-                return Ok(s);
-            }
-            // Expired or closed: forget this one (if nobody replaced it yet) and connect again.
-            let mut map = self.stores.lock().await;
-            if map.get(profile).is_some_and(|c| c.get().is_some_and(|x| std::sync::Arc::ptr_eq(x, &s))) {
-                map.remove(profile);
+        let p = self.profiles.get(profile).await?;
+        let fingerprint = format!("{}|{:?}|{}|{}", p.id, p.fields, p.secret_id, p.has_password);
+        if let Some((fp, s)) = self.stores.lock().await.get(profile) {
+            if *fp == fingerprint && s.usable() {
+                return Ok(s.clone());
             }
         }
-        let p = self.profiles.get(profile).await?;
-        Ok(std::sync::Arc::new(Store::connect(&self.options(&p).await?).await?))
+        let s = std::sync::Arc::new(Store::connect(&self.options(&p).await?).await?);
+        self.stores.lock().await.insert(profile.to_owned(), (fingerprint, s.clone()));
+        Ok(s)
     }
 
     /// Forgets a profile's follower and console session (its settings changed or it is gone).
@@ -473,8 +466,9 @@ impl Console {
 
     /// Deletes a profile (and its keyring entry); stops following it.
     pub async fn delete_profile(&self, name: &str) -> Result<(), ApiError> {
+        let r = self.profiles.delete(name).await;
         self.forget(name).await;
-        Ok(self.profiles.delete(name).await?)
+        Ok(r?)
     }
 
     /// Connects with unsaved profile fields and reports what it finds; writes nothing.
@@ -559,6 +553,7 @@ impl Console {
             None => Deal::Demo(std::sync::Arc::new(DemoDeal::new(1))),
         };
         let connect = self.connect_options(profile).await?;
+        let run_connect = connect.clone();
         // Like production by default: the zone of the root's Java schedulers.
         let tz = if machine_zone { crate::machine_zone() } else { connect.tz };
         let cfg = tbdesk_scheduler::Config {
@@ -597,6 +592,7 @@ impl Console {
             ledger,
             leftovers,
             here,
+            connect: run_connect,
             stop: Some(stop),
             task,
             status: rx,
@@ -618,13 +614,27 @@ impl Console {
     /// Stops the local scheduler (every node it created is deleted) and, with `remove`,
     /// deletes the strategy copy and its domain.
     pub async fn stop_scheduler(&self, remove: bool) -> Result<(), ApiError> {
+        use tbdesk_scheduler::launcher::{remove_created, Leftovers};
         let Some(mut s) = self.scheduler.lock().await.take() else { return Ok(()) };
+        if remove {
+            // Listed before anything can take time (a window closing gives this call 45 s):
+            // whatever happens next, no node of this run is forgotten.
+            if let Err(e) = Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1).save(&s.leftovers) {
+                tracing::warn!(file = %s.leftovers.display(), error = %e, "cannot save the list of nodes left");
+            }
+        }
         if let Some(stop) = s.stop.take() {
             let _ = stop.send(());
         }
-        let result = (&mut s.task).await;
+        // The runtime's own stop is bounded (groups ~10 s); past 20 s it is cut off.
+        let result = match tokio::time::timeout(Duration::from_secs(20), &mut s.task).await {
+            Ok(r) => r,
+            Err(_) => {
+                s.task.abort();
+                Ok(Err("the local scheduler did not stop within 20 s; stopped by force".to_owned()))
+            }
+        };
         if remove {
-            use tbdesk_scheduler::launcher::{remove_created, Leftovers};
             // Another run of the same domain may have left its nodes to this one (the last out).
             if let Some(l) = Leftovers::load(&s.leftovers).filter(|l| l.is_for(&s.here.0, &s.here.1)) {
                 l.adopt(&mut s.dev, &s.ledger);
@@ -632,12 +642,12 @@ impl Console {
             // Only what this run created, and only while no other runtime uses it; what cannot
             // be removed now (ZooKeeper away) is listed for the next run, never forgotten.
             let cleaned = async {
-                let store = self.store(&s.view.profile).await?;
+                let store = Store::connect(&s.connect).await?;
                 remove_created(&store, &s.dev, &s.view.task_type, &s.view.own_sign, &s.ledger)
                     .await
                     .map_err(|e| ApiError::new("scheduler", e.to_string()))
             };
-            let (left, outcome) = match tokio::time::timeout(Duration::from_secs(30), cleaned).await {
+            let (left, outcome) = match tokio::time::timeout(Duration::from_secs(20), cleaned).await {
                 Ok(Ok(report)) => {
                     tracing::info!(report = %report.describe(), "local scheduler cleaned up");
                     (Leftovers::kept_in_use(&report, &s.dev, &s.ledger, &s.here.0, &s.here.1), Ok(()))

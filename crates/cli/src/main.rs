@@ -391,16 +391,24 @@ fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
     let mut hup = signal(SignalKind::hangup())?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        for n in 0..2 {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(true);
+        let first = std::time::Instant::now();
+        // A second SIGINT or SIGTERM (a closed terminal sends SIGHUP twice: not counted), a
+        // moment after the first: the user will not wait for the clean stop. The job programs
+        // go with us; the nodes of this run may be left.
+        loop {
             tokio::select! {
                 _ = int.recv() => {}
                 _ = term.recv() => {}
-                _ = hup.recv() => {}
+                _ = hup.recv() => continue,
             }
-            if n == 0 {
-                let _ = tx.send(true);
-            } else {
-                // A second signal: the user does not want to wait for the clean stop.
+            if first.elapsed() >= std::time::Duration::from_secs(1) {
+                tbdesk_scheduler::deal::kill_all_jobs();
                 eprintln!("\nsecond signal: exiting now without cleaning up (the nodes of this run may be left)");
                 std::process::exit(130);
             }

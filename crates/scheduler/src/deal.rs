@@ -242,6 +242,22 @@ impl TaskDeal for DemoDeal {
 /// The longest line a job program may answer with, by default (16 MiB). A longer line, or
 /// one that never ends, is a failed call: the program is killed and restarted.
 pub const DEFAULT_LINE_LIMIT: usize = 16 << 20;
+/// Process groups of the job programs running in this process, for [`kill_all_jobs`].
+static JOB_GROUPS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// Kills every job program's process group at once (a second Ctrl-C: the program exits without
+/// its clean stop, and must not leave job processes behind).
+pub fn kill_all_jobs() {
+    if let Ok(groups) = JOB_GROUPS.lock() {
+        for pg in groups.iter() {
+            // SAFETY: kill(2) on a process group this process started; no memory is touched.
+            unsafe {
+                libc::kill(-pg, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// Job stderr lines kept in the event log are cut at this many bytes.
 const STDERR_LINE_KEEP: usize = 2000;
 
@@ -275,6 +291,9 @@ struct Running {
 impl Running {
     fn kill_group(&mut self) {
         if let Some(pg) = self.pgid.take() {
+            if let Ok(mut g) = JOB_GROUPS.lock() {
+                g.retain(|x| *x != pg);
+            }
             // SAFETY: kill(2) with a negative pid signals that process group; no memory is
             // touched. The group id is our child's pid, so it cannot name an unrelated group
             // while the child is unreaped (we reap it right after).
@@ -365,6 +384,7 @@ impl ProcessDeal {
             }
         }
         if let Some(mut r) = self.proc.lock().await.take() {
+            self.forget_pgid(&r);
             r.kill_group();
             let _ = tokio::time::timeout(Duration::from_secs(5), r.child.wait()).await;
         }
@@ -391,6 +411,9 @@ impl ProcessDeal {
                 .map_err(|e| DealError(format!("cannot start {:?}: {e}", self.command)))?;
             let pgid = child.id().and_then(|p| i32::try_from(p).ok());
             self.pgid.store(pgid.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+            if let (Some(pg), Ok(mut g)) = (pgid, JOB_GROUPS.lock()) {
+                g.push(pg);
+            }
             let stdin = child.stdin.take().ok_or_else(|| DealError("no stdin".into()))?;
             let stdout = child.stdout.take().ok_or_else(|| DealError("no stdout".into()))?;
             if let Some(err) = child.stderr.take() {
@@ -427,7 +450,13 @@ impl ProcessDeal {
             }
             *guard = Some(Running { child, pgid, stdin, stdout: BufReader::new(stdout) });
         }
-        let Some(run) = guard.as_mut() else { return Err(DealError("not running".into())) };
+        // From here the program has (or may have) our request: if this call is dropped before
+        // the answer is read (a stopping group aborts its task), the program is killed, never
+        // left to hand this answer to the next call.
+        let mut ex = Exchange { slot: Some(guard), pgid: &self.pgid };
+        let Some(run) = ex.slot.as_mut().and_then(|g| g.as_mut()) else {
+            return Err(DealError("not running".into()));
+        };
         let mut line = serde_json::to_string(&msg).map_err(|e| DealError(e.to_string()))?;
         line.push('\n');
         let limit = self.line_limit;
@@ -443,24 +472,62 @@ impl ProcessDeal {
                 Err(e) => Err(DealError(format!("read: {e}"))),
             }
         };
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(v)) => Ok(v),
+        let outcome = tokio::time::timeout(self.timeout, exchange).await;
+        // The exchange ended: disarm the guard and decide here.
+        let Some(mut guard) = ex.slot.take() else { return Err(DealError("not running".into())) };
+        let failed = match outcome {
+            Ok(Ok(v)) => return Ok(v),
             Ok(Err(e)) => {
-                if let Some(mut r) = guard.take() {
-                    r.kill_group();
-                    let _ = r.child.wait().await;
-                }
                 self.log.push(format!("job failed ({e}); restarting it"));
-                Err(e)
+                e
             }
             Err(_) => {
-                if let Some(mut r) = guard.take() {
-                    r.kill_group();
-                    let _ = r.child.wait().await;
-                }
                 let e = DealError(format!("no answer within {:?}; the program was restarted", self.timeout));
                 self.log.push(e.0.clone());
-                Err(e)
+                e
+            }
+        };
+        if let Some(mut r) = guard.take() {
+            self.forget_pgid(&r);
+            r.kill_group();
+            let _ = r.child.wait().await;
+        }
+        Err(failed)
+    }
+
+    /// The program `r` is being ended: `shutdown` must not signal its group id any more.
+    fn forget_pgid(&self, r: &Running) {
+        if let Some(pg) = r.pgid {
+            let _ = self.pgid.compare_exchange(
+                pg,
+                0,
+                std::sync::atomic::Ordering::Relaxed,
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+}
+
+/// An exchange with the program in progress; dropped before it is disarmed (the caller's task
+/// was aborted mid-call), it kills the program.
+struct Exchange<'a> {
+    slot: Option<tokio::sync::MutexGuard<'a, Option<Running>>>,
+    pgid: &'a std::sync::atomic::AtomicI32,
+}
+
+impl Drop for Exchange<'_> {
+    fn drop(&mut self) {
+        if let Some(mut g) = self.slot.take() {
+            if let Some(mut r) = g.take() {
+                if let Some(pg) = r.pgid {
+                    let _ = self.pgid.compare_exchange(
+                        pg,
+                        0,
+                        std::sync::atomic::Ordering::Relaxed,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }
+                r.kill_group();
             }
         }
     }

@@ -623,7 +623,7 @@ async fn process(
             // NOTSLEEP: every worker fetches for itself and skips rows still in flight at
             // another worker (compared by value, TBSchedule's comparator).
             let inflight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
-            let mut workers = Vec::new();
+            let mut workers = AbortAll(Vec::new());
             for _ in 0..def.thread_number.max(1) {
                 let (d, st, sign, me, req, inflight, store) = (
                     deal.clone(),
@@ -635,7 +635,7 @@ async fn process(
                     store.clone(),
                 );
                 let batch = def.execute_number.max(1) as usize;
-                workers.push(tokio::spawn(async move {
+                workers.0.push(tokio::spawn(async move {
                     let tasks = match d.select(&req).await {
                         Ok(t) => t,
                         Err(_) => {
@@ -667,7 +667,7 @@ async fn process(
                 }));
             }
             let mut total = 0;
-            for w in workers {
+            for w in workers.0.iter_mut() {
                 total += w.await.unwrap_or(0);
             }
             if total == 0 {
@@ -707,10 +707,10 @@ async fn process(
         let batch = def.execute_number.max(1) as usize;
         let chunks: Vec<Vec<serde_json::Value>> = tasks.chunks(batch).map(<[_]>::to_vec).collect();
         let queue = Arc::new(Mutex::new(chunks));
-        let mut workers = Vec::new();
+        let mut workers = AbortAll(Vec::new());
         for _ in 0..def.thread_number.max(1) {
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
-            workers.push(tokio::spawn(async move {
+            workers.0.push(tokio::spawn(async move {
                 loop {
                     let Some(chunk) = q.lock().ok().and_then(|mut q| q.pop()) else { break };
                     match d.execute(&chunk, &sign, &me).await {
@@ -720,12 +720,24 @@ async fn process(
                 }
             }));
         }
-        for w in workers {
+        for w in workers.0.iter_mut() {
             let _ = w.await;
         }
         state.stats.spend_ms.fetch_add(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
         if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await {
             return;
+        }
+    }
+}
+
+/// Worker tasks of one round: aborted with the round (a stopping group aborts its processing
+/// task; its workers must not go on executing tasks of items that are no longer its own).
+struct AbortAll<T>(Vec<tokio::task::JoinHandle<T>>);
+
+impl<T> Drop for AbortAll<T> {
+    fn drop(&mut self) {
+        for w in &self.0 {
+            w.abort();
         }
     }
 }

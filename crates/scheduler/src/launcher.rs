@@ -360,14 +360,26 @@ pub async fn remove_created(
             Owned::NotOurs(why) => out.kept.push((p, why)),
         }
     }
-    for chunk in doomed.chunks(2000) {
+    let chunks: Vec<&[(String, i32)]> = doomed.chunks(2000).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
         let ops: Vec<tbdesk_store::jute::Op<'_>> =
             chunk.iter().map(|(p, v)| tbdesk_store::jute::Op::Delete { path: p, version: Some(*v) }).collect();
         match store.nulls().multi(&ops).await {
             Ok(_) => out.removed.extend(chunk.iter().map(|(p, _)| p.clone())),
+            // ZooKeeper away or too slow: the caller lists every node as left, for the next run.
+            Err(e @ (tbdesk_store::Error::Unreachable { .. } | tbdesk_store::Error::SessionExpired)) => {
+                return Err(e.into())
+            }
+            Err(tbdesk_store::Error::Zk { source: zk_client::Error::ConnectionLoss, path }) => {
+                return Err(Error::zk(&path, zk_client::Error::ConnectionLoss))
+            }
+            // Someone registered or changed a node meanwhile: the nodes stay ours, for the last
+            // run out ("still registered" keeps them on the leftovers list).
             Err(e) => {
-                let why = format!("not removed: {e} (a runtime joined, or nodes this run did not create are inside)");
-                out.kept.extend(chunk.iter().map(|(p, _)| (p.clone(), why.clone())));
+                let why = format!("not removed: {e}; a runtime may still be registered or have changed them");
+                for rest in &chunks[i..] {
+                    out.kept.extend(rest.iter().map(|(p, _)| (p.clone(), why.clone())));
+                }
                 break;
             }
         }

@@ -165,7 +165,7 @@ impl NullWriter {
         }
         let first = ops[0].path().to_owned();
         let fut = async {
-            let (mut conn, _permit) = self.open().await?;
+            let mut conn = self.open_conn().await?;
             let mut body = Vec::new();
             for op in ops {
                 self.encode_op(&mut body, op);
@@ -187,6 +187,8 @@ impl NullWriter {
                 }
             }
         };
+        // A slot first, with its own limit: waiting for one is not the server's slowness.
+        let _permit = self.slot().await?;
         match tokio::time::timeout(DEADLINE, fut).await {
             Ok(r) => r,
             Err(_) => Err(Error::Unreachable {
@@ -199,7 +201,7 @@ impl NullWriter {
     /// `getData` that tells null (`None`) from empty (`Some(vec![])`), as Java sees it.
     pub async fn get_data(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         let fut = async {
-            let (mut conn, _permit) = self.open().await?;
+            let mut conn = self.open_conn().await?;
             let mut body = Vec::new();
             put_str(&mut body, &format!("{}{}", self.chroot, path));
             body.push(0);
@@ -210,6 +212,8 @@ impl NullWriter {
             }
             rd.buffer().map_err(|e| Error::at(path, e))
         };
+        // A slot first, with its own limit: waiting for one is not the server's slowness.
+        let _permit = self.slot().await?;
         match tokio::time::timeout(DEADLINE, fut).await {
             Ok(r) => r,
             Err(_) => Err(Error::Unreachable { connect: self.hosts.join(","), reason: "no answer".into() }),
@@ -264,12 +268,15 @@ impl NullWriter {
     }
 
     /// Connects to the first server that answers and authenticates.
-    async fn open(&self) -> Result<(Conn, tokio::sync::SemaphorePermit<'static>), Error> {
-        let permit = SESSIONS.acquire().await.map_err(|_| Error::Unreachable {
-            connect: self.hosts.join(","),
-            reason: "the null writer is shutting down".into(),
-        })?;
-        self.open_conn().await.map(|c| (c, permit))
+    /// One of the process's short-session slots (see `SESSIONS`), waited for at most 30 s.
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'static>, Error> {
+        match tokio::time::timeout(Duration::from_secs(30), SESSIONS.acquire()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(Error::Unreachable {
+                connect: self.hosts.join(","),
+                reason: "too many null writes in flight: no free session slot within 30 s".into(),
+            }),
+        }
     }
 
     async fn open_conn(&self) -> Result<Conn, Error> {
@@ -293,7 +300,8 @@ impl NullWriter {
     async fn open_one(&self, host: &str) -> Result<Conn, zk::Error> {
         let addr =
             if host.starts_with('[') { host.to_owned() } else { host.trim_start_matches('[').replace("]:", ":") };
-        let stream = TcpStream::connect(addr.as_str()).await.map_err(|_| zk::Error::ConnectionLoss)?;
+        let stream =
+            TcpStream::connect(addr.as_str()).await.map_err(|e| zk::Error::UnexpectedError(format!("connect: {e}")))?;
         let _ = stream.set_nodelay(true);
         let mut conn = Conn { stream, xid: 0 };
         conn.handshake().await?;
