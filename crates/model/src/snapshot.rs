@@ -427,8 +427,7 @@ fn fold_domain(
         .map(|id| {
             let field = |f: &str| opt_text(tree.get(&root.task_item_field(base, task_type, &id, f)));
             let cur = field(ITEM_FIELDS[0]);
-            let cur_stat =
-                tree.get(&root.task_item_field(base, task_type, &id, ITEM_FIELDS[0])).map(|n| n.stat.clone());
+            let cur_stat = tree.get(&root.task_item_field(base, task_type, &id, ITEM_FIELDS[0])).map(|n| n.stat);
             ItemView {
                 owner_alive: cur.as_deref().is_some_and(|c| live.contains(&c)),
                 owner_writes: cur_stat.as_ref().map_or(0, |st| st.version),

@@ -363,9 +363,10 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
         ops.extend(fields.iter().map(|(p, d)| Op::Create { path: p, data: *d, mode: Mode::Persistent }));
         match store.nulls().multi(&ops).await {
             Ok(_) => {
-                spec.ledger.record(store, &item).await;
+                // One multi is one transaction: its nodes share the item's czxid.
+                let czxid = spec.ledger.record(store, &item).await;
                 for (p, _) in &fields {
-                    spec.ledger.record(store, p).await;
+                    spec.ledger.record_czxid(p, czxid);
                 }
             }
             Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) => {}

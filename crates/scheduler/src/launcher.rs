@@ -420,20 +420,14 @@ async fn delete_if_ours(
     czxid: i64,
     since_ms: i64,
 ) -> Result<Result<(), String>, Error> {
-    match c.check_stat(path).await {
-        Ok(None) => Ok(Ok(())),
-        Ok(Some(st)) if czxid == crate::Ledger::UNKNOWN && (since_ms <= 0 || st.ctime < since_ms) => {
-            Ok(Err("its creation could not be confirmed as this run's".into()))
-        }
-        Ok(Some(st)) if czxid != crate::Ledger::UNKNOWN && st.czxid != czxid => {
-            Ok(Err("re-created by someone else since this run made it".into()))
-        }
-        Ok(Some(st)) => match c.delete(path, Some(st.version)).await {
+    match owned_version(c, path, czxid, since_ms).await? {
+        Owned::Gone => Ok(Ok(())),
+        Owned::NotOurs(why) => Ok(Err(why)),
+        Owned::Ours(version) => match c.delete(path, Some(version)).await {
             Ok(()) | Err(zk_client::Error::NoNode) => Ok(Ok(())),
             Err(zk_client::Error::NotEmpty) => Ok(Err("it holds nodes this run did not create".into())),
             Err(zk_client::Error::BadVersion) => Ok(Err("changed by someone else meanwhile".into())),
             Err(e) => Err(Error::zk(path, e)),
         },
-        Err(e) => Err(Error::zk(path, e)),
     }
 }

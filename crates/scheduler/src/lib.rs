@@ -97,18 +97,21 @@ impl Ledger {
     /// The czxid of a node created by this run that could not be read back.
     pub const UNKNOWN: i64 = -1;
 
-    /// Records `path`, just created by this run (its czxid read back).
-    pub async fn record(&self, store: &Store, path: &str) {
+    /// Records `path`, just created by this run (its czxid read back); returns that czxid
+    /// ([`Ledger::UNKNOWN`] when it could not be read).
+    pub async fn record(&self, store: &Store, path: &str) -> i64 {
         self.start(store);
         // The create came through another session: catch this one up before reading back.
         let _ = store.client().sync(path).await;
-        match store.client().check_stat(path).await {
-            Ok(Some(st)) => self.record_czxid(path, st.czxid),
+        let czxid = match store.client().check_stat(path).await {
+            Ok(Some(st)) => st.czxid,
             other => {
                 tracing::warn!(%path, ?other, "created a node but cannot read it back; recorded by creation time");
-                self.record_czxid(path, Self::UNKNOWN);
+                Self::UNKNOWN
             }
-        }
+        };
+        self.record_czxid(path, czxid);
+        czxid
     }
 
     /// Records `path` as possibly created by this run (a create whose answer was lost).

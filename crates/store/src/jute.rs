@@ -164,7 +164,7 @@ impl NullWriter {
             return Ok(Vec::new());
         }
         let first = ops[0].path().to_owned();
-        let fut = async {
+        self.bounded(async {
             let mut conn = self.open_conn().await?;
             let mut body = Vec::new();
             for op in ops {
@@ -173,8 +173,8 @@ impl NullWriter {
             put_i32(&mut body, -1); // end marker: type -1, done, err -1
             body.push(1);
             put_i32(&mut body, -1);
-            let (err, mut rd) = conn.call(OP_MULTI, &body).await.map_err(|e| Error::at(&first, e))?;
-            let results = parse_multi(&mut rd, ops, &self.chroot);
+            let (err, reply) = conn.call(OP_MULTI, &body).await.map_err(|e| Error::at(&first, e))?;
+            let results = parse_multi(&mut Reader(&reply), ops, &self.chroot);
             conn.close().await;
             match results {
                 Ok(r) if err == 0 => Ok(r),
@@ -186,37 +186,37 @@ impl NullWriter {
                     Err(Error::at(path, code_error(code)))
                 }
             }
-        };
-        // A slot first, with its own limit: waiting for one is not the server's slowness.
+        })
+        .await
+    }
+
+    /// `getData` that tells null (`None`) from empty (`Some(vec![])`), as Java sees it.
+    pub async fn get_data(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.bounded(async {
+            let mut conn = self.open_conn().await?;
+            let mut body = Vec::new();
+            put_str(&mut body, &format!("{}{}", self.chroot, path));
+            body.push(0);
+            let (err, reply) = conn.call(OP_GET_DATA, &body).await.map_err(|e| Error::at(path, e))?;
+            conn.close().await;
+            if err != 0 {
+                return Err(Error::at(path, code_error(err)));
+            }
+            Reader(&reply).buffer().map(|b| b.map(<[u8]>::to_vec)).map_err(|e| Error::at(path, e))
+        })
+        .await
+    }
+
+    /// One exchange within the process's session slots and the total deadline. The slot is
+    /// waited for first, with its own limit: waiting for one is not the server's slowness.
+    async fn bounded<T>(&self, exchange: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
         let _permit = self.slot().await?;
-        match tokio::time::timeout(DEADLINE, fut).await {
+        match tokio::time::timeout(DEADLINE, exchange).await {
             Ok(r) => r,
             Err(_) => Err(Error::Unreachable {
                 connect: self.hosts.join(","),
                 reason: format!("no answer within {} s", DEADLINE.as_secs()),
             }),
-        }
-    }
-
-    /// `getData` that tells null (`None`) from empty (`Some(vec![])`), as Java sees it.
-    pub async fn get_data(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
-        let fut = async {
-            let mut conn = self.open_conn().await?;
-            let mut body = Vec::new();
-            put_str(&mut body, &format!("{}{}", self.chroot, path));
-            body.push(0);
-            let (err, mut rd) = conn.call(OP_GET_DATA, &body).await.map_err(|e| Error::at(path, e))?;
-            conn.close().await;
-            if err != 0 {
-                return Err(Error::at(path, code_error(err)));
-            }
-            rd.buffer().map_err(|e| Error::at(path, e))
-        };
-        // A slot first, with its own limit: waiting for one is not the server's slowness.
-        let _permit = self.slot().await?;
-        match tokio::time::timeout(DEADLINE, fut).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::Unreachable { connect: self.hosts.join(","), reason: "no answer".into() }),
         }
     }
 
@@ -361,32 +361,28 @@ impl Conn {
     }
 
     async fn auth(&mut self, user: &str, password: &str) -> Result<(), zk::Error> {
-        let mut req = Vec::new();
-        put_i32(&mut req, -4);
-        put_i32(&mut req, OP_AUTH);
-        put_i32(&mut req, 0);
-        put_str(&mut req, "digest");
-        let cred = format!("{user}:{password}");
-        put_i32(&mut req, cred.len() as i32);
-        req.extend_from_slice(cred.as_bytes());
-        self.send(&req).await?;
-        loop {
-            let resp = self.recv().await?;
-            let mut rd = Reader(&resp);
-            let xid = rd.i32()?;
-            let _zxid = rd.i64()?;
-            let err = rd.i32()?;
-            if xid != -4 {
-                continue;
-            }
-            return if err == 0 { Ok(()) } else { Err(zk::Error::AuthFailed) };
+        let mut body = Vec::new();
+        put_i32(&mut body, 0);
+        put_str(&mut body, "digest");
+        put_data(&mut body, Some(format!("{user}:{password}").as_bytes()));
+        // Auth packets travel with the reserved xid -4.
+        let (err, _) = self.request(-4, OP_AUTH, &body).await?;
+        if err == 0 {
+            Ok(())
+        } else {
+            Err(zk::Error::AuthFailed)
         }
     }
 
-    /// Sends one request; returns the reply's error code and a reader over its body.
-    async fn call(&mut self, op: i32, body: &[u8]) -> Result<(i32, OwnedReader), zk::Error> {
+    /// Sends one request; returns the reply's error code and its body.
+    async fn call(&mut self, op: i32, body: &[u8]) -> Result<(i32, Vec<u8>), zk::Error> {
         self.xid += 1;
-        let xid = self.xid;
+        self.request(self.xid, op, body).await
+    }
+
+    /// Sends a request under `xid` and waits for the reply with that xid (pings and
+    /// notifications in between are not ours).
+    async fn request(&mut self, xid: i32, op: i32, body: &[u8]) -> Result<(i32, Vec<u8>), zk::Error> {
         let mut req = Vec::with_capacity(body.len() + 8);
         put_i32(&mut req, xid);
         put_i32(&mut req, op);
@@ -399,10 +395,9 @@ impl Conn {
             let _zxid = rd.i64()?;
             let err = rd.i32()?;
             if got != xid {
-                continue; // a ping or a notification: not ours
+                continue;
             }
-            let rest = rd.0.to_vec();
-            return Ok((err, OwnedReader { buf: rest, pos: 0 }));
+            return Ok((err, rd.0.to_vec()));
         }
     }
 
@@ -419,7 +414,7 @@ impl Conn {
 }
 
 /// Reads a multi reply. `Err((index, code))` names the first operation that failed.
-fn parse_multi(rd: &mut OwnedReader, ops: &[Op<'_>], chroot: &str) -> Result<Vec<OpResult>, (usize, i32)> {
+fn parse_multi(rd: &mut Reader<'_>, ops: &[Op<'_>], chroot: &str) -> Result<Vec<OpResult>, (usize, i32)> {
     let mut out = Vec::new();
     let mut failed: Option<(usize, i32)> = None;
     let bad = |i: usize| (i, -2); // marshalling: the reply is not what a multi returns
@@ -505,16 +500,20 @@ fn put_acl(out: &mut Vec<u8>, perms: i32, scheme: &str, id: &str) {
     put_str(out, id);
 }
 
+/// Reads jute values from a reply; any read past its end is a marshalling error.
 struct Reader<'a>(&'a [u8]);
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], zk::Error> {
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], zk::Error> {
         if self.0.len() < n {
             return Err(zk::Error::MarshallingError);
         }
         let (a, b) = self.0.split_at(n);
         self.0 = b;
         Ok(a)
+    }
+    fn u8(&mut self) -> Result<u8, zk::Error> {
+        Ok(self.take(1)?[0])
     }
     fn i32(&mut self) -> Result<i32, zk::Error> {
         let b = self.take(4)?;
@@ -526,37 +525,16 @@ impl Reader<'_> {
         a.copy_from_slice(b);
         Ok(i64::from_be_bytes(a))
     }
-}
-
-struct OwnedReader {
-    buf: Vec<u8>,
-    pos: usize,
-}
-
-impl OwnedReader {
-    fn take(&mut self, n: usize) -> Result<&[u8], zk::Error> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len()).ok_or(zk::Error::MarshallingError)?;
-        let s = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8, zk::Error> {
-        Ok(self.take(1)?[0])
-    }
-    fn i32(&mut self) -> Result<i32, zk::Error> {
-        let b = self.take(4)?;
-        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn buffer(&mut self) -> Result<Option<Vec<u8>>, zk::Error> {
+    fn buffer(&mut self) -> Result<Option<&'a [u8]>, zk::Error> {
         let len = self.i32()?;
         if len < 0 {
             return Ok(None);
         }
-        Ok(Some(self.take(len as usize)?.to_vec()))
+        Ok(Some(self.take(len as usize)?))
     }
     fn string(&mut self) -> Result<String, zk::Error> {
         let b = self.buffer()?.unwrap_or_default();
-        String::from_utf8(b).map_err(|_| zk::Error::MarshallingError)
+        String::from_utf8(b.to_vec()).map_err(|_| zk::Error::MarshallingError)
     }
 }
 
@@ -575,10 +553,10 @@ mod tests {
     fn a_truncated_or_hostile_reply_is_an_error_not_a_panic() {
         let ops = [Op::SetNull { path: "/a", version: None }];
         for bytes in [vec![], vec![0, 0, 0, 5], vec![0, 0, 0, 5, 0, 0, 0, 0, 0], vec![255; 80]] {
-            let mut rd = OwnedReader { buf: bytes, pos: 0 };
+            let mut rd = Reader(&bytes);
             assert!(parse_multi(&mut rd, &ops, "").is_err());
         }
-        let mut rd = OwnedReader { buf: vec![0x7f, 0xff, 0xff, 0xff], pos: 0 };
+        let mut rd = Reader(&[0x7f, 0xff, 0xff, 0xff]);
         assert!(rd.buffer().is_err());
     }
 }
