@@ -1,51 +1,53 @@
 //! The tbdesk desktop app: window, state and thin commands. Every command is one call into
-//! `tbdesk_api::Console` plus error mapping; no business rule lives here. A followed root's new
-//! states are announced to the webview by small `snapshot` notices; the page fetches the state
-//! itself with the `snapshot` command.
+//! `tbdesk_api::Console` plus error mapping; no business rule lives here. Each command takes the
+//! one argument `args` of the type `tbdesk_model::wire::cmd` declares for it, the type the UI
+//! sends; `build.rs` checks this file's handler list and the window's permissions against that
+//! one list. A followed root's new states are announced to the webview by small `snapshot`
+//! notices; the page fetches the state itself with the `snapshot` command.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod window_size;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, State};
-use tbdesk_api::{ApiError, ConnectionReport, Console, HealthReport, RootListing, SchedulerView, SnapshotNotice};
-use tbdesk_model::records::{Strategy, TaskType};
-use tbdesk_profiles::{Profile, ProfileFields};
-use tbdesk_store::Expect;
+use tbdesk_api::{ApiError, Console};
+use tbdesk_model::wire::cmd::{self, Command};
+use tbdesk_model::wire::event::{self, Event};
+
+/// A command's arguments and answer, as `tbdesk_model::wire::cmd` declares them.
+type Args<C> = <C as Command>::Args;
+type Answer<C> = Result<<C as Command>::Output, ApiError>;
+/// The answer of a command declared `bytes`: its JSON, sent as a raw IPC body.
+type Bytes = Result<tauri::ipc::Response, ApiError>;
 
 /// The follower whose notices are forwarded to the webview, per profile (by `Followed::id`): a
 /// profile edited gets a new follower, and that one needs a forwarder of its own.
 #[derive(Default)]
 struct Forwarding(Mutex<HashMap<String, u64>>);
 
-/// Profiles for the switcher; on the very first start this creates the `local` profile.
 #[tauri::command]
-async fn list_profiles(console: State<'_, Console>) -> Result<Vec<Profile>, ApiError> {
+async fn list_profiles(console: State<'_, Console>, args: Args<cmd::ListProfiles>) -> Answer<cmd::ListProfiles> {
+    let cmd::NoArgs {} = args;
     console.profiles_for_ui().await
 }
 
-/// The children of a profile's root (the walking skeleton's overview).
-#[tauri::command]
-async fn root_listing(console: State<'_, Console>, profile: String) -> Result<RootListing, ApiError> {
-    console.root_listing(&profile).await
-}
-
-/// Starts following a profile's root; returns the current state as raw JSON bytes. Later states
-/// are announced by `snapshot` events (coalesced to at most one per 10 ms) and fetched with
-/// [`snapshot`].
+/// Later states are announced by `snapshot` events (coalesced to at most one per 10 ms).
 #[tauri::command]
 async fn follow_profile(
     app: AppHandle,
     console: State<'_, Console>,
     forwarding: State<'_, Forwarding>,
-    profile: String,
-) -> Result<tauri::ipc::Response, ApiError> {
+    args: Args<cmd::FollowProfile>,
+) -> Bytes {
+    let profile = args.profile;
     let (name, handle) = (profile.clone(), app.clone());
     let followed = console
         .follow_with_progress(&profile, move |p| {
-            let _ =
-                handle.emit("load_progress", serde_json::json!({ "profile": name, "done": p.done, "total": p.total }));
+            let progress = event::Progress { profile: name.clone(), done: p.done as u64, total: p.total as u64 };
+            let _ = handle.emit(event::LoadProgress::NAME, progress);
         })
         .await?;
     let id = followed.id;
@@ -59,7 +61,8 @@ async fn follow_profile(
             while rx.changed().await.is_ok() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 let generation = rx.borrow_and_update().generation;
-                if let Err(e) = app.emit("snapshot", SnapshotNotice { profile: &name, generation }) {
+                let notice = event::SnapshotNotice { profile: name.clone(), generation };
+                if let Err(e) = app.emit(event::Snapshot::NAME, notice) {
                     tracing::warn!(error = %e, "cannot tell the window about a snapshot");
                 }
             }
@@ -89,167 +92,104 @@ fn release_free_memory() {
     }
 }
 
-/// The current state of a followed profile, as raw JSON bytes (parsed in wasm).
 #[tauri::command]
-async fn snapshot(console: State<'_, Console>, profile: String) -> Result<tauri::ipc::Response, ApiError> {
-    Ok(tauri::ipc::Response::new(console.followed(&profile).await?.current_json(&profile)?))
+async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Bytes {
+    Ok(tauri::ipc::Response::new(console.followed(&args.profile).await?.current_json(&args.profile)?))
 }
 
-/// Saves a task type (validated again in the store).
 #[tauri::command]
-async fn save_task_type(
+async fn save_task_type(console: State<'_, Console>, args: Args<cmd::SaveTaskType>) -> Answer<cmd::SaveTaskType> {
+    console.save_task_type(&args.profile, &args.task_type, args.expected).await
+}
+
+#[tauri::command]
+async fn save_strategy(console: State<'_, Console>, args: Args<cmd::SaveStrategy>) -> Answer<cmd::SaveStrategy> {
+    console.save_strategy(&args.profile, &args.strategy, args.expected).await
+}
+
+#[tauri::command]
+async fn pause_strategy(console: State<'_, Console>, args: Args<cmd::PauseStrategy>) -> Answer<cmd::PauseStrategy> {
+    console.pause_strategy(&args.profile, &args.name, args.pause).await
+}
+
+#[tauri::command]
+async fn create_profile(console: State<'_, Console>, args: Args<cmd::CreateProfile>) -> Answer<cmd::CreateProfile> {
+    console.create_profile(&args.fields, args.password.as_deref()).await
+}
+
+#[tauri::command]
+async fn update_profile(console: State<'_, Console>, args: Args<cmd::UpdateProfile>) -> Answer<cmd::UpdateProfile> {
+    console.update_profile(&args.name, &args.fields, args.password.as_deref()).await
+}
+
+#[tauri::command]
+async fn get_profile(console: State<'_, Console>, args: Args<cmd::GetProfile>) -> Answer<cmd::GetProfile> {
+    console.profile(&args.name).await
+}
+
+#[tauri::command]
+async fn delete_profile(console: State<'_, Console>, args: Args<cmd::DeleteProfile>) -> Answer<cmd::DeleteProfile> {
+    console.delete_profile(&args.name).await
+}
+
+#[tauri::command]
+async fn test_connection(console: State<'_, Console>, args: Args<cmd::TestConnection>) -> Answer<cmd::TestConnection> {
+    console.test_connection(&args.fields, args.password.as_deref()).await
+}
+
+#[tauri::command]
+async fn start_scheduler(console: State<'_, Console>, args: Args<cmd::StartScheduler>) -> Answer<cmd::StartScheduler> {
+    let a = args;
+    console.start_scheduler(&a.profile, &a.task_type, &a.own_sign, a.exec, a.groups, a.machine_zone).await
+}
+
+#[tauri::command]
+async fn stop_scheduler(console: State<'_, Console>, args: Args<cmd::StopScheduler>) -> Answer<cmd::StopScheduler> {
+    console.stop_scheduler(args.remove).await
+}
+
+#[tauri::command]
+async fn scheduler_status(
     console: State<'_, Console>,
-    profile: String,
-    task_type: TaskType,
-    expected: Expect,
-) -> Result<i32, ApiError> {
-    console.save_task_type(&profile, &task_type, expected).await
-}
-
-/// Saves a strategy (validated again in the store).
-#[tauri::command]
-async fn save_strategy(
-    console: State<'_, Console>,
-    profile: String,
-    strategy: Strategy,
-    expected: Expect,
-) -> Result<i32, ApiError> {
-    console.save_strategy(&profile, &strategy, expected).await
-}
-
-/// Pauses or resumes a strategy.
-#[tauri::command]
-async fn pause_strategy(
-    console: State<'_, Console>,
-    profile: String,
-    name: String,
-    pause: bool,
-) -> Result<i32, ApiError> {
-    console.pause_strategy(&profile, &name, pause).await
-}
-
-/// Creates a profile; the password goes to the OS keyring only.
-#[tauri::command]
-async fn create_profile(
-    console: State<'_, Console>,
-    fields: ProfileFields,
-    password: Option<String>,
-) -> Result<Profile, ApiError> {
-    console.create_profile(&fields, password.as_deref()).await
-}
-
-/// Changes a profile; `password`: absent keeps, "" removes, text replaces (keyring only).
-#[tauri::command]
-async fn update_profile(
-    console: State<'_, Console>,
-    name: String,
-    fields: ProfileFields,
-    password: Option<String>,
-) -> Result<Profile, ApiError> {
-    console.update_profile(&name, &fields, password.as_deref()).await
-}
-
-/// One profile's fields.
-#[tauri::command]
-async fn get_profile(console: State<'_, Console>, name: String) -> Result<Profile, ApiError> {
-    console.profile(&name).await
-}
-
-/// Deletes a profile and its keyring entry.
-#[tauri::command]
-async fn delete_profile(console: State<'_, Console>, name: String) -> Result<(), ApiError> {
-    console.delete_profile(&name).await
-}
-
-/// Connects with unsaved profile fields; writes nothing.
-#[tauri::command]
-async fn test_connection(
-    console: State<'_, Console>,
-    fields: ProfileFields,
-    password: Option<String>,
-) -> Result<ConnectionReport, ApiError> {
-    console.test_connection(&fields, password.as_deref()).await
-}
-
-/// Starts the local development scheduler on `taskType$ownSign`.
-#[tauri::command]
-async fn start_scheduler(
-    console: State<'_, Console>,
-    profile: String,
-    task_type: String,
-    own_sign: String,
-    exec: Option<String>,
-    groups: i64,
-    machine_zone: bool,
-) -> Result<SchedulerView, ApiError> {
-    console.start_scheduler(&profile, &task_type, &own_sign, exec, groups, machine_zone).await
-}
-
-/// Stops the local scheduler; with `remove`, deletes its strategy copy and domain.
-#[tauri::command]
-async fn stop_scheduler(console: State<'_, Console>, remove: bool) -> Result<(), ApiError> {
-    console.stop_scheduler(remove).await
-}
-
-/// The local scheduler's live state.
-#[tauri::command]
-async fn scheduler_status(console: State<'_, Console>) -> Result<Option<SchedulerView>, ApiError> {
+    args: Args<cmd::SchedulerStatus>,
+) -> Answer<cmd::SchedulerStatus> {
+    let cmd::NoArgs {} = args;
     Ok(console.scheduler_status().await)
 }
 
-/// The own sign last used with a profile.
 #[tauri::command]
-async fn last_own_sign(console: State<'_, Console>, profile: String) -> Result<Option<String>, ApiError> {
-    console.last_own_sign(&profile).await
+async fn last_own_sign(console: State<'_, Console>, args: Args<cmd::LastOwnSign>) -> Answer<cmd::LastOwnSign> {
+    console.last_own_sign(&args.profile).await
 }
 
-/// Ensemble and root health of a profile.
 #[tauri::command]
-async fn health(console: State<'_, Console>, profile: String) -> Result<HealthReport, ApiError> {
-    console.health(&profile).await
+async fn health(console: State<'_, Console>, args: Args<cmd::Health>) -> Answer<cmd::Health> {
+    console.health(&args.profile).await
 }
 
-/// Applies a safe fix offered by a health finding.
 #[tauri::command]
-async fn apply_fix(
-    console: State<'_, Console>,
-    profile: String,
-    fix: tbdesk_model::diagnose::Fix,
-) -> Result<Vec<String>, ApiError> {
-    console.apply_fix(&profile, &fix).await
+async fn apply_fix(console: State<'_, Console>, args: Args<cmd::ApplyFix>) -> Answer<cmd::ApplyFix> {
+    console.apply_fix(&args.profile, &args.fix).await
 }
 
-/// A profile's configuration as text (`json` or `java`).
 #[tauri::command]
-async fn export_config(console: State<'_, Console>, profile: String, format: String) -> Result<String, ApiError> {
-    console.export_text(&profile, &format).await
+async fn export_config(console: State<'_, Console>, args: Args<cmd::ExportConfig>) -> Answer<cmd::ExportConfig> {
+    console.export_text(&args.profile, args.format).await
 }
 
-/// The plan of an import (dry run) or, with `apply`, the import itself.
 #[tauri::command]
-async fn import_config(
-    console: State<'_, Console>,
-    profile: String,
-    text: String,
-    apply: bool,
-    prune: bool,
-) -> Result<Vec<tbdesk_store::transfer::Change>, ApiError> {
-    console.import(&profile, &text, apply, prune).await
+async fn import_config(console: State<'_, Console>, args: Args<cmd::ImportConfig>) -> Answer<cmd::ImportConfig> {
+    console.import(&args.profile, &args.text, args.apply, args.prune).await
 }
 
-/// Configuration differences between two profiles.
 #[tauri::command]
-async fn diff_profiles(
-    console: State<'_, Console>,
-    from: String,
-    to: String,
-) -> Result<Vec<tbdesk_store::transfer::Change>, ApiError> {
-    console.diff(&from, &to).await
+async fn diff_profiles(console: State<'_, Console>, args: Args<cmd::DiffProfiles>) -> Answer<cmd::DiffProfiles> {
+    console.diff(&args.from, &args.to).await
 }
 
-/// The profile shown last.
 #[tauri::command]
-async fn last_profile(console: State<'_, Console>) -> Result<Option<String>, ApiError> {
+async fn last_profile(console: State<'_, Console>, args: Args<cmd::LastProfile>) -> Answer<cmd::LastProfile> {
+    let cmd::NoArgs {} = args;
     console.last_profile().await
 }
 
@@ -281,24 +221,25 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             let console = tauri::async_runtime::block_on(Console::open(&dir))?;
-            if let (Some((w, h)), Some(win)) =
-                (tauri::async_runtime::block_on(console.window_size()), app.get_webview_window("main"))
-            {
-                let _ = win.set_size(tauri::LogicalSize::new(w.max(640.0), h.max(420.0)));
+            if let (Some((w, h)), Some(win)) = (window_size::load(&dir), app.get_webview_window("main")) {
+                let _ = win.set_size(tauri::LogicalSize::new(w, h));
             }
             app.manage(console);
+            app.manage(window_size::Dir(dir));
             app.manage(Forwarding::default());
             Ok(())
         })
+        // build.rs checks this list against tbdesk_model::wire::cmd::NAMES.
         .invoke_handler(tauri::generate_handler![
             list_profiles,
-            root_listing,
             follow_profile,
             snapshot,
             save_task_type,
             save_strategy,
             pause_strategy,
             create_profile,
+            update_profile,
+            get_profile,
             delete_profile,
             test_connection,
             start_scheduler,
@@ -311,8 +252,6 @@ fn main() {
             import_config,
             diff_profiles,
             last_profile,
-            update_profile,
-            get_profile
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.
@@ -320,8 +259,7 @@ fn main() {
                 let size = window.inner_size().ok().zip(window.scale_factor().ok());
                 if let Some((size, scale)) = size {
                     let logical = size.to_logical::<f64>(scale);
-                    let console = window.state::<Console>();
-                    let _ = tauri::async_runtime::block_on(console.save_window_size(logical.width, logical.height));
+                    window_size::save(&window.state::<window_size::Dir>().0, logical.width, logical.height);
                 }
                 // Closing the window stops the local scheduler the way its Stop button does (its
                 // own nodes removed, never another runtime's), bounded in time.

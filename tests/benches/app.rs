@@ -159,7 +159,7 @@ async fn main() {
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             window.__TAURI__.core.invoke('snapshot', { profile: 'bench' }).then(b => done(b.byteLength), e => done(-1));",
+             window.__TAURI__.core.invoke('snapshot', { args: { profile: 'bench' } }).then(b => done(b.byteLength), e => done(-1));",
             vec![],
         )
         .await

@@ -461,29 +461,42 @@ async fn read_only_profile_refuses_a_crafted_command() {
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             window.__TAURI__.core.invoke('save_task_type', { profile: 'ro', taskType: arguments[0], expected: { kind: 'absent' } })
+             window.__TAURI__.core.invoke('save_task_type', { args: { profile: 'ro', task_type: arguments[0], expected: { kind: 'absent' } } })
                .then(r => done({ ok: r }), e => done({ err: e }));",
             vec![blob],
         )
         .await
         .expect("invoke");
     assert_eq!(answer["err"]["code"], "read_only", "{answer}");
-    // A command the UI does not use is not granted to the webview at all.
+    // A command outside the one list (wire::cmd::NAMES; the old skeleton's root_listing) is
+    // refused by the app itself, and so are arguments not of the declared type.
     let answer = app
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             window.__TAURI__.core.invoke('root_listing', { profile: 'ro' }).then(r => done({ ok: r }), e => done({ err: String(e) }));",
+             window.__TAURI__.core.invoke('root_listing', { args: { profile: 'ro' } }).then(r => done({ ok: r }), e => done({ err: String(e) }));",
             vec![],
         )
         .await
         .expect("invoke");
-    assert!(answer["err"].as_str().is_some_and(|e| e.contains("not allowed")), "{answer}");
+    let refused = answer["err"].as_str().unwrap_or_default().to_owned();
+    assert!(refused.contains("not allowed") || refused.contains("not found"), "{answer}");
+    let answer = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('pause_strategy', { profile: 'ro', name: 'OrderSync-Strategy', pause: true })
+               .then(r => done({ ok: r }), e => done({ err: String(e) }));",
+            vec![],
+        )
+        .await
+        .expect("invoke");
+    assert!(answer["err"].as_str().is_some_and(|e| e.contains("args")), "{answer}");
     tbdesk_tests::report::record(
         "secrets",
-        "crafted IPC calls from the webview: a write on a read-only profile, a command not granted",
-        2,
-        "refused (read_only; not allowed); nothing written",
+        "crafted IPC calls from the webview: a write on a read-only profile, a command not in the list, arguments not of the declared type",
+        3,
+        "refused (read_only; not allowed; missing args); nothing written",
     );
     assert!(matches!(
         c.get_data(&format!("{}/baseTaskType/Crafted", zk::SPEC_ROOT)).await,

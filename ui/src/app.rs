@@ -4,41 +4,16 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError, SnapshotEvent};
+use tbdesk_model::wire::event;
+
+use crate::api::{self, cmd};
+use crate::browser;
 use crate::distribution::Distribution;
 use crate::forms::{StrategyForm, TaskTypeForm};
+use crate::keys;
 use crate::overview::Overview;
-
-/// Which view the main pane shows.
-#[derive(Debug, Clone, PartialEq)]
-pub enum View {
-    Overview,
-    TaskType(Option<String>),
-    Strategy(Option<String>),
-    Distribution(Option<String>),
-    Scheduler,
-    NewProfile,
-    EditProfile(String),
-    DuplicateProfile(String),
-    Health,
-    Why(String),
-    Transfer,
-}
-
-/// Shows a fetched state if it belongs to the shown profile and is not older than the one shown:
-/// answers may arrive out of order, and an edited profile's new follower (a higher `follower`)
-/// restarts its generations.
-fn show(ctx: Ctx, ev: SnapshotEvent) {
-    if ctx.profile.get_untracked().as_deref() != Some(ev.profile.as_str()) {
-        return;
-    }
-    let older = ctx.snap.with_untracked(|s| {
-        s.as_ref().is_some_and(|s| s.profile == ev.profile && (s.follower, s.generation) > (ev.follower, ev.generation))
-    });
-    if !older {
-        ctx.snap.set(Some(ev));
-    }
-}
+use crate::state::{show, Ctx, View};
+use crate::widgets::ErrorPanel;
 
 /// The main tabs in order: label and element id (Alt+1…7 selects the n-th).
 const TABS: [(&str, &str); 7] = [
@@ -78,35 +53,21 @@ fn tab_of(view: &View) -> Option<usize> {
     }
 }
 
-/// State every view reads: the followed snapshot per profile and the navigation.
-#[derive(Clone, Copy)]
-pub struct Ctx {
-    pub profile: RwSignal<Option<String>>,
-    pub snap: RwSignal<Option<SnapshotEvent>>,
-    pub view: RwSignal<View>,
-    pub error: RwSignal<Option<ApiError>>,
-    pub zone: RwSignal<String>,
-    /// The local scheduler the app runs (polled once a second).
-    pub sched: RwSignal<Option<api::SchedulerView>>,
-    /// Nodes read / known while a root loads.
-    pub progress: RwSignal<Option<(u64, u64)>>,
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let theme = RwSignal::new(api::theme());
-    api::set_theme(&theme.get_untracked());
+    let theme = RwSignal::new(browser::theme());
+    browser::set_theme(&theme.get_untracked());
     let profiles = LocalResource::new(move || {
         reload.track();
-        api::list_profiles()
+        api::call::<cmd::ListProfiles>(cmd::NoArgs {})
     });
     let ctx = Ctx {
         profile: RwSignal::new(None),
         snap: RwSignal::new(None),
         view: RwSignal::new(View::Overview),
         error: RwSignal::new(None),
-        zone: RwSignal::new(api::local_zone()),
+        zone: RwSignal::new(browser::local_zone()),
         sched: RwSignal::new(None),
         progress: RwSignal::new(None),
     };
@@ -115,9 +76,10 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
     // Every live snapshot of the current profile replaces the shown one.
     spawn_local(async move {
-        api::on_load_progress(move |profile, done, total| {
-            if ctx.profile.get_untracked().as_deref() == Some(profile.as_str()) && ctx.snap.get_untracked().is_none() {
-                ctx.progress.set(Some((done, total)));
+        api::on::<event::LoadProgress>(move |p| {
+            if ctx.profile.get_untracked().as_deref() == Some(p.profile.as_str()) && ctx.snap.get_untracked().is_none()
+            {
+                ctx.progress.set(Some((p.done, p.total)));
             }
         })
         .await;
@@ -126,7 +88,7 @@ pub fn App() -> impl IntoView {
         // A notice for the shown profile fetches its state; notices arriving while a fetch is
         // under way fold into one more fetch when it ends.
         let fetching = StoredValue::new((false, false)); // (in flight, another one wanted)
-        api::on_snapshot(move |n| {
+        api::on::<event::Snapshot>(move |n| {
             let shown = ctx.profile.get_untracked();
             if shown.as_deref() != Some(n.profile.as_str()) {
                 return;
@@ -140,7 +102,7 @@ pub fn App() -> impl IntoView {
                 loop {
                     // The profile shown now: a notice folded into this loop may be another's.
                     if let Some(profile) = ctx.profile.get_untracked() {
-                        if let Ok(ev) = api::snapshot(&profile).await {
+                        if let Ok(ev) = api::call::<cmd::Snapshot>(cmd::ProfileArg { profile }).await {
                             show(ctx, ev);
                         }
                     }
@@ -157,12 +119,12 @@ pub fn App() -> impl IntoView {
     // The local scheduler's state, once a second.
     spawn_local(async move {
         loop {
-            if let Ok(v) = api::scheduler_status().await {
+            if let Ok(v) = api::call::<cmd::SchedulerStatus>(cmd::NoArgs {}).await {
                 if ctx.sched.get_untracked() != v {
                     ctx.sched.set(v);
                 }
             }
-            api::sleep_ms(1000).await;
+            browser::sleep_ms(1000).await;
         }
     });
     let select = move |name: String| {
@@ -183,7 +145,7 @@ pub fn App() -> impl IntoView {
         ctx.progress.set(None);
         ctx.error.set(None);
         spawn_local(async move {
-            match api::follow_profile(&name).await {
+            match api::call::<cmd::FollowProfile>(cmd::ProfileArg { profile: name.clone() }).await {
                 Ok(ev) => show(ctx, ev),
                 Err(e) => ctx.error.set(Some(e)),
             }
@@ -197,23 +159,23 @@ pub fn App() -> impl IntoView {
         let zone = profiles
             .get()
             .and_then(|r| r.ok())
-            .and_then(|l| l.into_iter().find(|p| Some(&p.name) == shown.as_ref()))
-            .map(|p| p.zone)
+            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
+            .map(|p| p.fields.zone)
             .filter(|z| tbdesk_model::cron::parse_zone(z).is_some())
-            .unwrap_or_else(api::local_zone);
+            .unwrap_or_else(browser::local_zone);
         if ctx.zone.get_untracked() != zone {
             ctx.zone.set(zone);
         }
     });
     // On start: the profile shown last time, else the first.
-    let last = LocalResource::new(api::last_profile);
+    let last = LocalResource::new(|| api::call::<cmd::LastProfile>(cmd::NoArgs {}));
     Effect::new(move |_| {
         if ctx.profile.get_untracked().is_none() {
             if let (Some(Ok(list)), Some(last)) = (profiles.get(), last.get()) {
                 let want = last.ok().flatten();
-                let pick = list.iter().find(|p| Some(&p.name) == want.as_ref()).or(list.first());
+                let pick = list.iter().find(|p| Some(&p.fields.name) == want.as_ref()).or(list.first());
                 if let Some(p) = pick {
-                    select(p.name.clone());
+                    select(p.fields.name.clone());
                 }
             }
         }
@@ -221,12 +183,12 @@ pub fn App() -> impl IntoView {
     // Keyboard: Ctrl+1…9 the n-th profile, Alt+1…7 the n-th tab, ←/→/Home/End between tabs
     // when one has the focus, "/" the overview's filter. Ctrl+R re-reads nothing (live), so it
     // is left alone.
-    api::on_keydown(move |k| {
+    keys::on_keydown(move |k| {
         let digit = k.key.parse::<usize>().ok().filter(|n| (1..=9).contains(n));
         if k.ctrl && !k.alt {
             if let (Some(n), Some(Ok(list))) = (digit, profiles.get_untracked()) {
                 if let Some(p) = list.get(n - 1) {
-                    select(p.name.clone());
+                    select(p.fields.name.clone());
                     return true;
                 }
             }
@@ -249,7 +211,7 @@ pub fn App() -> impl IntoView {
             };
             if let Some(to) = to {
                 ctx.view.set(tab_view(to));
-                api::focus(TABS[to].1);
+                browser::focus(TABS[to].1);
                 return true;
             }
         }
@@ -259,7 +221,7 @@ pub fn App() -> impl IntoView {
         );
         if k.key == "/" && !k.in_field && !form_open {
             ctx.view.set(View::Overview);
-            request_animation_frame(|| api::focus("filter"));
+            request_animation_frame(|| browser::focus("filter"));
             return true;
         }
         false
@@ -306,29 +268,29 @@ pub fn App() -> impl IntoView {
                                             {list
                                                 .into_iter()
                                                 .map(|p| {
-                                                    let name = p.name.clone();
-                                                    let name2 = p.name.clone();
-                                                    let name3 = p.name.clone();
-                                                    let color = p.color.clone();
+                                                    let name = p.fields.name.clone();
+                                                    let name2 = p.fields.name.clone();
+                                                    let name3 = p.fields.name.clone();
+                                                    let color = p.fields.color.clone();
                                                     let is_current = move || ctx.profile.get().as_deref() == Some(name2.as_str());
                                                     view! {
                                                         <li>
                                                             <button
                                                                 class="profile"
                                                                 class:active=is_current
-                                                                id=format!("profile-{}", p.name)
+                                                                id=format!("profile-{}", p.fields.name)
                                                                 on:click=move |_| select(name.clone())
                                                             >
-                                                                <span class=format!("tag tag-{}", p.color)></span>
-                                                                <span class="pname">{p.name.clone()}</span>
-                                                                <span class="pconn">{format!("{} {}", p.connect, p.root_path)}</span>
+                                                                <span class=format!("tag tag-{}", p.fields.color)></span>
+                                                                <span class="pname">{p.fields.name.clone()}</span>
+                                                                <span class="pconn">{format!("{} {}", p.fields.connect, p.fields.root_path)}</span>
                                                             </button>
                                                             <button
                                                                 class="small edit"
-                                                                id=format!("edit-profile-{}", p.name)
+                                                                id=format!("edit-profile-{}", p.fields.name)
                                                                 title="Edit this profile"
                                                                 on:click={
-                                                                    let n = p.name.clone();
+                                                                    let n = p.fields.name.clone();
                                                                     move |_| ctx.view.set(View::EditProfile(n.clone()))
                                                                 }
                                                             >
@@ -336,10 +298,10 @@ pub fn App() -> impl IntoView {
                                                             </button>
                                                             <button
                                                                 class="small edit"
-                                                                id=format!("duplicate-profile-{}", p.name)
+                                                                id=format!("duplicate-profile-{}", p.fields.name)
                                                                 title="Duplicate this profile"
                                                                 on:click={
-                                                                    let n = p.name.clone();
+                                                                    let n = p.fields.name.clone();
                                                                     move |_| ctx.view.set(View::DuplicateProfile(n.clone()))
                                                                 }
                                                             >
@@ -350,7 +312,7 @@ pub fn App() -> impl IntoView {
                                                             </button>
                                                             <button
                                                                 class="small delete"
-                                                                id=format!("delete-profile-{}", p.name)
+                                                                id=format!("delete-profile-{}", p.fields.name)
                                                                 title="Delete this profile"
                                                                 on:click=move |_| {
                                                                     let n = name3.clone();
@@ -384,7 +346,7 @@ pub fn App() -> impl IntoView {
                         "dark" => "light",
                         _ => "",
                     };
-                    api::set_theme(next);
+                    browser::set_theme(next);
                     theme.set(next.to_owned());
                 }>
                     {move || match theme.get().as_str() {
@@ -441,7 +403,7 @@ pub fn App() -> impl IntoView {
                     (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
                     (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),
                     (true, View::Transfer) => {
-                        let names: Vec<String> = profiles.get_untracked().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.name).collect()).unwrap_or_default();
+                        let names: Vec<String> = profiles.get_untracked().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.fields.name).collect()).unwrap_or_default();
                         view! { <crate::transfer::Transfer profiles=names /> }.into_any()
                     }
                 }}
@@ -450,8 +412,8 @@ pub fn App() -> impl IntoView {
                 {move || match ctx.snap.get() {
                     Some(ev) => {
                         view! {
-                            <span id="status-state" class=format!("state state-{}", ev.status.get("state").and_then(|s| s.as_str()).unwrap_or("x"))>
-                                {ev.status_text()}
+                            <span id="status-state" class=format!("state state-{}", ev.status.key())>
+                                {ev.status.words()}
                             </span>
                             <span>{format!("ZooKeeper {}", ev.server_version.clone().unwrap_or_else(|| "?".into()))}</span>
                             <span>{format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes)}</span>
@@ -463,29 +425,6 @@ pub fn App() -> impl IntoView {
                     None => view! { <span>"not connected"</span> }.into_any(),
                 }}
             </footer>
-        </div>
-    }
-}
-
-/// The one place errors are shown; switches on the stable code, never on the text.
-#[component]
-pub fn ErrorPanel(err: ApiError) -> impl IntoView {
-    let title = match err.code.as_str() {
-        "unreachable" => "ZooKeeper cannot be reached",
-        "no_auth" => "Not authorised",
-        "no_node" => "The node does not exist",
-        "incompatible_root" => "Incompatible TBSchedule root",
-        "keyring" => "The system keyring is unavailable",
-        "invalid" => "Not saved: the input breaks a rule",
-        "conflict" => "Changed by someone else",
-        "read_only" => "This profile is read-only",
-        "running" => "Refused: runtimes are registered",
-        _ => "Something went wrong",
-    };
-    view! {
-        <div class="error" role="alert" data-code=err.code.clone()>
-            <strong>{title}</strong>
-            <p>{err.message}</p>
         </div>
     }
 }

@@ -8,7 +8,7 @@ use tbdesk_model::distribution::{assign_items, ItemOwner, JavaVersion};
 use tbdesk_model::names::ServerUuid;
 use tbdesk_model::snapshot::DomainView;
 
-use crate::app::{Ctx, View};
+use crate::state::{Ctx, View};
 
 fn short(uuid: &str) -> String {
     match ServerUuid::parse(uuid) {

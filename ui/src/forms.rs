@@ -12,8 +12,12 @@ use tbdesk_model::snapshot::Decoded;
 use tbdesk_model::validate::{self, Severity, Violation};
 use tbdesk_model::window::Until;
 
-use crate::api::{self, ApiError, Expect};
-use crate::app::{Ctx, ErrorPanel};
+use tbdesk_model::wire::{ApiError, ErrorCode, Expect};
+
+use crate::api::{self, cmd};
+use crate::browser;
+use crate::state::Ctx;
+use crate::widgets::ErrorPanel;
 
 fn text_input(id: &'static str, sig: RwSignal<String>) -> impl IntoView {
     view! { <input id=id prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) /> }
@@ -88,7 +92,7 @@ fn zone(ctx: &Ctx) -> chrono_tz::Tz {
 /// with the viewer's local time as a hover when the zones differ.
 pub fn zoned(ms: i64, tz: chrono_tz::Tz) -> impl IntoView {
     let shown = format!("{} {}", tbdesk_model::cron::format_wall(ms, tz), tz.name());
-    let local = tbdesk_model::cron::parse_zone(&api::local_zone()).filter(|l| *l != tz);
+    let local = tbdesk_model::cron::parse_zone(&browser::local_zone()).filter(|l| *l != tz);
     let title = local.map(|l| format!("{} {} here", tbdesk_model::cron::format_wall(ms, l), l.name()));
     view! { <span class="zoned" title=title.clone().unwrap_or_default() data-local=title.unwrap_or_default()>{shown}</span> }
 }
@@ -102,7 +106,7 @@ fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoV
             return ().into_any();
         }
         let tz = zone(&ctx);
-        let ft = fire_times(&body, tz, api::now_ms(), 5);
+        let ft = fire_times(&body, tz, browser::now_ms(), 5);
         if ft.verdict != Verdict::Ok {
             return ().into_any();
         }
@@ -125,7 +129,7 @@ fn run_windows(start: RwSignal<String>, end: RwSignal<String>, ctx: Ctx) -> impl
                 .into_any();
         }
         let tz = zone(&ctx);
-        let now = api::now_ms();
+        let now = browser::now_ms();
         // Nothing to list while either cron is broken (its error shows at its field).
         let parses = |c: &str| {
             let c = validate::strip_startrun(c.trim());
@@ -253,7 +257,7 @@ fn use_stored<T: Send + Sync + 'static>(
 
 /// "Save a copy to another profile": the same object, created (never overwritten) there.
 fn copy_to_profile(ctx: Ctx, save: impl Fn(String) + Copy + Send + Sync + 'static) -> impl IntoView {
-    let others = LocalResource::new(api::list_profiles);
+    let others = LocalResource::new(|| api::call::<cmd::ListProfiles>(cmd::NoArgs {}));
     let target = RwSignal::new(String::new());
     view! {
         <div class="toolbar copy">
@@ -261,8 +265,8 @@ fn copy_to_profile(ctx: Ctx, save: impl Fn(String) + Copy + Send + Sync + 'stati
             <select id="copy-profile" on:change=move |ev| target.set(event_target_value(&ev))>
                 <option value="">"—"</option>
                 {move || others.get().and_then(|r| r.ok()).unwrap_or_default().into_iter()
-                    .filter(|p| Some(&p.name) != ctx.profile.get_untracked().as_ref())
-                    .map(|p| view! { <option value=p.name.clone()>{p.name.clone()}</option> }).collect_view()}
+                    .filter(|p| Some(&p.fields.name) != ctx.profile.get_untracked().as_ref())
+                    .map(|p| view! { <option value=p.fields.name.clone()>{p.fields.name.clone()}</option> }).collect_view()}
             </select>
             <button id="copy-save" prop:disabled=move || target.get().is_empty() on:click=move |_| save(target.get_untracked())>"Copy"</button>
         </div>
@@ -320,7 +324,7 @@ fn save_bar(
             {move || match outcome.get() {
                 None => ().into_any(),
                 Some(Ok(msg)) => view! { <p class="saved" id="saved">{msg}</p> }.into_any(),
-                Some(Err(e)) if e.code == "conflict" => {
+                Some(Err(e)) if e.code == ErrorCode::Conflict => {
                     let actual = e.detail.as_ref().and_then(|d| d.get("actual")).and_then(|a| a.as_i64());
                     view! {
                         <ErrorPanel err=e.clone() />
@@ -423,7 +427,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                 message: e.0,
             }),
         }
-        let cx = validate::Context { now_ms: api::now_ms(), tz: zone(&ctx) };
+        let cx = validate::Context { now_ms: browser::now_ms(), tz: zone(&ctx) };
         v.extend(validate::task_type(&t, &cx));
         (t, v)
     });
@@ -433,7 +437,11 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         ctx,
         built,
         |t: &TaskType| t.base_task_type.clone(),
-        |p, t, e| Box::pin(async move { api::save_task_type(&p, &t, e).await }),
+        |profile, task_type, expected| {
+            Box::pin(async move {
+                api::call::<cmd::SaveTaskType>(cmd::SaveTaskTypeArgs { profile, task_type, expected }).await
+            })
+        },
         editing,
     );
     let on_theirs = use_stored(stored, decode, load, base_obj, base_version, outcome);
@@ -475,7 +483,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
             {copy_to_profile(ctx, move |target: String| {
                 let t = built.get_untracked().0;
                 spawn_local(async move {
-                    let r = api::save_task_type(&target, &t, Expect::Absent).await;
+                    let r = api::call::<cmd::SaveTaskType>(cmd::SaveTaskTypeArgs { profile: target.clone(), task_type: t, expected: Expect::Absent }).await;
                     outcome.set(Some(r.map(|_| format!("Copied to profile {target}."))));
                 });
             })}
@@ -548,7 +556,11 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         ctx,
         built,
         |s: &Strategy| s.strategy_name.clone(),
-        |p, s, e| Box::pin(async move { api::save_strategy(&p, &s, e).await }),
+        |profile, strategy, expected| {
+            Box::pin(async move {
+                api::call::<cmd::SaveStrategy>(cmd::SaveStrategyArgs { profile, strategy, expected }).await
+            })
+        },
         editing,
     );
     let on_theirs = use_stored(stored, decode, load, base_obj, base_version, outcome);
@@ -575,7 +587,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
             {copy_to_profile(ctx, move |target: String| {
                 let s = built.get_untracked().0;
                 spawn_local(async move {
-                    let r = api::save_strategy(&target, &s, Expect::Absent).await;
+                    let r = api::call::<cmd::SaveStrategy>(cmd::SaveStrategyArgs { profile: target.clone(), strategy: s, expected: Expect::Absent }).await;
                     outcome.set(Some(r.map(|_| format!("Copied to profile {target}."))));
                 });
             })}
@@ -591,7 +603,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
                     let Some(profile) = ctx.profile.get_untracked() else { return };
                     spawn_local(async move {
                         let name = s.strategy_name.clone().unwrap_or_default();
-                        let r = api::save_strategy(&profile, &s, Expect::Absent).await;
+                        let r = api::call::<cmd::SaveStrategy>(cmd::SaveStrategyArgs { profile, strategy: s, expected: Expect::Absent }).await;
                         outcome.set(Some(r.map(|_| format!("Created {name} for own sign {sign}."))));
                     });
                 }>"Create copy"</button>

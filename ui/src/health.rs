@@ -5,10 +5,14 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tbdesk_model::diagnose::{root_findings, why_not_running, Level};
+use tbdesk_model::diagnose::{root_findings, why_not_running};
 
-use crate::api::{self, ApiError, HealthReport};
-use crate::app::{Ctx, ErrorPanel};
+use tbdesk_model::wire::{ApiError, Colour, HealthReport};
+
+use crate::api::{self, cmd};
+use crate::browser;
+use crate::state::Ctx;
+use crate::widgets::ErrorPanel;
 
 #[component]
 pub fn Health() -> impl IntoView {
@@ -19,48 +23,19 @@ pub fn Health() -> impl IntoView {
     spawn_local(async move {
         while alive.get_untracked() {
             if let Some(p) = ctx.profile.get_untracked() {
-                report.set(Some(api::health(&p).await));
+                report.set(Some(api::call::<cmd::Health>(cmd::ProfileArg { profile: p.clone() }).await));
             }
-            api::sleep_ms(10_000).await;
+            browser::sleep_ms(10_000).await;
         }
     });
     let findings = Memo::new(move |_| {
         let off = report.get().and_then(|r| r.ok()).and_then(|r| r.clock_offset_ms);
         ctx.snap.with(|s| s.as_ref().map(|e| root_findings(&e.snapshot, off)).unwrap_or_default())
     });
+    // The one green / amber / red rule (the backend's): servers and the live findings.
     let summary = Memo::new(move |_| {
-        let ens = report
-            .get()
-            .and_then(|r| r.ok())
-            .map(|r| {
-                r.ensemble
-                    .iter()
-                    .map(|s| {
-                        if !s["up"].as_bool().unwrap_or(false) {
-                            2
-                        } else if s["slow"].as_bool().unwrap_or(false)
-                            || s["refused"].as_array().is_some_and(|a| !a.is_empty())
-                        {
-                            1
-                        } else {
-                            0
-                        }
-                    })
-                    .max()
-                    .unwrap_or(0)
-            })
-            .unwrap_or(0);
-        let f = findings
-            .get()
-            .iter()
-            .map(|f| match f.level {
-                Level::Error => 2,
-                Level::Warning => 1,
-                Level::Info => 0,
-            })
-            .max()
-            .unwrap_or(0);
-        ["green", "amber", "red"][ens.max(f)]
+        let ensemble = report.get().and_then(|r| r.ok()).map(|r| r.ensemble).unwrap_or_default();
+        Colour::summary(&ensemble, &findings.get()).as_str()
     });
     view! {
         <div class="health" id="health">
@@ -72,19 +47,20 @@ pub fn Health() -> impl IntoView {
                     <table id="ensemble">
                         <thead><tr><th>"Server"</th><th>"State"</th><th>"Mode / version"</th><th>"RTT"</th><th>"Latency min/avg/max"</th><th>"Nodes"</th><th>"Watches"</th><th>"FDs"</th><th>"Refused"</th></tr></thead>
                         <tbody>{r.ensemble.iter().map(|s| {
-                            let up = s["up"].as_bool().unwrap_or(false);
-                            let lat = s["latency"].as_array().map(|a| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("/")).unwrap_or_default();
-                            let refused = s["refused"].as_array().map(|a| a.iter().filter_map(|x| x["command"].as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+                            let up = s.up;
+                            let lat = s.latency.map(|(a, b, c)| format!("{a}/{b}/{c}")).unwrap_or_default();
+                            let refused = s.refused.iter().map(|x| x.command.as_str()).collect::<Vec<_>>().join(", ");
+                            let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
                             view! {
                                 <tr class=if up { "up" } else { "down" }>
-                                    <td class="mono">{s["address"].as_str().unwrap_or_default().to_owned()}</td>
-                                    <td>{if up { "up".to_string() } else { format!("DOWN: {}", s["error"].as_str().unwrap_or_default()) }}</td>
-                                    <td>{format!("{} {}", s["mode"].as_str().unwrap_or("?"), s["version"].as_str().unwrap_or(""))}</td>
-                                    <td class=if s["slow"].as_bool().unwrap_or(false) { "slow" } else { "" }>{s["rtt_ms"].as_f64().map(|v| format!("{v:.2} ms")).unwrap_or_default()}</td>
+                                    <td class="mono">{s.address.clone()}</td>
+                                    <td>{if up { "up".to_string() } else { format!("DOWN: {}", s.error.clone().unwrap_or_default()) }}</td>
+                                    <td>{format!("{} {}", s.mode.as_deref().unwrap_or("?"), s.version.as_deref().unwrap_or(""))}</td>
+                                    <td class=if s.slow { "slow" } else { "" }>{s.rtt_ms.map(|v| format!("{v:.2} ms")).unwrap_or_default()}</td>
                                     <td>{lat}</td>
-                                    <td>{s["znode_count"].to_string()}</td>
-                                    <td>{s["watch_count"].to_string()}</td>
-                                    <td>{s["file_descriptors"].as_array().map(|a| format!("{}/{}", a[0], a[1])).unwrap_or_default()}</td>
+                                    <td>{count(s.znode_count)}</td>
+                                    <td>{count(s.watch_count)}</td>
+                                    <td>{s.file_descriptors.map(|(a, b)| format!("{a}/{b}")).unwrap_or_default()}</td>
                                     <td>{if refused.is_empty() { "—".to_string() } else { format!("{refused} (add to 4lw.commands.whitelist)") }}</td>
                                 </tr>
                             }
@@ -114,7 +90,7 @@ pub fn Health() -> impl IntoView {
                                             let fix = fix.clone();
                                             let Some(p) = ctx.profile.get_untracked() else { return };
                                             spawn_local(async move {
-                                                match api::apply_fix(&p, &fix).await {
+                                                match api::call::<cmd::ApplyFix>(cmd::ApplyFixArgs { profile: p, fix }).await {
                                                     Ok(_) => ctx.error.set(None),
                                                     Err(e) => ctx.error.set(Some(e)),
                                                 }

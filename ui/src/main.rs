@@ -1,13 +1,17 @@
 //! tbdesk's UI entry point: panic hook, then mount the app.
 mod api;
 mod app;
+mod browser;
 mod distribution;
 mod forms;
 mod health;
+mod keys;
 mod overview;
 mod profiles;
 mod scheduler;
+mod state;
 mod transfer;
+mod widgets;
 
 /// The UI's wasm linear memory in bytes (it only grows).
 fn wasm_bytes() -> f64 {

@@ -6,8 +6,8 @@ use leptos::task::spawn_local;
 use tbdesk_model::names::TaskTypeName;
 use tbdesk_model::snapshot::Decoded;
 
-use crate::api;
-use crate::app::{Ctx, View};
+use crate::api::{self, cmd};
+use crate::state::{Ctx, View};
 
 fn matches(filter: &str, texts: &[&str]) -> bool {
     let f = filter.trim().to_lowercase();
@@ -21,7 +21,7 @@ pub fn Overview() -> impl IntoView {
     let pause = move |name: String, pause: bool| {
         let Some(profile) = ctx.profile.get_untracked() else { return };
         spawn_local(async move {
-            match api::pause_strategy(&profile, &name, pause).await {
+            match api::call::<cmd::PauseStrategy>(cmd::PauseArgs { profile, name, pause }).await {
                 Ok(_) => ctx.error.set(None),
                 Err(e) => ctx.error.set(Some(e)),
             }

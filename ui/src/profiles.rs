@@ -7,8 +7,13 @@ use leptos::task::spawn_local;
 
 use tbdesk_model::profile::{ProfileFields, ProfileViolation, COLORS};
 
-use crate::api::{self, ApiError};
-use crate::app::{Ctx, ErrorPanel};
+use tbdesk_model::version::MarkerVerdict;
+use tbdesk_model::wire::ApiError;
+
+use crate::api::{self, cmd};
+use crate::browser;
+use crate::state::Ctx;
+use crate::widgets::ErrorPanel;
 
 /// How the profile form was opened.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,13 +38,13 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
     let read_only = RwSignal::new(false);
     let local_server = RwSignal::new(false);
     // Default: this machine's zone; the Java runtimes of a root usually share one zone.
-    let zone = RwSignal::new(api::local_zone());
+    let zone = RwSignal::new(browser::local_zone());
     let remove_password = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, ApiError>>);
     if let Mode::Edit(n) | Mode::Duplicate(n) = mode.clone() {
         let dup = matches!(mode, Mode::Duplicate(_));
         spawn_local(async move {
-            match api::get_profile(&n).await {
+            match api::call::<cmd::GetProfile>(cmd::NameArg { name: n.clone() }).await {
                 Ok(p) => {
                     let f = p.fields;
                     name.set(if dup { format!("{} copy", f.name) } else { f.name });
@@ -50,7 +55,7 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                     color.set(f.color);
                     read_only.set(f.read_only);
                     local_server.set(f.local_server && !dup);
-                    zone.set(if f.zone.is_empty() { api::local_zone() } else { f.zone });
+                    zone.set(if f.zone.is_empty() { browser::local_zone() } else { f.zone });
                 }
                 Err(e) => outcome.set(Some(Err(e))),
             }
@@ -139,20 +144,15 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                     let f = untrack(fields);
                     let p = pw();
                     spawn_local(async move {
-                        outcome.set(Some(api::test_connection(&f, p.as_deref()).await.map(|r| format!(
+                        outcome.set(Some(api::call::<cmd::TestConnection>(cmd::ProfileFieldsArgs { fields: f, password: p }).await.map(|r| format!(
                             "Connected: ZooKeeper {}, session timeout {} ms, root {}",
                             r.server_version.unwrap_or_else(|| "?".into()),
                             r.session_timeout_ms,
                             match r.marker {
                                 None => "does not exist yet".to_string(),
-                                Some(m) => {
-                                    let found = m.get("found").and_then(|f| f.as_str()).unwrap_or_default().to_owned();
-                                    match m.get("kind").and_then(|k| k.as_str()) {
-                                        Some("compatible") => format!("is a TBSchedule root ({found})"),
-                                        Some("incompatible") => format!("holds {found}, rejected by TBSchedule 3.2.12–3.3.x"),
-                                        _ => "exists but is not initialised".to_string(),
-                                    }
-                                }
+                                Some(MarkerVerdict::Compatible(found)) => format!("is a TBSchedule root ({found})"),
+                                Some(MarkerVerdict::Incompatible(found)) => format!("holds {found}, rejected by TBSchedule 3.2.12–3.3.x"),
+                                Some(MarkerVerdict::Unmarked) => "exists but is not initialised".to_string(),
                             }
                         ))));
                     });
@@ -165,13 +165,13 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                     let editing = editing.clone();
                     spawn_local(async move {
                         let r = match &editing {
-                            Some(old) => api::update_profile(old, &f, p.as_deref()).await,
-                            None => api::create_profile(&f, p.as_deref().filter(|x| !x.is_empty())).await,
+                            Some(old) => api::call::<cmd::UpdateProfile>(cmd::UpdateProfileArgs { name: old.clone(), fields: f, password: p }).await,
+                            None => api::call::<cmd::CreateProfile>(cmd::ProfileFieldsArgs { fields: f, password: p.filter(|x| !x.is_empty()) }).await,
                         };
                         match r {
                             Ok(pr) => {
-                                outcome.set(Some(Ok(format!("Saved profile {}", pr.name))));
-                                on_saved.run(pr.name);
+                                outcome.set(Some(Ok(format!("Saved profile {}", pr.fields.name))));
+                                on_saved.run(pr.fields.name);
                             }
                             Err(e) => outcome.set(Some(Err(e))),
                         }
@@ -190,16 +190,16 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
 /// Deletes a profile after confirmation; a production-coloured one needs its name typed.
 pub fn delete_profile(ctx: Ctx, name: String, color: String, after: impl Fn() + 'static) {
     let ok = if color == "production" {
-        api::prompt(&format!("Type the profile name \"{name}\" to delete this production profile")).as_deref()
+        browser::prompt(&format!("Type the profile name \"{name}\" to delete this production profile")).as_deref()
             == Some(name.as_str())
     } else {
-        api::confirm(&format!("Delete profile {name}? Its password is removed from the keyring."))
+        browser::confirm(&format!("Delete profile {name}? Its password is removed from the keyring."))
     };
     if !ok {
         return;
     }
     spawn_local(async move {
-        match api::delete_profile(&name).await {
+        match api::call::<cmd::DeleteProfile>(cmd::NameArg { name: name.clone() }).await {
             Ok(()) => after(),
             Err(e) => ctx.error.set(Some(e)),
         }

@@ -5,8 +5,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError};
-use crate::app::{Ctx, ErrorPanel};
+use tbdesk_model::wire::ApiError;
+
+use crate::api::{self, cmd};
+use crate::browser;
+use crate::state::Ctx;
+use crate::widgets::ErrorPanel;
 
 #[component]
 pub fn SchedulerPanel() -> impl IntoView {
@@ -21,7 +25,7 @@ pub fn SchedulerPanel() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     if let Some(p) = ctx.profile.get_untracked() {
         spawn_local(async move {
-            if let Ok(Some(s)) = api::last_own_sign(&p).await {
+            if let Ok(Some(s)) = api::call::<cmd::LastOwnSign>(cmd::ProfileArg { profile: p.clone() }).await {
                 own_sign.set(s);
             }
         });
@@ -46,9 +50,16 @@ pub fn SchedulerPanel() -> impl IntoView {
         let g = groups.get_untracked().trim().parse().unwrap_or(1);
         let mz = machine_zone.get_untracked();
         spawn_local(async move {
-            match api::start_scheduler(&profile, &t, o.trim(), Some(e.as_str()).filter(|x| !x.trim().is_empty()), g, mz)
-                .await
-            {
+            let exec = Some(e).filter(|x| !x.trim().is_empty());
+            let args = cmd::StartSchedulerArgs {
+                profile,
+                task_type: t,
+                own_sign: o.trim().to_owned(),
+                exec,
+                groups: g,
+                machine_zone: mz,
+            };
+            match api::call::<cmd::StartScheduler>(args).await {
                 Ok(v) => {
                     error.set(None);
                     ctx.sched.set(Some(v));
@@ -60,7 +71,7 @@ pub fn SchedulerPanel() -> impl IntoView {
     let stop = move |_| {
         let r = remove.get_untracked();
         spawn_local(async move {
-            if let Err(e) = api::stop_scheduler(r).await {
+            if let Err(e) = api::call::<cmd::StopScheduler>(cmd::StopSchedulerArgs { remove: r }).await {
                 error.set(Some(e));
             }
             ctx.sched.set(None);
@@ -90,7 +101,7 @@ pub fn SchedulerPanel() -> impl IntoView {
                 <div class="field"><label>"Run windows and timestamps in"</label>
                     <select id="s-zone" on:change=move |ev| machine_zone.set(event_target_value(&ev) == "machine")>
                         <option value="profile" selected=move || !machine_zone.get()>{move || format!("the profile's zone, like production ({})", ctx.zone.get())}</option>
-                        <option value="machine" selected=move || machine_zone.get()>{format!("this machine's zone ({})", api::local_zone())}</option>
+                        <option value="machine" selected=move || machine_zone.get()>{format!("this machine's zone ({})", browser::local_zone())}</option>
                     </select>
                 </div>
             </div>

@@ -4,8 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, ApiError, Change};
-use crate::app::{Ctx, ErrorPanel};
+use tbdesk_model::wire::{ApiError, Change, ExportFormat};
+
+use crate::api::{self, cmd};
+use crate::state::Ctx;
+use crate::widgets::ErrorPanel;
 
 fn plan_view(changes: Vec<Change>, id: &'static str) -> impl IntoView {
     if changes.is_empty() {
@@ -14,9 +17,9 @@ fn plan_view(changes: Vec<Change>, id: &'static str) -> impl IntoView {
     view! {
         <ul class="plan" id=id>
             {changes.into_iter().map(|c| view! {
-                <li data-op=c.op.clone()>
-                    <strong>{format!("{} {} {}", c.op, c.kind, c.name)}</strong>
-                    <ul>{c.fields.into_iter().map(|f| view! {
+                <li data-op=c.op()>
+                    <strong>{format!("{} {} {}", c.op(), c.kind(), c.name())}</strong>
+                    <ul>{c.fields().iter().cloned().map(|f| view! {
                         <li class="mono">{format!("{}: {} → {}", f.field,
                             f.before.map_or("(absent)".into(), |v| v.to_string()),
                             f.after.map_or("(absent)".into(), |v| v.to_string()))}</li>
@@ -32,7 +35,7 @@ fn plan_view(changes: Vec<Change>, id: &'static str) -> impl IntoView {
 pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let exported = RwSignal::new(String::new());
-    let format = RwSignal::new("json".to_string());
+    let format = RwSignal::new(ExportFormat::Json);
     let text = RwSignal::new(String::new());
     let prune = RwSignal::new(false);
     let plan = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
@@ -46,14 +49,14 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
         <div class="transfer" id="transfer">
             <h3>"Export"</h3>
             <div class="toolbar">
-                <select id="t-format" on:change=move |ev| format.set(event_target_value(&ev))>
+                <select id="t-format" on:change=move |ev| format.set(if event_target_value(&ev) == "java" { ExportFormat::Java } else { ExportFormat::Json })>
                     <option value="json">"tbdesk JSON"</option>
                     <option value="java">"Java console lines"</option>
                 </select>
                 <button id="t-export" on:click=move |_| {
                     let (p, f) = (profile(), format.get_untracked());
                     spawn_local(async move {
-                        match api::export_config(&p, &f).await {
+                        match api::call::<cmd::ExportConfig>(cmd::ExportArgs { profile: p, format: f }).await {
                             Ok(t) => exported.set(t),
                             Err(e) => ctx.error.set(Some(e)),
                         }
@@ -67,11 +70,11 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
                 <label><input type="checkbox" on:change=move |ev| prune.set(event_target_checked(&ev)) />" also delete what the file does not have"</label>
                 <button id="t-plan" on:click=move |_| {
                     let (p, t, pr) = (profile(), text.get_untracked(), prune.get_untracked());
-                    spawn_local(async move { plan.set(Some(api::import_config(&p, &t, false, pr).await)); });
+                    spawn_local(async move { plan.set(Some(api::call::<cmd::ImportConfig>(cmd::ImportArgs { profile: p, text: t, apply: false, prune: pr }).await)); });
                 }>"Show the plan"</button>
                 <button id="t-apply" class="primary" prop:disabled=move || !plan.get().is_some_and(|p| p.is_ok_and(|c| !c.is_empty())) on:click=move |_| {
                     let (p, t, pr) = (profile(), text.get_untracked(), prune.get_untracked());
-                    spawn_local(async move { applied.set(Some(api::import_config(&p, &t, true, pr).await)); });
+                    spawn_local(async move { applied.set(Some(api::call::<cmd::ImportConfig>(cmd::ImportArgs { profile: p, text: t, apply: true, prune: pr }).await)); });
                 }>"Apply (all or nothing)"</button>
             </div>
             {move || plan.get().map(|r| match r {
@@ -89,7 +92,7 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
                 </select>
                 <button id="t-diff" on:click=move |_| {
                     let (a, b) = (profile(), other.get_untracked());
-                    spawn_local(async move { diff.set(Some(api::diff_profiles(&a, &b).await)); });
+                    spawn_local(async move { diff.set(Some(api::call::<cmd::DiffProfiles>(cmd::DiffArgs { from: a, to: b }).await)); });
                 }>"Diff (what importing it here would change)"</button>
             </div>
             {move || diff.get().map(|r| match r {

@@ -6,125 +6,25 @@
 //!
 //! # Layout
 //! - [`Console`]: the app state (data dir, profile registry) and its actions.
-//! - [`ApiError`]: errors as `{code, message}`, so the UI switches on `code`, never on text.
+//! - The values it answers are `tbdesk_model::wire`'s, the types the UI compiles too; each
+//!   lower crate says how its errors become an [`ApiError`] (beside its error type).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
 use tbdesk_model::records::{Strategy, TaskType};
+pub use tbdesk_model::wire::{
+    ApiError, Colour, ConnectionReport, ErrorCode, ExportFormat, HealthReport, SchedulerView, SnapshotEvent,
+};
 use tbdesk_profiles::{Profile, ProfileFields, Profiles};
-use tbdesk_store::live::{Live, LiveStatus};
+use tbdesk_store::live::Live;
 use tbdesk_store::transfer::{plan, Change, Config};
 use tbdesk_store::{ConnectOptions, Expect, Store};
-
-/// An error as the UI sees it: a stable `code` to switch on and a message for a person.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ApiError {
-    /// Stable machine-readable code (`unreachable`, `no_auth`, `no_node`, `invalid`, ...).
-    pub code: String,
-    /// What happened, for a person; never a raw debug string.
-    pub message: String,
-    /// Structured detail for codes the UI renders specially: the violations of `invalid`,
-    /// the versions of `conflict`, the runtimes of `running`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<serde_json::Value>,
-}
-
-impl ApiError {
-    /// An error with a code and a message.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        ApiError { code: code.into(), message: message.into(), detail: None }
-    }
-}
-
-impl From<tbdesk_store::Error> for ApiError {
-    fn from(e: tbdesk_store::Error) -> Self {
-        use tbdesk_store::Error as E;
-        let detail = match &e {
-            E::Invalid(v) => serde_json::to_value(v).ok(),
-            E::Conflict { path, expected, actual } => {
-                Some(serde_json::json!({ "path": path, "expected": expected, "actual": actual }))
-            }
-            E::Running { what, running } => Some(serde_json::json!({ "what": what, "running": running })),
-            _ => None,
-        };
-        let code = match &e {
-            E::Root(_) | E::Invalid(_) => "invalid",
-            E::Unreachable { .. } => "unreachable",
-            E::NoAuth { .. } => "no_auth",
-            E::NoNode { .. } => "no_node",
-            E::IncompatibleRoot { .. } | E::NestedRoot { .. } | E::ContainsRoot { .. } | E::Reserved { .. } => {
-                "incompatible_root"
-            }
-            E::SessionExpired => "session_expired",
-            E::ReadOnly => "read_only",
-            E::Conflict { .. } => "conflict",
-            E::Running { .. } => "running",
-            E::Decode { .. } => "foreign_data",
-            E::NotARoot { .. } => "no_node",
-            E::TooLarge { .. } => "invalid",
-            E::Zk { .. } => "zookeeper",
-        };
-        ApiError { code: code.into(), message: e.to_string(), detail }
-    }
-}
-
-impl From<tbdesk_profiles::Error> for ApiError {
-    fn from(e: tbdesk_profiles::Error) -> Self {
-        use tbdesk_profiles::Error as E;
-        let code = match &e {
-            E::Invalid { .. } => "invalid",
-            E::NotFound(_) => "not_found",
-            E::Duplicate(_) => "duplicate",
-            E::Keyring(_) => "keyring",
-            E::Db(_) | E::Migrate(_) => "database",
-        };
-        ApiError::new(code, e.to_string())
-    }
-}
-
-impl From<tbdesk_zkserver::Error> for ApiError {
-    fn from(e: tbdesk_zkserver::Error) -> Self {
-        ApiError::new("local_zookeeper", e.to_string())
-    }
-}
 
 /// The name of the profile created on first start.
 pub const LOCAL_PROFILE: &str = "local";
 /// The root path of the first-start profile.
 pub const LOCAL_ROOT: &str = "/tbschedule/local";
-
-/// The children of a profile's root, as the overview shows them.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct RootListing {
-    /// The profile read.
-    pub profile: String,
-    /// Its root path.
-    pub root: String,
-    /// Child names, sorted.
-    pub children: Vec<String>,
-}
-
-/// What the UI receives for a followed profile: the whole snapshot and the connection state.
-#[derive(Debug, Clone, Serialize)]
-pub struct SnapshotEvent<'a> {
-    /// The profile.
-    pub profile: &'a str,
-    /// Connection state.
-    pub status: &'a LiveStatus,
-    /// The follower that published it ([`Followed::id`]; a profile edited gets a newer one).
-    pub follower: u64,
-    /// Publication counter of that follower.
-    pub generation: u64,
-    /// The root.
-    pub snapshot: &'a tbdesk_model::snapshot::Snapshot,
-    /// ZooKeeper server version of the first reachable server (from `srvr`), if allowed.
-    pub server_version: Option<&'a str>,
-    /// The profile forbids writes.
-    pub read_only: bool,
-}
 
 /// A followed profile: its live snapshot and facts fetched once.
 pub struct Followed {
@@ -142,13 +42,14 @@ impl Followed {
     /// The UI payload for one published state (borrowed: serialised straight into the event,
     /// never through an intermediate JSON tree, which for a 30,000-node root costs tens of MB).
     pub fn event<'a>(&'a self, profile: &'a str, state: &'a tbdesk_store::live::LiveState) -> SnapshotEvent<'a> {
+        use std::borrow::Cow::Borrowed;
         SnapshotEvent {
-            profile,
-            status: &state.status,
+            profile: Borrowed(profile),
+            status: Borrowed(&state.status),
             follower: self.id,
             generation: state.generation,
-            snapshot: &state.snapshot,
-            server_version: self.server_version.as_deref(),
+            snapshot: Borrowed(&*state.snapshot),
+            server_version: self.server_version.as_deref().map(Borrowed),
             read_only: self.read_only,
         }
     }
@@ -158,46 +59,8 @@ impl Followed {
     pub fn current_json(&self, profile: &str) -> Result<Vec<u8>, ApiError> {
         let state = self.live.current();
         serde_json::to_vec(&self.event(profile, &state))
-            .map_err(|e| ApiError::new("internal", format!("cannot encode the snapshot: {e}")))
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode the snapshot: {e}")))
     }
-}
-
-/// The `snapshot` event: a followed profile published a new state; the UI fetches it with the
-/// `snapshot` command when it shows that profile (events stay tiny whatever the root's size).
-#[derive(Debug, Clone, Serialize)]
-pub struct SnapshotNotice<'a> {
-    /// The profile.
-    pub profile: &'a str,
-    /// Publication counter of the new state.
-    pub generation: u64,
-}
-
-/// What "Test connection" found.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct ConnectionReport {
-    /// ZooKeeper version (from `srvr`), when the server answers four-letter words.
-    pub server_version: Option<String>,
-    /// The session timeout the server granted (ms).
-    pub session_timeout_ms: u64,
-    /// The root's version marker, or `None` when the root does not exist yet.
-    pub marker: Option<tbdesk_model::version::MarkerVerdict>,
-}
-
-/// A profile's health: the ensemble, the session, the clock, and the root's findings.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct HealthReport {
-    /// `green`, `amber` or `red` over everything below.
-    pub summary: String,
-    /// Every server of the connect string.
-    pub ensemble: Vec<tbdesk_health::ServerHealth>,
-    /// Session timeout the profile asks for (ms).
-    pub requested_session_timeout_ms: u64,
-    /// What the server granted (ms): a default server caps Java's 60 s at 40 s.
-    pub negotiated_session_timeout_ms: u64,
-    /// ZooKeeper's clock minus this machine's (ms), when it could be measured.
-    pub clock_offset_ms: Option<i64>,
-    /// Problems found in the root.
-    pub findings: Vec<tbdesk_model::diagnose::Finding>,
 }
 
 /// The local scheduler the app started.
@@ -215,33 +78,6 @@ struct LocalScheduler {
     task: tokio::task::JoinHandle<Result<(), String>>,
     status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
     view: SchedulerView,
-}
-
-/// What the UI shows of the local scheduler.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct SchedulerView {
-    /// Profile it runs against.
-    pub profile: String,
-    /// Base task type.
-    pub task_type: String,
-    /// Its own sign.
-    pub own_sign: String,
-    /// The strategy copy it follows.
-    pub strategy: String,
-    /// Shared strategies that would capture this machine (warned before start).
-    pub capturing: Vec<String>,
-    /// Still running.
-    pub running: bool,
-    /// Why it stopped, if it failed.
-    pub error: Option<String>,
-    /// The zone its crons and timestamps use (the profile's, or this machine's when asked).
-    #[serde(default)]
-    pub zone: String,
-    /// What the start said about an existing strategy copy (joined, adopted, its group count).
-    #[serde(default)]
-    pub notes: Vec<String>,
-    /// Live state.
-    pub status: tbdesk_scheduler::Status,
 }
 
 /// The app state shared by every command.
@@ -262,7 +98,7 @@ impl Console {
     /// Opens the profile database in `data_dir` (created if missing).
     pub async fn open(data_dir: &Path) -> Result<Self, ApiError> {
         std::fs::create_dir_all(data_dir)
-            .map_err(|e| ApiError::new("database", format!("cannot create {}: {e}", data_dir.display())))?;
+            .map_err(|e| ApiError::new(ErrorCode::Database, format!("cannot create {}: {e}", data_dir.display())))?;
         let profiles = Profiles::open(&data_dir.join("profiles.sqlite")).await?;
         Ok(Console {
             data_dir: data_dir.to_owned(),
@@ -323,7 +159,7 @@ impl Console {
         let dir = tbdesk_zkserver::local_dir(&self.data_dir);
         tokio::task::spawn_blocking(move || tbdesk_zkserver::ensure_local(&dir, 2181))
             .await
-            .map_err(|e| ApiError::new("local_server", e.to_string()))?
+            .map_err(|e| ApiError::new(ErrorCode::LocalServer, e.to_string()))?
             .map_err(ApiError::from)
     }
 
@@ -366,7 +202,7 @@ impl Console {
     /// profile just edited or deleted must not read its root again).
     pub async fn followed(&self, profile: &str) -> Result<std::sync::Arc<Followed>, ApiError> {
         self.followed.lock().await.get(profile).and_then(|c| c.get().cloned()).ok_or_else(|| {
-            ApiError::new("not_followed", format!("profile {profile} is not open; select it to connect"))
+            ApiError::new(ErrorCode::NotFollowed, format!("profile {profile} is not open; select it to connect"))
         })
     }
 
@@ -515,16 +351,16 @@ impl Console {
         use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
         let mut slot = self.scheduler.lock().await;
         if slot.as_ref().is_some_and(|s| !s.task.is_finished()) {
-            return Err(ApiError::new("busy", "the local scheduler is already running; stop it first"));
+            return Err(ApiError::new(ErrorCode::Busy, "the local scheduler is already running; stop it first"));
         }
         let store = self.store(profile).await?;
         let (ip, host) = tbdesk_scheduler::local_identity();
-        let map = |e: tbdesk_scheduler::Error| ApiError::new("scheduler", e.to_string());
+        let map = |e: tbdesk_scheduler::Error| ApiError::new(ErrorCode::Scheduler, e.to_string());
         let capturing =
             tbdesk_scheduler::launcher::capturing_strategies(&store, own_sign, &ip, &host).await.map_err(map)?;
         if !(1..=tbdesk_scheduler::MAX_GROUPS).contains(&groups) {
             return Err(ApiError::new(
-                "invalid",
+                ErrorCode::Invalid,
                 format!("thread groups: must be between 1 and {}", tbdesk_scheduler::MAX_GROUPS),
             ));
         }
@@ -645,7 +481,7 @@ impl Console {
                 let store = Store::connect(&s.connect).await?;
                 remove_created(&store, &s.dev, &s.view.task_type, &s.view.own_sign, &s.ledger)
                     .await
-                    .map_err(|e| ApiError::new("scheduler", e.to_string()))
+                    .map_err(|e| ApiError::new(ErrorCode::Scheduler, e.to_string()))
             };
             let (left, outcome) = match tokio::time::timeout(Duration::from_secs(20), cleaned).await {
                 Ok(Ok(report)) => {
@@ -656,7 +492,7 @@ impl Console {
                 Err(_) => (
                     Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1),
                     Err(ApiError::new(
-                        "unreachable",
+                        ErrorCode::Unreachable,
                         "ZooKeeper did not answer in time; the nodes left are listed for the next run",
                     )),
                 ),
@@ -668,35 +504,23 @@ impl Console {
         }
         match result {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(ApiError::new("scheduler", e)),
-            Err(e) => Err(ApiError::new("scheduler", e.to_string())),
+            Ok(Err(e)) => Err(ApiError::new(ErrorCode::Scheduler, e)),
+            Err(e) => Err(ApiError::new(ErrorCode::Scheduler, e.to_string())),
         }
     }
 
     /// A profile's configuration as a file text: tbdesk JSON (`json`) or Java lines (`java`).
-    pub async fn export_text(&self, profile: &str, format: &str) -> Result<String, ApiError> {
+    pub async fn export_text(&self, profile: &str, format: ExportFormat) -> Result<String, ApiError> {
         let (root, cfg) = self.export(profile).await?;
         match format {
-            "java" => Ok(cfg.to_java_lines(&root)),
-            _ => cfg.to_file(&root).map_err(|e| ApiError::new("invalid", e.to_string())),
+            ExportFormat::Java => Ok(cfg.to_java_lines(&root)),
+            ExportFormat::Json => cfg.to_file(&root).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string())),
         }
     }
 
     /// The profile the app showed last.
     pub async fn last_profile(&self) -> Result<Option<String>, ApiError> {
         Ok(self.profiles.setting("last_profile").await?)
-    }
-
-    /// Remembers a window size (logical pixels).
-    pub async fn save_window_size(&self, width: f64, height: f64) -> Result<(), ApiError> {
-        Ok(self.profiles.set_setting("window_size", &format!("{width:.0}x{height:.0}")).await?)
-    }
-
-    /// The remembered window size.
-    pub async fn window_size(&self) -> Option<(f64, f64)> {
-        let s = self.profiles.setting("window_size").await.ok()??;
-        let (w, h) = s.split_once('x')?;
-        Some((w.parse().ok()?, h.parse().ok()?))
     }
 
     /// The own sign last used with a profile's scheduler.
@@ -749,15 +573,8 @@ impl Console {
         }
         let snap = store.snapshot(|_| {}).await?;
         let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
-        use tbdesk_model::diagnose::Level;
-        let worst = findings.iter().map(|f| f.level).max();
-        let summary = match (tbdesk_health::summary(&ensemble), worst) {
-            ("red", _) | (_, Some(Level::Error)) => "red",
-            ("amber", _) | (_, Some(Level::Warning)) => "amber",
-            _ => "green",
-        };
         Ok(HealthReport {
-            summary: summary.into(),
+            summary: Colour::summary(&ensemble, &findings),
             ensemble,
             requested_session_timeout_ms: opts.session_timeout.as_millis() as u64,
             negotiated_session_timeout_ms: store.session_timeout().as_millis() as u64,
@@ -820,7 +637,7 @@ impl Console {
         prune: bool,
         prune_all: bool,
     ) -> Result<Vec<Change>, ApiError> {
-        let target = Config::parse(text).map_err(|e| ApiError::new("invalid", e.to_string()))?;
+        let target = Config::parse(text).map_err(|e| ApiError::new(ErrorCode::Invalid, e.to_string()))?;
         let store = self.store(profile).await?;
         if apply {
             Ok(store.import_config_opts(&target, prune, prune_all).await?)
@@ -839,15 +656,6 @@ impl Console {
     /// Opens a session for a profile, starting its managed local server when needed.
     pub async fn connect(&self, p: &Profile) -> Result<Store, ApiError> {
         Ok(Store::connect(&self.options(p).await?).await?)
-    }
-
-    /// The children of a profile's root.
-    pub async fn root_listing(&self, profile: &str) -> Result<RootListing, ApiError> {
-        let p = self.profiles.get(profile).await?;
-        let store = self.connect(&p).await?;
-        let children = store.root_children().await?;
-        self.profiles.set_setting("last_profile", profile).await?;
-        Ok(RootListing { profile: p.fields.name, root: p.fields.root_path, children })
     }
 }
 

@@ -373,8 +373,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Ls { profile } => {
-            let l = console(&cli.data_dir).await?.root_listing(&profile).await?;
-            for c in l.children {
+            let store = console(&cli.data_dir).await?.open_store(&profile).await?;
+            for c in store.root_children().await.map_err(tbdesk_api::ApiError::from)? {
                 println!("{c}");
             }
             Ok(ExitCode::SUCCESS)

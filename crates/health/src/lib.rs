@@ -10,61 +10,10 @@ use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 /// Above this round trip a server is flagged (the operations guides' figure).
 pub const SLOW_RTT_MS: f64 = 10.0;
 
-/// A four-letter word the server refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Refused {
-    /// The command.
-    pub command: String,
-    /// What enables it.
-    pub hint: String,
-}
-
-/// One server's health.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ServerHealth {
-    /// As written in the connect string.
-    pub address: String,
-    /// Answered `ruok` with `imok` (or at least accepted the connection when `ruok` is refused).
-    pub up: bool,
-    /// Why it is down.
-    pub error: Option<String>,
-    /// Round trip of one command, ms.
-    pub rtt_ms: Option<f64>,
-    /// `rtt_ms` above [`SLOW_RTT_MS`].
-    pub slow: bool,
-    /// `leader`, `follower`, `standalone`, `observer`.
-    pub mode: Option<String>,
-    /// Server version.
-    pub version: Option<String>,
-    /// Latency min/avg/max, ms.
-    pub latency: Option<(f64, f64, f64)>,
-    /// Requests queued.
-    pub outstanding: Option<u64>,
-    /// Nodes.
-    pub znode_count: Option<u64>,
-    /// Watches.
-    pub watch_count: Option<u64>,
-    /// Bytes of data.
-    pub approximate_data_size: Option<u64>,
-    /// Open / maximum file descriptors.
-    pub file_descriptors: Option<(u64, u64)>,
-    /// Client connections.
-    pub connections: Option<u64>,
-    /// Session timeout bounds the server grants, ms (Java asks for 60000; the default maximum
-    /// is 20 ticks = 40000).
-    pub session_timeout_bounds: Option<(u64, u64)>,
-    /// `autopurge.purgeInterval` (hours; 0 = off) when `conf` reports it.
-    pub autopurge_interval_h: Option<u64>,
-    /// `autopurge.snapRetainCount` when `conf` reports it.
-    pub autopurge_retain: Option<u64>,
-    /// Commands refused by the whitelist.
-    pub refused: Vec<Refused>,
-}
+pub use tbdesk_model::wire::{Colour, Refused, ServerHealth};
 
 fn parse_kv(text: &str, sep: char) -> BTreeMap<String, String> {
     text.lines().filter_map(|l| l.split_once(sep).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))).collect()
@@ -188,12 +137,6 @@ pub async fn check_ensemble(connect: &str, timeout: Duration) -> Vec<ServerHealt
 
 /// A one-line verdict over the ensemble: green (all up, fast, all checks allowed), amber
 /// (reachable with warnings) or red (a server is down).
-pub fn summary(servers: &[ServerHealth]) -> &'static str {
-    if servers.iter().any(|s| !s.up) {
-        "red"
-    } else if servers.iter().any(|s| s.slow || !s.refused.is_empty()) {
-        "amber"
-    } else {
-        "green"
-    }
+pub fn summary(servers: &[ServerHealth]) -> Colour {
+    Colour::summary(servers, &[])
 }

@@ -20,7 +20,7 @@ async fn a_whitelisted_server_reports_every_value() {
     assert!(s.watch_count.is_some());
     assert!(s.refused.is_empty(), "{:?}", s.refused);
     assert!(s.rtt_ms.is_some_and(|r| r >= 0.0));
-    assert_eq!(summary(&h), if s.slow { "amber" } else { "green" });
+    assert_eq!(summary(&h).as_str(), if s.slow { "amber" } else { "green" });
 }
 
 #[tokio::test]
@@ -37,7 +37,7 @@ async fn refused_words_are_reported_with_the_setting_that_enables_them() {
     }
     assert!(s.refused.iter().all(|r| r.hint.contains("4lw.commands.whitelist")));
     assert_eq!(s.session_timeout_bounds, None, "conf refused: unknown");
-    assert_eq!(summary(&h), "amber");
+    assert_eq!(summary(&h).as_str(), "amber");
 }
 
 #[tokio::test]
@@ -49,7 +49,7 @@ async fn a_down_server_is_red() {
     assert_eq!(h.len(), 2);
     assert!(h[0].up);
     assert!(!h[1].up && h[1].error.is_some(), "{:?}", h[1]);
-    assert_eq!(summary(&h), "red");
+    assert_eq!(summary(&h).as_str(), "red");
 }
 
 /// A port that streams bytes forever (or trickles them) is reported down within the deadline;
@@ -77,7 +77,7 @@ async fn a_port_that_streams_forever_is_down_not_a_hang() {
     assert!(t0.elapsed() < Duration::from_secs(15), "bounded: {:?}", t0.elapsed());
     assert_eq!(h.len(), 1);
     assert!(!h[0].up, "{:?}", h[0]);
-    assert_eq!(summary(&h), "red");
+    assert_eq!(summary(&h).as_str(), "red");
     tbdesk_tests::report::record(
         "health",
         "a port that answers every four-letter word with an endless stream",

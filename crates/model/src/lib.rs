@@ -14,9 +14,11 @@
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
 //! - [`records`]: strategy, strategy runtime, task type, server, export line (§4).
 //! - [`snapshot`]: a whole root as typed values, folded from raw nodes (no I/O).
+//! - [`transfer`]: a root's configuration, its two file formats and the import plan.
 //! - [`validate`]: every rule of a strategy and a task type, all violations at once.
 //! - [`version`]: the root version marker and Java's String-compare compatibility check.
 //! - [`window`]: the cron run window of a thread group (§6.6).
+//! - [`wire`]: every value that crosses the IPC, and the one list of the app's commands.
 
 pub mod cron;
 pub mod diagnose;
@@ -29,6 +31,8 @@ pub mod paths;
 pub mod profile;
 pub mod records;
 pub mod snapshot;
+pub mod transfer;
 pub mod validate;
 pub mod version;
 pub mod window;
+pub mod wire;

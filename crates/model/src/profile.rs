@@ -10,6 +10,22 @@ pub const COLORS: [&str; 5] = ["none", "green", "blue", "amber", "production"];
 /// Session timeouts a profile may ask for, in ms.
 pub const SESSION_TIMEOUT_MS: std::ops::RangeInclusive<i64> = 1000..=3_600_000;
 
+/// A stored connection profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Row id.
+    pub id: i64,
+    /// The keyring account suffix: unique across data dirs and never reused (never sent to
+    /// the window).
+    #[serde(skip)]
+    pub secret_id: String,
+    /// Its fields.
+    #[serde(flatten)]
+    pub fields: ProfileFields,
+    /// Whether the keyring holds a password for it.
+    pub has_password: bool,
+}
+
 /// The editable fields of a profile (everything but the password, which lives in the keyring).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileFields {

@@ -45,27 +45,26 @@ pub enum Error {
     Keyring(String),
 }
 
-pub use tbdesk_model::profile::{ProfileFields, ProfileViolation, COLORS};
+pub use tbdesk_model::profile::{Profile, ProfileFields, ProfileViolation, COLORS};
+
+impl From<Error> for tbdesk_model::wire::ApiError {
+    fn from(e: Error) -> Self {
+        use tbdesk_model::wire::ErrorCode;
+        let code = match &e {
+            Error::Invalid { .. } => ErrorCode::Invalid,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Duplicate(_) => ErrorCode::Duplicate,
+            Error::Keyring(_) => ErrorCode::Keyring,
+            Error::Db(_) | Error::Migrate(_) => ErrorCode::Database,
+        };
+        tbdesk_model::wire::ApiError::new(code, e.to_string())
+    }
+}
 
 impl From<ProfileViolation> for Error {
     fn from(v: ProfileViolation) -> Self {
         Error::Invalid { field: v.field, message: v.message }
     }
-}
-
-/// A stored connection profile.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Profile {
-    /// Row id.
-    pub id: i64,
-    /// The keyring account suffix: unique across data dirs and never reused.
-    #[serde(skip)]
-    pub secret_id: String,
-    /// Unique display name.
-    #[serde(flatten)]
-    pub fields: ProfileFields,
-    /// Whether the keyring holds a password for it.
-    pub has_password: bool,
 }
 
 /// The SQLite registry of profiles.

@@ -49,6 +49,17 @@ pub enum Error {
     Invalid(String),
 }
 
+impl From<Error> for tbdesk_model::wire::ApiError {
+    fn from(e: Error) -> Self {
+        use tbdesk_model::wire::{ApiError, ErrorCode};
+        match e {
+            Error::Store(s) => s.into(),
+            Error::Invalid(m) => ApiError::new(ErrorCode::Invalid, m),
+            other => ApiError::new(ErrorCode::Scheduler, other.to_string()),
+        }
+    }
+}
+
 impl Error {
     pub(crate) fn zk(path: &str, source: zk::Error) -> Self {
         Error::Zk { path: path.to_owned(), source }
@@ -210,39 +221,7 @@ impl EventLog {
     }
 }
 
-/// The live state of a runtime, for a status line.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Status {
-    /// The factory uuid.
-    pub factory: String,
-    /// Per thread group: (server uuid, items held, rows done, rows failed).
-    pub groups: Vec<GroupStatus>,
-    /// Strategies joined.
-    pub strategies: Vec<String>,
-    /// Why groups could not start, per strategy.
-    pub problems: Vec<String>,
-    /// Recent events, oldest first.
-    pub log: Vec<String>,
-    /// Thread groups that died (a panic in their task) during this run; each was restarted
-    /// with backoff. A run that ends with failures exits non-zero.
-    #[serde(default)]
-    pub failures: u64,
-}
-
-/// One thread group in the status.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GroupStatus {
-    /// Server uuid.
-    pub server: String,
-    /// Held item ids.
-    pub items: Vec<String>,
-    /// Rows executed.
-    pub done: u64,
-    /// Rows failed.
-    pub failed: u64,
-    /// What it is doing (`running`, `window closed`, `no items`, ...).
-    pub state: String,
-}
+pub use tbdesk_model::wire::{GroupStatus, SchedulerStatus as Status};
 
 /// Runs the factory until `shutdown` resolves, then stops every group and deletes every node
 /// it created (server, strategy runtime and factory nodes).

@@ -23,7 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zookeeper_client as zk;
 
-use crate::session::{ConnectOptions, Error};
+use crate::{ConnectOptions, Error};
 
 /// Largest reply accepted (ZooKeeper's own `jute.maxbuffer` default is ~1 MiB; a multi's reply
 /// of our few ops is far smaller). A peer that is not ZooKeeper cannot make us allocate more.

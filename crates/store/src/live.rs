@@ -15,21 +15,9 @@ use tokio::sync::watch;
 use zookeeper_client as zk;
 
 use crate::reader::{read_tree, stat_of};
-use crate::session::{ConnectOptions, Error, Store};
+use crate::{ConnectOptions, Error, Store};
 
-/// The connection state the UI shows in its status bar.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
-pub enum LiveStatus {
-    /// Following changes.
-    Live,
-    /// Connection lost; the client is reconnecting.
-    Disconnected,
-    /// Reconnected: the whole root was re-read because events may have been missed.
-    Resynced,
-    /// The session expired; a new one is being opened.
-    Reconnecting(String),
-}
+pub use tbdesk_model::wire::LiveStatus;
 
 /// One published state.
 #[derive(Debug, Clone)]

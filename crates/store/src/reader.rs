@@ -9,7 +9,7 @@ use futures::stream::{self, StreamExt};
 use tbdesk_model::snapshot::{NodeStat, RawNode, RawTree};
 use zookeeper_client as zk;
 
-use crate::session::Error;
+use crate::Error;
 
 /// Operations per multi-read request (the measured sweet spot here is ~1000 ops).
 const BATCH: usize = 500;

@@ -10,27 +10,10 @@ use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_model::validate::{self, Violation};
 use zookeeper_client as zk;
 
-use crate::session::{acls, Error, Store};
+use crate::session::acls;
+use crate::{Error, Store};
 
-/// The version a write expects the node to have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", content = "version", rename_all = "snake_case")]
-pub enum Expect {
-    /// The node must not exist yet (create).
-    Absent,
-    /// The node must still be at this data version (update).
-    Version(i32),
-}
-
-impl std::fmt::Display for Expect {
-    /// Words for error messages a person reads.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Expect::Absent => f.write_str("no node yet"),
-            Expect::Version(v) => write!(f, "version {v}"),
-        }
-    }
-}
+use crate::Expect;
 
 impl Store {
     fn writable(&self) -> Result<(), Error> {

@@ -45,6 +45,12 @@ pub enum Error {
     },
 }
 
+impl From<Error> for tbdesk_model::wire::ApiError {
+    fn from(e: Error) -> Self {
+        tbdesk_model::wire::ApiError::new(tbdesk_model::wire::ErrorCode::LocalServer, e.to_string())
+    }
+}
+
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     let what = what.into();
     move |source| Error::Io { what, source }

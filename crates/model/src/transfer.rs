@@ -1,0 +1,310 @@
+//! The pure half of export, import and diff of a root's configuration (task types and
+//! strategies — the runtime subtrees are state, not configuration): the configuration, both file
+//! formats and the plan, with no I/O, so the UI can show a plan it computed itself.
+//!
+//! Two file formats: tbdesk's JSON ([`ConfigFile`], pretty-printed, one object per task type
+//! and strategy, the values exactly the Java blobs) and the Java console's `ConfigNode` lines
+//! (§4.5). An import is always planned first ([`plan`]: create / update / delete per object,
+//! field by field) and applied as one multi, so a root is either the old or the new one. The
+//! root embedded in Java lines is ignored: the user's chosen root is written (P14).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::gson::{self, DecodeError};
+use crate::records::{ConfigNode, ConfigType, Strategy, TaskType};
+
+/// Identifies tbdesk's export format.
+pub const FORMAT: &str = "tbdesk-config/1";
+
+/// A root's configuration: blob text by name, plus the data version each was read at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    /// Task type blobs by base name.
+    pub task_types: BTreeMap<String, Entry>,
+    /// Strategy blobs by name.
+    pub strategies: BTreeMap<String, Entry>,
+    /// Nodes left out of an export because they hold no readable record (a foreign or binary
+    /// blob an import would refuse), with why: said to the user, never silently dropped.
+    pub skipped: Vec<(String, String)>,
+    /// The objects in ZooKeeper's child order as read (task types, then strategies), which is
+    /// the order of the Java console's export; empty for a configuration from a file.
+    pub order: Vec<(ConfigType, String)>,
+}
+
+/// One stored object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The Java blob text.
+    pub blob: String,
+    /// The version it was read at (`None` when it came from a file).
+    pub version: Option<i32>,
+}
+
+/// tbdesk's export file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// [`FORMAT`].
+    pub format: String,
+    /// The root it came from (informative; import writes to the chosen root).
+    pub root: String,
+    /// Task types: name → the blob as a JSON object.
+    #[serde(rename = "taskTypes")]
+    pub task_types: BTreeMap<String, Value>,
+    /// Strategies: name → the blob as a JSON object.
+    pub strategies: BTreeMap<String, Value>,
+}
+
+/// Why an export file cannot be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Not JSON of the expected shape.
+    #[error("not a tbdesk export: {0}")]
+    Format(String),
+    /// A Java export line that does not decode.
+    #[error("line {line}: {error}")]
+    Line {
+        /// 1-based.
+        line: usize,
+        /// Why.
+        error: DecodeError,
+    },
+    /// Two lines define the same object.
+    #[error("lines {first} and {second} both define {kind} {name:?}; keep one")]
+    Duplicate {
+        /// `taskType` or `strategy`.
+        kind: &'static str,
+        /// Object name.
+        name: String,
+        /// 1-based line numbers.
+        first: usize,
+        /// 1-based line numbers.
+        second: usize,
+    },
+    /// A blob that does not decode as its kind.
+    #[error("{kind} {name}: {error}")]
+    Blob {
+        /// `taskType` or `strategy`.
+        kind: &'static str,
+        /// Object name.
+        name: String,
+        /// Why.
+        error: DecodeError,
+    },
+}
+
+impl Config {
+    /// The tbdesk JSON file text.
+    pub fn to_file(&self, root: &str) -> Result<String, serde_json::Error> {
+        let obj = |m: &BTreeMap<String, Entry>| -> BTreeMap<String, Value> {
+            m.iter()
+                .map(|(k, e)| (k.clone(), serde_json::from_str(&e.blob).unwrap_or(Value::String(e.blob.clone()))))
+                .collect()
+        };
+        let f = ConfigFile {
+            format: FORMAT.into(),
+            root: root.into(),
+            task_types: obj(&self.task_types),
+            strategies: obj(&self.strategies),
+        };
+        serde_json::to_string_pretty(&f)
+    }
+
+    /// Reads either format: tbdesk JSON, or the Java console's ConfigNode lines. Every blob
+    /// is re-encoded as Java would write it (so a round trip is byte-exact).
+    pub fn parse(text: &str) -> Result<Config, FileError> {
+        let trimmed = text.trim_start();
+        let mut c = Config::default();
+        if trimmed.starts_with('{') && trimmed.contains(FORMAT) {
+            let f: ConfigFile = serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
+            if f.format != FORMAT {
+                return Err(FileError::Format(format!("unknown format {:?}", f.format)));
+            }
+            for (name, v) in f.task_types {
+                let blob = canonical(&v);
+                let t = TaskType::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                    kind: "taskType",
+                    name: name.clone(),
+                    error,
+                })?;
+                c.task_types.insert(name, Entry { blob: t.encode(), version: None });
+            }
+            for (name, v) in f.strategies {
+                let blob = canonical(&v);
+                let s = Strategy::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                    kind: "strategy",
+                    name: name.clone(),
+                    error,
+                })?;
+                c.strategies.insert(name, Entry { blob: s.encode(), version: None });
+            }
+            return Ok(c);
+        }
+        let lines = ConfigNode::decode_all(text).map_err(|(line, error)| FileError::Line { line, error })?;
+        // Line numbers of the objects, to name both lines of a duplicate (ConfigNode::decode_all
+        // skips blank lines, so count them the same way).
+        let numbers: Vec<usize> =
+            text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, _)| i + 1).collect();
+        let mut seen: BTreeMap<(bool, String), usize> = BTreeMap::new();
+        for (i, l) in lines.iter().enumerate() {
+            let line = numbers.get(i).copied().unwrap_or(i + 1);
+            let key = (matches!(l.config_type, ConfigType::Strategy), l.name.clone());
+            if let Some(first) = seen.insert(key, line) {
+                return Err(FileError::Duplicate {
+                    kind: if matches!(l.config_type, ConfigType::Strategy) { "strategy" } else { "taskType" },
+                    name: l.name.clone(),
+                    first,
+                    second: line,
+                });
+            }
+        }
+        for l in lines {
+            let blob = l.value.unwrap_or_default();
+            match l.config_type {
+                ConfigType::BaseTaskType => {
+                    let t = TaskType::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                        kind: "taskType",
+                        name: l.name.clone(),
+                        error,
+                    })?;
+                    c.task_types.insert(l.name, Entry { blob: t.encode(), version: None });
+                }
+                ConfigType::Strategy => {
+                    let s = Strategy::decode(blob.as_bytes()).map_err(|error| FileError::Blob {
+                        kind: "strategy",
+                        name: l.name.clone(),
+                        error,
+                    })?;
+                    c.strategies.insert(l.name, Entry { blob: s.encode(), version: None });
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// The Java console's export: one ConfigNode line per object, task types first, each kind in
+    /// ZooKeeper's child order when the configuration was read from a root (as Java lists them),
+    /// else by name; lines joined by `\n` without a final one, like Java's.
+    pub fn to_java_lines(&self, root: &str) -> String {
+        let mut order: Vec<(ConfigType, String)> = self.order.clone();
+        if order.is_empty() {
+            order.extend(self.task_types.keys().map(|n| (ConfigType::BaseTaskType, n.clone())));
+            order.extend(self.strategies.keys().map(|n| (ConfigType::Strategy, n.clone())));
+        }
+        order.sort_by_key(|(k, _)| matches!(k, ConfigType::Strategy));
+        let mut lines = Vec::new();
+        for (kind, name) in order {
+            let m = if matches!(kind, ConfigType::Strategy) { &self.strategies } else { &self.task_types };
+            if let Some(e) = m.get(&name) {
+                lines.push(
+                    ConfigNode { root_path: Some(root.into()), config_type: kind, name, value: Some(e.blob.clone()) }
+                        .encode(),
+                );
+            }
+        }
+        lines.join("\n")
+    }
+}
+
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => {
+            let mut out = String::new();
+            gson::write_value(&mut out, other);
+            out
+        }
+    }
+}
+
+pub use crate::diff::FieldDiff;
+
+/// What an import or diff would do to one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    /// A new object.
+    Create {
+        /// `taskType` or `strategy`.
+        kind: String,
+        /// Name.
+        name: String,
+    },
+    /// A changed object.
+    Update {
+        /// `taskType` or `strategy`.
+        kind: String,
+        /// Name.
+        name: String,
+        /// The changed fields.
+        fields: Vec<FieldDiff>,
+    },
+    /// An object only in the current root (deleted only with `prune`).
+    Delete {
+        /// `taskType` or `strategy`.
+        kind: String,
+        /// Name.
+        name: String,
+    },
+}
+
+impl Change {
+    /// `create`, `update` or `delete` (as it travels).
+    pub fn op(&self) -> &'static str {
+        match self {
+            Change::Create { .. } => "create",
+            Change::Update { .. } => "update",
+            Change::Delete { .. } => "delete",
+        }
+    }
+
+    /// `taskType` or `strategy`.
+    pub fn kind(&self) -> &str {
+        match self {
+            Change::Create { kind, .. } | Change::Update { kind, .. } | Change::Delete { kind, .. } => kind,
+        }
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Change::Create { name, .. } | Change::Update { name, .. } | Change::Delete { name, .. } => name,
+        }
+    }
+
+    /// The changed fields (an update's; none for a create or a delete).
+    pub fn fields(&self) -> &[FieldDiff] {
+        match self {
+            Change::Update { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+}
+
+/// The changes that turn `current` into `target`; deletes are listed only with `prune`.
+pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (kind, cur, tgt) in
+        [("taskType", &current.task_types, &target.task_types), ("strategy", &current.strategies, &target.strategies)]
+    {
+        for (name, e) in tgt {
+            match cur.get(name) {
+                None => out.push(Change::Create { kind: kind.into(), name: name.clone() }),
+                Some(c) if c.blob != e.blob => out.push(Change::Update {
+                    kind: kind.into(),
+                    name: name.clone(),
+                    fields: crate::diff::field_diff(Some(&c.blob), &e.blob),
+                }),
+                Some(_) => {}
+            }
+        }
+        if prune {
+            for name in cur.keys().filter(|n| !tgt.contains_key(*n)) {
+                out.push(Change::Delete { kind: kind.into(), name: name.clone() });
+            }
+        }
+    }
+    out
+}

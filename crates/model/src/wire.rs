@@ -1,0 +1,747 @@
+//! Every value that crosses the IPC between the app (`src-tauri`) and its UI (wasm), defined
+//! once. The UI and the backend compile these same types, so a field renamed on one side is a
+//! compile error on the other, never a silent `null` in a window.
+//!
+//! [`cmd`] is the one list of commands: each is a type naming the command, its arguments and its
+//! answer. The app's handler and its permissions are checked against [`cmd::NAMES`] when the app
+//! is built and tested; the UI can only call a command through its type.
+//!
+//! # Invariants
+//! - No secret crosses: a profile carries whether a password exists, never the password (the
+//!   one exception is the password the user types into a profile form, sent once to be stored).
+//! - Errors are an [`ErrorCode`] the UI matches exhaustively, plus a message for a person.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnose::{Finding, Level};
+use crate::snapshot::Snapshot;
+use crate::version::MarkerVerdict;
+
+pub use crate::profile::{Profile, ProfileFields};
+pub use crate::transfer::Change;
+
+/// What went wrong, as a stable code the UI switches on (never on the message's text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input breaks a rule (the violations are in `detail`).
+    Invalid,
+    /// No ZooKeeper server of the connect string answered.
+    Unreachable,
+    /// ZooKeeper refused the credentials or the ACL.
+    NoAuth,
+    /// A node (or the root) does not exist.
+    NoNode,
+    /// The root is not one the Java runtimes accept.
+    IncompatibleRoot,
+    /// The ZooKeeper session expired during the call.
+    SessionExpired,
+    /// The profile is read-only.
+    ReadOnly,
+    /// The node changed since it was read (both versions in `detail`).
+    Conflict,
+    /// Refused while runtimes are registered (they are in `detail`).
+    Running,
+    /// A node holds data that is not the record it should be.
+    ForeignData,
+    /// Any other ZooKeeper error.
+    Zookeeper,
+    /// No profile of that name.
+    NotFound,
+    /// A profile of that name exists already.
+    Duplicate,
+    /// The OS keyring refused or is unavailable.
+    Keyring,
+    /// The profile database failed.
+    Database,
+    /// The managed local ZooKeeper could not be started.
+    LocalServer,
+    /// The profile is not being followed (select it first).
+    NotFollowed,
+    /// The local scheduler is already running.
+    Busy,
+    /// The local scheduler failed.
+    Scheduler,
+    /// A bug: something tbdesk should always be able to do failed.
+    Internal,
+    /// The UI could not encode a call or decode an answer.
+    Ui,
+    /// The app refused the call itself (no permission, no such command).
+    Ipc,
+}
+
+impl ErrorCode {
+    /// The headline a person reads above the message.
+    pub fn title(self) -> &'static str {
+        match self {
+            ErrorCode::Unreachable => "ZooKeeper cannot be reached",
+            ErrorCode::NoAuth => "Not authorised",
+            ErrorCode::NoNode => "The node does not exist",
+            ErrorCode::IncompatibleRoot => "Incompatible TBSchedule root",
+            ErrorCode::Keyring => "The system keyring is unavailable",
+            ErrorCode::Invalid => "Not saved: the input breaks a rule",
+            ErrorCode::Conflict => "Changed by someone else",
+            ErrorCode::ReadOnly => "This profile is read-only",
+            ErrorCode::Running => "Refused: runtimes are registered",
+            ErrorCode::SessionExpired => "The ZooKeeper session expired",
+            ErrorCode::ForeignData => "A node holds data tbdesk cannot read",
+            ErrorCode::NotFound => "No such profile",
+            ErrorCode::Duplicate => "That name is taken",
+            ErrorCode::Database => "The profile database failed",
+            ErrorCode::LocalServer => "The local ZooKeeper could not start",
+            ErrorCode::NotFollowed => "The profile is not open",
+            ErrorCode::Busy => "Busy",
+            ErrorCode::Scheduler => "The local scheduler failed",
+            ErrorCode::Zookeeper | ErrorCode::Internal | ErrorCode::Ui | ErrorCode::Ipc => "Something went wrong",
+        }
+    }
+
+    /// The code as it travels (`no_auth`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::Unreachable => "unreachable",
+            ErrorCode::NoAuth => "no_auth",
+            ErrorCode::NoNode => "no_node",
+            ErrorCode::IncompatibleRoot => "incompatible_root",
+            ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::ReadOnly => "read_only",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Running => "running",
+            ErrorCode::ForeignData => "foreign_data",
+            ErrorCode::Zookeeper => "zookeeper",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Duplicate => "duplicate",
+            ErrorCode::Keyring => "keyring",
+            ErrorCode::Database => "database",
+            ErrorCode::LocalServer => "local_server",
+            ErrorCode::NotFollowed => "not_followed",
+            ErrorCode::Busy => "busy",
+            ErrorCode::Scheduler => "scheduler",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Ui => "ui",
+            ErrorCode::Ipc => "ipc",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as the UI sees it: a stable [`ErrorCode`] and a message for a person.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// What went wrong.
+    pub code: ErrorCode,
+    /// What happened, for a person; never a raw debug string.
+    pub message: String,
+    /// Structured detail for codes the UI renders specially: the violations of `invalid`,
+    /// the versions of `conflict`, the runtimes of `running`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), detail: None }
+    }
+
+    /// The same error with structured detail.
+    pub fn with_detail(mut self, detail: Option<serde_json::Value>) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+/// The version a write expects the node to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "version", rename_all = "snake_case")]
+pub enum Expect {
+    /// The node must not exist yet (create).
+    Absent,
+    /// The node must still be at this data version (update).
+    Version(i32),
+}
+
+impl std::fmt::Display for Expect {
+    /// Words for error messages a person reads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Absent => f.write_str("no node yet"),
+            Expect::Version(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// The connection state of a followed root, as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
+pub enum LiveStatus {
+    /// Following changes.
+    Live,
+    /// Connection lost; the client is reconnecting.
+    Disconnected,
+    /// Reconnected: the whole root was re-read because events may have been missed.
+    Resynced,
+    /// The session expired; a new one is being opened.
+    Reconnecting(String),
+}
+
+impl LiveStatus {
+    /// The state's name as it travels (`live`, `disconnected`, `resynced`, `reconnecting`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            LiveStatus::Live => "live",
+            LiveStatus::Disconnected => "disconnected",
+            LiveStatus::Resynced => "resynced",
+            LiveStatus::Reconnecting(_) => "reconnecting",
+        }
+    }
+
+    /// The state in words.
+    pub fn words(&self) -> &'static str {
+        match self {
+            LiveStatus::Live => "live",
+            LiveStatus::Disconnected => "disconnected, reconnecting…",
+            LiveStatus::Resynced => "reconnected (re-read)",
+            LiveStatus::Reconnecting(_) => "session expired, reconnecting…",
+        }
+    }
+}
+
+/// A four-letter word the server refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    /// The command.
+    pub command: String,
+    /// What enables it.
+    pub hint: String,
+}
+
+/// One server's health.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServerHealth {
+    /// As written in the connect string.
+    pub address: String,
+    /// Answered `ruok` with `imok` (or at least accepted the connection when `ruok` is refused).
+    pub up: bool,
+    /// Why it is down.
+    pub error: Option<String>,
+    /// Round trip of one command, ms.
+    pub rtt_ms: Option<f64>,
+    /// `rtt_ms` above the health crate's `SLOW_RTT_MS`.
+    pub slow: bool,
+    /// `leader`, `follower`, `standalone`, `observer`.
+    pub mode: Option<String>,
+    /// Server version.
+    pub version: Option<String>,
+    /// Latency min/avg/max, ms.
+    pub latency: Option<(f64, f64, f64)>,
+    /// Requests queued.
+    pub outstanding: Option<u64>,
+    /// Nodes.
+    pub znode_count: Option<u64>,
+    /// Watches.
+    pub watch_count: Option<u64>,
+    /// Bytes of data.
+    pub approximate_data_size: Option<u64>,
+    /// Open / maximum file descriptors.
+    pub file_descriptors: Option<(u64, u64)>,
+    /// Client connections.
+    pub connections: Option<u64>,
+    /// Session timeout bounds the server grants, ms (Java asks for 60000; the default maximum
+    /// is 20 ticks = 40000).
+    pub session_timeout_bounds: Option<(u64, u64)>,
+    /// `autopurge.purgeInterval` (hours; 0 = off) when `conf` reports it.
+    pub autopurge_interval_h: Option<u64>,
+    /// `autopurge.snapRetainCount` when `conf` reports it.
+    pub autopurge_retain: Option<u64>,
+    /// Commands refused by the whitelist.
+    pub refused: Vec<Refused>,
+}
+
+/// The green / amber / red verdict, worst first wins. The one place the rule is written: the
+/// backend's health report, the CLI's exit code and the UI's badge all use it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Colour {
+    /// Nothing to do.
+    #[default]
+    Green,
+    /// Degraded: will bite later.
+    Amber,
+    /// Broken now.
+    Red,
+}
+
+impl Colour {
+    /// A finding's colour: errors red, warnings amber, information green.
+    pub fn of_level(level: Level) -> Colour {
+        match level {
+            Level::Error => Colour::Red,
+            Level::Warning => Colour::Amber,
+            Level::Info => Colour::Green,
+        }
+    }
+
+    /// A server's colour: down red; slow or refusing a four-letter word amber.
+    pub fn of_server(s: &ServerHealth) -> Colour {
+        if !s.up {
+            Colour::Red
+        } else if s.slow || !s.refused.is_empty() {
+            Colour::Amber
+        } else {
+            Colour::Green
+        }
+    }
+
+    /// The worst colour over an ensemble and a root's findings.
+    pub fn summary(ensemble: &[ServerHealth], findings: &[Finding]) -> Colour {
+        let servers = ensemble.iter().map(Colour::of_server);
+        let found = findings.iter().map(|f| Colour::of_level(f.level));
+        servers.chain(found).max().unwrap_or_default()
+    }
+
+    /// `green`, `amber` or `red`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Colour::Green => "green",
+            Colour::Amber => "amber",
+            Colour::Red => "red",
+        }
+    }
+}
+
+impl std::fmt::Display for Colour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A profile's health: the ensemble, the session, the clock, and the root's findings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HealthReport {
+    /// [`Colour::summary`] over everything below.
+    pub summary: Colour,
+    /// Every server of the connect string.
+    pub ensemble: Vec<ServerHealth>,
+    /// Session timeout the profile asks for (ms).
+    pub requested_session_timeout_ms: u64,
+    /// What the server granted (ms): a default server caps Java's 60 s at 40 s.
+    pub negotiated_session_timeout_ms: u64,
+    /// ZooKeeper's clock minus this machine's (ms), when it could be measured.
+    pub clock_offset_ms: Option<i64>,
+    /// Problems found in the root.
+    pub findings: Vec<Finding>,
+}
+
+/// What "Test connection" found.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionReport {
+    /// ZooKeeper version (from `srvr`), when the server answers four-letter words.
+    pub server_version: Option<String>,
+    /// The session timeout the server granted (ms).
+    pub session_timeout_ms: u64,
+    /// The root's version marker, or `None` when the root does not exist yet.
+    pub marker: Option<MarkerVerdict>,
+}
+
+/// The live state of a local scheduler run, for a status line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerStatus {
+    /// The factory uuid.
+    pub factory: String,
+    /// Per thread group: server uuid, items held, rows done and failed.
+    pub groups: Vec<GroupStatus>,
+    /// Strategies joined.
+    pub strategies: Vec<String>,
+    /// Why groups could not start, per strategy.
+    pub problems: Vec<String>,
+    /// Recent events, oldest first (bounded).
+    pub log: Vec<String>,
+    /// Thread groups that died (a panic in their task) during this run; each was restarted
+    /// with backoff. A run that ends with failures exits non-zero.
+    #[serde(default)]
+    pub failures: u64,
+}
+
+/// One thread group in the status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GroupStatus {
+    /// Server uuid.
+    pub server: String,
+    /// Held item ids.
+    pub items: Vec<String>,
+    /// Rows executed.
+    pub done: u64,
+    /// Rows failed.
+    pub failed: u64,
+    /// What it is doing (`running`, `window closed`, `no items`, ...).
+    pub state: String,
+}
+
+/// What the app shows of its local scheduler.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SchedulerView {
+    /// Profile it runs against.
+    pub profile: String,
+    /// Base task type.
+    pub task_type: String,
+    /// Its own sign.
+    pub own_sign: String,
+    /// The strategy copy it follows.
+    pub strategy: String,
+    /// Shared strategies that would capture this machine (warned before start).
+    pub capturing: Vec<String>,
+    /// Still running.
+    pub running: bool,
+    /// Why it stopped, if it failed.
+    pub error: Option<String>,
+    /// The zone its crons and timestamps use (the profile's, or this machine's when asked).
+    pub zone: String,
+    /// What the start said about an existing strategy copy (joined, adopted, its group count).
+    pub notes: Vec<String>,
+    /// Live state.
+    pub status: SchedulerStatus,
+}
+
+/// One published state of a followed root. The backend serialises it borrowed (no copy of a
+/// large root); the UI deserialises it owned (`SnapshotEvent<'static>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SnapshotEvent<'a> {
+    /// The profile.
+    pub profile: Cow<'a, str>,
+    /// Connection state.
+    pub status: Cow<'a, LiveStatus>,
+    /// The follower that published it: a profile edited gets a newer one.
+    pub follower: u64,
+    /// Publication counter, growing for the follower's whole life.
+    pub generation: u64,
+    /// The root.
+    pub snapshot: Cow<'a, Snapshot>,
+    /// ZooKeeper server version of the first reachable server (from `srvr`), if allowed.
+    pub server_version: Option<Cow<'a, str>>,
+    /// The profile forbids writes.
+    pub read_only: bool,
+}
+
+/// How a configuration export is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    /// tbdesk's JSON file ([`crate::transfer::ConfigFile`]).
+    Json,
+    /// The Java console's `ConfigNode` lines.
+    Java,
+}
+
+/// Events the app sends to its window.
+pub mod event {
+    use super::*;
+
+    /// An event: its name and payload.
+    pub trait Event {
+        /// The event name.
+        const NAME: &'static str;
+        /// What it carries.
+        type Payload: Serialize + for<'de> Deserialize<'de>;
+    }
+
+    /// A followed profile published a new state; the page fetches it with [`super::cmd::Snapshot`]
+    /// when it shows that profile (events stay tiny whatever the root's size).
+    pub enum Snapshot {}
+    impl Event for Snapshot {
+        const NAME: &'static str = "snapshot";
+        type Payload = SnapshotNotice;
+    }
+
+    /// Progress of a root's first read.
+    pub enum LoadProgress {}
+    impl Event for LoadProgress {
+        const NAME: &'static str = "load_progress";
+        type Payload = Progress;
+    }
+
+    /// The payload of [`Snapshot`].
+    #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+    pub struct SnapshotNotice {
+        /// The profile.
+        pub profile: String,
+        /// Publication counter of the new state.
+        pub generation: u64,
+    }
+
+    /// The payload of [`LoadProgress`]: nodes read of those known so far.
+    #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+    pub struct Progress {
+        /// The profile.
+        pub profile: String,
+        /// Nodes read.
+        pub done: u64,
+        /// Nodes known.
+        pub total: u64,
+    }
+}
+
+/// The commands: one type per command with its name, arguments and answer.
+pub mod cmd {
+    use super::*;
+    use crate::diagnose::Fix;
+    use crate::records::{Strategy, TaskType};
+
+    /// A command of the app.
+    pub trait Command {
+        /// The command's name (the tauri command function of the same name).
+        const NAME: &'static str;
+        /// Its arguments, sent as the one argument `args`.
+        type Args: Serialize + for<'de> Deserialize<'de>;
+        /// Its answer.
+        type Output: Serialize + for<'de> Deserialize<'de>;
+        /// The answer travels as raw JSON bytes, parsed in wasm: a whole root never becomes a
+        /// JavaScript object tree.
+        const BYTES: bool = false;
+    }
+
+    macro_rules! commands {
+        ($($(#[$doc:meta])* $ty:ident = $name:literal ($args:ty) -> $out:ty $(, bytes = $bytes:literal)?;)*) => {
+            $(
+                $(#[$doc])*
+                pub enum $ty {}
+                impl Command for $ty {
+                    const NAME: &'static str = $name;
+                    type Args = $args;
+                    type Output = $out;
+                    $(const BYTES: bool = $bytes;)?
+                }
+            )*
+            /// Every command name, in declaration order.
+            pub const NAMES: &[&str] = &[$($name),*];
+        };
+    }
+
+    commands! {
+        /// Profiles for the switcher; on the very first start this creates the `local` profile.
+        ListProfiles = "list_profiles" (NoArgs) -> Vec<Profile>;
+        /// Starts following a profile's root and answers its current state.
+        FollowProfile = "follow_profile" (ProfileArg) -> SnapshotEvent<'static>, bytes = true;
+        /// The current state of a followed profile.
+        Snapshot = "snapshot" (ProfileArg) -> SnapshotEvent<'static>, bytes = true;
+        /// Saves a task type (validated again in the store); answers its new version.
+        SaveTaskType = "save_task_type" (SaveTaskTypeArgs) -> i32;
+        /// Saves a strategy (validated again in the store); answers its new version.
+        SaveStrategy = "save_strategy" (SaveStrategyArgs) -> i32;
+        /// Pauses or resumes a strategy; answers its new version.
+        PauseStrategy = "pause_strategy" (PauseArgs) -> i32;
+        /// Creates a profile; the password goes to the OS keyring only.
+        CreateProfile = "create_profile" (ProfileFieldsArgs) -> Profile;
+        /// Changes a profile; `password`: absent keeps, "" removes, text replaces.
+        UpdateProfile = "update_profile" (UpdateProfileArgs) -> Profile;
+        /// One profile's fields.
+        GetProfile = "get_profile" (NameArg) -> Profile;
+        /// Deletes a profile and its keyring entry.
+        DeleteProfile = "delete_profile" (NameArg) -> ();
+        /// Connects with unsaved profile fields; writes nothing.
+        TestConnection = "test_connection" (ProfileFieldsArgs) -> ConnectionReport;
+        /// Starts the local development scheduler on `taskType$ownSign`.
+        StartScheduler = "start_scheduler" (StartSchedulerArgs) -> SchedulerView;
+        /// Stops the local scheduler; with `remove`, deletes what it created.
+        StopScheduler = "stop_scheduler" (StopSchedulerArgs) -> ();
+        /// The local scheduler's live state.
+        SchedulerStatus = "scheduler_status" (NoArgs) -> Option<SchedulerView>;
+        /// The own sign last used with a profile.
+        LastOwnSign = "last_own_sign" (ProfileArg) -> Option<String>;
+        /// Ensemble and root health of a profile.
+        Health = "health" (ProfileArg) -> HealthReport;
+        /// Applies a safe fix offered by a health finding; answers what it removed.
+        ApplyFix = "apply_fix" (ApplyFixArgs) -> Vec<String>;
+        /// A profile's configuration as text.
+        ExportConfig = "export_config" (ExportArgs) -> String;
+        /// The plan of an import (dry run) or, with `apply`, the import itself.
+        ImportConfig = "import_config" (ImportArgs) -> Vec<Change>;
+        /// What would change if `to`'s configuration were imported into `from`.
+        DiffProfiles = "diff_profiles" (DiffArgs) -> Vec<Change>;
+        /// The profile shown last.
+        LastProfile = "last_profile" (NoArgs) -> Option<String>;
+    }
+
+    /// No arguments.
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    pub struct NoArgs {}
+
+    /// A profile by name.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ProfileArg {
+        /// The profile.
+        pub profile: String,
+    }
+
+    /// A profile by name (profile management).
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct NameArg {
+        /// The profile's name.
+        pub name: String,
+    }
+
+    /// [`SaveTaskType`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SaveTaskTypeArgs {
+        /// The profile.
+        pub profile: String,
+        /// The task type.
+        pub task_type: TaskType,
+        /// The version the form loaded.
+        pub expected: Expect,
+    }
+
+    /// [`SaveStrategy`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SaveStrategyArgs {
+        /// The profile.
+        pub profile: String,
+        /// The strategy.
+        pub strategy: Strategy,
+        /// The version the form loaded.
+        pub expected: Expect,
+    }
+
+    /// [`PauseStrategy`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct PauseArgs {
+        /// The profile.
+        pub profile: String,
+        /// The strategy.
+        pub name: String,
+        /// Pause (true) or resume.
+        pub pause: bool,
+    }
+
+    /// [`CreateProfile`], [`TestConnection`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ProfileFieldsArgs {
+        /// The fields.
+        pub fields: ProfileFields,
+        /// The digest password typed into the form (to the keyring only).
+        pub password: Option<String>,
+    }
+
+    /// [`UpdateProfile`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct UpdateProfileArgs {
+        /// The profile's current name.
+        pub name: String,
+        /// Its new fields.
+        pub fields: ProfileFields,
+        /// Absent keeps the password, "" removes it, text replaces it.
+        pub password: Option<String>,
+    }
+
+    /// [`StartScheduler`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct StartSchedulerArgs {
+        /// The profile.
+        pub profile: String,
+        /// The base task type.
+        pub task_type: String,
+        /// The own sign (never `BASE`).
+        pub own_sign: String,
+        /// The job program, or none for the built-in demo deal.
+        pub exec: Option<String>,
+        /// Thread groups on this machine.
+        pub groups: i64,
+        /// Judge crons in this machine's zone instead of the profile's.
+        pub machine_zone: bool,
+    }
+
+    /// [`StopScheduler`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct StopSchedulerArgs {
+        /// Also delete the strategy copy and its domain (what this run created).
+        pub remove: bool,
+    }
+
+    /// [`ApplyFix`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ApplyFixArgs {
+        /// The profile.
+        pub profile: String,
+        /// The fix a finding offered.
+        pub fix: Fix,
+    }
+
+    /// [`ExportConfig`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ExportArgs {
+        /// The profile.
+        pub profile: String,
+        /// The file format.
+        pub format: ExportFormat,
+    }
+
+    /// [`ImportConfig`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ImportArgs {
+        /// The profile.
+        pub profile: String,
+        /// tbdesk JSON or Java lines.
+        pub text: String,
+        /// Apply (true) or only plan.
+        pub apply: bool,
+        /// Delete objects the text does not name.
+        pub prune: bool,
+    }
+
+    /// [`DiffProfiles`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct DiffArgs {
+        /// The profile compared.
+        pub from: String,
+        /// The profile compared with.
+        pub to: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_names_are_unique_snake_case() {
+        let mut names = cmd::NAMES.to_vec();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(names.len(), before, "a command is declared twice");
+        for n in cmd::NAMES {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{n}");
+        }
+    }
+
+    #[test]
+    fn error_codes_travel_as_their_names() {
+        for code in [ErrorCode::NoAuth, ErrorCode::IncompatibleRoot, ErrorCode::Ipc, ErrorCode::LocalServer] {
+            let json = serde_json::to_value(code).unwrap_or_default();
+            assert_eq!(json, serde_json::Value::String(code.as_str().into()));
+        }
+        let e: Result<ApiError, _> = serde_json::from_str(r#"{"code":"conflict","message":"m"}"#);
+        assert_eq!(e.ok().map(|e| e.code), Some(ErrorCode::Conflict));
+    }
+
+    #[test]
+    fn the_colour_is_the_worst_of_servers_and_findings() {
+        let up = ServerHealth { up: true, ..Default::default() };
+        let slow = ServerHealth { up: true, slow: true, ..Default::default() };
+        let down = ServerHealth::default();
+        assert_eq!(Colour::summary(&[], &[]), Colour::Green);
+        assert_eq!(Colour::summary(&[up.clone()], &[]), Colour::Green);
+        assert_eq!(Colour::summary(&[up.clone(), slow], &[]), Colour::Amber);
+        assert_eq!(Colour::summary(&[up, down], &[]), Colour::Red);
+        assert_eq!(serde_json::to_string(&Colour::Amber).unwrap_or_default(), "\"amber\"");
+    }
+}

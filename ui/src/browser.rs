@@ -1,0 +1,99 @@
+//! What the UI asks of the page itself (no backend): the clock and zone, timers, dialogs,
+//! focus, the theme in localStorage.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// The browser's IANA zone (the Java runtimes usually share the operator's zone).
+pub fn local_zone() -> String {
+    let fmt = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    let opts = fmt.resolved_options();
+    js_sys::Reflect::get(&opts, &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| "UTC".into())
+}
+
+/// Now, epoch ms.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// Waits `ms` milliseconds (a `setTimeout` promise).
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Ok(f) = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("setTimeout")) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call2(&JsValue::NULL, &resolve, &JsValue::from(ms));
+            }
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// `window.confirm` / `window.prompt`, for destructive actions.
+pub fn confirm(message: &str) -> bool {
+    let g = js_sys::global();
+    js_sys::Reflect::get(&g, &JsValue::from_str("confirm"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&JsValue::NULL, &JsValue::from_str(message)).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+/// `window.prompt`; `None` when cancelled.
+pub fn prompt(message: &str) -> Option<String> {
+    let g = js_sys::global();
+    js_sys::Reflect::get(&g, &JsValue::from_str("prompt"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&JsValue::NULL, &JsValue::from_str(message)).ok())
+        .and_then(|v| v.as_string())
+}
+
+/// Moves the keyboard focus to the element `id`, if it exists.
+pub fn focus(id: &str) {
+    use leptos::web_sys;
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// The theme chosen in this window (`light`, `dark`, or `""` for the system's), kept in
+/// localStorage and applied as `data-theme` on the document element.
+pub fn theme() -> String {
+    storage_get("tbdesk-theme").unwrap_or_default()
+}
+
+/// Applies and remembers a theme.
+pub fn set_theme(theme: &str) {
+    let g = js_sys::global();
+    if let Ok(doc) = js_sys::Reflect::get(&g, &JsValue::from_str("document")) {
+        if let Ok(el) = js_sys::Reflect::get(&doc, &JsValue::from_str("documentElement")) {
+            if let Ok(f) = js_sys::Reflect::get(&el, &JsValue::from_str("setAttribute")) {
+                if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                    let _ = f.call2(&el, &JsValue::from_str("data-theme"), &JsValue::from_str(theme));
+                }
+            }
+        }
+    }
+    if let Ok(ls) = js_sys::Reflect::get(&g, &JsValue::from_str("localStorage")) {
+        if let Ok(f) = js_sys::Reflect::get(&ls, &JsValue::from_str("setItem")) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call2(&ls, &JsValue::from_str("tbdesk-theme"), &JsValue::from_str(theme));
+            }
+        }
+    }
+}
+
+fn storage_get(key: &str) -> Option<String> {
+    let g = js_sys::global();
+    let ls = js_sys::Reflect::get(&g, &JsValue::from_str("localStorage")).ok()?;
+    let f = js_sys::Reflect::get(&ls, &JsValue::from_str("getItem")).ok()?;
+    f.dyn_ref::<js_sys::Function>()?.call1(&ls, &JsValue::from_str(key)).ok()?.as_string()
+}
