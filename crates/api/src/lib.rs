@@ -65,15 +65,7 @@ impl Followed {
 
 /// The local scheduler the app started.
 struct LocalScheduler {
-    dev: tbdesk_scheduler::launcher::DevStrategy,
-    ledger: std::sync::Arc<tbdesk_scheduler::Ledger>,
-    /// Where the nodes a stop could not remove are listed for the next run.
-    leftovers: PathBuf,
-    /// The ZooKeeper and root the run wrote to.
-    here: (String, String),
-    /// The run's own connection settings: its clean-up goes there, whatever the profile says
-    /// by then (it may have been edited meanwhile).
-    connect: ConnectOptions,
+    launch: tbdesk_scheduler::launcher::Launch,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), String>>,
     status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
@@ -338,7 +330,8 @@ impl Console {
     }
 
     /// Starts the local scheduler on `base$own_sign` (one at a time): creates the strategy
-    /// copy naming only this machine and reports shared strategies that would capture it.
+    /// copy naming only this machine and reports shared strategies that would capture it. The
+    /// steps are the launcher's, the same as `tbdesk scheduler run`.
     pub async fn start_scheduler(
         &self,
         profile: &str,
@@ -348,61 +341,30 @@ impl Console {
         groups: i64,
         machine_zone: bool,
     ) -> Result<SchedulerView, ApiError> {
-        use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
+        use tbdesk_scheduler::launcher::{LaunchSpec, Leftovers};
         let mut slot = self.scheduler.lock().await;
         if slot.as_ref().is_some_and(|s| !s.task.is_finished()) {
             return Err(ApiError::new(ErrorCode::Busy, "the local scheduler is already running; stop it first"));
         }
         let store = self.store(profile).await?;
-        let (ip, host) = tbdesk_scheduler::local_identity();
-        let map = |e: tbdesk_scheduler::Error| ApiError::new(ErrorCode::Scheduler, e.to_string());
-        let capturing =
-            tbdesk_scheduler::launcher::capturing_strategies(&store, own_sign, &ip, &host).await.map_err(map)?;
-        if !(1..=tbdesk_scheduler::MAX_GROUPS).contains(&groups) {
-            return Err(ApiError::new(
-                ErrorCode::Invalid,
-                format!("thread groups: must be between 1 and {}", tbdesk_scheduler::MAX_GROUPS),
-            ));
-        }
-        let mut dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, base, own_sign, &host, groups)
-            .await
-            .map_err(map)?;
-        let strategy = dev.name.clone();
-        let ledger: std::sync::Arc<tbdesk_scheduler::Ledger> = Default::default();
-        // What an earlier run (app or CLI) left when ZooKeeper was away at its stop: taken over.
-        let profile_id = self.profiles.get(profile).await?.id;
-        let leftovers = tbdesk_scheduler::launcher::Leftovers::file(&self.data_dir, profile_id, base, own_sign);
-        let here = (store.options().connect.clone(), store.options().root.clone());
-        if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers).filter(|l| l.is_for(&here.0, &here.1))
-        {
-            let adopted = l.adopt(&mut dev, &ledger);
-            if !adopted.is_empty() {
-                dev.notes.push(format!(
-                    "an earlier run left {} node(s); they are removed when this run stops",
-                    adopted.len()
-                ));
-            }
-        }
-        self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
-        let deal = match exec.filter(|e| !e.trim().is_empty()) {
-            Some(cmd) => Deal::Process(std::sync::Arc::new(ProcessDeal::new(cmd, Duration::from_secs(60)))),
-            None => Deal::Demo(std::sync::Arc::new(DemoDeal::new(1))),
-        };
-        let connect = self.connect_options(profile).await?;
-        let run_connect = connect.clone();
+        let p = self.profiles.get(profile).await?;
+        // The run keeps the settings it started with: its clean-up goes there, whatever the
+        // profile says by then (it may have been edited meanwhile).
+        let connect = self.options(&p).await?;
         // Like production by default: the zone of the root's Java schedulers.
         let tz = if machine_zone { crate::machine_zone() } else { connect.tz };
-        let cfg = tbdesk_scheduler::Config {
+        let spec = LaunchSpec {
+            leftovers: Leftovers::file(&self.data_dir, p.id, base, own_sign),
             connect,
+            base: base.to_owned(),
             own_sign: own_sign.to_owned(),
-            allow_base: false,
-            ip,
-            host,
-            deal,
+            groups,
+            deal: tbdesk_scheduler::deal::Deal::from_exec(exec, Duration::from_secs(60)),
             tz,
-            tick: Duration::from_secs(2),
-            ledger: ledger.clone(),
         };
+        let launch = spec.prepare(&store).await?.create(&store).await?;
+        self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
+        let cfg = launch.config();
         let (tx, rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -415,25 +377,15 @@ impl Console {
             profile: profile.to_owned(),
             task_type: base.to_owned(),
             own_sign: own_sign.to_owned(),
-            strategy,
-            capturing,
+            strategy: launch.dev.name.clone(),
+            capturing: launch.capturing.clone(),
             running: true,
             error: None,
             zone: tz.name().to_owned(),
-            notes: dev.notes.clone(),
+            notes: launch.dev.notes.clone(),
             status: Default::default(),
         };
-        *slot = Some(LocalScheduler {
-            dev,
-            ledger,
-            leftovers,
-            here,
-            connect: run_connect,
-            stop: Some(stop),
-            task,
-            status: rx,
-            view: view.clone(),
-        });
+        *slot = Some(LocalScheduler { launch, stop: Some(stop), task, status: rx, view: view.clone() });
         Ok(view)
     }
 
@@ -450,13 +402,12 @@ impl Console {
     /// Stops the local scheduler (every node it created is deleted) and, with `remove`,
     /// deletes the strategy copy and its domain.
     pub async fn stop_scheduler(&self, remove: bool) -> Result<(), ApiError> {
-        use tbdesk_scheduler::launcher::{remove_created, Leftovers};
         let Some(mut s) = self.scheduler.lock().await.take() else { return Ok(()) };
         if remove {
             // Listed before anything can take time (a window closing gives this call 45 s):
             // whatever happens next, no node of this run is forgotten.
-            if let Err(e) = Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1).save(&s.leftovers) {
-                tracing::warn!(file = %s.leftovers.display(), error = %e, "cannot save the list of nodes left");
+            if let Err(e) = s.launch.save_leftovers() {
+                tracing::warn!(error = %e, "cannot save the list of nodes left");
             }
         }
         if let Some(stop) = s.stop.take() {
@@ -471,36 +422,13 @@ impl Console {
             }
         };
         if remove {
-            // Another run of the same domain may have left its nodes to this one (the last out).
-            if let Some(l) = Leftovers::load(&s.leftovers).filter(|l| l.is_for(&s.here.0, &s.here.1)) {
-                l.adopt(&mut s.dev, &s.ledger);
-            }
             // Only what this run created, and only while no other runtime uses it; what cannot
             // be removed now (ZooKeeper away) is listed for the next run, never forgotten.
-            let cleaned = async {
-                let store = Store::connect(&s.connect).await?;
-                remove_created(&store, &s.dev, &s.view.task_type, &s.view.own_sign, &s.ledger)
-                    .await
-                    .map_err(|e| ApiError::new(ErrorCode::Scheduler, e.to_string()))
-            };
-            let (left, outcome) = match tokio::time::timeout(Duration::from_secs(20), cleaned).await {
-                Ok(Ok(report)) => {
-                    tracing::info!(report = %report.describe(), "local scheduler cleaned up");
-                    (Leftovers::kept_in_use(&report, &s.dev, &s.ledger, &s.here.0, &s.here.1), Ok(()))
-                }
-                Ok(Err(e)) => (Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1), Err(e)),
-                Err(_) => (
-                    Leftovers::of(&s.dev, &s.ledger, &s.here.0, &s.here.1),
-                    Err(ApiError::new(
-                        ErrorCode::Unreachable,
-                        "ZooKeeper did not answer in time; the nodes left are listed for the next run",
-                    )),
-                ),
-            };
-            if let Err(e) = left.save(&s.leftovers) {
-                tracing::warn!(file = %s.leftovers.display(), error = %e, "cannot save the list of nodes left");
+            let cleaned = s.launch.clean_up(Duration::from_secs(20)).await;
+            match cleaned.outcome {
+                Ok(report) => tracing::info!(report = %report.describe(), "local scheduler cleaned up"),
+                Err(e) => return Err(e.into()),
             }
-            outcome?;
         }
         match result {
             Ok(Ok(())) => Ok(()),

@@ -434,8 +434,7 @@ async fn scheduler_run(
     seconds: Option<u64>,
     keep: bool,
 ) -> anyhow::Result<ExitCode> {
-    use std::sync::Arc;
-    use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
+    use tbdesk_scheduler::launcher::{LaunchSpec, Leftovers};
     let stop = stop_signals()?;
     // Every argument is checked before the first write.
     let tz_arg = match tz.as_deref() {
@@ -446,85 +445,71 @@ async fn scheduler_run(
         ),
         None => None,
     };
-    if let Some(p) = tbdesk_model::validate::own_sign_problem(&own_sign) {
-        anyhow::bail!("--own-sign: {p}");
-    }
-    if own_sign == tbdesk_model::names::BASE_OWN_SIGN {
-        anyhow::bail!("--own-sign: the local scheduler never runs the shared BASE domain");
-    }
-    if !(1..=tbdesk_scheduler::MAX_GROUPS).contains(&groups) {
-        anyhow::bail!("--groups: must be between 1 and {}", tbdesk_scheduler::MAX_GROUPS);
-    }
     let c = console(data_dir).await?;
     let connect = c.connect_options(&profile).await?;
-    let tz = tz_arg.unwrap_or(connect.tz);
-    if connect.read_only {
-        anyhow::bail!("profile {profile} is read-only: the scheduler writes, so it does not start");
-    }
+    let data = match data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir()?,
+    };
+    let profile_id = c.profiles().get(&profile).await?.id;
+    let spec = LaunchSpec {
+        leftovers: Leftovers::file(&data, profile_id, &task_type, &own_sign),
+        tz: tz_arg.unwrap_or(connect.tz),
+        connect,
+        base: task_type.clone(),
+        own_sign: own_sign.clone(),
+        groups,
+        deal: tbdesk_scheduler::deal::Deal::from_exec(exec, std::time::Duration::from_secs(deal_timeout)),
+    };
+    // The launcher's rules, worded as the flags that carry them.
+    spec.check().map_err(|e| match e {
+        tbdesk_scheduler::Error::OwnSign(_) => {
+            anyhow::anyhow!("--own-sign: the local scheduler never runs the shared BASE domain")
+        }
+        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("own sign") => {
+            anyhow::anyhow!("--{}", m.replacen(' ', "-", 1))
+        }
+        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("thread groups") => {
+            anyhow::anyhow!("--groups{}", m.trim_start_matches("thread groups"))
+        }
+        tbdesk_scheduler::Error::Store(tbdesk_store::Error::ReadOnly) => {
+            anyhow::anyhow!("profile {profile} is read-only: the scheduler writes, so it does not start")
+        }
+        other => other.into(),
+    })?;
     // Read-only steps: a signal here simply ends the program.
     let prepare = async {
         let store = c.open_store(&profile).await?;
-        let (ip, host) = tbdesk_scheduler::local_identity();
-        let capturing = tbdesk_scheduler::launcher::capturing_strategies(&store, &own_sign, &ip, &host).await?;
-        anyhow::Ok((store, ip, host, capturing))
+        let prepared = spec.prepare(&store).await?;
+        anyhow::Ok((store, prepared))
     };
-    let (store, ip, host, capturing) = tokio::select! {
+    let (store, prepared) = tokio::select! {
         r = prepare => r?,
         _ = stopped(stop.clone()) => { eprintln!("stopped before anything was written"); return Ok(ExitCode::SUCCESS) }
     };
-    for s in capturing {
+    for s in &prepared.capturing {
         eprintln!(
             "warning: shared strategy {s} names this machine; a Java factory here would join it (tbdesk will not)"
         );
     }
     // The one write of start-up runs to its end (bounded by the session timeout), so what it
     // created is always known and removed below, even when a signal came meanwhile.
-    let mut dev = tbdesk_scheduler::launcher::create_dev_strategy(&store, &task_type, &own_sign, &host, groups).await?;
-    for n in &dev.notes {
+    let mut launch = prepared.create(&store).await?;
+    for n in &launch.dev.notes {
         eprintln!("{n}");
     }
-    let ledger: Arc<tbdesk_scheduler::Ledger> = Arc::default();
-    // Nodes an earlier run of this task type and own sign could not remove (ZooKeeper was
-    // away at its stop) are taken over and removed at this run's stop.
-    let data = match data_dir {
-        Some(d) => d.clone(),
-        None => default_data_dir()?,
-    };
-    let profile_id = c.profiles().get(&profile).await?.id;
-    let leftovers_file = tbdesk_scheduler::launcher::Leftovers::file(&data, profile_id, &task_type, &own_sign);
-    let here = (connect.connect.clone(), connect.root.clone());
-    if let Some(l) = tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file).filter(|l| l.is_for(&here.0, &here.1))
-    {
-        let adopted = l.adopt(&mut dev, &ledger);
-        if !adopted.is_empty() {
-            eprintln!(
-                "an earlier run left {} node(s) ({}); they are removed when this run stops{}",
-                adopted.len(),
-                leftovers_file.display(),
-                if keep { " without --keep" } else { "" }
-            );
-        }
+    if keep && !launch.adopted.is_empty() {
+        eprintln!("(with --keep, they stay)");
     }
     eprintln!(
-        "running {task_type}${own_sign} through strategy {} as {host} ({ip}), crons in {}; Ctrl-C stops",
-        dev.name,
-        tz.name()
+        "running {task_type}${own_sign} through strategy {} as {} ({}), crons in {}; Ctrl-C stops",
+        launch.dev.name,
+        launch.host(),
+        launch.ip(),
+        launch.spec().tz.name()
     );
-    let deal = match exec {
-        Some(cmd) => Deal::Process(Arc::new(ProcessDeal::new(cmd, std::time::Duration::from_secs(deal_timeout)))),
-        None => Deal::Demo(Arc::new(DemoDeal::new(1))),
-    };
-    let cfg = tbdesk_scheduler::Config {
-        connect: connect.clone(),
-        own_sign: own_sign.clone(),
-        allow_base: false,
-        ip,
-        host,
-        deal,
-        tz,
-        tick: std::time::Duration::from_secs(2),
-        ledger: ledger.clone(),
-    };
+    let session_timeout = launch.spec().connect.session_timeout;
+    let leftovers_file = launch.spec().leftovers.clone();
     let (tx, mut rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
     let last_status = rx.clone();
     let sig = stop.clone();
@@ -558,38 +543,16 @@ async fn scheduler_run(
             );
         }
     });
-    let result = tbdesk_scheduler::run(cfg, shutdown, tx).await;
+    let result = tbdesk_scheduler::run(launch.config(), shutdown, tx).await;
     let _ = printer.await;
     eprintln!();
     if !keep {
-        // Another run of the same task type and own sign on this machine may have stopped
-        // meanwhile and left its nodes to us (they were in use by this run): the last one
-        // out removes them.
-        if let Some(l) =
-            tbdesk_scheduler::launcher::Leftovers::load(&leftovers_file).filter(|l| l.is_for(&here.0, &here.1))
-        {
-            l.adopt(&mut dev, &ledger);
+        let cleaned = launch.clean_up(session_timeout + std::time::Duration::from_secs(2)).await;
+        match &cleaned.outcome {
+            Ok(report) => eprintln!("{}", report.describe()),
+            Err(e) => eprintln!("could not clean up: {e}"),
         }
-        // The run's own session may have expired: clean up with a fresh one.
-        let cleaned = async {
-            let fresh = tbdesk_store::Store::connect(&connect).await?;
-            anyhow::Ok(tbdesk_scheduler::launcher::remove_created(&fresh, &dev, &task_type, &own_sign, &ledger).await?)
-        };
-        let left =
-            match tokio::time::timeout(connect.session_timeout + std::time::Duration::from_secs(2), cleaned).await {
-                Ok(Ok(report)) => {
-                    eprintln!("{}", report.describe());
-                    tbdesk_scheduler::launcher::Leftovers::kept_in_use(&report, &dev, &ledger, &here.0, &here.1)
-                }
-                Ok(Err(e)) => {
-                    eprintln!("could not clean up: {e:#}");
-                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
-                }
-                Err(_) => {
-                    eprintln!("could not clean up: ZooKeeper did not answer in time");
-                    tbdesk_scheduler::launcher::Leftovers::of(&dev, &ledger, &here.0, &here.1)
-                }
-            };
+        let left = cleaned.left;
         if left.strategy.is_some() || !left.nodes.is_empty() {
             if let Some((s, _)) = &left.strategy {
                 eprintln!("left: strategy {s}");
@@ -604,9 +567,6 @@ async fn scheduler_run(
                 "the next run of {task_type}${own_sign} on this profile removes them ({})",
                 leftovers_file.display()
             );
-        }
-        if let Err(e) = left.save(&leftovers_file) {
-            eprintln!("could not save the list of nodes left ({}): {e}", leftovers_file.display());
         }
     }
     result?;

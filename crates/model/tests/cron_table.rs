@@ -31,7 +31,7 @@ fn check(cols: &[&str]) -> Option<String> {
 
 #[test]
 fn agrees_with_every_row_of_the_tbschedule_table() {
-    let p = tbdesk_tests::paths::spec_dir().join("cron-tbschedule.tsv");
+    let p = tbdesk_test_support::paths::spec_dir().join("cron-tbschedule.tsv");
     let text = std::fs::read_to_string(&p).expect("cron-tbschedule.tsv");
     let mut rows = 0;
     let mut failures = Vec::new();
@@ -46,7 +46,7 @@ fn agrees_with_every_row_of_the_tbschedule_table() {
     assert!(rows >= 110, "only {rows} rows read");
     assert!(failures.is_empty(), "{} of {rows} rows differ:\n{}", failures.len(), failures.join("\n"));
     eprintln!("cron table: {rows} rows agree");
-    tbdesk_tests::report::record(
+    tbdesk_test_support::report::record(
         "bad input",
         "cron expressions from TBSchedule's own table (valid, invalid, quirks, DST)",
         rows,

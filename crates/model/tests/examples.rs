@@ -3,7 +3,7 @@
 use tbdesk_model::records::{ConfigNode, Server, Strategy, StrategyRuntime, TaskType};
 
 fn example(name: &str) -> Vec<u8> {
-    let p = tbdesk_tests::paths::spec_dir().join("examples").join(name);
+    let p = tbdesk_test_support::paths::spec_dir().join("examples").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 

@@ -10,7 +10,7 @@ use tbdesk_model::validate;
 
 #[test]
 fn report() {
-    tbdesk_tests::report::record(
+    tbdesk_test_support::report::record(
         "bad input",
         "random bytes and JSON-shaped blobs for every record; task item lists; cron strings (proptest)",
         5 * 2048,
@@ -209,7 +209,7 @@ mod extremes {
 
     #[test]
     fn report() {
-        tbdesk_tests::report::record(
+        tbdesk_test_support::report::record(
             "bad input",
             "i64/i32 extremes in heartBeatRate, judgeDeadInterval, threads, fetch size, mtimes, clocks and cron steps",
             512,

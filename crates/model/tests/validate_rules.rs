@@ -375,7 +375,7 @@ fn all_violations_are_reported_at_once() {
 
 #[test]
 fn the_spec_examples_validate() {
-    let dir = tbdesk_tests::paths::spec_dir().join("examples");
+    let dir = tbdesk_test_support::paths::spec_dir().join("examples");
     let tt = TaskType::decode(&std::fs::read(dir.join("taskType.json")).expect("read")).expect("decode");
     assert!(!validate::has_errors(&validate::task_type(&tt, &ctx())));
     let st = Strategy::decode(&std::fs::read(dir.join("strategy.json")).expect("read")).expect("decode");

@@ -69,6 +69,15 @@ pub enum Deal {
 }
 
 impl Deal {
+    /// The job program `exec` (through the shell), each call bounded by `timeout`, or the
+    /// built-in demo when there is none (or it is blank).
+    pub fn from_exec(exec: Option<String>, timeout: std::time::Duration) -> Deal {
+        match exec.filter(|e| !e.trim().is_empty()) {
+            Some(cmd) => Deal::Process(Arc::new(ProcessDeal::new(cmd, timeout))),
+            None => Deal::Demo(Arc::new(DemoDeal::new(1))),
+        }
+    }
+
     /// The event log the runtime should use (a process deal's stderr lines join it).
     pub fn event_log(&self) -> Arc<crate::EventLog> {
         match self {

@@ -431,3 +431,181 @@ async fn delete_if_ours(
         },
     }
 }
+
+/// What a local run asks for. The app and the CLI each fill one in from their own inputs; from
+/// here on they share every step: [`LaunchSpec::check`] (no I/O), [`LaunchSpec::prepare`]
+/// (reads only), [`Prepared::create`] (the one write of start-up), [`Launch::config`] for
+/// [`crate::run`], and [`Launch::clean_up`] after it.
+pub struct LaunchSpec {
+    /// The profile's connection, as the run will use it (its clean-up too, whatever the
+    /// profile says by then).
+    pub connect: tbdesk_store::ConnectOptions,
+    /// The base task type.
+    pub base: String,
+    /// The run's own sign (never `BASE`).
+    pub own_sign: String,
+    /// Thread groups this machine asks for.
+    pub groups: i64,
+    /// What every thread group runs.
+    pub deal: crate::deal::Deal,
+    /// Zone of crons and timestamps.
+    pub tz: chrono_tz::Tz,
+    /// Where the nodes a stop could not remove are listed ([`Leftovers::file`]).
+    pub leftovers: std::path::PathBuf,
+}
+
+impl LaunchSpec {
+    /// Every rule on the inputs, before anything is read or written; each error names the input.
+    pub fn check(&self) -> Result<(), Error> {
+        if let Some(p) = validate::own_sign_problem(&self.own_sign) {
+            return Err(Error::Invalid(format!("own sign: {p}")));
+        }
+        if self.own_sign == tbdesk_model::names::BASE_OWN_SIGN {
+            return Err(Error::OwnSign(self.own_sign.clone()));
+        }
+        if self.base.trim().is_empty() {
+            return Err(Error::Invalid("task type: required".into()));
+        }
+        if !(1..=crate::MAX_GROUPS).contains(&self.groups) {
+            return Err(Error::Invalid(format!("thread groups: must be between 1 and {}", crate::MAX_GROUPS)));
+        }
+        if self.connect.read_only {
+            return Err(Error::Store(tbdesk_store::Error::ReadOnly));
+        }
+        Ok(())
+    }
+
+    /// The read-only half of a start: the checks, this machine's identity, and the shared
+    /// strategies that would capture it (warned, never joined). Nothing is written, so a caller
+    /// may abandon it at any instant.
+    pub async fn prepare(self, store: &Store) -> Result<Prepared, Error> {
+        self.check()?;
+        let (ip, host) = crate::local_identity();
+        let capturing = capturing_strategies(store, &self.own_sign, &ip, &host).await?;
+        Ok(Prepared { spec: self, ip, host, capturing })
+    }
+}
+
+/// A checked launch that has written nothing yet.
+pub struct Prepared {
+    spec: LaunchSpec,
+    ip: String,
+    host: String,
+    /// Shared strategies that would capture this machine.
+    pub capturing: Vec<String>,
+}
+
+impl Prepared {
+    /// The one write of start-up: creates (or joins) the strategy copy, then takes over the
+    /// nodes an earlier run of this task type and own sign could not remove (they are removed
+    /// at this run's stop). Run it to its end: what it created is then always known.
+    pub async fn create(self, store: &Store) -> Result<Launch, Error> {
+        let Prepared { spec, ip, host, capturing } = self;
+        let mut dev = create_dev_strategy(store, &spec.base, &spec.own_sign, &host, spec.groups).await?;
+        let ledger: std::sync::Arc<crate::Ledger> = Default::default();
+        let mut adopted = Vec::new();
+        if let Some(l) =
+            Leftovers::load(&spec.leftovers).filter(|l| l.is_for(&spec.connect.connect, &spec.connect.root))
+        {
+            adopted = l.adopt(&mut dev, &ledger);
+        }
+        if !adopted.is_empty() {
+            dev.notes.push(format!(
+                "an earlier run left {} node(s) ({}); they are removed when this run stops",
+                adopted.len(),
+                spec.leftovers.display()
+            ));
+        }
+        Ok(Launch { spec, ip, host, capturing, dev, ledger, adopted })
+    }
+}
+
+/// A started launch: its strategy copy and the ledger of every node the run creates.
+pub struct Launch {
+    spec: LaunchSpec,
+    ip: String,
+    host: String,
+    /// Shared strategies that would capture this machine.
+    pub capturing: Vec<String>,
+    /// The strategy copy the run follows.
+    pub dev: DevStrategy,
+    /// Every persistent node the run creates, for the clean-up.
+    pub ledger: std::sync::Arc<crate::Ledger>,
+    /// Nodes taken over from an earlier run.
+    pub adopted: Vec<String>,
+}
+
+/// What a clean-up did: the nodes left (saved for the next run) and how it ended.
+pub struct CleanedUp {
+    /// Nodes of this run still in ZooKeeper, saved to the leftovers file.
+    pub left: Leftovers,
+    /// The clean-up's report, or why it could not run.
+    pub outcome: Result<Cleanup, Error>,
+}
+
+impl Launch {
+    /// The runtime's configuration for this launch.
+    pub fn config(&self) -> crate::Config {
+        crate::Config {
+            connect: self.spec.connect.clone(),
+            own_sign: self.spec.own_sign.clone(),
+            allow_base: false,
+            ip: self.ip.clone(),
+            host: self.host.clone(),
+            deal: self.spec.deal.clone(),
+            tz: self.spec.tz,
+            tick: std::time::Duration::from_secs(2),
+            ledger: self.ledger.clone(),
+        }
+    }
+
+    /// The launch's inputs.
+    pub fn spec(&self) -> &LaunchSpec {
+        &self.spec
+    }
+
+    /// This machine's host name, as the strategy copy names it.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// This machine's address.
+    pub fn ip(&self) -> &str {
+        &self.ip
+    }
+
+    /// Every node this run created that may still exist.
+    pub fn leftovers(&self) -> Leftovers {
+        Leftovers::of(&self.dev, &self.ledger, &self.spec.connect.connect, &self.spec.connect.root)
+    }
+
+    /// Lists every node of the run in the leftovers file now (before a stop that may be cut
+    /// off): whatever happens next, none is forgotten.
+    pub fn save_leftovers(&self) -> std::io::Result<()> {
+        self.leftovers().save(&self.spec.leftovers)
+    }
+
+    /// After the runtime stopped: removes what this run created (and, the last one out, what
+    /// another run of the same domain left to it), only while no other runtime uses it, over a
+    /// fresh session (the run's may have expired), within `within`. Whatever could not be
+    /// removed is saved to the leftovers file for the next run.
+    pub async fn clean_up(&mut self, within: std::time::Duration) -> CleanedUp {
+        let (connect, root) = (self.spec.connect.connect.clone(), self.spec.connect.root.clone());
+        if let Some(l) = Leftovers::load(&self.spec.leftovers).filter(|l| l.is_for(&connect, &root)) {
+            l.adopt(&mut self.dev, &self.ledger);
+        }
+        let cleaned = async {
+            let fresh = Store::connect(&self.spec.connect).await?;
+            remove_created(&fresh, &self.dev, &self.spec.base, &self.spec.own_sign, &self.ledger).await
+        };
+        let (left, outcome) = match tokio::time::timeout(within, cleaned).await {
+            Ok(Ok(report)) => (Leftovers::kept_in_use(&report, &self.dev, &self.ledger, &connect, &root), Ok(report)),
+            Ok(Err(e)) => (self.leftovers(), Err(e)),
+            Err(_) => (self.leftovers(), Err(Error::Unanswered(within))),
+        };
+        if let Err(e) = left.save(&self.spec.leftovers) {
+            tracing::warn!(file = %self.spec.leftovers.display(), error = %e, "cannot save the list of nodes left");
+        }
+        CleanedUp { left, outcome }
+    }
+}

@@ -47,6 +47,9 @@ pub enum Error {
     /// A launcher input broke a rule.
     #[error("{0}")]
     Invalid(String),
+    /// ZooKeeper did not answer within the time a step is given (the nodes left are listed).
+    #[error("ZooKeeper did not answer within {0:?}; the nodes left are listed for the next run")]
+    Unanswered(Duration),
 }
 
 impl From<Error> for tbdesk_model::wire::ApiError {
@@ -55,6 +58,7 @@ impl From<Error> for tbdesk_model::wire::ApiError {
         match e {
             Error::Store(s) => s.into(),
             Error::Invalid(m) => ApiError::new(ErrorCode::Invalid, m),
+            e @ Error::Unanswered(_) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
             other => ApiError::new(ErrorCode::Scheduler, other.to_string()),
         }
     }
