@@ -185,6 +185,11 @@ async fn health_and_why_headless() {
     assert_eq!(h["ensemble"][0]["mode"], "standalone");
     assert_eq!(h["negotiated_session_timeout_ms"], 40000, "the default server caps Java's 60 s at 40 s");
     assert!(h["findings"].as_array().expect("findings").iter().any(|f| f["code"] == "items_without_owner"));
+    // The server runs on this machine: its clock is this machine's. A clock read from anything
+    // but a date (e.g. cons' lresp, elapsed time) shows up here as decades.
+    let offset = h["clock_offset_ms"].as_i64().expect("the clock is measured");
+    assert!(offset.abs() < 1000, "ZooKeeper on this machine is {offset} ms off");
+    assert!(!h["findings"].as_array().expect("findings").iter().any(|f| f["code"] == "clock_skew"), "{h}");
     let (code, out, _) = tbdesk_in(d, &["why", "OrderSync", "--profile", "demo", "--own-sign", "TEST"], b"");
     assert_eq!(code, 1, "not running");
     // The example factory was asked for 2 thread groups and runs 1 (P4): the first broken link.

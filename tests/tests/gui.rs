@@ -402,7 +402,16 @@ async fn health_and_why_not_running() {
     assert!(row.contains("up") && row.contains("standalone"), "{row}");
     let f = app.wait_text("#findings", |t| !t.is_empty()).await;
     assert!(f.contains("have no live owner"), "{f}");
+    assert!(!f.contains("clock differs"), "ZooKeeper runs on this machine: {f}");
     assert!(app.wait_text("#health-summary", |t| !t.is_empty()).await.eq_ignore_ascii_case("amber"));
+    let health = app.wait_text("#health", |t| t.contains("Clock:")).await;
+    let offset: i64 = health
+        .split("this machine = ")
+        .nth(1)
+        .and_then(|r| r.split(" ms").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no clock line in {health}"));
+    assert!(offset.abs() < 1000, "ZooKeeper on this machine shown {offset} ms off");
     app.screenshot("health").await;
     app.click("#tab-overview").await;
     app.click("#task-type-OrderSync button.why").await;

@@ -53,12 +53,13 @@ fn tab_of(view: &View) -> Option<usize> {
     }
 }
 
+/// The profiles as the backend lists them (re-read when `reload` changes).
+type ProfileList = LocalResource<Result<Vec<tbdesk_model::wire::Profile>, tbdesk_model::wire::ApiError>>;
+
 #[component]
 pub fn App() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let theme = RwSignal::new(browser::theme());
-    browser::set_theme(&theme.get_untracked());
-    let profiles = LocalResource::new(move || {
+    let profiles: ProfileList = LocalResource::new(move || {
         reload.track();
         api::call::<cmd::ListProfiles>(cmd::NoArgs {})
     });
@@ -71,10 +72,52 @@ pub fn App() -> impl IntoView {
         sched: RwSignal::new(None),
         progress: RwSignal::new(None),
     };
-    // Each profile keeps its own view (tab) when switching back and forth.
-    let views = StoredValue::new(std::collections::HashMap::<String, View>::new());
     provide_context(ctx);
-    // Every live snapshot of the current profile replaces the shown one.
+    follow_events(ctx);
+    poll_scheduler(ctx);
+    let select = selector(ctx);
+    // Every cron judgment of the shown profile uses its zone (the zone of its Java
+    // schedulers); a profile without one uses this machine's. A changed zone re-evaluates the
+    // open form and the diagnosis live (they read ctx.zone).
+    Effect::new(move |_| {
+        let shown = ctx.profile.get();
+        let zone = profiles
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
+            .map(|p| p.fields.zone)
+            .filter(|z| tbdesk_model::cron::parse_zone(z).is_some())
+            .unwrap_or_else(browser::local_zone);
+        if ctx.zone.get_untracked() != zone {
+            ctx.zone.set(zone);
+        }
+    });
+    // On start: the profile shown last time, else the first.
+    let last = LocalResource::new(|| api::call::<cmd::LastProfile>(cmd::NoArgs {}));
+    Effect::new(move |_| {
+        if ctx.profile.get_untracked().is_none() {
+            if let (Some(Ok(list)), Some(last)) = (profiles.get(), last.get()) {
+                let want = last.ok().flatten();
+                let pick = list.iter().find(|p| Some(&p.fields.name) == want.as_ref()).or(list.first());
+                if let Some(p) = pick {
+                    select.run(p.fields.name.clone());
+                }
+            }
+        }
+    });
+    shortcuts(ctx, profiles, select);
+    view! {
+        <div class="shell">
+            <Sidebar profiles=profiles reload=reload select=select />
+            <MainPane profiles=profiles reload=reload select=select />
+            <StatusBar />
+        </div>
+    }
+}
+
+/// Every live state of the shown profile replaces the one shown; its first read's progress is
+/// shown while it loads.
+fn follow_events(ctx: Ctx) {
     spawn_local(async move {
         api::on::<event::LoadProgress>(move |p| {
             if ctx.profile.get_untracked().as_deref() == Some(p.profile.as_str()) && ctx.snap.get_untracked().is_none()
@@ -116,7 +159,10 @@ pub fn App() -> impl IntoView {
         })
         .await;
     });
-    // The local scheduler's state, once a second.
+}
+
+/// The local scheduler's state, once a second.
+fn poll_scheduler(ctx: Ctx) {
     spawn_local(async move {
         loop {
             if let Ok(v) = api::call::<cmd::SchedulerStatus>(cmd::NoArgs {}).await {
@@ -127,7 +173,13 @@ pub fn App() -> impl IntoView {
             browser::sleep_ms(1000).await;
         }
     });
-    let select = move |name: String| {
+}
+
+/// Selecting a profile: each profile keeps its own view (tab) when switching back and forth;
+/// the new one is followed.
+fn selector(ctx: Ctx) -> Callback<String> {
+    let views = StoredValue::new(std::collections::HashMap::<String, View>::new());
+    Callback::new(move |name: String| {
         if let Some(old) = ctx.profile.get_untracked() {
             let v = ctx.view.get_untracked();
             views.update_value(|m| {
@@ -150,45 +202,19 @@ pub fn App() -> impl IntoView {
                 Err(e) => ctx.error.set(Some(e)),
             }
         });
-    };
-    // Every cron judgment of the shown profile uses its zone (the zone of its Java
-    // schedulers); a profile without one uses this machine's. A changed zone re-evaluates the
-    // open form and the diagnosis live (they read ctx.zone).
-    Effect::new(move |_| {
-        let shown = ctx.profile.get();
-        let zone = profiles
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
-            .map(|p| p.fields.zone)
-            .filter(|z| tbdesk_model::cron::parse_zone(z).is_some())
-            .unwrap_or_else(browser::local_zone);
-        if ctx.zone.get_untracked() != zone {
-            ctx.zone.set(zone);
-        }
-    });
-    // On start: the profile shown last time, else the first.
-    let last = LocalResource::new(|| api::call::<cmd::LastProfile>(cmd::NoArgs {}));
-    Effect::new(move |_| {
-        if ctx.profile.get_untracked().is_none() {
-            if let (Some(Ok(list)), Some(last)) = (profiles.get(), last.get()) {
-                let want = last.ok().flatten();
-                let pick = list.iter().find(|p| Some(&p.fields.name) == want.as_ref()).or(list.first());
-                if let Some(p) = pick {
-                    select(p.fields.name.clone());
-                }
-            }
-        }
-    });
-    // Keyboard: Ctrl+1…9 the n-th profile, Alt+1…7 the n-th tab, ←/→/Home/End between tabs
-    // when one has the focus, "/" the overview's filter. Ctrl+R re-reads nothing (live), so it
-    // is left alone.
+    })
+}
+
+/// Keyboard: Ctrl+1…9 the n-th profile, Alt+1…7 the n-th tab, ←/→/Home/End between tabs
+/// when one has the focus, "/" the overview's filter. Ctrl+R re-reads nothing (live), so it
+/// is left alone.
+fn shortcuts(ctx: Ctx, profiles: ProfileList, select: Callback<String>) {
     keys::on_keydown(move |k| {
         let digit = k.key.parse::<usize>().ok().filter(|n| (1..=9).contains(n));
         if k.ctrl && !k.alt {
             if let (Some(n), Some(Ok(list))) = (digit, profiles.get_untracked()) {
                 if let Some(p) = list.get(n - 1) {
-                    select(p.fields.name.clone());
+                    select.run(p.fields.name.clone());
                     return true;
                 }
             }
@@ -226,8 +252,132 @@ pub fn App() -> impl IntoView {
         }
         false
     });
-    // Views are rebuilt when the connection or the view changes, not on every snapshot: a
-    // live update must never reset a form being typed into.
+}
+
+/// The profile switcher, the theme and the shortcuts.
+#[component]
+fn Sidebar(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let theme = RwSignal::new(browser::theme());
+    browser::set_theme(&theme.get_untracked());
+    view! {
+        <nav class="profiles">
+            <h1 id="title">"tbdesk"</h1>
+            <h2>"Profiles"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading profiles…"</p> }>
+                {move || {
+                    profiles
+                        .get()
+                        .map(|r| match r {
+                            Ok(list) if list.is_empty() => view! { <p class="muted">"No profiles yet."</p> }.into_any(),
+                            Ok(list) => {
+                                view! {
+                                    <ul>
+                                        {list
+                                            .into_iter()
+                                            .map(|p| {
+                                                let name = p.fields.name.clone();
+                                                let name2 = p.fields.name.clone();
+                                                let name3 = p.fields.name.clone();
+                                                let color = p.fields.color.clone();
+                                                let is_current = move || ctx.profile.get().as_deref() == Some(name2.as_str());
+                                                view! {
+                                                    <li>
+                                                        <button
+                                                            class="profile"
+                                                            class:active=is_current
+                                                            id=format!("profile-{}", p.fields.name)
+                                                            on:click=move |_| select.run(name.clone())
+                                                        >
+                                                            <span class=format!("tag tag-{}", p.fields.color)></span>
+                                                            <span class="pname">{p.fields.name.clone()}</span>
+                                                            <span class="pconn">{format!("{} {}", p.fields.connect, p.fields.root_path)}</span>
+                                                        </button>
+                                                        <button
+                                                            class="small edit"
+                                                            id=format!("edit-profile-{}", p.fields.name)
+                                                            title="Edit this profile"
+                                                            on:click={
+                                                                let n = p.fields.name.clone();
+                                                                move |_| ctx.view.set(View::EditProfile(n.clone()))
+                                                            }
+                                                        >
+                                                            "✎"
+                                                        </button>
+                                                        <button
+                                                            class="small edit"
+                                                            id=format!("duplicate-profile-{}", p.fields.name)
+                                                            title="Duplicate this profile"
+                                                            on:click={
+                                                                let n = p.fields.name.clone();
+                                                                move |_| ctx.view.set(View::DuplicateProfile(n.clone()))
+                                                            }
+                                                        >
+                                                            <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+                                                                <rect x="0.5" y="3.5" width="8" height="8" fill="none" stroke="currentColor"></rect>
+                                                                <rect x="3.5" y="0.5" width="8" height="8" fill="none" stroke="currentColor"></rect>
+                                                            </svg>
+                                                        </button>
+                                                        <button
+                                                            class="small delete"
+                                                            id=format!("delete-profile-{}", p.fields.name)
+                                                            title="Delete this profile"
+                                                            on:click=move |_| {
+                                                                let n = name3.clone();
+                                                                crate::profiles::delete_profile(ctx, n.clone(), color.clone(), move || {
+                                                                    if ctx.profile.get_untracked().as_deref() == Some(n.as_str()) {
+                                                                        ctx.profile.set(None);
+                                                                        ctx.snap.set(None);
+                                                                    }
+                                                                    reload.update(|r| *r += 1);
+                                                                });
+                                                            }
+                                                        >
+                                                            "×"
+                                                        </button>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => view! { <ErrorPanel err=e /> }.into_any(),
+                        })
+                }}
+            </Suspense>
+            <button id="add-profile" class="add" on:click=move |_| ctx.view.set(View::NewProfile)>"+ Add profile"</button>
+            <button id="theme" class="theme" on:click=move |_| {
+                let next = match theme.get_untracked().as_str() {
+                    "" => "dark",
+                    "dark" => "light",
+                    _ => "",
+                };
+                browser::set_theme(next);
+                theme.set(next.to_owned());
+            }>
+                {move || match theme.get().as_str() {
+                    "dark" => "Theme: dark",
+                    "light" => "Theme: light",
+                    _ => "Theme: system",
+                }}
+            </button>
+            <dl class="keys" id="keys" aria-label="Keyboard shortcuts">
+                <dt>"Ctrl+1…9"</dt><dd>"profile"</dd>
+                <dt>"Alt+1…7"</dt><dd>"view"</dd>
+                <dt>"← →"</dt><dd>"between views"</dd>
+                <dt>"/"</dt><dd>"filter"</dd>
+            </dl>
+        </nav>
+    }
+}
+
+/// The tabs and the selected profile's view. Views are rebuilt when the connection or the view
+/// changes, not on every snapshot: a live update must never reset a form being typed into.
+#[component]
+fn MainPane(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let connected = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
     let tab = move |i: usize| {
         let (label, id) = TABS[i];
@@ -252,179 +402,76 @@ pub fn App() -> impl IntoView {
     };
 
     view! {
-        <div class="shell">
-            <nav class="profiles">
-                <h1 id="title">"tbdesk"</h1>
-                <h2>"Profiles"</h2>
-                <Suspense fallback=|| view! { <p class="muted">"Loading profiles…"</p> }>
-                    {move || {
-                        profiles
-                            .get()
-                            .map(|r| match r {
-                                Ok(list) if list.is_empty() => view! { <p class="muted">"No profiles yet."</p> }.into_any(),
-                                Ok(list) => {
-                                    view! {
-                                        <ul>
-                                            {list
-                                                .into_iter()
-                                                .map(|p| {
-                                                    let name = p.fields.name.clone();
-                                                    let name2 = p.fields.name.clone();
-                                                    let name3 = p.fields.name.clone();
-                                                    let color = p.fields.color.clone();
-                                                    let is_current = move || ctx.profile.get().as_deref() == Some(name2.as_str());
-                                                    view! {
-                                                        <li>
-                                                            <button
-                                                                class="profile"
-                                                                class:active=is_current
-                                                                id=format!("profile-{}", p.fields.name)
-                                                                on:click=move |_| select(name.clone())
-                                                            >
-                                                                <span class=format!("tag tag-{}", p.fields.color)></span>
-                                                                <span class="pname">{p.fields.name.clone()}</span>
-                                                                <span class="pconn">{format!("{} {}", p.fields.connect, p.fields.root_path)}</span>
-                                                            </button>
-                                                            <button
-                                                                class="small edit"
-                                                                id=format!("edit-profile-{}", p.fields.name)
-                                                                title="Edit this profile"
-                                                                on:click={
-                                                                    let n = p.fields.name.clone();
-                                                                    move |_| ctx.view.set(View::EditProfile(n.clone()))
-                                                                }
-                                                            >
-                                                                "✎"
-                                                            </button>
-                                                            <button
-                                                                class="small edit"
-                                                                id=format!("duplicate-profile-{}", p.fields.name)
-                                                                title="Duplicate this profile"
-                                                                on:click={
-                                                                    let n = p.fields.name.clone();
-                                                                    move |_| ctx.view.set(View::DuplicateProfile(n.clone()))
-                                                                }
-                                                            >
-                                                                <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
-                                                                    <rect x="0.5" y="3.5" width="8" height="8" fill="none" stroke="currentColor"></rect>
-                                                                    <rect x="3.5" y="0.5" width="8" height="8" fill="none" stroke="currentColor"></rect>
-                                                                </svg>
-                                                            </button>
-                                                            <button
-                                                                class="small delete"
-                                                                id=format!("delete-profile-{}", p.fields.name)
-                                                                title="Delete this profile"
-                                                                on:click=move |_| {
-                                                                    let n = name3.clone();
-                                                                    crate::profiles::delete_profile(ctx, n.clone(), color.clone(), move || {
-                                                                        if ctx.profile.get_untracked().as_deref() == Some(n.as_str()) {
-                                                                            ctx.profile.set(None);
-                                                                            ctx.snap.set(None);
-                                                                        }
-                                                                        reload.update(|r| *r += 1);
-                                                                    });
-                                                                }
-                                                            >
-                                                                "×"
-                                                            </button>
-                                                        </li>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                        .into_any()
-                                }
-                                Err(e) => view! { <ErrorPanel err=e /> }.into_any(),
-                            })
-                    }}
-                </Suspense>
-                <button id="add-profile" class="add" on:click=move |_| ctx.view.set(View::NewProfile)>"+ Add profile"</button>
-                <button id="theme" class="theme" on:click=move |_| {
-                    let next = match theme.get_untracked().as_str() {
-                        "" => "dark",
-                        "dark" => "light",
-                        _ => "",
+        <main>
+            <div class="tabs" role="tablist" aria-label="Views">
+                {(0..TABS.len()).map(tab).collect_view()}
+            </div>
+            {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
+            {move || match (connected.get(), ctx.view.get()) {
+                (_, v @ (View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_))) => {
+                    let saved = Callback::new(move |name: String| {
+                        reload.update(|r| *r += 1);
+                        ctx.view.set(View::Overview);
+                        ctx.profile.set(None);
+                        select.run(name);
+                    });
+                    let mode = match v {
+                        View::EditProfile(n) => crate::profiles::Mode::Edit(n),
+                        View::DuplicateProfile(n) => crate::profiles::Mode::Duplicate(n),
+                        _ => crate::profiles::Mode::New,
                     };
-                    browser::set_theme(next);
-                    theme.set(next.to_owned());
-                }>
-                    {move || match theme.get().as_str() {
-                        "dark" => "Theme: dark",
-                        "light" => "Theme: light",
-                        _ => "Theme: system",
-                    }}
-                </button>
-                <dl class="keys" id="keys" aria-label="Keyboard shortcuts">
-                    <dt>"Ctrl+1…9"</dt><dd>"profile"</dd>
-                    <dt>"Alt+1…7"</dt><dd>"view"</dd>
-                    <dt>"← →"</dt><dd>"between views"</dd>
-                    <dt>"/"</dt><dd>"filter"</dd>
-                </dl>
-            </nav>
-            <main>
-                <div class="tabs" role="tablist" aria-label="Views">
-                    {(0..TABS.len()).map(tab).collect_view()}
-                </div>
-                {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
-                {move || match (connected.get(), ctx.view.get()) {
-                    (_, v @ (View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_))) => {
-                        let saved = Callback::new(move |name: String| {
-                            reload.update(|r| *r += 1);
-                            ctx.view.set(View::Overview);
-                            ctx.profile.set(None);
-                            select(name);
-                        });
-                        let mode = match v {
-                            View::EditProfile(n) => crate::profiles::Mode::Edit(n),
-                            View::DuplicateProfile(n) => crate::profiles::Mode::Duplicate(n),
-                            _ => crate::profiles::Mode::New,
-                        };
-                        view! { <crate::profiles::ProfileForm mode=mode on_saved=saved /> }.into_any()
-                    }
-                    (false, _) => {
-                        if ctx.error.get().is_none() {
-                            view! {
-                                <p class="muted" id="connecting">"Connecting…"</p>
-                                {move || ctx.progress.get().map(|(done, total)| view! {
-                                    <progress id="load-progress" max=total.max(1) value=done></progress>
-                                    <span class="muted">{format!(" {done} / {total} nodes read")}</span>
-                                })}
-                            }.into_any()
-                        } else {
-                            ().into_any()
-                        }
-                    }
-                    (true, View::Overview) => view! { <Overview /> }.into_any(),
-                    (true, View::TaskType(name)) => view! { <TaskTypeForm name=name /> }.into_any(),
-                    (true, View::Strategy(name)) => view! { <StrategyForm name=name /> }.into_any(),
-                    (true, View::Distribution(name)) => view! { <Distribution name=name /> }.into_any(),
-                    (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
-                    (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
-                    (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),
-                    (true, View::Transfer) => {
-                        let names: Vec<String> = profiles.get_untracked().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.fields.name).collect()).unwrap_or_default();
-                        view! { <crate::transfer::Transfer profiles=names /> }.into_any()
-                    }
-                }}
-            </main>
-            <footer class="status" id="status">
-                {move || match ctx.snap.get() {
-                    Some(ev) => {
+                    view! { <crate::profiles::ProfileForm mode=mode on_saved=saved /> }.into_any()
+                }
+                (false, _) => {
+                    if ctx.error.get().is_none() {
                         view! {
-                            <span id="status-state" class=format!("state state-{}", ev.status.key())>
-                                {ev.status.words()}
-                            </span>
-                            <span>{format!("ZooKeeper {}", ev.server_version.clone().unwrap_or_else(|| "?".into()))}</span>
-                            <span>{format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes)}</span>
-                            <span id="status-zone" title="the zone this root's Java schedulers run in: every cron, run window and \"why not running?\" is judged in it">{format!("crons in {}", ctx.zone.get())}</span>
-                            <span>{if ev.read_only { "read-only" } else { "" }}</span>
-                        }
-                            .into_any()
+                            <p class="muted" id="connecting">"Connecting…"</p>
+                            {move || ctx.progress.get().map(|(done, total)| view! {
+                                <progress id="load-progress" max=total.max(1) value=done></progress>
+                                <span class="muted">{format!(" {done} / {total} nodes read")}</span>
+                            })}
+                        }.into_any()
+                    } else {
+                        ().into_any()
                     }
-                    None => view! { <span>"not connected"</span> }.into_any(),
-                }}
-            </footer>
-        </div>
+                }
+                (true, View::Overview) => view! { <Overview /> }.into_any(),
+                (true, View::TaskType(name)) => view! { <TaskTypeForm name=name /> }.into_any(),
+                (true, View::Strategy(name)) => view! { <StrategyForm name=name /> }.into_any(),
+                (true, View::Distribution(name)) => view! { <Distribution name=name /> }.into_any(),
+                (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
+                (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
+                (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),
+                (true, View::Transfer) => {
+                    let names: Vec<String> = profiles.get_untracked().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.fields.name).collect()).unwrap_or_default();
+                    view! { <crate::transfer::Transfer profiles=names /> }.into_any()
+                }
+            }}
+        </main>
+    }
+}
+
+/// Connection state, ZooKeeper version, root and size, the zone crons are judged in.
+#[component]
+fn StatusBar() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <footer class="status" id="status">
+            {move || match ctx.snap.with(|s| s.as_ref().map(|ev| (ev.status.key(), ev.status.words(), ev.server_version.as_deref().unwrap_or("?").to_owned(), format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes), ev.read_only))) {
+                Some((key, words, version, root, read_only)) => {
+                    view! {
+                        <span id="status-state" class=format!("state state-{key}")>
+                            {words}
+                        </span>
+                        <span>{format!("ZooKeeper {version}")}</span>
+                        <span>{root}</span>
+                        <span id="status-zone" title="the zone this root's Java schedulers run in: every cron, run window and \"why not running?\" is judged in it">{format!("crons in {}", ctx.zone.get())}</span>
+                        <span>{if read_only { "read-only" } else { "" }}</span>
+                    }
+                        .into_any()
+                }
+                None => view! { <span>"not connected"</span> }.into_any(),
+            }}
+        </footer>
     }
 }

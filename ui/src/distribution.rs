@@ -113,22 +113,28 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
     view! {
         <div class="distribution">
             {move || {
-                let Some(ev) = ctx.snap.get() else { return ().into_any() };
-                let types = ev.snapshot.task_types.clone();
-                if types.is_empty() {
-                    return view! { <p class="muted empty">"No task type yet."</p> }.into_any();
-                }
-                let current = chosen
-                    .get()
-                    .filter(|c| types.iter().any(|t| &t.name == c))
-                    .or_else(|| types.iter().find(|t| !t.domains.is_empty()).map(|t| t.name.clone()))
-                    .unwrap_or_else(|| types[0].name.clone());
-                let tt = types.iter().find(|t| t.name == current).cloned();
+                let want = chosen.get();
+                // Reads the shown root in place: only the names and the chosen task type are copied.
+                let picked = ctx.snap.with(|ev| {
+                    let types = &ev.as_ref()?.snapshot.task_types;
+                    let first = types.first()?;
+                    let current = want
+                        .filter(|c| types.iter().any(|t| &t.name == c))
+                        .or_else(|| types.iter().find(|t| !t.domains.is_empty()).map(|t| t.name.clone()))
+                        .unwrap_or_else(|| first.name.clone());
+                    let names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
+                    let tt = types.iter().find(|t| t.name == current).cloned();
+                    Some((names, current, tt))
+                });
+                let Some((names, current, tt)) = picked else {
+                    let loaded = ctx.snap.with(|s| s.is_some());
+                    return if loaded { view! { <p class="muted empty">"No task type yet."</p> }.into_any() } else { ().into_any() };
+                };
                 view! {
                     <div class="toolbar">
                         <label>"Task type "</label>
                         <select id="dist-task-type" on:change=move |e| { let v = event_target_value(&e); chosen.set(Some(v.clone())); ctx.view.set(View::Distribution(Some(v))); }>
-                            {types.iter().map(|t| { let n = t.name.clone(); let sel = n == current; view! { <option value=n.clone() selected=sel>{n.clone()}</option> } }).collect_view()}
+                            {names.into_iter().map(|n| { let sel = n == current; let label = n.clone(); view! { <option value=n selected=sel>{label}</option> } }).collect_view()}
                         </select>
                     </div>
                     {match tt {

@@ -5,160 +5,17 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tbdesk_model::cron::{fire_times, Verdict};
 use tbdesk_model::items::split_task_items;
 use tbdesk_model::records::{Kind, Strategy, TaskType};
 use tbdesk_model::snapshot::Decoded;
 use tbdesk_model::validate::{self, Severity, Violation};
-use tbdesk_model::window::Until;
-
 use tbdesk_model::wire::{ApiError, ErrorCode, Expect};
 
 use crate::api::{self, cmd};
 use crate::browser;
+use crate::fields::{nonblank, num, run_windows, zone, Fields, Spec, Widget};
 use crate::state::Ctx;
 use crate::widgets::ErrorPanel;
-
-fn text_input(id: &'static str, sig: RwSignal<String>) -> impl IntoView {
-    view! { <input id=id prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev)) /> }
-}
-
-fn text_area(id: &'static str, sig: RwSignal<String>) -> impl IntoView {
-    view! { <textarea id=id rows="3" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))></textarea> }
-}
-
-fn select(id: &'static str, sig: RwSignal<String>, options: &'static [&'static str]) -> impl IntoView {
-    view! {
-        <select id=id on:change=move |ev| sig.set(event_target_value(&ev)) prop:value=move || sig.get()>
-            {options.iter().map(|o| view! { <option value=*o selected=move || sig.get() == *o>{*o}</option> }).collect_view()}
-        </select>
-    }
-}
-
-/// One labelled field with its unit, help and the violations that name it.
-fn field(
-    label: &'static str,
-    key: &'static str,
-    unit: &'static str,
-    help: &'static str,
-    input: impl IntoView + 'static,
-    violations: Memo<Vec<Violation>>,
-) -> impl IntoView {
-    view! {
-        <div class="field" data-field=key>
-            <label>{label}<span class="unit">{unit}</span></label>
-            {input}
-            <small class="help">{help}</small>
-            {move || {
-                violations
-                    .get()
-                    .into_iter()
-                    .filter(|v| v.field == key)
-                    .map(|v| {
-                        let class = if v.severity == Severity::Error { "field-error" } else { "field-warning" };
-                        view! { <div class=class data-field=key data-rule=v.rule.clone()>{format!("{} ({})", v.message, v.rule)}</div> }
-                    })
-                    .collect_view()
-            }}
-        </div>
-    }
-}
-
-fn num(v: &mut Vec<Violation>, key: &str, text: &str) -> i64 {
-    match text.trim().parse::<i64>() {
-        Ok(n) => n,
-        Err(_) => {
-            v.push(Violation {
-                field: key.into(),
-                rule: "number".into(),
-                severity: Severity::Error,
-                message: format!("{text:?} is not a whole number"),
-            });
-            0
-        }
-    }
-}
-
-fn nonblank(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_owned())
-}
-
-fn zone(ctx: &Ctx) -> chrono_tz::Tz {
-    tbdesk_model::cron::parse_zone(&ctx.zone.get()).unwrap_or(chrono_tz::Tz::UTC)
-}
-
-/// An instant as the root's runtimes see it, naming the zone (`2026-03-01 09:00 Asia/Shanghai`),
-/// with the viewer's local time as a hover when the zones differ.
-pub fn zoned(ms: i64, tz: chrono_tz::Tz) -> impl IntoView {
-    let shown = format!("{} {}", tbdesk_model::cron::format_wall(ms, tz), tz.name());
-    let local = tbdesk_model::cron::parse_zone(&browser::local_zone()).filter(|l| *l != tz);
-    let title = local.map(|l| format!("{} {} here", tbdesk_model::cron::format_wall(ms, l), l.name()));
-    view! { <span class="zoned" title=title.clone().unwrap_or_default() data-local=title.unwrap_or_default()>{shown}</span> }
-}
-
-/// Next fire times of a cron field, shown under it.
-fn cron_preview(id: &'static str, sig: RwSignal<String>, ctx: Ctx) -> impl IntoView {
-    move || {
-        let expr = sig.get();
-        let body = validate::strip_startrun(expr.trim()).to_owned();
-        if body.is_empty() || body == "-1" {
-            return ().into_any();
-        }
-        let tz = zone(&ctx);
-        let ft = fire_times(&body, tz, browser::now_ms(), 5);
-        if ft.verdict != Verdict::Ok {
-            return ().into_any();
-        }
-        view! {
-            <ul class="fire-times" id=id>
-                {ft.times.iter().map(|t| view! { <li>{zoned(*t, tz)}</li> }).collect_view()}
-            </ul>
-        }
-        .into_any()
-    }
-}
-
-/// The next run windows of the start/end crons (model's rule, the one the runtimes follow). Read
-/// once per edit: "open now" is as of the last keystroke.
-fn run_windows(start: RwSignal<String>, end: RwSignal<String>, ctx: Ctx) -> impl IntoView {
-    move || {
-        let (s, e) = (start.get(), end.get());
-        if s.trim().is_empty() {
-            return view! { <p class="help" id="run-windows-none">"No start cron: the task type always runs."</p> }
-                .into_any();
-        }
-        let tz = zone(&ctx);
-        let now = browser::now_ms();
-        // Nothing to list while either cron is broken (its error shows at its field).
-        let parses = |c: &str| {
-            let c = validate::strip_startrun(c.trim());
-            c.is_empty() || c == "-1" || matches!(fire_times(c, tz, now, 1).verdict, Verdict::Ok | Verdict::None)
-        };
-        if !parses(&s) || !parses(&e) {
-            return ().into_any();
-        }
-        let spans = tbdesk_model::window::upcoming(Some(&s), Some(&e), tz, now, 5);
-        if spans.is_empty() {
-            return view! { <p class="help" id="run-windows-none">"No window opens: the start cron never fires again."</p> }.into_any();
-        }
-        let from = move |t: Option<i64>| match t {
-            None => "open now".into_any(),
-            Some(t) => zoned(t, tz).into_any(),
-        };
-        let until = move |u: Until| match u {
-            Until::At(t) => zoned(t, tz).into_any(),
-            Until::NoData => "until a fetch finds no data".into_any(),
-            Until::Never => "never closes (the end cron does not fire again)".into_any(),
-        };
-        view! {
-            <ul class="fire-times" id="run-windows">
-                {spans.into_iter().map(|w| view! { <li>{from(w.from)}" → "{until(w.until)}</li> }).collect_view()}
-            </ul>
-        }
-        .into_any()
-    }
-}
 
 /// Field-level differences between the stored blob and the one to write (model's rule).
 fn diff(before: Option<&str>, after: &str) -> Vec<(String, String, String)> {
@@ -345,6 +202,70 @@ fn save_bar(
     }
 }
 
+/// The task type form's fields, in the order shown.
+#[rustfmt::skip]
+const TASK_TYPE: &[Spec<TaskType>] = &[
+    Spec { key: "baseTaskType", label: "Name", unit: "", help: "Node name under baseTaskType; letters, digits, _ . - (no $, it separates the own sign).", widget: Widget::Name,
+        read: |t| t.base_task_type.clone().unwrap_or_default(), write: |t, x, _| t.base_task_type = nonblank(x) },
+    Spec { key: "dealBeanName", label: "Deal bean", unit: "", help: "Spring bean implementing IScheduleTaskDeal.", widget: Widget::Text,
+        read: |t| t.deal_bean_name.clone().unwrap_or_default(), write: |t, x, _| t.deal_bean_name = nonblank(x) },
+    Spec { key: "heartBeatRate", label: "Heartbeat", unit: "ms", help: "How often each thread group rewrites its server node (≥ 1000).", widget: Widget::Text,
+        read: |t| t.heart_beat_rate.to_string(), write: |t, x, v| t.heart_beat_rate = num(v, "heartBeatRate", x) },
+    Spec { key: "judgeDeadInterval", label: "Judge dead after", unit: "ms", help: "A server not heard from for this long is dead; must be ≥ 5 × heartbeat.", widget: Widget::Text,
+        read: |t| t.judge_dead_interval.to_string(), write: |t, x, v| t.judge_dead_interval = num(v, "judgeDeadInterval", x) },
+    Spec { key: "threadNumber", label: "Threads", unit: "", help: "Worker threads per thread group.", widget: Widget::Text,
+        read: |t| t.thread_number.to_string(), write: |t, x, v| t.thread_number = num(v, "threadNumber", x) },
+    Spec { key: "fetchDataNumber", label: "Fetch number", unit: "rows", help: "Rows per selectTasks call (≥ 10 × threads recommended).", widget: Widget::Text,
+        read: |t| t.fetch_data_number.to_string(), write: |t, x, v| t.fetch_data_number = num(v, "fetchDataNumber", x) },
+    Spec { key: "executeNumber", label: "Execute number", unit: "rows", help: "Rows per execute call (Multi deals).", widget: Widget::Text,
+        read: |t| t.execute_number.to_string(), write: |t, x, v| t.execute_number = num(v, "executeNumber", x) },
+    Spec { key: "processorType", label: "Processor", unit: "", help: "SLEEP: workers share one queue; NOTSLEEP: each fetches.", widget: Widget::Select(&["SLEEP", "NOTSLEEP"]),
+        read: |t| t.processor_type.clone().unwrap_or_else(|| "SLEEP".into()), write: |t, x, _| t.processor_type = Some(x.to_owned()) },
+    Spec { key: "sleepTimeNoData", label: "Sleep when no data", unit: "ms", help: "Pause after an empty fetch.", widget: Widget::Text,
+        read: |t| t.sleep_time_no_data.to_string(), write: |t, x, v| t.sleep_time_no_data = num(v, "sleepTimeNoData", x) },
+    Spec { key: "sleepTimeInterval", label: "Sleep between fetches", unit: "ms", help: "Extra pause before each fetch.", widget: Widget::Text,
+        read: |t| t.sleep_time_interval.to_string(), write: |t, x, v| t.sleep_time_interval = num(v, "sleepTimeInterval", x) },
+    Spec { key: "permitRunStartTime", label: "Run window start", unit: "cron", help: "TBSchedule cron (6–7 fields); prefix startrun: to also run at once. Empty: always run.", widget: Widget::Cron("fire-start"),
+        read: |t| t.permit_run_start_time.clone().unwrap_or_default(), write: |t, x, _| t.permit_run_start_time = nonblank(x) },
+    Spec { key: "permitRunEndTime", label: "Run window end", unit: "cron", help: "Cron of the window end; -1 or empty: pause when no data.", widget: Widget::Cron("fire-end"),
+        read: |t| t.permit_run_end_time.clone().unwrap_or_default(), write: |t, x, _| t.permit_run_end_time = nonblank(x) },
+    Spec { key: "taskItems", label: "Task items", unit: "", help: "Comma-separated ids, each optionally id:{parameter}.", widget: Widget::Area,
+        read: |t| t.task_items.clone().unwrap_or_default().join(","),
+        write: |t, x, v| match split_task_items(x) {
+            Ok(items) => t.task_items = if items.is_empty() { None } else { Some(items) },
+            Err(e) => v.push(Violation { field: "taskItems".into(), rule: "items".into(), severity: Severity::Error, message: e.0 }),
+        } },
+    Spec { key: "taskParameter", label: "Task parameter", unit: "≤ 4096 bytes", help: "Passed to selectTasks.", widget: Widget::Area,
+        read: |t| t.task_parameter.clone().unwrap_or_default(), write: |t, x, _| t.task_parameter = Some(x.to_owned()) },
+    Spec { key: "maxTaskItemsOfOneThreadGroup", label: "Max items per group", unit: "", help: "No effect in 3.3.x.", widget: Widget::Text,
+        read: |t| t.max_task_items_of_one_thread_group.to_string(), write: |t, x, v| t.max_task_items_of_one_thread_group = num(v, "maxTaskItemsOfOneThreadGroup", x) },
+    Spec { key: "sts", label: "State", unit: "", help: "Not read by the Java runtime (pause the strategy instead).", widget: Widget::Select(&["resume", "pause"]),
+        read: |t| t.sts.clone().unwrap_or_else(|| "resume".into()), write: |t, x, _| t.sts = Some(x.to_owned()) },
+];
+
+/// The strategy form's fields, in the order shown.
+#[rustfmt::skip]
+const STRATEGY: &[Spec<Strategy>] = &[
+    Spec { key: "strategyName", label: "Name", unit: "", help: "Node name under strategy.", widget: Widget::Name,
+        read: |s| s.strategy_name.clone().unwrap_or_default(), write: |s, x, _| s.strategy_name = nonblank(x) },
+    Spec { key: "kind", label: "Kind", unit: "", help: "Schedule: run a task type; Java/Bean: an IStrategyTask.", widget: Widget::Select(&["Schedule", "Java", "Bean"]),
+        read: |s| s.kind.map(|k| k.as_str().to_owned()).unwrap_or_default(), write: |s, x, _| s.kind = Kind::parse(x) },
+    Spec { key: "taskName", label: "Task", unit: "", help: "For Schedule: base or base$OWN_SIGN.", widget: Widget::Text,
+        read: |s| s.task_name.clone().unwrap_or_default(), write: |s, x, _| s.task_name = nonblank(x) },
+    // The Java console splits on ',' without trimming; tbdesk trims and says so when needed.
+    Spec { key: "IPList", label: "Machines (IP list)", unit: "", help: "Comma-separated IPs or host names; 127.0.0.1 and localhost match every machine.", widget: Widget::Text,
+        read: |s| s.ip_list.clone().unwrap_or_default().join(","),
+        write: |s, x, _| s.ip_list = Some(if x.trim().is_empty() { vec![] } else { x.split(',').map(|i| i.trim().to_owned()).collect() }) },
+    Spec { key: "assignNum", label: "Thread groups", unit: "", help: "Total thread groups over all machines.", widget: Widget::Text,
+        read: |s| s.assign_num.to_string(), write: |s, x, v| s.assign_num = num(v, "assignNum", x) },
+    Spec { key: "numOfSingleServer", label: "Max per machine", unit: "", help: "No effect in 3.3.x.", widget: Widget::Text,
+        read: |s| s.num_of_single_server.to_string(), write: |s, x, v| s.num_of_single_server = num(v, "numOfSingleServer", x) },
+    Spec { key: "taskParameter", label: "Parameter", unit: "≤ 4096 bytes", help: "Passed to IStrategyTask (Java/Bean kinds).", widget: Widget::Area,
+        read: |s| s.task_parameter.clone().unwrap_or_default(), write: |s, x, _| s.task_parameter = Some(x.to_owned()) },
+    Spec { key: "sts", label: "State", unit: "", help: "pause stops every factory running it.", widget: Widget::Select(&["resume", "pause"]),
+        read: |s| s.sts.clone().unwrap_or_else(|| "resume".into()), write: |s, x, _| s.sts = Some(x.to_owned()) },
+];
+
 #[component]
 pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -353,80 +274,24 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
     // The stored definition (live): blob text and version.
     let stored = Memo::new(move |_| {
         let n = editing.get()?;
-        let ev = ctx.snap.get()?;
-        let t = ev.snapshot.task_types.iter().find(|t| t.name == n)?;
-        match &t.def {
-            Decoded::Ok { value } => Some((value.encode(), t.version)),
-            Decoded::Bad { raw, .. } => Some((raw.clone(), t.version)),
-        }
+        ctx.snap.with(|ev| {
+            let t = ev.as_ref()?.snapshot.task_types.iter().find(|t| t.name == n)?;
+            match &t.def {
+                Decoded::Ok { value } => Some((value.encode(), t.version)),
+                Decoded::Bad { raw, .. } => Some((raw.clone(), t.version)),
+            }
+        })
     });
     let decode: fn(&str) -> Option<TaskType> = |b| TaskType::decode(b.as_bytes()).ok();
     let (original, loaded_version) = read_stored(stored, decode).unzip();
     let base = original.unwrap_or_else(|| TaskType { deal_bean_name: None, ..TaskType::default() });
     // The object the form edits: fields it does not show (and unknown keys) come from here.
     let base_obj = RwSignal::new(base.clone());
-    let s = |v: String| RwSignal::new(v);
-    let f_name = s(base.base_task_type.clone().unwrap_or_default());
-    let f_hb = s(base.heart_beat_rate.to_string());
-    let f_dead = s(base.judge_dead_interval.to_string());
-    let f_nodata = s(base.sleep_time_no_data.to_string());
-    let f_interval = s(base.sleep_time_interval.to_string());
-    let f_fetch = s(base.fetch_data_number.to_string());
-    let f_exec = s(base.execute_number.to_string());
-    let f_threads = s(base.thread_number.to_string());
-    let f_proc = s(base.processor_type.clone().unwrap_or_else(|| "SLEEP".into()));
-    let f_start = s(base.permit_run_start_time.clone().unwrap_or_default());
-    let f_end = s(base.permit_run_end_time.clone().unwrap_or_default());
-    let f_bean = s(base.deal_bean_name.clone().unwrap_or_default());
-    let f_param = s(base.task_parameter.clone().unwrap_or_default());
-    let f_items = s(base.task_items.clone().unwrap_or_default().join(","));
-    let f_max = s(base.max_task_items_of_one_thread_group.to_string());
-    let f_sts = s(base.sts.clone().unwrap_or_else(|| "resume".into()));
-    let load = move |t: &TaskType| {
-        f_name.set(t.base_task_type.clone().unwrap_or_default());
-        f_hb.set(t.heart_beat_rate.to_string());
-        f_dead.set(t.judge_dead_interval.to_string());
-        f_nodata.set(t.sleep_time_no_data.to_string());
-        f_interval.set(t.sleep_time_interval.to_string());
-        f_fetch.set(t.fetch_data_number.to_string());
-        f_exec.set(t.execute_number.to_string());
-        f_threads.set(t.thread_number.to_string());
-        f_proc.set(t.processor_type.clone().unwrap_or_default());
-        f_start.set(t.permit_run_start_time.clone().unwrap_or_default());
-        f_end.set(t.permit_run_end_time.clone().unwrap_or_default());
-        f_bean.set(t.deal_bean_name.clone().unwrap_or_default());
-        f_param.set(t.task_parameter.clone().unwrap_or_default());
-        f_items.set(t.task_items.clone().unwrap_or_default().join(","));
-        f_max.set(t.max_task_items_of_one_thread_group.to_string());
-        f_sts.set(t.sts.clone().unwrap_or_default());
-    };
+    let fields = Fields::new(TASK_TYPE, &base);
     let built = Memo::new(move |_| {
         let mut v = Vec::new();
         let mut t = base_obj.get();
-        t.base_task_type = nonblank(&f_name.get());
-        t.heart_beat_rate = num(&mut v, "heartBeatRate", &f_hb.get());
-        t.judge_dead_interval = num(&mut v, "judgeDeadInterval", &f_dead.get());
-        t.sleep_time_no_data = num(&mut v, "sleepTimeNoData", &f_nodata.get());
-        t.sleep_time_interval = num(&mut v, "sleepTimeInterval", &f_interval.get());
-        t.fetch_data_number = num(&mut v, "fetchDataNumber", &f_fetch.get());
-        t.execute_number = num(&mut v, "executeNumber", &f_exec.get());
-        t.thread_number = num(&mut v, "threadNumber", &f_threads.get());
-        t.max_task_items_of_one_thread_group = num(&mut v, "maxTaskItemsOfOneThreadGroup", &f_max.get());
-        t.processor_type = Some(f_proc.get());
-        t.permit_run_start_time = nonblank(&f_start.get());
-        t.permit_run_end_time = nonblank(&f_end.get());
-        t.deal_bean_name = nonblank(&f_bean.get());
-        t.task_parameter = Some(f_param.get());
-        t.sts = Some(f_sts.get());
-        match split_task_items(&f_items.get()) {
-            Ok(items) => t.task_items = if items.is_empty() { None } else { Some(items) },
-            Err(e) => v.push(Violation {
-                field: "taskItems".into(),
-                rule: "items".into(),
-                severity: Severity::Error,
-                message: e.0,
-            }),
-        }
+        fields.build(&mut t, &mut v);
         let cx = validate::Context { now_ms: browser::now_ms(), tz: zone(&ctx) };
         v.extend(validate::task_type(&t, &cx));
         (t, v)
@@ -444,40 +309,24 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
         },
         editing,
     );
-    let on_theirs = use_stored(stored, decode, load, base_obj, base_version, outcome);
+    let on_theirs = use_stored(stored, decode, move |t: &TaskType| fields.load(t), base_obj, base_version, outcome);
     let title = match &name {
         Some(n) => format!("Task type {n}"),
         None => "New task type".into(),
     };
     let is_new = name.is_none();
+    let (start, end) = (fields.signal("permitRunStartTime"), fields.signal("permitRunEndTime"));
     view! {
         <form class="form" id="task-type-form" on:submit=|e| e.prevent_default()>
             <h3>{title}</h3>
             <div class="grid">
-                {field("Name", "baseTaskType", "", "Node name under baseTaskType; letters, digits, _ . - (no $, it separates the own sign).",
-                    view! { <input id="f-baseTaskType" prop:readonly=!is_new prop:value=move || f_name.get() on:input=move |ev| f_name.set(event_target_value(&ev)) /> }, violations)}
-                {field("Deal bean", "dealBeanName", "", "Spring bean implementing IScheduleTaskDeal.", text_input("f-dealBeanName", f_bean), violations)}
-                {field("Heartbeat", "heartBeatRate", "ms", "How often each thread group rewrites its server node (≥ 1000).", text_input("f-heartBeatRate", f_hb), violations)}
-                {field("Judge dead after", "judgeDeadInterval", "ms", "A server not heard from for this long is dead; must be ≥ 5 × heartbeat.", text_input("f-judgeDeadInterval", f_dead), violations)}
-                {field("Threads", "threadNumber", "", "Worker threads per thread group.", text_input("f-threadNumber", f_threads), violations)}
-                {field("Fetch number", "fetchDataNumber", "rows", "Rows per selectTasks call (≥ 10 × threads recommended).", text_input("f-fetchDataNumber", f_fetch), violations)}
-                {field("Execute number", "executeNumber", "rows", "Rows per execute call (Multi deals).", text_input("f-executeNumber", f_exec), violations)}
-                {field("Processor", "processorType", "", "SLEEP: workers share one queue; NOTSLEEP: each fetches.", select("f-processorType", f_proc, &["SLEEP", "NOTSLEEP"]), violations)}
-                {field("Sleep when no data", "sleepTimeNoData", "ms", "Pause after an empty fetch.", text_input("f-sleepTimeNoData", f_nodata), violations)}
-                {field("Sleep between fetches", "sleepTimeInterval", "ms", "Extra pause before each fetch.", text_input("f-sleepTimeInterval", f_interval), violations)}
-                {field("Run window start", "permitRunStartTime", "cron", "TBSchedule cron (6–7 fields); prefix startrun: to also run at once. Empty: always run.",
-                    view! { {text_input("f-permitRunStartTime", f_start)} {cron_preview("fire-start", f_start, ctx)} }, violations)}
-                {field("Run window end", "permitRunEndTime", "cron", "Cron of the window end; -1 or empty: pause when no data.",
-                    view! { {text_input("f-permitRunEndTime", f_end)} {cron_preview("fire-end", f_end, ctx)} }, violations)}
+                {fields.view("baseTaskType", "permitRunEndTime", violations, is_new, ctx)}
                 <div class="field">
                     <label>"Run windows" <span class="unit">"next 5"</span></label>
-                    {run_windows(f_start, f_end, ctx)}
+                    {run_windows(start, end, ctx)}
                     <span class="help">"When thread groups may process, from the two crons above."</span>
                 </div>
-                {field("Task items", "taskItems", "", "Comma-separated ids, each optionally id:{parameter}.", text_area("f-taskItems", f_items), violations)}
-                {field("Task parameter", "taskParameter", "≤ 4096 bytes", "Passed to selectTasks.", text_area("f-taskParameter", f_param), violations)}
-                {field("Max items per group", "maxTaskItemsOfOneThreadGroup", "", "No effect in 3.3.x.", text_input("f-maxTaskItemsOfOneThreadGroup", f_max), violations)}
-                {field("State", "sts", "", "Not read by the Java runtime (pause the strategy instead).", select("f-sts", f_sts, &["resume", "pause"]), violations)}
+                {fields.view("taskItems", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
             {copy_to_profile(ctx, move |target: String| {
@@ -497,12 +346,13 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
     let editing = RwSignal::new(name.clone());
     let stored = Memo::new(move |_| {
         let n = editing.get()?;
-        let ev = ctx.snap.get()?;
-        let s = ev.snapshot.strategies.iter().find(|s| s.name == n)?;
-        match &s.strategy {
-            Decoded::Ok { value } => Some((value.encode(), s.version)),
-            Decoded::Bad { raw, .. } => Some((raw.clone(), s.version)),
-        }
+        ctx.snap.with(|ev| {
+            let s = ev.as_ref()?.snapshot.strategies.iter().find(|s| s.name == n)?;
+            match &s.strategy {
+                Decoded::Ok { value } => Some((value.encode(), s.version)),
+                Decoded::Bad { raw, .. } => Some((raw.clone(), s.version)),
+            }
+        })
     });
     let decode: fn(&str) -> Option<Strategy> = |b| Strategy::decode(b.as_bytes()).ok();
     let (original, loaded_version) = read_stored(stored, decode).unzip();
@@ -514,39 +364,12 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         ..Strategy::default()
     });
     let base_obj = RwSignal::new(base.clone());
-    let f_name = RwSignal::new(base.strategy_name.clone().unwrap_or_default());
-    let f_kind = RwSignal::new(base.kind.map(|k| k.as_str().to_owned()).unwrap_or_default());
-    let f_task = RwSignal::new(base.task_name.clone().unwrap_or_default());
-    let f_ips = RwSignal::new(base.ip_list.clone().unwrap_or_default().join(","));
-    let f_assign = RwSignal::new(base.assign_num.to_string());
-    let f_single = RwSignal::new(base.num_of_single_server.to_string());
-    let f_param = RwSignal::new(base.task_parameter.clone().unwrap_or_default());
-    let f_sts = RwSignal::new(base.sts.clone().unwrap_or_else(|| "resume".into()));
+    let fields = Fields::new(STRATEGY, &base);
     let copy_sign = RwSignal::new(String::new());
-    let load = move |s: &Strategy| {
-        f_name.set(s.strategy_name.clone().unwrap_or_default());
-        f_kind.set(s.kind.map(|k| k.as_str().to_owned()).unwrap_or_default());
-        f_task.set(s.task_name.clone().unwrap_or_default());
-        f_ips.set(s.ip_list.clone().unwrap_or_default().join(","));
-        f_assign.set(s.assign_num.to_string());
-        f_single.set(s.num_of_single_server.to_string());
-        f_param.set(s.task_parameter.clone().unwrap_or_default());
-        f_sts.set(s.sts.clone().unwrap_or_default());
-    };
     let built = Memo::new(move |_| {
         let mut v = Vec::new();
         let mut s = base_obj.get();
-        s.strategy_name = nonblank(&f_name.get());
-        s.kind = Kind::parse(&f_kind.get());
-        s.task_name = nonblank(&f_task.get());
-        let ips = f_ips.get();
-        // The Java console splits on ',' without trimming; tbdesk trims and says so when needed.
-        s.ip_list =
-            Some(if ips.trim().is_empty() { vec![] } else { ips.split(',').map(|x| x.trim().to_owned()).collect() });
-        s.assign_num = num(&mut v, "assignNum", &f_assign.get());
-        s.num_of_single_server = num(&mut v, "numOfSingleServer", &f_single.get());
-        s.task_parameter = Some(f_param.get());
-        s.sts = Some(f_sts.get());
+        fields.build(&mut s, &mut v);
         v.extend(validate::strategy(&s));
         (s, v)
     });
@@ -563,7 +386,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         },
         editing,
     );
-    let on_theirs = use_stored(stored, decode, load, base_obj, base_version, outcome);
+    let on_theirs = use_stored(stored, decode, move |s: &Strategy| fields.load(s), base_obj, base_version, outcome);
     let title = match &name {
         Some(n) => format!("Strategy {n}"),
         None => "New strategy".into(),
@@ -573,15 +396,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
         <form class="form" id="strategy-form" on:submit=|e| e.prevent_default()>
             <h3>{title}</h3>
             <div class="grid">
-                {field("Name", "strategyName", "", "Node name under strategy.",
-                    view! { <input id="f-strategyName" prop:readonly=!is_new prop:value=move || f_name.get() on:input=move |ev| f_name.set(event_target_value(&ev)) /> }, violations)}
-                {field("Kind", "kind", "", "Schedule: run a task type; Java/Bean: an IStrategyTask.", select("f-kind", f_kind, &["Schedule", "Java", "Bean"]), violations)}
-                {field("Task", "taskName", "", "For Schedule: base or base$OWN_SIGN.", text_input("f-taskName", f_task), violations)}
-                {field("Machines (IP list)", "IPList", "", "Comma-separated IPs or host names; 127.0.0.1 and localhost match every machine.", text_input("f-IPList", f_ips), violations)}
-                {field("Thread groups", "assignNum", "", "Total thread groups over all machines.", text_input("f-assignNum", f_assign), violations)}
-                {field("Max per machine", "numOfSingleServer", "", "No effect in 3.3.x.", text_input("f-numOfSingleServer", f_single), violations)}
-                {field("Parameter", "taskParameter", "≤ 4096 bytes", "Passed to IStrategyTask (Java/Bean kinds).", text_area("f-taskParameter", f_param), violations)}
-                {field("State", "sts", "", "pause stops every factory running it.", select("f-sts", f_sts, &["resume", "pause"]), violations)}
+                {fields.view("strategyName", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
             {copy_to_profile(ctx, move |target: String| {

@@ -3,6 +3,7 @@ mod api;
 mod app;
 mod browser;
 mod distribution;
+mod fields;
 mod forms;
 mod health;
 mod keys;

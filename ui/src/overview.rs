@@ -40,9 +40,11 @@ pub fn Overview() -> impl IntoView {
                 <button id="new-strategy" on:click=move |_| ctx.view.set(View::Strategy(None))>"New strategy"</button>
             </div>
             {move || {
-                let Some(ev) = ctx.snap.get() else { return ().into_any() };
                 let f = filter.get();
-                let snap = ev.snapshot;
+                // Reads the shown root in place: only the rows that pass the filter are copied.
+                ctx.snap.with(|ev| {
+                let Some(ev) = ev.as_ref() else { return ().into_any() };
+                let snap = &ev.snapshot;
                 let marker = match &snap.marker {
                     tbdesk_model::version::MarkerVerdict::Incompatible(m) => Some(format!(
                         "Root marker {m:?} is rejected by TBSchedule 3.2.12–3.3.x runtimes."
@@ -168,6 +170,7 @@ pub fn Overview() -> impl IntoView {
                         <ul class="problems">{snap.problems.iter().map(|p| view! { <li><span class="mono">{p.path.clone()}</span>": "{p.message.clone()}</li> }).collect_view()}</ul>
                     })}
                 }.into_any()
+                })
             }}
         </div>
     }

@@ -480,24 +480,22 @@ impl Console {
         let p = self.profiles.get(profile).await?;
         let opts = self.options(&p).await?;
         let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
-        let mut store = Store::connect(&opts).await?;
-        // ZooKeeper's clock without writing anything (reads never write): our session asks
-        // once, then `cons` reports when the server answered it.
+        // ZooKeeper's clock without writing anything (reads never write): the server dates the
+        // connection of this fresh session (`cons`' est=), which happened between `before` and
+        // `after` here. Judged only when that window is short enough to mean something.
         let before = tbdesk_store::now_ms();
-        let answered = store.root_children().await.is_ok();
+        let mut store = Store::connect(&opts).await?;
         let after = tbdesk_store::now_ms();
-        if answered {
-            // Every server: our session's answer came from one of them, and is the newest.
-            let hosts = tbdesk_store::jute::split_connect(&opts.connect).0;
-            let clock = tokio::task::spawn_blocking(move || {
-                hosts.iter().filter_map(|h| tbdesk_health::server_clock_ms(h, Duration::from_secs(2))).max()
-            })
-            .await
-            .ok()
-            .flatten();
-            if let Some(server) = clock {
-                store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
-            }
+        let session = store.client().session_id().0;
+        let hosts = tbdesk_store::jute::split_connect(&opts.connect).0;
+        let established = tokio::task::spawn_blocking(move || {
+            hosts.iter().find_map(|h| tbdesk_health::session_established_ms(h, session, Duration::from_secs(2)))
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some(server) = established.filter(|_| after.saturating_sub(before) < CLOCK_WINDOW_MS) {
+            store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
         }
         let snap = store.snapshot(|_| {}).await?;
         let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
@@ -586,6 +584,10 @@ impl Console {
         Ok(Store::connect(&self.options(p).await?).await?)
     }
 }
+
+/// The longest connect (ms) whose server date still measures the clock: the offset is known
+/// to within half of it, far below the 5 s the diagnosis flags.
+const CLOCK_WINDOW_MS: i64 = 2000;
 
 /// The ZooKeeper version from `srvr` on the first server of a connect string.
 fn server_version(connect: &str) -> Option<String> {

@@ -23,17 +23,42 @@ fn refused(answer: &str) -> bool {
     answer.contains("is not executed because it is not in the whitelist")
 }
 
-/// ZooKeeper's clock now (ms), read without writing anything: the newest `lresp` (time of the
-/// last response, server clock) among the sessions `cons` lists. Right after a request of our
-/// own session it is that response's time. `None` when `cons` is refused or says nothing.
-pub fn server_clock_ms(address: &str, timeout: Duration) -> Option<i64> {
+/// When the server accepted the connection of session `session_id`, by ZooKeeper's wall clock
+/// (ms): the `est=` of that session in `cons`. Read-only, and the one wall-clock time the
+/// four-letter words give: `lresp` is `System.nanoTime()`-based (elapsed, not a date) and must
+/// never be compared with a clock. `None` when `cons` is refused or this server does not hold
+/// the session.
+pub fn session_established_ms(address: &str, session_id: i64, timeout: Duration) -> Option<i64> {
     let addr: SocketAddr = address.to_socket_addrs().ok()?.next()?;
     let text = tbdesk_zkserver::four_letter(addr, "cons", timeout).ok()?;
-    text.split("lresp=")
-        .skip(1)
-        .filter_map(|t| t.split([',', ')']).next()?.trim().parse::<i64>().ok())
-        .filter(|t| *t > 0)
-        .max()
+    established_in(&text, session_id)
+}
+
+/// The `est=` of session `session_id` in a `cons` answer (Java writes the id as
+/// `Long.toHexString`: lowercase, unpadded, two's complement, which is Rust's `{:x}` of i64).
+fn established_in(cons: &str, session_id: i64) -> Option<i64> {
+    let sid = format!("sid=0x{session_id:x},");
+    let line = cons.lines().find(|l| l.contains(&sid))?;
+    line.split("est=").nth(1)?.split([',', ')']).next()?.trim().parse::<i64>().ok().filter(|t| *t > 0)
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::established_in;
+
+    /// A `cons` answer of ZooKeeper 3.8 (captured): `lresp` is elapsed time, `est` a date.
+    const CONS: &str = " /127.0.0.1:34262[1](queued=0,recved=2,sent=2,sid=0x10000af62730000,lop=PING,est=1796227823666,to=30000,lcxid=0x0,lzxid=0x1,lresp=11501982,llat=1,minlat=0,avglat=6,maxlat=12)\n /127.0.0.1:34264[0](queued=0,recved=1,sent=0)\n";
+
+    #[test]
+    fn the_sessions_establishment_is_read_never_lresp() {
+        assert_eq!(established_in(CONS, 0x10000af62730000), Some(1796227823666));
+        assert_eq!(established_in(CONS, 0x10000af6273), None, "a prefix of the id is another session");
+        assert_eq!(established_in(CONS, -1), None);
+        assert_eq!(established_in("", 1), None);
+        assert_eq!(established_in(" /x[1](sid=0xff,est=junk)", 0xff), None);
+        let negative = " /x[1](sid=0xffffffffffffffff,est=5,to=1)";
+        assert_eq!(established_in(negative, -1), Some(5));
+    }
 }
 
 /// Checks one server (blocking; run it on a blocking thread).
