@@ -210,9 +210,8 @@ impl Console {
                 let p = self.profiles.get(profile).await?;
                 let opts = self.options(&p).await?;
                 let live = Live::follow_with_progress(opts.clone(), progress).await?;
-                // A four-letter word is a blocking socket call: off the async workers.
-                let connect = opts.connect.clone();
-                let server_version = tokio::task::spawn_blocking(move || server_version(&connect)).await.ok().flatten();
+                // The server's version and the protocol used with it, found when connecting.
+                let server_version = Some(live.features().describe());
                 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
                 let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Ok::<_, ApiError>(std::sync::Arc::new(Followed {

@@ -426,7 +426,8 @@ pub struct SnapshotEvent<'a> {
     pub generation: u64,
     /// The root.
     pub snapshot: Cow<'a, Snapshot>,
-    /// ZooKeeper server version of the first reachable server (from `srvr`), if allowed.
+    /// The server's version and the protocol tbdesk uses with it (`3.4.13 · pipelined reads ·
+    /// one-shot watches`), as found when following began.
     pub server_version: Option<Cow<'a, str>>,
     /// The profile forbids writes.
     pub read_only: bool,

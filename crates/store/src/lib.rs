@@ -6,6 +6,7 @@
 //! - [`Error`]: the one error type, and its code on the wire.
 //! - [`session`]: connecting (digest auth, fail fast), Java's ACLs, root initialisation, clock.
 //! - [`jute`]: the small second client that writes null data where Java does.
+//! - [`server`]: what the server speaks (3.4, 3.5, 3.6+), decided once per session.
 //! - [`reader`]: batched multi-reads (pipelined single reads before ZooKeeper 3.6).
 //! - [`Store::snapshot`]: a whole root as a `model::snapshot::Snapshot`.
 //! - [`live`]: persistent recursive watches as a stream of snapshots, re-synced after reconnects.
@@ -16,6 +17,7 @@ mod error;
 pub mod jute;
 pub mod live;
 pub mod reader;
+pub mod server;
 pub mod session;
 pub mod transfer;
 pub mod writes;
@@ -69,6 +71,8 @@ pub struct Store {
     pub(crate) root: Root,
     pub(crate) opts: ConnectOptions,
     pub(crate) mode: reader::ReadMode,
+    /// What the server speaks (version, reader, watches, create opcode).
+    pub(crate) features: server::Features,
     /// ZooKeeper clock minus local clock (ms), measured once at connect like Java does.
     pub(crate) clock_offset_ms: i64,
     pub(crate) clock_measured: bool,
@@ -94,5 +98,10 @@ impl Store {
     /// The read mode in use (multi-read or pipelined singles).
     pub fn read_mode(&self) -> reader::ReadMode {
         self.mode
+    }
+
+    /// What the server speaks: its version, and the reader and watches tbdesk uses with it.
+    pub fn features(&self) -> server::Features {
+        self.features
     }
 }

@@ -1,6 +1,8 @@
-//! A root followed live: one persistent recursive watch on the root turns every node change
-//! into a re-read of just that node, and a new [`Snapshot`] is published after each batch of
-//! events; nothing re-reads the whole root except a re-sync.
+//! A root followed live: every node change becomes a re-read of just that node, and a new
+//! [`Snapshot`] is published after each batch of events; nothing re-reads the whole root except
+//! a re-sync. On ZooKeeper ≥ 3.6 the changes come from one persistent recursive watch on the
+//! root; on 3.4 and 3.5 (no `addWatch`) from a data watch and a child watch on every node,
+//! re-armed by the re-read each event causes (see [`crate::server`]).
 //!
 //! Events during a connection loss can be lost (ZOOKEEPER-4698), so after `Disconnected` →
 //! `SyncConnected` the whole root is re-read; after session expiry a new session is opened
@@ -9,12 +11,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::stream::{self, FuturesUnordered, StreamExt};
 use futures::FutureExt;
 use tbdesk_model::snapshot::{fold, RawNode, RawTree, Snapshot};
 use tokio::sync::watch;
 use zookeeper_client as zk;
 
 use crate::reader::{read_tree, stat_of};
+use crate::server::WatchMode;
 use crate::{ConnectOptions, Error, Store};
 
 pub use tbdesk_model::wire::LiveStatus;
@@ -36,6 +40,7 @@ pub struct LiveState {
 pub struct Live {
     rx: watch::Receiver<LiveState>,
     task: tokio::task::JoinHandle<()>,
+    features: crate::server::Features,
 }
 
 impl Drop for Live {
@@ -59,13 +64,19 @@ impl Live {
         let (watcher, tree) = start_with(&store, progress).await?;
         let snapshot = Arc::new(fold(&store.root, &tree, store.zk_now_ms()));
         let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
+        let features = store.features;
         let task = tokio::spawn(supervise(opts, store, watcher, tree, tx));
-        Ok(Live { rx, task })
+        Ok(Live { rx, task, features })
     }
 
     /// A receiver of every new state.
     pub fn subscribe(&self) -> watch::Receiver<LiveState> {
         self.rx.clone()
+    }
+
+    /// What the followed server speaks (version, reader, watches), as found when following began.
+    pub fn features(&self) -> crate::server::Features {
+        self.features
     }
 
     /// The current state.
@@ -74,20 +85,212 @@ impl Live {
     }
 }
 
-async fn start(store: &Store) -> Result<(zk::PersistentWatcher, RawTree), Error> {
+/// What a followed root's watches report: a node changed, or the session's state did.
+enum Change {
+    Node(zk::WatchedEvent),
+    Session(zk::SessionState),
+}
+
+impl Change {
+    fn of(ev: zk::WatchedEvent) -> Change {
+        if ev.event_type == zk::EventType::Session {
+            Change::Session(ev.session_state)
+        } else {
+            Change::Node(ev)
+        }
+    }
+
+    /// Expired, closed or refused: the session is over (nothing may be polled after it).
+    fn is_terminal(&self) -> bool {
+        matches!(self, Change::Session(s) if !matches!(
+            s,
+            zk::SessionState::Disconnected | zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly
+        ))
+    }
+}
+
+type Fired = futures::future::BoxFuture<'static, zk::WatchedEvent>;
+
+/// Where a followed root's changes come from.
+enum Watches {
+    /// ZooKeeper ≥ 3.6: one persistent recursive watch (it reports session states too).
+    Persistent(zk::PersistentWatcher),
+    /// 3.4 / 3.5: the armed one-shot watches (each fires once; a re-read arms it again) and the
+    /// session's state. The server re-registers them after a reconnect and reports what changed
+    /// meanwhile (ZooKeeper's watch reset), and tbdesk re-reads the root after a reconnect anyway.
+    OneShot { armed: FuturesUnordered<Fired>, state: zk::StateWatcher },
+}
+
+impl Watches {
+    async fn changed(&mut self) -> Change {
+        match self {
+            Watches::Persistent(w) => Change::of(w.changed().await),
+            Watches::OneShot { armed, state } => {
+                tokio::select! {
+                    Some(ev) = armed.next(), if !armed.is_empty() => Change::of(ev),
+                    s = state.changed() => Change::Session(s),
+                }
+            }
+        }
+    }
+
+    fn arm(&mut self, fired: impl IntoIterator<Item = Fired>) {
+        if let Watches::OneShot { armed, .. } = self {
+            armed.extend(fired);
+        }
+    }
+}
+
+async fn start(store: &Store) -> Result<(Watches, RawTree), Error> {
     start_with(store, |_| {}).await
 }
 
-async fn start_with(
-    store: &Store,
-    progress: impl FnMut(crate::reader::Progress),
-) -> Result<(zk::PersistentWatcher, RawTree), Error> {
+async fn start_with(store: &Store, progress: impl FnMut(crate::reader::Progress)) -> Result<(Watches, RawTree), Error> {
     let root = store.root.as_str();
-    // Watch first, then read: a change between the two is seen twice, never missed.
-    let watcher =
-        store.client.watch(root, zk::AddWatchMode::PersistentRecursive).await.map_err(|e| Error::at(root, e))?;
-    let tree = read_tree(&store.client, root, store.mode, progress).await?;
-    Ok((watcher, tree))
+    match store.features.watch {
+        WatchMode::Persistent => {
+            // Watch first, then read: a change between the two is seen twice, never missed.
+            let watcher = store
+                .client
+                .watch(root, zk::AddWatchMode::PersistentRecursive)
+                .await
+                .map_err(|e| Error::at(root, e))?;
+            let tree = read_tree(&store.client, root, store.mode, progress).await?;
+            Ok((Watches::Persistent(watcher), tree))
+        }
+        WatchMode::OneShot => {
+            // Each read arms its node's watches: a change after the read fires, never missed.
+            let state = store.client.state_watcher();
+            let mut watches = Watches::OneShot { armed: FuturesUnordered::new(), state };
+            let tree = read_watching(&store.client, root, &mut watches, progress).await?;
+            Ok((watches, tree))
+        }
+    }
+}
+
+fn child_path(parent: &str, name: &str) -> String {
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
+}
+
+/// One node read with its data and child watches armed; `None` when it is gone. A node this
+/// session may not read is kept as unreadable, unwatched.
+type NodeRead<'a> = futures::future::BoxFuture<'a, Result<Option<(RawNode, Vec<Fired>)>, Error>>;
+
+fn read_node_watching<'a>(client: &'a zk::Client, path: &'a str) -> NodeRead<'a> {
+    Box::pin(read_node_watching_inner(client, path))
+}
+
+async fn read_node_watching_inner(client: &zk::Client, path: &str) -> Result<Option<(RawNode, Vec<Fired>)>, Error> {
+    let (data, stat, on_data) = match client.get_and_watch_data(path).await {
+        Ok(r) => r,
+        Err(zk::Error::NoNode) => return Ok(None),
+        Err(zk::Error::NoAuth) => return Ok(Some((crate::reader::unreadable(client, path).await, Vec::new()))),
+        Err(e) => return Err(Error::at(path, e)),
+    };
+    let (children, on_children) = match client.list_and_watch_children(path).await {
+        Ok(r) => r,
+        Err(zk::Error::NoNode) => return Ok(None),
+        Err(e) => return Err(Error::at(path, e)),
+    };
+    let node = RawNode { data, stat: stat_of(&stat), children, unreadable: None };
+    Ok(Some((node, vec![on_data.changed().boxed(), on_children.changed().boxed()])))
+}
+
+/// Reads `top` and everything below it level by level (pipelined), arming every node's watches.
+async fn read_watching(
+    client: &zk::Client,
+    top: &str,
+    watches: &mut Watches,
+    mut progress: impl FnMut(crate::reader::Progress),
+) -> Result<RawTree, Error> {
+    let mut tree = RawTree::new();
+    let mut level = vec![top.to_owned()];
+    let mut known = 1usize;
+    while !level.is_empty() {
+        let futs: Vec<NodeRead<'_>> = level.iter().map(|p| read_node_watching(client, p)).collect();
+        let reads: Vec<_> = stream::iter(futs).buffered(crate::reader::SINGLE_IN_FLIGHT).collect().await;
+        let mut next = Vec::new();
+        for (path, read) in level.iter().zip(reads) {
+            if let Some((node, fired)) = read? {
+                next.extend(node.children.iter().map(|c| child_path(path, c)));
+                watches.arm(fired);
+                tree.insert(path.clone(), node);
+            }
+        }
+        known = known.saturating_add(next.len());
+        progress(crate::reader::Progress { done: tree.len(), total: known });
+        level = next;
+    }
+    Ok(tree)
+}
+
+/// Removes `path` and everything below it from the tree, and its name from its parent.
+fn remove_subtree(tree: &mut RawTree, path: &str) {
+    let prefix = format!("{path}/");
+    tree.remove(path);
+    let doomed: Vec<String> =
+        tree.range(prefix.clone()..).take_while(|(k, _)| k.starts_with(&prefix)).map(|(k, _)| k.clone()).collect();
+    for k in doomed {
+        tree.remove(&k);
+    }
+    if let Some((parent, name)) = parent_and_name(path) {
+        if let Some(p) = tree.get_mut(parent) {
+            p.children.retain(|c| c != name);
+            p.stat.num_children = i32::try_from(p.children.len()).unwrap_or(i32::MAX);
+        }
+    }
+}
+
+/// One one-shot watch fired: re-reads what it names and arms it again.
+async fn apply_one_shot(
+    store: &Store,
+    tree: &mut RawTree,
+    watches: &mut Watches,
+    ev: &zk::WatchedEvent,
+) -> Result<(), Error> {
+    let path = ev.path.as_str();
+    match ev.event_type {
+        zk::EventType::NodeDeleted => remove_subtree(tree, path),
+        zk::EventType::NodeDataChanged | zk::EventType::NodeCreated => {
+            match store.client.get_and_watch_data(path).await {
+                Ok((data, stat, on_data)) => {
+                    watches.arm([on_data.changed().boxed()]);
+                    if let Some(n) = tree.get_mut(path) {
+                        n.data = data;
+                        n.stat = stat_of(&stat);
+                        n.stat.num_children = i32::try_from(n.children.len()).unwrap_or(i32::MAX);
+                    }
+                }
+                Err(zk::Error::NoNode) => remove_subtree(tree, path),
+                Err(e) => return Err(Error::at(path, e)),
+            }
+        }
+        zk::EventType::NodeChildrenChanged => match store.client.list_and_watch_children(path).await {
+            Ok((children, on_children)) => {
+                watches.arm([on_children.changed().boxed()]);
+                let old = tree.get(path).map(|n| n.children.clone()).unwrap_or_default();
+                for gone in old.iter().filter(|c| !children.contains(c)) {
+                    remove_subtree(tree, &child_path(path, gone));
+                }
+                for new in children.iter().filter(|c| !old.contains(c)) {
+                    let sub = read_watching(&store.client, &child_path(path, new), watches, |_| {}).await?;
+                    tree.extend(sub);
+                }
+                if let Some(n) = tree.get_mut(path) {
+                    n.stat.num_children = i32::try_from(children.len()).unwrap_or(i32::MAX);
+                    n.children = children;
+                }
+            }
+            Err(zk::Error::NoNode) => remove_subtree(tree, path),
+            Err(e) => return Err(Error::at(path, e)),
+        },
+        _ => {}
+    }
+    Ok(())
 }
 
 fn parent_and_name(path: &str) -> Option<(&str, &str)> {
@@ -145,23 +348,9 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
     Ok(())
 }
 
-fn is_terminal(ev: &zk::WatchedEvent) -> bool {
-    ev.event_type == zk::EventType::Session
-        && !matches!(
-            ev.session_state,
-            zk::SessionState::Disconnected | zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly
-        )
-}
-
 /// Runs the follower; should it ever die (a client panic), starts it again on a new session,
 /// so a live view never silently freezes.
-async fn supervise(
-    opts: ConnectOptions,
-    store: Store,
-    watcher: zk::PersistentWatcher,
-    tree: RawTree,
-    tx: watch::Sender<LiveState>,
-) {
+async fn supervise(opts: ConnectOptions, store: Store, watcher: Watches, tree: RawTree, tx: watch::Sender<LiveState>) {
     let mut first = Some((store, watcher, tree));
     let tx = std::sync::Arc::new(tx);
     loop {
@@ -213,7 +402,7 @@ fn next_generation(tx: &watch::Sender<LiveState>, mine: u64) -> u64 {
 async fn run(
     opts: ConnectOptions,
     mut store: Store,
-    mut watcher: zk::PersistentWatcher,
+    mut watcher: Watches,
     mut tree: RawTree,
     tx: std::sync::Arc<watch::Sender<LiveState>>,
 ) {
@@ -232,7 +421,7 @@ async fn run(
         let mut batch = vec![first];
         // Drain what is already queued, so a burst costs one fold. Never past a terminal
         // session event: the client's receiver panics when polled after one.
-        while batch.len() < 10_000 && !batch.last().is_some_and(is_terminal) {
+        while batch.len() < 10_000 && !batch.last().is_some_and(Change::is_terminal) {
             match watcher.changed().now_or_never() {
                 Some(ev) => batch.push(ev),
                 None => break,
@@ -241,23 +430,29 @@ async fn run(
         let mut status = LiveStatus::Live;
         let mut terminal = false;
         let mut resync = false;
-        for ev in &batch {
-            if ev.event_type == zk::EventType::Session {
-                match ev.session_state {
-                    zk::SessionState::Disconnected => {
-                        let _ = tx.send_modify(|s| s.status = LiveStatus::Disconnected);
-                        status = LiveStatus::Disconnected;
-                    }
-                    zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly => resync = true,
-                    _ => {
-                        terminal = true;
-                        break;
-                    }
+        for change in &batch {
+            let ev = match change {
+                Change::Session(zk::SessionState::Disconnected) => {
+                    let _ = tx.send_modify(|s| s.status = LiveStatus::Disconnected);
+                    status = LiveStatus::Disconnected;
+                    continue;
                 }
-                continue;
-            }
+                Change::Session(zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly) => {
+                    resync = true;
+                    continue;
+                }
+                Change::Session(_) => {
+                    terminal = true;
+                    break;
+                }
+                Change::Node(ev) => ev,
+            };
             events += 1;
-            if let Err(e) = apply(&store, &mut tree, ev).await {
+            let applied = match watcher {
+                Watches::Persistent(_) => apply(&store, &mut tree, ev).await,
+                Watches::OneShot { .. } => apply_one_shot(&store, &mut tree, &mut watcher, ev).await,
+            };
+            if let Err(e) = applied {
                 tracing::warn!(error = %e, "live update failed; re-reading the root");
                 resync = true;
             }
@@ -286,7 +481,18 @@ async fn run(
             continue;
         }
         if resync {
-            match read_tree(&store.client, store.root.as_str(), store.mode, |_| {}).await {
+            // One-shot watches are armed again by the re-read (the old ones are dropped).
+            let reread = match watcher {
+                Watches::Persistent(_) => read_tree(&store.client, store.root.as_str(), store.mode, |_| {}).await,
+                Watches::OneShot { .. } => match start(&store).await {
+                    Ok((w, t)) => {
+                        watcher = w;
+                        Ok(t)
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            match reread {
                 Ok(t) => {
                     tree = t;
                     status = LiveStatus::Resynced;

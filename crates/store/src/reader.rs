@@ -15,7 +15,7 @@ use crate::Error;
 const BATCH: usize = 500;
 /// Multi-read requests (or single requests, in fallback mode) in flight at once.
 const IN_FLIGHT: usize = 8;
-const SINGLE_IN_FLIGHT: usize = 512;
+pub(crate) const SINGLE_IN_FLIGHT: usize = 512;
 
 /// Progress of a read, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -101,7 +101,7 @@ enum Read<T> {
 
 /// A node this session may not read: its stat (`exists` needs no permission) and, when the
 /// server shows it, its ACL, so the user sees whose node it is.
-async fn unreadable(client: &zk::Client, path: &str) -> RawNode {
+pub(crate) async fn unreadable(client: &zk::Client, path: &str) -> RawNode {
     let stat = client.check_stat(path).await.ok().flatten().map(|s| stat_of(&s)).unwrap_or_default();
     let acl = match client.get_acl(path).await {
         Ok((acl, _)) => {

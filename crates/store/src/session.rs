@@ -13,10 +13,15 @@ impl Store {
     /// answers, rather than retrying forever like the Java console.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self, Error> {
         let root = Root::new(&opts.root)?;
+        // What the server speaks decides the create opcode, the reader and the watches.
+        let mut features = crate::server::features(opts).await;
         let mut connector = zk::Client::connector()
             .with_session_timeout(opts.session_timeout)
             .with_connection_timeout(Duration::from_secs(3))
             .with_fail_eagerly();
+        if !features.create2 {
+            connector = connector.with_server_version(3, 4, 0);
+        }
         if let Some((user, password)) = &opts.digest {
             connector = connector.with_auth("digest", format!("{user}:{password}").as_bytes());
         }
@@ -25,11 +30,15 @@ impl Store {
             other => Error::Unreachable { connect: opts.connect.clone(), reason: other.to_string() },
         })?;
         tracing::debug!(connect = %opts.connect, root = %root, "connected");
-        let mode = crate::reader::probe_mode(&client, "/").await;
+        if features.read == crate::reader::ReadMode::Multi {
+            features.read = crate::reader::probe_mode(&client, "/").await;
+        }
+        let mode = features.read;
+        tracing::debug!(features = %features.describe(), "server features");
         let nulls = crate::jute::NullWriter::new(opts);
         // No clock probe here: reads never write. A writer that needs ZooKeeper's clock (the
         // local scheduler) calls measure_clock; health estimates it without writing.
-        Ok(Store { client, root, opts: opts.clone(), mode, clock_offset_ms: 0, clock_measured: false, nulls })
+        Ok(Store { client, root, opts: opts.clone(), mode, features, clock_offset_ms: 0, clock_measured: false, nulls })
     }
 
     /// Whether the session can still serve requests (not expired, closed or refused).
@@ -113,12 +122,19 @@ impl Store {
         let opts = zk::CreateMode::EphemeralSequential.with_acls(acls(self.opts.digest.is_some()));
         match self.client.create(&self.root.systime(), b"", &opts).await {
             Ok((stat, seq)) => {
-                let after = now_ms();
                 let path = format!("{}{}", self.root.systime(), seq);
+                // A 3.4 server answers a create without its stat (no create2): read it, as
+                // Java does after its create.
+                let ctime = if stat.ctime > 0 {
+                    Some(stat.ctime)
+                } else {
+                    self.client.check_stat(&path).await.ok().flatten().map(|s| s.ctime).filter(|c| *c > 0)
+                };
+                let after = now_ms();
                 if let Err(e) = self.client.delete(&path, None).await {
                     tracing::warn!(%path, error = %e, "could not delete the clock probe node");
                 }
-                Some(stat.ctime.saturating_sub(before / 2 + after / 2))
+                ctime.map(|c| c.saturating_sub(before / 2 + after / 2))
             }
             Err(e) => {
                 tracing::info!(error = %e, "cannot create the clock probe node");
@@ -128,7 +144,7 @@ impl Store {
     }
 
     /// Takes a ZooKeeper clock offset measured elsewhere (health reads it without writing, from
-    /// the `lresp` times the server reports for its sessions).
+    /// the date the server gives its session's connection).
     pub fn set_clock_offset(&mut self, offset_ms: i64) {
         self.clock_offset_ms = offset_ms;
         self.clock_measured = true;

@@ -225,6 +225,9 @@ impl Store {
         }
         let opts = zk::CreateMode::Persistent.with_acls(acls(self.opts.digest.is_some()));
         let mut w = self.client.new_multi_writer();
+        // A 3.4 server knows no create2, which the client's multi always sends: there the same
+        // ops go through the jute writer, whose multi creates with op 1 (and Java's ACL).
+        let mut old_ops: Vec<(String, Option<String>, Option<i32>, u8)> = Vec::new();
         let mut paths = Vec::new();
         for ch in &changes {
             let (kind, name) = match ch {
@@ -241,11 +244,13 @@ impl Store {
                 Change::Create { .. } => {
                     let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
                     w.add_create(&path, blob.as_bytes(), &opts).map_err(|e| Error::at(&path, e))?;
+                    old_ops.push((path.clone(), Some(blob.to_owned()), None, b'c'));
                 }
                 Change::Update { .. } => {
                     let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
                     w.add_set_data(&path, blob.as_bytes(), cur.and_then(|c| c.version))
                         .map_err(|e| Error::at(&path, e))?;
+                    old_ops.push((path.clone(), Some(blob.to_owned()), cur.and_then(|c| c.version), b's'));
                 }
                 Change::Delete { .. } => {
                     let kids = self.client.list_children(&path).await.map_err(|e| Error::at(&path, e))?;
@@ -266,12 +271,50 @@ impl Store {
                         return Err(Error::Running { what: format!("{kind} {name}"), running: kids });
                     }
                     w.add_delete(&path, cur.and_then(|c| c.version)).map_err(|e| Error::at(&path, e))?;
+                    old_ops.push((path.clone(), None, cur.and_then(|c| c.version), b'd'));
                 }
             }
             paths.push(path);
         }
-        match w.commit().await {
-            Ok(_) => Ok(changes),
+        let committed = if self.features.create2 {
+            w.commit().await.map(|_| ())
+        } else {
+            drop(w);
+            let ops: Vec<crate::jute::Op<'_>> = old_ops
+                .iter()
+                .map(|(path, blob, version, kind)| match kind {
+                    b'c' => crate::jute::Op::Create {
+                        path,
+                        data: Some(blob.as_deref().unwrap_or_default().as_bytes()),
+                        mode: crate::jute::Mode::Persistent,
+                    },
+                    b's' => crate::jute::Op::Set {
+                        path,
+                        data: blob.as_deref().unwrap_or_default().as_bytes(),
+                        version: *version,
+                    },
+                    _ => crate::jute::Op::Delete { path, version: *version },
+                })
+                .collect();
+            match self.nulls.multi(&ops).await {
+                Ok(_) => Ok(()),
+                // The jute writer names the failing node; the plan's index of that node is the
+                // failing operation, as the client's multi reports it.
+                Err(e) => {
+                    let (at, source) = match e {
+                        Error::NoNode { path } => (path, zk::Error::NoNode),
+                        Error::Zk { path, source } => (path, source),
+                        other => return Err(other),
+                    };
+                    match paths.iter().position(|p| *p == at) {
+                        Some(index) => Err(zk::MultiWriteError::OperationFailed { index, source }),
+                        None => Err(zk::MultiWriteError::RequestFailed { source }),
+                    }
+                }
+            }
+        };
+        match committed {
+            Ok(()) => Ok(changes),
             Err(zk::MultiWriteError::OperationFailed { index, source }) => {
                 let p = paths.get(index).cloned().unwrap_or_default();
                 match source {

@@ -67,12 +67,57 @@ pub struct Options {
     pub tick_ms: u32,
     /// Client port; 0 picks a free one.
     pub port: u16,
+    /// Which ZooKeeper: `None` is the installed Debian package (3.8); see [`versions`].
+    pub version: Option<Version>,
 }
 
 impl Default for Options {
+    /// All four-letter words, a 2 s tick, a free port, and the ZooKeeper named by
+    /// `TBDESK_ZK_VERSION` (e.g. `3.4.13`, to run a whole test suite against it) when it is
+    /// one of [`versions`], else the installed one.
     fn default() -> Self {
-        Options { four_letter_words: vec!["*".into()], tick_ms: 2000, port: 0 }
+        let version =
+            std::env::var("TBDESK_ZK_VERSION").ok().and_then(|v| versions().into_iter().find(|x| x.name == v));
+        Options { four_letter_words: vec!["*".into()], tick_ms: 2000, port: 0, version }
     }
+}
+
+/// A ZooKeeper release other than the installed one, unpacked by `scripts/setup` from another
+/// Debian suite's package into `~/.cache/tbdesk/zookeeper/<version>/` (nothing installed
+/// system-wide): the directory holds the jars and a `classpath` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// `3.4.13`, `3.9.3`.
+    pub name: String,
+    /// The java classpath that runs it (with the installed package's dependencies).
+    pub classpath: String,
+}
+
+/// Where other releases are unpacked (`TBDESK_ZK_CACHE` overrides).
+pub fn versions_dir() -> PathBuf {
+    match std::env::var_os("TBDESK_ZK_CACHE") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/tbdesk/zookeeper"),
+    }
+}
+
+/// The other releases set up on this machine, oldest first; the installed one is not listed.
+pub fn versions() -> Vec<Version> {
+    let mut out: Vec<Version> = std::fs::read_dir(versions_dir())
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    let classpath = std::fs::read_to_string(e.path().join("classpath")).ok()?;
+                    Some(Version {
+                        name: e.file_name().to_string_lossy().into_owned(),
+                        classpath: classpath.trim().to_owned(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_by_key(|v| v.name.split('.').map(|p| p.parse::<u32>().unwrap_or(0)).collect::<Vec<_>>());
+    out
 }
 
 /// A ZooKeeper server owned by this process. Dropping it kills the server and removes its
@@ -82,6 +127,8 @@ pub struct ZkServer {
     child: Option<Child>,
     addr: SocketAddr,
     dir: tempfile::TempDir,
+    classpath: String,
+    version: Option<String>,
 }
 
 impl ZkServer {
@@ -96,13 +143,15 @@ impl ZkServer {
         let port = if opts.port == 0 { free_port()? } else { opts.port };
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         write_config(dir.path(), port, &opts)?;
-        let mut server = ZkServer { child: None, addr, dir };
+        let classpath = opts.version.as_ref().map_or_else(|| ZOOKEEPER_JAR.to_owned(), |v| v.classpath.clone());
+        let version = opts.version.as_ref().map(|v| v.name.clone());
+        let mut server = ZkServer { child: None, addr, dir, classpath, version };
         server.spawn()?;
         Ok(server)
     }
 
     fn spawn(&mut self) -> Result<(), Error> {
-        let child = spawn_java(self.dir.path(), true)?;
+        let child = spawn_java(self.dir.path(), &self.classpath, true)?;
         self.child = Some(child);
         wait_ready(self.addr, self.dir.path(), Duration::from_secs(60))
     }
@@ -110,6 +159,11 @@ impl ZkServer {
     /// `127.0.0.1:<port>`, for a ZooKeeper client.
     pub fn connect_string(&self) -> String {
         self.addr.to_string()
+    }
+
+    /// The release it runs when not the installed one (`3.4.13`), else `None`.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 
     /// The client address.
@@ -180,7 +234,7 @@ fn write_config(dir: &Path, port: u16, opts: &Options) -> Result<(), Error> {
     std::fs::write(dir.join("zoo.cfg"), cfg).map_err(io("write zoo.cfg"))
 }
 
-fn spawn_java(dir: &Path, die_with_parent: bool) -> Result<Child, Error> {
+fn spawn_java(dir: &Path, classpath: &str, die_with_parent: bool) -> Result<Child, Error> {
     if !Path::new(ZOOKEEPER_JAR).exists() {
         return Err(Error::NotInstalled);
     }
@@ -189,7 +243,7 @@ fn spawn_java(dir: &Path, die_with_parent: bool) -> Result<Child, Error> {
     let mut cmd = Command::new("java");
     cmd.arg("-Xmx256m")
         .arg("-cp")
-        .arg(ZOOKEEPER_JAR)
+        .arg(classpath)
         .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
         .arg(dir.join("zoo.cfg"))
         .stdin(Stdio::null())
@@ -301,7 +355,7 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
         Err(_) => free_port()?,
     };
     write_config(dir, port, &Options { port, ..Options::default() })?;
-    let child = spawn_java(dir, false)?;
+    let child = spawn_java(dir, ZOOKEEPER_JAR, false)?;
     std::fs::write(dir.join("pid"), child.id().to_string()).map_err(io("write pid file"))?;
     std::fs::write(&port_file, port.to_string()).map_err(io("write port file"))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
