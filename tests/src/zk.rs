@@ -5,12 +5,17 @@ use zookeeper_client as zk;
 
 /// Connects a plain client (no auth) to the fixture server.
 pub async fn client(server: &ZkServer) -> zk::Client {
-    let mut connector = zk::Client::connector();
-    // A 3.4 server knows no create2 (the client's default).
-    if server.version().is_some_and(|v| v.starts_with("3.4.")) {
-        connector = connector.with_server_version(3, 4, 0);
+    connector(server).connect(&server.connect_string()).await.expect("connect to fixture ZooKeeper")
+}
+
+/// A client connector that speaks the fixture's release (a 3.4 server knows no create2, the
+/// client's default).
+pub fn connector(server: &ZkServer) -> zk::Connector {
+    let connector = zk::Client::connector();
+    match server.version() {
+        Some(v) if v.starts_with("3.4.") => connector.with_server_version(3, 4, 0),
+        _ => connector,
     }
-    connector.connect(&server.connect_string()).await.expect("connect to fixture ZooKeeper")
 }
 
 /// Creates `path` and its missing ancestors with `data` on the last one (world-ALL ACL).

@@ -33,7 +33,8 @@ async fn overview_is_live_and_distribution_is_drawn() {
     let row = app.wait_text("#task-type-OrderSync", |t| !t.is_empty()).await;
     assert!(row.contains("orderSyncTask") && row.contains("TEST (1, 0)"), "{row}");
     let status = app.wait_text("#status", |t| t.contains("live")).await;
-    assert!(status.contains("ZooKeeper 3.8"), "{status}");
+    let release = server.version().unwrap_or("3.8");
+    assert!(status.contains(&format!("ZooKeeper {release}")), "{status}");
     app.screenshot("overview").await;
 
     // Another process writes: the window follows without a reload. The event that announces it
@@ -217,7 +218,7 @@ async fn profile_password_lives_only_in_the_keyring_and_survives_a_restart() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let password = "Pw-e2e-7f3c91";
     // A root protected by digest alice:<password>, world READ only (Java's ACL).
-    let owner = zkc::Client::connector()
+    let owner = zk::connector(&server)
         .with_auth("digest", format!("alice:{password}").as_bytes())
         .connect(&server.connect_string())
         .await

@@ -28,9 +28,13 @@ pub fn Health() -> impl IntoView {
             browser::sleep_ms(10_000).await;
         }
     });
+    // The ensemble's findings (backend, every 10 s), then the root's (live, in wasm).
     let findings = Memo::new(move |_| {
-        let off = report.get().and_then(|r| r.ok()).and_then(|r| r.clock_offset_ms);
-        ctx.snap.with(|s| s.as_ref().map(|e| root_findings(&e.snapshot, off)).unwrap_or_default())
+        let r = report.get().and_then(|r| r.ok());
+        let off = r.as_ref().and_then(|r| r.clock_offset_ms);
+        let mut all = r.map(|r| r.ensemble_findings).unwrap_or_default();
+        all.extend(ctx.snap.with(|s| s.as_ref().map(|e| root_findings(&e.snapshot, off)).unwrap_or_default()));
+        all
     });
     // The one green / amber / red rule (the backend's): servers and the live findings.
     let summary = Memo::new(move |_| {
@@ -45,17 +49,30 @@ pub fn Health() -> impl IntoView {
                 Some(Err(e)) => view! { <ErrorPanel err=e /> }.into_any(),
                 Some(Ok(r)) => view! {
                     <table id="ensemble">
-                        <thead><tr><th>"Server"</th><th>"State"</th><th>"Mode / version"</th><th>"RTT"</th><th>"Latency min/avg/max"</th><th>"Nodes"</th><th>"Watches"</th><th>"FDs"</th><th>"Refused"</th></tr></thead>
+                        <thead><tr><th>"Server"</th><th>"State"</th><th>"Mode / version"</th><th>"Zxid"</th><th>"RTT"</th><th>"Latency min/avg/max"</th><th>"Nodes"</th><th>"Watches"</th><th>"FDs"</th><th>"Refused"</th></tr></thead>
                         <tbody>{r.ensemble.iter().map(|s| {
-                            let up = s.up;
+                            let up = s.up && s.error.is_none();
+                            let leader = r.ensemble.iter().find(|x| x.mode.as_deref() == Some("leader")).and_then(|x| x.zxid);
+                            // Behind its leader, counted within one epoch (the zxid's high 32 bits).
+                            let zxid = match (s.zxid, leader) {
+                                (Some(z), Some(l)) if s.mode.as_deref() == Some("follower") && z >> 32 == l >> 32 => format!("{z:#x} (behind {})", l.saturating_sub(z)),
+                                (Some(z), _) => format!("{z:#x}"),
+                                (None, _) => "—".into(),
+                            };
+                            let synced = s.synced_followers.map(|n| format!(" · {n} synced, {} syncing", s.pending_syncs.unwrap_or(0))).unwrap_or_default();
                             let lat = s.latency.map(|(a, b, c)| format!("{a}/{b}/{c}")).unwrap_or_default();
                             let refused = s.refused.iter().map(|x| x.command.as_str()).collect::<Vec<_>>().join(", ");
                             let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
                             view! {
                                 <tr class=if up { "up" } else { "down" }>
                                     <td class="mono">{s.address.clone()}</td>
-                                    <td>{if up { "up".to_string() } else { format!("DOWN: {}", s.error.clone().unwrap_or_default()) }}</td>
-                                    <td>{format!("{} {}", s.mode.as_deref().unwrap_or("?"), s.version.as_deref().unwrap_or(""))}</td>
+                                    <td>{match (s.up, &s.error) {
+                                        (true, None) => "up".to_string(),
+                                        (true, Some(e)) => format!("NOT SERVING: {e}"),
+                                        (false, e) => format!("DOWN: {}", e.clone().unwrap_or_default()),
+                                    }}</td>
+                                    <td>{format!("{} {}{synced}", s.mode.as_deref().unwrap_or("?"), s.version.as_deref().unwrap_or(""))}</td>
+                                    <td class="mono">{zxid}</td>
                                     <td class=if s.slow { "slow" } else { "" }>{s.rtt_ms.map(|v| format!("{v:.2} ms")).unwrap_or_default()}</td>
                                     <td>{lat}</td>
                                     <td>{count(s.znode_count)}</td>
@@ -68,10 +85,11 @@ pub fn Health() -> impl IntoView {
                     </table>
                     <p>{format!("Session timeout: asked {} ms, granted {} ms{}", r.requested_session_timeout_ms, r.negotiated_session_timeout_ms,
                         if r.negotiated_session_timeout_ms < r.requested_session_timeout_ms { " (capped by the server's maxSessionTimeout)" } else { "" })}</p>
+                    <p id="protocol">{format!("Protocol: ZooKeeper {}", r.protocol)}</p>
                     {r.clock_offset_ms.map(|o| view! { <p>{format!("Clock: ZooKeeper − this machine = {o} ms")}</p> })}
                 }.into_any(),
             }}
-            <h4>"Root findings"</h4>
+            <h4>"Findings"</h4>
             {move || {
                 let f = findings.get();
                 if f.is_empty() {

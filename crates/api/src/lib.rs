@@ -479,11 +479,50 @@ impl Console {
         let p = self.profiles.get(profile).await?;
         let opts = self.options(&p).await?;
         let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
+        let ensemble_findings = tbdesk_health::ensemble_findings(&ensemble);
+        let mut report = HealthReport {
+            summary: Colour::Green,
+            ensemble_findings,
+            ensemble,
+            requested_session_timeout_ms: opts.session_timeout.as_millis() as u64,
+            negotiated_session_timeout_ms: 0,
+            clock_offset_ms: None,
+            protocol: String::new(),
+            findings: Vec::new(),
+        };
+        // The ensemble is reported even when the root cannot be read (no quorum, no server):
+        // that is when it matters most.
+        match self.root_health(&opts).await {
+            Ok((store, findings)) => {
+                report.negotiated_session_timeout_ms = store.session_timeout().as_millis() as u64;
+                report.clock_offset_ms = store.clock_offset_ms();
+                report.protocol = store.features().describe();
+                report.findings = findings;
+            }
+            Err(e) => report.findings.push(tbdesk_model::diagnose::Finding {
+                level: tbdesk_model::diagnose::Level::Error,
+                code: "root_unreadable".into(),
+                message: format!("the root cannot be read: {}", e.message),
+                why: "neither this console nor any Java runtime can work with it until ZooKeeper serves again".into(),
+                nodes: vec![opts.root.clone()],
+                fix: None,
+            }),
+        }
+        let all: Vec<_> = report.ensemble_findings.iter().chain(&report.findings).cloned().collect();
+        report.summary = Colour::summary(&report.ensemble, &all);
+        Ok(report)
+    }
+
+    /// A fresh session on the root, ZooKeeper's clock, and the root's findings.
+    async fn root_health(
+        &self,
+        opts: &ConnectOptions,
+    ) -> Result<(Store, Vec<tbdesk_model::diagnose::Finding>), ApiError> {
         // ZooKeeper's clock without writing anything (reads never write): the server dates the
         // connection of this fresh session (`cons`' est=), which happened between `before` and
         // `after` here. Judged only when that window is short enough to mean something.
         let before = tbdesk_store::now_ms();
-        let mut store = Store::connect(&opts).await?;
+        let mut store = Store::connect(opts).await?;
         let after = tbdesk_store::now_ms();
         let session = store.client().session_id().0;
         let hosts = tbdesk_store::jute::split_connect(&opts.connect).0;
@@ -498,14 +537,7 @@ impl Console {
         }
         let snap = store.snapshot(|_| {}).await?;
         let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
-        Ok(HealthReport {
-            summary: Colour::summary(&ensemble, &findings),
-            ensemble,
-            requested_session_timeout_ms: opts.session_timeout.as_millis() as u64,
-            negotiated_session_timeout_ms: store.session_timeout().as_millis() as u64,
-            clock_offset_ms: store.clock_offset_ms(),
-            findings,
-        })
+        Ok((store, findings))
     }
 
     /// Applies a safe fix offered by a finding, through the store's guarded writes; returns

@@ -151,6 +151,7 @@ async fn one_version(version: Option<Version>) -> String {
     // Health reads the ensemble and the root.
     let h = console.health("p").await.unwrap_or_else(|e| panic!("{name}: health: {e}"));
     assert!(h.ensemble.iter().all(|s| s.up), "{name}: {h:?}");
+    assert_eq!(h.protocol, f.describe(), "{name}: health names the protocol in use");
     if let Some(v) = &version {
         assert!(h.ensemble[0].version.as_deref().is_some_and(|x| x.starts_with(&v.name)), "{name}: {h:?}");
     }

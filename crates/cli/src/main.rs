@@ -330,10 +330,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "session timeout: asked {} ms, granted {} ms",
                     h.requested_session_timeout_ms, h.negotiated_session_timeout_ms
                 );
+                println!("protocol: {}", h.protocol);
                 if let Some(o) = h.clock_offset_ms {
                     println!("clock: ZooKeeper - this machine = {o} ms");
                 }
-                for f in &h.findings {
+                for f in h.ensemble_findings.iter().chain(&h.findings) {
                     println!("{:?} {}: {} — {}", f.level, f.code, f.message, f.why);
                 }
             }

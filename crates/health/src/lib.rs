@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 /// Above this round trip a server is flagged (the operations guides' figure).
 pub const SLOW_RTT_MS: f64 = 10.0;
 
+use tbdesk_model::diagnose::{Finding, Level};
 pub use tbdesk_model::wire::{Colour, Refused, ServerHealth};
 
 fn parse_kv(text: &str, sep: char) -> BTreeMap<String, String> {
@@ -105,7 +106,11 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
         }
     };
     if let Some(a) = run("srvr", &mut h) {
+        if a.contains("not currently serving requests") {
+            h.error = Some("running, but not serving requests: no quorum (or still starting)".into());
+        }
         let kv = parse_kv(&a, ':');
+        h.zxid = kv.get("Zxid").and_then(|v| i64::from_str_radix(v.trim_start_matches("0x"), 16).ok());
         h.version = kv.get("Zookeeper version").map(|v| v.split(['-', ',']).next().unwrap_or(v).to_owned());
         h.mode = kv.get("Mode").cloned();
         h.outstanding = kv.get("Outstanding").and_then(|v| v.parse().ok());
@@ -123,6 +128,8 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
         h.approximate_data_size = n("zk_approximate_data_size");
         h.file_descriptors = n("zk_open_file_descriptor_count").zip(n("zk_max_file_descriptor_count"));
         h.mode = h.mode.take().or_else(|| kv.get("zk_server_state").cloned());
+        h.synced_followers = n("zk_synced_followers");
+        h.pending_syncs = n("zk_pending_syncs");
         h.znode_count = h.znode_count.or(n("zk_znode_count"));
     }
     if let Some(a) = run("conf", &mut h) {
@@ -131,6 +138,8 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
         h.session_timeout_bounds = n("minSessionTimeout").zip(n("maxSessionTimeout"));
         h.autopurge_interval_h = n("autopurge.purgeInterval");
         h.autopurge_retain = n("autopurge.snapRetainCount");
+        h.server_id = n("serverId");
+        h.members = a.lines().map(str::trim).filter(|l| l.starts_with("server.")).map(str::to_owned).collect();
     }
     if let Some(a) = run("wchs", &mut h) {
         if h.watch_count.is_none() {
@@ -160,8 +169,196 @@ pub async fn check_ensemble(connect: &str, timeout: Duration) -> Vec<ServerHealt
     out
 }
 
+/// A follower this many transactions behind its leader is flagged.
+pub const LAG_WARN: i64 = 1000;
+
+/// What is wrong with the ensemble as a whole: the quorum lost, servers that do not answer or
+/// do not serve, a follower far behind its leader, and a connect string that misses members of
+/// the ensemble (clients cannot fail over to them) or names a server that is not one.
+pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
+    let f = |level, code: &str, message: String, why: &str, nodes: Vec<String>| Finding {
+        level,
+        code: code.into(),
+        message,
+        why: why.into(),
+        nodes,
+        fix: None,
+    };
+    let mut out = Vec::new();
+    for s in servers.iter().filter(|s| !s.up) {
+        out.push(f(
+            Level::Error,
+            "server_unreachable",
+            format!("{} does not answer", s.address),
+            "clients connected to it move to another server; with too few left the quorum is lost",
+            vec![s.address.clone()],
+        ));
+    }
+    let members: Vec<&String> =
+        servers.iter().map(|s| &s.members).max_by_key(|m| m.len()).into_iter().flatten().collect();
+    // A standalone server lists no members; an ensemble's members list them all. A server that
+    // leads or follows serves, which it does only with a quorum: the quorum is lost when no
+    // server of an ensemble serves.
+    let ensemble = members.len() >= 2;
+    let standalone = servers.iter().any(|s| s.mode.as_deref() == Some("standalone"));
+    let serving = servers.iter().filter(|s| matches!(s.mode.as_deref(), Some("leader" | "follower"))).count();
+    if !standalone && serving == 0 && (ensemble || servers.len() >= 2) {
+        out.push(f(
+            Level::Error,
+            "quorum_lost",
+            format!("quorum lost: none of the {} server(s) reached serves", servers.len()),
+            "no write succeeds and no session can be renewed: every Java runtime's session expires and its thread groups stop",
+            servers.iter().filter(|s| s.up && s.error.is_some()).map(|s| s.address.clone()).collect(),
+        ));
+    }
+    if let Some(leader) = servers.iter().find(|s| s.mode.as_deref() == Some("leader")) {
+        let lz = leader.zxid.unwrap_or(0);
+        for s in servers.iter().filter(|s| s.mode.as_deref() == Some("follower")) {
+            let Some(fz) = s.zxid else { continue };
+            // Only within one epoch (the high 32 bits) is the difference a count of transactions.
+            if fz >> 32 == lz >> 32 && lz.saturating_sub(fz) > LAG_WARN {
+                out.push(f(
+                    Level::Warning,
+                    "follower_behind",
+                    format!("{} is {} transactions behind its leader", s.address, lz.saturating_sub(fz)),
+                    "clients reading from it see old state (Java runtimes read item owners and heartbeats there)",
+                    vec![s.address.clone()],
+                ));
+            }
+        }
+    }
+    // Members this connect string reaches, by id; the others are listed by quorum address.
+    let reached: Vec<u64> = servers.iter().filter_map(|s| s.server_id).collect();
+    if ensemble {
+        let missing: Vec<String> = members
+            .iter()
+            .filter(|m| {
+                let id =
+                    m.strip_prefix("server.").and_then(|r| r.split('=').next()).and_then(|i| i.parse::<u64>().ok());
+                id.is_some_and(|id| !reached.contains(&id))
+            })
+            .map(|m| m.to_string())
+            .collect();
+        if !missing.is_empty() && servers.iter().all(|s| s.up) {
+            out.push(f(
+                Level::Warning,
+                "connect_string_incomplete",
+                format!("the connect string misses {} member(s) of the ensemble", missing.len()),
+                "when the servers it names fail, clients cannot fail over to the others",
+                missing,
+            ));
+        }
+        let ids: Vec<u64> = members
+            .iter()
+            .filter_map(|m| m.strip_prefix("server.").and_then(|r| r.split('=').next()).and_then(|i| i.parse().ok()))
+            .collect();
+        for s in servers
+            .iter()
+            .filter(|s| s.server_id.is_some_and(|i| !ids.contains(&i)) || s.mode.as_deref() == Some("standalone"))
+        {
+            out.push(f(
+                Level::Warning,
+                "connect_string_foreign",
+                format!("the connect string names {}, which is not a member of this ensemble", s.address),
+                "a session that moves there sees another tree: another root, other runtimes",
+                vec![s.address.clone()],
+            ));
+        }
+    }
+    out
+}
+
 /// A one-line verdict over the ensemble: green (all up, fast, all checks allowed), amber
 /// (reachable with warnings) or red (a server is down).
 pub fn summary(servers: &[ServerHealth]) -> Colour {
     Colour::summary(servers, &[])
+}
+
+#[cfg(test)]
+mod ensemble_tests {
+    use super::*;
+
+    fn member(addr: &str, id: u64, mode: Option<&str>, zxid: i64) -> ServerHealth {
+        ServerHealth {
+            address: addr.into(),
+            up: true,
+            mode: mode.map(str::to_owned),
+            zxid: Some(zxid),
+            server_id: Some(id),
+            members: (1..=3).map(|i| format!("server.{i}=10.0.0.{i}:2888:3888:participant")).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&str> {
+        f.iter().map(|x| x.code.as_str()).collect()
+    }
+
+    #[test]
+    fn a_healthy_ensemble_has_nothing_to_say() {
+        let s = [
+            member("a:1", 1, Some("leader"), 5),
+            member("b:1", 2, Some("follower"), 5),
+            member("c:1", 3, Some("follower"), 4),
+        ];
+        assert!(ensemble_findings(&s).is_empty(), "{:?}", ensemble_findings(&s));
+    }
+
+    #[test]
+    fn the_quorum_lost_and_a_dead_server_are_red() {
+        let mut lone = member("a:1", 1, None, 5);
+        lone.error = Some("not serving".into());
+        let dead = ServerHealth { address: "b:1".into(), ..Default::default() };
+        let f = ensemble_findings(&[
+            lone.clone(),
+            dead.clone(),
+            ServerHealth { address: "c:1".into(), ..Default::default() },
+        ]);
+        assert_eq!(codes(&f), ["server_unreachable", "server_unreachable", "quorum_lost"]);
+        assert!(f.iter().all(|x| x.level == Level::Error));
+        assert_eq!(Colour::summary(&[lone, dead], &f), Colour::Red);
+    }
+
+    #[test]
+    fn a_standalone_server_is_no_lost_quorum() {
+        let s = ServerHealth { address: "a:1".into(), up: true, mode: Some("standalone".into()), ..Default::default() };
+        assert!(ensemble_findings(&[s]).is_empty());
+    }
+
+    #[test]
+    fn a_follower_far_behind_is_named() {
+        let epoch = 7_i64 << 32;
+        let s = [
+            member("a:1", 1, Some("leader"), epoch + 5000),
+            member("b:1", 2, Some("follower"), epoch + 10),
+            member("c:1", 3, Some("follower"), epoch + 4999),
+        ];
+        let f = ensemble_findings(&s);
+        assert_eq!(codes(&f), ["follower_behind"]);
+        assert_eq!(f[0].nodes, ["b:1"]);
+        // Another epoch: the counters do not compare.
+        let s = [
+            member("a:1", 1, Some("leader"), epoch + 5000),
+            member("b:1", 2, Some("follower"), (6 << 32) + 10),
+            member("c:1", 3, Some("follower"), epoch),
+        ];
+        assert!(ensemble_findings(&s).iter().all(|x| x.code != "follower_behind" || x.nodes == ["c:1"]));
+    }
+
+    #[test]
+    fn a_connect_string_missing_members_or_naming_strangers_is_named() {
+        let s = [member("a:1", 1, Some("leader"), 5), member("b:1", 2, Some("follower"), 5)];
+        let f = ensemble_findings(&s);
+        assert_eq!(codes(&f), ["connect_string_incomplete"]);
+        assert_eq!(f[0].nodes, ["server.3=10.0.0.3:2888:3888:participant"]);
+        let stranger =
+            ServerHealth { address: "x:1".into(), up: true, mode: Some("standalone".into()), ..Default::default() };
+        let s = [
+            member("a:1", 1, Some("leader"), 5),
+            member("b:1", 2, Some("follower"), 5),
+            member("c:1", 3, Some("follower"), 5),
+            stranger,
+        ];
+        assert_eq!(codes(&ensemble_findings(&s)), ["connect_string_foreign"]);
+    }
 }

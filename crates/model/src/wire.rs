@@ -265,6 +265,21 @@ pub struct ServerHealth {
     pub autopurge_retain: Option<u64>,
     /// Commands refused by the whitelist.
     pub refused: Vec<Refused>,
+    /// The last transaction id it applied (`srvr`); a follower behind its leader has a lower one.
+    #[serde(default)]
+    pub zxid: Option<i64>,
+    /// Its id in the ensemble (`conf`'s `serverId`).
+    #[serde(default)]
+    pub server_id: Option<u64>,
+    /// The ensemble's members as this server lists them (`conf`: `server.N=host:quorum:election…`).
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// On a leader: followers in sync, and syncs in progress (`mntr`).
+    #[serde(default)]
+    pub synced_followers: Option<u64>,
+    /// See `synced_followers`.
+    #[serde(default)]
+    pub pending_syncs: Option<u64>,
 }
 
 /// The green / amber / red verdict, worst first wins. The one place the rule is written: the
@@ -291,9 +306,9 @@ impl Colour {
         }
     }
 
-    /// A server's colour: down red; slow or refusing a four-letter word amber.
+    /// A server's colour: down or not serving red; slow or refusing a four-letter word amber.
     pub fn of_server(s: &ServerHealth) -> Colour {
-        if !s.up {
+        if !s.up || s.error.is_some() {
             Colour::Red
         } else if s.slow || !s.refused.is_empty() {
             Colour::Amber
@@ -338,6 +353,14 @@ pub struct HealthReport {
     pub negotiated_session_timeout_ms: u64,
     /// ZooKeeper's clock minus this machine's (ms), when it could be measured.
     pub clock_offset_ms: Option<i64>,
+    /// The server's version and the protocol tbdesk speaks with it
+    /// (`3.4.13 · pipelined reads · one-shot watches`).
+    #[serde(default)]
+    pub protocol: String,
+    /// Problems of the ensemble as a whole (quorum, unreachable or lagging servers, a connect
+    /// string that misses members or names strangers).
+    #[serde(default)]
+    pub ensemble_findings: Vec<Finding>,
     /// Problems found in the root.
     pub findings: Vec<Finding>,
 }

@@ -482,15 +482,15 @@ async fn run(
         }
         if resync {
             // One-shot watches are armed again by the re-read (the old ones are dropped).
-            let reread = match watcher {
-                Watches::Persistent(_) => read_tree(&store.client, store.root.as_str(), store.mode, |_| {}).await,
-                Watches::OneShot { .. } => match start(&store).await {
-                    Ok((w, t)) => {
-                        watcher = w;
-                        Ok(t)
-                    }
-                    Err(e) => Err(e),
-                },
+            // The watch is added again too: after the session moved to another server (a
+            // leader's death) the persistent watch re-sent by the client was seen lost, and the
+            // view froze with no event ever again (crates/api/tests/ensemble.rs).
+            let reread = match start(&store).await {
+                Ok((w, t)) => {
+                    watcher = w;
+                    Ok(t)
+                }
+                Err(e) => Err(e),
             };
             match reread {
                 Ok(t) => {

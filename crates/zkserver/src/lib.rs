@@ -205,6 +205,151 @@ impl Drop for ZkServer {
     }
 }
 
+/// A ZooKeeper ensemble of `n` servers on loopback (distinct client, quorum and election
+/// ports), owned by this process like [`ZkServer`]: any server can be stopped, restarted or
+/// frozen, for the fault tests production ensembles meet.
+pub struct Ensemble {
+    servers: Vec<Member>,
+}
+
+struct Member {
+    child: Option<Child>,
+    client: SocketAddr,
+    dir: tempfile::TempDir,
+    classpath: String,
+}
+
+impl Ensemble {
+    /// Starts `n` servers (3 or 5 for a real quorum) and waits until one leads and the others
+    /// follow (at most 90 s).
+    pub fn start(n: usize, opts: &Options) -> Result<Self, Error> {
+        let mut ports = Vec::new();
+        for _ in 0..n {
+            ports.push((free_port()?, free_port()?, free_port()?));
+        }
+        let members: String = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, quorum, election))| format!("server.{}=127.0.0.1:{quorum}:{election}\n", i + 1))
+            .collect();
+        let classpath = opts.version.as_ref().map_or_else(|| ZOOKEEPER_JAR.to_owned(), |v| v.classpath.clone());
+        let mut servers = Vec::new();
+        for (i, (client, _, _)) in ports.iter().enumerate() {
+            let dir = tempfile::Builder::new().prefix("tbdesk-zk-ens-").tempdir().map_err(io("temp dir"))?;
+            write_config(dir.path(), *client, opts)?;
+            let cfg = dir.path().join("zoo.cfg");
+            let mut text = std::fs::read_to_string(&cfg).map_err(io("read zoo.cfg"))?;
+            text.push_str(&format!("initLimit=10\nsyncLimit=5\n{members}"));
+            std::fs::write(&cfg, text).map_err(io("write zoo.cfg"))?;
+            std::fs::write(dir.path().join("data").join("myid"), format!("{}\n", i + 1)).map_err(io("write myid"))?;
+            let client = SocketAddr::from(([127, 0, 0, 1], *client));
+            servers.push(Member { child: None, client, dir, classpath: classpath.clone() });
+        }
+        let mut e = Ensemble { servers };
+        for i in 0..n {
+            e.spawn(i)?;
+        }
+        e.wait_for_quorum(Duration::from_secs(90))?;
+        Ok(e)
+    }
+
+    fn spawn(&mut self, i: usize) -> Result<(), Error> {
+        let m = &mut self.servers[i];
+        m.child =
+            Some(spawn_main(m.dir.path(), &m.classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", true)?);
+        Ok(())
+    }
+
+    /// Waits until every running, unfrozen server serves (one leader, the rest followers).
+    pub fn wait_for_quorum(&self, limit: Duration) -> Result<(), Error> {
+        let start = Instant::now();
+        let running: Vec<usize> = (0..self.servers.len()).filter(|i| self.servers[*i].child.is_some()).collect();
+        while start.elapsed() < limit {
+            let modes: Vec<Option<String>> = running.iter().map(|i| self.mode(*i)).collect();
+            if modes.iter().all(|m| m.is_some()) && modes.iter().filter(|m| m.as_deref() == Some("leader")).count() == 1
+            {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = running
+            .first()
+            .and_then(|i| std::fs::read_to_string(self.servers[*i].dir.path().join("server.log")).ok())
+            .unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(20).collect();
+        Err(Error::NotReady {
+            addr: self.servers[0].client,
+            secs: limit.as_secs(),
+            log: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+        })
+    }
+
+    /// Server `i`'s mode (`leader`, `follower`), or `None` while it does not serve.
+    pub fn mode(&self, i: usize) -> Option<String> {
+        let a = four_letter(self.servers[i].client, "srvr", Duration::from_millis(500)).ok()?;
+        a.lines().find_map(|l| l.strip_prefix("Mode:")).map(|m| m.trim().to_owned())
+    }
+
+    /// The index of the serving leader, if any.
+    pub fn leader(&self) -> Option<usize> {
+        (0..self.servers.len()).find(|i| self.mode(*i).as_deref() == Some("leader"))
+    }
+
+    /// `127.0.0.1:p1,127.0.0.1:p2,...`, every server.
+    pub fn connect_string(&self) -> String {
+        self.servers.iter().map(|m| m.client.to_string()).collect::<Vec<_>>().join(",")
+    }
+
+    /// Server `i`'s client address.
+    pub fn addr(&self, i: usize) -> SocketAddr {
+        self.servers[i].client
+    }
+
+    /// How many servers.
+    pub fn len(&self) -> usize {
+        self.servers.len()
+    }
+
+    /// Whether there is no server.
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty()
+    }
+
+    /// Kills server `i` (SIGKILL), keeping its data.
+    pub fn stop(&mut self, i: usize) {
+        if let Some(mut c) = self.servers[i].child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts server `i` again with its data (does not wait; see [`Ensemble::wait_for_quorum`]).
+    pub fn restart(&mut self, i: usize) -> Result<(), Error> {
+        self.stop(i);
+        self.spawn(i)
+    }
+
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) server `i`: its sockets stay open, it answers nothing.
+    pub fn pause(&self, i: usize, frozen: bool) {
+        if let Some(c) = &self.servers[i].child {
+            let sig = if frozen { libc::SIGSTOP } else { libc::SIGCONT };
+            // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+            unsafe {
+                libc::kill(c.id() as libc::pid_t, sig);
+            }
+        }
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        for i in 0..self.servers.len() {
+            self.pause(i, false);
+            self.stop(i);
+        }
+    }
+}
+
 fn free_port() -> Result<u16, Error> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(io("bind a free port"))?;
     Ok(l.local_addr().map_err(io("read the free port"))?.port())
@@ -235,6 +380,10 @@ fn write_config(dir: &Path, port: u16, opts: &Options) -> Result<(), Error> {
 }
 
 fn spawn_java(dir: &Path, classpath: &str, die_with_parent: bool) -> Result<Child, Error> {
+    spawn_main(dir, classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", die_with_parent)
+}
+
+fn spawn_main(dir: &Path, classpath: &str, main: &str, die_with_parent: bool) -> Result<Child, Error> {
     if !Path::new(ZOOKEEPER_JAR).exists() {
         return Err(Error::NotInstalled);
     }
@@ -244,7 +393,7 @@ fn spawn_java(dir: &Path, classpath: &str, die_with_parent: bool) -> Result<Chil
     cmd.arg("-Xmx256m")
         .arg("-cp")
         .arg(classpath)
-        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+        .arg(main)
         .arg(dir.join("zoo.cfg"))
         .stdin(Stdio::null())
         .stdout(log)
