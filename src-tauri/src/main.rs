@@ -193,6 +193,12 @@ async fn last_profile(console: State<'_, Console>, args: Args<cmd::LastProfile>)
     console.last_profile().await
 }
 
+#[tauri::command]
+async fn status_all(console: State<'_, Console>, args: Args<cmd::StatusAll>) -> Answer<cmd::StatusAll> {
+    let cmd::NoArgs {} = args;
+    console.status_all(Duration::from_secs(10)).await
+}
+
 /// WebKitGTK's accelerated compositing loads Mesa (and LLVM's 46 MiB) into the web process for
 /// GPU layers this console does not need; software compositing paints the same pages with ~80 MiB
 /// less memory and sidesteps the blank-window bugs of some GPU drivers. A value the user set wins.
@@ -252,6 +258,7 @@ fn main() {
             import_config,
             diff_profiles,
             last_profile,
+            status_all,
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.

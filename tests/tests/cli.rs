@@ -198,6 +198,49 @@ async fn health_and_why_headless() {
     assert!(out.trim_end().ends_with("OrderSync$TEST is not running: broken at 'groups_started'."), "{out}");
 }
 
+/// `tbdesk status`: every profile on one line, a dead one red within its time limit, the exit code
+/// by the worst colour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_lists_every_profile_and_exits_by_the_worst() {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = Some(dir.path());
+    let add = |name: &str, connect: &str| {
+        let (code, _, err) =
+            tbdesk_in(d, &["profile", "add", name, "--connect", connect, "--root", zk::SPEC_ROOT], b"");
+        assert_eq!(code, 0, "{err}");
+    };
+    add("demo", &server.connect_string());
+    let (code, out, err) = tbdesk_in(d, &["status"], b"");
+    // The spec tree has items without a live owner: amber.
+    assert_eq!(code, 1, "{out}{err}");
+    let line = out.lines().find(|l| l.starts_with("demo")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("amber") && line.contains("strategies   1") && line.contains("task types    1"), "{line}");
+    // A profile whose server is gone: red, named, within the limit.
+    let gone = zk::silent_server().await;
+    add("gone", &gone.to_string());
+    let t0 = std::time::Instant::now();
+    let (code, out, _) = tbdesk_in(d, &["status", "--timeout", "3", "--json"], b"");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20), "status took {:?}", t0.elapsed());
+    assert_eq!(code, 2, "{out}");
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    let gone_row = rows.iter().find(|r| r["profile"] == "gone").expect("gone");
+    assert_eq!(gone_row["summary"], "red");
+    assert!(gone_row["error"].as_str().is_some_and(|e| !e.is_empty()), "{gone_row}");
+    let demo_row = rows.iter().find(|r| r["profile"] == "demo").expect("demo");
+    assert_eq!(demo_row["items_without_owner"], 3, "{demo_row}");
+    tbdesk_tests::report::record(
+        "cli",
+        "tbdesk status over a live profile and one whose server never answers",
+        2,
+        "one line each; the silent one red within its limit; exit code 2 (worst colour)",
+    );
+}
+
 /// `tbdesk import` killed at different moments: the root is the old one or the new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_killed_midway_leaves_old_or_new() {

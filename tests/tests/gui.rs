@@ -792,3 +792,26 @@ async fn the_profiles_zone_is_used_and_named_everywhere() {
     );
     app.close().await;
 }
+
+/// The home: every profile at a glance, a dead one red and named, a click opens a profile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_shows_every_profile_and_opens_one() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = profile_for(&server, zk::SPEC_ROOT).await;
+    let gone = zk::silent_server().await;
+    tbdesk_tests::app::add_profile(data.path(), "gone", &gone.to_string(), "/x/root", "red", false).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.click("#home").await;
+    let live = app.wait_text("#home tr[data-profile='e2e']", |t| t.contains("amber")).await;
+    let release = server.version().unwrap_or("3.8");
+    assert!(live.contains(release) && live.contains("have no live owner"), "{live}");
+    let dead = app.wait_text("#home tr[data-profile='gone']", |t| !t.is_empty()).await;
+    assert!(dead.contains("red") && dead.contains("cannot be read"), "{dead}");
+    app.screenshot("home").await;
+    app.click("#home tr[data-profile='e2e']").await;
+    let row = app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
+    assert!(row.contains("OrderSync"), "{row}");
+    app.close().await;
+}

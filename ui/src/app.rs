@@ -49,7 +49,7 @@ fn tab_of(view: &View) -> Option<usize> {
         View::Scheduler => Some(4),
         View::Health | View::Why(_) => Some(5),
         View::Transfer => Some(6),
-        View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => None,
+        View::Home | View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => None,
     }
 }
 
@@ -188,7 +188,7 @@ fn selector(ctx: Ctx) -> Callback<String> {
         }
         let restored = views.with_value(|m| m.get(&name).cloned()).unwrap_or(View::Overview);
         let restored = match restored {
-            View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => View::Overview,
+            View::Home | View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => View::Overview,
             v => v,
         };
         ctx.view.set(restored);
@@ -348,6 +348,7 @@ fn Sidebar(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<String
                 }}
             </Suspense>
             <button id="add-profile" class="add" on:click=move |_| ctx.view.set(View::NewProfile)>"+ Add profile"</button>
+            <button id="home" class="add" title="Every profile at a glance" on:click=move |_| ctx.view.set(View::Home)>"All environments"</button>
             <button id="theme" class="theme" on:click=move |_| {
                 let next = match theme.get_untracked().as_str() {
                     "" => "dark",
@@ -408,6 +409,7 @@ fn MainPane(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<Strin
             </div>
             {move || ctx.error.get().map(|e| view! { <ErrorPanel err=e /> })}
             {move || match (connected.get(), ctx.view.get()) {
+                (_, View::Home) => view! { <crate::home::Home select=select /> }.into_any(),
                 (_, v @ (View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_))) => {
                     let saved = Callback::new(move |name: String| {
                         reload.update(|r| *r += 1);

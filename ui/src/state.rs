@@ -10,6 +10,8 @@ pub type SnapshotEvent = tbdesk_model::wire::SnapshotEvent<'static>;
 /// Which view the main pane shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum View {
+    /// Every profile at a glance (no profile needed).
+    Home,
     Overview,
     TaskType(Option<String>),
     Strategy(Option<String>),

@@ -476,6 +476,33 @@ impl Console {
 
     /// Ensemble and root health of a profile.
     pub async fn health(&self, profile: &str) -> Result<HealthReport, ApiError> {
+        Ok(self.health_and_root(profile).await?.0)
+    }
+
+    /// Every profile at a glance, each within `limit` (a profile that does not answer in time
+    /// is red with the reason), read `PARALLEL` at a time; in the profiles' order.
+    pub async fn status_all(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
+        use futures::stream::{self, StreamExt};
+        const PARALLEL: usize = 4;
+        let profiles = self.list_profiles().await?;
+        let one = |p: Profile| async move {
+            let name = p.fields.name.clone();
+            match tokio::time::timeout(limit, self.health_and_root(&name)).await {
+                Ok(Ok((report, snap))) => {
+                    tbdesk_model::wire::ProfileStatus::of(&name, &p.fields.color, &report, snap.as_ref())
+                }
+                Ok(Err(e)) => unreachable_status(&name, &p.fields.color, e.message),
+                Err(_) => unreachable_status(&name, &p.fields.color, format!("no answer within {limit:?}")),
+            }
+        };
+        Ok(stream::iter(profiles.into_iter().map(one)).buffered(PARALLEL).collect().await)
+    }
+
+    /// The health report, and the root's snapshot when it could be read.
+    async fn health_and_root(
+        &self,
+        profile: &str,
+    ) -> Result<(HealthReport, Option<tbdesk_model::snapshot::Snapshot>), ApiError> {
         let p = self.profiles.get(profile).await?;
         let opts = self.options(&p).await?;
         let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
@@ -492,12 +519,14 @@ impl Console {
         };
         // The ensemble is reported even when the root cannot be read (no quorum, no server):
         // that is when it matters most.
+        let mut snapshot = None;
         match self.root_health(&opts).await {
-            Ok((store, findings)) => {
+            Ok((store, findings, snap)) => {
                 report.negotiated_session_timeout_ms = store.session_timeout().as_millis() as u64;
                 report.clock_offset_ms = store.clock_offset_ms();
                 report.protocol = store.features().describe();
                 report.findings = findings;
+                snapshot = Some(snap);
             }
             Err(e) => report.findings.push(tbdesk_model::diagnose::Finding {
                 level: tbdesk_model::diagnose::Level::Error,
@@ -510,14 +539,14 @@ impl Console {
         }
         let all: Vec<_> = report.ensemble_findings.iter().chain(&report.findings).cloned().collect();
         report.summary = Colour::summary(&report.ensemble, &all);
-        Ok(report)
+        Ok((report, snapshot))
     }
 
     /// A fresh session on the root, ZooKeeper's clock, and the root's findings.
     async fn root_health(
         &self,
         opts: &ConnectOptions,
-    ) -> Result<(Store, Vec<tbdesk_model::diagnose::Finding>), ApiError> {
+    ) -> Result<(Store, Vec<tbdesk_model::diagnose::Finding>, tbdesk_model::snapshot::Snapshot), ApiError> {
         // ZooKeeper's clock without writing anything (reads never write): the server dates the
         // connection of this fresh session (`cons`' est=), which happened between `before` and
         // `after` here. Judged only when that window is short enough to mean something.
@@ -537,7 +566,7 @@ impl Console {
         }
         let snap = store.snapshot(|_| {}).await?;
         let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
-        Ok((store, findings))
+        Ok((store, findings, snap))
     }
 
     /// Applies a safe fix offered by a finding, through the store's guarded writes; returns
@@ -613,6 +642,23 @@ impl Console {
     /// Opens a session for a profile, starting its managed local server when needed.
     pub async fn connect(&self, p: &Profile) -> Result<Store, ApiError> {
         Ok(Store::connect(&self.options(p).await?).await?)
+    }
+}
+
+/// A profile that could not be read: red, with why.
+fn unreachable_status(profile: &str, color: &str, why: String) -> tbdesk_model::wire::ProfileStatus {
+    tbdesk_model::wire::ProfileStatus {
+        profile: profile.to_owned(),
+        color: color.to_owned(),
+        summary: Colour::Red,
+        protocol: String::new(),
+        strategies: 0,
+        task_types: 0,
+        factories: 0,
+        live_servers: 0,
+        items_without_owner: 0,
+        top: Vec::new(),
+        error: Some(why),
     }
 }
 

@@ -71,6 +71,16 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Every profile, one line each: colour, ZooKeeper, counts, the worst finding. Exit code by
+    /// the worst colour: 0 green, 1 amber, 2 red (or unreachable).
+    Status {
+        /// Seconds each profile may take before it is reported red as not answering.
+        #[arg(long, default_value_t = 15)]
+        timeout: u64,
+        /// One JSON object per line instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// ZooKeeper ensemble and root health of a profile: green / amber / red with findings.
     Health {
         profile: String,
@@ -299,6 +309,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             scheduler_run(&cli.data_dir, profile, own_sign, task_type, exec, groups, deal_timeout, tz, seconds, keep)
                 .await
         }
+        Cmd::Status { timeout, json } => {
+            let limit = std::time::Duration::from_secs(timeout.clamp(1, 3600));
+            let all = console(&cli.data_dir).await?.status_all(limit).await?;
+            for s in &all {
+                if json {
+                    println!("{}", serde_json::to_string(s)?);
+                    continue;
+                }
+                let what = match (&s.error, s.top.first()) {
+                    (Some(e), _) => format!("unreachable: {e}"),
+                    (None, Some(f)) => format!("{}: {}", f.code, f.message),
+                    (None, None) => "nothing wrong found".into(),
+                };
+                println!(
+                    "{:<16} {:<5} {:<40} strategies {:>3}  task types {:>4}  factories {:>3}  servers {:>4}  orphan items {:>4}  {what}",
+                    s.profile, s.summary.as_str(), s.protocol, s.strategies, s.task_types, s.factories, s.live_servers, s.items_without_owner
+                );
+            }
+            let worst = all.iter().map(|s| s.summary).max().unwrap_or_default();
+            Ok(ExitCode::from(worst.exit_code()))
+        }
         Cmd::Health { profile, json } => {
             let h = console(&cli.data_dir).await?.health(&profile).await?;
             if json {
@@ -446,6 +477,27 @@ async fn scheduler_run(
         ),
         None => None,
     };
+    // The launcher's rules, worded as the flags that carry them: the typed ones before any
+    // profile, keyring or server is touched, the profile's (read-only) after.
+    let flag_error = |e: tbdesk_scheduler::Error| match e {
+        tbdesk_scheduler::Error::OwnSign(_) => {
+            anyhow::anyhow!("--own-sign: the local scheduler never runs the shared BASE domain")
+        }
+        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("own sign") => {
+            anyhow::anyhow!("--{}", m.replacen(' ', "-", 1))
+        }
+        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("thread groups") => {
+            anyhow::anyhow!("--groups{}", m.trim_start_matches("thread groups"))
+        }
+        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("task type") => {
+            anyhow::anyhow!("--task-type{}", m.trim_start_matches("task type"))
+        }
+        tbdesk_scheduler::Error::Store(tbdesk_store::Error::ReadOnly) => {
+            anyhow::anyhow!("profile {profile} is read-only: the scheduler writes, so it does not start")
+        }
+        other => other.into(),
+    };
+    LaunchSpec::check_inputs(&task_type, &own_sign, groups).map_err(flag_error)?;
     let c = console(data_dir).await?;
     let connect = c.connect_options(&profile).await?;
     let data = match data_dir {
@@ -462,22 +514,7 @@ async fn scheduler_run(
         groups,
         deal: tbdesk_scheduler::deal::Deal::from_exec(exec, std::time::Duration::from_secs(deal_timeout)),
     };
-    // The launcher's rules, worded as the flags that carry them.
-    spec.check().map_err(|e| match e {
-        tbdesk_scheduler::Error::OwnSign(_) => {
-            anyhow::anyhow!("--own-sign: the local scheduler never runs the shared BASE domain")
-        }
-        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("own sign") => {
-            anyhow::anyhow!("--{}", m.replacen(' ', "-", 1))
-        }
-        tbdesk_scheduler::Error::Invalid(m) if m.starts_with("thread groups") => {
-            anyhow::anyhow!("--groups{}", m.trim_start_matches("thread groups"))
-        }
-        tbdesk_scheduler::Error::Store(tbdesk_store::Error::ReadOnly) => {
-            anyhow::anyhow!("profile {profile} is read-only: the scheduler writes, so it does not start")
-        }
-        other => other.into(),
-    })?;
+    spec.check().map_err(flag_error)?;
     // Read-only steps: a signal here simply ends the program.
     let prepare = async {
         let store = c.open_store(&profile).await?;

@@ -201,8 +201,13 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
     // server of an ensemble serves.
     let ensemble = members.len() >= 2;
     let standalone = servers.iter().any(|s| s.mode.as_deref() == Some("standalone"));
-    let serving = servers.iter().filter(|s| matches!(s.mode.as_deref(), Some("leader" | "follower"))).count();
-    if !standalone && serving == 0 && (ensemble || servers.len() >= 2) {
+    let serving =
+        servers.iter().filter(|s| matches!(s.mode.as_deref(), Some("leader" | "follower" | "observer"))).count();
+    // Judged only on what the servers said: a mode, or "not serving" (with srvr refused or
+    // silent nothing is known, and nothing is claimed).
+    let said =
+        servers.iter().any(|s| s.mode.is_some() || s.error.as_deref().is_some_and(|e| e.contains("not serving")));
+    if said && !standalone && serving == 0 && (ensemble || servers.len() >= 2) {
         out.push(f(
             Level::Error,
             "quorum_lost",
@@ -317,6 +322,16 @@ mod ensemble_tests {
         assert_eq!(codes(&f), ["server_unreachable", "server_unreachable", "quorum_lost"]);
         assert!(f.iter().all(|x| x.level == Level::Error));
         assert_eq!(Colour::summary(&[lone, dead], &f), Colour::Red);
+    }
+
+    #[test]
+    fn nothing_said_is_nothing_claimed() {
+        // srvr refused everywhere: no mode, no "not serving": no quorum verdict.
+        let quiet = |a: &str| ServerHealth { address: a.into(), up: true, ..Default::default() };
+        assert!(ensemble_findings(&[quiet("a:1"), quiet("b:1"), quiet("c:1")]).iter().all(|f| f.code != "quorum_lost"));
+        // Observers serve.
+        let obs = ServerHealth { address: "o:1".into(), up: true, mode: Some("observer".into()), ..Default::default() };
+        assert!(ensemble_findings(&[obs.clone(), obs]).iter().all(|f| f.code != "quorum_lost"));
     }
 
     #[test]

@@ -324,6 +324,15 @@ impl Colour {
         servers.chain(found).max().unwrap_or_default()
     }
 
+    /// A command's exit code for it: 0 green, 1 amber, 2 red.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Colour::Green => 0,
+            Colour::Amber => 1,
+            Colour::Red => 2,
+        }
+    }
+
     /// `green`, `amber` or `red`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -363,6 +372,57 @@ pub struct HealthReport {
     pub ensemble_findings: Vec<Finding>,
     /// Problems found in the root.
     pub findings: Vec<Finding>,
+}
+
+/// One profile at a glance (the home of every environment, `tbdesk status`): its colour, its
+/// ZooKeeper, what its root holds and its worst findings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProfileStatus {
+    /// The profile.
+    pub profile: String,
+    /// Its kind of environment, by its colour (`red` marks production by convention).
+    pub color: String,
+    /// [`Colour::summary`] of its ensemble and root; red when it cannot be reached.
+    pub summary: Colour,
+    /// The server's version and the protocol in use (`3.8.0 · multi-read · persistent watch`).
+    pub protocol: String,
+    /// Strategies in the root.
+    pub strategies: usize,
+    /// Task types in the root.
+    pub task_types: usize,
+    /// Factories (scheduler processes) registered.
+    pub factories: usize,
+    /// Thread groups (servers) alive, over every domain.
+    pub live_servers: usize,
+    /// Task items whose owner is not alive (or none), over every domain.
+    pub items_without_owner: usize,
+    /// The worst findings first (at most 3).
+    pub top: Vec<Finding>,
+    /// Why it could not be read, when it could not.
+    pub error: Option<String>,
+}
+
+impl ProfileStatus {
+    /// Counts and findings of a root, for `profile`.
+    pub fn of(profile: &str, color: &str, report: &HealthReport, snapshot: Option<&Snapshot>) -> Self {
+        let mut all: Vec<Finding> = report.ensemble_findings.iter().chain(&report.findings).cloned().collect();
+        all.sort_by(|a, b| b.level.cmp(&a.level));
+        all.truncate(3);
+        let domains = || snapshot.into_iter().flat_map(|s| &s.task_types).flat_map(|t| &t.domains);
+        ProfileStatus {
+            profile: profile.to_owned(),
+            color: color.to_owned(),
+            summary: report.summary,
+            protocol: report.protocol.clone(),
+            strategies: snapshot.map_or(0, |s| s.strategies.len()),
+            task_types: snapshot.map_or(0, |s| s.task_types.len()),
+            factories: snapshot.map_or(0, |s| s.factories.len()),
+            live_servers: domains().flat_map(|d| &d.servers).filter(|s| !s.dead).count(),
+            items_without_owner: domains().flat_map(|d| &d.items).filter(|i| !i.owner_alive).count(),
+            top: all,
+            error: None,
+        }
+    }
 }
 
 /// What "Test connection" found.
@@ -593,6 +653,8 @@ pub mod cmd {
         DiffProfiles = "diff_profiles" (DiffArgs) -> Vec<Change>;
         /// The profile shown last.
         LastProfile = "last_profile" (NoArgs) -> Option<String>;
+        /// Every profile at a glance (the home), each within a time limit.
+        StatusAll = "status_all" (NoArgs) -> Vec<ProfileStatus>;
     }
 
     /// No arguments.

@@ -455,20 +455,27 @@ pub struct LaunchSpec {
 }
 
 impl LaunchSpec {
-    /// Every rule on the inputs, before anything is read or written; each error names the input.
-    pub fn check(&self) -> Result<(), Error> {
-        if let Some(p) = validate::own_sign_problem(&self.own_sign) {
+    /// The rules on what the user typed (task type, own sign, thread groups), before any
+    /// profile, keyring or server is touched; each error names the input.
+    pub fn check_inputs(base: &str, own_sign: &str, groups: i64) -> Result<(), Error> {
+        if let Some(p) = validate::own_sign_problem(own_sign) {
             return Err(Error::Invalid(format!("own sign: {p}")));
         }
-        if self.own_sign == tbdesk_model::names::BASE_OWN_SIGN {
-            return Err(Error::OwnSign(self.own_sign.clone()));
+        if own_sign == tbdesk_model::names::BASE_OWN_SIGN {
+            return Err(Error::OwnSign(own_sign.to_owned()));
         }
-        if self.base.trim().is_empty() {
+        if base.trim().is_empty() {
             return Err(Error::Invalid("task type: required".into()));
         }
-        if !(1..=crate::MAX_GROUPS).contains(&self.groups) {
+        if !(1..=crate::MAX_GROUPS).contains(&groups) {
             return Err(Error::Invalid(format!("thread groups: must be between 1 and {}", crate::MAX_GROUPS)));
         }
+        Ok(())
+    }
+
+    /// Every rule on the inputs and the profile, before anything is read or written.
+    pub fn check(&self) -> Result<(), Error> {
+        Self::check_inputs(&self.base, &self.own_sign, self.groups)?;
         if self.connect.read_only {
             return Err(Error::Store(tbdesk_store::Error::ReadOnly));
         }

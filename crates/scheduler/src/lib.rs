@@ -57,6 +57,8 @@ impl From<Error> for tbdesk_model::wire::ApiError {
         use tbdesk_model::wire::{ApiError, ErrorCode};
         match e {
             Error::Store(s) => s.into(),
+            Error::Zk { path, source } => tbdesk_store::Error::at(&path, source).into(),
+            e @ Error::OwnSign(_) => ApiError::new(ErrorCode::Invalid, e.to_string()),
             Error::Invalid(m) => ApiError::new(ErrorCode::Invalid, m),
             e @ Error::Unanswered(_) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
             other => ApiError::new(ErrorCode::Scheduler, other.to_string()),

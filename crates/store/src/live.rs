@@ -163,6 +163,9 @@ async fn start_with(store: &Store, progress: impl FnMut(crate::reader::Progress)
             let state = store.client.state_watcher();
             let mut watches = Watches::OneShot { armed: FuturesUnordered::new(), state };
             let tree = read_watching(&store.client, root, &mut watches, progress).await?;
+            if !tree.contains_key(root) {
+                arm_exists(store, &mut watches, root).await?;
+            }
             Ok((watches, tree))
         }
     }
@@ -245,6 +248,38 @@ fn remove_subtree(tree: &mut RawTree, path: &str) {
     }
 }
 
+/// Re-reads `path` and its subtree (arming their watches) in place of what the tree held; a
+/// root that does not exist (yet, or any more) gets an exists watch, which fires when it is
+/// created.
+async fn reread_subtree(store: &Store, tree: &mut RawTree, watches: &mut Watches, path: &str) -> Result<(), Error> {
+    let sub = read_watching(&store.client, path, watches, |_| {}).await?;
+    remove_subtree(tree, path);
+    if sub.contains_key(path) {
+        tree.extend(sub);
+        if let Some((parent, name)) = parent_and_name(path) {
+            if let Some(p) = tree.get_mut(parent) {
+                if !p.children.iter().any(|c| c == name) {
+                    p.children.push(name.to_owned());
+                    p.stat.num_children = i32::try_from(p.children.len()).unwrap_or(i32::MAX);
+                }
+            }
+        }
+    } else if path == store.root.as_str() {
+        arm_exists(store, watches, path).await?;
+    }
+    Ok(())
+}
+
+/// An exists watch on `path` (fires `NodeCreated`); when it exists meanwhile, it is read.
+async fn arm_exists(store: &Store, watches: &mut Watches, path: &str) -> Result<(), Error> {
+    let (stat, w) = store.client.check_and_watch_stat(path).await.map_err(|e| Error::at(path, e))?;
+    watches.arm([w.changed().boxed()]);
+    if stat.is_some() {
+        tracing::debug!(%path, "created meanwhile; its watch fires and it is read then");
+    }
+    Ok(())
+}
+
 /// One one-shot watch fired: re-reads what it names and arms it again.
 async fn apply_one_shot(
     store: &Store,
@@ -254,7 +289,13 @@ async fn apply_one_shot(
 ) -> Result<(), Error> {
     let path = ev.path.as_str();
     match ev.event_type {
-        zk::EventType::NodeDeleted => remove_subtree(tree, path),
+        // Deleted, and maybe created again already (a leader rebuilding taskItem does that):
+        // read it again rather than trust the order the watches fire in.
+        zk::EventType::NodeDeleted => reread_subtree(store, tree, watches, path).await?,
+        // Created (the exists watch of a missing root) or changed while not in the tree: all of it.
+        zk::EventType::NodeCreated | zk::EventType::NodeDataChanged if !tree.contains_key(path) => {
+            reread_subtree(store, tree, watches, path).await?
+        }
         zk::EventType::NodeDataChanged | zk::EventType::NodeCreated => {
             match store.client.get_and_watch_data(path).await {
                 Ok((data, stat, on_data)) => {
@@ -416,9 +457,19 @@ async fn run(
         let snapshot = Arc::new(fold(&store.root, tree, store.zk_now_ms()));
         let _ = tx.send(LiveState { snapshot, status, generation: *generation, events });
     };
+    // A re-sync that failed is tried again within a second, not only at the next event: a
+    // quiet tree may send none (and in one-shot mode the event's own watch has fired).
+    let mut retry = false;
     loop {
-        let first = watcher.changed().await;
-        let mut batch = vec![first];
+        let first = if retry {
+            tokio::select! {
+                ev = watcher.changed() => Some(ev),
+                _ = tokio::time::sleep(Duration::from_secs(1)) => None,
+            }
+        } else {
+            Some(watcher.changed().await)
+        };
+        let mut batch: Vec<Change> = first.into_iter().collect();
         // Drain what is already queued, so a burst costs one fold. Never past a terminal
         // session event: the client's receiver panics when polled after one.
         while batch.len() < 10_000 && !batch.last().is_some_and(Change::is_terminal) {
@@ -429,7 +480,7 @@ async fn run(
         }
         let mut status = LiveStatus::Live;
         let mut terminal = false;
-        let mut resync = false;
+        let mut resync = retry;
         for change in &batch {
             let ev = match change {
                 Change::Session(zk::SessionState::Disconnected) => {
@@ -496,9 +547,12 @@ async fn run(
                 Ok(t) => {
                     tree = t;
                     status = LiveStatus::Resynced;
+                    retry = false;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "re-sync failed; will retry on the next event")
+                    tracing::warn!(error = %e, "re-sync failed; retrying");
+                    status = LiveStatus::Reconnecting(format!("re-reading the root failed ({e}); retrying"));
+                    retry = true;
                 }
             }
         }

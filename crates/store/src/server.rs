@@ -8,8 +8,8 @@
 //! | 3.5    | `create2`         | pipelined single reads    | one-shot data + child watches    |
 //! | ≥ 3.6  | `create2`         | multi-read (op 22)        | one persistent recursive watch   |
 //!
-//! The version comes from `srvr` (answered by 3.4 and by 3.5+'s default whitelist). When no
-//! server answers `srvr`, a multi-read is tried on a throwaway session (a 3.4 server drops the
+//! The version comes from `srvr` (answered by 3.4 and by 3.5+'s default whitelist). When the
+//! servers refuse `srvr`, a multi-read is tried on a throwaway session (a 3.4 server drops the
 //! connection of a request it does not know, so never on the session that will be used): if it
 //! works the server is ≥ 3.6; otherwise tbdesk assumes the oldest protocol, which every later
 //! server also speaks.
@@ -98,24 +98,40 @@ pub fn parse_version(srvr: &str) -> Option<(u32, u32, u32)> {
 /// The largest `srvr` answer read (a real one is under 1 KiB).
 const SRVR_CAP: usize = 64 * 1024;
 
-/// The version of the first server of `hosts` that answers `srvr` within `timeout` (total).
-pub async fn version(hosts: &[String], timeout: Duration) -> Option<(u32, u32, u32)> {
-    let ask = async {
-        for h in hosts {
-            let answer = async {
-                let mut s = tokio::net::TcpStream::connect(h.as_str()).await.ok()?;
-                s.write_all(b"srvr").await.ok()?;
-                let mut buf = Vec::new();
-                (&mut s).take(SRVR_CAP as u64).read_to_end(&mut buf).await.ok()?;
-                parse_version(&String::from_utf8_lossy(&buf))
-            };
-            if let Ok(Some(v)) = tokio::time::timeout(Duration::from_secs(1), answer).await {
-                return Some(v);
-            }
-        }
-        None
+/// What `srvr` told of the servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Srvr {
+    /// A server said its version.
+    Version((u32, u32, u32)),
+    /// A server answered, but not with a version (the whitelist refuses `srvr`).
+    Refused,
+    /// No server answered at all (down, or not ZooKeeper).
+    Silent,
+}
+
+/// Asks every server of `hosts` for `srvr` (at once, each within `timeout`) and keeps the
+/// OLDEST version that answers: during a rolling upgrade the session may land on any of them,
+/// and an opcode an old server does not know makes it drop the connection.
+pub async fn version(hosts: &[String], timeout: Duration) -> Srvr {
+    let ask = |h: String| async move {
+        let answer = async {
+            let mut s = tokio::net::TcpStream::connect(h.as_str()).await.ok()?;
+            s.write_all(b"srvr").await.ok()?;
+            let mut buf = Vec::new();
+            (&mut s).take(SRVR_CAP as u64).read_to_end(&mut buf).await.ok()?;
+            Some(buf)
+        };
+        tokio::time::timeout(timeout, answer).await.ok().flatten()
     };
-    tokio::time::timeout(timeout, ask).await.ok().flatten()
+    // At most 16 hosts asked (a connect string is a handful; a hostile one is not read whole).
+    let answers = futures::future::join_all(hosts.iter().take(16).cloned().map(ask)).await;
+    let heard = answers.iter().any(Option::is_some);
+    let oldest = answers.iter().flatten().filter_map(|b| parse_version(&String::from_utf8_lossy(b))).min();
+    match oldest {
+        Some(v) => Srvr::Version(v),
+        None if heard => Srvr::Refused,
+        None => Srvr::Silent,
+    }
 }
 
 /// Whether the servers know multi-read, tried on a throwaway session (see the module doc).
@@ -138,8 +154,11 @@ async fn multi_read_works(opts: &ConnectOptions) -> bool {
 pub async fn features(opts: &ConnectOptions) -> Features {
     let hosts = crate::jute::split_connect(&opts.connect).0;
     match version(&hosts, Duration::from_secs(2)).await {
-        Some(v) => Features::of_version(v),
-        None => Features::of_probe(multi_read_works(opts).await),
+        Srvr::Version(v) => Features::of_version(v),
+        Srvr::Refused => Features::of_probe(multi_read_works(opts).await),
+        // Nobody answered: the connect that follows most likely fails too; should it succeed,
+        // the oldest protocol works with every server.
+        Srvr::Silent => Features::of_probe(false),
     }
 }
 

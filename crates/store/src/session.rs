@@ -122,6 +122,7 @@ impl Store {
         let opts = zk::CreateMode::EphemeralSequential.with_acls(acls(self.opts.digest.is_some()));
         match self.client.create(&self.root.systime(), b"", &opts).await {
             Ok((stat, seq)) => {
+                let after = now_ms();
                 let path = format!("{}{}", self.root.systime(), seq);
                 // A 3.4 server answers a create without its stat (no create2): read it, as
                 // Java does after its create.
@@ -130,7 +131,6 @@ impl Store {
                 } else {
                     self.client.check_stat(&path).await.ok().flatten().map(|s| s.ctime).filter(|c| *c > 0)
                 };
-                let after = now_ms();
                 if let Err(e) = self.client.delete(&path, None).await {
                     tracing::warn!(%path, error = %e, "could not delete the clock probe node");
                 }
