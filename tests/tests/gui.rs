@@ -801,17 +801,27 @@ async fn home_shows_every_profile_and_opens_one() {
     zk::load_spec_tree(&c).await;
     let data = profile_for(&server, zk::SPEC_ROOT).await;
     let gone = zk::silent_server().await;
-    tbdesk_tests::app::add_profile(data.path(), "gone", &gone.to_string(), "/x/root", "red", false).await;
+    tbdesk_tests::app::add_profile(data.path(), "gone", &gone.to_string(), "/x/root", "production", false).await;
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     app.click("#home").await;
-    let live = app.wait_text("#home tr[data-profile='e2e']", |t| t.contains("amber")).await;
+    let live = app.wait_text("#home-table tr[data-profile='e2e'][data-summary='amber']", |t| !t.is_empty()).await;
     let release = server.version().unwrap_or("3.8");
     assert!(live.contains(release) && live.contains("have no live owner"), "{live}");
-    let dead = app.wait_text("#home tr[data-profile='gone']", |t| !t.is_empty()).await;
-    assert!(dead.contains("red") && dead.contains("cannot be read"), "{dead}");
+    let dead = app.wait_text("#home-table tr[data-profile='gone'][data-summary='red']", |t| !t.is_empty()).await;
+    assert!(dead.contains("cannot be read"), "{dead}");
     app.screenshot("home").await;
-    app.click("#home tr[data-profile='e2e']").await;
+    // The view is rebuilt when the live state arrives and when a tab changes: a poll of a view
+    // that is gone must never touch its signals (that panicked and took the whole page down).
+    app.click("#tab-health").await;
+    app.wait_for("#ensemble").await;
+    app.click("#home").await;
+    app.wait_for("#home-table tr[data-profile='e2e']").await;
+    app.click("#home-table tr[data-profile='e2e'] a").await;
     let row = app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
     assert!(row.contains("OrderSync"), "{row}");
+    // Past the health and home polls' periods (10 s, 30 s would be too long here: the health one).
+    tokio::time::sleep(Duration::from_secs(11)).await;
+    assert!(!app.exists("#fatal").await, "the page died: {}", app.body_text().await);
+    app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
     app.close().await;
 }

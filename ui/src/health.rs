@@ -18,12 +18,15 @@ use crate::widgets::ErrorPanel;
 pub fn Health() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let report = RwSignal::new(None::<Result<HealthReport, ApiError>>);
-    let alive = RwSignal::new(true);
-    on_cleanup(move || alive.set(false));
+    // A flag outside the reactive graph, and `try_*` access: the loop outlives the view.
+    let alive = crate::widgets::Alive::new();
     spawn_local(async move {
-        while alive.get_untracked() {
-            if let Some(p) = ctx.profile.get_untracked() {
-                report.set(Some(api::call::<cmd::Health>(cmd::ProfileArg { profile: p.clone() }).await));
+        while alive.get() {
+            if let Some(Some(p)) = ctx.profile.try_get_untracked() {
+                let r = api::call::<cmd::Health>(cmd::ProfileArg { profile: p.clone() }).await;
+                if !alive.get() || report.try_set(Some(r)).is_some() {
+                    break;
+                }
             }
             browser::sleep_ms(10_000).await;
         }

@@ -12,15 +12,15 @@ use crate::widgets::ErrorPanel;
 #[component]
 pub fn Home(select: Callback<String>) -> impl IntoView {
     let rows = RwSignal::new(None::<Result<Vec<ProfileStatus>, ApiError>>);
-    let alive = RwSignal::new(true);
-    on_cleanup(move || alive.set(false));
+    // The poll outlives nothing: a flag outside the reactive graph (a signal read after its
+    // owner is disposed panics) and a `try_set` that is a no-op once the view is gone.
+    let alive = crate::widgets::Alive::new();
     spawn_local(async move {
-        while alive.get_untracked() {
+        while alive.get() {
             let r = api::call::<cmd::StatusAll>(cmd::NoArgs {}).await;
-            if !alive.get_untracked() {
+            if !alive.get() || rows.try_set(Some(r)).is_some() {
                 break;
             }
-            rows.set(Some(r));
             browser::sleep_ms(30_000).await;
         }
     });
@@ -31,7 +31,7 @@ pub fn Home(select: Callback<String>) -> impl IntoView {
                 None => view! { <p class="muted">"Reading every profile…"</p> }.into_any(),
                 Some(Err(e)) => view! { <ErrorPanel err=e /> }.into_any(),
                 Some(Ok(list)) => view! {
-                    <table id="home">
+                    <table id="home-table">
                         <thead><tr><th>"Profile"</th><th>"Health"</th><th>"ZooKeeper"</th><th>"Strategies"</th><th>"Task types"</th><th>"Factories"</th><th>"Servers"</th><th>"Items without owner"</th><th>"Worst findings"</th></tr></thead>
                         <tbody>{list.into_iter().map(|s| {
                             let name = s.profile.clone();

@@ -148,6 +148,17 @@ async fn one_version(version: Option<Version>) -> String {
     let kids = store.client().list_children(&format!("{ROOT}/factory")).await.expect("factories");
     assert!(kids.is_empty(), "{name}: factory nodes left: {kids:?}");
 
+    // A root that does not exist yet when the view opens is seen when it is created (3.4/3.5:
+    // an exists watch on it).
+    let mut other = fields(&server.connect_string());
+    other.name = "q".into();
+    other.root_path = "/versions/later".into();
+    console.profiles().create(&other, None).await.expect("profile q");
+    let later = console.follow("q").await.unwrap_or_else(|e| panic!("{name}: follow a missing root: {e}"));
+    console.init_root("q").await.expect("init q");
+    console.save_task_type("q", &task_type("Late", 1000), Expect::Absent).await.expect("late task type");
+    until(&later, "a root created after the view opened", |s| s.task_types.iter().any(|t| t.name == "Late")).await;
+
     // Health reads the ensemble and the root.
     let h = console.health("p").await.unwrap_or_else(|e| panic!("{name}: health: {e}"));
     assert!(h.ensemble.iter().all(|s| s.up), "{name}: {h:?}");

@@ -380,7 +380,7 @@ pub struct HealthReport {
 pub struct ProfileStatus {
     /// The profile.
     pub profile: String,
-    /// Its kind of environment, by its colour (`red` marks production by convention).
+    /// Its colour (`production` marks a production profile).
     pub color: String,
     /// [`Colour::summary`] of its ensemble and root; red when it cannot be reached.
     pub summary: Colour,

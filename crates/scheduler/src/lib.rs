@@ -61,7 +61,6 @@ impl From<Error> for tbdesk_model::wire::ApiError {
             e @ Error::OwnSign(_) => ApiError::new(ErrorCode::Invalid, e.to_string()),
             Error::Invalid(m) => ApiError::new(ErrorCode::Invalid, m),
             e @ Error::Unanswered(_) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
-            other => ApiError::new(ErrorCode::Scheduler, other.to_string()),
         }
     }
 }

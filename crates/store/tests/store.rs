@@ -28,7 +28,7 @@ const ROOT: &str = "/taobao-pamirs-schedule/demo";
 #[tokio::test]
 async fn the_spec_tree_reads_back_to_the_right_values() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
     let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
     let mut steps = 0;
@@ -168,7 +168,7 @@ async fn a_concurrent_edit_is_a_conflict_and_a_failed_multi_leaves_nothing() {
 #[tokio::test]
 async fn destructive_actions_are_refused_while_runtimes_are_registered() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
     let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
     match store.delete_task_type("OrderSync", 0, false).await {
@@ -212,7 +212,7 @@ async fn read_only_profiles_cannot_write() {
 #[tokio::test]
 async fn foreign_data_is_shown_and_does_not_break_the_snapshot() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
     let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
     c.create(&format!("{ROOT}/baseTaskType/Broken"), b"not json", &open).await.expect("create");
@@ -249,7 +249,7 @@ async fn foreign_data_is_shown_and_does_not_break_the_snapshot() {
 #[tokio::test]
 async fn export_import_and_diff() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
     let src = Store::connect(&opts(&server, ROOT)).await.expect("src");
     let cfg = src.export_config().await.expect("export");
@@ -307,7 +307,7 @@ async fn wait_for(live: &Live, what: &str, pred: impl Fn(&tbdesk_model::snapshot
 #[tokio::test]
 async fn live_snapshot_follows_changes_and_survives_a_restart() {
     let mut server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
     let live = Live::follow(opts(&server, ROOT)).await.expect("follow");
     let writer = Store::connect(&opts(&server, ROOT)).await.expect("writer");
@@ -397,7 +397,7 @@ async fn nested_and_incompatible_roots_are_refused() {
 #[tokio::test]
 async fn dead_servers_are_removed_and_factories_stopped_and_started() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
     let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
     t.heart_beat_rate = 1000;
@@ -626,9 +626,9 @@ async fn refused_by(store: &Store, text: &str) -> String {
 #[tokio::test]
 async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
     let server = ZkServer::start().expect("zk");
-    let c = zk::Client::connect(&server.connect_string()).await.expect("client");
+    let c = tbdesk_tests::zk::client(&server).await;
     load_tree(&c).await;
-    let other = zk::Client::connector()
+    let other = tbdesk_tests::zk::connector(&server)
         .with_auth("digest", b"someoneelse:secret")
         .connect(&server.connect_string())
         .await
