@@ -181,26 +181,30 @@ fn child_path(parent: &str, name: &str) -> String {
 
 /// One node read with its data and child watches armed; `None` when it is gone. A node this
 /// session may not read is kept as unreadable, unwatched.
-type NodeRead<'a> = futures::future::BoxFuture<'a, Result<Option<(RawNode, Vec<Fired>)>, Error>>;
+type NodeRead<'a> = futures::future::BoxFuture<'a, Result<(Option<RawNode>, Vec<Fired>), Error>>;
 
 fn read_node_watching<'a>(client: &'a zk::Client, path: &'a str) -> NodeRead<'a> {
     Box::pin(read_node_watching_inner(client, path))
 }
 
-async fn read_node_watching_inner(client: &zk::Client, path: &str) -> Result<Option<(RawNode, Vec<Fired>)>, Error> {
+async fn read_node_watching_inner(client: &zk::Client, path: &str) -> Result<(Option<RawNode>, Vec<Fired>), Error> {
     let (data, stat, on_data) = match client.get_and_watch_data(path).await {
         Ok(r) => r,
-        Err(zk::Error::NoNode) => return Ok(None),
-        Err(zk::Error::NoAuth) => return Ok(Some((crate::reader::unreadable(client, path).await, Vec::new()))),
+        Err(zk::Error::NoNode) => return Ok((None, Vec::new())),
+        Err(zk::Error::NoAuth) => return Ok((Some(crate::reader::unreadable(client, path).await), Vec::new())),
         Err(e) => return Err(Error::at(path, e)),
     };
+    let on_data = on_data.changed().boxed();
     let (children, on_children) = match client.list_and_watch_children(path).await {
         Ok(r) => r,
-        Err(zk::Error::NoNode) => return Ok(None),
+        // Deleted between the two reads: its data watch is kept (it fires the delete). Dropped,
+        // an armed watch makes the client send removeWatches, which a 3.4 server answers by
+        // closing the connection.
+        Err(zk::Error::NoNode) => return Ok((None, vec![on_data])),
         Err(e) => return Err(Error::at(path, e)),
     };
     let node = RawNode { data, stat: stat_of(&stat), children, unreadable: None };
-    Ok(Some((node, vec![on_data.changed().boxed(), on_children.changed().boxed()])))
+    Ok((Some(node), vec![on_data, on_children.changed().boxed()]))
 }
 
 /// Reads `top` and everything below it level by level (pipelined), arming every node's watches.
@@ -218,9 +222,10 @@ async fn read_watching(
         let reads: Vec<_> = stream::iter(futs).buffered(crate::reader::SINGLE_IN_FLIGHT).collect().await;
         let mut next = Vec::new();
         for (path, read) in level.iter().zip(reads) {
-            if let Some((node, fired)) = read? {
+            let (node, fired) = read?;
+            watches.arm(fired);
+            if let Some(node) = node {
                 next.extend(node.children.iter().map(|c| child_path(path, c)));
-                watches.arm(fired);
                 tree.insert(path.clone(), node);
             }
         }
