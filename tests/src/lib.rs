@@ -10,3 +10,19 @@ pub mod app;
 pub mod bins;
 pub use tbdesk_test_support::{paths, report};
 pub mod zk;
+
+/// A profile's fields for tests: `name` on `connect` and `root`, 6 s sessions, zone UTC, no
+/// digest user, writable.
+pub fn profile_fields(name: &str, connect: &str, root: &str) -> tbdesk_profiles::ProfileFields {
+    tbdesk_profiles::ProfileFields {
+        name: name.into(),
+        connect: connect.into(),
+        root_path: root.into(),
+        session_timeout_ms: 6000,
+        digest_user: None,
+        color: "none".into(),
+        read_only: false,
+        local_server: false,
+        zone: "UTC".into(),
+    }
+}

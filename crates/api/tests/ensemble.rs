@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use tbdesk_api::{Console, ErrorCode};
 use tbdesk_model::records::TaskType;
-use tbdesk_profiles::ProfileFields;
 use tbdesk_store::Expect;
 use tbdesk_zkserver::{Ensemble, Options};
 
@@ -70,17 +69,7 @@ async fn the_console_and_the_scheduler_ride_out_ensemble_faults() {
     let mut e = Ensemble::start(3, &Options::default()).expect("ensemble");
     let dir = tempfile::tempdir().expect("dir");
     let console = Arc::new(Console::open(dir.path()).await.expect("console"));
-    let fields = ProfileFields {
-        name: "p".into(),
-        connect: e.connect_string(),
-        root_path: ROOT.into(),
-        session_timeout_ms: 6000,
-        digest_user: None,
-        color: "none".into(),
-        read_only: false,
-        local_server: false,
-        zone: "UTC".into(),
-    };
+    let fields = tbdesk_tests::profile_fields("p", &e.connect_string(), ROOT);
     console.profiles().create(&fields, None).await.expect("profile");
     console.init_root("p").await.expect("init");
     console.save_task_type("p", &task_type(1000, "v0"), Expect::Absent).await.expect("task type");

@@ -8,17 +8,7 @@ use tbdesk_profiles::ProfileFields;
 use tbdesk_zkserver::ZkServer;
 
 fn fields(name: &str, connect: &str) -> ProfileFields {
-    ProfileFields {
-        name: name.into(),
-        connect: connect.into(),
-        root_path: "/follow/root".into(),
-        session_timeout_ms: 6000,
-        digest_user: None,
-        color: "none".into(),
-        read_only: false,
-        local_server: false,
-        zone: "UTC".into(),
-    }
+    tbdesk_tests::profile_fields(name, connect, "/follow/root")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

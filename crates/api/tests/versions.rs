@@ -18,17 +18,7 @@ use tbdesk_zkserver::{Options, Version, ZkServer};
 const ROOT: &str = "/versions/root";
 
 fn fields(connect: &str) -> ProfileFields {
-    ProfileFields {
-        name: "p".into(),
-        connect: connect.into(),
-        root_path: ROOT.into(),
-        session_timeout_ms: 6000,
-        digest_user: None,
-        color: "none".into(),
-        read_only: false,
-        local_server: false,
-        zone: "UTC".into(),
-    }
+    tbdesk_tests::profile_fields("p", connect, ROOT)
 }
 
 fn task_type(name: &str, heartbeat: i64) -> TaskType {
