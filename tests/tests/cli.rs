@@ -241,6 +241,38 @@ async fn status_lists_every_profile_and_exits_by_the_worst() {
     );
 }
 
+/// `tbdesk find` over every profile: a bean, an IP, a machine, nothing; a dead profile named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_searches_every_profile() {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = Some(dir.path());
+    let (code, _, err) =
+        tbdesk_in(d, &["profile", "add", "demo", "--connect", &server.connect_string(), "--root", zk::SPEC_ROOT], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = tbdesk_in(d, &["find", "ORDERSYNCTASK"], b"");
+    assert_eq!((code, out.as_str()), (0, "demo\ttask_type\tOrderSync\tdealBeanName=orderSyncTask\n"));
+    let (code, out, _) = tbdesk_in(d, &["find", "127.0.0.1"], b"");
+    assert_eq!(code, 0);
+    assert!(out.contains("demo\tstrategy\tOrderSync-Strategy\tIPList=127.0.0.1"), "{out}");
+    let (code, out, _) = tbdesk_in(d, &["find", "10.0.0.11"], b"");
+    assert_eq!(code, 0);
+    assert!(out.lines().any(|l| l.contains("\tfactory\t")) && out.lines().any(|l| l.contains("\tserver\t")), "{out}");
+    let (code, out, _) = tbdesk_in(d, &["find", "no-such-thing"], b"");
+    assert_eq!((code, out.as_str()), (1, ""));
+    let gone = zk::silent_server().await;
+    let (code, _, err) = tbdesk_in(d, &["profile", "add", "gone", "--connect", &gone.to_string(), "--root", "/x/y"], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = tbdesk_in(d, &["find", "OrderSync", "--timeout", "3"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("demo\ttask_type\tOrderSync"), "{out}");
+    assert!(err.contains("gone: not searched"), "{err}");
+    tbdesk_tests::report::record("cli", "tbdesk find over every profile (a bean, an IP, a machine, nothing, a silent server)", 5, "hits named by profile, kind and field; nothing → exit 1; the silent profile named, not fatal");
+}
+
 /// `tbdesk import` killed at different moments: the root is the old one or the new one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_killed_midway_leaves_old_or_new() {

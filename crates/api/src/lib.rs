@@ -498,6 +498,27 @@ impl Console {
         Ok(stream::iter(profiles.into_iter().map(one)).buffered(PARALLEL).collect().await)
     }
 
+    /// Searches every profile's root for `query` (`model::search`), each within `limit`, four at
+    /// a time; a profile that cannot be read is one entry with its error.
+    pub async fn find_all(&self, query: &str, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileHit>, ApiError> {
+        use futures::stream::{self, StreamExt};
+        use tbdesk_model::wire::ProfileHit;
+        let profiles = self.list_profiles().await?;
+        let one = |p: Profile| async move {
+            let name = p.fields.name;
+            match tokio::time::timeout(limit, self.snapshot(&name)).await {
+                Ok(Ok(snap)) => tbdesk_model::search::find(&snap, query)
+                    .into_iter()
+                    .map(|h| ProfileHit { profile: name.clone(), hit: Some(h), error: None })
+                    .collect::<Vec<_>>(),
+                Ok(Err(e)) => vec![ProfileHit { profile: name, hit: None, error: Some(e.message) }],
+                Err(_) => vec![ProfileHit { profile: name, hit: None, error: Some(format!("no answer within {limit:?}")) }],
+            }
+        };
+        let all: Vec<Vec<ProfileHit>> = stream::iter(profiles.into_iter().map(one)).buffered(4).collect().await;
+        Ok(all.into_iter().flatten().collect())
+    }
+
     /// The health report, and the root's snapshot when it could be read.
     async fn health_and_root(
         &self,

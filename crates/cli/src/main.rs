@@ -81,6 +81,18 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Search every profile's root: where a task type runs, which strategies name an IP, which
+    /// task types use a bean (case-insensitive). Exit 0 when something matched, 1 when nothing.
+    Find {
+        /// Text to look for in names, beans, own signs, IP lists, factory and server uuids.
+        query: String,
+        /// Seconds each profile may take.
+        #[arg(long, default_value_t = 15)]
+        timeout: u64,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// ZooKeeper ensemble and root health of a profile: green / amber / red with findings.
     Health {
         profile: String,
@@ -308,6 +320,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => {
             scheduler_run(&cli.data_dir, profile, own_sign, task_type, exec, groups, deal_timeout, tz, seconds, keep)
                 .await
+        }
+        Cmd::Find { query, timeout, json } => {
+            let limit = std::time::Duration::from_secs(timeout.clamp(1, 3600));
+            let hits = console(&cli.data_dir).await?.find_all(&query, limit).await?;
+            let mut found = false;
+            for h in &hits {
+                if json {
+                    println!("{}", serde_json::to_string(h)?);
+                }
+                match (&h.hit, &h.error) {
+                    (Some(hit), _) => {
+                        found = true;
+                        if !json {
+                            let kind = serde_json::to_value(hit.kind)?;
+                            println!("{}\t{}\t{}\t{}={}", h.profile, kind.as_str().unwrap_or(""), hit.name, hit.field, hit.value);
+                        }
+                    }
+                    (None, Some(e)) => eprintln!("{}: not searched: {e}", h.profile),
+                    (None, None) => {}
+                }
+            }
+            Ok(if found { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Cmd::Status { timeout, json } => {
             let limit = std::time::Duration::from_secs(timeout.clamp(1, 3600));

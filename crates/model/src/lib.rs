@@ -13,6 +13,7 @@
 //! - [`distribution`]: thread groups over factories, items over servers, hand-over plans.
 //! - [`gson`]: gson 2.1's exact JSON bytes, and lenient field readers.
 //! - [`records`]: strategy, strategy runtime, task type, server, export line (§4).
+//! - [`search`]: where a task type runs, which strategies name an IP, which task types use a bean.
 //! - [`snapshot`]: a whole root as typed values, folded from raw nodes (no I/O).
 //! - [`transfer`]: a root's configuration, its two file formats and the import plan.
 //! - [`validate`]: every rule of a strategy and a task type, all violations at once.
@@ -30,6 +31,7 @@ pub mod names;
 pub mod paths;
 pub mod profile;
 pub mod records;
+pub mod search;
 pub mod snapshot;
 pub mod transfer;
 pub mod validate;

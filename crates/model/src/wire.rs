@@ -425,6 +425,17 @@ impl ProfileStatus {
     }
 }
 
+/// A search hit in one profile's root (`tbdesk find`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProfileHit {
+    /// The profile.
+    pub profile: String,
+    /// What matched; `None` with `error` when the root could not be read.
+    pub hit: Option<crate::search::Hit>,
+    /// Why the profile could not be searched.
+    pub error: Option<String>,
+}
+
 /// What "Test connection" found.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ConnectionReport {
