@@ -264,13 +264,19 @@ async fn find_searches_every_profile() {
     let (code, out, _) = tbdesk_in(d, &["find", "no-such-thing"], b"");
     assert_eq!((code, out.as_str()), (1, ""));
     let gone = zk::silent_server().await;
-    let (code, _, err) = tbdesk_in(d, &["profile", "add", "gone", "--connect", &gone.to_string(), "--root", "/x/y"], b"");
+    let (code, _, err) =
+        tbdesk_in(d, &["profile", "add", "gone", "--connect", &gone.to_string(), "--root", "/x/y"], b"");
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = tbdesk_in(d, &["find", "OrderSync", "--timeout", "3"], b"");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("demo\ttask_type\tOrderSync"), "{out}");
     assert!(err.contains("gone: not searched"), "{err}");
-    tbdesk_tests::report::record("cli", "tbdesk find over every profile (a bean, an IP, a machine, nothing, a silent server)", 5, "hits named by profile, kind and field; nothing → exit 1; the silent profile named, not fatal");
+    tbdesk_tests::report::record(
+        "cli",
+        "tbdesk find over every profile (a bean, an IP, a machine, nothing, a silent server)",
+        5,
+        "hits named by profile, kind and field; nothing → exit 1; the silent profile named, not fatal",
+    );
 }
 
 /// `tbdesk import` killed at different moments: the root is the old one or the new one.

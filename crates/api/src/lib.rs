@@ -500,7 +500,11 @@ impl Console {
 
     /// Searches every profile's root for `query` (`model::search`), each within `limit`, four at
     /// a time; a profile that cannot be read is one entry with its error.
-    pub async fn find_all(&self, query: &str, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileHit>, ApiError> {
+    pub async fn find_all(
+        &self,
+        query: &str,
+        limit: Duration,
+    ) -> Result<Vec<tbdesk_model::wire::ProfileHit>, ApiError> {
         use futures::stream::{self, StreamExt};
         use tbdesk_model::wire::ProfileHit;
         let profiles = self.list_profiles().await?;
@@ -512,7 +516,9 @@ impl Console {
                     .map(|h| ProfileHit { profile: name.clone(), hit: Some(h), error: None })
                     .collect::<Vec<_>>(),
                 Ok(Err(e)) => vec![ProfileHit { profile: name, hit: None, error: Some(e.message) }],
-                Err(_) => vec![ProfileHit { profile: name, hit: None, error: Some(format!("no answer within {limit:?}")) }],
+                Err(_) => {
+                    vec![ProfileHit { profile: name, hit: None, error: Some(format!("no answer within {limit:?}")) }]
+                }
             }
         };
         let all: Vec<Vec<ProfileHit>> = stream::iter(profiles.into_iter().map(one)).buffered(4).collect().await;

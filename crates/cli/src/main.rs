@@ -334,7 +334,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         found = true;
                         if !json {
                             let kind = serde_json::to_value(hit.kind)?;
-                            println!("{}\t{}\t{}\t{}={}", h.profile, kind.as_str().unwrap_or(""), hit.name, hit.field, hit.value);
+                            println!(
+                                "{}\t{}\t{}\t{}={}",
+                                h.profile,
+                                kind.as_str().unwrap_or(""),
+                                hit.name,
+                                hit.field,
+                                hit.value
+                            );
                         }
                     }
                     (None, Some(e)) => eprintln!("{}: not searched: {e}", h.profile),

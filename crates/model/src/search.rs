@@ -58,8 +58,18 @@ pub fn find(s: &Snapshot, query: &str) -> Vec<Hit> {
     for t in &s.task_types {
         let def = t.def.ok();
         let _ = hit(HitKind::TaskType, &t.name, "name", &t.name)
-            || hit(HitKind::TaskType, &t.name, "dealBeanName", def.and_then(|d| d.deal_bean_name.as_deref()).unwrap_or(""))
-            || hit(HitKind::TaskType, &t.name, "taskParameter", def.and_then(|d| d.task_parameter.as_deref()).unwrap_or(""));
+            || hit(
+                HitKind::TaskType,
+                &t.name,
+                "dealBeanName",
+                def.and_then(|d| d.deal_bean_name.as_deref()).unwrap_or(""),
+            )
+            || hit(
+                HitKind::TaskType,
+                &t.name,
+                "taskParameter",
+                def.and_then(|d| d.task_parameter.as_deref()).unwrap_or(""),
+            );
         for d in &t.domains {
             hit(HitKind::Domain, &d.task_type, "ownSign", &d.own_sign);
             for sv in &d.servers {
