@@ -25,6 +25,22 @@ fn tbdesk_in(data_dir: Option<&std::path::Path>, args: &[&str], stdin: &[u8]) ->
     )
 }
 
+/// A ZooKeeper holding the spec tree and a data dir with the profile `name` on it.
+async fn spec_profile(name: &str) -> (tbdesk_tests::zk::ZkServer, tempfile::TempDir) {
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (code, _, err) = tbdesk_in(
+        Some(dir.path()),
+        &["profile", "add", name, "--connect", &server.connect_string(), "--root", zk::SPEC_ROOT],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    (server, dir)
+}
+
 fn example(name: &str) -> Vec<u8> {
     std::fs::read(tbdesk_tests::paths::spec_dir().join("examples").join(name)).expect("example file")
 }
@@ -169,15 +185,8 @@ async fn scheduler_runs_an_external_job_in_its_own_domain_and_cleans_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_why_headless() {
-    use tbdesk_tests::zk;
-    let server = zk::ZkServer::start().expect("zk");
-    let c = zk::client(&server).await;
-    zk::load_spec_tree(&c).await;
-    let dir = tempfile::tempdir().expect("dir");
+    let (_server, dir) = spec_profile("demo").await;
     let d = Some(dir.path());
-    let (code, _, err) =
-        tbdesk_in(d, &["profile", "add", "demo", "--connect", &server.connect_string(), "--root", zk::SPEC_ROOT], b"");
-    assert_eq!(code, 0, "{err}");
     let (code, out, err) = tbdesk_in(d, &["health", "demo", "--json"], b"");
     assert_eq!(code, 0, "{err}");
     let h: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -203,17 +212,12 @@ async fn health_and_why_headless() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_lists_every_profile_and_exits_by_the_worst() {
     use tbdesk_tests::zk;
-    let server = zk::ZkServer::start().expect("zk");
-    let c = zk::client(&server).await;
-    zk::load_spec_tree(&c).await;
-    let dir = tempfile::tempdir().expect("dir");
+    let (_server, dir) = spec_profile("demo").await;
     let d = Some(dir.path());
     let add = |name: &str, connect: &str| {
-        let (code, _, err) =
-            tbdesk_in(d, &["profile", "add", name, "--connect", connect, "--root", zk::SPEC_ROOT], b"");
+        let (code, _, err) = tbdesk_in(d, &["profile", "add", name, "--connect", connect, "--root", zk::SPEC_ROOT], b"");
         assert_eq!(code, 0, "{err}");
     };
-    add("demo", &server.connect_string());
     let (code, out, err) = tbdesk_in(d, &["status"], b"");
     // The spec tree has items without a live owner: amber.
     assert_eq!(code, 1, "{out}{err}");
@@ -245,14 +249,8 @@ async fn status_lists_every_profile_and_exits_by_the_worst() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_searches_every_profile() {
     use tbdesk_tests::zk;
-    let server = zk::ZkServer::start().expect("zk");
-    let c = zk::client(&server).await;
-    zk::load_spec_tree(&c).await;
-    let dir = tempfile::tempdir().expect("dir");
+    let (_server, dir) = spec_profile("demo").await;
     let d = Some(dir.path());
-    let (code, _, err) =
-        tbdesk_in(d, &["profile", "add", "demo", "--connect", &server.connect_string(), "--root", zk::SPEC_ROOT], b"");
-    assert_eq!(code, 0, "{err}");
     let (code, out, _) = tbdesk_in(d, &["find", "ORDERSYNCTASK"], b"");
     assert_eq!((code, out.as_str()), (0, "demo\ttask_type\tOrderSync\tdealBeanName=orderSyncTask\n"));
     let (code, out, _) = tbdesk_in(d, &["find", "127.0.0.1"], b"");
