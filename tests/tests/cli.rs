@@ -25,8 +25,9 @@ fn tbdesk_in(data_dir: Option<&std::path::Path>, args: &[&str], stdin: &[u8]) ->
     )
 }
 
-/// A ZooKeeper holding the spec tree and a data dir with the profile `name` on it.
-async fn spec_profile(name: &str) -> (tbdesk_tests::zk::ZkServer, tempfile::TempDir) {
+/// A ZooKeeper holding the spec tree, the session that seeded it (its ephemeral factory lives
+/// as long as this session), and a data dir with the profile `name` on it.
+async fn spec_profile(name: &str) -> (tbdesk_tests::zk::ZkServer, zookeeper_client::Client, tempfile::TempDir) {
     use tbdesk_tests::zk;
     let server = zk::ZkServer::start().expect("zk");
     let c = zk::client(&server).await;
@@ -38,7 +39,7 @@ async fn spec_profile(name: &str) -> (tbdesk_tests::zk::ZkServer, tempfile::Temp
         b"",
     );
     assert_eq!(code, 0, "{err}");
-    (server, dir)
+    (server, c, dir)
 }
 
 fn example(name: &str) -> Vec<u8> {
@@ -185,7 +186,7 @@ async fn scheduler_runs_an_external_job_in_its_own_domain_and_cleans_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_why_headless() {
-    let (_server, dir) = spec_profile("demo").await;
+    let (_server, _seeder, dir) = spec_profile("demo").await;
     let d = Some(dir.path());
     let (code, out, err) = tbdesk_in(d, &["health", "demo", "--json"], b"");
     assert_eq!(code, 0, "{err}");
@@ -212,10 +213,11 @@ async fn health_and_why_headless() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_lists_every_profile_and_exits_by_the_worst() {
     use tbdesk_tests::zk;
-    let (_server, dir) = spec_profile("demo").await;
+    let (_server, _seeder, dir) = spec_profile("demo").await;
     let d = Some(dir.path());
     let add = |name: &str, connect: &str| {
-        let (code, _, err) = tbdesk_in(d, &["profile", "add", name, "--connect", connect, "--root", zk::SPEC_ROOT], b"");
+        let (code, _, err) =
+            tbdesk_in(d, &["profile", "add", name, "--connect", connect, "--root", zk::SPEC_ROOT], b"");
         assert_eq!(code, 0, "{err}");
     };
     let (code, out, err) = tbdesk_in(d, &["status"], b"");
@@ -249,7 +251,7 @@ async fn status_lists_every_profile_and_exits_by_the_worst() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_searches_every_profile() {
     use tbdesk_tests::zk;
-    let (_server, dir) = spec_profile("demo").await;
+    let (_server, _seeder, dir) = spec_profile("demo").await;
     let d = Some(dir.path());
     let (code, out, _) = tbdesk_in(d, &["find", "ORDERSYNCTASK"], b"");
     assert_eq!((code, out.as_str()), (0, "demo\ttask_type\tOrderSync\tdealBeanName=orderSyncTask\n"));
