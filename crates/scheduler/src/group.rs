@@ -190,8 +190,21 @@ async fn ensure_dir(store: &Store, ledger: &crate::Ledger, path: &str) -> Result
     if store.client().check_stat(path).await.ok().flatten().is_some() {
         return Ok(());
     }
-    if store.create_null(path).await? {
-        ledger.record(store, path).await;
+    match store.create_null(path).await {
+        Ok(true) => {
+            ledger.record(store, path).await;
+        }
+        Ok(false) => {}
+        // The create may have been applied and only its answer lost (ZooKeeper going away):
+        // remember the node, taken as ours at clean-up only if created during this run.
+        Err(
+            e @ (tbdesk_store::Error::Unreachable { .. }
+            | tbdesk_store::Error::Zk { source: zk::Error::ConnectionLoss, .. }),
+        ) => {
+            ledger.record_unknown(store, path);
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(())
 }
