@@ -322,7 +322,8 @@ impl Console {
             Err(_) => None,
         };
         Ok(ConnectionReport {
-            server_version: server_version(&opts.connect),
+            // Asked once, by the connect (srvr), never again on an async worker.
+            server_version: store.features().version.map(|(a, b, c)| format!("{a}.{b}.{c}")),
             session_timeout_ms: store.session_timeout().as_millis() as u64,
             marker,
         })
@@ -692,18 +693,6 @@ fn unreachable_status(profile: &str, color: &str, why: String) -> tbdesk_model::
 /// The longest connect (ms) whose server date still measures the clock: the offset is known
 /// to within half of it, far below the 5 s the diagnosis flags.
 const CLOCK_WINDOW_MS: i64 = 2000;
-
-/// The ZooKeeper version from `srvr` on the first server of a connect string.
-fn server_version(connect: &str) -> Option<String> {
-    use std::net::ToSocketAddrs;
-    let hosts = tbdesk_store::jute::split_connect(connect).0;
-    let first = hosts.first()?.as_str();
-    let addr = first.to_socket_addrs().ok()?.next()?;
-    let out = tbdesk_zkserver::four_letter(addr, "srvr", Duration::from_secs(1)).ok()?;
-    let line = out.lines().find(|l| l.starts_with("Zookeeper version:"))?;
-    let v = line.trim_start_matches("Zookeeper version:").trim();
-    Some(v.split(',').next().unwrap_or(v).split('-').next().unwrap_or(v).to_owned())
-}
 
 /// This machine's IANA zone name (`TZ`, else the system's `/etc/localtime`); `UTC` only when
 /// the machine itself says nothing else.

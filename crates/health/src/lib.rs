@@ -237,11 +237,7 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
     if ensemble {
         let missing: Vec<String> = members
             .iter()
-            .filter(|m| {
-                let id =
-                    m.strip_prefix("server.").and_then(|r| r.split('=').next()).and_then(|i| i.parse::<u64>().ok());
-                id.is_some_and(|id| !reached.contains(&id))
-            })
+            .filter(|m| member_id(m).is_some_and(|id| !reached.contains(&id)))
             .map(|m| m.to_string())
             .collect();
         if !missing.is_empty() && servers.iter().all(|s| s.up) {
@@ -253,10 +249,7 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
                 missing,
             ));
         }
-        let ids: Vec<u64> = members
-            .iter()
-            .filter_map(|m| m.strip_prefix("server.").and_then(|r| r.split('=').next()).and_then(|i| i.parse().ok()))
-            .collect();
+        let ids: Vec<u64> = members.iter().filter_map(|m| member_id(m)).collect();
         for s in servers
             .iter()
             .filter(|s| s.server_id.is_some_and(|i| !ids.contains(&i)) || s.mode.as_deref() == Some("standalone"))
@@ -271,6 +264,11 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The id `N` of a `conf` membership line `server.N=host:quorum:election…`.
+fn member_id(line: &str) -> Option<u64> {
+    line.strip_prefix("server.")?.split('=').next()?.parse().ok()
 }
 
 /// A one-line verdict over the ensemble: green (all up, fast, all checks allowed), amber

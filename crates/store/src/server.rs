@@ -46,7 +46,7 @@ pub struct Features {
 }
 
 impl Features {
-    /// For a server of known version (the multi-read is still probed on ≥ 3.6).
+    /// For a server of known version.
     fn of_version(v: (u32, u32, u32)) -> Self {
         let modern = v >= (3, 6, 0);
         Features {

@@ -14,7 +14,7 @@ impl Store {
     pub async fn connect(opts: &ConnectOptions) -> Result<Self, Error> {
         let root = Root::new(&opts.root)?;
         // What the server speaks decides the create opcode, the reader and the watches.
-        let mut features = crate::server::features(opts).await;
+        let features = crate::server::features(opts).await;
         let mut connector = zk::Client::connector()
             .with_session_timeout(opts.session_timeout)
             .with_connection_timeout(Duration::from_secs(3))
@@ -30,9 +30,7 @@ impl Store {
             other => Error::Unreachable { connect: opts.connect.clone(), reason: other.to_string() },
         })?;
         tracing::debug!(connect = %opts.connect, root = %root, "connected");
-        if features.read == crate::reader::ReadMode::Multi {
-            features.read = crate::reader::probe_mode(&client, "/").await;
-        }
+        // `features` already knows multi-read: from the version, or from the throwaway probe.
         let mode = features.read;
         tracing::debug!(features = %features.describe(), "server features");
         let nulls = crate::jute::NullWriter::new(opts);
