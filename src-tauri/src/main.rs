@@ -98,6 +98,11 @@ async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Byt
 }
 
 #[tauri::command]
+async fn snapshot_since(console: State<'_, Console>, args: Args<cmd::SnapshotSince>) -> Bytes {
+    Ok(tauri::ipc::Response::new(console.followed(&args.profile).await?.delta_json(&args.profile, args.shown)?))
+}
+
+#[tauri::command]
 async fn save_task_type(console: State<'_, Console>, args: Args<cmd::SaveTaskType>) -> Answer<cmd::SaveTaskType> {
     console.save_task_type(&args.profile, &args.task_type, args.expected).await
 }
@@ -240,6 +245,7 @@ fn main() {
             list_profiles,
             follow_profile,
             snapshot,
+            snapshot_since,
             save_task_type,
             save_strategy,
             pause_strategy,

@@ -175,12 +175,28 @@ pub async fn build_synthetic_root(c: &zk::Client, root: &str, task_types: usize)
     if paths[0].0 == "/" {
         paths.remove(0);
     }
+    let mut multi = true;
     for chunk in paths.chunks(1000) {
-        let mut w = c.new_multi_writer();
-        for (p, d) in chunk {
-            w.add_create(p, d, &open).expect("op");
+        if multi {
+            let mut w = c.new_multi_writer();
+            for (p, d) in chunk {
+                w.add_create(p, d, &open).expect("op");
+            }
+            match w.commit().await {
+                Ok(_) => continue,
+                // A 3.4 server cannot read the client's multi of creates (it names 3.5's ops):
+                // the rest goes as single creates, pipelined in order.
+                Err(zk::MultiWriteError::RequestFailed { source: zk::Error::MarshallingError }) => multi = false,
+                Err(e) => panic!("create batch: {e:?}"),
+            }
         }
-        w.commit().await.expect("create batch");
+        let creates: Vec<_> = chunk.iter().map(|(p, d)| c.create(p, d, &open)).collect();
+        for (r, (p, _)) in futures::future::join_all(creates).await.into_iter().zip(chunk) {
+            match r {
+                Ok(_) | Err(zk::Error::NodeExists) => {}
+                Err(e) => panic!("create {p}: {e}"),
+            }
+        }
     }
     paths.len()
 }

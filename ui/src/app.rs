@@ -145,9 +145,7 @@ fn follow_events(ctx: Ctx) {
                 loop {
                     // The profile shown now: a notice folded into this loop may be another's.
                     if let Some(profile) = ctx.profile.get_untracked() {
-                        if let Ok(ev) = api::call::<cmd::Snapshot>(cmd::ProfileArg { profile }).await {
-                            show(ctx, ev);
-                        }
+                        refresh(ctx, profile).await;
                     }
                     let again = fetching.get_value().1;
                     fetching.set_value((again, false));
@@ -159,6 +157,28 @@ fn follow_events(ctx: Ctx) {
         })
         .await;
     });
+}
+
+/// Fetches what changed in `profile` since the state shown (only the changed strategies and
+/// task types travel), or the whole state when the delta does not apply to what is shown.
+async fn refresh(ctx: Ctx, profile: String) {
+    let shown = ctx
+        .snap
+        .with_untracked(|s| s.as_ref().filter(|s| *s.profile == *profile).map(|s| (s.follower, s.generation)));
+    let Ok(delta) = api::call::<cmd::SnapshotSince>(cmd::SinceArgs { profile: profile.clone(), shown }).await else {
+        return;
+    };
+    match ctx.snap.with_untracked(|s| delta.apply(s.as_ref())) {
+        Some(ev) => show(ctx, ev),
+        None => {
+            let whole = cmd::SinceArgs { profile, shown: None };
+            if let Ok(delta) = api::call::<cmd::SnapshotSince>(whole).await {
+                if let Some(ev) = delta.apply(None) {
+                    show(ctx, ev);
+                }
+            }
+        }
+    }
 }
 
 /// The local scheduler's state, once a second.

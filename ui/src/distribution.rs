@@ -8,6 +8,9 @@ use tbdesk_model::distribution::{assign_items, ItemOwner, JavaVersion};
 use tbdesk_model::names::ServerUuid;
 use tbdesk_model::snapshot::DomainView;
 
+/// Task types offered in the picker at once; the filter narrows the rest.
+const MAX_CHOICES: usize = 200;
+
 use crate::state::{Ctx, View};
 
 fn short(uuid: &str) -> String {
@@ -17,15 +20,54 @@ fn short(uuid: &str) -> String {
     }
 }
 
-fn domain_svg(d: &DomainView, local_factory: Option<String>) -> impl IntoView {
-    let row_h = 56.0;
+/// Item tiles per line of a server's row, and lines drawn while the domain is collapsed.
+const TILES_PER_LINE: usize = 12;
+const COLLAPSED_LINES: usize = 4;
+
+fn domain_svg(d: &DomainView, now_ms: i64, local_factory: Option<String>, all_items: bool) -> impl IntoView {
     let width = 860.0;
     let unowned: Vec<&str> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.as_str()).collect();
-    let rows = d.servers.len() + usize::from(!unowned.is_empty());
-    let height = 20.0 + row_h * rows.max(1) as f64;
+    // One row per server (and one for items without a live owner), as tall as its tiles.
+    let cap = if all_items { usize::MAX } else { TILES_PER_LINE * COLLAPSED_LINES };
+    let row_height = |n: usize| {
+        let lines = n.min(cap).div_ceil(TILES_PER_LINE).max(1) + usize::from(n > cap);
+        (10.0 + 46.0 * lines as f64).max(56.0)
+    };
     let mut shapes = Vec::new();
-    for (r, s) in d.servers.iter().enumerate() {
-        let y = 10.0 + row_h * r as f64;
+    let mut y = 10.0;
+    let tiles = |shapes: &mut Vec<AnyView>, y: f64, ids: Vec<(String, Option<String>, &'static str)>| {
+        let total = ids.len();
+        for (k, (id, req, class)) in ids.into_iter().take(cap).enumerate() {
+            let x = 270.0 + 46.0 * (k % TILES_PER_LINE) as f64;
+            let ty = y + 6.0 + 46.0 * (k / TILES_PER_LINE) as f64;
+            let title = match &req {
+                Some(r) => format!("item {id} → {}", short(r)),
+                None => format!("item {id}"),
+            };
+            shapes.push(view! {
+                <g class=class data-item=id.clone()>
+                    <title>{title}</title>
+                    <rect x=x y=ty width="40" height="36" rx="4"></rect>
+                    <text x=x + 20.0 y=ty + 23.0 text-anchor="middle">{id.clone()}</text>
+                    {req.is_some().then(|| view! { <text x=x + 36.0 y=ty + 12.0 text-anchor="middle" class="arrow">"→"</text> })}
+                </g>
+            }.into_any());
+        }
+        if total > cap {
+            let ty = y + 6.0 + 46.0 * cap.div_ceil(TILES_PER_LINE) as f64;
+            shapes.push(view! {
+                <text x="270" y=ty + 20.0 class="more">{format!("+ {} more item(s): Show all items", total - cap)}</text>
+            }.into_any());
+        }
+    };
+    for s in &d.servers {
+        let held: Vec<(String, Option<String>, &'static str)> = d
+            .items
+            .iter()
+            .filter(|i| i.cur_server.as_deref() == Some(s.uuid.as_str()))
+            .map(|i| (i.id.clone(), i.req_server.clone(), if i.req_server.is_some() { "item moving" } else { "item" }))
+            .collect();
+        let row_h = row_height(held.len());
         let factory =
             s.server.as_ref().and_then(|x| x.ok()).and_then(|x| x.manager_factory_uuid.clone()).unwrap_or_default();
         let fshort = factory.split('$').take(2).collect::<Vec<_>>().join(" ");
@@ -44,60 +86,35 @@ fn domain_svg(d: &DomainView, local_factory: Option<String>) -> impl IntoView {
         let age = format!(
             "{} · hb {:.1}s ago{}",
             fshort,
-            s.heartbeat_age_ms as f64 / 1000.0,
+            s.age_ms(now_ms) as f64 / 1000.0,
             if s.dead { " · DEAD" } else { "" }
         );
         shapes.push(
             view! {
                 <g class=class data-server=s.uuid.clone()>
-                    <rect x="4" y=y width="250" height=row_h - 8.0 rx="6"></rect>
+                    <rect x="4" y=y width="250" height=48.0 rx="6"></rect>
                     <text x="14" y=y + 20.0 class="srv-name">{label}</text>
                     <text x="14" y=y + 38.0 class="srv-age">{age}</text>
                 </g>
             }
             .into_any(),
         );
-        let held: Vec<_> = d.items.iter().filter(|i| i.cur_server.as_deref() == Some(s.uuid.as_str())).collect();
-        for (k, it) in held.iter().enumerate() {
-            let x = 270.0 + 46.0 * k as f64;
-            let moving = it.req_server.is_some();
-            let class = if moving { "item moving" } else { "item" };
-            let title = match &it.req_server {
-                Some(r) => format!("item {} → {}", it.id, short(r)),
-                None => format!("item {}", it.id),
-            };
-            shapes.push(view! {
-                <g class=class data-item=it.id.clone()>
-                    <title>{title}</title>
-                    <rect x=x y=y + 6.0 width="40" height="36" rx="4"></rect>
-                    <text x=x + 20.0 y=y + 29.0 text-anchor="middle">{it.id.clone()}</text>
-                    {moving.then(|| view! { <text x=x + 20.0 y=y + 52.0 text-anchor="middle" class="arrow">"→"</text> })}
-                </g>
-            }.into_any());
-        }
+        tiles(&mut shapes, y, held);
+        y += row_h;
     }
     if !unowned.is_empty() {
-        let y = 10.0 + row_h * d.servers.len() as f64;
         shapes.push(
             view! {
-                <g class="srv none"><rect x="4" y=y width="250" height=row_h - 8.0 rx="6"></rect>
+                <g class="srv none"><rect x="4" y=y width="250" height=48.0 rx="6"></rect>
                 <text x="14" y=y + 28.0>"no live owner"</text></g>
             }
             .into_any(),
         );
-        for (k, id) in unowned.iter().enumerate() {
-            let x = 270.0 + 46.0 * k as f64;
-            shapes.push(
-                view! {
-                    <g class="item orphan" data-item=id.to_string()>
-                        <rect x=x y=y + 6.0 width="40" height="36" rx="4"></rect>
-                        <text x=x + 20.0 y=y + 29.0 text-anchor="middle">{id.to_string()}</text>
-                    </g>
-                }
-                .into_any(),
-            );
-        }
+        let row_h = row_height(unowned.len());
+        tiles(&mut shapes, y, unowned.iter().map(|id| (id.to_string(), None, "item orphan")).collect());
+        y += row_h;
     }
+    let height = y.max(66.0) + 10.0;
     view! {
         <svg class="dist" width=width height=height viewBox=format!("0 0 {width} {height}")>{shapes}</svg>
     }
@@ -110,10 +127,16 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
     let groups = RwSignal::new("3".to_string());
     let items = RwSignal::new("10".to_string());
     let factories = RwSignal::new("2".to_string());
+    let pick_filter = RwSignal::new(String::new());
+    let all_items = RwSignal::new(false);
     view! {
         <div class="distribution">
+            <div class="toolbar">
+                <input id="dist-filter" placeholder="Find a task type" prop:value=move || pick_filter.get() on:input=move |e| pick_filter.set(event_target_value(&e)) />
+            </div>
             {move || {
                 let want = chosen.get();
+                let narrow = pick_filter.get().trim().to_lowercase();
                 // Reads the shown root in place: only the names and the chosen task type are copied.
                 let picked = ctx.snap.with(|ev| {
                     let types = &ev.as_ref()?.snapshot.task_types;
@@ -122,11 +145,22 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                         .filter(|c| types.iter().any(|t| &t.name == c))
                         .or_else(|| types.iter().find(|t| !t.domains.is_empty()).map(|t| t.name.clone()))
                         .unwrap_or_else(|| first.name.clone());
-                    let names: Vec<String> = types.iter().map(|t| t.name.clone()).collect();
+                    // The chosen one and the first matches of the filter: a select of 2,000
+                    // options is 2,000 elements, redrawn on every change.
+                    let mut names: Vec<String> = types
+                        .iter()
+                        .filter(|t| t.name == current || narrow.is_empty() || t.name.to_lowercase().contains(&narrow))
+                        .take(MAX_CHOICES)
+                        .map(|t| t.name.clone())
+                        .collect();
+                    if !names.contains(&current) {
+                        names.insert(0, current.clone());
+                    }
+                    let more = types.len().saturating_sub(names.len());
                     let tt = types.iter().find(|t| t.name == current).cloned();
-                    Some((names, current, tt))
+                    Some((names, more, current, tt, ev.as_ref()?.snapshot.now_ms))
                 });
-                let Some((names, current, tt)) = picked else {
+                let Some((names, more, current, tt, now_ms)) = picked else {
                     let loaded = ctx.snap.with(|s| s.is_some());
                     return if loaded { view! { <p class="muted empty">"No task type yet."</p> }.into_any() } else { ().into_any() };
                 };
@@ -136,6 +170,11 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                         <select id="dist-task-type" on:change=move |e| { let v = event_target_value(&e); chosen.set(Some(v.clone())); ctx.view.set(View::Distribution(Some(v))); }>
                             {names.into_iter().map(|n| { let sel = n == current; let label = n.clone(); view! { <option value=n selected=sel>{label}</option> } }).collect_view()}
                         </select>
+                        {(more > 0).then(|| view! { <span class="muted">{format!(" {more} more: type to narrow ")}</span> })}
+                        <label>
+                            <input type="checkbox" id="dist-all-items" prop:checked=move || all_items.get() on:change=move |e| all_items.set(event_target_checked(&e)) />
+                            " Show all items"
+                        </label>
                     </div>
                     {match tt {
                         Some(t) if t.domains.is_empty() => view! { <p class="muted empty">"No domain has run yet: no scheduler took this task type."</p> }.into_any(),
@@ -146,7 +185,7 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                                     <h4>{format!("{} — own sign {} · {} · {} · reload flag v{} · {} in flight",
                                         d.task_type, d.own_sign, count(d.servers.len(), "server"), count(d.items.len(), "item"),
                                         d.reload_version.unwrap_or(0), count(handovers, "hand-over"))}</h4>
-                                    {domain_svg(d, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory))}
+                                    {domain_svg(d, now_ms, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory), all_items.get())}
                                 </section>
                             }
                         }).collect_view().into_any(),

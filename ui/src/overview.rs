@@ -9,6 +9,32 @@ use tbdesk_model::snapshot::Decoded;
 use crate::api::{self, cmd};
 use crate::state::{Ctx, View};
 
+/// Height of one row of the long tables (CSS `.vscroll tr`), px.
+const ROW_PX: f64 = 32.0;
+/// Height the long tables show at once (CSS `.vscroll`), px.
+const VIEW_PX: f64 = 448.0;
+/// Rows drawn beyond each edge, so a scroll shows drawn rows before the next render.
+const OVERSCAN: usize = 8;
+/// Factories and foreign nodes past these are counted, not drawn.
+const MAX_FACTORY_ROWS: usize = 200;
+const MAX_PROBLEM_ROWS: usize = 200;
+
+/// The rows `[first, last)` of `total` that a table scrolled to `top` shows.
+fn visible(top: f64, total: usize) -> (usize, usize) {
+    let first = ((top.max(0.0) / ROW_PX) as usize).saturating_sub(OVERSCAN).min(total);
+    let last = first.saturating_add((VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN).min(total);
+    (first, last)
+}
+
+/// The heights standing in for the rows not drawn above and below.
+fn spacers(first: usize, last: usize, total: usize) -> (String, String) {
+    (format!("{}px", first as f64 * ROW_PX), format!("{}px", total.saturating_sub(last) as f64 * ROW_PX))
+}
+
+fn scroll_top(ev: &leptos::ev::Event) -> f64 {
+    f64::from(event_target::<leptos::web_sys::Element>(ev).scroll_top())
+}
+
 fn matches(filter: &str, texts: &[&str]) -> bool {
     let f = filter.trim().to_lowercase();
     f.is_empty() || texts.iter().any(|t| t.to_lowercase().contains(&f))
@@ -27,6 +53,45 @@ pub fn Overview() -> impl IntoView {
             }
         });
     };
+    // The filtered lists, recomputed when the root or the filter changes; the tables draw only
+    // the rows their scroll position shows (a 1,000-task-type root stays a few dozen rows).
+    let strategies = Memo::new(move |_| {
+        let f = filter.get();
+        ctx.snap.with(|ev| {
+            ev.as_ref().map_or_else(Vec::new, |ev| {
+                ev.snapshot
+                    .strategies
+                    .iter()
+                    .filter(|s| {
+                        let st = s.strategy.ok();
+                        let tn = st.and_then(|x| x.task_name.clone()).unwrap_or_default();
+                        let ips = st.and_then(|x| x.ip_list.clone()).unwrap_or_default().join(",");
+                        matches(&f, &[&s.name, &tn, &ips])
+                    })
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let task_types = Memo::new(move |_| {
+        let f = filter.get();
+        ctx.snap.with(|ev| {
+            ev.as_ref().map_or_else(Vec::new, |ev| {
+                ev.snapshot
+                    .task_types
+                    .iter()
+                    .filter(|t| {
+                        let signs: Vec<&str> = t.domains.iter().map(|d| d.own_sign.as_str()).collect();
+                        matches(&f, &[&t.name, &signs.join(",")])
+                    })
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let loaded = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
+    let s_top = RwSignal::new(0.0f64);
+    let t_top = RwSignal::new(0.0f64);
     view! {
         <div class="overview">
             <div class="toolbar">
@@ -39,50 +104,33 @@ pub fn Overview() -> impl IntoView {
                 <button id="new-task-type" on:click=move |_| ctx.view.set(View::TaskType(None))>"New task type"</button>
                 <button id="new-strategy" on:click=move |_| ctx.view.set(View::Strategy(None))>"New strategy"</button>
             </div>
-            {move || {
-                let f = filter.get();
-                // Reads the shown root in place: only the rows that pass the filter are copied.
-                ctx.snap.with(|ev| {
-                let Some(ev) = ev.as_ref() else { return ().into_any() };
-                let snap = &ev.snapshot;
-                let marker = match &snap.marker {
+            {move || ctx.snap.with(|ev| {
+                let snap = &ev.as_ref()?.snapshot;
+                match &snap.marker {
                     tbdesk_model::version::MarkerVerdict::Incompatible(m) => Some(format!(
                         "Root marker {m:?} is rejected by TBSchedule 3.2.12–3.3.x runtimes."
                     )),
-                    tbdesk_model::version::MarkerVerdict::Unmarked => Some("Root not initialised (no version marker).".into()),
+                    tbdesk_model::version::MarkerVerdict::Unmarked => Some("Root not initialised (no version marker).".to_string()),
                     _ => None,
-                };
-                let strategies: Vec<_> = snap
-                    .strategies
-                    .iter()
-                    .filter(|s| {
-                        let st = s.strategy.ok();
-                        let tn = st.and_then(|x| x.task_name.clone()).unwrap_or_default();
-                        let ips = st.and_then(|x| x.ip_list.clone()).unwrap_or_default().join(",");
-                        matches(&f, &[&s.name, &tn, &ips])
-                    })
-                    .cloned()
-                    .collect();
-                let task_types: Vec<_> = snap
-                    .task_types
-                    .iter()
-                    .filter(|t| {
-                        let signs: Vec<&str> = t.domains.iter().map(|d| d.own_sign.as_str()).collect();
-                        matches(&f, &[&t.name, &signs.join(",")])
-                    })
-                    .cloned()
-                    .collect();
+                }
+            }).map(|m| view! { <div class="warning">{m}</div> })}
+            <Show when=move || loaded.get()>
+            <h3>{move || format!("Strategies ({})", strategies.with(Vec::len))}</h3>
+            <div class="vscroll" id="strategies-scroll" on:scroll=move |ev| s_top.set(scroll_top(&ev))>
+            {move || {
+                let all = strategies.get();
+                if all.is_empty() {
+                    return view! { <p class="muted empty">"No strategy yet. A strategy says which machines run which task type."</p> }.into_any();
+                }
+                let (first, last) = visible(s_top.get(), all.len());
+                let shown: Vec<_> = all[first..last].to_vec();
+                let (above, below) = spacers(first, last, all.len());
                 view! {
-                    {marker.map(|m| view! { <div class="warning">{m}</div> })}
-                    <h3>{format!("Strategies ({})", strategies.len())}</h3>
-                    {if strategies.is_empty() {
-                        view! { <p class="muted empty">"No strategy yet. A strategy says which machines run which task type."</p> }.into_any()
-                    } else {
-                        view! {
-                            <table id="strategies">
-                                <thead><tr><th>"Name"</th><th>"Kind"</th><th>"Task (own sign)"</th><th>"Groups requested / assigned"</th><th>"IP list"</th><th>"State"</th><th></th></tr></thead>
-                                <tbody>
-                                    {strategies.into_iter().map(|s| {
+                    <table id="strategies" data-rows=all.len() data-drawn=last - first>
+                        <thead><tr><th>"Name"</th><th>"Kind"</th><th>"Task (own sign)"</th><th>"Groups requested / assigned"</th><th>"IP list"</th><th>"State"</th><th></th></tr></thead>
+                        <tbody>
+                            <tr class="spacer" style:height=above><td colspan="7"></td></tr>
+                            {shown.into_iter().map(|s| {
                                         let name = s.name.clone();
                                         let name_edit = s.name.clone();
                                         let running: i64 = s.runtimes.iter().filter_map(|r| r.runtime.as_ref().and_then(|d| d.ok()).map(|x| x.request_num)).sum();
@@ -107,19 +155,28 @@ pub fn Overview() -> impl IntoView {
                                             }.into_any(),
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
-                    }}
-                    <h3>{format!("Task types ({})", task_types.len())}</h3>
-                    {if task_types.is_empty() {
-                        view! { <p class="muted empty">"No task type yet. Create one to define what a scheduler runs."</p> }.into_any()
-                    } else {
-                        view! {
-                            <table id="task-types">
-                                <thead><tr><th>"Name"</th><th>"Bean"</th><th>"Heartbeat / dead"</th><th>"Items"</th><th>"Domains (servers, dead)"</th><th></th></tr></thead>
-                                <tbody>
-                                    {task_types.into_iter().map(|t| {
+                            <tr class="spacer" style:height=below><td colspan="7"></td></tr>
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            </div>
+            <h3>{move || format!("Task types ({})", task_types.with(Vec::len))}</h3>
+            <div class="vscroll" id="task-types-scroll" on:scroll=move |ev| t_top.set(scroll_top(&ev))>
+            {move || {
+                let all = task_types.get();
+                if all.is_empty() {
+                    return view! { <p class="muted empty">"No task type yet. Create one to define what a scheduler runs."</p> }.into_any();
+                }
+                let (first, last) = visible(t_top.get(), all.len());
+                let shown: Vec<_> = all[first..last].to_vec();
+                let (above, below) = spacers(first, last, all.len());
+                view! {
+                    <table id="task-types" data-rows=all.len() data-drawn=last - first>
+                        <thead><tr><th>"Name"</th><th>"Bean"</th><th>"Heartbeat / dead"</th><th>"Items"</th><th>"Domains (servers, dead)"</th><th></th></tr></thead>
+                        <tbody>
+                            <tr class="spacer" style:height=above><td colspan="7"></td></tr>
+                            {shown.into_iter().map(|t| {
                                         let name_edit = t.name.clone();
                                         let name_dist = t.name.clone();
                                         let name_why = t.name.clone();
@@ -146,10 +203,16 @@ pub fn Overview() -> impl IntoView {
                                             }.into_any(),
                                         }
                                     }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
-                    }}
+                            <tr class="spacer" style:height=below><td colspan="7"></td></tr>
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            </div>
+            {move || ctx.snap.with(|ev| {
+                let Some(ev) = ev.as_ref() else { return ().into_any() };
+                let snap = &ev.snapshot;
+                view! {
                     <h3>{format!("Factories ({})", snap.factories.len())}</h3>
                     {if snap.factories.is_empty() {
                         view! { <p class="muted empty">"No scheduler is registered in this root."</p> }.into_any()
@@ -158,20 +221,26 @@ pub fn Overview() -> impl IntoView {
                             <table id="factories">
                                 <thead><tr><th>"Factory"</th><th>"State"</th></tr></thead>
                                 <tbody>
-                                    {snap.factories.iter().map(|fa| view! {
+                                    {snap.factories.iter().take(MAX_FACTORY_ROWS).map(|fa| view! {
                                         <tr><td class="mono">{fa.uuid.clone()}</td><td>{if fa.started { "started" } else { "stopped" }}</td></tr>
                                     }).collect_view()}
+                                    {(snap.factories.len() > MAX_FACTORY_ROWS).then(|| view! {
+                                        <tr><td colspan="2" class="muted">{format!("… and {} more", snap.factories.len() - MAX_FACTORY_ROWS)}</td></tr>
+                                    })}
                                 </tbody>
                             </table>
                         }.into_any()
                     }}
                     {(!snap.problems.is_empty()).then(|| view! {
                         <h3>"Foreign nodes"</h3>
-                        <ul class="problems">{snap.problems.iter().map(|p| view! { <li><span class="mono">{p.path.clone()}</span>": "{p.message.clone()}</li> }).collect_view()}</ul>
+                        <ul class="problems">
+                            {snap.problems.iter().take(MAX_PROBLEM_ROWS).map(|p| view! { <li><span class="mono">{p.path.clone()}</span>": "{p.message.clone()}</li> }).collect_view()}
+                            {(snap.problems.len() > MAX_PROBLEM_ROWS).then(|| view! { <li class="muted">{format!("… and {} more", snap.problems.len() - MAX_PROBLEM_ROWS)}</li> })}
+                        </ul>
                     })}
                 }.into_any()
-                })
-            }}
+            })}
+            </Show>
         </div>
     }
 }

@@ -36,6 +36,9 @@ pub struct Followed {
     pub server_version: Option<String>,
     /// The profile's read-only flag.
     pub read_only: bool,
+    /// The state last sent to the page (generation, snapshot): the base of the next delta.
+    /// It shares every unchanged part with the current state, so it costs what changed since.
+    sent: std::sync::Mutex<Option<(u64, std::sync::Arc<tbdesk_model::snapshot::Snapshot>)>>,
 }
 
 impl Followed {
@@ -58,8 +61,40 @@ impl Followed {
     /// webview never builds a JavaScript object tree of the whole root).
     pub fn current_json(&self, profile: &str) -> Result<Vec<u8>, ApiError> {
         let state = self.live.current();
+        self.remember(&state);
         serde_json::to_vec(&self.event(profile, &state))
             .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode the snapshot: {e}")))
+    }
+
+    /// What changed since the state the page shows (`(follower, generation)`), as JSON bytes:
+    /// only the changed parts when that state is the one last sent, else the whole state.
+    pub fn delta_json(&self, profile: &str, shown: Option<(u64, u64)>) -> Result<Vec<u8>, ApiError> {
+        let state = self.live.current();
+        let base = {
+            let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+            sent.as_ref().filter(|(g, _)| shown == Some((self.id, *g))).map(|(g, s)| (*g, s.clone()))
+        };
+        self.remember(&state);
+        let now = SnapshotEvent {
+            profile: std::borrow::Cow::Owned(profile.to_owned()),
+            status: std::borrow::Cow::Owned(state.status.clone()),
+            follower: self.id,
+            generation: state.generation,
+            // Cheap: the parts are shared, only the header is copied.
+            snapshot: std::borrow::Cow::Owned((*state.snapshot).clone()),
+            server_version: self.server_version.clone().map(std::borrow::Cow::Owned),
+            read_only: self.read_only,
+        };
+        let delta = match base {
+            Some((g, snap)) => tbdesk_model::wire::SnapshotDelta::between(now, &snap, g),
+            None => tbdesk_model::wire::SnapshotDelta::whole(now),
+        };
+        serde_json::to_vec(&delta)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot encode the snapshot: {e}")))
+    }
+
+    fn remember(&self, state: &tbdesk_store::live::LiveState) {
+        *self.sent.lock().unwrap_or_else(|p| p.into_inner()) = Some((state.generation, state.snapshot.clone()));
     }
 }
 
@@ -219,6 +254,7 @@ impl Console {
                     live,
                     server_version,
                     read_only: p.fields.read_only,
+                    sent: std::sync::Mutex::new(None),
                 }))
             })
             .await?

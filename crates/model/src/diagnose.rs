@@ -103,7 +103,7 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
             let zombies: Vec<String> = d
                 .servers
                 .iter()
-                .filter(|x| !x.dead && x.heartbeat_age_ms > hb.saturating_mul(40))
+                .filter(|x| !x.dead && x.age_ms(s.now_ms) > hb.saturating_mul(40))
                 .map(|x| x.uuid.clone())
                 .collect();
             if !zombies.is_empty() {
@@ -344,6 +344,7 @@ fn strategies_for<'a>(s: &'a Snapshot, tt: &TaskTypeName) -> Vec<&'a StrategyVie
                     && v.task_name.as_deref().map(TaskTypeName::parse).is_some_and(|n| n.task_type() == tt.task_type())
             })
         })
+        .map(|s| &**s)
         .collect()
 }
 
@@ -378,7 +379,7 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
-    let def: Option<&TaskTypeView> = s.task_types.iter().find(|t| t.name == base);
+    let def: Option<&TaskTypeView> = s.task_types.iter().find(|t| t.name == base).map(|t| &**t);
     let def_text = match def.map(|t| t.def.ok()) {
         Some(Some(t)) => format!(
             "bean {}, {} item(s)",
@@ -520,7 +521,7 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
             d.servers
                 .iter()
                 .filter(|x| x.dead)
-                .map(|x| format!("{} (silent {:.0} s)", x.uuid, x.heartbeat_age_ms as f64 / 1000.0))
+                .map(|x| format!("{} (silent {:.0} s)", x.uuid, x.age_ms(s.now_ms) as f64 / 1000.0))
                 .collect()
         })
         .unwrap_or_default();

@@ -527,6 +527,106 @@ pub struct SnapshotEvent<'a> {
     pub read_only: bool,
 }
 
+/// What changed in a followed root since a state the page holds: the page asks with the
+/// `(follower, generation)` it shows and gets back only the strategies and task types that
+/// changed (a heartbeat in one task type of a 320,000-node root sends that task type), or the
+/// whole state when the backend no longer knows the page's (`base` is `None`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SnapshotDelta<'a> {
+    /// The new state; with a `base`, its snapshot holds only the changed strategies and task
+    /// types (the header — marker, factories, problems, counts — is always whole).
+    pub event: SnapshotEvent<'a>,
+    /// The generation the changes apply to; `None`: `event` is whole.
+    pub base: Option<u64>,
+    /// With a `base`: every strategy's name in order (those not sent are unchanged; those not
+    /// named are gone).
+    #[serde(default)]
+    pub strategy_names: Vec<String>,
+    /// With a `base`: every task type's name in order.
+    #[serde(default)]
+    pub task_type_names: Vec<String>,
+}
+
+impl SnapshotDelta<'static> {
+    /// The delta that turns `base` (generation `base_generation`) into `now`: parts shared by
+    /// pointer are unchanged, others are compared by value.
+    pub fn between(now: SnapshotEvent<'static>, base: &Snapshot, base_generation: u64) -> Self {
+        use std::sync::Arc;
+        fn changed<T: PartialEq>(now: &[Arc<T>], base: &[Arc<T>], name: impl Fn(&T) -> &str) -> Vec<Arc<T>> {
+            now.iter()
+                .filter(|p| match base.binary_search_by(|b| name(b).cmp(name(p))) {
+                    Ok(i) => !Arc::ptr_eq(&base[i], p) && base[i] != **p,
+                    Err(_) => true,
+                })
+                .cloned()
+                .collect()
+        }
+        let snap = &*now.snapshot;
+        let strategy_names = snap.strategies.iter().map(|s| s.name.clone()).collect();
+        let task_type_names = snap.task_types.iter().map(|t| t.name.clone()).collect();
+        let part = Snapshot {
+            strategies: changed(&snap.strategies, &base.strategies, |s| &s.name),
+            task_types: changed(&snap.task_types, &base.task_types, |t| &t.name),
+            root: snap.root.clone(),
+            marker: snap.marker.clone(),
+            now_ms: snap.now_ms,
+            factories: snap.factories.clone(),
+            nodes: snap.nodes,
+            problems: snap.problems.clone(),
+        };
+        SnapshotDelta {
+            event: SnapshotEvent { snapshot: Cow::Owned(part), ..now },
+            base: Some(base_generation),
+            strategy_names,
+            task_type_names,
+        }
+    }
+
+    /// The whole state.
+    pub fn whole(now: SnapshotEvent<'static>) -> Self {
+        SnapshotDelta { event: now, base: None, strategy_names: Vec::new(), task_type_names: Vec::new() }
+    }
+
+    /// Applies the delta to the state shown; `None` when it does not apply (another profile,
+    /// follower or generation, or a part neither sent nor held): the caller asks for the whole.
+    pub fn apply(self, shown: Option<&SnapshotEvent<'static>>) -> Option<SnapshotEvent<'static>> {
+        use std::sync::Arc;
+        let Some(base) = self.base else { return Some(self.event) };
+        let shown = shown?;
+        if shown.profile != self.event.profile || shown.follower != self.event.follower || shown.generation != base {
+            return None;
+        }
+        fn merge<T: Clone>(
+            names: &[String],
+            sent: Vec<Arc<T>>,
+            held: &[Arc<T>],
+            name: impl Fn(&T) -> &str,
+        ) -> Option<Vec<Arc<T>>> {
+            let mut sent = sent.into_iter().peekable();
+            let mut out = Vec::with_capacity(names.len());
+            for n in names {
+                // Both lists are in name order: the next sent part is this name's, or it is held.
+                if sent.peek().is_some_and(|p| name(p) == n) {
+                    out.extend(sent.next());
+                } else {
+                    let i = held.binary_search_by(|h| name(h).cmp(n)).ok()?;
+                    out.push(Arc::clone(&held[i]));
+                }
+            }
+            sent.next().is_none().then_some(out)
+        }
+        let mut event = self.event;
+        let part = event.snapshot.to_mut();
+        part.strategies =
+            merge(&self.strategy_names, std::mem::take(&mut part.strategies), &shown.snapshot.strategies, |s| &s.name)?;
+        part.task_types =
+            merge(&self.task_type_names, std::mem::take(&mut part.task_types), &shown.snapshot.task_types, |t| {
+                &t.name
+            })?;
+        Some(event)
+    }
+}
+
 /// How a configuration export is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -628,6 +728,8 @@ pub mod cmd {
         FollowProfile = "follow_profile" (ProfileArg) -> SnapshotEvent<'static>, bytes = true;
         /// The current state of a followed profile.
         Snapshot = "snapshot" (ProfileArg) -> SnapshotEvent<'static>, bytes = true;
+        /// What changed in a followed profile since the state the page shows.
+        SnapshotSince = "snapshot_since" (SinceArgs) -> SnapshotDelta<'static>, bytes = true;
         /// Saves a task type (validated again in the store); answers its new version.
         SaveTaskType = "save_task_type" (SaveTaskTypeArgs) -> i32;
         /// Saves a strategy (validated again in the store); answers its new version.
@@ -677,6 +779,15 @@ pub mod cmd {
     pub struct ProfileArg {
         /// The profile.
         pub profile: String,
+    }
+
+    /// [`SnapshotSince`]: the state the page shows, if any.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SinceArgs {
+        /// The profile.
+        pub profile: String,
+        /// The `(follower, generation)` of the state shown.
+        pub shown: Option<(u64, u64)>,
     }
 
     /// A profile by name (profile management).

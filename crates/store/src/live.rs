@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures::stream::{self, FuturesUnordered, StreamExt};
 use futures::FutureExt;
-use tbdesk_model::snapshot::{fold, RawNode, RawTree, Snapshot};
+use tbdesk_model::snapshot::{Changed, Folder, RawNode, RawTree, Snapshot};
 use tokio::sync::watch;
 use zookeeper_client as zk;
 
@@ -62,10 +62,11 @@ impl Live {
     ) -> Result<Live, Error> {
         let store = Store::connect(&opts).await?;
         let (watcher, tree) = start_with(&store, progress).await?;
-        let snapshot = Arc::new(fold(&store.root, &tree, store.zk_now_ms()));
+        let mut folder = Folder::new(store.root.clone());
+        let snapshot = Arc::new(folder.fold(&tree, store.zk_now_ms(), &Changed::everything()));
         let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
         let features = store.features;
-        let task = tokio::spawn(supervise(opts, store, watcher, tree, tx));
+        let task = tokio::spawn(supervise(opts, store, watcher, tree, folder, tx));
         Ok(Live { rx, task, features })
     }
 
@@ -396,8 +397,16 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
 
 /// Runs the follower; should it ever die (a client panic), starts it again on a new session,
 /// so a live view never silently freezes.
-async fn supervise(opts: ConnectOptions, store: Store, watcher: Watches, tree: RawTree, tx: watch::Sender<LiveState>) {
+async fn supervise(
+    opts: ConnectOptions,
+    store: Store,
+    watcher: Watches,
+    tree: RawTree,
+    folder: Folder,
+    tx: watch::Sender<LiveState>,
+) {
     let mut first = Some((store, watcher, tree));
+    let mut folder = Some(folder);
     let tx = std::sync::Arc::new(tx);
     loop {
         let (store, watcher, tree) = match first.take() {
@@ -422,7 +431,9 @@ async fn supervise(opts: ConnectOptions, store: Store, watcher: Watches, tree: R
         // must go with it. Left running, it held its session forever, and once the server went
         // away it polled its watcher after the session's end, which panics inside
         // zookeeper-client (`PersistentReceiver::recv` unwraps a closed channel).
-        let mut handle = AbortOnDrop(tokio::spawn(run(opts.clone(), store, watcher, tree, tx.clone())));
+        // A restarted run folds everything once (its tree is new).
+        let folder = folder.take().unwrap_or_else(|| Folder::new(store.root.clone()));
+        let mut handle = AbortOnDrop(tokio::spawn(run(opts.clone(), store, watcher, tree, folder, tx.clone())));
         match (&mut handle.0).await {
             Ok(()) => return,
             Err(e) if e.is_cancelled() => return,
@@ -450,6 +461,7 @@ async fn run(
     mut store: Store,
     mut watcher: Watches,
     mut tree: RawTree,
+    mut folder: Folder,
     tx: std::sync::Arc<watch::Sender<LiveState>>,
 ) {
     // Generations only grow for the follower's whole life: a run restarted by `supervise`
@@ -457,23 +469,42 @@ async fn run(
     // newer than the one it shows; restarting at 0 froze the live view for good).
     let mut generation = tx.borrow().generation;
     let mut events = tx.borrow().events;
-    let publish = |tree: &RawTree, store: &Store, status: LiveStatus, generation: &mut u64, events: u64| {
+    // Only the parts a batch touched are folded again (and those whose servers' verdicts expired);
+    // the rest are shared with the previous snapshot.
+    let publish = |tree: &RawTree,
+                   store: &Store,
+                   folder: &mut Folder,
+                   changed: &Changed,
+                   status: LiveStatus,
+                   generation: &mut u64,
+                   events: u64| {
         *generation = next_generation(&tx, *generation);
-        let snapshot = Arc::new(fold(&store.root, tree, store.zk_now_ms()));
+        let snapshot = Arc::new(folder.fold(tree, store.zk_now_ms(), changed));
         let _ = tx.send(LiveState { snapshot, status, generation: *generation, events });
     };
     // A re-sync that failed is tried again within a second, not only at the next event: a
     // quiet tree may send none (and in one-shot mode the event's own watch has fired).
     let mut retry = false;
     loop {
-        let first = if retry {
-            tokio::select! {
-                ev = watcher.changed() => Some(ev),
-                _ = tokio::time::sleep(Duration::from_secs(1)) => None,
-            }
-        } else {
-            Some(watcher.changed().await)
+        // Woken by a change, by a failed re-sync's retry (within a second) or when a server's
+        // verdict expires with no event (it turns dead past judge-dead: a root whose every
+        // server died sends nothing).
+        let due = folder.next_due_ms().map(|at| {
+            Duration::from_millis(u64::try_from(at.saturating_sub(store.zk_now_ms())).unwrap_or(0).min(3_600_000))
+        });
+        let wake = match (retry, due) {
+            (true, Some(d)) => Some(d.min(Duration::from_secs(1))),
+            (true, None) => Some(Duration::from_secs(1)),
+            (false, d) => d,
         };
+        let first = match wake {
+            Some(d) => tokio::select! {
+                ev = watcher.changed() => Some(ev),
+                _ = tokio::time::sleep(d) => None,
+            },
+            None => Some(watcher.changed().await),
+        };
+        let mut changed = Changed::default();
         let mut batch: Vec<Change> = first.into_iter().collect();
         // Drain what is already queued, so a burst costs one fold. Never past a terminal
         // session event: the client's receiver panics when polled after one.
@@ -504,6 +535,7 @@ async fn run(
                 Change::Node(ev) => ev,
             };
             events += 1;
+            changed.note(&store.root, &ev.path);
             let applied = match watcher {
                 Watches::Persistent(_) => apply(&store, &mut tree, ev).await,
                 Watches::OneShot { .. } => apply_one_shot(&store, &mut tree, &mut watcher, ev).await,
@@ -533,7 +565,8 @@ async fn run(
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
-            publish(&tree, &store, LiveStatus::Resynced, &mut generation, events);
+            folder = Folder::new(store.root.clone());
+            publish(&tree, &store, &mut folder, &Changed::everything(), LiveStatus::Resynced, &mut generation, events);
             continue;
         }
         if resync {
@@ -551,6 +584,7 @@ async fn run(
             match reread {
                 Ok(t) => {
                     tree = t;
+                    changed = Changed::everything();
                     status = LiveStatus::Resynced;
                     retry = false;
                 }
@@ -561,13 +595,14 @@ async fn run(
                 }
             }
         }
-        publish(&tree, &store, status, &mut generation, events);
+        publish(&tree, &store, &mut folder, &changed, status, &mut generation, events);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tbdesk_model::snapshot::fold;
 
     /// A follower run restarted after a failure starts counting from 0 again; what it publishes
     /// must still be newer than what the previous run published.

@@ -49,7 +49,7 @@ async fn the_spec_tree_reads_back_to_the_right_values() {
     assert_eq!(d.leader.as_deref(), Some(uuid));
     assert_eq!(d.initialised_by.as_deref(), Some(uuid));
     assert_eq!(d.servers.len(), 1);
-    assert!(d.servers[0].heartbeat_age_ms < 60_000 && !d.servers[0].dead, "fresh node is alive");
+    assert!(d.servers[0].age_ms(snap.now_ms) < 60_000 && !d.servers[0].dead, "fresh node is alive");
     assert_eq!(d.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), vec!["0", "1", "2", "3"]);
     assert_eq!(d.items[0].cur_server.as_deref(), Some(uuid));
     assert!(d.items[0].owner_alive);

@@ -69,6 +69,9 @@ pub struct Options {
     pub port: u16,
     /// Which ZooKeeper: `None` is the installed Debian package (3.8); see [`versions`].
     pub version: Option<Version>,
+    /// The server JVM's heap (`-Xmx`), MiB: 256 holds the 32,000-node roots; a benchmark's
+    /// 320,000-node root needs more.
+    pub heap_mib: u32,
 }
 
 impl Default for Options {
@@ -78,7 +81,7 @@ impl Default for Options {
     fn default() -> Self {
         let version =
             std::env::var("TBDESK_ZK_VERSION").ok().and_then(|v| versions().into_iter().find(|x| x.name == v));
-        Options { four_letter_words: vec!["*".into()], tick_ms: 2000, port: 0, version }
+        Options { four_letter_words: vec!["*".into()], tick_ms: 2000, port: 0, version, heap_mib: 256 }
     }
 }
 
@@ -129,6 +132,7 @@ pub struct ZkServer {
     dir: tempfile::TempDir,
     classpath: String,
     version: Option<String>,
+    heap_mib: u32,
 }
 
 impl ZkServer {
@@ -145,13 +149,13 @@ impl ZkServer {
         write_config(dir.path(), port, &opts)?;
         let classpath = opts.version.as_ref().map_or_else(|| ZOOKEEPER_JAR.to_owned(), |v| v.classpath.clone());
         let version = opts.version.as_ref().map(|v| v.name.clone());
-        let mut server = ZkServer { child: None, addr, dir, classpath, version };
+        let mut server = ZkServer { child: None, addr, dir, classpath, version, heap_mib: opts.heap_mib };
         server.spawn()?;
         Ok(server)
     }
 
     fn spawn(&mut self) -> Result<(), Error> {
-        let child = spawn_java(self.dir.path(), &self.classpath, true)?;
+        let child = spawn_java(self.dir.path(), &self.classpath, true, self.heap_mib)?;
         self.child = Some(child);
         wait_ready(self.addr, self.dir.path(), Duration::from_secs(60))
     }
@@ -217,6 +221,7 @@ struct Member {
     client: SocketAddr,
     dir: tempfile::TempDir,
     classpath: String,
+    heap_mib: u32,
 }
 
 impl Ensemble {
@@ -243,7 +248,7 @@ impl Ensemble {
             std::fs::write(&cfg, text).map_err(io("write zoo.cfg"))?;
             std::fs::write(dir.path().join("data").join("myid"), format!("{}\n", i + 1)).map_err(io("write myid"))?;
             let client = SocketAddr::from(([127, 0, 0, 1], *client));
-            servers.push(Member { child: None, client, dir, classpath: classpath.clone() });
+            servers.push(Member { child: None, client, dir, classpath: classpath.clone(), heap_mib: opts.heap_mib });
         }
         let mut e = Ensemble { servers };
         for i in 0..n {
@@ -255,8 +260,13 @@ impl Ensemble {
 
     fn spawn(&mut self, i: usize) -> Result<(), Error> {
         let m = &mut self.servers[i];
-        m.child =
-            Some(spawn_main(m.dir.path(), &m.classpath, "org.apache.zookeeper.server.quorum.QuorumPeerMain", true)?);
+        m.child = Some(spawn_main(
+            m.dir.path(),
+            &m.classpath,
+            "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+            true,
+            m.heap_mib,
+        )?);
         Ok(())
     }
 
@@ -379,18 +389,18 @@ fn write_config(dir: &Path, port: u16, opts: &Options) -> Result<(), Error> {
     std::fs::write(dir.join("zoo.cfg"), cfg).map_err(io("write zoo.cfg"))
 }
 
-fn spawn_java(dir: &Path, classpath: &str, die_with_parent: bool) -> Result<Child, Error> {
-    spawn_main(dir, classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", die_with_parent)
+fn spawn_java(dir: &Path, classpath: &str, die_with_parent: bool, heap_mib: u32) -> Result<Child, Error> {
+    spawn_main(dir, classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", die_with_parent, heap_mib)
 }
 
-fn spawn_main(dir: &Path, classpath: &str, main: &str, die_with_parent: bool) -> Result<Child, Error> {
+fn spawn_main(dir: &Path, classpath: &str, main: &str, die_with_parent: bool, heap_mib: u32) -> Result<Child, Error> {
     if !Path::new(ZOOKEEPER_JAR).exists() {
         return Err(Error::NotInstalled);
     }
     let log = std::fs::File::create(dir.join("server.log")).map_err(io("create server.log"))?;
     let log2 = log.try_clone().map_err(io("clone log handle"))?;
     let mut cmd = Command::new("java");
-    cmd.arg("-Xmx256m")
+    cmd.arg(format!("-Xmx{}m", heap_mib.max(64)))
         .arg("-cp")
         .arg(classpath)
         .arg(main)
@@ -504,7 +514,7 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
         Err(_) => free_port()?,
     };
     write_config(dir, port, &Options { port, ..Options::default() })?;
-    let child = spawn_java(dir, ZOOKEEPER_JAR, false)?;
+    let child = spawn_java(dir, ZOOKEEPER_JAR, false, 256)?;
     std::fs::write(dir.join("pid"), child.id().to_string()).map_err(io("write pid file"))?;
     std::fs::write(&port_file, port.to_string()).map_err(io("write port file"))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
