@@ -96,6 +96,18 @@ pub async fn load_spec_tree(c: &zk::Client) {
 /// with their 5 children, a strategy with 2 runtimes per task type, 4 factories): 32,009 nodes
 /// for 200 task types. Used by the benchmarks. Returns the number of nodes created.
 pub async fn build_synthetic_root(c: &zk::Client, root: &str, task_types: usize) -> usize {
+    build_synthetic_root_with(c, root, task_types, 0, 12).await
+}
+
+/// [`build_synthetic_root`] where the first `big` task types have `big_items` task items each
+/// (a 1,000-item task type is 12,000 nodes over its two domains).
+pub async fn build_synthetic_root_with(
+    c: &zk::Client,
+    root: &str,
+    task_types: usize,
+    big: usize,
+    big_items: usize,
+) -> usize {
     use tbdesk_model::records::{Kind, Server, Strategy, StrategyRuntime, TaskType};
     let parent = root.rsplit_once('/').map(|(p, _)| p).filter(|p| !p.is_empty()).unwrap_or("/").to_owned();
     let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
@@ -115,7 +127,7 @@ pub async fn build_synthetic_root(c: &zk::Client, root: &str, task_types: usize)
         let def = TaskType {
             base_task_type: Some(name.clone()),
             deal_bean_name: Some("bean".into()),
-            task_items: Some((0..12).map(|i| i.to_string()).collect()),
+            task_items: Some((0..if t < big { big_items } else { 12 }).map(|i| i.to_string()).collect()),
             ..TaskType::default()
         };
         paths.push((format!("{root}/baseTaskType/{name}"), def.encode().into_bytes()));
@@ -140,10 +152,11 @@ pub async fn build_synthetic_root(c: &zk::Client, root: &str, task_types: usize)
                 paths.push((format!("{d}/server/{s}"), blob.encode().into_bytes()));
             }
             paths.push((format!("{d}/taskItem"), servers[0].clone().into_bytes()));
-            for i in 0..12 {
+            let items = if t < big { big_items } else { 12 };
+            for i in 0..items {
                 let it = format!("{d}/taskItem/{i}");
                 paths.push((it.clone(), vec![]));
-                paths.push((format!("{it}/cur_server"), servers[i / 4].clone().into_bytes()));
+                paths.push((format!("{it}/cur_server"), servers[i * 3 / items].clone().into_bytes()));
                 paths.push((format!("{it}/req_server"), vec![]));
                 paths.push((format!("{it}/sts"), b"ACTIVTE".to_vec()));
                 paths.push((format!("{it}/parameter"), vec![]));

@@ -825,3 +825,66 @@ async fn home_shows_every_profile_and_opens_one() {
     app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
     app.close().await;
 }
+
+/// A root of 300 task types, the first with 200 items: the overview draws only the rows in
+/// view (the others are spacers), scrolling draws them, a change to a drawn row shows with no
+/// reload (the page fetched only what changed), and the distribution collapses a long item
+/// list behind "Show all items".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_root_draws_only_what_is_in_view() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    let root = "/big/root";
+    let nodes = zk::build_synthetic_root_with(&c, root, 300, 1, 200).await;
+    let (_data, app) = live_app(&server, root).await;
+    app.wait_text("#status", |t| t.contains(&format!("{} nodes", nodes - 1))).await;
+    app.wait_for("#strategy-Strategy0000").await;
+    let count = |css: &'static str| {
+        let app = &app;
+        async move {
+            let js = format!("return document.querySelectorAll({css:?}).length;");
+            app.client.execute(&js, vec![]).await.expect("count").as_u64().expect("a number")
+        }
+    };
+    let drawn = count("#strategies tbody tr[id]").await;
+    assert!((10..=40).contains(&drawn), "strategy rows drawn: {drawn} of 300");
+    assert!(count("#task-types tbody tr[id]").await <= 40);
+    assert!(!app.exists("#strategy-Strategy0299").await, "the last row is not drawn before a scroll");
+    let elements = count("*").await;
+    assert!(elements < 2500, "the page holds {elements} elements for 300 task types");
+    app.client
+        .execute("const el = document.getElementById('strategies-scroll'); el.scrollTop = el.scrollHeight;", vec![])
+        .await
+        .expect("scroll");
+    app.wait_for("#strategy-Strategy0299").await;
+    assert!(!app.exists("#strategy-Strategy0000").await, "the first row left the view");
+    app.screenshot("overview-large-scrolled").await;
+
+    // Another process changes the drawn row: the window follows.
+    let path = format!("{root}/strategy/Strategy0299");
+    let (blob, _) = c.get_data(&path).await.expect("strategy");
+    let mut s = tbdesk_model::records::Strategy::decode(&blob).expect("decode");
+    s.assign_num = 77;
+    c.set_data(&path, s.encode().as_bytes(), None).await.expect("write");
+    let row = app.wait_text("#strategy-Strategy0299", |t| t.contains("77 /")).await;
+    assert!(row.contains("Task0299"), "{row}");
+    // The filter narrows the table to what matches, drawn whole.
+    app.fill("#filter", "Task0150").await;
+    app.wait_for("#strategy-Strategy0150").await;
+    assert_eq!(count("#strategies tbody tr[id]").await, 1);
+
+    // 200 items on three servers: collapsed to 48 tiles a server, all on demand.
+    app.fill("#filter", "Task0000").await;
+    app.click("#task-type-Task0000 button").await;
+    app.wait_for("svg.dist g.srv").await;
+    let tiles = count("section.domain[data-domain='Task0000'] svg.dist g.item").await;
+    assert_eq!(tiles, 3 * 48, "three servers, 48 tiles each while collapsed");
+    app.wait_text("section.domain[data-domain='Task0000'] svg.dist text.more", |t| t.contains("more item")).await;
+    app.click("#dist-all-items").await;
+    app.wait_for("section.domain[data-domain='Task0000'] svg.dist g.item[data-item='199']").await;
+    assert_eq!(count("section.domain[data-domain='Task0000'] svg.dist g.item").await, 200);
+    let options = count("#dist-task-type option").await;
+    assert!(options <= 201, "the picker offers {options} options");
+    app.screenshot("distribution-large").await;
+    app.close().await;
+}
