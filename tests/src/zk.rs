@@ -184,9 +184,14 @@ pub async fn build_synthetic_root_with(
             paths.push((format!("{root}/strategy/{sname}/{f}"), rt.encode().into_bytes()));
         }
     }
-    // Parents come before children in this list; write in ordered batches of 1000.
-    if paths[0].0 == "/" {
-        paths.remove(0);
+    // Parents come before children in this list; write in ordered batches of 1000. The root's
+    // parent may exist already (several roots under one parent).
+    let parent = paths.remove(0).0;
+    if parent != "/" {
+        match c.create(&parent, b"", &open).await {
+            Ok(_) | Err(zk::Error::NodeExists) => {}
+            Err(e) => panic!("create {parent}: {e}"),
+        }
     }
     let mut multi = true;
     for chunk in paths.chunks(1000) {
