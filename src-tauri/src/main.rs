@@ -6,6 +6,7 @@
 //! notices; the page fetches the state itself with the `snapshot` command.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod webkit;
 mod window_size;
 
 use std::collections::HashMap;
@@ -235,6 +236,7 @@ fn main() {
             if let (Some((w, h)), Some(win)) = (window_size::load(&dir), app.get_webview_window("main")) {
                 let _ = win.set_size(tauri::LogicalSize::new(w, h));
             }
+            webkit::apply(app);
             app.manage(console);
             app.manage(window_size::Dir(dir));
             app.manage(Forwarding::default());
