@@ -888,3 +888,88 @@ async fn a_large_root_draws_only_what_is_in_view() {
     app.screenshot("distribution-large").await;
     app.close().await;
 }
+
+/// A 3-server ensemble: the window follows the root, a task type form is open with an edit and
+/// the local scheduler runs when the ensemble's leader is killed. The form's save lands (a
+/// failed attempt says why and a retry lands; a conflict would show both versions), the live
+/// view resumes, the scheduler keeps processing its items, and health shows the dead server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_rides_out_the_ensemble_leaders_death() {
+    let mut e = tbdesk_zkserver::Ensemble::start(3, &tbdesk_zkserver::Options::default()).expect("ensemble");
+    let c = zookeeper_client::Client::connect(&e.connect_string()).await.expect("client");
+    zk::load_spec_tree(&c).await;
+    let data = tempfile::tempdir().expect("data dir");
+    tbdesk_tests::app::add_profile(data.path(), "e2e", &e.connect_string(), zk::SPEC_ROOT, "blue", false).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    app.click("#tab-scheduler").await;
+    app.wait_for("#s-task-type option[value='OrderSync']").await;
+    app.fill("#s-own-sign", "ens").await;
+    app.click("#s-start").await;
+    app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
+    app.click("#tab-overview").await;
+    app.click("#task-type-OrderSync a").await;
+    app.wait_for("#task-type-form").await;
+    app.fill("#f-taskParameter", "after-leader").await;
+    app.wait_prop("#save", "disabled", serde_json::Value::Bool(false)).await;
+
+    let leader = e.leader().expect("leader");
+    e.stop(leader);
+    let t0 = std::time::Instant::now();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        app.click("#save").await;
+        let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                if app.exists("#saved").await {
+                    return "saved";
+                }
+                if app.exists("#use-theirs").await {
+                    return "conflict";
+                }
+                if app.exists(".error[role='alert']").await {
+                    return "error";
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await
+        .unwrap_or("no answer");
+        match outcome {
+            "saved" => break,
+            "conflict" => panic!("nobody else wrote: a conflict is wrong here: {}", app.body_text().await),
+            other => {
+                assert!(t0.elapsed() < Duration::from_secs(60), "no save landed after the leader died ({other})");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+    let path = format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT);
+    let stored = tbdesk_model::records::TaskType::decode(&c.get_data(&path).await.expect("node").0).expect("decode");
+    assert_eq!(stored.task_parameter.as_deref(), Some("after-leader"), "the form's save landed once");
+    // The live view follows a change made by another client after the fault.
+    let mut extra = String::from_utf8(zk::example("taskType.json")).expect("utf8");
+    extra = extra.replace("\"OrderSync\"", "\"Invoices\"");
+    zk::put(&c, &format!("{}/baseTaskType/Invoices", zk::SPEC_ROOT), extra.as_bytes()).await;
+    app.click("#tab-overview").await;
+    app.wait_for("#task-type-Invoices").await;
+    // The scheduler still holds its items, and health names the server that is gone.
+    app.click("#tab-scheduler").await;
+    app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
+    app.click("#tab-health").await;
+    app.wait_text("#ensemble", |t| t.contains("DOWN")).await;
+    app.wait_for("#findings li[data-code='server_unreachable']").await;
+    app.screenshot("ensemble-leader-killed").await;
+    e.restart(leader).expect("restart");
+    tbdesk_tests::report::record(
+        "ensemble",
+        "3-server ensemble, the window: leader killed while a task type form holds an edit, the live view follows and the local scheduler runs",
+        1,
+        &format!("the form's save landed (attempt {attempts}), the live view resumed, the scheduler kept its items, health showed the server down"),
+    );
+    app.click("#tab-scheduler").await;
+    app.click("#s-stop").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.close().await;
+}
