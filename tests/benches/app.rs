@@ -181,8 +181,8 @@ fn pct(v: &mut [f64], q: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let server = zk::ZkServer::start_with(tbdesk_zkserver::Options { heap_mib: 1536, ..Default::default() })
-        .expect("ZooKeeper");
+    let server =
+        zk::ZkServer::start_with(tbdesk_zkserver::Options { heap_mib: 1536, ..Default::default() }).expect("ZooKeeper");
     let c = zk::client(&server).await;
     let root = "/bench/app";
     let nodes = zk::build_synthetic_root(&c, root, 200).await;
@@ -216,13 +216,7 @@ async fn main() {
     let (_, f0, m0) = sweep[0];
     println!("| knobs | floor PSS | app PSS | app above floor | app PSS vs none |");
     for (label, f, m) in &sweep {
-        println!(
-            "| {label} | {:.0} | {:.0} | {:.0} | {:.2} |",
-            f.pss,
-            m.pss,
-            m.pss - f.pss,
-            m.pss / m0.pss
-        );
+        println!("| {label} | {:.0} | {:.0} | {:.0} | {:.2} |", f.pss, m.pss, m.pss - f.pss, m.pss / m0.pss);
     }
     let _ = f0;
 
@@ -239,7 +233,11 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let base = mem_report("PSS of the app with an empty root", &pids_of("tbdesk-app"));
     println!("  the UI's wasm linear memory: {:.1} MiB", wasm_mib(&app).await);
-    println!("  app on an empty root / floor: {:.2} ({:.0} MiB above the floor)", base.pss / floor.pss, base.pss - floor.pss);
+    println!(
+        "  app on an empty root / floor: {:.2} ({:.0} MiB above the floor)",
+        base.pss / floor.pss,
+        base.pss - floor.pss
+    );
     app.close().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -282,7 +280,10 @@ async fn main() {
         .ok()
         .and_then(|v| v.as_i64())
         .unwrap_or(-1);
-    println!("one whole state of the root: {:.1} MiB of JSON (after it, the page fetches what changed)", bytes as f64 / 1048576.0);
+    println!(
+        "one whole state of the root: {:.1} MiB of JSON (after it, the page fetches what changed)",
+        bytes as f64 / 1048576.0
+    );
     let (p50, p99, missed) = change_to_dom(&app, &c, root, 100).await;
     println!(
         "change -> DOM over 100 changes ({missed} coalesced away): median {p50:.0} ms, p99 {p99:.0} ms (target p99 < 200 ms, ratio {:.2})",
@@ -298,7 +299,8 @@ async fn main() {
     println!("built the 10x root: {nodes10} nodes in {:.1} s", t.elapsed().as_secs_f64());
     let data10 = tempfile::tempdir().expect("data dir");
     tbdesk_tests::app::add_profile(data10.path(), "ten", &server.connect_string(), ten, "none", false).await;
-    let (app, load10, mem10) = loaded_app(&bin, data10.path(), &[], nodes10, "PSS of the app after loading the 10x root").await;
+    let (app, load10, mem10) =
+        loaded_app(&bin, data10.path(), &[], nodes10, "PSS of the app after loading the 10x root").await;
     let wasm10 = wasm_mib(&app).await;
     let dom10 = dom_elements(&app).await;
     let (q50, q99, missed10) = change_to_dom(&app, &c, ten, 100).await;

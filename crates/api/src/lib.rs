@@ -288,19 +288,169 @@ impl Console {
         self.stores.lock().await.remove(name);
     }
 
+    /// Runs `write` on a profile's root as one journal entry: the states of the nodes `paths`
+    /// names before it, the write, their states after it (a failed write keeps its
+    /// before-states). The entry is recorded before the write is attempted, so even a crash in
+    /// between leaves a trace (`pending`). A journal that cannot be written refuses the write.
+    async fn journaled<T>(
+        &self,
+        profile: &str,
+        command: &str,
+        reverts: Option<i64>,
+        paths: impl FnOnce(&tbdesk_model::paths::Root) -> Vec<String>,
+        write: impl std::future::Future<Output = Result<T, ApiError>>,
+    ) -> Result<T, ApiError> {
+        use tbdesk_model::journal::Outcome;
+        let store = self.store(profile).await?;
+        let paths = paths(store.root());
+        let before = store.node_states(&paths).await?;
+        let entry = tbdesk_profiles::journal::NewEntry {
+            profile,
+            root: store.root().as_str(),
+            command,
+            reverts,
+            before: paths.iter().cloned().zip(before).collect(),
+        };
+        let id = self.profiles.journal_begin(&entry).await?;
+        let result = write.await;
+        let (outcome, error, after) = match &result {
+            Ok(_) => {
+                let after = match store.node_states(&paths).await {
+                    Ok(v) => v.into_iter().map(Some).collect(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read the nodes after a write; its journal entry keeps their before-states");
+                        Vec::new()
+                    }
+                };
+                (Outcome::Applied, None, after)
+            }
+            Err(e) => (Outcome::Failed, Some(e.message.clone()), Vec::new()),
+        };
+        if let Err(e) = self.profiles.journal_finish(id, outcome, error.as_deref(), &after).await {
+            tracing::warn!(error = %e, entry = id, "cannot finish a journal entry");
+        }
+        result
+    }
+
     /// Validates (again) and writes a task type; returns its new version.
     pub async fn save_task_type(&self, profile: &str, t: &TaskType, expected: Expect) -> Result<i32, ApiError> {
-        Ok(self.store(profile).await?.put_task_type(t, expected).await?)
+        let name = t.base_task_type.clone().unwrap_or_default();
+        let store = self.store(profile).await?;
+        self.journaled(profile, "save_task_type", None, |r| vec![r.base_task_type(&name)], async {
+            Ok(store.put_task_type(t, expected).await?)
+        })
+        .await
     }
 
     /// Validates (again) and writes a strategy; returns its new version.
     pub async fn save_strategy(&self, profile: &str, s: &Strategy, expected: Expect) -> Result<i32, ApiError> {
-        Ok(self.store(profile).await?.put_strategy(s, expected).await?)
+        let name = s.strategy_name.clone().unwrap_or_default();
+        let store = self.store(profile).await?;
+        self.journaled(profile, "save_strategy", None, |r| vec![r.strategy(&name)], async {
+            Ok(store.put_strategy(s, expected).await?)
+        })
+        .await
     }
 
     /// Pauses or resumes a strategy (only `sts` changes).
     pub async fn pause_strategy(&self, profile: &str, name: &str, pause: bool) -> Result<i32, ApiError> {
-        Ok(self.store(profile).await?.pause_strategy(name, pause).await?)
+        let store = self.store(profile).await?;
+        let command = if pause { "pause_strategy" } else { "resume_strategy" };
+        self.journaled(profile, command, None, |r| vec![r.strategy(name)], async {
+            Ok(store.pause_strategy(name, pause).await?)
+        })
+        .await
+    }
+
+    /// One node of a profile's root, for the inspector (reads only).
+    pub async fn node(&self, profile: &str, path: &str) -> Result<tbdesk_model::inspect::NodeView, ApiError> {
+        Ok(self.store(profile).await?.inspect(path).await?)
+    }
+
+    /// A profile's journal, newest first (at most `limit`); `object` narrows it to one node: a
+    /// path under the root, `taskType NAME`, `strategy NAME`, or a bare name (either).
+    pub async fn history(
+        &self,
+        profile: &str,
+        object: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<tbdesk_model::journal::JournalEntry>, ApiError> {
+        let Some(object) = object.map(str::trim).filter(|o| !o.is_empty()) else {
+            return Ok(self.profiles.journal_list(profile, None, limit).await?);
+        };
+        let root = tbdesk_model::paths::Root::new(&self.profiles.get(profile).await?.fields.root_path)
+            .map_err(|e| ApiError::new(ErrorCode::Invalid, format!("root: {e}")))?;
+        let paths = if object.starts_with('/') {
+            vec![object.to_owned()]
+        } else if let Some(n) = object.strip_prefix("taskType ") {
+            vec![root.base_task_type(n.trim())]
+        } else if let Some(n) = object.strip_prefix("strategy ") {
+            vec![root.strategy(n.trim())]
+        } else {
+            vec![root.base_task_type(object), root.strategy(object)]
+        };
+        let mut out = Vec::new();
+        for p in &paths {
+            out.extend(self.profiles.journal_list(profile, Some(p), limit).await?);
+        }
+        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.dedup_by_key(|e| e.id);
+        out.truncate(usize::try_from(limit.max(1)).unwrap_or(usize::MAX));
+        Ok(out)
+    }
+
+    /// Reverts a journal entry: writes each node's before-state back in one multi, each only if
+    /// it is still as the entry left it. A node changed since is a conflict (its three states
+    /// are reported) and nothing is written, unless `overwrite`. A revert is itself journaled.
+    pub async fn revert(
+        &self,
+        profile: &str,
+        id: i64,
+        overwrite: bool,
+        dry_run: bool,
+    ) -> Result<tbdesk_model::journal::RevertReport, ApiError> {
+        use tbdesk_model::journal::{revert_conflicts, JournalNode, Outcome, RevertReport};
+        let entry = self.profiles.journal_get(profile, id).await?;
+        if entry.outcome != Outcome::Applied {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                format!("entry {id} was not applied ({}): there is nothing to revert", entry.outcome.as_str()),
+            ));
+        }
+        let store = self.store(profile).await?;
+        if store.root().as_str() != entry.root {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                format!("entry {id} wrote root {}; the profile now points at {}", entry.root, store.root().as_str()),
+            ));
+        }
+        let paths: Vec<String> = entry.nodes.iter().map(|n| n.path.clone()).collect();
+        let now = store.node_states(&paths).await?;
+        let conflicts = revert_conflicts(&entry, &now);
+        let nodes: Vec<JournalNode> = entry
+            .nodes
+            .iter()
+            .zip(&now)
+            .filter(|(n, now)| !(n.before.same_bytes(now) && n.before.version.is_some() == now.version.is_some()))
+            .map(|(n, now)| JournalNode { path: n.path.clone(), before: now.clone(), after: n.before.clone() })
+            .collect();
+        let refused = !conflicts.is_empty() && !overwrite;
+        if dry_run || refused || nodes.is_empty() {
+            return Ok(RevertReport { entry: id, journal: None, nodes, conflicts, dry_run: true });
+        }
+        let restores: Vec<tbdesk_store::restore::Restore> = nodes
+            .iter()
+            .map(|n| tbdesk_store::restore::Restore {
+                path: n.path.clone(),
+                target: n.after.clone(),
+                // Overwriting: whatever is there now (still checked: a write meanwhile refuses).
+                expect: n.before.clone(),
+            })
+            .collect();
+        let written: Vec<String> = nodes.iter().map(|n| n.path.clone()).collect();
+        self.journaled(profile, "revert", Some(id), |_| written, async { Ok(store.restore(&restores).await?) }).await?;
+        let journal = self.profiles.journal_list(profile, None, 1).await?.first().map(|e| e.id);
+        Ok(RevertReport { entry: id, journal, nodes, conflicts, dry_run: false })
     }
 
     /// Creates a profile; the password goes to the keyring only.
@@ -508,7 +658,12 @@ impl Console {
     pub async fn init_root(&self, profile: &str) -> Result<(), ApiError> {
         let store = self.store(profile).await?;
         let digest = store.options().digest.is_some();
-        Ok(store.init_root(digest).await?)
+        let paths = |r: &tbdesk_model::paths::Root| {
+            let mut p = r.ancestors();
+            p.extend([r.as_str().to_owned(), r.base_task_types(), r.strategies(), r.factories()]);
+            p
+        };
+        self.journaled(profile, "init", None, paths, async { Ok(store.init_root(digest).await?) }).await
     }
 
     /// Ensemble and root health of a profile.
@@ -639,7 +794,14 @@ impl Console {
         use tbdesk_model::diagnose::Fix;
         let store = self.store(profile).await?;
         match fix {
-            Fix::RemoveDeadServers { base, task_type } => Ok(store.remove_dead_servers(base, task_type).await?),
+            Fix::RemoveDeadServers { base, task_type } => {
+                // The journal keeps every server node of the domain as it was.
+                let paths = store.server_paths(base, task_type).await?;
+                self.journaled(profile, "remove_dead_servers", None, |_| paths, async {
+                    Ok(store.remove_dead_servers(base, task_type).await?)
+                })
+                .await
+            }
         }
     }
 
@@ -690,7 +852,28 @@ impl Console {
         let target = Config::parse(text).map_err(|e| ApiError::new(ErrorCode::Invalid, e.to_string()))?;
         let store = self.store(profile).await?;
         if apply {
-            Ok(store.import_config_opts(&target, prune, prune_all).await?)
+            // The journal keeps every object the plan names; the import checks again as it writes.
+            let (_, plan) = store.import_plan(&target, prune, prune_all).await?;
+            let paths = |r: &tbdesk_model::paths::Root| {
+                plan.iter()
+                    .map(|c| {
+                        let (kind, name) = match c {
+                            Change::Create { kind, name }
+                            | Change::Update { kind, name, .. }
+                            | Change::Delete { kind, name } => (kind, name),
+                        };
+                        if kind == "taskType" {
+                            r.base_task_type(name)
+                        } else {
+                            r.strategy(name)
+                        }
+                    })
+                    .collect()
+            };
+            self.journaled(profile, "import", None, paths, async {
+                Ok(store.import_config_opts(&target, prune, prune_all).await?)
+            })
+            .await
         } else {
             Ok(store.import_plan(&target, prune, prune_all).await?.1)
         }

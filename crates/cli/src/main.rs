@@ -114,6 +114,41 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The journal of tbdesk's writes to a profile's root, newest first, with each node's
+    /// changed fields. OBJECT narrows it: a path, `taskType NAME`, `strategy NAME` or a name.
+    History {
+        profile: String,
+        object: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// One JSON object per entry, with the bytes before and after.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revert a journal entry: write its nodes' before-bytes back, all or nothing, each only if
+    /// it is still as the entry left it. A node changed since is shown with its three versions
+    /// (before, after, now) and nothing is written (exit 1) unless --overwrite.
+    Revert {
+        profile: String,
+        entry: i64,
+        /// Show what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write back even over nodes changed since the entry.
+        #[arg(long)]
+        overwrite: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One node of a profile's root (absolute, or relative to the root): its data as pretty
+    /// JSON, text or hex, its stat, its ACL in words and its children. Reads only.
+    Node {
+        profile: String,
+        path: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The local development scheduler.
     #[command(subcommand)]
     Scheduler(SchedulerCmd),
@@ -440,6 +475,103 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(if d.broken.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Cmd::History { profile, object, limit, json } => {
+            let entries = console(&cli.data_dir).await?.history(&profile, object.as_deref(), limit).await?;
+            for e in &entries {
+                if json {
+                    println!("{}", serde_json::to_string(e)?);
+                    continue;
+                }
+                let when = chrono::DateTime::from_timestamp_millis(e.time_ms)
+                    .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default();
+                let reverts = e.reverts.map(|r| format!(" (reverts #{r})")).unwrap_or_default();
+                let error = e.error.as_deref().map(|x| format!(": {x}")).unwrap_or_default();
+                println!("#{} {when} {} {}{reverts} {}{error}", e.id, e.who, e.command, e.outcome.as_str());
+                for (n, object) in e.nodes.iter().zip(e.objects()) {
+                    let v = |s: &tbdesk_model::journal::NodeState| {
+                        s.version.map_or("absent".to_owned(), |v| format!("v{v}"))
+                    };
+                    println!("  {object}: {} -> {}", v(&n.before), v(&n.after));
+                    for f in n.fields() {
+                        let show = |x: &Option<serde_json::Value>| x.as_ref().map_or("-".to_owned(), |v| v.to_string());
+                        println!("    {}: {} -> {}", f.field, show(&f.before), show(&f.after));
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Revert { profile, entry, dry_run, overwrite, json } => {
+            let r = console(&cli.data_dir).await?.revert(&profile, entry, overwrite, dry_run).await?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                for c in &r.conflicts {
+                    println!("changed since #{entry}: {}", c.path);
+                    for (label, st) in [("before", &c.before), ("after", &c.after), ("now", &c.now)] {
+                        let v = st.version.map_or("absent".to_owned(), |v| format!("v{v}"));
+                        println!("  {label:<6} {v:<8} {}", st.text().unwrap_or_default());
+                    }
+                }
+                let verb = if r.dry_run { "would write back" } else { "wrote back" };
+                for n in &r.nodes {
+                    println!("{verb} {}", n.path);
+                    for f in n.fields() {
+                        let show = |x: &Option<serde_json::Value>| x.as_ref().map_or("-".to_owned(), |v| v.to_string());
+                        println!("  {}: {} -> {}", f.field, show(&f.before), show(&f.after));
+                    }
+                }
+                if let Some(j) = r.journal {
+                    println!("recorded as #{j}");
+                }
+                if !r.conflicts.is_empty() && !overwrite {
+                    eprintln!("refused: {} node(s) changed since #{entry}; nothing written (--overwrite to write back anyway)", r.conflicts.len());
+                }
+            }
+            Ok(if !r.conflicts.is_empty() && !overwrite { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Cmd::Node { profile, path, json } => {
+            let n = console(&cli.data_dir).await?.node(&profile, &path).await?;
+            if json {
+                println!("{}", serde_json::to_string(&n)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let st = &n.stat;
+            println!("{}", n.path);
+            println!(
+                "version {} · cversion {} · aversion {} · {} bytes · {} children{}",
+                st.version,
+                st.cversion,
+                st.aversion,
+                st.data_length,
+                st.num_children,
+                if st.ephemeral_owner != 0 {
+                    format!(" · ephemeral, session {:#x}", st.ephemeral_owner)
+                } else {
+                    String::new()
+                }
+            );
+            println!("created {} · modified {}", n.ctime_text, n.mtime_text);
+            match &n.acl {
+                Some(acl) => println!("ACL: {}", acl.join("; ")),
+                None => println!("ACL: not readable by this session"),
+            }
+            if let Some(why) = &n.unreadable {
+                println!("data: unreadable ({why})");
+            }
+            use tbdesk_model::inspect::Shown;
+            match &n.shown {
+                Some(Shown::Empty) => println!("data: (empty or null)"),
+                Some(Shown::Json(t)) => println!("data (JSON):\n{t}"),
+                Some(Shown::Text(t)) => println!("data (text): {t}"),
+                Some(Shown::Hex(t)) => print!("data (hex):\n{t}"),
+                None => {}
+            }
+            if let Some(c) = &n.children {
+                println!("children ({}): {}", c.len(), c.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Init { profile } => {
             console(&cli.data_dir).await?.init_root(&profile).await?;

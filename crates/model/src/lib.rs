@@ -4,7 +4,9 @@
 //! The reference is `shared/spec/tbschedule-zk.md` (section numbers in comments point there).
 //!
 //! # Layout
+//! - [`inspect`]: one node as the node inspector shows it (JSON, text or hex; ACL in words).
 //! - [`items`]: the task item list syntax (§6.7) and its rules.
+//! - [`journal`]: tbdesk's recorded writes as shown, and the rules of a revert.
 //! - [`names`]: task type ↔ base + own sign, factory and server uuids, sequence suffixes, leaders.
 //! - [`paths`]: every ZooKeeper path tbdesk touches is built here and nowhere else.
 //! - [`cron`]: TBSchedule's own cron (a Quartz 1.8 copy): verdicts, fire times, quirks.
@@ -26,7 +28,9 @@ pub mod diagnose;
 pub mod diff;
 pub mod distribution;
 pub mod gson;
+pub mod inspect;
 pub mod items;
+pub mod journal;
 pub mod names;
 pub mod paths;
 pub mod profile;

@@ -8,7 +8,9 @@
 //! # Layout
 //! - [`Profiles`]: the SQLite registry (sqlx, embedded migrations in `migrations/`).
 //! - [`secret`]: the keyring side.
+//! - [`journal`]: the record of every write tbdesk makes, for history and revert.
 
+pub mod journal;
 pub mod secret;
 
 use std::path::Path;

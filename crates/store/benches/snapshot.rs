@@ -157,7 +157,10 @@ async fn main() {
     const TEN: &str = "/bench/ten";
     let t0 = Instant::now();
     let n10 = tbdesk_tests::zk::build_synthetic_root_with(&c, TEN, 1260, 10, 1000).await;
-    println!("built the 10x root: {n10} nodes (1,260 task types, ten of 1,000 items) in {:.1} s", t0.elapsed().as_secs_f64());
+    println!(
+        "built the 10x root: {n10} nodes (1,260 task types, ten of 1,000 items) in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
     let big = measure(&server, &c, TEN, 300).await;
     let size = big.nodes as f64 / one.nodes as f64;
     println!("10x root against the 32k root, same run ({size:.1}x the nodes):");

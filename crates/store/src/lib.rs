@@ -17,6 +17,7 @@ mod error;
 pub mod jute;
 pub mod live;
 pub mod reader;
+pub mod restore;
 pub mod server;
 pub mod session;
 pub mod transfer;

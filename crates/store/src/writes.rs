@@ -103,6 +103,16 @@ impl Store {
         Ok(paths)
     }
 
+    /// The server nodes of one domain, as paths (none when the domain has no `server` node).
+    pub async fn server_paths(&self, base: &str, task_type: &str) -> Result<Vec<String>, Error> {
+        let dir = self.root.servers(base, task_type);
+        match self.client.list_children(&dir).await {
+            Ok(s) => Ok(s.iter().map(|s| format!("{dir}/{s}")).collect()),
+            Err(zk::Error::NoNode) => Ok(Vec::new()),
+            Err(e) => Err(Error::at(&dir, e)),
+        }
+    }
+
     /// Registered servers in every domain of a base task type.
     async fn running_servers(&self, base: &str) -> Result<Vec<String>, Error> {
         let mut out = Vec::new();

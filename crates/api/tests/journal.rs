@@ -1,0 +1,235 @@
+//! The journal on a real ZooKeeper: every write recorded with its bytes before and after (a
+//! failed one as failed), revert refused with the three versions when the node changed since,
+//! revert of the last change restoring the old bytes, an import of 50 objects reverting all or
+//! nothing, a read-only profile refusing a revert, retention, no secret in the database, and the
+//! node inspector on a binary foreign node and an ACL-protected one.
+
+use tbdesk_api::{Console, ErrorCode};
+use tbdesk_model::inspect::Shown;
+use tbdesk_model::journal::Outcome;
+use tbdesk_model::records::TaskType;
+use tbdesk_store::Expect;
+use tbdesk_zkserver::ZkServer;
+use zookeeper_client as zk;
+
+const ROOT: &str = "/journal/root";
+
+fn task_type(name: &str, threads: i64) -> TaskType {
+    TaskType {
+        base_task_type: Some(name.into()),
+        heart_beat_rate: 1000,
+        judge_dead_interval: 6000,
+        thread_number: threads,
+        deal_bean_name: Some("bean".into()),
+        task_items: Some(vec!["0".into(), "1".into()]),
+        ..TaskType::default()
+    }
+}
+
+async fn bytes(c: &zk::Client, path: &str) -> (Vec<u8>, i32) {
+    let (d, s) = c.get_data(path).await.expect("node");
+    (d, s.version)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_journaled_and_reverted_with_version_checks() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
+    console.profiles().create(&fields, None).await.expect("profile");
+    console.init_root("p").await.expect("init");
+    let path = format!("{ROOT}/baseTaskType/Job");
+
+    // Create, edit, someone else's change, edit again.
+    let v0 = console.save_task_type("p", &task_type("Job", 1), Expect::Absent).await.expect("create");
+    let v1 = console.save_task_type("p", &task_type("Job", 2), Expect::Version(v0)).await.expect("edit 1");
+    let mut theirs = task_type("Job", 2);
+    theirs.task_parameter = Some("theirs".into());
+    c.set_data(&path, theirs.encode().as_bytes(), Some(v1)).await.expect("their change");
+    let (their_bytes, v2) = bytes(&c, &path).await;
+    let v3 = console.save_task_type("p", &task_type("Job", 3), Expect::Version(v2)).await.expect("edit 2");
+    // A stale save fails, and is recorded as failed.
+    let stale = console.save_task_type("p", &task_type("Job", 9), Expect::Version(v0)).await;
+    assert_eq!(stale.err().map(|e| e.code), Some(ErrorCode::Conflict));
+
+    let history = console.history("p", Some("taskType Job"), 50).await.expect("history");
+    let commands: Vec<(&str, Outcome)> = history.iter().map(|e| (e.command.as_str(), e.outcome)).collect();
+    assert_eq!(
+        commands,
+        [
+            ("save_task_type", Outcome::Failed),
+            ("save_task_type", Outcome::Applied),
+            ("save_task_type", Outcome::Applied),
+            ("save_task_type", Outcome::Applied)
+        ],
+        "newest first"
+    );
+    let (failed, edit2, edit1, create) = (&history[0], &history[1], &history[2], &history[3]);
+    assert!(failed.error.as_deref().is_some_and(|e| e.contains("version")), "{:?}", failed.error);
+    assert_eq!(failed.nodes[0].before, failed.nodes[0].after, "a failed write changed nothing");
+    assert_eq!((create.nodes[0].before.version, create.nodes[0].after.version), (None, Some(v0)));
+    assert_eq!((edit1.nodes[0].before.version, edit1.nodes[0].after.version), (Some(v0), Some(v1)));
+    let changed: Vec<String> = edit1.nodes[0].fields().iter().map(|f| f.field.clone()).collect();
+    assert_eq!(changed, ["threadNumber"], "the field-level diff of edit 1");
+    assert_eq!(
+        edit2.nodes[0].before.data.as_deref(),
+        Some(their_bytes.as_slice()),
+        "their bytes, as edit 2 found them"
+    );
+    assert!(history.iter().all(|e| e.who.contains('@') && e.root == ROOT));
+    let all = console.history("p", None, 50).await.expect("all");
+    assert_eq!(all.last().map(|e| e.command.as_str()), Some("init"), "the root's init is the first entry");
+
+    // Reverting edit 1: the node changed since (their change, edit 2): refused, three versions.
+    let r = console.revert("p", edit1.id, false, false).await.expect("revert edit 1");
+    assert!(r.dry_run && r.journal.is_none(), "refused: nothing written");
+    assert_eq!(r.conflicts.len(), 1);
+    let k = &r.conflicts[0];
+    assert_eq!((k.before.version, k.after.version, k.now.version), (Some(v0), Some(v1), Some(v3)));
+    assert_eq!(bytes(&c, &path).await.1, v3, "the refused revert wrote nothing");
+
+    // Reverting edit 2 (the last): the node holds the bytes it had before, theirs.
+    let r = console.revert("p", edit2.id, false, false).await.expect("revert edit 2");
+    assert!(r.conflicts.is_empty() && !r.dry_run && r.journal.is_some(), "{r:?}");
+    let (now, v4) = bytes(&c, &path).await;
+    assert_eq!(now, their_bytes, "edit 2 undone to the byte");
+    assert_eq!(v4, v3 + 1);
+    let newest = &console.history("p", None, 1).await.expect("history")[0];
+    assert_eq!((newest.command.as_str(), newest.reverts, newest.outcome), ("revert", Some(edit2.id), Outcome::Applied));
+    // The revert is itself revertable: edit 2's bytes come back.
+    console.revert("p", newest.id, false, false).await.expect("revert the revert");
+    assert_eq!(TaskType::decode(&bytes(&c, &path).await.0).expect("decode").thread_number, 3);
+
+    // Overwriting is a choice: edit 1's before-bytes over everything since.
+    let dry = console.revert("p", edit1.id, true, true).await.expect("dry run");
+    assert!(dry.dry_run && dry.journal.is_none());
+    assert_eq!(
+        TaskType::decode(&bytes(&c, &path).await.0).expect("decode").thread_number,
+        3,
+        "a dry run writes nothing"
+    );
+    console.revert("p", edit1.id, true, false).await.expect("overwrite");
+    assert_eq!(TaskType::decode(&bytes(&c, &path).await.0).expect("decode").thread_number, 1);
+
+    // An import of 50 objects: one entry; its revert is all or nothing.
+    let mut config = console.export("p").await.expect("export").1;
+    for i in 0..50 {
+        let t = task_type(&format!("Imp{i:02}"), 1);
+        config
+            .task_types
+            .insert(format!("Imp{i:02}"), tbdesk_model::transfer::Entry { blob: t.encode(), version: None });
+    }
+    let text = config.to_file(ROOT).expect("file");
+    let plan = console.import("p", &text, true, false).await.expect("import");
+    assert_eq!(plan.len(), 50);
+    let import = console.history("p", None, 1).await.expect("history").remove(0);
+    assert_eq!((import.command.as_str(), import.nodes.len()), ("import", 50));
+    assert!(import.nodes.iter().all(|n| n.before.version.is_none() && n.after.version == Some(0)));
+    // One imported task type gets a domain (a runtime registered): its node cannot be deleted,
+    // so the revert fails whole, even overwriting, and all 50 stay.
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    c.create(&format!("{ROOT}/baseTaskType/Imp17/Imp17"), b"", &open).await.expect("domain");
+    let failed = console.revert("p", import.id, true, false).await;
+    assert!(failed.is_err(), "a revert that cannot delete one node deletes none");
+    let left = c.list_children(&format!("{ROOT}/baseTaskType")).await.expect("list");
+    assert_eq!(left.iter().filter(|n| n.starts_with("Imp")).count(), 50, "all or nothing");
+    assert_eq!(
+        console.history("p", None, 1).await.expect("h")[0].outcome,
+        Outcome::Failed,
+        "the failed revert is journaled"
+    );
+    c.delete(&format!("{ROOT}/baseTaskType/Imp17/Imp17"), None).await.expect("undo the domain");
+    let r = console.revert("p", import.id, false, false).await.expect("revert the import");
+    assert_eq!(r.nodes.len(), 50);
+    let left = c.list_children(&format!("{ROOT}/baseTaskType")).await.expect("list");
+    assert!(!left.iter().any(|n| n.starts_with("Imp")), "{left:?}");
+
+    // A read-only profile refuses a revert and writes nothing.
+    let mut ro = fields.clone();
+    ro.read_only = true;
+    console.update_profile("p", &ro, None).await.expect("read-only");
+    let before = bytes(&c, &path).await;
+    let refused = console.revert("p", edit2.id, true, false).await;
+    assert_eq!(refused.err().map(|e| e.code), Some(ErrorCode::ReadOnly));
+    assert_eq!(bytes(&c, &path).await, before);
+
+    // Retention: keep 3.
+    console.profiles().set_setting("journal.keep", "3").await.expect("setting");
+    console.update_profile("p", &fields, None).await.expect("writable");
+    console.save_task_type("p", &task_type("Other", 1), Expect::Absent).await.expect("save");
+    assert_eq!(console.history("p", None, 100).await.expect("history").len(), 3);
+
+    tbdesk_tests::report::record(
+        "journal",
+        "writes, a stale write, another client's change, reverts (conflict, last, of a revert, overwrite, dry run), a 50-object import reverted with one node undeletable, read-only, retention",
+        12,
+        "every write recorded before and after with its bytes and versions; a changed node refuses the revert showing before/after/now; reverts are whole or nothing and journaled",
+    );
+}
+
+/// The inspector reads any node of the root, foreign ones too: binary data as hex, a node its
+/// ACL protects as unreadable (with its stat and ACL), and refuses paths outside the root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_shows_foreign_nodes_and_names_what_it_cannot_read() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
+    console.profiles().create(&fields, None).await.expect("profile");
+    console.init_root("p").await.expect("init");
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    c.create(&format!("{ROOT}/blob"), &[0xca, 0xfe, 0x00, 0x41], &open).await.expect("binary");
+    let other = tbdesk_tests::zk::connector(&server)
+        .with_auth("digest", b"stranger:pw")
+        .connect(&server.connect_string())
+        .await
+        .expect("stranger");
+    let mine = zk::CreateMode::Persistent.with_acls(zk::Acls::creator_all());
+    other.create(&format!("{ROOT}/private"), b"secret bytes", &mine).await.expect("private");
+
+    let n = console.node("p", "blob").await.expect("binary node");
+    assert!(matches!(&n.shown, Some(Shown::Hex(h)) if h.starts_with("0000  ca fe 00 41")), "{:?}", n.shown);
+    assert_eq!(n.acl.as_deref(), Some(&["anyone may read, write, create, delete, admin".to_owned()][..]));
+    assert!(n.mtime_text.ends_with(" UTC"), "{}", n.mtime_text);
+    let n = console.node("p", &format!("{ROOT}/private")).await.expect("private node");
+    assert!(n.shown.is_none() && n.data.is_none() && n.unreadable.is_some(), "{n:?}");
+    assert_eq!(n.stat.data_length, 12, "its stat still reads");
+    // ZooKeeper ≥ 3.5 answers getACL only to READ or ADMIN (ZOOKEEPER-1392): unknown here.
+    assert_eq!(n.acl, None);
+    let n = console.node("p", ROOT).await.expect("root");
+    assert!(matches!(&n.shown, Some(Shown::Text(t)) if t.starts_with("tbschedule-")));
+    assert!(n.children.as_ref().is_some_and(|c| c.contains(&"private".to_owned())));
+    let outside = console.node("p", "/zookeeper").await;
+    assert_eq!(outside.err().map(|e| e.code), Some(ErrorCode::Invalid));
+    let journal = console.history("p", None, 10).await.expect("history");
+    assert_eq!(journal.len(), 1, "reads write nothing, the journal neither: {journal:?}");
+}
+
+/// A profile with a digest password writes through the journal: the password is nowhere in the
+/// data directory (the database and its journal files).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_enters_the_journal() {
+    let server = ZkServer::start().expect("zk");
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let mut fields = tbdesk_tests::profile_fields("s", &server.connect_string(), "/journal/secret");
+    fields.digest_user = Some("ops".into());
+    let password = "pw-Journal-7f3a9c";
+    console.profiles().create(&fields, Some(password)).await.expect("profile (needs the keyring)");
+    console.init_root("s").await.expect("init");
+    console.save_task_type("s", &task_type("Job", 1), Expect::Absent).await.expect("save");
+    let journal = console.history("s", None, 10).await.expect("history");
+    assert_eq!(journal.len(), 2);
+    drop(console);
+    for entry in std::fs::read_dir(dir.path()).expect("dir").flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap_or_default();
+        assert!(
+            !bytes.windows(password.len()).any(|w| w == password.as_bytes()),
+            "{} holds the password",
+            entry.path().display()
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! The journal of tbdesk's writes, as the history view and the CLI show it, and the pure rules of
+//! a revert. ZooKeeper keeps no history: every write tbdesk makes is recorded (in the profile
+//! database, `tbdesk-profiles`) before and after it is applied, with each node's bytes and
+//! versions, so a change can be read back and undone.
+//!
+//! A revert writes each node's before-bytes back only if the node is still as the entry left it
+//! (its version and bytes): otherwise [`revert_conflicts`] names the nodes with their three
+//! states (before, after, now) and the revert is refused unless the user chooses to overwrite.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diff::{field_diff, FieldDiff};
+
+/// A node's state at one moment: absent, or its bytes (null and empty read alike, P15) at a
+/// data version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeState {
+    /// The bytes; `None`: the node did not exist.
+    pub data: Option<Vec<u8>>,
+    /// Its data version; `None` when absent.
+    pub version: Option<i32>,
+}
+
+impl NodeState {
+    /// No node.
+    pub fn absent() -> Self {
+        NodeState { data: None, version: None }
+    }
+
+    /// The bytes as text (lossy), or `None` when absent.
+    pub fn text(&self) -> Option<String> {
+        self.data.as_deref().map(|d| String::from_utf8_lossy(d).into_owned())
+    }
+
+    /// Same bytes (versions aside): a node written back to what it held compares equal.
+    pub fn same_bytes(&self, other: &NodeState) -> bool {
+        self.data == other.data
+    }
+}
+
+/// How a journal entry ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Recorded before the write; the app ended before it could say how it went.
+    Pending,
+    /// Applied.
+    Applied,
+    /// Refused or failed; nothing (or, for a single-node write, nothing of it) was written.
+    Failed,
+}
+
+impl Outcome {
+    /// The word stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Applied => "applied",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored word (an unknown one reads as pending: never claims a write happened).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "applied" => Outcome::Applied,
+            "failed" => Outcome::Failed,
+            _ => Outcome::Pending,
+        }
+    }
+}
+
+/// One node of an entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalNode {
+    /// The node's path.
+    pub path: String,
+    /// Before the write.
+    pub before: NodeState,
+    /// After it (unknown for a write that never came back: equal to `before`).
+    pub after: NodeState,
+}
+
+impl JournalNode {
+    /// The fields that changed (JSON blobs; a non-JSON node shows no fields).
+    pub fn fields(&self) -> Vec<FieldDiff> {
+        let after = self.after.text().unwrap_or_default();
+        field_diff(self.before.text().as_deref(), &after)
+    }
+}
+
+/// One recorded write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// Its number, growing.
+    pub id: i64,
+    /// When it was recorded (ms since the epoch, this machine's clock).
+    pub time_ms: i64,
+    /// The profile.
+    pub profile: String,
+    /// The root written.
+    pub root: String,
+    /// The OS user and host (`user@host`).
+    pub who: String,
+    /// What made it (`save_task_type`, `import`, `revert`...).
+    pub command: String,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The entry this one reverts.
+    pub reverts: Option<i64>,
+    /// The nodes, in the order written.
+    pub nodes: Vec<JournalNode>,
+}
+
+impl JournalEntry {
+    /// The objects it touched, as `taskType NAME` / `strategy NAME` (or the path).
+    pub fn objects(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| object_of(&self.root, &n.path)).collect()
+    }
+}
+
+/// `taskType NAME`, `strategy NAME`, or the path relative to the root.
+pub fn object_of(root: &str, path: &str) -> String {
+    let rel = path.strip_prefix(root).map(|r| r.trim_start_matches('/')).unwrap_or(path);
+    let mut parts = rel.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("baseTaskType"), Some(name), None) => format!("taskType {name}"),
+        (Some("strategy"), Some(name), None) => format!("strategy {name}"),
+        _ if rel.is_empty() => "root".to_owned(),
+        _ => rel.to_owned(),
+    }
+}
+
+/// A node a revert would not find as the entry left it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevertConflict {
+    /// The node.
+    pub path: String,
+    /// What the revert would write back.
+    pub before: NodeState,
+    /// What the entry left.
+    pub after: NodeState,
+    /// What it holds now.
+    pub now: NodeState,
+}
+
+/// The nodes of `entry` that changed since it (their state now differs from what it left, by
+/// version or bytes), with their three states; empty when the revert is safe.
+pub fn revert_conflicts(entry: &JournalEntry, now: &[NodeState]) -> Vec<RevertConflict> {
+    entry
+        .nodes
+        .iter()
+        .zip(now)
+        .filter(|(n, now)| n.after.version != now.version || !n.after.same_bytes(now))
+        .map(|(n, now)| RevertConflict {
+            path: n.path.clone(),
+            before: n.before.clone(),
+            after: n.after.clone(),
+            now: now.clone(),
+        })
+        .collect()
+}
+
+/// What a revert did or would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevertReport {
+    /// The entry reverted.
+    pub entry: i64,
+    /// The revert's own journal entry (none for a dry run or a refusal).
+    pub journal: Option<i64>,
+    /// The nodes written back (path and the fields that change back).
+    pub nodes: Vec<JournalNode>,
+    /// Nodes changed since the entry: the revert was refused unless overwriting was chosen.
+    pub conflicts: Vec<RevertConflict>,
+    /// Nothing was written (a dry run, or refused by conflicts).
+    pub dry_run: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(data: &str, v: i32) -> NodeState {
+        NodeState { data: Some(data.as_bytes().to_vec()), version: Some(v) }
+    }
+
+    fn entry(nodes: Vec<JournalNode>) -> JournalEntry {
+        JournalEntry {
+            id: 1,
+            time_ms: 0,
+            profile: "p".into(),
+            root: "/r".into(),
+            who: "u@h".into(),
+            command: "save_task_type".into(),
+            outcome: Outcome::Applied,
+            error: None,
+            reverts: None,
+            nodes,
+        }
+    }
+
+    #[test]
+    fn a_node_changed_since_is_a_conflict_with_three_states() {
+        let n =
+            JournalNode { path: "/r/strategy/S".into(), before: state("{\"a\":1}", 0), after: state("{\"a\":2}", 1) };
+        let e = entry(vec![n]);
+        assert!(revert_conflicts(&e, &[state("{\"a\":2}", 1)]).is_empty());
+        let c = revert_conflicts(&e, &[state("{\"a\":3}", 2)]);
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].before.version, c[0].after.version, c[0].now.version), (Some(0), Some(1), Some(2)));
+        // the same version with other bytes (a node deleted and created again) is a conflict too
+        assert_eq!(revert_conflicts(&e, &[state("{\"a\":9}", 1)]).len(), 1);
+        // a node created by the entry and deleted since
+        let created =
+            JournalNode { path: "/r/baseTaskType/T".into(), before: NodeState::absent(), after: state("{}", 0) };
+        assert_eq!(revert_conflicts(&entry(vec![created]), &[NodeState::absent()]).len(), 1);
+    }
+
+    #[test]
+    fn objects_are_named_from_their_paths() {
+        assert_eq!(object_of("/r", "/r/baseTaskType/Job"), "taskType Job");
+        assert_eq!(object_of("/r", "/r/strategy/S1"), "strategy S1");
+        assert_eq!(object_of("/r", "/r/baseTaskType/Job/Job$dev/server/x"), "baseTaskType/Job/Job$dev/server/x");
+        assert_eq!(object_of("/r", "/r"), "root");
+        assert_eq!(Outcome::parse("weird"), Outcome::Pending);
+    }
+}
