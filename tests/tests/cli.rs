@@ -427,3 +427,52 @@ async fn why_judges_the_window_in_the_profiles_zone() {
         "open by the profile's zone (named in the detail); closed with --tz America/New_York",
     );
 }
+
+/// `tbdesk history`, `revert` and `node`: an import through the CLI is journaled with its
+/// fields, a revert after another client's change is refused (exit 1) naming before, after and
+/// now, and writes nothing; `--overwrite` writes back; `node` shows a node's JSON and ACL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_revert_and_node_from_the_command_line() {
+    let (_server, c, dir) = spec_profile("spec").await;
+    let d = Some(dir.path());
+    let path = format!("{}/strategy/OrderSync-Strategy", tbdesk_tests::zk::SPEC_ROOT);
+    let (code, out, err) = tbdesk_in(d, &["export", "spec", "--format", "json"], b"");
+    assert_eq!(code, 0, "{err}");
+    let edited = out.replace("\"assignNum\": 2", "\"assignNum\": 5");
+    assert_ne!(edited, out, "the export names assignNum 2: {out}");
+    let file = dir.path().join("edited.json");
+    std::fs::write(&file, &edited).expect("write");
+    let (code, _, err) = tbdesk_in(d, &["import", "spec", file.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = tbdesk_in(d, &["history", "spec", "strategy OrderSync-Strategy"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("#1 ") && out.contains(" import applied"), "{out}");
+    assert!(out.contains("strategy OrderSync-Strategy: v0 -> v1") && out.contains("assignNum: 2 -> 5"), "{out}");
+
+    // Someone else changes it: the revert is refused with the three versions.
+    let (blob, stat) = c.get_data(&path).await.expect("strategy");
+    let theirs = String::from_utf8(blob).expect("utf8").replace("\"assignNum\":5", "\"assignNum\":7");
+    c.set_data(&path, theirs.as_bytes(), Some(stat.version)).await.expect("their write");
+    let (code, out, err) = tbdesk_in(d, &["revert", "spec", "1"], b"");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("changed since #1") && out.contains("before v0") && out.contains("after  v1") && out.contains("now    v2"), "{out}");
+    assert!(err.contains("refused"), "{err}");
+    assert_eq!(c.get_data(&path).await.expect("node").0, theirs.as_bytes(), "nothing written");
+    let (code, out, err) = tbdesk_in(d, &["revert", "spec", "1", "--overwrite", "--dry-run"], b"");
+    assert_eq!((code, out.contains("would write back")), (0, true), "{out}{err}");
+    assert_eq!(c.get_data(&path).await.expect("node").0, theirs.as_bytes(), "a dry run writes nothing");
+    let (code, out, err) = tbdesk_in(d, &["revert", "spec", "1", "--overwrite"], b"");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("wrote back") && out.contains("recorded as #2"), "{out}");
+    assert_eq!(c.get_data(&path).await.expect("node").0, example("strategy.json"), "the spec's bytes again");
+    let (_, out, _) = tbdesk_in(d, &["history", "spec"], b"");
+    assert!(out.starts_with("#2 ") && out.contains("revert (reverts #1) applied"), "{out}");
+
+    let (code, out, err) = tbdesk_in(d, &["node", "spec", "strategy/OrderSync-Strategy"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("data (JSON):") && out.contains("\"assignNum\": 2"), "{out}");
+    assert!(out.contains("ACL: anyone may read, write, create, delete, admin"), "{out}");
+    let (code, _, err) = tbdesk_in(d, &["node", "spec", "/elsewhere"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("not under this profile's root"), "{err}");
+}
