@@ -99,6 +99,21 @@ async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Byt
 }
 
 #[tauri::command]
+async fn history(console: State<'_, Console>, args: Args<cmd::History>) -> Answer<cmd::History> {
+    console.history(&args.profile, args.object.as_deref(), args.limit.clamp(1, 200)).await
+}
+
+#[tauri::command]
+async fn revert(console: State<'_, Console>, args: Args<cmd::Revert>) -> Answer<cmd::Revert> {
+    console.revert(&args.profile, args.entry, args.overwrite, args.dry_run).await
+}
+
+#[tauri::command]
+async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Answer<cmd::Node> {
+    console.node(&args.profile, &args.path).await
+}
+
+#[tauri::command]
 async fn snapshot_since(console: State<'_, Console>, args: Args<cmd::SnapshotSince>) -> Bytes {
     Ok(tauri::ipc::Response::new(console.followed(&args.profile).await?.delta_json(&args.profile, args.shown)?))
 }
@@ -267,6 +282,9 @@ fn main() {
             diff_profiles,
             last_profile,
             status_all,
+            history,
+            revert,
+            node,
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.

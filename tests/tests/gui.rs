@@ -973,3 +973,57 @@ async fn the_window_rides_out_the_ensemble_leaders_death() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     app.close().await;
 }
+
+/// The journal in the window: two edits of a task type in the form with another client's change
+/// between them; reverting the first is refused with the three versions shown, reverting the
+/// last puts the other client's bytes back; the inspector shows a binary foreign node as hex.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_reverts_and_the_inspector() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let (_data, app) = live_app(&server, zk::SPEC_ROOT).await;
+    let path = format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT);
+    app.click("#task-type-OrderSync a").await;
+    app.wait_for("#task-type-form").await;
+    app.fill("#f-threadNumber", "7").await;
+    app.click("#save").await;
+    app.wait_text("#saved", |t| t.contains("version 1")).await;
+    // Another client changes it; the form's next save goes through "use theirs".
+    let (blob, stat) = c.get_data(&path).await.expect("node");
+    let theirs = String::from_utf8(blob).expect("utf8").replace("\"threadNumber\":7", "\"threadNumber\":9");
+    c.set_data(&path, theirs.as_bytes(), Some(stat.version)).await.expect("their write");
+    app.wait_for("#stale").await;
+    app.click("#save").await;
+    app.click("#use-theirs").await;
+    app.wait_prop("#f-threadNumber", "value", serde_json::json!("9")).await;
+    app.fill("#f-threadNumber", "8").await;
+    app.click("#save").await;
+    app.wait_text("#saved", |t| t.contains("version 3")).await;
+
+    app.click("#tab-history").await;
+    let first = app.wait_text("#journal li[data-entry='1']", |t| t.contains("save_task_type")).await;
+    assert!(first.contains("threadNumber") && first.contains("applied"), "{first}");
+    app.wait_text("#journal li[data-entry='2']", |t| t.contains("failed")).await;
+    app.screenshot("history").await;
+    app.click("#journal li[data-entry='1'] button.revert").await;
+    let conflict = app.wait_text("#revert-conflict", |t| t.contains("Now")).await;
+    assert!(conflict.contains("v0") && conflict.contains("v1") && conflict.contains("v3"), "{conflict}");
+    app.screenshot("history-revert-conflict").await;
+    assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":8"), "refused: nothing written");
+    app.click("#journal li[data-entry='3'] button.revert").await;
+    app.wait_text("#reverted", |t| t.contains("Reverted #3")).await;
+    assert_eq!(c.get_data(&path).await.expect("node").0, theirs.as_bytes(), "the last edit undone to the byte");
+    app.wait_text("#journal li[data-entry='4']", |t| t.contains("reverts #3")).await;
+
+    // The inspector: a binary node nobody of TBSchedule wrote.
+    zk::put(&c, &format!("{}/blob", zk::SPEC_ROOT), &[0xca, 0xfe, 0x00, 0x41]).await;
+    app.click("#tab-nodes").await;
+    app.wait_for("#node-children").await;
+    app.fill("#node-path", &format!("{}/blob", zk::SPEC_ROOT)).await;
+    let hex = app.wait_text("#node-data[data-kind='hex']", |t| !t.is_empty()).await;
+    assert!(hex.starts_with("0000  ca fe 00 41"), "{hex}");
+    app.wait_text("#node-acl", |t| t.contains("anyone may read")).await;
+    app.screenshot("inspector").await;
+    app.close().await;
+}

@@ -15,8 +15,8 @@ use crate::overview::Overview;
 use crate::state::{show, Ctx, View};
 use crate::widgets::ErrorPanel;
 
-/// The main tabs in order: label and element id (Alt+1…7 selects the n-th).
-const TABS: [(&str, &str); 7] = [
+/// The main tabs in order: label and element id (Alt+1…9 selects the n-th).
+const TABS: [(&str, &str); 9] = [
     ("Overview", "tab-overview"),
     ("Task type", "tab-task-type"),
     ("Strategy", "tab-strategy"),
@@ -24,6 +24,8 @@ const TABS: [(&str, &str); 7] = [
     ("Scheduler", "tab-scheduler"),
     ("Health", "tab-health"),
     ("Export / import", "tab-transfer"),
+    ("History", "tab-history"),
+    ("Nodes", "tab-nodes"),
 ];
 
 /// The view a tab opens.
@@ -35,7 +37,9 @@ fn tab_view(i: usize) -> View {
         3 => View::Distribution(None),
         4 => View::Scheduler,
         5 => View::Health,
-        _ => View::Transfer,
+        6 => View::Transfer,
+        7 => View::History(None),
+        _ => View::Node(String::new()),
     }
 }
 
@@ -49,6 +53,8 @@ fn tab_of(view: &View) -> Option<usize> {
         View::Scheduler => Some(4),
         View::Health | View::Why(_) => Some(5),
         View::Transfer => Some(6),
+        View::History(_) => Some(7),
+        View::Node(_) => Some(8),
         View::Home | View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => None,
     }
 }
@@ -225,7 +231,7 @@ fn selector(ctx: Ctx) -> Callback<String> {
     })
 }
 
-/// Keyboard: Ctrl+1…9 the n-th profile, Alt+1…7 the n-th tab, ←/→/Home/End between tabs
+/// Keyboard: Ctrl+1…9 the n-th profile, Alt+1…9 the n-th tab, ←/→/Home/End between tabs
 /// when one has the focus, "/" the overview's filter. Ctrl+R re-reads nothing (live), so it
 /// is left alone.
 fn shortcuts(ctx: Ctx, profiles: ProfileList, select: Callback<String>) {
@@ -386,7 +392,7 @@ fn Sidebar(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<String
             </button>
             <dl class="keys" id="keys" aria-label="Keyboard shortcuts">
                 <dt>"Ctrl+1…9"</dt><dd>"profile"</dd>
-                <dt>"Alt+1…7"</dt><dd>"view"</dd>
+                <dt>"Alt+1…9"</dt><dd>"view"</dd>
                 <dt>"← →"</dt><dd>"between views"</dd>
                 <dt>"/"</dt><dd>"filter"</dd>
             </dl>
@@ -464,6 +470,8 @@ fn MainPane(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<Strin
                 (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
                 (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
                 (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),
+                (true, View::History(object)) => view! { <crate::history::History object=object /> }.into_any(),
+                (true, View::Node(path)) => view! { <crate::history::Inspector path=path /> }.into_any(),
                 (true, View::Transfer) => {
                     let names: Vec<String> = profiles.get_untracked().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.fields.name).collect()).unwrap_or_default();
                     view! { <crate::transfer::Transfer profiles=names /> }.into_any()

@@ -42,6 +42,21 @@ pub fn confirm(message: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// `navigator.clipboard.writeText(text)` (best effort: a refused clipboard changes nothing).
+pub fn copy_text(text: &str) {
+    let g = js_sys::global();
+    let clipboard = js_sys::Reflect::get(&g, &JsValue::from_str("navigator"))
+        .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("clipboard")));
+    if let Ok(clip) = clipboard {
+        if let Some(f) = js_sys::Reflect::get(&clip, &JsValue::from_str("writeText"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        {
+            let _ = f.call1(&clip, &JsValue::from_str(text));
+        }
+    }
+}
+
 /// `window.prompt`; `None` when cancelled.
 pub fn prompt(message: &str) -> Option<String> {
     let g = js_sys::global();

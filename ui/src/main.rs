@@ -6,6 +6,7 @@ mod distribution;
 mod fields;
 mod forms;
 mod health;
+mod history;
 mod home;
 mod keys;
 mod overview;

@@ -23,6 +23,10 @@ pub enum View {
     Health,
     Why(String),
     Transfer,
+    /// The journal, narrowed to an object.
+    History(Option<String>),
+    /// The node inspector at a path (empty: the root).
+    Node(String),
 }
 
 /// State every view reads: the followed snapshot per profile and the navigation.

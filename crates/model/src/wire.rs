@@ -768,6 +768,12 @@ pub mod cmd {
         LastProfile = "last_profile" (NoArgs) -> Option<String>;
         /// Every profile at a glance (the home), each within a time limit.
         StatusAll = "status_all" (NoArgs) -> Vec<ProfileStatus>;
+        /// A profile's journal of writes, newest first, narrowed to an object.
+        History = "history" (HistoryArgs) -> Vec<crate::journal::JournalEntry>;
+        /// Reverts a journal entry (refused with the three versions when a node changed since).
+        Revert = "revert" (RevertArgs) -> crate::journal::RevertReport;
+        /// One node of a profile's root, for the inspector.
+        Node = "node" (NodeArgs) -> crate::inspect::NodeView;
     }
 
     /// No arguments.
@@ -788,6 +794,39 @@ pub mod cmd {
         pub profile: String,
         /// The `(follower, generation)` of the state shown.
         pub shown: Option<(u64, u64)>,
+    }
+
+    /// [`History`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct HistoryArgs {
+        /// The profile.
+        pub profile: String,
+        /// A path, `taskType NAME`, `strategy NAME` or a name; `None`: every entry.
+        pub object: Option<String>,
+        /// At most this many entries.
+        pub limit: i64,
+    }
+
+    /// [`Revert`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct RevertArgs {
+        /// The profile.
+        pub profile: String,
+        /// The journal entry.
+        pub entry: i64,
+        /// Write back over nodes changed since the entry.
+        pub overwrite: bool,
+        /// Only say what would be written.
+        pub dry_run: bool,
+    }
+
+    /// [`Node`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct NodeArgs {
+        /// The profile.
+        pub profile: String,
+        /// Absolute, or relative to the root.
+        pub path: String,
     }
 
     /// A profile by name (profile management).
