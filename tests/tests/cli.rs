@@ -455,7 +455,13 @@ async fn history_revert_and_node_from_the_command_line() {
     c.set_data(&path, theirs.as_bytes(), Some(stat.version)).await.expect("their write");
     let (code, out, err) = tbdesk_in(d, &["revert", "spec", "1"], b"");
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("changed since #1") && out.contains("before v0") && out.contains("after  v1") && out.contains("now    v2"), "{out}");
+    assert!(
+        out.contains("changed since #1")
+            && out.contains("before v0")
+            && out.contains("after  v1")
+            && out.contains("now    v2"),
+        "{out}"
+    );
     assert!(err.contains("refused"), "{err}");
     assert_eq!(c.get_data(&path).await.expect("node").0, theirs.as_bytes(), "nothing written");
     let (code, out, err) = tbdesk_in(d, &["revert", "spec", "1", "--overwrite", "--dry-run"], b"");

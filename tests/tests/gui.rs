@@ -562,7 +562,7 @@ async fn export_import_diff_shortcuts_and_last_profile() {
     app.press(&[Key::Home.into()]).await;
     app.wait_for("#tab-overview.active").await;
     app.press(&[Key::Left.into()]).await;
-    app.wait_for("#tab-transfer.active").await;
+    app.wait_for("#tab-nodes.active").await;
     app.press(&['/']).await;
     app.wait_for("#tab-overview.active").await;
     for _ in 0..50 {
@@ -837,7 +837,7 @@ async fn a_large_root_draws_only_what_is_in_view() {
     let root = "/big/root";
     let nodes = zk::build_synthetic_root_with(&c, root, 300, 1, 200).await;
     let (_data, app) = live_app(&server, root).await;
-    app.wait_text("#status", |t| t.contains(&format!("{} nodes", nodes - 1))).await;
+    app.wait_text("#status", |t| t.contains(&format!("{nodes} nodes"))).await;
     app.wait_for("#strategy-Strategy0000").await;
     let count = |css: &'static str| {
         let app = &app;
@@ -1002,19 +1002,41 @@ async fn history_reverts_and_the_inspector() {
     app.wait_text("#saved", |t| t.contains("version 3")).await;
 
     app.click("#tab-history").await;
-    let first = app.wait_text("#journal li[data-entry='1']", |t| t.contains("save_task_type")).await;
-    assert!(first.contains("threadNumber") && first.contains("applied"), "{first}");
-    app.wait_text("#journal li[data-entry='2']", |t| t.contains("failed")).await;
+    // The journal, newest first: [entry, command, text] of each; another client's change is
+    // there too, marked as not made by tbdesk.
+    let entries = || async {
+        let v = app
+            .client
+            .execute(
+                "return Array.from(document.querySelectorAll('#journal li')).map(li => [li.dataset.entry, li.dataset.command, li.textContent]);",
+                vec![],
+            )
+            .await
+            .expect("entries");
+        serde_json::from_value::<Vec<(String, String, String)>>(v).expect("triples")
+    };
+    app.wait_for("#journal li[data-command='external']").await;
+    let list = entries().await;
+    let saves: Vec<&(String, String, String)> = list.iter().filter(|e| e.1 == "save_task_type").collect();
+    assert_eq!(saves.len(), 3, "two saves and the refused one: {list:?}");
+    let (last, refused, first) = (saves[0], saves[1], saves[2]);
+    assert!(first.2.contains("threadNumber") && first.2.contains("applied"), "{first:?}");
+    assert!(refused.2.contains("failed"), "{refused:?}");
+    let external = list.iter().find(|e| e.1 == "external").expect("the other client's change");
+    assert!(external.2.contains("not tbdesk") && external.2.contains("threadNumber"), "{external:?}");
     app.screenshot("history").await;
-    app.click("#journal li[data-entry='1'] button.revert").await;
+    app.click(&format!("#journal li[data-entry='{}'] button.revert", first.0)).await;
     let conflict = app.wait_text("#revert-conflict", |t| t.contains("Now")).await;
     assert!(conflict.contains("v0") && conflict.contains("v1") && conflict.contains("v3"), "{conflict}");
     app.screenshot("history-revert-conflict").await;
-    assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":8"), "refused: nothing written");
-    app.click("#journal li[data-entry='3'] button.revert").await;
-    app.wait_text("#reverted", |t| t.contains("Reverted #3")).await;
+    assert!(
+        String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":8"),
+        "refused: nothing written"
+    );
+    app.click(&format!("#journal li[data-entry='{}'] button.revert", last.0)).await;
+    app.wait_text("#reverted", |t| t.contains(&format!("Reverted #{}", last.0))).await;
     assert_eq!(c.get_data(&path).await.expect("node").0, theirs.as_bytes(), "the last edit undone to the byte");
-    app.wait_text("#journal li[data-entry='4']", |t| t.contains("reverts #3")).await;
+    app.wait_text("#journal li[data-command='revert']", |t| t.contains(&format!("reverts #{}", last.0))).await;
 
     // The inspector: a binary node nobody of TBSchedule wrote.
     zk::put(&c, &format!("{}/blob", zk::SPEC_ROOT), &[0xca, 0xfe, 0x00, 0x41]).await;

@@ -40,6 +40,18 @@ pub fn History(object: Option<String>) -> impl IntoView {
         }
     });
     let read_only = Memo::new(move |_| ctx.snap.with(|s| s.as_ref().is_some_and(|s| s.read_only)));
+    // Changes others make are recorded by the follower as they happen: read the journal again
+    // every few seconds while shown.
+    let alive = crate::widgets::Alive::new();
+    spawn_local(async move {
+        loop {
+            crate::browser::sleep_ms(3000).await;
+            if !alive.get() {
+                break;
+            }
+            let _ = reload.try_update(|n| *n += 1);
+        }
+    });
     let revert = move |entry: i64, overwrite: bool| {
         let Some(profile) = ctx.profile.get_untracked() else { return };
         if overwrite && !crate::browser::confirm(&format!("Write entry #{entry}'s old bytes over the changes made since?")) {
@@ -123,9 +135,10 @@ fn entry_view(
     let ctx = expect_context::<Ctx>();
     let id = e.id;
     let objects = e.objects();
-    let revertable = e.outcome == tbdesk_model::journal::Outcome::Applied;
+    let revertable = e.outcome == tbdesk_model::journal::Outcome::Applied && !e.nodes.is_empty();
+    let external = e.command.starts_with("external");
     view! {
-        <li class=format!("entry {}", e.outcome.as_str()) data-entry=id>
+        <li class=format!("entry {}{}", e.outcome.as_str(), if external { " external" } else { "" }) data-entry=id data-command=e.command.clone()>
             <div class="entry-head">
                 <strong>{format!("#{id}")}</strong>
                 <span>{when(e.time_ms, &zone)}</span>

@@ -98,6 +98,62 @@ impl Followed {
     }
 }
 
+/// How long after a change the follower saw tbdesk waits for its own journal to claim it.
+const CLAIM_WAIT: Duration = Duration::from_secs(2);
+
+/// Records in the journal the configuration changes a followed root shows that tbdesk did not
+/// make ("seen, not made by tbdesk", with their bytes), and when following began and ended. Runs
+/// until the follower is dropped (its change channel closes).
+fn record_changes(profiles: Profiles, profile: String, root: String, live: &Live) {
+    let mut rx = live.config_changes();
+    tokio::spawn(async move {
+        if let Err(e) = profiles.journal_mark(&profile, &root, "watch_started").await {
+            tracing::warn!(error = %e, "cannot write the journal");
+        }
+        loop {
+            let change = match rx.recv().await {
+                Ok(c) => c,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(missed = n, "configuration changes came faster than the journal");
+                    let _ = profiles.journal_mark(&profile, &root, &format!("missed {n} changes")).await;
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            };
+            // tbdesk's own write finishes its entry after the follower may have seen it.
+            tokio::time::sleep(CLAIM_WAIT).await;
+            let ours = profiles
+                .journal_has_write(&profile, &change.path, change.after.version, 120_000)
+                .await
+                .unwrap_or(false);
+            if ours {
+                continue;
+            }
+            let command = if change.resync { "external (seen after a reconnect)" } else { "external" };
+            let entry = tbdesk_profiles::journal::NewEntry {
+                profile: &profile,
+                root: &root,
+                command,
+                reverts: None,
+                before: vec![(change.path.clone(), change.before.clone())],
+                external: true,
+            };
+            let recorded = match profiles.journal_begin(&entry).await {
+                Ok(id) => {
+                    profiles
+                        .journal_finish(id, tbdesk_model::journal::Outcome::Applied, None, &[Some(change.after)])
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "cannot record a change made by someone else");
+            }
+        }
+        let _ = profiles.journal_mark(&profile, &root, "watch_ended").await;
+    });
+}
+
 /// The local scheduler the app started.
 struct LocalScheduler {
     launch: tbdesk_scheduler::launcher::Launch,
@@ -245,6 +301,7 @@ impl Console {
                 let p = self.profiles.get(profile).await?;
                 let opts = self.options(&p).await?;
                 let live = Live::follow_with_progress(opts.clone(), progress).await?;
+                record_changes(self.profiles.clone(), profile.to_owned(), opts.root.clone(), &live);
                 // The server's version and the protocol used with it, found when connecting.
                 let server_version = Some(live.features().describe());
                 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -310,6 +367,7 @@ impl Console {
             command,
             reverts,
             before: paths.iter().cloned().zip(before).collect(),
+            external: false,
         };
         let id = self.profiles.journal_begin(&entry).await?;
         let result = write.await;
@@ -548,7 +606,14 @@ impl Console {
             deal: tbdesk_scheduler::deal::Deal::from_exec(exec, Duration::from_secs(60)),
             tz,
         };
-        let launch = spec.prepare(&store).await?.create(&store).await?;
+        // The strategy copy is the run's one configuration write: journaled like any other.
+        let copy = tbdesk_scheduler::launcher::strategy_name(base, own_sign);
+        let prepared = spec.prepare(&store).await?;
+        let launch = self
+            .journaled(profile, "scheduler_start", None, |r| vec![r.strategy(&copy)], async {
+                Ok(prepared.create(&store).await?)
+            })
+            .await?;
         self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
         let cfg = launch.config();
         let (tx, rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
@@ -573,6 +638,27 @@ impl Console {
         };
         *slot = Some(LocalScheduler { launch, stop: Some(stop), task, status: rx, view: view.clone() });
         Ok(view)
+    }
+
+    /// Begins the journal entry of a local scheduler's clean-up (its strategy copy), within 5 s;
+    /// `None` when that cannot be done (the clean-up goes on without it).
+    async fn journal_cleanup_begin(&self, view: &SchedulerView) -> Option<(i64, std::sync::Arc<Store>, String)> {
+        let begin = async {
+            let store = self.store(&view.profile).await.ok()?;
+            let path = store.root().strategy(&view.strategy);
+            let before = store.node_states(std::slice::from_ref(&path)).await.ok()?;
+            let entry = tbdesk_profiles::journal::NewEntry {
+                profile: &view.profile,
+                root: store.root().as_str(),
+                command: "scheduler_stop",
+                reverts: None,
+                before: vec![(path.clone(), before.into_iter().next()?)],
+                external: false,
+            };
+            let id = self.profiles.journal_begin(&entry).await.ok()?;
+            Some((id, store, path))
+        };
+        tokio::time::timeout(Duration::from_secs(5), begin).await.ok().flatten()
     }
 
     /// The local scheduler's state, if one was started.
@@ -608,9 +694,24 @@ impl Console {
             }
         };
         if remove {
+            // Journaled at best: the clean-up runs whatever the journal or ZooKeeper say.
+            let entry = self.journal_cleanup_begin(&s.view).await;
             // Only what this run created, and only while no other runtime uses it; what cannot
             // be removed now (ZooKeeper away) is listed for the next run, never forgotten.
             let cleaned = s.launch.clean_up(Duration::from_secs(20)).await;
+            if let Some((id, store, path)) = entry {
+                let after =
+                    tokio::time::timeout(Duration::from_secs(5), store.node_states(std::slice::from_ref(&path))).await;
+                let after: Vec<Option<tbdesk_model::journal::NodeState>> = match after {
+                    Ok(Ok(v)) => v.into_iter().map(Some).collect(),
+                    _ => Vec::new(),
+                };
+                let (outcome, error) = match &cleaned.outcome {
+                    Ok(_) => (tbdesk_model::journal::Outcome::Applied, None),
+                    Err(e) => (tbdesk_model::journal::Outcome::Failed, Some(e.to_string())),
+                };
+                let _ = self.profiles.journal_finish(id, outcome, error.as_deref(), &after).await;
+            }
             match cleaned.outcome {
                 Ok(report) => tracing::info!(report = %report.describe(), "local scheduler cleaned up"),
                 Err(e) => return Err(e.into()),

@@ -233,3 +233,56 @@ async fn no_secret_enters_the_journal() {
         );
     }
 }
+
+/// While a root is followed, a change someone else makes to a task type or strategy is
+/// recorded with its bytes, marked as not made by tbdesk; tbdesk's own writes are not recorded
+/// twice; the history says when following began.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_by_others_are_recorded_while_followed() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
+    console.profiles().create(&fields, None).await.expect("profile");
+    console.init_root("p").await.expect("init");
+    let v0 = console.save_task_type("p", &task_type("Job", 1), Expect::Absent).await.expect("create");
+    let _f = console.follow("p").await.expect("follow");
+    let path = format!("{ROOT}/baseTaskType/Job");
+    let (before, _) = bytes(&c, &path).await;
+    let mut theirs = task_type("Job", 1);
+    theirs.task_parameter = Some("by hand".into());
+    c.set_data(&path, theirs.encode().as_bytes(), Some(v0)).await.expect("their write");
+    console.save_task_type("p", &task_type("Job", 4), Expect::Version(v0 + 1)).await.expect("ours");
+    let t0 = std::time::Instant::now();
+    let history = loop {
+        let h = console.history("p", None, 20).await.expect("history");
+        if h.iter().any(|e| e.command == "external") || t0.elapsed() > std::time::Duration::from_secs(15) {
+            break h;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let history = console
+        .history("p", None, 20)
+        .await
+        .map(|h| if h.len() >= history.len() { h } else { history })
+        .expect("history");
+    let external: Vec<_> = history.iter().filter(|e| e.command == "external").collect();
+    assert_eq!(external.len(), 1, "their change once, ours not: {history:#?}");
+    let e = external[0];
+    assert!(e.who.starts_with("not tbdesk (seen by "), "{}", e.who);
+    assert_eq!(e.nodes[0].before.data.as_deref(), Some(before.as_slice()));
+    assert_eq!(e.nodes[0].after.data.as_deref(), Some(theirs.encode().as_bytes()));
+    assert_eq!((e.nodes[0].before.version, e.nodes[0].after.version), (Some(v0), Some(v0 + 1)));
+    assert!(history.iter().any(|e| e.command == "watch_started"), "following began is marked");
+    // Their change can be reverted like any other, by version.
+    let r = console.revert("p", e.id, false, false).await.expect("revert theirs");
+    assert_eq!(r.conflicts.len(), 1, "ours came after theirs: a conflict, not an overwrite");
+    tbdesk_tests::report::record(
+        "journal",
+        "a task type changed by another client while the root is followed, and by tbdesk right after",
+        1,
+        "the other client's change recorded once with its bytes, marked not tbdesk; tbdesk's own write not recorded twice",
+    );
+}

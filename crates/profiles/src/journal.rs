@@ -34,6 +34,13 @@ pub struct NewEntry<'a> {
     pub reverts: Option<i64>,
     /// Each node's path and state before the write.
     pub before: Vec<(String, NodeState)>,
+    /// Seen by the follower, not made by tbdesk: `who` says so.
+    pub external: bool,
+}
+
+/// The `who` of a change tbdesk saw but did not make.
+pub fn not_tbdesk() -> String {
+    format!("not tbdesk (seen by {})", who())
 }
 
 /// `user@host` of this process.
@@ -82,7 +89,7 @@ impl Profiles {
         .bind(now_ms())
         .bind(e.profile)
         .bind(e.root)
-        .bind(who())
+        .bind(if e.external { not_tbdesk() } else { who() })
         .bind(e.command)
         .bind(e.reverts)
         .fetch_one(&mut *tx)
@@ -134,6 +141,41 @@ impl Profiles {
         }
         tx.commit().await?;
         self.journal_prune().await
+    }
+
+    /// Whether tbdesk itself wrote `path` lately (within `within_ms`) leaving it at
+    /// `version` (`None`: deleted), or has such a write still pending: the follower's change is
+    /// then its own, not someone else's.
+    pub async fn journal_has_write(
+        &self,
+        profile: &str,
+        path: &str,
+        version: Option<i32>,
+        within_ms: i64,
+    ) -> Result<bool, Error> {
+        let since = now_ms().saturating_sub(within_ms);
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT j.id FROM journal j JOIN journal_nodes n ON n.entry = j.id
+             WHERE j.profile = ? AND n.path = ? AND j.command != 'external' AND j.time_ms >= ?
+               AND (j.outcome = 'pending' OR n.after_version IS ?)
+             LIMIT 1",
+        )
+        .bind(profile)
+        .bind(path)
+        .bind(since)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// Records an event with no node (following began or ended: the history shows when tbdesk
+    /// was not watching).
+    pub async fn journal_mark(&self, profile: &str, root: &str, command: &str) -> Result<(), Error> {
+        let id = self
+            .journal_begin(&NewEntry { profile, root, command, reverts: None, before: Vec::new(), external: false })
+            .await?;
+        self.journal_finish(id, Outcome::Applied, None, &[]).await
     }
 
     /// Removes entries past the retention (count and age).

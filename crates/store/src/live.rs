@@ -41,6 +41,84 @@ pub struct Live {
     rx: watch::Receiver<LiveState>,
     task: tokio::task::JoinHandle<()>,
     features: crate::server::Features,
+    configs: tokio::sync::broadcast::Sender<ConfigChange>,
+}
+
+/// A configuration node (a task type definition or a strategy) that changed, as the follower
+/// saw it: its bytes and version before and after. Whoever made it: the api's journal tells
+/// tbdesk's own writes from others'.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigChange {
+    /// The node.
+    pub path: String,
+    /// Before (absent: created).
+    pub before: tbdesk_model::journal::NodeState,
+    /// After (absent: deleted).
+    pub after: tbdesk_model::journal::NodeState,
+    /// Found by a re-read after a reconnect: it happened while the follower could not see.
+    pub resync: bool,
+}
+
+/// Changes kept for a slow reader of [`Live::config_changes`]; past them it is told it lagged.
+const CONFIG_CHANGES: usize = 1024;
+
+/// The follower's copy of every configuration node's bytes, to say what each change replaced.
+struct Configs(std::collections::BTreeMap<String, tbdesk_model::journal::NodeState>);
+
+impl Configs {
+    fn state(tree: &RawTree, path: &str) -> tbdesk_model::journal::NodeState {
+        match tree.get(path) {
+            Some(n) if n.unreadable.is_none() => {
+                tbdesk_model::journal::NodeState { data: Some(n.data.clone()), version: Some(n.stat.version) }
+            }
+            _ => tbdesk_model::journal::NodeState::absent(),
+        }
+    }
+
+    fn paths(root: &tbdesk_model::paths::Root, tree: &RawTree) -> Vec<String> {
+        let mut out = Vec::new();
+        for (dir, path) in [(root.base_task_types(), root.base_task_type("")), (root.strategies(), root.strategy(""))] {
+            if let Some(n) = tree.get(&dir) {
+                out.extend(n.children.iter().map(|c| format!("{path}{c}")));
+            }
+        }
+        out
+    }
+
+    fn new(root: &tbdesk_model::paths::Root, tree: &RawTree) -> Self {
+        Configs(Self::paths(root, tree).into_iter().map(|p| (p.clone(), Self::state(tree, &p))).collect())
+    }
+
+    /// The configuration nodes `changed` names (all of them after a re-read) whose bytes or
+    /// version differ from the copy; the copy is brought up to date.
+    fn diff(&mut self, root: &tbdesk_model::paths::Root, tree: &RawTree, changed: &Changed) -> Vec<ConfigChange> {
+        let mut paths: std::collections::BTreeSet<String> = if changed.all {
+            let mut p: std::collections::BTreeSet<String> = self.0.keys().cloned().collect();
+            p.extend(Self::paths(root, tree));
+            p
+        } else {
+            changed
+                .task_types
+                .iter()
+                .map(|n| root.base_task_type(n))
+                .chain(changed.strategies.iter().map(|n| root.strategy(n)))
+                .collect()
+        };
+        let mut out = Vec::new();
+        for path in std::mem::take(&mut paths) {
+            let after = Self::state(tree, &path);
+            let before = self.0.get(&path).cloned().unwrap_or_else(tbdesk_model::journal::NodeState::absent);
+            if before != after {
+                out.push(ConfigChange { path: path.clone(), before, after: after.clone(), resync: changed.all });
+            }
+            if after.version.is_some() {
+                self.0.insert(path, after);
+            } else {
+                self.0.remove(&path);
+            }
+        }
+        out
+    }
 }
 
 impl Drop for Live {
@@ -66,8 +144,15 @@ impl Live {
         let snapshot = Arc::new(folder.fold(&tree, store.zk_now_ms(), &Changed::everything()));
         let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
         let features = store.features;
-        let task = tokio::spawn(supervise(opts, store, watcher, tree, folder, tx));
-        Ok(Live { rx, task, features })
+        let (configs, _) = tokio::sync::broadcast::channel(CONFIG_CHANGES);
+        let task = tokio::spawn(supervise(opts, store, watcher, tree, folder, tx, configs.clone()));
+        Ok(Live { rx, task, features, configs })
+    }
+
+    /// Every configuration node change the follower sees from now on (bounded: a reader that
+    /// falls [`CONFIG_CHANGES`] behind is told it lagged).
+    pub fn config_changes(&self) -> tokio::sync::broadcast::Receiver<ConfigChange> {
+        self.configs.subscribe()
     }
 
     /// A receiver of every new state.
@@ -404,6 +489,7 @@ async fn supervise(
     tree: RawTree,
     folder: Folder,
     tx: watch::Sender<LiveState>,
+    configs: tokio::sync::broadcast::Sender<ConfigChange>,
 ) {
     let mut first = Some((store, watcher, tree));
     let mut folder = Some(folder);
@@ -433,7 +519,8 @@ async fn supervise(
         // zookeeper-client (`PersistentReceiver::recv` unwraps a closed channel).
         // A restarted run folds everything once (its tree is new).
         let folder = folder.take().unwrap_or_else(|| Folder::new(store.root.clone()));
-        let mut handle = AbortOnDrop(tokio::spawn(run(opts.clone(), store, watcher, tree, folder, tx.clone())));
+        let mut handle =
+            AbortOnDrop(tokio::spawn(run(opts.clone(), store, watcher, tree, folder, tx.clone(), configs.clone())));
         match (&mut handle.0).await {
             Ok(()) => return,
             Err(e) if e.is_cancelled() => return,
@@ -463,7 +550,11 @@ async fn run(
     mut tree: RawTree,
     mut folder: Folder,
     tx: std::sync::Arc<watch::Sender<LiveState>>,
+    config_tx: tokio::sync::broadcast::Sender<ConfigChange>,
 ) {
+    let mut configs = Configs::new(&store.root, &tree);
+    // A run restarted by `supervise` starts its copy from its own read: a change made during
+    // the restart itself is not reported (its re-read after a reconnect is, see `resync`).
     // Generations only grow for the follower's whole life: a run restarted by `supervise`
     // continues from the last one published (the UI drops a state whose generation is not
     // newer than the one it shows; restarting at 0 froze the live view for good).
@@ -566,6 +657,9 @@ async fn run(
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
             folder = Folder::new(store.root.clone());
+            for c in configs.diff(&store.root, &tree, &Changed::everything()) {
+                let _ = config_tx.send(c);
+            }
             publish(&tree, &store, &mut folder, &Changed::everything(), LiveStatus::Resynced, &mut generation, events);
             continue;
         }
@@ -594,6 +688,9 @@ async fn run(
                     retry = true;
                 }
             }
+        }
+        for c in configs.diff(&store.root, &tree, &changed) {
+            let _ = config_tx.send(c);
         }
         publish(&tree, &store, &mut folder, &changed, status, &mut generation, events);
     }
