@@ -144,8 +144,9 @@ impl Profiles {
     }
 
     /// Whether tbdesk itself wrote `path` lately (within `within_ms`) leaving it at
-    /// `version` (`None`: deleted), or has such a write still pending: the follower's change is
-    /// then its own, not someone else's.
+    /// `version` (`None`: deleted), or has a write of it still pending that found it at another
+    /// version: the follower's change is then its own, not someone else's. A failed write
+    /// claims nothing (its before and after are the state it found, maybe someone else's).
     pub async fn journal_has_write(
         &self,
         profile: &str,
@@ -157,12 +158,14 @@ impl Profiles {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT j.id FROM journal j JOIN journal_nodes n ON n.entry = j.id
              WHERE j.profile = ? AND n.path = ? AND j.command != 'external' AND j.time_ms >= ?
-               AND (j.outcome = 'pending' OR n.after_version IS ?)
+               AND ((j.outcome = 'applied' AND n.after_version IS ?)
+                    OR (j.outcome = 'pending' AND NOT (n.before_version IS ?)))
              LIMIT 1",
         )
         .bind(profile)
         .bind(path)
         .bind(since)
+        .bind(version)
         .bind(version)
         .fetch_optional(&self.pool)
         .await?;
