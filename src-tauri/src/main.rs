@@ -6,6 +6,7 @@
 //! notices; the page fetches the state itself with the `snapshot` command.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod log_ring;
 mod webkit;
 mod window_size;
 
@@ -111,6 +112,17 @@ async fn revert(console: State<'_, Console>, args: Args<cmd::Revert>) -> Answer<
 #[tauri::command]
 async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Answer<cmd::Node> {
     console.node(&args.profile, &args.path).await
+}
+
+#[tauri::command]
+async fn support_bundle(
+    console: State<'_, Console>,
+    log: State<'_, log_ring::Ring>,
+    args: Args<cmd::SupportBundle>,
+) -> Answer<cmd::SupportBundle> {
+    let text = log.text();
+    let path = console.support_bundle(&args.profile, Some(&text), None).await?;
+    Ok(path.display().to_string())
 }
 
 #[tauri::command]
@@ -232,12 +244,14 @@ fn prefer_software_compositing() {
 
 fn main() {
     prefer_software_compositing();
+    let log = log_ring::Ring::default();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TBDESK_LOG")
                 .unwrap_or_else(|_| "info,zookeeper_client=warn".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(log.clone())
         .init();
     tracing::info!(ui = env!("TBDESK_UI_HASH"), "starting tbdesk");
     let result = tauri::Builder::default()
@@ -255,6 +269,7 @@ fn main() {
             app.manage(console);
             app.manage(window_size::Dir(dir));
             app.manage(Forwarding::default());
+            app.manage(log);
             Ok(())
         })
         // build.rs checks this list against tbdesk_model::wire::cmd::NAMES.
@@ -285,6 +300,7 @@ fn main() {
             history,
             revert,
             node,
+            support_bundle,
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.

@@ -1047,5 +1047,12 @@ async fn history_reverts_and_the_inspector() {
     assert!(hex.starts_with("0000  ca fe 00 41"), "{hex}");
     app.wait_text("#node-acl", |t| t.contains("anyone may read")).await;
     app.screenshot("inspector").await;
+    // The support bundle, one click on the Health tab.
+    app.click("#tab-health").await;
+    app.click("#support-bundle").await;
+    let written = app.wait_text("#bundle-path", |t| t.contains(".zip")).await;
+    let path = written.rsplit_once(": ").map(|(_, p)| p.trim().to_owned()).unwrap_or_default();
+    let zip = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(zip.starts_with(b"PK"), "a zip at {path}");
     app.close().await;
 }

@@ -44,9 +44,24 @@ pub fn Health() -> impl IntoView {
         let ensemble = report.get().and_then(|r| r.ok()).map(|r| r.ensemble).unwrap_or_default();
         Colour::summary(&ensemble, &findings.get()).as_str()
     });
+    // The support bundle: written by the backend, its path shown (the zip holds no secret).
+    let bundle = RwSignal::new(None::<Result<String, tbdesk_model::wire::ApiError>>);
+    let make_bundle = move |_| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        bundle.set(None);
+        leptos::task::spawn_local(async move {
+            let r = crate::api::call::<crate::api::cmd::SupportBundle>(crate::api::cmd::ProfileArg { profile }).await;
+            let _ = bundle.try_set(Some(r));
+        });
+    };
     view! {
         <div class="health" id="health">
-            <h3>"Health "<span id="health-summary" class=move || format!("badge badge-{}", summary.get())>{move || summary.get()}</span></h3>
+            <h3>"Health "<span id="health-summary" class=move || format!("badge badge-{}", summary.get())>{move || summary.get()}</span>
+                <button class="small" id="support-bundle" title="A zip with the snapshot, this report, the recent journal and the app's log; no password" on:click=make_bundle>"Support bundle"</button></h3>
+            {move || bundle.get().map(|r| match r {
+                Ok(path) => view! { <p class="saved" id="bundle-path">"Support bundle written: "<span class="mono">{path}</span></p> }.into_any(),
+                Err(e) => view! { <crate::widgets::ErrorPanel err=e /> }.into_any(),
+            })}
             {move || match report.get() {
                 None => view! { <p class="muted">"Checking the ensemble…"</p> }.into_any(),
                 Some(Err(e)) => view! { <ErrorPanel err=e /> }.into_any(),

@@ -69,14 +69,26 @@ pub fn History(object: Option<String>) -> impl IntoView {
         });
     };
     let json_lines = RwSignal::new(None::<String>);
+    // Only entries newer than this many ms (0: all).
+    let since = RwSignal::new(0i64);
+    let recent = move |e: &JournalEntry| {
+        let window = since.get();
+        window == 0 || e.time_ms >= crate::browser::now_ms().saturating_sub(window)
+    };
     view! {
         <div class="history" id="history">
             <div class="toolbar">
                 <input id="history-filter" placeholder="Object: a task type or strategy name, or a path"
                     prop:value=move || filter.get() on:change=move |ev| filter.set(event_target_value(&ev)) />
+                <select id="history-since" on:change=move |ev| since.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    <option value="0">"Any time"</option>
+                    <option value="3600000">"Last hour"</option>
+                    <option value="86400000">"Last day"</option>
+                    <option value="604800000">"Last week"</option>
+                </select>
                 <button id="history-export" on:click=move |_| {
                     let text = entries.get().and_then(|r| r.ok()).map(|list| {
-                        list.iter().filter_map(|e| serde_json::to_string(e).ok()).collect::<Vec<_>>().join("\n")
+                        list.iter().filter(|e| recent(e)).filter_map(|e| serde_json::to_string(e).ok()).collect::<Vec<_>>().join("\n")
                     });
                     json_lines.set(text);
                 }>"Export as JSON lines"</button>
@@ -117,7 +129,7 @@ pub fn History(object: Option<String>) -> impl IntoView {
                     }.into_any(),
                     Ok(list) => view! {
                         <ul class="journal" id="journal">
-                            {list.into_iter().map(|e| entry_view(e, ctx.zone.get_untracked(), read_only, revert)).collect_view()}
+                            {list.into_iter().filter(|e| recent(e)).map(|e| entry_view(e, ctx.zone.get_untracked(), read_only, revert)).collect_view()}
                         </ul>
                     }.into_any(),
                 })}

@@ -9,6 +9,8 @@
 //! - The values it answers are `tbdesk_model::wire`'s, the types the UI compiles too; each
 //!   lower crate says how its errors become an [`ApiError`] (beside its error type).
 
+pub mod bundle;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -418,6 +420,85 @@ impl Console {
             Ok(store.pause_strategy(name, pause).await?)
         })
         .await
+    }
+
+    /// Writes a support bundle for a profile (a zip: the profile without its credentials, the
+    /// root's snapshot, the health report, the recent journal, the app's log `log`) at `out`, or
+    /// in the data dir's `bundles/`; answers its path. Parts that cannot be read say why inside.
+    pub async fn support_bundle(
+        &self,
+        profile: &str,
+        log: Option<&str>,
+        out: Option<PathBuf>,
+    ) -> Result<PathBuf, ApiError> {
+        use bundle::Part;
+        let p = self.profiles.get(profile).await?;
+        let f = &p.fields;
+        let json = |v: Result<serde_json::Value, ApiError>| -> Vec<u8> {
+            let v =
+                v.unwrap_or_else(|e| serde_json::json!({ "error": { "code": e.code.as_str(), "message": e.message } }));
+            serde_json::to_vec_pretty(&v).unwrap_or_default()
+        };
+        let value = |r: Result<serde_json::Value, serde_json::Error>| {
+            r.map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))
+        };
+        let about = serde_json::json!({
+            "name": f.name, "connect": f.connect, "root": f.root_path, "zone": f.zone,
+            "session_timeout_ms": f.session_timeout_ms, "read_only": f.read_only,
+            "digest": f.digest_user.is_some(), "password_in_keyring": p.has_password,
+        });
+        let snapshot = match self.snapshot(profile).await {
+            Ok(s) => value(serde_json::to_value(&s)),
+            Err(e) => Err(e),
+        };
+        let health = match self.health(profile).await {
+            Ok(h) => value(serde_json::to_value(&h)),
+            Err(e) => Err(e),
+        };
+        let journal = self.history(profile, None, bundle::JOURNAL_ENTRIES).await?;
+        let mut lines = Vec::new();
+        for e in &journal {
+            lines.extend(serde_json::to_vec(e).unwrap_or_default());
+            lines.push(b'\n');
+        }
+        let made = chrono_now_text();
+        let readme = format!(
+            "tbdesk {} support bundle for profile {:?}, made {made}.\n\
+             profile.json: the profile without its credentials; snapshot.json: the root as read; \
+             health.json: ensemble and root findings; journal.jsonl: the last {} writes; log.txt: the app's log (its end).\n",
+            env!("CARGO_PKG_VERSION"),
+            profile,
+            journal.len()
+        );
+        let parts = vec![
+            Part { name: "README.txt", bytes: readme.into_bytes() },
+            Part { name: "profile.json", bytes: json(Ok(about)) },
+            Part { name: "snapshot.json", bytes: json(snapshot) },
+            Part { name: "health.json", bytes: json(health) },
+            Part { name: "journal.jsonl", bytes: lines },
+            Part {
+                name: "log.txt",
+                bytes: bundle::log_tail(log.unwrap_or("(no app log: made from the command line)\n"))
+                    .as_bytes()
+                    .to_vec(),
+            },
+        ];
+        // The password is read only to make sure no part holds it.
+        let password = self.profiles.password(&p).await.ok().flatten().unwrap_or_default();
+        let credential = f.digest_user.as_ref().map(|u| format!("{u}:{password}")).unwrap_or_default();
+        let secrets: Vec<String> = [password, credential].into_iter().filter(|s| s.len() >= 4).collect();
+        let stamp: String = made.chars().filter(|c| c.is_ascii_digit()).take(14).collect();
+        let safe: String =
+            profile.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let path =
+            out.unwrap_or_else(|| self.data_dir.join("bundles").join(format!("tbdesk-support-{safe}-{stamp}.zip")));
+        let path = tokio::task::spawn_blocking(move || {
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            bundle::write_zip(&path, parts, &secrets)
+        })
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
+        Ok(path)
     }
 
     /// One node of a profile's root, for the inspector (reads only).
@@ -1016,6 +1097,12 @@ const CLOCK_WINDOW_MS: i64 = 2000;
 
 /// This machine's IANA zone name (`TZ`, else the system's `/etc/localtime`); `UTC` only when
 /// the machine itself says nothing else.
+/// This machine's time now, `YYYY-MM-DD HH:MM:SS` UTC.
+fn chrono_now_text() -> String {
+    let ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    tbdesk_model::inspect::time_text(i64::try_from(ms).unwrap_or(0), chrono_tz::Tz::UTC)
+}
+
 pub fn machine_zone_name() -> String {
     std::env::var("TZ")
         .ok()

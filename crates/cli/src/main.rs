@@ -149,6 +149,14 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Write a support bundle for a profile: a zip with the root's snapshot, the health report
+    /// and the recent journal, no password or digest credential. Prints its path.
+    Bundle {
+        profile: String,
+        /// Where to write it (default: the data dir's bundles/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// The local development scheduler.
     #[command(subcommand)]
     Scheduler(SchedulerCmd),
@@ -530,6 +538,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(if !r.conflicts.is_empty() && !overwrite { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Cmd::Bundle { profile, out } => {
+            let path = console(&cli.data_dir).await?.support_bundle(&profile, None, out).await?;
+            println!("{}", path.display());
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Node { profile, path, json } => {
             let n = console(&cli.data_dir).await?.node(&profile, &path).await?;

@@ -774,6 +774,8 @@ pub mod cmd {
         Revert = "revert" (RevertArgs) -> crate::journal::RevertReport;
         /// One node of a profile's root, for the inspector.
         Node = "node" (NodeArgs) -> crate::inspect::NodeView;
+        /// Writes a support bundle (zip, no secrets) for a profile; answers its path.
+        SupportBundle = "support_bundle" (ProfileArg) -> String;
     }
 
     /// No arguments.
