@@ -115,6 +115,11 @@ async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Answer<cmd:
 }
 
 #[tauri::command]
+async fn set_node(console: State<'_, Console>, args: Args<cmd::SetNode>) -> Answer<cmd::SetNode> {
+    console.set_node(&args.profile, &args.path, args.text.as_bytes(), args.version).await
+}
+
+#[tauri::command]
 async fn support_bundle(
     console: State<'_, Console>,
     log: State<'_, log_ring::Ring>,
@@ -300,6 +305,7 @@ fn main() {
             history,
             revert,
             node,
+            set_node,
             support_bundle,
         ])
         .on_window_event(|window, event| {

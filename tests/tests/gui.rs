@@ -1047,6 +1047,16 @@ async fn history_reverts_and_the_inspector() {
     assert!(hex.starts_with("0000  ca fe 00 41"), "{hex}");
     app.wait_text("#node-acl", |t| t.contains("anyone may read")).await;
     app.screenshot("inspector").await;
+    // A text node edited in place, at the version shown (the confirmation answered yes).
+    zk::put(&c, &format!("{}/note", zk::SPEC_ROOT), b"hello").await;
+    app.fill("#node-path", &format!("{}/note", zk::SPEC_ROOT)).await;
+    app.wait_text("#node-data[data-kind='text']", |t| t == "hello").await;
+    app.client.execute("window.confirm = () => true;", vec![]).await.expect("confirm");
+    app.click("#node-edit").await;
+    app.fill("#node-text", "hello again").await;
+    app.click("#node-save").await;
+    app.wait_text("#node-data", |t| t == "hello again").await;
+    assert_eq!(c.get_data(&format!("{}/note", zk::SPEC_ROOT)).await.expect("note").0, b"hello again");
     // The support bundle, one click on the Health tab.
     app.click("#tab-health").await;
     app.click("#support-bundle").await;

@@ -196,11 +196,31 @@ pub fn Inspector(path: String) -> impl IntoView {
         path
     };
     let path = RwSignal::new(start);
+    let reread = RwSignal::new(0u32);
     let node = LocalResource::new(move || {
-        let (profile, path) = (ctx.profile.get(), path.get());
+        let (profile, path, _) = (ctx.profile.get(), path.get(), reread.get());
         async move { api::call::<cmd::Node>(cmd::NodeArgs { profile: profile.unwrap_or_default(), path }).await }
     });
     let copy = |text: String| crate::browser::copy_text(&text);
+    let editing = RwSignal::new(None::<String>);
+    let edit_error = RwSignal::new(None::<ApiError>);
+    let read_only = Memo::new(move |_| ctx.snap.with(|s| s.as_ref().is_some_and(|s| s.read_only)));
+    let save = move |target: String, version: i32| {
+        let (Some(profile), Some(text)) = (ctx.profile.get_untracked(), editing.get_untracked()) else { return };
+        if !crate::browser::confirm(&format!("Write {target} at version {version}? This node is outside tbdesk's forms: nothing checks what it means to TBSchedule.")) {
+            return;
+        }
+        spawn_local(async move {
+            match api::call::<cmd::SetNode>(cmd::SetNodeArgs { profile, path: target, text, version }).await {
+                Ok(_) => {
+                    edit_error.set(None);
+                    editing.set(None);
+                    reread.update(|n| *n += 1);
+                }
+                Err(e) => edit_error.set(Some(e)),
+            }
+        });
+    };
     view! {
         <div class="inspector" id="inspector">
             <div class="toolbar">
@@ -233,11 +253,30 @@ pub fn Inspector(path: String) -> impl IntoView {
                                     Shown::Text(t) => ("text", t),
                                     Shown::Hex(t) => ("hex", t),
                                 };
+                                let editable = kind != "hex";
+                                let raw = value.clone();
+                                let target = n.path.clone();
+                                let version = st.version;
                                 view! {
                                     <div class="node-data">
                                         <span class="muted">{format!("Data ({kind})")}</span>
                                         <button class="small" id="copy-value" on:click=move |_| copy(value.clone())>"Copy value"</button>
-                                        <pre id="node-data" data-kind=kind>{text}</pre>
+                                        {editable.then(|| view! {
+                                            <button class="small" id="node-edit" disabled=move || read_only.get()
+                                                on:click=move |_| editing.set(Some(raw.clone()))>"Edit"</button>
+                                        })}
+                                        {move || match editing.get() {
+                                            None => view! { <pre id="node-data" data-kind=kind>{text.clone()}</pre> }.into_any(),
+                                            Some(v) => {
+                                                let target = target.clone();
+                                                view! {
+                                                    <textarea id="node-text" rows="10" prop:value=v on:input=move |ev| editing.set(Some(event_target_value(&ev)))></textarea>
+                                                    <button id="node-save" on:click=move |_| save(target.clone(), version)>{format!("Save at version {version}")}</button>
+                                                    <button on:click=move |_| editing.set(None)>"Cancel"</button>
+                                                }.into_any()
+                                            }
+                                        }}
+                                        {move || edit_error.get().map(|e| view! { <ErrorPanel err=e /> })}
                                     </div>
                                 }
                             })}

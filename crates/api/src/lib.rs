@@ -501,6 +501,17 @@ impl Console {
         Ok(path)
     }
 
+    /// The inspector's guarded edit: sets a node's bytes if it is still at `version`
+    /// (journaled); task type and strategy definitions are refused (their forms validate).
+    pub async fn set_node(&self, profile: &str, path: &str, data: &[u8], version: i32) -> Result<i32, ApiError> {
+        let store = self.store(profile).await?;
+        let target = path.to_owned();
+        self.journaled(profile, "edit_node", None, |_| vec![target], async {
+            Ok(store.set_node(path, data, version).await?)
+        })
+        .await
+    }
+
     /// One node of a profile's root, for the inspector (reads only).
     pub async fn node(&self, profile: &str, path: &str) -> Result<tbdesk_model::inspect::NodeView, ApiError> {
         Ok(self.store(profile).await?.inspect(path).await?)

@@ -206,6 +206,22 @@ async fn the_inspector_shows_foreign_nodes_and_names_what_it_cannot_read() {
     assert_eq!(outside.err().map(|e| e.code), Some(ErrorCode::Invalid));
     let journal = console.history("p", None, 10).await.expect("history");
     assert_eq!(journal.len(), 1, "reads write nothing, the journal neither: {journal:?}");
+
+    // The guarded edit: at the version shown, journaled; a stale version is a conflict; a task
+    // type's definition is refused (its form checks it).
+    c.create(&format!("{ROOT}/note"), b"hello", &open).await.expect("text node");
+    let v = console.set_node("p", &format!("{ROOT}/note"), b"hello again", 0).await.expect("edit");
+    assert_eq!(v, 1);
+    assert_eq!(bytes(&c, &format!("{ROOT}/note")).await.0, b"hello again");
+    let stale = console.set_node("p", &format!("{ROOT}/note"), b"lost", 0).await;
+    assert_eq!(stale.err().map(|e| e.code), Some(ErrorCode::Conflict));
+    console.save_task_type("p", &task_type("Job", 1), Expect::Absent).await.expect("task type");
+    let refused = console.set_node("p", &format!("{ROOT}/baseTaskType/Job"), b"{}", 0).await;
+    assert_eq!(refused.err().map(|e| e.code), Some(ErrorCode::Invalid));
+    let outside = console.set_node("p", "/zookeeper/quota", b"x", 0).await;
+    assert_eq!(outside.err().map(|e| e.code), Some(ErrorCode::Invalid));
+    let edits: Vec<_> = console.history("p", Some(&format!("{ROOT}/note")), 10).await.expect("h");
+    assert_eq!(edits.iter().map(|e| e.outcome).collect::<Vec<_>>(), [Outcome::Failed, Outcome::Applied]);
 }
 
 /// A profile with a digest password writes through the journal: the password is nowhere in the

@@ -774,6 +774,8 @@ pub mod cmd {
         Revert = "revert" (RevertArgs) -> crate::journal::RevertReport;
         /// One node of a profile's root, for the inspector.
         Node = "node" (NodeArgs) -> crate::inspect::NodeView;
+        /// The inspector's guarded edit of a node (version-checked, journaled).
+        SetNode = "set_node" (SetNodeArgs) -> i32;
         /// Writes a support bundle (zip, no secrets) for a profile; answers its path.
         SupportBundle = "support_bundle" (ProfileArg) -> String;
     }
@@ -820,6 +822,19 @@ pub mod cmd {
         pub overwrite: bool,
         /// Only say what would be written.
         pub dry_run: bool,
+    }
+
+    /// [`SetNode`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SetNodeArgs {
+        /// The profile.
+        pub profile: String,
+        /// The node (absolute).
+        pub path: String,
+        /// The new text.
+        pub text: String,
+        /// The version the inspector showed.
+        pub version: i32,
     }
 
     /// [`Node`].

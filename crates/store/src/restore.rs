@@ -169,3 +169,38 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Sets a node's bytes at `version` (the inspector's guarded edit of a node outside the
+    /// forms): under the root only, never a task type or strategy definition (their forms
+    /// validate them), refused on a read-only profile; a changed node is a conflict.
+    pub async fn set_node(&self, path: &str, data: &[u8], version: i32) -> Result<i32, Error> {
+        if self.opts.read_only {
+            return Err(Error::ReadOnly);
+        }
+        let root = self.root.as_str();
+        let refuse = |message: String| {
+            Error::Invalid(vec![tbdesk_model::validate::Violation {
+                field: "path".into(),
+                rule: "node_edit".into(),
+                severity: tbdesk_model::validate::Severity::Error,
+                message,
+            }])
+        };
+        if !path.strip_prefix(root).is_some_and(|r| r.starts_with('/')) {
+            return Err(refuse(format!("{path} is not below this profile's root {root}")));
+        }
+        let object = tbdesk_model::journal::object_of(root, path);
+        if object.starts_with("taskType ") || object.starts_with("strategy ") {
+            return Err(refuse(format!("{object} is edited in its form, which checks every rule")));
+        }
+        match self.client.set_data(path, data, Some(version)).await {
+            Ok(stat) => Ok(stat.version),
+            Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => {
+                let actual = self.version_of(path).await.ok().flatten();
+                Err(Error::Conflict { path: path.to_owned(), expected: Expect::Version(version), actual })
+            }
+            Err(e) => Err(Error::at(path, e)),
+        }
+    }
+}
