@@ -6,6 +6,7 @@
 //! notices; the page fetches the state itself with the `snapshot` command.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod files;
 mod log_ring;
 mod webkit;
 mod window_size;
@@ -216,6 +217,27 @@ async fn export_config(console: State<'_, Console>, args: Args<cmd::ExportConfig
 }
 
 #[tauri::command]
+async fn export_to_file(
+    app: tauri::AppHandle,
+    console: State<'_, Console>,
+    args: Args<cmd::ExportToFile>,
+) -> Answer<cmd::ExportToFile> {
+    let text = console.export_text(&args.profile, args.format).await?;
+    let ext = if matches!(args.format, tbdesk_api::ExportFormat::Java) { "txt" } else { "json" };
+    let Some(path) = files::pick(&app, true, &format!("{}.{ext}", args.profile)).await? else { return Ok(None) };
+    files::write_whole(&path, &text)?;
+    Ok(Some(path.display().to_string()))
+}
+
+#[tauri::command]
+async fn open_import_file(app: tauri::AppHandle, args: Args<cmd::OpenImportFile>) -> Answer<cmd::OpenImportFile> {
+    let cmd::NoArgs {} = args;
+    let Some(path) = files::pick(&app, false, "").await? else { return Ok(None) };
+    let text = files::read_import(&path)?;
+    Ok(Some(cmd::ImportFile { path: path.display().to_string(), text }))
+}
+
+#[tauri::command]
 async fn import_config(console: State<'_, Console>, args: Args<cmd::ImportConfig>) -> Answer<cmd::ImportConfig> {
     console.import(&args.profile, &args.text, args.apply, args.prune).await
 }
@@ -260,6 +282,7 @@ fn main() {
         .init();
     tracing::info!(ui = env!("TBDESK_UI_HASH"), "starting tbdesk");
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             // TBDESK_DATA_DIR lets tests and power users keep several independent app states.
             let dir = match std::env::var_os("TBDESK_DATA_DIR") {
@@ -297,6 +320,8 @@ fn main() {
             last_own_sign,
             health,
             apply_fix,
+            export_to_file,
+            open_import_file,
             export_config,
             import_config,
             diff_profiles,

@@ -1066,3 +1066,55 @@ async fn history_reverts_and_the_inspector() {
     assert!(zip.starts_with(b"PK"), "a zip at {path}");
     app.close().await;
 }
+
+/// Export to a file and import it back through the file buttons (the dialogs answered by
+/// TBDESK_FILE_DIALOG_ANSWER, the one path the backend then reads or writes), and a file dropped
+/// on the import box.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_and_import_through_files_and_a_drop() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = profile_for(&server, zk::SPEC_ROOT).await;
+    let file = data.path().join("exported.json");
+    let answer = file.to_str().expect("path").to_owned();
+    let app = AppSession::start_with_env(
+        &bins::binary("tbdesk-app", "TBDESK_APP_BIN"),
+        data.path(),
+        &[("TBDESK_FILE_DIALOG_ANSWER", answer.as_str())],
+    )
+    .await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    app.click("#tab-transfer").await;
+    app.click("#t-export-file").await;
+    app.wait_text("#t-file-note", |t| t.contains("exported.json")).await;
+    let text = std::fs::read_to_string(&file).expect("the export file");
+    assert!(text.contains("OrderSync-Strategy") && text.contains("\"assignNum\": 2"), "{text}");
+    // Edited outside, opened back through the button: the plan names the change.
+    std::fs::write(&file, text.replace("\"assignNum\": 2", "\"assignNum\": 6")).expect("edit the file");
+    app.click("#t-open-file").await;
+    app.wait_text("#t-file-note", |t| t.starts_with("Read ")).await;
+    app.click("#t-plan").await;
+    let plan = app.wait_text("#t-plan-result", |t| !t.is_empty()).await;
+    assert!(plan.contains("assignNum: 2 → 6"), "{plan}");
+    app.click("#t-apply").await;
+    app.wait_for("#t-applied").await;
+    let (blob, _) = c.get_data(&format!("{}/strategy/OrderSync-Strategy", zk::SPEC_ROOT)).await.expect("strategy");
+    assert!(String::from_utf8(blob).expect("utf8").contains("\"assignNum\":6"));
+    // A file dropped on the import box fills it.
+    let dropped = text.replace("\"assignNum\": 2", "\"assignNum\": 3");
+    app.client
+        .execute(
+            "const dt = new DataTransfer();
+             dt.items.add(new File([arguments[0]], 'dropped.json', { type: 'application/json' }));
+             document.getElementById('t-import').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
+            vec![serde_json::Value::String(dropped)],
+        )
+        .await
+        .expect("drop");
+    app.wait_text("#t-file-note", |t| t == "Read dropped.json").await;
+    app.click("#t-plan").await;
+    app.wait_text("#t-plan-result", |t| t.contains("assignNum: 6 → 3")).await;
+    app.screenshot("import-from-file").await;
+    app.close().await;
+}

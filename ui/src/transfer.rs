@@ -31,6 +31,31 @@ fn plan_view(changes: Vec<Change>, id: &'static str) -> impl IntoView {
     .into_any()
 }
 
+/// The largest file a drop reads (as the backend's import file).
+const MAX_DROP_BYTES: f64 = 16.0 * 1024.0 * 1024.0;
+
+/// The name and text of the first file of a drop, `None` when none was dropped.
+async fn dropped_text(ev: &leptos::ev::DragEvent) -> Result<Option<(String, String)>, String> {
+    use wasm_bindgen::{JsCast, JsValue};
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let ev: &JsValue = ev.as_ref();
+    let files = get(&get(ev, "dataTransfer"), "files");
+    let file = get(&files, "0");
+    if file.is_undefined() || file.is_null() {
+        return Ok(None);
+    }
+    let name = get(&file, "name").as_string().unwrap_or_default();
+    if get(&file, "size").as_f64().unwrap_or(0.0) > MAX_DROP_BYTES {
+        return Err(format!("{name}: an import file is at most 16 MiB"));
+    }
+    let text_fn = get(&file, "text").dyn_into::<js_sys::Function>().map_err(|_| "cannot read the dropped file".to_string())?;
+    let promise = text_fn.call0(&file).map_err(|_| "cannot read the dropped file".to_string())?;
+    let text = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+        .await
+        .map_err(|_| format!("cannot read {name}"))?;
+    Ok(Some((name, text.as_string().unwrap_or_default())))
+}
+
 #[component]
 pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -44,6 +69,7 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
         profiles.iter().find(|p| Some((*p).clone()) != ctx.profile.get_untracked()).cloned().unwrap_or_default(),
     );
     let diff = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
+    let file_note = RwSignal::new(None::<String>);
     let profile = move || ctx.profile.get_untracked().unwrap_or_default();
     view! {
         <div class="transfer" id="transfer">
@@ -62,10 +88,56 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
                         }
                     });
                 }>"Export"</button>
+                <button id="t-export-file" title="Write the export to a file you choose" on:click=move |_| {
+                    let (p, f) = (profile(), format.get_untracked());
+                    spawn_local(async move {
+                        match api::call::<cmd::ExportToFile>(cmd::ExportArgs { profile: p, format: f }).await {
+                            Ok(Some(path)) => file_note.set(Some(format!("Written to {path}"))),
+                            Ok(None) => {}
+                            Err(e) => ctx.error.set(Some(e)),
+                        }
+                    });
+                }>"Save to file…"</button>
             </div>
+            {move || file_note.get().map(|n| view! { <p class="saved" id="t-file-note">{n}</p> })}
             <textarea id="t-exported" rows="6" readonly prop:value=move || exported.get()></textarea>
             <h3>"Import into this profile's root"</h3>
-            <textarea id="t-import" rows="6" placeholder="Paste a tbdesk JSON export or Java console lines" prop:value=move || text.get() on:input=move |ev| { text.set(event_target_value(&ev)); plan.set(None); applied.set(None); }></textarea>
+            <div class="toolbar">
+                <button id="t-open-file" title="Read an export file you choose" on:click=move |_| {
+                    spawn_local(async move {
+                        match api::call::<cmd::OpenImportFile>(cmd::NoArgs {}).await {
+                            Ok(Some(f)) => {
+                                text.set(f.text);
+                                plan.set(None);
+                                applied.set(None);
+                                file_note.set(Some(format!("Read {}", f.path)));
+                            }
+                            Ok(None) => {}
+                            Err(e) => ctx.error.set(Some(e)),
+                        }
+                    });
+                }>"Open a file…"</button>
+                <span class="muted">" or drop a file on the box, or paste"</span>
+            </div>
+            <textarea id="t-import" rows="6" placeholder="Paste a tbdesk JSON export or Java console lines, or drop a file here"
+                prop:value=move || text.get()
+                on:input=move |ev| { text.set(event_target_value(&ev)); plan.set(None); applied.set(None); }
+                on:dragover=move |ev| ev.prevent_default()
+                on:drop=move |ev| {
+                    ev.prevent_default();
+                    spawn_local(async move {
+                        match dropped_text(&ev).await {
+                            Ok(Some((name, t))) => {
+                                text.set(t);
+                                plan.set(None);
+                                applied.set(None);
+                                file_note.set(Some(format!("Read {name}")));
+                            }
+                            Ok(None) => {}
+                            Err(m) => ctx.error.set(Some(ApiError::new(tbdesk_model::wire::ErrorCode::Invalid, m))),
+                        }
+                    });
+                }></textarea>
             <div class="toolbar">
                 <label><input type="checkbox" on:change=move |ev| prune.set(event_target_checked(&ev)) />" also delete what the file does not have"</label>
                 <button id="t-plan" on:click=move |_| {

@@ -758,6 +758,11 @@ pub mod cmd {
         Health = "health" (ProfileArg) -> HealthReport;
         /// Applies a safe fix offered by a health finding; answers what it removed.
         ApplyFix = "apply_fix" (ApplyFixArgs) -> Vec<String>;
+        /// A profile's configuration written to a file the user picks (the native save dialog);
+        /// answers its path, `None` when the dialog was cancelled.
+        ExportToFile = "export_to_file" (ExportArgs) -> Option<String>;
+        /// Reads a file the user picks (the native open dialog) for the import pane.
+        OpenImportFile = "open_import_file" (NoArgs) -> Option<ImportFile>;
         /// A profile's configuration as text.
         ExportConfig = "export_config" (ExportArgs) -> String;
         /// The plan of an import (dry run) or, with `apply`, the import itself.
@@ -946,6 +951,15 @@ pub mod cmd {
         pub profile: String,
         /// The file format.
         pub format: ExportFormat,
+    }
+
+    /// [`OpenImportFile`]'s answer.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct ImportFile {
+        /// The file read.
+        pub path: String,
+        /// Its text.
+        pub text: String,
     }
 
     /// [`ImportConfig`].

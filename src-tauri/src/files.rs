@@ -1,0 +1,55 @@
+//! Export and import files through the native open / save dialogs (tauri's dialog plugin, used
+//! from Rust): the backend reads or writes only the one file the user picked, nothing else of
+//! the file system is reachable from the page. `TBDESK_FILE_DIALOG_ANSWER` answers every dialog
+//! with its path instead of showing one (the GUI tests drive the buttons with it; scripts may).
+
+use std::path::PathBuf;
+
+use tauri::AppHandle;
+use tauri_plugin_dialog::DialogExt;
+use tbdesk_api::{ApiError, ErrorCode};
+
+/// The environment variable that answers the dialogs.
+pub const ANSWER_ENV: &str = "TBDESK_FILE_DIALOG_ANSWER";
+/// The largest file an import reads.
+pub const MAX_IMPORT_BYTES: u64 = 16 << 20;
+
+/// The path the user picks (save: a new or existing file to write; open: one to read), or
+/// `None` when the dialog is cancelled.
+pub async fn pick(app: &AppHandle, save: bool, file_name: &str) -> Result<Option<PathBuf>, ApiError> {
+    if let Some(p) = std::env::var_os(ANSWER_ENV) {
+        return Ok(Some(PathBuf::from(p)));
+    }
+    let dialog = app
+        .dialog()
+        .file()
+        .add_filter("tbdesk export (JSON) or Java console lines", &["json", "txt"])
+        .set_file_name(file_name);
+    // The blocking calls wait for the user: off the async workers.
+    let picked =
+        tokio::task::spawn_blocking(
+            move || if save { dialog.blocking_save_file() } else { dialog.blocking_pick_file() },
+        )
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("the file dialog failed: {e}")))?;
+    Ok(picked.and_then(|f| f.as_path().map(|p| p.to_path_buf())))
+}
+
+/// Writes `text` to `path` whole: a temporary file beside it, then renamed over it.
+pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), ApiError> {
+    let err = |e: std::io::Error| ApiError::new(ErrorCode::Internal, format!("cannot write {}: {e}", path.display()));
+    let tmp = path.with_extension("tbdesk-partial");
+    std::fs::write(&tmp, text).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+/// Reads an import file: at most [`MAX_IMPORT_BYTES`], UTF-8.
+pub fn read_import(path: &std::path::Path) -> Result<String, ApiError> {
+    let bad = |m: String| ApiError::new(ErrorCode::Invalid, format!("{}: {m}", path.display()));
+    let len = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?.len();
+    if len > MAX_IMPORT_BYTES {
+        return Err(bad(format!("{len} bytes; an import file is at most {MAX_IMPORT_BYTES} bytes")));
+    }
+    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
+}
