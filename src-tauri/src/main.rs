@@ -101,6 +101,11 @@ async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Byt
 }
 
 #[tauri::command]
+async fn find_all(console: State<'_, Console>, args: Args<cmd::FindAll>) -> Answer<cmd::FindAll> {
+    console.find_all_with(&args.query, Duration::from_secs(5), args.fuzzy).await
+}
+
+#[tauri::command]
 async fn history(console: State<'_, Console>, args: Args<cmd::History>) -> Answer<cmd::History> {
     console.history(&args.profile, args.object.as_deref(), args.limit.clamp(1, 200)).await
 }
@@ -327,6 +332,7 @@ fn main() {
             diff_profiles,
             last_profile,
             status_all,
+            find_all,
             history,
             revert,
             node,

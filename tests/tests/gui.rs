@@ -1118,3 +1118,48 @@ async fn export_and_import_through_files_and_a_drop() {
     app.screenshot("import-from-file").await;
     app.close().await;
 }
+
+/// The command palette by keyboard only: Ctrl+K, a few letters of a task type that only another
+/// profile's root holds, ↓ / Enter: that profile opens on the task type's form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_palette_reaches_a_task_type_in_another_root_by_keyboard() {
+    use fantoccini::key::Key;
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let other = "/palette/other";
+    zk::put_empty_root(&c, other).await;
+    let mut t = tbdesk_model::records::TaskType::decode(&zk::example("taskType.json")).expect("decode");
+    t.base_task_type = Some("InvoiceArchive".into());
+    zk::put(&c, &format!("{other}/baseTaskType/InvoiceArchive"), t.encode().as_bytes()).await;
+    let data = profile_for(&server, zk::SPEC_ROOT).await;
+    tbdesk_tests::app::add_profile(data.path(), "billing", &server.connect_string(), other, "green", false).await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.click("#profile-e2e").await;
+    app.wait_text("#status", |t| t.contains(zk::SPEC_ROOT) && t.contains("live")).await;
+    app.press(&[Key::Control.into(), 'k']).await;
+    app.wait_for("#palette-input").await;
+    assert_eq!(app.focused_id().await, "palette-input", "the palette takes the focus");
+    for ch in "invarch".chars() {
+        app.press(&[ch]).await;
+    }
+    let first = app.wait_text("#palette-results li.chosen", |t| t.contains("InvoiceArchive")).await;
+    assert!(first.contains("billing"), "the hit names its profile: {first}");
+    app.screenshot("palette").await;
+    app.press(&[Key::Enter.into()]).await;
+    app.wait_text("#status", |t| t.contains(other)).await;
+    app.wait_prop("#f-baseTaskType", "value", serde_json::json!("InvoiceArchive")).await;
+    assert!(!app.exists("#palette").await, "the palette closed");
+    // Escape closes it; ↓ moves the choice.
+    app.press(&[Key::Control.into(), 'k']).await;
+    app.wait_for("#palette-results li.chosen").await;
+    app.press(&[Key::Down.into()]).await;
+    app.wait_for("#palette-results li:nth-child(2).chosen").await;
+    app.press(&[Key::Escape.into()]).await;
+    let t0 = std::time::Instant::now();
+    while app.exists("#palette").await {
+        assert!(t0.elapsed() < Duration::from_secs(5), "Escape did not close the palette");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.close().await;
+}

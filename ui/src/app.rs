@@ -111,12 +111,17 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    shortcuts(ctx, profiles, select);
+    let palette = RwSignal::new(false);
+    shortcuts(ctx, profiles, select, palette);
+    let names = Signal::derive(move || {
+        profiles.get().and_then(|r| r.ok()).map(|l| l.into_iter().map(|p| p.fields.name).collect()).unwrap_or_default()
+    });
     view! {
         <div class="shell">
             <Sidebar profiles=profiles reload=reload select=select />
             <MainPane profiles=profiles reload=reload select=select />
             <StatusBar />
+            <crate::palette::Palette open=palette profiles=names select=select />
         </div>
     }
 }
@@ -231,12 +236,16 @@ fn selector(ctx: Ctx) -> Callback<String> {
     })
 }
 
-/// Keyboard: Ctrl+1…9 the n-th profile, Alt+1…9 the n-th tab, ←/→/Home/End between tabs
+/// Keyboard: Ctrl+K the command palette, Ctrl+1…9 the n-th profile, Alt+1…9 the n-th tab, ←/→/Home/End between tabs
 /// when one has the focus, "/" the overview's filter. Ctrl+R re-reads nothing (live), so it
 /// is left alone.
-fn shortcuts(ctx: Ctx, profiles: ProfileList, select: Callback<String>) {
+fn shortcuts(ctx: Ctx, profiles: ProfileList, select: Callback<String>, palette: RwSignal<bool>) {
     keys::on_keydown(move |k| {
         let digit = k.key.parse::<usize>().ok().filter(|n| (1..=9).contains(n));
+        if k.ctrl && !k.alt && k.key.eq_ignore_ascii_case("k") {
+            palette.update(|o| *o = !*o);
+            return true;
+        }
         if k.ctrl && !k.alt {
             if let (Some(n), Some(Ok(list))) = (digit, profiles.get_untracked()) {
                 if let Some(p) = list.get(n - 1) {
@@ -393,6 +402,7 @@ fn Sidebar(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<String
             <dl class="keys" id="keys" aria-label="Keyboard shortcuts">
                 <dt>"Ctrl+1…9"</dt><dd>"profile"</dd>
                 <dt>"Alt+1…9"</dt><dd>"view"</dd>
+                <dt>"Ctrl+K"</dt><dd>"go to anything"</dd>
                 <dt>"← →"</dt><dd>"between views"</dd>
                 <dt>"/"</dt><dd>"filter"</dd>
             </dl>

@@ -10,6 +10,7 @@ mod history;
 mod home;
 mod keys;
 mod overview;
+mod palette;
 mod profiles;
 mod scheduler;
 mod state;

@@ -890,16 +890,47 @@ impl Console {
         query: &str,
         limit: Duration,
     ) -> Result<Vec<tbdesk_model::wire::ProfileHit>, ApiError> {
+        self.find_all_with(query, limit, false).await
+    }
+
+    /// [`Console::find_all`]; with `fuzzy`, also task types and strategies whose names hold the
+    /// query's letters in order (the command palette).
+    pub async fn find_all_with(
+        &self,
+        query: &str,
+        limit: Duration,
+        fuzzy: bool,
+    ) -> Result<Vec<tbdesk_model::wire::ProfileHit>, ApiError> {
         use futures::stream::{self, StreamExt};
         use tbdesk_model::wire::ProfileHit;
         let profiles = self.list_profiles().await?;
         let one = |p: Profile| async move {
             let name = p.fields.name;
-            match tokio::time::timeout(limit, self.snapshot(&name)).await {
-                Ok(Ok(snap)) => tbdesk_model::search::find(&snap, query)
-                    .into_iter()
-                    .map(|h| ProfileHit { profile: name.clone(), hit: Some(h), error: None })
-                    .collect::<Vec<_>>(),
+            // A followed root answers from its live state; others are read once.
+            let live = match self.followed.lock().await.get(&name).and_then(|c| c.get().cloned()) {
+                Some(f) => Some(f.live.current().snapshot),
+                None => None,
+            };
+            let snap = async {
+                match live {
+                    Some(s) => Ok(s),
+                    None => self.snapshot(&name).await.map(std::sync::Arc::new),
+                }
+            };
+            match tokio::time::timeout(limit, snap).await {
+                Ok(Ok(snap)) => {
+                    let mut hits = tbdesk_model::search::find(&snap, query);
+                    if fuzzy {
+                        for h in tbdesk_model::search::find_fuzzy(&snap, query, 20) {
+                            if !hits.iter().any(|x| x.kind == h.kind && x.name == h.name) {
+                                hits.push(h);
+                            }
+                        }
+                    }
+                    hits.into_iter()
+                        .map(|h| ProfileHit { profile: name.clone(), hit: Some(h), error: None })
+                        .collect::<Vec<_>>()
+                }
                 Ok(Err(e)) => vec![ProfileHit { profile: name, hit: None, error: Some(e.message) }],
                 Err(_) => {
                     vec![ProfileHit { profile: name, hit: None, error: Some(format!("no answer within {limit:?}")) }]

@@ -89,3 +89,80 @@ pub fn find(s: &Snapshot, query: &str) -> Vec<Hit> {
     }
     out
 }
+
+/// Task types and strategies whose names `query` fuzzy-matches ([`fuzzy`]), best first, at
+/// most `max`: what the command palette offers from a root.
+pub fn find_fuzzy(s: &Snapshot, query: &str, max: usize) -> Vec<Hit> {
+    if query.trim().is_empty() {
+        return Vec::new();
+    }
+    let names = s
+        .task_types
+        .iter()
+        .map(|t| (HitKind::TaskType, t.name.as_str()))
+        .chain(s.strategies.iter().map(|st| (HitKind::Strategy, st.name.as_str())));
+    let mut scored: Vec<(i64, Hit)> = names
+        .filter_map(|(kind, name)| {
+            fuzzy(query, name)
+                .map(|score| (score, Hit { kind, name: name.to_owned(), field: "name".into(), value: name.to_owned() }))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.into_iter().take(max).map(|(_, h)| h).collect()
+}
+
+/// How well `query` matches `text` for the command palette: every character of the query in
+/// order (case-insensitive), `None` when not all are there. Higher is better: a match at the
+/// start, at a word start (after a space, `-`, `_`, `$`, `/`, `.` or a lower-to-upper step) and
+/// runs of adjacent characters score more; longer texts a little less. The empty query matches
+/// everything with 0.
+pub fn fuzzy(query: &str, text: &str) -> Option<i64> {
+    let q: Vec<char> = query.trim().chars().flat_map(char::to_lowercase).collect();
+    if q.is_empty() {
+        return Some(0);
+    }
+    let t: Vec<char> = text.chars().collect();
+    let mut score: i64 = 0;
+    let mut qi = 0;
+    let mut prev_hit: Option<usize> = None;
+    for (i, c) in t.iter().enumerate() {
+        if qi == q.len() {
+            break;
+        }
+        if c.to_lowercase().eq(std::iter::once(q[qi])) || c.to_lowercase().next() == Some(q[qi]) {
+            let word_start = i == 0
+                || matches!(t[i - 1], ' ' | '-' | '_' | '$' | '/' | '.' | ':')
+                || (t[i - 1].is_lowercase() && c.is_uppercase());
+            score += 1;
+            if i == 0 {
+                score += 8;
+            } else if word_start {
+                score += 5;
+            }
+            if prev_hit.is_some_and(|p| p + 1 == i) {
+                score += 4;
+            }
+            prev_hit = Some(i);
+            qi += 1;
+        }
+    }
+    (qi == q.len()).then(|| score * 100 - i64::try_from(t.len()).unwrap_or(i64::MAX).min(99))
+}
+
+#[cfg(test)]
+mod fuzzy_tests {
+    use super::fuzzy;
+
+    #[test]
+    fn ranks_starts_words_and_runs_first() {
+        assert!(fuzzy("osy", "OrderSync").is_some());
+        assert!(fuzzy("xyz", "OrderSync").is_none());
+        assert!(fuzzy("", "anything") == Some(0));
+        // a prefix beats a match in the middle; a word start beats a letter inside a word
+        assert!(fuzzy("ord", "OrderSync") > fuzzy("ord", "MyOrderSync"));
+        assert!(fuzzy("sync", "OrderSync") > fuzzy("sync", "Orderssync"));
+        assert!(fuzzy("task type", "Go to Task type") > fuzzy("task type", "Stats about types"));
+        // characters out of order do not match
+        assert!(fuzzy("cnys", "OrderSync").is_none());
+    }
+}

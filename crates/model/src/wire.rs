@@ -773,6 +773,8 @@ pub mod cmd {
         LastProfile = "last_profile" (NoArgs) -> Option<String>;
         /// Every profile at a glance (the home), each within a time limit.
         StatusAll = "status_all" (NoArgs) -> Vec<ProfileStatus>;
+        /// Searches every profile's root (the command palette), each within a time limit.
+        FindAll = "find_all" (QueryArgs) -> Vec<ProfileHit>;
         /// A profile's journal of writes, newest first, narrowed to an object.
         History = "history" (HistoryArgs) -> Vec<crate::journal::JournalEntry>;
         /// Reverts a journal entry (refused with the three versions when a node changed since).
@@ -803,6 +805,16 @@ pub mod cmd {
         pub profile: String,
         /// The `(follower, generation)` of the state shown.
         pub shown: Option<(u64, u64)>,
+    }
+
+    /// [`FindAll`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct QueryArgs {
+        /// The text looked for.
+        pub query: String,
+        /// Also names that hold the query's letters in order (the palette's fuzzy match).
+        #[serde(default)]
+        pub fuzzy: bool,
     }
 
     /// [`History`].
