@@ -101,6 +101,13 @@ async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Byt
 }
 
 #[tauri::command]
+async fn pause_matching(console: State<'_, Console>, args: Args<cmd::PauseMatching>) -> Answer<cmd::PauseMatching> {
+    let (chosen, changed) =
+        console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run).await?;
+    Ok(cmd::PauseReport { chosen, changed })
+}
+
+#[tauri::command]
 async fn find_all(console: State<'_, Console>, args: Args<cmd::FindAll>) -> Answer<cmd::FindAll> {
     console.find_all_with(&args.query, Duration::from_secs(5), args.fuzzy).await
 }
@@ -332,6 +339,7 @@ fn main() {
             diff_profiles,
             last_profile,
             status_all,
+            pause_matching,
             find_all,
             history,
             revert,

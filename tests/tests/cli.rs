@@ -482,3 +482,53 @@ async fn history_revert_and_node_from_the_command_line() {
     assert_ne!(code, 0);
     assert!(err.contains("not under this profile's root"), "{err}");
 }
+
+/// `tbdesk pause` / `resume` with a filter: the chosen strategies change in one multi (one
+/// journal entry naming them all), the others stay; a dry run writes nothing; resume undoes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_pause_and_resume_by_filter() {
+    let (_server, c, dir) = spec_profile("spec").await;
+    let d = Some(dir.path());
+    let root = tbdesk_tests::zk::SPEC_ROOT;
+    let (blob, _) = c.get_data(&format!("{root}/strategy/OrderSync-Strategy")).await.expect("strategy");
+    for name in ["Billing-A", "Billing-B"] {
+        let copy = String::from_utf8(blob.clone()).expect("utf8").replace("OrderSync-Strategy", name);
+        tbdesk_tests::zk::put(&c, &format!("{root}/strategy/{name}"), copy.as_bytes()).await;
+    }
+    let sts = |c: zookeeper_client::Client, name: &'static str| async move {
+        let (b, s) = c.get_data(&format!("{root}/strategy/{name}")).await.expect("strategy");
+        let v = tbdesk_model::records::Strategy::decode(&b).expect("decode");
+        (v.sts.unwrap_or_default(), s.version)
+    };
+    let (code, out, err) = tbdesk_in(d, &["pause", "spec", "billing", "--dry-run"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Billing-A\twould be paused\nBilling-B\twould be paused\n");
+    assert_eq!(sts(c.clone(), "Billing-A").await, ("resume".to_owned(), 0), "a dry run writes nothing");
+    let (code, out, err) = tbdesk_in(d, &["pause", "spec", "billing"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "Billing-A\tpaused\nBilling-B\tpaused\n");
+    assert_eq!(sts(c.clone(), "Billing-A").await, ("pause".to_owned(), 1));
+    assert_eq!(sts(c.clone(), "Billing-B").await, ("pause".to_owned(), 1));
+    assert_eq!(sts(c.clone(), "OrderSync-Strategy").await.0, "resume", "not chosen, not touched");
+    let (_, out, _) = tbdesk_in(d, &["history", "spec"], b"");
+    assert!(out.starts_with("#1 ") && out.contains("pause_strategies applied"), "{out}");
+    assert!(
+        out.contains("strategy Billing-A: v0 -> v1") && out.contains("strategy Billing-B: v0 -> v1"),
+        "one entry, both: {out}"
+    );
+    // Own sign: every strategy here runs OrderSync$TEST; none runs in BASE.
+    let (code, _, err) = tbdesk_in(d, &["pause", "spec", "--own-sign", "BASE"], b"");
+    assert_eq!(code, 1, "{err}");
+    let (code, out, _) = tbdesk_in(d, &["pause", "spec", "--own-sign", "TEST"], b"");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "Billing-A\talready paused\nBilling-B\talready paused\nOrderSync-Strategy\tpaused\n")
+    );
+    let (code, out, _) = tbdesk_in(d, &["resume", "spec"], b"");
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert_eq!(sts(c.clone(), "Billing-B").await, ("resume".to_owned(), 2));
+    let (code, _, err) = tbdesk_in(d, &["pause", "spec", "nothing-like-this"], b"");
+    assert_eq!(code, 1);
+    assert!(err.contains("no strategy matches"), "{err}");
+}

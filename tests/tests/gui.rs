@@ -872,6 +872,18 @@ async fn a_large_root_draws_only_what_is_in_view() {
     app.fill("#filter", "Task0150").await;
     app.wait_for("#strategy-Strategy0150").await;
     assert_eq!(count("#strategies tbody tr[id]").await, 1);
+    // "Pause shown" pauses what the filter shows, in one write.
+    app.client.execute("window.confirm = () => true;", vec![]).await.expect("confirm");
+    app.click("#pause-shown").await;
+    app.wait_text("#strategy-Strategy0150", |t| t.contains("paused")).await;
+    let (b, _) = c.get_data(&format!("{root}/strategy/Strategy0150")).await.expect("strategy");
+    assert_eq!(tbdesk_model::records::Strategy::decode(&b).expect("decode").sts.as_deref(), Some("pause"));
+    let (b, _) = c.get_data(&format!("{root}/strategy/Strategy0151")).await.expect("strategy");
+    assert_ne!(
+        tbdesk_model::records::Strategy::decode(&b).expect("decode").sts.as_deref(),
+        Some("pause"),
+        "not shown, not paused"
+    );
 
     // 200 items on three servers: collapsed to 48 tiles a server, all on demand.
     app.fill("#filter", "Task0000").await;

@@ -90,6 +90,23 @@ pub fn Overview() -> impl IntoView {
         })
     });
     let loaded = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
+    // Batch pause / resume of what the filter shows: one multi in the backend, all or nothing.
+    let batch = move |pause: bool| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        let n = strategies.with_untracked(Vec::len);
+        let verb = if pause { "Pause" } else { "Resume" };
+        if n == 0 || !crate::browser::confirm(&format!("{verb} the {n} strategies shown?")) {
+            return;
+        }
+        let filter = filter.get_untracked();
+        spawn_local(async move {
+            let args = cmd::PauseMatchingArgs { profile, filter, own_sign: None, pause, dry_run: false };
+            match api::call::<cmd::PauseMatching>(args).await {
+                Ok(_) => ctx.error.set(None),
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
     let s_top = RwSignal::new(0.0f64);
     let t_top = RwSignal::new(0.0f64);
     view! {
@@ -101,6 +118,8 @@ pub fn Overview() -> impl IntoView {
                     prop:value=move || filter.get()
                     on:input=move |ev| filter.set(event_target_value(&ev))
                 />
+                <button id="pause-shown" title="Pause every strategy the filter shows, in one write" on:click=move |_| batch(true)>"Pause shown"</button>
+                <button id="resume-shown" title="Resume every strategy the filter shows, in one write" on:click=move |_| batch(false)>"Resume shown"</button>
                 <button id="new-task-type" on:click=move |_| ctx.view.set(View::TaskType(None))>"New task type"</button>
                 <button id="new-strategy" on:click=move |_| ctx.view.set(View::Strategy(None))>"New strategy"</button>
             </div>

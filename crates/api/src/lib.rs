@@ -517,6 +517,33 @@ impl Console {
         Ok(self.store(profile).await?.inspect(path).await?)
     }
 
+    /// Pauses (`true`) or resumes every strategy `filter` and `own_sign` choose
+    /// ([`tbdesk_model::search::strategies_matching`]) in one multi, journaled; with `dry_run`
+    /// only names them. Answers the strategies chosen (all) and changed.
+    pub async fn pause_matching(
+        &self,
+        profile: &str,
+        filter: &str,
+        own_sign: Option<&str>,
+        pause: bool,
+        dry_run: bool,
+    ) -> Result<(Vec<String>, Vec<String>), ApiError> {
+        let store = self.store(profile).await?;
+        let snap = store.snapshot(|_| {}).await?;
+        let chosen = tbdesk_model::search::strategies_matching(&snap, filter, own_sign);
+        if dry_run || chosen.is_empty() {
+            return Ok((chosen, Vec::new()));
+        }
+        let command = if pause { "pause_strategies" } else { "resume_strategies" };
+        let names = chosen.clone();
+        let changed = self
+            .journaled(profile, command, None, |r| names.iter().map(|n| r.strategy(n)).collect(), async {
+                Ok(store.pause_strategies(&chosen, pause).await?)
+            })
+            .await?;
+        Ok((names, changed))
+    }
+
     /// A profile's journal, newest first (at most `limit`); `object` narrows it to one node: a
     /// path under the root, `taskType NAME`, `strategy NAME`, or a bare name (either).
     pub async fn history(

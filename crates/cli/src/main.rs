@@ -149,6 +149,28 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Pause every strategy FILTER chooses (name, task or IP list; empty: all) in one multi,
+    /// all or nothing; --own-sign narrows to task types of that own sign. Prints each one.
+    Pause {
+        profile: String,
+        #[arg(default_value = "")]
+        filter: String,
+        #[arg(long)]
+        own_sign: Option<String>,
+        /// Name them; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Resume every strategy FILTER chooses, like `pause`.
+    Resume {
+        profile: String,
+        #[arg(default_value = "")]
+        filter: String,
+        #[arg(long)]
+        own_sign: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a support bundle for a profile: a zip with the root's snapshot, the health report
     /// and the recent journal, no password or digest credential. Prints its path.
     Bundle {
@@ -234,6 +256,35 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
         .context("neither XDG_DATA_HOME nor HOME is set; pass --data-dir")?;
     // Same directory tauri's app_data_dir() gives the desktop app (its identifier).
     Ok(base.join("dev.tbdesk.console"))
+}
+
+/// `tbdesk pause` / `resume`.
+async fn pause_cmd(
+    data_dir: &Option<PathBuf>,
+    profile: String,
+    filter: String,
+    own_sign: Option<String>,
+    dry_run: bool,
+    pause: bool,
+) -> anyhow::Result<ExitCode> {
+    let (chosen, changed) =
+        console(data_dir).await?.pause_matching(&profile, &filter, own_sign.as_deref(), pause, dry_run).await?;
+    let verb = if pause { "paused" } else { "resumed" };
+    for n in &chosen {
+        let state = if dry_run {
+            format!("would be {verb}")
+        } else if changed.contains(n) {
+            verb.to_owned()
+        } else {
+            format!("already {verb}")
+        };
+        println!("{n}\t{state}");
+    }
+    if chosen.is_empty() {
+        eprintln!("no strategy matches");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn console(cli_dir: &Option<PathBuf>) -> anyhow::Result<tbdesk_api::Console> {
@@ -538,6 +589,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(if !r.conflicts.is_empty() && !overwrite { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Cmd::Pause { profile, filter, own_sign, dry_run } => {
+            pause_cmd(&cli.data_dir, profile, filter, own_sign, dry_run, true).await
+        }
+        Cmd::Resume { profile, filter, own_sign, dry_run } => {
+            pause_cmd(&cli.data_dir, profile, filter, own_sign, dry_run, false).await
         }
         Cmd::Bundle { profile, out } => {
             let path = console(&cli.data_dir).await?.support_bundle(&profile, None, out).await?;

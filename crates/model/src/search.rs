@@ -166,3 +166,22 @@ mod fuzzy_tests {
         assert!(fuzzy("cnys", "OrderSync").is_none());
     }
 }
+
+/// The strategies a batch pause or resume acts on: `filter` (case-insensitive) found in the
+/// name, the task name or the IP list, as the overview's filter finds them (empty: every one),
+/// and with `own_sign` only those whose task type runs in that own sign (`BASE` for the shared
+/// domain). Unreadable strategies are never chosen.
+pub fn strategies_matching(s: &Snapshot, filter: &str, own_sign: Option<&str>) -> Vec<String> {
+    let f = filter.trim().to_lowercase();
+    s.strategies
+        .iter()
+        .filter_map(|st| {
+            let def = st.strategy.ok()?;
+            let task = def.task_name.clone().unwrap_or_default();
+            let ips = def.ip_list.clone().unwrap_or_default().join(",");
+            let text_ok = f.is_empty() || [&st.name, &task, &ips].iter().any(|t| t.to_lowercase().contains(&f));
+            let sign_ok = own_sign.is_none_or(|o| crate::names::TaskTypeName::parse(&task).own_sign == o);
+            (text_ok && sign_ok).then(|| st.name.clone())
+        })
+        .collect()
+}

@@ -773,6 +773,8 @@ pub mod cmd {
         LastProfile = "last_profile" (NoArgs) -> Option<String>;
         /// Every profile at a glance (the home), each within a time limit.
         StatusAll = "status_all" (NoArgs) -> Vec<ProfileStatus>;
+        /// Pauses or resumes every strategy a filter chooses, in one multi (journaled).
+        PauseMatching = "pause_matching" (PauseMatchingArgs) -> PauseReport;
         /// Searches every profile's root (the command palette), each within a time limit.
         FindAll = "find_all" (QueryArgs) -> Vec<ProfileHit>;
         /// A profile's journal of writes, newest first, narrowed to an object.
@@ -805,6 +807,30 @@ pub mod cmd {
         pub profile: String,
         /// The `(follower, generation)` of the state shown.
         pub shown: Option<(u64, u64)>,
+    }
+
+    /// [`PauseMatching`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct PauseMatchingArgs {
+        /// The profile.
+        pub profile: String,
+        /// Found in the name, task name or IP list (empty: every strategy).
+        pub filter: String,
+        /// Only strategies of task types in this own sign.
+        pub own_sign: Option<String>,
+        /// Pause (`true`) or resume.
+        pub pause: bool,
+        /// Only name them.
+        pub dry_run: bool,
+    }
+
+    /// [`PauseMatching`]'s answer.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PauseReport {
+        /// Every strategy the filter chose.
+        pub chosen: Vec<String>,
+        /// Those changed (the others were in that state already).
+        pub changed: Vec<String>,
     }
 
     /// [`FindAll`].

@@ -86,6 +86,44 @@ impl Store {
         self.put_blob(&path, &s.encode(), Expect::Version(stat.version)).await
     }
 
+    /// Pauses (`true`) or resumes the strategies `names` in one multi, each at the version just
+    /// read (a strategy changed meanwhile fails the whole batch as a conflict); those already in
+    /// that state are left alone. Answers the strategies changed.
+    pub async fn pause_strategies(&self, names: &[String], pause: bool) -> Result<Vec<String>, Error> {
+        self.writable()?;
+        let want = if pause { "pause" } else { "resume" };
+        let mut writes: Vec<(String, String, i32, String)> = Vec::new();
+        for name in names {
+            let path = self.root.strategy(name);
+            let (data, stat) = self.client.get_data(&path).await.map_err(|e| Error::at(&path, e))?;
+            let mut s = Strategy::decode(&data).map_err(|e| Error::Decode { path: path.clone(), source: e })?;
+            if s.sts.as_deref() == Some(want) || (!pause && s.sts.is_none()) {
+                continue;
+            }
+            s.sts = Some(want.into());
+            writes.push((name.clone(), path, stat.version, s.encode()));
+        }
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ops: Vec<crate::jute::Op<'_>> = writes
+            .iter()
+            .map(|(_, path, version, blob)| crate::jute::Op::Set {
+                path,
+                data: blob.as_bytes(),
+                version: Some(*version),
+            })
+            .collect();
+        match self.nulls.multi(&ops).await {
+            Ok(_) => Ok(writes.into_iter().map(|(n, ..)| n).collect()),
+            Err(Error::Zk { path, source: zk::Error::BadVersion }) | Err(Error::NoNode { path }) => {
+                let expected = writes.iter().find(|w| w.1 == path).map_or(Expect::Absent, |w| Expect::Version(w.2));
+                Err(self.conflict(&path, expected).await)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Marks a factory started or stopped, as the Java console does (`true` / `false`).
     pub async fn set_factory_started(&self, uuid: &str, started: bool) -> Result<(), Error> {
         self.writable()?;
