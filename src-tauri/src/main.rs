@@ -101,6 +101,17 @@ async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Byt
 }
 
 #[tauri::command]
+async fn unlock_writes(console: State<'_, Console>, args: Args<cmd::UnlockWrites>) -> Answer<cmd::UnlockWrites> {
+    let d = Duration::from_secs(u64::from(args.minutes.min(120)) * 60);
+    Ok(console.unlock_writes(&args.profile, &args.typed, d).await?.map(|d| d.as_secs()))
+}
+
+#[tauri::command]
+async fn write_lock(console: State<'_, Console>, args: Args<cmd::WriteLock>) -> Answer<cmd::WriteLock> {
+    Ok(console.unlocked_for(&args.profile).map(|d| d.as_secs()))
+}
+
+#[tauri::command]
 async fn pause_matching(console: State<'_, Console>, args: Args<cmd::PauseMatching>) -> Answer<cmd::PauseMatching> {
     let (chosen, changed) =
         console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run).await?;
@@ -339,6 +350,8 @@ fn main() {
             diff_profiles,
             last_profile,
             status_all,
+            unlock_writes,
+            write_lock,
             pause_matching,
             find_all,
             history,

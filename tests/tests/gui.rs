@@ -1175,3 +1175,38 @@ async fn the_palette_reaches_a_task_type_in_another_root_by_keyboard() {
     }
     app.close().await;
 }
+
+/// A production profile: the status bar says its writes are locked and a save is refused by the
+/// backend; typing its name unlocks them for 15 minutes and the save lands; "Lock now" locks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_writes_need_an_unlock_with_the_name_typed() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let data = tempfile::tempdir().expect("data dir");
+    tbdesk_tests::app::add_profile(data.path(), "prod", &server.connect_string(), zk::SPEC_ROOT, "production", false)
+        .await;
+    let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
+    app.wait_text("#prod-lock", |t| t.contains("writes locked")).await;
+    app.click("#task-type-OrderSync a").await;
+    app.wait_for("#task-type-form").await;
+    app.fill("#f-threadNumber", "6").await;
+    app.click("#save").await;
+    app.wait_for(".error[data-code='locked']").await;
+    let path = format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT);
+    assert_eq!(c.get_data(&path).await.expect("node").0, zk::example("taskType.json"), "refused: nothing written");
+    app.screenshot("production-locked").await;
+    // A wrong name unlocks nothing; the right one unlocks.
+    app.client.execute("window.prompt = () => 'pro';", vec![]).await.expect("prompt");
+    app.click("#unlock-writes").await;
+    app.wait_for(".error[data-code='locked']").await;
+    app.client.execute("window.prompt = () => 'prod';", vec![]).await.expect("prompt");
+    app.click("#unlock-writes").await;
+    app.wait_text("#prod-lock", |t| t.contains("unlocked (15 min left)")).await;
+    app.click("#save").await;
+    app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
+    assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":6"));
+    app.click("#lock-writes").await;
+    app.wait_text("#prod-lock", |t| t.contains("writes locked")).await;
+    app.close().await;
+}

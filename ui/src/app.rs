@@ -120,7 +120,7 @@ pub fn App() -> impl IntoView {
         <div class="shell">
             <Sidebar profiles=profiles reload=reload select=select />
             <MainPane profiles=profiles reload=reload select=select />
-            <StatusBar />
+            <StatusBar profiles=profiles />
             <crate::palette::Palette open=palette profiles=names select=select />
         </div>
     }
@@ -491,12 +491,75 @@ fn MainPane(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<Strin
     }
 }
 
+/// A production profile's write lock: locked by default (the backend refuses its writes),
+/// unlocked for 15 minutes once its name is typed, locked again by a click or by time.
+#[component]
+fn ProductionLock(profiles: ProfileList) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let production = Memo::new(move |_| {
+        let shown = ctx.profile.get();
+        profiles
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
+            .is_some_and(|p| p.fields.color == "production")
+    });
+    let left = RwSignal::new(None::<u64>);
+    // The backend decides; the bar asks it every 5 s (and counts down between).
+    let alive = crate::widgets::Alive::new();
+    spawn_local(async move {
+        loop {
+            if !alive.get() {
+                break;
+            }
+            if let Some(profile) = ctx.profile.try_get_untracked().flatten() {
+                if let Ok(v) = api::call::<cmd::WriteLock>(cmd::ProfileArg { profile }).await {
+                    let _ = left.try_set(v);
+                }
+            }
+            browser::sleep_ms(5000).await;
+        }
+    });
+    let set = move |minutes: u32| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        let typed = if minutes == 0 {
+            String::new()
+        } else {
+            match browser::prompt(&format!("Type the profile name \"{profile}\" to unlock its writes for {minutes} minutes")) {
+                Some(t) => t,
+                None => return,
+            }
+        };
+        spawn_local(async move {
+            match api::call::<cmd::UnlockWrites>(cmd::UnlockArgs { profile, typed, minutes }).await {
+                Ok(v) => left.set(v),
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <Show when=move || production.get()>
+            {move || match left.get() {
+                None => view! {
+                    <span id="prod-lock" class="prod locked">"PRODUCTION · writes locked"</span>
+                    <button class="small" id="unlock-writes" on:click=move |_| set(15)>"Unlock 15 min"</button>
+                }.into_any(),
+                Some(s) => view! {
+                    <span id="prod-lock" class="prod unlocked">{format!("PRODUCTION · writes unlocked ({} min left)", s.div_ceil(60))}</span>
+                    <button class="small" id="lock-writes" on:click=move |_| set(0)>"Lock now"</button>
+                }.into_any(),
+            }}
+        </Show>
+    }
+}
+
 /// Connection state, ZooKeeper version, root and size, the zone crons are judged in.
 #[component]
-fn StatusBar() -> impl IntoView {
+fn StatusBar(profiles: ProfileList) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
         <footer class="status" id="status">
+            <ProductionLock profiles=profiles />
             {move || match ctx.snap.with(|s| s.as_ref().map(|ev| (ev.status.key(), ev.status.words(), ev.server_version.as_deref().unwrap_or("?").to_owned(), format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes), ev.read_only))) {
                 Some((key, words, version, root, read_only)) => {
                     view! {

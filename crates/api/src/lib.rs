@@ -177,7 +177,12 @@ pub struct Console {
     /// One console session per profile, with the profile it was opened for (see `Console::store`).
     stores: tokio::sync::Mutex<std::collections::HashMap<String, (String, std::sync::Arc<Store>)>>,
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
+    /// Production profiles whose writes are unlocked, until when.
+    unlocked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
+
+/// The longest a production profile's writes stay unlocked.
+pub const MAX_UNLOCK: Duration = Duration::from_secs(120 * 60);
 
 impl Console {
     /// Opens the profile database in `data_dir` (created if missing).
@@ -191,6 +196,7 @@ impl Console {
             followed: Default::default(),
             stores: Default::default(),
             scheduler: Default::default(),
+            unlocked: Default::default(),
         })
     }
 
@@ -347,6 +353,45 @@ impl Console {
         self.stores.lock().await.remove(name);
     }
 
+    /// Unlocks a production profile's writes for `d` (at most [`MAX_UNLOCK`]; zero locks them
+    /// again) once `typed` equals its name; answers how long they stay unlocked.
+    pub async fn unlock_writes(&self, profile: &str, typed: &str, d: Duration) -> Result<Option<Duration>, ApiError> {
+        let p = self.profiles.get(profile).await?;
+        let mut map = self.unlocked.lock().unwrap_or_else(|e| e.into_inner());
+        if d.is_zero() {
+            map.remove(profile);
+            return Ok(None);
+        }
+        if typed != p.fields.name {
+            return Err(ApiError::new(
+                ErrorCode::Locked,
+                format!("type the profile's name \"{}\" to unlock its writes", p.fields.name),
+            ));
+        }
+        map.insert(profile.to_owned(), std::time::Instant::now() + d.min(MAX_UNLOCK));
+        Ok(Some(d.min(MAX_UNLOCK)))
+    }
+
+    /// How long a profile's writes stay unlocked (`None`: locked, or never locked).
+    pub fn unlocked_for(&self, profile: &str) -> Option<Duration> {
+        let map = self.unlocked.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(profile).and_then(|until| until.checked_duration_since(std::time::Instant::now()))
+    }
+
+    /// A production profile's writes are refused unless unlocked (the backend's rule, whatever
+    /// the window shows): every journaled write asks here first.
+    async fn guard_production(&self, profile: &str) -> Result<(), ApiError> {
+        let p = self.profiles.get(profile).await?;
+        // A read-only profile is refused by the store itself, as read-only.
+        if p.fields.color == "production" && !p.fields.read_only && self.unlocked_for(profile).is_none() {
+            return Err(ApiError::new(
+                ErrorCode::Locked,
+                format!("{profile} is a production profile: its writes are locked; unlock them for a while (typing its name) first"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Runs `write` on a profile's root as one journal entry: the states of the nodes `paths`
     /// names before it, the write, their states after it (a failed write keeps its
     /// before-states). The entry is recorded before the write is attempted, so even a crash in
@@ -360,6 +405,7 @@ impl Console {
         write: impl std::future::Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
         use tbdesk_model::journal::Outcome;
+        self.guard_production(profile).await?;
         let store = self.store(profile).await?;
         let paths = paths(store.root());
         let before = store.node_states(&paths).await?;
@@ -528,6 +574,9 @@ impl Console {
         pause: bool,
         dry_run: bool,
     ) -> Result<(Vec<String>, Vec<String>), ApiError> {
+        if !dry_run {
+            self.guard_production(profile).await?;
+        }
         let store = self.store(profile).await?;
         let snap = store.snapshot(|_| {}).await?;
         let chosen = tbdesk_model::search::strategies_matching(&snap, filter, own_sign);

@@ -336,3 +336,34 @@ async fn changes_by_others_are_recorded_while_followed() {
         "the other client's change recorded once with its bytes, marked not tbdesk; tbdesk's own write not recorded twice",
     );
 }
+
+/// A production profile's writes are locked in the backend until unlocked with its name typed,
+/// for a while; locking again (or the time running out) refuses them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_writes_are_locked_until_unlocked_for_a_while() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let mut fields = tbdesk_tests::profile_fields("prod", &server.connect_string(), ROOT);
+    fields.color = "production".into();
+    console.profiles().create(&fields, None).await.expect("profile");
+    let locked = console.init_root("prod").await;
+    assert_eq!(locked.err().map(|e| e.code), Some(ErrorCode::Locked));
+    assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");
+    let wrong = console.unlock_writes("prod", "prd", std::time::Duration::from_secs(60)).await;
+    assert_eq!(wrong.err().map(|e| e.code), Some(ErrorCode::Locked), "the name must be typed right");
+    let left = console.unlock_writes("prod", "prod", std::time::Duration::from_secs(60)).await.expect("unlock");
+    assert_eq!(left, Some(std::time::Duration::from_secs(60)));
+    console.init_root("prod").await.expect("unlocked: init");
+    console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await.expect("unlocked: save");
+    console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
+    let again = console.save_task_type("prod", &task_type("Job", 2), Expect::Version(0)).await;
+    assert_eq!(again.err().map(|e| e.code), Some(ErrorCode::Locked));
+    console.unlock_writes("prod", "prod", std::time::Duration::from_millis(500)).await.expect("short unlock");
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let expired = console.pause_matching("prod", "", None, true, false).await;
+    assert_eq!(expired.err().map(|e| e.code), Some(ErrorCode::Locked), "the unlock ran out");
+    let dry = console.pause_matching("prod", "", None, true, true).await.expect("a dry run reads only");
+    assert!(dry.1.is_empty());
+}

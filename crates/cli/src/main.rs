@@ -15,6 +15,9 @@ struct Cli {
     /// App data dir holding profiles.sqlite (default: the desktop app's, or $TBDESK_DATA_DIR).
     #[arg(long, global = true, env = "TBDESK_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Unlock the writes of this production profile for this command (its name, typed).
+    #[arg(long, global = true, value_name = "PROFILE")]
+    unlock: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -287,15 +290,23 @@ async fn pause_cmd(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The production profile `--unlock` names, unlocked in every console this run opens.
+static UNLOCK: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 async fn console(cli_dir: &Option<PathBuf>) -> anyhow::Result<tbdesk_api::Console> {
     let dir = match cli_dir {
         Some(d) => d.clone(),
         None => default_data_dir()?,
     };
-    Ok(tbdesk_api::Console::open(&dir).await?)
+    let console = tbdesk_api::Console::open(&dir).await?;
+    if let Some(Some(p)) = UNLOCK.get() {
+        console.unlock_writes(p, p, std::time::Duration::from_secs(600)).await?;
+    }
+    Ok(console)
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let _ = UNLOCK.set(cli.unlock.clone());
     match cli.cmd {
         Cmd::Model(m) => model_cmds::run(m),
         Cmd::Profile(ProfileCmd::List) => {

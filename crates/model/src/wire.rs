@@ -40,6 +40,8 @@ pub enum ErrorCode {
     SessionExpired,
     /// The profile is read-only.
     ReadOnly,
+    /// A production profile's writes are locked until unlocked for a while.
+    Locked,
     /// The node changed since it was read (both versions in `detail`).
     Conflict,
     /// Refused while runtimes are registered (they are in `detail`).
@@ -84,6 +86,7 @@ impl ErrorCode {
             ErrorCode::Invalid => "Not saved: the input breaks a rule",
             ErrorCode::Conflict => "Changed by someone else",
             ErrorCode::ReadOnly => "This profile is read-only",
+            ErrorCode::Locked => "Production: writes are locked",
             ErrorCode::Running => "Refused: runtimes are registered",
             ErrorCode::SessionExpired => "The ZooKeeper session expired",
             ErrorCode::ForeignData => "A node holds data tbdesk cannot read",
@@ -108,6 +111,7 @@ impl ErrorCode {
             ErrorCode::IncompatibleRoot => "incompatible_root",
             ErrorCode::SessionExpired => "session_expired",
             ErrorCode::ReadOnly => "read_only",
+            ErrorCode::Locked => "locked",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Running => "running",
             ErrorCode::ForeignData => "foreign_data",
@@ -773,6 +777,11 @@ pub mod cmd {
         LastProfile = "last_profile" (NoArgs) -> Option<String>;
         /// Every profile at a glance (the home), each within a time limit.
         StatusAll = "status_all" (NoArgs) -> Vec<ProfileStatus>;
+        /// Unlocks a production profile's writes for some minutes (0: locks them again);
+        /// answers the seconds they stay unlocked.
+        UnlockWrites = "unlock_writes" (UnlockArgs) -> Option<u64>;
+        /// How long a profile's writes stay unlocked (`None`: locked, or not a production profile).
+        WriteLock = "write_lock" (ProfileArg) -> Option<u64>;
         /// Pauses or resumes every strategy a filter chooses, in one multi (journaled).
         PauseMatching = "pause_matching" (PauseMatchingArgs) -> PauseReport;
         /// Searches every profile's root (the command palette), each within a time limit.
@@ -807,6 +816,17 @@ pub mod cmd {
         pub profile: String,
         /// The `(follower, generation)` of the state shown.
         pub shown: Option<(u64, u64)>,
+    }
+
+    /// [`UnlockWrites`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct UnlockArgs {
+        /// The profile.
+        pub profile: String,
+        /// The name typed to confirm (must equal the profile's).
+        pub typed: String,
+        /// Minutes (at most 120; 0 locks).
+        pub minutes: u32,
     }
 
     /// [`PauseMatching`].
