@@ -26,6 +26,26 @@ fn task_type(name: &str, threads: i64) -> TaskType {
     }
 }
 
+/// A ZooKeeper, a client of it, a console in a fresh data dir and profile `p` (colour `color`)
+/// on [`ROOT`]; keep the server and the dir alive with the console.
+async fn setup(color: &str) -> (ZkServer, zk::Client, tempfile::TempDir, Console, tbdesk_profiles::ProfileFields) {
+    setup_named("p", color).await
+}
+
+async fn setup_named(
+    name: &str,
+    color: &str,
+) -> (ZkServer, zk::Client, tempfile::TempDir, Console, tbdesk_profiles::ProfileFields) {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let mut fields = tbdesk_tests::profile_fields(name, &server.connect_string(), ROOT);
+    fields.color = color.into();
+    console.profiles().create(&fields, None).await.expect("profile");
+    (server, c, dir, console, fields)
+}
+
 async fn bytes(c: &zk::Client, path: &str) -> (Vec<u8>, i32) {
     let (d, s) = c.get_data(path).await.expect("node");
     (d, s.version)
@@ -33,12 +53,7 @@ async fn bytes(c: &zk::Client, path: &str) -> (Vec<u8>, i32) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_are_journaled_and_reverted_with_version_checks() {
-    let server = ZkServer::start().expect("zk");
-    let c = tbdesk_tests::zk::client(&server).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let console = Console::open(dir.path()).await.expect("console");
-    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
-    console.profiles().create(&fields, None).await.expect("profile");
+    let (_server, c, _dir, console, fields) = setup("none").await;
     console.init_root("p").await.expect("init");
     let path = format!("{ROOT}/baseTaskType/Job");
 
@@ -173,12 +188,7 @@ async fn writes_are_journaled_and_reverted_with_version_checks() {
 /// ACL protects as unreadable (with its stat and ACL), and refuses paths outside the root.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inspector_shows_foreign_nodes_and_names_what_it_cannot_read() {
-    let server = ZkServer::start().expect("zk");
-    let c = tbdesk_tests::zk::client(&server).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let console = Console::open(dir.path()).await.expect("console");
-    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
-    console.profiles().create(&fields, None).await.expect("profile");
+    let (server, c, _dir, console, _) = setup("none").await;
     console.init_root("p").await.expect("init");
     let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
     c.create(&format!("{ROOT}/blob"), &[0xca, 0xfe, 0x00, 0x41], &open).await.expect("binary");
@@ -289,12 +299,7 @@ async fn no_secret_enters_the_journal() {
 /// twice; the history says when following began.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_by_others_are_recorded_while_followed() {
-    let server = ZkServer::start().expect("zk");
-    let c = tbdesk_tests::zk::client(&server).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let console = Console::open(dir.path()).await.expect("console");
-    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
-    console.profiles().create(&fields, None).await.expect("profile");
+    let (_server, c, _dir, console, _) = setup("none").await;
     console.init_root("p").await.expect("init");
     let v0 = console.save_task_type("p", &task_type("Job", 1), Expect::Absent).await.expect("create");
     let _f = console.follow("p").await.expect("follow");
@@ -341,13 +346,7 @@ async fn changes_by_others_are_recorded_while_followed() {
 /// for a while; locking again (or the time running out) refuses them again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_writes_are_locked_until_unlocked_for_a_while() {
-    let server = ZkServer::start().expect("zk");
-    let c = tbdesk_tests::zk::client(&server).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let console = Console::open(dir.path()).await.expect("console");
-    let mut fields = tbdesk_tests::profile_fields("prod", &server.connect_string(), ROOT);
-    fields.color = "production".into();
-    console.profiles().create(&fields, None).await.expect("profile");
+    let (_server, c, _dir, console, _) = setup_named("prod", "production").await;
     let locked = console.init_root("prod").await;
     assert_eq!(locked.err().map(|e| e.code), Some(ErrorCode::Locked));
     assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");

@@ -154,26 +154,9 @@ enum Cmd {
     },
     /// Pause every strategy FILTER chooses (name, task or IP list; empty: all) in one multi,
     /// all or nothing; --own-sign narrows to task types of that own sign. Prints each one.
-    Pause {
-        profile: String,
-        #[arg(default_value = "")]
-        filter: String,
-        #[arg(long)]
-        own_sign: Option<String>,
-        /// Name them; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Pause(BatchArgs),
     /// Resume every strategy FILTER chooses, like `pause`.
-    Resume {
-        profile: String,
-        #[arg(default_value = "")]
-        filter: String,
-        #[arg(long)]
-        own_sign: Option<String>,
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Resume(BatchArgs),
     /// Write a support bundle for a profile: a zip with the root's snapshot, the health report
     /// and the recent journal, no password or digest credential. Prints its path.
     Bundle {
@@ -187,6 +170,19 @@ enum Cmd {
     Scheduler(SchedulerCmd),
     #[command(flatten)]
     Model(model_cmds::ModelCmd),
+}
+
+/// What `pause` and `resume` act on.
+#[derive(clap::Args)]
+struct BatchArgs {
+    profile: String,
+    #[arg(default_value = "")]
+    filter: String,
+    #[arg(long)]
+    own_sign: Option<String>,
+    /// Name them; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand)]
@@ -262,14 +258,8 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
 }
 
 /// `tbdesk pause` / `resume`.
-async fn pause_cmd(
-    data_dir: &Option<PathBuf>,
-    profile: String,
-    filter: String,
-    own_sign: Option<String>,
-    dry_run: bool,
-    pause: bool,
-) -> anyhow::Result<ExitCode> {
+async fn pause_cmd(data_dir: &Option<PathBuf>, a: BatchArgs, pause: bool) -> anyhow::Result<ExitCode> {
+    let BatchArgs { profile, filter, own_sign, dry_run } = a;
     let (chosen, changed) =
         console(data_dir).await?.pause_matching(&profile, &filter, own_sign.as_deref(), pause, dry_run).await?;
     let verb = if pause { "paused" } else { "resumed" };
@@ -601,12 +591,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if !r.conflicts.is_empty() && !overwrite { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Cmd::Pause { profile, filter, own_sign, dry_run } => {
-            pause_cmd(&cli.data_dir, profile, filter, own_sign, dry_run, true).await
-        }
-        Cmd::Resume { profile, filter, own_sign, dry_run } => {
-            pause_cmd(&cli.data_dir, profile, filter, own_sign, dry_run, false).await
-        }
+        Cmd::Pause(a) => pause_cmd(&cli.data_dir, a, true).await,
+        Cmd::Resume(a) => pause_cmd(&cli.data_dir, a, false).await,
         Cmd::Bundle { profile, out } => {
             let path = console(&cli.data_dir).await?.support_bundle(&profile, None, out).await?;
             println!("{}", path.display());
