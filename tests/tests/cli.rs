@@ -532,3 +532,72 @@ async fn batch_pause_and_resume_by_filter() {
     assert_eq!(code, 1);
     assert!(err.contains("no strategy matches"), "{err}");
 }
+
+/// Promotion between two profiles: the plan first (nothing written), a production target's
+/// lock, the copy with the own sign chosen, the target's history, and nothing more to do after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promote_a_task_type_with_its_strategy_into_production() {
+    use tbdesk_tests::zk;
+    let (server, c, dir) = spec_profile("dev").await;
+    let d = Some(dir.path());
+    let (code, _, err) = tbdesk_in(
+        d,
+        &[
+            "profile",
+            "add",
+            "prod",
+            "--connect",
+            &server.connect_string(),
+            "--root",
+            "/prod/root",
+            "--color",
+            "production",
+        ],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    zk::put_empty_root(&c, "/prod/root").await;
+    let absent = |c: zookeeper_client::Client, p: &'static str| async move {
+        matches!(c.get_data(p).await, Err(zookeeper_client::Error::NoNode))
+    };
+    let (code, out, err) =
+        tbdesk_in(d, &["promote", "--from", "dev", "--to", "prod", "order", "--own-sign", "BASE", "--dry-run"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "create taskType OrderSync\ncreate strategy OrderSync-Strategy\n");
+    assert!(absent(c.clone(), "/prod/root/baseTaskType/OrderSync").await, "a dry run writes nothing");
+    // Production: locked until unlocked with its name.
+    let (code, _, err) =
+        tbdesk_in(d, &["promote", "--from", "dev", "--to", "prod", "order", "--own-sign", "BASE"], b"");
+    assert_eq!(code, 2, "an error");
+    assert!(err.contains("production profile") && err.contains("locked"), "{err}");
+    assert!(absent(c.clone(), "/prod/root/strategy/OrderSync-Strategy").await);
+    // The scheduler writes too: refused there as well, before connecting.
+    let (code, _, err) =
+        tbdesk_in(d, &["scheduler", "run", "--profile", "prod", "--own-sign", "ME", "--task-type", "OrderSync"], b"");
+    assert_eq!(code, 2, "an error");
+    assert!(err.contains("locked"), "{err}");
+    let (code, _, err) = tbdesk_in(
+        d,
+        &["--unlock", "prod", "promote", "--from", "dev", "--to", "prod", "order", "--own-sign", "BASE"],
+        b"",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (t, _) = c.get_data("/prod/root/baseTaskType/OrderSync").await.expect("promoted task type");
+    assert_eq!(t, example("taskType.json"), "the task type travels byte for byte");
+    let (s, _) = c.get_data("/prod/root/strategy/OrderSync-Strategy").await.expect("promoted strategy");
+    let s = tbdesk_model::records::Strategy::decode(&s).expect("decode");
+    assert_eq!(s.task_name.as_deref(), Some("OrderSync"), "pointed at the shared domain, was OrderSync$TEST");
+    let (_, out, _) = tbdesk_in(d, &["history", "prod"], b"");
+    assert!(out.lines().next().is_some_and(|l| l.contains("promote from dev applied")), "{out}");
+    // Done: the same promotion plans nothing; a filter that chooses nothing is an error.
+    let (code, out, _) =
+        tbdesk_in(d, &["promote", "--from", "dev", "--to", "prod", "order", "--own-sign", "BASE", "--dry-run"], b"");
+    assert_eq!((code, out.as_str()), (0, ""));
+    let (code, _, err) =
+        tbdesk_in(d, &["promote", "--from", "dev", "--to", "prod", "nothing-like-it", "--dry-run"], b"");
+    assert_eq!(code, 2, "an error");
+    assert!(err.contains("filter: no task type or strategy"), "{err}");
+    let (code, _, err) = tbdesk_in(d, &["promote", "--from", "dev", "--to", "dev", "--dry-run"], b"");
+    assert_eq!(code, 2, "an error");
+    assert!(err.contains("to:"), "{err}");
+}

@@ -380,7 +380,7 @@ impl Console {
 
     /// A production profile's writes are refused unless unlocked (the backend's rule, whatever
     /// the window shows): every journaled write asks here first.
-    async fn guard_production(&self, profile: &str) -> Result<(), ApiError> {
+    pub async fn guard_production(&self, profile: &str) -> Result<(), ApiError> {
         let p = self.profiles.get(profile).await?;
         // A read-only profile is refused by the store itself, as read-only.
         if p.fields.color == "production" && !p.fields.read_only && self.unlocked_for(profile).is_none() {
@@ -404,6 +404,19 @@ impl Console {
         paths: impl FnOnce(&tbdesk_model::paths::Root) -> Vec<String>,
         write: impl std::future::Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
+        Ok(self.journaled_id(profile, command, reverts, paths, write).await?.0)
+    }
+
+    /// [`Console::journaled`], answering also the journal entry's id (never found afterwards by
+    /// listing: another write may have been journaled in between).
+    async fn journaled_id<T>(
+        &self,
+        profile: &str,
+        command: &str,
+        reverts: Option<i64>,
+        paths: impl FnOnce(&tbdesk_model::paths::Root) -> Vec<String>,
+        write: impl std::future::Future<Output = Result<T, ApiError>>,
+    ) -> Result<(T, i64), ApiError> {
         use tbdesk_model::journal::Outcome;
         self.guard_production(profile).await?;
         let store = self.store(profile).await?;
@@ -435,7 +448,7 @@ impl Console {
         if let Err(e) = self.profiles.journal_finish(id, outcome, error.as_deref(), &after).await {
             tracing::warn!(error = %e, entry = id, "cannot finish a journal entry");
         }
-        result
+        result.map(|r| (r, id))
     }
 
     /// Validates (again) and writes a task type; returns its new version.
@@ -674,9 +687,10 @@ impl Console {
             })
             .collect();
         let written: Vec<String> = nodes.iter().map(|n| n.path.clone()).collect();
-        self.journaled(profile, "revert", Some(id), |_| written, async { Ok(store.restore(&restores).await?) }).await?;
-        let journal = self.profiles.journal_list(profile, None, 1).await?.first().map(|e| e.id);
-        Ok(RevertReport { entry: id, journal, nodes, conflicts, dry_run: false })
+        let ((), journal) = self
+            .journaled_id(profile, "revert", Some(id), |_| written, async { Ok(store.restore(&restores).await?) })
+            .await?;
+        Ok(RevertReport { entry: id, journal: Some(journal), nodes, conflicts, dry_run: false })
     }
 
     /// Creates a profile; the password goes to the keyring only.
@@ -1150,10 +1164,46 @@ impl Console {
         prune_all: bool,
     ) -> Result<Vec<Change>, ApiError> {
         let target = Config::parse(text).map_err(|e| ApiError::new(ErrorCode::Invalid, e.to_string()))?;
+        self.import_config(profile, &target, apply, prune, prune_all, "import").await
+    }
+
+    /// Promotes objects from one profile to another: the task types `filter` chooses with
+    /// their strategies, or the strategies it chooses with their task types
+    /// ([`tbdesk_model::transfer::promotion`]), optionally pointed at `own_sign`. The plan is the
+    /// import's, field by field, against the target's root; applied (all or nothing, never a
+    /// delete) only when `apply`, and journaled in the target's history as a promotion.
+    pub async fn promote(
+        &self,
+        from: &str,
+        to: &str,
+        filter: &str,
+        own_sign: Option<&str>,
+        apply: bool,
+    ) -> Result<Vec<Change>, ApiError> {
+        if from == to {
+            return Err(ApiError::new(ErrorCode::Invalid, "to: the target must be another profile than the source"));
+        }
+        let (_, source) = self.export(from).await?;
+        let target = tbdesk_model::transfer::promotion(&source, filter, own_sign)
+            .map_err(|e| ApiError::new(ErrorCode::Invalid, e.to_string()))?;
+        self.import_config(to, &target, apply, false, false, &format!("promote from {from}")).await
+    }
+
+    /// The plan of writing `target` into a profile's root, applied when `apply`, journaled as
+    /// `command`.
+    async fn import_config(
+        &self,
+        profile: &str,
+        target: &Config,
+        apply: bool,
+        prune: bool,
+        prune_all: bool,
+        command: &str,
+    ) -> Result<Vec<Change>, ApiError> {
         let store = self.store(profile).await?;
         if apply {
             // The journal keeps every object the plan names; the import checks again as it writes.
-            let (_, plan) = store.import_plan(&target, prune, prune_all).await?;
+            let (_, plan) = store.import_plan(target, prune, prune_all).await?;
             let paths = |r: &tbdesk_model::paths::Root| {
                 plan.iter()
                     .map(|c| {
@@ -1170,12 +1220,12 @@ impl Console {
                     })
                     .collect()
             };
-            self.journaled(profile, "import", None, paths, async {
-                Ok(store.import_config_opts(&target, prune, prune_all).await?)
+            self.journaled(profile, command, None, paths, async {
+                Ok(store.import_config_opts(target, prune, prune_all).await?)
             })
             .await
         } else {
-            Ok(store.import_plan(&target, prune, prune_all).await?.1)
+            Ok(store.import_plan(target, prune, prune_all).await?.1)
         }
     }
 

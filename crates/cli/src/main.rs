@@ -67,6 +67,28 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Copy task types with their strategies (or strategies with their task types) from one
+    /// profile to another: prints the plan field by field; writes only without --dry-run, all or
+    /// nothing, recorded in the target's history. Never deletes.
+    Promote {
+        /// The source profile.
+        #[arg(long)]
+        from: String,
+        /// The target profile.
+        #[arg(long)]
+        to: String,
+        /// Text found (case-insensitive) in the names of the task types or strategies to copy;
+        /// none: everything.
+        #[arg(default_value = "")]
+        filter: String,
+        /// Point the copied strategies at this own sign of their task types (BASE: shared).
+        #[arg(long)]
+        own_sign: Option<String>,
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Differences between two profiles' configurations (what importing TO into FROM does).
     Diff {
         from: String,
@@ -394,6 +416,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_changes(&changes, json)?;
             if dry_run {
                 eprintln!("dry run: nothing was written ({} change(s) planned)", changes.len());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Promote { from, to, filter, own_sign, dry_run, json } => {
+            let changes =
+                console(&cli.data_dir).await?.promote(&from, &to, &filter, own_sign.as_deref(), !dry_run).await?;
+            print_changes(&changes, json)?;
+            if dry_run {
+                eprintln!("dry run: nothing was written ({} change(s) planned)", changes.len());
+            } else if changes.is_empty() {
+                eprintln!("{to} already holds what {from} has: nothing to write");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -739,6 +772,9 @@ async fn scheduler_run(
     };
     LaunchSpec::check_inputs(&task_type, &own_sign, groups).map_err(flag_error)?;
     let c = console(data_dir).await?;
+    // The scheduler writes (its strategy copy, factory, servers): a production profile's lock
+    // holds here as for every other write, before anything is connected.
+    c.guard_production(&profile).await?;
     let connect = c.connect_options(&profile).await?;
     let data = match data_dir {
         Some(d) => d.clone(),

@@ -308,3 +308,143 @@ pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
     }
     out
 }
+
+/// Why nothing can be promoted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PromoteError {
+    /// The filter chose no task type and no strategy.
+    #[error("filter: no task type or strategy of the source matches {0:?}")]
+    NothingMatches(String),
+    /// The own sign is not a name TBSchedule can use.
+    #[error("own sign: {0}")]
+    OwnSign(String),
+}
+
+/// What a promotion copies from one root's configuration: the task types whose name holds
+/// `filter` (case-insensitive; empty: every one) with every Schedule strategy that runs them,
+/// and the strategies whose name holds it with the task type they run (when the source has it).
+/// With `own_sign`, each chosen Schedule strategy is pointed at that own sign of its task type
+/// (`BASE`: the shared domain), its blob re-encoded as the Java console writes it; every other
+/// blob travels byte for byte. The result is planned and applied by the import's code.
+pub fn promotion(source: &Config, filter: &str, own_sign: Option<&str>) -> Result<Config, PromoteError> {
+    use crate::names::TaskTypeName;
+    if let Some(o) = own_sign {
+        if o.is_empty() || o.contains('/') || o.chars().any(char::is_control) {
+            return Err(PromoteError::OwnSign(format!(
+                "{o:?} is not a usable own sign (empty, '/' or a control character)"
+            )));
+        }
+    }
+    let f = filter.trim().to_lowercase();
+    let holds = |name: &str| f.is_empty() || name.to_lowercase().contains(&f);
+    // A strategy's task type base, when it is a readable Schedule strategy.
+    let runs = |blob: &str| -> Option<(Strategy, String)> {
+        let s = Strategy::decode(blob.as_bytes()).ok()?;
+        (s.kind == Some(crate::records::Kind::Schedule)).then_some(())?;
+        let base = TaskTypeName::parse(s.task_name.as_deref()?).base;
+        Some((s, base))
+    };
+    let mut out = Config::default();
+    for (name, e) in &source.task_types {
+        if holds(name) {
+            out.task_types.insert(name.clone(), Entry { blob: e.blob.clone(), version: None });
+        }
+    }
+    for (name, e) in &source.strategies {
+        let ran = runs(&e.blob);
+        let chosen = holds(name) || ran.as_ref().is_some_and(|(_, base)| out.task_types.contains_key(base));
+        if !chosen {
+            continue;
+        }
+        let blob = match (ran, own_sign) {
+            (Some((mut s, base)), Some(o)) => {
+                if let Some(t) = source.task_types.get(&base) {
+                    out.task_types.entry(base.clone()).or_insert_with(|| Entry { blob: t.blob.clone(), version: None });
+                }
+                let name = TaskTypeName::new(base, o).task_type();
+                if s.task_name.as_deref() == Some(name.as_str()) {
+                    e.blob.clone()
+                } else {
+                    s.task_name = Some(name);
+                    s.encode()
+                }
+            }
+            (Some((_, base)), None) => {
+                if let Some(t) = source.task_types.get(&base) {
+                    out.task_types.entry(base).or_insert_with(|| Entry { blob: t.blob.clone(), version: None });
+                }
+                e.blob.clone()
+            }
+            (None, _) => e.blob.clone(),
+        };
+        out.strategies.insert(name.clone(), Entry { blob, version: None });
+    }
+    if out.task_types.is_empty() && out.strategies.is_empty() {
+        return Err(PromoteError::NothingMatches(filter.to_owned()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod promotion_tests {
+    use super::*;
+
+    fn config(task_types: &[&str], strategies: &[(&str, &str, &str)]) -> Config {
+        let mut c = Config::default();
+        for t in task_types {
+            let blob = format!("{{\"baseTaskType\":\"{t}\",\"dealBeanName\":\"bean{t}\"}}");
+            c.task_types.insert((*t).into(), Entry { blob, version: Some(3) });
+        }
+        for (name, kind, task) in strategies {
+            let s = Strategy {
+                strategy_name: Some((*name).into()),
+                ip_list: Some(vec!["127.0.0.1".into()]),
+                assign_num: 1,
+                num_of_single_server: 0,
+                kind: Some(match *kind {
+                    "Schedule" => crate::records::Kind::Schedule,
+                    _ => crate::records::Kind::Java,
+                }),
+                task_name: Some((*task).into()),
+                ..Strategy::default()
+            };
+            c.strategies.insert((*name).into(), Entry { blob: s.encode(), version: Some(1) });
+        }
+        c
+    }
+
+    #[test]
+    fn a_task_type_travels_with_the_strategies_that_run_it() {
+        let c = config(
+            &["OrderSync", "Billing"],
+            &[("Order-S", "Schedule", "OrderSync$DEV"), ("Bill-S", "Schedule", "Billing"), ("J", "Java", "OrderSync")],
+        );
+        let p = promotion(&c, "order", None).expect("chosen");
+        assert_eq!(p.task_types.keys().collect::<Vec<_>>(), ["OrderSync"]);
+        assert_eq!(p.strategies.keys().collect::<Vec<_>>(), ["Order-S"], "a Java strategy's task name is a class");
+        assert_eq!(p.strategies["Order-S"].blob, c.strategies["Order-S"].blob, "byte for byte without an own sign");
+        assert!(p.task_types.values().all(|e| e.version.is_none()), "versions are the source's, never expected");
+    }
+
+    #[test]
+    fn a_strategy_chosen_by_name_brings_its_task_type_and_takes_the_own_sign() {
+        let c = config(&["OrderSync", "Billing"], &[("Bill-S", "Schedule", "Billing$DEV")]);
+        let p = promotion(&c, "bill-s", Some("BASE")).expect("chosen");
+        assert_eq!(p.task_types.keys().collect::<Vec<_>>(), ["Billing"]);
+        let s = Strategy::decode(p.strategies["Bill-S"].blob.as_bytes()).expect("decode");
+        assert_eq!(s.task_name.as_deref(), Some("Billing"), "BASE is the shared domain: no suffix");
+        let p = promotion(&c, "bill-s", Some("QA")).expect("chosen");
+        let s = Strategy::decode(p.strategies["Bill-S"].blob.as_bytes()).expect("decode");
+        assert_eq!(s.task_name.as_deref(), Some("Billing$QA"));
+    }
+
+    #[test]
+    fn nothing_chosen_or_a_bad_own_sign_is_an_error_naming_the_field() {
+        let c = config(&["OrderSync"], &[]);
+        assert_eq!(promotion(&c, "nope", None), Err(PromoteError::NothingMatches("nope".into())));
+        let e = promotion(&c, "", Some("a/b")).expect_err("slash");
+        assert!(e.to_string().starts_with("own sign:"), "{e}");
+        assert!(promotion(&c, "", Some("")).is_err());
+        assert_eq!(promotion(&c, "", None).map(|p| p.task_types.len()), Ok(1), "empty filter: everything");
+    }
+}
