@@ -601,3 +601,88 @@ async fn promote_a_task_type_with_its_strategy_into_production() {
     assert_eq!(code, 2, "an error");
     assert!(err.contains("to:"), "{err}");
 }
+
+/// `tbdesk watch`: the first look learns, then a root turning red, a task type that stops
+/// running and a dead server are each said once; Ctrl-C stops it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_says_each_alert_once() {
+    use std::io::{BufRead, BufReader};
+    use tbdesk_tests::zk;
+    let server = zk::ZkServer::start().expect("zk");
+    let c = zk::client(&server).await;
+    let root = "/w/root";
+    zk::put_empty_root(&c, root).await;
+    let def = String::from_utf8(zk::example("taskType.json"))
+        .expect("utf8")
+        .replace("\"OrderSync\"", "\"Job\"")
+        .replace("\"heartBeatRate\":5000", "\"heartBeatRate\":500")
+        .replace("\"judgeDeadInterval\":60000", "\"judgeDeadInterval\":5000");
+    zk::put(&c, &format!("{root}/baseTaskType/Job"), def.as_bytes()).await;
+    let server_node = format!("{root}/baseTaskType/Job/Job$DEV/server/Job$DEV$127.0.0.1$S1$0000000001");
+    zk::put(&c, &server_node, &zk::example("server.json")).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let d = Some(dir.path());
+    for (name, r) in [("w", root), ("other", "/elsewhere")] {
+        let (code, _, err) =
+            tbdesk_in(d, &["profile", "add", name, "--connect", &server.connect_string(), "--root", r], b"");
+        assert_eq!(code, 0, "{err}");
+    }
+    let mut child = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .env("TBDESK_DATA_DIR", dir.path())
+        .args(["watch", "w", "--interval", "1", "--seconds", "60"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tbdesk watch");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out = child.stdout.take().expect("stdout");
+    let err = child.stderr.take().expect("stderr");
+    let tx2 = tx.clone();
+    std::thread::spawn(move || BufReader::new(out).lines().map_while(Result::ok).for_each(|l| drop(tx.send(l))));
+    std::thread::spawn(move || BufReader::new(err).lines().map_while(Result::ok).for_each(|l| drop(tx2.send(l))));
+    // Heartbeats until the first look is taken.
+    let mut lines = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !lines.iter().any(|l: &String| l.starts_with("watching w: ")) {
+        assert!(std::time::Instant::now() < deadline, "no first look: {lines:?}");
+        c.set_data(&server_node, &zk::example("server.json"), None).await.expect("heartbeat");
+        if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            lines.push(l);
+        }
+    }
+    assert!(!lines.iter().any(|l| l.starts_with("ALERT")), "the first look only learns: {lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("other")), "only the named profile is watched: {lines:?}");
+    // The marker a 3.3 runtime refuses: red. The server's heartbeat stops: it dies.
+    c.set_data(root, b"tbschedule-3.4.0", None).await.expect("marker");
+    let want = [
+        "ALERT\tw\tred\tw turned red",
+        "ALERT\tw\tstopped:Job\t",
+        "ALERT\tw\tdead:Job$DEV/Job$DEV$127.0.0.1$S1$0000000001\t",
+    ];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !want.iter().all(|w| lines.iter().any(|l| l.starts_with(w))) {
+        assert!(std::time::Instant::now() < deadline, "alerts missing: {lines:?}");
+        if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            lines.push(l);
+        }
+    }
+    // Three more looks: nothing is said again.
+    let quiet_until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < quiet_until {
+        if let Ok(l) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            lines.push(l);
+        }
+    }
+    for w in want {
+        assert_eq!(lines.iter().filter(|l| l.starts_with(w)).count(), 1, "{w} said once: {lines:?}");
+    }
+    let red = lines.iter().find(|l| l.starts_with(want[0])).cloned().unwrap_or_default();
+    assert!(red.contains("tbschedule-3.4.0"), "the red alert names the finding: {red}");
+    // Ctrl-C: a clean, quick stop.
+    let pid = child.id().to_string();
+    let sent = std::time::Instant::now();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert!(sent.elapsed() < std::time::Duration::from_secs(5), "stopped in {:?}", sent.elapsed());
+}

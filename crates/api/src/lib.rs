@@ -179,6 +179,32 @@ pub struct Console {
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
     /// Production profiles whose writes are unlocked, until when.
     unlocked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// The background watch: alert state, the last look at every profile, and when each
+    /// watched root's follower last published a change.
+    watch: tokio::sync::Mutex<WatchState>,
+}
+
+/// What the background watch remembers between looks.
+#[derive(Default)]
+struct WatchState {
+    alerts: tbdesk_model::alerts::Alerts,
+    /// The last look (the home shows it), in profile order.
+    home: Vec<tbdesk_model::wire::ProfileStatus>,
+    /// Profiles not watched: when they were last read once, and what was found.
+    read_once: std::collections::HashMap<String, (std::time::Instant, tbdesk_model::wire::ProfileStatus)>,
+    /// Watched profiles: (follower id, generation) last seen and when it changed.
+    changed: std::collections::HashMap<String, ((u64, u64), i64)>,
+}
+
+/// How long a profile that is not watched keeps the figures of its last one-shot read.
+const READ_ONCE_FOR: Duration = Duration::from_secs(30);
+
+fn watch_key(id: i64) -> String {
+    format!("watch:{id}")
+}
+
+fn alerts_key(id: i64) -> String {
+    format!("alerts:{id}")
 }
 
 /// The longest a production profile's writes stay unlocked.
@@ -197,6 +223,7 @@ impl Console {
             stores: Default::default(),
             scheduler: Default::default(),
             unlocked: Default::default(),
+            watch: Default::default(),
         })
     }
 
@@ -303,6 +330,23 @@ impl Console {
         profile: &str,
         progress: impl FnMut(tbdesk_store::reader::Progress),
     ) -> Result<std::sync::Arc<Followed>, ApiError> {
+        let f = self.follow_quietly(profile, progress).await?;
+        self.profiles.set_setting("last_profile", profile).await?;
+        // Opened once, watched from then on, unless the user switched it off.
+        if let Ok(p) = self.profiles.get(profile).await {
+            if self.profiles.setting(&watch_key(p.id)).await?.is_none() {
+                self.profiles.set_setting(&watch_key(p.id), "1").await?;
+            }
+        }
+        Ok(f)
+    }
+
+    /// Follows a profile without making it the last one opened (the background watch).
+    async fn follow_quietly(
+        &self,
+        profile: &str,
+        progress: impl FnMut(tbdesk_store::reader::Progress),
+    ) -> Result<std::sync::Arc<Followed>, ApiError> {
         let cell = self.followed.lock().await.entry(profile.to_owned()).or_default().clone();
         let f = cell
             .get_or_try_init(|| async {
@@ -324,7 +368,6 @@ impl Console {
             })
             .await?
             .clone();
-        self.profiles.set_setting("last_profile", profile).await?;
         Ok(f)
     }
 
@@ -956,6 +999,181 @@ impl Console {
 
     /// Every profile at a glance, each within `limit` (a profile that does not answer in time
     /// is red with the reason), read `PARALLEL` at a time; in the profiles' order.
+    /// Whether a profile is watched in the background and whether its alerts notify
+    /// (watched: opened once and not switched off; alerts: on unless switched off).
+    pub async fn watch_flags(&self, profile: &str) -> Result<(bool, bool), ApiError> {
+        let p = self.profiles.get(profile).await?;
+        let watch = self.profiles.setting(&watch_key(p.id)).await?.as_deref() == Some("1");
+        let alerts = self.profiles.setting(&alerts_key(p.id)).await?.as_deref() != Some("0");
+        Ok((watch, alerts))
+    }
+
+    /// Switches a profile's background watch and its alerts (`None`: unchanged). A profile
+    /// no longer watched is no longer followed unless it is the one open (`keep`).
+    pub async fn set_watch(
+        &self,
+        profile: &str,
+        watch: Option<bool>,
+        alerts: Option<bool>,
+        keep: Option<&str>,
+    ) -> Result<(bool, bool), ApiError> {
+        let p = self.profiles.get(profile).await?;
+        let flag = |b: bool| if b { "1" } else { "0" };
+        if let Some(w) = watch {
+            self.profiles.set_setting(&watch_key(p.id), flag(w)).await?;
+        }
+        if let Some(a) = alerts {
+            self.profiles.set_setting(&alerts_key(p.id), flag(a)).await?;
+        }
+        let (w, a) = self.watch_flags(profile).await?;
+        if !w || !a {
+            self.watch.lock().await.alerts.forget(profile);
+        }
+        if !w && keep != Some(profile) {
+            self.followed.lock().await.remove(profile);
+        }
+        Ok((w, a))
+    }
+
+    /// One look at every profile for the home and the alerts: a watched profile from its
+    /// follower (started here if needed: one session and one watch per root, no re-read), the
+    /// others read once every 30 s at most. `only`, when not empty, watches exactly those
+    /// profiles (the CLI's `tbdesk watch NAME...`). Answers the alerts new since the last look.
+    pub async fn watch_tick(
+        &self,
+        limit: Duration,
+        only: &[String],
+    ) -> Result<(Vec<tbdesk_model::wire::ProfileStatus>, Vec<tbdesk_model::alerts::Alert>), ApiError> {
+        use futures::stream::{self, StreamExt};
+        let profiles = self.list_profiles().await?;
+        let one = |p: Profile| async move {
+            let name = p.fields.name.clone();
+            let (watched, alerts) = match only.is_empty() {
+                true => self.watch_flags(&name).await.unwrap_or((false, false)),
+                false => (only.contains(&name), true),
+            };
+            if !watched {
+                if !only.is_empty() {
+                    return None;
+                }
+                let cached = self.watch.lock().await.read_once.get(&name).cloned();
+                if let Some((at, st)) = cached.filter(|(at, _)| at.elapsed() < READ_ONCE_FOR) {
+                    let _ = at;
+                    return Some((st, None));
+                }
+                let st = match tokio::time::timeout(limit, self.health_and_root(&name)).await {
+                    Ok(Ok((report, snap))) => {
+                        tbdesk_model::wire::ProfileStatus::of(&name, &p.fields.color, &report, snap.as_ref())
+                    }
+                    Ok(Err(e)) => unreachable_status(&name, &p.fields.color, e.message),
+                    Err(_) => unreachable_status(&name, &p.fields.color, format!("no answer within {limit:?}")),
+                };
+                self.watch.lock().await.read_once.insert(name, (std::time::Instant::now(), st.clone()));
+                return Some((st, None));
+            }
+            let followed = match tokio::time::timeout(limit, self.follow_quietly(&name, |_| {})).await {
+                Ok(Ok(f)) => f,
+                Ok(Err(e)) => {
+                    let mut st = unreachable_status(&name, &p.fields.color, e.message);
+                    (st.watched, st.alerts) = (true, alerts);
+                    return Some((st, Some((alerts, None))));
+                }
+                Err(_) => {
+                    // The first read goes on in the background; the next look finds it.
+                    let mut st = unreachable_status(&name, &p.fields.color, format!("not read within {limit:?}"));
+                    (st.watched, st.alerts) = (true, alerts);
+                    return Some((st, Some((alerts, None))));
+                }
+            };
+            let state = followed.live.current();
+            let opts = match self.options(&p).await {
+                Ok(o) => o,
+                Err(e) => return Some((unreachable_status(&name, &p.fields.color, e.message), None)),
+            };
+            let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
+            let ensemble_findings = tbdesk_health::ensemble_findings(&ensemble);
+            let mut findings = tbdesk_model::diagnose::root_findings(&state.snapshot, None);
+            if state.status != tbdesk_model::wire::LiveStatus::Live {
+                findings.push(tbdesk_model::diagnose::Finding {
+                    level: tbdesk_model::diagnose::Level::Warning,
+                    code: "not_live".into(),
+                    message: format!("the watch is {}: these figures may be old", state.status.key()),
+                    why: "the follower reconnects by itself and re-reads the root".into(),
+                    nodes: Vec::new(),
+                    fix: None,
+                });
+            }
+            let report = HealthReport {
+                summary: Colour::summary(
+                    &ensemble,
+                    ensemble_findings.iter().chain(&findings).cloned().collect::<Vec<_>>().as_slice(),
+                ),
+                ensemble_findings,
+                ensemble,
+                requested_session_timeout_ms: opts.session_timeout.as_millis() as u64,
+                negotiated_session_timeout_ms: 0,
+                clock_offset_ms: None,
+                protocol: followed.server_version.clone().unwrap_or_default(),
+                findings,
+            };
+            let mut st = tbdesk_model::wire::ProfileStatus::of(&name, &p.fields.color, &report, Some(&state.snapshot));
+            st.watched = true;
+            st.alerts = alerts;
+            st.connection = state.status.key().to_owned();
+            {
+                let mut w = self.watch.lock().await;
+                let key = (followed.id, state.generation);
+                let now = tbdesk_store::now_ms();
+                let entry = w.changed.entry(name.clone()).or_insert((key, now));
+                if entry.0 != key {
+                    *entry = (key, now);
+                }
+                st.changed_ms = Some(entry.1);
+            }
+            Some((st, Some((alerts, Some(state.snapshot.clone())))))
+        };
+        let looks: Vec<_> = stream::iter(profiles.into_iter().map(one)).buffered(4).collect().await;
+        let mut w = self.watch.lock().await;
+        let mut home = Vec::new();
+        let mut said = Vec::new();
+        for (st, watched) in looks.into_iter().flatten() {
+            match watched {
+                Some((true, snap)) => {
+                    let first = st.top.first().map(|f| f.message.clone()).or_else(|| st.error.clone());
+                    said.extend(w.alerts.observe(&st.profile, st.summary, first.as_deref(), snap.as_deref()));
+                }
+                _ => w.alerts.forget(&st.profile),
+            }
+            home.push(st);
+        }
+        w.home = home.clone();
+        Ok((home, said))
+    }
+
+    /// The home's figures: the background watch's last look, or one look now when none was
+    /// taken yet (no alerts are lost: they are kept for the watch's next look).
+    pub async fn home(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
+        let last = self.watch.lock().await.home.clone();
+        if !last.is_empty() {
+            return Ok(last);
+        }
+        let profiles = self.list_profiles().await?;
+        let mut out = Vec::new();
+        for p in profiles {
+            let (watched, alerts) = self.watch_flags(&p.fields.name).await.unwrap_or((false, false));
+            let mut st = match tokio::time::timeout(limit, self.health_and_root(&p.fields.name)).await {
+                Ok(Ok((report, snap))) => {
+                    tbdesk_model::wire::ProfileStatus::of(&p.fields.name, &p.fields.color, &report, snap.as_ref())
+                }
+                Ok(Err(e)) => unreachable_status(&p.fields.name, &p.fields.color, e.message),
+                Err(_) => unreachable_status(&p.fields.name, &p.fields.color, format!("no answer within {limit:?}")),
+            };
+            (st.watched, st.alerts) = (watched, alerts);
+            out.push(st);
+        }
+        Ok(out)
+    }
+
     pub async fn status_all(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
         use futures::stream::{self, StreamExt};
         const PARALLEL: usize = 4;
@@ -1256,6 +1474,10 @@ fn unreachable_status(profile: &str, color: &str, why: String) -> tbdesk_model::
         items_without_owner: 0,
         top: Vec::new(),
         error: Some(why),
+        watched: false,
+        alerts: false,
+        connection: "unreachable".into(),
+        changed_ms: None,
     }
 }
 

@@ -106,6 +106,24 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Follow profiles (the named ones, else every watched one) and print an alert line when a
+    /// root turns red, a task type stops running or a server dies (each once, until it clears;
+    /// the first look only learns). Runs until Ctrl-C or --seconds.
+    Watch {
+        profiles: Vec<String>,
+        /// Seconds between looks.
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Seconds each profile's first read may take.
+        #[arg(long, default_value_t = 15)]
+        timeout: u64,
+        /// One JSON object per alert.
+        #[arg(long)]
+        json: bool,
+    },
     /// Search every profile's root: where a task type runs, which strategies name an IP, which
     /// task types use a bean (case-insensitive). Exit 0 when something matched, 1 when nothing.
     Find {
@@ -268,6 +286,17 @@ enum ProfileCmd {
     },
     /// Delete a profile and its keyring entry.
     Delete { name: String },
+    /// Whether the app follows a profile in the background (home, alerts) and whether its
+    /// alerts raise notifications; prints both.
+    Watch {
+        name: String,
+        /// on / off (absent: unchanged).
+        #[arg(long)]
+        watch: Option<OnOff>,
+        /// on / off (absent: unchanged).
+        #[arg(long)]
+        alerts: Option<OnOff>,
+    },
 }
 
 fn default_data_dir() -> anyhow::Result<PathBuf> {
@@ -300,6 +329,13 @@ async fn pause_cmd(data_dir: &Option<PathBuf>, a: BatchArgs, pause: bool) -> any
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A switch's value.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 /// The production profile `--unlock` names, unlocked in every console this run opens.
@@ -351,6 +387,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let c = console(&cli.data_dir).await?;
             c.profiles().create(&fields, password.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Profile(ProfileCmd::Watch { name, watch, alerts }) => {
+            let on = |o: Option<OnOff>| o.map(|o| o == OnOff::On);
+            let (w, a) = console(&cli.data_dir).await?.set_watch(&name, on(watch), on(alerts), None).await?;
+            let word = |b: bool| if b { "on" } else { "off" };
+            println!("{name}\twatch {}\talerts {}", word(w), word(a));
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Watch { profiles, interval, seconds, timeout, json } => {
+            let c = console(&cli.data_dir).await?;
+            let mut stop = stop_signals()?;
+            let limit = std::time::Duration::from_secs(timeout.clamp(1, 3600));
+            let every = std::time::Duration::from_secs(interval.clamp(1, 3600));
+            let until = seconds.map(|s| tokio::time::Instant::now() + std::time::Duration::from_secs(s));
+            let mut seen = std::collections::BTreeSet::new();
+            loop {
+                let look = tokio::select! {
+                    r = c.watch_tick(limit, &profiles) => r?,
+                    _ = stopped(stop.clone()) => break,
+                };
+                let (home, alerts) = look;
+                for st in home.iter().filter(|st| seen.insert(st.profile.clone())) {
+                    eprintln!("watching {}: {} ({})", st.profile, st.summary.as_str(), st.connection);
+                }
+                for a in &alerts {
+                    if json {
+                        println!("{}", serde_json::to_string(a)?);
+                    } else {
+                        println!("ALERT\t{}\t{}\t{}\t{}", a.profile, a.key, a.title, a.body);
+                    }
+                }
+                if home.is_empty() {
+                    anyhow::bail!("nothing to watch: no profile is watched (tbdesk profile watch NAME --watch on) and none was named");
+                }
+                let wait = tokio::time::sleep(every);
+                tokio::select! {
+                    _ = wait => {}
+                    _ = stop.changed() => break,
+                }
+                if until.is_some_and(|u| tokio::time::Instant::now() >= u) {
+                    break;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Profile(ProfileCmd::Delete { name }) => {

@@ -23,6 +23,7 @@
 //! - [`window`]: the cron run window of a thread group (§6.6).
 //! - [`wire`]: every value that crosses the IPC, and the one list of the app's commands.
 
+pub mod alerts;
 pub mod cron;
 pub mod diagnose;
 pub mod diff;

@@ -404,6 +404,18 @@ pub struct ProfileStatus {
     pub top: Vec<Finding>,
     /// Why it could not be read, when it could not.
     pub error: Option<String>,
+    /// Followed in the background (one session, one watch), so these figures are live.
+    #[serde(default)]
+    pub watched: bool,
+    /// Its alerts raise desktop notifications.
+    #[serde(default)]
+    pub alerts: bool,
+    /// The follower's connection (`live`, `disconnected`, ...); `read once` when not watched.
+    #[serde(default)]
+    pub connection: String,
+    /// When a change of the root was last seen (ms since the epoch; watched roots only).
+    #[serde(default)]
+    pub changed_ms: Option<i64>,
 }
 
 impl ProfileStatus {
@@ -425,6 +437,10 @@ impl ProfileStatus {
             items_without_owner: domains().flat_map(|d| &d.items).filter(|i| !i.owner_alive).count(),
             top: all,
             error: None,
+            watched: false,
+            alerts: false,
+            connection: "read once".into(),
+            changed_ms: None,
         }
     }
 }
