@@ -279,7 +279,63 @@ async fn last_profile(console: State<'_, Console>, args: Args<cmd::LastProfile>)
 #[tauri::command]
 async fn status_all(console: State<'_, Console>, args: Args<cmd::StatusAll>) -> Answer<cmd::StatusAll> {
     let cmd::NoArgs {} = args;
-    console.status_all(Duration::from_secs(10)).await
+    console.home(Duration::from_secs(10)).await
+}
+
+#[tauri::command]
+async fn set_watch(console: State<'_, Console>, args: Args<cmd::SetWatch>) -> Answer<cmd::SetWatch> {
+    // The profile open in the window stays followed whatever its switch says.
+    let open = console.last_profile().await?;
+    let (watch, alerts) = console.set_watch(&args.profile, args.watch, args.alerts, open.as_deref()).await?;
+    Ok(cmd::WatchFlags { watch, alerts })
+}
+
+#[tauri::command]
+async fn promote_config(console: State<'_, Console>, args: Args<cmd::PromoteConfig>) -> Answer<cmd::PromoteConfig> {
+    console.promote(&args.from, &args.to, &args.filter, args.own_sign.as_deref(), args.apply).await
+}
+
+/// Looks at every profile every few seconds (`TBDESK_WATCH_EVERY_MS`, default 5,000): watched
+/// ones from their followers, the others read once per 30 s. The home gets each look as an
+/// event; each new alert becomes a desktop notification, is logged, and (for tests and scripts)
+/// appended as a JSON line to `TBDESK_ALERT_LOG` when set. Ends with the app.
+fn watch_in_background(app: AppHandle) {
+    use tauri_plugin_notification::NotificationExt;
+    let every = std::env::var("TBDESK_WATCH_EVERY_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(Duration::from_secs(5), |ms| Duration::from_millis(ms.clamp(200, 3_600_000)));
+    let hook = std::env::var_os("TBDESK_ALERT_LOG").map(std::path::PathBuf::from);
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let look = app.state::<Console>().watch_tick(Duration::from_secs(10), &[]).await;
+            match look {
+                Ok((home, alerts)) => {
+                    for a in &alerts {
+                        tracing::warn!(profile = %a.profile, key = %a.key, "alert: {}: {}", a.title, a.body);
+                        if let Err(e) = app.notification().builder().title(&a.title).body(&a.body).show() {
+                            tracing::warn!(error = %e, "cannot raise a desktop notification");
+                        }
+                        if let Some(file) = &hook {
+                            use std::io::Write;
+                            let line = serde_json::to_string(a).unwrap_or_default();
+                            let written = std::fs::OpenOptions::new()
+                                .create(true)
+                                .append(true)
+                                .open(file)
+                                .and_then(|mut f| writeln!(f, "{line}"));
+                            if let Err(e) = written {
+                                tracing::warn!(error = %e, "cannot append to TBDESK_ALERT_LOG");
+                            }
+                        }
+                    }
+                    let _ = app.emit(event::Watched::NAME, event::WatchLook { home, alerts });
+                }
+                Err(e) => tracing::warn!(error = %e.message, "the background watch could not look"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
 }
 
 /// WebKitGTK's accelerated compositing loads Mesa (and LLVM's 46 MiB) into the web process for
@@ -306,6 +362,7 @@ fn main() {
     tracing::info!(ui = env!("TBDESK_UI_HASH"), "starting tbdesk");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             // TBDESK_DATA_DIR lets tests and power users keep several independent app states.
             let dir = match std::env::var_os("TBDESK_DATA_DIR") {
@@ -321,6 +378,7 @@ fn main() {
             app.manage(window_size::Dir(dir));
             app.manage(Forwarding::default());
             app.manage(log);
+            watch_in_background(app.handle().clone());
             Ok(())
         })
         // build.rs checks this list against tbdesk_model::wire::cmd::NAMES.
@@ -359,6 +417,8 @@ fn main() {
             node,
             set_node,
             support_bundle,
+            set_watch,
+            promote_config,
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.

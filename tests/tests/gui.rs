@@ -804,10 +804,11 @@ async fn home_shows_every_profile_and_opens_one() {
     tbdesk_tests::app::add_profile(data.path(), "gone", &gone.to_string(), "/x/root", "production", false).await;
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     app.click("#home").await;
-    let live = app.wait_text("#home-table tr[data-profile='e2e'][data-summary='amber']", |t| !t.is_empty()).await;
+    let live =
+        app.wait_text("#home-table .home-row[data-profile='e2e'][data-summary='amber']", |t| !t.is_empty()).await;
     let release = server.version().unwrap_or("3.8");
     assert!(live.contains(release) && live.contains("have no live owner"), "{live}");
-    let dead = app.wait_text("#home-table tr[data-profile='gone'][data-summary='red']", |t| !t.is_empty()).await;
+    let dead = app.wait_text("#home-table .home-row[data-profile='gone'][data-summary='red']", |t| !t.is_empty()).await;
     assert!(dead.contains("cannot be read"), "{dead}");
     app.screenshot("home").await;
     // The view is rebuilt when the live state arrives and when a tab changes: a poll of a view
@@ -815,8 +816,8 @@ async fn home_shows_every_profile_and_opens_one() {
     app.click("#tab-health").await;
     app.wait_for("#ensemble").await;
     app.click("#home").await;
-    app.wait_for("#home-table tr[data-profile='e2e']").await;
-    app.click("#home-table tr[data-profile='e2e'] a").await;
+    app.wait_for("#home-table .home-row[data-profile='e2e']").await;
+    app.click("#home-table .home-row[data-profile='e2e'] a").await;
     let row = app.wait_text("#strategy-OrderSync-Strategy", |t| !t.is_empty()).await;
     assert!(row.contains("OrderSync"), "{row}");
     // Past the health and home polls' periods (10 s, 30 s would be too long here: the health one).
@@ -1208,5 +1209,114 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":6"));
     app.click("#lock-writes").await;
     app.wait_text("#prod-lock", |t| t.contains("writes locked")).await;
+    app.close().await;
+}
+
+/// Several environments at once (issue 18), three ZooKeeper servers and four profiles: the home
+/// shows all four; the open one is watched and another is switched on from the home; a watched
+/// root turning red turns its row red and raises an alert (in the window and as a notification,
+/// observed through the app's alert log); a promotion shows its plan and applies, and the
+/// target's snapshot has it; the window's title names the environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_environments_watched_with_alerts_and_promotion() {
+    let (a, b, c3) = (
+        zk::ZkServer::start().expect("ZooKeeper a"),
+        zk::ZkServer::start().expect("ZooKeeper b"),
+        zk::ZkServer::start().expect("ZooKeeper c"),
+    );
+    let (ca, cb, cc) = (zk::client(&a).await, zk::client(&b).await, zk::client(&c3).await);
+    zk::load_spec_tree(&ca).await;
+    zk::put_empty_root(&cb, "/qa/root").await;
+    zk::put_empty_root(&cc, "/prod/root").await;
+    let data = tempfile::tempdir().expect("data dir");
+    let add = |name: &'static str, connect: String, root: &'static str, color: &'static str| {
+        let dir = data.path().to_owned();
+        async move { tbdesk_tests::app::add_profile(&dir, name, &connect, root, color, false).await }
+    };
+    add("dev", a.connect_string(), zk::SPEC_ROOT, "green").await;
+    add("qa", b.connect_string(), "/qa/root", "amber").await;
+    add("prod", c3.connect_string(), "/prod/root", "production").await;
+    add("gone", zk::silent_server().await.to_string(), "/x/root", "none").await;
+    let alert_log = data.path().join("alerts.jsonl");
+    let app = AppSession::start_with_env(
+        &bins::binary("tbdesk-app", "TBDESK_APP_BIN"),
+        data.path(),
+        &[("TBDESK_WATCH_EVERY_MS", "1000"), ("TBDESK_ALERT_LOG", alert_log.to_str().expect("path"))],
+    )
+    .await;
+    app.wait_text("#status", |t| t.contains("live")).await;
+    let title = app.client.execute("return document.title", vec![]).await.expect("title");
+    assert_eq!(title.as_str(), Some("dev — tbdesk"), "the title names the environment");
+    // Promotion: dev's OrderSync with its strategy into qa's shared domain.
+    app.click("#tab-transfer").await;
+    app.fill("#p-target", "qa").await;
+    app.fill("#p-filter", "order").await;
+    app.fill("#p-own-sign", "BASE").await;
+    app.click("#p-plan").await;
+    let plan = app.wait_text("#p-plan-result", |t| !t.is_empty()).await;
+    assert!(
+        plan.contains("create taskType OrderSync") && plan.contains("create strategy OrderSync-Strategy"),
+        "{plan}"
+    );
+    assert!(matches!(cb.get_data("/qa/root/baseTaskType/OrderSync").await, Err(zookeeper_client::Error::NoNode)));
+    // Field by field: a new object's fields are one click away.
+    app.client.execute("document.getElementById('p-plan-result').scrollIntoView()", vec![]).await.expect("scroll");
+    // (WebKit's driver does not click a <summary>; opening it is what the click does.)
+    app.client
+        .execute(
+            "document.querySelector(\"#p-plan-result li[data-op='create']:nth-child(2) details\").open = true",
+            vec![],
+        )
+        .await
+        .expect("open");
+    app.wait_text("#p-plan-result li[data-op='create']:nth-child(2) details", |t| {
+        t.contains("taskName: (absent) → \"OrderSync\"")
+    })
+    .await;
+    app.client.execute("document.getElementById('p-plan-result').scrollIntoView()", vec![]).await.expect("scroll");
+    app.screenshot("promotion-plan").await;
+    app.click("#p-apply").await;
+    app.wait_text("#p-applied", |t| t.contains("Promoted to qa: 2 change(s) written")).await;
+    let (blob, _) = cb.get_data("/qa/root/strategy/OrderSync-Strategy").await.expect("promoted");
+    let s = tbdesk_model::records::Strategy::decode(&blob).expect("strategy");
+    assert_eq!(s.task_name.as_deref(), Some("OrderSync"));
+    // The home: four rows; dev watched (it was opened), prod switched on here.
+    app.click("#home").await;
+    for p in ["dev", "qa", "prod", "gone"] {
+        app.wait_for(&format!("#home-table .home-row[data-profile='{p}']")).await;
+    }
+    app.wait_for("#home-table .home-row[data-profile='dev'][data-watched='true']").await;
+    app.wait_for("#home-table .home-row[data-profile='gone'][data-summary='red']").await;
+    app.click("#home-table .home-row[data-profile='prod'] .home-watch").await;
+    let prod =
+        app.wait_text("#home-table .home-row[data-profile='prod'][data-watched='true']", |t| t.contains("live")).await;
+    assert!(prod.contains("PRODUCTION") || prod.contains("prod"), "{prod}");
+    // qa shows the promotion: open it and see the task type.
+    app.click("#home-table .home-row[data-profile='qa'] a").await;
+    app.wait_for("#task-type-OrderSync").await;
+    let title = app.client.execute("return document.title", vec![]).await.expect("title");
+    assert_eq!(title.as_str(), Some("qa — tbdesk"));
+    // prod turns red (a marker its runtimes refuse): the row, the alert, the notification.
+    app.click("#home").await;
+    app.wait_for("#home-table .home-row[data-profile='prod'][data-watched='true']").await;
+    cc.set_data("/prod/root", b"tbschedule-3.4.0", None).await.expect("marker");
+    app.wait_for("#home-table .home-row[data-profile='prod'][data-summary='red']").await;
+    let alert = app.wait_text("#home-alerts li[data-profile='prod'][data-key='red']", |t| !t.is_empty()).await;
+    assert!(alert.contains("prod turned red") && alert.contains("tbschedule-3.4.0"), "{alert}");
+    let log = std::fs::read_to_string(&alert_log).expect("alert log");
+    let raised: Vec<tbdesk_model::alerts::Alert> =
+        log.lines().map(|l| serde_json::from_str(l).expect("alert line")).collect();
+    assert_eq!(raised.iter().filter(|a| a.profile == "prod" && a.key == "red").count(), 1, "{log}");
+    assert!(!raised.iter().any(|a| a.profile == "gone"), "a profile not watched raises nothing: {log}");
+    app.screenshot("home-watched-alert").await;
+    // Said once: two more looks add nothing.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let again = std::fs::read_to_string(&alert_log).expect("alert log");
+    assert_eq!(again, log, "no repeat until it clears");
+    // The alert opens its profile.
+    app.click("#home-alerts li[data-profile='prod']").await;
+    app.wait_text("#prod-lock", |t| t.contains("writes locked")).await;
+    let title = app.client.execute("return document.title", vec![]).await.expect("title");
+    assert_eq!(title.as_str(), Some("PRODUCTION · prod — tbdesk"));
     app.close().await;
 }

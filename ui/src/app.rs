@@ -77,8 +77,26 @@ pub fn App() -> impl IntoView {
         zone: RwSignal::new(browser::local_zone()),
         sched: RwSignal::new(None),
         progress: RwSignal::new(None),
+        home: RwSignal::new(None),
+        alerts: RwSignal::new(Vec::new()),
     };
     provide_context(ctx);
+    // The window says which environment it shows, and a production one says so in capitals
+    // (the title is what the task bar and the window switcher show).
+    Effect::new(move |_| {
+        let shown = ctx.profile.get();
+        let kind = profiles
+            .get()
+            .and_then(|r| r.ok())
+            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
+            .map(|p| p.fields.color);
+        let title = match (shown, kind.as_deref()) {
+            (Some(p), Some("production")) => format!("PRODUCTION · {p} — tbdesk"),
+            (Some(p), _) => format!("{p} — tbdesk"),
+            (None, _) => "tbdesk".to_owned(),
+        };
+        browser::set_title(&title);
+    });
     follow_events(ctx);
     poll_scheduler(ctx);
     let select = selector(ctx);
@@ -129,6 +147,29 @@ pub fn App() -> impl IntoView {
 /// Every live state of the shown profile replaces the one shown; its first read's progress is
 /// shown while it loads.
 fn follow_events(ctx: Ctx) {
+    spawn_local(async move {
+        api::on::<event::Watched>(move |look| {
+            // Only watched profiles are in a look: their rows are replaced, the others kept.
+            ctx.home.update(|h| {
+                let rows = h.get_or_insert_with(Vec::new);
+                for st in look.home {
+                    match rows.iter_mut().find(|r| r.profile == st.profile) {
+                        Some(r) => *r = st,
+                        None => rows.push(st),
+                    }
+                }
+            });
+            if !look.alerts.is_empty() {
+                ctx.alerts.update(|a| {
+                    for new in look.alerts.into_iter().rev() {
+                        a.insert(0, new);
+                    }
+                    a.truncate(crate::state::MAX_ALERTS);
+                });
+            }
+        })
+        .await;
+    });
     spawn_local(async move {
         api::on::<event::LoadProgress>(move |p| {
             if ctx.profile.get_untracked().as_deref() == Some(p.profile.as_str()) && ctx.snap.get_untracked().is_none()
@@ -558,7 +599,15 @@ fn ProductionLock(profiles: ProfileList) -> impl IntoView {
 fn StatusBar(profiles: ProfileList) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
-        <footer class="status" id="status">
+        <footer class="status" id="status" data-kind=move || {
+            let shown = ctx.profile.get();
+            profiles
+                .get()
+                .and_then(|r| r.ok())
+                .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
+                .map(|p| p.fields.color)
+                .unwrap_or_default()
+        }>
             <ProductionLock profiles=profiles />
             {move || match ctx.snap.with(|s| s.as_ref().map(|ev| (ev.status.key(), ev.status.words(), ev.server_version.as_deref().unwrap_or("?").to_owned(), format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes), ev.read_only))) {
                 Some((key, words, version, root, read_only)) => {

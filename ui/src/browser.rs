@@ -112,3 +112,23 @@ fn storage_get(key: &str) -> Option<String> {
     let f = js_sys::Reflect::get(&ls, &JsValue::from_str("getItem")).ok()?;
     f.dyn_ref::<js_sys::Function>()?.call1(&ls, &JsValue::from_str(key)).ok()?.as_string()
 }
+
+/// Sets the document's and the native window's title (the window through tauri's window API;
+/// outside tauri only the document's).
+pub fn set_title(title: &str) {
+    let w = js_sys::global();
+    if let Ok(doc) = js_sys::Reflect::get(&w, &JsValue::from_str("document")) {
+        let _ = js_sys::Reflect::set(&doc, &JsValue::from_str("title"), &JsValue::from_str(title));
+    }
+    let set = (|| -> Option<()> {
+        let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| !v.is_undefined());
+        let module = get(&get(&w, "__TAURI__")?, "window")?;
+        let current: js_sys::Function = wasm_bindgen::JsCast::dyn_into(get(&module, "getCurrentWindow")?).ok()?;
+        let win = current.call0(&module).ok()?;
+        let set_title: js_sys::Function = wasm_bindgen::JsCast::dyn_into(get(&win, "setTitle")?).ok()?;
+        // A promise: a refusal is only a missing title, never an error to show.
+        let _ = set_title.call1(&win, &title.into());
+        Some(())
+    })();
+    let _ = set;
+}

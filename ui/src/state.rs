@@ -41,7 +41,14 @@ pub struct Ctx {
     pub sched: RwSignal<Option<SchedulerView>>,
     /// Nodes read / known while a root loads.
     pub progress: RwSignal<Option<(u64, u64)>>,
+    /// Every profile as the background watch last saw it (the home).
+    pub home: RwSignal<Option<Vec<tbdesk_model::wire::ProfileStatus>>>,
+    /// The latest alerts, newest first (at most [`MAX_ALERTS`]).
+    pub alerts: RwSignal<Vec<tbdesk_model::alerts::Alert>>,
 }
+
+/// Alerts the window keeps (older ones are only in the log).
+pub const MAX_ALERTS: usize = 20;
 
 /// Shows a fetched state if it belongs to the shown profile and is not older than the one shown:
 /// answers may arrive out of order, and an edited profile's new follower (a higher `follower`)

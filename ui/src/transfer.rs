@@ -16,15 +16,27 @@ fn plan_view(changes: Vec<Change>, id: &'static str) -> impl IntoView {
     }
     view! {
         <ul class="plan" id=id>
-            {changes.into_iter().map(|c| view! {
-                <li data-op=c.op()>
-                    <strong>{format!("{} {} {}", c.op(), c.kind(), c.name())}</strong>
+            {changes.into_iter().map(|c| {
+                let fields = view! {
                     <ul>{c.fields().iter().cloned().map(|f| view! {
                         <li class="mono">{format!("{}: {} → {}", f.field,
                             f.before.map_or("(absent)".into(), |v| v.to_string()),
                             f.after.map_or("(absent)".into(), |v| v.to_string()))}</li>
                     }).collect_view()}</ul>
-                </li>
+                };
+                // A new object's fields are all new: folded, one click away.
+                let fields = match c.op() {
+                    "create" if !c.fields().is_empty() => view! {
+                        <details><summary>{format!("{} fields", c.fields().len())}</summary>{fields}</details>
+                    }.into_any(),
+                    _ => fields.into_any(),
+                };
+                view! {
+                    <li data-op=c.op()>
+                        <strong>{format!("{} {} {}", c.op(), c.kind(), c.name())}</strong>
+                        {fields}
+                    </li>
+                }
             }).collect_view()}
         </ul>
     }
@@ -70,6 +82,18 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
     );
     let diff = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
     let file_note = RwSignal::new(None::<String>);
+    let promote_to = RwSignal::new(other.get_untracked());
+    let promote_filter = RwSignal::new(String::new());
+    let promote_sign = RwSignal::new(String::new());
+    let promote_plan = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
+    let promoted = RwSignal::new(None::<Result<Vec<Change>, ApiError>>);
+    let promote_args = move |apply: bool| cmd::PromoteArgs {
+        from: ctx.profile.get_untracked().unwrap_or_default(),
+        to: promote_to.get_untracked(),
+        filter: promote_filter.get_untracked(),
+        own_sign: Some(promote_sign.get_untracked().trim().to_owned()).filter(|s| !s.is_empty()),
+        apply,
+    };
     let profile = move || ctx.profile.get_untracked().unwrap_or_default();
     view! {
         <div class="transfer" id="transfer">
@@ -169,6 +193,32 @@ pub fn Transfer(profiles: Vec<String>) -> impl IntoView {
             </div>
             {move || diff.get().map(|r| match r {
                 Ok(c) => plan_view(c, "t-diff-result").into_any(),
+                Err(e) => view! { <ErrorPanel err=e /> }.into_any(),
+            })}
+            <h3>"Promote to another profile"</h3>
+            <p class="muted">"Copies the task types whose name holds the filter with the strategies that run them (or the strategies it names with their task types), never deletes, and is recorded in the target's history. A production target must be unlocked first."</p>
+            <div class="toolbar">
+                <select id="p-target" on:change=move |ev| { promote_to.set(event_target_value(&ev)); promote_plan.set(None); }>
+                    {profiles.iter().map(|p| { let sel = *p == promote_to.get_untracked(); view! { <option value=p.clone() selected=sel>{p.clone()}</option> } }).collect_view()}
+                </select>
+                <input id="p-filter" class="narrow" placeholder="task type or strategy (empty: everything)" on:input=move |ev| { promote_filter.set(event_target_value(&ev)); promote_plan.set(None); } />
+                <input id="p-own-sign" class="narrow" placeholder="own sign there (empty: as here; BASE: shared)" on:input=move |ev| { promote_sign.set(event_target_value(&ev)); promote_plan.set(None); } />
+                <button id="p-plan" on:click=move |_| {
+                    let args = promote_args(false);
+                    promoted.set(None);
+                    spawn_local(async move { promote_plan.set(Some(api::call::<cmd::PromoteConfig>(args).await)); });
+                }>"Show the plan"</button>
+                <button id="p-apply" class="primary" prop:disabled=move || !promote_plan.get().is_some_and(|p| p.is_ok_and(|c| !c.is_empty())) on:click=move |_| {
+                    let args = promote_args(true);
+                    spawn_local(async move { promoted.set(Some(api::call::<cmd::PromoteConfig>(args).await)); });
+                }>"Promote (all or nothing)"</button>
+            </div>
+            {move || promote_plan.get().map(|r| match r {
+                Ok(c) => plan_view(c, "p-plan-result").into_any(),
+                Err(e) => view! { <ErrorPanel err=e /> }.into_any(),
+            })}
+            {move || promoted.get().map(|r| match r {
+                Ok(c) => view! { <p class="saved" id="p-applied">{format!("Promoted to {}: {} change(s) written.", promote_to.get_untracked(), c.len())}</p> }.into_any(),
                 Err(e) => view! { <ErrorPanel err=e /> }.into_any(),
             })}
         </div>

@@ -188,8 +188,6 @@ pub struct Console {
 #[derive(Default)]
 struct WatchState {
     alerts: tbdesk_model::alerts::Alerts,
-    /// The last look (the home shows it), in profile order.
-    home: Vec<tbdesk_model::wire::ProfileStatus>,
     /// Profiles not watched: when they were last read once, and what was found.
     read_once: std::collections::HashMap<String, (std::time::Instant, tbdesk_model::wire::ProfileStatus)>,
     /// Watched profiles: (follower id, generation) last seen and when it changed.
@@ -1035,14 +1033,29 @@ impl Console {
         Ok((w, a))
     }
 
-    /// One look at every profile for the home and the alerts: a watched profile from its
-    /// follower (started here if needed: one session and one watch per root, no re-read), the
-    /// others read once every 30 s at most. `only`, when not empty, watches exactly those
-    /// profiles (the CLI's `tbdesk watch NAME...`). Answers the alerts new since the last look.
+    /// The background watch's look: every watched profile from its follower (started here if
+    /// needed: one session and one watch per root, no re-read); `only`, when not empty, watches
+    /// exactly those profiles (the CLI's `tbdesk watch NAME...`). Profiles not watched cost
+    /// nothing here. Answers their figures and the alerts new since the last look.
     pub async fn watch_tick(
         &self,
         limit: Duration,
         only: &[String],
+    ) -> Result<(Vec<tbdesk_model::wire::ProfileStatus>, Vec<tbdesk_model::alerts::Alert>), ApiError> {
+        self.look(limit, only, true).await
+    }
+
+    /// The home's figures of every profile: watched ones from their followers, the others read
+    /// once (at most every 30 s). Raises no alert (the background watch does).
+    pub async fn home(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
+        Ok(self.look(limit, &[], false).await?.0)
+    }
+
+    async fn look(
+        &self,
+        limit: Duration,
+        only: &[String],
+        background: bool,
     ) -> Result<(Vec<tbdesk_model::wire::ProfileStatus>, Vec<tbdesk_model::alerts::Alert>), ApiError> {
         use futures::stream::{self, StreamExt};
         let profiles = self.list_profiles().await?;
@@ -1053,7 +1066,7 @@ impl Console {
                 false => (only.contains(&name), true),
             };
             if !watched {
-                if !only.is_empty() {
+                if background {
                     return None;
                 }
                 let cached = self.watch.lock().await.read_once.get(&name).cloned();
@@ -1137,41 +1150,18 @@ impl Console {
         let mut home = Vec::new();
         let mut said = Vec::new();
         for (st, watched) in looks.into_iter().flatten() {
-            match watched {
-                Some((true, snap)) => {
-                    let first = st.top.first().map(|f| f.message.clone()).or_else(|| st.error.clone());
-                    said.extend(w.alerts.observe(&st.profile, st.summary, first.as_deref(), snap.as_deref()));
+            if background {
+                match watched {
+                    Some((true, snap)) => {
+                        let first = st.top.first().map(|f| f.message.clone()).or_else(|| st.error.clone());
+                        said.extend(w.alerts.observe(&st.profile, st.summary, first.as_deref(), snap.as_deref()));
+                    }
+                    _ => w.alerts.forget(&st.profile),
                 }
-                _ => w.alerts.forget(&st.profile),
             }
             home.push(st);
         }
-        w.home = home.clone();
         Ok((home, said))
-    }
-
-    /// The home's figures: the background watch's last look, or one look now when none was
-    /// taken yet (no alerts are lost: they are kept for the watch's next look).
-    pub async fn home(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
-        let last = self.watch.lock().await.home.clone();
-        if !last.is_empty() {
-            return Ok(last);
-        }
-        let profiles = self.list_profiles().await?;
-        let mut out = Vec::new();
-        for p in profiles {
-            let (watched, alerts) = self.watch_flags(&p.fields.name).await.unwrap_or((false, false));
-            let mut st = match tokio::time::timeout(limit, self.health_and_root(&p.fields.name)).await {
-                Ok(Ok((report, snap))) => {
-                    tbdesk_model::wire::ProfileStatus::of(&p.fields.name, &p.fields.color, &report, snap.as_ref())
-                }
-                Ok(Err(e)) => unreachable_status(&p.fields.name, &p.fields.color, e.message),
-                Err(_) => unreachable_status(&p.fields.name, &p.fields.color, format!("no answer within {limit:?}")),
-            };
-            (st.watched, st.alerts) = (watched, alerts);
-            out.push(st);
-        }
-        Ok(out)
     }
 
     pub async fn status_all(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
@@ -1426,7 +1416,7 @@ impl Console {
                 plan.iter()
                     .map(|c| {
                         let (kind, name) = match c {
-                            Change::Create { kind, name }
+                            Change::Create { kind, name, .. }
                             | Change::Update { kind, name, .. }
                             | Change::Delete { kind, name } => (kind, name),
                         };

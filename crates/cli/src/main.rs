@@ -980,7 +980,7 @@ fn print_changes(changes: &[tbdesk_store::transfer::Change], json: bool) -> anyh
             continue;
         }
         match c {
-            Change::Create { kind, name } => println!("create {kind} {name}"),
+            Change::Create { kind, name, .. } => println!("create {kind} {name}"),
             Change::Delete { kind, name } => println!("delete {kind} {name}"),
             Change::Update { kind, name, fields } => {
                 println!("update {kind} {name}");

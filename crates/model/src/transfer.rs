@@ -231,6 +231,9 @@ pub enum Change {
         kind: String,
         /// Name.
         name: String,
+        /// Its fields (each from absent), so a plan shows what a new object will hold.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<FieldDiff>,
     },
     /// A changed object.
     Update {
@@ -277,8 +280,8 @@ impl Change {
     /// The changed fields (an update's; none for a create or a delete).
     pub fn fields(&self) -> &[FieldDiff] {
         match self {
-            Change::Update { fields, .. } => fields,
-            _ => &[],
+            Change::Update { fields, .. } | Change::Create { fields, .. } => fields,
+            Change::Delete { .. } => &[],
         }
     }
 }
@@ -291,7 +294,11 @@ pub fn plan(current: &Config, target: &Config, prune: bool) -> Vec<Change> {
     {
         for (name, e) in tgt {
             match cur.get(name) {
-                None => out.push(Change::Create { kind: kind.into(), name: name.clone() }),
+                None => out.push(Change::Create {
+                    kind: kind.into(),
+                    name: name.clone(),
+                    fields: crate::diff::field_diff(None, &e.blob),
+                }),
                 Some(c) if c.blob != e.blob => out.push(Change::Update {
                     kind: kind.into(),
                     name: name.clone(),

@@ -684,6 +684,23 @@ pub mod event {
         type Payload = Progress;
     }
 
+    /// The background watch looked at every profile: the home's figures and the alerts new
+    /// since the last look (also raised as desktop notifications).
+    pub enum Watched {}
+    impl Event for Watched {
+        const NAME: &'static str = "watched";
+        type Payload = WatchLook;
+    }
+
+    /// The payload of [`Watched`].
+    #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+    pub struct WatchLook {
+        /// Every profile, as the home shows it.
+        pub home: Vec<ProfileStatus>,
+        /// New alerts.
+        pub alerts: Vec<crate::alerts::Alert>,
+    }
+
     /// The payload of [`Snapshot`].
     #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
     pub struct SnapshotNotice {
@@ -812,6 +829,10 @@ pub mod cmd {
         SetNode = "set_node" (SetNodeArgs) -> i32;
         /// Writes a support bundle (zip, no secrets) for a profile; answers its path.
         SupportBundle = "support_bundle" (ProfileArg) -> String;
+        /// Switches a profile's background watch and its notifications; answers both.
+        SetWatch = "set_watch" (SetWatchArgs) -> WatchFlags;
+        /// Promotion between profiles: the plan (import's) or, with `apply`, the copy.
+        PromoteConfig = "promote_config" (PromoteArgs) -> Vec<Change>;
     }
 
     /// No arguments.
@@ -1047,6 +1068,41 @@ pub mod cmd {
         pub apply: bool,
         /// Delete objects the text does not name.
         pub prune: bool,
+    }
+
+    /// [`SetWatch`]: `None` leaves a switch as it is.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SetWatchArgs {
+        /// The profile.
+        pub profile: String,
+        /// Follow it in the background (home, alerts).
+        pub watch: Option<bool>,
+        /// Its alerts raise desktop notifications.
+        pub alerts: Option<bool>,
+    }
+
+    /// [`SetWatch`]'s answer.
+    #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+    pub struct WatchFlags {
+        /// Followed in the background.
+        pub watch: bool,
+        /// Notifications on.
+        pub alerts: bool,
+    }
+
+    /// [`PromoteConfig`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct PromoteArgs {
+        /// The source profile.
+        pub from: String,
+        /// The target profile.
+        pub to: String,
+        /// Text in the names of the task types or strategies to copy (empty: all).
+        pub filter: String,
+        /// The own sign the copied strategies run (`None`: as in the source).
+        pub own_sign: Option<String>,
+        /// Write (all or nothing); otherwise only the plan.
+        pub apply: bool,
     }
 
     /// [`DiffProfiles`].

@@ -212,7 +212,7 @@ impl Store {
             .iter()
             .map(|c| {
                 let (kind, name) = match c {
-                    Change::Create { kind, name }
+                    Change::Create { kind, name, .. }
                     | Change::Update { kind, name, .. }
                     | Change::Delete { kind, name } => (kind, name),
                 };
@@ -231,9 +231,9 @@ impl Store {
         let mut paths = Vec::new();
         for ch in &changes {
             let (kind, name) = match ch {
-                Change::Create { kind, name } | Change::Update { kind, name, .. } | Change::Delete { kind, name } => {
-                    (kind, name)
-                }
+                Change::Create { kind, name, .. }
+                | Change::Update { kind, name, .. }
+                | Change::Delete { kind, name } => (kind, name),
             };
             let (path, tgt, cur) = if kind == "taskType" {
                 (self.root.base_task_type(name), target.task_types.get(name), current.task_types.get(name))
