@@ -685,4 +685,10 @@ async fn watch_says_each_alert_once() {
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
     assert!(sent.elapsed() < std::time::Duration::from_secs(5), "stopped in {:?}", sent.elapsed());
+    // Hostile flags: no profile watched and a --seconds no clock holds: a clear error, no panic.
+    let (code, _, err) = tbdesk_in(d, &["watch", "--seconds", "18446744073709551615", "--interval", "0"], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing to watch") && !err.contains("panicked"), "{err}");
+    let (code, out, err) = tbdesk_in(d, &["profile", "watch", "other", "--alerts", "off"], b"");
+    assert_eq!((code, out.as_str()), (0, "other\twatch off\talerts off\n"), "{err}");
 }

@@ -87,7 +87,8 @@ async fn measure(server: &tbdesk_zkserver::ZkServer, c: &zookeeper_client::Clien
         let root = format!("/watch{roots}/r{i}");
         // 19 task types of the synthetic shape: ~3,000 nodes.
         nodes += zk::build_synthetic_root_with(c, &root, 19, 0, 12).await;
-        tbdesk_tests::app::add_profile(data.path(), &format!("p{i}"), &server.connect_string(), &root, "none", false).await;
+        tbdesk_tests::app::add_profile(data.path(), &format!("p{i}"), &server.connect_string(), &root, "none", false)
+            .await;
         heartbeats.extend(server_nodes(c, &root).await);
     }
     let console = tbdesk_api::Console::open(data.path()).await.expect("console");
@@ -99,16 +100,10 @@ async fn measure(server: &tbdesk_zkserver::ZkServer, c: &zookeeper_client::Clien
     let (home, _) = console.watch_tick(Duration::from_secs(60), &[]).await.expect("first look");
     let first_s = t0.elapsed().as_secs_f64();
     assert_eq!(home.iter().filter(|s| s.connection == "live").count(), roots, "every root followed");
-    let tick = |console: &tbdesk_api::Console| {
-        let c = console;
-        async move {
-            let _ = c.watch_tick(Duration::from_secs(10), &[]).await;
-        }
-    };
     // Idle: a look a second.
     let (c0, w0) = (cpu(), Instant::now());
     while w0.elapsed() < Duration::from_secs(secs) {
-        tick(&console).await;
+        let _ = console.watch_tick(Duration::from_secs(10), &[]).await;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     let idle_cpu = (cpu() - c0).as_secs_f64() / w0.elapsed().as_secs_f64() * 100.0;
@@ -121,7 +116,7 @@ async fn measure(server: &tbdesk_zkserver::ZkServer, c: &zookeeper_client::Clien
         let _ = c.set_data(path, format!("{{\"beat\":{changes}}}").as_bytes(), None).await;
         changes += 1;
         if Instant::now() >= next_look {
-            tick(&console).await;
+            let _ = console.watch_tick(Duration::from_secs(10), &[]).await;
             next_look += Duration::from_secs(1);
         }
         let due = w0 + Duration::from_millis(100 * changes as u64);

@@ -192,7 +192,13 @@ struct WatchState {
     read_once: std::collections::HashMap<String, (std::time::Instant, tbdesk_model::wire::ProfileStatus)>,
     /// Watched profiles: (follower id, generation) last seen and when it changed.
     changed: std::collections::HashMap<String, ((u64, u64), i64)>,
+    /// Each watched profile's ensemble, asked at most every [`ENSEMBLE_EVERY`] (four-letter
+    /// words open a connection per server: not every look, beside a whitelist that logs them).
+    ensembles: std::collections::HashMap<String, (std::time::Instant, Vec<tbdesk_model::wire::ServerHealth>)>,
 }
+
+/// How often the background watch asks a watched root's ensemble servers how they are.
+const ENSEMBLE_EVERY: Duration = Duration::from_secs(30);
 
 /// How long a profile that is not watched keeps the figures of its last one-shot read.
 const READ_ONCE_FOR: Duration = Duration::from_secs(30);
@@ -1103,7 +1109,22 @@ impl Console {
                 Ok(o) => o,
                 Err(e) => return Some((unreachable_status(&name, &p.fields.color, e.message), None)),
             };
-            let ensemble = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
+            let cached = self
+                .watch
+                .lock()
+                .await
+                .ensembles
+                .get(&name)
+                .filter(|(at, _)| at.elapsed() < ENSEMBLE_EVERY)
+                .map(|(_, e)| e.clone());
+            let ensemble = match cached {
+                Some(e) => e,
+                None => {
+                    let e = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
+                    self.watch.lock().await.ensembles.insert(name.clone(), (std::time::Instant::now(), e.clone()));
+                    e
+                }
+            };
             let ensemble_findings = tbdesk_health::ensemble_findings(&ensemble);
             let mut findings = tbdesk_model::diagnose::root_findings(&state.snapshot, None);
             if state.status != tbdesk_model::wire::LiveStatus::Live {

@@ -401,7 +401,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut stop = stop_signals()?;
             let limit = std::time::Duration::from_secs(timeout.clamp(1, 3600));
             let every = std::time::Duration::from_secs(interval.clamp(1, 3600));
-            let until = seconds.map(|s| tokio::time::Instant::now() + std::time::Duration::from_secs(s));
+            // A --seconds past what a clock can hold means: until stopped.
+            let until =
+                seconds.and_then(|s| tokio::time::Instant::now().checked_add(std::time::Duration::from_secs(s)));
             let mut seen = std::collections::BTreeSet::new();
             loop {
                 let look = tokio::select! {

@@ -336,10 +336,8 @@ pub enum PromoteError {
 pub fn promotion(source: &Config, filter: &str, own_sign: Option<&str>) -> Result<Config, PromoteError> {
     use crate::names::TaskTypeName;
     if let Some(o) = own_sign {
-        if o.is_empty() || o.contains('/') || o.chars().any(char::is_control) {
-            return Err(PromoteError::OwnSign(format!(
-                "{o:?} is not a usable own sign (empty, '/' or a control character)"
-            )));
+        if let Some(problem) = crate::validate::own_sign_problem(o) {
+            return Err(PromoteError::OwnSign(problem));
         }
     }
     let f = filter.trim().to_lowercase();
@@ -452,6 +450,8 @@ mod promotion_tests {
         let e = promotion(&c, "", Some("a/b")).expect_err("slash");
         assert!(e.to_string().starts_with("own sign:"), "{e}");
         assert!(promotion(&c, "", Some("")).is_err());
+        assert!(promotion(&c, "", Some("a b")).is_err(), "spaces");
+        assert!(promotion(&c, "", Some("\u{0}")).is_err(), "a character ZooKeeper refuses");
         assert_eq!(promotion(&c, "", None).map(|p| p.task_types.len()), Ok(1), "empty filter: everything");
     }
 }
