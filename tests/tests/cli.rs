@@ -689,6 +689,13 @@ async fn watch_says_each_alert_once() {
     let (code, _, err) = tbdesk_in(d, &["watch", "--seconds", "18446744073709551615", "--interval", "0"], b"");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nothing to watch") && !err.contains("panicked"), "{err}");
+    let (code, _, err) = tbdesk_in(d, &["watch", "w", "wrong-name", "--seconds", "1"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("profile wrong-name: there is no such profile"), "{err}");
+    let t0 = std::time::Instant::now();
+    let (code, _, err) = tbdesk_in(d, &["watch", "w", "--seconds", "2", "--interval", "3600"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20), "--seconds cuts the wait: {:?}", t0.elapsed());
     let (code, out, err) = tbdesk_in(d, &["profile", "watch", "other", "--alerts", "off"], b"");
     assert_eq!((code, out.as_str()), (0, "other\twatch off\talerts off\n"), "{err}");
 }

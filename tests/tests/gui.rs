@@ -359,6 +359,13 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     app.click("#tab-distribution").await;
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.item[data-item='3']").await;
+    // The local server's heartbeat bar is fresh (green, well under half the judge-dead time).
+    app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local rect.hb-ok").await;
+    let fill = app.client
+        .execute("return parseFloat(document.querySelector(\"section.domain[data-domain='OrderSync$dev7'] g.srv.local rect.hb-ok\").dataset.fill)", vec![])
+        .await
+        .expect("fill");
+    assert!(fill.as_f64().is_some_and(|f| (0.0..0.5).contains(&f)), "{fill:?}");
     // Another process registers a server in the dev domain: it appears without reload.
     let fake = format!(
         "{}/baseTaskType/OrderSync/OrderSync$dev7/server/OrderSync$dev7$10.7.7.7$FAKE$0000000099",
@@ -1288,8 +1295,11 @@ async fn several_environments_watched_with_alerts_and_promotion() {
     app.wait_for("#home-table .home-row[data-profile='dev'][data-watched='true']").await;
     app.wait_for("#home-table .home-row[data-profile='gone'][data-summary='red']").await;
     app.click("#home-table .home-row[data-profile='prod'] .home-watch").await;
-    let prod =
-        app.wait_text("#home-table .home-row[data-profile='prod'][data-watched='true']", |t| t.contains("live")).await;
+    // Followed by the background watch (its connection, not "read once"), which learns the
+    // root in the same look.
+    let prod = app
+        .wait_text("#home-table .home-row[data-profile='prod'][data-watched='true']", |t| t.contains("live · "))
+        .await;
     assert!(prod.contains("PRODUCTION") || prod.contains("prod"), "{prod}");
     // qa shows the promotion: open it and see the task type.
     app.click("#home-table .home-row[data-profile='qa'] a").await;
@@ -1299,8 +1309,24 @@ async fn several_environments_watched_with_alerts_and_promotion() {
     // prod turns red (a marker its runtimes refuse): the row, the alert, the notification.
     app.click("#home").await;
     app.wait_for("#home-table .home-row[data-profile='prod'][data-watched='true']").await;
+    app.wait_text("#home-table .home-row[data-profile='prod'][data-watched='true']", |t| t.contains("live · ")).await;
+    // One more look (1 s) so the learning look has surely ended.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     cc.set_data("/prod/root", b"tbschedule-3.4.0", None).await.expect("marker");
     app.wait_for("#home-table .home-row[data-profile='prod'][data-summary='red']").await;
+    let t0 = std::time::Instant::now();
+    while !app.exists("#home-alerts li[data-profile='prod'][data-key='red']").await {
+        if t0.elapsed() > Duration::from_secs(20) {
+            let log = std::fs::read_to_string(data.path().join("app.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            panic!(
+                "no alert for prod; alert log {:?}; app log (last lines, newest first):\n{}",
+                std::fs::read_to_string(&alert_log).ok(),
+                tail.join("\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let alert = app.wait_text("#home-alerts li[data-profile='prod'][data-key='red']", |t| !t.is_empty()).await;
     assert!(alert.contains("prod turned red") && alert.contains("tbschedule-3.4.0"), "{alert}");
     let log = std::fs::read_to_string(&alert_log).expect("alert log");

@@ -24,7 +24,13 @@ fn short(uuid: &str) -> String {
 const TILES_PER_LINE: usize = 12;
 const COLLAPSED_LINES: usize = 4;
 
-fn domain_svg(d: &DomainView, now_ms: i64, local_factory: Option<String>, all_items: bool) -> impl IntoView {
+fn domain_svg(
+    d: &DomainView,
+    now_ms: i64,
+    judge_dead_ms: i64,
+    local_factory: Option<String>,
+    all_items: bool,
+) -> impl IntoView {
     let width = 860.0;
     let unowned: Vec<&str> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.as_str()).collect();
     // One row per server (and one for items without a live owner), as tall as its tiles.
@@ -89,12 +95,24 @@ fn domain_svg(d: &DomainView, now_ms: i64, local_factory: Option<String>, all_it
             s.age_ms(now_ms) as f64 / 1000.0,
             if s.dead { " · DEAD" } else { "" }
         );
+        // The heartbeat's age filling toward the judge-dead interval: amber past half, red
+        // when the server is judged dead.
+        let fill = if judge_dead_ms > 0 { (s.age_ms(now_ms) as f64 / judge_dead_ms as f64).clamp(0.0, 1.0) } else { 1.0 };
+        let hb_class = match (s.dead, fill > 0.5) {
+            (true, _) => "hb hb-dead",
+            (false, true) => "hb hb-late",
+            _ => "hb hb-ok",
+        };
         shapes.push(
             view! {
                 <g class=class data-server=s.uuid.clone()>
                     <rect x="4" y=y width="250" height=48.0 rx="6"></rect>
                     <text x="14" y=y + 20.0 class="srv-name">{label}</text>
-                    <text x="14" y=y + 38.0 class="srv-age">{age}</text>
+                    <text x="14" y=y + 36.0 class="srv-age">{age}</text>
+                    <rect class="hb-track" x="14" y=y + 41.0 width="230" height="3"></rect>
+                    <rect class=hb_class data-fill=format!("{fill:.2}") x="14" y=y + 41.0 width=format!("{:.1}", 230.0 * fill) height="3">
+                        <title>{format!("heartbeat {:.0}% of the judge-dead interval ({:.0} s)", fill * 100.0, judge_dead_ms as f64 / 1000.0)}</title>
+                    </rect>
                 </g>
             }
             .into_any(),
@@ -179,13 +197,14 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                     {match tt {
                         Some(t) if t.domains.is_empty() => view! { <p class="muted empty">"No domain has run yet: no scheduler took this task type."</p> }.into_any(),
                         Some(t) => t.domains.iter().map(|d| {
+                            let judge_dead = t.def.ok().map_or(60_000, |x| x.judge_dead_interval);
                             let handovers = d.items.iter().filter(|i| i.req_server.is_some()).count();
                             view! {
                                 <section class="domain" data-domain=d.task_type.clone()>
                                     <h4>{format!("{} — own sign {} · {} · {} · reload flag v{} · {} in flight",
                                         d.task_type, d.own_sign, count(d.servers.len(), "server"), count(d.items.len(), "item"),
                                         d.reload_version.unwrap_or(0), count(handovers, "hand-over"))}</h4>
-                                    {domain_svg(d, now_ms, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory), all_items.get())}
+                                    {domain_svg(d, now_ms, judge_dead, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory), all_items.get())}
                                 </section>
                             }
                         }).collect_view().into_any(),

@@ -197,6 +197,16 @@ struct WatchState {
     ensembles: std::collections::HashMap<String, (std::time::Instant, Vec<tbdesk_model::wire::ServerHealth>)>,
 }
 
+/// What one look found of a watched root, for the alerts.
+struct Watched {
+    /// Its alerts are on.
+    alerts: bool,
+    /// Its snapshot (`None`: it could not be read).
+    snapshot: Option<std::sync::Arc<tbdesk_model::snapshot::Snapshot>>,
+    /// The look may be judged (connected, or no follower at all).
+    judged: bool,
+}
+
 /// How often the background watch asks a watched root's ensemble servers how they are.
 const ENSEMBLE_EVERY: Duration = Duration::from_secs(30);
 
@@ -398,6 +408,11 @@ impl Console {
     async fn forget(&self, name: &str) {
         self.followed.lock().await.remove(name);
         self.stores.lock().await.remove(name);
+        let mut w = self.watch.lock().await;
+        w.alerts.forget(name);
+        w.read_once.remove(name);
+        w.changed.remove(name);
+        w.ensembles.remove(name);
     }
 
     /// Unlocks a production profile's writes for `d` (at most [`MAX_UNLOCK`]; zero locks them
@@ -1071,16 +1086,36 @@ impl Console {
                 true => self.watch_flags(&name).await.unwrap_or((false, false)),
                 false => (only.contains(&name), true),
             };
-            if !watched {
+            // The home never starts a follower (the background watch does, and waits for its
+            // first read however long it takes: a timeout here would drop it and start over on
+            // every look); a watched root not followed yet is read once like the others.
+            let followed = if background {
+                if !watched {
+                    return None;
+                }
+                match self.follow_quietly(&name, |_| {}).await {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        let mut st = unreachable_status(&name, &p.fields.color, e.message);
+                        (st.watched, st.alerts) = (true, alerts);
+                        return Some((st, Some(Watched { alerts, snapshot: None, judged: true })));
+                    }
+                }
+            } else if watched {
+                self.followed(&name).await.ok()
+            } else {
+                None
+            };
+            let Some(followed) = followed else {
                 if background {
                     return None;
                 }
                 let cached = self.watch.lock().await.read_once.get(&name).cloned();
-                if let Some((at, st)) = cached.filter(|(at, _)| at.elapsed() < READ_ONCE_FOR) {
-                    let _ = at;
+                if let Some((_, mut st)) = cached.filter(|(at, _)| at.elapsed() < READ_ONCE_FOR) {
+                    (st.watched, st.alerts) = (watched, alerts);
                     return Some((st, None));
                 }
-                let st = match tokio::time::timeout(limit, self.health_and_root(&name)).await {
+                let mut st = match tokio::time::timeout(limit, self.health_and_root(&name)).await {
                     Ok(Ok((report, snap))) => {
                         tbdesk_model::wire::ProfileStatus::of(&name, &p.fields.color, &report, snap.as_ref())
                     }
@@ -1088,27 +1123,10 @@ impl Console {
                     Err(_) => unreachable_status(&name, &p.fields.color, format!("no answer within {limit:?}")),
                 };
                 self.watch.lock().await.read_once.insert(name, (std::time::Instant::now(), st.clone()));
+                (st.watched, st.alerts) = (watched, alerts);
                 return Some((st, None));
-            }
-            let followed = match tokio::time::timeout(limit, self.follow_quietly(&name, |_| {})).await {
-                Ok(Ok(f)) => f,
-                Ok(Err(e)) => {
-                    let mut st = unreachable_status(&name, &p.fields.color, e.message);
-                    (st.watched, st.alerts) = (true, alerts);
-                    return Some((st, Some((alerts, None))));
-                }
-                Err(_) => {
-                    // The first read goes on in the background; the next look finds it.
-                    let mut st = unreachable_status(&name, &p.fields.color, format!("not read within {limit:?}"));
-                    (st.watched, st.alerts) = (true, alerts);
-                    return Some((st, Some((alerts, None))));
-                }
             };
             let state = followed.live.current();
-            let opts = match self.options(&p).await {
-                Ok(o) => o,
-                Err(e) => return Some((unreachable_status(&name, &p.fields.color, e.message), None)),
-            };
             let cached = self
                 .watch
                 .lock()
@@ -1117,10 +1135,18 @@ impl Console {
                 .get(&name)
                 .filter(|(at, _)| at.elapsed() < ENSEMBLE_EVERY)
                 .map(|(_, e)| e.clone());
+            // The connect string (for a managed local profile, its server's port) is looked up
+            // only when the ensemble is asked: not a keyring read every look.
             let ensemble = match cached {
                 Some(e) => e,
                 None => {
-                    let e = tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await;
+                    let e = match self.options(&p).await {
+                        Ok(opts) => tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await,
+                        Err(e) => {
+                            tracing::warn!(profile = %name, error = %e.message, "cannot ask the ensemble");
+                            Vec::new()
+                        }
+                    };
                     self.watch.lock().await.ensembles.insert(name.clone(), (std::time::Instant::now(), e.clone()));
                     e
                 }
@@ -1144,7 +1170,7 @@ impl Console {
                 ),
                 ensemble_findings,
                 ensemble,
-                requested_session_timeout_ms: opts.session_timeout.as_millis() as u64,
+                requested_session_timeout_ms: u64::try_from(p.fields.session_timeout_ms).unwrap_or(0),
                 negotiated_session_timeout_ms: 0,
                 clock_offset_ms: None,
                 protocol: followed.server_version.clone().unwrap_or_default(),
@@ -1164,23 +1190,37 @@ impl Console {
                 }
                 st.changed_ms = Some(entry.1);
             }
-            Some((st, Some((alerts, Some(state.snapshot.clone())))))
+            // Disconnected, the follower's clock still turns servers dead that are not: such
+            // a look is shown but not judged (no alert, nothing learned).
+            let judged =
+                matches!(state.status, tbdesk_model::wire::LiveStatus::Live | tbdesk_model::wire::LiveStatus::Resynced);
+            Some((st, Some(Watched { alerts, snapshot: Some(state.snapshot.clone()), judged })))
         };
         let looks: Vec<_> = stream::iter(profiles.into_iter().map(one)).buffered(4).collect().await;
         let mut w = self.watch.lock().await;
         let mut home = Vec::new();
         let mut said = Vec::new();
+        let mut kept = std::collections::BTreeSet::new();
         for (st, watched) in looks.into_iter().flatten() {
             if background {
                 match watched {
-                    Some((true, snap)) => {
+                    Some(Watched { alerts: true, snapshot, judged: true }) => {
                         let first = st.top.first().map(|f| f.message.clone()).or_else(|| st.error.clone());
-                        said.extend(w.alerts.observe(&st.profile, st.summary, first.as_deref(), snap.as_deref()));
+                        said.extend(w.alerts.observe(&st.profile, st.summary, first.as_deref(), snapshot.as_deref()));
+                        kept.insert(st.profile.clone());
                     }
-                    _ => w.alerts.forget(&st.profile),
+                    Some(Watched { alerts: true, judged: false, .. }) => {
+                        kept.insert(st.profile.clone());
+                    }
+                    _ => {}
                 }
             }
             home.push(st);
+        }
+        if background {
+            // A root no longer watched (or deleted, or its alerts off) is learned again if
+            // it comes back.
+            w.alerts.retain(|p| kept.contains(p));
         }
         Ok((home, said))
     }
@@ -1409,8 +1449,12 @@ impl Console {
         own_sign: Option<&str>,
         apply: bool,
     ) -> Result<Vec<Change>, ApiError> {
-        if from == to {
-            return Err(ApiError::new(ErrorCode::Invalid, "to: the target must be another profile than the source"));
+        let (a, b) = (self.profiles.get(from).await?, self.profiles.get(to).await?);
+        if from == to || (a.fields.connect == b.fields.connect && a.fields.root_path == b.fields.root_path) {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                "to: the target must be another root than the source (another profile of the same root is the same root)",
+            ));
         }
         let (_, source) = self.export(from).await?;
         let target = tbdesk_model::transfer::promotion(&source, filter, own_sign)

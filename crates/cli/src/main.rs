@@ -404,6 +404,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // A --seconds past what a clock can hold means: until stopped.
             let until =
                 seconds.and_then(|s| tokio::time::Instant::now().checked_add(std::time::Duration::from_secs(s)));
+            let known: Vec<String> = c.list_profiles().await?.into_iter().map(|p| p.fields.name).collect();
+            if let Some(bad) = profiles.iter().find(|p| !known.contains(p)) {
+                anyhow::bail!("profile {bad}: there is no such profile (tbdesk profile list)");
+            }
             let mut seen = std::collections::BTreeSet::new();
             loop {
                 let look = tokio::select! {
@@ -424,7 +428,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 if home.is_empty() {
                     anyhow::bail!("nothing to watch: no profile is watched (tbdesk profile watch NAME --watch on) and none was named");
                 }
-                let wait = tokio::time::sleep(every);
+                let next = tokio::time::Instant::now() + every;
+                let wait = tokio::time::sleep_until(until.map_or(next, |u| u.min(next)));
                 tokio::select! {
                     _ = wait => {}
                     _ = stop.changed() => break,

@@ -153,6 +153,11 @@ impl Alerts {
     pub fn forget(&mut self, profile: &str) {
         self.roots.remove(profile);
     }
+
+    /// Keeps only the roots `keep` names (the others are learned again if watched again).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.roots.retain(|p, _| keep(p));
+    }
 }
 
 fn red(profile: &str, why: &str) -> Alert {

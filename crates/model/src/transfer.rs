@@ -355,9 +355,13 @@ pub fn promotion(source: &Config, filter: &str, own_sign: Option<&str>) -> Resul
             out.task_types.insert(name.clone(), Entry { blob: e.blob.clone(), version: None });
         }
     }
+    // The task types the filter chose, fixed before any strategy is looked at: a strategy
+    // chosen by its name brings its task type, but not that task type's other strategies
+    // (the choice never depends on the order of names).
+    let chosen_types: std::collections::BTreeSet<String> = out.task_types.keys().cloned().collect();
     for (name, e) in &source.strategies {
         let ran = runs(&e.blob);
-        let chosen = holds(name) || ran.as_ref().is_some_and(|(_, base)| out.task_types.contains_key(base));
+        let chosen = holds(name) || ran.as_ref().is_some_and(|(_, base)| chosen_types.contains(base));
         if !chosen {
             continue;
         }
@@ -441,6 +445,19 @@ mod promotion_tests {
         let p = promotion(&c, "bill-s", Some("QA")).expect("chosen");
         let s = Strategy::decode(p.strategies["Bill-S"].blob.as_bytes()).expect("decode");
         assert_eq!(s.task_name.as_deref(), Some("Billing$QA"));
+    }
+
+    #[test]
+    fn the_choice_does_not_depend_on_the_order_of_names() {
+        // "A-pick" is chosen by name and runs Job; "B-other" and "0-other" run Job too but are
+        // not chosen (the filter does not name Job): neither comes along, whatever its order.
+        let c = config(
+            &["Job"],
+            &[("0-other", "Schedule", "Job"), ("A-pick", "Schedule", "Job"), ("B-other", "Schedule", "Job")],
+        );
+        let p = promotion(&c, "pick", None).expect("chosen");
+        assert_eq!(p.task_types.keys().collect::<Vec<_>>(), ["Job"]);
+        assert_eq!(p.strategies.keys().collect::<Vec<_>>(), ["A-pick"]);
     }
 
     #[test]
