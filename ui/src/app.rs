@@ -85,11 +85,7 @@ pub fn App() -> impl IntoView {
     // (the title is what the task bar and the window switcher show).
     Effect::new(move |_| {
         let shown = ctx.profile.get();
-        let kind = profiles
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
-            .map(|p| p.fields.color);
+        let kind = shown_profile(profiles, shown.as_deref()).map(|p| p.fields.color);
         let title = match (shown, kind.as_deref()) {
             (Some(p), Some("production")) => format!("PRODUCTION · {p} — tbdesk"),
             (Some(p), _) => format!("{p} — tbdesk"),
@@ -104,11 +100,7 @@ pub fn App() -> impl IntoView {
     // schedulers); a profile without one uses this machine's. A changed zone re-evaluates the
     // open form and the diagnosis live (they read ctx.zone).
     Effect::new(move |_| {
-        let shown = ctx.profile.get();
-        let zone = profiles
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
+        let zone = shown_profile(profiles, ctx.profile.get().as_deref())
             .map(|p| p.fields.zone)
             .filter(|z| tbdesk_model::cron::parse_zone(z).is_some())
             .unwrap_or_else(browser::local_zone);
@@ -532,18 +524,18 @@ fn MainPane(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<Strin
     }
 }
 
+/// The profile shown, from the (tracked) profile list.
+fn shown_profile(profiles: ProfileList, shown: Option<&str>) -> Option<tbdesk_model::wire::Profile> {
+    profiles.get().and_then(|r| r.ok()).and_then(|l| l.into_iter().find(|p| Some(p.fields.name.as_str()) == shown))
+}
+
 /// A production profile's write lock: locked by default (the backend refuses its writes),
 /// unlocked for 15 minutes once its name is typed, locked again by a click or by time.
 #[component]
 fn ProductionLock(profiles: ProfileList) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let production = Memo::new(move |_| {
-        let shown = ctx.profile.get();
-        profiles
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
-            .is_some_and(|p| p.fields.color == "production")
+        shown_profile(profiles, ctx.profile.get().as_deref()).is_some_and(|p| p.fields.color == "production")
     });
     let left = RwSignal::new(None::<u64>);
     // The backend decides; the bar asks it every 5 s (and counts down between).
@@ -600,13 +592,7 @@ fn StatusBar(profiles: ProfileList) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
         <footer class="status" id="status" data-kind=move || {
-            let shown = ctx.profile.get();
-            profiles
-                .get()
-                .and_then(|r| r.ok())
-                .and_then(|l| l.into_iter().find(|p| Some(&p.fields.name) == shown.as_ref()))
-                .map(|p| p.fields.color)
-                .unwrap_or_default()
+            shown_profile(profiles, ctx.profile.get().as_deref()).map(|p| p.fields.color).unwrap_or_default()
         }>
             <ProductionLock profiles=profiles />
             {move || match ctx.snap.with(|s| s.as_ref().map(|ev| (ev.status.key(), ev.status.words(), ev.server_version.as_deref().unwrap_or("?").to_owned(), format!("{} · {} nodes", ev.snapshot.root, ev.snapshot.nodes), ev.read_only))) {
