@@ -313,9 +313,13 @@ fn watch_in_background(app: AppHandle) {
                 Ok((home, alerts)) => {
                     for a in &alerts {
                         tracing::warn!(profile = %a.profile, key = %a.key, "alert: {}: {}", a.title, a.body);
-                        if let Err(e) = app.notification().builder().title(&a.title).body(&a.body).show() {
-                            tracing::warn!(error = %e, "cannot raise a desktop notification");
-                        }
+                        // D-Bus may block (no notification daemon): never on an async worker.
+                        let (handle, title, body) = (app.clone(), a.title.clone(), a.body.clone());
+                        tauri::async_runtime::spawn_blocking(move || {
+                            if let Err(e) = handle.notification().builder().title(&title).body(&body).show() {
+                                tracing::warn!(error = %e, "cannot raise a desktop notification");
+                            }
+                        });
                         if let Some(file) = &hook {
                             use std::io::Write;
                             let line = serde_json::to_string(a).unwrap_or_default();
