@@ -295,8 +295,8 @@ async fn promote_config(console: State<'_, Console>, args: Args<cmd::PromoteConf
     console.promote(&args.from, &args.to, &args.filter, args.own_sign.as_deref(), args.apply).await
 }
 
-/// Looks at every profile every few seconds (`TBDESK_WATCH_EVERY_MS`, default 5,000): watched
-/// ones from their followers, the others read once per 30 s. The home gets each look as an
+/// Looks at the watched profiles every few seconds (`TBDESK_WATCH_EVERY_MS`, default 5,000),
+/// from their followers; profiles not watched cost nothing here. The home gets each look as an
 /// event; each new alert becomes a desktop notification, is logged, and (for tests and scripts)
 /// appended as a JSON line to `TBDESK_ALERT_LOG` when set. Ends with the app.
 fn watch_in_background(app: AppHandle) {
@@ -308,7 +308,7 @@ fn watch_in_background(app: AppHandle) {
     let hook = std::env::var_os("TBDESK_ALERT_LOG").map(std::path::PathBuf::from);
     tauri::async_runtime::spawn(async move {
         loop {
-            let look = app.state::<Console>().watch_tick(Duration::from_secs(10), &[]).await;
+            let look = app.state::<Console>().watch_tick(&[]).await;
             match look {
                 Ok((home, alerts)) => {
                     for a in &alerts {

@@ -153,9 +153,7 @@ fn follow_events(ctx: Ctx) {
             });
             if !look.alerts.is_empty() {
                 ctx.alerts.update(|a| {
-                    for new in look.alerts.into_iter().rev() {
-                        a.insert(0, new);
-                    }
+                    a.splice(0..0, look.alerts);
                     a.truncate(crate::state::MAX_ALERTS);
                 });
             }

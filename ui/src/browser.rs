@@ -120,7 +120,7 @@ pub fn set_title(title: &str) {
     if let Ok(doc) = js_sys::Reflect::get(&w, &JsValue::from_str("document")) {
         let _ = js_sys::Reflect::set(&doc, &JsValue::from_str("title"), &JsValue::from_str(title));
     }
-    let set = (|| -> Option<()> {
+    let _ = (|| -> Option<()> {
         let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| !v.is_undefined());
         let module = get(&get(&w, "__TAURI__")?, "window")?;
         let current: js_sys::Function = wasm_bindgen::JsCast::dyn_into(get(&module, "getCurrentWindow")?).ok()?;
@@ -130,5 +130,4 @@ pub fn set_title(title: &str) {
         let _ = set_title.call1(&win, &title.into());
         Some(())
     })();
-    let _ = set;
 }

@@ -196,8 +196,9 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                     </div>
                     {match tt {
                         Some(t) if t.domains.is_empty() => view! { <p class="muted empty">"No domain has run yet: no scheduler took this task type."</p> }.into_any(),
-                        Some(t) => t.domains.iter().map(|d| {
-                            let judge_dead = t.def.ok().map_or(60_000, |x| x.judge_dead_interval);
+                        Some(t) => {
+                            let (judge_dead, _) = tbdesk_model::snapshot::judge_dead_and_heartbeat(&t.def);
+                            t.domains.iter().map(|d| {
                             let handovers = d.items.iter().filter(|i| i.req_server.is_some()).count();
                             view! {
                                 <section class="domain" data-domain=d.task_type.clone()>
@@ -207,7 +208,8 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                                     {domain_svg(d, now_ms, judge_dead, ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory), all_items.get())}
                                 </section>
                             }
-                        }).collect_view().into_any(),
+                        }).collect_view().into_any()
+                        }
                         None => ().into_any(),
                     }}
                 }.into_any()

@@ -1,7 +1,8 @@
 //! Every profile at a glance: its colour, ZooKeeper, what its root holds, its worst findings,
 //! whether it is watched (followed in the background: live figures, alerts) and its latest
-//! alerts. The background watch sends a look every few seconds; the first figures are asked
-//! for once. A click opens the profile; the switches never do.
+//! alerts. The background watch sends the watched profiles' figures every few seconds; every
+//! profile's are asked for every 30 s while the home is shown. A click opens the profile; the
+//! switches never do.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

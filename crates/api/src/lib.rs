@@ -1016,8 +1016,6 @@ impl Console {
         Ok(self.health_and_root(profile).await?.0)
     }
 
-    /// Every profile at a glance, each within `limit` (a profile that does not answer in time
-    /// is red with the reason), read `PARALLEL` at a time; in the profiles' order.
     /// Whether a profile is watched in the background and whether its alerts notify
     /// (watched: opened once and not switched off; alerts: on unless switched off).
     pub async fn watch_flags(&self, profile: &str) -> Result<(bool, bool), ApiError> {
@@ -1060,24 +1058,27 @@ impl Console {
     /// nothing here. Answers their figures and the alerts new since the last look.
     pub async fn watch_tick(
         &self,
-        limit: Duration,
         only: &[String],
     ) -> Result<(Vec<tbdesk_model::wire::ProfileStatus>, Vec<tbdesk_model::alerts::Alert>), ApiError> {
-        self.look(limit, only, true).await
+        // No time limit: a watched root's first read is bounded by its session's own deadlines
+        // and must run to its end (cut short, it would start over at every look).
+        self.look(only, None).await
     }
 
     /// The home's figures of every profile: watched ones from their followers, the others read
     /// once (at most every 30 s). Raises no alert (the background watch does).
     pub async fn home(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
-        Ok(self.look(limit, &[], false).await?.0)
+        Ok(self.look(&[], Some(limit)).await?.0)
     }
 
+    /// The home's look when `read_once` (the limit of each one-shot read of a profile not
+    /// followed), the background watch's otherwise (followers only, alerts judged).
     async fn look(
         &self,
-        limit: Duration,
         only: &[String],
-        background: bool,
+        read_once: Option<Duration>,
     ) -> Result<(Vec<tbdesk_model::wire::ProfileStatus>, Vec<tbdesk_model::alerts::Alert>), ApiError> {
+        let background = read_once.is_none();
         use futures::stream::{self, StreamExt};
         let profiles = self.list_profiles().await?;
         let one = |p: Profile| async move {
@@ -1107,21 +1108,14 @@ impl Console {
                 None
             };
             let Some(followed) = followed else {
-                if background {
-                    return None;
-                }
+                // Only the home gets here (in the background every path above has answered).
+                let limit = read_once?;
                 let cached = self.watch.lock().await.read_once.get(&name).cloned();
                 if let Some((_, mut st)) = cached.filter(|(at, _)| at.elapsed() < READ_ONCE_FOR) {
                     (st.watched, st.alerts) = (watched, alerts);
                     return Some((st, None));
                 }
-                let mut st = match tokio::time::timeout(limit, self.health_and_root(&name)).await {
-                    Ok(Ok((report, snap))) => {
-                        tbdesk_model::wire::ProfileStatus::of(&name, &p.fields.color, &report, snap.as_ref())
-                    }
-                    Ok(Err(e)) => unreachable_status(&name, &p.fields.color, e.message),
-                    Err(_) => unreachable_status(&name, &p.fields.color, format!("no answer within {limit:?}")),
-                };
+                let mut st = self.read_status(&p, limit).await;
                 self.watch.lock().await.read_once.insert(name, (std::time::Instant::now(), st.clone()));
                 (st.watched, st.alerts) = (watched, alerts);
                 return Some((st, None));
@@ -1225,21 +1219,25 @@ impl Console {
         Ok((home, said))
     }
 
+    /// Every profile at a glance, each within `limit` (a profile that does not answer in time
+    /// is red with the reason), read `PARALLEL` at a time; in the profiles' order.
     pub async fn status_all(&self, limit: Duration) -> Result<Vec<tbdesk_model::wire::ProfileStatus>, ApiError> {
         use futures::stream::{self, StreamExt};
         const PARALLEL: usize = 4;
         let profiles = self.list_profiles().await?;
-        let one = |p: Profile| async move {
-            let name = p.fields.name.clone();
-            match tokio::time::timeout(limit, self.health_and_root(&name)).await {
-                Ok(Ok((report, snap))) => {
-                    tbdesk_model::wire::ProfileStatus::of(&name, &p.fields.color, &report, snap.as_ref())
-                }
-                Ok(Err(e)) => unreachable_status(&name, &p.fields.color, e.message),
-                Err(_) => unreachable_status(&name, &p.fields.color, format!("no answer within {limit:?}")),
-            }
-        };
+        let one = |p: Profile| async move { self.read_status(&p, limit).await };
         Ok(stream::iter(profiles.into_iter().map(one)).buffered(PARALLEL).collect().await)
+    }
+
+    /// One profile's figures from a one-shot read of its ensemble and root, within `limit`
+    /// (red with the reason when it does not answer in time).
+    async fn read_status(&self, p: &Profile, limit: Duration) -> tbdesk_model::wire::ProfileStatus {
+        let (name, color) = (&p.fields.name, &p.fields.color);
+        match tokio::time::timeout(limit, self.health_and_root(name)).await {
+            Ok(Ok((report, snap))) => tbdesk_model::wire::ProfileStatus::of(name, color, &report, snap.as_ref()),
+            Ok(Err(e)) => unreachable_status(name, color, e.message),
+            Err(_) => unreachable_status(name, color, format!("no answer within {limit:?}")),
+        }
     }
 
     /// Searches every profile's root for `query` (`model::search`), each within `limit`, four at
@@ -1479,18 +1477,7 @@ impl Console {
             let (_, plan) = store.import_plan(target, prune, prune_all).await?;
             let paths = |r: &tbdesk_model::paths::Root| {
                 plan.iter()
-                    .map(|c| {
-                        let (kind, name) = match c {
-                            Change::Create { kind, name, .. }
-                            | Change::Update { kind, name, .. }
-                            | Change::Delete { kind, name } => (kind, name),
-                        };
-                        if kind == "taskType" {
-                            r.base_task_type(name)
-                        } else {
-                            r.strategy(name)
-                        }
-                    })
+                    .map(|c| if c.kind() == "taskType" { r.base_task_type(c.name()) } else { r.strategy(c.name()) })
                     .collect()
             };
             self.journaled(profile, command, None, paths, async {

@@ -117,9 +117,6 @@ enum Cmd {
         /// Stop after this many seconds.
         #[arg(long)]
         seconds: Option<u64>,
-        /// Seconds each profile's first read may take.
-        #[arg(long, default_value_t = 15)]
-        timeout: u64,
         /// One JSON object per alert.
         #[arg(long)]
         json: bool,
@@ -396,10 +393,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{name}\twatch {}\talerts {}", word(w), word(a));
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Watch { profiles, interval, seconds, timeout, json } => {
+        Cmd::Watch { profiles, interval, seconds, json } => {
             let c = console(&cli.data_dir).await?;
             let mut stop = stop_signals()?;
-            let limit = std::time::Duration::from_secs(timeout.clamp(1, 3600));
             let every = std::time::Duration::from_secs(interval.clamp(1, 3600));
             // A --seconds past what a clock can hold means: until stopped.
             let until =
@@ -411,7 +407,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut seen = std::collections::BTreeSet::new();
             loop {
                 let look = tokio::select! {
-                    r = c.watch_tick(limit, &profiles) => r?,
+                    r = c.watch_tick(&profiles) => r?,
                     _ = stopped(stop.clone()) => break,
                 };
                 let (home, alerts) = look;

@@ -94,7 +94,7 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
         ));
     }
     for t in &s.task_types {
-        let hb = t.def.ok().map_or(5000, |d| d.heart_beat_rate);
+        let (_, hb) = crate::snapshot::judge_dead_and_heartbeat(&t.def);
         for d in &t.domains {
             let dead: Vec<String> = d.servers.iter().filter(|x| x.dead).map(|x| x.uuid.clone()).collect();
             if !dead.is_empty() {

@@ -506,9 +506,15 @@ fn fold_strategy(root: &Root, tree: &RawTree, name: &str, path: &str, node: &Raw
     }
 }
 
+/// The judge-dead interval and heartbeat rate (ms) servers are judged by: the definition's, or
+/// TBSchedule's defaults when it cannot be read.
+pub fn judge_dead_and_heartbeat(def: &Decoded<TaskType>) -> (i64, i64) {
+    def.ok().map_or((60_000, 5_000), |t| (t.judge_dead_interval, t.heart_beat_rate))
+}
+
 fn fold_task_type(root: &Root, tree: &RawTree, name: &str, path: &str, node: &RawNode, now_ms: i64) -> FoldedTaskType {
     let def = Decoded::from(&node.data, TaskType::decode);
-    let (judge_dead, heartbeat) = def.ok().map_or((60_000, 5_000), |t| (t.judge_dead_interval, t.heart_beat_rate));
+    let (judge_dead, heartbeat) = judge_dead_and_heartbeat(&def);
     let mut domains = Vec::new();
     let mut problems = Vec::new();
     for task_type in sorted_children(node) {

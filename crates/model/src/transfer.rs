@@ -277,7 +277,7 @@ impl Change {
         }
     }
 
-    /// The changed fields (an update's; none for a create or a delete).
+    /// The fields: an update's changed ones, a create's all (from absent); none for a delete.
     pub fn fields(&self) -> &[FieldDiff] {
         match self {
             Change::Update { fields, .. } | Change::Create { fields, .. } => fields,
@@ -365,11 +365,12 @@ pub fn promotion(source: &Config, filter: &str, own_sign: Option<&str>) -> Resul
         if !chosen {
             continue;
         }
+        // A Schedule strategy brings the task type it runs (when the source has it).
+        if let Some(t) = ran.as_ref().and_then(|(_, base)| source.task_types.get_key_value(base)) {
+            out.task_types.entry(t.0.clone()).or_insert_with(|| Entry { blob: t.1.blob.clone(), version: None });
+        }
         let blob = match (ran, own_sign) {
             (Some((mut s, base)), Some(o)) => {
-                if let Some(t) = source.task_types.get(&base) {
-                    out.task_types.entry(base.clone()).or_insert_with(|| Entry { blob: t.blob.clone(), version: None });
-                }
                 let name = TaskTypeName::new(base, o).task_type();
                 if s.task_name.as_deref() == Some(name.as_str()) {
                     e.blob.clone()
@@ -378,13 +379,7 @@ pub fn promotion(source: &Config, filter: &str, own_sign: Option<&str>) -> Resul
                     s.encode()
                 }
             }
-            (Some((_, base)), None) => {
-                if let Some(t) = source.task_types.get(&base) {
-                    out.task_types.entry(base).or_insert_with(|| Entry { blob: t.blob.clone(), version: None });
-                }
-                e.blob.clone()
-            }
-            (None, _) => e.blob.clone(),
+            _ => e.blob.clone(),
         };
         out.strategies.insert(name.clone(), Entry { blob, version: None });
     }

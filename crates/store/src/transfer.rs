@@ -211,11 +211,7 @@ impl Store {
         let size: usize = changes
             .iter()
             .map(|c| {
-                let (kind, name) = match c {
-                    Change::Create { kind, name, .. }
-                    | Change::Update { kind, name, .. }
-                    | Change::Delete { kind, name } => (kind, name),
-                };
+                let (kind, name) = (c.kind(), c.name());
                 let blob = if kind == "taskType" { target.task_types.get(name) } else { target.strategies.get(name) };
                 self.root.as_str().len() + name.len() + 64 + blob.map_or(0, |e| e.blob.len())
             })
@@ -230,11 +226,7 @@ impl Store {
         let mut old_ops: Vec<(String, Option<String>, Option<i32>, u8)> = Vec::new();
         let mut paths = Vec::new();
         for ch in &changes {
-            let (kind, name) = match ch {
-                Change::Create { kind, name, .. }
-                | Change::Update { kind, name, .. }
-                | Change::Delete { kind, name } => (kind, name),
-            };
+            let (kind, name) = (ch.kind(), ch.name());
             let (path, tgt, cur) = if kind == "taskType" {
                 (self.root.base_task_type(name), target.task_types.get(name), current.task_types.get(name))
             } else {
