@@ -112,10 +112,29 @@ async fn write_lock(console: State<'_, Console>, args: Args<cmd::WriteLock>) -> 
 }
 
 #[tauri::command]
+async fn replay(console: State<'_, Console>, args: Args<cmd::Replay>) -> Answer<cmd::Replay> {
+    Ok(console.replay(&args.profile, &args.task_type).await?)
+}
+
+#[tauri::command]
+async fn confirm_write(console: State<'_, Console>, args: Args<cmd::ConfirmWrite>) -> Answer<cmd::ConfirmWrite> {
+    Ok(console.confirm_write(&args.profile, args.typed.as_deref()).await?)
+}
+
+#[tauri::command]
 async fn pause_matching(console: State<'_, Console>, args: Args<cmd::PauseMatching>) -> Answer<cmd::PauseMatching> {
+    if let Some(m) = args.remind_in_minutes {
+        tbdesk_api::check_remind(m)?;
+    }
     let (chosen, changed) =
         console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run).await?;
-    Ok(cmd::PauseReport { chosen, changed })
+    let remind_at_ms = match args.remind_in_minutes {
+        Some(m) if args.pause && !args.dry_run && !chosen.is_empty() => {
+            Some(console.remind_resume(&args.profile, &args.filter, args.own_sign.as_deref(), m).await?)
+        }
+        _ => None,
+    };
+    Ok(cmd::PauseReport { chosen, changed, remind_at_ms })
 }
 
 #[tauri::command]
@@ -414,6 +433,7 @@ fn main() {
             status_all,
             unlock_writes,
             write_lock,
+            confirm_write,
             pause_matching,
             find_all,
             history,
@@ -423,6 +443,7 @@ fn main() {
             support_bundle,
             set_watch,
             promote_config,
+            replay,
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.
@@ -436,7 +457,11 @@ fn main() {
                 // own nodes removed, never another runtime's), bounded in time.
                 let console = window.state::<Console>();
                 let _ = tauri::async_runtime::block_on(async {
-                    tokio::time::timeout(std::time::Duration::from_secs(45), console.stop_scheduler(true)).await
+                    let stopped =
+                        tokio::time::timeout(std::time::Duration::from_secs(45), console.stop_scheduler(true)).await;
+                    // The journal says when following ended (bounded: 3 s).
+                    console.end_watches().await;
+                    stopped
                 });
             }
         })

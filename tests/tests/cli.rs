@@ -652,12 +652,29 @@ async fn watch_says_each_alert_once() {
     }
     assert!(!lines.iter().any(|l| l.starts_with("ALERT")), "the first look only learns: {lines:?}");
     assert!(!lines.iter().any(|l| l.contains("other")), "only the named profile is watched: {lines:?}");
+    // A batch pause asks for a reminder to resume (a "minute" of 1 s here): the watch says it
+    // once, when due. A reminder that no week holds is refused before anything is paused.
+    zk::put(&c, &format!("{root}/strategy/Job-Strategy"), &zk::example("strategy.json")).await;
+    let (code, _, err) = tbdesk_in(d, &["pause", "w", "Job-Strategy", "--remind-in", "10081"], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("remind in: between 1 and 10080 minutes"), "{err}");
+    let strategy_bytes = c.get_data(&format!("{root}/strategy/Job-Strategy")).await.expect("strategy").0;
+    assert_eq!(strategy_bytes, zk::example("strategy.json"), "refused: nothing paused");
+    let out = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .env("TBDESK_DATA_DIR", dir.path())
+        .env("TBDESK_MINUTE_MS", "1000")
+        .args(["pause", "w", "Job-Strategy", "--remind-in", "2"])
+        .output()
+        .expect("pause");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reminder to resume them is due in 2 min"));
     // The marker a 3.3 runtime refuses: red. The server's heartbeat stops: it dies.
     c.set_data(root, b"tbschedule-3.4.0", None).await.expect("marker");
     let want = [
         "ALERT\tw\tred\tw turned red",
         "ALERT\tw\tstopped:Job\t",
         "ALERT\tw\tdead:Job$DEV/Job$DEV$127.0.0.1$S1$0000000001\t",
+        "ALERT\tw\treminder\tw: resume the paused strategies?\tYou paused the strategies matching \"Job-Strategy\"",
     ];
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !want.iter().all(|w| lines.iter().any(|l| l.starts_with(w))) {
@@ -685,6 +702,10 @@ async fn watch_says_each_alert_once() {
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status:?}");
     assert!(sent.elapsed() < std::time::Duration::from_secs(5), "stopped in {:?}", sent.elapsed());
+    // The journal says when following began and ended.
+    let (code, out, err) = tbdesk_in(d, &["history", "w"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("watch_started") && out.contains("watch_ended"), "{out}");
     // Hostile flags: no profile watched and a --seconds no clock holds: a clear error, no panic.
     let (code, _, err) = tbdesk_in(d, &["watch", "--seconds", "18446744073709551615", "--interval", "0"], b"");
     assert_eq!(code, 2, "{err}");

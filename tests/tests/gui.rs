@@ -68,10 +68,21 @@ async fn overview_is_live_and_distribution_is_drawn() {
     app.wait_for("svg.dist g.item[data-item='0']").await;
     // Items 1-3 have no owner in the spec tree: highlighted.
     app.wait_for("svg.dist g.item.orphan[data-item='3']").await;
-    let whatif = app.wait_text("#whatif-result", |t| !t.is_empty()).await;
+    // Machines as containers: the spec tree's server runs in a factory the picture names.
+    app.wait_for("section.domain svg.dist g.factory[data-factory]").await;
+    // The what-if starts "as now" and draws its proposal beside the current picture.
+    app.wait_for("#whatif-picture svg.dist").await;
+    app.fill("#whatif-groups", "3").await;
+    app.fill("#whatif-items", "10").await;
+    app.fill("#whatif-factories", "2").await;
+    let whatif = app.wait_text("#whatif-result", |t| t.contains("group 3")).await;
     assert!(whatif.contains("group 1 (leader): 4 item(s) [0,1,2,3]"), "{whatif}");
     let per_factory = app.wait_text("#whatif-factories-result", |t| !t.is_empty()).await;
     assert!(per_factory.ends_with(": 2, 1"), "3 groups over 2 factories: {per_factory}");
+    let drawn = app.client.execute("return document.querySelectorAll('#whatif-picture g.factory').length", vec![]).await.expect("js");
+    assert_eq!(drawn.as_u64(), Some(2), "the proposal draws two machines");
+    let moves = app.wait_text("#whatif-moves", |t| t.contains("item 9")).await;
+    assert!(moves.contains("item 9: no owner → group 3"), "items not there now come from no owner: {moves}");
     app.screenshot("distribution").await;
     // The theme toggle: system -> dark.
     app.click("#theme").await;
@@ -1185,7 +1196,8 @@ async fn the_palette_reaches_a_task_type_in_another_root_by_keyboard() {
 }
 
 /// A production profile: the status bar says its writes are locked and a save is refused by the
-/// backend; typing its name unlocks them for 15 minutes and the save lands; "Lock now" locks.
+/// backend; typing its name unlocks them for 15 minutes; each save then shows what it changes
+/// and lands only with the name typed again; "Lock now" locks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_writes_need_an_unlock_with_the_name_typed() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
@@ -1211,6 +1223,22 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     app.client.execute("window.prompt = () => 'prod';", vec![]).await.expect("prompt");
     app.click("#unlock-writes").await;
     app.wait_text("#prod-lock", |t| t.contains("unlocked (15 min left)")).await;
+    // Unlocked, each write still shows what it changes and asks for the name: a wrong name or
+    // a cancelled prompt sends nothing.
+    app.client
+        .execute("window.prompt = (m) => { window.__asked = m; return 'prd'; };", vec![])
+        .await
+        .expect("prompt");
+    app.click("#save").await;
+    app.wait_text(".save .error[data-code='locked']", |t| t.contains("confirm this write")).await;
+    let asked = app.client.execute("return window.__asked", vec![]).await.expect("asked");
+    let asked = asked.as_str().unwrap_or_default().to_owned();
+    assert!(asked.contains("PRODUCTION · prod") && asked.contains("task type OrderSync"), "the prompt says what: {asked}");
+    app.client.execute("window.prompt = () => null;", vec![]).await.expect("prompt");
+    app.click("#save").await;
+    app.wait_text(".save .error[data-code='locked']", |t| t.contains("not typed")).await;
+    assert_eq!(c.get_data(&path).await.expect("node").0, zk::example("taskType.json"), "unconfirmed: nothing written");
+    app.client.execute("window.prompt = () => 'prod';", vec![]).await.expect("prompt");
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
     assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":6"));

@@ -36,9 +36,14 @@ struct Envelope<'a, A> {
 }
 
 /// Calls command `C`. An answer declared `bytes` arrives as an `ArrayBuffer` of JSON, parsed
-/// here in wasm: a whole root never becomes a JavaScript object tree.
+/// here in wasm: a whole root never becomes a JavaScript object tree. A command that writes to
+/// a production profile's root is confirmed first (what it changes, and the profile's name).
 pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
     use serde::Serialize;
+    use tbdesk_model::wire::cmd::Intent;
+    if let Some(w) = args.intent() {
+        confirm(&w).await?;
+    }
     let js =
         Envelope { args: &args }.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ui_error)?;
     let answer = invoke(C::NAME, js).await.map_err(ipc_error)?;
@@ -50,6 +55,24 @@ pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
         serde_json::from_slice(&bytes).map_err(ui_error)
     } else {
         serde_wasm_bindgen::from_value(answer).map_err(ui_error)
+    }
+}
+
+/// Asks the backend whether `w`'s profile wants each write confirmed (a production profile;
+/// refused at once while its writes are locked) and, if so, shows what will change and asks
+/// for the profile's name. Nothing is sent when the name is not typed.
+async fn confirm(w: &cmd::WriteIntent) -> Result<(), ApiError> {
+    let ask = |typed: Option<String>| cmd::ConfirmArgs { profile: w.profile.clone(), typed };
+    if !Box::pin(call::<cmd::ConfirmWrite>(ask(None))).await? {
+        return Ok(());
+    }
+    let message = format!(
+        "PRODUCTION · {}\n\nThis write will {}.\n\nType the profile's name to apply it.",
+        w.profile, w.what
+    );
+    match crate::browser::prompt(&message) {
+        Some(typed) => Box::pin(call::<cmd::ConfirmWrite>(ask(Some(typed)))).await.map(|_| ()),
+        None => Err(ApiError::new(ErrorCode::Locked, "not applied: the profile's name was not typed")),
     }
 }
 

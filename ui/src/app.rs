@@ -16,11 +16,12 @@ use crate::state::{show, Ctx, View};
 use crate::widgets::ErrorPanel;
 
 /// The main tabs in order: label and element id (Alt+1…9 selects the n-th).
-const TABS: [(&str, &str); 9] = [
+const TABS: [(&str, &str); 10] = [
     ("Overview", "tab-overview"),
     ("Task type", "tab-task-type"),
     ("Strategy", "tab-strategy"),
     ("Distribution", "tab-distribution"),
+    ("Timeline", "tab-timeline"),
     ("Scheduler", "tab-scheduler"),
     ("Health", "tab-health"),
     ("Export / import", "tab-transfer"),
@@ -35,10 +36,11 @@ fn tab_view(i: usize) -> View {
         1 => View::TaskType(None),
         2 => View::Strategy(None),
         3 => View::Distribution(None),
-        4 => View::Scheduler,
-        5 => View::Health,
-        6 => View::Transfer,
-        7 => View::History(None),
+        4 => View::Timeline,
+        5 => View::Scheduler,
+        6 => View::Health,
+        7 => View::Transfer,
+        8 => View::History(None),
         _ => View::Node(String::new()),
     }
 }
@@ -50,11 +52,12 @@ fn tab_of(view: &View) -> Option<usize> {
         View::TaskType(_) => Some(1),
         View::Strategy(_) => Some(2),
         View::Distribution(_) => Some(3),
-        View::Scheduler => Some(4),
-        View::Health | View::Why(_) => Some(5),
-        View::Transfer => Some(6),
-        View::History(_) => Some(7),
-        View::Node(_) => Some(8),
+        View::Timeline => Some(4),
+        View::Scheduler => Some(5),
+        View::Health | View::Why(_) => Some(6),
+        View::Transfer => Some(7),
+        View::History(_) => Some(8),
+        View::Node(_) => Some(9),
         View::Home | View::NewProfile | View::EditProfile(_) | View::DuplicateProfile(_) => None,
     }
 }
@@ -508,6 +511,7 @@ fn MainPane(profiles: ProfileList, reload: RwSignal<u32>, select: Callback<Strin
                 (true, View::TaskType(name)) => view! { <TaskTypeForm name=name /> }.into_any(),
                 (true, View::Strategy(name)) => view! { <StrategyForm name=name /> }.into_any(),
                 (true, View::Distribution(name)) => view! { <Distribution name=name /> }.into_any(),
+                (true, View::Timeline) => view! { <crate::timeline::Timeline /> }.into_any(),
                 (true, View::Scheduler) => view! { <crate::scheduler::SchedulerPanel /> }.into_any(),
                 (true, View::Health) => view! { <crate::health::Health /> }.into_any(),
                 (true, View::Why(name)) => view! { <crate::health::Why name=name /> }.into_any(),

@@ -19,6 +19,12 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// "12:04:05" in this window's zone (a change time, a reminder's).
+pub fn time_of_day(ms: i64) -> String {
+    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
+}
+
 /// Waits `ms` milliseconds (a `setTimeout` promise).
 pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {

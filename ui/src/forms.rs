@@ -316,6 +316,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
     };
     let is_new = name.is_none();
     let (start, end) = (fields.signal("permitRunStartTime"), fields.signal("permitRunEndTime"));
+    let builder = RwSignal::new(None::<&'static str>);
     view! {
         <form class="form" id="task-type-form" on:submit=|e| e.prevent_default()>
             <h3>{title}</h3>
@@ -325,6 +326,18 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                     <label>"Run windows" <span class="unit">"next 5"</span></label>
                     {run_windows(start, end, ctx)}
                     <span class="help">"When thread groups may process, from the two crons above."</span>
+                </div>
+                <div class="field wide">
+                    <label>"Cron builder"</label>
+                    <div class="toolbar">
+                        <button type="button" class="small" id="cb-open-start" on:click=move |_| builder.update(|b| *b = if *b == Some("start") { None } else { Some("start") })>"Build the start cron"</button>
+                        <button type="button" class="small" id="cb-open-end" on:click=move |_| builder.update(|b| *b = if *b == Some("end") { None } else { Some("end") })>"Build the end cron"</button>
+                    </div>
+                    {move || match builder.get() {
+                        Some("start") => view! { <crate::cron_builder::CronBuilder field="permitRunStartTime" target=start /> }.into_any(),
+                        Some(_) => view! { <crate::cron_builder::CronBuilder field="permitRunEndTime" target=end /> }.into_any(),
+                        None => ().into_any(),
+                    }}
                 </div>
                 {fields.view("taskItems", "sts", violations, is_new, ctx)}
             </div>

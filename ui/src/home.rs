@@ -12,12 +12,6 @@ use crate::api::{self, cmd};
 use crate::state::Ctx;
 use crate::widgets::ErrorPanel;
 
-/// "12:04:05" in this window's zone, for a change time.
-fn clock(ms: i64) -> String {
-    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
-}
-
 #[component]
 pub fn Home(select: Callback<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -81,7 +75,7 @@ pub fn Home(select: Callback<String>) -> impl IntoView {
                     {s.connection.clone()}" · "<span class="mono">{if s.protocol.is_empty() { "ZooKeeper —".to_owned() } else { s.protocol.clone() }}</span>
                 </div>
                 <div class="home-counts">{counts}</div>
-                <div class="muted">{s.changed_ms.map(|ms| format!("last change seen {}", clock(ms))).unwrap_or_else(|| "changes: not watched".into())}</div>
+                <div class="muted">{s.changed_ms.map(|ms| format!("last change seen {}", crate::browser::time_of_day(ms))).unwrap_or_else(|| "changes: not watched".into())}</div>
                 <ul class="home-findings">{findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
                 <div class="home-switches" on:click=|ev| ev.stop_propagation()>
                     <label title="Follow this root in the background: live figures and alerts (one session, one watch)">

@@ -2,6 +2,7 @@
 mod api;
 mod app;
 mod browser;
+mod cron_builder;
 mod distribution;
 mod fields;
 mod forms;
@@ -14,6 +15,7 @@ mod palette;
 mod profiles;
 mod scheduler;
 mod state;
+mod timeline;
 mod transfer;
 mod widgets;
 

@@ -90,6 +90,8 @@ pub fn Overview() -> impl IntoView {
         })
     });
     let loaded = Memo::new(move |_| ctx.snap.with(|s| s.is_some()));
+    let remind = RwSignal::new(String::new());
+    let batch_done = RwSignal::new(None::<String>);
     // Batch pause / resume of what the filter shows: one multi in the backend, all or nothing.
     let batch = move |pause: bool| {
         let Some(profile) = ctx.profile.get_untracked() else { return };
@@ -99,10 +101,17 @@ pub fn Overview() -> impl IntoView {
             return;
         }
         let filter = filter.get_untracked();
+        let remind_in_minutes = if pause { remind.get_untracked().trim().parse::<u32>().ok() } else { None };
         spawn_local(async move {
-            let args = cmd::PauseMatchingArgs { profile, filter, own_sign: None, pause, dry_run: false };
+            let args = cmd::PauseMatchingArgs { profile, filter, own_sign: None, pause, dry_run: false, remind_in_minutes };
             match api::call::<cmd::PauseMatching>(args).await {
-                Ok(_) => ctx.error.set(None),
+                Ok(r) => {
+                    ctx.error.set(None);
+                    batch_done.set(Some(match r.remind_at_ms {
+                        Some(at) => format!("Paused {} of {}; a reminder to resume them at {}.", r.changed.len(), r.chosen.len(), crate::browser::time_of_day(at)),
+                        None => format!("{} {} of {}.", if pause { "Paused" } else { "Resumed" }, r.changed.len(), r.chosen.len()),
+                    }));
+                }
                 Err(e) => ctx.error.set(Some(e)),
             }
         });
@@ -119,7 +128,9 @@ pub fn Overview() -> impl IntoView {
                     on:input=move |ev| filter.set(event_target_value(&ev))
                 />
                 <button id="pause-shown" title="Pause every strategy the filter shows, in one write" on:click=move |_| batch(true)>"Pause shown"</button>
+                <input id="remind-in" class="narrow" type="number" min="1" max="10080" placeholder="remind in min" title="After \"Pause shown\": a notification reminding to resume them, this many minutes later" prop:value=move || remind.get() on:input=move |ev| remind.set(event_target_value(&ev)) />
                 <button id="resume-shown" title="Resume every strategy the filter shows, in one write" on:click=move |_| batch(false)>"Resume shown"</button>
+                {move || batch_done.get().map(|t| view! { <span id="batch-done" class="muted">{t}</span> })}
                 <button id="new-task-type" on:click=move |_| ctx.view.set(View::TaskType(None))>"New task type"</button>
                 <button id="new-strategy" on:click=move |_| ctx.view.set(View::Strategy(None))>"New strategy"</button>
             </div>

@@ -37,6 +37,7 @@ fn views() -> Vec<(&'static str, View)> {
         ("New task type", View::TaskType(None)),
         ("New strategy", View::Strategy(None)),
         ("Distribution", View::Distribution(None)),
+        ("Timeline of run windows", View::Timeline),
         ("Scheduler", View::Scheduler),
         ("Health", View::Health),
         ("Export / import", View::Transfer),

@@ -16,6 +16,8 @@ pub enum View {
     TaskType(Option<String>),
     Strategy(Option<String>),
     Distribution(Option<String>),
+    /// Every task type's run windows over the next 24 hours or 7 days.
+    Timeline,
     Scheduler,
     NewProfile,
     EditProfile(String),

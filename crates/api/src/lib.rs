@@ -41,6 +41,12 @@ pub struct Followed {
     /// The state last sent to the page (generation, snapshot): the base of the next delta.
     /// It shares every unchanged part with the current state, so it costs what changed since.
     sent: std::sync::Mutex<Option<(u64, std::sync::Arc<tbdesk_model::snapshot::Snapshot>)>>,
+    /// The root followed (journal marks name it).
+    root: String,
+    /// The journal's `watch_ended` mark is written (once: by the follower's end or the app's).
+    ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The bounded history of ownership changes while followed (replay).
+    replay: std::sync::Arc<std::sync::Mutex<tbdesk_model::replay::History>>,
 }
 
 impl Followed {
@@ -106,7 +112,13 @@ const CLAIM_WAIT: Duration = Duration::from_secs(2);
 /// Records in the journal the configuration changes a followed root shows that tbdesk did not
 /// make ("seen, not made by tbdesk", with their bytes), and when following began and ended. Runs
 /// until the follower is dropped (its change channel closes).
-fn record_changes(profiles: Profiles, profile: String, root: String, live: &Live) {
+fn record_changes(
+    profiles: Profiles,
+    profile: String,
+    root: String,
+    live: &Live,
+    ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     let mut rx = live.config_changes();
     tokio::spawn(async move {
         if let Err(e) = profiles.journal_mark(&profile, &root, "watch_started").await {
@@ -152,8 +164,31 @@ fn record_changes(profiles: Profiles, profile: String, root: String, live: &Live
                 tracing::warn!(error = %e, "cannot record a change made by someone else");
             }
         }
-        let _ = profiles.journal_mark(&profile, &root, "watch_ended").await;
+        if !ended.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            let _ = profiles.journal_mark(&profile, &root, "watch_ended").await;
+        }
     });
+}
+
+/// Keeps the bounded history of ownership changes of a followed root (replay): every
+/// published state is compared with the last one while connected (a disconnected follower's
+/// clock would judge live servers dead). Runs until the follower is dropped.
+fn record_ownership(live: &Live) -> std::sync::Arc<std::sync::Mutex<tbdesk_model::replay::History>> {
+    let history = std::sync::Arc::new(std::sync::Mutex::new(tbdesk_model::replay::History::default()));
+    let mut rx = live.subscribe();
+    let h = history.clone();
+    tokio::spawn(async move {
+        loop {
+            let state = rx.borrow_and_update().clone();
+            if matches!(state.status, tbdesk_model::wire::LiveStatus::Live | tbdesk_model::wire::LiveStatus::Resynced) {
+                h.lock().unwrap_or_else(|e| e.into_inner()).observe(state.snapshot);
+            }
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    history
 }
 
 /// The local scheduler the app started.
@@ -179,6 +214,8 @@ pub struct Console {
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
     /// Production profiles whose writes are unlocked, until when.
     unlocked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    /// Production profiles' confirmed writes (the name typed for each): how many, until when.
+    confirmed: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
     /// The background watch: alert state, the last look at every profile, and when each
     /// watched root's follower last published a change.
     watch: tokio::sync::Mutex<WatchState>,
@@ -221,6 +258,23 @@ fn alerts_key(id: i64) -> String {
     format!("alerts:{id}")
 }
 
+/// The furthest a reminder may be asked for: a week.
+pub const MAX_REMIND_MINUTES: u32 = 7 * 24 * 60;
+
+/// A reminder's delay is 1 minute to a week: checked before the pause it follows is written.
+pub fn check_remind(minutes: u32) -> Result<(), ApiError> {
+    if minutes == 0 || minutes > MAX_REMIND_MINUTES {
+        return Err(ApiError::new(
+            ErrorCode::Invalid,
+            format!("remind in: between 1 and {MAX_REMIND_MINUTES} minutes (one week), not {minutes}"),
+        ));
+    }
+    Ok(())
+}
+
+/// How long a write confirmed with a production profile's name may wait to be sent.
+pub const CONFIRM_FOR: Duration = Duration::from_secs(120);
+
 /// The longest a production profile's writes stay unlocked.
 pub const MAX_UNLOCK: Duration = Duration::from_secs(120 * 60);
 
@@ -237,6 +291,7 @@ impl Console {
             stores: Default::default(),
             scheduler: Default::default(),
             unlocked: Default::default(),
+            confirmed: Default::default(),
             watch: Default::default(),
         })
     }
@@ -355,6 +410,34 @@ impl Console {
         Ok(f)
     }
 
+    /// The replay of a followed profile's task type: its domains' ownership events kept while
+    /// followed (bounded), oldest first.
+    pub async fn replay(&self, profile: &str, task_type: &str) -> Result<tbdesk_model::replay::ReplayView, ApiError> {
+        let f = self.followed(profile).await?;
+        let view = f.replay.lock().unwrap_or_else(|e| e.into_inner()).view(task_type);
+        Ok(view)
+    }
+
+    /// Marks the end of following in the journal of every followed root (the app or `tbdesk
+    /// watch` closing: their followers are never dropped before the process ends), within 3 s.
+    pub async fn end_watches(&self) {
+        let cells: Vec<(String, std::sync::Arc<tokio::sync::OnceCell<std::sync::Arc<Followed>>>)> =
+            self.followed.lock().await.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let marks = async {
+            for (profile, cell) in cells {
+                let Some(f) = cell.get() else { continue };
+                if !f.ended.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    if let Err(e) = self.profiles.journal_mark(&profile, &f.root, "watch_ended").await {
+                        tracing::warn!(error = %e, "cannot write the journal");
+                    }
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(3), marks).await.is_err() {
+            tracing::warn!("the journal's end-of-watch marks took over 3 s; the rest are not written");
+        }
+    }
+
     /// Follows a profile without making it the last one opened (the background watch).
     async fn follow_quietly(
         &self,
@@ -367,7 +450,9 @@ impl Console {
                 let p = self.profiles.get(profile).await?;
                 let opts = self.options(&p).await?;
                 let live = Live::follow_with_progress(opts.clone(), progress).await?;
-                record_changes(self.profiles.clone(), profile.to_owned(), opts.root.clone(), &live);
+                let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                record_changes(self.profiles.clone(), profile.to_owned(), opts.root.clone(), &live, ended.clone());
+                let replay = record_ownership(&live);
                 // The server's version and the protocol used with it, found when connecting.
                 let server_version = Some(live.features().describe());
                 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -378,6 +463,9 @@ impl Console {
                     server_version,
                     read_only: p.fields.read_only,
                     sent: std::sync::Mutex::new(None),
+                    root: opts.root.clone(),
+                    ended,
+                    replay,
                 }))
             })
             .await?
@@ -422,6 +510,7 @@ impl Console {
         let mut map = self.unlocked.lock().unwrap_or_else(|e| e.into_inner());
         if d.is_zero() {
             map.remove(profile);
+            self.confirmed.lock().unwrap_or_else(|e| e.into_inner()).remove(profile);
             return Ok(None);
         }
         if typed != p.fields.name {
@@ -440,18 +529,87 @@ impl Console {
         map.get(profile).and_then(|until| until.checked_duration_since(std::time::Instant::now()))
     }
 
-    /// A production profile's writes are refused unless unlocked (the backend's rule, whatever
-    /// the window shows): every journaled write asks here first.
-    pub async fn guard_production(&self, profile: &str) -> Result<(), ApiError> {
+    /// Whether a profile's writes go through the production guard: a production profile that
+    /// is not read-only (a read-only one is refused by the store itself, as read-only).
+    async fn guarded(&self, profile: &str) -> Result<Option<tbdesk_model::wire::Profile>, ApiError> {
         let p = self.profiles.get(profile).await?;
-        // A read-only profile is refused by the store itself, as read-only.
-        if p.fields.color == "production" && !p.fields.read_only && self.unlocked_for(profile).is_none() {
+        Ok((p.fields.color == "production" && !p.fields.read_only).then_some(p))
+    }
+
+    fn locked_error(profile: &str) -> ApiError {
+        ApiError::new(
+            ErrorCode::Locked,
+            format!("{profile} is a production profile: its writes are locked; unlock them for a while (typing its name) first"),
+        )
+    }
+
+    /// Confirms a production profile's next write with its name typed (`None`: answers whether
+    /// the profile asks for that, refused while its writes are locked). The confirmation holds
+    /// for one write within [`CONFIRM_FOR`]; a profile that is not production answers `false`.
+    pub async fn confirm_write(&self, profile: &str, typed: Option<&str>) -> Result<bool, ApiError> {
+        let Some(p) = self.guarded(profile).await? else { return Ok(false) };
+        if self.unlocked_for(profile).is_none() {
+            return Err(Self::locked_error(profile));
+        }
+        let Some(typed) = typed else { return Ok(true) };
+        if typed != p.fields.name {
             return Err(ApiError::new(
                 ErrorCode::Locked,
-                format!("{profile} is a production profile: its writes are locked; unlock them for a while (typing its name) first"),
+                format!("not applied: type the profile's name \"{}\" to confirm this write", p.fields.name),
             ));
         }
+        self.confirmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(profile.to_owned(), (1, std::time::Instant::now() + CONFIRM_FOR));
+        Ok(false)
+    }
+
+    /// Unlocks a production profile for one command-line run: its name given on the command line
+    /// (`--unlock NAME`) unlocks and confirms every write of that run, for at most 10 minutes.
+    pub async fn unlock_for_run(&self, profile: &str) -> Result<(), ApiError> {
+        let d = Duration::from_secs(600);
+        self.unlock_writes(profile, profile, d).await?;
+        self.confirmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(profile.to_owned(), (u32::MAX, std::time::Instant::now() + d));
         Ok(())
+    }
+
+    /// A production profile's writes are refused unless unlocked and, write by write,
+    /// confirmed with its name (the backend's rule, whatever the window shows). `take` uses one
+    /// confirmation up (the write itself); a check before a write only looks.
+    async fn production_rule(&self, profile: &str, take: bool) -> Result<(), ApiError> {
+        let Some(p) = self.guarded(profile).await? else { return Ok(()) };
+        if self.unlocked_for(profile).is_none() {
+            return Err(Self::locked_error(profile));
+        }
+        let mut map = self.confirmed.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        match map.get_mut(profile) {
+            Some((left, until)) if *left > 0 && *until > now => {
+                if take {
+                    *left -= 1;
+                }
+                Ok(())
+            }
+            _ => {
+                map.remove(profile);
+                Err(ApiError::new(
+                    ErrorCode::Locked,
+                    format!(
+                        "{profile} is a production profile: each write asks for its name first (type \"{}\" when the window asks; on the command line, --unlock {})",
+                        p.fields.name, p.fields.name
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// [`Console::production_rule`] as a check only: refused writes fail before anything is read.
+    pub async fn guard_production(&self, profile: &str) -> Result<(), ApiError> {
+        self.production_rule(profile, false).await
     }
 
     /// Runs `write` on a profile's root as one journal entry: the states of the nodes `paths`
@@ -480,7 +638,7 @@ impl Console {
         write: impl std::future::Future<Output = Result<T, ApiError>>,
     ) -> Result<(T, i64), ApiError> {
         use tbdesk_model::journal::Outcome;
-        self.guard_production(profile).await?;
+        self.production_rule(profile, true).await?;
         let store = self.store(profile).await?;
         let paths = paths(store.root());
         let before = store.node_states(&paths).await?;
@@ -1215,8 +1373,44 @@ impl Console {
             // A root no longer watched (or deleted, or its alerts off) is learned again if
             // it comes back.
             w.alerts.retain(|p| kept.contains(p));
+            drop(w);
+            said.extend(self.due_reminders(only).await);
         }
         Ok((home, said))
+    }
+
+    /// Asks for a reminder to resume what a batch pause paused, `minutes` from now (raised by
+    /// the background watch of the app or of `tbdesk watch`, once, like an alert).
+    pub async fn remind_resume(&self, profile: &str, filter: &str, own_sign: Option<&str>, minutes: u32) -> Result<i64, ApiError> {
+        check_remind(minutes)?;
+        // TBDESK_MINUTE_MS shortens a minute for tests (never below 100 ms).
+        let minute = std::env::var("TBDESK_MINUTE_MS").ok().and_then(|v| v.parse::<i64>().ok()).map_or(60_000, |m| m.max(100));
+        let at = tbdesk_store::now_ms().saturating_add(i64::from(minutes).saturating_mul(minute));
+        let sign = own_sign.map(|s| format!(" (own sign {s})")).unwrap_or_default();
+        let shown = if filter.is_empty() { "every strategy".to_owned() } else { format!("the strategies matching \"{filter}\"") };
+        let body = format!("You paused {shown}{sign} {minutes} min ago: resume them when the work is done.");
+        self.profiles.add_reminder(profile, at, &format!("{profile}: resume the paused strategies?"), &body).await?;
+        Ok(at)
+    }
+
+    /// The reminders now due, as alerts (key `reminder`), taken out so no process says them twice.
+    async fn due_reminders(&self, only: &[String]) -> Vec<tbdesk_model::alerts::Alert> {
+        match self.profiles.take_due_reminders(tbdesk_store::now_ms(), only).await {
+            Ok(due) => due
+                .into_iter()
+                .map(|(profile, title, body)| tbdesk_model::alerts::Alert {
+                    profile,
+                    key: "reminder".into(),
+                    title,
+                    body,
+                    task_type: None,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the reminders");
+                Vec::new()
+            }
+        }
     }
 
     /// Every profile at a glance, each within `limit` (a profile that does not answer in time

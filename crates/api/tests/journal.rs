@@ -54,6 +54,7 @@ async fn bytes(c: &zk::Client, path: &str) -> (Vec<u8>, i32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_are_journaled_and_reverted_with_version_checks() {
     let (_server, c, _dir, console, fields) = setup("none").await;
+    assert!(!console.confirm_write("p", None).await.expect("asks"), "only production asks for the name");
     console.init_root("p").await.expect("init");
     let path = format!("{ROOT}/baseTaskType/Job");
 
@@ -343,7 +344,8 @@ async fn changes_by_others_are_recorded_while_followed() {
 }
 
 /// A production profile's writes are locked in the backend until unlocked with its name typed,
-/// for a while; locking again (or the time running out) refuses them again.
+/// for a while, and even then each write needs its own confirmation with the name; locking
+/// again (or the time running out) refuses them again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_writes_are_locked_until_unlocked_for_a_while() {
     let (_server, c, _dir, console, _) = setup_named("prod", "production").await;
@@ -352,10 +354,23 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");
     let wrong = console.unlock_writes("prod", "prd", std::time::Duration::from_secs(60)).await;
     assert_eq!(wrong.err().map(|e| e.code), Some(ErrorCode::Locked), "the name must be typed right");
+    let ask = console.confirm_write("prod", None).await;
+    assert_eq!(ask.err().map(|e| e.code), Some(ErrorCode::Locked), "no confirmation while locked");
     let left = console.unlock_writes("prod", "prod", std::time::Duration::from_secs(60)).await.expect("unlock");
     assert_eq!(left, Some(std::time::Duration::from_secs(60)));
-    console.init_root("prod").await.expect("unlocked: init");
-    console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await.expect("unlocked: save");
+    let unconfirmed = console.init_root("prod").await;
+    assert_eq!(unconfirmed.err().map(|e| e.code), Some(ErrorCode::Locked), "unlocked, but not confirmed");
+    assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");
+    assert!(console.confirm_write("prod", None).await.expect("asks"), "production asks for the name");
+    let wrong = console.confirm_write("prod", Some("Prod")).await;
+    assert_eq!(wrong.err().map(|e| e.code), Some(ErrorCode::Locked), "the name exactly");
+    assert!(!console.confirm_write("prod", Some("prod")).await.expect("confirmed"));
+    console.init_root("prod").await.expect("unlocked and confirmed: init");
+    let second = console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await;
+    assert_eq!(second.err().map(|e| e.code), Some(ErrorCode::Locked), "one confirmation, one write");
+    console.confirm_write("prod", Some("prod")).await.expect("confirmed");
+    console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await.expect("confirmed: save");
+    console.confirm_write("prod", Some("prod")).await.expect("confirmed");
     console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
     let again = console.save_task_type("prod", &task_type("Job", 2), Expect::Version(0)).await;
     assert_eq!(again.err().map(|e| e.code), Some(ErrorCode::Locked));
@@ -365,4 +380,8 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     assert_eq!(expired.err().map(|e| e.code), Some(ErrorCode::Locked), "the unlock ran out");
     let dry = console.pause_matching("prod", "", None, true, true).await.expect("a dry run reads only");
     assert!(dry.1.is_empty());
+    // The command line's --unlock NAME confirms every write of its run.
+    console.unlock_for_run("prod").await.expect("run unlock");
+    console.save_task_type("prod", &task_type("Job2", 1), Expect::Absent).await.expect("run: first");
+    console.save_task_type("prod", &task_type("Job3", 1), Expect::Absent).await.expect("run: second");
 }

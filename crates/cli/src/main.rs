@@ -220,6 +220,10 @@ struct BatchArgs {
     /// Name them; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// After a pause, remind to resume them this many minutes later (1 to 10080): a
+    /// notification of the app, an ALERT line of `tbdesk watch`.
+    #[arg(long, value_name = "MINUTES")]
+    remind_in: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -307,9 +311,19 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
 
 /// `tbdesk pause` / `resume`.
 async fn pause_cmd(data_dir: &Option<PathBuf>, a: BatchArgs, pause: bool) -> anyhow::Result<ExitCode> {
-    let BatchArgs { profile, filter, own_sign, dry_run } = a;
-    let (chosen, changed) =
-        console(data_dir).await?.pause_matching(&profile, &filter, own_sign.as_deref(), pause, dry_run).await?;
+    let BatchArgs { profile, filter, own_sign, dry_run, remind_in } = a;
+    if let Some(m) = remind_in {
+        if !pause {
+            anyhow::bail!("--remind-in: only a pause asks for a reminder to resume");
+        }
+        tbdesk_api::check_remind(m)?;
+    }
+    let c = console(data_dir).await?;
+    let (chosen, changed) = c.pause_matching(&profile, &filter, own_sign.as_deref(), pause, dry_run).await?;
+    if let (Some(m), false, false) = (remind_in, dry_run, chosen.is_empty()) {
+        c.remind_resume(&profile, &filter, own_sign.as_deref(), m).await?;
+        eprintln!("a reminder to resume them is due in {m} min (the app or `tbdesk watch` raises it)");
+    }
     let verb = if pause { "paused" } else { "resumed" };
     for n in &chosen {
         let state = if dry_run {
@@ -345,7 +359,7 @@ async fn console(cli_dir: &Option<PathBuf>) -> anyhow::Result<tbdesk_api::Consol
     };
     let console = tbdesk_api::Console::open(&dir).await?;
     if let Some(Some(p)) = UNLOCK.get() {
-        console.unlock_writes(p, p, std::time::Duration::from_secs(600)).await?;
+        console.unlock_for_run(p).await?;
     }
     Ok(console)
 }
@@ -434,6 +448,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     break;
                 }
             }
+            c.end_watches().await;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Profile(ProfileCmd::Delete { name }) => {

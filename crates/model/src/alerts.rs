@@ -22,7 +22,7 @@ pub const MAX_PER_LOOK: usize = 5;
 pub struct Alert {
     /// The watched profile.
     pub profile: String,
-    /// Stable key (`red`, `stopped:BASE`, `dead:TASKTYPE/UUID`, `more`).
+    /// Stable key (`red`, `stopped:BASE`, `dead:TASKTYPE/UUID`, `more`, `reminder`).
     pub key: String,
     /// The notification's title: the profile and what happened.
     pub title: String,

@@ -220,6 +220,189 @@ pub fn held_items<'a>(me: &str, items: &'a [ItemOwner]) -> Vec<&'a ItemOwner> {
     items.iter().filter(|i| i.cur_server.as_deref() == Some(me)).collect()
 }
 
+/// The distribution picture of one domain: factories (machines) holding their thread groups,
+/// each group's items, items without a live owner, and hand-overs in flight. Pure, so the UI
+/// draws it and the render benchmark builds it the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Picture {
+    /// Factories in suffix order (the strategy leader first); a factory a strategy asks groups
+    /// of but that runs none here is listed too.
+    pub factories: Vec<FactoryBox>,
+    /// Items whose owner is not a live server of the domain.
+    pub orphans: Vec<String>,
+    /// Hand-overs in flight: item, holder, requester (at most [`MAX_MOVES`]).
+    pub moves: Vec<(String, String, String)>,
+}
+
+/// Hand-overs drawn at most (the rest are counted in the header).
+pub const MAX_MOVES: usize = 500;
+
+/// One factory (machine) of a picture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactoryBox {
+    /// The factory uuid (`ip$host$UUID$seq`), or empty for servers whose blob names none.
+    pub factory: String,
+    /// Thread groups the domain's strategies ask of it (`requestNum` summed); `None` when no
+    /// strategy runtime names it.
+    pub requested: Option<i64>,
+    /// Its thread groups in the domain (servers), in suffix order.
+    pub groups: Vec<GroupBox>,
+}
+
+impl FactoryBox {
+    /// Live groups (what the factory actually runs).
+    pub fn running(&self) -> usize {
+        self.groups.iter().filter(|g| !g.dead).count()
+    }
+}
+
+/// One thread group (server) of a picture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupBox {
+    /// The server uuid.
+    pub server: String,
+    /// It leads the domain.
+    pub leader: bool,
+    /// Judged dead.
+    pub dead: bool,
+    /// Heartbeat age in ms.
+    pub age_ms: i64,
+    /// Age as a share of the judge-dead interval, 0..=1.
+    pub heartbeat: f64,
+    /// Items it holds: id and, for one being handed over, the requester.
+    pub items: Vec<(String, Option<String>)>,
+}
+
+/// Builds the picture of domain `d`; `strategies` give the requested groups per factory.
+pub fn picture(
+    d: &crate::snapshot::DomainView,
+    strategies: &[std::sync::Arc<crate::snapshot::StrategyView>],
+    now_ms: i64,
+    judge_dead_ms: i64,
+) -> Picture {
+    use std::collections::BTreeMap;
+    let mut requested: BTreeMap<String, i64> = BTreeMap::new();
+    for s in strategies {
+        let Some(st) = s.strategy.ok() else { continue };
+        if st.task_name.as_deref() != Some(d.task_type.as_str()) {
+            continue;
+        }
+        for r in &s.runtimes {
+            let n = r.runtime.as_ref().and_then(|x| x.ok()).map_or(0, |x| x.request_num);
+            let e = requested.entry(r.factory.clone()).or_default();
+            *e = e.saturating_add(n);
+        }
+    }
+    let mut held: BTreeMap<&str, Vec<(String, Option<String>)>> = BTreeMap::new();
+    let mut orphans = Vec::new();
+    let mut moves = Vec::new();
+    for i in &d.items {
+        match (&i.cur_server, i.owner_alive) {
+            (Some(c), true) => held.entry(c.as_str()).or_default().push((i.id.clone(), i.req_server.clone())),
+            _ => orphans.push(i.id.clone()),
+        }
+        if let (Some(c), Some(r)) = (&i.cur_server, &i.req_server) {
+            if moves.len() < MAX_MOVES {
+                moves.push((i.id.clone(), c.clone(), r.clone()));
+            }
+        }
+    }
+    let mut boxes: BTreeMap<String, Vec<GroupBox>> = BTreeMap::new();
+    for s in &d.servers {
+        let factory = s
+            .server
+            .as_ref()
+            .and_then(|x| x.ok())
+            .and_then(|x| x.manager_factory_uuid.clone())
+            .unwrap_or_default();
+        let heartbeat = if judge_dead_ms > 0 {
+            (s.age_ms(now_ms) as f64 / judge_dead_ms as f64).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        boxes.entry(factory).or_default().push(GroupBox {
+            server: s.uuid.clone(),
+            leader: s.leader,
+            dead: s.dead,
+            age_ms: s.age_ms(now_ms),
+            heartbeat,
+            items: held.remove(s.uuid.as_str()).unwrap_or_default(),
+        });
+    }
+    for f in requested.keys() {
+        boxes.entry(f.clone()).or_default();
+    }
+    let mut names: Vec<String> = boxes.keys().cloned().collect();
+    sort_by_suffix(&mut names);
+    let factories = names
+        .into_iter()
+        .map(|f| {
+            let mut groups = boxes.remove(&f).unwrap_or_default();
+            groups.sort_by(|a, b| a.server.rsplit('$').next().cmp(&b.server.rsplit('$').next()));
+            FactoryBox { requested: requested.get(&f).copied(), factory: f, groups }
+        })
+        .collect();
+    Picture { factories, orphans, moves }
+}
+
+/// The what-if's picture: `factories` machines sharing `groups` thread groups as the strategy
+/// leader deals them ([`thread_groups`]), and `items` dealt over the groups as a domain leader
+/// does ([`assign_items`]) from no owner. Groups are numbered in leader order (`G1` leads).
+pub fn proposal(factories: usize, groups: i64, items: &[String], v: JavaVersion) -> Picture {
+    let names: Vec<String> = (1..=factories).map(|k| format!("10.0.0.{k}$host{k}$WHATIF${k:010}")).collect();
+    let per = thread_groups(&names, groups, 0, v);
+    let mut servers = Vec::new();
+    let mut boxes = Vec::new();
+    for (f, n) in &per {
+        let mut gs = Vec::new();
+        for _ in 0..*n {
+            let seq = servers.len() + 1;
+            let name = format!("WHATIF$G{seq}${seq:010}");
+            servers.push(name.clone());
+            gs.push(GroupBox { server: name, leader: seq == 1, dead: false, age_ms: 0, heartbeat: 0.0, items: Vec::new() });
+        }
+        boxes.push(FactoryBox { factory: f.clone(), requested: Some(*n), groups: gs });
+    }
+    let owners: Vec<ItemOwner> = items.iter().map(|i| ItemOwner { id: i.clone(), cur_server: None, req_server: None }).collect();
+    let plan = assign_items(&servers, &owners, 0, v);
+    let mut orphans = Vec::new();
+    for (id, target) in plan.targets {
+        match boxes.iter_mut().flat_map(|b| b.groups.iter_mut()).find(|g| g.server == target) {
+            Some(g) => g.items.push((id, None)),
+            None => orphans.push(id),
+        }
+    }
+    if servers.is_empty() {
+        orphans = items.to_vec();
+    }
+    Picture { factories: boxes, orphans, moves: Vec::new() }
+}
+
+/// Each item's group by position (1 = the leader's group) in a picture: the way to compare
+/// the current assignment with a proposal whose servers have other names.
+pub fn group_of_items(p: &Picture) -> Vec<(String, String)> {
+    let mut groups: Vec<&GroupBox> = p.factories.iter().flat_map(|f| f.groups.iter()).filter(|g| !g.dead).collect();
+    groups.sort_by(|a, b| a.server.rsplit('$').next().cmp(&b.server.rsplit('$').next()));
+    groups
+        .iter()
+        .enumerate()
+        .flat_map(|(k, g)| g.items.iter().map(move |(id, _)| (id.clone(), format!("group {}", k + 1))))
+        .collect()
+}
+
+/// What moved between two pictures of a domain, for a what-if: item, from, to (`None`: no
+/// owner).
+pub fn moved_items(before: &[(String, String)], after: &[(String, String)]) -> Vec<(String, Option<String>, String)> {
+    let was: std::collections::HashMap<&str, &str> = before.iter().map(|(i, s)| (i.as_str(), s.as_str())).collect();
+    after
+        .iter()
+        .filter_map(|(id, to)| {
+            let from = was.get(id.as_str()).map(|s| s.to_string());
+            (from.as_ref() != Some(to)).then(|| (id.clone(), from, to.clone()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,6 +509,89 @@ mod tests {
         let done = release(&s1, &after).apply(&after);
         assert!(done.iter().all(|i| i.cur_server.as_ref() == Some(&s1) && i.req_server.is_none()));
         assert!(assign_items(&live, &done, 0, JavaVersion::V3_3).writes.is_empty());
+    }
+
+    #[test]
+    fn a_picture_puts_groups_in_their_factories_with_requests_and_hand_overs() {
+        use crate::records::{Server, Strategy, StrategyRuntime};
+        use crate::snapshot::{Decoded, DomainView, Fetching, ItemView, RuntimeView, ServerView, StrategyView};
+        let fa = "10.0.0.1$a$F1$0000000001".to_string();
+        let fb = "10.0.0.2$b$F2$0000000002".to_string();
+        let fc = "10.0.0.3$c$F3$0000000003".to_string();
+        let server = |uuid: &str, f: &str, mtime: i64, dead: bool, leader: bool| ServerView {
+            uuid: uuid.into(),
+            server: Some(Decoded::Ok { value: Server { manager_factory_uuid: Some(f.into()), ..Server::default() } }),
+            mtime,
+            dead,
+            fetching: Fetching::Yes,
+            leader,
+        };
+        let item = |id: &str, cur: Option<&str>, req: Option<&str>, alive: bool| ItemView {
+            id: id.into(),
+            cur_server: cur.map(str::to_owned),
+            req_server: req.map(str::to_owned),
+            sts: None,
+            parameter: None,
+            deal_desc: None,
+            owner_alive: alive,
+            owner_writes: 0,
+            owner_span_ms: 0,
+        };
+        let (s1, s2, s3) = ("T$DEV$x$S1$0000000001", "T$DEV$x$S2$0000000002", "T$DEV$x$S3$0000000003");
+        let d = DomainView {
+            task_type: "T$DEV".into(),
+            own_sign: "DEV".into(),
+            reload_version: Some(1),
+            initialised_by: None,
+            task_item_mtime: None,
+            leader: Some(s1.into()),
+            servers: vec![server(s2, &fb, 9_000, false, false), server(s1, &fa, 10_000, false, true), server(s3, &fb, 0, true, false)],
+            items: vec![item("0", Some(s1), None, true), item("1", Some(s1), Some(s2), true), item("2", Some(s3), None, false), item("3", None, None, false)],
+        };
+        let runtime = |f: &str, n: i64| RuntimeView {
+            factory: f.into(),
+            runtime: Some(Decoded::Ok { value: StrategyRuntime { request_num: n, ..StrategyRuntime::default() } }),
+        };
+        let st = std::sync::Arc::new(StrategyView {
+            name: "T-s".into(),
+            version: 0,
+            strategy: Decoded::Ok { value: Strategy { task_name: Some("T$DEV".into()), ..Strategy::default() } },
+            runtimes: vec![runtime(&fa, 1), runtime(&fb, 1), runtime(&fc, 1)],
+            leader: None,
+        });
+        let p = picture(&d, &[st], 10_000, 4_000);
+        let names: Vec<&str> = p.factories.iter().map(|f| f.factory.as_str()).collect();
+        assert_eq!(names, [fa.as_str(), fb.as_str(), fc.as_str()], "suffix order; F3 asked but running none");
+        assert_eq!((p.factories[0].requested, p.factories[0].running()), (Some(1), 1));
+        assert_eq!(p.factories[1].groups.iter().map(|g| g.server.as_str()).collect::<Vec<_>>(), [s2, s3]);
+        assert_eq!((p.factories[1].requested, p.factories[1].running()), (Some(1), 1), "the dead group is not running");
+        assert_eq!((p.factories[2].requested, p.factories[2].groups.len()), (Some(1), 0));
+        assert_eq!(p.factories[0].groups[0].items, vec![("0".to_string(), None), ("1".to_string(), Some(s2.to_string()))]);
+        assert!((p.factories[1].groups[0].heartbeat - 0.25).abs() < 1e-9);
+        assert_eq!(p.factories[1].groups[1].heartbeat, 1.0, "a clock far past judge-dead is capped");
+        assert_eq!(p.orphans, ["2", "3"]);
+        assert_eq!(p.moves, vec![("1".to_string(), s1.to_string(), s2.to_string())]);
+        // A judge-dead interval of 0 (a broken definition) never divides by zero.
+        assert_eq!(picture(&d, &[], 10_000, 0).factories[0].groups[0].heartbeat, 1.0);
+        // A proposal: 3 groups over 2 machines ([2,1]), 5 items as the leader deals them.
+        let ids: Vec<String> = (0..5).map(|i| i.to_string()).collect();
+        let w = proposal(2, 3, &ids, JavaVersion::V3_3);
+        assert_eq!(w.factories.iter().map(|f| f.groups.len()).collect::<Vec<_>>(), [2, 1]);
+        let g = group_of_items(&w);
+        assert_eq!(g.iter().filter(|(_, k)| k == "group 1").count(), 2);
+        assert_eq!(g.iter().find(|(i, _)| i == "4").map(|(_, k)| k.as_str()), Some("group 3"));
+        assert_eq!(proposal(0, 3, &ids, JavaVersion::V3_3).orphans.len(), 5, "no machine: nothing owned");
+        assert_eq!(proposal(2, 0, &ids, JavaVersion::V3_3).orphans.len(), 5, "no group: nothing owned");
+        // The current picture by position: S1 holds 0 and 1 (group 1).
+        let now = group_of_items(&p);
+        assert_eq!(now, vec![("0".to_string(), "group 1".to_string()), ("1".to_string(), "group 1".to_string())]);
+        // What moves between two assignments.
+        let before = vec![("0".to_string(), s1.to_string()), ("1".to_string(), s1.to_string())];
+        let after = vec![("0".to_string(), s1.to_string()), ("1".to_string(), s2.to_string()), ("2".to_string(), s2.to_string())];
+        assert_eq!(
+            moved_items(&before, &after),
+            vec![("1".to_string(), Some(s1.to_string()), s2.to_string()), ("2".to_string(), None, s2.to_string())]
+        );
     }
 
     #[test]

@@ -179,6 +179,81 @@ pub fn upcoming(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usi
     out
 }
 
+/// How a timeline bar ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum BarKind {
+    /// Opens at a start fire and closes at an end fire.
+    Window,
+    /// Opens at a start fire and runs until a fetch finds no data: drawn to the next start
+    /// (or the horizon), hatched, because its real end is not known.
+    UntilNoData,
+    /// No start cron: the task type always runs.
+    Always,
+}
+
+/// One bar of a task type's timeline, clipped to the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Bar {
+    pub from: i64,
+    pub to: i64,
+    pub kind: BarKind,
+}
+
+/// Bars drawn per task type at most; past that the lane says how many more there are.
+pub const MAX_BARS: usize = 400;
+
+/// A task type's run windows between `now` and `horizon` (the timeline's lane): at most
+/// [`MAX_BARS`] bars, and whether more were left out. Built from [`upcoming`], so the bars are
+/// the windows the runtimes will open.
+pub fn lane(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, horizon: i64) -> (Vec<Bar>, bool) {
+    if horizon <= now {
+        return (Vec::new(), false);
+    }
+    if start.map(str::trim).is_none_or(str::is_empty) {
+        return (vec![Bar { from: now, to: horizon, kind: BarKind::Always }], false);
+    }
+    let spans = upcoming(start, end, tz, now, MAX_BARS + 1);
+    let mut bars = Vec::new();
+    let mut more = false;
+    for (k, sp) in spans.iter().enumerate() {
+        let from = sp.from.unwrap_or(now).max(now);
+        if from >= horizon {
+            break;
+        }
+        if bars.len() == MAX_BARS {
+            more = true;
+            break;
+        }
+        let (to, kind) = match sp.until {
+            Until::At(t) => (t, BarKind::Window),
+            Until::Never => (horizon, BarKind::Window),
+            Until::NoData => (spans.get(k + 1).and_then(|n| n.from).unwrap_or(horizon), BarKind::UntilNoData),
+        };
+        bars.push(Bar { from, to: to.min(horizon).max(from), kind });
+    }
+    (bars, more)
+}
+
+/// Where two lanes are open at once: `(from, to)` of each overlap, in time order (at most
+/// [`MAX_BARS`]). A bar that runs until no data counts as open to its drawn end.
+pub fn overlaps(a: &[Bar], b: &[Bar]) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() && out.len() < MAX_BARS {
+        let from = a[i].from.max(b[j].from);
+        let to = a[i].to.min(b[j].to);
+        if from < to {
+            out.push((from, to));
+        }
+        if a[i].to <= b[j].to {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +317,38 @@ mod tests {
         assert_eq!(w[1], Span { from: Some(t0 + d + H), until: Until::At(t0 + d + 5 * H) });
         // No start: always runs.
         assert!(upcoming(None, Some("0 0 5 * * ?"), Tz::UTC, t0, 3).is_empty());
+    }
+
+    #[test]
+    fn lanes_and_overlaps() {
+        let t0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+        let d = 24 * H;
+        let (bars, more) = lane(Some("0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0, t0 + 2 * d);
+        assert!(!more);
+        assert_eq!(
+            bars,
+            vec![
+                Bar { from: t0 + H, to: t0 + 5 * H, kind: BarKind::Window },
+                Bar { from: t0 + d + H, to: t0 + d + 5 * H, kind: BarKind::Window },
+            ]
+        );
+        // Open now: from now; cut at the horizon.
+        let (bars, _) = lane(Some("0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0 + 2 * H, t0 + 3 * H);
+        assert_eq!(bars, vec![Bar { from: t0 + 2 * H, to: t0 + 3 * H, kind: BarKind::Window }]);
+        // No end: to the next start, hatched.
+        let (bars, _) = lane(Some("0 0 1,13 * * ?"), None, Tz::UTC, t0, t0 + d);
+        assert_eq!(bars[0], Bar { from: t0 + H, to: t0 + 13 * H, kind: BarKind::UntilNoData });
+        assert_eq!(bars[1], Bar { from: t0 + 13 * H, to: t0 + d, kind: BarKind::UntilNoData });
+        // No start: always. A start every second for a week: capped, and said.
+        assert_eq!(lane(None, None, Tz::UTC, t0, t0 + d).0, vec![Bar { from: t0, to: t0 + d, kind: BarKind::Always }]);
+        let (bars, more) = lane(Some("* * * * * ?"), Some("-1"), Tz::UTC, t0, t0 + 7 * d);
+        assert_eq!((bars.len(), more), (MAX_BARS, true));
+        assert!(lane(Some("0 0 1 * * ?"), None, Tz::UTC, t0, t0).0.is_empty(), "an empty horizon");
+        // Overlaps: 01-05 against 04-06.
+        let (b, _) = lane(Some("0 0 4 * * ?"), Some("0 0 6 * * ?"), Tz::UTC, t0, t0 + d);
+        let (a, _) = lane(Some("0 0 1 * * ?"), Some("0 0 5 * * ?"), Tz::UTC, t0, t0 + d);
+        assert_eq!(overlaps(&a, &b), vec![(t0 + 4 * H, t0 + 5 * H)]);
+        assert!(overlaps(&a, &[]).is_empty());
     }
 
     #[test]

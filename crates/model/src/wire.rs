@@ -733,12 +733,152 @@ pub mod cmd {
         /// The command's name (the tauri command function of the same name).
         const NAME: &'static str;
         /// Its arguments, sent as the one argument `args`.
-        type Args: Serialize + for<'de> Deserialize<'de>;
+        type Args: Serialize + for<'de> Deserialize<'de> + Intent;
         /// Its answer.
         type Output: Serialize + for<'de> Deserialize<'de>;
         /// The answer travels as raw JSON bytes, parsed in wasm: a whole root never becomes a
         /// JavaScript object tree.
         const BYTES: bool = false;
+    }
+
+    /// A write a command's arguments ask for, in words: on a production profile the window shows
+    /// it and asks for the profile's name before the command is sent ([`ConfirmWrite`]), and the
+    /// backend refuses the write without that confirmation.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct WriteIntent {
+        /// The profile whose root is written.
+        pub profile: String,
+        /// What will change, for a person.
+        pub what: String,
+    }
+
+    /// The write (if any) a command's arguments ask for. Every argument type says it here, so
+    /// no write can reach a production root without its confirmation step in the UI.
+    pub trait Intent {
+        /// `None`: the command does not write to a root.
+        fn intent(&self) -> Option<WriteIntent> {
+            None
+        }
+    }
+
+    fn intent(profile: &str, what: String) -> Option<WriteIntent> {
+        Some(WriteIntent { profile: profile.to_owned(), what })
+    }
+
+    impl Intent for NoArgs {}
+    impl Intent for ProfileArg {}
+    impl Intent for SinceArgs {}
+    impl Intent for UnlockArgs {}
+    impl Intent for ConfirmArgs {}
+    impl Intent for QueryArgs {}
+    impl Intent for HistoryArgs {}
+    impl Intent for NodeArgs {}
+    impl Intent for NameArg {}
+    impl Intent for ProfileFieldsArgs {}
+    impl Intent for UpdateProfileArgs {}
+    impl Intent for ExportArgs {}
+    impl Intent for SetWatchArgs {}
+    impl Intent for DiffArgs {}
+    impl Intent for ReplayArgs {}
+    /// Stopping removes only what this run created: never held back by a confirmation.
+    impl Intent for StopSchedulerArgs {}
+
+    impl Intent for SaveTaskTypeArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            let name = self.task_type.base_task_type.as_deref().unwrap_or_default();
+            let how = match self.expected {
+                Expect::Absent => "create".to_owned(),
+                Expect::Version(v) => format!("overwrite version {v} of"),
+            };
+            intent(&self.profile, format!("{how} task type {name}"))
+        }
+    }
+
+    impl Intent for SaveStrategyArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            let name = self.strategy.strategy_name.as_deref().unwrap_or_default();
+            let how = match self.expected {
+                Expect::Absent => "create".to_owned(),
+                Expect::Version(v) => format!("overwrite version {v} of"),
+            };
+            intent(&self.profile, format!("{how} strategy {name}"))
+        }
+    }
+
+    impl Intent for PauseArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            intent(&self.profile, format!("{} strategy {}", if self.pause { "pause" } else { "resume" }, self.name))
+        }
+    }
+
+    impl Intent for PauseMatchingArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            (!self.dry_run).then_some(())?;
+            let sign = self.own_sign.as_deref().map(|s| format!(" in own sign {s}")).unwrap_or_default();
+            intent(
+                &self.profile,
+                format!(
+                    "{} every strategy matching \"{}\"{sign}, in one multi",
+                    if self.pause { "pause" } else { "resume" },
+                    self.filter
+                ),
+            )
+        }
+    }
+
+    impl Intent for RevertArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            (!self.dry_run).then_some(())?;
+            let over = if self.overwrite { ", overwriting nodes changed since" } else { "" };
+            intent(&self.profile, format!("revert journal entry {}{over}", self.entry))
+        }
+    }
+
+    impl Intent for SetNodeArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            intent(
+                &self.profile,
+                format!("write {} bytes to node {} (version {})", self.text.len(), self.path, self.version),
+            )
+        }
+    }
+
+    impl Intent for ApplyFixArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            match &self.fix {
+                Fix::RemoveDeadServers { task_type, .. } => {
+                    intent(&self.profile, format!("delete the dead server nodes of domain {task_type}"))
+                }
+            }
+        }
+    }
+
+    impl Intent for ImportArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            self.apply.then_some(())?;
+            let prune = if self.prune { ", deleting the objects it does not name" } else { "" };
+            intent(&self.profile, format!("import the plan shown ({} bytes of configuration){prune}", self.text.len()))
+        }
+    }
+
+    impl Intent for PromoteArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            self.apply.then_some(())?;
+            let sign = self.own_sign.as_deref().map(|s| format!(" for own sign {s}")).unwrap_or_default();
+            intent(&self.to, format!("promote from {} what \"{}\" names{sign} (the plan shown)", self.from, self.filter))
+        }
+    }
+
+    impl Intent for StartSchedulerArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            intent(
+                &self.profile,
+                format!(
+                    "start the local scheduler on {}${} (creates its strategy copy, factory and servers)",
+                    self.task_type, self.own_sign
+                ),
+            )
+        }
     }
 
     macro_rules! commands {
@@ -815,6 +955,9 @@ pub mod cmd {
         UnlockWrites = "unlock_writes" (UnlockArgs) -> Option<u64>;
         /// How long a profile's writes stay unlocked (`None`: locked, or not a production profile).
         WriteLock = "write_lock" (ProfileArg) -> Option<u64>;
+        /// A production profile's next write, confirmed by its name typed; without `typed`,
+        /// answers whether the profile asks for it (refused while its writes are locked).
+        ConfirmWrite = "confirm_write" (ConfirmArgs) -> bool;
         /// Pauses or resumes every strategy a filter chooses, in one multi (journaled).
         PauseMatching = "pause_matching" (PauseMatchingArgs) -> PauseReport;
         /// Searches every profile's root (the command palette), each within a time limit.
@@ -833,6 +976,8 @@ pub mod cmd {
         SetWatch = "set_watch" (SetWatchArgs) -> WatchFlags;
         /// Promotion between profiles: the plan (import's) or, with `apply`, the copy.
         PromoteConfig = "promote_config" (PromoteArgs) -> Vec<Change>;
+        /// The ownership events of a followed profile's task type (replay), bounded.
+        Replay = "replay" (ReplayArgs) -> crate::replay::ReplayView;
     }
 
     /// No arguments.
@@ -866,6 +1011,15 @@ pub mod cmd {
         pub minutes: u32,
     }
 
+    /// [`ConfirmWrite`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ConfirmArgs {
+        /// The profile.
+        pub profile: String,
+        /// The name typed (`None`: only ask whether one is needed).
+        pub typed: Option<String>,
+    }
+
     /// [`PauseMatching`].
     #[derive(Debug, Clone, Serialize, Deserialize)]
     pub struct PauseMatchingArgs {
@@ -879,6 +1033,9 @@ pub mod cmd {
         pub pause: bool,
         /// Only name them.
         pub dry_run: bool,
+        /// After a pause: remind (a notification) to resume them this many minutes later.
+        #[serde(default)]
+        pub remind_in_minutes: Option<u32>,
     }
 
     /// [`PauseMatching`]'s answer.
@@ -888,6 +1045,9 @@ pub mod cmd {
         pub chosen: Vec<String>,
         /// Those changed (the others were in that state already).
         pub changed: Vec<String>,
+        /// When the reminder to resume them is due (ms since the epoch), if one was asked for.
+        #[serde(default)]
+        pub remind_at_ms: Option<i64>,
     }
 
     /// [`FindAll`].
@@ -1103,6 +1263,15 @@ pub mod cmd {
         pub own_sign: Option<String>,
         /// Write (all or nothing); otherwise only the plan.
         pub apply: bool,
+    }
+
+    /// [`Replay`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct ReplayArgs {
+        /// The profile (followed).
+        pub profile: String,
+        /// The base task type.
+        pub task_type: String,
     }
 
     /// [`DiffProfiles`].

@@ -19,6 +19,9 @@ use std::str::FromStr;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
 
+/// Reminders kept waiting at once, whatever asks for more.
+pub const MAX_REMINDERS: i64 = 100;
+
 /// Errors of the profile registry; each names the field or the store that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -249,6 +252,50 @@ impl Profiles {
     /// Reads an app setting.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, Error> {
         Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
+    }
+
+    /// Keeps a reminder for `at_ms` (at most [`MAX_REMINDERS`] wait at once).
+    pub async fn add_reminder(&self, profile: &str, at_ms: i64, title: &str, body: &str) -> Result<(), Error> {
+        let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reminders").fetch_one(&self.pool).await?;
+        if waiting >= MAX_REMINDERS {
+            return Err(Error::Invalid {
+                field: "reminder",
+                message: format!("{MAX_REMINDERS} reminders are waiting already; no more is kept"),
+            });
+        }
+        sqlx::query("INSERT INTO reminders (profile, at_ms, title, body) VALUES (?, ?, ?, ?)")
+            .bind(profile)
+            .bind(at_ms)
+            .bind(title)
+            .bind(body)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Takes the reminders due by `now_ms` out (one statement each: two processes never both
+    /// get one), oldest first: `(profile, title, body)`; only those of `only` unless it is empty.
+    pub async fn take_due_reminders(&self, now_ms: i64, only: &[String]) -> Result<Vec<(String, String, String)>, Error> {
+        let mut rows: Vec<(i64, String, String, String)> = Vec::new();
+        if only.is_empty() {
+            rows = sqlx::query_as("DELETE FROM reminders WHERE at_ms <= ? RETURNING at_ms, profile, title, body")
+                .bind(now_ms)
+                .fetch_all(&self.pool)
+                .await?;
+        }
+        for p in only {
+            rows.extend(
+                sqlx::query_as::<_, (i64, String, String, String)>(
+                    "DELETE FROM reminders WHERE at_ms <= ? AND profile = ? RETURNING at_ms, profile, title, body",
+                )
+                .bind(now_ms)
+                .bind(p)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        rows.sort_by_key(|r| r.0);
+        Ok(rows.into_iter().map(|(_, p, t, b)| (p, t, b)).collect())
     }
 
     /// Writes an app setting.
