@@ -4,3 +4,4 @@ mod cli;
 mod gui;
 mod peer;
 mod scheduler;
+mod pictures;

@@ -57,7 +57,10 @@ fn factory_label(f: &str) -> String {
     }
     let parts: Vec<&str> = f.split('$').collect();
     match parts.as_slice() {
-        [ip, host, .., seq] => format!("{ip} {host} #{}", seq.trim_start_matches('0')),
+        [ip, host, .., seq] => {
+            let n = seq.trim_start_matches('0');
+            format!("{ip} {host} #{}", if n.is_empty() { "0" } else { n })
+        }
         _ => f.chars().take(40).collect(),
     }
 }
@@ -72,7 +75,7 @@ fn domain_svg(pic: Picture, judge_dead_ms: i64, local_factory: Option<String>, l
     let mut tiles: std::collections::HashMap<String, (f64, f64)> = Default::default();
     let mut y = 8.0;
     let tile = layout.tile();
-    let draw_tiles = |shapes: &mut Vec<AnyView>, tiles: &mut std::collections::HashMap<String, (f64, f64)>, y: f64, items: &[(String, Option<String>)], class: &'static str| {
+    let draw_tiles = |shapes: &mut Vec<AnyView>, tiles: &mut std::collections::HashMap<String, (f64, f64)>, y: f64, items: &[(String, Option<String>)], class: &'static str, owner: &str| {
         let total = items.len();
         for (k, (id, req)) in items.iter().take(layout.cap()).enumerate() {
             let x = TILE_X + tile * (k % layout.per_line()) as f64;
@@ -85,7 +88,7 @@ fn domain_svg(pic: Picture, judge_dead_ms: i64, local_factory: Option<String>, l
             };
             let (w, h) = (tile - 6.0, tile - 10.0);
             shapes.push(view! {
-                <g class=class data-item=id.clone()>
+                <g class=class data-item=id.clone() data-owner=owner.to_owned()>
                     <title>{title}</title>
                     <rect x=x y=ty width=w height=h.max(8.0) rx=if layout.compact { "1" } else { "4" }></rect>
                     {(!layout.compact).then(|| view! { <text x=x + 20.0 y=ty + 23.0 text-anchor="middle">{id.clone()}</text> })}
@@ -156,7 +159,7 @@ fn domain_svg(pic: Picture, judge_dead_ms: i64, local_factory: Option<String>, l
                         </rect>
                     </g>
                 }.into_any());
-                draw_tiles(&mut shapes, &mut tiles, gy, &g.items, "item");
+                draw_tiles(&mut shapes, &mut tiles, gy, &g.items, "item", &g.server);
                 gy += row_h + 4.0;
             }
         }
@@ -172,7 +175,7 @@ fn domain_svg(pic: Picture, judge_dead_ms: i64, local_factory: Option<String>, l
         for (id, _) in &orphans {
             rows.entry(format!("orphan:{id}")).or_insert(y + 20.0);
         }
-        draw_tiles(&mut shapes, &mut tiles, y, &orphans, "item orphan");
+        draw_tiles(&mut shapes, &mut tiles, y, &orphans, "item orphan", "");
         y += row_h + 8.0;
     }
     // Hand-overs in flight: from the item (at its holder) to the requesting group's box.
@@ -376,8 +379,8 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                         view! {
                             <p class="muted" id="replay-bound">{bound}</p>
                             <div class="toolbar">
-                                <input type="range" id="replay-slider" min=from.to_string() max=to.to_string() step="500"
-                                    prop:value=move || replay_t.get().unwrap_or(to).to_string()
+                                <input type="range" id="replay-slider" min=from.to_string() max=to.to_string() step="1"
+                                    value=to.to_string() prop:value=move || replay_t.get().unwrap_or(to).to_string()
                                     on:input=move |e| { if let Ok(v) = event_target_value(&e).parse::<i64>() { replay_t.set(if v >= to { None } else { Some(v) }) } } />
                                 <span id="replay-at" data-at=shown.map(|t| t.to_string()).unwrap_or_default()>{match shown { Some(t) => format!("showing {}", wall(t)), None => "live".to_owned() }}</span>
                                 <button class="small" id="replay-live" on:click=move |_| replay_t.set(None)>"Live"</button>
@@ -387,7 +390,7 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                                     let t = e.at_ms;
                                     let after = shown.is_some_and(|s| t > s);
                                     view! {
-                                        <li class:later=after data-at=t.to_string() data-kind=e.what.kind()>
+                                        <li class:later=after data-at=t.to_string() data-kind=e.what.kind() data-subject=e.what.subject().to_owned()>
                                             <a href="#" on:click=move |ev| { ev.prevent_default(); replay_t.set(Some(t - 1)); }>{wall(t)}</a>
                                             {format!(" {}", tbdesk_model::replay::describe(&e))}
                                         </li>

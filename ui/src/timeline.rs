@@ -80,7 +80,7 @@ pub fn Timeline() -> impl IntoView {
                         "{drawn} of {total} task types · {} in {} · {overlaps} overlap(s) in groups",
                         if n_days == 1 { "next 24 hours" } else { "next 7 days" }, tz.name()
                     )}</p>
-                    <svg class="timeline" id="timeline" width=LABEL_W + PLOT_W + 10.0 height=height data-lanes=drawn data-start=start.to_string() data-end=end.to_string()>
+                    <svg class="timeline" id="timeline" width=LABEL_W + PLOT_W + 10.0 height=height viewBox=format!("0 0 {} {height}", LABEL_W + PLOT_W + 10.0) data-lanes=drawn data-start=start.to_string() data-end=end.to_string()>
                         <defs>
                             <pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
                                 <rect width="6" height="6" class="hatch-bg"></rect>
@@ -90,9 +90,11 @@ pub fn Timeline() -> impl IntoView {
                         {ticks.into_iter().map(|t| {
                             let label = tbdesk_model::cron::format_wall(t, tz);
                             let label = if n_days == 1 { label.get(11..16).unwrap_or("").to_owned() } else { label.get(5..10).unwrap_or("").to_owned() };
+                            // A label under the now-line's is left out.
+                            let clear = (x(t) - x(t_now)).abs() > 30.0;
                             view! {
                                 <line class="tick" x1=x(t) x2=x(t) y1="18" y2=height></line>
-                                <text class="tick-label" x=x(t) y="13" text-anchor="middle">{label}</text>
+                                {clear.then(|| view! { <text class="tick-label" x=x(t) y="13" text-anchor="middle">{label}</text> })}
                             }
                         }).collect_view()}
                         {shown.into_iter().enumerate().map(|(i, l)| {

@@ -34,6 +34,15 @@ pub enum What {
 }
 
 impl What {
+    /// What the event is about: the item, or the server (the new leader for a leader change).
+    pub fn subject(&self) -> &str {
+        match self {
+            What::Owner { item, .. } => item,
+            What::Leader { to, .. } => to.as_deref().unwrap_or_default(),
+            What::ServerUp { server } | What::ServerDead { server, .. } | What::ServerGone { server, .. } => server,
+        }
+    }
+
     /// The kind's name (`owner`, `leader`, `server_up`, `server_dead`, `server_gone`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -67,6 +76,9 @@ pub struct History {
     events: VecDeque<Event>,
     /// Servers seen dying or going, with their last heartbeat: the cause of later owner changes.
     deaths: HashMap<String, i64>,
+    /// Items a dead server lost to no owner (domain, item) -> (server, its last heartbeat): the
+    /// cause of the item's next owner.
+    orphaned: HashMap<(String, String), (String, i64)>,
     /// When the history began (the first snapshot observed).
     since_ms: Option<i64>,
     last: Option<Arc<Snapshot>>,
@@ -124,8 +136,9 @@ impl History {
             self.events.pop_front();
             self.dropped = true;
         }
-        if self.deaths.len() > MAX_EVENTS {
+        if self.deaths.len() > MAX_EVENTS || self.orphaned.len() > MAX_EVENTS {
             self.deaths.clear();
+            self.orphaned.clear();
         }
     }
 
@@ -166,8 +179,17 @@ impl History {
                 if **from == i.cur_server {
                     continue;
                 }
+                let key = (new.task_type.clone(), i.id.clone());
                 let (cause, failover_ms) = match from.as_deref() {
-                    None => (Some("was without owner".to_owned()), None),
+                    None => match self.orphaned.remove(&key) {
+                        Some((dead, last)) => (Some(format!("after {} died", short(&dead))), Some(at.saturating_sub(last))),
+                        None => (Some("was without owner".to_owned()), None),
+                    },
+                    Some(f) if i.cur_server.is_none() && self.deaths.contains_key(f) => {
+                        let last = self.deaths.get(f).copied().unwrap_or(at);
+                        self.orphaned.insert(key, (f.to_owned(), last));
+                        (Some(format!("{} died", short(f))), None)
+                    }
                     Some(f) => match self.deaths.get(f) {
                         Some(last) => (Some(format!("after {} died", short(f))), Some(at.saturating_sub(*last))),
                         None if i.cur_server.is_none() => (Some(format!("{} let it go", short(f))), None),
@@ -247,6 +269,11 @@ pub fn domain_at(now: &DomainView, events: &[Event], t: i64) -> DomainView {
     for s in &mut d.servers {
         s.leader = d.leader.as_deref() == Some(s.uuid.as_str());
     }
+    // Heartbeats later than `t` are not known then: a server alive at `t` beat at `t` at the
+    // latest (its age is never negative).
+    for s in &mut d.servers {
+        s.mtime = s.mtime.min(t);
+    }
     let live: Vec<&str> = d.servers.iter().filter(|s| !s.dead).map(|s| s.uuid.as_str()).collect();
     for i in &mut d.items {
         i.owner_alive = i.cur_server.as_deref().is_some_and(|c| live.contains(&c));
@@ -259,7 +286,10 @@ pub fn describe(e: &Event) -> String {
     let who = |s: &Option<String>| s.as_deref().map(short).unwrap_or_else(|| "no owner".into());
     let mut text = match &e.what {
         What::Owner { item, from, to } => format!("item {item}: {} → {}", who(from), who(to)),
-        What::Leader { from, to } => format!("leader: {} → {}", who(from), who(to)),
+        What::Leader { from, to } => {
+            let who = |s: &Option<String>| s.as_deref().map(short).unwrap_or_else(|| "none".into());
+            format!("leader: {} → {}", who(from), who(to))
+        }
         What::ServerUp { server } => format!("{} registered", short(server)),
         What::ServerDead { server, .. } => format!("{} judged dead", short(server)),
         What::ServerGone { server, .. } => format!("{} removed", short(server)),
@@ -347,6 +377,21 @@ mod tests {
             ]
         );
         assert_eq!((v.since_ms, v.now_ms), (1_000, 8_000));
+        // A leader that first clears the dead owner, then assigns: the new owner's event still
+        // names the death and the failover.
+        let mut h2 = History::default();
+        h2.observe(snap(1_000, vec![server(a, 900, false), server(b, 900, false)], vec![item("1", Some(b))]));
+        h2.observe(snap(7_000, vec![server(a, 6_900, false), server(b, 900, true)], vec![item("1", None)]));
+        h2.observe(snap(9_000, vec![server(a, 8_900, false), server(b, 900, true)], vec![item("1", Some(a))]));
+        let words: Vec<String> = h2.view("T").events.iter().map(describe).collect();
+        assert_eq!(
+            words,
+            [
+                "10.0.0.2#2 judged dead",
+                "item 1: 10.0.0.2#2 → no owner, 10.0.0.2#2 died",
+                "item 1: no owner → 10.0.0.1#1, after 10.0.0.2#2 died (failover 8.1 s)"
+            ]
+        );
         // Back to before the kill: B holds item 1 again and is alive.
         let now = &h.last.as_ref().expect("last").task_types[0].domains[0];
         let then = domain_at(now, &v.events, 2_000);
@@ -359,6 +404,8 @@ mod tests {
         assert!(mid.servers[1].dead && !mid.items[1].owner_alive);
         // At now: unchanged.
         assert_eq!(&domain_at(now, &v.events, 8_000), now);
+        // Before A's last heartbeat: A's age is 0 there, never negative.
+        assert!(then.servers.iter().all(|s| s.mtime <= 2_000));
     }
 
     #[test]
