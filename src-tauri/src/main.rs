@@ -124,7 +124,7 @@ async fn confirm_write(console: State<'_, Console>, args: Args<cmd::ConfirmWrite
 #[tauri::command]
 async fn pause_matching(console: State<'_, Console>, args: Args<cmd::PauseMatching>) -> Answer<cmd::PauseMatching> {
     if let Some(m) = args.remind_in_minutes {
-        tbdesk_api::check_remind(m)?;
+        console.check_reminder(m).await?;
     }
     let (chosen, changed) =
         console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run).await?;
@@ -319,7 +319,6 @@ async fn promote_config(console: State<'_, Console>, args: Args<cmd::PromoteConf
 /// event; each new alert becomes a desktop notification, is logged, and (for tests and scripts)
 /// appended as a JSON line to `TBDESK_ALERT_LOG` when set. Ends with the app.
 fn watch_in_background(app: AppHandle) {
-    use tauri_plugin_notification::NotificationExt;
     let every = std::env::var("TBDESK_WATCH_EVERY_MS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -332,13 +331,7 @@ fn watch_in_background(app: AppHandle) {
                 Ok((home, alerts)) => {
                     for a in &alerts {
                         tracing::warn!(profile = %a.profile, key = %a.key, "alert: {}: {}", a.title, a.body);
-                        // D-Bus may block (no notification daemon): never on an async worker.
-                        let (handle, title, body) = (app.clone(), a.title.clone(), a.body.clone());
-                        tauri::async_runtime::spawn_blocking(move || {
-                            if let Err(e) = handle.notification().builder().title(&title).body(&body).show() {
-                                tracing::warn!(error = %e, "cannot raise a desktop notification");
-                            }
-                        });
+                        notify(&app, a);
                         if let Some(file) = &hook {
                             use std::io::Write;
                             let line = serde_json::to_string(a).unwrap_or_default();
@@ -357,6 +350,59 @@ fn watch_in_background(app: AppHandle) {
                 Err(e) => tracing::warn!(error = %e.message, "the background watch could not look"),
             }
             tokio::time::sleep(every).await;
+        }
+    });
+}
+
+/// Notifications waiting for a click at once (each holds a blocking thread until the
+/// notification closes); past this, alerts are shown without a click action.
+#[cfg(target_os = "linux")]
+const MAX_WAITING: usize = 4;
+
+/// Raises an alert as a desktop notification; clicking it brings the window up on what it
+/// names (`open_alert` event). D-Bus may block (no notification service): never on an async
+/// worker.
+fn notify(app: &AppHandle, a: &tbdesk_model::alerts::Alert) {
+    let (handle, alert) = (app.clone(), a.clone());
+    #[cfg(target_os = "linux")]
+    tauri::async_runtime::spawn_blocking(move || {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static WAITING: AtomicUsize = AtomicUsize::new(0);
+        let shown = notify_rust::Notification::new()
+            .appname("tbdesk")
+            .summary(&alert.title)
+            .body(&alert.body)
+            .action("default", "Open")
+            .timeout(notify_rust::Timeout::Milliseconds(30_000))
+            .show();
+        let n = match shown {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot raise a desktop notification");
+                return;
+            }
+        };
+        if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            WAITING.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        n.wait_for_action(|action| {
+            if action == "default" {
+                if let Some(w) = handle.get_webview_window("main") {
+                    let _ = w.unminimize();
+                    let _ = w.show();
+                    let _ = w.set_focus();
+                }
+                let _ = handle.emit(event::OpenAlert::NAME, &alert);
+            }
+        });
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    });
+    #[cfg(not(target_os = "linux"))]
+    tauri::async_runtime::spawn_blocking(move || {
+        use tauri_plugin_notification::NotificationExt;
+        if let Err(e) = handle.notification().builder().title(&alert.title).body(&alert.body).show() {
+            tracing::warn!(error = %e, "cannot raise a desktop notification");
         }
     });
 }

@@ -1249,9 +1249,10 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
 
 /// Several environments at once (issue 18), three ZooKeeper servers and four profiles: the home
 /// shows all four; the open one is watched and another is switched on from the home; a watched
-/// root turning red turns its row red and raises an alert (in the window and as a notification,
-/// observed through the app's alert log); a promotion shows its plan and applies, and the
-/// target's snapshot has it; the window's title names the environment.
+/// root turning red turns its row red and raises an alert (in the window, in the app's alert
+/// log, and as a desktop notification through the session's D-Bus notification service, whose
+/// click opens the profile); a promotion shows its plan and applies, and the target's snapshot
+/// has it; the window's title names the environment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_environments_watched_with_alerts_and_promotion() {
     let (a, b, c3) = (
@@ -1273,6 +1274,20 @@ async fn several_environments_watched_with_alerts_and_promotion() {
     add("prod", c3.connect_string(), "/prod/root", "production").await;
     add("gone", zk::silent_server().await.to_string(), "/x/root", "none").await;
     let alert_log = data.path().join("alerts.jsonl");
+    // The desktop's notification service, on this test run's session bus: it records each
+    // notification and clicks the one for prod's red alert.
+    let notified = data.path().join("notifications.jsonl");
+    let mut notifyd = std::process::Command::new("/usr/bin/python3")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("support/fake-notifyd.py"))
+        .arg(&notified)
+        .arg("prod turned red")
+        .spawn()
+        .expect("fake notification service");
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(&notified).unwrap_or_default().contains("\"ready\"") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "the fake notification service did not own its name");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let app = AppSession::start_with_env(
         &bins::binary("tbdesk-app", "TBDESK_APP_BIN"),
         data.path(),
@@ -1363,6 +1378,20 @@ async fn several_environments_watched_with_alerts_and_promotion() {
     assert_eq!(raised.iter().filter(|a| a.profile == "prod" && a.key == "red").count(), 1, "{log}");
     assert!(!raised.iter().any(|a| a.profile == "gone"), "a profile not watched raises nothing: {log}");
     app.screenshot("home-watched-alert").await;
+    // The desktop notification: raised through the session's notification service with an
+    // "Open" action; its click (made by the service here) brings up prod's health.
+    let shown = std::fs::read_to_string(&notified).unwrap_or_default();
+    let note: serde_json::Value = shown
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["summary"].as_str().is_some_and(|s| s.contains("prod turned red")))
+        .unwrap_or_else(|| panic!("no desktop notification for prod: {shown}"));
+    assert!(note["body"].as_str().is_some_and(|b| b.contains("tbschedule-3.4.0")), "{note}");
+    assert_eq!(note["actions"], serde_json::json!(["default", "Open"]), "{note}");
+    app.wait_for("#tab-health.active").await;
+    app.wait_text("#prod-lock", |t| t.contains("writes locked")).await;
+    app.click("#home").await;
+    app.wait_for("#home-alerts li[data-profile='prod']").await;
     // Said once: two more looks add nothing.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let again = std::fs::read_to_string(&alert_log).expect("alert log");
@@ -1373,4 +1402,6 @@ async fn several_environments_watched_with_alerts_and_promotion() {
     let title = app.client.execute("return document.title", vec![]).await.expect("title");
     assert_eq!(title.as_str(), Some("PRODUCTION · prod — tbdesk"));
     app.close().await;
+    let _ = notifyd.kill();
+    let _ = notifyd.wait();
 }

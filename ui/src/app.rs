@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
     follow_events(ctx);
     poll_scheduler(ctx);
     let select = selector(ctx);
+    open_alerts(ctx, select);
     // Every cron judgment of the shown profile uses its zone (the zone of its Java
     // schedulers); a profile without one uses this machine's. A changed zone re-evaluates the
     // open form and the diagnosis live (they read ctx.zone).
@@ -137,6 +138,25 @@ pub fn App() -> impl IntoView {
             <crate::palette::Palette open=palette profiles=names select=select />
         </div>
     }
+}
+
+/// Opens what an alert names: its profile and, when it names one, its task type (a clicked
+/// desktop notification, or a line of the home's alert list).
+pub fn open_alert(ctx: Ctx, select: Callback<String>, a: &tbdesk_model::alerts::Alert) {
+    if ctx.profile.get_untracked().as_deref() != Some(a.profile.as_str()) {
+        select.run(a.profile.clone());
+    }
+    match &a.task_type {
+        Some(t) => ctx.view.set(View::TaskType(Some(tbdesk_model::names::TaskTypeName::parse(t).base))),
+        None => ctx.view.set(View::Health),
+    }
+}
+
+/// A clicked desktop notification opens what it names.
+fn open_alerts(ctx: Ctx, select: Callback<String>) {
+    spawn_local(async move {
+        api::on::<event::OpenAlert>(move |a| open_alert(ctx, select, &a)).await;
+    });
 }
 
 /// Every live state of the shown profile replaces the one shown; its first read's progress is
@@ -536,8 +556,17 @@ fn shown_profile(profiles: ProfileList, shown: Option<&str>) -> Option<tbdesk_mo
 #[component]
 fn ProductionLock(profiles: ProfileList) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // Production, or pointing at a production profile's root (the backend guards both alike).
     let production = Memo::new(move |_| {
-        shown_profile(profiles, ctx.profile.get().as_deref()).is_some_and(|p| p.fields.color == "production")
+        let Some(p) = shown_profile(profiles, ctx.profile.get().as_deref()) else { return false };
+        let list = profiles.get().and_then(|r| r.ok()).unwrap_or_default();
+        p.fields.color == "production"
+            || (!p.fields.read_only
+                && list.iter().any(|o| {
+                    o.fields.color == "production"
+                        && o.fields.connect.trim() == p.fields.connect.trim()
+                        && o.fields.root_path.trim_end_matches('/') == p.fields.root_path.trim_end_matches('/')
+                }))
     });
     let left = RwSignal::new(None::<u64>);
     // The backend decides; the bar asks it every 5 s (and counts down between).

@@ -318,7 +318,8 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                     replay_t.set(None);
                 }
                 // Replaying: each domain as it was at the instant chosen.
-                let at = replay_t.get().zip(replay.get().filter(|_| replay_on.get()));
+                // Live, the replay's polls do not redraw the picture (only an instant chosen does).
+                let at = replay_t.get().and_then(|t| replay.get().filter(|_| replay_on.get()).map(|rv| (t, rv)));
                 view! {
                     <div class="toolbar">
                         <label>"Task type "</label>

@@ -97,9 +97,9 @@ pub fn Home(select: Callback<String>) -> impl IntoView {
                 (!alerts.is_empty()).then(|| view! {
                     <ul class="home-alerts" id="home-alerts">
                         {alerts.into_iter().map(|a| {
-                            let p = a.profile.clone();
+                            let open = a.clone();
                             view! {
-                                <li class="alert" data-key=a.key.clone() data-profile=a.profile.clone() title="Open this profile" on:click=move |_| select.run(p.clone())>
+                                <li class="alert" data-key=a.key.clone() data-profile=a.profile.clone() title="Open what it names" on:click=move |_| crate::app::open_alert(ctx, select, &open)>
                                     <strong>{a.title.clone()}</strong>" "<span class="muted">{a.body.clone()}</span>
                                 </li>
                             }

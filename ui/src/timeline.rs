@@ -34,6 +34,25 @@ pub fn Timeline() -> impl IntoView {
             let _ = now.try_set(crate::browser::now_ms());
         }
     });
+    // The lanes are computed again only when a definition or strategy changes (their data
+    // versions), the minute turns, or the range or groups change: not on every heartbeat.
+    let defs = Memo::new(move |_| {
+        ctx.snap.with(|ev| {
+            ev.as_ref().map(|ev| {
+                let t: Vec<(String, i32)> = ev.snapshot.task_types.iter().map(|t| (t.name.clone(), t.version)).collect();
+                let s: Vec<(String, i32)> = ev.snapshot.strategies.iter().map(|s| (s.name.clone(), s.version)).collect();
+                (ev.snapshot.root.clone(), t, s)
+            })
+        })
+    });
+    let lanes = Memo::new(move |_| {
+        defs.track();
+        let tz = zone(&ctx);
+        let (t_now, n_days) = (now.get(), days.get());
+        let end = t_now + n_days * 24 * HOUR;
+        let groups = parse_groups(&groups_text.get());
+        ctx.snap.with_untracked(|ev| ev.as_ref().map(|ev| timeline(&ev.snapshot, tz, t_now, end, &groups)))
+    });
     view! {
         <div class="timeline-view">
             <div class="toolbar">
@@ -50,10 +69,8 @@ pub fn Timeline() -> impl IntoView {
                 let (t_now, n_days) = (now.get(), days.get());
                 let start = t_now - if n_days == 1 { HOUR } else { 6 * HOUR };
                 let end = t_now + n_days * 24 * HOUR;
-                let groups = parse_groups(&groups_text.get());
                 let narrow = filter.get().trim().to_lowercase();
-                let lanes = ctx.snap.with(|ev| ev.as_ref().map(|ev| timeline(&ev.snapshot, tz, t_now, end, &groups)));
-                let Some(lanes) = lanes else { return ().into_any() };
+                let Some(lanes) = lanes.get() else { return ().into_any() };
                 if lanes.is_empty() {
                     return view! { <p class="muted empty">"No task type yet."</p> }.into_any();
                 }

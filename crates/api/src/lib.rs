@@ -273,7 +273,10 @@ pub fn check_remind(minutes: u32) -> Result<(), ApiError> {
 }
 
 /// How long a write confirmed with a production profile's name may wait to be sent.
-pub const CONFIRM_FOR: Duration = Duration::from_secs(120);
+pub const CONFIRM_FOR: Duration = Duration::from_secs(60);
+
+/// Confirmed writes that may wait at once for one profile.
+const MAX_CONFIRMED: u32 = 3;
 
 /// The longest a production profile's writes stay unlocked.
 pub const MAX_UNLOCK: Duration = Duration::from_secs(120 * 60);
@@ -501,6 +504,11 @@ impl Console {
         w.read_once.remove(name);
         w.changed.remove(name);
         w.ensembles.remove(name);
+        drop(w);
+        // An unlock or a confirmation never outlives the profile it was typed for (a profile
+        // renamed or created under its name starts locked).
+        self.unlocked.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
+        self.confirmed.lock().unwrap_or_else(|e| e.into_inner()).remove(name);
     }
 
     /// Unlocks a production profile's writes for `d` (at most [`MAX_UNLOCK`]; zero locks them
@@ -531,9 +539,22 @@ impl Console {
 
     /// Whether a profile's writes go through the production guard: a production profile that
     /// is not read-only (a read-only one is refused by the store itself, as read-only).
+    /// A profile pointing at the same root as a production profile (a duplicate, a copy with
+    /// another colour) is guarded like it: the lock is the root's, not the label's.
     async fn guarded(&self, profile: &str) -> Result<Option<tbdesk_model::wire::Profile>, ApiError> {
         let p = self.profiles.get(profile).await?;
-        Ok((p.fields.color == "production" && !p.fields.read_only).then_some(p))
+        if p.fields.read_only {
+            return Ok(None);
+        }
+        if p.fields.color == "production" {
+            return Ok(Some(p));
+        }
+        let same_root = self.profiles.list().await?.into_iter().any(|o| {
+            o.fields.color == "production"
+                && o.fields.connect.trim() == p.fields.connect.trim()
+                && o.fields.root_path.trim_end_matches('/') == p.fields.root_path.trim_end_matches('/')
+        });
+        Ok(same_root.then_some(p))
     }
 
     fn locked_error(profile: &str) -> ApiError {
@@ -558,10 +579,12 @@ impl Console {
                 format!("not applied: type the profile's name \"{}\" to confirm this write", p.fields.name),
             ));
         }
-        self.confirmed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(profile.to_owned(), (1, std::time::Instant::now() + CONFIRM_FOR));
+        // Each name typed confirms one more write (two writes in flight need two), for a
+        // short while; at most a few wait at once.
+        let mut map = self.confirmed.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let left = map.get(profile).filter(|(_, until)| *until > now).map_or(0, |(n, _)| *n);
+        map.insert(profile.to_owned(), (left.saturating_add(1).min(MAX_CONFIRMED), now + CONFIRM_FOR));
         Ok(false)
     }
 
@@ -926,6 +949,17 @@ impl Console {
         fields: &ProfileFields,
         password: Option<&str>,
     ) -> Result<Profile, ApiError> {
+        // A production profile stops being one (or its read-only flag goes) only while its
+        // writes are unlocked, its name typed: otherwise an edit would be a way around the lock.
+        let old = self.profiles.get(name).await?;
+        let demoted = old.fields.color == "production"
+            && (fields.color != "production" || (old.fields.read_only && !fields.read_only));
+        if demoted && self.unlocked_for(name).is_none() {
+            return Err(ApiError::new(
+                ErrorCode::Locked,
+                format!("{name} is a production profile: unlock its writes (typing its name) before changing its kind or its read-only flag"),
+            ));
+        }
         let p = self.profiles.update(name, fields, password).await?;
         self.forget(name).await;
         self.forget(&fields.name).await;
@@ -1391,6 +1425,12 @@ impl Console {
         let body = format!("You paused {shown}{sign} {minutes} min ago: resume them when the work is done.");
         self.profiles.add_reminder(profile, at, &format!("{profile}: resume the paused strategies?"), &body).await?;
         Ok(at)
+    }
+
+    /// Checks a reminder can be kept, before the pause it follows is written.
+    pub async fn check_reminder(&self, minutes: u32) -> Result<(), ApiError> {
+        check_remind(minutes)?;
+        Ok(self.profiles.reminder_room().await?)
     }
 
     /// The reminders now due, as alerts (key `reminder`), taken out so no process says them twice.

@@ -348,7 +348,7 @@ async fn changes_by_others_are_recorded_while_followed() {
 /// again (or the time running out) refuses them again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_writes_are_locked_until_unlocked_for_a_while() {
-    let (_server, c, _dir, console, _) = setup_named("prod", "production").await;
+    let (_server, c, _dir, console, prod_fields) = setup_named("prod", "production").await;
     let locked = console.init_root("prod").await;
     assert_eq!(locked.err().map(|e| e.code), Some(ErrorCode::Locked));
     assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");
@@ -384,4 +384,30 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     console.unlock_for_run("prod").await.expect("run unlock");
     console.save_task_type("prod", &task_type("Job2", 1), Expect::Absent).await.expect("run: first");
     console.save_task_type("prod", &task_type("Job3", 1), Expect::Absent).await.expect("run: second");
+    // The lock is the root's: a copy of the profile under another colour is guarded alike.
+    let mut copy = prod_fields.clone();
+    copy.name = "prod-copy".into();
+    copy.color = "none".into();
+    console.profiles().create(&copy, None).await.expect("copy");
+    let via_copy = console.save_task_type("prod-copy", &task_type("Job4", 1), Expect::Absent).await;
+    assert_eq!(via_copy.err().map(|e| e.code), Some(ErrorCode::Locked), "same root as a production profile");
+    // Demoting the production profile needs its writes unlocked; an edit relocks it.
+    console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
+    let mut demoted = prod_fields.clone();
+    demoted.color = "none".into();
+    let refused = console.update_profile("prod", &demoted, None).await;
+    assert_eq!(refused.err().map(|e| e.code), Some(ErrorCode::Locked), "no demotion while locked");
+    console.unlock_writes("prod", "prod", std::time::Duration::from_secs(60)).await.expect("unlock");
+    let mut renamed = prod_fields.clone();
+    renamed.name = "prod2".into();
+    console.update_profile("prod", &renamed, None).await.expect("rename while unlocked");
+    assert!(console.unlocked_for("prod").is_none() && console.unlocked_for("prod2").is_none(), "a rename relocks");
+    // Confirmations add up (two writes in flight, two names typed) within a small bound.
+    console.unlock_writes("prod2", "prod2", std::time::Duration::from_secs(60)).await.expect("unlock");
+    console.confirm_write("prod2", Some("prod2")).await.expect("1");
+    console.confirm_write("prod2", Some("prod2")).await.expect("2");
+    console.save_task_type("prod2", &task_type("Job5", 1), Expect::Absent).await.expect("first confirmed");
+    console.save_task_type("prod2", &task_type("Job6", 1), Expect::Absent).await.expect("second confirmed");
+    let third = console.save_task_type("prod2", &task_type("Job7", 1), Expect::Absent).await;
+    assert_eq!(third.err().map(|e| e.code), Some(ErrorCode::Locked));
 }

@@ -319,6 +319,9 @@ async fn pause_cmd(data_dir: &Option<PathBuf>, a: BatchArgs, pause: bool) -> any
         tbdesk_api::check_remind(m)?;
     }
     let c = console(data_dir).await?;
+    if let Some(m) = remind_in {
+        c.check_reminder(m).await?;
+    }
     let (chosen, changed) = c.pause_matching(&profile, &filter, own_sign.as_deref(), pause, dry_run).await?;
     if let (Some(m), false, false) = (remind_in, dry_run, chosen.is_empty()) {
         c.remind_resume(&profile, &filter, own_sign.as_deref(), m).await?;

@@ -47,7 +47,7 @@ impl Weekday {
     }
 
     fn parse(s: &str) -> Option<Weekday> {
-        WEEK.iter().copied().find(|d| d.name() == s).or_else(|| s.parse().ok().and_then(Weekday::from_number))
+        WEEK.iter().copied().find(|d| d.name() == s).or_else(|| digits(s).and_then(Weekday::from_number))
     }
 }
 
@@ -283,13 +283,24 @@ impl Rule {
     /// otherwise: the builder then starts from its default and says so). A `startrun:` prefix
     /// is not part of the rule.
     pub fn from_cron(expr: &str) -> Option<Rule> {
-        let f: Vec<&str> = expr.split_whitespace().collect();
+        // Only what the runtime's parser takes as it is, without a quirk (it splits on spaces
+        // and tabs only).
+        let parsed = crate::cron::CronExpr::parse(expr).ok()?;
+        if !parsed.quirks().is_empty() {
+            return None;
+        }
+        let f: Vec<&str> = expr.split([' ', '\t']).filter(|x| !x.is_empty()).collect();
         let [sec, min, hour, dom, month, dow] = f.as_slice() else { return None };
         if *month != "*" {
             return None;
         }
         let days = parse_days(dom, dow);
-        let num = |s: &str, max: u8| s.parse::<u8>().ok().filter(|v| *v <= max && s.len() <= 2);
+        let num = |s: &str, max: u8| {
+            (!s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u8>().ok())
+                .flatten()
+                .filter(|v| *v <= max)
+        };
         let every = |s: &str| -> Option<u8> {
             if s == "*" {
                 return Some(1);
@@ -358,6 +369,14 @@ impl Rule {
     }
 }
 
+/// A number of one or two ASCII digits (no sign, no space: what the builder writes).
+fn digits(s: &str) -> Option<u8> {
+    if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
 fn ordinal(n: u8) -> String {
     match n {
         1 => "1st".into(),
@@ -372,7 +391,7 @@ fn parse_span(s: &str) -> Option<Option<(u8, u8)>> {
     if s == "*" {
         return Some(None);
     }
-    let h = |x: &str| x.parse::<u8>().ok().filter(|v| *v <= 23);
+    let h = |x: &str| digits(x).filter(|v| *v <= 23);
     match s.split_once('-') {
         Some((a, b)) => Some(Some((h(a)?, h(b)?))).filter(|v| v.is_some_and(|(a, b)| a <= b)),
         None => h(s).map(|v| Some((v, v))),
@@ -384,7 +403,7 @@ fn parse_hour_list(s: &str) -> Option<(u8, (u8, u8))> {
     if let Some(Some(span)) = parse_span(s) {
         return Some((1, span));
     }
-    let hs: Vec<u8> = s.split(',').map(|x| x.parse::<u8>().ok().filter(|v| *v <= 23)).collect::<Option<_>>()?;
+    let hs: Vec<u8> = s.split(',').map(|x| digits(x).filter(|v| *v <= 23)).collect::<Option<_>>()?;
     let n = hs.get(1)?.checked_sub(hs[0])?;
     if n == 0 || hs.windows(2).any(|w| w[1].checked_sub(w[0]) != Some(n)) {
         return None;
@@ -423,10 +442,10 @@ fn parse_month_day(dom: &str, dow: &str) -> Option<MonthDay> {
     match (dom, dow) {
         ("L", "?") => Some(MonthDay::Last),
         ("LW", "?") => Some(MonthDay::LastWeekday),
-        (d, "?") => d.parse::<u8>().ok().filter(|d| (1..=31).contains(d)).map(MonthDay::Day),
+        (d, "?") => digits(d).filter(|d| (1..=31).contains(d)).map(MonthDay::Day),
         ("?", w) => {
             if let Some((d, n)) = w.split_once('#') {
-                Some(MonthDay::Nth(n.parse().ok()?, Weekday::parse(d)?))
+                Some(MonthDay::Nth(digits(n)?, Weekday::parse(d)?))
             } else {
                 Some(MonthDay::LastOf(Weekday::parse(w.strip_suffix('L')?)?))
             }
@@ -580,6 +599,11 @@ mod tests {
             "0 0 1,3,4 * * ?",
             "0 0 5,3 * * ?",
             "💥 0 0 * * ?",
+            "+5 0 12 * * ?",
+            "0 0\n12 * * ?",
+            "0 0\u{3000}12 * * ?",
+            "0 0 +9 * * ?",
+            "0 0 12 ? * 2#+2",
         ] {
             assert_eq!(Rule::from_cron(c), None, "{c:?} is not a builder shape");
         }

@@ -366,9 +366,16 @@ pub fn proposal(factories: usize, groups: i64, items: &[String], v: JavaVersion)
     let owners: Vec<ItemOwner> = items.iter().map(|i| ItemOwner { id: i.clone(), cur_server: None, req_server: None }).collect();
     let plan = assign_items(&servers, &owners, 0, v);
     let mut orphans = Vec::new();
+    // Where each server's group sits: (factory, group).
+    let mut at: std::collections::HashMap<String, (usize, usize)> = Default::default();
+    for (f, b) in boxes.iter().enumerate() {
+        for (g, grp) in b.groups.iter().enumerate() {
+            at.insert(grp.server.clone(), (f, g));
+        }
+    }
     for (id, target) in plan.targets {
-        match boxes.iter_mut().flat_map(|b| b.groups.iter_mut()).find(|g| g.server == target) {
-            Some(g) => g.items.push((id, None)),
+        match at.get(&target).and_then(|(f, g)| boxes.get_mut(*f)?.groups.get_mut(*g)) {
+            Some(grp) => grp.items.push((id, None)),
             None => orphans.push(id),
         }
     }

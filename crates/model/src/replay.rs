@@ -84,7 +84,12 @@ pub struct History {
     last: Option<Arc<Snapshot>>,
     /// Some events were dropped for the bounds.
     dropped: bool,
+    /// The history is complete from here on (the newest event dropped or change skipped).
+    complete_since: Option<i64>,
 }
+
+/// Events one view carries at most (the newest; the slider starts where they do).
+pub const MAX_VIEW: usize = 2_000;
 
 /// What the replay view is given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -126,6 +131,9 @@ impl History {
             for d in &t.domains {
                 let od = old.and_then(|o| o.domains.iter().find(|x| x.task_type == d.task_type));
                 if added >= MAX_PER_CHANGE {
+                    // Not recorded: the history before this change is incomplete.
+                    self.dropped = true;
+                    self.complete_since = Some(at);
                     break;
                 }
                 added += self.compare(od, d, at);
@@ -133,7 +141,9 @@ impl History {
         }
         let cutoff = at.saturating_sub(KEEP_MS);
         while self.events.front().is_some_and(|e| e.at_ms < cutoff) || self.events.len() > MAX_EVENTS {
-            self.events.pop_front();
+            if let Some(e) = self.events.pop_front() {
+                self.complete_since = Some(self.complete_since.unwrap_or(e.at_ms).max(e.at_ms));
+            }
             self.dropped = true;
         }
         if self.deaths.len() > MAX_EVENTS || self.orphaned.len() > MAX_EVENTS {
@@ -167,7 +177,15 @@ impl History {
             for s in &o.servers {
                 if !new_servers.contains_key(s.uuid.as_str()) {
                     self.deaths.entry(s.uuid.clone()).or_insert(s.mtime);
-                    self.push(ev(What::ServerGone { server: s.uuid.clone(), last: Box::new(s.clone()) }));
+                    // Kept small: the blob only for its factory (a node's data may be large).
+                    let factory = s.server.as_ref().and_then(|x| x.ok()).and_then(|x| x.manager_factory_uuid.clone());
+                    let last = ServerView {
+                        server: factory.map(|f| crate::snapshot::Decoded::Ok {
+                            value: crate::records::Server { manager_factory_uuid: Some(f), ..Default::default() },
+                        }),
+                        ..s.clone()
+                    };
+                    self.push(ev(What::ServerGone { server: s.uuid.clone(), last: Box::new(last) }));
                 }
             }
             if o.leader != new.leader {
@@ -208,15 +226,22 @@ impl History {
     /// One domain's events, oldest first, with the bounds.
     pub fn view(&self, domain_prefix: &str) -> ReplayView {
         let base_of = |d: &str| d.split('$').next().unwrap_or(d).to_owned();
-        let events: Vec<Event> = self.events.iter().filter(|e| base_of(&e.domain) == domain_prefix).cloned().collect();
+        let mut events: Vec<Event> =
+            self.events.iter().rev().filter(|e| base_of(&e.domain) == domain_prefix).take(MAX_VIEW + 1).cloned().collect();
+        let mut since = self.since_ms.unwrap_or(0).max(self.complete_since.unwrap_or(0));
+        let mut dropped = self.dropped;
+        if events.len() > MAX_VIEW {
+            // The view starts at its oldest event (what is older is not in it).
+            if let Some(e) = events.pop() {
+                since = since.max(e.at_ms);
+            }
+            dropped = true;
+        }
+        events.reverse();
         ReplayView {
-            // Once events were dropped, the history reaches back only an hour.
-            since_ms: match (self.since_ms, self.dropped, &self.last) {
-                (Some(s), true, Some(l)) => s.max(l.now_ms.saturating_sub(KEEP_MS)),
-                (s, _, _) => s.unwrap_or(0),
-            },
+            since_ms: since,
             now_ms: self.last.as_ref().map_or(0, |s| s.now_ms),
-            dropped: self.dropped,
+            dropped,
             events,
             keep_ms: KEEP_MS,
             max_events: MAX_EVENTS,
@@ -240,10 +265,11 @@ impl History {
 /// "owner alive" follow from that.
 pub fn domain_at(now: &DomainView, events: &[Event], t: i64) -> DomainView {
     let mut d = now.clone();
+    let index: HashMap<String, usize> = d.items.iter().enumerate().map(|(k, i)| (i.id.clone(), k)).collect();
     for e in events.iter().rev().filter(|e| e.at_ms > t && e.domain == now.task_type) {
         match &e.what {
             What::Owner { item, from, .. } => {
-                if let Some(i) = d.items.iter_mut().find(|i| &i.id == item) {
+                if let Some(i) = index.get(item).and_then(|k| d.items.get_mut(*k)) {
                     i.cur_server = from.clone();
                     i.req_server = None;
                 }
@@ -262,9 +288,7 @@ pub fn domain_at(now: &DomainView, events: &[Event], t: i64) -> DomainView {
             What::Leader { .. } => {}
         }
     }
-    let mut names: Vec<String> = d.servers.iter().map(|s| s.uuid.clone()).collect();
-    crate::names::sort_by_suffix(&mut names);
-    d.servers.sort_by_key(|s| names.iter().position(|n| *n == s.uuid));
+    d.servers.sort_by(|a, b| a.uuid.rsplit('$').next().cmp(&b.uuid.rsplit('$').next()));
     d.leader = crate::names::leader(d.servers.iter().map(|s| s.uuid.as_str())).map(str::to_owned);
     for s in &mut d.servers {
         s.leader = d.leader.as_deref() == Some(s.uuid.as_str());
@@ -274,7 +298,7 @@ pub fn domain_at(now: &DomainView, events: &[Event], t: i64) -> DomainView {
     for s in &mut d.servers {
         s.mtime = s.mtime.min(t);
     }
-    let live: Vec<&str> = d.servers.iter().filter(|s| !s.dead).map(|s| s.uuid.as_str()).collect();
+    let live: std::collections::HashSet<&str> = d.servers.iter().filter(|s| !s.dead).map(|s| s.uuid.as_str()).collect();
     for i in &mut d.items {
         i.owner_alive = i.cur_server.as_deref().is_some_and(|c| live.contains(&c));
     }

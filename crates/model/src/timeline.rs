@@ -45,6 +45,9 @@ pub struct Lane {
 /// would otherwise cost a square of them).
 pub const MAX_GROUP: usize = 50;
 
+/// Overlaps found at most over all lanes.
+pub const MAX_OVERLAPS: usize = 20_000;
+
 /// The timeline of `snap`'s task types between `now` and `horizon`, in `tz`; `groups` are the
 /// user's extra groups of task type names (e.g. those sharing a database).
 pub fn timeline(snap: &Snapshot, tz: Tz, now: i64, horizon: i64, groups: &[Vec<String>]) -> Vec<Lane> {
@@ -96,25 +99,35 @@ pub fn timeline(snap: &Snapshot, tz: Tz, now: i64, horizon: i64, groups: &[Vec<S
     for g in groups {
         all_groups.push(lanes.iter().enumerate().filter(|(_, l)| g.contains(&l.task_type)).map(|(i, _)| i).collect());
     }
-    let mut found: Vec<(usize, (i64, i64, String))> = Vec::new();
+    // Each pair once, whatever groups it is in; bounded per lane and in all.
+    let mut pairs: std::collections::BTreeSet<(usize, usize)> = Default::default();
     for g in all_groups {
-        let g: Vec<usize> = g.into_iter().take(MAX_GROUP).collect();
+        let g: Vec<usize> = g.into_iter().filter(|i| lanes[*i].state == LaneState::Running).take(MAX_GROUP).collect();
         for (k, &a) in g.iter().enumerate() {
             for &b in &g[k + 1..] {
-                if lanes[a].state != LaneState::Running || lanes[b].state != LaneState::Running {
-                    continue;
-                }
-                for (from, to) in overlaps(&lanes[a].bars, &lanes[b].bars) {
-                    found.push((a, (from, to, lanes[b].task_type.clone())));
-                    found.push((b, (from, to, lanes[a].task_type.clone())));
+                if a != b {
+                    pairs.insert((a.min(b), a.max(b)));
                 }
             }
         }
     }
-    for (i, o) in found {
-        if !lanes[i].overlaps.contains(&o) && lanes[i].overlaps.len() < crate::window::MAX_BARS {
-            lanes[i].overlaps.push(o);
+    let mut total = 0;
+    for (a, b) in pairs {
+        if total >= MAX_OVERLAPS {
+            break;
         }
+        for (from, to) in overlaps(&lanes[a].bars, &lanes[b].bars) {
+            if lanes[a].overlaps.len() >= crate::window::MAX_BARS || lanes[b].overlaps.len() >= crate::window::MAX_BARS {
+                break;
+            }
+            let (na, nb) = (lanes[a].task_type.clone(), lanes[b].task_type.clone());
+            lanes[a].overlaps.push((from, to, nb));
+            lanes[b].overlaps.push((from, to, na));
+            total += 2;
+        }
+    }
+    for l in &mut lanes {
+        l.overlaps.sort();
     }
     lanes
 }

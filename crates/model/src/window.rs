@@ -130,6 +130,12 @@ pub struct Span {
 /// transition to transition, so the list and the runtimes agree. Empty without a start cron
 /// (the task type always runs) or when nothing opens.
 pub fn upcoming(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usize) -> Vec<Span> {
+    upcoming_until(start, end, tz, now, n, i64::MAX)
+}
+
+/// [`upcoming`], stopping at `horizon`: nothing that opens after it is listed, and a window
+/// still open then ends at a timer at or after it (the exact end is not searched for).
+pub fn upcoming_until(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usize, horizon: i64) -> Vec<Span> {
     let mut w = Window::new(start, end, tz, now);
     let mut out = Vec::new();
     if w.start.is_none() || n == 0 {
@@ -142,6 +148,11 @@ pub fn upcoming(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usi
         }
         let mut t = w.next_resume;
         while let (Some(from), true) = (t, out.len() < n) {
+            if from >= horizon {
+                // One past the horizon: the last bar's drawn end.
+                out.push(Span { from: Some(from), until: Until::NoData });
+                break;
+            }
             out.push(Span { from: Some(from), until: Until::NoData });
             t = w.start.as_deref().and_then(|s| next(s, tz, from));
         }
@@ -159,6 +170,16 @@ pub fn upcoming(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, n: usi
             (None, Some(p)) => p,
             (None, None) => break,
         };
+        if due >= horizon {
+            // Past the horizon nothing more opens; a window still open then is cut there (its
+            // real end is at or after it).
+            if w.open {
+                if let Some(f) = from.take() {
+                    out.push(Span { from: f, until: Until::At(due.max(horizon)) });
+                }
+            }
+            break;
+        }
         let was = w.open;
         let is = w.is_open(due);
         match (was, is) {
@@ -212,7 +233,7 @@ pub fn lane(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64, horizon: i
     if start.map(str::trim).is_none_or(str::is_empty) {
         return (vec![Bar { from: now, to: horizon, kind: BarKind::Always }], false);
     }
-    let spans = upcoming(start, end, tz, now, MAX_BARS + 1);
+    let spans = upcoming_until(start, end, tz, now, MAX_BARS + 1, horizon);
     let mut bars = Vec::new();
     let mut more = false;
     for (k, sp) in spans.iter().enumerate() {

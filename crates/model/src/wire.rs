@@ -692,6 +692,13 @@ pub mod event {
         type Payload = WatchLook;
     }
 
+    /// A desktop notification was clicked: the window opens its profile (and task type).
+    pub enum OpenAlert {}
+    impl Event for OpenAlert {
+        const NAME: &'static str = "open_alert";
+        type Payload = crate::alerts::Alert;
+    }
+
     /// The payload of [`Watched`].
     #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
     pub struct WatchLook {

@@ -256,20 +256,37 @@ impl Profiles {
 
     /// Keeps a reminder for `at_ms` (at most [`MAX_REMINDERS`] wait at once).
     pub async fn add_reminder(&self, profile: &str, at_ms: i64, title: &str, body: &str) -> Result<(), Error> {
+        // One statement: two processes adding at once never pass the bound together.
+        let added = sqlx::query(
+            "INSERT INTO reminders (profile, at_ms, title, body) SELECT ?, ?, ?, ? \
+             WHERE (SELECT COUNT(*) FROM reminders) < ?",
+        )
+        .bind(profile)
+        .bind(at_ms)
+        .bind(title)
+        .bind(body)
+        .bind(MAX_REMINDERS)
+        .execute(&self.pool)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(Self::reminders_full());
+        }
+        Ok(())
+    }
+
+    fn reminders_full() -> Error {
+        Error::Invalid {
+            field: "reminder",
+            message: format!("{MAX_REMINDERS} reminders are waiting already; no more is kept"),
+        }
+    }
+
+    /// Refuses when no more reminder can be kept (asked before the write it would follow).
+    pub async fn reminder_room(&self) -> Result<(), Error> {
         let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reminders").fetch_one(&self.pool).await?;
         if waiting >= MAX_REMINDERS {
-            return Err(Error::Invalid {
-                field: "reminder",
-                message: format!("{MAX_REMINDERS} reminders are waiting already; no more is kept"),
-            });
+            return Err(Self::reminders_full());
         }
-        sqlx::query("INSERT INTO reminders (profile, at_ms, title, body) VALUES (?, ?, ?, ?)")
-            .bind(profile)
-            .bind(at_ms)
-            .bind(title)
-            .bind(body)
-            .execute(&self.pool)
-            .await?;
         Ok(())
     }
 
