@@ -371,9 +371,11 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.item[data-item='3']").await;
     // The local server's heartbeat bar is fresh (green, well under half the judge-dead time).
-    app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local rect.hb-ok").await;
+    let local_bar = "section.domain[data-domain='OrderSync$dev7'] g.heartbeats rect.hb-ok[data-server^='OrderSync$dev7$']";
+    app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
+    app.wait_for(local_bar).await;
     let fill = app.client
-        .execute("return parseFloat(document.querySelector(\"section.domain[data-domain='OrderSync$dev7'] g.srv.local rect.hb-ok\").dataset.fill)", vec![])
+        .execute(&format!("return parseFloat(document.querySelector(\"{local_bar}\").dataset.fill)"), vec![])
         .await
         .expect("fill");
     assert!(fill.as_f64().is_some_and(|f| (0.0..0.5).contains(&f)), "{fill:?}");

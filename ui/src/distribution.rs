@@ -65,48 +65,75 @@ fn factory_label(f: &str) -> String {
     }
 }
 
-/// One domain's picture: factories as containers with their thread groups and items, items
-/// without a live owner, and hand-overs drawn as arrows from holder to requester.
-fn domain_svg(pic: Picture, judge_dead_ms: i64, local_factory: Option<String>, layout: Layout, collapsed: RwSignal<Vec<String>>, zoom: f64) -> impl IntoView {
-    let folded = collapsed.get();
-    // Positions: each group's row (for arrows) and each drawn item tile.
-    let mut shapes = Vec::new();
-    let mut rows: std::collections::HashMap<String, f64> = Default::default();
-    let mut tiles: std::collections::HashMap<String, (f64, f64)> = Default::default();
-    let mut y = 8.0;
+/// One group as drawn (its heartbeat is drawn apart, in [`Hb`]).
+#[derive(Clone, PartialEq)]
+struct GroupDraw {
+    server: String,
+    y: f64,
+    class: &'static str,
+    label: String,
+    items: Vec<(String, Option<String>)>,
+}
+
+/// One machine (or the "no live owner" row) as drawn; `key` changes exactly when its drawing
+/// does, so a live change redraws only the machines it touched.
+#[derive(Clone, PartialEq)]
+struct FactoryDraw {
+    key: String,
+    factory: String,
+    y: f64,
+    h: f64,
+    head: String,
+    class: String,
+    requested: String,
+    running: usize,
+    groups: Vec<GroupDraw>,
+    orphans: bool,
+    layout: Layout,
+}
+
+/// A group's heartbeat bar and age: the part that changes with every heartbeat.
+#[derive(Clone, PartialEq)]
+struct Hb {
+    server: String,
+    y: f64,
+    fill: f64,
+    class: &'static str,
+    age: Option<String>,
+    title: String,
+}
+
+/// A domain's picture, laid out.
+#[derive(Clone, PartialEq, Default)]
+struct Plan {
+    height: f64,
+    factories: Vec<FactoryDraw>,
+    hb: Vec<Hb>,
+    /// Hand-overs: item, requester, path.
+    arrows: Vec<(String, String, String)>,
+}
+
+fn box_h(layout: Layout) -> f64 {
+    if layout.compact { 26.0 } else { 48.0 }
+}
+
+/// Lays a picture out: positions of machines, groups, tiles, heartbeat bars and arrows.
+fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: Layout, folded: &[String]) -> Plan {
+    use std::hash::{Hash, Hasher};
+    let mut out = Plan::default();
+    let mut rows: std::collections::HashMap<&str, f64> = Default::default();
+    let mut tiles: std::collections::HashMap<&str, (f64, f64)> = Default::default();
     let tile = layout.tile();
-    let draw_tiles = |shapes: &mut Vec<AnyView>, tiles: &mut std::collections::HashMap<String, (f64, f64)>, y: f64, items: &[(String, Option<String>)], class: &'static str, owner: &str| {
-        let total = items.len();
-        for (k, (id, req)) in items.iter().take(layout.cap()).enumerate() {
-            let x = TILE_X + tile * (k % layout.per_line()) as f64;
-            let ty = y + 6.0 + tile * (k / layout.per_line()) as f64;
-            tiles.insert(id.clone(), (x + (tile - 6.0) / 2.0, ty + (tile - 10.0) / 2.0));
-            let class = if req.is_some() { "item moving" } else { class };
-            let title = match req {
-                Some(r) => format!("item {id} → {}", short(r)),
-                None => format!("item {id}"),
-            };
-            let (w, h) = (tile - 6.0, tile - 10.0);
-            shapes.push(view! {
-                <g class=class data-item=id.clone() data-owner=owner.to_owned()>
-                    <title>{title}</title>
-                    <rect x=x y=ty width=w height=h.max(8.0) rx=if layout.compact { "1" } else { "4" }></rect>
-                    {(!layout.compact).then(|| view! { <text x=x + 20.0 y=ty + 23.0 text-anchor="middle">{id.clone()}</text> })}
-                </g>
-            }.into_any());
-        }
-        if total > layout.cap() {
-            let ty = y + 6.0 + tile * layout.cap().div_ceil(layout.per_line()) as f64;
-            shapes.push(view! {
-                <text x=TILE_X y=ty + 12.0 class="more">{format!("+ {} more item(s): Show all items", total - layout.cap())}</text>
-            }.into_any());
-        }
-    };
+    let mut y = 8.0;
     for f in &pic.factories {
-        let local = local_factory.as_deref().is_some_and(|l| !l.is_empty() && l == f.factory);
+        let local = local_factory.is_some_and(|l| !l.is_empty() && l == f.factory);
         let is_folded = folded.contains(&f.factory);
-        let items: usize = f.groups.iter().map(|g| g.items.len()).sum();
-        let body: f64 = if is_folded { 0.0 } else { f.groups.iter().map(|g| layout.row(g.items.len()) + 4.0).sum::<f64>().max(if f.groups.is_empty() { 24.0 } else { 0.0 }) };
+        let n_items: usize = f.groups.iter().map(|g| g.items.len()).sum();
+        let body: f64 = if is_folded {
+            0.0
+        } else {
+            f.groups.iter().map(|g| layout.row(g.items.len()) + 4.0).sum::<f64>().max(if f.groups.is_empty() { 24.0 } else { 0.0 })
+        };
         let h = HEADER + body + 6.0;
         let requested = f.requested.map(|r| r.to_string()).unwrap_or_else(|| "–".into());
         let short_of = f.requested.is_some_and(|r| r > f.running() as i64);
@@ -116,95 +143,236 @@ fn domain_svg(pic: Picture, judge_dead_ms: i64, local_factory: Option<String>, l
             if local { " (this machine)" } else { "" },
             requested,
             f.running(),
-            items,
+            n_items,
             if is_folded { " · folded: click to open" } else { "" },
         );
-        let key = f.factory.clone();
         let class = format!("factory{}{}", if local { " local" } else { "" }, if short_of { " short" } else { "" });
-        shapes.push(view! {
-            <g class=class data-factory=f.factory.clone() data-requested=requested.clone() data-running=f.running()>
-                <rect class="factory-box" x="2" y=y width=WIDTH - 4.0 height=h rx="8"></rect>
-                <text class="factory-name" x="12" y=y + 17.0 on:click=move |_| collapsed.update(|c| if let Some(i) = c.iter().position(|x| *x == key) { c.remove(i); } else { c.push(key.clone()); })>{head}</text>
-            </g>
-        }.into_any());
+        let mut groups = Vec::new();
         let mut gy = y + HEADER;
         if !is_folded {
-            if f.groups.is_empty() {
-                shapes.push(view! { <text class="muted-text" x="24" y=gy + 14.0>"asked for thread groups, runs none in this domain"</text> }.into_any());
-            }
             for g in &f.groups {
                 let row_h = layout.row(g.items.len());
-                rows.insert(g.server.clone(), gy + 20.0);
+                rows.insert(g.server.as_str(), gy + 20.0);
+                for (k, (id, _)) in g.items.iter().take(layout.cap()).enumerate() {
+                    let x = TILE_X + tile * (k % layout.per_line()) as f64;
+                    let ty = gy + 6.0 + tile * (k / layout.per_line()) as f64;
+                    tiles.insert(id.as_str(), (x + (tile - 6.0) / 2.0, ty + (tile - 10.0) / 2.0));
+                }
                 let class = match (g.dead, local) {
                     (true, _) => "srv dead",
                     (false, true) => "srv local",
                     _ => "srv",
                 };
-                let label = format!("{}{}", if g.leader { "★ " } else { "" }, short(&g.server));
                 let age = format!("hb {:.1}s ago{}", g.age_ms as f64 / 1000.0, if g.dead { " · DEAD" } else { "" });
-                let hb_class = match (g.dead, g.heartbeat > 0.5) {
-                    (true, _) => "hb hb-dead",
-                    (false, true) => "hb hb-late",
-                    _ => "hb hb-ok",
-                };
-                let box_h = if layout.compact { 26.0 } else { 48.0 };
-                shapes.push(view! {
-                    <g class=class data-server=g.server.clone() data-items=g.items.len()>
-                        <rect x="12" y=gy width="266" height=box_h rx="6"></rect>
-                        <text x="20" y=gy + if layout.compact { 13.0 } else { 20.0 } class="srv-name">{label}</text>
-                        {(!layout.compact).then(|| view! { <text x="20" y=gy + 36.0 class="srv-age">{age.clone()}</text> })}
-                        <rect class="hb-track" x="20" y=gy + box_h - 7.0 width="250" height="3"></rect>
-                        <rect class=hb_class data-fill=format!("{:.2}", g.heartbeat) x="20" y=gy + box_h - 7.0 width=format!("{:.1}", 250.0 * g.heartbeat) height="3">
-                            <title>{format!("{age}: heartbeat {:.0}% of the judge-dead interval ({:.0} s)", g.heartbeat * 100.0, judge_dead_ms as f64 / 1000.0)}</title>
-                        </rect>
-                    </g>
-                }.into_any());
-                draw_tiles(&mut shapes, &mut tiles, gy, &g.items, "item", &g.server);
+                out.hb.push(Hb {
+                    server: g.server.clone(),
+                    y: gy + box_h(layout) - 7.0,
+                    fill: (g.heartbeat * 100.0).round() / 100.0,
+                    class: match (g.dead, g.heartbeat > 0.5) {
+                        (true, _) => "hb hb-dead",
+                        (false, true) => "hb hb-late",
+                        _ => "hb hb-ok",
+                    },
+                    title: format!(
+                        "{age}: heartbeat {:.0}% of the judge-dead interval ({:.0} s)",
+                        g.heartbeat * 100.0,
+                        judge_dead_ms as f64 / 1000.0
+                    ),
+                    age: (!layout.compact).then(|| age.clone()),
+                });
+                groups.push(GroupDraw {
+                    server: g.server.clone(),
+                    y: gy,
+                    class,
+                    label: format!("{}{}", if g.leader { "★ " } else { "" }, short(&g.server)),
+                    items: g.items.clone(),
+                });
                 gy += row_h + 4.0;
             }
         }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (&f.factory, y.to_bits(), h.to_bits(), &head, &class).hash(&mut hasher);
+        for g in &groups {
+            (&g.server, g.y.to_bits(), g.class, &g.label, &g.items).hash(&mut hasher);
+        }
+        (layout.compact, layout.all_items).hash(&mut hasher);
+        out.factories.push(FactoryDraw {
+            key: format!("{}|{:016x}", f.factory, hasher.finish()),
+            factory: f.factory.clone(),
+            y,
+            h,
+            head,
+            class,
+            requested,
+            running: f.running(),
+            groups,
+            orphans: false,
+            layout,
+        });
         y += h + 8.0;
     }
     if !pic.orphans.is_empty() {
-        let orphans: Vec<(String, Option<String>)> = pic.orphans.iter().map(|i| (i.clone(), None)).collect();
-        let row_h = layout.row(orphans.len());
-        shapes.push(view! {
-            <g class="srv none"><rect x="12" y=y width="266" height=48.0 rx="6"></rect>
-            <text x="20" y=y + 28.0>{format!("no live owner: {} item(s)", orphans.len())}</text></g>
-        }.into_any());
-        for (id, _) in &orphans {
-            rows.entry(format!("orphan:{id}")).or_insert(y + 20.0);
+        let items: Vec<(String, Option<String>)> = pic.orphans.iter().map(|i| (i.clone(), None)).collect();
+        for (k, id) in pic.orphans.iter().take(layout.cap()).enumerate() {
+            let x = TILE_X + tile * (k % layout.per_line()) as f64;
+            let ty = y + 6.0 + tile * (k / layout.per_line()) as f64;
+            tiles.insert(id.as_str(), (x + (tile - 6.0) / 2.0, ty + (tile - 10.0) / 2.0));
         }
-        draw_tiles(&mut shapes, &mut tiles, y, &orphans, "item orphan", "");
+        let row_h = layout.row(items.len());
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (y.to_bits(), &items, layout.compact, layout.all_items).hash(&mut hasher);
+        out.factories.push(FactoryDraw {
+            key: format!("orphans|{:016x}", hasher.finish()),
+            factory: String::new(),
+            y,
+            h: row_h,
+            head: format!("no live owner: {} item(s)", items.len()),
+            class: "orphans".into(),
+            requested: String::new(),
+            running: 0,
+            groups: vec![GroupDraw { server: String::new(), y, class: "srv none", label: String::new(), items }],
+            orphans: true,
+            layout,
+        });
         y += row_h + 8.0;
     }
-    // Hand-overs in flight: from the item (at its holder) to the requesting group's box.
-    let arrows: Vec<AnyView> = pic
-        .moves
-        .iter()
-        .filter_map(|(id, _from, to)| {
-            let (x0, y0) = *tiles.get(id)?;
-            let y1 = *rows.get(to)?;
-            let (x1, y1) = (278.0, y1);
-            let mid = (x0 + x1) / 2.0;
-            Some(view! {
-                <path class="handover" data-item=id.clone() data-to=to.clone() marker-end="url(#arrow)"
-                    d=format!("M{x0:.1},{y0:.1} C{mid:.1},{y0:.1} {mid:.1},{y1:.1} {x1:.1},{y1:.1}")>
+    for (id, _from, to) in &pic.moves {
+        let (Some((x0, y0)), Some(y1)) = (tiles.get(id.as_str()).copied(), rows.get(to.as_str()).copied()) else { continue };
+        let x1 = 278.0;
+        let mid = (x0 + x1) / 2.0;
+        out.arrows.push((id.clone(), to.clone(), format!("M{x0:.1},{y0:.1} C{mid:.1},{y0:.1} {mid:.1},{y1:.1} {x1:.1},{y1:.1}")));
+    }
+    out.height = y.max(40.0) + 4.0;
+    out
+}
+
+/// A machine's drawing: its box and header, its groups' boxes and their item tiles.
+fn factory_view(f: FactoryDraw, collapsed: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+    let layout = f.layout;
+    let tile = layout.tile();
+    let key = f.factory.clone();
+    let tiles = move |g: &GroupDraw, owner: &str, class: &'static str| {
+        let total = g.items.len();
+        let mut v: Vec<AnyView> = g
+            .items
+            .iter()
+            .take(layout.cap())
+            .enumerate()
+            .map(|(k, (id, req))| {
+                let x = TILE_X + tile * (k % layout.per_line()) as f64;
+                let ty = g.y + 6.0 + tile * (k / layout.per_line()) as f64;
+                let class = if req.is_some() { "item moving" } else { class };
+                let title = match req {
+                    Some(r) => format!("item {id} → {}", short(r)),
+                    None => format!("item {id}"),
+                };
+                let (w, h) = (tile - 6.0, (tile - 10.0).max(8.0));
+                view! {
+                    <g class=class data-item=id.clone() data-owner=owner.to_owned()>
+                        <title>{title}</title>
+                        <rect x=x y=ty width=w height=h rx=if layout.compact { "1" } else { "4" }></rect>
+                        {(!layout.compact).then(|| view! { <text x=x + 20.0 y=ty + 23.0 text-anchor="middle">{id.clone()}</text> })}
+                    </g>
+                }
+                .into_any()
+            })
+            .collect();
+        if total > layout.cap() {
+            let ty = g.y + 6.0 + tile * layout.cap().div_ceil(layout.per_line()) as f64;
+            v.push(view! { <text x=TILE_X y=ty + 12.0 class="more">{format!("+ {} more item(s): Show all items", total - layout.cap())}</text> }.into_any());
+        }
+        v
+    };
+    if f.orphans {
+        let g = f.groups.first().cloned();
+        return view! {
+            <g class="orphans">
+                <g class="srv none"><rect x="12" y=f.y width="266" height=48.0 rx="6"></rect>
+                <text x="20" y=f.y + 28.0>{f.head.clone()}</text></g>
+                {g.map(|g| tiles(&g, "", "item orphan"))}
+            </g>
+        }
+        .into_any();
+    }
+    let bh = box_h(layout);
+    view! {
+        <g class=f.class.clone() data-factory=f.factory.clone() data-requested=f.requested.clone() data-running=f.running>
+            <rect class="factory-box" x="2" y=f.y width=WIDTH - 4.0 height=f.h rx="8"></rect>
+            <text class="factory-name" x="12" y=f.y + 17.0 on:click=move |_| {
+                if let Some(c) = collapsed {
+                    c.update(|c| if let Some(i) = c.iter().position(|x| *x == key) { c.remove(i); } else { c.push(key.clone()); });
+                }
+            }>{f.head.clone()}</text>
+            {(f.groups.is_empty() && !f.head.contains("folded")).then(|| view! { <text class="muted-text" x="24" y=f.y + HEADER + 14.0>"asked for thread groups, runs none in this domain"</text> })}
+            {f.groups.iter().map(|g| view! {
+                <g class=g.class data-server=g.server.clone() data-items=g.items.len()>
+                    <rect x="12" y=g.y width="266" height=bh rx="6"></rect>
+                    <text x="20" y=g.y + if layout.compact { 13.0 } else { 20.0 } class="srv-name">{g.label.clone()}</text>
+                    <rect class="hb-track" x="20" y=g.y + bh - 7.0 width="250" height="3"></rect>
+                </g>
+                {tiles(g, &g.server, "item")}
+            }).collect_view()}
+        </g>
+    }
+    .into_any()
+}
+
+/// The heartbeat bars and ages, and the hand-over arrows: redrawn with every state.
+fn live_layer(p: &Plan) -> impl IntoView {
+    view! {
+        <g class="heartbeats">
+            {p.hb.iter().map(|h| view! {
+                <rect class=h.class data-server=h.server.clone() data-fill=format!("{:.2}", h.fill) x="20" y=h.y width=format!("{:.1}", 250.0 * h.fill) height="3">
+                    <title>{h.title.clone()}</title>
+                </rect>
+                {h.age.clone().map(|a| view! { <text x="20" y=h.y - 5.0 class="srv-age">{a}</text> })}
+            }).collect_view()}
+        </g>
+        <g class="arrows">
+            {p.arrows.iter().map(|(id, to, d)| view! {
+                <path class="handover" data-item=id.clone() data-to=to.clone() marker-end="url(#arrow)" d=d.clone()>
                     <title>{format!("item {id}: hand-over to {} in flight", short(to))}</title>
                 </path>
-            }.into_any())
-        })
-        .collect();
-    let height = y.max(40.0) + 4.0;
+            }).collect_view()}
+        </g>
+    }
+}
+
+fn arrow_defs() -> impl IntoView {
     view! {
-        <svg class="dist" width=WIDTH * zoom height=height * zoom viewBox=format!("0 0 {WIDTH} {height}") data-compact=layout.compact.to_string()>
-            <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head"></path>
-                </marker>
-            </defs>
-            {shapes}
-            <g class="arrows">{arrows}</g>
+        <defs>
+            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <path d="M 0 0 L 10 5 L 0 10 z" class="arrow-head"></path>
+            </marker>
+        </defs>
+    }
+}
+
+/// A picture drawn once (the what-if's two).
+fn static_svg(p: Plan, zoom: f64, compact: bool) -> impl IntoView {
+    let height = p.height;
+    view! {
+        <svg class="dist" width=WIDTH * zoom height=height * zoom viewBox=format!("0 0 {WIDTH} {height}") data-compact=compact.to_string()>
+            {arrow_defs()}
+            {p.factories.iter().cloned().map(|f| factory_view(f, None)).collect_view()}
+            {live_layer(&p)}
+        </svg>
+    }
+}
+
+/// A live domain's picture: machines keyed by their drawing, so a change redraws only the
+/// machines it touched; heartbeats and arrows in their own layer.
+#[component]
+fn LivePicture(plan: Memo<Plan>, zoom: Signal<f64>, compact: Signal<bool>, collapsed: RwSignal<Vec<String>>) -> impl IntoView {
+    view! {
+        <svg class="dist"
+            width=move || WIDTH * zoom.get()
+            height=move || plan.with(|p| p.height) * zoom.get()
+            viewBox=move || format!("0 0 {WIDTH} {}", plan.with(|p| p.height))
+            data-compact=move || compact.get().to_string()>
+            {arrow_defs()}
+            <For each=move || plan.with(|p| p.factories.clone()) key=|f| f.key.clone() children=move |f| factory_view(f, Some(collapsed)) />
+            {move || plan.with(live_layer)}
         </svg>
     }
 }
@@ -250,6 +418,35 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
             crate::browser::sleep_ms(if replay_on.try_get_untracked().unwrap_or(false) { 3000 } else { 500 }).await;
         }
     });
+    // What the picker and the list of domains need: recomputed on every state, but it changes
+    // (and redraws the view) only when a name does; each domain draws its own picture.
+    let picker = Memo::new(move |_| {
+        let want = chosen.get();
+        let narrow = pick_filter.get().trim().to_lowercase();
+        ctx.snap.with(|ev| {
+            let types = &ev.as_ref()?.snapshot.task_types;
+            let first = types.first()?;
+            let current = want
+                .filter(|c| types.iter().any(|t| &t.name == c))
+                .or_else(|| types.iter().find(|t| !t.domains.is_empty()).map(|t| t.name.clone()))
+                .unwrap_or_else(|| first.name.clone());
+            // The chosen one and the first matches of the filter: a select of 2,000 options is
+            // 2,000 elements.
+            let mut names: Vec<String> = types
+                .iter()
+                .filter(|t| t.name == current || narrow.is_empty() || t.name.to_lowercase().contains(&narrow))
+                .take(MAX_CHOICES)
+                .map(|t| t.name.clone())
+                .collect();
+            if !names.contains(&current) {
+                names.insert(0, current.clone());
+            }
+            let more = types.len().saturating_sub(names.len());
+            let domains = types.iter().find(|t| t.name == current).map(|t| t.domains.iter().map(|d| d.task_type.clone()).collect::<Vec<_>>());
+            Some((names, more, current, domains))
+        })
+    });
+    let opts = Opts { all_items, compact, zoom, collapsed, current, replay_on, replay, replay_t };
     view! {
         <div class="distribution">
             <div class="toolbar">
@@ -273,53 +470,16 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 <button class="small" id="dist-unfold-all" on:click=move |_| collapsed.set(Vec::new())>"Unfold all"</button>
             </div>
             {move || {
-                let want = chosen.get();
-                let narrow = pick_filter.get().trim().to_lowercase();
                 // Reads the shown root in place: only the names and the chosen task type are copied.
-                let picked = ctx.snap.with(|ev| {
-                    let snap = &ev.as_ref()?.snapshot;
-                    let types = &snap.task_types;
-                    let first = types.first()?;
-                    let current = want
-                        .filter(|c| types.iter().any(|t| &t.name == c))
-                        .or_else(|| types.iter().find(|t| !t.domains.is_empty()).map(|t| t.name.clone()))
-                        .unwrap_or_else(|| first.name.clone());
-                    // The chosen one and the first matches of the filter: a select of 2,000
-                    // options is 2,000 elements, redrawn on every change.
-                    let mut names: Vec<String> = types
-                        .iter()
-                        .filter(|t| t.name == current || narrow.is_empty() || t.name.to_lowercase().contains(&narrow))
-                        .take(MAX_CHOICES)
-                        .map(|t| t.name.clone())
-                        .collect();
-                    if !names.contains(&current) {
-                        names.insert(0, current.clone());
-                    }
-                    let more = types.len().saturating_sub(names.len());
-                    let tt = types.iter().find(|t| t.name == current).cloned();
-                    let strategies: Vec<_> = snap
-                        .strategies
-                        .iter()
-                        .filter(|s| s.strategy.ok().is_some_and(|st| {
-                            tbdesk_model::names::TaskTypeName::parse(st.task_name.as_deref().unwrap_or_default()).base == current
-                        }))
-                        .cloned()
-                        .collect();
-                    Some((names, more, current, tt, strategies, snap.now_ms))
-                });
-                let Some((names, more, current_name, tt, strategies, now_ms)) = picked else {
-                    let loaded = ctx.snap.with(|s| s.is_some());
+                let Some((names, more, current_name, domains)) = picker.get() else {
+                    let loaded = ctx.snap.with_untracked(|s| s.is_some());
                     return if loaded { view! { <p class="muted empty">"No task type yet."</p> }.into_any() } else { ().into_any() };
                 };
-                let local = ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory);
                 if shown_tt.get_untracked() != current_name {
                     shown_tt.set(current_name.clone());
                     replay.set(None);
                     replay_t.set(None);
                 }
-                // Replaying: each domain as it was at the instant chosen.
-                // Live, the replay's polls do not redraw the picture (only an instant chosen does).
-                let at = replay_t.get().and_then(|t| replay.get().filter(|_| replay_on.get()).map(|rv| (t, rv)));
                 view! {
                     <div class="toolbar">
                         <label>"Task type "</label>
@@ -328,36 +488,12 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                         </select>
                         {(more > 0).then(|| view! { <span class="muted">{format!(" {more} more: type to narrow ")}</span> })}
                     </div>
-                    {match tt {
-                        Some(t) if t.domains.is_empty() => view! { <p class="muted empty">"No domain has run yet: no scheduler took this task type."</p> }.into_any(),
-                        Some(t) => {
-                            let (judge_dead, _) = tbdesk_model::snapshot::judge_dead_and_heartbeat(&t.def);
-                            t.domains.iter().enumerate().map(|(k, d)| {
-                            let handovers = d.items.iter().filter(|i| i.req_server.is_some()).count();
-                            let replayed = at.as_ref().map(|(t, rv)| tbdesk_model::replay::domain_at(d, &rv.events, *t));
-                            let (d, now_ms) = match &replayed {
-                                Some(r) => (r, at.as_ref().map_or(now_ms, |(t, _)| *t)),
-                                None => (d, now_ms),
-                            };
-                            let pic = picture(d, &strategies, now_ms, judge_dead);
-                            if k == 0 {
-                                let ids = d.items.iter().map(|i| i.id.clone()).collect();
-                                let _ = current.try_set(Some((pic.clone(), ids)));
-                            }
-                            let large = d.items.len() > 400 || d.servers.len() > 60;
-                            let n_factories = pic.factories.len();
-                            let layout = Layout { compact: compact.get().unwrap_or(large), all_items: all_items.get() };
-                            view! {
-                                <section class="domain" data-domain=d.task_type.clone() data-factories=n_factories>
-                                    <h4>{format!("{} — own sign {} · {} · {} · {} · reload flag v{} · {} in flight",
-                                        d.task_type, d.own_sign, count(n_factories, "machine"), count(d.servers.len(), "thread group"), count(d.items.len(), "item"),
-                                        d.reload_version.unwrap_or(0), count(handovers, "hand-over"))}</h4>
-                                    {domain_svg(pic, judge_dead, local.clone(), layout, collapsed, f64::from(zoom.get()) / 100.0)}
-                                </section>
-                            }
-                        }).collect_view().into_any()
-                        }
+                    {match domains {
                         None => ().into_any(),
+                        Some(ds) if ds.is_empty() => view! { <p class="muted empty">"No domain has run yet: no scheduler took this task type."</p> }.into_any(),
+                        Some(ds) => ds.into_iter().enumerate().map(|(k, d)| view! {
+                            <DomainPicture task_type=current_name.clone() domain=d first=k == 0 opts=opts />
+                        }).collect_view().into_any(),
                     }}
                 }.into_any()
             }}
@@ -423,13 +559,12 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                         &tbdesk_model::distribution::group_of_items(&proposed),
                     );
                     let layout = Layout { compact: ids.len() > 200, all_items: false };
-                    let side = RwSignal::new(Vec::<String>::new());
                     let moved_n = moved.len();
                     view! {
                         <p id="whatif-factories-result">{format!("Thread groups per factory (strategy leader first): {}", per.join(", "))}</p>
                         <div class="whatif-pictures">
-                            <div><h5>"Now"</h5>{domain_svg(now_pic, 0, None, layout, side, 0.5)}</div>
-                            <div id="whatif-picture"><h5>{format!("Proposed: {g} group(s) on {f} machine(s), {n} item(s)")}</h5>{domain_svg(proposed.clone(), 0, None, layout, side, 0.5)}</div>
+                            <div><h5>"Now"</h5>{static_svg(plan(&now_pic, 0, None, layout, &[]), 0.5, layout.compact)}</div>
+                            <div id="whatif-picture"><h5>{format!("Proposed: {g} group(s) on {f} machine(s), {n} item(s)")}</h5>{static_svg(plan(&proposed, 0, None, layout, &[]), 0.5, layout.compact)}</div>
                         </div>
                         <ul id="whatif-result">
                             {proposed.factories.iter().flat_map(|b| b.groups.iter()).enumerate().map(|(k, grp)| {
@@ -447,6 +582,97 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 }}
             </section>
         </div>
+    }
+}
+
+/// What every domain picture of the view shares (the toolbar's choices, replay, the what-if's
+/// current picture).
+#[derive(Clone, Copy)]
+struct Opts {
+    all_items: RwSignal<bool>,
+    compact: RwSignal<Option<bool>>,
+    zoom: RwSignal<u32>,
+    collapsed: RwSignal<Vec<String>>,
+    current: RwSignal<Option<(Picture, Vec<String>)>>,
+    replay_on: RwSignal<bool>,
+    replay: RwSignal<Option<ReplayView>>,
+    replay_t: RwSignal<Option<i64>>,
+}
+
+/// One domain: its header and its live picture (or the picture at the replay's instant).
+#[component]
+fn DomainPicture(task_type: String, domain: String, first: bool, opts: Opts) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let dom = domain.clone();
+    let data = Memo::new(move |_| {
+        // Live, the replay's polls do not redraw the picture (only an instant chosen does).
+        let at = opts.replay_t.get().and_then(|t| opts.replay.get().filter(|_| opts.replay_on.get()).map(|rv| (t, rv)));
+        ctx.snap.with(|ev| {
+            let snap = &ev.as_ref()?.snapshot;
+            let t = snap.task_types.iter().find(|t| t.name == task_type)?;
+            let d = t.domains.iter().find(|d| d.task_type == dom)?;
+            let (judge_dead, _) = tbdesk_model::snapshot::judge_dead_and_heartbeat(&t.def);
+            let strategies: Vec<_> = snap
+                .strategies
+                .iter()
+                .filter(|s| s.strategy.ok().is_some_and(|st| st.task_name.as_deref() == Some(dom.as_str())))
+                .cloned()
+                .collect();
+            let replayed = at.as_ref().map(|(t, rv)| tbdesk_model::replay::domain_at(d, &rv.events, *t));
+            let (d, now_ms) = match &replayed {
+                Some(r) => (r, at.as_ref().map_or(snap.now_ms, |(t, _)| *t)),
+                None => (d, snap.now_ms),
+            };
+            let pic = picture(d, &strategies, now_ms, judge_dead);
+            let handovers = d.items.iter().filter(|i| i.req_server.is_some()).count();
+            let head = format!(
+                "{} — own sign {} · {} · {} · {} · reload flag v{} · {} in flight",
+                d.task_type,
+                d.own_sign,
+                count(pic.factories.len(), "machine"),
+                count(d.servers.len(), "thread group"),
+                count(d.items.len(), "item"),
+                d.reload_version.unwrap_or(0),
+                count(handovers, "hand-over")
+            );
+            let large = d.items.len() > 400 || d.servers.len() > 60;
+            let ids: Vec<String> = if first { d.items.iter().map(|i| i.id.clone()).collect() } else { Vec::new() };
+            Some((pic, judge_dead, head, large, ids))
+        })
+    });
+    let compact = Signal::derive(move || opts.compact.get().unwrap_or_else(|| data.with(|d| d.as_ref().is_some_and(|d| d.3))));
+    let local = Memo::new(move |_| ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory));
+    let laid = Memo::new(move |_| {
+        let layout = Layout { compact: compact.get(), all_items: opts.all_items.get() };
+        let folded = opts.collapsed.get();
+        let local = local.get();
+        data.with(|d| d.as_ref().map(|(pic, jd, ..)| plan(pic, *jd, local.as_deref(), layout, &folded)).unwrap_or_default())
+    });
+    if first {
+        // The what-if's "now": its shape only (heartbeats left out), so it is redrawn when an
+        // owner or a group changes, not with every heartbeat.
+        Effect::new(move |_| {
+            let shape = data.with(|d| {
+                d.as_ref().map(|(pic, _, _, _, ids)| {
+                    let mut p = pic.clone();
+                    for g in p.factories.iter_mut().flat_map(|f| f.groups.iter_mut()) {
+                        g.heartbeat = 0.0;
+                        g.age_ms = 0;
+                    }
+                    (p, ids.clone())
+                })
+            });
+            if opts.current.with_untracked(|c| *c != shape) {
+                opts.current.set(shape);
+            }
+        });
+    }
+    let zoom = Signal::derive(move || f64::from(opts.zoom.get()) / 100.0);
+    view! {
+        <section class="domain" data-domain=domain.clone() data-factories=move || laid.with(|p| p.factories.iter().filter(|f| !f.orphans).count())>
+            <h4>{move || data.with(|d| d.as_ref().map(|d| d.2.clone()).unwrap_or_default())}</h4>
+            <LivePicture plan=laid zoom=zoom compact=compact collapsed=opts.collapsed />
+        </section>
     }
 }
 
