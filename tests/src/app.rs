@@ -109,6 +109,12 @@ impl AppSession {
     pub async fn click(&self, css: &str) {
         self.wait_text(css, |_| true).await;
         let el = self.client.find(Locator::Css(css)).await.expect("element to click");
+        // WebKitWebDriver's own scrolling can leave an element at the very edge of a scrolled
+        // pane and then refuse it as "not interactable": bring it to the middle first, as a
+        // person would.
+        if let Ok(arg) = serde_json::to_value(&el) {
+            let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", vec![arg]).await;
+        }
         el.click().await.expect("click");
     }
 

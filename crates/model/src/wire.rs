@@ -790,25 +790,24 @@ pub mod cmd {
     /// Stopping removes only what this run created: never held back by a confirmation.
     impl Intent for StopSchedulerArgs {}
 
+    /// "create task type X" / "overwrite version 3 of strategy Y".
+    fn save_intent(profile: &str, expected: &Expect, kind: &str, name: Option<&str>) -> Option<WriteIntent> {
+        let how = match expected {
+            Expect::Absent => "create".to_owned(),
+            Expect::Version(v) => format!("overwrite version {v} of"),
+        };
+        intent(profile, format!("{how} {kind} {}", name.unwrap_or_default()))
+    }
+
     impl Intent for SaveTaskTypeArgs {
         fn intent(&self) -> Option<WriteIntent> {
-            let name = self.task_type.base_task_type.as_deref().unwrap_or_default();
-            let how = match self.expected {
-                Expect::Absent => "create".to_owned(),
-                Expect::Version(v) => format!("overwrite version {v} of"),
-            };
-            intent(&self.profile, format!("{how} task type {name}"))
+            save_intent(&self.profile, &self.expected, "task type", self.task_type.base_task_type.as_deref())
         }
     }
 
     impl Intent for SaveStrategyArgs {
         fn intent(&self) -> Option<WriteIntent> {
-            let name = self.strategy.strategy_name.as_deref().unwrap_or_default();
-            let how = match self.expected {
-                Expect::Absent => "create".to_owned(),
-                Expect::Version(v) => format!("overwrite version {v} of"),
-            };
-            intent(&self.profile, format!("{how} strategy {name}"))
+            save_intent(&self.profile, &self.expected, "strategy", self.strategy.strategy_name.as_deref())
         }
     }
 
@@ -1305,6 +1304,23 @@ mod tests {
         for n in cmd::NAMES {
             assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{n}");
         }
+    }
+
+    #[test]
+    fn writes_say_what_they_change_and_reads_say_nothing() {
+        use cmd::*;
+        let tt = crate::records::TaskType { base_task_type: Some("OrderSync".into()), ..Default::default() };
+        let save = SaveTaskTypeArgs { profile: "prod".into(), task_type: tt, expected: Expect::Version(3) };
+        let w = save.intent().expect("a save writes");
+        assert_eq!((w.profile.as_str(), w.what.as_str()), ("prod", "overwrite version 3 of task type OrderSync"));
+        let plan = ImportArgs { profile: "prod".into(), text: "{}".into(), apply: false, prune: false };
+        assert!(plan.intent().is_none(), "a plan writes nothing");
+        let promote = PromoteArgs { from: "dev".into(), to: "prod".into(), filter: "Order".into(), own_sign: None, apply: true };
+        assert_eq!(promote.intent().map(|w| w.profile), Some("prod".to_string()), "the target is written");
+        let dry = PauseMatchingArgs { profile: "p".into(), filter: String::new(), own_sign: None, pause: true, dry_run: true, remind_in_minutes: None };
+        assert!(dry.intent().is_none());
+        assert!(StopSchedulerArgs { remove: true }.intent().is_none(), "clean-up is never held back");
+        assert!(ProfileArg { profile: "prod".into() }.intent().is_none());
     }
 
     #[test]
