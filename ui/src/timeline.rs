@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tbdesk_model::timeline::{parse_groups, timeline, LaneState};
+use tbdesk_model::timeline::{parse_groups, timeline_of, LaneState};
 use tbdesk_model::window::BarKind;
 
 use crate::fields::zone;
@@ -45,13 +45,20 @@ pub fn Timeline() -> impl IntoView {
             })
         })
     });
+    // Only the lanes drawn (the filter's first MAX_LANES) and their partners are computed.
     let lanes = Memo::new(move |_| {
         defs.track();
         let tz = zone(&ctx);
         let (t_now, n_days) = (now.get(), days.get());
         let end = t_now + n_days * 24 * HOUR;
         let groups = parse_groups(&groups_text.get());
-        ctx.snap.with_untracked(|ev| ev.as_ref().map(|ev| timeline(&ev.snapshot, tz, t_now, end, &groups)))
+        let narrow = filter.get().trim().to_lowercase();
+        let keep = move |n: &str| narrow.is_empty() || n.to_lowercase().contains(&narrow);
+        ctx.snap.with_untracked(|ev| {
+            ev.as_ref().map(|ev| {
+                (timeline_of(&ev.snapshot, tz, t_now, end, &groups, &keep, MAX_LANES), ev.snapshot.task_types.len())
+            })
+        })
     });
     view! {
         <div class="timeline-view">
@@ -70,16 +77,10 @@ pub fn Timeline() -> impl IntoView {
                 let start = t_now - if n_days == 1 { HOUR } else { 6 * HOUR };
                 let end = t_now + n_days * 24 * HOUR;
                 let narrow = filter.get().trim().to_lowercase();
-                let Some(lanes) = lanes.get() else { return ().into_any() };
-                if lanes.is_empty() {
+                let Some((shown, total)) = lanes.get() else { return ().into_any() };
+                if total == 0 {
                     return view! { <p class="muted empty">"No task type yet."</p> }.into_any();
                 }
-                let total = lanes.len();
-                let shown: Vec<_> = lanes
-                    .into_iter()
-                    .filter(|l| narrow.is_empty() || l.task_type.to_lowercase().contains(&narrow))
-                    .take(MAX_LANES)
-                    .collect();
                 let x = move |t: i64| LABEL_W + PLOT_W * ((t - start) as f64 / (end - start) as f64).clamp(0.0, 1.0);
                 let height = 34.0 + LANE_H * shown.len() as f64;
                 // Ticks: every 3 hours over a day, every day over a week, labelled in the zone.

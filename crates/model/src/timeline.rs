@@ -51,9 +51,43 @@ pub const MAX_OVERLAPS: usize = 20_000;
 /// The timeline of `snap`'s task types between `now` and `horizon`, in `tz`; `groups` are the
 /// user's extra groups of task type names (e.g. those sharing a database).
 pub fn timeline(snap: &Snapshot, tz: Tz, now: i64, horizon: i64, groups: &[Vec<String>]) -> Vec<Lane> {
-    let mut lanes: Vec<Lane> = snap
-        .task_types
-        .iter()
+    timeline_of(snap, tz, now, horizon, groups, &|_| true, usize::MAX)
+}
+
+/// [`timeline`] of at most `max` task types that `shown` keeps (the lanes a view draws): only
+/// those, and the task types they share a bean or a group with (for the overlaps, at most
+/// [`MAX_GROUP`] each), are computed — a filter over a 1,000-task-type root costs its matches.
+pub fn timeline_of(
+    snap: &Snapshot,
+    tz: Tz,
+    now: i64,
+    horizon: i64,
+    groups: &[Vec<String>],
+    shown: &dyn Fn(&str) -> bool,
+    max: usize,
+) -> Vec<Lane> {
+    let bean_of = |t: &crate::snapshot::TaskTypeView| {
+        t.def.ok().and_then(|d| d.deal_bean_name.clone()).filter(|b| !b.trim().is_empty())
+    };
+    let picked: Vec<usize> =
+        snap.task_types.iter().enumerate().filter(|(_, t)| shown(&t.name)).map(|(i, _)| i).take(max).collect();
+    let mut wanted: std::collections::BTreeSet<usize> = picked.iter().copied().collect();
+    let beans: std::collections::BTreeSet<String> = picked.iter().filter_map(|i| bean_of(&snap.task_types[*i])).collect();
+    let names: std::collections::BTreeSet<&str> = picked.iter().map(|i| snap.task_types[*i].name.as_str()).collect();
+    for bean in &beans {
+        wanted.extend(
+            snap.task_types.iter().enumerate().filter(|(_, t)| bean_of(t).as_ref() == Some(bean)).map(|(i, _)| i).take(MAX_GROUP),
+        );
+    }
+    for g in groups.iter().filter(|g| g.iter().any(|n| names.contains(n.as_str()))) {
+        wanted.extend(
+            snap.task_types.iter().enumerate().filter(|(_, t)| g.contains(&t.name)).map(|(i, _)| i).take(MAX_GROUP),
+        );
+    }
+    let shown_names: std::collections::BTreeSet<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut lanes: Vec<Lane> = wanted
+        .into_iter()
+        .filter_map(|i| snap.task_types.get(i))
         .map(|t| {
             let state = lane_state(snap, &t.name);
             match t.def.ok() {
@@ -129,6 +163,8 @@ pub fn timeline(snap: &Snapshot, tz: Tz, now: i64, horizon: i64, groups: &[Vec<S
     for l in &mut lanes {
         l.overlaps.sort();
     }
+    // The partners were computed for their overlaps only.
+    lanes.retain(|l| shown_names.contains(&l.task_type));
     lanes
 }
 
@@ -236,6 +272,37 @@ mod tests {
         assert_eq!(by("D").bars[0].kind, BarKind::Always);
         assert_eq!(by("E").bars[0].kind, BarKind::UntilNoData);
         assert!(by("E").overlaps.is_empty());
+    }
+
+    #[test]
+    fn a_filtered_timeline_computes_its_lanes_and_their_partners_only() {
+        const H: i64 = 3_600_000;
+        let t0 = 1_704_067_200_000;
+        let mut types = vec![
+            task_type("A", "bean1", Some("0 0 1 * * ?"), Some("0 0 5 * * ?")),
+            task_type("B", "bean1", Some("0 0 4 * * ?"), Some("0 0 6 * * ?")),
+        ];
+        // A thousand others, with a start every second: never computed when filtered out.
+        types.extend((0..1000).map(|i| task_type(&format!("Z{i:04}"), "other", Some("* * * * * ?"), Some("* * * * * ?"))));
+        let strategies = (0..1002).map(|i| {
+            let name = types[i].name.clone();
+            strategy(&format!("{name}-s"), &name, "resume")
+        }).collect();
+        let snap = Snapshot {
+            root: "/r".into(),
+            marker: crate::version::MarkerVerdict::Unmarked,
+            now_ms: t0,
+            strategies,
+            task_types: types,
+            factories: vec![],
+            nodes: 0,
+            problems: vec![],
+        };
+        let started = std::time::Instant::now();
+        let lanes = timeline_of(&snap, Tz::UTC, t0, t0 + 24 * H, &[], &|n| n == "A", 150);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert_eq!(lanes.iter().map(|l| l.task_type.as_str()).collect::<Vec<_>>(), ["A"]);
+        assert_eq!(lanes[0].overlaps, vec![(t0 + 4 * H, t0 + 5 * H, "B".to_string())], "its partner is compared");
     }
 
     #[test]
