@@ -47,6 +47,9 @@ impl Layout {
 }
 
 const WIDTH: f64 = 880.0;
+/// A domain of more machines than this opens with all but the first [`AUTO_FOLD_KEEP`] folded.
+const AUTO_FOLD_OVER: usize = 20;
+const AUTO_FOLD_KEEP: usize = 10;
 const TILE_X: f64 = 290.0;
 const HEADER: f64 = 26.0;
 
@@ -247,7 +250,7 @@ fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: 
 }
 
 /// A machine's drawing: its box and header, its groups' boxes and their item tiles.
-fn factory_view(f: FactoryDraw, collapsed: Option<RwSignal<Vec<String>>>) -> impl IntoView {
+fn factory_view(f: FactoryDraw, toggle: Option<Callback<String>>) -> impl IntoView {
     let layout = f.layout;
     let tile = layout.tile();
     let key = f.factory.clone();
@@ -299,8 +302,8 @@ fn factory_view(f: FactoryDraw, collapsed: Option<RwSignal<Vec<String>>>) -> imp
         <g class=f.class.clone() data-factory=f.factory.clone() data-requested=f.requested.clone() data-running=f.running>
             <rect class="factory-box" x="2" y=f.y width=WIDTH - 4.0 height=f.h rx="8"></rect>
             <text class="factory-name" x="12" y=f.y + 17.0 on:click=move |_| {
-                if let Some(c) = collapsed {
-                    c.update(|c| if let Some(i) = c.iter().position(|x| *x == key) { c.remove(i); } else { c.push(key.clone()); });
+                if let Some(t) = toggle {
+                    t.run(key.clone());
                 }
             }>{f.head.clone()}</text>
             {(f.groups.is_empty() && !f.head.contains("folded")).then(|| view! { <text class="muted-text" x="24" y=f.y + HEADER + 14.0>"asked for thread groups, runs none in this domain"</text> })}
@@ -363,7 +366,7 @@ fn static_svg(p: Plan, zoom: f64, compact: bool) -> impl IntoView {
 /// A live domain's picture: machines keyed by their drawing, so a change redraws only the
 /// machines it touched; heartbeats and arrows in their own layer.
 #[component]
-fn LivePicture(plan: Memo<Plan>, zoom: Signal<f64>, compact: Signal<bool>, collapsed: RwSignal<Vec<String>>) -> impl IntoView {
+fn LivePicture(plan: Memo<Plan>, zoom: Signal<f64>, compact: Signal<bool>, toggle: Callback<String>) -> impl IntoView {
     view! {
         <svg class="dist"
             width=move || WIDTH * zoom.get()
@@ -371,7 +374,7 @@ fn LivePicture(plan: Memo<Plan>, zoom: Signal<f64>, compact: Signal<bool>, colla
             viewBox=move || format!("0 0 {WIDTH} {}", plan.with(|p| p.height))
             data-compact=move || compact.get().to_string()>
             {arrow_defs()}
-            <For each=move || plan.with(|p| p.factories.clone()) key=|f| f.key.clone() children=move |f| factory_view(f, Some(collapsed)) />
+            <For each=move || plan.with(|p| p.factories.clone()) key=|f| f.key.clone() children=move |f| factory_view(f, Some(toggle)) />
             {move || plan.with(live_layer)}
         </svg>
     }
@@ -390,6 +393,8 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
     let compact = RwSignal::new(None::<bool>);
     let zoom = RwSignal::new(100u32);
     let collapsed = RwSignal::new(Vec::<String>::new());
+    // Until the user folds or unfolds, a domain of many machines opens with most folded.
+    let auto_fold = RwSignal::new(true);
     // The first domain's current picture, for the what-if side by side.
     let current = RwSignal::new(None::<(Picture, Vec<String>)>);
     // Replay: the task type shown, its events (asked every 3 s while on), the instant shown
@@ -446,7 +451,7 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
             Some((names, more, current, domains))
         })
     });
-    let opts = Opts { all_items, compact, zoom, collapsed, current, replay_on, replay, replay_t };
+    let opts = Opts { all_items, compact, zoom, collapsed, auto_fold, current, replay_on, replay, replay_t };
     view! {
         <div class="distribution">
             <div class="toolbar">
@@ -465,9 +470,10 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 </select>
                 <button class="small" id="dist-fold-all" on:click=move |_| {
                     let all: Vec<String> = current.with_untracked(|c| c.as_ref().map(|(p, _)| p.factories.iter().map(|f| f.factory.clone()).collect()).unwrap_or_default());
+                    auto_fold.set(false);
                     collapsed.set(all);
                 }>"Fold all machines"</button>
-                <button class="small" id="dist-unfold-all" on:click=move |_| collapsed.set(Vec::new())>"Unfold all"</button>
+                <button class="small" id="dist-unfold-all" on:click=move |_| { auto_fold.set(false); collapsed.set(Vec::new()); }>"Unfold all"</button>
             </div>
             {move || {
                 // Reads the shown root in place: only the names and the chosen task type are copied.
@@ -593,6 +599,8 @@ struct Opts {
     compact: RwSignal<Option<bool>>,
     zoom: RwSignal<u32>,
     collapsed: RwSignal<Vec<String>>,
+    /// Fold most machines of a large domain until the user folds or unfolds one.
+    auto_fold: RwSignal<bool>,
     current: RwSignal<Option<(Picture, Vec<String>)>>,
     replay_on: RwSignal<bool>,
     replay: RwSignal<Option<ReplayView>>,
@@ -642,9 +650,36 @@ fn DomainPicture(task_type: String, domain: String, first: bool, opts: Opts) -> 
     });
     let compact = Signal::derive(move || opts.compact.get().unwrap_or_else(|| data.with(|d| d.as_ref().is_some_and(|d| d.3))));
     let local = Memo::new(move |_| ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory));
+    // The machines folded: the user's choice, or, for a domain of many machines not yet
+    // touched, all but the first few (and this machine).
+    let folded = Memo::new(move |_| {
+        if !opts.auto_fold.get() {
+            return opts.collapsed.get();
+        }
+        let local = local.get();
+        data.with(|d| {
+            let Some((pic, ..)) = d.as_ref() else { return Vec::new() };
+            if pic.factories.len() <= AUTO_FOLD_OVER {
+                return Vec::new();
+            }
+            pic.factories
+                .iter()
+                .skip(AUTO_FOLD_KEEP)
+                .filter(|f| local.as_deref() != Some(f.factory.as_str()))
+                .map(|f| f.factory.clone())
+                .collect()
+        })
+    });
+    let toggle = Callback::new(move |key: String| {
+        if opts.auto_fold.get_untracked() {
+            opts.collapsed.set(folded.get_untracked());
+            opts.auto_fold.set(false);
+        }
+        opts.collapsed.update(|c| if let Some(i) = c.iter().position(|x| *x == key) { c.remove(i); } else { c.push(key); });
+    });
     let laid = Memo::new(move |_| {
         let layout = Layout { compact: compact.get(), all_items: opts.all_items.get() };
-        let folded = opts.collapsed.get();
+        let folded = folded.get();
         let local = local.get();
         data.with(|d| d.as_ref().map(|(pic, jd, ..)| plan(pic, *jd, local.as_deref(), layout, &folded)).unwrap_or_default())
     });
@@ -671,7 +706,13 @@ fn DomainPicture(task_type: String, domain: String, first: bool, opts: Opts) -> 
     view! {
         <section class="domain" data-domain=domain.clone() data-factories=move || laid.with(|p| p.factories.iter().filter(|f| !f.orphans).count())>
             <h4>{move || data.with(|d| d.as_ref().map(|d| d.2.clone()).unwrap_or_default())}</h4>
-            <LivePicture plan=laid zoom=zoom compact=compact collapsed=opts.collapsed />
+            {move || {
+                let n = folded.with(Vec::len);
+                (opts.auto_fold.get() && n > 0).then(|| view! {
+                    <p class="muted" id="dist-auto-folded">{format!("{n} machines folded to keep the picture quick: click a machine's line to open it, or Unfold all.")}</p>
+                })
+            }}
+            <LivePicture plan=laid zoom=zoom compact=compact toggle=toggle />
         </section>
     }
 }
