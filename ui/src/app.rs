@@ -562,11 +562,7 @@ fn ProductionLock(profiles: ProfileList) -> impl IntoView {
         let list = profiles.get().and_then(|r| r.ok()).unwrap_or_default();
         p.fields.color == "production"
             || (!p.fields.read_only
-                && list.iter().any(|o| {
-                    o.fields.color == "production"
-                        && o.fields.connect.trim() == p.fields.connect.trim()
-                        && o.fields.root_path.trim_end_matches('/') == p.fields.root_path.trim_end_matches('/')
-                }))
+                && list.iter().any(|o| o.fields.color == "production" && o.fields.same_root(&p.fields)))
     });
     let left = RwSignal::new(None::<u64>);
     // The backend decides; the bar asks it every 5 s (and counts down between).

@@ -38,6 +38,12 @@ impl Layout {
     fn cap(self) -> usize {
         if self.all_items { usize::MAX } else { self.per_line() * if self.compact { 6 } else { 4 } }
     }
+    /// The top-left corner of the `k`-th item tile of a row starting at `y` (the one rule the
+    /// drawing and the arrows' ends both use).
+    fn tile_at(self, k: usize, y: f64) -> (f64, f64) {
+        let tile = self.tile();
+        (TILE_X + tile * (k % self.per_line()) as f64, y + 6.0 + tile * (k / self.per_line()) as f64)
+    }
     /// A group row's height for `n` items.
     fn row(self, n: usize) -> f64 {
         let lines = n.min(self.cap()).div_ceil(self.per_line()).max(1) + usize::from(n > self.cap());
@@ -157,8 +163,7 @@ fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: 
                 let row_h = layout.row(g.items.len());
                 rows.insert(g.server.as_str(), gy + 20.0);
                 for (k, (id, _)) in g.items.iter().take(layout.cap()).enumerate() {
-                    let x = TILE_X + tile * (k % layout.per_line()) as f64;
-                    let ty = gy + 6.0 + tile * (k / layout.per_line()) as f64;
+                    let (x, ty) = layout.tile_at(k, gy);
                     tiles.insert(id.as_str(), (x + (tile - 6.0) / 2.0, ty + (tile - 10.0) / 2.0));
                 }
                 let class = match (g.dead, local) {
@@ -217,8 +222,7 @@ fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: 
     if !pic.orphans.is_empty() {
         let items: Vec<(String, Option<String>)> = pic.orphans.iter().map(|i| (i.clone(), None)).collect();
         for (k, id) in pic.orphans.iter().take(layout.cap()).enumerate() {
-            let x = TILE_X + tile * (k % layout.per_line()) as f64;
-            let ty = y + 6.0 + tile * (k / layout.per_line()) as f64;
+            let (x, ty) = layout.tile_at(k, y);
             tiles.insert(id.as_str(), (x + (tile - 6.0) / 2.0, ty + (tile - 10.0) / 2.0));
         }
         let row_h = layout.row(items.len());
@@ -262,8 +266,7 @@ fn factory_view(f: FactoryDraw, toggle: Option<Callback<String>>) -> impl IntoVi
             .take(layout.cap())
             .enumerate()
             .map(|(k, (id, req))| {
-                let x = TILE_X + tile * (k % layout.per_line()) as f64;
-                let ty = g.y + 6.0 + tile * (k / layout.per_line()) as f64;
+                let (x, ty) = layout.tile_at(k, g.y);
                 let class = if req.is_some() { "item moving" } else { class };
                 let title = match req {
                     Some(r) => format!("item {id} → {}", short(r)),

@@ -549,11 +549,8 @@ impl Console {
         if p.fields.color == "production" {
             return Ok(Some(p));
         }
-        let same_root = self.profiles.list().await?.into_iter().any(|o| {
-            o.fields.color == "production"
-                && o.fields.connect.trim() == p.fields.connect.trim()
-                && o.fields.root_path.trim_end_matches('/') == p.fields.root_path.trim_end_matches('/')
-        });
+        let same_root =
+            self.profiles.list().await?.into_iter().any(|o| o.fields.color == "production" && o.fields.same_root(&p.fields));
         Ok(same_root.then_some(p))
     }
 

@@ -312,14 +312,12 @@ fn default_data_dir() -> anyhow::Result<PathBuf> {
 /// `tbdesk pause` / `resume`.
 async fn pause_cmd(data_dir: &Option<PathBuf>, a: BatchArgs, pause: bool) -> anyhow::Result<ExitCode> {
     let BatchArgs { profile, filter, own_sign, dry_run, remind_in } = a;
-    if let Some(m) = remind_in {
-        if !pause {
-            anyhow::bail!("--remind-in: only a pause asks for a reminder to resume");
-        }
-        tbdesk_api::check_remind(m)?;
+    if remind_in.is_some() && !pause {
+        anyhow::bail!("--remind-in: only a pause asks for a reminder to resume");
     }
     let c = console(data_dir).await?;
     if let Some(m) = remind_in {
+        // The delay's range and room for one more, before anything is paused.
         c.check_reminder(m).await?;
     }
     let (chosen, changed) = c.pause_matching(&profile, &filter, own_sign.as_deref(), pause, dry_run).await?;

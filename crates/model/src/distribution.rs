@@ -338,7 +338,7 @@ pub fn picture(
         .into_iter()
         .map(|f| {
             let mut groups = boxes.remove(&f).unwrap_or_default();
-            groups.sort_by(|a, b| a.server.rsplit('$').next().cmp(&b.server.rsplit('$').next()));
+            groups.sort_by(|a, b| crate::names::suffix_str(&a.server).cmp(crate::names::suffix_str(&b.server)));
             FactoryBox { requested: requested.get(&f).copied(), factory: f, groups }
         })
         .collect();
@@ -389,7 +389,7 @@ pub fn proposal(factories: usize, groups: i64, items: &[String], v: JavaVersion)
 /// the current assignment with a proposal whose servers have other names.
 pub fn group_of_items(p: &Picture) -> Vec<(String, String)> {
     let mut groups: Vec<&GroupBox> = p.factories.iter().flat_map(|f| f.groups.iter()).filter(|g| !g.dead).collect();
-    groups.sort_by(|a, b| a.server.rsplit('$').next().cmp(&b.server.rsplit('$').next()));
+    groups.sort_by(|a, b| crate::names::suffix_str(&a.server).cmp(crate::names::suffix_str(&b.server)));
     groups
         .iter()
         .enumerate()

@@ -131,7 +131,9 @@ pub fn sort_by_suffix(names: &mut [String]) {
     names.sort_by(|a, b| suffix_str(a).cmp(suffix_str(b)));
 }
 
-fn suffix_str(name: &str) -> &str {
+/// The suffix *string* after the last `$` that [`sort_by_suffix`] orders by (the whole name
+/// without one): the key for sorting anything that carries such a name.
+pub fn suffix_str(name: &str) -> &str {
     name.rsplit_once('$').map(|(_, s)| s).unwrap_or(name)
 }
 

@@ -93,6 +93,13 @@ pub struct ProfileViolation {
 }
 
 impl ProfileFields {
+    /// Whether two profiles point at the same root (connect string and root path, as typed
+    /// give or take surrounding spaces and a trailing `/`): the production lock is the root's.
+    pub fn same_root(&self, other: &ProfileFields) -> bool {
+        self.connect.trim() == other.connect.trim()
+            && self.root_path.trim().trim_end_matches('/') == other.root_path.trim().trim_end_matches('/')
+    }
+
     /// The same profile with the surrounding spaces people paste removed (name, connect string,
     /// root, digest user, zone), so what is stored is what is used.
     pub fn normalized(&self) -> ProfileFields {

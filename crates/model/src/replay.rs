@@ -288,7 +288,7 @@ pub fn domain_at(now: &DomainView, events: &[Event], t: i64) -> DomainView {
             What::Leader { .. } => {}
         }
     }
-    d.servers.sort_by(|a, b| a.uuid.rsplit('$').next().cmp(&b.uuid.rsplit('$').next()));
+    d.servers.sort_by(|a, b| crate::names::suffix_str(&a.uuid).cmp(crate::names::suffix_str(&b.uuid)));
     d.leader = crate::names::leader(d.servers.iter().map(|s| s.uuid.as_str())).map(str::to_owned);
     for s in &mut d.servers {
         s.leader = d.leader.as_deref() == Some(s.uuid.as_str());
