@@ -118,7 +118,7 @@ async fn replay(console: State<'_, Console>, args: Args<cmd::Replay>) -> Answer<
 
 #[tauri::command]
 async fn confirm_write(console: State<'_, Console>, args: Args<cmd::ConfirmWrite>) -> Answer<cmd::ConfirmWrite> {
-    Ok(console.confirm_write(&args.profile, args.typed.as_deref()).await?)
+    Ok(console.confirm_write(&args.profile, args.typed.as_deref(), &args.key).await?)
 }
 
 #[tauri::command]
@@ -126,8 +126,8 @@ async fn pause_matching(console: State<'_, Console>, args: Args<cmd::PauseMatchi
     if let Some(m) = args.remind_in_minutes {
         console.check_reminder(m).await?;
     }
-    let (chosen, changed) =
-        console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run).await?;
+    let pause = console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run);
+    let (chosen, changed) = Console::confirmed_as(&args, pause).await?;
     let remind_at_ms = match args.remind_in_minutes {
         Some(m) if args.pause && !args.dry_run && !chosen.is_empty() => {
             Some(console.remind_resume(&args.profile, &args.filter, args.own_sign.as_deref(), m).await?)
@@ -149,7 +149,7 @@ async fn history(console: State<'_, Console>, args: Args<cmd::History>) -> Answe
 
 #[tauri::command]
 async fn revert(console: State<'_, Console>, args: Args<cmd::Revert>) -> Answer<cmd::Revert> {
-    console.revert(&args.profile, args.entry, args.overwrite, args.dry_run).await
+    Console::confirmed_as(&args, console.revert(&args.profile, args.entry, args.overwrite, args.dry_run)).await
 }
 
 #[tauri::command]
@@ -159,7 +159,7 @@ async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Answer<cmd:
 
 #[tauri::command]
 async fn set_node(console: State<'_, Console>, args: Args<cmd::SetNode>) -> Answer<cmd::SetNode> {
-    console.set_node(&args.profile, &args.path, args.text.as_bytes(), args.version).await
+    Console::confirmed_as(&args, console.set_node(&args.profile, &args.path, args.text.as_bytes(), args.version)).await
 }
 
 #[tauri::command]
@@ -180,17 +180,17 @@ async fn snapshot_since(console: State<'_, Console>, args: Args<cmd::SnapshotSin
 
 #[tauri::command]
 async fn save_task_type(console: State<'_, Console>, args: Args<cmd::SaveTaskType>) -> Answer<cmd::SaveTaskType> {
-    console.save_task_type(&args.profile, &args.task_type, args.expected).await
+    Console::confirmed_as(&args, console.save_task_type(&args.profile, &args.task_type, args.expected)).await
 }
 
 #[tauri::command]
 async fn save_strategy(console: State<'_, Console>, args: Args<cmd::SaveStrategy>) -> Answer<cmd::SaveStrategy> {
-    console.save_strategy(&args.profile, &args.strategy, args.expected).await
+    Console::confirmed_as(&args, console.save_strategy(&args.profile, &args.strategy, args.expected)).await
 }
 
 #[tauri::command]
 async fn pause_strategy(console: State<'_, Console>, args: Args<cmd::PauseStrategy>) -> Answer<cmd::PauseStrategy> {
-    console.pause_strategy(&args.profile, &args.name, args.pause).await
+    Console::confirmed_as(&args, console.pause_strategy(&args.profile, &args.name, args.pause)).await
 }
 
 #[tauri::command]
@@ -220,8 +220,10 @@ async fn test_connection(console: State<'_, Console>, args: Args<cmd::TestConnec
 
 #[tauri::command]
 async fn start_scheduler(console: State<'_, Console>, args: Args<cmd::StartScheduler>) -> Answer<cmd::StartScheduler> {
-    let a = args;
-    console.start_scheduler(&a.profile, &a.task_type, &a.own_sign, a.exec, a.groups, a.machine_zone).await
+    let a = &args;
+    let start =
+        console.start_scheduler(&a.profile, &a.task_type, &a.own_sign, a.exec.clone(), a.groups, a.machine_zone);
+    Console::confirmed_as(&args, start).await
 }
 
 #[tauri::command]
@@ -250,7 +252,7 @@ async fn health(console: State<'_, Console>, args: Args<cmd::Health>) -> Answer<
 
 #[tauri::command]
 async fn apply_fix(console: State<'_, Console>, args: Args<cmd::ApplyFix>) -> Answer<cmd::ApplyFix> {
-    console.apply_fix(&args.profile, &args.fix).await
+    Console::confirmed_as(&args, console.apply_fix(&args.profile, &args.fix)).await
 }
 
 #[tauri::command]
@@ -281,7 +283,7 @@ async fn open_import_file(app: tauri::AppHandle, args: Args<cmd::OpenImportFile>
 
 #[tauri::command]
 async fn import_config(console: State<'_, Console>, args: Args<cmd::ImportConfig>) -> Answer<cmd::ImportConfig> {
-    console.import(&args.profile, &args.text, args.apply, args.prune).await
+    Console::confirmed_as(&args, console.import(&args.profile, &args.text, args.apply, args.prune)).await
 }
 
 #[tauri::command]
@@ -311,7 +313,11 @@ async fn set_watch(console: State<'_, Console>, args: Args<cmd::SetWatch>) -> An
 
 #[tauri::command]
 async fn promote_config(console: State<'_, Console>, args: Args<cmd::PromoteConfig>) -> Answer<cmd::PromoteConfig> {
-    console.promote(&args.from, &args.to, &args.filter, args.own_sign.as_deref(), args.apply).await
+    Console::confirmed_as(
+        &args,
+        console.promote(&args.from, &args.to, &args.filter, args.own_sign.as_deref(), args.apply),
+    )
+    .await
 }
 
 /// Looks at the watched profiles every few seconds (`TBDESK_WATCH_EVERY_MS`, default 5,000),
@@ -407,18 +413,8 @@ fn notify(app: &AppHandle, a: &tbdesk_model::alerts::Alert) {
     });
 }
 
-/// WebKitGTK's accelerated compositing loads Mesa (and LLVM's 46 MiB) into the web process for
-/// GPU layers this console does not need; software compositing paints the same pages with ~80 MiB
-/// less memory and sidesteps the blank-window bugs of some GPU drivers. A value the user set wins.
-fn prefer_software_compositing() {
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        // Runs first in main, before any thread exists.
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
-}
-
 fn main() {
-    prefer_software_compositing();
+    webkit::prepare_process();
     let log = log_ring::Ring::default();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -89,6 +89,60 @@ fn mem_report(label: &str, pids: &[u32]) -> Mem {
     m
 }
 
+/// PSS per mapping (a library's file name, `[heap]`, `[anon]`...) of each process, KiB, keyed
+/// by the process's name and the mapping's: where the memory is.
+fn pss_by_mapping(pids: &[u32]) -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for p in pids {
+        let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        let comm = match comm.trim() {
+            c if c.starts_with("WebKitWeb") => "web",
+            c if c.starts_with("WebKitNet") => "network",
+            _ => "ui",
+        };
+        let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) else { continue };
+        let mut name = String::new();
+        for line in smaps.lines() {
+            let mut f = line.split_whitespace();
+            let first = f.next().unwrap_or_default();
+            if first.contains('-') && !first.ends_with(':') {
+                let perms = f.next().unwrap_or_default().to_owned();
+                let path = f.nth(3).unwrap_or("[anon]");
+                name = path.rsplit('/').next().unwrap_or(path).to_owned();
+                if std::env::var_os("TBDESK_BENCH_ANON").is_some() && name == "[anon]" {
+                    let size = first.split_once('-').and_then(|(a, b)| {
+                        Some((u64::from_str_radix(b, 16).ok()? - u64::from_str_radix(a, 16).ok()?) >> 20)
+                    });
+                    name = format!("[anon {perms} {} MiB]", size.unwrap_or(0));
+                }
+            } else if first == "Pss:" {
+                let kib: u64 = f.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                *out.entry(format!("{comm} {name}")).or_insert(0) += kib;
+            }
+        }
+    }
+    out
+}
+
+/// Prints the mappings whose PSS differs most between `app` and `floor` (MiB): what the app adds.
+fn print_mapping_diff(floor: &std::collections::BTreeMap<String, u64>, app: &std::collections::BTreeMap<String, u64>) {
+    let mut keys: Vec<&String> = floor.keys().chain(app.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut diff: Vec<(i64, &String)> =
+        keys.into_iter().map(|k| (*app.get(k).unwrap_or(&0) as i64 - *floor.get(k).unwrap_or(&0) as i64, k)).collect();
+    diff.sort_by_key(|(d, _)| -d.abs());
+    println!("  where the app's PSS differs from the floor's (process, mapping: MiB):");
+    for (d, k) in diff.iter().take(if std::env::var_os("TBDESK_BENCH_ANON").is_some() { 40 } else { 14 }) {
+        println!("    {:+6.1} {k}", *d as f64 / 1024.0);
+    }
+}
+
+thread_local! {
+    /// The last floor's PSS by mapping, for [`print_mapping_diff`].
+    static FLOOR_MAPS: std::cell::RefCell<std::collections::BTreeMap<String, u64>> = Default::default();
+}
+
 /// The floor (`tbdesk-floor`) with `env`: its memory after 5 s.
 fn floor_mem(label: &str, env: &[(&str, &str)]) -> Mem {
     let floor_bin = bins::binary("tbdesk-floor", "TBDESK_FLOOR_BIN");
@@ -101,6 +155,7 @@ fn floor_mem(label: &str, env: &[(&str, &str)]) -> Mem {
     let pids: Vec<u32> = std::iter::once(floor.id()).chain(children(floor.id())).collect();
     assert!(pids.len() >= 3, "tbdesk-floor did not start its web and network processes: {pids:?}");
     let m = mem_report(label, &pids);
+    FLOOR_MAPS.with(|f| *f.borrow_mut() = pss_by_mapping(&pids));
     for p in pids.iter().skip(1) {
         let _ = std::process::Command::new("kill").arg(p.to_string()).status();
     }
@@ -204,6 +259,9 @@ async fn main() {
         ("all four, llvmpipe", "doc-viewer,no-page-cache,features-off,pressure", "llvmpipe"),
         ("all four, softpipe", "doc-viewer,no-page-cache,features-off,pressure", "softpipe"),
     ];
+    // TBDESK_BENCH_ONLY=memory: the defaults' floor and loaded app only, with where the memory is.
+    let memory_only = std::env::var("TBDESK_BENCH_ONLY").is_ok_and(|v| v == "memory");
+    let variants = if memory_only { &variants[..0] } else { variants };
     let mut sweep = Vec::new();
     for (label, knobs, gallium) in variants {
         let env = [("TBDESK_WEBKIT", *knobs), ("GALLIUM_DRIVER", *gallium)];
@@ -213,12 +271,12 @@ async fn main() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         sweep.push((label, f, m));
     }
-    let (_, f0, m0) = sweep[0];
-    println!("| knobs | floor PSS | app PSS | app above floor | app PSS vs none |");
-    for (label, f, m) in &sweep {
-        println!("| {label} | {:.0} | {:.0} | {:.0} | {:.2} |", f.pss, m.pss, m.pss - f.pss, m.pss / m0.pss);
+    if let Some((_, _, m0)) = sweep.first().copied() {
+        println!("| knobs | floor PSS | app PSS | app above floor | app PSS vs none |");
+        for (label, f, m) in &sweep {
+            println!("| {label} | {:.0} | {:.0} | {:.0} | {:.2} |", f.pss, m.pss, m.pss - f.pss, m.pss / m0.pss);
+        }
     }
-    let _ = f0;
 
     // The rest with the app's defaults (the knobs it adopted; GALLIUM_DRIVER as the system has it).
     let floor = floor_mem("PSS of the stack's floor (bare tauri window, static page)", &[]);
@@ -254,6 +312,7 @@ async fn main() {
     println!("first load of the {nodes}-node root to a painted overview: {load32:.2} s");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mem = mem_report("PSS of the app after loading the root", &pids_of("tbdesk-app"));
+    FLOOR_MAPS.with(|f| print_mapping_diff(&f.borrow(), &pss_by_mapping(&pids_of("tbdesk-app"))));
     let wasm32 = wasm_mib(&app).await;
     println!("  the UI's wasm linear memory: {wasm32:.1} MiB");
     let dom32 = dom_elements(&app).await;
@@ -267,6 +326,10 @@ async fn main() {
         mem.pss - base.pss
     );
     println!("  RSS beside it: loaded {:.0} MiB, floor {:.0} MiB", mem.rss, floor.rss);
+    if memory_only {
+        app.close().await;
+        return;
+    }
 
     // After the memory figure: this fetch would add its own copy.
     let bytes = app

@@ -146,7 +146,14 @@ async fn draw(app: &AppSession, name: &str, other: &str, groups: usize, unfold: 
 }
 
 /// Change -> tile redrawn: `n` owner changes of item 7 of `name$dev`, 300 ms apart.
-async fn change(app: &AppSession, c: &zkc::Client, root: &str, name: &str, targets: &[String], n: usize) -> (f64, f64, usize) {
+async fn change(
+    app: &AppSession,
+    c: &zkc::Client,
+    root: &str,
+    name: &str,
+    targets: &[String],
+    n: usize,
+) -> (f64, f64, usize) {
     js(
         app,
         "window.__owner = {};

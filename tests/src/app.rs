@@ -113,7 +113,10 @@ impl AppSession {
         // pane and then refuse it as "not interactable": bring it to the middle first, as a
         // person would.
         if let Ok(arg) = serde_json::to_value(&el) {
-            let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", vec![arg]).await;
+            let _ = self
+                .client
+                .execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", vec![arg])
+                .await;
         }
         el.click().await.expect("click");
     }

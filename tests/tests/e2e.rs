@@ -3,5 +3,5 @@
 mod cli;
 mod gui;
 mod peer;
-mod scheduler;
 mod pictures;
+mod scheduler;

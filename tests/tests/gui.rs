@@ -79,7 +79,11 @@ async fn overview_is_live_and_distribution_is_drawn() {
     assert!(whatif.contains("group 1 (leader): 4 item(s) [0,1,2,3]"), "{whatif}");
     let per_factory = app.wait_text("#whatif-factories-result", |t| !t.is_empty()).await;
     assert!(per_factory.ends_with(": 2, 1"), "3 groups over 2 factories: {per_factory}");
-    let drawn = app.client.execute("return document.querySelectorAll('#whatif-picture g.factory').length", vec![]).await.expect("js");
+    let drawn = app
+        .client
+        .execute("return document.querySelectorAll('#whatif-picture g.factory').length", vec![])
+        .await
+        .expect("js");
     assert_eq!(drawn.as_u64(), Some(2), "the proposal draws two machines");
     let moves = app.wait_text("#whatif-moves", |t| t.contains("item 9")).await;
     assert!(moves.contains("item 9: no owner → group 3"), "items not there now come from no owner: {moves}");
@@ -374,10 +378,12 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.item[data-item='3']").await;
     // The local server's heartbeat bar is fresh (green, well under half the judge-dead time).
-    let local_bar = "section.domain[data-domain='OrderSync$dev7'] g.heartbeats rect.hb-ok[data-server^='OrderSync$dev7$']";
+    let local_bar =
+        "section.domain[data-domain='OrderSync$dev7'] g.heartbeats rect.hb-ok[data-server^='OrderSync$dev7$']";
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
     app.wait_for(local_bar).await;
-    let fill = app.client
+    let fill = app
+        .client
         .execute(&format!("return parseFloat(document.querySelector(\"{local_bar}\").dataset.fill)"), vec![])
         .await
         .expect("fill");
@@ -1230,15 +1236,15 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     app.wait_text("#prod-lock", |t| t.contains("unlocked (15 min left)")).await;
     // Unlocked, each write still shows what it changes and asks for the name: a wrong name or
     // a cancelled prompt sends nothing.
-    app.client
-        .execute("window.prompt = (m) => { window.__asked = m; return 'prd'; };", vec![])
-        .await
-        .expect("prompt");
+    app.client.execute("window.prompt = (m) => { window.__asked = m; return 'prd'; };", vec![]).await.expect("prompt");
     app.click("#save").await;
     app.wait_text(".save .error[data-code='locked']", |t| t.contains("confirm this write")).await;
     let asked = app.client.execute("return window.__asked", vec![]).await.expect("asked");
     let asked = asked.as_str().unwrap_or_default().to_owned();
-    assert!(asked.contains("PRODUCTION · prod") && asked.contains("task type OrderSync"), "the prompt says what: {asked}");
+    assert!(
+        asked.contains("PRODUCTION · prod") && asked.contains("task type OrderSync"),
+        "the prompt says what: {asked}"
+    );
     app.client.execute("window.prompt = () => null;", vec![]).await.expect("prompt");
     app.click("#save").await;
     app.wait_text(".save .error[data-code='locked']", |t| t.contains("not typed")).await;
@@ -1247,6 +1253,25 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
     assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":6"));
+    // The page's script cannot spend a confirmation on another write: the name typed names the
+    // write's arguments (their key), and the backend computes the key of what it received.
+    let strategy = format!("{}/strategy/OrderSync-Strategy", zk::SPEC_ROOT);
+    let before = c.get_data(&strategy).await.ok();
+    let answer = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const invoke = window.__TAURI__.core.invoke;
+             invoke('confirm_write', { args: { profile: 'prod', typed: 'prod', key: '0123456789abcdef' } })
+               .then(() => invoke('pause_strategy', { args: { profile: 'prod', name: 'OrderSync-Strategy', pause: true } }))
+               .then(r => done({ ok: r }), e => done({ err: e }));",
+            vec![],
+        )
+        .await
+        .expect("invoke");
+    assert_eq!(answer["err"]["code"], "locked", "{answer}");
+    assert!(answer["err"]["message"].as_str().unwrap_or_default().contains("another write"), "{answer}");
+    assert_eq!(c.get_data(&strategy).await.ok(), before, "refused: nothing written");
     app.click("#lock-writes").await;
     app.wait_text("#prod-lock", |t| t.contains("writes locked")).await;
     app.close().await;

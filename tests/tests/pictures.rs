@@ -25,7 +25,13 @@ fn opts(server: &zk::ZkServer, root: &str) -> ConnectOptions {
 }
 
 /// One tbdesk runtime as a separate machine would run it (its own session, factory and IP).
-fn runtime(server: &zk::ZkServer, root: &str, host: &str, ip: &str, deal: &Arc<DemoDeal>) -> tokio::task::JoinHandle<()> {
+fn runtime(
+    server: &zk::ZkServer,
+    root: &str,
+    host: &str,
+    ip: &str,
+    deal: &Arc<DemoDeal>,
+) -> tokio::task::JoinHandle<()> {
     let cfg = Config {
         connect: opts(server, root),
         own_sign: "dev1".into(),
@@ -73,8 +79,17 @@ fn tbdesk_cron(expr: &str, from_ms: i64, count: usize) -> Vec<String> {
         .expect("tbdesk cron");
     let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     let cols: Vec<String> = line.split('\t').map(str::to_owned).collect();
-    assert_eq!(cols.first().map(String::as_str), Some("OK"), "tbdesk cron {expr}: {line} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).is_empty(), "no quirk warning for {expr}: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        cols.first().map(String::as_str),
+        Some("OK"),
+        "tbdesk cron {expr}: {line} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "no quirk warning for {expr}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     cols[1..].to_vec()
 }
 
@@ -166,7 +181,8 @@ async fn machines_replay_timeline_and_cron_builder() {
     let victim = js(&app, &format!("return document.querySelectorAll(\"{domain} g.srv\")[1].dataset.server")).await;
     let victim = victim.as_str().expect("victim").to_owned();
     let held = js(&app, &format!("return Array.from(document.querySelectorAll(\"{domain} g.item[data-owner='{victim}']\")).map(i => i.dataset.item).join(',')")).await;
-    let held: Vec<String> = held.as_str().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let held: Vec<String> =
+        held.as_str().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     assert_eq!(held.len(), 3, "{held:?}");
     let killed_at = Instant::now();
     r2.abort();
@@ -186,7 +202,9 @@ async fn machines_replay_timeline_and_cron_builder() {
     let events = app.wait_text("#replay-events", |t| t.contains("died (failover")).await;
     let moved_line = events
         .lines()
-        .find(|l| l.contains(&format!("item {first}:")) && l.contains("after 10.0.0.2#") && l.contains("died (failover"))
+        .find(|l| {
+            l.contains(&format!("item {first}:")) && l.contains("after 10.0.0.2#") && l.contains("died (failover")
+        })
         .unwrap_or_else(|| panic!("item {first}'s move names the death and its failover: {events}"))
         .to_owned();
     eprintln!("failover seen in the window after {failover:?}: {moved_line}");
@@ -204,7 +222,10 @@ async fn machines_replay_timeline_and_cron_builder() {
         if owner.as_str() == Some(victim.as_str()) {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(10), "replay before the kill does not show {victim} holding {first}: {owner}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "replay before the kill does not show {victim} holding {first}: {owner}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(!app.exists(&format!("{domain} g.srv.dead[data-server='{victim}']")).await, "alive before the kill");
@@ -231,7 +252,9 @@ async fn machines_replay_timeline_and_cron_builder() {
         assert!((from - now).abs() < 120_000, "open now: {} vs {}", utc(from), start[0]);
         assert_eq!(utc(to), tbdesk_cron("0 0 5 * * ?", now, 1)[0]);
     }
-    let overlap = js(&app, &format!("const o = document.querySelector(\"{lane} rect.overlap\"); return o ? o.dataset.with : ''")).await;
+    let overlap =
+        js(&app, &format!("const o = document.querySelector(\"{lane} rect.overlap\"); return o ? o.dataset.with : ''"))
+            .await;
     assert_eq!(overlap.as_str(), Some("Archive"), "the same bean, open together 04:00-05:00");
     app.wait_for("g.lane.no-strategy[data-task-type='Job'], g.lane.running[data-task-type='Job']").await;
     app.wait_for("#tl-now").await;
@@ -262,7 +285,8 @@ async fn machines_replay_timeline_and_cron_builder() {
     }
     let cron = app.wait_text("#cb-cron", |t| t == "0 0/15 9-17 ? * MON-FRI").await;
     assert_eq!(app.wait_text("#cb-words", |_| true).await, "every 15 minutes between 09:00 and 17:59, on MON-FRI");
-    let shown = js(&app, "return Array.from(document.querySelectorAll('#cb-next li')).map(l => Number(l.dataset.ms))").await;
+    let shown =
+        js(&app, "return Array.from(document.querySelectorAll('#cb-next li')).map(l => Number(l.dataset.ms))").await;
     let shown: Vec<i64> = serde_json::from_value(shown).expect("times");
     assert_eq!(shown.len(), 5);
     let cli = tbdesk_cron(&cron, chrono::Utc::now().timestamp_millis() - 60_000, 10);

@@ -40,9 +40,8 @@ struct Envelope<'a, A> {
 /// a production profile's root is confirmed first (what it changes, and the profile's name).
 pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
     use serde::Serialize;
-    use tbdesk_model::wire::cmd::Intent;
-    if let Some(w) = args.intent() {
-        confirm(&w).await?;
+    if let Some((w, key)) = cmd::confirmation(&args) {
+        confirm(&w, key).await?;
     }
     let js =
         Envelope { args: &args }.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ui_error)?;
@@ -60,9 +59,10 @@ pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
 
 /// Asks the backend whether `w`'s profile wants each write confirmed (a production profile;
 /// refused at once while its writes are locked) and, if so, shows what will change and asks
-/// for the profile's name. Nothing is sent when the name is not typed.
-async fn confirm(w: &cmd::WriteIntent) -> Result<(), ApiError> {
-    let ask = |typed: Option<String>| cmd::ConfirmArgs { profile: w.profile.clone(), typed };
+/// for the profile's name. Nothing is sent when the name is not typed; the confirmation names
+/// these arguments (`key`), so it cannot be spent by another write.
+async fn confirm(w: &cmd::WriteIntent, key: String) -> Result<(), ApiError> {
+    let ask = |typed: Option<String>| cmd::ConfirmArgs { profile: w.profile.clone(), typed, key: key.clone() };
     if !Box::pin(call::<cmd::ConfirmWrite>(ask(None))).await? {
         return Ok(());
     }

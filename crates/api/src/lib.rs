@@ -214,8 +214,8 @@ pub struct Console {
     scheduler: tokio::sync::Mutex<Option<LocalScheduler>>,
     /// Production profiles whose writes are unlocked, until when.
     unlocked: std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
-    /// Production profiles' confirmed writes (the name typed for each): how many, until when.
-    confirmed: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+    /// Production profiles' confirmed writes (the name typed for each).
+    confirmed: std::sync::Mutex<std::collections::HashMap<String, Confirmed>>,
     /// The background watch: alert state, the last look at every profile, and when each
     /// watched root's follower last published a change.
     watch: tokio::sync::Mutex<WatchState>,
@@ -272,11 +272,29 @@ pub fn check_remind(minutes: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A production profile's writes confirmed with its name.
+#[derive(Debug, Clone)]
+enum Confirmed {
+    /// `--unlock NAME` on the command line: every write of that run, until then.
+    Run(std::time::Instant),
+    /// Writes confirmed one by one in the window: each by its arguments' key
+    /// ([`tbdesk_model::wire::cmd::confirmation`]), until when.
+    Writes(Vec<(String, std::time::Instant)>),
+}
+
+tokio::task_local! {
+    /// The confirmation key of the write command running ([`Console::confirmed_as`]).
+    static WRITE_KEY: String;
+}
+
 /// How long a write confirmed with a production profile's name may wait to be sent.
 pub const CONFIRM_FOR: Duration = Duration::from_secs(60);
 
 /// Confirmed writes that may wait at once for one profile.
-const MAX_CONFIRMED: u32 = 3;
+const MAX_CONFIRMED: usize = 3;
+
+/// The longest confirmation key accepted (the window sends 16 hex digits).
+const MAX_KEY: usize = 64;
 
 /// The longest a production profile's writes stay unlocked.
 pub const MAX_UNLOCK: Duration = Duration::from_secs(120 * 60);
@@ -549,8 +567,12 @@ impl Console {
         if p.fields.color == "production" {
             return Ok(Some(p));
         }
-        let same_root =
-            self.profiles.list().await?.into_iter().any(|o| o.fields.color == "production" && o.fields.same_root(&p.fields));
+        let same_root = self
+            .profiles
+            .list()
+            .await?
+            .into_iter()
+            .any(|o| o.fields.color == "production" && o.fields.same_root(&p.fields));
         Ok(same_root.then_some(p))
     }
 
@@ -561,10 +583,12 @@ impl Console {
         )
     }
 
-    /// Confirms a production profile's next write with its name typed (`None`: answers whether
-    /// the profile asks for that, refused while its writes are locked). The confirmation holds
-    /// for one write within [`CONFIRM_FOR`]; a profile that is not production answers `false`.
-    pub async fn confirm_write(&self, profile: &str, typed: Option<&str>) -> Result<bool, ApiError> {
+    /// Confirms one write of a production profile, named by its arguments' `key`
+    /// ([`tbdesk_model::wire::cmd::confirmation`]), with the profile's name typed (`None`:
+    /// answers whether the profile asks for that, refused while its writes are locked). The
+    /// confirmation is spent by that write only, within [`CONFIRM_FOR`]; a profile that is not
+    /// production answers `false`.
+    pub async fn confirm_write(&self, profile: &str, typed: Option<&str>, key: &str) -> Result<bool, ApiError> {
         let Some(p) = self.guarded(profile).await? else { return Ok(false) };
         if self.unlocked_for(profile).is_none() {
             return Err(Self::locked_error(profile));
@@ -576,13 +600,38 @@ impl Console {
                 format!("not applied: type the profile's name \"{}\" to confirm this write", p.fields.name),
             ));
         }
+        if key.is_empty() || key.len() > MAX_KEY {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                "confirmation key: names the write confirmed (1 to 64 characters)",
+            ));
+        }
         // Each name typed confirms one more write (two writes in flight need two), for a
-        // short while; at most a few wait at once.
+        // short while; at most a few wait at once (the oldest give way).
         let mut map = self.confirmed.lock().unwrap_or_else(|e| e.into_inner());
         let now = std::time::Instant::now();
-        let left = map.get(profile).filter(|(_, until)| *until > now).map_or(0, |(n, _)| *n);
-        map.insert(profile.to_owned(), (left.saturating_add(1).min(MAX_CONFIRMED), now + CONFIRM_FOR));
+        let mut writes = match map.remove(profile) {
+            Some(Confirmed::Writes(w)) => w,
+            _ => Vec::new(),
+        };
+        writes.retain(|(_, until)| *until > now);
+        writes.push((key.to_owned(), now + CONFIRM_FOR));
+        let over = writes.len().saturating_sub(MAX_CONFIRMED);
+        writes.drain(..over);
+        map.insert(profile.to_owned(), Confirmed::Writes(writes));
         Ok(false)
+    }
+
+    /// Runs a write command with its arguments' confirmation key in scope, so the production
+    /// guard spends the confirmation given for exactly these arguments (the window's commands
+    /// all go through this; a write outside it finds no key and needs `--unlock`).
+    pub async fn confirmed_as<A, F>(args: &A, write: F) -> F::Output
+    where
+        A: tbdesk_model::wire::cmd::Intent + serde::Serialize,
+        F: std::future::Future,
+    {
+        let key = tbdesk_model::wire::cmd::confirmation(args).map(|(_, k)| k).unwrap_or_default();
+        WRITE_KEY.scope(key, write).await
     }
 
     /// Unlocks a production profile for one command-line run: its name given on the command line
@@ -593,7 +642,7 @@ impl Console {
         self.confirmed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(profile.to_owned(), (u32::MAX, std::time::Instant::now() + d));
+            .insert(profile.to_owned(), Confirmed::Run(std::time::Instant::now() + d));
         Ok(())
     }
 
@@ -605,26 +654,38 @@ impl Console {
         if self.unlocked_for(profile).is_none() {
             return Err(Self::locked_error(profile));
         }
+        let key = WRITE_KEY.try_with(|k| k.clone()).unwrap_or_default();
         let mut map = self.confirmed.lock().unwrap_or_else(|e| e.into_inner());
         let now = std::time::Instant::now();
-        match map.get_mut(profile) {
-            Some((left, until)) if *left > 0 && *until > now => {
-                if take {
-                    *left -= 1;
+        let other = match map.get_mut(profile) {
+            Some(Confirmed::Run(until)) if *until > now => return Ok(()),
+            Some(Confirmed::Writes(writes)) => {
+                writes.retain(|(_, until)| *until > now);
+                if let Some(at) = writes.iter().position(|(k, _)| !key.is_empty() && *k == key) {
+                    if take {
+                        writes.remove(at);
+                    }
+                    return Ok(());
                 }
-                Ok(())
+                !writes.is_empty()
             }
-            _ => {
-                map.remove(profile);
-                Err(ApiError::new(
-                    ErrorCode::Locked,
-                    format!(
-                        "{profile} is a production profile: each write asks for its name first (type \"{}\" when the window asks; on the command line, --unlock {})",
-                        p.fields.name, p.fields.name
-                    ),
-                ))
-            }
+            _ => false,
+        };
+        if !other {
+            map.remove(profile);
         }
+        let why = if other {
+            "the name typed confirmed another write, not this one"
+        } else {
+            "each write asks for its name first"
+        };
+        Err(ApiError::new(
+            ErrorCode::Locked,
+            format!(
+                "{profile} is a production profile: {why} (type \"{}\" when the window asks; on the command line, --unlock {})",
+                p.fields.name, p.fields.name
+            ),
+        ))
     }
 
     /// [`Console::production_rule`] as a check only: refused writes fail before anything is read.
@@ -1412,13 +1473,24 @@ impl Console {
 
     /// Asks for a reminder to resume what a batch pause paused, `minutes` from now (raised by
     /// the background watch of the app or of `tbdesk watch`, once, like an alert).
-    pub async fn remind_resume(&self, profile: &str, filter: &str, own_sign: Option<&str>, minutes: u32) -> Result<i64, ApiError> {
+    pub async fn remind_resume(
+        &self,
+        profile: &str,
+        filter: &str,
+        own_sign: Option<&str>,
+        minutes: u32,
+    ) -> Result<i64, ApiError> {
         check_remind(minutes)?;
         // TBDESK_MINUTE_MS shortens a minute for tests (never below 100 ms).
-        let minute = std::env::var("TBDESK_MINUTE_MS").ok().and_then(|v| v.parse::<i64>().ok()).map_or(60_000, |m| m.max(100));
+        let minute =
+            std::env::var("TBDESK_MINUTE_MS").ok().and_then(|v| v.parse::<i64>().ok()).map_or(60_000, |m| m.max(100));
         let at = tbdesk_store::now_ms().saturating_add(i64::from(minutes).saturating_mul(minute));
         let sign = own_sign.map(|s| format!(" (own sign {s})")).unwrap_or_default();
-        let shown = if filter.is_empty() { "every strategy".to_owned() } else { format!("the strategies matching \"{filter}\"") };
+        let shown = if filter.is_empty() {
+            "every strategy".to_owned()
+        } else {
+            format!("the strategies matching \"{filter}\"")
+        };
         let body = format!("You paused {shown}{sign} {minutes} min ago: resume them when the work is done.");
         self.profiles.add_reminder(profile, at, &format!("{profile}: resume the paused strategies?"), &body).await?;
         Ok(at)

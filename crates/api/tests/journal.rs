@@ -8,6 +8,7 @@ use tbdesk_api::{Console, ErrorCode};
 use tbdesk_model::inspect::Shown;
 use tbdesk_model::journal::Outcome;
 use tbdesk_model::records::TaskType;
+use tbdesk_model::wire::cmd;
 use tbdesk_store::Expect;
 use tbdesk_zkserver::ZkServer;
 use zookeeper_client as zk;
@@ -54,7 +55,7 @@ async fn bytes(c: &zk::Client, path: &str) -> (Vec<u8>, i32) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_are_journaled_and_reverted_with_version_checks() {
     let (_server, c, _dir, console, fields) = setup("none").await;
-    assert!(!console.confirm_write("p", None).await.expect("asks"), "only production asks for the name");
+    assert!(!console.confirm_write("p", None, "").await.expect("asks"), "only production asks for the name");
     console.init_root("p").await.expect("init");
     let path = format!("{ROOT}/baseTaskType/Job");
 
@@ -343,6 +344,20 @@ async fn changes_by_others_are_recorded_while_followed() {
     );
 }
 
+/// The window's save of a task type: its arguments, the key a confirmation names them by, and
+/// the write run as the app runs it (`Console::confirmed_as`).
+fn save_args(profile: &str, name: &str, threads: i64, expected: Expect) -> cmd::SaveTaskTypeArgs {
+    cmd::SaveTaskTypeArgs { profile: profile.into(), task_type: task_type(name, threads), expected }
+}
+
+fn key(args: &cmd::SaveTaskTypeArgs) -> String {
+    cmd::confirmation(args).expect("a save is a write").1
+}
+
+async fn save(console: &Console, args: &cmd::SaveTaskTypeArgs) -> Result<i32, tbdesk_api::ApiError> {
+    Console::confirmed_as(args, console.save_task_type(&args.profile, &args.task_type, args.expected)).await
+}
+
 /// A production profile's writes are locked in the backend until unlocked with its name typed,
 /// for a while, and even then each write needs its own confirmation with the name; locking
 /// again (or the time running out) refuses them again.
@@ -354,26 +369,46 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");
     let wrong = console.unlock_writes("prod", "prd", std::time::Duration::from_secs(60)).await;
     assert_eq!(wrong.err().map(|e| e.code), Some(ErrorCode::Locked), "the name must be typed right");
-    let ask = console.confirm_write("prod", None).await;
+    let ask = console.confirm_write("prod", None, "").await;
     assert_eq!(ask.err().map(|e| e.code), Some(ErrorCode::Locked), "no confirmation while locked");
     let left = console.unlock_writes("prod", "prod", std::time::Duration::from_secs(60)).await.expect("unlock");
     assert_eq!(left, Some(std::time::Duration::from_secs(60)));
     let unconfirmed = console.init_root("prod").await;
     assert_eq!(unconfirmed.err().map(|e| e.code), Some(ErrorCode::Locked), "unlocked, but not confirmed");
     assert!(c.check_stat(ROOT).await.expect("stat").is_none(), "nothing written");
-    assert!(console.confirm_write("prod", None).await.expect("asks"), "production asks for the name");
-    let wrong = console.confirm_write("prod", Some("Prod")).await;
+    assert!(console.confirm_write("prod", None, "").await.expect("asks"), "production asks for the name");
+    let job = save_args("prod", "Job", 1, Expect::Absent);
+    let wrong = console.confirm_write("prod", Some("Prod"), &key(&job)).await;
     assert_eq!(wrong.err().map(|e| e.code), Some(ErrorCode::Locked), "the name exactly");
-    assert!(!console.confirm_write("prod", Some("prod")).await.expect("confirmed"));
-    console.init_root("prod").await.expect("unlocked and confirmed: init");
-    let second = console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await;
-    assert_eq!(second.err().map(|e| e.code), Some(ErrorCode::Locked), "one confirmation, one write");
-    console.confirm_write("prod", Some("prod")).await.expect("confirmed");
-    console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await.expect("confirmed: save");
-    console.confirm_write("prod", Some("prod")).await.expect("confirmed");
+    let no_key = console.confirm_write("prod", Some("prod"), "").await;
+    assert_eq!(no_key.err().map(|e| e.code), Some(ErrorCode::Invalid), "a confirmation names its write");
+    let long_key = console.confirm_write("prod", Some("prod"), &"k".repeat(65)).await;
+    assert_eq!(long_key.err().map(|e| e.code), Some(ErrorCode::Invalid), "keys are bounded");
+    // A confirmation is spent by the write it names, and by no other: not another task type,
+    // not the same task type with other bytes, not a write outside a command (no key).
+    assert!(!console.confirm_write("prod", Some("prod"), &key(&job)).await.expect("confirmed"));
+    let other = save(&console, &save_args("prod", "Other", 1, Expect::Absent)).await;
+    let why = other.err().expect("another task type is refused");
+    assert_eq!(why.code, ErrorCode::Locked);
+    assert!(why.message.contains("another write"), "says why: {}", why.message);
+    let other_bytes = save(&console, &save_args("prod", "Job", 7, Expect::Absent)).await;
+    assert_eq!(other_bytes.err().map(|e| e.code), Some(ErrorCode::Locked), "same name, other bytes");
+    let outside = console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await;
+    assert_eq!(outside.err().map(|e| e.code), Some(ErrorCode::Locked), "no key in scope");
+    assert!(c.check_stat(&format!("{ROOT}/baseTaskType/Other")).await.expect("stat").is_none(), "nothing written");
+    console.unlock_for_run("prod").await.expect("run unlock");
+    console.init_root("prod").await.expect("the command line's run: init");
     console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
-    let again = console.save_task_type("prod", &task_type("Job", 2), Expect::Version(0)).await;
-    assert_eq!(again.err().map(|e| e.code), Some(ErrorCode::Locked));
+    console.unlock_writes("prod", "prod", std::time::Duration::from_secs(60)).await.expect("unlock");
+    console.confirm_write("prod", Some("prod"), &key(&job)).await.expect("confirmed");
+    save(&console, &job).await.expect("confirmed: save");
+    let second = save(&console, &job).await;
+    assert_eq!(second.err().map(|e| e.code), Some(ErrorCode::Locked), "one confirmation, one write");
+    let job2 = save_args("prod", "Job", 2, Expect::Version(0));
+    console.confirm_write("prod", Some("prod"), &key(&job2)).await.expect("confirmed");
+    console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
+    let again = save(&console, &job2).await;
+    assert_eq!(again.err().map(|e| e.code), Some(ErrorCode::Locked), "locking again drops the confirmation");
     console.unlock_writes("prod", "prod", std::time::Duration::from_millis(500)).await.expect("short unlock");
     tokio::time::sleep(std::time::Duration::from_millis(700)).await;
     let expired = console.pause_matching("prod", "", None, true, false).await;
@@ -402,12 +437,23 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     renamed.name = "prod2".into();
     console.update_profile("prod", &renamed, None).await.expect("rename while unlocked");
     assert!(console.unlocked_for("prod").is_none() && console.unlocked_for("prod2").is_none(), "a rename relocks");
-    // Confirmations add up (two writes in flight, two names typed) within a small bound.
+    // Confirmations add up (two writes in flight, two names typed), each spent by its own
+    // write in any order, within a small bound (the oldest give way).
     console.unlock_writes("prod2", "prod2", std::time::Duration::from_secs(60)).await.expect("unlock");
-    console.confirm_write("prod2", Some("prod2")).await.expect("1");
-    console.confirm_write("prod2", Some("prod2")).await.expect("2");
-    console.save_task_type("prod2", &task_type("Job5", 1), Expect::Absent).await.expect("first confirmed");
-    console.save_task_type("prod2", &task_type("Job6", 1), Expect::Absent).await.expect("second confirmed");
-    let third = console.save_task_type("prod2", &task_type("Job7", 1), Expect::Absent).await;
+    let (j5, j6) = (save_args("prod2", "Job5", 1, Expect::Absent), save_args("prod2", "Job6", 1, Expect::Absent));
+    console.confirm_write("prod2", Some("prod2"), &key(&j5)).await.expect("1");
+    console.confirm_write("prod2", Some("prod2"), &key(&j6)).await.expect("2");
+    save(&console, &j6).await.expect("second confirmed, sent first");
+    save(&console, &j5).await.expect("first confirmed");
+    let third = save(&console, &save_args("prod2", "Job7", 1, Expect::Absent)).await;
     assert_eq!(third.err().map(|e| e.code), Some(ErrorCode::Locked));
+    let many: Vec<_> = (0..4).map(|i| save_args("prod2", &format!("Many{i}"), 1, Expect::Absent)).collect();
+    for a in &many {
+        console.confirm_write("prod2", Some("prod2"), &key(a)).await.expect("confirmed");
+    }
+    let oldest = save(&console, &many[0]).await;
+    assert_eq!(oldest.err().map(|e| e.code), Some(ErrorCode::Locked), "at most 3 wait: the oldest gave way");
+    for a in &many[1..] {
+        save(&console, a).await.expect("the newest 3 stand");
+    }
 }

@@ -255,7 +255,9 @@ impl Rule {
                             None => step(*n),
                             Some((a, b)) if *n == 1 => hours_span(&Some((*a, *b))),
                             // No range with a step in this cron: the hours are listed.
-                            Some((a, b)) => (*a..=*b).step_by(usize::from(*n)).map(|h| h.to_string()).collect::<Vec<_>>().join(","),
+                            Some((a, b)) => {
+                                (*a..=*b).step_by(usize::from(*n)).map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+                            }
                         };
                         (second.to_string(), minute.to_string(), hour, dom, dow)
                     }
@@ -342,16 +344,15 @@ impl Rule {
         let at = |a: &At| format!("{:02}:{:02}:{:02}", a.hour, a.minute, a.second);
         match self {
             Rule::Every { unit, n, minute, second, hours, days: d } => {
-                let what = if *n == 1 { format!("every {}", unit.word()) } else { format!("every {n} {}s", unit.word()) };
+                let what =
+                    if *n == 1 { format!("every {}", unit.word()) } else { format!("every {n} {}s", unit.word()) };
                 let offset = match unit {
                     Unit::Second => String::new(),
                     Unit::Minute if *second == 0 => String::new(),
                     Unit::Minute => format!(" at second {second}"),
                     Unit::Hour => format!(" at minute {minute:02}:{second:02}"),
                 };
-                let span = hours
-                    .map(|(a, b)| format!(" between {a:02}:00 and {b:02}:59"))
-                    .unwrap_or_default();
+                let span = hours.map(|(a, b)| format!(" between {a:02}:00 and {b:02}:59")).unwrap_or_default();
                 format!("{what}{offset}{span}, {}", days(d))
             }
             Rule::At { at: a, days: d } => format!("at {}, {}", at(a), days(d)),
@@ -478,7 +479,11 @@ mod tests {
                 }
             }
         }
-        for at in [At { hour: 0, minute: 0, second: 0 }, At { hour: 23, minute: 59, second: 59 }, At { hour: 2, minute: 30, second: 0 }] {
+        for at in [
+            At { hour: 0, minute: 0, second: 0 },
+            At { hour: 23, minute: 59, second: 59 },
+            At { hour: 2, minute: 30, second: 0 },
+        ] {
             for d in &days {
                 out.push(Rule::At { at, days: d.clone() });
             }
@@ -551,12 +556,23 @@ mod tests {
         assert_eq!(r.to_cron().ok().as_deref(), Some("0 0/15 9-17 ? * MON-FRI"));
         assert_eq!(r.describe(), "every 15 minutes between 09:00 and 17:59, on MON-FRI");
         let t = fire_times(&r.to_cron().unwrap_or_default(), tz, from, 3).times;
-        assert_eq!(t.iter().map(|m| fmt(*m)).collect::<Vec<_>>(), ["2026-12-03T09:00:00+00:00", "2026-12-03T09:15:00+00:00", "2026-12-03T09:30:00+00:00"]);
+        assert_eq!(
+            t.iter().map(|m| fmt(*m)).collect::<Vec<_>>(),
+            ["2026-12-03T09:00:00+00:00", "2026-12-03T09:15:00+00:00", "2026-12-03T09:30:00+00:00"]
+        );
         // Every 3 hours between 1 and 10 at :20: 01:20, 04:20, 07:20, 10:20.
         let r = Rule::Every { unit: Unit::Hour, n: 3, minute: 20, second: 0, hours: Some((1, 10)), days: Days::Every };
         assert_eq!(r.to_cron().ok().as_deref(), Some("0 20 1,4,7,10 * * ?"));
         let t = fire_times(&r.to_cron().unwrap_or_default(), tz, from, 4).times;
-        assert_eq!(t.iter().map(|m| fmt(*m)).collect::<Vec<_>>(), ["2026-12-03T10:20:00+00:00", "2026-12-04T01:20:00+00:00", "2026-12-04T04:20:00+00:00", "2026-12-04T07:20:00+00:00"]);
+        assert_eq!(
+            t.iter().map(|m| fmt(*m)).collect::<Vec<_>>(),
+            [
+                "2026-12-03T10:20:00+00:00",
+                "2026-12-04T01:20:00+00:00",
+                "2026-12-04T04:20:00+00:00",
+                "2026-12-04T07:20:00+00:00"
+            ]
+        );
         // The last Friday and the 2nd Monday of the month.
         let r = Rule::Monthly { at: At { hour: 2, minute: 30, second: 0 }, on: MonthDay::LastOf(Weekday::Fri) };
         assert_eq!(r.to_cron().ok().as_deref(), Some("0 30 2 ? * 6L"));
@@ -565,7 +581,10 @@ mod tests {
         assert_eq!(r.to_cron().ok().as_deref(), Some("0 0 0 ? * 2#2"));
         assert_eq!(fmt(fire_times("0 0 0 ? * 2#2", tz, from, 1).times[0]), "2026-12-14T00:00:00+00:00");
         let r = Rule::Monthly { at: At::default(), on: MonthDay::Last };
-        assert_eq!(fmt(fire_times(&r.to_cron().unwrap_or_default(), tz, from, 1).times[0]), "2026-12-31T00:00:00+00:00");
+        assert_eq!(
+            fmt(fire_times(&r.to_cron().unwrap_or_default(), tz, from, 1).times[0]),
+            "2026-12-31T00:00:00+00:00"
+        );
     }
 
     #[test]
@@ -574,7 +593,8 @@ mod tests {
         assert_eq!(bad_step.to_cron().map_err(|e| e.field), Err("step"));
         let zero = Rule::Every { unit: Unit::Second, n: 0, minute: 0, second: 0, hours: None, days: Days::Every };
         assert!(zero.to_cron().is_err());
-        let backwards = Rule::Every { unit: Unit::Minute, n: 5, minute: 0, second: 0, hours: Some((17, 9)), days: Days::Every };
+        let backwards =
+            Rule::Every { unit: Unit::Minute, n: 5, minute: 0, second: 0, hours: Some((17, 9)), days: Days::Every };
         assert_eq!(backwards.to_cron().map_err(|e| e.field), Err("hours"));
         let late = Rule::At { at: At { hour: 24, minute: 0, second: 0 }, days: Days::Every };
         assert_eq!(late.to_cron().map_err(|e| e.field), Err("at"));

@@ -309,17 +309,10 @@ pub fn picture(
     }
     let mut boxes: BTreeMap<String, Vec<GroupBox>> = BTreeMap::new();
     for s in &d.servers {
-        let factory = s
-            .server
-            .as_ref()
-            .and_then(|x| x.ok())
-            .and_then(|x| x.manager_factory_uuid.clone())
-            .unwrap_or_default();
-        let heartbeat = if judge_dead_ms > 0 {
-            (s.age_ms(now_ms) as f64 / judge_dead_ms as f64).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
+        let factory =
+            s.server.as_ref().and_then(|x| x.ok()).and_then(|x| x.manager_factory_uuid.clone()).unwrap_or_default();
+        let heartbeat =
+            if judge_dead_ms > 0 { (s.age_ms(now_ms) as f64 / judge_dead_ms as f64).clamp(0.0, 1.0) } else { 1.0 };
         boxes.entry(factory).or_default().push(GroupBox {
             server: s.uuid.clone(),
             leader: s.leader,
@@ -359,11 +352,19 @@ pub fn proposal(factories: usize, groups: i64, items: &[String], v: JavaVersion)
             let seq = servers.len() + 1;
             let name = format!("WHATIF$G{seq}${seq:010}");
             servers.push(name.clone());
-            gs.push(GroupBox { server: name, leader: seq == 1, dead: false, age_ms: 0, heartbeat: 0.0, items: Vec::new() });
+            gs.push(GroupBox {
+                server: name,
+                leader: seq == 1,
+                dead: false,
+                age_ms: 0,
+                heartbeat: 0.0,
+                items: Vec::new(),
+            });
         }
         boxes.push(FactoryBox { factory: f.clone(), requested: Some(*n), groups: gs });
     }
-    let owners: Vec<ItemOwner> = items.iter().map(|i| ItemOwner { id: i.clone(), cur_server: None, req_server: None }).collect();
+    let owners: Vec<ItemOwner> =
+        items.iter().map(|i| ItemOwner { id: i.clone(), cur_server: None, req_server: None }).collect();
     let plan = assign_items(&servers, &owners, 0, v);
     let mut orphans = Vec::new();
     // Where each server's group sits: (factory, group).
@@ -552,8 +553,17 @@ mod tests {
             initialised_by: None,
             task_item_mtime: None,
             leader: Some(s1.into()),
-            servers: vec![server(s2, &fb, 9_000, false, false), server(s1, &fa, 10_000, false, true), server(s3, &fb, 0, true, false)],
-            items: vec![item("0", Some(s1), None, true), item("1", Some(s1), Some(s2), true), item("2", Some(s3), None, false), item("3", None, None, false)],
+            servers: vec![
+                server(s2, &fb, 9_000, false, false),
+                server(s1, &fa, 10_000, false, true),
+                server(s3, &fb, 0, true, false),
+            ],
+            items: vec![
+                item("0", Some(s1), None, true),
+                item("1", Some(s1), Some(s2), true),
+                item("2", Some(s3), None, false),
+                item("3", None, None, false),
+            ],
         };
         let runtime = |f: &str, n: i64| RuntimeView {
             factory: f.into(),
@@ -573,7 +583,10 @@ mod tests {
         assert_eq!(p.factories[1].groups.iter().map(|g| g.server.as_str()).collect::<Vec<_>>(), [s2, s3]);
         assert_eq!((p.factories[1].requested, p.factories[1].running()), (Some(1), 1), "the dead group is not running");
         assert_eq!((p.factories[2].requested, p.factories[2].groups.len()), (Some(1), 0));
-        assert_eq!(p.factories[0].groups[0].items, vec![("0".to_string(), None), ("1".to_string(), Some(s2.to_string()))]);
+        assert_eq!(
+            p.factories[0].groups[0].items,
+            vec![("0".to_string(), None), ("1".to_string(), Some(s2.to_string()))]
+        );
         assert!((p.factories[1].groups[0].heartbeat - 0.25).abs() < 1e-9);
         assert_eq!(p.factories[1].groups[1].heartbeat, 1.0, "a clock far past judge-dead is capped");
         assert_eq!(p.orphans, ["2", "3"]);
@@ -594,7 +607,11 @@ mod tests {
         assert_eq!(now, vec![("0".to_string(), "group 1".to_string()), ("1".to_string(), "group 1".to_string())]);
         // What moves between two assignments.
         let before = vec![("0".to_string(), s1.to_string()), ("1".to_string(), s1.to_string())];
-        let after = vec![("0".to_string(), s1.to_string()), ("1".to_string(), s2.to_string()), ("2".to_string(), s2.to_string())];
+        let after = vec![
+            ("0".to_string(), s1.to_string()),
+            ("1".to_string(), s2.to_string()),
+            ("2".to_string(), s2.to_string()),
+        ];
         assert_eq!(
             moved_items(&before, &after),
             vec![("1".to_string(), Some(s1.to_string()), s2.to_string()), ("2".to_string(), None, s2.to_string())]

@@ -191,7 +191,8 @@ impl History {
             if o.leader != new.leader {
                 self.push(ev(What::Leader { from: o.leader.clone(), to: new.leader.clone() }));
             }
-            let owners: HashMap<&str, &Option<String>> = o.items.iter().map(|i| (i.id.as_str(), &i.cur_server)).collect();
+            let owners: HashMap<&str, &Option<String>> =
+                o.items.iter().map(|i| (i.id.as_str(), &i.cur_server)).collect();
             for i in &new.items {
                 let Some(from) = owners.get(i.id.as_str()) else { continue };
                 if **from == i.cur_server {
@@ -200,7 +201,9 @@ impl History {
                 let key = (new.task_type.clone(), i.id.clone());
                 let (cause, failover_ms) = match from.as_deref() {
                     None => match self.orphaned.remove(&key) {
-                        Some((dead, last)) => (Some(format!("after {} died", short(&dead))), Some(at.saturating_sub(last))),
+                        Some((dead, last)) => {
+                            (Some(format!("after {} died", short(&dead))), Some(at.saturating_sub(last)))
+                        }
                         None => (Some("was without owner".to_owned()), None),
                     },
                     Some(f) if i.cur_server.is_none() && self.deaths.contains_key(f) => {
@@ -226,8 +229,14 @@ impl History {
     /// One domain's events, oldest first, with the bounds.
     pub fn view(&self, domain_prefix: &str) -> ReplayView {
         let base_of = |d: &str| d.split('$').next().unwrap_or(d).to_owned();
-        let mut events: Vec<Event> =
-            self.events.iter().rev().filter(|e| base_of(&e.domain) == domain_prefix).take(MAX_VIEW + 1).cloned().collect();
+        let mut events: Vec<Event> = self
+            .events
+            .iter()
+            .rev()
+            .filter(|e| base_of(&e.domain) == domain_prefix)
+            .take(MAX_VIEW + 1)
+            .cloned()
+            .collect();
         let mut since = self.since_ms.unwrap_or(0).max(self.complete_since.unwrap_or(0));
         let mut dropped = self.dropped;
         if events.len() > MAX_VIEW {
@@ -386,9 +395,17 @@ mod tests {
     fn a_kill_is_recorded_with_its_failover_and_replayed_back() {
         let (a, b) = ("T$DEV$10.0.0.1$A$0000000001", "T$DEV$10.0.0.2$B$0000000002");
         let mut h = History::default();
-        h.observe(snap(1_000, vec![server(a, 900, false), server(b, 900, false)], vec![item("0", Some(a)), item("1", Some(b))]));
+        h.observe(snap(
+            1_000,
+            vec![server(a, 900, false), server(b, 900, false)],
+            vec![item("0", Some(a)), item("1", Some(b))],
+        ));
         // B stops beating at 900; judged dead at 7,000; its item goes to A at 8,000; its node goes.
-        h.observe(snap(7_000, vec![server(a, 6_900, false), server(b, 900, true)], vec![item("0", Some(a)), item("1", Some(b))]));
+        h.observe(snap(
+            7_000,
+            vec![server(a, 6_900, false), server(b, 900, true)],
+            vec![item("0", Some(a)), item("1", Some(b))],
+        ));
         h.observe(snap(8_000, vec![server(a, 7_900, false)], vec![item("0", Some(a)), item("1", Some(a))]));
         let v = h.view("T");
         let words: Vec<String> = v.events.iter().map(describe).collect();

@@ -72,11 +72,17 @@ pub fn timeline_of(
     let picked: Vec<usize> =
         snap.task_types.iter().enumerate().filter(|(_, t)| shown(&t.name)).map(|(i, _)| i).take(max).collect();
     let mut wanted: std::collections::BTreeSet<usize> = picked.iter().copied().collect();
-    let beans: std::collections::BTreeSet<String> = picked.iter().filter_map(|i| bean_of(&snap.task_types[*i])).collect();
+    let beans: std::collections::BTreeSet<String> =
+        picked.iter().filter_map(|i| bean_of(&snap.task_types[*i])).collect();
     let names: std::collections::BTreeSet<&str> = picked.iter().map(|i| snap.task_types[*i].name.as_str()).collect();
     for bean in &beans {
         wanted.extend(
-            snap.task_types.iter().enumerate().filter(|(_, t)| bean_of(t).as_ref() == Some(bean)).map(|(i, _)| i).take(MAX_GROUP),
+            snap.task_types
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| bean_of(t).as_ref() == Some(bean))
+                .map(|(i, _)| i)
+                .take(MAX_GROUP),
         );
     }
     for g in groups.iter().filter(|g| g.iter().any(|n| names.contains(n.as_str()))) {
@@ -151,7 +157,8 @@ pub fn timeline_of(
             break;
         }
         for (from, to) in overlaps(&lanes[a].bars, &lanes[b].bars) {
-            if lanes[a].overlaps.len() >= crate::window::MAX_BARS || lanes[b].overlaps.len() >= crate::window::MAX_BARS {
+            if lanes[a].overlaps.len() >= crate::window::MAX_BARS || lanes[b].overlaps.len() >= crate::window::MAX_BARS
+            {
                 break;
             }
             let (na, nb) = (lanes[a].task_type.clone(), lanes[b].task_type.clone());
@@ -236,7 +243,13 @@ mod tests {
             sts: Some(sts.into()),
             ..Strategy::default()
         };
-        Arc::new(StrategyView { name: name.into(), version: 0, strategy: Decoded::Ok { value: s }, runtimes: vec![], leader: None })
+        Arc::new(StrategyView {
+            name: name.into(),
+            version: 0,
+            strategy: Decoded::Ok { value: s },
+            runtimes: vec![],
+            leader: None,
+        })
     }
 
     #[test]
@@ -247,7 +260,11 @@ mod tests {
             root: "/r".into(),
             marker: crate::version::MarkerVerdict::Unmarked,
             now_ms: t0,
-            strategies: vec![strategy("a-s", "A$DEV", "resume"), strategy("b-s", "B", "resume"), strategy("c-s", "C", "pause")],
+            strategies: vec![
+                strategy("a-s", "A$DEV", "resume"),
+                strategy("b-s", "B", "resume"),
+                strategy("c-s", "C", "pause"),
+            ],
             task_types: vec![
                 task_type("A", "bean1", Some("0 0 1 * * ?"), Some("0 0 5 * * ?")),
                 task_type("B", "bean1", Some("0 0 4 * * ?"), Some("0 0 6 * * ?")),
@@ -283,11 +300,15 @@ mod tests {
             task_type("B", "bean1", Some("0 0 4 * * ?"), Some("0 0 6 * * ?")),
         ];
         // A thousand others, with a start every second: never computed when filtered out.
-        types.extend((0..1000).map(|i| task_type(&format!("Z{i:04}"), "other", Some("* * * * * ?"), Some("* * * * * ?"))));
-        let strategies = (0..1002).map(|i| {
-            let name = types[i].name.clone();
-            strategy(&format!("{name}-s"), &name, "resume")
-        }).collect();
+        types.extend(
+            (0..1000).map(|i| task_type(&format!("Z{i:04}"), "other", Some("* * * * * ?"), Some("* * * * * ?"))),
+        );
+        let strategies = (0..1002)
+            .map(|i| {
+                let name = types[i].name.clone();
+                strategy(&format!("{name}-s"), &name, "resume")
+            })
+            .collect();
         let snap = Snapshot {
             root: "/r".into(),
             marker: crate::version::MarkerVerdict::Unmarked,

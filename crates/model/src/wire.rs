@@ -768,6 +768,20 @@ pub mod cmd {
         }
     }
 
+    /// The write a command's arguments ask for, with the key its production confirmation is
+    /// given for: a digest (FNV-1a, 64 bits) of the arguments' JSON. The window computes it from
+    /// what it sends, the backend from what it received, so a name typed for one write (this task
+    /// type, these bytes, this version) can be spent by that write only.
+    pub fn confirmation<A: Intent + Serialize>(args: &A) -> Option<(WriteIntent, String)> {
+        let w = args.intent()?;
+        // Serialising these plain structs cannot fail; if it did, no key matches and the write
+        // is refused as unconfirmed.
+        let json = serde_json::to_vec(args).unwrap_or_default();
+        let digest =
+            json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+        Some((w, format!("{digest:016x}")))
+    }
+
     fn intent(profile: &str, what: String) -> Option<WriteIntent> {
         Some(WriteIntent { profile: profile.to_owned(), what })
     }
@@ -871,7 +885,10 @@ pub mod cmd {
         fn intent(&self) -> Option<WriteIntent> {
             self.apply.then_some(())?;
             let sign = self.own_sign.as_deref().map(|s| format!(" for own sign {s}")).unwrap_or_default();
-            intent(&self.to, format!("promote from {} what \"{}\" names{sign} (the plan shown)", self.from, self.filter))
+            intent(
+                &self.to,
+                format!("promote from {} what \"{}\" names{sign} (the plan shown)", self.from, self.filter),
+            )
         }
     }
 
@@ -1024,6 +1041,9 @@ pub mod cmd {
         pub profile: String,
         /// The name typed (`None`: only ask whether one is needed).
         pub typed: Option<String>,
+        /// The write confirmed: its arguments' key ([`confirmation`]).
+        #[serde(default)]
+        pub key: String,
     }
 
     /// [`PauseMatching`].
@@ -1315,12 +1335,46 @@ mod tests {
         assert_eq!((w.profile.as_str(), w.what.as_str()), ("prod", "overwrite version 3 of task type OrderSync"));
         let plan = ImportArgs { profile: "prod".into(), text: "{}".into(), apply: false, prune: false };
         assert!(plan.intent().is_none(), "a plan writes nothing");
-        let promote = PromoteArgs { from: "dev".into(), to: "prod".into(), filter: "Order".into(), own_sign: None, apply: true };
+        let promote =
+            PromoteArgs { from: "dev".into(), to: "prod".into(), filter: "Order".into(), own_sign: None, apply: true };
         assert_eq!(promote.intent().map(|w| w.profile), Some("prod".to_string()), "the target is written");
-        let dry = PauseMatchingArgs { profile: "p".into(), filter: String::new(), own_sign: None, pause: true, dry_run: true, remind_in_minutes: None };
+        let dry = PauseMatchingArgs {
+            profile: "p".into(),
+            filter: String::new(),
+            own_sign: None,
+            pause: true,
+            dry_run: true,
+            remind_in_minutes: None,
+        };
         assert!(dry.intent().is_none());
         assert!(StopSchedulerArgs { remove: true }.intent().is_none(), "clean-up is never held back");
         assert!(ProfileArg { profile: "prod".into() }.intent().is_none());
+    }
+
+    #[test]
+    fn a_confirmation_key_names_the_exact_arguments() {
+        use cmd::*;
+        let save = |name: &str, threads: i64, v: i32| {
+            let tt = crate::records::TaskType {
+                base_task_type: Some(name.into()),
+                thread_number: threads,
+                ..Default::default()
+            };
+            SaveTaskTypeArgs { profile: "prod".into(), task_type: tt, expected: Expect::Version(v) }
+        };
+        let key = |a: &SaveTaskTypeArgs| confirmation(a).expect("a write").1;
+        let k = key(&save("A", 1, 3));
+        assert_eq!(k.len(), 16, "{k}");
+        assert!(k.chars().all(|c| c.is_ascii_hexdigit()), "{k}");
+        assert_eq!(k, key(&save("A", 1, 3)), "the same arguments, the same key");
+        // Received by the backend after the JSON round trip: the same key.
+        let back: SaveTaskTypeArgs = serde_json::from_slice(&serde_json::to_vec(&save("A", 1, 3)).unwrap_or_default())
+            .unwrap_or_else(|_| save("?", 0, 0));
+        assert_eq!(k, key(&back));
+        for other in [save("B", 1, 3), save("A", 2, 3), save("A", 1, 4)] {
+            assert_ne!(k, key(&other), "another task type, other bytes or another version");
+        }
+        assert!(confirmation(&ProfileArg { profile: "prod".into() }).is_none(), "reads confirm nothing");
     }
 
     #[test]

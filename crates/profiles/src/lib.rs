@@ -292,7 +292,11 @@ impl Profiles {
 
     /// Takes the reminders due by `now_ms` out (one statement each: two processes never both
     /// get one), oldest first: `(profile, title, body)`; only those of `only` unless it is empty.
-    pub async fn take_due_reminders(&self, now_ms: i64, only: &[String]) -> Result<Vec<(String, String, String)>, Error> {
+    pub async fn take_due_reminders(
+        &self,
+        now_ms: i64,
+        only: &[String],
+    ) -> Result<Vec<(String, String, String)>, Error> {
         let mut rows: Vec<(i64, String, String, String)> = Vec::new();
         if only.is_empty() {
             rows = sqlx::query_as("DELETE FROM reminders WHERE at_ms <= ? RETURNING at_ms, profile, title, body")
