@@ -373,7 +373,7 @@ async fn main() {
         .expect("open the distribution");
     app.wait_for("svg.dist g.srv").await;
     let t = Instant::now();
-    app.wait_for("section.domain[data-domain='Task0000$dev'] svg.dist g.item").await;
+    app.wait_for("section.domain[data-domain='Task0000$dev'] svg.dist .item").await;
     let dist_ms = t.elapsed().as_secs_f64() * 1000.0;
     let dom_dist = dom_elements(&app).await;
     app.close().await;

@@ -158,7 +158,7 @@ async fn change(
         app,
         "window.__owner = {};
          new MutationObserver(() => {
-           const t = document.querySelector(\"g.item[data-item='7']\");
+           const t = document.querySelector(\".item[data-item='7']\");
            if (t && !(t.dataset.owner in window.__owner)) window.__owner[t.dataset.owner] = Date.now();
          }).observe(document.body, { subtree: true, childList: true, attributes: true });
          return 0",
@@ -215,11 +215,11 @@ async fn main() {
     );
     // Live changes: item 7's owner moves between two servers of the domain.
     app.fill("#dist-task-type", "Small").await;
-    app.wait_for("section.domain[data-domain='Small$dev'] g.item[data-item='7']").await;
+    app.wait_for("section.domain[data-domain='Small$dev'] .item[data-item='7']").await;
     let small_targets = vec![server_name("Small$dev", 0, 1), server_name("Small$dev", 0, 2)];
     let (s50, s99, smiss) = change(&app, &c, root, "Small", &small_targets, 30).await;
     app.fill("#dist-task-type", "Big").await;
-    app.wait_for("section.domain[data-domain='Big$dev'] g.item[data-item='7']").await;
+    app.wait_for("section.domain[data-domain='Big$dev'] .item[data-item='7']").await;
     let big_targets = vec![server_name("Big$dev", 9, 181), server_name("Big$dev", 0, 1)];
     let (b50, b99, bmiss) = change(&app, &c, root, "Big", &big_targets, 30).await;
     println!("change -> tile redrawn, 1 x 2 x 10: median {s50:.0} ms, p99 {s99:.0} ms ({smiss} not seen)");

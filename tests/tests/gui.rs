@@ -65,9 +65,9 @@ async fn overview_is_live_and_distribution_is_drawn() {
 
     app.click("#task-type-OrderSync button").await;
     app.wait_for("svg.dist g.srv").await;
-    app.wait_for("svg.dist g.item[data-item='0']").await;
+    app.wait_for("svg.dist .item[data-item='0']").await;
     // Items 1-3 have no owner in the spec tree: highlighted.
-    app.wait_for("svg.dist g.item.orphan[data-item='3']").await;
+    app.wait_for("svg.dist .item.orphan[data-item='3']").await;
     // Machines as containers: the spec tree's server runs in a factory the picture names.
     app.wait_for("section.domain svg.dist g.factory[data-factory]").await;
     // The what-if starts "as now" and draws its proposal beside the current picture.
@@ -376,7 +376,7 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     app.screenshot("scheduler").await;
     app.click("#tab-distribution").await;
     app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.srv.local").await;
-    app.wait_for("section.domain[data-domain='OrderSync$dev7'] g.item[data-item='3']").await;
+    app.wait_for("section.domain[data-domain='OrderSync$dev7'] .item[data-item='3']").await;
     // The local server's heartbeat bar is fresh (green, well under half the judge-dead time).
     let local_bar =
         "section.domain[data-domain='OrderSync$dev7'] g.heartbeats rect.hb-ok[data-server^='OrderSync$dev7$']";
@@ -919,12 +919,31 @@ async fn a_large_root_draws_only_what_is_in_view() {
     app.fill("#filter", "Task0000").await;
     app.click("#task-type-Task0000 button").await;
     app.wait_for("svg.dist g.srv").await;
-    let tiles = count("section.domain[data-domain='Task0000'] svg.dist g.item").await;
+    let tiles = count("section.domain[data-domain='Task0000'] svg.dist .item").await;
     assert_eq!(tiles, 3 * 48, "three servers, 48 tiles each while collapsed");
     app.wait_text("section.domain[data-domain='Task0000'] svg.dist text.more", |t| t.contains("more item")).await;
     app.click("#dist-all-items").await;
-    app.wait_for("section.domain[data-domain='Task0000'] svg.dist g.item[data-item='199']").await;
-    assert_eq!(count("section.domain[data-domain='Task0000'] svg.dist g.item").await, 200);
+    app.wait_for("section.domain[data-domain='Task0000'] svg.dist .item[data-item='199']").await;
+    assert_eq!(count("section.domain[data-domain='Task0000'] svg.dist .item").await, 200);
+    // Compact: one element per item, and the picture's hover line says which item and whose.
+    let before = count("section.domain[data-domain='Task0000'] svg.dist *").await;
+    app.click("#dist-compact").await;
+    app.wait_for("section.domain[data-domain='Task0000'] svg.dist rect.item[data-item='199']").await;
+    let after = count("section.domain[data-domain='Task0000'] svg.dist *").await;
+    assert!(after + 2 * 200 <= before, "compact tiles are single elements: {before} -> {after}");
+    let said = app
+        .client
+        .execute(
+            "const t = document.querySelector(\"section.domain[data-domain='Task0000'] rect.item[data-item='7']\");
+             t.dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+             return [t.dataset.owner, document.querySelector(\"section.domain[data-domain='Task0000'] .dist-hover\").textContent];",
+            vec![],
+        )
+        .await
+        .expect("hover");
+    let (owner, line) = (said[0].as_str().unwrap_or_default(), said[1].as_str().unwrap_or_default());
+    let ip = owner.split('$').nth(1).unwrap_or_default();
+    assert!(line.starts_with("item 7 · ") && !ip.is_empty() && line.contains(ip), "{said}");
     let options = count("#dist-task-type option").await;
     assert!(options <= 201, "the picker offers {options} options");
     app.screenshot("distribution-large").await;

@@ -180,7 +180,7 @@ async fn machines_replay_timeline_and_cron_builder() {
     // The victim: the second machine's group and the items it holds.
     let victim = js(&app, &format!("return document.querySelectorAll(\"{domain} g.srv\")[1].dataset.server")).await;
     let victim = victim.as_str().expect("victim").to_owned();
-    let held = js(&app, &format!("return Array.from(document.querySelectorAll(\"{domain} g.item[data-owner='{victim}']\")).map(i => i.dataset.item).join(',')")).await;
+    let held = js(&app, &format!("return Array.from(document.querySelectorAll(\"{domain} .item[data-owner='{victim}']\")).map(i => i.dataset.item).join(',')")).await;
     let held: Vec<String> =
         held.as_str().unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     assert_eq!(held.len(), 3, "{held:?}");
@@ -191,7 +191,7 @@ async fn machines_replay_timeline_and_cron_builder() {
     let first = &held[0];
     let t0 = Instant::now();
     loop {
-        let owner = js(&app, &format!("const i = document.querySelector(\"{domain} g.item[data-item='{first}']\"); return i ? i.dataset.owner : ''")).await;
+        let owner = js(&app, &format!("const i = document.querySelector(\"{domain} .item[data-item='{first}']\"); return i ? i.dataset.owner : ''")).await;
         if owner.as_str().is_some_and(|o| !o.is_empty() && o != victim) {
             break;
         }
@@ -218,7 +218,7 @@ async fn machines_replay_timeline_and_cron_builder() {
     app.wait_text("#replay-at", |t| t.starts_with("showing")).await;
     let t0 = Instant::now();
     loop {
-        let owner = js(&app, &format!("const i = document.querySelector(\"{domain} g.item[data-item='{first}']\"); return i ? i.dataset.owner : ''")).await;
+        let owner = js(&app, &format!("const i = document.querySelector(\"{domain} .item[data-item='{first}']\"); return i ? i.dataset.owner : ''")).await;
         if owner.as_str() == Some(victim.as_str()) {
             break;
         }

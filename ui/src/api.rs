@@ -66,10 +66,8 @@ async fn confirm(w: &cmd::WriteIntent, key: String) -> Result<(), ApiError> {
     if !Box::pin(call::<cmd::ConfirmWrite>(ask(None))).await? {
         return Ok(());
     }
-    let message = format!(
-        "PRODUCTION · {}\n\nThis write will {}.\n\nType the profile's name to apply it.",
-        w.profile, w.what
-    );
+    let message =
+        format!("PRODUCTION · {}\n\nThis write will {}.\n\nType the profile's name to apply it.", w.profile, w.what);
     match crate::browser::prompt(&message) {
         Some(typed) => Box::pin(call::<cmd::ConfirmWrite>(ask(Some(typed)))).await.map(|_| ()),
         None => Err(ApiError::new(ErrorCode::Locked, "not applied: the profile's name was not typed")),

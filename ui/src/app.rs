@@ -227,9 +227,8 @@ fn follow_events(ctx: Ctx) {
 /// Fetches what changed in `profile` since the state shown (only the changed strategies and
 /// task types travel), or the whole state when the delta does not apply to what is shown.
 async fn refresh(ctx: Ctx, profile: String) {
-    let shown = ctx
-        .snap
-        .with_untracked(|s| s.as_ref().filter(|s| *s.profile == *profile).map(|s| (s.follower, s.generation)));
+    let shown =
+        ctx.snap.with_untracked(|s| s.as_ref().filter(|s| *s.profile == *profile).map(|s| (s.follower, s.generation)));
     let Ok(delta) = api::call::<cmd::SnapshotSince>(cmd::SinceArgs { profile: profile.clone(), shown }).await else {
         return;
     };
@@ -585,7 +584,9 @@ fn ProductionLock(profiles: ProfileList) -> impl IntoView {
         let typed = if minutes == 0 {
             String::new()
         } else {
-            match browser::prompt(&format!("Type the profile name \"{profile}\" to unlock its writes for {minutes} minutes")) {
+            match browser::prompt(&format!(
+                "Type the profile name \"{profile}\" to unlock its writes for {minutes} minutes"
+            )) {
                 Some(t) => t,
                 None => return,
             }

@@ -127,7 +127,8 @@ pub fn set_title(title: &str) {
         let _ = js_sys::Reflect::set(&doc, &JsValue::from_str("title"), &JsValue::from_str(title));
     }
     let _ = (|| -> Option<()> {
-        let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| !v.is_undefined());
+        let get =
+            |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| !v.is_undefined());
         let module = get(&get(&w, "__TAURI__")?, "window")?;
         let current: js_sys::Function = wasm_bindgen::JsCast::dyn_into(get(&module, "getCurrentWindow")?).ok()?;
         let win = current.call0(&module).ok()?;

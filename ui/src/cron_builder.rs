@@ -62,12 +62,14 @@ impl Parts {
         };
         match rule {
             Rule::Every { unit, n, minute, second, hours, days } => {
-                p.kind.set(match unit {
-                    Unit::Second => "second",
-                    Unit::Minute => "minute",
-                    Unit::Hour => "hour",
-                }
-                .into());
+                p.kind.set(
+                    match unit {
+                        Unit::Second => "second",
+                        Unit::Minute => "minute",
+                        Unit::Hour => "hour",
+                    }
+                    .into(),
+                );
                 p.step.set(*n);
                 p.minute.set(*minute);
                 p.second.set(*second);
@@ -162,7 +164,11 @@ fn weekday_select(id: &'static str, sig: RwSignal<Weekday>) -> impl IntoView {
 pub fn CronBuilder(field: &'static str, target: RwSignal<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let current = target.get_untracked();
-    let prefix = if tbdesk_model::validate::strip_startrun(current.trim()).len() != current.trim().len() { "startrun:" } else { "" };
+    let prefix = if tbdesk_model::validate::strip_startrun(current.trim()).len() != current.trim().len() {
+        "startrun:"
+    } else {
+        ""
+    };
     let existing = tbdesk_model::validate::strip_startrun(current.trim()).trim().to_owned();
     let read = Rule::from_cron(&existing);
     let note = match (&read, existing.is_empty() || existing == "-1") {

@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tbdesk_model::distribution::{picture, JavaVersion, Picture};
-use tbdesk_model::replay::ReplayView;
 use tbdesk_model::names::ServerUuid;
+use tbdesk_model::replay::ReplayView;
 
 /// Task types offered in the picker at once; the filter narrows the rest.
 const MAX_CHOICES: usize = 200;
@@ -30,13 +30,25 @@ struct Layout {
 
 impl Layout {
     fn per_line(self) -> usize {
-        if self.compact { 48 } else { 12 }
+        if self.compact {
+            48
+        } else {
+            12
+        }
     }
     fn tile(self) -> f64 {
-        if self.compact { 11.0 } else { 46.0 }
+        if self.compact {
+            11.0
+        } else {
+            46.0
+        }
     }
     fn cap(self) -> usize {
-        if self.all_items { usize::MAX } else { self.per_line() * if self.compact { 6 } else { 4 } }
+        if self.all_items {
+            usize::MAX
+        } else {
+            self.per_line() * if self.compact { 6 } else { 4 }
+        }
     }
     /// The top-left corner of the `k`-th item tile of a row starting at `y` (the one rule the
     /// drawing and the arrows' ends both use).
@@ -123,7 +135,11 @@ struct Plan {
 }
 
 fn box_h(layout: Layout) -> f64 {
-    if layout.compact { 26.0 } else { 48.0 }
+    if layout.compact {
+        26.0
+    } else {
+        48.0
+    }
 }
 
 /// Lays a picture out: positions of machines, groups, tiles, heartbeat bars and arrows.
@@ -141,7 +157,11 @@ fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: 
         let body: f64 = if is_folded {
             0.0
         } else {
-            f.groups.iter().map(|g| layout.row(g.items.len()) + 4.0).sum::<f64>().max(if f.groups.is_empty() { 24.0 } else { 0.0 })
+            f.groups.iter().map(|g| layout.row(g.items.len()) + 4.0).sum::<f64>().max(if f.groups.is_empty() {
+                24.0
+            } else {
+                0.0
+            })
         };
         let h = HEADER + body + 6.0;
         let requested = f.requested.map(|r| r.to_string()).unwrap_or_else(|| "–".into());
@@ -244,10 +264,16 @@ fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: 
         y += row_h + 8.0;
     }
     for (id, _from, to) in &pic.moves {
-        let (Some((x0, y0)), Some(y1)) = (tiles.get(id.as_str()).copied(), rows.get(to.as_str()).copied()) else { continue };
+        let (Some((x0, y0)), Some(y1)) = (tiles.get(id.as_str()).copied(), rows.get(to.as_str()).copied()) else {
+            continue;
+        };
         let x1 = 278.0;
         let mid = (x0 + x1) / 2.0;
-        out.arrows.push((id.clone(), to.clone(), format!("M{x0:.1},{y0:.1} C{mid:.1},{y0:.1} {mid:.1},{y1:.1} {x1:.1},{y1:.1}")));
+        out.arrows.push((
+            id.clone(),
+            to.clone(),
+            format!("M{x0:.1},{y0:.1} C{mid:.1},{y0:.1} {mid:.1},{y1:.1} {x1:.1},{y1:.1}"),
+        ));
     }
     out.height = y.max(40.0) + 4.0;
     out
@@ -273,11 +299,20 @@ fn factory_view(f: FactoryDraw, toggle: Option<Callback<String>>) -> impl IntoVi
                     None => format!("item {id}"),
                 };
                 let (w, h) = (tile - 6.0, (tile - 10.0).max(8.0));
+                if layout.compact {
+                    // One element per item: a large domain's tiles are most of its picture, too
+                    // small to label; the picture's hover line says what one is.
+                    let to = req.as_deref().map(short);
+                    return view! {
+                        <rect class=class data-item=id.clone() data-owner=owner.to_owned() data-to=to x=x y=ty width=w height=h rx="1"></rect>
+                    }
+                    .into_any();
+                }
                 view! {
                     <g class=class data-item=id.clone() data-owner=owner.to_owned()>
                         <title>{title}</title>
-                        <rect x=x y=ty width=w height=h rx=if layout.compact { "1" } else { "4" }></rect>
-                        {(!layout.compact).then(|| view! { <text x=x + 20.0 y=ty + 23.0 text-anchor="middle">{id.clone()}</text> })}
+                        <rect x=x y=ty width=w height=h rx="4"></rect>
+                        <text x=x + 20.0 y=ty + 23.0 text-anchor="middle">{id.clone()}</text>
                     </g>
                 }
                 .into_any()
@@ -366,12 +401,29 @@ fn static_svg(p: Plan, zoom: f64, compact: bool) -> impl IntoView {
     }
 }
 
+/// What the item under the pointer is, from its tile's attributes ("item 7 · 10.0.0.2#3 →
+/// 10.0.0.3#4"); `None` off the tiles.
+fn item_under(ev: &leptos::ev::MouseEvent) -> Option<String> {
+    let el = event_target::<leptos::web_sys::Element>(ev);
+    let id = el.get_attribute("data-item")?;
+    let owner = el.get_attribute("data-owner").filter(|o| !o.is_empty());
+    let mut out = format!("item {id} · {}", owner.map_or_else(|| "no live owner".to_owned(), |o| short(&o)));
+    if let Some(to) = el.get_attribute("data-to") {
+        out.push_str(&format!(" → {to}"));
+    }
+    Some(out)
+}
+
 /// A live domain's picture: machines keyed by their drawing, so a change redraws only the
 /// machines it touched; heartbeats and arrows in their own layer.
 #[component]
 fn LivePicture(plan: Memo<Plan>, zoom: Signal<f64>, compact: Signal<bool>, toggle: Callback<String>) -> impl IntoView {
+    let hover = RwSignal::new(None::<String>);
     view! {
-        <svg class="dist"
+        <p class="dist-hover muted" hidden=move || !compact.get()>
+            {move || hover.get().unwrap_or_else(|| "Point at an item to see its number and owner.".to_owned())}
+        </p>
+        <svg class="dist" on:mouseover=move |ev| hover.set(item_under(&ev))
             width=move || WIDTH * zoom.get()
             height=move || plan.with(|p| p.height) * zoom.get()
             viewBox=move || format!("0 0 {WIDTH} {}", plan.with(|p| p.height))
@@ -413,7 +465,12 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 let profile = ctx.profile.try_get_untracked().flatten();
                 let task_type = shown_tt.try_get_untracked().unwrap_or_default();
                 if let (Some(profile), false) = (profile, task_type.is_empty()) {
-                    match crate::api::call::<crate::api::cmd::Replay>(crate::api::cmd::ReplayArgs { profile, task_type }).await {
+                    match crate::api::call::<crate::api::cmd::Replay>(crate::api::cmd::ReplayArgs {
+                        profile,
+                        task_type,
+                    })
+                    .await
+                    {
                         Ok(v) => {
                             let _ = replay.try_set(Some(v));
                         }
@@ -450,7 +507,10 @@ pub fn Distribution(name: Option<String>) -> impl IntoView {
                 names.insert(0, current.clone());
             }
             let more = types.len().saturating_sub(names.len());
-            let domains = types.iter().find(|t| t.name == current).map(|t| t.domains.iter().map(|d| d.task_type.clone()).collect::<Vec<_>>());
+            let domains = types
+                .iter()
+                .find(|t| t.name == current)
+                .map(|t| t.domains.iter().map(|d| d.task_type.clone()).collect::<Vec<_>>());
             Some((names, more, current, domains))
         })
     });
@@ -651,7 +711,8 @@ fn DomainPicture(task_type: String, domain: String, first: bool, opts: Opts) -> 
             Some((pic, judge_dead, head, large, ids))
         })
     });
-    let compact = Signal::derive(move || opts.compact.get().unwrap_or_else(|| data.with(|d| d.as_ref().is_some_and(|d| d.3))));
+    let compact =
+        Signal::derive(move || opts.compact.get().unwrap_or_else(|| data.with(|d| d.as_ref().is_some_and(|d| d.3))));
     let local = Memo::new(move |_| ctx.sched.get().filter(|s| s.running).map(|s| s.status.factory));
     // The machines folded: the user's choice, or, for a domain of many machines not yet
     // touched, all but the first few (and this machine).
@@ -678,13 +739,21 @@ fn DomainPicture(task_type: String, domain: String, first: bool, opts: Opts) -> 
             opts.collapsed.set(folded.get_untracked());
             opts.auto_fold.set(false);
         }
-        opts.collapsed.update(|c| if let Some(i) = c.iter().position(|x| *x == key) { c.remove(i); } else { c.push(key); });
+        opts.collapsed.update(|c| {
+            if let Some(i) = c.iter().position(|x| *x == key) {
+                c.remove(i);
+            } else {
+                c.push(key);
+            }
+        });
     });
     let laid = Memo::new(move |_| {
         let layout = Layout { compact: compact.get(), all_items: opts.all_items.get() };
         let folded = folded.get();
         let local = local.get();
-        data.with(|d| d.as_ref().map(|(pic, jd, ..)| plan(pic, *jd, local.as_deref(), layout, &folded)).unwrap_or_default())
+        data.with(|d| {
+            d.as_ref().map(|(pic, jd, ..)| plan(pic, *jd, local.as_deref(), layout, &folded)).unwrap_or_default()
+        })
     });
     if first {
         // The what-if's "now": its shape only (heartbeats left out), so it is redrawn when an

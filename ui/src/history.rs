@@ -54,7 +54,9 @@ pub fn History(object: Option<String>) -> impl IntoView {
     });
     let revert = move |entry: i64, overwrite: bool| {
         let Some(profile) = ctx.profile.get_untracked() else { return };
-        if overwrite && !crate::browser::confirm(&format!("Write entry #{entry}'s old bytes over the changes made since?")) {
+        if overwrite
+            && !crate::browser::confirm(&format!("Write entry #{entry}'s old bytes over the changes made since?"))
+        {
             return;
         }
         spawn_local(async move {

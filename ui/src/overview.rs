@@ -103,13 +103,24 @@ pub fn Overview() -> impl IntoView {
         let filter = filter.get_untracked();
         let remind_in_minutes = if pause { remind.get_untracked().trim().parse::<u32>().ok() } else { None };
         spawn_local(async move {
-            let args = cmd::PauseMatchingArgs { profile, filter, own_sign: None, pause, dry_run: false, remind_in_minutes };
+            let args =
+                cmd::PauseMatchingArgs { profile, filter, own_sign: None, pause, dry_run: false, remind_in_minutes };
             match api::call::<cmd::PauseMatching>(args).await {
                 Ok(r) => {
                     ctx.error.set(None);
                     batch_done.set(Some(match r.remind_at_ms {
-                        Some(at) => format!("Paused {} of {}; a reminder to resume them at {}.", r.changed.len(), r.chosen.len(), crate::browser::time_of_day(at)),
-                        None => format!("{} {} of {}.", if pause { "Paused" } else { "Resumed" }, r.changed.len(), r.chosen.len()),
+                        Some(at) => format!(
+                            "Paused {} of {}; a reminder to resume them at {}.",
+                            r.changed.len(),
+                            r.chosen.len(),
+                            crate::browser::time_of_day(at)
+                        ),
+                        None => format!(
+                            "{} {} of {}.",
+                            if pause { "Paused" } else { "Resumed" },
+                            r.changed.len(),
+                            r.chosen.len()
+                        ),
                     }));
                 }
                 Err(e) => ctx.error.set(Some(e)),

@@ -85,7 +85,9 @@ pub fn Palette(open: RwSignal<bool>, profiles: Signal<Vec<String>>, select: Call
             if asked.try_get_value() != Some(n) {
                 return;
             }
-            if let Ok(hits) = api::call::<cmd::FindAll>(cmd::QueryArgs { query: q.trim().to_owned(), fuzzy: true }).await {
+            if let Ok(hits) =
+                api::call::<cmd::FindAll>(cmd::QueryArgs { query: q.trim().to_owned(), fuzzy: true }).await
+            {
                 if asked.try_get_value() == Some(n) {
                     let _ = remote.try_set(hits);
                 }

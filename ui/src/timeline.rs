@@ -39,8 +39,10 @@ pub fn Timeline() -> impl IntoView {
     let defs = Memo::new(move |_| {
         ctx.snap.with(|ev| {
             ev.as_ref().map(|ev| {
-                let t: Vec<(String, i32)> = ev.snapshot.task_types.iter().map(|t| (t.name.clone(), t.version)).collect();
-                let s: Vec<(String, i32)> = ev.snapshot.strategies.iter().map(|s| (s.name.clone(), s.version)).collect();
+                let t: Vec<(String, i32)> =
+                    ev.snapshot.task_types.iter().map(|t| (t.name.clone(), t.version)).collect();
+                let s: Vec<(String, i32)> =
+                    ev.snapshot.strategies.iter().map(|s| (s.name.clone(), s.version)).collect();
                 (ev.snapshot.root.clone(), t, s)
             })
         })

@@ -60,7 +60,8 @@ async fn dropped_text(ev: &leptos::ev::DragEvent) -> Result<Option<(String, Stri
     if get(&file, "size").as_f64().unwrap_or(0.0) > MAX_DROP_BYTES {
         return Err(format!("{name}: an import file is at most 16 MiB"));
     }
-    let text_fn = get(&file, "text").dyn_into::<js_sys::Function>().map_err(|_| "cannot read the dropped file".to_string())?;
+    let text_fn =
+        get(&file, "text").dyn_into::<js_sys::Function>().map_err(|_| "cannot read the dropped file".to_string())?;
     let promise = text_fn.call0(&file).map_err(|_| "cannot read the dropped file".to_string())?;
     let text = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
         .await
