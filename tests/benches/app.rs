@@ -173,8 +173,10 @@ async fn loaded_app(
     nodes: usize,
     label: &str,
 ) -> (AppSession, f64, Mem) {
-    let app = AppSession::start_with_env(bin, data, env).await;
+    // From asking for the session (the app starts and opens the profile by itself) to the
+    // painted overview: the start's share is the small root's as much as the large one's.
     let t = Instant::now();
+    let app = AppSession::start_with_env(bin, data, env).await;
     app.wait_text("#status", |t| t.contains(&format!("{} nodes", nodes - 1)) || t.contains(&format!("{nodes} nodes")))
         .await;
     app.wait_for("#strategy-Strategy0000").await;
@@ -304,12 +306,12 @@ async fn main() {
     app.wait_for("#profile-bench").await;
     let start = t0.elapsed().as_secs_f64();
     println!("cold start to painted profile list: {start:.2} s (target < 1.5 s, ratio {:.2})", start / 1.5);
-    let t1 = Instant::now();
     app.wait_text("#status", |t| t.contains(&format!("{} nodes", nodes - 1)) || t.contains(&format!("{nodes} nodes")))
         .await;
     app.wait_for("#strategy-Strategy0000").await;
-    let load32 = t1.elapsed().as_secs_f64();
-    println!("first load of the {nodes}-node root to a painted overview: {load32:.2} s");
+    // From the app's start: it opens the profile by itself, often before the list is painted.
+    let load32 = t0.elapsed().as_secs_f64();
+    println!("app start to the {nodes}-node root's painted overview (first load): {load32:.2} s");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let mem = mem_report("PSS of the app after loading the root", &pids_of("tbdesk-app"));
     FLOOR_MAPS.with(|f| print_mapping_diff(&f.borrow(), &pss_by_mapping(&pids_of("tbdesk-app"))));
@@ -379,7 +381,7 @@ async fn main() {
     app.close().await;
     let size = nodes10 as f64 / nodes as f64;
     println!("10x root ({nodes10} nodes, {size:.1}x) against the {nodes}-node root, same run:");
-    println!("  first load to a painted overview: {load10:.2} s vs {load32:.2} s ({:.2}x)", load10 / load32);
+    println!("  app start to a painted overview (first load): {load10:.2} s vs {load32:.2} s ({:.2}x)", load10 / load32);
     println!(
         "  PSS {:.0} vs {:.0} MiB ({:.2}x; the root's share {:.0} vs {:.0} MiB); wasm memory {wasm10:.1} vs {wasm32:.1} MiB",
         mem10.pss,
