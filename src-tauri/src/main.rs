@@ -127,7 +127,7 @@ async fn pause_matching(console: State<'_, Console>, args: Args<cmd::PauseMatchi
         console.check_reminder(m).await?;
     }
     let pause = console.pause_matching(&args.profile, &args.filter, args.own_sign.as_deref(), args.pause, args.dry_run);
-    let (chosen, changed) = Console::confirmed_as(&args, pause).await?;
+    let (chosen, changed) = Console::confirmed_as::<cmd::PauseMatching, _>(&args, pause).await?;
     let remind_at_ms = match args.remind_in_minutes {
         Some(m) if args.pause && !args.dry_run && !chosen.is_empty() => {
             Some(console.remind_resume(&args.profile, &args.filter, args.own_sign.as_deref(), m).await?)
@@ -149,7 +149,11 @@ async fn history(console: State<'_, Console>, args: Args<cmd::History>) -> Answe
 
 #[tauri::command]
 async fn revert(console: State<'_, Console>, args: Args<cmd::Revert>) -> Answer<cmd::Revert> {
-    Console::confirmed_as(&args, console.revert(&args.profile, args.entry, args.overwrite, args.dry_run)).await
+    Console::confirmed_as::<cmd::Revert, _>(
+        &args,
+        console.revert(&args.profile, args.entry, args.overwrite, args.dry_run),
+    )
+    .await
 }
 
 #[tauri::command]
@@ -159,7 +163,11 @@ async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Answer<cmd:
 
 #[tauri::command]
 async fn set_node(console: State<'_, Console>, args: Args<cmd::SetNode>) -> Answer<cmd::SetNode> {
-    Console::confirmed_as(&args, console.set_node(&args.profile, &args.path, args.text.as_bytes(), args.version)).await
+    Console::confirmed_as::<cmd::SetNode, _>(
+        &args,
+        console.set_node(&args.profile, &args.path, args.text.as_bytes(), args.version),
+    )
+    .await
 }
 
 #[tauri::command]
@@ -180,17 +188,26 @@ async fn snapshot_since(console: State<'_, Console>, args: Args<cmd::SnapshotSin
 
 #[tauri::command]
 async fn save_task_type(console: State<'_, Console>, args: Args<cmd::SaveTaskType>) -> Answer<cmd::SaveTaskType> {
-    Console::confirmed_as(&args, console.save_task_type(&args.profile, &args.task_type, args.expected)).await
+    Console::confirmed_as::<cmd::SaveTaskType, _>(
+        &args,
+        console.save_task_type(&args.profile, &args.task_type, args.expected),
+    )
+    .await
 }
 
 #[tauri::command]
 async fn save_strategy(console: State<'_, Console>, args: Args<cmd::SaveStrategy>) -> Answer<cmd::SaveStrategy> {
-    Console::confirmed_as(&args, console.save_strategy(&args.profile, &args.strategy, args.expected)).await
+    Console::confirmed_as::<cmd::SaveStrategy, _>(
+        &args,
+        console.save_strategy(&args.profile, &args.strategy, args.expected),
+    )
+    .await
 }
 
 #[tauri::command]
 async fn pause_strategy(console: State<'_, Console>, args: Args<cmd::PauseStrategy>) -> Answer<cmd::PauseStrategy> {
-    Console::confirmed_as(&args, console.pause_strategy(&args.profile, &args.name, args.pause)).await
+    Console::confirmed_as::<cmd::PauseStrategy, _>(&args, console.pause_strategy(&args.profile, &args.name, args.pause))
+        .await
 }
 
 #[tauri::command]
@@ -223,7 +240,7 @@ async fn start_scheduler(console: State<'_, Console>, args: Args<cmd::StartSched
     let a = &args;
     let start =
         console.start_scheduler(&a.profile, &a.task_type, &a.own_sign, a.exec.clone(), a.groups, a.machine_zone);
-    Console::confirmed_as(&args, start).await
+    Console::confirmed_as::<cmd::StartScheduler, _>(&args, start).await
 }
 
 #[tauri::command]
@@ -252,7 +269,7 @@ async fn health(console: State<'_, Console>, args: Args<cmd::Health>) -> Answer<
 
 #[tauri::command]
 async fn apply_fix(console: State<'_, Console>, args: Args<cmd::ApplyFix>) -> Answer<cmd::ApplyFix> {
-    Console::confirmed_as(&args, console.apply_fix(&args.profile, &args.fix)).await
+    Console::confirmed_as::<cmd::ApplyFix, _>(&args, console.apply_fix(&args.profile, &args.fix)).await
 }
 
 #[tauri::command]
@@ -283,7 +300,11 @@ async fn open_import_file(app: tauri::AppHandle, args: Args<cmd::OpenImportFile>
 
 #[tauri::command]
 async fn import_config(console: State<'_, Console>, args: Args<cmd::ImportConfig>) -> Answer<cmd::ImportConfig> {
-    Console::confirmed_as(&args, console.import(&args.profile, &args.text, args.apply, args.prune)).await
+    Console::confirmed_as::<cmd::ImportConfig, _>(
+        &args,
+        console.import(&args.profile, &args.text, args.apply, args.prune),
+    )
+    .await
 }
 
 #[tauri::command]
@@ -313,7 +334,7 @@ async fn set_watch(console: State<'_, Console>, args: Args<cmd::SetWatch>) -> An
 
 #[tauri::command]
 async fn promote_config(console: State<'_, Console>, args: Args<cmd::PromoteConfig>) -> Answer<cmd::PromoteConfig> {
-    Console::confirmed_as(
+    Console::confirmed_as::<cmd::PromoteConfig, _>(
         &args,
         console.promote(&args.from, &args.to, &args.filter, args.own_sign.as_deref(), args.apply),
     )

@@ -19,7 +19,8 @@
 /// - `WEBKIT_DISABLE_COMPOSITING_MODE=1`: accelerated compositing gives the web process GL
 ///   buffers for GPU layers this console does not need; software compositing paints the same
 ///   pages with ~80 MiB less and sidesteps the blank-window bugs of some GPU drivers.
-/// - glibc's mmap threshold fixed at 128 KiB: glibc otherwise raises it to the size of the
+/// - glibc's mmap threshold fixed at 128 KiB (unless set by `MALLOC_MMAP_THRESHOLD_` or
+///   `GLIBC_TUNABLES`): glibc otherwise raises it to the size of the
 ///   largest buffer freed (a root's 2 MiB state, a read's batches), after which such buffers stay
 ///   in the heap when freed. Fixed, they go back to the system (−6 MiB with the 32k root loaded).
 pub fn prepare_process() {
@@ -34,7 +35,8 @@ pub fn prepare_process() {
         }
         /// glibc's `M_MMAP_THRESHOLD` (malloc.h).
         const M_MMAP_THRESHOLD: i32 = -3;
-        if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        let tuned = std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("mmap_threshold"));
+        if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() && !tuned {
             // SAFETY: mallopt only changes glibc's allocation policy; called before any thread.
             unsafe {
                 mallopt(M_MMAP_THRESHOLD, 128 * 1024);

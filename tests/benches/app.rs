@@ -381,7 +381,10 @@ async fn main() {
     app.close().await;
     let size = nodes10 as f64 / nodes as f64;
     println!("10x root ({nodes10} nodes, {size:.1}x) against the {nodes}-node root, same run:");
-    println!("  app start to a painted overview (first load): {load10:.2} s vs {load32:.2} s ({:.2}x)", load10 / load32);
+    println!(
+        "  app start to a painted overview (first load): {load10:.2} s vs {load32:.2} s ({:.2}x)",
+        load10 / load32
+    );
     println!(
         "  PSS {:.0} vs {:.0} MiB ({:.2}x; the root's share {:.0} vs {:.0} MiB); wasm memory {wasm10:.1} vs {wasm32:.1} MiB",
         mem10.pss,

@@ -1233,6 +1233,15 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     let server = zk::ZkServer::start().expect("ZooKeeper fixture");
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
+    // A key this version does not know, holding a whole-number double as gson writes it: the
+    // page's JavaScript numbers turn 2.0 into 2 on the way to the backend, and the confirmation
+    // must still name the write the backend receives.
+    let path = format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT);
+    let original = {
+        let text = String::from_utf8(zk::example("taskType.json")).expect("utf8");
+        text.replacen('{', "{\"futureRatio\":2.0,", 1).into_bytes()
+    };
+    c.set_data(&path, &original, None).await.expect("task type with an unknown double");
     let data = tempfile::tempdir().expect("data dir");
     tbdesk_tests::app::add_profile(data.path(), "prod", &server.connect_string(), zk::SPEC_ROOT, "production", false)
         .await;
@@ -1243,8 +1252,7 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     app.fill("#f-threadNumber", "6").await;
     app.click("#save").await;
     app.wait_for(".error[data-code='locked']").await;
-    let path = format!("{}/baseTaskType/OrderSync", zk::SPEC_ROOT);
-    assert_eq!(c.get_data(&path).await.expect("node").0, zk::example("taskType.json"), "refused: nothing written");
+    assert_eq!(c.get_data(&path).await.expect("node").0, original, "refused: nothing written");
     app.screenshot("production-locked").await;
     // A wrong name unlocks nothing; the right one unlocks.
     app.client.execute("window.prompt = () => 'pro';", vec![]).await.expect("prompt");
@@ -1267,13 +1275,14 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     app.client.execute("window.prompt = () => null;", vec![]).await.expect("prompt");
     app.click("#save").await;
     app.wait_text(".save .error[data-code='locked']", |t| t.contains("not typed")).await;
-    assert_eq!(c.get_data(&path).await.expect("node").0, zk::example("taskType.json"), "unconfirmed: nothing written");
+    assert_eq!(c.get_data(&path).await.expect("node").0, original, "unconfirmed: nothing written");
     app.client.execute("window.prompt = () => 'prod';", vec![]).await.expect("prompt");
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
     assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":6"));
-    // The page's script cannot spend a confirmation on another write: the name typed names the
-    // write's arguments (their key), and the backend computes the key of what it received.
+    // A confirmation given for one write is not spent by another: the name typed names the
+    // write's command and arguments (their key), and the backend computes the key of what it
+    // received. (A guard against mistakes: the page's own script could compute any key.)
     let strategy = format!("{}/strategy/OrderSync-Strategy", zk::SPEC_ROOT);
     let before = c.get_data(&strategy).await.ok();
     let answer = app

@@ -35,16 +35,29 @@ struct Envelope<'a, A> {
     args: &'a A,
 }
 
+/// An [`Envelope`] read back, as the backend reads it.
+#[derive(serde::Deserialize)]
+struct Received<A> {
+    args: A,
+}
+
 /// Calls command `C`. An answer declared `bytes` arrives as an `ArrayBuffer` of JSON, parsed
 /// here in wasm: a whole root never becomes a JavaScript object tree. A command that writes to
 /// a production profile's root is confirmed first (what it changes, and the profile's name).
 pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
     use serde::Serialize;
-    if let Some((w, key)) = cmd::confirmation(&args) {
-        confirm(&w, key).await?;
-    }
     let js =
         Envelope { args: &args }.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ui_error)?;
+    if cmd::Intent::intent(&args).is_some() {
+        // The key of the arguments as the backend will read them: after the same JSON trip
+        // (JavaScript numbers, key order), so both sides hash the same bytes.
+        let text =
+            js_sys::JSON::stringify(&js).map(String::from).map_err(|_| ui_error("cannot encode the arguments"))?;
+        let received: Received<C::Args> = serde_json::from_str(&text).map_err(ui_error)?;
+        if let Some((w, key)) = cmd::confirmation::<C>(&received.args) {
+            confirm(&w, key).await?;
+        }
+    }
     let answer = invoke(C::NAME, js).await.map_err(ipc_error)?;
     if C::BYTES {
         if !answer.is_instance_of::<js_sys::ArrayBuffer>() {

@@ -294,10 +294,6 @@ fn factory_view(f: FactoryDraw, toggle: Option<Callback<String>>) -> impl IntoVi
             .map(|(k, (id, req))| {
                 let (x, ty) = layout.tile_at(k, g.y);
                 let class = if req.is_some() { "item moving" } else { class };
-                let title = match req {
-                    Some(r) => format!("item {id} → {}", short(r)),
-                    None => format!("item {id}"),
-                };
                 let (w, h) = (tile - 6.0, (tile - 10.0).max(8.0));
                 if layout.compact {
                     // One element per item: a large domain's tiles are most of its picture, too
@@ -308,6 +304,10 @@ fn factory_view(f: FactoryDraw, toggle: Option<Callback<String>>) -> impl IntoVi
                     }
                     .into_any();
                 }
+                let title = match req {
+                    Some(r) => format!("item {id} → {}", short(r)),
+                    None => format!("item {id}"),
+                };
                 view! {
                     <g class=class data-item=id.clone() data-owner=owner.to_owned()>
                         <title>{title}</title>
@@ -392,8 +392,11 @@ fn arrow_defs() -> impl IntoView {
 /// A picture drawn once (the what-if's two).
 fn static_svg(p: Plan, zoom: f64, compact: bool) -> impl IntoView {
     let height = p.height;
+    let hover = RwSignal::new(None::<String>);
     view! {
-        <svg class="dist" width=WIDTH * zoom height=height * zoom viewBox=format!("0 0 {WIDTH} {height}") data-compact=compact.to_string()>
+        {hover_line(hover, Signal::derive(move || compact))}
+        <svg class="dist" on:mouseover=move |ev| hover.set(item_under(&ev)) on:mouseleave=move |_| hover.set(None)
+            width=WIDTH * zoom height=height * zoom viewBox=format!("0 0 {WIDTH} {height}") data-compact=compact.to_string()>
             {arrow_defs()}
             {p.factories.iter().cloned().map(|f| factory_view(f, None)).collect_view()}
             {live_layer(&p)}
@@ -401,10 +404,20 @@ fn static_svg(p: Plan, zoom: f64, compact: bool) -> impl IntoView {
     }
 }
 
+/// The line above a compact picture (whose tiles carry no label): the item under the pointer.
+fn hover_line(hover: RwSignal<Option<String>>, compact: Signal<bool>) -> impl IntoView {
+    view! {
+        <p class="dist-hover muted" hidden=move || !compact.get()>
+            {move || hover.get().unwrap_or_else(|| "Point at an item to see its number and owner.".to_owned())}
+        </p>
+    }
+}
+
 /// What the item under the pointer is, from its tile's attributes ("item 7 · 10.0.0.2#3 →
 /// 10.0.0.3#4"); `None` off the tiles.
 fn item_under(ev: &leptos::ev::MouseEvent) -> Option<String> {
-    let el = event_target::<leptos::web_sys::Element>(ev);
+    use wasm_bindgen::JsCast;
+    let el = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
     let id = el.get_attribute("data-item")?;
     let owner = el.get_attribute("data-owner").filter(|o| !o.is_empty());
     let mut out = format!("item {id} · {}", owner.map_or_else(|| "no live owner".to_owned(), |o| short(&o)));
@@ -420,10 +433,8 @@ fn item_under(ev: &leptos::ev::MouseEvent) -> Option<String> {
 fn LivePicture(plan: Memo<Plan>, zoom: Signal<f64>, compact: Signal<bool>, toggle: Callback<String>) -> impl IntoView {
     let hover = RwSignal::new(None::<String>);
     view! {
-        <p class="dist-hover muted" hidden=move || !compact.get()>
-            {move || hover.get().unwrap_or_else(|| "Point at an item to see its number and owner.".to_owned())}
-        </p>
-        <svg class="dist" on:mouseover=move |ev| hover.set(item_under(&ev))
+        {hover_line(hover, compact)}
+        <svg class="dist" on:mouseover=move |ev| hover.set(item_under(&ev)) on:mouseleave=move |_| hover.set(None)
             width=move || WIDTH * zoom.get()
             height=move || plan.with(|p| p.height) * zoom.get()
             viewBox=move || format!("0 0 {WIDTH} {}", plan.with(|p| p.height))

@@ -603,7 +603,7 @@ impl Console {
         if key.is_empty() || key.len() > MAX_KEY {
             return Err(ApiError::new(
                 ErrorCode::Invalid,
-                "confirmation key: names the write confirmed (1 to 64 characters)",
+                "confirmation key: names the write confirmed (1 to 64 bytes)",
             ));
         }
         // Each name typed confirms one more write (two writes in flight need two), for a
@@ -612,6 +612,11 @@ impl Console {
         let now = std::time::Instant::now();
         let mut writes = match map.remove(profile) {
             Some(Confirmed::Writes(w)) => w,
+            // `--unlock NAME` already confirms every write of its run: it stays.
+            Some(Confirmed::Run(until)) if until > now => {
+                map.insert(profile.to_owned(), Confirmed::Run(until));
+                return Ok(false);
+            }
             _ => Vec::new(),
         };
         writes.retain(|(_, until)| *until > now);
@@ -625,12 +630,12 @@ impl Console {
     /// Runs a write command with its arguments' confirmation key in scope, so the production
     /// guard spends the confirmation given for exactly these arguments (the window's commands
     /// all go through this; a write outside it finds no key and needs `--unlock`).
-    pub async fn confirmed_as<A, F>(args: &A, write: F) -> F::Output
+    pub async fn confirmed_as<C, F>(args: &C::Args, write: F) -> F::Output
     where
-        A: tbdesk_model::wire::cmd::Intent + serde::Serialize,
+        C: tbdesk_model::wire::cmd::Command,
         F: std::future::Future,
     {
-        let key = tbdesk_model::wire::cmd::confirmation(args).map(|(_, k)| k).unwrap_or_default();
+        let key = tbdesk_model::wire::cmd::confirmation::<C>(args).map(|(_, k)| k).unwrap_or_default();
         WRITE_KEY.scope(key, write).await
     }
 
@@ -657,7 +662,7 @@ impl Console {
         let key = WRITE_KEY.try_with(|k| k.clone()).unwrap_or_default();
         let mut map = self.confirmed.lock().unwrap_or_else(|e| e.into_inner());
         let now = std::time::Instant::now();
-        let other = match map.get_mut(profile) {
+        let waiting = match map.get_mut(profile) {
             Some(Confirmed::Run(until)) if *until > now => return Ok(()),
             Some(Confirmed::Writes(writes)) => {
                 writes.retain(|(_, until)| *until > now);
@@ -671,10 +676,11 @@ impl Console {
             }
             _ => false,
         };
-        if !other {
+        if !waiting {
             map.remove(profile);
         }
-        let why = if other {
+        // Other writes' confirmations stay for them; this one was not confirmed.
+        let why = if waiting && !key.is_empty() {
             "the name typed confirmed another write, not this one"
         } else {
             "each write asks for its name first"

@@ -351,11 +351,15 @@ fn save_args(profile: &str, name: &str, threads: i64, expected: Expect) -> cmd::
 }
 
 fn key(args: &cmd::SaveTaskTypeArgs) -> String {
-    cmd::confirmation(args).expect("a save is a write").1
+    cmd::confirmation::<cmd::SaveTaskType>(args).expect("a save is a write").1
 }
 
 async fn save(console: &Console, args: &cmd::SaveTaskTypeArgs) -> Result<i32, tbdesk_api::ApiError> {
-    Console::confirmed_as(args, console.save_task_type(&args.profile, &args.task_type, args.expected)).await
+    Console::confirmed_as::<cmd::SaveTaskType, _>(
+        args,
+        console.save_task_type(&args.profile, &args.task_type, args.expected),
+    )
+    .await
 }
 
 /// A production profile's writes are locked in the backend until unlocked with its name typed,
@@ -394,7 +398,11 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     let other_bytes = save(&console, &save_args("prod", "Job", 7, Expect::Absent)).await;
     assert_eq!(other_bytes.err().map(|e| e.code), Some(ErrorCode::Locked), "same name, other bytes");
     let outside = console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await;
-    assert_eq!(outside.err().map(|e| e.code), Some(ErrorCode::Locked), "no key in scope");
+    let outside = outside.err().expect("no key in scope");
+    assert_eq!(outside.code, ErrorCode::Locked);
+    assert!(outside.message.contains("asks for its name first"), "{}", outside.message);
+    let still = Console::confirmed_as::<cmd::SaveTaskType, _>(&job, console.guard_production("prod")).await;
+    assert!(still.is_ok(), "refused writes leave the confirmation to its own write: {still:?}");
     assert!(c.check_stat(&format!("{ROOT}/baseTaskType/Other")).await.expect("stat").is_none(), "nothing written");
     console.unlock_for_run("prod").await.expect("run unlock");
     console.init_root("prod").await.expect("the command line's run: init");

@@ -769,16 +769,22 @@ pub mod cmd {
     }
 
     /// The write a command's arguments ask for, with the key its production confirmation is
-    /// given for: a digest (FNV-1a, 64 bits) of the arguments' JSON. The window computes it from
-    /// what it sends, the backend from what it received, so a name typed for one write (this task
-    /// type, these bytes, this version) can be spent by that write only.
-    pub fn confirmation<A: Intent + Serialize>(args: &A) -> Option<(WriteIntent, String)> {
+    /// given for: a digest (FNV-1a, 64 bits) of the command's name and its arguments' JSON. The
+    /// window computes it from the arguments as the backend will receive them (after their JSON
+    /// trip), the backend from what it received, so a name typed for one write (this command,
+    /// this task type, these bytes, this version) can be spent by that write only. A guard
+    /// against mistakes, not against the page's own script, which could compute any key.
+    pub fn confirmation<C: Command>(args: &C::Args) -> Option<(WriteIntent, String)> {
         let w = args.intent()?;
         // Serialising these plain structs cannot fail; if it did, no key matches and the write
         // is refused as unconfirmed.
         let json = serde_json::to_vec(args).unwrap_or_default();
-        let digest =
-            json.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+        let digest = C::NAME
+            .as_bytes()
+            .iter()
+            .chain(&[0])
+            .chain(&json)
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
         Some((w, format!("{digest:016x}")))
     }
 
@@ -1362,7 +1368,7 @@ mod tests {
             };
             SaveTaskTypeArgs { profile: "prod".into(), task_type: tt, expected: Expect::Version(v) }
         };
-        let key = |a: &SaveTaskTypeArgs| confirmation(a).expect("a write").1;
+        let key = |a: &SaveTaskTypeArgs| confirmation::<SaveTaskType>(a).expect("a write").1;
         let k = key(&save("A", 1, 3));
         assert_eq!(k.len(), 16, "{k}");
         assert!(k.chars().all(|c| c.is_ascii_hexdigit()), "{k}");
@@ -1374,7 +1380,18 @@ mod tests {
         for other in [save("B", 1, 3), save("A", 2, 3), save("A", 1, 4)] {
             assert_ne!(k, key(&other), "another task type, other bytes or another version");
         }
-        assert!(confirmation(&ProfileArg { profile: "prod".into() }).is_none(), "reads confirm nothing");
+        assert!(
+            confirmation::<FollowProfile>(&ProfileArg { profile: "prod".into() }).is_none(),
+            "reads confirm nothing"
+        );
+        // The command is part of the key: the same arguments for another command differ.
+        struct Other;
+        impl Command for Other {
+            const NAME: &'static str = "other";
+            type Args = SaveTaskTypeArgs;
+            type Output = ();
+        }
+        assert_ne!(k, confirmation::<Other>(&save("A", 1, 3)).expect("a write").1);
     }
 
     #[test]
