@@ -93,6 +93,7 @@ fn mem_report(label: &str, pids: &[u32]) -> Mem {
 /// by the process's name and the mapping's: where the memory is.
 fn pss_by_mapping(pids: &[u32]) -> std::collections::BTreeMap<String, u64> {
     let mut out = std::collections::BTreeMap::new();
+    let split_anon = std::env::var_os("TBDESK_BENCH_ANON").is_some();
     for p in pids {
         let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
         let comm = match comm.trim() {
@@ -109,9 +110,9 @@ fn pss_by_mapping(pids: &[u32]) -> std::collections::BTreeMap<String, u64> {
                 let perms = f.next().unwrap_or_default().to_owned();
                 let path = f.nth(3).unwrap_or("[anon]");
                 name = path.rsplit('/').next().unwrap_or(path).to_owned();
-                if std::env::var_os("TBDESK_BENCH_ANON").is_some() && name == "[anon]" {
+                if split_anon && name == "[anon]" {
                     let size = first.split_once('-').and_then(|(a, b)| {
-                        Some((u64::from_str_radix(b, 16).ok()? - u64::from_str_radix(a, 16).ok()?) >> 20)
+                        Some(u64::from_str_radix(b, 16).ok()?.saturating_sub(u64::from_str_radix(a, 16).ok()?) >> 20)
                     });
                     name = format!("[anon {perms} {} MiB]", size.unwrap_or(0));
                 }
@@ -126,9 +127,7 @@ fn pss_by_mapping(pids: &[u32]) -> std::collections::BTreeMap<String, u64> {
 
 /// Prints the mappings whose PSS differs most between `app` and `floor` (MiB): what the app adds.
 fn print_mapping_diff(floor: &std::collections::BTreeMap<String, u64>, app: &std::collections::BTreeMap<String, u64>) {
-    let mut keys: Vec<&String> = floor.keys().chain(app.keys()).collect();
-    keys.sort();
-    keys.dedup();
+    let keys: std::collections::BTreeSet<&String> = floor.keys().chain(app.keys()).collect();
     let mut diff: Vec<(i64, &String)> =
         keys.into_iter().map(|k| (*app.get(k).unwrap_or(&0) as i64 - *floor.get(k).unwrap_or(&0) as i64, k)).collect();
     diff.sort_by_key(|(d, _)| -d.abs());
@@ -138,13 +137,8 @@ fn print_mapping_diff(floor: &std::collections::BTreeMap<String, u64>, app: &std
     }
 }
 
-thread_local! {
-    /// The last floor's PSS by mapping, for [`print_mapping_diff`].
-    static FLOOR_MAPS: std::cell::RefCell<std::collections::BTreeMap<String, u64>> = Default::default();
-}
-
-/// The floor (`tbdesk-floor`) with `env`: its memory after 5 s.
-fn floor_mem(label: &str, env: &[(&str, &str)]) -> Mem {
+/// The floor (`tbdesk-floor`) with `env`: its memory after 5 s, and its PSS by mapping.
+fn floor_mem(label: &str, env: &[(&str, &str)]) -> (Mem, std::collections::BTreeMap<String, u64>) {
     let floor_bin = bins::binary("tbdesk-floor", "TBDESK_FLOOR_BIN");
     let mut floor = std::process::Command::new(&floor_bin)
         .envs(env.iter().copied())
@@ -154,8 +148,7 @@ fn floor_mem(label: &str, env: &[(&str, &str)]) -> Mem {
     std::thread::sleep(Duration::from_secs(5));
     let pids: Vec<u32> = std::iter::once(floor.id()).chain(children(floor.id())).collect();
     assert!(pids.len() >= 3, "tbdesk-floor did not start its web and network processes: {pids:?}");
-    let m = mem_report(label, &pids);
-    FLOOR_MAPS.with(|f| *f.borrow_mut() = pss_by_mapping(&pids));
+    let m = (mem_report(label, &pids), pss_by_mapping(&pids));
     for p in pids.iter().skip(1) {
         let _ = std::process::Command::new("kill").arg(p.to_string()).status();
     }
@@ -267,7 +260,7 @@ async fn main() {
     let mut sweep = Vec::new();
     for (label, knobs, gallium) in variants {
         let env = [("TBDESK_WEBKIT", *knobs), ("GALLIUM_DRIVER", *gallium)];
-        let f = floor_mem(&format!("  floor, {label}"), &env);
+        let (f, _) = floor_mem(&format!("  floor, {label}"), &env);
         let (app, _, m) = loaded_app(&bin, data.path(), &env, nodes, &format!("  app, {label}")).await;
         app.close().await;
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -281,7 +274,7 @@ async fn main() {
     }
 
     // The rest with the app's defaults (the knobs it adopted; GALLIUM_DRIVER as the system has it).
-    let floor = floor_mem("PSS of the stack's floor (bare tauri window, static page)", &[]);
+    let (floor, floor_maps) = floor_mem("PSS of the stack's floor (bare tauri window, static page)", &[]);
 
     // Baseline: the same app on an empty root.
     let small = tempfile::tempdir().expect("data dir");
@@ -313,8 +306,9 @@ async fn main() {
     let load32 = t0.elapsed().as_secs_f64();
     println!("app start to the {nodes}-node root's painted overview (first load): {load32:.2} s");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let mem = mem_report("PSS of the app after loading the root", &pids_of("tbdesk-app"));
-    FLOOR_MAPS.with(|f| print_mapping_diff(&f.borrow(), &pss_by_mapping(&pids_of("tbdesk-app"))));
+    let pids = pids_of("tbdesk-app");
+    let mem = mem_report("PSS of the app after loading the root", &pids);
+    print_mapping_diff(&floor_maps, &pss_by_mapping(&pids));
     let wasm32 = wasm_mib(&app).await;
     println!("  the UI's wasm linear memory: {wasm32:.1} MiB");
     let dom32 = dom_elements(&app).await;

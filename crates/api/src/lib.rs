@@ -610,13 +610,12 @@ impl Console {
         // short while; at most a few wait at once (the oldest give way).
         let mut map = self.confirmed.lock().unwrap_or_else(|e| e.into_inner());
         let now = std::time::Instant::now();
+        if matches!(map.get(profile), Some(Confirmed::Run(until)) if *until > now) {
+            // `--unlock NAME` already confirms every write of its run: it stays.
+            return Ok(false);
+        }
         let mut writes = match map.remove(profile) {
             Some(Confirmed::Writes(w)) => w,
-            // `--unlock NAME` already confirms every write of its run: it stays.
-            Some(Confirmed::Run(until)) if until > now => {
-                map.insert(profile.to_owned(), Confirmed::Run(until));
-                return Ok(false);
-            }
             _ => Vec::new(),
         };
         writes.retain(|(_, until)| *until > now);
