@@ -1279,7 +1279,10 @@ async fn production_writes_need_an_unlock_with_the_name_typed() {
     app.client.execute("window.prompt = () => 'prod';", vec![]).await.expect("prompt");
     app.click("#save").await;
     app.wait_text("#saved", |t| t.contains("Saved OrderSync")).await;
-    assert!(String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8").contains("\"threadNumber\":6"));
+    let saved = String::from_utf8(c.get_data(&path).await.expect("node").0).expect("utf8");
+    assert!(saved.contains("\"threadNumber\":6"), "{saved}");
+    // The unknown key comes back byte for byte: gson's 2.0 stays 2.0 through the page.
+    assert!(saved.contains("\"futureRatio\":2.0"), "unknown key kept as written: {saved}");
     // A confirmation given for one write is not spent by another: the name typed names the
     // write's command and arguments (their key), and the backend computes the key of what it
     // received. (A guard against mistakes: the page's own script could compute any key.)

@@ -9,9 +9,11 @@ use serde_json::{Map, Value};
 pub struct FieldDiff {
     /// JSON key.
     pub field: String,
-    /// Before (absent = `None`).
+    /// Before (absent = `None`). Crosses the IPC as its gson text, so that `2.0` stays `2.0`.
+    #[serde(with = "crate::gson::value_text")]
     pub before: Option<Value>,
     /// After.
+    #[serde(with = "crate::gson::value_text")]
     pub after: Option<Value>,
 }
 
@@ -48,5 +50,16 @@ mod tests {
         assert!(field_diff(Some(r#"{"a":1}"#), r#"{"a":1}"#).is_empty());
         // gson escapes are JSON escapes: equal values compare equal.
         assert!(field_diff(Some(r#"{"p":"a\u003db"}"#), r#"{"p":"a=b"}"#).is_empty());
+    }
+
+    #[test]
+    fn a_whole_double_crosses_the_ipc_as_written() {
+        let d = field_diff(Some(r#"{"r":2}"#), r#"{"r":2.0}"#);
+        assert_eq!(d.len(), 1);
+        let json = serde_json::to_string(&d[0]).expect("to JSON");
+        assert_eq!(json, r#"{"field":"r","before":"2","after":"2.0"}"#);
+        let back: FieldDiff = serde_json::from_str(&json).expect("back");
+        assert_eq!(back, d[0]);
+        assert!(serde_json::from_str::<FieldDiff>(r#"{"field":"r","before":null,"after":"{"}"#).is_err());
     }
 }

@@ -96,6 +96,70 @@ pub fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// Serde for a record's unknown keys as they cross the IPC: each value travels as its gson
+/// text, `[["futureRatio","2.0"]]`.
+///
+/// Why text: the window is JavaScript, whose numbers cannot tell gson's `2.0` from `2`. As a
+/// JSON value the double came back from a save as `2` and the bytes written differed from
+/// what was read (and from the "will write" preview). As a string it survives any trip.
+pub mod extra_text {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    /// Writes each value as its gson text.
+    pub fn serialize<S: Serializer>(extra: &[(String, Value)], s: S) -> Result<S::Ok, S::Error> {
+        let texts: Vec<(&str, String)> = extra
+            .iter()
+            .map(|(k, v)| {
+                let mut t = String::new();
+                super::write_value(&mut t, v);
+                (k.as_str(), t)
+            })
+            .collect();
+        texts.serialize(s)
+    }
+
+    /// Reads each value back from its text; a text that is not JSON is refused by name.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Value)>, D::Error> {
+        let texts = Vec::<(String, String)>::deserialize(d)?;
+        texts
+            .into_iter()
+            .map(|(k, t)| match serde_json::from_str::<Value>(&t) {
+                Ok(v) => Ok((k, v)),
+                Err(e) => Err(D::Error::custom(format!("unknown key {k:?}: not JSON ({e})"))),
+            })
+            .collect()
+    }
+}
+
+/// Serde for an optional JSON value crossing the IPC as its gson text (see [`extra_text`]): a
+/// field diff of `2` → `2.0` must not show as `2` → `2` in the window.
+pub mod value_text {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    /// Writes the value as its gson text.
+    pub fn serialize<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_ref()
+            .map(|v| {
+                let mut t = String::new();
+                super::write_value(&mut t, v);
+                t
+            })
+            .serialize(s)
+    }
+
+    /// Reads the value back from its text.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(t) => serde_json::from_str(&t).map(Some).map_err(|e| D::Error::custom(format!("not JSON: {e}"))),
+        }
+    }
+}
+
 /// Builds one compact JSON object field by field, in the order the calls are made.
 pub struct Object {
     out: String,

@@ -71,7 +71,7 @@ pub struct Strategy {
     /// `resume` or `pause`.
     pub sts: Option<String>,
     /// Keys this version does not know, kept for a faithful read-modify-write.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::gson::extra_text")]
     pub extra: Vec<(String, Value)>,
 }
 
@@ -158,7 +158,7 @@ pub struct StrategyRuntime {
     /// `""` or an error text.
     pub message: Option<String>,
     /// Unknown keys, kept.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::gson::extra_text")]
     pub extra: Vec<(String, Value)>,
 }
 
@@ -240,7 +240,7 @@ pub struct TaskType {
     /// Never read by the runtime (P5).
     pub sts: Option<String>,
     /// Unknown keys (e.g. 3.4's `fetchDataCountEachSchedule`), kept in order after `sts`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::gson::extra_text")]
     pub extra: Vec<(String, Value)>,
 }
 
@@ -370,7 +370,7 @@ pub struct Server {
     #[serde(rename = "managerFactoryUUID")]
     pub manager_factory_uuid: Option<String>,
     /// Unknown keys, kept.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "crate::gson::extra_text")]
     pub extra: Vec<(String, Value)>,
 }
 

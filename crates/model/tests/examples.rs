@@ -86,3 +86,39 @@ fn bad_blobs_are_clear_errors() {
     let s = Strategy::decode(br#"{"kind":"schedule"}"#).expect("strategy");
     assert_eq!(s.kind, None);
 }
+
+/// What a JavaScript page does to JSON it reads and sends back: every number becomes a double,
+/// and a whole one is printed without its `.0`.
+fn through_javascript(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            let d = n.as_f64().unwrap_or(0.0);
+            if d.fract() == 0.0 && d.abs() < 9.0e15 {
+                Value::from(d as i64)
+            } else {
+                Value::from(d)
+            }
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(through_javascript).collect()),
+        Value::Object(m) => Value::Object(m.into_iter().map(|(k, x)| (k, through_javascript(x))).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn unknown_keys_survive_the_windows_javascript_byte_for_byte() {
+    let text = String::from_utf8(example("taskType.json")).expect("utf8");
+    let blob = text.replacen('{', r#"{"futureRatio":2.0,"nested":{"w":[1.0,0.5,3]},"#, 1);
+    let t = TaskType::decode(blob.as_bytes()).expect("decode");
+    let written = t.encode();
+    assert!(written.ends_with(r#","futureRatio":2.0,"nested":{"w":[1.0,0.5,3]}}"#), "{written}");
+    let sent = through_javascript(serde_json::to_value(&t).expect("to JSON"));
+    let back: TaskType = serde_json::from_value(sent).expect("from the page");
+    assert_eq!(back.encode(), written, "the page's save writes the unknown keys as they were read");
+    // Text that is not JSON in an unknown key is refused, naming the key.
+    let mut bad = serde_json::to_value(&t).expect("to JSON");
+    bad["extra"][0][1] = serde_json::Value::String("2.0.0".into());
+    let err = serde_json::from_value::<TaskType>(bad).expect_err("refused").to_string();
+    assert!(err.contains("futureRatio"), "{err}");
+}
