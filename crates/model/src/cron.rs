@@ -547,6 +547,29 @@ fn add_to_set(set: &mut BTreeSet<i32>, val: i32, end: i32, mut incr: i32, ty: us
         stop += max;
     }
     let incr = incr.max(1);
+    if ty == YEAR {
+        // Java inserts every year of the range; one ending within a step of Integer.MAX_VALUE
+        // wraps its loop counter and never ends (the Java console hangs on it). Years after
+        // the search's last year never fire, so they are not kept: `1970-99999999` is a
+        // hundred million values in Java and 330 here, and means the same.
+        if stop.checked_add(incr).is_none() {
+            return Err(format!(
+                "Year range {start}-{stop}: the Java parser never finishes a range ending this close to {}",
+                i32::MAX
+            ));
+        }
+        let last = stop.min(GIVE_UP_YEAR as i32);
+        if start > last {
+            set.insert(start);
+            return Ok(());
+        }
+        let mut i = start;
+        while i <= last {
+            set.insert(i);
+            i = i.saturating_add(incr);
+        }
+        return Ok(());
+    }
     let mut i = start;
     while i <= stop {
         if max == -1 {

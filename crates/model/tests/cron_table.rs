@@ -53,3 +53,27 @@ fn agrees_with_every_row_of_the_tbschedule_table() {
         "all agree with the Java runtime",
     );
 }
+
+/// A year range is parsed in bounded time and memory, whatever its end: Java inserts every year
+/// (a range to 2147483647 wraps its loop counter and never ends), tbdesk keeps the years that
+/// can fire and refuses the range Java cannot finish.
+#[test]
+fn hostile_year_ranges_are_bounded() {
+    let tz = parse_zone("UTC").expect("zone");
+    let from = parse_instant("2026-12-03T00:00:00Z").expect("instant");
+    let t = std::time::Instant::now();
+    let never = fire_times("0 0 0 * * ? 1970-2147483647", tz, from, 5);
+    assert_eq!(never.verdict.as_str(), "INVALID", "{:?}", never.detail);
+    assert!(never.detail.as_deref().unwrap_or_default().contains("Year"), "{:?}", never.detail);
+    let near = fire_times("0 0 0 * * ? 1970-2147483640/10", tz, from, 5);
+    assert_eq!(near.verdict.as_str(), "INVALID", "a step past the end wraps in Java too: {:?}", near.detail);
+    // A huge but finite range means the same as one ending at the last year the search reaches.
+    let huge = fire_times("0 0 0 1 1 ? 1970-99999999", tz, from, 5);
+    let plain = fire_times("0 0 0 1 1 ? 1970-2299", tz, from, 5);
+    assert_eq!(huge.verdict.as_str(), plain.verdict.as_str());
+    assert_eq!(huge.times, plain.times);
+    assert_eq!(huge.times.len(), 5);
+    // Years the search never reaches never fire.
+    assert!(fire_times("0 0 0 * * ? 3000-2000000000", tz, from, 5).times.is_empty());
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "bounded: {:?}", t.elapsed());
+}

@@ -251,6 +251,10 @@ impl TaskDeal for DemoDeal {
 /// The longest line a job program may answer with, by default (16 MiB). A longer line, or
 /// one that never ends, is a failed call: the program is killed and restarted.
 pub const DEFAULT_LINE_LIMIT: usize = 16 << 20;
+
+/// Tasks taken from one select answer at most: a job answering more (a bug, or hostile) gets an
+/// error rather than a group holding millions of rows (Java processes whatever it is given).
+pub const MAX_SELECTED: usize = 100_000;
 /// Process groups of the job programs running in this process, for [`kill_all_jobs`].
 static JOB_GROUPS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
 
@@ -547,9 +551,31 @@ impl TaskDeal for ProcessDeal {
         let mut msg = serde_json::to_value(req).map_err(|e| DealError(e.to_string()))?;
         msg["op"] = Value::String("select".into());
         let v = self.call(msg).await?;
-        match v.get("tasks") {
-            Some(Value::Array(a)) => Ok(a.clone()),
-            _ => Err(DealError(format!("select answer has no \"tasks\" array: {v}"))),
+        let shown = || {
+            let mut s = v.to_string();
+            if s.len() > 200 {
+                let cut = (0..=200).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+                s.truncate(cut);
+                s.push('…');
+            }
+            s
+        };
+        let n = match v.get("tasks") {
+            Some(Value::Array(a)) => a.len(),
+            _ => return Err(DealError(format!("select answer has no \"tasks\" array: {}", shown()))),
+        };
+        if n > MAX_SELECTED {
+            return Err(DealError(format!(
+                "select answered {n} tasks; at most {MAX_SELECTED} are taken from one answer (fetchDataNumber asked {})",
+                req.fetch_num
+            )));
+        }
+        match v {
+            Value::Object(mut m) => match m.remove("tasks") {
+                Some(Value::Array(a)) => Ok(a),
+                _ => Ok(Vec::new()),
+            },
+            _ => Ok(Vec::new()),
         }
     }
 

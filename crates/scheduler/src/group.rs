@@ -84,6 +84,8 @@ pub struct GroupSpec {
     /// not one per group (500 groups would otherwise make 250,000 stat calls a heartbeat and
     /// starve their own heartbeats).
     pub expiry_pass: Arc<std::sync::atomic::AtomicI64>,
+    /// Said once in the log: the clock is not measured, so no server is expired.
+    pub unmeasured_said: AtomicBool,
 }
 
 fn ts(tz: chrono_tz::Tz, ms: i64) -> String {
@@ -446,10 +448,20 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     .buffered(STAT_IN_FLIGHT)
     .collect()
     .await;
+    // Without ZooKeeper's clock measured, "dead" would be judged by this machine's clock: one
+    // running ahead by more than judge-dead would delete live peers' servers every heartbeat.
+    // The store's "remove dead servers" refuses alike; Java peers still expire the dead.
+    let clock = store.clock_measured();
+    if !clock && !spec.unmeasured_said.swap(true, Ordering::Relaxed) {
+        spec.log.push(format!(
+            "{}: ZooKeeper's clock could not be measured; this process expires no server",
+            spec.task_type
+        ));
+    }
     let mut live = Vec::new();
     for (n, p, st) in stats {
         match st {
-            Ok(Some(st)) if now.saturating_sub(st.mtime) > spec.def.judge_dead_interval && n != me => {
+            Ok(Some(st)) if clock && now.saturating_sub(st.mtime) > spec.def.judge_dead_interval && n != me => {
                 if c.delete(&p, Some(st.version)).await.is_ok() {
                     tracing::info!(server = %n, "expired a dead server");
                     spec.log.push(format!("expired dead server {n}"));
@@ -576,6 +588,22 @@ async fn duties(
     }
 }
 
+/// Workers a group runs at most, whatever the definition's `threadNumber` says: a hostile or
+/// mistyped 2147483647 would otherwise spawn a task per unit every round.
+pub const MAX_THREADS: i64 = 256;
+
+/// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
+fn workers_of(def: &TaskType) -> i64 {
+    def.thread_number.clamp(1, MAX_THREADS)
+}
+
+/// The wait after a select that found nothing (or failed): `sleepTimeNoData`, and never less
+/// than the 100 ms Java's processor sleeps before every select, so a definition with 0 does not
+/// turn the group into a busy loop hammering the job program.
+fn no_data_pause(def: &TaskType) -> Duration {
+    Duration::from_millis(u64::try_from(def.sleep_time_no_data).unwrap_or(0).max(100))
+}
+
 async fn process(
     store: Arc<Store>,
     spec: Arc<GroupSpec>,
@@ -585,6 +613,12 @@ async fn process(
     stop: watch::Receiver<bool>,
 ) {
     let def = &spec.def;
+    if def.thread_number > MAX_THREADS {
+        spec.log.push(format!(
+            "{}: threadNumber {} runs {MAX_THREADS} workers (tbdesk's cap)",
+            spec.task_type, def.thread_number
+        ));
+    }
     let own_sign = TaskTypeName::parse(&spec.task_type).own_sign;
     let mut window = Window::new(
         def.permit_run_start_time.as_deref(),
@@ -678,7 +712,7 @@ async fn process(
             // another worker (compared by value, TBSchedule's comparator).
             let inflight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
             let mut workers = AbortAll(Vec::new());
-            for _ in 0..def.thread_number.max(1) {
+            for _ in 0..workers_of(&def) {
                 let (d, st, sign, me, req, inflight, store) = (
                     deal.clone(),
                     state.clone(),
@@ -726,7 +760,7 @@ async fn process(
             }
             if total == 0 {
                 window.no_data(store.zk_now_ms());
-                if pause(Duration::from_millis(def.sleep_time_no_data.max(0) as u64)).await {
+                if pause(no_data_pause(&def)).await {
                     return;
                 }
             } else if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await
@@ -752,7 +786,7 @@ async fn process(
         state.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
         if tasks.is_empty() {
             window.no_data(store.zk_now_ms());
-            if pause(Duration::from_millis(def.sleep_time_no_data.max(0) as u64)).await {
+            if pause(no_data_pause(&def)).await {
                 return;
             }
             continue;
@@ -762,7 +796,7 @@ async fn process(
         let chunks: Vec<Vec<serde_json::Value>> = tasks.chunks(batch).map(<[_]>::to_vec).collect();
         let queue = Arc::new(Mutex::new(chunks));
         let mut workers = AbortAll(Vec::new());
-        for _ in 0..def.thread_number.max(1) {
+        for _ in 0..workers_of(&def) {
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
             workers.0.push(tokio::spawn(async move {
                 loop {

@@ -302,7 +302,15 @@ pub async fn run(
 /// runtime writes anyway; the probe is an ephemeral node deleted at once.
 async fn connect_measured(opts: &ConnectOptions) -> Result<Store, tbdesk_store::Error> {
     let mut s = Store::connect(opts).await?;
-    s.measure_clock().await;
+    // A transient failure gets two more tries; without a measured clock the groups expire no
+    // server (see `group::domain_duties`).
+    for wait in [0, 500, 1500] {
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        s.measure_clock().await;
+        if s.clock_measured() {
+            break;
+        }
+    }
     Ok(s)
 }
 
@@ -640,6 +648,7 @@ impl Factory {
                 log: self.log.clone(),
                 ledger: self.cfg.ledger.clone(),
                 expiry_pass: self.expiry_pass.entry(tt.task_type()).or_default().clone(),
+                unmeasured_said: std::sync::atomic::AtomicBool::new(false),
             };
             let g = Group::start(self.store.clone(), spec, self.cfg.deal.clone()).await?;
             self.log.push(format!("thread group {} started ({name})", g.uuid()));

@@ -144,3 +144,26 @@ async fn job_stderr_goes_to_the_event_log_bounded() {
     assert!(long.len() < 2100, "cut to a bounded length: {}", long.len());
     d.shutdown().await;
 }
+
+/// A job answering a select with more rows than one answer may carry (100,000): an error
+/// naming the count, not a group holding millions of rows; an answer at the cap is taken.
+#[tokio::test]
+async fn a_select_answer_past_the_cap_is_an_error() {
+    let over = tbdesk_scheduler::deal::MAX_SELECTED + 1;
+    let job = |n: usize| {
+        format!(
+            "while read l; do python3 -c 'import sys; sys.stdout.write(\"{{\\\"tasks\\\":[\" + \",\".join([\"1\"]*{n}) + \"]}}\\n\")'; done"
+        )
+    };
+    let d = ProcessDeal::new(job(over), Duration::from_secs(20));
+    let e = d.select(&req()).await.expect_err("too many");
+    assert!(e.0.contains(&format!("select answered {over} tasks")), "{e}");
+    let d = ProcessDeal::new(job(over - 1), Duration::from_secs(20));
+    assert_eq!(d.select(&req()).await.expect("at the cap").len(), over - 1);
+    tbdesk_tests::report::record(
+        "job programs",
+        "a select answered with 100,001 rows, and with 100,000",
+        2,
+        "refused naming the count; the cap taken",
+    );
+}

@@ -472,6 +472,21 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
                     }
                 }
                 Err(zk::Error::NoNode) => {} // created and deleted again: its delete event follows
+                // A node this session may not read (ZooKeeper before 3.8.4 / 3.9.2 sends events
+                // of such nodes, CVE-2024-23944): kept as unreadable, as a whole read keeps it,
+                // rather than a full re-read of the root at each of its changes.
+                Err(zk::Error::NoAuth) => {
+                    let node = crate::reader::unreadable(&store.client, path).await;
+                    tree.insert(path.to_owned(), node);
+                    if let Some((parent, name)) = parent_and_name(path) {
+                        if let Some(p) = tree.get_mut(parent) {
+                            if !p.children.iter().any(|c| c == name) {
+                                p.children.push(name.to_owned());
+                                p.stat.num_children = i32::try_from(p.children.len()).unwrap_or(i32::MAX);
+                            }
+                        }
+                    }
+                }
                 Err(e) => return Err(Error::at(path, e)),
             }
         }

@@ -222,13 +222,28 @@ impl Store {
     }
 
     /// Removes server nodes left behind by dead JVMs (P1): those whose mtime is older than the
-    /// task type's judge-dead interval by the ZooKeeper clock. Each delete carries the version
-    /// read, so a server that heartbeats meanwhile is not removed. Returns the removed uuids.
+    /// task type's judge-dead interval by the ZooKeeper clock, and never younger than five
+    /// heartbeats (a definition holding judge-dead 0, as the Java console stores "0.5", would
+    /// otherwise call every live server dead). Each delete carries the version read, so a server
+    /// that heartbeats meanwhile is not removed. Returns the removed uuids.
     pub async fn remove_dead_servers(&self, base: &str, task_type: &str) -> Result<Vec<String>, Error> {
         self.writable()?;
         let def_path = self.root.base_task_type(base);
         let (data, _) = self.client.get_data(&def_path).await.map_err(|e| Error::at(&def_path, e))?;
-        let judge = TaskType::decode(&data).map(|t| t.judge_dead_interval).unwrap_or(60_000);
+        let judge = match TaskType::decode(&data) {
+            Ok(t) => t.judge_dead_interval.max(t.heart_beat_rate.saturating_mul(5)),
+            Err(_) => 60_000,
+        };
+        if judge <= 0 {
+            return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
+                field: "judgeDeadInterval".into(),
+                rule: "judge_dead_positive".into(),
+                severity: tbdesk_model::validate::Severity::Error,
+                message: format!(
+                    "{def_path}: judgeDeadInterval and heartBeatRate are 0, so no server can be told dead; nothing was removed"
+                ),
+            }]));
+        }
         let dir = self.root.servers(base, task_type);
         let names = self.client.list_children(&dir).await.map_err(|e| Error::at(&dir, e))?;
         // Deaths are judged by ZooKeeper's clock, never this machine's (a laptop minutes fast

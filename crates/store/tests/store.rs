@@ -394,6 +394,35 @@ async fn nested_and_incompatible_roots_are_refused() {
     );
 }
 
+/// A definition holding judge-dead 0 (the Java console stores "0.5" s as 0) does not make live
+/// servers dead: five heartbeats at least; with both 0 nothing can be told dead and nothing is
+/// removed.
+#[tokio::test]
+async fn a_zero_judge_dead_removes_no_live_server() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    load_tree(&c).await;
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    let path = format!("{ROOT}/baseTaskType/OrderSync");
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.heart_beat_rate = 1000;
+    t.judge_dead_interval = 0;
+    let v = c.check_stat(&path).await.expect("stat").expect("exists").version;
+    c.set_data(&path, t.encode().as_bytes(), Some(v)).await.expect("judge-dead 0, as the Java console writes it");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let servers = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server");
+    let before = c.list_children(&servers).await.expect("servers");
+    assert!(!before.is_empty());
+    assert!(store.remove_dead_servers("OrderSync", "OrderSync$TEST").await.expect("none").is_empty());
+    assert_eq!(c.list_children(&servers).await.expect("servers"), before, "live servers stay");
+    t.heart_beat_rate = 0;
+    let v = c.check_stat(&path).await.expect("stat").expect("exists").version;
+    c.set_data(&path, t.encode().as_bytes(), Some(v)).await.expect("both 0");
+    let refused = store.remove_dead_servers("OrderSync", "OrderSync$TEST").await;
+    assert!(matches!(&refused, Err(Error::Invalid(v)) if v[0].field == "judgeDeadInterval"), "{refused:?}");
+    assert_eq!(c.list_children(&servers).await.expect("servers"), before, "nothing removed");
+}
+
 #[tokio::test]
 async fn dead_servers_are_removed_and_factories_stopped_and_started() {
     let server = ZkServer::start().expect("zk");
