@@ -430,7 +430,72 @@ fn parent_and_name(path: &str) -> Option<(&str, &str)> {
     Some((if p.is_empty() { "/" } else { p }, n))
 }
 
-async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Result<(), Error> {
+/// Events taken from the queue at once; a batch that reaches it is a re-sync (see `follow`).
+const BATCH_MAX: usize = 10_000;
+
+/// Reads of a batch's data events made before they are applied (persistent watches).
+#[derive(Default)]
+struct Prefetched {
+    /// Batch index → the node's data read for that event.
+    reads: std::collections::HashMap<usize, Result<(Vec<u8>, zk::Stat), zk::Error>>,
+    /// Data events followed later in the batch by another event of the same node: the later
+    /// one reads (or removes) it, so they are skipped.
+    superseded: std::collections::HashSet<usize>,
+}
+
+/// Reads in flight at once when a batch is prefetched.
+const PREFETCH_IN_FLIGHT: usize = 64;
+
+async fn prefetch(store: &Store, batch: &[Change]) -> Prefetched {
+    let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out = Prefetched::default();
+    // Stop at a terminal session event: nothing after it is applied.
+    let end = batch.iter().position(Change::is_terminal).unwrap_or(batch.len());
+    for (i, c) in batch[..end].iter().enumerate() {
+        if let Change::Node(ev) = c {
+            if let Some(prev) = last.insert(ev.path.as_str(), i) {
+                if let Some(Change::Node(p)) = batch.get(prev) {
+                    if matches!(p.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged) {
+                        out.superseded.insert(prev);
+                    }
+                }
+            }
+        }
+    }
+    let wanted: Vec<(usize, String)> = batch[..end]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !out.superseded.contains(i))
+        .filter_map(|(i, c)| match c {
+            Change::Node(ev)
+                if matches!(ev.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged) =>
+            {
+                Some((i, ev.path.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if wanted.len() < 2 {
+        return out;
+    }
+    let reads: Vec<_> = wanted
+        .into_iter()
+        .map(|(i, p)| {
+            let client = store.client.clone();
+            async move { (i, client.get_data(&p).await) }.boxed()
+        })
+        .collect();
+    out.reads = stream::iter(reads).buffer_unordered(PREFETCH_IN_FLIGHT).collect().await;
+    out
+}
+
+/// Applies one event of a persistent watch; `read` is the node's data when it was prefetched.
+async fn apply(
+    store: &Store,
+    tree: &mut RawTree,
+    ev: &zk::WatchedEvent,
+    read: Option<Result<(Vec<u8>, zk::Stat), zk::Error>>,
+) -> Result<(), Error> {
     let path = ev.path.as_str();
     match ev.event_type {
         zk::EventType::NodeDeleted => {
@@ -452,7 +517,11 @@ async fn apply(store: &Store, tree: &mut RawTree, ev: &zk::WatchedEvent) -> Resu
             }
         }
         zk::EventType::NodeCreated | zk::EventType::NodeDataChanged => {
-            match store.client.get_data(path).await {
+            let read = match read {
+                Some(r) => r,
+                None => store.client.get_data(path).await,
+            };
+            match read {
                 Ok((data, stat)) => {
                     let children = if ev.event_type == zk::EventType::NodeCreated
                         || stat.num_children as usize != tree.get(path).map_or(0, |n| n.children.len())
@@ -614,7 +683,7 @@ async fn run(
         let mut batch: Vec<Change> = first.into_iter().collect();
         // Drain what is already queued, so a burst costs one fold. Never past a terminal
         // session event: the client's receiver panics when polled after one.
-        while batch.len() < 10_000 && !batch.last().is_some_and(Change::is_terminal) {
+        while batch.len() < BATCH_MAX && !batch.last().is_some_and(Change::is_terminal) {
             match watcher.changed().now_or_never() {
                 Some(ev) => batch.push(ev),
                 None => break,
@@ -623,7 +692,18 @@ async fn run(
         let mut status = LiveStatus::Live;
         let mut terminal = false;
         let mut resync = retry;
-        for change in &batch {
+        // A batch this long means the follower fell behind (a busy root over a slow link):
+        // one re-read of the root costs less than its events one by one, and the re-read's
+        // new watch drops the old one's queue, so the backlog cannot grow without limit.
+        let overloaded = batch.len() >= BATCH_MAX;
+        // Persistent watches: a node changed several times in the batch is read once (its last
+        // event), and the reads of the batch go out together, pipelined on the session.
+        let mut prefetched = if !overloaded && matches!(watcher, Watches::Persistent(_)) {
+            prefetch(&store, &batch).await
+        } else {
+            Prefetched::default()
+        };
+        for (i, change) in batch.iter().enumerate() {
             let ev = match change {
                 Change::Session(zk::SessionState::Disconnected) => {
                     let _ = tx.send_modify(|s| s.status = LiveStatus::Disconnected);
@@ -642,8 +722,15 @@ async fn run(
             };
             events += 1;
             changed.note(&store.root, &ev.path);
+            if overloaded {
+                resync = true;
+                continue;
+            }
+            if prefetched.superseded.contains(&i) {
+                continue;
+            }
             let applied = match watcher {
-                Watches::Persistent(_) => apply(&store, &mut tree, ev).await,
+                Watches::Persistent(_) => apply(&store, &mut tree, ev, prefetched.reads.remove(&i)).await,
                 Watches::OneShot { .. } => apply_one_shot(&store, &mut tree, &mut watcher, ev).await,
             };
             if let Err(e) = applied {

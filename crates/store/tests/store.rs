@@ -304,6 +304,62 @@ async fn wait_for(live: &Live, what: &str, pred: impl Fn(&tbdesk_model::snapshot
     }
 }
 
+/// A burst of changes, pipelined by the writer, many to the same nodes, some deleting and
+/// re-creating them: the follower ends where ZooKeeper is (each node's last bytes and version).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_changes_ends_where_zookeeper_is() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    load_tree(&c).await;
+    let live = Live::follow(opts(&server, ROOT)).await.expect("follow");
+    let blob = |name: &str, round: usize| {
+        Strategy {
+            strategy_name: Some(name.into()),
+            task_parameter: Some(format!("round {round}")),
+            ..Strategy::default()
+        }
+        .encode()
+    };
+    let names: Vec<String> = (0..40).map(|i| format!("Burst{i:02}")).collect();
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    for n in &names {
+        c.create(&format!("{ROOT}/strategy/{n}"), blob(n, 0).as_bytes(), &acl).await.expect("create");
+    }
+    for round in 1..=25 {
+        let writes = names.iter().map(|n| {
+            let (c, path, data) = (c.clone(), format!("{ROOT}/strategy/{n}"), blob(n, round));
+            async move { c.set_data(&path, data.as_bytes(), None).await.map(|_| ()) }
+        });
+        for r in futures::future::join_all(writes).await {
+            r.expect("set");
+        }
+        if round % 5 == 0 {
+            // One node deleted and created again within the burst.
+            let path = format!("{ROOT}/strategy/{}", names[round % names.len()]);
+            c.delete(&path, None).await.expect("delete");
+            c.create(&path, blob(&names[round % names.len()], round).as_bytes(), &acl).await.expect("again");
+        }
+    }
+    let writer = Store::connect(&opts(&server, ROOT)).await.expect("writer");
+    let want = writer.snapshot(|_| {}).await.expect("snapshot");
+    let same = |s: &tbdesk_model::snapshot::Snapshot| {
+        let of = |s: &tbdesk_model::snapshot::Snapshot| {
+            s.strategies
+                .iter()
+                .map(|v| (v.name.clone(), v.version, v.strategy.ok().and_then(|x| x.task_parameter.clone())))
+                .collect::<Vec<_>>()
+        };
+        of(s) == of(&want)
+    };
+    wait_for(&live, "the burst's last state", same).await;
+    assert!(want.strategies.iter().filter(|v| v.name.starts_with("Burst")).all(|v| v
+        .strategy
+        .ok()
+        .and_then(|x| x.task_parameter.clone())
+        .as_deref()
+        == Some("round 25")));
+}
+
 #[tokio::test]
 async fn live_snapshot_follows_changes_and_survives_a_restart() {
     let mut server = ZkServer::start().expect("zk");
