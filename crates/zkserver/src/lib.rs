@@ -12,6 +12,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -504,7 +505,10 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
     if let Ok(text) = std::fs::read_to_string(&port_file) {
         if let Ok(port) = text.trim().parse::<u16>() {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            if is_serving(addr) {
+            // Ours only if the recorded process still runs this directory's configuration:
+            // after a reboot the port may be another server's (a developer's own, or an ssh
+            // tunnel to a shared one), which the writable local profile must never adopt.
+            if owns_local_server(dir) && is_serving(addr) {
                 return Ok(addr.to_string());
             }
         }
@@ -521,6 +525,17 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
     wait_ready(addr, dir, Duration::from_secs(60))?;
     tracing::info!(%addr, dir = %dir.display(), "started local ZooKeeper");
     Ok(addr.to_string())
+}
+
+/// Whether the process in `dir`'s pid file is alive and is the server started with `dir`'s
+/// `zoo.cfg` (its command line names it).
+fn owns_local_server(dir: &Path) -> bool {
+    let Some(pid) = std::fs::read_to_string(dir.join("pid")).ok().and_then(|t| t.trim().parse::<u32>().ok()) else {
+        return false;
+    };
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
+    let cfg = dir.join("zoo.cfg");
+    cmdline.split(|b| *b == 0).any(|arg| Path::new(std::ffi::OsStr::from_bytes(arg)) == cfg)
 }
 
 /// The directory a detached local server keeps its files in, for display.
