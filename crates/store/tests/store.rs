@@ -741,6 +741,44 @@ async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
         let d = tbdesk_model::diagnose::why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
         assert!(!d.links.is_empty());
     }
+    // Followed live: changes of the unreadable node (ZooKeeper before 3.8.4 / 3.9.2 sends
+    // their events to a persistent watch) keep it unreadable, with no re-read of the root.
+    let live = Live::follow(opts(&server, ROOT)).await.expect("follow");
+    let mut rx = live.subscribe();
+    let before = rx.borrow_and_update().events;
+    for i in 0..3 {
+        other.set_data(&format!("{ROOT}/private"), format!("{{\"n\":{i}}}").as_bytes(), None).await.expect("set");
+    }
+    let writer = Store::connect(&opts(&server, ROOT)).await.expect("writer");
+    writer.pause_strategy("OrderSync-Strategy", true).await.expect("a readable change");
+    let mut statuses = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (paused, status, events, private) = {
+            let st = rx.borrow_and_update();
+            let paused = st.snapshot.strategies.iter().any(|s| {
+                s.name == "OrderSync-Strategy"
+                    && s.strategy.ok().and_then(|x| x.sts.clone()).as_deref() == Some("pause")
+            });
+            let private = st.snapshot.problems.iter().any(|p| p.path.ends_with("/private"));
+            (paused, st.status.clone(), st.events, private)
+        };
+        statuses.push(status);
+        if paused {
+            assert!(private, "the node stays named unreadable");
+            println!(
+                "events seen by the follower: {} (the unreadable node's: {})",
+                events.saturating_sub(before),
+                events.saturating_sub(before).saturating_sub(1)
+            );
+            break;
+        }
+        tokio::time::timeout_at(deadline, rx.changed()).await.expect("the readable change arrives").expect("live");
+    }
+    assert!(
+        !statuses.iter().any(|s| *s == tbdesk_model::wire::LiveStatus::Resynced),
+        "no re-read of the root: {statuses:?}"
+    );
     tbdesk_tests::report::record(
         "console reads",
         "a foreign node and a strategy node whose ACL refuses the session (with and without a digest user)",
