@@ -298,6 +298,40 @@ async fn notsleep_workers_fetch_on_their_own_without_duplicates() {
     assert_no_task_twice(&deal);
 }
 
+/// A definition asking for 2147483647 threads (hostile, or a typo the Java console accepts):
+/// each group runs at most 256 workers, says so in the log, and processes as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_huge_thread_number_runs_a_bounded_number_of_workers() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/threads";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(4);
+    t.processor_type = Some("NOTSLEEP".into());
+    t.thread_number = i64::from(i32::MAX);
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "thbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(2));
+    let r = start(config(&server, root, "thbox", "10.2.2.3", &deal));
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let t0 = Instant::now();
+    let mut most = 0;
+    while deal.processed().len() < 200 {
+        most = most.max(metrics.num_alive_tasks());
+        assert!(t0.elapsed() < Duration::from_secs(30), "processed too little: {}", deal.processed().len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    r.stop().await;
+    assert_no_task_twice(&deal);
+    assert!(most < 1_000, "{most} tasks alive at once");
+    tbdesk_tests::report::record(
+        "scheduler",
+        "a task type asking for threadNumber 2147483647 (NOTSLEEP)",
+        1,
+        &format!("at most 256 workers per group ({most} tokio tasks alive at most); processed, no task twice"),
+    );
+}
+
 /// ZooKeeper frozen longer than the session timeout: the session expires, the runtime opens a
 /// new one, re-registers and takes its items back; no task runs twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
