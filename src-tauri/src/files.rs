@@ -11,8 +11,6 @@ use tbdesk_api::{ApiError, ErrorCode};
 
 /// The environment variable that answers the dialogs.
 pub const ANSWER_ENV: &str = "TBDESK_FILE_DIALOG_ANSWER";
-/// The largest file an import reads.
-pub const MAX_IMPORT_BYTES: u64 = 16 << 20;
 
 /// The path the user picks (save: a new or existing file to write; open: one to read), or
 /// `None` when the dialog is cancelled.
@@ -43,13 +41,7 @@ pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), ApiError> {
     std::fs::rename(&tmp, path).map_err(err)
 }
 
-/// Reads an import file: at most [`MAX_IMPORT_BYTES`], UTF-8.
+/// Reads an import file ([`tbdesk_api::read_import_file`]: bounded, UTF-8).
 pub fn read_import(path: &std::path::Path) -> Result<String, ApiError> {
-    let bad = |m: String| ApiError::new(ErrorCode::Invalid, format!("{}: {m}", path.display()));
-    let len = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?.len();
-    if len > MAX_IMPORT_BYTES {
-        return Err(bad(format!("{len} bytes; an import file is at most {MAX_IMPORT_BYTES} bytes")));
-    }
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
+    tbdesk_api::read_import_file(path)
 }

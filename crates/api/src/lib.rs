@@ -390,12 +390,16 @@ impl Console {
             connect = self.local_server().await?;
         }
         let password = self.profiles.password(p).await?;
+        // A digest user without a password cannot authenticate as Java would: such a session
+        // would create nodes writable by anyone (world ALL), where Java gives digest ALL +
+        // world READ. It only reads until the password is entered (see `password_rule`).
+        let unauthenticated = p.fields.digest_user.is_some() && password.is_none();
         Ok(ConnectOptions {
             connect,
             root: p.fields.root_path.clone(),
             session_timeout: Duration::from_millis(p.fields.session_timeout_ms as u64),
             digest: p.fields.digest_user.clone().zip(password),
-            read_only: p.fields.read_only,
+            read_only: p.fields.read_only || unauthenticated,
             tz: p.fields.zone_or(machine_zone()),
         })
     }
@@ -576,6 +580,21 @@ impl Console {
         Ok(same_root.then_some(p))
     }
 
+    /// A writable profile with a digest user writes only with its password: without one its
+    /// session is not authenticated and every node it created would be writable by anyone.
+    fn password_rule(p: &tbdesk_model::wire::Profile) -> Result<(), ApiError> {
+        match &p.fields.digest_user {
+            Some(user) if !p.fields.read_only && !p.has_password => Err(ApiError::new(
+                ErrorCode::ReadOnly,
+                format!(
+                    "{}: digest user {user} has no password stored (the keyring lost it, or it was removed): edit the profile and enter it; until then the profile only reads, so that nothing is created writable by anyone",
+                    p.fields.name
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn locked_error(profile: &str) -> ApiError {
         ApiError::new(
             ErrorCode::Locked,
@@ -654,6 +673,7 @@ impl Console {
     /// confirmed with its name (the backend's rule, whatever the window shows). `take` uses one
     /// confirmation up (the write itself); a check before a write only looks.
     async fn production_rule(&self, profile: &str, take: bool) -> Result<(), ApiError> {
+        Self::password_rule(&self.profiles.get(profile).await?)?;
         let Some(p) = self.guarded(profile).await? else { return Ok(()) };
         if self.unlocked_for(profile).is_none() {
             return Err(Self::locked_error(profile));
@@ -1856,4 +1876,21 @@ pub fn machine_zone_name() -> String {
 /// in UTC).
 pub fn machine_zone() -> chrono_tz::Tz {
     tbdesk_model::cron::parse_zone(&machine_zone_name()).unwrap_or(chrono_tz::Tz::UTC)
+}
+
+/// The largest file an import reads (a root's whole configuration is far smaller).
+pub const MAX_IMPORT_BYTES: u64 = 16 << 20;
+
+/// Reads an import file for the app and the command line alike: at most [`MAX_IMPORT_BYTES`],
+/// counted while reading (a device or a pipe says 0 bytes in its metadata), UTF-8 text.
+pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
+    use std::io::Read;
+    let bad = |m: String| ApiError::new(ErrorCode::Invalid, format!("{}: {m}", path.display()));
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_IMPORT_BYTES.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| bad(e.to_string()))?;
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(bad(format!("longer than {MAX_IMPORT_BYTES} bytes, the most an import file may hold")));
+    }
+    String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
 }

@@ -465,3 +465,31 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
         save(&console, a).await.expect("the newest 3 stand");
     }
 }
+
+/// A digest user whose password is gone (removed, or the keyring lost it) writes nothing: the
+/// session could not authenticate and every node it made would be writable by anyone (Java
+/// gives digest ALL + world READ). It still reads; with the password back it writes, and the
+/// nodes carry the digest ACL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_user_without_its_password_only_reads() {
+    let server = ZkServer::start().expect("zk");
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let mut fields = tbdesk_tests::profile_fields("d", &server.connect_string(), "/journal/nopw");
+    fields.digest_user = Some("ops".into());
+    console.profiles().create(&fields, None).await.expect("profile without its password");
+    let init = console.init_root("d").await;
+    assert_eq!(init.as_ref().err().map(|e| e.code), Some(ErrorCode::ReadOnly), "{init:?}");
+    let save = console.save_task_type("d", &task_type("Job", 1), Expect::Absent).await;
+    let err = save.err().expect("refused");
+    assert_eq!(err.code, ErrorCode::ReadOnly);
+    assert!(err.message.contains("digest user ops has no password"), "{}", err.message);
+    let c = tbdesk_tests::zk::client(&server).await;
+    assert!(c.check_stat("/journal").await.expect("stat").is_none(), "nothing created");
+    console.update_profile("d", &fields, Some("pw-Back-1")).await.expect("password entered");
+    console.init_root("d").await.expect("init with the password");
+    console.save_task_type("d", &task_type("Job", 1), Expect::Absent).await.expect("save");
+    let (acl, _) = c.get_acl("/journal/nopw/baseTaskType/Job").await.expect("acl");
+    assert!(acl.iter().any(|a| a.scheme() == "digest"), "{acl:?}");
+    assert!(!acl.iter().any(|a| a.scheme() == "world" && a.permission() != zk::Permission::READ), "{acl:?}");
+}

@@ -507,7 +507,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Import { profile, file, dry_run, prune, prune_all, json } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("read {}", file.display()))?;
+            let text = tbdesk_api::read_import_file(&file)?;
             let changes = console(&cli.data_dir)
                 .await?
                 .import_opts(&profile, &text, !dry_run, prune || prune_all, prune_all)

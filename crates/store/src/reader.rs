@@ -119,13 +119,27 @@ enum Read<T> {
     Denied,
 }
 
+/// ZooKeeper's permission bits (read 1, write 2, create 4, delete 8, admin 16).
+pub(crate) fn acl_bits(p: zk::Permission) -> u32 {
+    [zk::Permission::READ, zk::Permission::WRITE, zk::Permission::CREATE, zk::Permission::DELETE, zk::Permission::ADMIN]
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| p.has(**b))
+        .fold(0u32, |acc, (i, _)| acc | (1 << i))
+}
+
 /// A node this session may not read: its stat (`exists` needs no permission) and, when the
 /// server shows it, its ACL, so the user sees whose node it is.
 pub(crate) async fn unreadable(client: &zk::Client, path: &str) -> RawNode {
     let stat = client.check_stat(path).await.ok().flatten().map(|s| stat_of(&s)).unwrap_or_default();
     let acl = match client.get_acl(path).await {
         Ok((acl, _)) => {
-            acl.iter().map(|a| format!("{}:{}:{}", a.scheme(), a.id(), a.permission())).collect::<Vec<_>>().join(", ")
+            // In words, a digest entry by its user only: old servers show the id's password
+            // hash, which must not reach snapshots, exports or a support bundle.
+            acl.iter()
+                .map(|a| tbdesk_model::inspect::acl_words(a.scheme(), a.id(), acl_bits(a.permission())))
+                .collect::<Vec<_>>()
+                .join("; ")
         }
         Err(_) => "not readable to this session either".into(),
     };

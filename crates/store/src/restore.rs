@@ -101,23 +101,7 @@ impl Store {
         }
         let acl = match self.client.get_acl(&path).await {
             Ok((acls, _)) => Some(
-                acls.iter()
-                    .map(|a| {
-                        let p = a.permission();
-                        let bits = [
-                            zk::Permission::READ,
-                            zk::Permission::WRITE,
-                            zk::Permission::CREATE,
-                            zk::Permission::DELETE,
-                            zk::Permission::ADMIN,
-                        ]
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, b)| p.has(**b))
-                        .fold(0u32, |acc, (i, _)| acc | (1 << i));
-                        acl_words(a.scheme(), a.id(), bits)
-                    })
-                    .collect(),
+                acls.iter().map(|a| acl_words(a.scheme(), a.id(), crate::reader::acl_bits(a.permission()))).collect(),
             ),
             Err(zk::Error::NoNode) => return Err(Error::NoNode { path }),
             Err(_) => None,
