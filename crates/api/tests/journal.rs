@@ -493,3 +493,36 @@ async fn a_digest_user_without_its_password_only_reads() {
     assert!(acl.iter().any(|a| a.scheme() == "digest"), "{acl:?}");
     assert!(!acl.iter().any(|a| a.scheme() == "world" && a.permission() != zk::Permission::READ), "{acl:?}");
 }
+
+/// The journal follows a profile by name: a renamed profile keeps its history; a profile
+/// deleted, or pointed at another server, leaves it behind, so a profile made later under the
+/// same name on another cluster can never revert the first cluster's bytes into its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_never_crosses_to_another_cluster_under_the_same_name() {
+    let (a, b) = (ZkServer::start().expect("zk a"), ZkServer::start().expect("zk b"));
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let root = "/journal/same";
+    let fields = |name: &str, s: &ZkServer| tbdesk_tests::profile_fields(name, &s.connect_string(), root);
+    console.profiles().create(&fields("s", &a), None).await.expect("profile on a");
+    console.init_root("s").await.expect("init a");
+    console.save_task_type("s", &task_type("Job", 1), Expect::Absent).await.expect("save on a");
+    let saved = console.history("s", None, 10).await.expect("history")[0].id;
+    // Renamed: the history follows.
+    console.update_profile("s", &fields("s2", &a), None).await.expect("rename");
+    assert_eq!(console.history("s2", None, 10).await.expect("history").len(), 2);
+    // Deleted and made again on cluster b, same root: nothing of a's history.
+    console.delete_profile("s2").await.expect("delete");
+    console.profiles().create(&fields("s2", &b), None).await.expect("profile on b");
+    assert!(console.history("s2", None, 10).await.expect("history").is_empty());
+    let revert = console.revert("s2", saved, true, false).await;
+    assert!(revert.is_err(), "a's entry cannot be reverted into b: {revert:?}");
+    let cb = tbdesk_tests::zk::client(&b).await;
+    assert!(cb.check_stat(root).await.expect("stat").is_none(), "nothing written to b");
+    // Pointed at another server by an edit: its history stays behind as well.
+    console.init_root("s2").await.expect("init b");
+    console.save_task_type("s2", &task_type("Job", 2), Expect::Absent).await.expect("save on b");
+    assert_eq!(console.history("s2", None, 10).await.expect("history").len(), 2);
+    console.update_profile("s2", &fields("s2", &a), None).await.expect("pointed at a");
+    assert!(console.history("s2", None, 10).await.expect("history").is_empty());
+}

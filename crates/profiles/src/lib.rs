@@ -198,6 +198,7 @@ impl Profiles {
                 true
             }
         };
+        let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "UPDATE profiles SET name = ?, connect = ?, root_path = ?, session_timeout_ms = ?, digest_user = ?, \
              has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ? WHERE id = ?",
@@ -213,13 +214,29 @@ impl Profiles {
         .bind(f.local_server)
         .bind(&f.zone)
         .bind(old.id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
         match res {
-            Ok(_) => self.get(&f.name).await,
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(Error::Duplicate(f.name.clone())),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(Error::Duplicate(f.name.clone())),
+            Err(e) => return Err(e.into()),
         }
+        // The journal and reminders are kept by profile name: they follow a rename, and a
+        // profile pointed at another server or root leaves its history behind (a revert must
+        // never write one cluster's bytes into another).
+        if old.fields.connect != f.connect || old.fields.root_path != f.root_path {
+            detach_history(&mut tx, &old.fields.name).await?;
+        } else if old.fields.name != f.name {
+            for table in ["journal", "reminders"] {
+                sqlx::query(&format!("UPDATE {table} SET profile = ? WHERE profile = ?"))
+                    .bind(&f.name)
+                    .bind(&old.fields.name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        self.get(&f.name).await
     }
 
     /// Deletes a profile and its keyring entry.
@@ -232,7 +249,11 @@ impl Profiles {
         } else if p.has_password {
             secret::remove(&p.secret_id).await?;
         }
-        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&self.pool).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&mut *tx).await?;
+        // A profile created later under this name must not inherit this one's history.
+        detach_history(&mut tx, &p.fields.name).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -432,4 +453,13 @@ mod fuzz {
             }
         }
     }
+}
+
+/// Leaves a profile's journal entries to no profile (the empty name, which no profile can
+/// have: `ProfileFields::validate`) and drops its reminders. The entries stay until the
+/// journal's own limits prune them, but no history, revert or reminder finds them again.
+async fn detach_history(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, name: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE journal SET profile = '' WHERE profile = ?").bind(name).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM reminders WHERE profile = ?").bind(name).execute(&mut **tx).await?;
+    Ok(())
 }
