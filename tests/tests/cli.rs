@@ -600,6 +600,22 @@ async fn promote_a_task_type_with_its_strategy_into_production() {
     let (code, _, err) = tbdesk_in(d, &["promote", "--from", "dev", "--to", "dev", "--dry-run"], b"");
     assert_eq!(code, 2, "an error");
     assert!(err.contains("to:"), "{err}");
+    // The lock is the root's, however the copy spells it: servers in another order, the path
+    // split between chroot and root.
+    let (host, port) =
+        server.connect_string().rsplit_once(':').map(|(h, p)| (h.to_owned(), p.to_owned())).expect("addr");
+    let spelled = format!("{},{host}:{port}/prod", "192.0.2.1:2181");
+    let (code, _, err) = tbdesk_in(d, &["profile", "add", "copy", "--connect", &spelled, "--root", "/root"], b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = tbdesk_in(d, &["pause", "copy", "OrderSync-Strategy"], b"");
+    assert_eq!(code, 2, "the copy is locked too: {err}");
+    assert!(err.contains("production profile"), "{err}");
+    // Deleting the production profile (which would lift the lock) needs the unlock too.
+    let (code, _, err) = tbdesk_in(d, &["profile", "delete", "prod"], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("before deleting it"), "{err}");
+    let (code, _, err) = tbdesk_in(d, &["--unlock", "prod", "profile", "delete", "prod"], b"");
+    assert_eq!(code, 0, "{err}");
 }
 
 /// `tbdesk watch`: the first look learns, then a root turning red, a task type that stops

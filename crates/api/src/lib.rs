@@ -1036,11 +1036,13 @@ impl Console {
         // writes are unlocked, its name typed: otherwise an edit would be a way around the lock.
         let old = self.profiles.get(name).await?;
         let demoted = old.fields.color == "production"
-            && (fields.color != "production" || (old.fields.read_only && !fields.read_only));
+            && (fields.color != "production"
+                || (old.fields.read_only && !fields.read_only)
+                || !old.fields.same_root(fields));
         if demoted && self.unlocked_for(name).is_none() {
             return Err(ApiError::new(
                 ErrorCode::Locked,
-                format!("{name} is a production profile: unlock its writes (typing its name) before changing its kind or its read-only flag"),
+                format!("{name} is a production profile: unlock its writes (typing its name) before changing its kind, its read-only flag, its servers or its root"),
             ));
         }
         let p = self.profiles.update(name, fields, password).await?;
@@ -1056,6 +1058,15 @@ impl Console {
 
     /// Deletes a profile (and its keyring entry); stops following it.
     pub async fn delete_profile(&self, name: &str) -> Result<(), ApiError> {
+        // Deleting a production profile lifts its root's lock (a copy made afterwards would
+        // write unasked): only while its writes are unlocked, its name typed.
+        let p = self.profiles.get(name).await?;
+        if p.fields.color == "production" && self.unlocked_for(name).is_none() {
+            return Err(ApiError::new(
+                ErrorCode::Locked,
+                format!("{name} is a production profile: unlock its writes (typing its name; on the command line, --unlock {name}) before deleting it"),
+            ));
+        }
         let r = self.profiles.delete(name).await;
         self.forget(name).await;
         Ok(r?)

@@ -453,7 +453,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Profile(ProfileCmd::Delete { name }) => {
-            console(&cli.data_dir).await?.profiles().delete(&name).await?;
+            console(&cli.data_dir).await?.delete_profile(&name).await?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Snapshot { profile, json } => {

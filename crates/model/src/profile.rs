@@ -93,11 +93,46 @@ pub struct ProfileViolation {
 }
 
 impl ProfileFields {
-    /// Whether two profiles point at the same root (connect string and root path, as typed
-    /// give or take surrounding spaces and a trailing `/`): the production lock is the root's.
+    /// Whether two profiles may point at the same root: the production lock is the root's.
+    /// They do when they share any server (host and port, in any order and case, 2181 when no
+    /// port is named) and name the same path once the connect string's chroot is put in front
+    /// of the root (`zk:2181/tbs` + `/prod` is `zk:2181` + `/tbs/prod`).
     pub fn same_root(&self, other: &ProfileFields) -> bool {
-        self.connect.trim() == other.connect.trim()
-            && self.root_path.trim().trim_end_matches('/') == other.root_path.trim().trim_end_matches('/')
+        let (mine, path) = self.servers_and_path();
+        let (theirs, other_path) = other.servers_and_path();
+        path == other_path && mine.intersection(&theirs).next().is_some()
+    }
+
+    /// The connect string's servers, normalized, and the chroot + root path.
+    fn servers_and_path(&self) -> (std::collections::BTreeSet<String>, String) {
+        let c = self.connect.trim();
+        // '/' is ASCII: a char boundary.
+        let (hosts, chroot) = match c.find('/') {
+            Some(i) => (&c[..i], &c[i..]),
+            None => (c, ""),
+        };
+        let servers = hosts
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                let h = h.to_ascii_lowercase();
+                let has_port =
+                    h.rsplit_once(':').is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                        && !h.ends_with(']');
+                if has_port {
+                    h
+                } else {
+                    format!("{h}:2181")
+                }
+            })
+            .collect();
+        let mut path = format!("{}/{}", chroot.trim_end_matches('/'), self.root_path.trim().trim_start_matches('/'));
+        while path.contains("//") {
+            path = path.replace("//", "/");
+        }
+        let path = path.trim_end_matches('/').to_owned();
+        (servers, path)
     }
 
     /// The same profile with the surrounding spaces people paste removed (name, connect string,
@@ -162,6 +197,32 @@ impl ProfileFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_same_root_is_found_however_it_is_spelled() {
+        let at =
+            |connect: &str, root: &str| ProfileFields { connect: connect.into(), root_path: root.into(), ..fields() };
+        let prod = at("zk1:2181,zk2:2181", "/tbs/prod");
+        for (connect, root) in [
+            ("zk2:2181,zk1:2181", "/tbs/prod"),
+            (" ZK1:2181 ", "/tbs/prod/"),
+            ("zk1", "/tbs/prod"),
+            ("zk2:2181,zk3:2181", "/tbs/prod"),
+            ("zk1:2181/tbs", "/prod"),
+            ("zk1:2181/tbs/", "prod"),
+        ] {
+            assert!(prod.same_root(&at(connect, root)), "{connect} {root}");
+        }
+        for (connect, root) in [
+            ("zk3:2181", "/tbs/prod"),
+            ("zk1:2182", "/tbs/prod"),
+            ("zk1:2181", "/tbs/pro"),
+            ("zk1:2181/other", "/prod"),
+        ] {
+            assert!(!prod.same_root(&at(connect, root)), "{connect} {root}");
+        }
+        assert!(at("[::1]:2181", "/r").same_root(&at("[::1]", "/r")));
+    }
 
     fn fields() -> ProfileFields {
         ProfileFields {
