@@ -385,7 +385,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             read_only,
             zone,
         }) => {
-            let password = std::env::var("TBDESK_PASSWORD").ok();
+            // Only a digest user has a password: a $TBDESK_PASSWORD left from another profile's
+            // add is not stored for (and never sent by) a profile without one.
+            let password = digest_user.as_ref().and(std::env::var("TBDESK_PASSWORD").ok()).filter(|p| !p.is_empty());
+            if let (Some(user), None) = (&digest_user, &password) {
+                eprintln!(
+                    "digest user {user} without $TBDESK_PASSWORD: the profile only reads until its password is stored"
+                );
+            }
             let fields = tbdesk_profiles::ProfileFields {
                 name,
                 connect,
@@ -398,7 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 zone: zone.unwrap_or_else(tbdesk_api::machine_zone_name),
             };
             let c = console(&cli.data_dir).await?;
-            c.profiles().create(&fields, password.as_deref()).await?;
+            c.create_profile(&fields, password.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Profile(ProfileCmd::Watch { name, watch, alerts }) => {
