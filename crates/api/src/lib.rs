@@ -32,6 +32,8 @@ pub const LOCAL_ROOT: &str = "/tbschedule/local";
 pub struct Followed {
     /// Unique for the app's run: a profile edited gets a new follower with a new id.
     pub id: u64,
+    /// The profile's settings it follows ([`fingerprint`]).
+    fingerprint: String,
     /// The live follower (dropping it stops following).
     pub live: Live,
     /// ZooKeeper server version, when `srvr` answers.
@@ -413,9 +415,15 @@ impl Console {
     /// The follower of a profile already followed; never starts one (a late notice for a
     /// profile just edited or deleted must not read its root again).
     pub async fn followed(&self, profile: &str) -> Result<std::sync::Arc<Followed>, ApiError> {
-        self.followed.lock().await.get(profile).and_then(|c| c.get().cloned()).ok_or_else(|| {
-            ApiError::new(ErrorCode::NotFollowed, format!("profile {profile} is not open; select it to connect"))
-        })
+        let not_open =
+            || ApiError::new(ErrorCode::NotFollowed, format!("profile {profile} is not open; select it to connect"));
+        let f = self.followed.lock().await.get(profile).and_then(|c| c.get().cloned()).ok_or_else(not_open)?;
+        // Edited, or deleted and made again, by another process: this follower shows another
+        // cluster's root than the one the profile's writes now go to.
+        match self.profiles.get(profile).await {
+            Ok(p) if fingerprint(&p) == f.fingerprint => Ok(f),
+            _ => Err(not_open()),
+        }
     }
 
     /// [`Console::follow`], reporting the first read's progress (nodes read / known).
@@ -469,10 +477,23 @@ impl Console {
         profile: &str,
         progress: impl FnMut(tbdesk_store::reader::Progress),
     ) -> Result<std::sync::Arc<Followed>, ApiError> {
-        let cell = self.followed.lock().await.entry(profile.to_owned()).or_default().clone();
+        let p = self.profiles.get(profile).await?;
+        let fp = fingerprint(&p);
+        let cell = {
+            let mut map = self.followed.lock().await;
+            let cell = map.entry(profile.to_owned()).or_default().clone();
+            // A follower of the profile's old settings (changed by another process) is
+            // replaced, never shown for the new ones.
+            if cell.get().is_some_and(|f| f.fingerprint != fp) {
+                let fresh = std::sync::Arc::new(tokio::sync::OnceCell::new());
+                map.insert(profile.to_owned(), fresh.clone());
+                fresh
+            } else {
+                cell
+            }
+        };
         let f = cell
             .get_or_try_init(|| async {
-                let p = self.profiles.get(profile).await?;
                 let opts = self.options(&p).await?;
                 let live = Live::follow_with_progress(opts.clone(), progress).await?;
                 let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -484,6 +505,7 @@ impl Console {
                 let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Ok::<_, ApiError>(std::sync::Arc::new(Followed {
                     id,
+                    fingerprint: fp.clone(),
                     live,
                     server_version,
                     read_only: p.fields.read_only,
@@ -506,7 +528,7 @@ impl Console {
     /// Separate from the follower's, so a re-sync never interleaves with a write.
     async fn store(&self, profile: &str) -> Result<std::sync::Arc<Store>, ApiError> {
         let p = self.profiles.get(profile).await?;
-        let fingerprint = format!("{}|{:?}|{}|{}", p.id, p.fields, p.secret_id, p.has_password);
+        let fingerprint = fingerprint(&p);
         if let Some((fp, s)) = self.stores.lock().await.get(profile) {
             if *fp == fingerprint && s.usable() {
                 return Ok(s.clone());
@@ -1887,6 +1909,12 @@ pub fn machine_zone_name() -> String {
 /// in UTC).
 pub fn machine_zone() -> chrono_tz::Tz {
     tbdesk_model::cron::parse_zone(&machine_zone_name()).unwrap_or(chrono_tz::Tz::UTC)
+}
+
+/// A profile's settings as a session depends on them (its id, every field, its keyring entry):
+/// a session or follower made with other settings is not used for it.
+fn fingerprint(p: &tbdesk_model::wire::Profile) -> String {
+    format!("{}|{:?}|{}|{}", p.id, p.fields, p.secret_id, p.has_password)
 }
 
 /// The largest file an import reads (a root's whole configuration is far smaller).

@@ -69,3 +69,32 @@ async fn writes_share_one_session_per_profile() {
     }
     assert_eq!(zxid(&server) - before, 5, "one transaction per pause, no session per call");
 }
+
+/// A profile deleted and made again under its name on another server by another process (the
+/// CLI beside the app): the app's follower of the old settings is not shown for it; following
+/// it again reads the new server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_remade_elsewhere_by_another_process_is_not_shown_stale() {
+    let (a, b) = (ZkServer::start().expect("zk a"), ZkServer::start().expect("zk b"));
+    let dir = tempfile::tempdir().expect("dir");
+    let app = Console::open(dir.path()).await.expect("the app's console");
+    app.profiles().create(&fields("p", &a.connect_string()), None).await.expect("p on a");
+    app.init_root("p").await.expect("init a");
+    app.follow("p").await.expect("follow a");
+    assert!(app.followed("p").await.is_ok());
+    // Another process on the same data directory.
+    let cli = Console::open(dir.path()).await.expect("the CLI's console");
+    cli.delete_profile("p").await.expect("delete");
+    cli.profiles().create(&fields("p", &b.connect_string()), None).await.expect("p on b");
+    let stale = app.followed("p").await;
+    assert_eq!(stale.err().map(|e| e.code), Some(tbdesk_api::ErrorCode::NotFollowed));
+    // b has no root yet: following the new settings shows b's (empty), not a's root.
+    let f = app.follow("p").await.expect("follow b");
+    assert_eq!(f.live.current().snapshot.nodes, 0, "b holds no root, a did");
+    cli.init_root("p").await.expect("init b");
+    let t0 = Instant::now();
+    while f.live.current().snapshot.nodes == 0 {
+        assert!(t0.elapsed() < Duration::from_secs(20), "b's root appears in the follower");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
