@@ -89,9 +89,12 @@ impl Profiles {
         Ok(me)
     }
 
-    /// Gives every profile without one its secret id, copying its password from the old entry
-    /// (`profile:<row id>`) to the new one. The old entry is left in place: another data dir
-    /// may still be reading it until it migrates too.
+    /// Gives every profile without one its secret id. Its password is **not** copied from the
+    /// old entry (`profile:<row id>`): that name was shared by every data directory, so the
+    /// entry may hold another directory's profile's password, which must never be sent to this
+    /// profile's server. The profile reads without it until its password is entered again (the
+    /// console refuses its writes, naming the digest user). The old entry is left in place for
+    /// an older tbdesk that may still read it.
     async fn migrate_secret_ids(&self) -> Result<(), Error> {
         let rows: Vec<(i64, bool)> = sqlx::query_as("SELECT id, has_password FROM profiles WHERE secret_id IS NULL")
             .fetch_all(&self.pool)
@@ -99,21 +102,11 @@ impl Profiles {
         for (id, has_password) in rows {
             let sid = new_secret_id();
             if has_password {
-                match secret::load_legacy(id).await {
-                    Ok(Some(pw)) => secret::store(&sid, &pw).await?,
-                    Ok(None) => {
-                        tracing::warn!(profile = id, "the keyring has no password for this profile any more");
-                        sqlx::query("UPDATE profiles SET has_password = 0 WHERE id = ?")
-                            .bind(id)
-                            .execute(&self.pool)
-                            .await?;
-                    }
-                    // No keyring now: try again at the next open.
-                    Err(e) => {
-                        tracing::warn!(profile = id, error = %e, "cannot migrate the keyring entry yet");
-                        continue;
-                    }
-                }
+                tracing::warn!(
+                    profile = id,
+                    "a password stored under the old shared keyring name is not adopted; enter it again"
+                );
+                sqlx::query("UPDATE profiles SET has_password = 0 WHERE id = ?").bind(id).execute(&self.pool).await?;
             }
             sqlx::query("UPDATE profiles SET secret_id = ? WHERE id = ? AND secret_id IS NULL")
                 .bind(&sid)

@@ -28,17 +28,6 @@ pub async fn load(id: &str) -> Result<String, Error> {
     blocking(move || entry(&id)?.get_password().map_err(|e| Error::Keyring(e.to_string()))).await
 }
 
-/// Reads an entry of the old scheme (`profile:<row id>`), for the one-time migration; `None`
-/// when there is none.
-pub async fn load_legacy(row_id: i64) -> Result<Option<String>, Error> {
-    blocking(move || match entry(&row_id.to_string())?.get_password() {
-        Ok(p) => Ok(Some(p)),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(Error::Keyring(e.to_string())),
-    })
-    .await
-}
-
 /// Removes the password of the profile with secret id `id`; a missing entry is fine.
 pub async fn remove(id: &str) -> Result<(), Error> {
     let id = id.to_owned();

@@ -41,8 +41,9 @@ async fn two_data_dirs_never_share_a_secret() {
     );
 }
 
-/// A profile stored before secret ids: its password (entry `profile:<row id>`) is copied to
-/// its new entry at the next open; the old entry stays for other data dirs still using it.
+/// A profile stored before secret ids: the entry of the old scheme (`profile:<row id>`, a name
+/// every data dir shared, so possibly another dir's password) is not adopted; the profile gets
+/// its own id and no password until one is entered; the old entry stays for older versions.
 #[tokio::test]
 async fn old_entries_are_migrated() {
     let dir = tempfile::tempdir().expect("dir");
@@ -65,7 +66,8 @@ async fn old_entries_are_migrated() {
     let p = Profiles::open(&db).await.expect("reopen migrates");
     let migrated = p.get("legacy").await.expect("get");
     assert!(!migrated.secret_id.is_empty());
-    assert_eq!(p.password(&migrated).await.expect("read").as_deref(), Some("legacy-secret"));
+    assert!(!migrated.has_password, "no password adopted from a shared name");
+    assert_eq!(p.password(&migrated).await.expect("read"), None);
     assert_eq!(legacy.get_password().ok().as_deref(), Some("legacy-secret"), "the old entry is left in place");
     p.delete("legacy").await.expect("delete");
     let _ = legacy.delete_credential();
