@@ -309,6 +309,9 @@ async fn a_huge_thread_number_runs_a_bounded_number_of_workers() {
     let mut t = task_type(4);
     t.processor_type = Some("NOTSLEEP".into());
     t.thread_number = i64::from(i32::MAX);
+    // A pause between rounds: the test's own load stays light beside the timing-sensitive
+    // tests running next to it.
+    t.sleep_time_interval = 500;
     admin.put_task_type(&t, Expect::Absent).await.expect("task type");
     launcher::create_dev_strategy(&admin, "Job", "dev1", "thbox", 1).await.expect("strategy");
     let deal = Arc::new(DemoDeal::recording(2));
