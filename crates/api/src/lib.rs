@@ -744,15 +744,18 @@ impl Console {
     /// names before it, the write, their states after it (a failed write keeps its
     /// before-states). The entry is recorded before the write is attempted, so even a crash in
     /// between leaves a trace (`pending`). A journal that cannot be written refuses the write.
+    /// `used` is the session `write` writes through: it must still be the profile's once the
+    /// production rule has judged the profile, or nothing is written.
     async fn journaled<T>(
         &self,
         profile: &str,
+        used: &std::sync::Arc<Store>,
         command: &str,
         reverts: Option<i64>,
         paths: impl FnOnce(&tbdesk_model::paths::Root) -> Vec<String>,
         write: impl std::future::Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
-        Ok(self.journaled_id(profile, command, reverts, paths, write).await?.0)
+        Ok(self.journaled_id(profile, used, command, reverts, paths, write).await?.0)
     }
 
     /// [`Console::journaled`], answering also the journal entry's id (never found afterwards by
@@ -760,6 +763,7 @@ impl Console {
     async fn journaled_id<T>(
         &self,
         profile: &str,
+        used: &std::sync::Arc<Store>,
         command: &str,
         reverts: Option<i64>,
         paths: impl FnOnce(&tbdesk_model::paths::Root) -> Vec<String>,
@@ -768,6 +772,14 @@ impl Console {
         use tbdesk_model::journal::Outcome;
         self.production_rule(profile, true).await?;
         let store = self.store(profile).await?;
+        // The rule judged the profile's settings as they are now; the write must go through
+        // the session of those settings, not one taken before an edit (or a new session).
+        if !std::sync::Arc::ptr_eq(&store, used) {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!("{profile}'s settings or session changed while this write was prepared; nothing was written, try again"),
+            ));
+        }
         let paths = paths(store.root());
         let before = store.node_states(&paths).await?;
         let entry = tbdesk_profiles::journal::NewEntry {
@@ -803,7 +815,7 @@ impl Console {
     pub async fn save_task_type(&self, profile: &str, t: &TaskType, expected: Expect) -> Result<i32, ApiError> {
         let name = t.base_task_type.clone().unwrap_or_default();
         let store = self.store(profile).await?;
-        self.journaled(profile, "save_task_type", None, |r| vec![r.base_task_type(&name)], async {
+        self.journaled(profile, &store, "save_task_type", None, |r| vec![r.base_task_type(&name)], async {
             Ok(store.put_task_type(t, expected).await?)
         })
         .await
@@ -813,7 +825,7 @@ impl Console {
     pub async fn save_strategy(&self, profile: &str, s: &Strategy, expected: Expect) -> Result<i32, ApiError> {
         let name = s.strategy_name.clone().unwrap_or_default();
         let store = self.store(profile).await?;
-        self.journaled(profile, "save_strategy", None, |r| vec![r.strategy(&name)], async {
+        self.journaled(profile, &store, "save_strategy", None, |r| vec![r.strategy(&name)], async {
             Ok(store.put_strategy(s, expected).await?)
         })
         .await
@@ -823,7 +835,7 @@ impl Console {
     pub async fn pause_strategy(&self, profile: &str, name: &str, pause: bool) -> Result<i32, ApiError> {
         let store = self.store(profile).await?;
         let command = if pause { "pause_strategy" } else { "resume_strategy" };
-        self.journaled(profile, command, None, |r| vec![r.strategy(name)], async {
+        self.journaled(profile, &store, command, None, |r| vec![r.strategy(name)], async {
             Ok(store.pause_strategy(name, pause).await?)
         })
         .await
@@ -913,7 +925,7 @@ impl Console {
     pub async fn set_node(&self, profile: &str, path: &str, data: &[u8], version: i32) -> Result<i32, ApiError> {
         let store = self.store(profile).await?;
         let target = path.to_owned();
-        self.journaled(profile, "edit_node", None, |_| vec![target], async {
+        self.journaled(profile, &store, "edit_node", None, |_| vec![target], async {
             Ok(store.set_node(path, data, version).await?)
         })
         .await
@@ -947,7 +959,7 @@ impl Console {
         let command = if pause { "pause_strategies" } else { "resume_strategies" };
         let names = chosen.clone();
         let changed = self
-            .journaled(profile, command, None, |r| names.iter().map(|n| r.strategy(n)).collect(), async {
+            .journaled(profile, &store, command, None, |r| names.iter().map(|n| r.strategy(n)).collect(), async {
                 Ok(store.pause_strategies(&chosen, pause).await?)
             })
             .await?;
@@ -1036,7 +1048,9 @@ impl Console {
             .collect();
         let written: Vec<String> = nodes.iter().map(|n| n.path.clone()).collect();
         let ((), journal) = self
-            .journaled_id(profile, "revert", Some(id), |_| written, async { Ok(store.restore(&restores).await?) })
+            .journaled_id(profile, &store, "revert", Some(id), |_| written, async {
+                Ok(store.restore(&restores).await?)
+            })
             .await?;
         Ok(RevertReport { entry: id, journal: Some(journal), nodes, conflicts, dry_run: false })
     }
@@ -1162,7 +1176,7 @@ impl Console {
         let copy = tbdesk_scheduler::launcher::strategy_name(base, own_sign);
         let prepared = spec.prepare(&store).await?;
         let launch = self
-            .journaled(profile, "scheduler_start", None, |r| vec![r.strategy(&copy)], async {
+            .journaled(profile, &store, "scheduler_start", None, |r| vec![r.strategy(&copy)], async {
                 Ok(prepared.create(&store).await?)
             })
             .await?;
@@ -1316,7 +1330,7 @@ impl Console {
             p.extend([r.as_str().to_owned(), r.base_task_types(), r.strategies(), r.factories()]);
             p
         };
-        self.journaled(profile, "init", None, paths, async { Ok(store.init_root(digest).await?) }).await
+        self.journaled(profile, &store, "init", None, paths, async { Ok(store.init_root(digest).await?) }).await
     }
 
     /// Ensemble and root health of a profile.
@@ -1739,7 +1753,7 @@ impl Console {
             Fix::RemoveDeadServers { base, task_type } => {
                 // The journal keeps every server node of the domain as it was.
                 let paths = store.server_paths(base, task_type).await?;
-                self.journaled(profile, "remove_dead_servers", None, |_| paths, async {
+                self.journaled(profile, &store, "remove_dead_servers", None, |_| paths, async {
                     Ok(store.remove_dead_servers(base, task_type).await?)
                 })
                 .await
@@ -1841,7 +1855,7 @@ impl Console {
                     .map(|c| if c.kind() == "taskType" { r.base_task_type(c.name()) } else { r.strategy(c.name()) })
                     .collect()
             };
-            self.journaled(profile, command, None, paths, async {
+            self.journaled(profile, &store, command, None, paths, async {
                 Ok(store.import_config_opts(target, prune, prune_all).await?)
             })
             .await
