@@ -40,8 +40,3 @@ pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), ApiError> {
     std::fs::write(&tmp, text).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }
-
-/// Reads an import file ([`tbdesk_api::read_import_file`]: bounded, UTF-8).
-pub fn read_import(path: &std::path::Path) -> Result<String, ApiError> {
-    tbdesk_api::read_import_file(path)
-}

@@ -294,7 +294,7 @@ async fn export_to_file(
 async fn open_import_file(app: tauri::AppHandle, args: Args<cmd::OpenImportFile>) -> Answer<cmd::OpenImportFile> {
     let cmd::NoArgs {} = args;
     let Some(path) = files::pick(&app, false, "").await? else { return Ok(None) };
-    let text = files::read_import(&path)?;
+    let text = tbdesk_api::read_import_file(&path)?;
     Ok(Some(cmd::ImportFile { path: path.display().to_string(), text }))
 }
 

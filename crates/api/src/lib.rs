@@ -585,8 +585,7 @@ impl Console {
     /// is not read-only (a read-only one is refused by the store itself, as read-only).
     /// A profile pointing at the same root as a production profile (a duplicate, a copy with
     /// another colour) is guarded like it: the lock is the root's, not the label's.
-    async fn guarded(&self, profile: &str) -> Result<Option<tbdesk_model::wire::Profile>, ApiError> {
-        let p = self.profiles.get(profile).await?;
+    async fn guarded(&self, p: tbdesk_model::wire::Profile) -> Result<Option<tbdesk_model::wire::Profile>, ApiError> {
         if p.fields.read_only {
             return Ok(None);
         }
@@ -630,7 +629,7 @@ impl Console {
     /// confirmation is spent by that write only, within [`CONFIRM_FOR`]; a profile that is not
     /// production answers `false`.
     pub async fn confirm_write(&self, profile: &str, typed: Option<&str>, key: &str) -> Result<bool, ApiError> {
-        let Some(p) = self.guarded(profile).await? else { return Ok(false) };
+        let Some(p) = self.guarded(self.profiles.get(profile).await?).await? else { return Ok(false) };
         if self.unlocked_for(profile).is_none() {
             return Err(Self::locked_error(profile));
         }
@@ -695,8 +694,9 @@ impl Console {
     /// confirmed with its name (the backend's rule, whatever the window shows). `take` uses one
     /// confirmation up (the write itself); a check before a write only looks.
     async fn production_rule(&self, profile: &str, take: bool) -> Result<(), ApiError> {
-        Self::password_rule(&self.profiles.get(profile).await?)?;
-        let Some(p) = self.guarded(profile).await? else { return Ok(()) };
+        let p = self.profiles.get(profile).await?;
+        Self::password_rule(&p)?;
+        let Some(p) = self.guarded(p).await? else { return Ok(()) };
         if self.unlocked_for(profile).is_none() {
             return Err(Self::locked_error(profile));
         }

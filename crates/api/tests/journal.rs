@@ -481,7 +481,7 @@ async fn a_digest_user_without_its_password_only_reads() {
     let init = console.init_root("d").await;
     assert_eq!(init.as_ref().err().map(|e| e.code), Some(ErrorCode::ReadOnly), "{init:?}");
     let save = console.save_task_type("d", &task_type("Job", 1), Expect::Absent).await;
-    let err = save.err().expect("refused");
+    let err = save.expect_err("refused");
     assert_eq!(err.code, ErrorCode::ReadOnly);
     assert!(err.message.contains("digest user ops has no password"), "{}", err.message);
     let c = tbdesk_tests::zk::client(&server).await;

@@ -96,6 +96,13 @@ pub fn write_value(out: &mut String, v: &Value) {
     }
 }
 
+/// A JSON value as gson writes it, for the IPC helpers below.
+fn value_to_text(v: &Value) -> String {
+    let mut t = String::new();
+    write_value(&mut t, v);
+    t
+}
+
 /// Serde for a record's unknown keys as they cross the IPC: each value travels as its gson
 /// text, `[["futureRatio","2.0"]]`.
 ///
@@ -109,14 +116,7 @@ pub mod extra_text {
 
     /// Writes each value as its gson text.
     pub fn serialize<S: Serializer>(extra: &[(String, Value)], s: S) -> Result<S::Ok, S::Error> {
-        let texts: Vec<(&str, String)> = extra
-            .iter()
-            .map(|(k, v)| {
-                let mut t = String::new();
-                super::write_value(&mut t, v);
-                (k.as_str(), t)
-            })
-            .collect();
+        let texts: Vec<(&str, String)> = extra.iter().map(|(k, v)| (k.as_str(), super::value_to_text(v))).collect();
         texts.serialize(s)
     }
 
@@ -142,13 +142,7 @@ pub mod value_text {
 
     /// Writes the value as its gson text.
     pub fn serialize<S: Serializer>(v: &Option<Value>, s: S) -> Result<S::Ok, S::Error> {
-        v.as_ref()
-            .map(|v| {
-                let mut t = String::new();
-                super::write_value(&mut t, v);
-                t
-            })
-            .serialize(s)
+        v.as_ref().map(super::value_to_text).serialize(s)
     }
 
     /// Reads the value back from its text.

@@ -252,6 +252,15 @@ impl TaskDeal for DemoDeal {
 /// one that never ends, is a failed call: the program is killed and restarted.
 pub const DEFAULT_LINE_LIMIT: usize = 16 << 20;
 
+/// Cuts `text` to at most `max` bytes (at a character boundary), marking the cut with `…`.
+fn cut_marked(text: &mut String, max: usize) {
+    if text.len() > max {
+        let cut = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+}
+
 /// Tasks taken from one select answer at most: a job answering more (a bug, or hostile) gets an
 /// error rather than a group holding millions of rows (Java processes whatever it is given).
 pub const MAX_SELECTED: usize = 100_000;
@@ -438,14 +447,7 @@ impl ProcessDeal {
                         match next_line_capped(&mut r, limit).await {
                             Ok(Some(l)) => {
                                 let mut text = String::from_utf8_lossy(&l).into_owned();
-                                if text.len() > STDERR_LINE_KEEP {
-                                    let mut cut = STDERR_LINE_KEEP;
-                                    while !text.is_char_boundary(cut) {
-                                        cut -= 1;
-                                    }
-                                    text.truncate(cut);
-                                    text.push('…');
-                                }
+                                cut_marked(&mut text, STDERR_LINE_KEEP);
                                 tracing::info!(target: "tbdesk::job", "{text}");
                                 log.push(format!("job: {text}"));
                             }
@@ -550,33 +552,24 @@ impl TaskDeal for ProcessDeal {
     async fn select(&self, req: &SelectRequest) -> Result<Vec<Value>, DealError> {
         let mut msg = serde_json::to_value(req).map_err(|e| DealError(e.to_string()))?;
         msg["op"] = Value::String("select".into());
-        let v = self.call(msg).await?;
-        let shown = || {
-            let mut s = v.to_string();
-            if s.len() > 200 {
-                let cut = (0..=200).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
-                s.truncate(cut);
-                s.push('…');
+        let mut v = self.call(msg).await?;
+        let tasks = match v.get_mut("tasks") {
+            // Taken, not copied: an answer can be large.
+            Some(Value::Array(a)) => std::mem::take(a),
+            _ => {
+                let mut shown = v.to_string();
+                cut_marked(&mut shown, 200);
+                return Err(DealError(format!("select answer has no \"tasks\" array: {shown}")));
             }
-            s
         };
-        let n = match v.get("tasks") {
-            Some(Value::Array(a)) => a.len(),
-            _ => return Err(DealError(format!("select answer has no \"tasks\" array: {}", shown()))),
-        };
-        if n > MAX_SELECTED {
+        if tasks.len() > MAX_SELECTED {
             return Err(DealError(format!(
-                "select answered {n} tasks; at most {MAX_SELECTED} are taken from one answer (fetchDataNumber asked {})",
+                "select answered {} tasks; at most {MAX_SELECTED} are taken from one answer (fetchDataNumber asked {})",
+                tasks.len(),
                 req.fetch_num
             )));
         }
-        match v {
-            Value::Object(mut m) => match m.remove("tasks") {
-                Some(Value::Array(a)) => Ok(a),
-                _ => Ok(Vec::new()),
-            },
-            _ => Ok(Vec::new()),
-        }
+        Ok(tasks)
     }
 
     async fn execute(&self, tasks: &[Value], own_sign: &str, server: &str) -> Result<bool, DealError> {

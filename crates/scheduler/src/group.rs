@@ -712,7 +712,7 @@ async fn process(
             // another worker (compared by value, TBSchedule's comparator).
             let inflight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
             let mut workers = AbortAll(Vec::new());
-            for _ in 0..workers_of(&def) {
+            for _ in 0..workers_of(def) {
                 let (d, st, sign, me, req, inflight, store) = (
                     deal.clone(),
                     state.clone(),
@@ -760,7 +760,7 @@ async fn process(
             }
             if total == 0 {
                 window.no_data(store.zk_now_ms());
-                if pause(no_data_pause(&def)).await {
+                if pause(no_data_pause(def)).await {
                     return;
                 }
             } else if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await
@@ -786,7 +786,7 @@ async fn process(
         state.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
         if tasks.is_empty() {
             window.no_data(store.zk_now_ms());
-            if pause(no_data_pause(&def)).await {
+            if pause(no_data_pause(def)).await {
                 return;
             }
             continue;
@@ -796,7 +796,7 @@ async fn process(
         let chunks: Vec<Vec<serde_json::Value>> = tasks.chunks(batch).map(<[_]>::to_vec).collect();
         let queue = Arc::new(Mutex::new(chunks));
         let mut workers = AbortAll(Vec::new());
-        for _ in 0..workers_of(&def) {
+        for _ in 0..workers_of(def) {
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
             workers.0.push(tokio::spawn(async move {
                 loop {

@@ -443,6 +443,11 @@ struct Prefetched {
     superseded: std::collections::HashSet<usize>,
 }
 
+/// An event [`apply`] answers by reading the node's data.
+fn reads_data(ev: &zk::WatchedEvent) -> bool {
+    matches!(ev.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged)
+}
+
 /// Reads in flight at once when a batch is prefetched.
 const PREFETCH_IN_FLIGHT: usize = 64;
 
@@ -455,7 +460,7 @@ async fn prefetch(store: &Store, batch: &[Change]) -> Prefetched {
         if let Change::Node(ev) = c {
             if let Some(prev) = last.insert(ev.path.as_str(), i) {
                 if let Some(Change::Node(p)) = batch.get(prev) {
-                    if matches!(p.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged) {
+                    if reads_data(p) {
                         out.superseded.insert(prev);
                     }
                 }
@@ -467,11 +472,7 @@ async fn prefetch(store: &Store, batch: &[Change]) -> Prefetched {
         .enumerate()
         .filter(|(i, _)| !out.superseded.contains(i))
         .filter_map(|(i, c)| match c {
-            Change::Node(ev)
-                if matches!(ev.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged) =>
-            {
-                Some((i, ev.path.clone()))
-            }
+            Change::Node(ev) if reads_data(ev) => Some((i, ev.path.clone())),
             _ => None,
         })
         .collect();
@@ -521,7 +522,7 @@ async fn apply(
                 Some(r) => r,
                 None => store.client.get_data(path).await,
             };
-            match read {
+            let node = match read {
                 Ok((data, stat)) => {
                     let children = if ev.event_type == zk::EventType::NodeCreated
                         || stat.num_children as usize != tree.get(path).map_or(0, |n| n.children.len())
@@ -530,33 +531,23 @@ async fn apply(
                     } else {
                         tree.get(path).map(|n| n.children.clone()).unwrap_or_default()
                     };
-                    tree.insert(path.to_owned(), RawNode { data, stat: stat_of(&stat), children, unreadable: None });
-                    if let Some((parent, name)) = parent_and_name(path) {
-                        if let Some(p) = tree.get_mut(parent) {
-                            if !p.children.iter().any(|c| c == name) {
-                                p.children.push(name.to_owned());
-                                p.stat.num_children = p.children.len() as i32;
-                            }
-                        }
-                    }
+                    RawNode { data, stat: stat_of(&stat), children, unreadable: None }
                 }
-                Err(zk::Error::NoNode) => {} // created and deleted again: its delete event follows
+                Err(zk::Error::NoNode) => return Ok(()), // created and deleted again: its delete event follows
                 // A node this session may not read (ZooKeeper before 3.8.4 / 3.9.2 sends events
                 // of such nodes, CVE-2024-23944): kept as unreadable, as a whole read keeps it,
                 // rather than a full re-read of the root at each of its changes.
-                Err(zk::Error::NoAuth) => {
-                    let node = crate::reader::unreadable(&store.client, path).await;
-                    tree.insert(path.to_owned(), node);
-                    if let Some((parent, name)) = parent_and_name(path) {
-                        if let Some(p) = tree.get_mut(parent) {
-                            if !p.children.iter().any(|c| c == name) {
-                                p.children.push(name.to_owned());
-                                p.stat.num_children = i32::try_from(p.children.len()).unwrap_or(i32::MAX);
-                            }
-                        }
+                Err(zk::Error::NoAuth) => crate::reader::unreadable(&store.client, path).await,
+                Err(e) => return Err(Error::at(path, e)),
+            };
+            tree.insert(path.to_owned(), node);
+            if let Some((parent, name)) = parent_and_name(path) {
+                if let Some(p) = tree.get_mut(parent) {
+                    if !p.children.iter().any(|c| c == name) {
+                        p.children.push(name.to_owned());
+                        p.stat.num_children = i32::try_from(p.children.len()).unwrap_or(i32::MAX);
                     }
                 }
-                Err(e) => return Err(Error::at(path, e)),
             }
         }
         _ => {}
