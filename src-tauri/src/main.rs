@@ -32,6 +32,12 @@ type Bytes = Result<tauri::ipc::Response, ApiError>;
 struct Forwarding(Mutex<HashMap<String, u64>>);
 
 #[tauri::command]
+fn machine_zone(args: Args<cmd::MachineZone>) -> Answer<cmd::MachineZone> {
+    let cmd::NoArgs {} = args;
+    Ok(tbdesk_api::machine_zone_name())
+}
+
+#[tauri::command]
 async fn list_profiles(console: State<'_, Console>, args: Args<cmd::ListProfiles>) -> Answer<cmd::ListProfiles> {
     let cmd::NoArgs {} = args;
     console.profiles_for_ui().await
@@ -493,6 +499,7 @@ fn main() {
             import_config,
             diff_profiles,
             last_profile,
+            machine_zone,
             status_all,
             unlock_writes,
             write_lock,

@@ -23,11 +23,49 @@ fn ui_error(message: impl ToString) -> ApiError {
     ApiError::new(ErrorCode::Ui, message.to_string())
 }
 
+/// A JavaScript value read as `T` through its JSON text (the glue's values are JSON already:
+/// tauri parsed them from the backend's JSON).
+fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue) -> Result<T, ApiError> {
+    let text = if v.is_undefined() {
+        "null".to_owned()
+    } else {
+        js_sys::JSON::stringify(v).ok().and_then(|t| t.as_string()).ok_or_else(|| ui_error("not a JSON value"))?
+    };
+    serde_json::from_str(&text).map_err(ui_error)
+}
+
+/// `T` as a JavaScript value, through its JSON text.
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, ApiError> {
+    let text = serde_json::to_string(v).map_err(ui_error)?;
+    js_sys::JSON::parse(&text).map_err(|_| ui_error("cannot encode the arguments"))
+}
+
 /// A rejected invoke: the command's `ApiError`, or tauri's own refusal in words.
 fn ipc_error(e: JsValue) -> ApiError {
-    serde_wasm_bindgen::from_value(e.clone()).unwrap_or_else(|_| {
+    from_js(&e).unwrap_or_else(|_| {
         ApiError::new(ErrorCode::Ipc, e.as_string().unwrap_or_else(|| "the backend did not answer".into()))
     })
+}
+
+/// Reads an `ArrayBuffer` from JavaScript 64 KiB at a time, so a whole root's JSON is parsed
+/// without first being copied whole into the wasm heap (which never shrinks).
+struct BufferReader {
+    bytes: js_sys::Uint8Array,
+    at: u32,
+}
+
+impl std::io::Read for BufferReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let len = self.bytes.length();
+        let want = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+        let end = self.at.saturating_add(want).min(len);
+        let n = (end - self.at) as usize;
+        if n > 0 {
+            self.bytes.subarray(self.at, end).copy_to(&mut buf[..n]);
+            self.at = end;
+        }
+        Ok(n)
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -45,15 +83,11 @@ struct Received<A> {
 /// here in wasm: a whole root never becomes a JavaScript object tree. A command that writes to
 /// a production profile's root is confirmed first (what it changes, and the profile's name).
 pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
-    use serde::Serialize;
-    let js =
-        Envelope { args: &args }.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(ui_error)?;
+    let js = to_js(&Envelope { args: &args })?;
     if cmd::Intent::intent(&args).is_some() {
         // The key of the arguments as the backend will read them: after the same JSON trip
         // (JavaScript numbers, key order), so both sides hash the same bytes.
-        let text =
-            js_sys::JSON::stringify(&js).map(String::from).map_err(|_| ui_error("cannot encode the arguments"))?;
-        let received: Received<C::Args> = serde_json::from_str(&text).map_err(ui_error)?;
+        let received: Received<C::Args> = from_js(&js)?;
         if let Some((w, key)) = cmd::confirmation::<C>(&received.args) {
             confirm(&w, key).await?;
         }
@@ -63,10 +97,10 @@ pub async fn call<C: Command>(args: C::Args) -> Result<C::Output, ApiError> {
         if !answer.is_instance_of::<js_sys::ArrayBuffer>() {
             return Err(ui_error(format!("{}: the backend did not answer with bytes", C::NAME)));
         }
-        let bytes = js_sys::Uint8Array::new(&answer).to_vec();
-        serde_json::from_slice(&bytes).map_err(ui_error)
+        let reader = BufferReader { bytes: js_sys::Uint8Array::new(&answer), at: 0 };
+        serde_json::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader)).map_err(ui_error)
     } else {
-        serde_wasm_bindgen::from_value(answer).map_err(ui_error)
+        from_js(&answer)
     }
 }
 
@@ -91,7 +125,7 @@ async fn confirm(w: &cmd::WriteIntent, key: String) -> Result<(), ApiError> {
 pub async fn on<E: Event>(f: impl Fn(E::Payload) + 'static) {
     let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
         let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        match serde_wasm_bindgen::from_value::<E::Payload>(payload) {
+        match from_js::<E::Payload>(&payload) {
             Ok(p) => f(p),
             Err(err) => warn(&format!("bad {} event: {err}", E::NAME)),
         }

@@ -4,14 +4,26 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The browser's IANA zone (the Java runtimes usually share the operator's zone).
+thread_local! {
+    /// This machine's zone as the backend names it, asked once before the app mounts.
+    static MACHINE_ZONE: std::cell::RefCell<String> = std::cell::RefCell::new("UTC".to_owned());
+}
+
+/// Asks the backend for this machine's zone (the name it judges crons in when a profile has
+/// none); until answered, or if it cannot answer, `UTC`. The page's own `Intl` zone is not
+/// used: it is the same machine, and asking `Intl` loads ICU's formatting data into the web
+/// process (~3 MiB) for one string.
+pub async fn learn_local_zone() {
+    if let Ok(zone) = crate::api::call::<crate::api::cmd::MachineZone>(crate::api::cmd::NoArgs {}).await {
+        if tbdesk_model::cron::parse_zone(&zone).is_some() {
+            MACHINE_ZONE.with(|z| *z.borrow_mut() = zone);
+        }
+    }
+}
+
+/// This machine's IANA zone (the Java runtimes usually share the operator's zone).
 pub fn local_zone() -> String {
-    let fmt = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
-    let opts = fmt.resolved_options();
-    js_sys::Reflect::get(&opts, &JsValue::from_str("timeZone"))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| "UTC".into())
+    MACHINE_ZONE.with(|z| z.borrow().clone())
 }
 
 /// Now, epoch ms.
@@ -19,10 +31,10 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// "12:04:05" in this window's zone (a change time, a reminder's).
+/// "12:04:05" in this machine's zone (a change time, a reminder's).
 pub fn time_of_day(ms: i64) -> String {
-    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}:{:02}", d.get_hours(), d.get_minutes(), d.get_seconds())
+    let tz = tbdesk_model::cron::parse_zone(&local_zone()).unwrap_or(chrono_tz::Tz::UTC);
+    tbdesk_model::inspect::time_of_day(ms, tz)
 }
 
 /// Waits `ms` milliseconds (a `setTimeout` promise).

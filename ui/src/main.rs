@@ -35,5 +35,8 @@ fn main() {
     let probe = wasm_bindgen::closure::Closure::<dyn Fn() -> f64>::new(wasm_bytes);
     let _ = js_sys::Reflect::set(&js_sys::global(), &"tbdeskWasmBytes".into(), probe.as_ref());
     probe.forget();
-    leptos::mount::mount_to_body(app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        browser::learn_local_zone().await;
+        leptos::mount::mount_to_body(app::App);
+    });
 }

@@ -129,9 +129,29 @@ pub fn time_text(ms: i64, tz: chrono_tz::Tz) -> String {
     }
 }
 
+/// `00:11:14`: the time of day of `ms` in `tz` (a change time, a reminder's), `-` when `ms` is
+/// out of chrono's range.
+pub fn time_of_day(ms: i64, tz: chrono_tz::Tz) -> String {
+    use chrono::TimeZone;
+    match tz.timestamp_millis_opt(ms) {
+        chrono::LocalResult::Single(t) => t.format("%H:%M:%S").to_string(),
+        _ => "-".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_of_day_is_in_the_zone_and_never_panics() {
+        // 2025-12-03 00:11:14.123 UTC.
+        let ms = 1_764_720_674_123;
+        assert_eq!(time_of_day(ms, chrono_tz::Tz::UTC), "00:11:14");
+        assert_eq!(time_of_day(ms, chrono_tz::Tz::Asia__Shanghai), "08:11:14");
+        assert_eq!(time_of_day(i64::MAX, chrono_tz::Tz::UTC), "-");
+        assert_eq!(time_of_day(i64::MIN, chrono_tz::Tz::UTC), "-");
+    }
 
     #[test]
     fn bytes_are_shown_as_json_text_or_hex() {

@@ -977,6 +977,9 @@ pub mod cmd {
         DiffProfiles = "diff_profiles" (DiffArgs) -> Vec<Change>;
         /// The profile shown last.
         LastProfile = "last_profile" (NoArgs) -> Option<String>;
+        /// This machine's IANA zone as the backend judges crons in it (`TZ`, else the system's):
+        /// the window uses the same name, so a form and the backend never disagree on a zone.
+        MachineZone = "machine_zone" (NoArgs) -> String;
         /// Every profile at a glance (the home), each within a time limit.
         StatusAll = "status_all" (NoArgs) -> Vec<ProfileStatus>;
         /// Unlocks a production profile's writes for some minutes (0: locks them again);
