@@ -1,3 +1,6 @@
+include!("../../src-tauri/link.rs");
+
 fn main() {
+    pack_relative_relocs();
     tauri_build::build();
 }

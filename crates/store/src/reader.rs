@@ -106,7 +106,9 @@ pub async fn read_tree(
         progress(Progress { done: tree.len(), total: known });
         level = next;
     }
-    Ok(tree)
+    // Rebuilt from its sorted entries: a B-tree filled by inserts keeps its nodes about half
+    // full, one built in bulk fills them (the 32k root's tree: 10.3 -> 7 MiB).
+    Ok(tree.into_iter().collect())
 }
 
 /// Unreadable nodes whose stat and ACL are asked for at once.
