@@ -34,10 +34,12 @@ fn from_js<T: serde::de::DeserializeOwned>(v: &JsValue) -> Result<T, ApiError> {
     serde_json::from_str(&text).map_err(ui_error)
 }
 
-/// `T` as a JavaScript value, through its JSON text.
+/// `T` as a JavaScript value, through its JSON text; refused, naming the field, when an integer
+/// in it would not survive as a JavaScript number.
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, ApiError> {
-    let text = serde_json::to_string(v).map_err(ui_error)?;
-    js_sys::JSON::parse(&text).map_err(|_| ui_error("cannot encode the arguments"))
+    let value = serde_json::to_value(v).map_err(ui_error)?;
+    tbdesk_model::wire::js_exact(&value).map_err(|e| ApiError::new(ErrorCode::Invalid, e))?;
+    js_sys::JSON::parse(&value.to_string()).map_err(|_| ui_error("cannot encode the arguments"))
 }
 
 /// A rejected invoke: the command's `ApiError`, or tauri's own refusal in words.

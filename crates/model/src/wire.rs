@@ -1319,9 +1319,63 @@ pub mod cmd {
     }
 }
 
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+pub const JS_MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Checks that `v` crosses a JavaScript number unchanged: every integer in it lies within
+/// ±(2^53 - 1). The window's IPC arguments go through `JSON.parse`, which would round a larger
+/// one (a `long` typed into a form) to a neighbour without a word; this names its field instead.
+pub fn js_exact(v: &serde_json::Value) -> Result<(), String> {
+    fn walk(v: &serde_json::Value, at: &mut Vec<String>) -> Result<(), String> {
+        match v {
+            serde_json::Value::Number(n) => {
+                let exact = match (n.as_u64(), n.as_i64()) {
+                    (Some(u), _) => u <= JS_MAX_SAFE_INTEGER,
+                    (None, Some(i)) => i.unsigned_abs() <= JS_MAX_SAFE_INTEGER,
+                    (None, None) => true,
+                };
+                if exact {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{}: {n} is beyond what the window can send exactly (±{JS_MAX_SAFE_INTEGER})",
+                        if at.is_empty() { "value".to_owned() } else { at.join(".") }
+                    ))
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().enumerate().try_for_each(|(i, x)| {
+                at.push(i.to_string());
+                let r = walk(x, at);
+                at.pop();
+                r
+            }),
+            serde_json::Value::Object(fields) => fields.iter().try_for_each(|(k, x)| {
+                at.push(k.clone());
+                let r = walk(x, at);
+                at.pop();
+                r
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(v, &mut Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn js_exact_names_an_integer_a_javascript_number_would_round() {
+        let ok = serde_json::json!({"args": {"v": 9_007_199_254_740_991_i64, "w": -9_007_199_254_740_991_i64, "f": 2.5e300}});
+        assert_eq!(js_exact(&ok), Ok(()));
+        let big = serde_json::json!({"args": {"taskType": {"heartBeatRate": 9_007_199_254_740_993_i64}}});
+        let e = js_exact(&big).expect_err("rounded by JSON.parse");
+        assert!(e.starts_with("args.taskType.heartBeatRate: 9007199254740993 "), "{e}");
+        let low = serde_json::json!([1, [i64::MIN]]);
+        assert!(js_exact(&low).expect_err("i64::MIN").starts_with("1.0: -9223372036854775808 "));
+        assert!(js_exact(&serde_json::json!(u64::MAX)).expect_err("u64::MAX").starts_with("value: "));
+    }
 
     #[test]
     fn command_names_are_unique_snake_case() {
