@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 thread_local! {
     /// This machine's zone as the backend names it, asked once before the app mounts.
-    static MACHINE_ZONE: std::cell::RefCell<String> = std::cell::RefCell::new("UTC".to_owned());
+    static MACHINE_ZONE: std::cell::Cell<chrono_tz::Tz> = const { std::cell::Cell::new(chrono_tz::Tz::UTC) };
 }
 
 /// Asks the backend for this machine's zone (the name it judges crons in when a profile has
@@ -15,15 +15,15 @@ thread_local! {
 /// process (~3 MiB) for one string.
 pub async fn learn_local_zone() {
     if let Ok(zone) = crate::api::call::<crate::api::cmd::MachineZone>(crate::api::cmd::NoArgs {}).await {
-        if tbdesk_model::cron::parse_zone(&zone).is_some() {
-            MACHINE_ZONE.with(|z| *z.borrow_mut() = zone);
+        if let Some(tz) = tbdesk_model::cron::parse_zone(&zone) {
+            MACHINE_ZONE.with(|z| z.set(tz));
         }
     }
 }
 
 /// This machine's IANA zone (the Java runtimes usually share the operator's zone).
 pub fn local_zone() -> String {
-    MACHINE_ZONE.with(|z| z.borrow().clone())
+    MACHINE_ZONE.with(|z| z.get().name().to_owned())
 }
 
 /// Now, epoch ms.
@@ -33,8 +33,7 @@ pub fn now_ms() -> i64 {
 
 /// "12:04:05" in this machine's zone (a change time, a reminder's).
 pub fn time_of_day(ms: i64) -> String {
-    let tz = tbdesk_model::cron::parse_zone(&local_zone()).unwrap_or(chrono_tz::Tz::UTC);
-    tbdesk_model::inspect::time_of_day(ms, tz)
+    tbdesk_model::inspect::time_of_day(ms, MACHINE_ZONE.with(|z| z.get()))
 }
 
 /// Waits `ms` milliseconds (a `setTimeout` promise).

@@ -107,7 +107,7 @@ pub async fn read_tree(
         level = next;
     }
     // Rebuilt from its sorted entries: a B-tree filled by inserts keeps its nodes about half
-    // full, one built in bulk fills them (the 32k root's tree: 10.3 -> 7 MiB).
+    // full, one built in bulk fills them (the 32k root's tree: 10.3 -> 7.8 MiB).
     Ok(tree.into_iter().collect())
 }
 
