@@ -67,8 +67,69 @@ pub fn thread_groups(
 /// The leader's item order: 3.3.x compares as integers when both ids are all digits (and fit
 /// an `int`), otherwise as strings; 3.2.x compares as strings (`0,1,10,2`). A stable sort, so
 /// with a consistent mix the result does not depend on the input order.
+///
+/// Numeric and other ids mixed make 3.3's comparison no order at all (`9 < 10`, `10 < "1x"`,
+/// `"1x" < 9`): Rust's sort may panic on it and Java's `TimSort` may throw for 32 ids or more.
+/// Such lists are sorted the way Java sorts fewer than 32 (its binary insertion sort after the
+/// first run), which never fails; [`crate::validate`] warns about the mix.
 pub fn sort_items(ids: &mut [String], v: JavaVersion) {
-    ids.sort_by(|a, b| compare_items(a, b, v));
+    sort_java(ids, |a, b| compare_items(a, b, v), |s| s.as_str(), v);
+}
+
+/// Sorts by `cmp`, with Java's small-array algorithm when the ids are a numeric/other mix.
+fn sort_java<T>(xs: &mut [T], cmp: impl Fn(&str, &str) -> Ordering, id: impl Fn(&T) -> &str, v: JavaVersion) {
+    let mixed = v == JavaVersion::V3_3 && {
+        let n = xs.iter().filter(|x| numeric(id(x)).is_some()).count();
+        n != 0 && n != xs.len()
+    };
+    if !mixed {
+        xs.sort_by(|a, b| cmp(id(a), id(b)));
+        return;
+    }
+    // `TimSort.countRunAndMakeAscending`: the leading run, reversed when strictly descending.
+    let n = xs.len();
+    if n < 2 {
+        return;
+    }
+    let mut run;
+    if cmp(id(&xs[1]), id(&xs[0])) == Ordering::Less {
+        run = 2;
+        while run < n && cmp(id(&xs[run]), id(&xs[run - 1])) == Ordering::Less {
+            run += 1;
+        }
+        xs[..run].reverse();
+    } else {
+        run = 2;
+        while run < n && cmp(id(&xs[run]), id(&xs[run - 1])) != Ordering::Less {
+            run += 1;
+        }
+    }
+    // `TimSort.binarySort`: each next element goes after the last one not greater than it.
+    for start in run..n {
+        let (mut left, mut right) = (0, start);
+        while left < right {
+            let mid = (left + right) / 2;
+            if cmp(id(&xs[start]), id(&xs[mid])) == Ordering::Less {
+                right = mid;
+            } else {
+                left = mid + 1;
+            }
+        }
+        xs[left..=start].rotate_right(1);
+    }
+}
+
+/// Whether 3.3's item comparison is no order for these ids (numeric and other ids mixed).
+pub fn mixed_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> bool {
+    let (mut num, mut other) = (false, false);
+    for id in ids {
+        if numeric(id).is_some() {
+            num = true;
+        } else {
+            other = true;
+        }
+    }
+    num && other
 }
 
 fn numeric(s: &str) -> Option<i32> {
@@ -164,7 +225,7 @@ pub fn assign_items(servers: &[String], items: &[ItemOwner], max_per_group: i64,
         return Plan::default();
     }
     let mut sorted: Vec<&ItemOwner> = items.iter().collect();
-    sorted.sort_by(|a, b| compare_items(&a.id, &b.id, v));
+    sort_java(&mut sorted, |a, b| compare_items(a, b, v), |o| o.id.as_str(), v);
     let nums = assign_task_number(servers.len(), sorted.len() as i64, max_per_group, v);
     let (mut point, mut count, mut unchanged) = (0usize, 0i64, 0usize);
     let mut plan = Plan::default();
@@ -429,6 +490,44 @@ mod tests {
         // §13: 3 groups over 2 factories = [2,1], lowest suffix first.
         let g = thread_groups(&s(&["ip$h$B$0000000007", "ip$h$A$0000000002"]), 3, 0, JavaVersion::V3_3);
         assert_eq!(g, vec![("ip$h$A$0000000002".to_string(), 2), ("ip$h$B$0000000007".to_string(), 1)]);
+    }
+
+    /// Mixed numeric and other ids: no panic, and below 32 ids the order `Collections.sort`
+    /// gives with the 3.3 comparator (each expected list printed by Java 17 with
+    /// commons-lang's `StringUtils`).
+    #[test]
+    fn mixed_ids_sort_like_java_and_never_panic() {
+        for (input, java) in [
+            (
+                "1,3x,17,18x,15x,8,2,4,16,0x,9x,19,7,14,13,5,6x,12x,10,11,20",
+                "0x,1,12x,15x,2,4,5,7,8,10,11,13,14,16,17,18x,19,20,3x,6x,9x",
+            ),
+            ("20,19,3x,1,0x,5", "0x,1,5,19,20,3x"),
+            ("a,10,9,b,1x,2", "9,10,1x,2,a,b"),
+        ] {
+            let mut ids: Vec<String> = input.split(',').map(str::to_owned).collect();
+            sort_items(&mut ids, JavaVersion::V3_3);
+            assert_eq!(ids.join(","), java, "{input}");
+            let plan = assign_items(&s(&["a$1"]), &items(&input.split(',').collect::<Vec<_>>()), 0, JavaVersion::V3_3);
+            let order: Vec<&str> = plan.targets.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(order.join(","), java);
+        }
+        // Long mixed lists in every order a simple generator gives: the sort returns.
+        let mut seed = 7u64;
+        for len in [31usize, 32, 100, 700] {
+            for _ in 0..30 {
+                let mut ids: Vec<String> = (0..len)
+                    .map(|i| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        if seed >> 63 == 1 { format!("{i}") } else { format!("{i}x") }
+                    })
+                    .collect();
+                sort_items(&mut ids, JavaVersion::V3_3);
+                assert_eq!(ids.len(), len);
+            }
+        }
+        assert!(mixed_ids(["1", "a"]));
+        assert!(!mixed_ids(["1", "2"]) && !mixed_ids(["a", "b"]));
     }
 
     fn items(ids: &[&str]) -> Vec<ItemOwner> {

@@ -197,10 +197,17 @@ impl Object {
         self
     }
 
-    /// A `double` primitive: always written, Java-formatted.
+    /// A `double` primitive: always written, Java-formatted. gson refuses to write NaN and the
+    /// infinities (validation refuses them too); should one reach here it is written as the
+    /// string Java's lenient reader turns back into the same value (`"Infinity"`), never as a
+    /// bare word no JSON reader accepts.
     pub fn double(&mut self, k: &str, v: f64) -> &mut Self {
         self.key(k);
-        self.out.push_str(&java_double(v));
+        if v.is_finite() {
+            self.out.push_str(&java_double(v));
+        } else {
+            write_string(&mut self.out, &java_double(v));
+        }
         self
     }
 
@@ -355,7 +362,18 @@ impl Fields {
             None | Some(Value::Null) => Ok(default),
             Some(Value::Number(n)) => n.as_f64().ok_or_else(|| Self::bad(k, "not a number")),
             Some(Value::String(s)) => {
-                s.trim().parse().map_err(|_| Self::bad(k, format!("expected a number, found {s:?}")))
+                // What Java's `parseDouble` reads (gson reads leniently, so "Infinity" and
+                // "1e999" are infinity there too): digits, or exactly the words `Infinity` and
+                // `NaN`. Rust would also take "inf", "infinity" or "nan" in any case.
+                let t = s.trim();
+                let body = t.strip_prefix(['+', '-']).unwrap_or(t);
+                let word = body == "Infinity" || body == "NaN";
+                let digits = body.bytes().any(|b| b.is_ascii_digit())
+                    && body.bytes().all(|b| b.is_ascii_digit() || b".eE+-".contains(&b));
+                match t.parse::<f64>() {
+                    Ok(d) if word || digits => Ok(d),
+                    _ => Err(Self::bad(k, format!("expected a number, found {s:?}"))),
+                }
             }
             Some(v) => Err(Self::bad(k, format!("expected a number, found a {}", kind(&v)))),
         }
@@ -405,6 +423,29 @@ mod tests {
         let mut s = String::new();
         write_string(&mut s, "a=b&c<d>'e\"f\\g\n\t\u{1}/中\u{2028}");
         assert_eq!(s, r#""a\u003db\u0026c\u003cd\u003e\u0027e\"f\\g\n\t\u0001/中\u2028""#);
+    }
+
+    #[test]
+    fn doubles_read_as_java_parses_them() {
+        let read = |v: &str| {
+            let mut f = Fields::new(parse_object(format!(r#"{{"d":{v}}}"#).as_bytes()).expect("object"));
+            f.double("d", 0.0)
+        };
+        assert_eq!(read(r#""2.5""#), Ok(2.5));
+        assert_eq!(read(r#""Infinity""#), Ok(f64::INFINITY));
+        assert_eq!(read(r#""-Infinity""#), Ok(f64::NEG_INFINITY));
+        assert_eq!(read(r#"" 1e999 ""#), Ok(f64::INFINITY));
+        assert!(read(r#""NaN""#).is_ok_and(f64::is_nan));
+        for bad in [r#""inf""#, r#""infinity""#, r#""nan""#, r#""INF""#, r#""""#, r#""1.2.x""#, r#""e""#] {
+            let e = read(bad).expect_err(bad);
+            assert!(e.to_string().contains('d'), "{e}");
+        }
+        // Written back, a non-finite value stays readable JSON (and reads as the same value).
+        let mut w = Object::new();
+        w.double("d", f64::INFINITY);
+        let text = w.finish();
+        assert_eq!(text, r#"{"d":"Infinity"}"#);
+        assert_eq!(read(r#""Infinity""#), Ok(f64::INFINITY));
     }
 
     #[test]

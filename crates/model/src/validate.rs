@@ -128,7 +128,20 @@ fn check_cron(out: &mut Out, field: &str, expr: &str, ctx: &Context) {
     let body = strip_startrun(expr);
     let ft = fire_times(body, ctx.tz, ctx.now_ms, 1);
     match ft.verdict {
-        Verdict::Ok => {}
+        Verdict::Ok => {
+            if let Some(t) = ft.times.first().filter(|t| **t <= ctx.now_ms) {
+                out.error(
+                    field,
+                    "cron_fires",
+                    format!(
+                        "{body:?}: TBSchedule's cron computes its next time as {}, before now (a step this \
+                         large wraps around Java's int); a Java group's timer would fire without pause \
+                         and starve its heartbeat",
+                        crate::cron::format_instant(*t, ctx.tz)
+                    ),
+                );
+            }
+        }
         Verdict::Invalid => out.error(
             field,
             "cron_parse",
@@ -161,6 +174,20 @@ pub fn strip_startrun(expr: &str) -> &str {
         &expr[p.len()..]
     } else {
         expr
+    }
+}
+
+/// Fields Java declares `int`: a value beyond it is written by tbdesk but read by no runtime
+/// (gson's `nextInt` throws on it, so the whole record fails to load).
+fn java_ints(o: &mut Out, fields: &[(&'static str, i64)]) {
+    for &(field, v) in fields {
+        if i32::try_from(v).is_err() {
+            o.error(
+                field,
+                "java_int",
+                format!("{v} does not fit in a Java int ({} to {}); no runtime could read the record", i32::MIN, i32::MAX),
+            );
+        }
     }
 }
 
@@ -211,6 +238,17 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             o.error(field, "min_1", format!("must be at least 1 (is {v})"));
         }
     }
+    java_ints(
+        &mut o,
+        &[
+            ("threadNumber", t.thread_number),
+            ("fetchDataNumber", t.fetch_data_number),
+            ("executeNumber", t.execute_number),
+            ("sleepTimeNoData", t.sleep_time_no_data),
+            ("sleepTimeInterval", t.sleep_time_interval),
+            ("maxTaskItemsOfOneThreadGroup", t.max_task_items_of_one_thread_group),
+        ],
+    );
     for (field, v) in [("sleepTimeNoData", t.sleep_time_no_data), ("sleepTimeInterval", t.sleep_time_interval)] {
         if v < 0 {
             o.error(field, "non_negative", format!("must be 0 or more ms (is {v})"));
@@ -246,7 +284,13 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
         }
         _ => {}
     }
-    if !(t.expire_own_sign_interval > 0.0) {
+    if t.expire_own_sign_interval.is_infinite() {
+        o.error(
+            "expireOwnSignInterval",
+            "finite",
+            "must be a finite number of days (gson refuses to write Infinity, and JSON cannot hold it)",
+        );
+    } else if !(t.expire_own_sign_interval > 0.0) {
         o.error(
             "expireOwnSignInterval",
             "expire_positive",
@@ -260,6 +304,17 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             for e in check_items(items) {
                 let rule = if e.0.contains("bytes, over") { "param_4k" } else { "items" };
                 o.error("taskItems", rule, e.0);
+            }
+            let ids: Vec<String> =
+                items.iter().filter_map(|e| crate::items::parse_item(e).ok()).map(|d| d.id).collect();
+            if crate::distribution::mixed_ids(ids.iter().map(String::as_str)) {
+                o.warn(
+                    "taskItems",
+                    "mixed_ids",
+                    "numeric and other ids mixed: the Java 3.3 leader's sort has no consistent order for them \
+                     (with 32 items or more it can throw), so runtimes may distribute them differently; \
+                     use all-numeric or all-text ids",
+                );
             }
             if items.len() > 1000 {
                 o.warn(
@@ -332,6 +387,7 @@ pub fn strategy(s: &Strategy) -> Vec<Violation> {
         Some("resume") | Some("pause") => {}
         other => o.error("sts", "enum", format!("must be resume or pause (is {other:?})")),
     }
+    java_ints(&mut o, &[("assignNum", s.assign_num), ("numOfSingleServer", s.num_of_single_server)]);
     if s.assign_num < 0 {
         o.error("assignNum", "non_negative", format!("must be 0 or more (is {})", s.assign_num));
     } else if s.assign_num == 0 {

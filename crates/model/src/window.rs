@@ -23,8 +23,11 @@ pub struct Window {
     next_pause: Option<i64>,
 }
 
+/// The cron's next fire after `after`. A time at or before it (Java's search wraps to 1970 on
+/// a step near `Integer.MAX_VALUE`; validation refuses such crons) counts as never, so every
+/// walk over the timers moves forward and ends.
 fn next(expr: &str, tz: Tz, after: i64) -> Option<i64> {
-    fire_times(expr, tz, after, 1).times.first().copied()
+    fire_times(expr, tz, after, 1).times.first().copied().filter(|t| *t > after)
 }
 
 impl Window {

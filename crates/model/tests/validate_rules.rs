@@ -384,3 +384,70 @@ fn the_spec_examples_validate() {
     // The example's IP list is 127.0.0.1: shown as a warning (pitfall).
     assert!(v.iter().any(|x| x.rule == "ip_captures_all"));
 }
+
+/// Hostile values a form or the IPC can carry: each is refused naming its field and rule,
+/// never written as a record no runtime (or tbdesk itself) could read back.
+#[test]
+fn hostile_values_are_refused_at_their_field() {
+    let beyond = i64::from(i32::MAX) + 1;
+    for field in
+        ["threadNumber", "fetchDataNumber", "executeNumber", "sleepTimeNoData", "sleepTimeInterval", "maxTaskItemsOfOneThreadGroup"]
+    {
+        let mut t = good_task_type();
+        match field {
+            "threadNumber" => t.thread_number = beyond,
+            "fetchDataNumber" => t.fetch_data_number = beyond,
+            "executeNumber" => t.execute_number = beyond,
+            "sleepTimeNoData" => t.sleep_time_no_data = beyond,
+            "sleepTimeInterval" => t.sleep_time_interval = beyond,
+            _ => t.max_task_items_of_one_thread_group = i64::from(i32::MIN) - 1,
+        }
+        let v = validate::task_type(&t, &ctx());
+        assert!(has(&v, field, "java_int", Severity::Error), "{field}: {v:#?}");
+        // And what the rule protects: Java's int does not hold it, so tbdesk's decoder refuses it.
+        assert!(TaskType::decode(t.encode().as_bytes()).is_err(), "{field}");
+    }
+    let mut t = good_task_type();
+    t.thread_number = i64::from(i32::MAX);
+    t.fetch_data_number = i64::from(i32::MAX);
+    assert!(!has(&validate::task_type(&t, &ctx()), "threadNumber", "java_int", Severity::Error));
+
+    let mut s = good_strategy();
+    s.assign_num = beyond;
+    s.num_of_single_server = i64::MAX;
+    let v = validate::strategy(&s);
+    assert!(has(&v, "assignNum", "java_int", Severity::Error), "{v:#?}");
+    assert!(has(&v, "numOfSingleServer", "java_int", Severity::Error), "{v:#?}");
+
+    for inf in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        let mut t = good_task_type();
+        t.expire_own_sign_interval = inf;
+        let v = validate::task_type(&t, &ctx());
+        assert!(v.iter().any(|x| x.field == "expireOwnSignInterval" && x.severity == Severity::Error), "{inf}");
+    }
+
+    // A step near 2^31 wraps in Java's parser: its next time is 1970. Refused, never hangs.
+    for cron in ["1/2147483647 * * * * ?", "3/2147483646 * * * * ?"] {
+        let mut t = good_task_type();
+        t.permit_run_start_time = Some(cron.into());
+        t.permit_run_end_time = Some(cron.into());
+        // At second 30 the next second-set value is the wrapped one.
+        let at30 = Context { now_ms: ctx().now_ms + 30_000, ..ctx() };
+        let v = validate::task_type(&t, &at30);
+        assert!(has(&v, "permitRunStartTime", "cron_fires", Severity::Error), "{cron}: {v:#?}");
+        assert!(has(&v, "permitRunEndTime", "cron_fires", Severity::Error), "{cron}: {v:#?}");
+        let now = ctx().now_ms + 30_000;
+        let mut w = tbdesk_model::window::Window::new(Some(cron), Some(cron), chrono_tz::Tz::UTC, now);
+        assert!(!w.is_open(now + 1000));
+        let mut w = tbdesk_model::window::Window::new(Some(cron), None, chrono_tz::Tz::UTC, now);
+        assert!(!w.is_open(now + 1000));
+        assert!(tbdesk_model::window::upcoming(Some(cron), None, chrono_tz::Tz::UTC, now, 5).is_empty());
+        let (_bars, _more) = tbdesk_model::window::lane(Some(cron), Some("0 0 5 * * ?"), chrono_tz::Tz::UTC, now, now + 86_400_000);
+    }
+
+    // Numeric and text item ids mixed: a warning naming the field.
+    let mut t = good_task_type();
+    t.task_items = Some(vec!["1".into(), "2x".into(), "3".into()]);
+    assert!(has(&validate::task_type(&t, &ctx()), "taskItems", "mixed_ids", Severity::Warning));
+    assert!(!has(&validate::task_type(&good_task_type(), &ctx()), "taskItems", "mixed_ids", Severity::Warning));
+}
