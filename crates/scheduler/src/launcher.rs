@@ -62,6 +62,13 @@ pub async fn create_dev_strategy(
     if store.options().read_only {
         return Err(Error::Store(tbdesk_store::Error::ReadOnly));
     }
+    if captures_every_factory(host) {
+        return Err(Error::Invalid(format!(
+            "IPList: {host:?} names every machine (each Java factory matches 127.0.0.1 and localhost as \
+             itself), so every factory of this root would run the {own_sign} domain; this machine needs \
+             a host name or a non-loopback address"
+        )));
+    }
     let name = strategy_name(base, own_sign);
     let want_task = TaskTypeName::new(base, own_sign).task_type();
     let s = Strategy {
@@ -105,6 +112,11 @@ pub async fn create_dev_strategy(
                     "its IP list {:?} does not name this machine ({host})",
                     have.ip_list.clone().unwrap_or_default()
                 ));
+            }
+            let everyone: Vec<&String> =
+                have.ip_list.iter().flatten().filter(|e| captures_every_factory(e)).collect();
+            if !everyone.is_empty() {
+                diff.push(format!("its IP list names every machine ({everyone:?}), so every factory of the root runs it"));
             }
             if !diff.is_empty() {
                 return Err(Error::Invalid(format!(
@@ -493,6 +505,22 @@ impl LaunchSpec {
     }
 }
 
+/// An IP-list entry every Java factory matches as itself (`registerManagerFactory` compares
+/// each entry with `127.0.0.1`, `localhost` and its own address and name), or none at all.
+fn captures_every_factory(entry: &str) -> bool {
+    entry.is_empty() || entry == "127.0.0.1" || entry.eq_ignore_ascii_case("localhost")
+}
+
+/// The IP-list entry naming this machine alone: its host name, or its address where the host
+/// name is unknown (`localhost`, which every factory would match).
+fn own_entry<'a>(ip: &'a str, host: &'a str) -> &'a str {
+    if captures_every_factory(host) && !ip.starts_with("127.") {
+        ip
+    } else {
+        host
+    }
+}
+
 /// A checked launch that has written nothing yet.
 pub struct Prepared {
     spec: LaunchSpec,
@@ -508,7 +536,7 @@ impl Prepared {
     /// at this run's stop). Run it to its end: what it created is then always known.
     pub async fn create(self, store: &Store) -> Result<Launch, Error> {
         let Prepared { spec, ip, host, capturing } = self;
-        let mut dev = create_dev_strategy(store, &spec.base, &spec.own_sign, &host, spec.groups).await?;
+        let mut dev = create_dev_strategy(store, &spec.base, &spec.own_sign, own_entry(&ip, &host), spec.groups).await?;
         let ledger: std::sync::Arc<crate::Ledger> = Default::default();
         let mut adopted = Vec::new();
         if let Some(l) =
@@ -614,5 +642,20 @@ impl Launch {
             tracing::warn!(file = %self.spec.leftovers.display(), error = %e, "cannot save the list of nodes left");
         }
         CleanedUp { left, outcome }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ip_list_entry_names_this_machine_alone() {
+        assert_eq!(own_entry("10.0.0.7", "devbox"), "devbox");
+        // No host name (no /etc/hostname): the address, which only this machine has.
+        assert_eq!(own_entry("10.0.0.7", "localhost"), "10.0.0.7");
+        // Nothing but loopback: kept, and refused by `create_dev_strategy`.
+        assert!(captures_every_factory(own_entry("127.0.0.1", "localhost")));
+        assert!(captures_every_factory(own_entry("127.0.1.1", "")));
     }
 }

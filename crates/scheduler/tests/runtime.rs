@@ -527,3 +527,37 @@ async fn nodes_the_runtime_creates_carry_javas_acl() {
         "each digest ALL + world READ; an anonymous client cannot rewrite cur_server",
     );
 }
+
+/// A development strategy whose IP list every Java factory matches as itself (`localhost`,
+/// `127.0.0.1`, nothing) would make every factory of the root run the developer's domain: it
+/// is never written, and an existing one with such an entry is never joined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dev_strategy_never_names_every_machine() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/everyone";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    for host in ["localhost", "LocalHost", "127.0.0.1", ""] {
+        let e = launcher::create_dev_strategy(&admin, "Job", "dev1", host, 1).await.expect_err(host);
+        assert!(e.to_string().contains("IPList"), "{host}: {e}");
+        let name = launcher::strategy_name("Job", "dev1");
+        assert!(admin.client().check_stat(&admin.root().strategy(&name)).await.expect("stat").is_none(), "{host}");
+    }
+    // Someone made the copy with `localhost` in it: not joined, the node left as it is.
+    let name = launcher::strategy_name("Job", "dev1");
+    let s = Strategy {
+        strategy_name: Some(name.clone()),
+        ip_list: Some(vec!["devbox".into(), "localhost".into()]),
+        assign_num: 1,
+        kind: Some(Kind::Schedule),
+        task_name: Some("Job$dev1".into()),
+        task_parameter: Some(String::new()),
+        ..Strategy::default()
+    };
+    admin.put_strategy(&s, Expect::Absent).await.expect("strategy");
+    let e = launcher::create_dev_strategy(&admin, "Job", "dev1", "devbox", 1).await.expect_err("joined");
+    assert!(e.to_string().contains("every machine"), "{e}");
+    let (data, _) = admin.client().get_data(&admin.root().strategy(&name)).await.expect("kept");
+    assert_eq!(String::from_utf8_lossy(&data), s.encode());
+}
