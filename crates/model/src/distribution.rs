@@ -519,7 +519,11 @@ mod tests {
                 let mut ids: Vec<String> = (0..len)
                     .map(|i| {
                         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                        if seed >> 63 == 1 { format!("{i}") } else { format!("{i}x") }
+                        if seed >> 63 == 1 {
+                            format!("{i}")
+                        } else {
+                            format!("{i}x")
+                        }
                     })
                     .collect();
                 sort_items(&mut ids, JavaVersion::V3_3);

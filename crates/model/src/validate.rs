@@ -185,7 +185,11 @@ fn java_ints(o: &mut Out, fields: &[(&'static str, i64)]) {
             o.error(
                 field,
                 "java_int",
-                format!("{v} does not fit in a Java int ({} to {}); no runtime could read the record", i32::MIN, i32::MAX),
+                format!(
+                    "{v} does not fit in a Java int ({} to {}); no runtime could read the record",
+                    i32::MIN,
+                    i32::MAX
+                ),
             );
         }
     }

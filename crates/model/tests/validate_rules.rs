@@ -390,9 +390,14 @@ fn the_spec_examples_validate() {
 #[test]
 fn hostile_values_are_refused_at_their_field() {
     let beyond = i64::from(i32::MAX) + 1;
-    for field in
-        ["threadNumber", "fetchDataNumber", "executeNumber", "sleepTimeNoData", "sleepTimeInterval", "maxTaskItemsOfOneThreadGroup"]
-    {
+    for field in [
+        "threadNumber",
+        "fetchDataNumber",
+        "executeNumber",
+        "sleepTimeNoData",
+        "sleepTimeInterval",
+        "maxTaskItemsOfOneThreadGroup",
+    ] {
         let mut t = good_task_type();
         match field {
             "threadNumber" => t.thread_number = beyond,
@@ -442,7 +447,8 @@ fn hostile_values_are_refused_at_their_field() {
         let mut w = tbdesk_model::window::Window::new(Some(cron), None, chrono_tz::Tz::UTC, now);
         assert!(!w.is_open(now + 1000));
         assert!(tbdesk_model::window::upcoming(Some(cron), None, chrono_tz::Tz::UTC, now, 5).is_empty());
-        let (_bars, _more) = tbdesk_model::window::lane(Some(cron), Some("0 0 5 * * ?"), chrono_tz::Tz::UTC, now, now + 86_400_000);
+        let (_bars, _more) =
+            tbdesk_model::window::lane(Some(cron), Some("0 0 5 * * ?"), chrono_tz::Tz::UTC, now, now + 86_400_000);
     }
 
     // Numeric and text item ids mixed: a warning naming the field.

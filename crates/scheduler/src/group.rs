@@ -57,6 +57,9 @@ pub struct GroupState {
     pub message: Mutex<String>,
     /// Items the domain has.
     pub item_total: AtomicU64,
+    /// A heartbeat failed: what was fetched is dropped before its next execute (Java's
+    /// `clearMemoInfo`), since peers may already have taken this server's items.
+    pub drop_fetched: AtomicBool,
 }
 
 /// A thread group's fixed settings.
@@ -122,6 +125,7 @@ impl Group {
             initialised: AtomicBool::new(false),
             message: Mutex::new(String::new()),
             item_total: AtomicU64::new(0),
+            drop_fetched: AtomicBool::new(false),
         });
         let register_time = store.zk_now_ms();
         let uuid = register(&store, &spec).await?;
@@ -407,6 +411,15 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// How old the leader lets `taskItem` grow before rewriting it: a quarter of the task type's
+/// `expireOwnSignInterval` (days, as Java reads it: `(long)(days * 24 * 3600 * 1000)`), at most
+/// a minute, at least a second.
+fn expire_refresh_ms(expire_days: f64) -> i64 {
+    let expire_ms = expire_days * 86_400_000.0;
+    // `as` saturates (and maps NaN to 0), like Java's cast.
+    ((expire_ms / 4.0) as i64).clamp(1000, 60_000)
+}
+
 /// Stats of one expiry pass in flight at once.
 const STAT_IN_FLIGHT: usize = 64;
 
@@ -462,9 +475,16 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     for (n, p, st) in stats {
         match st {
             Ok(Some(st)) if clock && now.saturating_sub(st.mtime) > spec.def.judge_dead_interval && n != me => {
-                if c.delete(&p, Some(st.version)).await.is_ok() {
-                    tracing::info!(server = %n, "expired a dead server");
-                    spec.log.push(format!("expired dead server {n}"));
+                match c.delete(&p, Some(st.version)).await {
+                    Ok(()) => {
+                        tracing::info!(server = %n, "expired a dead server");
+                        spec.log.push(format!("expired dead server {n}"));
+                    }
+                    // Gone meanwhile: not live.
+                    Err(zk::Error::NoNode) => {}
+                    // Refused (BadVersion: it heartbeated after the stat) or not known: still
+                    // there, so still a server of the domain, as Java re-lists after its try.
+                    Err(_) => live.push(n),
                 }
             }
             Ok(Some(_)) => live.push(n),
@@ -476,10 +496,15 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     let top = root.task_items(&spec.base, &spec.task_type);
     if lead.as_deref() == Some(me) {
         init_items(store, spec).await?;
-        // Java's setInitialRunningInfoSucuss: taskItem names the leader. Written only when it
-        // names someone else (a write every heartbeat would wake every watcher of the root).
+        // Java's setInitialRunningInfoSucuss: taskItem names the leader, rewritten by Java on
+        // every heartbeat. Its mtime is what keeps the domain alive: every Java group built
+        // for this base task type deletes a domain whose taskItem is older than
+        // expireOwnSignInterval. Here it is rewritten when it names someone else or is older
+        // than a quarter of that (at most a minute), not every heartbeat, so watchers of the
+        // root are not woken each second.
+        let refresh = expire_refresh_ms(spec.def.expire_own_sign_interval);
         match c.get_data(&top).await {
-            Ok((d, _)) if d == me.as_bytes() => {}
+            Ok((d, st)) if d == me.as_bytes() && now.saturating_sub(st.mtime) < refresh => {}
             _ => {
                 c.set_data(&top, me.as_bytes(), None).await.map_err(|e| Error::zk(&top, e))?;
             }
@@ -533,8 +558,19 @@ async fn heartbeat(
         let path = store.root().server(&spec.base, &spec.task_type, &me);
         let now = store.zk_now_ms();
         let blob = server_blob(&spec, &state, &me, register_time, now, version, &window);
-        match store.client().set_data(&path, blob.as_bytes(), None).await {
-            Ok(_) => version += 1,
+        // A heartbeat that has not landed within a period counts as failed: peers judge this
+        // server dead judgeDeadInterval (≥ 5 periods) after its last landed beat, and by then
+        // it must hold nothing (a write queued while ZooKeeper is away may wait far longer).
+        let beat = tokio::time::timeout(
+            period.max(Duration::from_secs(1)),
+            store.client().set_data(&path, blob.as_bytes(), None),
+        );
+        let beat = match beat.await {
+            Ok(r) => r.map(|_| ()),
+            Err(_) => Err(zk::Error::ConnectionLoss),
+        };
+        match beat {
+            Ok(()) => version += 1,
             Err(zk::Error::NoNode) => {
                 // Expired by a peer (we were silent too long) or deleted: forget the items and
                 // come back under a new uuid, as Java does.
@@ -553,7 +589,18 @@ async fn heartbeat(
                     Err(e) => tracing::warn!(error = %e, "re-register failed"),
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "heartbeat failed"),
+            Err(e) => {
+                // Java's refreshScheduleServerInfo: "clear every fetched row and the item list,
+                // so a failing heartbeat does not lead to duplicate processing"; the items are
+                // read again (reload) once ZooKeeper answers.
+                tracing::warn!(error = %e, "heartbeat failed; items and fetched rows dropped");
+                let had = state.held.lock().map(|mut h| std::mem::take(&mut *h).len()).unwrap_or(0);
+                state.drop_fetched.store(true, Ordering::SeqCst);
+                reload.store(true, Ordering::Relaxed);
+                if had > 0 {
+                    spec.log.push(format!("{me}: heartbeat failed ({e}); {had} item(s) and the fetched rows dropped"));
+                }
+            }
         }
     }
 }
@@ -690,6 +737,9 @@ async fn process(
             }
             continue;
         }
+        // Reset before the items are read: a heartbeat failing from here on empties them or
+        // stops this round's workers before their next execute.
+        state.drop_fetched.store(false, Ordering::SeqCst);
         let held = state.held.lock().map(|h| h.clone()).unwrap_or_default();
         if held.is_empty() {
             set_message(&state, "no items");
@@ -740,6 +790,9 @@ async fn process(
                     };
                     let n = mine.len();
                     for chunk in mine.chunks(batch) {
+                        if st.drop_fetched.load(Ordering::SeqCst) {
+                            break;
+                        }
                         let values: Vec<serde_json::Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
                         match d.execute(&values, &sign, &me).await {
                             Ok(true) => st.stats.success.fetch_add(values.len() as u64, Ordering::Relaxed),
@@ -800,6 +853,12 @@ async fn process(
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
             workers.0.push(tokio::spawn(async move {
                 loop {
+                    if st.drop_fetched.load(Ordering::SeqCst) {
+                        if let Ok(mut q) = q.lock() {
+                            q.clear();
+                        }
+                        break;
+                    }
                     let Some(chunk) = q.lock().ok().and_then(|mut q| q.pop()) else { break };
                     match d.execute(&chunk, &sign, &me).await {
                         Ok(true) => st.stats.success.fetch_add(chunk.len() as u64, Ordering::Relaxed),

@@ -113,10 +113,11 @@ pub async fn create_dev_strategy(
                     have.ip_list.clone().unwrap_or_default()
                 ));
             }
-            let everyone: Vec<&String> =
-                have.ip_list.iter().flatten().filter(|e| captures_every_factory(e)).collect();
+            let everyone: Vec<&String> = have.ip_list.iter().flatten().filter(|e| captures_every_factory(e)).collect();
             if !everyone.is_empty() {
-                diff.push(format!("its IP list names every machine ({everyone:?}), so every factory of the root runs it"));
+                diff.push(format!(
+                    "its IP list names every machine ({everyone:?}), so every factory of the root runs it"
+                ));
             }
             if !diff.is_empty() {
                 return Err(Error::Invalid(format!(
@@ -536,7 +537,8 @@ impl Prepared {
     /// at this run's stop). Run it to its end: what it created is then always known.
     pub async fn create(self, store: &Store) -> Result<Launch, Error> {
         let Prepared { spec, ip, host, capturing } = self;
-        let mut dev = create_dev_strategy(store, &spec.base, &spec.own_sign, own_entry(&ip, &host), spec.groups).await?;
+        let mut dev =
+            create_dev_strategy(store, &spec.base, &spec.own_sign, own_entry(&ip, &host), spec.groups).await?;
         let ledger: std::sync::Arc<crate::Ledger> = Default::default();
         let mut adopted = Vec::new();
         if let Some(l) =

@@ -561,3 +561,79 @@ async fn a_dev_strategy_never_names_every_machine() {
     let (data, _) = admin.client().get_data(&admin.root().strategy(&name)).await.expect("kept");
     assert_eq!(String::from_utf8_lossy(&data), s.encode());
 }
+
+/// ZooKeeper stops answering (frozen, as a laptop lid or a network cut does): within two
+/// heartbeats the group drops its items and fetched rows and executes nothing more, as Java's
+/// `clearMemoInfo` does, since peers may reassign the items after judgeDeadInterval; when
+/// ZooKeeper answers again it reloads its items and goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_heartbeat_stops_processing_until_zookeeper_answers() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/cutoff";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(4), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "cutbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::with_work(2, Duration::from_millis(20)));
+    let r = start(config(&server, root, "cutbox", "10.1.1.9", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![4])).await;
+    let t0 = Instant::now();
+    while deal.executed() < 20 {
+        assert!(t0.elapsed() < Duration::from_secs(20), "nothing processed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.pause(true);
+    let frozen = Instant::now();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let late: Vec<_> =
+        deal.processed().into_iter().filter(|p| p.during.0 > frozen + Duration::from_millis(2500)).collect();
+    server.pause(false);
+    assert!(late.is_empty(), "{} execution(s) started more than 2.5 s after ZooKeeper stopped answering", late.len());
+    let before = deal.executed();
+    let t1 = Instant::now();
+    while deal.executed() == before {
+        assert!(t1.elapsed() < Duration::from_secs(20), "processing did not resume after ZooKeeper came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.stop().await;
+}
+
+/// Java deletes a whole domain whose `taskItem` node is older than expireOwnSignInterval
+/// (`clearExpireTaskTypeRunningInfo`, run by every Java group built for the base task type):
+/// a tbdesk leader keeps it fresh, as the Java leader does by rewriting it each heartbeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_leader_keeps_task_item_fresh_so_java_never_expires_the_domain() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/fresh";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(2);
+    t.expire_own_sign_interval = 0.0001; // 8.64 s
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "freshbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "freshbox", "10.1.1.8", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let top = admin.root().task_items("Job", "Job$dev1");
+    let c = admin.client();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let (_, st) = c.get_data(&top).await.expect("taskItem");
+        // ZooKeeper's clock now: the mtime of a write made now.
+        let probe = format!("{root}/probe");
+        let now = match c
+            .create(
+                &probe,
+                b"",
+                &zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all()),
+            )
+            .await
+        {
+            Ok((s, _)) => s.mtime,
+            Err(_) => c.set_data(&probe, b"", None).await.expect("probe").mtime,
+        };
+        let age = now - st.mtime;
+        assert!(age < 8_640, "taskItem is {age} ms old: a Java group for Job would delete the domain");
+    }
+    r.stop().await;
+}
