@@ -411,6 +411,45 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// Creates the fields missing under existing items, with the values Java's init gives them
+/// (owners null, `sts` `ACTIVTE`, the definition's parameter, an empty `deal_desc`). Only
+/// absent nodes are created; nothing present is touched.
+async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
+    use tbdesk_store::jute::{Mode, Op};
+    let root = store.root();
+    let top = root.task_items(&spec.base, &spec.task_type);
+    let tree =
+        tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
+    let Some(node) = tree.get(&top) else { return Ok(()) };
+    let params: std::collections::HashMap<String, String> =
+        spec.def.task_items.iter().flatten().filter_map(|e| parse_item(e).ok()).map(|d| (d.id, d.parameter)).collect();
+    for id in &node.children {
+        for f in ITEM_FIELDS {
+            let path = root.task_item_field(&spec.base, &spec.task_type, id, f);
+            if tree.contains_key(&path) {
+                continue;
+            }
+            let data: Option<&[u8]> = match f {
+                "sts" => Some(b"ACTIVTE"),
+                "parameter" => Some(params.get(id).map_or(&b""[..], |p| p.as_bytes())),
+                "deal_desc" => Some(b""),
+                _ => None,
+            };
+            match store.nulls().multi(&[Op::Create { path: &path, data, mode: Mode::Persistent }]).await {
+                Ok(_) => {
+                    spec.ledger.record(store, &path).await;
+                    spec.log.push(format!("{}: created the missing {path}", spec.task_type));
+                }
+                // Made meanwhile, or the item itself went away: nothing to repair.
+                Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. })
+                | Err(tbdesk_store::Error::NoNode { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How old the leader lets `taskItem` grow before rewriting it: a quarter of the task type's
 /// `expireOwnSignInterval` (days, as Java reads it: `(long)(days * 24 * 3600 * 1000)`), at most
 /// a minute, at least a second.
@@ -516,7 +555,16 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
             spec.log
                 .push(format!("leader {me}: {} item write(s) (assignments and hand-over requests)", plan.writes.len()));
         }
-        write_items(store, &spec.base, &spec.task_type, &plan).await?;
+        match write_items(store, &spec.base, &spec.task_type, &plan).await {
+            // An item without its `cur_server` or `req_server` (a leader that died inside its
+            // init, or removed by hand) fails the whole multi on every pass: no item would ever
+            // be assigned. Its missing fields are created as Java's init creates them.
+            Err(Error::Store(tbdesk_store::Error::NoNode { path })) if path.starts_with(&top) => {
+                repair_items(store, spec).await?;
+                write_items(store, &spec.base, &spec.task_type, &plan).await?;
+            }
+            r => r?,
+        }
     }
     // Initialised when taskItem names the current leader (Java waits for this too).
     let ok = match c.get_data(&top).await {

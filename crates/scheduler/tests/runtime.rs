@@ -637,3 +637,46 @@ async fn the_leader_keeps_task_item_fresh_so_java_never_expires_the_domain() {
     }
     r.stop().await;
 }
+
+/// An item missing its `req_server` (a leader that died inside its init, or a hand edit) would
+/// fail the leader's write of every pass, so no item would ever be assigned: the leader creates
+/// the missing fields as Java's init does, touches nothing present, and assigns every item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_leader_repairs_items_missing_their_fields() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/repair";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    let r0 = admin.root();
+    for p in [
+        r0.domain("Job", "Job$dev1"),
+        r0.task_items("Job", "Job$dev1"),
+        r0.task_item("Job", "Job$dev1", "0"),
+        r0.task_item_field("Job", "Job$dev1", "0", "cur_server"),
+    ] {
+        admin.create_null(&p).await.expect("create");
+    }
+    let sts = r0.task_item_field("Job", "Job$dev1", "0", "sts");
+    admin
+        .client()
+        .create(
+            &sts,
+            b"PAUSE?",
+            &zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all()),
+        )
+        .await
+        .expect("sts");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "fixbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "fixbox", "10.1.1.7", &deal));
+    wait_until(&admin, "both items assigned", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let c = admin.client();
+    let (req, st) =
+        c.get_data(&r0.task_item_field("Job", "Job$dev1", "0", "req_server")).await.expect("req_server made");
+    assert!(req.is_empty() && st.data_length == 0, "req_server is created null");
+    let (p, _) = c.get_data(&r0.task_item_field("Job", "Job$dev1", "0", "parameter")).await.expect("parameter made");
+    assert!(p.is_empty());
+    assert_eq!(c.get_data(&sts).await.expect("sts").0, b"PAUSE?", "a present field is left as it was");
+    r.stop().await;
+}
