@@ -490,10 +490,29 @@ impl Factory {
         }
         let names = c.list_children(&root.strategies()).await.map_err(|e| Error::zk(&root.strategies(), e))?;
         let mut joined: HashMap<String, Strategy> = HashMap::new();
+        // Strategies that could not be judged this pass: their groups run on as they are.
+        // (Java's refresh throws on such a read and so stops nothing; stopping here would
+        // restart the groups under new, highest suffixes, losing leadership and items.)
+        let mut unjudged: Vec<String> = Vec::new();
         for n in &names {
             let path = root.strategy(n);
-            let Ok((data, _)) = c.get_data(&path).await else { continue };
-            let Ok(s) = Strategy::decode(&data) else { continue };
+            let data = match c.get_data(&path).await {
+                Ok((data, _)) => data,
+                // Deleted meanwhile: not a strategy any more.
+                Err(zk::Error::NoNode) => continue,
+                Err(e) => return Err(Error::zk(&path, e)),
+            };
+            let s = match Strategy::decode(&data) {
+                Ok(s) => s,
+                Err(e) => {
+                    if self.groups.contains_key(n) {
+                        self.log
+                            .push(format!("strategy {n} no longer decodes ({e}); its thread groups run on unchanged"));
+                    }
+                    unjudged.push(n.clone());
+                    continue;
+                }
+            };
             let mine = s.kind == Some(Kind::Schedule)
                 && !s.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
                 && s.ip_list.as_deref().is_some_and(|l| ip_matches(l, &self.cfg.ip, &self.cfg.host))
@@ -522,7 +541,7 @@ impl Factory {
                 let _ = c.delete(&rpath, None).await;
             }
         }
-        self.stop_groups(|n| !joined.contains_key(n)).await;
+        self.stop_groups(|n| !joined.contains_key(n) && !unjudged.iter().any(|u| u == n)).await;
         self.reap_failed().await;
         for (name, s) in &joined {
             let spath = root.strategy(name);
@@ -548,7 +567,9 @@ impl Factory {
             let mine = root.strategy_runtime(name, &self.uuid);
             let asked = match c.get_data(&mine).await {
                 Ok((d, _)) => StrategyRuntime::decode(&d).map(|r| r.request_num).unwrap_or(0),
-                Err(_) => 0,
+                Err(zk::Error::NoNode) => 0,
+                // Not known this pass: the groups stay as they are.
+                Err(_) => continue,
             };
             // A strategy asking for more than one machine can sensibly run (or a number from a
             // hostile node) is capped, and said once.

@@ -680,3 +680,38 @@ async fn the_leader_repairs_items_missing_their_fields() {
     assert_eq!(c.get_data(&sts).await.expect("sts").0, b"PAUSE?", "a present field is left as it was");
     r.stop().await;
 }
+
+/// A strategy node that stops decoding for a while (a hand edit, a foreign writer) stops
+/// nothing: Java's refresh throws on it and changes nothing, and stopping here would restart
+/// the groups under new suffixes, losing the domain's leadership and items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_strategy_that_stops_decoding_stops_no_group() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/undecodable";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "oddbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "oddbox", "10.1.1.6", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let servers = |s: &Snapshot| -> Vec<String> {
+        s.task_types
+            .iter()
+            .flat_map(|t| t.domains.iter())
+            .filter(|d| d.task_type == "Job$dev1")
+            .flat_map(|d| d.servers.iter().map(|x| x.uuid.clone()))
+            .collect()
+    };
+    let before = servers(&admin.snapshot(|_| {}).await.expect("snapshot"));
+    assert_eq!(before.len(), 1);
+    let spath = admin.root().strategy(&launcher::strategy_name("Job", "dev1"));
+    let (good, _) = admin.client().get_data(&spath).await.expect("strategy");
+    admin.client().set_data(&spath, b"{not json", None).await.expect("garble");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(servers(&admin.snapshot(|_| {}).await.expect("snapshot")), before, "the group was stopped");
+    admin.client().set_data(&spath, &good, None).await.expect("restore");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(servers(&admin.snapshot(|_| {}).await.expect("snapshot")), before, "the group was restarted");
+    r.stop().await;
+}
