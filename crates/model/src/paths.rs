@@ -3,11 +3,12 @@
 //! A `Root` is a validated absolute path without a trailing slash; child names are joined
 //! verbatim (TBSchedule node names contain `$`, which ZooKeeper allows).
 
-/// A character ZooKeeper refuses in a path (`PathUtils.validatePath`): U+0000–U+001F,
-/// U+007F–U+009F, U+D800–U+F8FF (the surrogates cannot occur in Rust strings; the private-use
-/// area can) and U+FFF0–U+FFFF.
+/// A character ZooKeeper refuses in a path (`PathUtils.validatePath`, which checks Java's
+/// UTF-16 units): U+0000–U+001F, U+007F–U+009F, U+D800–U+F8FF (the private-use area, and the
+/// surrogates: so every character beyond U+FFFF, which Java holds as a surrogate pair, such
+/// as an emoji) and U+FFF0–U+FFFF.
 pub fn zk_refuses(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{e000}'..='\u{f8ff}' | '\u{fff0}'..='\u{ffff}')
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{e000}'..='\u{f8ff}' | '\u{fff0}'..)
 }
 
 /// Why ZooKeeper would refuse `name` as one node name (a path component), if it would.
@@ -171,6 +172,15 @@ impl std::fmt::Display for Root {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_beyond_the_bmp_are_refused_as_zookeeper_does() {
+        // Java holds U+1F600 as the surrogates D83D DE00, inside the refused D800–F8FF.
+        assert!(node_name_problem("job\u{1F600}").is_some());
+        assert!(node_name_problem("\u{10000}").is_some());
+        assert!(Root::new("/tb\u{1F600}").is_err());
+        assert!(node_name_problem("任务\u{FFEF}").is_none());
+    }
 
     #[test]
     fn builds_the_spec_paths() {

@@ -178,6 +178,7 @@ impl Store {
         if object.starts_with("taskType ") || object.starts_with("strategy ") {
             return Err(refuse(format!("{object} is edited in its form, which checks every rule")));
         }
+        crate::writes::known_version(version)?;
         match self.client.set_data(path, data, Some(version)).await {
             Ok(stat) => Ok(stat.version),
             Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => {

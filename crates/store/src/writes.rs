@@ -41,6 +41,9 @@ impl Store {
     }
 
     async fn put_blob(&self, path: &str, blob: &str, expected: Expect) -> Result<i32, Error> {
+        if let Expect::Version(v) = expected {
+            known_version(v)?;
+        }
         match expected {
             Expect::Absent => {
                 let opts = zk::CreateMode::Persistent.with_acls(acls(self.opts.digest.is_some()));
@@ -212,6 +215,7 @@ impl Store {
     }
 
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
+        known_version(version)?;
         let nodes = self.subtree_bottom_up(path).await?;
         let mut w = self.client.new_multi_writer();
         w.add_check_version(path, version).map_err(|e| Error::at(path, e))?;
@@ -308,4 +312,21 @@ fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {
         return Err(Error::Invalid(v.into_iter().filter(|x| x.severity == validate::Severity::Error).collect()));
     }
     Ok(())
+}
+
+/// A version a guarded write names must be one ZooKeeper gave (0 or more): ZooKeeper reads -1
+/// (and the client any negative) as "whatever version", which would turn the write's conflict
+/// check off without a word.
+pub(crate) fn known_version(v: i32) -> Result<i32, Error> {
+    if v < 0 {
+        return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
+            field: "version".into(),
+            rule: "known_version".into(),
+            severity: tbdesk_model::validate::Severity::Error,
+            message: format!(
+                "{v} is not a version read from ZooKeeper (0 or more); a guarded write never overwrites whatever is there"
+            ),
+        }]));
+    }
+    Ok(v)
 }

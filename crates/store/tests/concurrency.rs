@@ -86,3 +86,38 @@ async fn concurrent_writers_lose_no_update() {
         &format!("{ok} writes landed, {conf} conflicts detected, 0 updates lost"),
     );
 }
+
+/// A guarded write naming version -1 (which ZooKeeper reads as "any version") is refused naming
+/// `version`, and nothing is written: the write's conflict check is never silently off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_negative_version_is_refused_not_read_as_any() {
+    let server = zk::ZkServer::start().expect("zk");
+    let opts = ConnectOptions {
+        connect: server.connect_string(),
+        root: "/conc/neg".into(),
+        session_timeout: Duration::from_secs(10),
+        digest: None,
+        read_only: false,
+        tz: chrono_tz::Tz::UTC,
+    };
+    let admin = Store::connect(&opts).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let t = TaskType::decode(&example("taskType.json")).expect("decode");
+    admin.put_task_type(&t, Expect::Absent).await.expect("create");
+    let path = admin.root().base_task_type("OrderSync");
+    let (before, st) = admin.client().get_data(&path).await.expect("read");
+    let refused = |e: Error| match e {
+        Error::Invalid(v) => assert!(v.iter().any(|x| x.field == "version"), "{v:?}"),
+        other => panic!("not refused naming version: {other}"),
+    };
+    let mut changed = t.clone();
+    changed.thread_number = 7;
+    refused(admin.put_task_type(&changed, Expect::Version(-1)).await.expect_err("put -1"));
+    refused(admin.delete_task_type("OrderSync", -1, true).await.expect_err("delete -1"));
+    let item = format!("{}/probe", opts.root);
+    zk::put(admin.client(), &item, b"x").await;
+    refused(admin.set_node(&item, b"y", -1).await.expect_err("set -1"));
+    let (after, st2) = admin.client().get_data(&path).await.expect("still there");
+    assert_eq!((before, st.version), (after, st2.version));
+    assert_eq!(admin.client().get_data(&item).await.expect("probe").0, b"x");
+}
