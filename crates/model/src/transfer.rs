@@ -51,10 +51,55 @@ pub struct ConfigFile {
     /// The root it came from (informative; import writes to the chosen root).
     pub root: String,
     /// Task types: name → the blob as a JSON object.
-    #[serde(rename = "taskTypes")]
+    #[serde(rename = "taskTypes", deserialize_with = "unique_keys")]
     pub task_types: BTreeMap<String, Value>,
     /// Strategies: name → the blob as a JSON object.
+    #[serde(deserialize_with = "unique_keys")]
     pub strategies: BTreeMap<String, Value>,
+}
+
+/// A name → blob object read refusing a name given twice (serde would keep the last silently,
+/// where the Java-lines format reports a duplicate).
+fn unique_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Value>, D::Error> {
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of name to definition")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut m = BTreeMap::new();
+            while let Some((k, v)) = a.next_entry::<String, Value>()? {
+                if m.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("{k:?} is defined twice; keep one")));
+                }
+                m.insert(k, v);
+            }
+            Ok(m)
+        }
+    }
+    d.deserialize_map(Unique)
+}
+
+/// Whether `text` is tbdesk's JSON export: one JSON object with a `format` key. A Java export
+/// is one object per line (so more than one value), whatever its parameters contain.
+fn is_tbdesk_json(text: &str) -> Result<bool, FileError> {
+    if !text.trim_start().starts_with('{') {
+        return Ok(false);
+    }
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<serde::de::IgnoredAny>();
+    let first_ok = matches!(values.next(), Some(Ok(_)));
+    let single = first_ok && values.next().is_none();
+    if single {
+        let v: Value = serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
+        return Ok(v.get("format").is_some());
+    }
+    // Not one JSON document: Java's lines, unless it starts like a broken tbdesk export.
+    if !first_ok && text.contains(FORMAT) && ConfigNode::decode_all(text).is_err() {
+        let e = serde_json::from_str::<Value>(text).err().map(|e| e.to_string()).unwrap_or_default();
+        return Err(FileError::Format(e));
+    }
+    Ok(false)
 }
 
 /// Why an export file cannot be imported.
@@ -115,9 +160,8 @@ impl Config {
     /// Reads either format: tbdesk JSON, or the Java console's ConfigNode lines. Every blob
     /// is re-encoded as Java would write it (so a round trip is byte-exact).
     pub fn parse(text: &str) -> Result<Config, FileError> {
-        let trimmed = text.trim_start();
         let mut c = Config::default();
-        if trimmed.starts_with('{') && trimmed.contains(FORMAT) {
+        if is_tbdesk_json(text)? {
             let f: ConfigFile = serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
             if f.format != FORMAT {
                 return Err(FileError::Format(format!("unknown format {:?}", f.format)));

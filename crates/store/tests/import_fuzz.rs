@@ -50,3 +50,32 @@ proptest! {
         let _ = Config::parse(&text);
     }
 }
+
+/// A name given twice in tbdesk's JSON is refused naming it (serde alone keeps the last one
+/// silently), as the Java-lines format refuses a duplicate line.
+#[test]
+fn a_name_defined_twice_in_json_is_refused() {
+    let tt = r#"{"baseTaskType":"A","dealBeanName":"d","taskItems":["0"]}"#;
+    let text =
+        format!(r#"{{"format":"tbdesk-config/1","root":"/r","taskTypes":{{"A":{tt},"A":{tt}}},"strategies":{{}}}}"#);
+    let e = Config::parse(&text).expect_err("duplicate");
+    assert!(e.to_string().contains("\"A\" is defined twice"), "{e}");
+}
+
+/// A Java export is one object per line; one whose parameter mentions tbdesk's format name is
+/// still read as Java lines, not refused as a broken tbdesk export.
+#[test]
+fn java_lines_mentioning_the_format_name_are_java_lines() {
+    let blob = r#"{"baseTaskType":"A","dealBeanName":"d","taskItems":["0"],"taskParameter":"tbdesk-config/1"}"#;
+    let line = |name: &str| {
+        serde_json::json!({"rootPath": "/r", "configType": "baseTaskType", "name": name, "value": blob.replace("\"A\"", &format!("{name:?}"))})
+            .to_string()
+    };
+    let cfg = Config::parse(&format!("{}\n{}\n", line("A"), line("B"))).expect("java lines");
+    assert_eq!(cfg.task_types.len(), 2);
+    let one = Config::parse(&line("A")).expect("one java line");
+    assert_eq!(one.task_types.len(), 1);
+    // A truncated tbdesk export still says what is wrong with it.
+    let e = Config::parse(r#"{"format":"tbdesk-config/1","root":"/r","taskTypes":{"#).expect_err("truncated");
+    assert!(e.to_string().contains("not a tbdesk export"), "{e}");
+}
