@@ -116,6 +116,17 @@ pub enum Error {
         /// Objects changed.
         objects: usize,
     },
+    /// A delete too large for one request, split in several, failed after some landed: the
+    /// tree is smaller, every node left still has its parent.
+    #[error("{what} stopped part-way ({done}): {source}; run it again to delete the rest")]
+    Partial {
+        /// The action.
+        what: String,
+        /// What landed.
+        done: String,
+        /// Why the rest did not.
+        source: Box<Error>,
+    },
     /// The session expired; the caller reconnects.
     #[error("ZooKeeper session expired")]
     SessionExpired,
@@ -182,7 +193,7 @@ impl From<Error> for ApiError {
             Error::Conflict { .. } => ErrorCode::Conflict,
             Error::Running { .. } => ErrorCode::Running,
             Error::Decode { .. } => ErrorCode::ForeignData,
-            Error::Zk { .. } => ErrorCode::Zookeeper,
+            Error::Zk { .. } | Error::Partial { .. } => ErrorCode::Zookeeper,
         };
         ApiError::new(code, e.to_string()).with_detail(detail)
     }

@@ -214,15 +214,37 @@ impl Store {
         self.delete_tree(&path, version).await
     }
 
+    /// Deletes `path` and everything below it if `path` is still at `version`: one multi, or,
+    /// for a subtree whose deletes exceed ZooKeeper's request limit (a domain of thousands of
+    /// items; the server drops a connection sending more), several, deepest nodes first, each
+    /// re-checking `path`'s version. Java's console deletes node by node; a split delete that
+    /// fails part-way leaves a smaller tree, never a node without its parent, and says so.
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
         known_version(version)?;
         let nodes = self.subtree_bottom_up(path).await?;
-        let mut w = self.client.new_multi_writer();
-        w.add_check_version(path, version).map_err(|e| Error::at(path, e))?;
-        for p in &nodes {
-            w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
+        let batches = delete_batches(&nodes, crate::transfer::MAX_MULTI_BYTES / 2);
+        let total = batches.len();
+        let mut done = 0usize;
+        for batch in batches {
+            let mut w = self.client.new_multi_writer();
+            w.add_check_version(path, version).map_err(|e| Error::at(path, e))?;
+            for p in batch {
+                w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
+            }
+            let ops: Vec<String> = batch.to_vec();
+            match self.commit(w, path, Expect::Version(version), &ops).await {
+                Ok(()) => done += batch.len(),
+                Err(e) if done > 0 => {
+                    return Err(Error::Partial {
+                        what: format!("deleting {path}"),
+                        done: format!("{done} of {} nodes deleted (in {total} requests, deepest first)", nodes.len()),
+                        source: Box::new(e),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
         }
-        self.commit(w, path, Expect::Version(version), &nodes).await
+        Ok(())
     }
 
     /// Removes server nodes left behind by dead JVMs (P1): those whose mtime is older than the
@@ -305,6 +327,25 @@ impl Store {
             Err(zk::MultiWriteError::RequestFailed { source }) => Err(Error::at(path, source)),
         }
     }
+}
+
+/// Splits deletes (deepest first) into requests of at most about `limit` bytes each.
+fn delete_batches(nodes: &[String], limit: usize) -> Vec<&[String]> {
+    let mut out = Vec::new();
+    let (mut start, mut size) = (0usize, 0usize);
+    for (i, p) in nodes.iter().enumerate() {
+        // A delete op: header, path (length-prefixed), version.
+        let op = p.len().saturating_add(24);
+        if i > start && size.saturating_add(op) > limit {
+            out.push(&nodes[start..i]);
+            (start, size) = (i, 0);
+        }
+        size = size.saturating_add(op);
+    }
+    if start < nodes.len() || out.is_empty() {
+        out.push(&nodes[start..]);
+    }
+    out
 }
 
 fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {

@@ -786,3 +786,48 @@ async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
         "snapshot, export and why read the rest; the nodes are named unreadable with their ACL",
     );
 }
+
+/// A task type whose domain holds 3,000 items (18,000 nodes, about 1.5 MB of deletes) is more
+/// than one ZooKeeper request may carry (the server drops a connection sending more): it is
+/// deleted in several requests, deepest first, each re-checking the definition's version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_type_too_big_for_one_request_is_still_deleted() {
+    use futures::StreamExt;
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, "/big/root")).await.expect("connect");
+    store.init_root(false).await.expect("init");
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.base_task_type = Some("Huge".into());
+    let v = store.put_task_type(&t, Expect::Absent).await.expect("create");
+    let r = store.root().clone();
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    let c = store.client();
+    for p in [r.domain("Huge", "Huge$dev1"), r.task_items("Huge", "Huge$dev1")] {
+        c.create(&p, b"", &acl).await.expect("dir");
+    }
+    let items: Vec<String> = (0..3000).map(|i| r.task_item("Huge", "Huge$dev1", &i.to_string())).collect();
+    futures::stream::iter(items.iter().map(|p| c.create(p, b"", &acl)))
+        .buffered(256)
+        .for_each(|x| async {
+            x.expect("item");
+        })
+        .await;
+    let fields: Vec<String> = (0..3000)
+        .flat_map(|i| {
+            ["cur_server", "req_server", "sts", "parameter", "deal_desc"]
+                .map(|f| r.task_item_field("Huge", "Huge$dev1", &i.to_string(), f))
+        })
+        .collect();
+    futures::stream::iter(fields.iter().map(|p| c.create(p, b"", &acl)))
+        .buffered(256)
+        .for_each(|x| async {
+            x.expect("field");
+        })
+        .await;
+    // A stale version deletes nothing.
+    let e = store.delete_task_type("Huge", v + 1, true).await.expect_err("stale");
+    assert!(matches!(e, Error::Conflict { .. }), "{e}");
+    assert!(c.check_stat(&r.task_item("Huge", "Huge$dev1", "2999")).await.expect("stat").is_some());
+    store.delete_task_type("Huge", v, true).await.expect("deleted in parts");
+    assert!(c.check_stat(&r.base_task_type("Huge")).await.expect("stat").is_none());
+}
