@@ -205,17 +205,24 @@ impl Store {
         }
         let mut queue = std::collections::VecDeque::from([root.to_owned()]);
         let mut seen = 0usize;
+        // Bounded in time as in nodes: a slow server never holds an init for long.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while let Some(p) = queue.pop_front() {
             seen += 1;
-            if seen > 5000 {
+            if seen > 5000 || std::time::Instant::now() > deadline {
+                tracing::warn!(%root, seen, "stopped looking for TBSchedule roots below the root");
                 break;
             }
             if p != root {
                 if let Ok((d, _)) = self.client.get_data(&p).await {
+                    // Only a TBSchedule marker makes a root: other applications' data below
+                    // (a config text, JSON) does not.
                     if let MarkerVerdict::Compatible(found) | MarkerVerdict::Incompatible(found) =
                         judge_marker(Some(&d))
                     {
-                        return Ok(Some((p, found)));
+                        if is_marker(&found) {
+                            return Ok(Some((p, found)));
+                        }
                     }
                 }
             }
@@ -258,9 +265,7 @@ impl Store {
                     if let MarkerVerdict::Compatible(found) | MarkerVerdict::Incompatible(found) =
                         judge_marker(Some(&data))
                     {
-                        if found.starts_with("tbschedule-")
-                            || found.starts_with(tbdesk_model::version::LEGACY_MARKER_PREFIX)
-                        {
+                        if is_marker(&found) {
                             return Err(Error::NestedRoot { path: self.root.as_str().to_owned(), ancestor: p, found });
                         }
                     }
@@ -290,4 +295,10 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Whether a node's text is a TBSchedule root marker (`tbschedule-…`, or the pre-3.2.12
+/// `taobao-pamirs-schedule-…`), not just any data.
+fn is_marker(text: &str) -> bool {
+    text.starts_with("tbschedule-") || text.starts_with(tbdesk_model::version::LEGACY_MARKER_PREFIX)
 }

@@ -437,6 +437,13 @@ async fn nested_and_incompatible_roots_are_refused() {
         other => panic!("expected ContainsRoot, got {other:?}"),
     }
     assert_eq!(c.get_data("/apps").await.expect("apps").0, Vec::<u8>::new(), "no marker written into /apps");
+    // Other applications' data below a new root is not a TBSchedule root: init goes ahead.
+    c.create("/svc", b"", &open).await.expect("svc");
+    c.create("/svc/kafka", b"hello", &open).await.expect("kafka");
+    c.create("/svc/kafka/cfg", br#"{"brokers":3}"#, &open).await.expect("cfg");
+    let svc = Store::connect(&opts(&server, "/svc")).await.expect("svc");
+    svc.init_root(false).await.expect("init over foreign data");
+    assert_eq!(c.get_data("/svc/kafka/cfg").await.expect("kept").0, br#"{"brokers":3}"#);
     for p in ["/zookeeper", "/zookeeper/quota/x"] {
         let z = Store::connect(&opts(&server, p)).await.expect("zk subtree");
         assert!(matches!(z.init_root(false).await, Err(Error::Reserved { .. })), "{p}");
