@@ -7,6 +7,53 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+/// What reaches a terminal is text from ZooKeeper, files and job programs: an escape sequence
+/// in a node's data (`\x1b]0;…`, `\x1b[2J`) would drive the user's terminal. Every `println!`
+/// and `print!` of this binary goes through [`terminal_safe`] (these macros shadow std's);
+/// output to a pipe or file stays byte for byte.
+macro_rules! println {
+    () => { std::println!() };
+    ($($t:tt)*) => { std::println!("{}", $crate::terminal_safe(&format!($($t)*))) };
+}
+macro_rules! print {
+    ($($t:tt)*) => { std::print!("{}", $crate::terminal_safe(&format!($($t)*))) };
+}
+
+/// `text` with control characters other than newline and tab shown as `\u{…}` when stdout is
+/// a terminal; unchanged otherwise.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        escape_controls(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `text` with every control character but newline and tab written as `\u{…}`.
+fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if bad(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escape_sequences_never_reach_a_terminal() {
+        assert_eq!(
+            super::escape_controls("root marker \x1b]0;pwned\x07\x1b[2J"),
+            "root marker \\u{1b}]0;pwned\\u{7}\\u{1b}[2J"
+        );
+        assert_eq!(super::escape_controls("a\tb\nc \u{9b}"), "a\tb\nc \\u{9b}");
+        assert!(matches!(super::escape_controls("plain 任务"), std::borrow::Cow::Borrowed(_)));
+    }
+}
+
 mod model_cmds;
 
 #[derive(Parser)]

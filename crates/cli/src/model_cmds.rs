@@ -70,12 +70,21 @@ fn zone(s: &Option<String>) -> anyhow::Result<chrono_tz::Tz> {
     }
 }
 
+/// The most a blob may hold: a ZooKeeper node's data is at most about 1 MiB (`jute.maxbuffer`),
+/// so longer input (`/dev/zero`, a wrong file) is refused before it fills memory.
+const MAX_BLOB_BYTES: u64 = 1 << 20;
+
 fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
+    let limit = MAX_BLOB_BYTES.saturating_add(1);
     if file == "-" {
-        std::io::stdin().read_to_end(&mut buf).context("read stdin")?;
+        std::io::stdin().take(limit).read_to_end(&mut buf).context("read stdin")?;
     } else {
-        buf = std::fs::read(file).with_context(|| format!("read {file}"))?;
+        let f = std::fs::File::open(file).with_context(|| format!("read {file}"))?;
+        f.take(limit).read_to_end(&mut buf).with_context(|| format!("read {file}"))?;
+    }
+    if buf.len() as u64 > MAX_BLOB_BYTES {
+        bail!("{file}: longer than {MAX_BLOB_BYTES} bytes, more than a ZooKeeper node holds");
     }
     Ok(buf)
 }
