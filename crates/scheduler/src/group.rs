@@ -60,6 +60,8 @@ pub struct GroupState {
     /// A heartbeat failed: what was fetched is dropped before its next execute (Java's
     /// `clearMemoInfo`), since peers may already have taken this server's items.
     pub drop_fetched: AtomicBool,
+    /// The group is stopping: workers end after the execute in hand.
+    pub stopping: AtomicBool,
 }
 
 /// A thread group's fixed settings.
@@ -109,6 +111,9 @@ pub struct Group {
     /// Shared state.
     pub state: Arc<GroupState>,
     stop: watch::Sender<bool>,
+    /// The heartbeat's own stop: it beats until processing has ended (Java cancels the
+    /// heartbeat timer only in `unRegisterScheduleServer`, after the last worker).
+    stop_beat: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     spec: Arc<GroupSpec>,
 }
@@ -126,6 +131,7 @@ impl Group {
             message: Mutex::new(String::new()),
             item_total: AtomicU64::new(0),
             drop_fetched: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
         });
         let register_time = store.zk_now_ms();
         let uuid = register(&store, &spec).await?;
@@ -133,18 +139,13 @@ impl Group {
             *u = uuid;
         }
         let (stop, stop_rx) = watch::channel(false);
+        let (stop_beat, beat_rx) = watch::channel(false);
         let reload = Arc::new(AtomicBool::new(true));
-        let hb = tokio::spawn(heartbeat(
-            store.clone(),
-            spec.clone(),
-            state.clone(),
-            register_time,
-            reload.clone(),
-            stop_rx.clone(),
-        ));
+        let hb =
+            tokio::spawn(heartbeat(store.clone(), spec.clone(), state.clone(), register_time, reload.clone(), beat_rx));
         let du = tokio::spawn(duties(store.clone(), spec.clone(), state.clone(), reload.clone(), stop_rx.clone()));
         let pr = tokio::spawn(process(store.clone(), spec.clone(), state.clone(), deal, reload, stop_rx));
-        Ok(Group { state, stop, tasks: vec![hb, du, pr], spec })
+        Ok(Group { state, stop, stop_beat, tasks: vec![hb, du, pr], spec })
     }
 
     /// Whether a task of the group ended while it was not asked to stop (a panic): the group
@@ -161,14 +162,27 @@ impl Group {
     /// Stops processing (the current batch finishes), then deletes the server node through
     /// `store` (the factory's current session: the group's own may have expired).
     pub async fn stop(mut self, store: &Store) {
+        // Java's stopSchedule: the fetched rows are dropped (`taskList.clear()`), the workers
+        // end after the execute in hand, and the heartbeat goes on meanwhile, so no peer takes
+        // the items while they still run here.
+        self.state.stopping.store(true, Ordering::SeqCst);
         let _ = self.stop.send(true);
         let uuid_before = self.uuid();
-        for mut t in std::mem::take(&mut self.tasks) {
+        let mut tasks = std::mem::take(&mut self.tasks);
+        let beat = if tasks.is_empty() { None } else { Some(tasks.remove(0)) };
+        for mut t in tasks {
             // The current batch may finish; a deal call that hangs is cut off (and aborted,
             // so nothing of this group runs after its server node is gone).
             if tokio::time::timeout(Duration::from_secs(10), &mut t).await.is_err() {
                 t.abort();
                 let _ = t.await;
+            }
+        }
+        let _ = self.stop_beat.send(true);
+        if let Some(mut b) = beat {
+            if tokio::time::timeout(Duration::from_secs(5), &mut b).await.is_err() {
+                b.abort();
+                let _ = b.await;
             }
         }
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
@@ -606,11 +620,12 @@ async fn heartbeat(
         let path = store.root().server(&spec.base, &spec.task_type, &me);
         let now = store.zk_now_ms();
         let blob = server_blob(&spec, &state, &me, register_time, now, version, &window);
-        // A heartbeat that has not landed within a period counts as failed: peers judge this
-        // server dead judgeDeadInterval (≥ 5 periods) after its last landed beat, and by then
-        // it must hold nothing (a write queued while ZooKeeper is away may wait far longer).
+        // A heartbeat that has not landed within two periods counts as failed: peers judge
+        // this server dead judgeDeadInterval (≥ 5 periods) after its last landed beat, and by
+        // then it must hold nothing (a write queued while ZooKeeper is away may wait far
+        // longer). Two, not one, so a server slow under load is not taken for a lost one.
         let beat = tokio::time::timeout(
-            period.max(Duration::from_secs(1)),
+            period.saturating_mul(2).max(Duration::from_secs(1)),
             store.client().set_data(&path, blob.as_bytes(), None),
         );
         let beat = match beat.await {
@@ -838,7 +853,7 @@ async fn process(
                     };
                     let n = mine.len();
                     for chunk in mine.chunks(batch) {
-                        if st.drop_fetched.load(Ordering::SeqCst) {
+                        if st.drop_fetched.load(Ordering::SeqCst) || st.stopping.load(Ordering::SeqCst) {
                             break;
                         }
                         let values: Vec<serde_json::Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
@@ -901,7 +916,7 @@ async fn process(
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
             workers.0.push(tokio::spawn(async move {
                 loop {
-                    if st.drop_fetched.load(Ordering::SeqCst) {
+                    if st.drop_fetched.load(Ordering::SeqCst) || st.stopping.load(Ordering::SeqCst) {
                         if let Ok(mut q) = q.lock() {
                             q.clear();
                         }

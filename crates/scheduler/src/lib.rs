@@ -608,10 +608,12 @@ impl Factory {
 
     /// Starts or stops the newest groups of a strategy until there are `want`.
     async fn adjust(&mut self, name: &str, s: &Strategy, want: usize) -> Result<(), Error> {
-        if self.restart_at.get(name).is_some_and(|t| std::time::Instant::now() < *t) {
+        let have = self.groups.get(name).map_or(0, Vec::len);
+        // A restart's backoff delays starting groups, never stopping them: with fewer asked
+        // for, the extra groups stop now.
+        if have <= want && self.restart_at.get(name).is_some_and(|t| std::time::Instant::now() < *t) {
             return Ok(());
         }
-        let have = self.groups.get(name).map_or(0, Vec::len);
         if have > want {
             if let Some(gs) = self.groups.get_mut(name) {
                 let extra: Vec<Group> = gs.drain(want..).collect();
