@@ -113,12 +113,6 @@ pub async fn create_dev_strategy(
                     have.ip_list.clone().unwrap_or_default()
                 ));
             }
-            let everyone: Vec<&String> = have.ip_list.iter().flatten().filter(|e| captures_every_factory(e)).collect();
-            if !everyone.is_empty() {
-                diff.push(format!(
-                    "its IP list names every machine ({everyone:?}), so every factory of the root runs it"
-                ));
-            }
             if !diff.is_empty() {
                 return Err(Error::Invalid(format!(
                     "strategy {name} already exists and differs from the copy this run needs: {}; not joined (remove or fix it, or use another own sign)",
@@ -126,6 +120,14 @@ pub async fn create_dev_strategy(
                 )));
             }
             let mut notes = Vec::new();
+            // Someone made it so (Java peers on purpose, as a shared test strategy): joined,
+            // and said, since every factory of the root runs this domain too.
+            let everyone: Vec<&String> = have.ip_list.iter().flatten().filter(|e| captures_every_factory(e)).collect();
+            if !everyone.is_empty() {
+                notes.push(format!(
+                    "strategy {name}'s IP list names every machine ({everyone:?}): every factory of this root runs its domain too"
+                ));
+            }
             let unused = store.client().list_children(&path).await.map(|c| c.is_empty()).unwrap_or(false);
             if unused && have.encode() == s.encode() {
                 // Exactly the copy this launcher makes, and no runtime in it: a leftover of an
