@@ -270,10 +270,25 @@ pub enum DecodeError {
     },
 }
 
-/// Decodes bytes as UTF-8, replacing invalid sequences. (§3: legacy deployments may write GBK;
-/// the model stays table-free for wasm, so a GBK fallback belongs to the I/O side.)
+/// Decodes node text as tbdesk reads it (§3): UTF-8; failing that GBK, which legacy JVMs
+/// (`-Dfile.encoding=GBK`) wrote (feature `gbk`, on in the native build); failing both, UTF-8
+/// with invalid sequences replaced. Text read as GBK is written back as UTF-8 (§3: tbdesk
+/// writes UTF-8), so a pause or a form save keeps "中文" instead of turning it into U+FFFD.
 pub fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => gbk(bytes).unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+#[cfg(feature = "gbk")]
+fn gbk(bytes: &[u8]) -> Option<String> {
+    encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes).map(|s| s.into_owned())
+}
+
+#[cfg(not(feature = "gbk"))]
+fn gbk(_: &[u8]) -> Option<String> {
+    None
 }
 
 /// Parses a blob into a JSON object, the first step of every record decoder.
@@ -423,6 +438,17 @@ mod tests {
         let mut s = String::new();
         write_string(&mut s, "a=b&c<d>'e\"f\\g\n\t\u{1}/中\u{2028}");
         assert_eq!(s, r#""a\u003db\u0026c\u003cd\u003e\u0027e\"f\\g\n\t\u0001/中\u2028""#);
+    }
+
+    #[test]
+    fn text_falls_back_to_gbk() {
+        assert_eq!(text("中文".as_bytes()), "中文");
+        if cfg!(feature = "gbk") {
+            // "中文" as a GBK JVM writes it.
+            assert_eq!(text(&[0xD6, 0xD0, 0xCE, 0xC4]), "中文");
+        }
+        // Neither UTF-8 nor GBK (0xFF is no GBK lead byte): replaced, never a panic.
+        assert_eq!(text(&[b'a', 0xFF]), "a\u{FFFD}");
     }
 
     #[test]

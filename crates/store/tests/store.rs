@@ -838,3 +838,23 @@ async fn a_task_type_too_big_for_one_request_is_still_deleted() {
     store.delete_task_type("Huge", v, true).await.expect("deleted in parts");
     assert!(c.check_stat(&r.base_task_type("Huge")).await.expect("stat").is_none());
 }
+
+/// A strategy a GBK JVM wrote (`-Dfile.encoding=GBK`: "中文" as D6 D0 CE C4) is read as GBK
+/// and, paused by tbdesk, written back in UTF-8 with its text intact (§3), never with U+FFFD.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gbk_text_survives_a_pause() {
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, "/gbk/root")).await.expect("connect");
+    store.init_root(false).await.expect("init");
+    let mut blob = br#"{"strategyName":"S","IPList":["h1"],"numOfSingleServer":0,"assignNum":1,"kind":"Schedule","taskName":"Job","taskParameter":""#.to_vec();
+    blob.extend_from_slice(&[0xD6, 0xD0, 0xCE, 0xC4]);
+    blob.extend_from_slice(br#"","sts":"resume"}"#);
+    let path = store.root().strategy("S");
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    store.client().create(&path, &blob, &acl).await.expect("create");
+    store.pause_strategy("S", true).await.expect("pause");
+    let (after, _) = store.client().get_data(&path).await.expect("read");
+    let text = String::from_utf8(after).expect("written as UTF-8");
+    assert!(text.contains(r#""taskParameter":"中文""#), "{text}");
+    assert!(text.contains(r#""sts":"pause""#), "{text}");
+}
