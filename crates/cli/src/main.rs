@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 
 /// What reaches a terminal is text from ZooKeeper, files and job programs: an escape sequence
 /// in a node's data (`\x1b]0;…`, `\x1b[2J`) would drive the user's terminal. Every `println!`
-/// and `print!` of this binary goes through [`terminal_safe`] (these macros shadow std's);
+/// and `print!` of this binary goes through [`terminal_safe`], every `eprintln!` through
+/// [`stderr_safe`] (these macros shadow std's);
 /// output to a pipe or file stays byte for byte.
 macro_rules! println {
     () => { std::println!() };
@@ -18,12 +19,26 @@ macro_rules! println {
 macro_rules! print {
     ($($t:tt)*) => { std::print!("{}", $crate::terminal_safe(&format!($($t)*))) };
 }
+macro_rules! eprintln {
+    () => { std::eprintln!() };
+    ($($t:tt)*) => { std::eprintln!("{}", $crate::stderr_safe(&format!($($t)*))) };
+}
 
 /// `text` with control characters other than newline and tab shown as `\u{…}` when stdout is
 /// a terminal; unchanged otherwise.
 fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
+        escape_controls(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// [`terminal_safe`] for stderr.
+fn stderr_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
         escape_controls(text)
     } else {
         std::borrow::Cow::Borrowed(text)

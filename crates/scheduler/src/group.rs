@@ -60,6 +60,12 @@ pub struct GroupState {
     /// A heartbeat failed: what was fetched is dropped before its next execute (Java's
     /// `clearMemoInfo`), since peers may already have taken this server's items.
     pub drop_fetched: AtomicBool,
+    /// Heartbeats lost so far (failed, not landed in time, or the node expired by a peer):
+    /// a round or a reload that began under another count holds nothing any more.
+    pub lost: AtomicU64,
+    /// When the last heartbeat landed, this machine's wall clock (ms): it runs on through a
+    /// suspend, which the runtime's monotonic timers do not see.
+    pub last_beat_ms: std::sync::atomic::AtomicI64,
     /// The group is stopping: workers end after the execute in hand.
     pub stopping: AtomicBool,
 }
@@ -131,6 +137,8 @@ impl Group {
             message: Mutex::new(String::new()),
             item_total: AtomicU64::new(0),
             drop_fetched: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
+            last_beat_ms: std::sync::atomic::AtomicI64::new(tbdesk_store::now_ms()),
             stopping: AtomicBool::new(false),
         });
         let register_time = store.zk_now_ms();
@@ -315,7 +323,7 @@ pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<Ve
     let text = |id: &str, f: &str| -> Option<String> {
         tree.get(&root.task_item_field(base, task_type, id, f))
             .filter(|n| !n.data.is_empty())
-            .map(|n| String::from_utf8_lossy(&n.data).into_owned())
+            .map(|n| tbdesk_model::gson::text(&n.data))
     };
     Ok(node
         .children
@@ -633,21 +641,27 @@ async fn heartbeat(
             Err(_) => Err(zk::Error::ConnectionLoss),
         };
         match beat {
-            Ok(()) => version += 1,
+            Ok(()) => {
+                version += 1;
+                state.last_beat_ms.store(tbdesk_store::now_ms(), Ordering::SeqCst);
+            }
             Err(zk::Error::NoNode) => {
                 // Expired by a peer (we were silent too long) or deleted: forget the items and
-                // come back under a new uuid, as Java does.
+                // the fetched rows (peers own them now), and come back under a new uuid, as
+                // Java does (clearMemoInfo, then a new registration).
                 tracing::warn!(server = %me, "server node gone; re-registering");
                 spec.log.push(format!("{me}: server node gone (expired by a peer?); re-registering, items dropped"));
+                state.lost.fetch_add(1, Ordering::SeqCst);
+                state.drop_fetched.store(true, Ordering::SeqCst);
                 if let Ok(mut h) = state.held.lock() {
                     h.clear();
                 }
+                reload.store(true, Ordering::Relaxed);
                 match register(&store, &spec).await {
                     Ok(n) => {
                         if let Ok(mut u) = state.uuid.lock() {
                             *u = n;
                         }
-                        reload.store(true, Ordering::Relaxed);
                     }
                     Err(e) => tracing::warn!(error = %e, "re-register failed"),
                 }
@@ -657,6 +671,7 @@ async fn heartbeat(
                 // so a failing heartbeat does not lead to duplicate processing"; the items are
                 // read again (reload) once ZooKeeper answers.
                 tracing::warn!(error = %e, "heartbeat failed; items and fetched rows dropped");
+                state.lost.fetch_add(1, Ordering::SeqCst);
                 let had = state.held.lock().map(|mut h| std::mem::take(&mut *h).len()).unwrap_or(0);
                 state.drop_fetched.store(true, Ordering::SeqCst);
                 reload.store(true, Ordering::Relaxed);
@@ -758,7 +773,10 @@ async fn process(
         }
         let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
         if reload.swap(false, Ordering::Relaxed) {
-            // The queue is drained here: hand over what was requested, then reload.
+            // The queue is drained here: hand over what was requested, then reload. Items read
+            // while a heartbeat was lost are not kept (the loss emptied them; they are read
+            // again once a beat lands).
+            let lost_before = state.lost.load(Ordering::SeqCst);
             match read_items(&store, &spec.base, &spec.task_type).await {
                 Ok(items) => {
                     let owners: Vec<ItemOwner> = items.iter().map(|(i, _)| i.clone()).collect();
@@ -781,7 +799,9 @@ async fn process(
                         })
                         .collect();
                     state.item_total.store(owners.len() as u64, Ordering::Relaxed);
-                    if let Ok(mut h) = state.held.lock() {
+                    if state.lost.load(Ordering::SeqCst) != lost_before {
+                        reload.store(true, Ordering::Relaxed);
+                    } else if let Ok(mut h) = state.held.lock() {
                         *h = held;
                     }
                 }
@@ -803,6 +823,14 @@ async fn process(
         // Reset before the items are read: a heartbeat failing from here on empties them or
         // stops this round's workers before their next execute.
         state.drop_fetched.store(false, Ordering::SeqCst);
+        let round = state.lost.load(Ordering::SeqCst);
+        if !beat_fresh(&state, &spec) {
+            set_message(&state, "waiting for a heartbeat to land");
+            if pause(Duration::from_millis(200)).await {
+                return;
+            }
+            continue;
+        }
         let held = state.held.lock().map(|h| h.clone()).unwrap_or_default();
         if held.is_empty() {
             set_message(&state, "no items");
@@ -835,6 +863,7 @@ async fn process(
                     inflight.clone(),
                     store.clone(),
                 );
+                let sp = spec.clone();
                 let batch = def.execute_number.max(1) as usize;
                 workers.0.push(tokio::spawn(async move {
                     let tasks = match d.select(&req).await {
@@ -853,7 +882,7 @@ async fn process(
                     };
                     let n = mine.len();
                     for chunk in mine.chunks(batch) {
-                        if st.drop_fetched.load(Ordering::SeqCst) || st.stopping.load(Ordering::SeqCst) {
+                        if !may_execute(&st, &sp, round) {
                             break;
                         }
                         let values: Vec<serde_json::Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
@@ -914,9 +943,10 @@ async fn process(
         let mut workers = AbortAll(Vec::new());
         for _ in 0..workers_of(def) {
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
+            let sp = spec.clone();
             workers.0.push(tokio::spawn(async move {
                 loop {
-                    if st.drop_fetched.load(Ordering::SeqCst) || st.stopping.load(Ordering::SeqCst) {
+                    if !may_execute(&st, &sp, round) {
                         if let Ok(mut q) = q.lock() {
                             q.clear();
                         }
@@ -938,6 +968,24 @@ async fn process(
             return;
         }
     }
+}
+
+/// Whether the last heartbeat landed recently enough (three periods, at least three seconds,
+/// by the wall clock) for this server to still own its items: peers judge it dead after
+/// judgeDeadInterval (≥ 5 periods). After a suspend the wall clock has moved on and this is
+/// false at once, before the heartbeat has even noticed.
+fn beat_fresh(state: &GroupState, spec: &GroupSpec) -> bool {
+    let limit = spec.def.heart_beat_rate.max(1000).saturating_mul(3);
+    tbdesk_store::now_ms().saturating_sub(state.last_beat_ms.load(Ordering::SeqCst)) <= limit
+}
+
+/// Whether a worker of the round begun at heartbeat-loss count `round` may run its next
+/// execute: nothing lost since, the group not stopping, the last beat fresh.
+fn may_execute(state: &GroupState, spec: &GroupSpec, round: u64) -> bool {
+    !state.drop_fetched.load(Ordering::SeqCst)
+        && !state.stopping.load(Ordering::SeqCst)
+        && state.lost.load(Ordering::SeqCst) == round
+        && beat_fresh(state, spec)
 }
 
 /// Worker tasks of one round: aborted with the round (a stopping group aborts its processing

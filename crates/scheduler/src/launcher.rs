@@ -62,7 +62,12 @@ pub async fn create_dev_strategy(
     if store.options().read_only {
         return Err(Error::Store(tbdesk_store::Error::ReadOnly));
     }
-    if captures_every_factory(host) {
+    if host.is_empty() {
+        return Err(Error::Invalid(
+            "IPList: an empty entry names no machine; this machine needs a host name or a non-loopback address".into(),
+        ));
+    }
+    if names_every_machine(host) {
         return Err(Error::Invalid(format!(
             "IPList: {host:?} names every machine (each Java factory matches 127.0.0.1 and localhost as \
              itself), so every factory of this root would run the {own_sign} domain; this machine needs \
@@ -122,7 +127,7 @@ pub async fn create_dev_strategy(
             let mut notes = Vec::new();
             // Someone made it so (Java peers on purpose, as a shared test strategy): joined,
             // and said, since every factory of the root runs this domain too.
-            let everyone: Vec<&String> = have.ip_list.iter().flatten().filter(|e| captures_every_factory(e)).collect();
+            let everyone: Vec<&String> = have.ip_list.iter().flatten().filter(|e| names_every_machine(e)).collect();
             if !everyone.is_empty() {
                 notes.push(format!(
                     "strategy {name}'s IP list names every machine ({everyone:?}): every factory of this root runs its domain too"
@@ -509,9 +514,14 @@ impl LaunchSpec {
 }
 
 /// An IP-list entry every Java factory matches as itself (`registerManagerFactory` compares
-/// each entry with `127.0.0.1`, `localhost` and its own address and name), or none at all.
+/// each entry with `127.0.0.1`, `localhost` and its own address and name).
+fn names_every_machine(entry: &str) -> bool {
+    entry == "127.0.0.1" || entry.eq_ignore_ascii_case("localhost")
+}
+
+/// An entry that cannot name this machine alone: one every factory matches, or nothing.
 fn captures_every_factory(entry: &str) -> bool {
-    entry.is_empty() || entry == "127.0.0.1" || entry.eq_ignore_ascii_case("localhost")
+    entry.is_empty() || names_every_machine(entry)
 }
 
 /// The IP-list entry naming this machine alone: its host name, or its address where the host
