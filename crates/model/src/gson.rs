@@ -367,6 +367,10 @@ impl Fields {
         match n {
             Some(n) if (min..=max).contains(&n) => Ok(n),
             Some(n) => Err(Self::bad(k, format!("{n} is out of range for its Java type"))),
+            // A whole number too large for any Java integer (1e19, "99999999999999999999").
+            None if matches!(&v, Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0)) => {
+                Err(Self::bad(k, format!("{v} is out of range for its Java type")))
+            }
             None => Err(Self::bad(k, format!("expected a whole number, found {v}"))),
         }
     }
@@ -438,6 +442,17 @@ mod tests {
         let mut s = String::new();
         write_string(&mut s, "a=b&c<d>'e\"f\\g\n\t\u{1}/中\u{2028}");
         assert_eq!(s, r#""a\u003db\u0026c\u003cd\u003e\u0027e\"f\\g\n\t\u0001/中\u2028""#);
+    }
+
+    #[test]
+    fn integers_beyond_any_java_type_say_so() {
+        for v in ["1e19", "-1e30", "99999999999999999999"] {
+            let mut f = Fields::new(parse_object(format!(r#"{{"n":{v}}}"#).as_bytes()).expect("object"));
+            let e = f.int("n", 0, i64::from(i32::MIN), i64::from(i32::MAX)).expect_err(v);
+            assert!(e.to_string().contains("out of range"), "{v}: {e}");
+        }
+        let mut f = Fields::new(parse_object(br#"{"n":1.5}"#).expect("object"));
+        assert!(f.int("n", 0, 0, 9).expect_err("1.5").to_string().contains("whole number"));
     }
 
     #[test]

@@ -664,6 +664,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_node_created_again_is_recorded_with_its_latest_create() {
+        let l = crate::Ledger::default();
+        l.record_czxid("/a", 5);
+        l.record_czxid("/a", 9);
+        assert_eq!(l.entries(), vec![("/a".to_owned(), 9)]);
+        l.record_czxid("/a", crate::Ledger::UNKNOWN);
+        assert_eq!(l.entries(), vec![("/a".to_owned(), 9)], "a lost answer keeps what is known");
+        l.record_czxid("/b", crate::Ledger::UNKNOWN);
+        l.record_czxid("/b", 3);
+        assert_eq!(l.entries()[1], ("/b".to_owned(), 3));
+    }
+
+    #[test]
     fn the_ip_list_entry_names_this_machine_alone() {
         assert_eq!(own_entry("10.0.0.7", "devbox"), "devbox");
         // No host name (no /etc/hostname): the address, which only this machine has.
@@ -671,5 +684,7 @@ mod tests {
         // Nothing but loopback: kept, and refused by `create_dev_strategy`.
         assert!(captures_every_factory(own_entry("127.0.0.1", "localhost")));
         assert!(captures_every_factory(own_entry("127.0.1.1", "")));
+        // An empty entry names no machine (Java compares it with its address and name).
+        assert!(!names_every_machine(""));
     }
 }

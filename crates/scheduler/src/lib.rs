@@ -160,11 +160,15 @@ impl Ledger {
             });
     }
 
-    /// Records `path` with its known creation zxid.
+    /// Records `path` with its creation zxid. A path this run creates again (a Java leader's
+    /// re-init or expiry removed the first one) is recorded with the latest create: that node
+    /// is this run's, and clean-up would otherwise take it for someone else's and leave it.
     pub fn record_czxid(&self, path: &str, czxid: i64) {
         if let Ok(mut v) = self.entries.lock() {
             match v.iter_mut().find(|(p, _)| p == path) {
-                Some(e) if e.1 == Self::UNKNOWN => e.1 = czxid,
+                // A lost answer never replaces a known czxid: the node may be someone else's
+                // now, and clean-up leaves what it cannot prove its own.
+                Some(e) if czxid != Self::UNKNOWN => e.1 = czxid,
                 Some(_) => {}
                 None => v.push((path.to_owned(), czxid)),
             }

@@ -205,13 +205,22 @@ impl Store {
         }
         let mut queue = std::collections::VecDeque::from([root.to_owned()]);
         let mut seen = 0usize;
-        // Bounded in time as in nodes: a slow server never holds an init for long.
+        // Bounded in time as in nodes: a slow server never holds an init for long, and a search
+        // cut short refuses rather than guesses.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while let Some(p) = queue.pop_front() {
             seen += 1;
             if seen > 5000 || std::time::Instant::now() > deadline {
-                tracing::warn!(%root, seen, "stopped looking for TBSchedule roots below the root");
-                break;
+                // Not checked is not safe: a root further down would end up nested.
+                return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
+                    field: "root".into(),
+                    rule: "root_below_unchecked".into(),
+                    severity: tbdesk_model::validate::Severity::Error,
+                    message: format!(
+                        "{root} already holds more nodes than tbdesk reads (5,000, or 20 s) to make sure no \
+                         TBSchedule root lies below it; nothing was written: initialise a new or empty path"
+                    ),
+                }]));
             }
             if p != root {
                 if let Ok((d, _)) = self.client.get_data(&p).await {

@@ -858,3 +858,28 @@ async fn gbk_text_survives_a_pause() {
     assert!(text.contains(r#""taskParameter":"中文""#), "{text}");
     assert!(text.contains(r#""sts":"pause""#), "{text}");
 }
+
+/// A path already holding more nodes than the nested-root search reads is refused, not
+/// guessed about: a TBSchedule root among the unread ones would end up nested.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn init_refuses_a_path_too_big_to_check_for_roots_below() {
+    use futures::StreamExt;
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, "/busy")).await.expect("connect");
+    let c = store.client();
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    c.create("/busy", b"", &acl).await.expect("busy");
+    let kids: Vec<String> = (0..5100).map(|i| format!("/busy/n{i}")).collect();
+    futures::stream::iter(kids.iter().map(|p| c.create(p, b"", &acl)))
+        .buffered(256)
+        .for_each(|x| async {
+            x.expect("node");
+        })
+        .await;
+    match store.init_root(false).await {
+        Err(Error::Invalid(v)) => assert!(v.iter().any(|x| x.rule == "root_below_unchecked"), "{v:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(c.get_data("/busy").await.expect("busy").0, Vec::<u8>::new(), "no marker written");
+    assert!(c.check_stat("/busy/strategy").await.expect("stat").is_none());
+}
