@@ -192,8 +192,11 @@ impl Plan {
     /// Applies the writes to a copy of `items`, giving the state after the pass.
     pub fn apply(&self, items: &[ItemOwner]) -> Vec<ItemOwner> {
         let mut out = items.to_vec();
+        // By id: a pass over thousands of items is a lookup per write, not a scan.
+        let at: std::collections::HashMap<String, usize> =
+            out.iter().enumerate().map(|(k, i)| (i.id.clone(), k)).collect();
         for w in &self.writes {
-            if let Some(it) = out.iter_mut().find(|i| i.id == w.id) {
+            if let Some(it) = at.get(&w.id).and_then(|k| out.get_mut(*k)) {
                 if let Some(c) = &w.cur_server {
                     it.cur_server = c.clone();
                 }

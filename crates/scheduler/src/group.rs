@@ -383,7 +383,8 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     let c = store.client();
     let top = root.task_items(&spec.base, &spec.task_type);
     ensure_dir(store, &spec.ledger, &top).await?;
-    let existing = c.list_children(&top).await.map_err(|e| Error::zk(&top, e))?;
+    let existing: std::collections::HashSet<String> =
+        c.list_children(&top).await.map_err(|e| Error::zk(&top, e))?.into_iter().collect();
     for entry in spec.def.task_items.clone().unwrap_or_default() {
         let Ok(def) = parse_item(&entry) else { continue };
         if existing.contains(&def.id) {
@@ -786,16 +787,15 @@ async fn process(
                         reload.store(true, Ordering::Relaxed);
                     }
                     let after = plan.apply(&owners);
+                    // By id, so thousands of items cost a lookup each, not a scan each.
+                    let params: std::collections::HashMap<&str, &String> =
+                        items.iter().map(|(o, p)| (o.id.as_str(), p)).collect();
                     let held: Vec<HeldItem> = after
                         .iter()
                         .filter(|i| i.cur_server.as_deref() == Some(me.as_str()))
                         .map(|i| HeldItem {
                             id: i.id.clone(),
-                            parameter: items
-                                .iter()
-                                .find(|(o, _)| o.id == i.id)
-                                .map(|(_, p)| p.clone())
-                                .unwrap_or_default(),
+                            parameter: params.get(i.id.as_str()).map(|p| (*p).clone()).unwrap_or_default(),
                         })
                         .collect();
                     state.item_total.store(owners.len() as u64, Ordering::Relaxed);
