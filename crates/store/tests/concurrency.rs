@@ -12,18 +12,22 @@ use tbdesk_tests::zk::{self, example};
 
 const PATH: &str = "/conc/root/baseTaskType/OrderSync";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_lose_no_update() {
-    let secs = if std::env::var_os("TBDESK_SLOW_TESTS").is_some() { 60 } else { 10 };
-    let server = zk::ZkServer::start().expect("zk");
-    let opts = ConnectOptions {
+fn opts(server: &zk::ZkServer, root: &str) -> ConnectOptions {
+    ConnectOptions {
         connect: server.connect_string(),
-        root: "/conc/root".into(),
+        root: root.into(),
         session_timeout: Duration::from_secs(10),
         digest: None,
         read_only: false,
         tz: chrono_tz::Tz::UTC,
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_lose_no_update() {
+    let secs = if std::env::var_os("TBDESK_SLOW_TESTS").is_some() { 60 } else { 10 };
+    let server = zk::ZkServer::start().expect("zk");
+    let opts = opts(&server, "/conc/root");
     let admin = Store::connect(&opts).await.expect("admin");
     admin.init_root(false).await.expect("init");
     let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
@@ -92,14 +96,7 @@ async fn concurrent_writers_lose_no_update() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_negative_version_is_refused_not_read_as_any() {
     let server = zk::ZkServer::start().expect("zk");
-    let opts = ConnectOptions {
-        connect: server.connect_string(),
-        root: "/conc/neg".into(),
-        session_timeout: Duration::from_secs(10),
-        digest: None,
-        read_only: false,
-        tz: chrono_tz::Tz::UTC,
-    };
+    let opts = opts(&server, "/conc/neg");
     let admin = Store::connect(&opts).await.expect("admin");
     admin.init_root(false).await.expect("init");
     let t = TaskType::decode(&example("taskType.json")).expect("decode");
