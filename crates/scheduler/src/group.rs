@@ -57,11 +57,10 @@ pub struct GroupState {
     pub message: Mutex<String>,
     /// Items the domain has.
     pub item_total: AtomicU64,
-    /// A heartbeat failed: what was fetched is dropped before its next execute (Java's
-    /// `clearMemoInfo`), since peers may already have taken this server's items.
-    pub drop_fetched: AtomicBool,
-    /// Heartbeats lost so far (failed, not landed in time, or the node expired by a peer):
-    /// a round or a reload that began under another count holds nothing any more.
+    /// Heartbeats lost so far (failed, not landed in time, or the node expired by a peer),
+    /// counted while `held` is locked and emptied: a round or a reload that began under
+    /// another count holds nothing any more, and its workers stop before their next execute
+    /// (Java's `clearMemoInfo`: peers may already have taken the items).
     pub lost: AtomicU64,
     /// When the last heartbeat landed, this machine's wall clock (ms): it runs on through a
     /// suspend, which the runtime's monotonic timers do not see.
@@ -136,7 +135,6 @@ impl Group {
             initialised: AtomicBool::new(false),
             message: Mutex::new(String::new()),
             item_total: AtomicU64::new(0),
-            drop_fetched: AtomicBool::new(false),
             lost: AtomicU64::new(0),
             last_beat_ms: std::sync::atomic::AtomicI64::new(tbdesk_store::now_ms()),
             stopping: AtomicBool::new(false),
@@ -178,20 +176,14 @@ impl Group {
         let uuid_before = self.uuid();
         let mut tasks = std::mem::take(&mut self.tasks);
         let beat = if tasks.is_empty() { None } else { Some(tasks.remove(0)) };
-        for mut t in tasks {
+        for t in tasks {
             // The current batch may finish; a deal call that hangs is cut off (and aborted,
             // so nothing of this group runs after its server node is gone).
-            if tokio::time::timeout(Duration::from_secs(10), &mut t).await.is_err() {
-                t.abort();
-                let _ = t.await;
-            }
+            end_within(t, Duration::from_secs(10)).await;
         }
         let _ = self.stop_beat.send(true);
-        if let Some(mut b) = beat {
-            if tokio::time::timeout(Duration::from_secs(5), &mut b).await.is_err() {
-                b.abort();
-                let _ = b.await;
-            }
+        if let Some(b) = beat {
+            end_within(b, Duration::from_secs(5)).await;
         }
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
         let path = store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
@@ -199,6 +191,14 @@ impl Group {
             Ok(()) | Err(zk::Error::NoNode) => {}
             Err(e) => tracing::warn!(%path, error = %e, "could not delete the server node"),
         }
+    }
+}
+
+/// Waits for a task to end, aborting it after `limit`.
+async fn end_within(mut t: tokio::task::JoinHandle<()>, limit: Duration) {
+    if tokio::time::timeout(limit, &mut t).await.is_err() {
+        t.abort();
+        let _ = t.await;
     }
 }
 
@@ -393,15 +393,7 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
         let item = root.task_item(&spec.base, &spec.task_type, &def.id);
         let fields: Vec<(String, Option<&[u8]>)> = ITEM_FIELDS
             .iter()
-            .map(|f| {
-                let data: Option<&[u8]> = match *f {
-                    "sts" => Some(b"ACTIVTE"),
-                    "parameter" => Some(def.parameter.as_bytes()),
-                    "deal_desc" => Some(b""),
-                    _ => None,
-                };
-                (root.task_item_field(&spec.base, &spec.task_type, &def.id, f), data)
-            })
+            .map(|f| (root.task_item_field(&spec.base, &spec.task_type, &def.id, f), init_value(f, &def.parameter)))
             .collect();
         let mut ops = vec![Op::Create { path: &item, data: None, mode: Mode::Persistent }];
         ops.extend(fields.iter().map(|(p, d)| Op::Create { path: p, data: *d, mode: Mode::Persistent }));
@@ -434,6 +426,17 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// What Java's `createScheduleTaskItem` writes into an item's field: owners null, `sts`
+/// `ACTIVTE` (sic), the item's parameter, an empty `deal_desc`.
+fn init_value<'a>(field: &str, parameter: &'a str) -> Option<&'a [u8]> {
+    match field {
+        "sts" => Some(b"ACTIVTE"),
+        "parameter" => Some(parameter.as_bytes()),
+        "deal_desc" => Some(b""),
+        _ => None,
+    }
+}
+
 /// Creates the fields missing under existing items, with the values Java's init gives them
 /// (owners null, `sts` `ACTIVTE`, the definition's parameter, an empty `deal_desc`). Only
 /// absent nodes are created; nothing present is touched.
@@ -452,12 +455,7 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
             if tree.contains_key(&path) {
                 continue;
             }
-            let data: Option<&[u8]> = match f {
-                "sts" => Some(b"ACTIVTE"),
-                "parameter" => Some(params.get(id).map_or(&b""[..], |p| p.as_bytes())),
-                "deal_desc" => Some(b""),
-                _ => None,
-            };
+            let data = init_value(f, params.get(id).map_or("", String::as_str));
             match store.nulls().multi(&[Op::Create { path: &path, data, mode: Mode::Persistent }]).await {
                 Ok(_) => {
                     spec.ledger.record(store, &path).await;
@@ -652,11 +650,7 @@ async fn heartbeat(
                 // Java does (clearMemoInfo, then a new registration).
                 tracing::warn!(server = %me, "server node gone; re-registering");
                 spec.log.push(format!("{me}: server node gone (expired by a peer?); re-registering, items dropped"));
-                state.lost.fetch_add(1, Ordering::SeqCst);
-                state.drop_fetched.store(true, Ordering::SeqCst);
-                if let Ok(mut h) = state.held.lock() {
-                    h.clear();
-                }
+                lose_items(&state);
                 reload.store(true, Ordering::Relaxed);
                 match register(&store, &spec).await {
                     Ok(n) => {
@@ -672,9 +666,7 @@ async fn heartbeat(
                 // so a failing heartbeat does not lead to duplicate processing"; the items are
                 // read again (reload) once ZooKeeper answers.
                 tracing::warn!(error = %e, "heartbeat failed; items and fetched rows dropped");
-                state.lost.fetch_add(1, Ordering::SeqCst);
-                let had = state.held.lock().map(|mut h| std::mem::take(&mut *h).len()).unwrap_or(0);
-                state.drop_fetched.store(true, Ordering::SeqCst);
+                let had = lose_items(&state);
                 reload.store(true, Ordering::Relaxed);
                 if had > 0 {
                     spec.log.push(format!("{me}: heartbeat failed ({e}); {had} item(s) and the fetched rows dropped"));
@@ -799,10 +791,12 @@ async fn process(
                         })
                         .collect();
                     state.item_total.store(owners.len() as u64, Ordering::Relaxed);
-                    if state.lost.load(Ordering::SeqCst) != lost_before {
-                        reload.store(true, Ordering::Relaxed);
-                    } else if let Ok(mut h) = state.held.lock() {
+                    // Judged under the lock the heartbeat empties `held` under.
+                    let mut h = state.held.lock().unwrap_or_else(|p| p.into_inner());
+                    if state.lost.load(Ordering::SeqCst) == lost_before {
                         *h = held;
+                    } else {
+                        reload.store(true, Ordering::Relaxed);
                     }
                 }
                 Err(e) => {
@@ -820,10 +814,6 @@ async fn process(
             }
             continue;
         }
-        // Reset before the items are read: a heartbeat failing from here on empties them or
-        // stops this round's workers before their next execute.
-        state.drop_fetched.store(false, Ordering::SeqCst);
-        let round = state.lost.load(Ordering::SeqCst);
         if !beat_fresh(&state, &spec) {
             set_message(&state, "waiting for a heartbeat to land");
             if pause(Duration::from_millis(200)).await {
@@ -831,7 +821,12 @@ async fn process(
             }
             continue;
         }
-        let held = state.held.lock().map(|h| h.clone()).unwrap_or_default();
+        // The items and the loss count read together: a heartbeat lost from here on stops
+        // this round's workers before their next execute.
+        let (round, held) = {
+            let h = state.held.lock().unwrap_or_else(|p| p.into_inner());
+            (state.lost.load(Ordering::SeqCst), h.clone())
+        };
         if held.is_empty() {
             set_message(&state, "no items");
             if pause(Duration::from_millis(200)).await {
@@ -970,6 +965,14 @@ async fn process(
     }
 }
 
+/// A heartbeat was lost: empties the held items and counts the loss under one lock (see
+/// [`GroupState::lost`]); returns how many items were held.
+fn lose_items(state: &GroupState) -> usize {
+    let mut h = state.held.lock().unwrap_or_else(|p| p.into_inner());
+    state.lost.fetch_add(1, Ordering::SeqCst);
+    std::mem::take(&mut *h).len()
+}
+
 /// Whether the last heartbeat landed recently enough (three periods, at least three seconds,
 /// by the wall clock) for this server to still own its items: peers judge it dead after
 /// judgeDeadInterval (≥ 5 periods). After a suspend the wall clock has moved on and this is
@@ -982,10 +985,7 @@ fn beat_fresh(state: &GroupState, spec: &GroupSpec) -> bool {
 /// Whether a worker of the round begun at heartbeat-loss count `round` may run its next
 /// execute: nothing lost since, the group not stopping, the last beat fresh.
 fn may_execute(state: &GroupState, spec: &GroupSpec, round: u64) -> bool {
-    !state.drop_fetched.load(Ordering::SeqCst)
-        && !state.stopping.load(Ordering::SeqCst)
-        && state.lost.load(Ordering::SeqCst) == round
-        && beat_fresh(state, spec)
+    !state.stopping.load(Ordering::SeqCst) && state.lost.load(Ordering::SeqCst) == round && beat_fresh(state, spec)
 }
 
 /// Worker tasks of one round: aborted with the round (a stopping group aborts its processing
