@@ -36,6 +36,13 @@ pub struct Violation {
     pub message: String,
 }
 
+impl Violation {
+    /// An error: what a refusal outside the rule table (a store check, an import) reports.
+    pub fn error(field: impl Into<String>, rule: &str, message: impl Into<String>) -> Violation {
+        Violation { field: field.into(), rule: rule.into(), severity: Severity::Error, message: message.into() }
+    }
+}
+
 /// True when any violation is an error.
 pub fn has_errors(v: &[Violation]) -> bool {
     v.iter().any(|x| x.severity == Severity::Error)

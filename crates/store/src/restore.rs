@@ -92,12 +92,11 @@ impl Store {
         let path = if path.is_empty() { "/".to_owned() } else { path };
         let under = path == root || path.strip_prefix(root).is_some_and(|r| r.starts_with('/'));
         if !under {
-            return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
-                field: "path".into(),
-                rule: "under_root".into(),
-                severity: tbdesk_model::validate::Severity::Error,
-                message: format!("{path} is not under this profile's root {root}"),
-            }]));
+            return Err(Error::Invalid(vec![tbdesk_model::validate::Violation::error(
+                "path",
+                "under_root",
+                format!("{path} is not under this profile's root {root}"),
+            )]));
         }
         let acl = match self.client.get_acl(&path).await {
             Ok((acls, _)) => Some(
@@ -164,12 +163,7 @@ impl Store {
         }
         let root = self.root.as_str();
         let refuse = |message: String| {
-            Error::Invalid(vec![tbdesk_model::validate::Violation {
-                field: "path".into(),
-                rule: "node_edit".into(),
-                severity: tbdesk_model::validate::Severity::Error,
-                message,
-            }])
+            Error::Invalid(vec![tbdesk_model::validate::Violation::error("path", "node_edit", message)])
         };
         if !path.strip_prefix(root).is_some_and(|r| r.starts_with('/')) {
             return Err(refuse(format!("{path} is not below this profile's root {root}")));

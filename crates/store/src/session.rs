@@ -212,15 +212,14 @@ impl Store {
             seen += 1;
             if seen > 5000 || std::time::Instant::now() > deadline {
                 // Not checked is not safe: a root further down would end up nested.
-                return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
-                    field: "root".into(),
-                    rule: "root_below_unchecked".into(),
-                    severity: tbdesk_model::validate::Severity::Error,
-                    message: format!(
+                return Err(Error::Invalid(vec![tbdesk_model::validate::Violation::error(
+                    "root",
+                    "root_below_unchecked",
+                    format!(
                         "{root} already holds more nodes than tbdesk reads (5,000, or 20 s) to make sure no \
                          TBSchedule root lies below it; nothing was written: initialise a new or empty path"
                     ),
-                }]));
+                )]));
             }
             if p != root {
                 if let Ok((d, _)) = self.client.get_data(&p).await {

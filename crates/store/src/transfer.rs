@@ -113,14 +113,10 @@ impl Store {
         let deletes = changes.iter().filter(|c| matches!(c, Change::Delete { .. })).count();
         let existing = current.task_types.len() + current.strategies.len();
         if prune && !prune_all && existing > 0 && deletes == existing {
-            return Err(Error::Invalid(vec![validate::Violation {
-                field: "prune".into(),
-                rule: "prune_everything".into(),
-                severity: validate::Severity::Error,
-                message: format!(
-                    "this would delete every task type and strategy of the root ({existing}); if that is meant, say so with --prune-all"
-                ),
-            }]));
+            let why = format!(
+                "this would delete every task type and strategy of the root ({existing}); if that is meant, say so with --prune-all"
+            );
+            return Err(Error::Invalid(vec![validate::Violation::error("prune", "prune_everything", why)]));
         }
         Ok((current, changes))
     }
@@ -155,12 +151,11 @@ impl Store {
                 ),
             );
             if t.base_task_type.as_deref() != Some(name.as_str()) {
-                problems.push(validate::Violation {
-                    field: format!("taskType {name}: baseTaskType"),
-                    rule: "name_matches_node".into(),
-                    severity: validate::Severity::Error,
-                    message: "must equal the node name".into(),
-                });
+                problems.push(validate::Violation::error(
+                    format!("taskType {name}: baseTaskType"),
+                    "name_matches_node",
+                    "must equal the node name",
+                ));
             }
         }
         for (name, e) in &target.strategies {
@@ -173,12 +168,11 @@ impl Store {
                 }),
             );
             if s.strategy_name.as_deref() != Some(name.as_str()) {
-                problems.push(validate::Violation {
-                    field: format!("strategy {name}: strategyName"),
-                    rule: "name_matches_node".into(),
-                    severity: validate::Severity::Error,
-                    message: format!("{:?} must equal the node name", s.strategy_name.unwrap_or_default()),
-                });
+                problems.push(validate::Violation::error(
+                    format!("strategy {name}: strategyName"),
+                    "name_matches_node",
+                    format!("{:?} must equal the node name", s.strategy_name.unwrap_or_default()),
+                ));
             }
         }
         // The node names themselves (the name in a Java line is the node's): one that ZooKeeper
@@ -186,12 +180,11 @@ impl Store {
         for (kind, names) in [("taskType", target.task_types.keys()), ("strategy", target.strategies.keys())] {
             for name in names {
                 if let Some(p) = tbdesk_model::paths::node_name_problem(name) {
-                    problems.push(validate::Violation {
-                        field: format!("{kind} {name:?}"),
-                        rule: "node_name".into(),
-                        severity: validate::Severity::Error,
-                        message: format!("the node name {p}"),
-                    });
+                    problems.push(validate::Violation::error(
+                        format!("{kind} {name:?}"),
+                        "node_name",
+                        format!("the node name {p}"),
+                    ));
                 }
             }
         }
@@ -249,15 +242,12 @@ impl Store {
                     if !kids.is_empty() && kind == "taskType" {
                         // A task type's children are its domains (runtime state, not
                         // configuration): an import never deletes under a runtime subtree.
-                        return Err(Error::Invalid(vec![validate::Violation {
-                            field: format!("taskType {name}"),
-                            rule: "prune_domains".into(),
-                            severity: validate::Severity::Error,
-                            message: format!(
-                                "has the domain(s) {} (runtime state); an import does not delete them: delete the task type from the console, which checks its runtimes",
-                                kids.join(", ")
-                            ),
-                        }]));
+                        let why = format!(
+                            "has the domain(s) {} (runtime state); an import does not delete them: delete the task type from the console, which checks its runtimes",
+                            kids.join(", ")
+                        );
+                        let field = format!("taskType {name}");
+                        return Err(Error::Invalid(vec![validate::Violation::error(field, "prune_domains", why)]));
                     }
                     if !kids.is_empty() {
                         return Err(Error::Running { what: format!("{kind} {name}"), running: kids });

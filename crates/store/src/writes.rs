@@ -41,9 +41,6 @@ impl Store {
     }
 
     async fn put_blob(&self, path: &str, blob: &str, expected: Expect) -> Result<i32, Error> {
-        if let Expect::Version(v) = expected {
-            known_version(v)?;
-        }
         match expected {
             Expect::Absent => {
                 let opts = zk::CreateMode::Persistent.with_acls(acls(self.opts.digest.is_some()));
@@ -53,7 +50,7 @@ impl Store {
                     Err(e) => Err(Error::at(path, e)),
                 }
             }
-            Expect::Version(v) => match self.client.set_data(path, blob.as_bytes(), Some(v)).await {
+            Expect::Version(v) => match self.client.set_data(path, blob.as_bytes(), Some(known_version(v)?)).await {
                 Ok(stat) => Ok(stat.version),
                 Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => Err(self.conflict(path, expected).await),
                 Err(e) => Err(Error::at(path, e)),
@@ -231,8 +228,7 @@ impl Store {
             for p in batch {
                 w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
             }
-            let ops: Vec<String> = batch.to_vec();
-            match self.commit(w, path, Expect::Version(version), &ops).await {
+            match self.commit(w, path, Expect::Version(version), batch).await {
                 Ok(()) => done += batch.len(),
                 Err(e) if done > 0 => {
                     return Err(Error::Partial {
@@ -261,14 +257,10 @@ impl Store {
             Err(_) => 60_000,
         };
         if judge <= 0 {
-            return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
-                field: "judgeDeadInterval".into(),
-                rule: "judge_dead_positive".into(),
-                severity: tbdesk_model::validate::Severity::Error,
-                message: format!(
-                    "{def_path}: judgeDeadInterval and heartBeatRate are 0, so no server can be told dead; nothing was removed"
-                ),
-            }]));
+            let why = format!(
+                "{def_path}: judgeDeadInterval and heartBeatRate are 0, so no server can be told dead; nothing was removed"
+            );
+            return Err(Error::Invalid(vec![Violation::error("judgeDeadInterval", "judge_dead_positive", why)]));
         }
         let dir = self.root.servers(base, task_type);
         let names = self.client.list_children(&dir).await.map_err(|e| Error::at(&dir, e))?;
@@ -360,14 +352,10 @@ fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {
 /// check off without a word.
 pub(crate) fn known_version(v: i32) -> Result<i32, Error> {
     if v < 0 {
-        return Err(Error::Invalid(vec![tbdesk_model::validate::Violation {
-            field: "version".into(),
-            rule: "known_version".into(),
-            severity: tbdesk_model::validate::Severity::Error,
-            message: format!(
-                "{v} is not a version read from ZooKeeper (0 or more); a guarded write never overwrites whatever is there"
-            ),
-        }]));
+        let why = format!(
+            "{v} is not a version read from ZooKeeper (0 or more); a guarded write never overwrites whatever is there"
+        );
+        return Err(Error::Invalid(vec![Violation::error("version", "known_version", why)]));
     }
     Ok(v)
 }
