@@ -70,8 +70,11 @@ pub fn thread_groups(
 ///
 /// Numeric and other ids mixed make 3.3's comparison no order at all (`9 < 10`, `10 < "1x"`,
 /// `"1x" < 9`): Rust's sort may panic on it and Java's `TimSort` may throw for 32 ids or more.
-/// Such lists are sorted the way Java sorts fewer than 32 (its binary insertion sort after the
-/// first run), which never fails; [`crate::validate`] warns about the mix.
+/// Fewer than 32 such ids are sorted the way Java sorts them (its binary insertion sort after
+/// the first run); from 32 on, where Java's merges give no order to match (or throw), by a
+/// total order: numbers by value first, then the rest as strings. Neither can fail, and the
+/// quadratic moves of the insertion sort stay below 32 ids; [`crate::validate`] warns about
+/// the mix.
 pub fn sort_items(ids: &mut [String], v: JavaVersion) {
     sort_java(ids, |a, b| compare_items(a, b, v), |s| s.as_str(), v);
 }
@@ -84,6 +87,18 @@ fn sort_java<T>(xs: &mut [T], cmp: impl Fn(&str, &str) -> Ordering, id: impl Fn(
     };
     if !mixed {
         xs.sort_by(|a, b| cmp(id(a), id(b)));
+        return;
+    }
+    if xs.len() >= JAVA_MIN_MERGE {
+        xs.sort_by(|a, b| {
+            let (a, b) = (id(a), id(b));
+            match (numeric(a), numeric(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => java_string_cmp(a, b),
+            }
+        });
         return;
     }
     // `TimSort.countRunAndMakeAscending`: the leading run, reversed when strictly descending.
@@ -118,6 +133,9 @@ fn sort_java<T>(xs: &mut [T], cmp: impl Fn(&str, &str) -> Ordering, id: impl Fn(
         xs[left..=start].rotate_right(1);
     }
 }
+
+/// `TimSort.MIN_MERGE`: below it Java sorts by binary insertion alone.
+const JAVA_MIN_MERGE: usize = 32;
 
 /// Whether 3.3's item comparison is no order for these ids (numeric and other ids mixed).
 pub fn mixed_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> bool {
@@ -515,10 +533,11 @@ mod tests {
             let order: Vec<&str> = plan.targets.iter().map(|(id, _)| id.as_str()).collect();
             assert_eq!(order.join(","), java);
         }
-        // Long mixed lists in every order a simple generator gives: the sort returns.
+        // Long mixed lists in every order a simple generator gives: the sort returns, and from
+        // 32 ids on the order is total (numbers by value, then text), whatever the input order.
         let mut seed = 7u64;
-        for len in [31usize, 32, 100, 700] {
-            for _ in 0..30 {
+        for len in [31usize, 32, 100, 700, 20_000] {
+            for _ in 0..(if len > 1000 { 2 } else { 30 }) {
                 let mut ids: Vec<String> = (0..len)
                     .map(|i| {
                         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -529,8 +548,16 @@ mod tests {
                         }
                     })
                     .collect();
+                let mut again = ids.clone();
+                again.reverse();
                 sort_items(&mut ids, JavaVersion::V3_3);
                 assert_eq!(ids.len(), len);
+                if len >= 32 {
+                    sort_items(&mut again, JavaVersion::V3_3);
+                    assert_eq!(ids, again, "not a total order at {len}");
+                    let first_text = ids.iter().position(|i| i.ends_with('x')).unwrap_or(len);
+                    assert!(ids[first_text..].iter().all(|i| i.ends_with('x')), "numbers first");
+                }
             }
         }
         assert!(mixed_ids(["1", "a"]));
