@@ -81,11 +81,7 @@ pub fn sort_items(ids: &mut [String], v: JavaVersion) {
 
 /// Sorts by `cmp`, with Java's small-array algorithm when the ids are a numeric/other mix.
 fn sort_java<T>(xs: &mut [T], cmp: impl Fn(&str, &str) -> Ordering, id: impl Fn(&T) -> &str, v: JavaVersion) {
-    let mixed = v == JavaVersion::V3_3 && {
-        let n = xs.iter().filter(|x| numeric(id(x)).is_some()).count();
-        n != 0 && n != xs.len()
-    };
-    if !mixed {
+    if !(v == JavaVersion::V3_3 && mixed_ids(xs.iter().map(&id))) {
         xs.sort_by(|a, b| cmp(id(a), id(b)));
         return;
     }
