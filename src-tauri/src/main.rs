@@ -3,7 +3,8 @@
 //! one argument `args` of the type `tbdesk_model::wire::cmd` declares for it, the type the UI
 //! sends; `build.rs` checks this file's handler list and the window's permissions against that
 //! one list. A followed root's new states are announced to the webview by small `snapshot`
-//! notices; the page fetches the state itself with the `snapshot` command.
+//! notices; the page fetches the state itself with the `snapshot` command. Events reach the
+//! page as answers to its `next_events` long poll (`tbdesk_api::events`), never as script.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod files;
@@ -15,10 +16,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
+use tbdesk_api::events::EventHub;
 use tbdesk_api::{ApiError, Console};
 use tbdesk_model::wire::cmd::{self, Command};
-use tbdesk_model::wire::event::{self, Event};
+use tbdesk_model::wire::event;
 
 /// A command's arguments and answer, as `tbdesk_model::wire::cmd` declares them.
 type Args<C> = <C as Command>::Args;
@@ -30,6 +32,12 @@ type Bytes = Result<tauri::ipc::Response, ApiError>;
 /// profile edited gets a new follower, and that one needs a forwarder of its own.
 #[derive(Default)]
 struct Forwarding(Mutex<HashMap<String, u64>>);
+
+/// The window's events (a long poll; see `tbdesk_api::events` for why not tauri's events).
+#[tauri::command]
+async fn next_events(hub: State<'_, EventHub>, args: Args<cmd::NextEvents>) -> Answer<cmd::NextEvents> {
+    Ok(hub.next(args.after, tbdesk_api::events::WAIT).await)
+}
 
 #[tauri::command]
 fn machine_zone(args: Args<cmd::MachineZone>) -> Answer<cmd::MachineZone> {
@@ -56,7 +64,7 @@ async fn follow_profile(
     let followed = console
         .follow_with_progress(&profile, move |p| {
             let progress = event::Progress { profile: name.clone(), done: p.done as u64, total: p.total as u64 };
-            let _ = handle.emit(event::LoadProgress::NAME, progress);
+            handle.state::<EventHub>().publish_latest::<event::LoadProgress>(&name, &progress);
         })
         .await?;
     let id = followed.id;
@@ -71,9 +79,7 @@ async fn follow_profile(
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 let generation = rx.borrow_and_update().generation;
                 let notice = event::SnapshotNotice { profile: name.clone(), generation };
-                if let Err(e) = app.emit(event::Snapshot::NAME, notice) {
-                    tracing::warn!(error = %e, "cannot tell the window about a snapshot");
-                }
+                app.state::<EventHub>().publish_latest::<event::Snapshot>(&name, &notice);
             }
             let forwarding = app.state::<Forwarding>();
             let mut map = forwarding.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -378,7 +384,7 @@ fn watch_in_background(app: AppHandle) {
                             }
                         }
                     }
-                    let _ = app.emit(event::Watched::NAME, event::WatchLook { home, alerts });
+                    app.state::<EventHub>().publish::<event::Watched>(&event::WatchLook { home, alerts });
                 }
                 Err(e) => tracing::warn!(error = %e.message, "the background watch could not look"),
             }
@@ -426,7 +432,7 @@ fn notify(app: &AppHandle, a: &tbdesk_model::alerts::Alert) {
                     let _ = w.show();
                     let _ = w.set_focus();
                 }
-                let _ = handle.emit(event::OpenAlert::NAME, &alert);
+                handle.state::<EventHub>().publish::<event::OpenAlert>(&alert);
             }
         });
         WAITING.fetch_sub(1, Ordering::SeqCst);
@@ -469,6 +475,7 @@ fn main() {
             app.manage(console);
             app.manage(window_size::Dir(dir));
             app.manage(Forwarding::default());
+            app.manage(EventHub::default());
             app.manage(log);
             watch_in_background(app.handle().clone());
             Ok(())
@@ -514,6 +521,7 @@ fn main() {
             set_watch,
             promote_config,
             replay,
+            next_events,
         ])
         .on_window_event(|window, event| {
             // Remember the window size for the next start.

@@ -324,6 +324,24 @@ async fn main() {
     println!("  RSS beside it: loaded {:.0} MiB, floor {:.0} MiB", mem.rss, floor.rss);
     if memory_only {
         app.close().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        // The same app and root started as a user starts it, with no WebDriver session
+        // (automation has its own state in the web process; the floor runs without one).
+        let mut direct = std::process::Command::new(&bin)
+            .env("TBDESK_DATA_DIR", data.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the app");
+        // The WebDriver run paints this root's overview within ~2 s of the start.
+        std::thread::sleep(Duration::from_secs(8));
+        let pids: Vec<u32> = std::iter::once(direct.id()).chain(children(direct.id())).collect();
+        let m = mem_report("PSS of the app without WebDriver, 8 s after its start", &pids);
+        println!("  above the floor {:.0} MiB", m.pss - floor.pss);
+        for p in pids.iter().skip(1) {
+            let _ = std::process::Command::new("kill").arg(p.to_string()).status();
+        }
+        let _ = direct.kill();
+        let _ = direct.wait();
         return;
     }
 

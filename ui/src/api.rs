@@ -1,6 +1,9 @@
 //! The IPC: a command is called through its type in `tbdesk_model::wire::cmd` (name, arguments
 //! and answer come from there, the types the backend compiles too), an event is listened to
 //! through its type in `wire::event`. No command or event name is written anywhere in the UI.
+//! Events are fetched with the `next_events` long poll (one loop for every listener), not
+//! tauri's events: those arrive as script the backend evaluates, and each evaluation starts
+//! JavaScript machinery in the app's own process (see `tbdesk_api::events`).
 
 use tbdesk_model::wire::cmd::Command;
 use tbdesk_model::wire::event::Event;
@@ -14,9 +17,6 @@ pub use tbdesk_model::wire::cmd;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], catch)]
-    async fn listen(event: &str, handler: &js_sys::Function) -> Result<JsValue, JsValue>;
 }
 
 fn ui_error(message: impl ToString) -> ApiError {
@@ -123,17 +123,58 @@ async fn confirm(w: &cmd::WriteIntent, key: String) -> Result<(), ApiError> {
     }
 }
 
-/// Calls `f` with every event `E` for as long as the page lives.
-pub async fn on<E: Event>(f: impl Fn(E::Payload) + 'static) {
-    let cb = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
-        let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
-        match from_js::<E::Payload>(&payload) {
-            Ok(p) => f(p),
-            Err(err) => warn(&format!("bad {} event: {err}", E::NAME)),
-        }
+/// A listener: an event's payload in, as the backend encoded it.
+type Listener = std::rc::Rc<dyn Fn(serde_json::Value)>;
+
+thread_local! {
+    /// Every listener, by event name; the first one starts the fetch loop.
+    static LISTENERS: std::cell::RefCell<Vec<(&'static str, Listener)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Calls `f` with every event `E` from now on, for as long as the page lives.
+pub fn on<E: Event>(f: impl Fn(E::Payload) + 'static) {
+    let listener: Listener = std::rc::Rc::new(move |payload| match serde_json::from_value::<E::Payload>(payload) {
+        Ok(p) => f(p),
+        Err(err) => warn(&format!("bad {} event: {err}", E::NAME)),
     });
-    let _ = listen(E::NAME, cb.as_ref().unchecked_ref()).await;
-    cb.forget();
+    let first = LISTENERS.with(|l| {
+        let mut l = l.borrow_mut();
+        l.push((E::NAME, listener));
+        l.len() == 1
+    });
+    if first {
+        wasm_bindgen_futures::spawn_local(fetch_events());
+    }
+}
+
+/// Fetches events for as long as the page lives and hands each to its listeners. A failed
+/// fetch (no backend: the page outside the app) is retried, less often each time.
+async fn fetch_events() {
+    let mut after = None;
+    let mut pause = 250;
+    loop {
+        match call::<cmd::NextEvents>(cmd::EventsArgs { after }).await {
+            Ok(batch) => {
+                pause = 250;
+                after = Some(batch.last);
+                for e in batch.events {
+                    let listeners: Vec<Listener> = LISTENERS.with(|l| {
+                        l.borrow().iter().filter(|(name, _)| *name == e.name).map(|(_, f)| f.clone()).collect()
+                    });
+                    for f in listeners {
+                        f(e.payload.clone());
+                    }
+                }
+            }
+            Err(err) => {
+                if pause == 250 {
+                    warn(&format!("cannot fetch events: {}", err.message));
+                }
+                crate::browser::sleep_ms(pause).await;
+                pause = (pause * 2).min(30_000);
+            }
+        }
+    }
 }
 
 fn warn(msg: &str) {

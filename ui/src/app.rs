@@ -154,73 +154,61 @@ pub fn open_alert(ctx: Ctx, select: Callback<String>, a: &tbdesk_model::alerts::
 
 /// A clicked desktop notification opens what it names.
 fn open_alerts(ctx: Ctx, select: Callback<String>) {
-    spawn_local(async move {
-        api::on::<event::OpenAlert>(move |a| open_alert(ctx, select, &a)).await;
-    });
+    api::on::<event::OpenAlert>(move |a| open_alert(ctx, select, &a));
 }
 
 /// Every live state of the shown profile replaces the one shown; its first read's progress is
 /// shown while it loads.
 fn follow_events(ctx: Ctx) {
-    spawn_local(async move {
-        api::on::<event::Watched>(move |look| {
-            // Only watched profiles are in a look: their rows are replaced, the others kept.
-            ctx.home.update(|h| {
-                let rows = h.get_or_insert_with(Vec::new);
-                for st in look.home {
-                    match rows.iter_mut().find(|r| r.profile == st.profile) {
-                        Some(r) => *r = st,
-                        None => rows.push(st),
-                    }
+    api::on::<event::Watched>(move |look| {
+        // Only watched profiles are in a look: their rows are replaced, the others kept.
+        ctx.home.update(|h| {
+            let rows = h.get_or_insert_with(Vec::new);
+            for st in look.home {
+                match rows.iter_mut().find(|r| r.profile == st.profile) {
+                    Some(r) => *r = st,
+                    None => rows.push(st),
                 }
+            }
+        });
+        if !look.alerts.is_empty() {
+            ctx.alerts.update(|a| {
+                a.splice(0..0, look.alerts);
+                a.truncate(crate::state::MAX_ALERTS);
             });
-            if !look.alerts.is_empty() {
-                ctx.alerts.update(|a| {
-                    a.splice(0..0, look.alerts);
-                    a.truncate(crate::state::MAX_ALERTS);
-                });
-            }
-        })
-        .await;
+        }
     });
-    spawn_local(async move {
-        api::on::<event::LoadProgress>(move |p| {
-            if ctx.profile.get_untracked().as_deref() == Some(p.profile.as_str()) && ctx.snap.get_untracked().is_none()
-            {
-                ctx.progress.set(Some((p.done, p.total)));
-            }
-        })
-        .await;
+    api::on::<event::LoadProgress>(move |p| {
+        if ctx.profile.get_untracked().as_deref() == Some(p.profile.as_str()) && ctx.snap.get_untracked().is_none() {
+            ctx.progress.set(Some((p.done, p.total)));
+        }
     });
-    spawn_local(async move {
-        // A notice for the shown profile fetches its state; notices arriving while a fetch is
-        // under way fold into one more fetch when it ends.
-        let fetching = StoredValue::new((false, false)); // (in flight, another one wanted)
-        api::on::<event::Snapshot>(move |n| {
-            let shown = ctx.profile.get_untracked();
-            if shown.as_deref() != Some(n.profile.as_str()) {
-                return;
-            }
-            if fetching.get_value().0 {
-                fetching.update_value(|f| f.1 = true);
-                return;
-            }
-            fetching.set_value((true, false));
-            spawn_local(async move {
-                loop {
-                    // The profile shown now: a notice folded into this loop may be another's.
-                    if let Some(profile) = ctx.profile.get_untracked() {
-                        refresh(ctx, profile).await;
-                    }
-                    let again = fetching.get_value().1;
-                    fetching.set_value((again, false));
-                    if !again {
-                        break;
-                    }
+    // A notice for the shown profile fetches its state; notices arriving while a fetch is
+    // under way fold into one more fetch when it ends.
+    let fetching = StoredValue::new((false, false)); // (in flight, another one wanted)
+    api::on::<event::Snapshot>(move |n| {
+        let shown = ctx.profile.get_untracked();
+        if shown.as_deref() != Some(n.profile.as_str()) {
+            return;
+        }
+        if fetching.get_value().0 {
+            fetching.update_value(|f| f.1 = true);
+            return;
+        }
+        fetching.set_value((true, false));
+        spawn_local(async move {
+            loop {
+                // The profile shown now: a notice folded into this loop may be another's.
+                if let Some(profile) = ctx.profile.get_untracked() {
+                    refresh(ctx, profile).await;
                 }
-            });
-        })
-        .await;
+                let again = fetching.get_value().1;
+                fetching.set_value((again, false));
+                if !again {
+                    break;
+                }
+            }
+        });
     });
 }
 

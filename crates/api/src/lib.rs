@@ -10,6 +10,7 @@
 //!   lower crate says how its errors become an [`ApiError`] (beside its error type).
 
 pub mod bundle;
+pub mod events;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -699,6 +699,28 @@ pub mod event {
         type Payload = crate::alerts::Alert;
     }
 
+    /// One event as the window fetches it ([`super::cmd::NextEvents`]): its place in the app's
+    /// sequence, its [`Event::NAME`] and its payload.
+    #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+    pub struct EventEnvelope {
+        /// Its number; later events have larger ones.
+        pub seq: u64,
+        /// [`Event::NAME`] of its kind.
+        pub name: String,
+        /// Its [`Event::Payload`].
+        pub payload: serde_json::Value,
+    }
+
+    /// The answer of [`super::cmd::NextEvents`]: the events after the one asked for (none when
+    /// the wait ended first), and the number to ask after next.
+    #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+    pub struct EventBatch {
+        /// Oldest first.
+        pub events: Vec<EventEnvelope>,
+        /// The last event's number (the newest the app has, when `events` is empty).
+        pub last: u64,
+    }
+
     /// The payload of [`Watched`].
     #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
     pub struct WatchLook {
@@ -795,6 +817,7 @@ pub mod cmd {
     impl Intent for NoArgs {}
     impl Intent for ProfileArg {}
     impl Intent for SinceArgs {}
+    impl Intent for EventsArgs {}
     impl Intent for UnlockArgs {}
     impl Intent for ConfirmArgs {}
     impl Intent for QueryArgs {}
@@ -1010,6 +1033,9 @@ pub mod cmd {
         PromoteConfig = "promote_config" (PromoteArgs) -> Vec<Change>;
         /// The ownership events of a followed profile's task type (replay), bounded.
         Replay = "replay" (ReplayArgs) -> crate::replay::ReplayView;
+        /// The window's events after `after` (a long poll: answers at once when there are
+        /// some, else when one comes or the wait ends); without `after`, at once with none.
+        NextEvents = "next_events" (EventsArgs) -> super::event::EventBatch;
     }
 
     /// No arguments.
@@ -1030,6 +1056,14 @@ pub mod cmd {
         pub profile: String,
         /// The `(follower, generation)` of the state shown.
         pub shown: Option<(u64, u64)>,
+    }
+
+    /// [`NextEvents`]: the number of the last event the window has (`None`: it has none yet,
+    /// and wants only what comes from now on).
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct EventsArgs {
+        /// The last event's number seen.
+        pub after: Option<u64>,
     }
 
     /// [`UnlockWrites`].
