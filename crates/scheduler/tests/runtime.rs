@@ -180,7 +180,9 @@ async fn three_runtimes_share_items_fail_over_and_rebalance() {
     .await;
     let failover = killed_at.elapsed();
     eprintln!("failover after kill: {failover:?} (judge-dead 5 s + 2 heartbeats = 7 s)");
-    assert!(failover < Duration::from_millis(5000 + 2 * 1000 + 1000), "items moved after {failover:?}");
+    // Judge-dead moves them, not the 6 s session's end plus a restart; the slack is for a
+    // loaded 2-core machine (the kill itself and three runtimes' ticks compete for it).
+    assert!(failover < Duration::from_millis(5000 + 2 * 1000 + 5000), "items moved after {failover:?}");
 
     // Start it again: the items rebalance through req_server.
     let r2b = start(config(&server, root, "h2", "10.0.0.2", &deal));
