@@ -20,7 +20,15 @@ struct Size {
 /// The remembered size (logical pixels), clamped to what the window can use; `None` when none
 /// was saved or the file is unreadable.
 pub fn load(dir: &Path) -> Option<(f64, f64)> {
-    let bytes = std::fs::read(dir.join(FILE)).ok()?;
+    // A small regular file only: a FIFO or a huge file in its place neither blocks the start
+    // nor fills memory.
+    let path = dir.join(FILE);
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > 4096 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(std::fs::File::open(&path).ok()?, 4096), &mut bytes).ok()?;
     let s: Size = serde_json::from_slice(&bytes).ok()?;
     let ok = |v: f64, min: f64| v.is_finite().then(|| v.clamp(min, MAX));
     Some((ok(s.width, MIN.0)?, ok(s.height, MIN.1)?))

@@ -359,6 +359,36 @@ fn cron_flags_take_hostile_values() {
     );
 }
 
+/// A deal timeout of 0 would time every deal call out and restart the job program forever:
+/// refused at the flag, before any profile or server is touched (there is none here).
+#[test]
+fn scheduler_flags_are_checked_before_anything_is_touched() {
+    let dir = tempfile::tempdir().expect("dir");
+    for t in ["0", "86401", "18446744073709551615"] {
+        let args = [
+            "scheduler",
+            "run",
+            "--profile",
+            "nowhere",
+            "--own-sign",
+            "dev1",
+            "--task-type",
+            "Job",
+            "--deal-timeout",
+            t,
+        ];
+        let (code, _, err) = tbdesk_in(Some(dir.path()), &args, b"");
+        assert_ne!(code, 0, "--deal-timeout {t} accepted");
+        assert!(err.contains("--deal-timeout"), "{t}: {err}");
+    }
+    tbdesk_tests::report::record(
+        "bad input",
+        "tbdesk scheduler run --deal-timeout 0, 86401, 2^64-1",
+        3,
+        "refused at the flag before any profile or server is touched",
+    );
+}
+
 /// "Why not running?" from the command line judges the run window in the profile's zone (the
 /// process in New York, the profile's Java schedulers in Shanghai), and `--tz` overrides it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

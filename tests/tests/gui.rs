@@ -38,24 +38,36 @@ async fn overview_is_live_and_distribution_is_drawn() {
     app.screenshot("overview").await;
 
     // Another process writes: the window follows without a reload. The event that announces it
-    // is a notice (profile, generation), never the root itself.
-    app.client
+    // is a notice (profile, generation), never the root itself; events are fetched by the page
+    // (`next_events`), and any number of fetchers see them all: this one starts from now.
+    let start = app
+        .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             window.__notices = [];
-             window.__TAURI__.event.listen('snapshot', e => window.__notices.push(JSON.stringify(e.payload)))
-               .then(() => done(true), e => done(String(e)));",
+             window.__TAURI__.core.invoke('next_events', {args: {after: null}})
+               .then(b => done(b.last), e => done('refused: ' + String(e)));",
             vec![],
         )
         .await
-        .expect("listen");
+        .expect("next_events");
+    let after = start.as_u64().unwrap_or_else(|| panic!("the app's event number: {start}"));
     let mut extra = String::from_utf8(zk::example("taskType.json")).expect("utf8");
     extra = extra.replace("\"OrderSync\"", "\"Invoices\"");
     zk::put(&c, &format!("{}/baseTaskType/Invoices", zk::SPEC_ROOT), extra.as_bytes()).await;
     let row = app.wait_text("#task-type-Invoices", |t| !t.is_empty()).await;
     assert!(row.contains("orderSyncTask"), "{row}");
-    let notices = app.client.execute("return window.__notices;", vec![]).await.expect("notices");
-    let notices: Vec<String> = serde_json::from_value(notices).expect("strings");
+    let notices = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI__.core.invoke('next_events', {args: {after: arguments[0]}})
+               .then(b => done(b.events.filter(e => e.name === 'snapshot').map(e => JSON.stringify(e.payload))),
+                     e => done('refused: ' + String(e)));",
+            vec![serde_json::json!(after)],
+        )
+        .await
+        .expect("notices");
+    let notices: Vec<String> = serde_json::from_value(notices.clone()).unwrap_or_else(|_| panic!("{notices}"));
     assert!(!notices.is_empty(), "the change was announced");
     for n in &notices {
         let v: serde_json::Value = serde_json::from_str(n).expect("json");

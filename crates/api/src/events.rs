@@ -91,12 +91,13 @@ impl EventHub {
         EventBatch { events, last: kept.last }
     }
 
-    /// The events after `after`; when there are none yet, waits up to `wait` for one.
+    /// The events after `after`; when there are none yet, waits up to `wait` (at most
+    /// [`WAIT`]) for one.
     /// `None`, or a number the app never gave (a page of an earlier run), answers at once.
     pub async fn next(&self, after: Option<u64>, wait: Duration) -> EventBatch {
         // Subscribed before looking: an event kept after the look wakes the wait below.
         let mut rx = self.last.subscribe();
-        let deadline = tokio::time::Instant::now() + wait;
+        let deadline = tokio::time::Instant::now() + wait.min(WAIT);
         loop {
             let batch = self.after(after);
             let waiting = matches!(after, Some(a) if a == batch.last);
@@ -190,11 +191,22 @@ mod tests {
         assert_eq!(b.last, 1);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_is_never_longer_than_wait() {
+        let hub = EventHub::default();
+        let t = tokio::time::Instant::now();
+        let b = hub.next(Some(0), Duration::MAX).await;
+        assert!(b.events.is_empty());
+        assert_eq!(t.elapsed(), WAIT, "Duration::MAX waited {:?}", t.elapsed());
+    }
+
     #[tokio::test]
     async fn a_number_the_app_never_gave_answers_at_once() {
         let hub = EventHub::default();
         hub.publish_latest::<Snapshot>("dev", &notice("dev", 1));
-        let b = tokio::time::timeout(Duration::from_secs(1), hub.next(Some(u64::MAX), WAIT)).await.expect("at once");
+        let b = tokio::time::timeout(Duration::from_secs(1), hub.next(Some(u64::MAX), Duration::MAX))
+            .await
+            .expect("at once");
         assert!(b.events.is_empty());
         assert_eq!(b.last, 1, "the window starts over from the app's number");
     }

@@ -593,13 +593,29 @@ impl Console {
         if p.fields.color == "production" {
             return Ok(Some(p));
         }
-        let same_root = self
-            .profiles
-            .list()
-            .await?
-            .into_iter()
-            .any(|o| o.fields.color == "production" && o.fields.same_root(&p.fields));
-        Ok(same_root.then_some(p))
+        let production: Vec<_> =
+            self.profiles.list().await?.into_iter().filter(|o| o.fields.color == "production").collect();
+        if production.iter().any(|o| o.fields.same_root(&p.fields)) {
+            return Ok(Some(p));
+        }
+        // Another spelling of a production server (its name and its address, two names of one
+        // host) is the same root too: compared resolved, only where the paths are the same.
+        let (mine, path) = p.fields.root_address();
+        let mut my_addrs = None;
+        for o in &production {
+            let (theirs, their_path) = o.fields.root_address();
+            if their_path != path {
+                continue;
+            }
+            if my_addrs.is_none() {
+                my_addrs = Some(resolve_servers(&mine).await);
+            }
+            let theirs = resolve_servers(&theirs).await;
+            if my_addrs.as_ref().is_some_and(|m| !m.is_disjoint(&theirs)) {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
     }
 
     /// A writable profile with a digest user writes only with its password: without one its
@@ -1947,4 +1963,19 @@ pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
         return Err(bad(format!("longer than {MAX_IMPORT_BYTES} bytes, the most an import file may hold")));
     }
     String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
+}
+
+/// The socket addresses of `servers` (`host:port`, as [`ProfileFields::root_address`] spells
+/// them), each looked up within 2 s; one that does not resolve in time adds nothing.
+async fn resolve_servers(
+    servers: &std::collections::BTreeSet<String>,
+) -> std::collections::HashSet<std::net::SocketAddr> {
+    let mut out = std::collections::HashSet::new();
+    // A connect string names a handful of servers; a hostile one is bounded here all the same.
+    for s in servers.iter().take(16) {
+        if let Ok(Ok(addrs)) = tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(s.as_str())).await {
+            out.extend(addrs.take(16));
+        }
+    }
+    out
 }

@@ -434,6 +434,15 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     console.profiles().create(&copy, None).await.expect("copy");
     let via_copy = console.save_task_type("prod-copy", &task_type("Job4", 1), Expect::Absent).await;
     assert_eq!(via_copy.err().map(|e| e.code), Some(ErrorCode::Locked), "same root as a production profile");
+    // However its server is spelled: another name of the same host (compared resolved).
+    let mut alias = prod_fields.clone();
+    alias.name = "prod-alias".into();
+    alias.color = "none".into();
+    alias.connect = alias.connect.replace("127.0.0.1", "localhost");
+    assert_ne!(alias.connect, prod_fields.connect, "the fixture's server is 127.0.0.1");
+    console.profiles().create(&alias, None).await.expect("alias");
+    let via_alias = console.save_task_type("prod-alias", &task_type("Job4", 1), Expect::Absent).await;
+    assert_eq!(via_alias.err().map(|e| e.code), Some(ErrorCode::Locked), "the production server by another name");
     // Demoting the production profile needs its writes unlocked; an edit relocks it.
     console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
     let mut demoted = prod_fields.clone();

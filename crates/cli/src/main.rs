@@ -307,7 +307,7 @@ enum SchedulerCmd {
         /// Thread groups.
         #[arg(long, default_value_t = 1)]
         groups: i64,
-        /// Seconds a deal call may take before the program is restarted.
+        /// Seconds a deal call may take before the program is restarted (1 to 86400).
         #[arg(long, default_value_t = 60)]
         deal_timeout: u64,
         /// Zone of the server timestamps and crons (default: the profile's zone, as production
@@ -894,6 +894,9 @@ async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
+/// The longest `--deal-timeout` (a day): a deal call is one batch of one job program.
+const MAX_DEAL_TIMEOUT_S: u64 = 86_400;
+
 #[allow(clippy::too_many_arguments)]
 async fn scheduler_run(
     data_dir: &Option<PathBuf>,
@@ -939,6 +942,11 @@ async fn scheduler_run(
         other => other.into(),
     };
     LaunchSpec::check_inputs(&task_type, &own_sign, groups).map_err(flag_error)?;
+    if !(1..=MAX_DEAL_TIMEOUT_S).contains(&deal_timeout) {
+        anyhow::bail!(
+            "--deal-timeout: {deal_timeout} s is outside 1 to {MAX_DEAL_TIMEOUT_S} seconds (a deal call that takes longer restarts the job program)"
+        );
+    }
     let c = console(data_dir).await?;
     // The scheduler writes (its strategy copy, factory, servers): a production profile's lock
     // holds here as for every other write, before anything is connected.

@@ -69,7 +69,10 @@ pub fn check_connect(connect: &str) -> Result<(), String> {
     for hp in hosts.split(',') {
         let ok = hp.rsplit_once(':').is_some_and(|(h, p)| {
             let h = h.trim_start_matches('[').trim_end_matches(']');
-            !h.is_empty() && !h.contains(char::is_whitespace) && p.parse::<u16>().is_ok_and(|p| p > 0)
+            // Digits only, no leading zero: `02181` or `+2181` is port 2181 to ZooKeeper but
+            // another server to any comparison of connect strings (the production lock's).
+            let digits = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0');
+            !h.is_empty() && !h.contains(char::is_whitespace) && digits && p.parse::<u16>().is_ok_and(|p| p > 0)
         });
         if !ok {
             return Err(format!("{hp:?} is not host:port (a port from 1 to 65535)"));
@@ -81,6 +84,30 @@ pub fn check_connect(connect: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// One `host:port` of a connect string spelled one way: see [`ProfileFields::root_address`].
+fn canonical_server(hp: &str) -> String {
+    let hp = hp.to_ascii_lowercase();
+    let (host, port) = match hp.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((h, tail)) => (h, tail.strip_prefix(':')),
+            None => (rest, None),
+        },
+        None => match hp.rsplit_once(':') {
+            Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit() || b == b'+') => (h, Some(p)),
+            _ => (hp.as_str(), None),
+        },
+    };
+    let port = match port {
+        None => "2181".to_owned(),
+        Some(p) => p.parse::<u16>().map(|n| n.to_string()).unwrap_or_else(|_| p.to_owned()),
+    };
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 /// One broken rule: the field (named as in [`ProfileFields`]) and what is wrong, for a person.
@@ -98,35 +125,22 @@ impl ProfileFields {
     /// port is named) and name the same path once the connect string's chroot is put in front
     /// of the root (`zk:2181/tbs` + `/prod` is `zk:2181` + `/tbs/prod`).
     pub fn same_root(&self, other: &ProfileFields) -> bool {
-        let (mine, path) = self.servers_and_path();
-        let (theirs, other_path) = other.servers_and_path();
+        let (mine, path) = self.root_address();
+        let (theirs, other_path) = other.root_address();
         path == other_path && mine.intersection(&theirs).next().is_some()
     }
 
-    /// The connect string's servers, normalized, and the chroot + root path.
-    fn servers_and_path(&self) -> (std::collections::BTreeSet<String>, String) {
+    /// The connect string's servers, each spelled one way (`host:port`, the host lowercased,
+    /// an IPv6 address in brackets, the port as a number, 2181 when none is named), and the
+    /// chroot + root path: what [`ProfileFields::same_root`] compares.
+    pub fn root_address(&self) -> (std::collections::BTreeSet<String>, String) {
         let c = self.connect.trim();
         // '/' is ASCII: a char boundary.
         let (hosts, chroot) = match c.find('/') {
             Some(i) => (&c[..i], &c[i..]),
             None => (c, ""),
         };
-        let servers = hosts
-            .split(',')
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(|h| {
-                let h = h.to_ascii_lowercase();
-                let has_port =
-                    h.rsplit_once(':').is_some_and(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                        && !h.ends_with(']');
-                if has_port {
-                    h
-                } else {
-                    format!("{h}:2181")
-                }
-            })
-            .collect();
+        let servers = hosts.split(',').map(str::trim).filter(|h| !h.is_empty()).map(canonical_server).collect();
         let mut path = format!("{}/{}", chroot.trim_end_matches('/'), self.root_path.trim().trim_start_matches('/'));
         while path.contains("//") {
             path = path.replace("//", "/");
@@ -222,6 +236,23 @@ mod tests {
             assert!(!prod.same_root(&at(connect, root)), "{connect} {root}");
         }
         assert!(at("[::1]:2181", "/r").same_root(&at("[::1]", "/r")));
+        // Ports and IPv6 addresses however they are spelled.
+        for (a, b) in [
+            ("zk1:2181", "zk1:02181"),
+            ("zk1:2181", "zk1:+2181"),
+            ("[::1]:2181", "::1:2181"),
+            ("[::1]:2181", "[::1]:02181"),
+        ] {
+            assert!(at(a, "/r").same_root(&at(b, "/r")), "{a} {b}");
+        }
+        assert!(!at("[::1]:2181", "/r").same_root(&at("[::2]:2181", "/r")));
+        // And such spellings are refused in a profile: digits only, no leading zero.
+        for bad in ["zk1:02181", "zk1:+2181", "zk1:0", "zk1:65536", "zk1:", "zk1:21 81"] {
+            assert!(check_connect(bad).is_err(), "{bad} accepted");
+        }
+        for good in ["zk1:2181", "[::1]:2181", "::1:2181", "zk1:1,zk2:65535/tbs"] {
+            assert!(check_connect(good).is_ok(), "{good} refused");
+        }
     }
 
     fn fields() -> ProfileFields {

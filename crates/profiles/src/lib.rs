@@ -14,7 +14,6 @@ pub mod journal;
 pub mod secret;
 
 use std::path::Path;
-use std::str::FromStr;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
@@ -81,7 +80,8 @@ pub struct Profiles {
 impl Profiles {
     /// Opens (creating if missing) and migrates the database file.
     pub async fn open(path: &Path) -> Result<Self, Error> {
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?.create_if_missing(true);
+        // The path as a file name, never a URL: a `?` or `%` in a data directory stays itself.
+        let opts = SqliteConnectOptions::new().filename(path).create_if_missing(true);
         let pool = SqlitePoolOptions::new().max_connections(2).connect_with(opts).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         let me = Profiles { pool };
@@ -167,8 +167,9 @@ impl Profiles {
     }
 
     /// Changes a profile's fields (it may be renamed). `password`: `None` keeps the stored one,
-    /// `Some("")` removes it, `Some(p)` replaces it. The keyring is changed before SQLite says
-    /// so, and a failed keyring call leaves the row as it was.
+    /// `Some("")` removes it, `Some(p)` replaces it. The keyring is changed only once SQLite has
+    /// taken the new row (a duplicate name changes nothing), and just before the commit: a
+    /// failed keyring call rolls the row back.
     pub async fn update(&self, name: &str, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
         let f = &f.normalized();
         f.validate()?;
@@ -180,16 +181,8 @@ impl Profiles {
         }
         let has_password = match password {
             None => old.has_password,
-            Some("") => {
-                if old.has_password {
-                    secret::remove(&old.secret_id).await?;
-                }
-                false
-            }
-            Some(pw) => {
-                secret::store(&old.secret_id, pw).await?;
-                true
-            }
+            Some("") => false,
+            Some(_) => true,
         };
         let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
@@ -228,13 +221,23 @@ impl Profiles {
                     .await?;
             }
         }
+        match password {
+            Some("") if old.has_password => secret::remove(&old.secret_id).await?,
+            Some("") | None => {}
+            Some(pw) => secret::store(&old.secret_id, pw).await?,
+        }
         tx.commit().await?;
         self.get(&f.name).await
     }
 
-    /// Deletes a profile and its keyring entry.
+    /// Deletes a profile and its keyring entry (the entry just before the commit: a failed
+    /// keyring call keeps the profile).
     pub async fn delete(&self, name: &str) -> Result<(), Error> {
         let p = self.get(name).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&mut *tx).await?;
+        // A profile created later under this name must not inherit this one's history.
+        detach_history(&mut tx, &p.fields.name).await?;
         if p.has_password && p.secret_id.is_empty() {
             // Its entry still has the old, shared name: removing it could remove another data
             // dir's. Leave the keyring alone.
@@ -242,10 +245,6 @@ impl Profiles {
         } else if p.has_password {
             secret::remove(&p.secret_id).await?;
         }
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&mut *tx).await?;
-        // A profile created later under this name must not inherit this one's history.
-        detach_history(&mut tx, &p.fields.name).await?;
         tx.commit().await?;
         Ok(())
     }

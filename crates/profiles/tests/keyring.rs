@@ -72,3 +72,46 @@ async fn old_entries_are_migrated() {
     p.delete("legacy").await.expect("delete");
     let _ = legacy.delete_credential();
 }
+
+/// An update refused by SQLite (a rename onto another profile's name) leaves the keyring as it
+/// was: neither a removal nor a new password lands for a profile whose row did not change.
+#[tokio::test]
+async fn a_refused_update_changes_no_password() {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("open");
+    p.create(&fields("dev"), Some("dev-secret")).await.expect("dev");
+    p.create(&fields("other"), None).await.expect("other");
+    for pw in [Some(""), Some("new-secret")] {
+        let err = p.update("dev", &fields("other"), pw).await.expect_err("a duplicate name");
+        assert!(err.to_string().contains("other"), "{err}");
+        let dev = p.get("dev").await.expect("dev kept");
+        assert!(dev.has_password);
+        assert_eq!(p.password(&dev).await.expect("read").as_deref(), Some("dev-secret"), "{pw:?} reached the keyring");
+    }
+    tbdesk_tests::report::record(
+        "secrets",
+        "a profile update refused (a rename onto another profile's name) that removes or replaces the password",
+        2,
+        "the keyring untouched: the old password still read",
+    );
+    p.delete("dev").await.expect("clean up");
+    p.delete("other").await.expect("clean up");
+}
+
+/// A data directory is a path, never a URL: `%41` stays three characters, `?` is no query.
+#[tokio::test]
+async fn a_data_dir_with_url_characters_is_used_as_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    for name in ["a%41b", "x?y", "sp ace#1"] {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        let db = sub.join("profiles.sqlite");
+        let p = Profiles::open(&db).await.expect(name);
+        p.create(&fields("dev"), None).await.expect("create");
+        drop(p);
+        assert!(db.is_file(), "{name}: the database is not where asked");
+        let p = Profiles::open(&db).await.expect("reopen");
+        assert_eq!(p.get("dev").await.expect("the profile is found again").fields.name, "dev");
+    }
+    assert!(!dir.path().join("aAb").exists(), "a percent-decoded directory was used");
+}

@@ -156,6 +156,9 @@ pub async fn create_dev_strategy(
     }
 }
 
+/// The largest leftovers file read (a run's own nodes are a few hundred bytes).
+pub const MAX_LEFTOVERS_BYTES: u64 = 1 << 20;
+
 /// Nodes a run could not remove (ZooKeeper away at stop), saved so the next run with the same
 /// task type and own sign removes them: exactly those, each only if it is still the node that
 /// run created (same czxid).
@@ -228,9 +231,19 @@ impl Leftovers {
         self.connect == connect && self.root == root
     }
 
-    /// Reads a saved list (`None` when there is none or it does not parse).
+    /// Reads a saved list (`None` when there is none, it is not a regular file of at most
+    /// [`MAX_LEFTOVERS_BYTES`], or it does not parse): a FIFO or a huge file put in its place
+    /// neither blocks a start nor fills memory.
     pub fn load(path: &std::path::Path) -> Option<Self> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+        use std::io::Read;
+        let meta = std::fs::metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_LEFTOVERS_BYTES {
+            tracing::warn!(path = %path.display(), "the leftovers file is not a small regular file; ignored");
+            return None;
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path).ok()?.take(MAX_LEFTOVERS_BYTES).read_to_end(&mut bytes).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// Saves the list (an empty list removes the file).
@@ -662,6 +675,23 @@ impl Launch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leftovers_file_that_is_a_fifo_or_huge_is_ignored_at_once() {
+        let dir = std::env::temp_dir().join(format!("tbdesk-leftovers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let fifo = dir.join("fifo.json");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        assert!(made.success());
+        // Reading a FIFO with no writer would block this test forever.
+        assert!(Leftovers::load(&fifo).is_none());
+        let huge = dir.join("huge.json");
+        let f = std::fs::File::create(&huge).expect("create");
+        f.set_len(MAX_LEFTOVERS_BYTES + 1).expect("sparse file");
+        assert!(Leftovers::load(&huge).is_none());
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 
     #[test]
     fn a_node_created_again_is_recorded_with_its_latest_create() {

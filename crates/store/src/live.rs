@@ -405,10 +405,13 @@ async fn apply_one_shot(
             Ok((children, on_children)) => {
                 watches.arm([on_children.changed().boxed()]);
                 let old = tree.get(path).map(|n| n.children.clone()).unwrap_or_default();
-                for gone in old.iter().filter(|c| !children.contains(c)) {
+                // Sets, not scans: a node of 100,000 children would cost 10^10 comparisons.
+                let (was, is): (std::collections::HashSet<&String>, std::collections::HashSet<&String>) =
+                    (old.iter().collect(), children.iter().collect());
+                for gone in old.iter().filter(|c| !is.contains(c)) {
                     remove_subtree(tree, &child_path(path, gone));
                 }
-                for new in children.iter().filter(|c| !old.contains(c)) {
+                for new in children.iter().filter(|c| !was.contains(c)) {
                     let sub = read_watching(&store.client, &child_path(path, new), watches, |_| {}).await?;
                     tree.extend(sub);
                 }
@@ -527,7 +530,12 @@ async fn apply(
                     let children = if ev.event_type == zk::EventType::NodeCreated
                         || stat.num_children as usize != tree.get(path).map_or(0, |n| n.children.len())
                     {
-                        store.client.list_children(path).await.unwrap_or_default()
+                        // A failed list is an error (the follower re-syncs), never "no children".
+                        match store.client.list_children(path).await {
+                            Ok(c) => c,
+                            Err(zk::Error::NoNode) => return Ok(()), // deleted again: its event follows
+                            Err(e) => return Err(Error::at(path, e)),
+                        }
                     } else {
                         tree.get(path).map(|n| n.children.clone()).unwrap_or_default()
                     };

@@ -132,7 +132,7 @@ impl Store {
                 if let Err(e) = self.client.delete(&path, None).await {
                     tracing::warn!(%path, error = %e, "could not delete the clock probe node");
                 }
-                ctime.map(|c| c.saturating_sub(before / 2 + after / 2))
+                ctime.map(|c| c.saturating_sub(before / 2 + after / 2)).filter(|o| plausible_offset(*o, &path))
             }
             Err(e) => {
                 tracing::info!(error = %e, "cannot create the clock probe node");
@@ -143,9 +143,13 @@ impl Store {
 
     /// Takes a ZooKeeper clock offset measured elsewhere (health reads it without writing, from
     /// the date the server gives its session's connection).
+    /// An offset beyond a year (a server's hostile or broken date) is ignored: the local
+    /// clock stays in use.
     pub fn set_clock_offset(&mut self, offset_ms: i64) {
-        self.clock_offset_ms = offset_ms;
-        self.clock_measured = true;
+        if plausible_offset(offset_ms, "the server's connection date") {
+            self.clock_offset_ms = offset_ms;
+            self.clock_measured = true;
+        }
     }
 
     /// ZooKeeper's clock minus this machine's (ms), when measured.
@@ -160,7 +164,7 @@ impl Store {
 
     /// Now, on ZooKeeper's clock (heartbeat ages are computed against this, P9).
     pub fn zk_now_ms(&self) -> i64 {
-        now_ms() + self.clock_offset_ms
+        now_ms().saturating_add(self.clock_offset_ms)
     }
 
     /// The children of the root, sorted by name.
@@ -309,4 +313,21 @@ impl Store {
 /// `taobao-pamirs-schedule-…`), not just any data.
 fn is_marker(text: &str) -> bool {
     text.starts_with("tbschedule-") || text.starts_with(tbdesk_model::version::LEGACY_MARKER_PREFIX)
+}
+
+/// The largest clock offset believed (a year): beyond it a server's date is broken or hostile,
+/// and ages computed from it would mean nothing.
+const MAX_CLOCK_OFFSET_MS: i64 = 366 * 24 * 3600 * 1000;
+
+/// Whether `offset_ms` (measured from `what`) is a clock offset to use.
+fn plausible_offset(offset_ms: i64, what: &str) -> bool {
+    let ok = offset_ms.unsigned_abs() <= MAX_CLOCK_OFFSET_MS.unsigned_abs();
+    if !ok {
+        tracing::warn!(
+            offset_ms,
+            source = what,
+            "ZooKeeper's clock is over a year off this machine's; using the local clock"
+        );
+    }
+    ok
 }

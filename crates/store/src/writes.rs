@@ -79,6 +79,7 @@ impl Store {
     /// Pauses (`true`) or resumes a strategy, changing only `sts`.
     pub async fn pause_strategy(&self, name: &str, pause: bool) -> Result<i32, Error> {
         self.writable()?;
+        one_node("strategyName", name)?;
         let path = self.root.strategy(name);
         let (data, stat) = self.client.get_data(&path).await.map_err(|e| Error::at(&path, e))?;
         let mut s = Strategy::decode(&data).map_err(|e| Error::Decode { path: path.clone(), source: e })?;
@@ -174,6 +175,7 @@ impl Store {
     /// `version`. Refused while thread groups are registered (P8), unless `force`.
     pub async fn delete_task_type(&self, base: &str, version: i32, force: bool) -> Result<(), Error> {
         self.writable()?;
+        one_node("baseTaskType", base)?;
         let running = self.running_servers(base).await?;
         if !running.is_empty() && !force {
             return Err(Error::Running { what: format!("task type {base}"), running });
@@ -186,6 +188,8 @@ impl Store {
     /// registered in it (P8), unless `force`.
     pub async fn clear_domain(&self, base: &str, task_type: &str, force: bool) -> Result<(), Error> {
         self.writable()?;
+        one_node("baseTaskType", base)?;
+        one_node("taskType", task_type)?;
         let servers = match self.client.list_children(&self.root.servers(base, task_type)).await {
             Ok(s) => s,
             Err(zk::Error::NoNode) => Vec::new(),
@@ -203,6 +207,7 @@ impl Store {
     /// it (the Java non-force rule), unless `force`.
     pub async fn delete_strategy(&self, name: &str, version: i32, force: bool) -> Result<(), Error> {
         self.writable()?;
+        one_node("strategyName", name)?;
         let path = self.root.strategy(name);
         let factories = self.client.list_children(&path).await.map_err(|e| Error::at(&path, e))?;
         if !factories.is_empty() && !force {
@@ -358,4 +363,13 @@ pub(crate) fn known_version(v: i32) -> Result<i32, Error> {
         return Err(Error::Invalid(vec![Violation::error("version", "known_version", why)]));
     }
     Ok(v)
+}
+
+/// Refuses a name that is not one node name (`S/<factory>` would reach a runtime node below the
+/// strategy, a node the user never chose), naming `field`.
+fn one_node(field: &'static str, name: &str) -> Result<(), Error> {
+    match tbdesk_model::paths::node_name_problem(name) {
+        None => Ok(()),
+        Some(p) => Err(Error::Invalid(vec![Violation::error(field, "node_name", format!("{name:?} {p}"))])),
+    }
 }

@@ -63,6 +63,60 @@ async fn the_spec_tree_reads_back_to_the_right_values() {
 }
 
 #[tokio::test]
+async fn a_server_date_years_off_is_not_believed_and_nothing_wraps() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    load_tree(&c).await;
+    let mut store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    let local = store.zk_now_ms();
+    // A `cons` line's est= (health) of i64::MAX, or of a year and a day from now.
+    for hostile in [i64::MAX, i64::MIN, 367 * 24 * 3600 * 1000] {
+        store.set_clock_offset(hostile);
+        assert!(!store.clock_measured(), "offset {hostile} believed");
+        assert!((store.zk_now_ms() - local).abs() < 60_000, "offset {hostile} used");
+        let snap = store.snapshot(|_| {}).await.expect("a snapshot with the local clock");
+        assert_eq!(snap.strategies.len(), 1);
+    }
+    store.set_clock_offset(3_600_000);
+    assert_eq!(store.clock_offset_ms(), Some(3_600_000), "an hour off is believed");
+}
+
+/// A strategy or task type name with a '/' would reach a node below it (a factory's runtime
+/// node under a strategy): refused before anything is read or written.
+#[tokio::test]
+async fn a_name_reaching_below_its_node_is_refused() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    load_tree(&c).await;
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    let strategy = format!("{ROOT}/strategy/OrderSync-Strategy");
+    let factory = c.list_children(&strategy).await.expect("children").into_iter().next().expect("a runtime node");
+    let target = format!("{strategy}/{factory}");
+    let before = c.get_data(&target).await.expect("runtime node");
+    let below = format!("OrderSync-Strategy/{factory}");
+    let attempts = [
+        store.pause_strategy(&below, true).await.map(|_| ()),
+        store.delete_strategy(&below, before.1.version, false).await,
+        store.delete_task_type("OrderSync/server", 0, false).await,
+        store.clear_domain("OrderSync", "OrderSync$TEST/server", false).await,
+        store.pause_strategy("..", true).await.map(|_| ()),
+    ];
+    for r in attempts {
+        match r {
+            Err(Error::Invalid(v)) => assert_eq!(v[0].rule, "node_name", "{v:?}"),
+            other => panic!("not refused as a name: {other:?}"),
+        }
+    }
+    assert_eq!(c.get_data(&target).await.expect("runtime node"), before, "the runtime node changed");
+    tbdesk_tests::report::record(
+        "console writes",
+        "names with '/' or '..' given to pause, delete strategy, delete task type, clear domain",
+        5,
+        "refused naming the field before anything is read; the runtime node below unchanged",
+    );
+}
+
+#[tokio::test]
 async fn writes_are_java_bytes_with_java_acl_and_mode() {
     let server = ZkServer::start().expect("zk");
     let mut o = opts(&server, ROOT);
