@@ -169,8 +169,11 @@ async fn revert(console: State<'_, Console>, args: Args<cmd::Revert>) -> Answer<
 }
 
 #[tauri::command]
-async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Answer<cmd::Node> {
-    console.node(&args.profile, &args.path).await
+async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Bytes {
+    let view: <cmd::Node as Command>::Output = console.node(&args.profile, &args.path).await?;
+    let json = serde_json::to_vec(&view)
+        .map_err(|e| ApiError::new(tbdesk_model::wire::ErrorCode::Internal, format!("cannot encode the node: {e}")))?;
+    Ok(tauri::ipc::Response::new(json))
 }
 
 #[tauri::command]

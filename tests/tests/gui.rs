@@ -1120,6 +1120,24 @@ async fn history_reverts_and_the_inspector() {
     assert!(hex.starts_with("0000  ca fe 00 41"), "{hex}");
     app.wait_text("#node-acl", |t| t.contains("anyone may read")).await;
     app.screenshot("inspector").await;
+    // An ephemeral node's session, to the digit: session ids are above 2^53, which the page's
+    // JavaScript numbers would round (the node view travels as bytes parsed in wasm).
+    // (A session whose id a double cannot hold: above 2^53 with a low bit set.)
+    let mut owner = zk::client(&server).await;
+    for _ in 0..16 {
+        if owner.session_id().0 & 0b111 != 0 {
+            break;
+        }
+        owner = zk::client(&server).await;
+    }
+    let sid = owner.session_id().0;
+    assert!(sid.unsigned_abs() > 1 << 53 && sid & 0b111 != 0, "the case that rounds: {sid:#x}");
+    let eph = format!("{}/eph", zk::SPEC_ROOT);
+    let acl = zookeeper_client::Acls::anyone_all();
+    owner.create(&eph, b"x", &zookeeper_client::CreateMode::Ephemeral.with_acls(acl)).await.expect("ephemeral");
+    app.fill("#node-path", &eph).await;
+    let stat = app.wait_text("#node-stat", |t| t.contains("ephemeral")).await;
+    assert!(stat.contains(&format!("session {sid:#x}")), "{sid:#x} not shown exactly: {stat}");
     // A text node edited in place, at the version shown (the confirmation answered yes).
     zk::put(&c, &format!("{}/note", zk::SPEC_ROOT), b"hello").await;
     app.fill("#node-path", &format!("{}/note", zk::SPEC_ROOT)).await;

@@ -117,8 +117,11 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
         h.znode_count = kv.get("Node count").and_then(|v| v.parse().ok());
         h.connections = kv.get("Connections").and_then(|v| v.parse().ok());
         h.latency = kv.get("Latency min/avg/max").and_then(|v| {
-            let p: Vec<f64> = v.split('/').filter_map(|x| x.trim().parse().ok()).collect();
-            (p.len() == 3).then(|| (p[0], p[1], p[2]))
+            // Exactly three finite numbers, or none: `NaN` (Rust reads it) would reach the
+            // window as `null` and break the whole report; `x/1/2/3` is not min 1.
+            let parts: Vec<&str> = v.split('/').map(str::trim).collect();
+            let p: Vec<f64> = parts.iter().filter_map(|x| x.parse::<f64>().ok()).filter(|x| x.is_finite()).collect();
+            (parts.len() == 3 && p.len() == 3).then(|| (p[0], p[1], p[2]))
         });
     }
     if let Some(a) = run("mntr", &mut h) {

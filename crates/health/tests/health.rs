@@ -85,3 +85,39 @@ async fn a_port_that_streams_forever_is_down_not_a_hang() {
         "reported down within the deadline; answers capped at 4 MiB",
     );
 }
+
+/// A server (or anything on its port) whose `srvr` says latency `NaN/0/1` or four numbers:
+/// no latency is shown (Rust reads "NaN", which would reach the window as `null` and break the
+/// whole report), and the report crosses the IPC and back.
+#[tokio::test]
+async fn a_latency_that_is_not_three_finite_numbers_is_none() {
+    use std::io::{Read, Write};
+    for latency in ["NaN/0/1", "inf/1/2", "1e999/1/2", "x/1/2/3", "1/2", "0/1/2"] {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = l.local_addr().expect("addr");
+        let reply =
+            format!("Zookeeper version: 3.8.0-x, built on 1\nLatency min/avg/max: {latency}\nMode: standalone\n");
+        std::thread::spawn(move || {
+            for s in l.incoming().take(12) {
+                let Ok(mut s) = s else { continue };
+                let mut cmd = [0u8; 4];
+                if s.read_exact(&mut cmd).is_err() {
+                    continue;
+                }
+                let answer = match &cmd {
+                    b"ruok" => "imok".to_owned(),
+                    b"srvr" => reply.clone(),
+                    _ => String::new(),
+                };
+                let _ = s.write_all(answer.as_bytes());
+            }
+        });
+        let h = check_ensemble(&addr.to_string(), Duration::from_secs(2)).await;
+        assert_eq!(h.len(), 1);
+        let want = (latency == "0/1/2").then_some((0.0, 1.0, 2.0));
+        assert_eq!(h[0].latency, want, "{latency}: {:?}", h[0]);
+        let wire = serde_json::to_string(&h[0]).expect("to the window");
+        let back: tbdesk_model::wire::ServerHealth = serde_json::from_str(&wire).expect(&wire);
+        assert_eq!(back.latency, want);
+    }
+}

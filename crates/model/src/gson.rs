@@ -154,6 +154,47 @@ pub mod value_text {
     }
 }
 
+/// Serde for a record's `double` as it crosses the IPC and tbdesk JSON: a number, or Java's
+/// word as a string for NaN and ±Infinity.
+///
+/// Why: JSON has no number for them and serde_json writes them as `null`, which no `f64`
+/// reads back. A task type whose `expireOwnSignInterval` node text is `"NaN"` then broke the
+/// whole state sent to the window (nothing shown, not even the form that would fix it); as a
+/// word it reaches the form, whose validation names the field.
+pub mod double_text {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// A finite value as a number, else `"NaN"`, `"Infinity"` or `"-Infinity"`.
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match *v {
+            v if v.is_finite() => s.serialize_f64(v),
+            v if v.is_nan() => s.serialize_str("NaN"),
+            v if v > 0.0 => s.serialize_str("Infinity"),
+            _ => s.serialize_str("-Infinity"),
+        }
+    }
+
+    /// A number, or one of the three words.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Double {
+            Number(f64),
+            Word(String),
+        }
+        match Double::deserialize(d)? {
+            Double::Number(v) => Ok(v),
+            Double::Word(w) => match w.as_str() {
+                "NaN" => Ok(f64::NAN),
+                "Infinity" => Ok(f64::INFINITY),
+                "-Infinity" => Ok(f64::NEG_INFINITY),
+                _ => Err(D::Error::custom(format!("{w:?} is not a number"))),
+            },
+        }
+    }
+}
+
 /// Builds one compact JSON object field by field, in the order the calls are made.
 pub struct Object {
     out: String,
@@ -436,6 +477,26 @@ impl Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_non_finite_double_read_from_zookeeper_crosses_the_ipc_and_is_refused_by_name() {
+        let ctx = crate::validate::Context { now_ms: 1_704_067_200_000, tz: chrono_tz::Tz::UTC };
+        for (text, want) in
+            [("\"NaN\"", f64::NAN), ("\"Infinity\"", f64::INFINITY), ("\"-Infinity\"", f64::NEG_INFINITY)]
+        {
+            let blob = format!(r#"{{"baseTaskType":"X","expireOwnSignInterval":{text}}}"#);
+            let t = crate::records::TaskType::decode(blob.as_bytes()).expect("read as Java reads it");
+            let wire = serde_json::to_string(&t).expect("to the window");
+            assert!(wire.contains(&format!("\"expireOwnSignInterval\":{text}")), "{wire}");
+            let back: crate::records::TaskType = serde_json::from_str(&wire).expect("back from the window");
+            assert_eq!(back.expire_own_sign_interval.to_bits(), want.to_bits(), "{wire}");
+            let v = crate::validate::task_type(&back, &ctx);
+            assert!(v.iter().any(|v| v.field == "expireOwnSignInterval"), "{v:?}");
+        }
+        let mut other = serde_json::to_value(crate::records::TaskType::decode(b"{}").expect("{}")).expect("wire");
+        other["expireOwnSignInterval"] = "many".into();
+        assert!(serde_json::from_value::<crate::records::TaskType>(other).is_err(), "only Java's three words");
+    }
 
     #[test]
     fn escapes_like_gson_2_1() {

@@ -224,6 +224,7 @@ pub struct TaskType {
     /// Cron of the run window end, or `-1`.
     pub permit_run_end_time: Option<String>,
     /// Days after which a domain with a stale `taskItem` is deleted.
+    #[serde(with = "crate::gson::double_text")]
     pub expire_own_sign_interval: f64,
     /// The Spring bean implementing `IScheduleTaskDeal`.
     pub deal_bean_name: Option<String>,

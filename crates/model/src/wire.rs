@@ -1022,7 +1022,8 @@ pub mod cmd {
         /// Reverts a journal entry (refused with the three versions when a node changed since).
         Revert = "revert" (RevertArgs) -> crate::journal::RevertReport;
         /// One node of a profile's root, for the inspector.
-        Node = "node" (NodeArgs) -> crate::inspect::NodeView;
+        /// Bytes: a session id or zxid is above 2^53, which a JavaScript number would round.
+        Node = "node" (NodeArgs) -> crate::inspect::NodeView, bytes = true;
         /// The inspector's guarded edit of a node (version-checked, journaled).
         SetNode = "set_node" (SetNodeArgs) -> i32;
         /// Writes a support bundle (zip, no secrets) for a profile; answers its path.

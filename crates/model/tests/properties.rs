@@ -117,6 +117,7 @@ proptest! {
         ]), 0..8),
         vals in prop::collection::vec(prop::sample::select(vec![
             "1", "-1", "0", "5000", "1.5", "\"x\"", "\"0 0 1 * * ?\"", "null", "true", "[\"0\",\"1:{a}\"]", "[1,2]", "{}", "\"Schedule\"", "1e400",
+            "\"NaN\"", "\"Infinity\"", "\"-Infinity\"",
         ]), 0..8),
     ) {
         let body: Vec<String> = keys.iter().zip(vals.iter()).map(|(k, v)| format!("\"{k}\":{v}")).collect();
@@ -127,6 +128,10 @@ proptest! {
             // what tbdesk writes, it reads back to the same value
             let again = TaskType::decode(t.encode().as_bytes());
             prop_assert!(again.is_ok());
+            // and what it reads crosses the IPC to the window and back (serde JSON)
+            let wire = serde_json::to_string(&t).expect("serialize");
+            let back = serde_json::from_str::<TaskType>(&wire);
+            prop_assert!(back.is_ok(), "{} -> {}", blob, wire);
         }
         if let Ok(s) = Strategy::decode(blob.as_bytes()) {
             let _ = validate::strategy(&s);

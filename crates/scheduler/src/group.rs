@@ -53,6 +53,12 @@ pub struct GroupState {
     pub last_fetch: AtomicU64,
     /// The domain is initialised (taskItem names the current leader).
     pub initialised: AtomicBool,
+    /// This group has seen the domain initialised once (Java's `isRuntimeInfoInitial`, never
+    /// reset): from then on it never creates items, even as the leader. Java creates them only
+    /// in a server's start-up, when it leads; a running leader that re-created the items of its
+    /// own (possibly older) definition would bring back items a re-init removed, or add items
+    /// whose count Java peers never read.
+    pub started: AtomicBool,
     /// The pause message of the blob (window state).
     pub message: Mutex<String>,
     /// Items the domain has.
@@ -133,6 +139,7 @@ impl Group {
             stats: Stats::default(),
             last_fetch: AtomicU64::new(0),
             initialised: AtomicBool::new(false),
+            started: AtomicBool::new(false),
             message: Mutex::new(String::new()),
             item_total: AtomicU64::new(0),
             lost: AtomicU64::new(0),
@@ -390,6 +397,12 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
         if existing.contains(&def.id) {
             continue;
         }
+        // An id that is no node name (validation refuses it; a definition written by hand may
+        // hold one) would fail every pass's init: skipped, and said.
+        if let Some(why) = tbdesk_model::paths::node_name_problem(&def.id) {
+            spec.log.push(format!("task item {:?} skipped: its id {why}", def.id));
+            continue;
+        }
         let item = root.task_item(&spec.base, &spec.task_type, &def.id);
         let fields: Vec<(String, Option<&[u8]>)> = ITEM_FIELDS
             .iter()
@@ -507,6 +520,9 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
             Err(_) => false,
         };
         state.initialised.store(ok, Ordering::Relaxed);
+        if ok {
+            state.started.store(true, Ordering::Relaxed);
+        }
         return Ok(false);
     }
     // Every server's stat at once (pipelined on the one session): one pass costs about one
@@ -555,7 +571,9 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     let lead = leader(live.iter().map(String::as_str)).map(str::to_owned);
     let top = root.task_items(&spec.base, &spec.task_type);
     if lead.as_deref() == Some(me) {
-        init_items(store, spec).await?;
+        if !state.started.load(Ordering::Relaxed) {
+            init_items(store, spec).await?;
+        }
         // Java's setInitialRunningInfoSucuss: taskItem names the leader, rewritten by Java on
         // every heartbeat. Its mtime is what keeps the domain alive: every Java group built
         // for this base task type deletes a domain whose taskItem is older than
@@ -593,6 +611,9 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
         Err(_) => false,
     };
     state.initialised.store(ok, Ordering::Relaxed);
+    if ok {
+        state.started.store(true, Ordering::Relaxed);
+    }
     Ok(lead.as_deref() == Some(me))
 }
 
@@ -657,6 +678,9 @@ async fn heartbeat(
                         if let Ok(mut u) = state.uuid.lock() {
                             *u = n;
                         }
+                        // The new node's data now, not a period later: Java writes it right
+                        // after the create, and its console fails on a server node of null.
+                        tick.reset_immediately();
                     }
                     Err(e) => tracing::warn!(error = %e, "re-register failed"),
                 }

@@ -749,3 +749,50 @@ async fn a_stopping_group_starts_no_execute_and_beats_until_drained() {
     assert!(late.is_empty(), "{} execute(s) started after the stop", late.len());
     assert!(took < Duration::from_secs(4), "the stop took {took:?}: it waited for the fetched queue");
 }
+
+/// Java creates a domain's task items only in a server's start-up, when it leads (and a running
+/// Java server never re-reads how many there are). A tbdesk group that joined after the
+/// definition was edited (4 → 8 items) and then became the leader once the first server died
+/// used to add items 4–7: Java peers would have kept counting 4, and a row would match an
+/// item on each side. It now leaves the domain's items as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_leader_that_joined_after_an_edit_adds_no_items() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/edited";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let v = admin.put_task_type(&task_type(4), Expect::Absent).await.expect("task type");
+    let strategy = Strategy {
+        strategy_name: Some("Job-dev1".into()),
+        ip_list: Some(vec!["e1".into(), "e2".into()]),
+        assign_num: 2,
+        kind: Some(Kind::Schedule),
+        task_name: Some("Job$dev1".into()),
+        task_parameter: Some(String::new()),
+        ..Strategy::default()
+    };
+    admin.put_strategy(&strategy, Expect::Absent).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::with_work(1, Duration::from_millis(5)));
+    let r1 = start(config(&server, root, "e1", "10.0.1.1", &deal));
+    let on = |ips: &'static [&'static str]| {
+        move |s: &Snapshot| {
+            let Some(d) = s.task_types.first().and_then(|t| t.domains.first()) else { return false };
+            let live: std::collections::BTreeSet<&str> =
+                d.servers.iter().filter(|x| !x.dead).filter_map(|x| x.uuid.split('$').nth(2)).collect();
+            shares(s).is_some_and(|v| v.iter().sum::<usize>() == 4) && live.into_iter().eq(ips.iter().copied())
+        }
+    };
+    wait_until(&admin, "4 items on the first", Duration::from_secs(30), on(&["10.0.1.1"])).await;
+    admin.put_task_type(&task_type(8), Expect::Version(v)).await.expect("the edit");
+    let r2 = start(config(&server, root, "e2", "10.0.1.2", &deal));
+    wait_until(&admin, "4 items on both", Duration::from_secs(30), on(&["10.0.1.1", "10.0.1.2"])).await;
+    r1.kill().await;
+    wait_until(&admin, "every item on the second", Duration::from_secs(30), on(&["10.0.1.2"])).await;
+    // A few more leader passes.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    let d = &snap.task_types[0].domains[0];
+    let ids: Vec<&str> = d.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["0", "1", "2", "3"], "the leader added the edited definition's items");
+    r2.stop().await;
+}
