@@ -501,6 +501,9 @@ pub fn four_letter(addr: SocketAddr, cmd: &str, timeout: Duration) -> std::io::R
 /// is free, else on a free port.
 pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
     std::fs::create_dir_all(dir).map_err(io("create local ZooKeeper dir"))?;
+    // One app at a time decides (two windows opened at once each started a server on the
+    // same files, and the second was never stopped).
+    let _lock = DirLock::take(dir, Duration::from_secs(90))?;
     let port_file = dir.join("port");
     if let Ok(text) = std::fs::read_to_string(&port_file) {
         if let Ok(port) = text.trim().parse::<u16>() {
@@ -508,7 +511,8 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
             // Ours only if the recorded process still runs this directory's configuration:
             // after a reboot the port may be another server's (a developer's own, or an ssh
             // tunnel to a shared one), which the writable local profile must never adopt.
-            if owns_local_server(dir) && is_serving(addr) {
+            // Ours and still starting (an app killed while it waited): waited for, not doubled.
+            if owns_local_server(dir) && (is_serving(addr) || wait_ready(addr, dir, Duration::from_secs(60)).is_ok()) {
                 return Ok(addr.to_string());
             }
         }
@@ -525,6 +529,36 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
     wait_ready(addr, dir, Duration::from_secs(60))?;
     tracing::info!(%addr, dir = %dir.display(), "started local ZooKeeper");
     Ok(addr.to_string())
+}
+
+/// An exclusive `flock` on `dir/lock`, released when dropped (or when the process dies).
+struct DirLock(std::fs::File);
+
+impl DirLock {
+    /// Takes the lock, waiting at most `limit` for another holder.
+    fn take(dir: &Path, limit: Duration) -> Result<DirLock, Error> {
+        use std::os::fd::AsRawFd;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .map_err(io("open the local ZooKeeper lock"))?;
+        let start = Instant::now();
+        loop {
+            // SAFETY: flock(2) on a descriptor this function owns; no memory is involved.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(DirLock(f));
+            }
+            if start.elapsed() >= limit {
+                return Err(Error::Io {
+                    what: "lock the local ZooKeeper directory (another tbdesk is starting it)".into(),
+                    source: std::io::Error::from(std::io::ErrorKind::TimedOut),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 /// Whether the process in `dir`'s pid file is alive and is the server started with `dir`'s
