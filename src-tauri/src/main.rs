@@ -396,6 +396,44 @@ fn watch_in_background(app: AppHandle) {
     });
 }
 
+/// SIGINT, SIGTERM or SIGHUP (Ctrl-C in a terminal, `kill`, a logout) ends the app as closing
+/// its window does: the local scheduler stops and removes its own nodes (bounded, 45 s), the
+/// journal notes the end of following, then the app exits. A second signal exits at once.
+fn stop_on_signals(app: AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
+            tracing::warn!("cannot listen for signals; a signal ends the app without stopping the local scheduler");
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        tracing::info!("signal: stopping the local scheduler, then exiting (a second signal exits at once)");
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            std::process::exit(130);
+        });
+        let console = app.state::<Console>();
+        if tokio::time::timeout(Duration::from_secs(45), console.stop_scheduler(true)).await.is_err() {
+            tracing::warn!("the local scheduler did not stop within 45 s");
+        }
+        console.end_watches().await;
+        app.exit(0);
+    });
+    #[cfg(not(unix))]
+    let _ = app;
+}
+
 /// Notifications waiting for a click at once (each holds a blocking thread until the
 /// notification closes); past this, alerts are shown without a click action.
 #[cfg(target_os = "linux")]
@@ -481,6 +519,7 @@ fn main() {
             app.manage(EventHub::default());
             app.manage(log);
             watch_in_background(app.handle().clone());
+            stop_on_signals(app.handle().clone());
             Ok(())
         })
         // build.rs checks this list against tbdesk_model::wire::cmd::NAMES.

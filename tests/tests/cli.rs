@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use tbdesk_tests::bins;
 
@@ -356,6 +357,64 @@ fn cron_flags_take_hostile_values() {
         "tbdesk cron '-1 0 12 * * ?', --count 100000000000, --tz Bogus/Zone, a step of 2147483647",
         4,
         "read as an expression; refused at the flag; zone named; no panic",
+    );
+}
+
+/// A server that completes the session handshake and then answers a byte at a time (each
+/// byte keeps the session alive, no reply ever completes) holds no command for ever: the
+/// total deadline ends it, naming the flag.
+#[test]
+fn a_server_that_trickles_holds_no_command_for_ever() {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(8) {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || -> std::io::Result<()> {
+                let mut len = [0u8; 4];
+                s.read_exact(&mut len)?;
+                let mut req = vec![0u8; u32::from_be_bytes(len).min(4096) as usize];
+                s.read_exact(&mut req)?;
+                // ConnectResponse: protocol 0, timeout 10 s, a session id, a 16-byte password,
+                // not read-only; then a frame of 100,000 bytes that never ends.
+                let mut body = Vec::new();
+                body.extend_from_slice(&0i32.to_be_bytes());
+                body.extend_from_slice(&10_000i32.to_be_bytes());
+                body.extend_from_slice(&0x1234_5678i64.to_be_bytes());
+                body.extend_from_slice(&16i32.to_be_bytes());
+                body.extend_from_slice(&[0u8; 17]);
+                s.write_all(&(body.len() as i32).to_be_bytes())?;
+                s.write_all(&body)?;
+                s.write_all(&100_000i32.to_be_bytes())?;
+                loop {
+                    s.write_all(&[0])?;
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            });
+        }
+    });
+    let dir = tempfile::tempdir().expect("dir");
+    let d = Some(dir.path());
+    let connect = format!("127.0.0.1:{port}");
+    let (code, _, err) = tbdesk_in(d, &["profile", "add", "t", "--connect", &connect, "--root", "/x"], b"");
+    assert_eq!(code, 0, "{err}");
+    for args in [
+        &["ls", "t", "--deadline", "3"][..],
+        &["snapshot", "t", "--deadline", "3"],
+        &["health", "t", "--deadline", "3"],
+    ] {
+        let t0 = std::time::Instant::now();
+        let (code, _, err) = tbdesk_in(d, args, b"");
+        assert!(t0.elapsed() < Duration::from_secs(20), "{args:?} took {:?}", t0.elapsed());
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains("--deadline"), "{args:?}: {err}");
+    }
+    tbdesk_tests::report::record(
+        "faults",
+        "a server that completes the handshake, then sends one byte every 0.5 s (ls, snapshot, health)",
+        3,
+        "each ends at its --deadline (3 s), naming the flag; before, ls waited for ever",
     );
 }
 

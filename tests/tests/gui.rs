@@ -365,6 +365,63 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// `kill` (SIGTERM) of the app while its local scheduler runs ends it as closing the window
+/// does: the strategy copy and the dev domain are removed, then the app exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_to_the_app_stops_its_scheduler_cleanly() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let (data, app) = live_app(&server, zk::SPEC_ROOT).await;
+    app.click("#tab-scheduler").await;
+    app.wait_for("#s-task-type option[value='OrderSync']").await;
+    app.fill("#s-own-sign", "dev8").await;
+    app.click("#s-start").await;
+    app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
+    let domain = format!("{}/baseTaskType/OrderSync/OrderSync$dev8", zk::SPEC_ROOT);
+    assert!(c.check_stat(&domain).await.expect("stat").is_some());
+    // This test's app: the tbdesk-app whose environment names this data dir.
+    let marker = format!("TBDESK_DATA_DIR={}", data.path().display());
+    let pid = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+        .find(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "tbdesk-app")
+                && std::fs::read(format!("/proc/{p}/environ"))
+                    .is_ok_and(|e| e.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
+        })
+        .expect("the app's process");
+    // SAFETY: kill(2) on the app this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    let t0 = std::time::Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the app did not exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(c.check_stat(&domain).await.expect("stat").is_none(), "the dev domain was left behind");
+    let copies: Vec<String> = c
+        .list_children(&format!("{}/strategy", zk::SPEC_ROOT))
+        .await
+        .expect("strategies")
+        .into_iter()
+        .filter(|s| s.contains("dev8"))
+        .collect();
+    assert!(copies.is_empty(), "strategy copy left: {copies:?}");
+    assert!(c.check_stat(&format!("{}/strategy/OrderSync-Strategy", zk::SPEC_ROOT)).await.expect("stat").is_some());
+    drop(app);
+    tbdesk_tests::report::record(
+        "faults",
+        "SIGTERM to the app while its local scheduler runs",
+        1,
+        "the strategy copy and the dev domain removed, the shared strategy kept, then the app exited",
+    );
+}
+
 /// The local scheduler started from the window: its server and items appear in the
 /// distribution picture (marked as this machine); a change by another process shows up
 /// without reload; Stop removes what it created.

@@ -203,6 +203,10 @@ struct LocalScheduler {
     view: SchedulerView,
 }
 
+/// The longest a root's first read may take (the 10x benchmark root reads in ~3 s): past it
+/// the follow fails as unreachable and the next call starts again.
+pub const FIRST_READ_LIMIT: Duration = Duration::from_secs(120);
+
 /// The app state shared by every command.
 pub struct Console {
     data_dir: PathBuf,
@@ -496,7 +500,21 @@ impl Console {
         let f = cell
             .get_or_try_init(|| async {
                 let opts = self.options(&p).await?;
-                let live = Live::follow_with_progress(opts.clone(), progress).await?;
+                // A total deadline: a server that accepts the session and then trickles (each
+                // byte keeps the session alive) would hold the window and the background watch
+                // of every profile for ever. A later call tries again.
+                let live = tokio::time::timeout(FIRST_READ_LIMIT, Live::follow_with_progress(opts.clone(), progress))
+                    .await
+                    .map_err(|_| {
+                        ApiError::new(
+                            ErrorCode::Unreachable,
+                            format!(
+                                "{profile}: the first read of {} did not finish within {} s",
+                                opts.root,
+                                FIRST_READ_LIMIT.as_secs()
+                            ),
+                        )
+                    })??;
                 let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
                 record_changes(self.profiles.clone(), profile.to_owned(), opts.root.clone(), &live, ended.clone());
                 let replay = record_ownership(&live);
@@ -1399,8 +1417,8 @@ impl Console {
         &self,
         only: &[String],
     ) -> Result<(Vec<tbdesk_model::wire::ProfileStatus>, Vec<tbdesk_model::alerts::Alert>), ApiError> {
-        // No time limit: a watched root's first read is bounded by its session's own deadlines
-        // and must run to its end (cut short, it would start over at every look).
+        // A watched root's first read runs to its end or to FIRST_READ_LIMIT (cut short, it
+        // starts over at the next look).
         self.look(only, None).await
     }
 
@@ -1427,8 +1445,8 @@ impl Console {
                 false => (only.contains(&name), true),
             };
             // The home never starts a follower (the background watch does, and waits for its
-            // first read however long it takes: a timeout here would drop it and start over on
-            // every look); a watched root not followed yet is read once like the others.
+            // first read up to FIRST_READ_LIMIT: a shorter timeout here would drop it and start
+            // over on every look); a watched root not followed yet is read once like the others.
             let followed = if background {
                 if !watched {
                     return None;

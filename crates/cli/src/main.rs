@@ -80,8 +80,20 @@ struct Cli {
     /// Unlock the writes of this production profile for this command (its name, typed).
     #[arg(long, global = true, value_name = "PROFILE")]
     unlock: Option<String>,
+    /// Seconds a one-shot command may take in all, connecting and reading included (1 to
+    /// 86400): a server that accepts the connection and then answers nothing, or a byte at a
+    /// time, never holds a command for ever. `scheduler run` and `watch` run until stopped.
+    #[arg(long, global = true, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    deadline: u64,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+impl Cli {
+    /// Whether the command runs until stopped (no total deadline applies).
+    fn runs_until_stopped(&self) -> bool {
+        matches!(self.cmd, Cmd::Watch { .. } | Cmd::Scheduler(SchedulerCmd::Run { .. }))
+    }
 }
 
 #[derive(Subcommand)]
@@ -1103,7 +1115,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match rt.block_on(run(Cli::parse())) {
+    let cli = Cli::parse();
+    let deadline = (!cli.runs_until_stopped()).then(|| std::time::Duration::from_secs(cli.deadline));
+    let result = rt.block_on(async move {
+        match deadline {
+            None => run(cli).await,
+            Some(d) => match tokio::time::timeout(d, run(cli)).await {
+                Ok(r) => r,
+                Err(_) => Err(anyhow::anyhow!(
+                    "gave up after {} s (--deadline): ZooKeeper (or the keyring) did not finish answering",
+                    d.as_secs()
+                )),
+            },
+        }
+    });
+    // The runtime is not waited for: a blocking call still stuck (a keyring or a server that
+    // never answers) must not hold the exit.
+    rt.shutdown_background();
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("tbdesk: {e:#}");

@@ -532,7 +532,10 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
 }
 
 /// An exclusive `flock` on `dir/lock`, released when dropped (or when the process dies).
-struct DirLock(std::fs::File);
+struct DirLock {
+    /// Held open: closing it releases the lock.
+    _held: std::fs::File,
+}
 
 impl DirLock {
     /// Takes the lock, waiting at most `limit` for another holder.
@@ -548,7 +551,7 @@ impl DirLock {
         loop {
             // SAFETY: flock(2) on a descriptor this function owns; no memory is involved.
             if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                return Ok(DirLock(f));
+                return Ok(DirLock { _held: f });
             }
             if start.elapsed() >= limit {
                 return Err(Error::Io {
