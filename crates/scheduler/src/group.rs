@@ -195,7 +195,7 @@ impl Group {
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
         let path = store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
         match store.client().delete(&path, None).await {
-            Ok(()) | Err(zk::Error::NoNode) => {}
+            Ok(()) | Err(zk::Error::NoNode) => self.spec.ledger.forget(&path),
             Err(e) => tracing::warn!(%path, error = %e, "could not delete the server node"),
         }
     }
@@ -670,6 +670,7 @@ async fn heartbeat(
                 // the fetched rows (peers own them now), and come back under a new uuid, as
                 // Java does (clearMemoInfo, then a new registration).
                 tracing::warn!(server = %me, "server node gone; re-registering");
+                spec.ledger.forget(&path);
                 spec.log.push(format!("{me}: server node gone (expired by a peer?); re-registering, items dropped"));
                 lose_items(&state);
                 reload.store(true, Ordering::Relaxed);

@@ -704,6 +704,13 @@ mod tests {
         l.record_czxid("/b", crate::Ledger::UNKNOWN);
         l.record_czxid("/b", 3);
         assert_eq!(l.entries()[1], ("/b".to_owned(), 3));
+        // A node deleted (or found gone) is forgotten: a long run's list does not only grow.
+        for i in 0..1000 {
+            let p = format!("/server/s{i:010}");
+            l.record_czxid(&p, 100 + i);
+            l.forget(&p);
+        }
+        assert_eq!(l.entries().len(), 2);
     }
 
     #[test]

@@ -175,6 +175,15 @@ impl Ledger {
         }
     }
 
+    /// Forgets `path`: this run deleted it, or it was found gone. A long run re-registers its
+    /// servers (expired by a peer after a suspend, restarted after a session's end) under new
+    /// names; without this the list only grew, and every clean-up checked each old name.
+    pub fn forget(&self, path: &str) {
+        if let Ok(mut v) = self.entries.lock() {
+            v.retain(|(p, _)| p != path);
+        }
+    }
+
     /// The recorded nodes, oldest first.
     pub fn entries(&self) -> Vec<(String, i64)> {
         self.entries.lock().map(|v| v.clone()).unwrap_or_default()
