@@ -139,21 +139,31 @@ fn print_mapping_diff(floor: &std::collections::BTreeMap<String, u64>, app: &std
 
 /// The floor (`tbdesk-floor`) with `env`: its memory after 5 s, and its PSS by mapping.
 fn floor_mem(label: &str, env: &[(&str, &str)]) -> (Mem, std::collections::BTreeMap<String, u64>) {
-    let floor_bin = bins::binary("tbdesk-floor", "TBDESK_FLOOR_BIN");
-    let mut floor = std::process::Command::new(&floor_bin)
+    process_mem(&bins::binary("tbdesk-floor", "TBDESK_FLOOR_BIN"), env, Duration::from_secs(5), label)
+}
+
+/// `bin` started by itself (no WebDriver) with `env`: its processes' memory after `wait`, and
+/// their PSS by mapping; then all of them are killed.
+fn process_mem(
+    bin: &std::path::Path,
+    env: &[(&str, &str)],
+    wait: Duration,
+    label: &str,
+) -> (Mem, std::collections::BTreeMap<String, u64>) {
+    let mut main = std::process::Command::new(bin)
         .envs(env.iter().copied())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .expect("start tbdesk-floor");
-    std::thread::sleep(Duration::from_secs(5));
-    let pids: Vec<u32> = std::iter::once(floor.id()).chain(children(floor.id())).collect();
-    assert!(pids.len() >= 3, "tbdesk-floor did not start its web and network processes: {pids:?}");
+        .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+    std::thread::sleep(wait);
+    let pids: Vec<u32> = std::iter::once(main.id()).chain(children(main.id())).collect();
+    assert!(pids.len() >= 3, "{} did not start its web and network processes: {pids:?}", bin.display());
     let m = (mem_report(label, &pids), pss_by_mapping(&pids));
     for p in pids.iter().skip(1) {
         let _ = std::process::Command::new("kill").arg(p.to_string()).status();
     }
-    let _ = floor.kill();
-    let _ = floor.wait();
+    let _ = main.kill();
+    let _ = main.wait();
     m
 }
 
@@ -327,21 +337,15 @@ async fn main() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         // The same app and root started as a user starts it, with no WebDriver session
         // (automation has its own state in the web process; the floor runs without one).
-        let mut direct = std::process::Command::new(&bin)
-            .env("TBDESK_DATA_DIR", data.path())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start the app");
         // The WebDriver run paints this root's overview within ~2 s of the start.
-        std::thread::sleep(Duration::from_secs(8));
-        let pids: Vec<u32> = std::iter::once(direct.id()).chain(children(direct.id())).collect();
-        let m = mem_report("PSS of the app without WebDriver, 8 s after its start", &pids);
+        let data_dir = data.path().to_string_lossy().into_owned();
+        let (m, _) = process_mem(
+            &bin,
+            &[("TBDESK_DATA_DIR", data_dir.as_str())],
+            Duration::from_secs(8),
+            "PSS of the app without WebDriver, 8 s after its start",
+        );
         println!("  above the floor {:.0} MiB", m.pss - floor.pss);
-        for p in pids.iter().skip(1) {
-            let _ = std::process::Command::new("kill").arg(p.to_string()).status();
-        }
-        let _ = direct.kill();
-        let _ = direct.wait();
         return;
     }
 

@@ -365,6 +365,14 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// Starts the local scheduler on OrderSync in `own_sign` from the window's scheduler tab.
+async fn start_scheduler_from_window(app: &AppSession, own_sign: &str) {
+    app.click("#tab-scheduler").await;
+    app.wait_for("#s-task-type option[value='OrderSync']").await;
+    app.fill("#s-own-sign", own_sign).await;
+    app.click("#s-start").await;
+}
+
 /// `kill` (SIGTERM) of the app while its local scheduler runs ends it as closing the window
 /// does: the strategy copy and the dev domain are removed, then the app exits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -373,10 +381,7 @@ async fn a_signal_to_the_app_stops_its_scheduler_cleanly() {
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
     let (data, app) = live_app(&server, zk::SPEC_ROOT).await;
-    app.click("#tab-scheduler").await;
-    app.wait_for("#s-task-type option[value='OrderSync']").await;
-    app.fill("#s-own-sign", "dev8").await;
-    app.click("#s-start").await;
+    start_scheduler_from_window(&app, "dev8").await;
     app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
     let domain = format!("{}/baseTaskType/OrderSync/OrderSync$dev8", zk::SPEC_ROOT);
     assert!(c.check_stat(&domain).await.expect("stat").is_some());
@@ -431,10 +436,7 @@ async fn scheduler_launched_from_the_window_shows_in_the_distribution() {
     let c = zk::client(&server).await;
     zk::load_spec_tree(&c).await;
     let (_data, app) = live_app(&server, zk::SPEC_ROOT).await;
-    app.click("#tab-scheduler").await;
-    app.wait_for("#s-task-type option[value='OrderSync']").await;
-    app.fill("#s-own-sign", "dev7").await;
-    app.click("#s-start").await;
+    start_scheduler_from_window(&app, "dev7").await;
     let warn = app.wait_text("#sched-capturing", |t| !t.is_empty()).await;
     assert!(warn.contains("OrderSync-Strategy"), "{warn}");
     let row = app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
@@ -1032,10 +1034,7 @@ async fn the_window_rides_out_the_ensemble_leaders_death() {
     tbdesk_tests::app::add_profile(data.path(), "e2e", &e.connect_string(), zk::SPEC_ROOT, "blue", false).await;
     let app = AppSession::start(&bins::binary("tbdesk-app", "TBDESK_APP_BIN"), data.path()).await;
     app.wait_text("#status", |t| t.contains("live")).await;
-    app.click("#tab-scheduler").await;
-    app.wait_for("#s-task-type option[value='OrderSync']").await;
-    app.fill("#s-own-sign", "ens").await;
-    app.click("#s-start").await;
+    start_scheduler_from_window(&app, "ens").await;
     app.wait_text(".sched-group", |t| t.contains("0,1,2,3")).await;
     app.click("#tab-overview").await;
     app.click("#task-type-OrderSync a").await;

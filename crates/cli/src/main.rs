@@ -8,37 +8,25 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 /// What reaches a terminal is text from ZooKeeper, files and job programs: an escape sequence
-/// in a node's data (`\x1b]0;…`, `\x1b[2J`) would drive the user's terminal. Every `println!`
-/// and `print!` of this binary goes through [`terminal_safe`], every `eprintln!` through
-/// [`stderr_safe`] (these macros shadow std's);
-/// output to a pipe or file stays byte for byte.
+/// in a node's data (`\x1b]0;…`, `\x1b[2J`) would drive the user's terminal. Every `println!`,
+/// `print!` and `eprintln!` of this binary goes through [`terminal_safe`] with its stream
+/// (these macros shadow std's); output to a pipe or file stays byte for byte.
 macro_rules! println {
     () => { std::println!() };
-    ($($t:tt)*) => { std::println!("{}", $crate::terminal_safe(&format!($($t)*))) };
+    ($($t:tt)*) => { std::println!("{}", $crate::terminal_safe(&std::io::stdout(), &format!($($t)*))) };
 }
 macro_rules! print {
-    ($($t:tt)*) => { std::print!("{}", $crate::terminal_safe(&format!($($t)*))) };
+    ($($t:tt)*) => { std::print!("{}", $crate::terminal_safe(&std::io::stdout(), &format!($($t)*))) };
 }
 macro_rules! eprintln {
     () => { std::eprintln!() };
-    ($($t:tt)*) => { std::eprintln!("{}", $crate::stderr_safe(&format!($($t)*))) };
+    ($($t:tt)*) => { std::eprintln!("{}", $crate::terminal_safe(&std::io::stderr(), &format!($($t)*))) };
 }
 
-/// `text` with control characters other than newline and tab shown as `\u{…}` when stdout is
-/// a terminal; unchanged otherwise.
-fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
-        escape_controls(text)
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
-
-/// [`terminal_safe`] for stderr.
-fn stderr_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
+/// `text` with control characters other than newline and tab shown as `\u{…}` when `stream`
+/// is a terminal; unchanged otherwise.
+fn terminal_safe<'a>(stream: &impl std::io::IsTerminal, text: &'a str) -> std::borrow::Cow<'a, str> {
+    if stream.is_terminal() {
         escape_controls(text)
     } else {
         std::borrow::Cow::Borrowed(text)
@@ -319,8 +307,9 @@ enum SchedulerCmd {
         /// Thread groups.
         #[arg(long, default_value_t = 1)]
         groups: i64,
-        /// Seconds a deal call may take before the program is restarted (1 to 86400).
-        #[arg(long, default_value_t = 60)]
+        /// Seconds a deal call may take before the program is restarted (1 to 86400: at 0 every
+        /// call would time out and the program restart for ever).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         deal_timeout: u64,
         /// Zone of the server timestamps and crons (default: the profile's zone, as production
         /// runs; `local` for this machine's zone).
@@ -906,9 +895,6 @@ async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
-/// The longest `--deal-timeout` (a day): a deal call is one batch of one job program.
-const MAX_DEAL_TIMEOUT_S: u64 = 86_400;
-
 #[allow(clippy::too_many_arguments)]
 async fn scheduler_run(
     data_dir: &Option<PathBuf>,
@@ -954,11 +940,6 @@ async fn scheduler_run(
         other => other.into(),
     };
     LaunchSpec::check_inputs(&task_type, &own_sign, groups).map_err(flag_error)?;
-    if !(1..=MAX_DEAL_TIMEOUT_S).contains(&deal_timeout) {
-        anyhow::bail!(
-            "--deal-timeout: {deal_timeout} s is outside 1 to {MAX_DEAL_TIMEOUT_S} seconds (a deal call that takes longer restarts the job program)"
-        );
-    }
     let c = console(data_dir).await?;
     // The scheduler writes (its strategy copy, factory, servers): a production profile's lock
     // holds here as for every other write, before anything is connected.

@@ -119,9 +119,12 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
         h.latency = kv.get("Latency min/avg/max").and_then(|v| {
             // Exactly three finite numbers, or none: `NaN` (Rust reads it) would reach the
             // window as `null` and break the whole report; `x/1/2/3` is not min 1.
-            let parts: Vec<&str> = v.split('/').map(str::trim).collect();
-            let p: Vec<f64> = parts.iter().filter_map(|x| x.parse::<f64>().ok()).filter(|x| x.is_finite()).collect();
-            (parts.len() == 3 && p.len() == 3).then(|| (p[0], p[1], p[2]))
+            let p: Option<Vec<f64>> =
+                v.split('/').map(|x| x.trim().parse::<f64>().ok().filter(|x| x.is_finite())).collect();
+            match p.as_deref() {
+                Some(&[min, avg, max]) => Some((min, avg, max)),
+                _ => None,
+            }
         });
     }
     if let Some(a) = run("mntr", &mut h) {

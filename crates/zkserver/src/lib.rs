@@ -511,8 +511,9 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
             // Ours only if the recorded process still runs this directory's configuration:
             // after a reboot the port may be another server's (a developer's own, or an ssh
             // tunnel to a shared one), which the writable local profile must never adopt.
-            // Ours and still starting (an app killed while it waited): waited for, not doubled.
-            if owns_local_server(dir) && (is_serving(addr) || wait_ready(addr, dir, Duration::from_secs(60)).is_ok()) {
+            // Serving, or ours and still starting (an app killed while it waited): waited for,
+            // not doubled (`wait_ready` answers at once when it serves).
+            if owns_local_server(dir) && wait_ready(addr, dir, Duration::from_secs(60)).is_ok() {
                 return Ok(addr.to_string());
             }
         }
