@@ -315,6 +315,57 @@ async fn a_stop_while_zookeeper_is_away_names_what_is_left_and_the_next_run_remo
     );
 }
 
+/// A profile with the longest session a default server grants (40 s), and ZooKeeper away at
+/// the stop, killed or frozen (SIGSTOP: connections hang instead of being refused), the signal
+/// coming while the factory's pass may be waiting on it: the run still stops within seconds,
+/// not the ~56 s a call waits for such a session, and names what it left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_with_zookeeper_away_is_quick_whatever_the_session_timeout() {
+    for frozen in [true, false] {
+        let (mut env, c) = setup().await;
+        assert!(tbdesk(env.data.path(), &["profile", "delete", "p"]).status.success());
+        let connect = env.server.connect_string();
+        let add = ["profile", "add", "p", "--connect", &connect, "--root", ROOT, "--session-timeout-ms", "40000"];
+        let out = tbdesk(env.data.path(), &add);
+        assert!(out.status.success(), "profile add: {}", String::from_utf8_lossy(&out.stderr));
+        let run = spawn_run(env.data.path(), &[]);
+        wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {
+            l.iter().any(|p| p.contains("/Job$dev1/server/"))
+        })
+        .await;
+        drop(c);
+        if frozen {
+            env.server.pause(true);
+        } else {
+            env.server.stop();
+        }
+        // Past the client's 3 s connection timeout: the session is disconnected and the
+        // factory's next pass is queued behind the reconnect.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let t0 = Instant::now();
+        signal(&run, libc::SIGINT);
+        let (code, err) = finish(run, Duration::from_secs(60));
+        let took = t0.elapsed();
+        assert_eq!(code, Some(0), "{err}");
+        assert!(took < Duration::from_secs(15), "frozen {frozen}: the stop took {took:?}\n{err}");
+        assert!(err.contains("left: strategy Job-dev1-tbdesk"), "frozen {frozen}: {err}");
+        assert!(err.contains("the next run of Job$dev1"), "frozen {frozen}: {err}");
+        if frozen {
+            env.server.pause(false);
+        }
+        tbdesk_tests::report::record(
+            "scheduler safety",
+            if frozen {
+                "Ctrl-C with ZooKeeper frozen (SIGSTOP), 40 s session"
+            } else {
+                "Ctrl-C with ZooKeeper stopped, 40 s session"
+            },
+            1,
+            &format!("stopped in {:.1} s (bound 15 s), naming what it left", took.as_secs_f64()),
+        );
+    }
+}
+
 /// The rows done, from the last status line of a run's stderr.
 fn done(err: &str) -> u64 {
     err.rsplit("· done ").next().and_then(|t| t.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)

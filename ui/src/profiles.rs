@@ -40,12 +40,17 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
     // Default: this machine's zone; the Java runtimes of a root usually share one zone.
     let zone = RwSignal::new(browser::local_zone());
     let remove_password = RwSignal::new(false);
+    // The profile as loaded for an edit, and whether it has a stored password.
+    let loaded = RwSignal::new(None::<(ProfileFields, bool)>);
     let outcome = RwSignal::new(None::<Result<String, ApiError>>);
     if let Mode::Edit(n) | Mode::Duplicate(n) = mode.clone() {
         let dup = matches!(mode, Mode::Duplicate(_));
         spawn_local(async move {
             match api::call::<cmd::GetProfile>(cmd::NameArg { name: n.clone() }).await {
                 Ok(p) => {
+                    if !dup {
+                        loaded.set(Some((p.fields.clone(), p.has_password)));
+                    }
                     let f = p.fields;
                     name.set(if dup { format!("{} copy", f.name) } else { f.name });
                     connect.set(f.connect);
@@ -87,6 +92,15 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
         if timeout.get().trim().parse::<i64>().is_err() {
             v.retain(|v| v.field != "session_timeout_ms");
             v.push(ProfileViolation { field: "session_timeout_ms", message: "must be a whole number of ms".into() });
+        }
+        // The backend's rule (`ProfileFields::keeps_password_for`), shown as you type.
+        if let Some((old, true)) = loaded.get() {
+            if password.get().is_empty() && !remove_password.get() && !old.keeps_password_for(&fields()) {
+                v.push(ProfileViolation {
+                    field: "password",
+                    message: "a server or the digest user changed: type the password again, or remove it".into(),
+                });
+            }
         }
         v
     });

@@ -207,6 +207,22 @@ struct LocalScheduler {
 /// the follow fails as unreachable and the next call starts again.
 pub const FIRST_READ_LIMIT: Duration = Duration::from_secs(120);
 
+/// A whole read of a root (snapshot, export, health, a scheduler's preparation) within the
+/// same total deadline as a follower's first read: a server that keeps the session alive while
+/// it trickles its answers holds no command for ever.
+async fn read_within<T, E: Into<ApiError>>(
+    what: impl std::fmt::Display,
+    read: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, ApiError> {
+    match tokio::time::timeout(FIRST_READ_LIMIT, read).await {
+        Ok(r) => r.map_err(Into::into),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::Unreachable,
+            format!("{what} did not finish within {} s", FIRST_READ_LIMIT.as_secs()),
+        )),
+    }
+}
+
 /// The app state shared by every command.
 pub struct Console {
     data_dir: PathBuf,
@@ -330,9 +346,16 @@ impl Console {
     }
 
     /// On first start (no profile at all) starts a local ZooKeeper and creates the `local`
-    /// profile pointing at it, with an initialised root, so the app shows something real.
+    /// profile pointing at it, with an initialised root, so the app shows something real. Only
+    /// once per data directory: a user who deleted every profile, `local` among them, finds
+    /// none made again behind their back (nor a server started, nor a root written).
     pub async fn ensure_default_profile(&self) -> Result<(), ApiError> {
+        const OFFERED: &str = "local_profile_offered";
+        if self.profiles.setting(OFFERED).await?.is_some() {
+            return Ok(());
+        }
         if !self.profiles.list().await?.is_empty() {
+            self.profiles.set_setting(OFFERED, "had profiles").await?;
             return Ok(());
         }
         let connect = self.local_server().await?;
@@ -348,6 +371,7 @@ impl Console {
             zone: machine_zone_name(),
         };
         let p = self.profiles.create(&fields, None).await?;
+        self.profiles.set_setting(OFFERED, "created").await?;
         let store = self.connect(&p).await?;
         store.init_root(false).await?;
         // Something to look at and to run with the local scheduler: one task type (no strategy,
@@ -986,7 +1010,7 @@ impl Console {
             self.guard_production(profile).await?;
         }
         let store = self.store(profile).await?;
-        let snap = store.snapshot(|_| {}).await?;
+        let snap = read_within(format!("{profile}: reading the root"), store.snapshot(|_| {})).await?;
         let chosen = tbdesk_model::search::strategies_matching(&snap, filter, own_sign);
         if dry_run || chosen.is_empty() {
             return Ok((chosen, Vec::new()));
@@ -1116,6 +1140,17 @@ impl Console {
                 format!("{name} is a production profile: unlock its writes (typing its name) before changing its kind, its read-only flag, its servers or its root"),
             ));
         }
+        // The local scheduler writes (heartbeats, items, its clean-up) with the settings it
+        // started with: a profile turned read-only under it would go on being written.
+        if fields.read_only && !old.fields.read_only {
+            let slot = self.scheduler.lock().await;
+            if slot.as_ref().is_some_and(|s| s.view.profile == name && !s.task.is_finished()) {
+                return Err(ApiError::new(
+                    ErrorCode::Busy,
+                    format!("read_only: the local scheduler runs on {name} and writes there; stop it before making the profile read-only"),
+                ));
+            }
+        }
         let p = self.profiles.update(name, fields, password).await?;
         self.forget(name).await;
         self.forget(&fields.name).await;
@@ -1209,7 +1244,7 @@ impl Console {
         };
         // The strategy copy is the run's one configuration write: journaled like any other.
         let copy = tbdesk_scheduler::launcher::strategy_name(base, own_sign);
-        let prepared = spec.prepare(&store).await?;
+        let prepared = read_within(format!("{profile}: reading the root"), spec.prepare(&store)).await?;
         let launch = self
             .journaled(profile, &store, "scheduler_start", None, |r| vec![r.strategy(&copy)], async {
                 Ok(prepared.create(&store).await?)
@@ -1774,7 +1809,7 @@ impl Console {
         if let Some(server) = established.filter(|_| after.saturating_sub(before) < CLOCK_WINDOW_MS) {
             store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
         }
-        let snap = store.snapshot(|_| {}).await?;
+        let snap = read_within(format!("reading {}", opts.root), store.snapshot(|_| {})).await?;
         let findings = tbdesk_model::diagnose::root_findings(&snap, store.clock_offset_ms());
         Ok((store, findings, snap))
     }
@@ -1815,13 +1850,15 @@ impl Console {
 
     /// A one-shot snapshot of a profile's root.
     pub async fn snapshot(&self, profile: &str) -> Result<tbdesk_model::snapshot::Snapshot, ApiError> {
-        Ok(self.store(profile).await?.snapshot(|_| {}).await?)
+        let store = self.store(profile).await?;
+        read_within(format!("{profile}: reading the root"), store.snapshot(|_| {})).await
     }
 
     /// A profile's configuration (task types and strategies).
     pub async fn export(&self, profile: &str) -> Result<(String, Config), ApiError> {
         let store = self.store(profile).await?;
-        Ok((store.root().as_str().to_owned(), store.export_config().await?))
+        let config = read_within(format!("{profile}: reading the configuration"), store.export_config()).await?;
+        Ok((store.root().as_str().to_owned(), config))
     }
 
     /// The plan of importing `text` (tbdesk JSON or Java lines) into a profile; applied only

@@ -130,6 +130,16 @@ impl ProfileFields {
         path == other_path && mine.intersection(&theirs).next().is_some()
     }
 
+    /// Whether a stored password may stay with this profile when it becomes `edited` without a
+    /// new one: only while every server it will be sent to is one it was entered for (servers
+    /// removed from the list keep it, any server added, or another digest user, need it typed
+    /// again). A password must never reach a server its owner did not give it to.
+    pub fn keeps_password_for(&self, edited: &ProfileFields) -> bool {
+        let (old, _) = self.root_address();
+        let (new, _) = edited.root_address();
+        self.digest_user == edited.digest_user && new.is_subset(&old)
+    }
+
     /// The connect string's servers, each spelled one way (`host:port`, the host lowercased,
     /// an IPv6 address in brackets, the port as a number, 2181 when none is named), and the
     /// chroot + root path: what [`ProfileFields::same_root`] compares.

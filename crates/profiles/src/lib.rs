@@ -179,6 +179,16 @@ impl Profiles {
                 "this profile's keyring entry is not migrated yet (the keyring was unavailable when the profiles were opened); restart with the keyring available".into(),
             ));
         }
+        // The password was entered for the old servers and user: it never follows the profile
+        // to a server or a user it was not given for.
+        if password.is_none() && old.has_password && !old.fields.keeps_password_for(f) {
+            return Err(Error::Invalid {
+                field: "password",
+                message: "the profile now names a server or digest user its stored password was not entered for: \
+                          type the password again (or clear it)"
+                    .into(),
+            });
+        }
         let has_password = match password {
             None => old.has_password,
             Some("") => false,

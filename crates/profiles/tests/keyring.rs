@@ -98,6 +98,54 @@ async fn a_refused_update_changes_no_password() {
     p.delete("other").await.expect("clean up");
 }
 
+/// A password goes only to the servers and user it was entered for: an edit that removes a
+/// server keeps it; one that adds or swaps a server, or names another digest user, without a
+/// new password is refused at the password field and changes nothing.
+#[tokio::test]
+async fn a_password_never_follows_a_profile_to_other_servers() {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("open");
+    let mut two = fields("prod");
+    two.connect = "zk1:2181,ZK2:2181".into();
+    p.create(&two, Some("prod-secret")).await.expect("prod");
+    let refused = [
+        ("zk1:2181,zk2:2181,evil:2181", None),
+        ("evil:2181", None),
+        ("zk1:2182", None),
+        ("zk1:2181", Some("someone-else")),
+    ];
+    for (connect, user) in refused {
+        let mut f = two.clone();
+        f.connect = connect.into();
+        if let Some(u) = user {
+            f.digest_user = Some(u.into());
+        }
+        let err = p.update("prod", &f, None).await.expect_err(connect);
+        assert!(err.to_string().starts_with("password: "), "{err}");
+        let kept = p.get("prod").await.expect("prod");
+        assert_eq!(kept.fields.connect, "zk1:2181,ZK2:2181", "the refused edit changed nothing");
+        assert_eq!(p.password(&kept).await.expect("read").as_deref(), Some("prod-secret"));
+    }
+    // With the password typed again, the move is the user's choice.
+    let mut moved = two.clone();
+    moved.connect = "zk1:2181,zk3:2181".into();
+    let again = p.update("prod", &moved, Some("prod-secret-2")).await.expect("typed again");
+    assert_eq!(p.password(&again).await.expect("read").as_deref(), Some("prod-secret-2"));
+    // Removing a server (and spelling the rest differently) keeps it.
+    let mut fewer = moved.clone();
+    fewer.connect = " ZK3:2181 ".into();
+    let kept = p.update("prod", &fewer, None).await.expect("a server removed");
+    assert!(kept.has_password);
+    assert_eq!(p.password(&kept).await.expect("read").as_deref(), Some("prod-secret-2"));
+    p.delete("prod").await.expect("clean up");
+    tbdesk_tests::report::record(
+        "secrets",
+        "a profile edited to add or swap a server, or another digest user, without a new password",
+        refused.len(),
+        "refused at the password field, nothing changed; removing a server keeps the password",
+    );
+}
+
 /// A data directory is a path, never a URL: `%41` stays three characters, `?` is no query.
 #[tokio::test]
 async fn a_data_dir_with_url_characters_is_used_as_named() {

@@ -174,7 +174,14 @@ impl Group {
 
     /// Stops processing (the current batch finishes), then deletes the server node through
     /// `store` (the factory's current session: the group's own may have expired).
-    pub async fn stop(mut self, store: &Store) {
+    pub async fn stop(self, store: &Store) {
+        self.stop_as(store, true).await
+    }
+
+    /// [`Group::stop`]; `delete`: whether the server node is deleted (each call within
+    /// [`crate::STOP_CALL`]). Without, it stays in the ledger: the launcher lists it for the
+    /// next run, and peers expire it as they would a dead Java server's.
+    pub async fn stop_as(mut self, store: &Store, delete: bool) {
         // Java's stopSchedule: the fetched rows are dropped (`taskList.clear()`), the workers
         // end after the execute in hand, and the heartbeat goes on meanwhile, so no peer takes
         // the items while they still run here.
@@ -183,27 +190,55 @@ impl Group {
         let uuid_before = self.uuid();
         let mut tasks = std::mem::take(&mut self.tasks);
         let beat = if tasks.is_empty() { None } else { Some(tasks.remove(0)) };
+        // The current batch may finish; a deal call that hangs is cut off (and aborted, so
+        // nothing of this group runs after its server node is gone). One deadline for all
+        // workers: a stop takes at most 10 s, not 10 s per worker.
+        let workers_by = tokio::time::Instant::now() + Duration::from_secs(10);
         for t in tasks {
-            // The current batch may finish; a deal call that hangs is cut off (and aborted,
-            // so nothing of this group runs after its server node is gone).
-            end_within(t, Duration::from_secs(10)).await;
+            end_by(t, workers_by).await;
         }
         let _ = self.stop_beat.send(true);
         if let Some(b) = beat {
-            end_within(b, Duration::from_secs(5)).await;
+            end_by(b, tokio::time::Instant::now() + Duration::from_secs(5)).await;
+        }
+        if !delete {
+            return;
         }
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
         let path = store.root().server(&self.spec.base, &self.spec.task_type, &uuid);
-        match store.client().delete(&path, None).await {
-            Ok(()) | Err(zk::Error::NoNode) => self.spec.ledger.forget(&path),
-            Err(e) => tracing::warn!(%path, error = %e, "could not delete the server node"),
+        match tokio::time::timeout(crate::STOP_CALL, store.client().delete(&path, None)).await {
+            Ok(Ok(()) | Err(zk::Error::NoNode)) => self.spec.ledger.forget(&path),
+            Ok(Err(e)) => tracing::warn!(%path, error = %e, "could not delete the server node"),
+            Err(_) => tracing::warn!(%path, "ZooKeeper did not answer the server node's delete in time"),
         }
     }
 }
 
-/// Waits for a task to end, aborting it after `limit`.
-async fn end_within(mut t: tokio::task::JoinHandle<()>, limit: Duration) {
-    if tokio::time::timeout(limit, &mut t).await.is_err() {
+/// How long a group's ZooKeeper work in hand may still take once the group is stopped.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// `work`, unless the group is stopped first: then it gets [`STOP_GRACE`] more (a connected
+/// ZooKeeper answers in milliseconds, so what it writes is not cut off half-done) and is
+/// dropped after, since with ZooKeeper away it would wait for the session (up to a minute).
+/// `None`: stopped.
+async fn unless_stopped<T>(stop: &watch::Receiver<bool>, work: impl std::future::Future<Output = T>) -> Option<T> {
+    let mut s = stop.clone();
+    let stopped = async move {
+        let _ = s.wait_for(|v| *v).await;
+    };
+    tokio::pin!(work);
+    tokio::select! {
+        r = &mut work => Some(r),
+        () = stopped => {
+            let _ = tokio::time::timeout(STOP_GRACE, &mut work).await;
+            None
+        }
+    }
+}
+
+/// Waits for a task to end, aborting it at `deadline`.
+async fn end_by(mut t: tokio::task::JoinHandle<()>, deadline: tokio::time::Instant) {
+    if tokio::time::timeout_at(deadline, &mut t).await.is_err() {
         t.abort();
         let _ = t.await;
     }
@@ -320,19 +355,35 @@ fn server_blob(
     .encode()
 }
 
+/// A domain's items as read: each item's owners and parameter, and the data version of every
+/// owner field read, which the writes of a plan made from them expect.
+#[derive(Debug, Default)]
+pub struct ItemsRead {
+    /// Each item's owners and its parameter, in ZooKeeper's order.
+    pub items: Vec<(ItemOwner, String)>,
+    /// `cur_server` / `req_server` path → the data version read.
+    pub versions: std::collections::HashMap<String, i32>,
+}
+
 /// Reads every item's owner fields of a domain (one batched read).
-pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<Vec<(ItemOwner, String)>, Error> {
+pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<ItemsRead, Error> {
     let root = store.root();
     let top = root.task_items(base, task_type);
     let tree =
         tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
-    let Some(node) = tree.get(&top) else { return Ok(Vec::new()) };
+    let Some(node) = tree.get(&top) else { return Ok(ItemsRead::default()) };
+    let versions = node
+        .children
+        .iter()
+        .flat_map(|id| ["cur_server", "req_server"].map(|f| root.task_item_field(base, task_type, id, f)))
+        .filter_map(|p| tree.get(&p).map(|n| n.stat.version).map(|v| (p, v)))
+        .collect();
     let text = |id: &str, f: &str| -> Option<String> {
         tree.get(&root.task_item_field(base, task_type, id, f))
             .filter(|n| !n.data.is_empty())
             .map(|n| tbdesk_model::gson::text(&n.data))
     };
-    Ok(node
+    let items = node
         .children
         .iter()
         .map(|id| {
@@ -341,14 +392,24 @@ pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<Ve
                 text(id, "parameter").unwrap_or_default(),
             )
         })
-        .collect())
+        .collect();
+    Ok(ItemsRead { items, versions })
 }
 
 /// Applies item writes exactly as Java's leader and holder write them: a value as its bytes,
 /// "no server" as ZooKeeper **null** (never empty: a Java holder reads any non-null
 /// `req_server` as a hand-over request, ARCHITECTURE.md "Null versus empty"). One multi, so a
-/// hand-over (`cur_server := req`, `req_server := null`) is never seen half done.
-pub async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan) -> Result<(), Error> {
+/// hand-over (`cur_server := req`, `req_server := null`) is never seen half done. Each field is
+/// written against the version `read` gives it (Java writes blindly): a field changed since the
+/// read fails the multi with `BadVersion`, and the caller plans again from a new read, rather
+/// than hand an item to a request that was replaced meanwhile.
+pub async fn write_items(
+    store: &Store,
+    base: &str,
+    task_type: &str,
+    plan: &Plan,
+    read: &std::collections::HashMap<String, i32>,
+) -> Result<(), Error> {
     use tbdesk_store::jute::Op;
     let root = store.root();
     let mut paths: Vec<(String, Option<Vec<u8>>)> = Vec::new();
@@ -366,11 +427,22 @@ pub async fn write_items(store: &Store, base: &str, task_type: &str, plan: &Plan
     if plan.bump_reload {
         paths.push((root.servers(base, task_type), Some(b"reload=true".to_vec())));
     }
+    // `reload=true` on the servers directory is a signal, written blindly as Java does. A
+    // field written twice (a dead owner cleared, then the item assigned) expects, the second
+    // time, the version its first write makes (ZooKeeper adds one, in Java's int arithmetic).
+    let mut expect: std::collections::HashMap<&str, i32> = read.iter().map(|(p, v)| (p.as_str(), *v)).collect();
     let ops: Vec<Op<'_>> = paths
         .iter()
-        .map(|(p, d)| match d {
-            Some(d) => Op::Set { path: p, data: d, version: None },
-            None => Op::SetNull { path: p, version: None },
+        .map(|(p, d)| {
+            let version = expect.get_mut(p.as_str()).map(|v| {
+                let now = *v;
+                *v = v.wrapping_add(1);
+                now
+            });
+            match d {
+                Some(d) => Op::Set { path: p, data: d, version },
+                None => Op::SetNull { path: p, version },
+            }
         })
         .collect();
     // Under ZooKeeper's 1 MB request limit (an op is ~150 bytes). A chunk boundary may fall
@@ -581,26 +653,40 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
         // than a quarter of that (at most a minute), not every heartbeat, so watchers of the
         // root are not woken each second.
         let refresh = expire_refresh_ms(spec.def.expire_own_sign_interval);
+        // Written against the version read: a leader (Java's, say) that wrote meanwhile is not
+        // overwritten; this pass then ends and the next one judges again.
         match c.get_data(&top).await {
             Ok((d, st)) if d == me.as_bytes() && now.saturating_sub(st.mtime) < refresh => {}
-            _ => {
-                c.set_data(&top, me.as_bytes(), None).await.map_err(|e| Error::zk(&top, e))?;
-            }
+            Ok((_, st)) => match c.set_data(&top, me.as_bytes(), Some(st.version)).await {
+                Ok(_) => {}
+                Err(zk::Error::BadVersion) => {
+                    spec.log
+                        .push(format!("{}: taskItem changed while leading; judged again next pass", spec.task_type));
+                    return Ok(false);
+                }
+                Err(e) => return Err(Error::zk(&top, e)),
+            },
+            Err(e) => return Err(Error::zk(&top, e)),
         }
-        let items: Vec<ItemOwner> =
-            read_items(store, &spec.base, &spec.task_type).await?.into_iter().map(|(i, _)| i).collect();
+        let read = read_items(store, &spec.base, &spec.task_type).await?;
+        let items: Vec<ItemOwner> = read.items.into_iter().map(|(i, _)| i).collect();
         let plan = leader_pass(&live, &items, 0, JavaVersion::V3_3);
         if !plan.writes.is_empty() {
             spec.log
                 .push(format!("leader {me}: {} item write(s) (assignments and hand-over requests)", plan.writes.len()));
         }
-        match write_items(store, &spec.base, &spec.task_type, &plan).await {
+        match write_items(store, &spec.base, &spec.task_type, &plan, &read.versions).await {
             // An item without its `cur_server` or `req_server` (a leader that died inside its
             // init, or removed by hand) fails the whole multi on every pass: no item would ever
             // be assigned. Its missing fields are created as Java's init creates them.
             Err(Error::Store(tbdesk_store::Error::NoNode { path })) if path.starts_with(&top) => {
                 repair_items(store, spec).await?;
-                write_items(store, &spec.base, &spec.task_type, &plan).await?;
+                write_items(store, &spec.base, &spec.task_type, &plan, &read.versions).await?;
+            }
+            // An owner field changed since the read (a holder handed over, a Java leader
+            // wrote): nothing of this plan was written; the next heartbeat plans again.
+            Err(Error::Store(tbdesk_store::Error::Zk { source: zk::Error::BadVersion, .. })) => {
+                spec.log.push(format!("{}: items changed while assigning; planned again next pass", spec.task_type));
             }
             r => r?,
         }
@@ -714,15 +800,20 @@ async fn duties(
     let mut last_flag: i32 = -1;
     loop {
         let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
-        if let Err(e) = domain_duties(&store, &spec, &state, &me).await {
-            tracing::warn!(error = %e, "leader duties failed; retrying next beat");
-        }
-        let dir = store.root().servers(&spec.base, &spec.task_type);
-        if let Ok(Some(st)) = store.client().check_stat(&dir).await {
-            if st.version != last_flag {
+        let pass = async {
+            if let Err(e) = domain_duties(&store, &spec, &state, &me).await {
+                tracing::warn!(error = %e, "leader duties failed; retrying next beat");
+            }
+            let dir = store.root().servers(&spec.base, &spec.task_type);
+            store.client().check_stat(&dir).await
+        };
+        match unless_stopped(&stop, pass).await {
+            None => return,
+            Some(Ok(Some(st))) if st.version != last_flag => {
                 last_flag = st.version;
                 reload.store(true, Ordering::Relaxed);
             }
+            Some(_) => {}
         }
         tokio::select! {
             _ = tokio::time::sleep(period) => {}
@@ -795,13 +886,23 @@ async fn process(
             // while a heartbeat was lost are not kept (the loss emptied them; they are read
             // again once a beat lands).
             let lost_before = state.lost.load(Ordering::SeqCst);
-            match read_items(&store, &spec.base, &spec.task_type).await {
-                Ok(items) => {
+            let Some(read) = unless_stopped(&stop, read_items(&store, &spec.base, &spec.task_type)).await else {
+                return;
+            };
+            match read {
+                Ok(ItemsRead { items, versions }) => {
                     let owners: Vec<ItemOwner> = items.iter().map(|(i, _)| i.clone()).collect();
                     let plan = release(&me, &owners);
-                    if let Err(e) = write_items(&store, &spec.base, &spec.task_type, &plan).await {
-                        tracing::warn!(error = %e, "release failed");
-                        reload.store(true, Ordering::Relaxed);
+                    let write = write_items(&store, &spec.base, &spec.task_type, &plan, &versions);
+                    match unless_stopped(&stop, write).await {
+                        None => return,
+                        Some(Ok(())) => {}
+                        Some(Err(e)) => {
+                            // Nothing was written (one multi); the items handed over are not
+                            // run here, and the next pass reads and releases again.
+                            tracing::warn!(error = %e, "release failed");
+                            reload.store(true, Ordering::Relaxed);
+                        }
                     }
                     let after = plan.apply(&owners);
                     // By id, so thousands of items cost a lookup each, not a scan each.

@@ -348,11 +348,7 @@ pub async fn remove_created(
     };
     let tt = TaskTypeName::new(base, own_sign).task_type();
     let servers_dir = root.servers(base, &tt);
-    let servers = match c.list_children(&servers_dir).await {
-        Ok(v) => v,
-        Err(zk_client::Error::NoNode) => Vec::new(),
-        Err(e) => return Err(Error::zk(&servers_dir, e)),
-    };
+    let servers = others_servers(c, &servers_dir, ledger).await?;
     let strategy_in_use = (!others.is_empty())
         .then(|| format!("factories still registered in strategy {}: {}", dev.name, others.join(", ")));
     // The domain is in use while servers are registered, or while factories of the strategy
@@ -395,6 +391,27 @@ pub async fn remove_created(
     }
     let chunks: Vec<&[(String, i32)]> = doomed.chunks(2000).collect();
     for (i, chunk) in chunks.iter().enumerate() {
+        // Only the last chunk holds `server` itself (deepest first), so the multi's own guard
+        // covers only it: before each earlier chunk, the domain and the strategy are listed
+        // again, and a runtime that registered meanwhile keeps the rest.
+        if i + 1 < chunks.len() {
+            let servers = others_servers(c, &servers_dir, ledger).await?;
+            let factories = match c.list_children(&spath).await {
+                Ok(v) => v,
+                Err(zk_client::Error::NoNode) => Vec::new(),
+                Err(e) => return Err(Error::zk(&spath, e)),
+            };
+            if !servers.is_empty() || !factories.is_empty() {
+                let why = format!(
+                    "not removed: a runtime registered during the clean-up ({})",
+                    servers.iter().chain(&factories).cloned().collect::<Vec<_>>().join(", ")
+                );
+                for rest in &chunks[i..] {
+                    out.kept.extend(rest.iter().map(|(p, _)| (p.clone(), why.clone())));
+                }
+                break;
+            }
+        }
         let ops: Vec<tbdesk_store::jute::Op<'_>> =
             chunk.iter().map(|(p, v)| tbdesk_store::jute::Op::Delete { path: p, version: Some(*v) }).collect();
         match store.nulls().multi(&ops).await {
@@ -421,6 +438,20 @@ pub async fn remove_created(
         out.kept.push((domain, "it existed before this run".into()));
     }
     Ok(out)
+}
+
+/// The servers registered in a domain, but for this run's own (recorded in the ledger: a stop
+/// with ZooKeeper away leaves them, and they are this run's to remove, not a sign of a peer).
+async fn others_servers(
+    c: &zk_client::Client,
+    servers_dir: &str,
+    ledger: &crate::Ledger,
+) -> Result<Vec<String>, Error> {
+    match c.list_children(servers_dir).await {
+        Ok(v) => Ok(v.into_iter().filter(|s| !ledger.contains(&format!("{servers_dir}/{s}"))).collect()),
+        Err(zk_client::Error::NoNode) => Ok(Vec::new()),
+        Err(e) => Err(Error::zk(servers_dir, e)),
+    }
 }
 
 /// Whether a recorded node is still this run's, and at which version.
@@ -597,6 +628,10 @@ pub struct Launch {
     pub adopted: Vec<String>,
 }
 
+/// How long a clean-up waits for its session: a server that answers opens one in well under
+/// a second; ZooKeeper away fails sooner (refused) or at the connect timeouts (frozen).
+const CONNECT_LIMIT: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// What a clean-up did: the nodes left (saved for the next run) and how it ended.
 pub struct CleanedUp {
     /// Nodes of this run still in ZooKeeper, saved to the leftovers file.
@@ -656,11 +691,15 @@ impl Launch {
         if let Some(l) = Leftovers::load(&self.spec.leftovers).filter(|l| l.is_for(&connect, &root)) {
             l.adopt(&mut self.dev, &self.ledger);
         }
+        // ZooKeeper away (refused, or frozen): the fresh session fails within CONNECT_LIMIT,
+        // not the session timeout `within` allows a clean-up that runs.
         let cleaned = async {
-            let fresh = Store::connect(&self.spec.connect).await?;
+            let fresh = tokio::time::timeout(CONNECT_LIMIT, Store::connect(&self.spec.connect))
+                .await
+                .map_err(|_| Error::Unanswered(CONNECT_LIMIT))??;
             remove_created(&fresh, &self.dev, &self.spec.base, &self.spec.own_sign, &self.ledger).await
         };
-        let (left, outcome) = match tokio::time::timeout(within, cleaned).await {
+        let (left, outcome) = match tokio::time::timeout(within.max(CONNECT_LIMIT), cleaned).await {
             Ok(Ok(report)) => (Leftovers::kept_in_use(&report, &self.dev, &self.ledger, &connect, &root), Ok(report)),
             Ok(Err(e)) => (self.leftovers(), Err(e)),
             Err(_) => (self.leftovers(), Err(Error::Unanswered(within))),

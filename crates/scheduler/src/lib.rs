@@ -278,9 +278,33 @@ pub async fn run(
         restart_at: HashMap::new(),
         expiry_pass: HashMap::new(),
     };
-    factory.register().await?;
+    // A stop during registration: the factory node is ephemeral and goes with the session,
+    // which ends when the store is dropped on return.
+    tokio::select! {
+        r = factory.register() => r?,
+        _ = &mut shutdown => return Ok(()),
+    }
     'run: loop {
-        if let Err(e) = factory.tick().await {
+        // A stop is heard at any instant: the tick in hand gets a moment to finish (a
+        // connected ZooKeeper answers in milliseconds, so nothing is left half-done); with
+        // ZooKeeper away it would wait for the session, so it is dropped, and what it may
+        // have created is in the ledger or, unanswered, is a server node peers expire.
+        let client = factory.store.client().clone();
+        let outcome = {
+            let tick = factory.tick();
+            tokio::pin!(tick);
+            tokio::select! {
+                r = &mut tick => r,
+                _ = &mut shutdown => {
+                    let grace = if connected_within(&client, Duration::ZERO).await { TICK_GRACE } else { Duration::ZERO };
+                    if tokio::time::timeout(grace, &mut tick).await.is_err() {
+                        tracing::warn!("stop: the factory pass in hand did not end within {TICK_GRACE:?} (ZooKeeper away?); cut off");
+                    }
+                    break 'run;
+                }
+            }
+        };
+        if let Err(e) = outcome {
             tracing::warn!(error = %e, "factory tick failed");
             if factory.session_lost(&e) {
                 factory.log.push("ZooKeeper session expired: reconnecting, then restarting the thread groups");
@@ -309,6 +333,36 @@ pub async fn run(
     factory.stop_all().await;
     factory.cfg.deal.shutdown().await;
     Ok(())
+}
+
+/// How long one ZooKeeper call of a stop may take: a connected server answers in
+/// milliseconds, while a call made with ZooKeeper away waits for the session (up to 1.4 times
+/// its timeout, past a minute on common settings).
+pub(crate) const STOP_CALL: Duration = Duration::from_secs(5);
+/// How long a stop waits for ZooKeeper to come back before leaving this run's nodes.
+const STOP_RECONNECT: Duration = Duration::from_secs(3);
+/// How long the factory pass in hand at a stop may still take.
+const TICK_GRACE: Duration = Duration::from_secs(3);
+
+/// Whether `client`'s session is connected, waiting at most `within` for a reconnect.
+async fn connected_within(client: &zk::Client, within: Duration) -> bool {
+    let up = |s: zk::SessionState| matches!(s, zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly);
+    let mut watcher = client.state_watcher();
+    if up(client.state()) {
+        return true;
+    }
+    let wait = async {
+        loop {
+            let s = watcher.changed().await;
+            if up(s) {
+                return true;
+            }
+            if s.is_terminated() {
+                return false;
+            }
+        }
+    };
+    tokio::time::timeout(within, wait).await.unwrap_or(false)
 }
 
 /// A session whose ZooKeeper clock is measured (heartbeat ages and expiry use it, P9). The
@@ -445,36 +499,59 @@ impl Factory {
     /// Stops the groups of the strategies `which` selects, all at once (a stop takes as long as
     /// the slowest group, at most ~10 s, not the sum).
     async fn stop_groups(&mut self, which: impl Fn(&str) -> bool) {
+        self.stop_groups_as(which, true).await
+    }
+
+    /// [`Factory::stop_groups`]; `delete`: whether their server nodes are deleted (not with
+    /// ZooKeeper away at the final stop).
+    async fn stop_groups_as(&mut self, which: impl Fn(&str) -> bool, delete: bool) {
         let names: Vec<String> = self.groups.keys().filter(|n| which(n)).cloned().collect();
         let mut stopping = Vec::new();
         for n in names {
             if let Some(gs) = self.groups.remove(&n) {
                 for g in gs {
                     self.log.push(format!("stopping thread group {} ({n})", g.uuid()));
-                    stopping.push(g.stop(&self.store));
+                    stopping.push(g.stop_as(&self.store, delete));
                 }
             }
         }
         futures::future::join_all(stopping).await;
     }
 
+    /// The final stop, bounded whatever ZooKeeper does: every group's work ends (its job
+    /// programs with it), then this factory's nodes are deleted, each call within
+    /// [`STOP_CALL`]. ZooKeeper away for [`STOP_RECONNECT`]: nothing is deleted and nothing
+    /// waits for the session; the nodes stay in the ledger, which the launcher lists for the
+    /// next run (ephemeral ones go with the session, server nodes are expired by peers).
     async fn stop_all(&mut self) {
-        if matches!(self.store.client().state(), zk::SessionState::Expired | zk::SessionState::Closed) {
+        let mut reachable = connected_within(self.store.client(), STOP_RECONNECT).await;
+        if !reachable && matches!(self.store.client().state(), zk::SessionState::Expired | zk::SessionState::Closed) {
             // The session is gone, and with it our ephemeral nodes; the persistent server
-            // nodes are deleted with a fresh session (bounded: connect fails fast).
-            if let Ok(Ok(s)) = tokio::time::timeout(
-                self.cfg.connect.session_timeout + Duration::from_secs(2),
-                Store::connect(&self.cfg.connect),
-            )
-            .await
-            {
+            // nodes are deleted with a fresh session, if one comes at once.
+            if let Ok(Ok(s)) = tokio::time::timeout(STOP_CALL, Store::connect(&self.cfg.connect)).await {
                 self.store = Arc::new(s);
+                reachable = true;
             }
         }
-        self.stop_groups(|_| true).await;
-        self.unregister_runtimes().await;
-        let _ = self.store.client().delete(&self.store.root().factory(&self.uuid), None).await;
-        tracing::info!(factory = %self.uuid, "factory stopped; its nodes are deleted");
+        if !reachable {
+            self.log.push("ZooKeeper is away: thread groups stopped without deleting their nodes");
+            tracing::warn!(factory = %self.uuid, "ZooKeeper is away at the stop: this run's nodes are left");
+        }
+        self.stop_groups_as(|_| true, reachable).await;
+        if !reachable {
+            return;
+        }
+        if tokio::time::timeout(STOP_CALL * 2, self.unregister_runtimes()).await.is_err() {
+            tracing::warn!(factory = %self.uuid, "stop: ZooKeeper did not answer the runtime deletes in time");
+        }
+        let factory = self.store.root().factory(&self.uuid);
+        match tokio::time::timeout(STOP_CALL, self.store.client().delete(&factory, None)).await {
+            Ok(Ok(()) | Err(zk::Error::NoNode)) => {
+                tracing::info!(factory = %self.uuid, "factory stopped; its nodes are deleted")
+            }
+            Ok(Err(e)) => tracing::warn!(%factory, error = %e, "stop: could not delete the factory node"),
+            Err(_) => tracing::warn!(%factory, "stop: ZooKeeper did not answer the factory node's delete in time"),
+        }
     }
 
     /// One pass of Java's factory loop (§6.1), restricted to this runtime's own sign.

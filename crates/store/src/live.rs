@@ -62,6 +62,10 @@ pub struct ConfigChange {
 /// Changes kept for a slow reader of [`Live::config_changes`]; past them it is told it lagged.
 const CONFIG_CHANGES: usize = 1024;
 
+/// The total deadline of one re-read of the root after a lost session or a lost change (the
+/// same as the app gives the first read).
+const RESYNC_LIMIT: Duration = Duration::from_secs(120);
+
 /// The follower's copy of every configuration node's bytes, to say what each change replaced.
 struct Configs(std::collections::BTreeMap<String, tbdesk_model::journal::NodeState>);
 
@@ -454,6 +458,24 @@ fn reads_data(ev: &zk::WatchedEvent) -> bool {
 /// Reads in flight at once when a batch is prefetched.
 const PREFETCH_IN_FLIGHT: usize = 64;
 
+/// One-shot watches: the events of a batch that repeat an earlier one of the same batch (kind
+/// and path). A node's delete fires its data and its child watch alike, and a node armed twice
+/// (read by its own re-read and by its parent's) fires twice; the first event's handling reads
+/// the node after all of them fired, so the repeats add nothing. Handled each, every repeat
+/// armed the node's subtree once more: its watches doubled at every delete and re-create.
+fn one_shot_repeats(batch: &[Change]) -> std::collections::HashSet<usize> {
+    let mut seen = std::collections::HashSet::new();
+    let end = batch.iter().position(Change::is_terminal).unwrap_or(batch.len());
+    batch[..end]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match c {
+            Change::Node(ev) => (!seen.insert((ev.event_type as u8, ev.path.as_str()))).then_some(i),
+            Change::Session(_) => None,
+        })
+        .collect()
+}
+
 async fn prefetch(store: &Store, batch: &[Change]) -> Prefetched {
     let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut out = Prefetched::default();
@@ -697,10 +719,12 @@ async fn run(
         let overloaded = batch.len() >= BATCH_MAX;
         // Persistent watches: a node changed several times in the batch is read once (its last
         // event), and the reads of the batch go out together, pipelined on the session.
-        let mut prefetched = if !overloaded && matches!(watcher, Watches::Persistent(_)) {
+        let mut prefetched = if overloaded {
+            Prefetched::default()
+        } else if matches!(watcher, Watches::Persistent(_)) {
             prefetch(&store, &batch).await
         } else {
-            Prefetched::default()
+            Prefetched { superseded: one_shot_repeats(&batch), ..Prefetched::default() }
         };
         for (i, change) in batch.iter().enumerate() {
             let ev = match change {
@@ -742,17 +766,22 @@ async fn run(
             let mut delay = Duration::from_millis(200);
             loop {
                 let _ = tx.send_modify(|s| s.status = LiveStatus::Reconnecting("session expired".into()));
-                match Store::connect(&opts).await {
-                    Ok(s) => match start(&s).await {
-                        Ok((w, t)) => {
-                            store = s;
-                            watcher = w;
-                            tree = t;
-                            break;
-                        }
-                        Err(e) => tracing::warn!(error = %e, "re-sync failed"),
-                    },
-                    Err(e) => tracing::warn!(error = %e, "reconnect failed"),
+                // Each attempt within a total deadline (a server that trickles its answers
+                // keeps a session alive for ever); a late one is dropped and tried again.
+                let attempt = async {
+                    let s = Store::connect(&opts).await?;
+                    let (w, t) = start(&s).await?;
+                    Ok::<_, Error>((s, w, t))
+                };
+                match tokio::time::timeout(RESYNC_LIMIT, attempt).await {
+                    Ok(Ok((s, w, t))) => {
+                        store = s;
+                        watcher = w;
+                        tree = t;
+                        break;
+                    }
+                    Ok(Err(e)) => tracing::warn!(error = %e, "reconnect or re-sync failed"),
+                    Err(_) => tracing::warn!("reconnect and re-sync did not finish within {RESYNC_LIMIT:?}"),
                 }
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
@@ -769,12 +798,13 @@ async fn run(
             // The watch is added again too: after the session moved to another server (a
             // leader's death) the persistent watch re-sent by the client was seen lost, and the
             // view froze with no event ever again (crates/api/tests/ensemble.rs).
-            let reread = match start(&store).await {
-                Ok((w, t)) => {
+            let reread = match tokio::time::timeout(RESYNC_LIMIT, start(&store)).await {
+                Ok(Ok((w, t))) => {
                     watcher = w;
                     Ok(t)
                 }
-                Err(e) => Err(e),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!("not finished within {} s", RESYNC_LIMIT.as_secs())),
             };
             match reread {
                 Ok(t) => {

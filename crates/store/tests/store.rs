@@ -414,6 +414,61 @@ async fn a_burst_of_changes_ends_where_zookeeper_is() {
         == Some("round 25")));
 }
 
+/// One-shot watches (ZooKeeper 3.4): a node deleted and created again over and over, as a
+/// Java leader rebuilds `taskItem`, costs the follower the same events each time. Its delete
+/// fires the data and the child watch alike; handled twice, each re-read armed the subtree
+/// again, and its watches, events and re-reads doubled at every round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_shot_watches_do_not_multiply_when_a_node_comes_and_goes() {
+    let Some(v34) = tbdesk_zkserver::versions().into_iter().find(|v| v.name == "3.4.13") else {
+        println!("SKIPPED ZooKeeper 3.4.13: not set up here (scripts/setup downloads it)");
+        return;
+    };
+    let server =
+        ZkServer::start_with(tbdesk_zkserver::Options { version: Some(v34), ..Default::default() }).expect("zk 3.4");
+    let c = tbdesk_tests::zk::connector(&server).connect(&server.connect_string()).await.expect("client");
+    load_tree(&c).await;
+    let live = Live::follow(opts(&server, ROOT)).await.expect("follow");
+    assert_eq!(live.features().watch, tbdesk_store::server::WatchMode::OneShot);
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    let (node, kid) = (format!("{ROOT}/strategy/Comes"), format!("{ROOT}/strategy/Comes/F1"));
+    c.create(&node, b"{}", &acl).await.expect("create");
+    c.create(&kid, b"", &acl).await.expect("create child");
+    let rx = live.subscribe();
+    let settle = || async {
+        // Quiet for 600 ms: every event of the round handled.
+        let mut last = rx.borrow().events;
+        loop {
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            let now = rx.borrow().events;
+            if now == last {
+                return now;
+            }
+            last = now;
+        }
+    };
+    let mut per_round = Vec::new();
+    let mut before = settle().await;
+    for _ in 0..8 {
+        c.delete(&kid, None).await.expect("delete child");
+        c.delete(&node, None).await.expect("delete");
+        c.create(&node, b"{}", &acl).await.expect("again");
+        c.create(&kid, b"", &acl).await.expect("child again");
+        let after = settle().await;
+        per_round.push(after - before);
+        before = after;
+    }
+    let (first, last) = (per_round[0], per_round[per_round.len() - 1]);
+    assert!(last <= first + 4, "events per round grew: {per_round:?}");
+    wait_for(&live, "the node back", |s| s.strategies.iter().any(|x| x.name == "Comes")).await;
+    tbdesk_tests::report::record(
+        "versions",
+        "ZooKeeper 3.4.13 (one-shot watches): a node with a child deleted and re-created 8 times",
+        8,
+        &format!("events per round {per_round:?}: no growth"),
+    );
+}
+
 #[tokio::test]
 async fn live_snapshot_follows_changes_and_survives_a_restart() {
     let mut server = ZkServer::start().expect("zk");
