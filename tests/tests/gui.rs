@@ -347,7 +347,24 @@ async fn profile_password_lives_only_in_the_keyring_and_survives_a_restart() {
     app.wait_text("#strategy-OrderSync-Strategy", |t| t.contains("paused")).await;
     let (d, _) = owner.get_data("/secure/root/strategy/OrderSync-Strategy").await.expect("read");
     assert!(String::from_utf8_lossy(&d).contains("\"sts\":\"pause\""));
+    // The password goes only to the servers it was typed for: pointing the profile at one
+    // more server without typing it again is refused at the password field, as you type.
+    app.click("#edit-profile-secure").await;
+    app.wait_prop("#p-connect", "value", serde_json::json!(server.connect_string())).await;
+    app.fill("#p-connect", &format!("{},evil.example:2181", server.connect_string())).await;
+    let e = app.wait_text(".field-error[data-field='password']", |t| !t.is_empty()).await;
+    assert!(e.contains("type the password again"), "{e}");
+    assert_eq!(app.prop("#p-save", "disabled").await, true);
+    app.screenshot("profile-password-must-be-typed-again").await;
+    app.fill("#p-connect", &server.connect_string()).await;
+    app.wait_prop("#p-save", "disabled", serde_json::json!(false)).await;
     app.close().await;
+    tbdesk_tests::report::record(
+        "secrets",
+        "the profile form: a server added without the password typed again",
+        1,
+        "the password field says to type it again and Save is disabled; with the servers as before, Save is enabled",
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -6,6 +6,7 @@
 //! Destructive actions that break live Java runtimes (P8) are refused while servers or
 //! factories are registered, unless forced; the refusal lists what is running.
 
+use std::collections::HashMap;
 use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_model::validate::{self, Violation};
 use zookeeper_client as zk;
@@ -128,18 +129,24 @@ impl Store {
     /// Marks a factory started or stopped, as the Java console does (`true` / `false`).
     pub async fn set_factory_started(&self, uuid: &str, started: bool) -> Result<(), Error> {
         self.writable()?;
+        one_node("factory", uuid)?;
         let path = self.root.factory(uuid);
         let data: &[u8] = if started { b"true" } else { b"false" };
-        self.client.set_data(&path, data, None).await.map_err(|e| Error::at(&path, e))?;
+        // At the version read: a factory node that changed meanwhile (a restart under the same
+        // name, another console) is not overwritten.
+        let (_, stat) = self.client.get_data(&path).await.map_err(|e| Error::at(&path, e))?;
+        self.client.set_data(&path, data, Some(stat.version)).await.map_err(|e| Error::at(&path, e))?;
         Ok(())
     }
 
-    /// Everything under `path` (children first), for a delete in one multi.
-    async fn subtree_bottom_up(&self, path: &str) -> Result<Vec<String>, Error> {
+    /// Everything under `path` (children first), for a delete in one multi, and each node's
+    /// data version as read, which its delete expects.
+    async fn subtree_bottom_up(&self, path: &str) -> Result<(Vec<String>, HashMap<String, i32>), Error> {
         let tree = crate::reader::read_tree(&self.client, path, self.mode, |_| {}).await?;
         let mut paths: Vec<String> = tree.keys().cloned().collect();
         paths.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
-        Ok(paths)
+        let versions = tree.into_iter().map(|(p, n)| (p, n.stat.version)).collect();
+        Ok((paths, versions))
     }
 
     /// The server nodes of one domain, as paths (none when the domain has no `server` node).
@@ -223,15 +230,17 @@ impl Store {
     /// fails part-way leaves a smaller tree, never a node without its parent, and says so.
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
         known_version(version)?;
-        let nodes = self.subtree_bottom_up(path).await?;
+        let (nodes, versions) = self.subtree_bottom_up(path).await?;
         let batches = delete_batches(&nodes, crate::transfer::MAX_MULTI_BYTES / 2);
         let total = batches.len();
         let mut done = 0usize;
         for batch in batches {
             let mut w = self.client.new_multi_writer();
             w.add_check_version(path, version).map_err(|e| Error::at(path, e))?;
+            // Each node at the version read: one changed since (a runtime heartbeating in a
+            // domain, say) fails the request and nothing of it is deleted.
             for p in batch {
-                w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
+                w.add_delete(p, versions.get(p).copied()).map_err(|e| Error::at(p, e))?;
             }
             match self.commit(w, path, Expect::Version(version), batch).await {
                 Ok(()) => done += batch.len(),
