@@ -196,6 +196,8 @@ fn record_ownership(live: &Live) -> std::sync::Arc<std::sync::Mutex<tbdesk_model
 
 /// The local scheduler the app started.
 struct LocalScheduler {
+    /// The profile it runs on, by id: a rename keeps it.
+    profile_id: i64,
     launch: tbdesk_scheduler::launcher::Launch,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), String>>,
@@ -1142,16 +1144,19 @@ impl Console {
         }
         // The local scheduler writes (heartbeats, items, its clean-up) with the settings it
         // started with: a profile turned read-only under it would go on being written.
-        if fields.read_only && !old.fields.read_only {
-            let slot = self.scheduler.lock().await;
-            if slot.as_ref().is_some_and(|s| s.view.profile == name && !s.task.is_finished()) {
-                return Err(ApiError::new(
-                    ErrorCode::Busy,
-                    format!("read_only: the local scheduler runs on {name} and writes there; stop it before making the profile read-only"),
-                ));
-            }
+        // Held across the update, so no scheduler starts on the profile in between.
+        let slot = self.scheduler.lock().await;
+        if fields.read_only
+            && !old.fields.read_only
+            && slot.as_ref().is_some_and(|s| s.profile_id == old.id && !s.task.is_finished())
+        {
+            return Err(ApiError::new(
+                ErrorCode::Busy,
+                format!("read_only: the local scheduler runs on {name} and writes there; stop it before making the profile read-only"),
+            ));
         }
         let p = self.profiles.update(name, fields, password).await?;
+        drop(slot);
         self.forget(name).await;
         self.forget(&fields.name).await;
         Ok(p)
@@ -1272,7 +1277,8 @@ impl Console {
             notes: launch.dev.notes.clone(),
             status: Default::default(),
         };
-        *slot = Some(LocalScheduler { launch, stop: Some(stop), task, status: rx, view: view.clone() });
+        *slot =
+            Some(LocalScheduler { profile_id: p.id, launch, stop: Some(stop), task, status: rx, view: view.clone() });
         Ok(view)
     }
 

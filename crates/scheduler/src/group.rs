@@ -188,20 +188,23 @@ impl Group {
         self.state.stopping.store(true, Ordering::SeqCst);
         let _ = self.stop.send(true);
         let uuid_before = self.uuid();
-        let mut tasks = std::mem::take(&mut self.tasks);
-        let beat = if tasks.is_empty() { None } else { Some(tasks.remove(0)) };
+        // The tasks stay in `self.tasks` while they end: a stop itself cut off (the factory's
+        // pass dropped at a shutdown) drops the group, whose `Drop` aborts them, heartbeat
+        // included, rather than leaving them running detached.
         // The current batch may finish; a deal call that hangs is cut off (and aborted, so
         // nothing of this group runs after its server node is gone). One deadline for all
-        // workers: a stop takes at most 10 s, not 10 s per worker.
+        // workers: a stop takes at most 10 s, not 10 s per worker. The first task is the
+        // heartbeat, which beats until the workers have ended.
         let workers_by = tokio::time::Instant::now() + Duration::from_secs(10);
-        for t in tasks {
+        for t in self.tasks.iter_mut().skip(1) {
             end_by(t, workers_by).await;
         }
         let _ = self.stop_beat.send(true);
-        if let Some(b) = beat {
+        if let Some(b) = self.tasks.first_mut() {
             end_by(b, tokio::time::Instant::now() + Duration::from_secs(5)).await;
         }
-        if !delete {
+        // ZooKeeper gone while the workers ended: the node stays in the ledger.
+        if !delete || !crate::connected_within(store.client(), Duration::ZERO).await {
             return;
         }
         let uuid = self.state.uuid.lock().map(|u| u.clone()).unwrap_or(uuid_before);
@@ -237,8 +240,8 @@ async fn unless_stopped<T>(stop: &watch::Receiver<bool>, work: impl std::future:
 }
 
 /// Waits for a task to end, aborting it at `deadline`.
-async fn end_by(mut t: tokio::task::JoinHandle<()>, deadline: tokio::time::Instant) {
-    if tokio::time::timeout_at(deadline, &mut t).await.is_err() {
+async fn end_by(t: &mut tokio::task::JoinHandle<()>, deadline: tokio::time::Instant) {
+    if tokio::time::timeout_at(deadline, &mut *t).await.is_err() {
         t.abort();
         let _ = t.await;
     }
@@ -416,16 +419,21 @@ pub async fn write_items(
     let field = |w: &ItemWrite, f: &str, v: &Option<String>| {
         (root.task_item_field(base, task_type, &w.id, f), tbdesk_model::distribution::zk_data(v))
     };
+    // Ops per item write: a request boundary never falls between an item's two fields.
+    let mut sizes: Vec<usize> = Vec::with_capacity(plan.writes.len() + 1);
     for w in &plan.writes {
+        let before = paths.len();
         if let Some(v) = &w.cur_server {
             paths.push(field(w, "cur_server", v));
         }
         if let Some(v) = &w.req_server {
             paths.push(field(w, "req_server", v));
         }
+        sizes.push(paths.len() - before);
     }
     if plan.bump_reload {
         paths.push((root.servers(base, task_type), Some(b"reload=true".to_vec())));
+        sizes.push(1);
     }
     // `reload=true` on the servers directory is a signal, written blindly as Java does. A
     // field written twice (a dead owner cleared, then the item assigned) expects, the second
@@ -445,10 +453,19 @@ pub async fn write_items(
             }
         })
         .collect();
-    // Under ZooKeeper's 1 MB request limit (an op is ~150 bytes). A chunk boundary may fall
-    // between an item's two fields; Java writes them in two separate requests anyway.
-    for chunk in ops.chunks(2000) {
-        store.nulls().multi(chunk).await?;
+    // Under ZooKeeper's 1 MB request limit (an op is ~150 bytes): requests of at most 2,000
+    // ops, whole item writes each. A failed request writes nothing of itself; the ones before
+    // it stand, and the caller's next pass plans from a new read.
+    let (mut start, mut len) = (0usize, 0usize);
+    for n in sizes {
+        if len > 0 && len + n > 2000 {
+            store.nulls().multi(&ops[start..start + len]).await?;
+            (start, len) = (start + len, 0);
+        }
+        len += n;
+    }
+    if len > 0 {
+        store.nulls().multi(&ops[start..start + len]).await?;
     }
     Ok(())
 }
@@ -684,7 +701,7 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
                 write_items(store, &spec.base, &spec.task_type, &plan, &read.versions).await?;
             }
             // An owner field changed since the read (a holder handed over, a Java leader
-            // wrote): nothing of this plan was written; the next heartbeat plans again.
+            // wrote): nothing of that request was written; the next heartbeat plans again.
             Err(Error::Store(tbdesk_store::Error::Zk { source: zk::Error::BadVersion, .. })) => {
                 spec.log.push(format!("{}: items changed while assigning; planned again next pass", spec.task_type));
             }

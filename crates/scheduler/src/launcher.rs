@@ -201,8 +201,7 @@ impl Leftovers {
     /// After a clean-up: what is this run's and still in use by another runtime (kept "still
     /// registered"), for the last run out; what someone else re-created or changed is not ours.
     pub fn kept_in_use(report: &Cleanup, dev: &DevStrategy, ledger: &crate::Ledger, connect: &str, root: &str) -> Self {
-        let kept: Vec<&String> =
-            report.kept.iter().filter(|(_, why)| why.contains("still registered")).map(|(p, _)| p).collect();
+        let kept: Vec<&String> = report.in_use.iter().collect();
         Leftovers {
             strategy: dev
                 .created
@@ -291,6 +290,9 @@ pub struct Cleanup {
     pub removed: Vec<String>,
     /// Nodes left in place, with why.
     pub kept: Vec<(String, String)>,
+    /// Of `kept`, this run's nodes left because another runtime uses (or may use) them: saved
+    /// for the last run out, which removes them.
+    pub in_use: Vec<String>,
 }
 
 impl Cleanup {
@@ -358,7 +360,10 @@ pub async fn remove_created(
     });
     // The strategy copy first: with it gone no factory joins the domain any more.
     match (dev.created, &strategy_in_use) {
-        (Some(_), Some(why)) => out.kept.push((spath.clone(), why.clone())),
+        (Some(_), Some(why)) => {
+            out.kept.push((spath.clone(), why.clone()));
+            out.in_use.push(spath.clone());
+        }
         (Some(czxid), None) => match delete_if_ours(c, &spath, czxid, ledger.since_ms()).await? {
             Ok(()) => out.removed.push(spath.clone()),
             Err(why) => out.kept.push((spath.clone(), why)),
@@ -372,6 +377,7 @@ pub async fn remove_created(
         if ours.is_empty() && c.check_stat(&domain).await.ok().flatten().is_some() {
             out.kept.push((domain, why));
         } else {
+            out.in_use.extend(ours.iter().map(|(p, _)| p.clone()));
             out.kept.extend(ours.into_iter().map(|(p, _)| (p, why.clone())));
         }
         return Ok(out);
@@ -407,6 +413,7 @@ pub async fn remove_created(
                     servers.iter().chain(&factories).cloned().collect::<Vec<_>>().join(", ")
                 );
                 for rest in &chunks[i..] {
+                    out.in_use.extend(rest.iter().map(|(p, _)| p.clone()));
                     out.kept.extend(rest.iter().map(|(p, _)| (p.clone(), why.clone())));
                 }
                 break;
@@ -424,10 +431,11 @@ pub async fn remove_created(
                 return Err(Error::zk(&path, zk_client::Error::ConnectionLoss))
             }
             // Someone registered or changed a node meanwhile: the nodes stay ours, for the last
-            // run out ("still registered" keeps them on the leftovers list).
+            // run out (`in_use` keeps them on the leftovers list).
             Err(e) => {
                 let why = format!("not removed: {e}; a runtime may still be registered or have changed them");
                 for rest in &chunks[i..] {
+                    out.in_use.extend(rest.iter().map(|(p, _)| p.clone()));
                     out.kept.extend(rest.iter().map(|(p, _)| (p.clone(), why.clone())));
                 }
                 break;

@@ -117,6 +117,9 @@ impl Ledger {
     /// ([`Ledger::UNKNOWN`] when it could not be read).
     pub async fn record(&self, store: &Store, path: &str) -> i64 {
         self.start(store);
+        // Noted before the read-back, which a stop may cut off (ZooKeeper away): a node in no
+        // ledger would be taken for another runtime's at clean-up and hold the domain for ever.
+        self.record_czxid(path, Self::UNKNOWN);
         // The create came through another session: catch this one up before reading back.
         let _ = store.client().sync(path).await;
         let czxid = match store.client().check_stat(path).await {
@@ -345,11 +348,14 @@ const STOP_RECONNECT: Duration = Duration::from_secs(3);
 const TICK_GRACE: Duration = Duration::from_secs(3);
 
 /// Whether `client`'s session is connected, waiting at most `within` for a reconnect.
-async fn connected_within(client: &zk::Client, within: Duration) -> bool {
+pub(crate) async fn connected_within(client: &zk::Client, within: Duration) -> bool {
     let up = |s: zk::SessionState| matches!(s, zk::SessionState::SyncConnected | zk::SessionState::ConnectedReadOnly);
     let mut watcher = client.state_watcher();
-    if up(client.state()) {
-        return true;
+    match client.state() {
+        s if up(s) => return true,
+        // Expired, closed, refused: no reconnect comes, and `changed` would wait in vain.
+        s if s.is_terminated() => return false,
+        _ => {}
     }
     let wait = async {
         loop {
@@ -538,7 +544,8 @@ impl Factory {
             tracing::warn!(factory = %self.uuid, "ZooKeeper is away at the stop: this run's nodes are left");
         }
         self.stop_groups_as(|_| true, reachable).await;
-        if !reachable {
+        // ZooKeeper may have gone while the groups ended: then nothing more waits for it.
+        if !reachable || !connected_within(self.store.client(), Duration::ZERO).await {
             return;
         }
         if tokio::time::timeout(STOP_CALL * 2, self.unregister_runtimes()).await.is_err() {

@@ -6,7 +6,6 @@
 //! Destructive actions that break live Java runtimes (P8) are refused while servers or
 //! factories are registered, unless forced; the refusal lists what is running.
 
-use std::collections::HashMap;
 use tbdesk_model::records::{Strategy, TaskType};
 use tbdesk_model::validate::{self, Violation};
 use zookeeper_client as zk;
@@ -139,14 +138,12 @@ impl Store {
         Ok(())
     }
 
-    /// Everything under `path` (children first), for a delete in one multi, and each node's
-    /// data version as read, which its delete expects.
-    async fn subtree_bottom_up(&self, path: &str) -> Result<(Vec<String>, HashMap<String, i32>), Error> {
+    /// Everything under `path` (children first), for a delete in one multi.
+    async fn subtree_bottom_up(&self, path: &str) -> Result<Vec<String>, Error> {
         let tree = crate::reader::read_tree(&self.client, path, self.mode, |_| {}).await?;
         let mut paths: Vec<String> = tree.keys().cloned().collect();
         paths.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
-        let versions = tree.into_iter().map(|(p, n)| (p, n.stat.version)).collect();
-        Ok((paths, versions))
+        Ok(paths)
     }
 
     /// The server nodes of one domain, as paths (none when the domain has no `server` node).
@@ -230,17 +227,18 @@ impl Store {
     /// fails part-way leaves a smaller tree, never a node without its parent, and says so.
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
         known_version(version)?;
-        let (nodes, versions) = self.subtree_bottom_up(path).await?;
+        let nodes = self.subtree_bottom_up(path).await?;
         let batches = delete_batches(&nodes, crate::transfer::MAX_MULTI_BYTES / 2);
         let total = batches.len();
         let mut done = 0usize;
         for batch in batches {
             let mut w = self.client.new_multi_writer();
             w.add_check_version(path, version).map_err(|e| Error::at(path, e))?;
-            // Each node at the version read: one changed since (a runtime heartbeating in a
-            // domain, say) fails the request and nothing of it is deleted.
+            // Below the top, at any version: the top's version names what is deleted, and a
+            // forced delete of a live domain would otherwise fail on every heartbeat, or, split,
+            // stop half-way and leave items without owner fields, which Java never repairs.
             for p in batch {
-                w.add_delete(p, versions.get(p).copied()).map_err(|e| Error::at(p, e))?;
+                w.add_delete(p, None).map_err(|e| Error::at(p, e))?;
             }
             match self.commit(w, path, Expect::Version(version), batch).await {
                 Ok(()) => done += batch.len(),
