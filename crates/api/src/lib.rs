@@ -209,6 +209,10 @@ struct LocalScheduler {
 /// the follow fails as unreachable and the next call starts again.
 pub const FIRST_READ_LIMIT: Duration = Duration::from_secs(120);
 
+/// The total deadline of one write to a root (a save, a pause, an import, a revert), after its
+/// journal entry is begun.
+const WRITE_LIMIT: Duration = Duration::from_secs(60);
+
 /// A whole read of a root (snapshot, export, health, a scheduler's preparation) within the
 /// same total deadline as a follower's first read: a server that keeps the session alive while
 /// it trickles its answers holds no command for ever.
@@ -842,7 +846,7 @@ impl Console {
             ));
         }
         let paths = paths(store.root());
-        let before = store.node_states(&paths).await?;
+        let before = read_within(format!("{profile}: reading the nodes to change"), store.node_states(&paths)).await?;
         let entry = tbdesk_profiles::journal::NewEntry {
             profile,
             root: store.root().as_str(),
@@ -852,10 +856,26 @@ impl Console {
             external: false,
         };
         let id = self.profiles.journal_begin(&entry).await?;
-        let result = write.await;
+        // A total deadline: a server that keeps the session alive while it trickles its answer
+        // would hold the command for ever. Whether a write cut off here was applied is not
+        // known (it may still land when the server answers): its entry stays `pending`.
+        let Ok(result) = tokio::time::timeout(WRITE_LIMIT, write).await else {
+            return Err(ApiError::new(
+                ErrorCode::Unreachable,
+                format!(
+                    "{profile}: ZooKeeper did not answer the write within {} s; it may still be applied when the server answers (the history keeps it as pending): reload to see",
+                    WRITE_LIMIT.as_secs()
+                ),
+            ));
+        };
         let (outcome, error, after) = match &result {
             Ok(_) => {
-                let after = match store.node_states(&paths).await {
+                let read_after = tokio::time::timeout(WRITE_LIMIT, store.node_states(&paths));
+                let after = match read_after
+                    .await
+                    .map_err(|_| "no answer in time".to_owned())
+                    .and_then(|r| r.map_err(|e| e.to_string()))
+                {
                     Ok(v) => v.into_iter().map(Some).collect(),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot read the nodes after a write; its journal entry keeps their before-states");
