@@ -570,6 +570,23 @@ async fn history_revert_and_node_from_the_command_line() {
     let (code, _, err) = tbdesk_in(d, &["node", "spec", "/elsewhere"], b"");
     assert_ne!(code, 0);
     assert!(err.contains("not under this profile's root"), "{err}");
+
+    // Times are shown in the profile's zone, named (as the window shows them), not this machine's.
+    let conn = _server.connect_string();
+    let args =
+        ["profile", "add", "kol", "--connect", &conn, "--root", tbdesk_tests::zk::SPEC_ROOT, "--zone", "Asia/Kolkata"];
+    let (code, _, err) = tbdesk_in(d, &args, b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = tbdesk_in(d, &["import", "kol", file.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = tbdesk_in(d, &["history", "kol"], b"");
+    let first = out.lines().next().unwrap_or_default();
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Kolkata);
+    let shown =
+        first.split(' ').nth(1).unwrap_or_default().to_owned() + " " + first.split(' ').nth(2).unwrap_or_default();
+    let t = chrono::NaiveDateTime::parse_from_str(&shown, "%Y-%m-%d %H:%M:%S").expect(&out);
+    assert!((now.naive_local() - t).num_seconds().abs() < 120, "{first} vs {now}");
+    assert!(first.contains(" Asia/Kolkata "), "{first}");
 }
 
 /// `tbdesk pause` / `resume` with a filter: the chosen strategies change in one multi (one

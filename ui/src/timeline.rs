@@ -85,14 +85,12 @@ pub fn Timeline() -> impl IntoView {
                 }
                 let x = move |t: i64| LABEL_W + PLOT_W * ((t - start) as f64 / (end - start) as f64).clamp(0.0, 1.0);
                 let height = 34.0 + LANE_H * shown.len() as f64;
-                // Ticks: every 3 hours over a day, every day over a week, labelled in the zone.
-                let step = if n_days == 1 { 3 * HOUR } else { 24 * HOUR };
-                let first_tick = tbdesk_model::cron::fire_times(if n_days == 1 { "0 0 0/3 * * ?" } else { "0 0 0 * * ?" }, tz, start, 1)
-                    .times
-                    .first()
-                    .copied()
-                    .unwrap_or(start);
-                let ticks: Vec<i64> = (0..=(n_days * 24 * HOUR / step + 1)).map(|k| first_tick + k * step).filter(|t| *t <= end).collect();
+                // Ticks: every 3 hours over a day, every midnight over a week, labelled in the
+                // zone; each one a fire time of the zone's own clock, so a DST change (a day of
+                // 23 or 25 hours) moves no later tick off its hour.
+                let tick_cron = if n_days == 1 { "0 0 0/3 * * ?" } else { "0 0 0 * * ?" };
+                let count = usize::try_from(n_days * 24 / if n_days == 1 { 3 } else { 24 } + 2).unwrap_or(10);
+                let ticks: Vec<i64> = tbdesk_model::cron::fire_times(tick_cron, tz, start, count).times.into_iter().filter(|t| *t <= end).collect();
                 let drawn = shown.len();
                 let overlaps: usize = shown.iter().map(|l| l.overlaps.len()).sum();
                 view! {

@@ -739,14 +739,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if d.broken.is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Cmd::History { profile, object, limit, json } => {
-            let entries = console(&cli.data_dir).await?.history(&profile, object.as_deref(), limit).await?;
+            let c = console(&cli.data_dir).await?;
+            let entries = c.history(&profile, object.as_deref(), limit).await?;
+            // In the profile's zone, named, as the window shows them (not this machine's).
+            let tz = c.profile(&profile).await?.fields.zone_or(tbdesk_api::machine_zone());
             for e in &entries {
                 if json {
                     println!("{}", serde_json::to_string(e)?);
                     continue;
                 }
                 let when = chrono::DateTime::from_timestamp_millis(e.time_ms)
-                    .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string())
+                    .map(|t| format!("{} {}", t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"), tz.name()))
                     .unwrap_or_default();
                 let reverts = e.reverts.map(|r| format!(" (reverts #{r})")).unwrap_or_default();
                 let error = e.error.as_deref().map(|x| format!(": {x}")).unwrap_or_default();

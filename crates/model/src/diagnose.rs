@@ -214,7 +214,7 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
                 .unwrap_or_default()
                 .iter()
                 .any(|ip| ip == "127.0.0.1" || ip.eq_ignore_ascii_case("localhost"));
-            if all && v.sts.as_deref() != Some("pause") {
+            if all && !v.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
                 out.push(finding(
                     Level::Info,
                     "captures_every_machine",
@@ -261,7 +261,8 @@ pub fn missing_groups(s: &Snapshot) -> Vec<(String, String, i64, i64)> {
             .task_types
             .iter()
             .find(|t| t.name == tt.base)
-            .and_then(|t| t.domains.iter().find(|d| d.task_type == task));
+            // Java's domain of `X$BASE` is `X` (`getTaskTypeByBaseAndOwnSign`).
+            .and_then(|t| t.domains.iter().find(|d| d.task_type == tt.task_type()));
         for rt in &st.runtimes {
             let Some(want) = rt.runtime.as_ref().and_then(|r| r.ok()).map(|r| r.request_num) else { continue };
             if want <= 0 {
@@ -363,11 +364,15 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         let broken = c.links.iter().find(|l| !l.ok).map(|l| l.id.clone());
         Diagnosis { task_type: tt.task_type(), links: c.links, broken }
     };
-    let marker_ok = matches!(s.marker, MarkerVerdict::Compatible(_));
+    // Java's `ZKManager.initial` marks a root without data itself and accepts an empty one
+    // (`"tbschedule-3.2.12".compareTo("") >= 0`): only another version's marker stops it.
+    let marker_ok = !matches!(s.marker, MarkerVerdict::Incompatible(_));
     let marker_text = match &s.marker {
         MarkerVerdict::Compatible(m) => format!("root marker {m}"),
         MarkerVerdict::Incompatible(m) => format!("root marker {m}, rejected by TBSchedule 3.2.12–3.3.x"),
-        MarkerVerdict::Unmarked => "the root has no version marker".into(),
+        MarkerVerdict::Unmarked => {
+            "the root has no version marker (the Java runtime accepts it, and marks it when it starts)".into()
+        }
     };
     if !c.link(
         "marker",

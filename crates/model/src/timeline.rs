@@ -187,7 +187,8 @@ fn lane_state(snap: &Snapshot, base: &str) -> LaneState {
             continue;
         }
         any = true;
-        if st.sts.as_deref() != Some("pause") {
+        // Java: `STS_PAUSE.equalsIgnoreCase(sts)`.
+        if !st.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
             return LaneState::Running;
         }
     }
@@ -263,7 +264,8 @@ mod tests {
             strategies: vec![
                 strategy("a-s", "A$DEV", "resume"),
                 strategy("b-s", "B", "resume"),
-                strategy("c-s", "C", "pause"),
+                // Java compares `sts` ignoring case.
+                strategy("c-s", "C", "PAUSE"),
             ],
             task_types: vec![
                 task_type("A", "bean1", Some("0 0 1 * * ?"), Some("0 0 5 * * ?")),

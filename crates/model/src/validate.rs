@@ -339,6 +339,17 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             }
         }
     }
+    // As Java reads them, untrimmed: a blank value is a cron to Java's runtime, which fails on
+    // it (the Java console stores what was typed; tbdesk's form writes none for a blank field).
+    for (field, v) in [("permitRunStartTime", &t.permit_run_start_time), ("permitRunEndTime", &t.permit_run_end_time)] {
+        if v.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            o.error(
+                field,
+                "blank",
+                "blank: Java's runtime reads it as a cron and its thread groups fail to start; leave it empty (absent)",
+            );
+        }
+    }
     let start = t.permit_run_start_time.as_deref().filter(|s| !s.trim().is_empty());
     let end = t.permit_run_end_time.as_deref().filter(|s| !s.trim().is_empty());
     if let Some(s) = start {
@@ -352,7 +363,8 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
                 "an end time without a start time is ignored by the Java runtime",
             );
         }
-        if e.trim() != "-1" {
+        // Exactly `-1`, as Java compares it: `-1 ` is a cron to Java, and fails.
+        if e != "-1" {
             check_cron(&mut o, "permitRunEndTime", e, ctx);
         }
     }

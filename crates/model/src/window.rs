@@ -32,17 +32,29 @@ fn next(expr: &str, tz: Tz, after: i64) -> Option<i64> {
 
 impl Window {
     /// The window of a task type's two crons for a group starting at `now` (Java's boot rule).
+    ///
+    /// The strings are read exactly as Java reads them, untrimmed (the Java console stores
+    /// what was typed): only an absent start means "always"; `startrun:` is a prefix in any
+    /// case; only an absent end or exactly `-1` means "until no data". Anything else is a cron,
+    /// and one Java cannot parse (`-1 `, ` startrun:…`, an empty string) throws in
+    /// `computerStart` before the group's resume: such a window never opens.
     pub fn new(start: Option<&str>, end: Option<&str>, tz: Tz, now: i64) -> Window {
-        let start_raw = start.map(str::trim).filter(|s| !s.is_empty());
-        let startrun = start_raw.is_some_and(|s| strip_startrun(s).len() != s.len());
-        let start = start_raw.map(|s| strip_startrun(s).trim().to_owned());
+        let startrun = start.is_some_and(|s| strip_startrun(s).len() != s.len());
+        let start = start.map(|s| strip_startrun(s).to_owned());
         // An end without a start is ignored, like Java (P21); `-1` means "until no data".
-        let end = end.map(str::trim).filter(|e| !e.is_empty() && *e != "-1" && start.is_some()).map(str::to_owned);
+        let end = end.filter(|e| *e != "-1" && start.is_some()).map(str::to_owned);
         let mut w = Window { start, end, tz, open: startrun, next_resume: None, next_pause: None };
         let Some(start) = w.start.clone() else {
             w.open = true;
             return w;
         };
+        let parses = |e: &str| {
+            !matches!(fire_times(e, tz, now, 1).verdict, crate::cron::Verdict::Invalid | crate::cron::Verdict::Error)
+        };
+        if !parses(&start) || w.end.as_deref().is_some_and(|e| !parses(e)) {
+            w.open = false;
+            return w;
+        }
         w.next_resume = next(&start, tz, now);
         if let Some(end) = &w.end {
             let first_end = w.next_resume.and_then(|s| next(end, tz, s));
@@ -299,6 +311,31 @@ mod tests {
     fn no_start_is_always_open_and_end_alone_is_ignored() {
         let mut w = Window::new(None, Some("0 0 5 * * ?"), Tz::UTC, 0);
         assert!(w.is_open(0));
+    }
+
+    /// The strings as Java reads them, untrimmed: what its `computerStart` cannot parse never
+    /// opens (the group's start-up throws before its resume), padded or not.
+    #[test]
+    fn padded_values_are_read_as_java_reads_them() {
+        let t0 = 1_704_067_200_000;
+        let always =
+            [(Some("startrun:0 0 1 * * ?"), None), (Some("STARTRUN:0 0 1 * * ?"), Some("-1")), (None, Some("-1 "))];
+        for (start, end) in always {
+            assert!(Window::new(start, end, Tz::UTC, t0).is_open(t0), "{start:?} {end:?} runs at once");
+        }
+        let never = [
+            (Some("startrun:0 0 1 * * ?"), Some("-1 ")),
+            (Some(" startrun:0 0 1 * * ?"), None),
+            (Some(""), None),
+            (Some("   "), Some("-1")),
+            (Some("startrun:0 0 1 * * ?"), Some("")),
+        ];
+        for (start, end) in never {
+            let mut w = Window::new(start, end, Tz::UTC, t0);
+            assert!((0..48).all(|h| !w.is_open(t0 + h * H)), "{start:?} {end:?} never opens");
+        }
+        // A cron with spaces around it is still a cron to Java's tokenizer.
+        assert!(Window::new(Some("startrun: 0 0 1 * * ? "), Some("-1"), Tz::UTC, t0).is_open(t0));
     }
 
     #[test]

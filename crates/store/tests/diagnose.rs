@@ -70,6 +70,18 @@ async fn a_healthy_root_is_running() {
     assert_eq!(why_not_running(&snap, "OrderSync", "BASE", chrono_tz::Tz::UTC).broken.as_deref(), Some("strategy"));
 }
 
+/// A root whose data is empty (made by another tool's `ensure_path`): Java's `initial`
+/// accepts it (`"tbschedule-3.2.12".compareTo("") >= 0`) and runs; so does the chain.
+#[tokio::test]
+async fn an_unmarked_root_runs_as_java_runs_on_it() {
+    let (_s, c, store) = healthy().await;
+    c.set_data(ROOT, b"", None).await.expect("unmark");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    assert_eq!(snap.marker, tbdesk_model::version::MarkerVerdict::Unmarked);
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    assert_eq!(d.broken, None, "{:#?}", d.links);
+}
+
 #[tokio::test]
 async fn paused_strategy() {
     let (_s, _c, store) = healthy().await;
