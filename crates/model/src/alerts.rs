@@ -177,7 +177,15 @@ mod tests {
     use std::sync::Arc;
 
     fn server(uuid: &str, dead: bool) -> ServerView {
-        ServerView { uuid: uuid.into(), server: None, mtime: 0, dead, fetching: Fetching::Unknown, leader: false }
+        ServerView {
+            uuid: uuid.into(),
+            server: None,
+            mtime: 0,
+            ctime: 0,
+            dead,
+            fetching: Fetching::Unknown,
+            leader: false,
+        }
     }
 
     fn root(servers: &[(&str, bool)]) -> Snapshot {

@@ -739,7 +739,7 @@ impl CronExpr {
     /// `getNextValidTimeAfter(after)`: the first fire time strictly after `after_ms` (epoch
     /// ms), in `tz`; `Ok(None)` when there is none up to 2299. Mutates `self` as Java does.
     pub fn next_after(&mut self, after_ms: i64, tz: Tz) -> Result<Option<i64>, EvalError> {
-        let after_time = after_ms + 1000;
+        let after_time = after_ms.checked_add(1000).ok_or(EvalError::OutOfRange)?;
         let mut cl = Cal::at(tz, after_time)?;
         cl.set(MS, 0);
         let mut end_days_flag = false;

@@ -617,14 +617,33 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
-    let mut w = Window::new(t.permit_run_start_time.as_deref(), t.permit_run_end_time.as_deref(), tz, s.now_ms);
-    let open = w.is_open(s.now_ms);
+    let (start, end) = (t.permit_run_start_time.as_deref(), t.permit_run_end_time.as_deref());
+    let mut w = Window::new(start, end, tz, s.now_ms);
+    // Each live group's window runs from its own boot (its server node's creation), as its
+    // timers did: a start-only cron that fired at 01:00 keeps a group booted before it running
+    // now, though a group booted now would wait for tomorrow's. Without a boot to go by (or
+    // with too many timers since), a group booted now.
+    let boots: Vec<i64> =
+        d.servers.iter().filter(|x| !x.dead && x.ctime > 0 && x.ctime <= s.now_ms).map(|x| x.ctime).take(8).collect();
+    let open = if boots.is_empty() {
+        w.is_open(s.now_ms)
+    } else {
+        let mut booted_now = None;
+        boots.iter().any(|b| {
+            crate::window::open_since(start, end, tz, *b, s.now_ms)
+                .unwrap_or_else(|| *booted_now.get_or_insert_with(|| w.clone().is_open(s.now_ms)))
+        })
+    };
     let (ns, ne) = w.describe(s.now_ms);
     let fmt = |ms: i64| format!("{} {}", crate::cron::format_wall(ms, tz), tz.name());
     let window_detail = match (&t.permit_run_start_time, ns) {
         (None, _) => "no run window: always allowed".to_string(),
         (Some(st), next) => format!(
-            "start {st:?} (next {}), end {:?} (next {})",
+            "{}start {st:?} (next {}), end {:?} (next {})",
+            match (open, end.is_none_or(|e| e == "-1")) {
+                (true, true) => "open since its last start, until a fetch finds no data; ",
+                _ => "",
+            },
             next.map_or("never".into(), fmt),
             t.permit_run_end_time,
             match ne {

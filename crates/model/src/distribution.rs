@@ -662,6 +662,7 @@ mod tests {
             uuid: uuid.into(),
             server: Some(Decoded::Ok { value: Server { manager_factory_uuid: Some(f.into()), ..Server::default() } }),
             mtime,
+            ctime: 0,
             dead,
             fetching: Fetching::Yes,
             leader,

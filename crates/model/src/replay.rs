@@ -342,7 +342,7 @@ mod tests {
     use crate::snapshot::{Decoded, Fetching, ItemView};
 
     fn server(uuid: &str, mtime: i64, dead: bool) -> ServerView {
-        ServerView { uuid: uuid.into(), server: None, mtime, dead, fetching: Fetching::Yes, leader: false }
+        ServerView { uuid: uuid.into(), server: None, mtime, ctime: 0, dead, fetching: Fetching::Yes, leader: false }
     }
 
     fn item(id: &str, owner: Option<&str>) -> ItemView {

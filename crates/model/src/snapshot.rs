@@ -156,6 +156,9 @@ pub struct ServerView {
     pub server: Option<Decoded<Server>>,
     /// Node mtime, ZooKeeper clock.
     pub mtime: i64,
+    /// Node ctime, ZooKeeper clock: when its thread group registered (its run window's boot).
+    #[serde(default)]
+    pub ctime: i64,
     /// Older than the task type's judge-dead interval (P1).
     pub dead: bool,
     /// Fetch activity (P2).
@@ -592,6 +595,7 @@ fn fold_domain(
             uuid: uuid.clone(),
             server,
             mtime: n.stat.mtime,
+            ctime: n.stat.ctime,
             dead: age > judge_dead,
             fetching,
             leader: lead.as_deref() == Some(uuid.as_str()),

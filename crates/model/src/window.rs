@@ -121,6 +121,27 @@ impl Window {
     }
 }
 
+/// Timers [`open_since`] runs at most (a group's every start and end fire since its boot).
+pub const MAX_STEPS: usize = 2048;
+
+/// Whether a thread group started at `boot` may process at `now`: booted as Java boots it, then
+/// every timer due by `now` run in order, as the group's own timers fired. With no end cron an
+/// open window lasts until a fetch finds no data, which the group alone knows. `None` when more
+/// than [`MAX_STEPS`] timers lie between (a window that opens and closes every few seconds).
+pub fn open_since(start: Option<&str>, end: Option<&str>, tz: Tz, boot: i64, now: i64) -> Option<bool> {
+    let mut w = Window::new(start, end, tz, boot);
+    for _ in 0..MAX_STEPS {
+        match [w.next_resume, w.next_pause].into_iter().flatten().min() {
+            // Each run reschedules every due timer after `t`: the walk moves forward.
+            Some(t) if t <= now && t >= boot => {
+                w.is_open(t);
+            }
+            _ => return Some(w.is_open(now)),
+        }
+    }
+    None
+}
+
 /// When a listed run window closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Until {
@@ -311,6 +332,32 @@ mod tests {
     fn no_start_is_always_open_and_end_alone_is_ignored() {
         let mut w = Window::new(None, Some("0 0 5 * * ?"), Tz::UTC, 0);
         assert!(w.is_open(0));
+    }
+
+    /// A group's window from its own boot: a start-only cron opened at its fire after the boot
+    /// stays open (until no data) though a group booted now would wait for tomorrow's; a
+    /// `startrun:` group booted before an end fire is closed after it; hostile spans are bounded.
+    #[test]
+    fn open_since_runs_the_group_timers_from_its_boot() {
+        let t0 = 1_704_067_200_000; // 2024-01-01 00:00 UTC
+        let now = t0 + 10 * H; // 10:00
+        let daily = Some("0 0 1 * * ?");
+        assert_eq!(open_since(daily, None, Tz::UTC, t0 + 30 * 60_000, now), Some(true), "opened at 01:00");
+        assert!(!Window::new(daily, None, Tz::UTC, now).is_open(now), "booted now it waits");
+        assert_eq!(open_since(daily, None, Tz::UTC, t0 + 2 * H, now), Some(false), "booted after today's fire");
+        let sr = Some("startrun:0 0 1 * * ?");
+        assert_eq!(open_since(sr, Some("0 0 5 * * ?"), Tz::UTC, t0 + 2 * H, t0 + 4 * H), Some(true));
+        assert_eq!(open_since(sr, Some("0 0 5 * * ?"), Tz::UTC, t0 + 2 * H, now), Some(false), "paused at 05:00");
+        // Three days on: 01:00-05:00 windows, walked one by one.
+        let w = (Some("0 0 1 * * ?"), Some("0 0 5 * * ?"));
+        assert_eq!(open_since(w.0, w.1, Tz::UTC, t0 - 3 * 24 * H, t0 + 3 * H), Some(true));
+        assert_eq!(open_since(w.0, w.1, Tz::UTC, t0 - 3 * 24 * H, t0 + 6 * H), Some(false));
+        // Every second for a year: more timers than the bound, no answer rather than a long walk.
+        let busy = (Some("0/2 * * * * ?"), Some("1/2 * * * * ?"));
+        assert_eq!(open_since(busy.0, busy.1, Tz::UTC, t0 - 365 * 24 * H, t0), None);
+        // A boot after now (clocks apart) or at i64 edges answers without looping.
+        assert!(open_since(w.0, w.1, Tz::UTC, i64::MAX, t0).is_some());
+        let _ = open_since(w.0, w.1, Tz::UTC, i64::MIN, t0);
     }
 
     /// The strings as Java reads them, untrimmed: what its `computerStart` cannot parse never

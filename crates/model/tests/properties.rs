@@ -186,6 +186,11 @@ mod extremes {
             let _ = validate::task_type(&t, &ctx);
             let _ = fire_times(&format!("0/{step} * * * * ?"), chrono_tz::Tz::UTC, 1_704_067_200_000, 3);
             let _ = fire_times(&format!("{step} 0 12 * * ?"), chrono_tz::Tz::UTC, 1_704_067_200_000, 3);
+            // Walked from any instant, i64's edges included (a hostile clock or flag).
+            let _ = fire_times("0 0 1 * * ?", chrono_tz::Tz::Asia__Shanghai, now, 2);
+            if threads == 0 {
+                let _ = tbdesk_model::window::open_since(Some("startrun:0 0 1 * * ?"), Some("0 0 5 * * ?"), chrono_tz::Tz::UTC, mtime, now);
+            }
             let root = Root::new("/r").expect("root");
             let server = format!(
                 "{{\"uuid\":\"Job$dev1$1.1.1.1$A$0000000000\",\"lastFetchDataTime\":\"2024-01-01 00:00:00\",\"heartBeatTime\":\"9999-12-31 23:59:59\",\"version\":{hb}}}"

@@ -209,6 +209,36 @@ async fn window_closed() {
     assert!(link.detail.contains("2098-01-01 00:00:00 UTC"), "the time names its zone: {}", link.detail);
 }
 
+/// A start cron without an end: a group that booted before the start fired runs now (until a
+/// fetch finds no data), though a group booting now would wait for the next fire. The window is
+/// judged from each live group's own boot (its server node's creation), as its timers ran.
+#[tokio::test]
+async fn a_start_only_window_opened_since_the_group_booted_is_open() {
+    let (_s, c, store) = healthy().await;
+    let server = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server/{UUID}");
+    let (_, st) = c.get_data(&server).await.expect("server");
+    c.set_data(&server, &c.get_data(&server).await.expect("server").0, None).await.expect("heartbeat");
+    // The start fires 2 s after the group booted, once (a year-bound cron), then we look.
+    let fire = chrono::DateTime::from_timestamp_millis(st.ctime.div_euclid(1000) * 1000 + 2000).expect("time");
+    let cron = fire.format("%S %M %H %d %m ? %Y").to_string();
+    let (mut t, v) = task_type(&store).await;
+    t.permit_run_start_time = Some(cron.clone());
+    t.permit_run_end_time = None;
+    store.put_task_type(&t, Expect::Version(v)).await.expect("start only");
+    let wait = fire.timestamp_millis() + 1000 - tbdesk_store::now_ms();
+    tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0))).await;
+    c.set_data(&server, &c.get_data(&server).await.expect("server").0, None).await.expect("heartbeat");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    assert!(
+        !tbdesk_model::window::Window::new(Some(&cron), None, chrono_tz::Tz::UTC, snap.now_ms).is_open(snap.now_ms),
+        "a group booting now waits for a fire that never comes again"
+    );
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    let window = d.links.iter().find(|l| l.id == "window").expect("window link");
+    assert!(window.ok, "{:#?}", d.links);
+    assert!(window.detail.contains("until a fetch finds no data"), "{}", window.detail);
+}
+
 #[tokio::test]
 async fn servers_not_fetching() {
     let (_s, c, store) = healthy().await;
