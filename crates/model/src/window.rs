@@ -101,6 +101,13 @@ impl Window {
         }
     }
 
+    /// When the PAUSE timer next fires while the window is open (its end cron's next fire):
+    /// the moment a group stops executing what it fetched, as Java's `pause` clears its
+    /// processor's task list. `None` when closed, or open until a fetch finds no data.
+    pub fn closes_at(&self) -> Option<i64> {
+        self.next_pause.filter(|_| self.open && self.start.is_some())
+    }
+
     /// An empty fetch: with no end cron the group pauses until the next start (Java's rule).
     pub fn no_data(&mut self, now: i64) {
         if self.start.is_some() && self.end.is_none() && self.is_open(now) {

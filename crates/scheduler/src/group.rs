@@ -528,6 +528,72 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// A leader starting alone makes `taskItem` what the definition says, as Java's leader does
+/// by deleting and re-creating it (`initialRunningInfo4Static`): items the definition no longer
+/// has are deleted (each with its fields, at the versions read: one rewritten meanwhile stays),
+/// and a parameter edited since is rewritten. Owners are left to the leader's pass (no live
+/// server but this one holds anything); missing items follow in [`init_items`].
+async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
+    use tbdesk_store::jute::Op;
+    let root = store.root();
+    let top = root.task_items(&spec.base, &spec.task_type);
+    let tree =
+        tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
+    let Some(node) = tree.get(&top) else { return Ok(()) };
+    let wanted: std::collections::HashMap<String, String> =
+        spec.def.task_items.iter().flatten().filter_map(|e| parse_item(e).ok()).map(|d| (d.id, d.parameter)).collect();
+    // A definition without a readable item keeps what is there (Java's re-make would leave
+    // the domain without items; its leader then logs the error every heartbeat).
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let (mut removed, mut rewritten) = (Vec::new(), Vec::new());
+    for id in &node.children {
+        let item = root.task_item(&spec.base, &spec.task_type, id);
+        match wanted.get(id) {
+            None => {
+                let Some(inode) = tree.get(&item) else { continue };
+                let fields: Vec<(String, i32)> = inode
+                    .children
+                    .iter()
+                    .map(|f| format!("{item}/{f}"))
+                    .filter_map(|p| tree.get(&p).map(|n| n.stat.version).map(|v| (p, v)))
+                    .collect();
+                let mut ops: Vec<Op<'_>> =
+                    fields.iter().map(|(p, v)| Op::Delete { path: p, version: Some(*v) }).collect();
+                ops.push(Op::Delete { path: &item, version: Some(inode.stat.version) });
+                match store.nulls().multi(&ops).await {
+                    Ok(_) => removed.push(id.clone()),
+                    // Changed or grown meanwhile: left, and judged again at the next start.
+                    Err(e) => {
+                        spec.log.push(format!("{}: item {id} is no longer defined but stays ({e})", spec.task_type))
+                    }
+                }
+            }
+            Some(parameter) => {
+                let path = root.task_item_field(&spec.base, &spec.task_type, id, "parameter");
+                let Some(pnode) = tree.get(&path) else { continue };
+                if pnode.data != parameter.as_bytes() {
+                    let op = Op::Set { path: &path, data: parameter.as_bytes(), version: Some(pnode.stat.version) };
+                    match store.nulls().multi(&[op]).await {
+                        Ok(_) => rewritten.push(id.clone()),
+                        Err(e) => {
+                            spec.log.push(format!("{}: item {id}'s parameter not rewritten ({e})", spec.task_type))
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !removed.is_empty() || !rewritten.is_empty() {
+        spec.log.push(format!(
+            "{}: leading alone at start-up, made taskItem the definition's (as Java's leader does): removed {:?}, parameter rewritten {:?}",
+            spec.task_type, removed, rewritten
+        ));
+    }
+    Ok(())
+}
+
 /// What Java's `createScheduleTaskItem` writes into an item's field: owners null, `sts`
 /// `ACTIVTE` (sic), the item's parameter, an empty `deal_desc`.
 fn init_value<'a>(field: &str, parameter: &'a str) -> Option<&'a [u8]> {
@@ -653,7 +719,12 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
                 }
             }
             Ok(Some(_)) => live.push(n),
-            _ => {}
+            // Gone.
+            Ok(None) => {}
+            // Not known this pass (a blip): still a server, as Java's expiry swallows the
+            // error and keeps it listed. Judged dead, its items would be handed to another
+            // server at once while it may still be executing a batch.
+            Err(_) => live.push(n),
         }
     }
     sort_by_suffix(&mut live);
@@ -661,6 +732,12 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     let top = root.task_items(&spec.base, &spec.task_type);
     if lead.as_deref() == Some(me) {
         if !state.started.load(Ordering::Relaxed) {
+            // Java's leader in start-up re-makes `taskItem` from the definition
+            // (`initialRunningInfo4Static`): an item list edited since the domain last started
+            // applies. Here only while no other live server could hold an item.
+            if live.len() == 1 {
+                remake_items(store, spec).await?;
+            }
             init_items(store, spec).await?;
         }
         // Java's setInitialRunningInfoSucuss: taskItem names the leader, rewritten by Java on
@@ -871,12 +948,9 @@ async fn process(
         ));
     }
     let own_sign = TaskTypeName::parse(&spec.task_type).own_sign;
-    let mut window = Window::new(
-        def.permit_run_start_time.as_deref(),
-        def.permit_run_end_time.as_deref(),
-        spec.tz,
-        store.zk_now_ms(),
-    );
+    // Booted when the group first holds items, as Java's `computerStart` runs only then: a
+    // start-only window that fired while the group held nothing does not run it now.
+    let mut window: Option<Window> = None;
     let pause = |d: Duration| {
         let mut s = stop.clone();
         async move {
@@ -948,6 +1022,24 @@ async fn process(
                 }
             }
         }
+        let window = match &mut window {
+            Some(w) => w,
+            None => {
+                if state.held.lock().map(|h| h.is_empty()).unwrap_or(true) {
+                    set_message(&state, "no items");
+                    if pause(Duration::from_millis(200)).await {
+                        return;
+                    }
+                    continue;
+                }
+                window.insert(Window::new(
+                    def.permit_run_start_time.as_deref(),
+                    def.permit_run_end_time.as_deref(),
+                    spec.tz,
+                    store.zk_now_ms(),
+                ))
+            }
+        };
         // Outside the run window the group keeps its registration and its items (and still
         // hands them over on request), but fetches nothing.
         if !window.is_open(store.zk_now_ms()) {
@@ -978,6 +1070,8 @@ async fn process(
             continue;
         }
         set_message(&state, "running");
+        // The window's end cuts the round: what was fetched and not yet begun is dropped.
+        let until = window.closes_at();
         let req = SelectRequest {
             task_parameter: def.task_parameter.clone(),
             own_sign: own_sign.clone(),
@@ -1004,6 +1098,7 @@ async fn process(
                 let sp = spec.clone();
                 let batch = def.execute_number.max(1) as usize;
                 workers.0.push(tokio::spawn(async move {
+                    let open = || until.is_none_or(|t| store.zk_now_ms() < t);
                     let tasks = match d.select(&req).await {
                         Ok(t) => t,
                         Err(_) => {
@@ -1020,7 +1115,7 @@ async fn process(
                     };
                     let n = mine.len();
                     for chunk in mine.chunks(batch) {
-                        if !may_execute(&st, &sp, round) {
+                        if !may_execute(&st, &sp, round) || !open() {
                             break;
                         }
                         let values: Vec<serde_json::Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
@@ -1081,10 +1176,10 @@ async fn process(
         let mut workers = AbortAll(Vec::new());
         for _ in 0..workers_of(def) {
             let (q, d, st, sign, me) = (queue.clone(), deal.clone(), state.clone(), own_sign.clone(), me.clone());
-            let sp = spec.clone();
+            let (sp, store) = (spec.clone(), store.clone());
             workers.0.push(tokio::spawn(async move {
                 loop {
-                    if !may_execute(&st, &sp, round) {
+                    if !may_execute(&st, &sp, round) || until.is_some_and(|t| store.zk_now_ms() >= t) {
                         if let Ok(mut q) = q.lock() {
                             q.clear();
                         }

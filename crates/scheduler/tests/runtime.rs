@@ -796,3 +796,68 @@ async fn a_leader_that_joined_after_an_edit_adds_no_items() {
     assert_eq!(ids, ["0", "1", "2", "3"], "the leader added the edited definition's items");
     r2.stop().await;
 }
+
+/// Java's leader in start-up re-makes `taskItem` from the definition
+/// (`initialRunningInfo4Static`): after an edit (10 items → 5, item 0's parameter changed) and
+/// a restart, a tbdesk group leading alone makes the domain's items the definition's, so Java
+/// peers joining it count 5 and read the new parameter. Items 5-9 and their fields are gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_leader_starting_alone_makes_the_items_the_definitions() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/remade";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(10);
+    t.task_items = Some(std::iter::once("0:{type=A}".to_owned()).chain((1..10).map(|i| i.to_string())).collect());
+    let v = admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "remakebox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::with_work(1, Duration::from_millis(5)));
+    let r1 = start(config(&server, root, "remakebox", "10.1.2.1", &deal));
+    wait_until(&admin, "10 items held", Duration::from_secs(30), |s| shares(s) == Some(vec![10])).await;
+    r1.stop().await;
+    t.task_items = Some(std::iter::once("0:{type=B}".to_owned()).chain((1..5).map(|i| i.to_string())).collect());
+    admin.put_task_type(&t, Expect::Version(v)).await.expect("the edit");
+    let r2 = start(config(&server, root, "remakebox", "10.1.2.1", &deal));
+    let five = |s: &Snapshot| {
+        s.task_types.first().and_then(|t| t.domains.first()).is_some_and(|d| {
+            d.items.iter().map(|i| i.id.as_str()).eq(["0", "1", "2", "3", "4"])
+                && d.items[0].parameter.as_deref() == Some("type=B")
+        }) && shares(s).is_some_and(|v| v.iter().sum::<usize>() == 5)
+    };
+    wait_until(&admin, "the definition's 5 items, held", Duration::from_secs(30), five).await;
+    let top = admin.root().task_items("Job", "Job$dev1");
+    let mut left = admin.client().list_children(&top).await.expect("items");
+    left.sort();
+    assert_eq!(left, ["0", "1", "2", "3", "4"]);
+    r2.stop().await;
+}
+
+/// The run window's end cuts what was fetched: Java's PAUSE timer clears the processor's task
+/// list (`stopSchedule`), so only the execute in hand finishes. A queue of 7 s fetched just
+/// before the end cron fires starts no execute after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_window_end_drops_what_was_fetched() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/window-end";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(2);
+    t.execute_number = 1;
+    // Open from the start (`startrun:`), closing at one exact second 4 s from now.
+    let end_ms = (tbdesk_store::now_ms() / 1000 + 4) * 1000;
+    let end = chrono::DateTime::from_timestamp_millis(end_ms).expect("time");
+    t.permit_run_start_time = Some("startrun:0 0 0 1 1 ? 2099".into());
+    t.permit_run_end_time = Some(end.format("%S %M %H %d %m ? %Y").to_string());
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "endbox", 1).await.expect("strategy");
+    // 20 rows per fetch, 2 workers, 700 ms per execute: each fetched queue lasts 7 s.
+    let deal = Arc::new(DemoDeal::with_work(10, Duration::from_millis(700)));
+    let r = start(config(&server, root, "endbox", "10.1.4.1", &deal));
+    let end_at = Instant::now() + Duration::from_millis(u64::try_from(end_ms - tbdesk_store::now_ms()).unwrap_or(0));
+    tokio::time::sleep_until((end_at + Duration::from_secs(3)).into()).await;
+    let ran = deal.processed();
+    assert!(ran.iter().any(|p| p.during.0 < end_at), "nothing ran while the window was open");
+    let late: Vec<_> = ran.iter().filter(|p| p.during.0 > end_at + Duration::from_millis(150)).collect();
+    assert!(late.is_empty(), "{} execute(s) started after the window closed", late.len());
+    r.stop().await;
+}
