@@ -424,6 +424,28 @@ impl Factory {
         Ok(())
     }
 
+    /// Registers again after a lost session under the same name, as Java's
+    /// `registerManagerFactory` re-creates a known uuid's node as a plain ephemeral: the
+    /// factory keeps its rank among the root's factories (and so the strategies' leadership
+    /// and its share of groups). A new name only if another session holds this one.
+    async fn register_again(&mut self) -> Result<(), Error> {
+        if self.uuid.is_empty() {
+            return self.register().await;
+        }
+        let path = self.store.root().factory(&self.uuid);
+        let opts = zk::CreateMode::Ephemeral.with_acls(self.store.acls());
+        match self.store.client().create(&path, b"true", &opts).await {
+            Ok(_) => {
+                self.null_factory_node(0).await;
+                tracing::info!(factory = %self.uuid, "factory registered again");
+                self.log.push(format!("factory registered again as {} (its name kept, as Java keeps it)", self.uuid));
+                Ok(())
+            }
+            Err(zk::Error::NodeExists) => self.register().await,
+            Err(e) => Err(Error::zk(&path, e)),
+        }
+    }
+
     /// Sets the factory node's data to null if it still holds our "true" at `version`.
     async fn null_factory_node(&self, version: i32) {
         use tbdesk_store::jute::Op;
@@ -460,7 +482,7 @@ impl Factory {
         match connect_measured(&self.cfg.connect).await {
             Ok(s) => {
                 self.store = Arc::new(s);
-                match self.register().await {
+                match self.register_again().await {
                     Ok(()) => true,
                     Err(e) => {
                         tracing::warn!(error = %e, "re-register failed");

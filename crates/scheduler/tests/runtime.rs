@@ -354,7 +354,10 @@ async fn runtime_recovers_from_session_expiry() {
     let r = start(config(&server, root, "exbox", "10.3.3.3", &deal));
     let admin = Store::connect(&admin_opts).await.expect("admin");
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
-    let first = admin.snapshot(|_| {}).await.expect("snap").task_types[0].domains[0].servers[0].uuid.clone();
+    let snap = admin.snapshot(|_| {}).await.expect("snap");
+    let first = snap.task_types[0].domains[0].servers[0].uuid.clone();
+    let factories: Vec<String> = snap.factories.iter().map(|f| f.uuid.clone()).collect();
+    assert_eq!(factories.len(), 1);
     drop(admin);
     server.pause(true);
     tokio::time::sleep(Duration::from_secs(10)).await;
@@ -368,6 +371,10 @@ async fn runtime_recovers_from_session_expiry() {
     let before = deal.processed().len();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(deal.processed().len() > before, "processing continues after the expiry");
+    // Java re-creates a known factory under its own name: its rank among factories stays.
+    let again: Vec<String> =
+        admin.snapshot(|_| {}).await.expect("snap").factories.iter().map(|f| f.uuid.clone()).collect();
+    assert_eq!(again, factories, "the factory came back under another name");
     tbdesk_tests::report::record(
         "faults",
         "ZooKeeper frozen 10 s under the dev scheduler (session expired)",
