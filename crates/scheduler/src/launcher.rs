@@ -26,7 +26,8 @@ pub async fn capturing_strategies(store: &Store, own_sign: &str, ip: &str, host:
             let st = s.strategy.ok()?;
             let tt = TaskTypeName::parse(st.task_name.as_deref().unwrap_or_default());
             let captured = ip_matches(st.ip_list.as_deref().unwrap_or_default(), ip, host);
-            (captured && tt.own_sign != own_sign && st.sts.as_deref() != Some("pause")).then(|| s.name.clone())
+            let paused = st.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"));
+            (captured && tt.own_sign != own_sign && !paused).then(|| s.name.clone())
         })
         .collect())
 }
@@ -91,6 +92,16 @@ pub async fn create_dev_strategy(
             v.iter().map(|x| format!("{}: {}", x.field, x.message)).collect::<Vec<_>>().join("; "),
         ));
     }
+    // A strategy of the domain already naming this machine: a Java factory here joins it and
+    // makes nothing; a copy would hand every factory of this machine a second strategy of the
+    // domain (Java peers would run more groups, and a copy with fewer would starve them).
+    let (ip, me) = crate::local_identity();
+    if let Some(other) = domain_strategy_here(store, &name, &want_task, &ip, &me).await? {
+        let notes = vec![format!(
+            "strategy {other} already runs {want_task} on this machine: joined it as a Java factory does; no copy {name} made (its group count applies)"
+        )];
+        return Ok(DevStrategy { name: other, created: None, notes });
+    }
     let path = store.root().strategy(&name);
     match store.put_strategy(&s, Expect::Absent).await {
         Ok(_) => {
@@ -101,22 +112,13 @@ pub async fn create_dev_strategy(
             let (data, _) = store.client().get_data(&path).await.map_err(|e| Error::zk(&path, e))?;
             let have = Strategy::decode(&data)
                 .map_err(|e| Error::Invalid(format!("strategy {name} exists but does not decode ({e}); not joined")))?;
-            let (ip, _) = crate::local_identity();
             let mut diff = Vec::new();
             if have.kind != Some(Kind::Schedule) {
                 diff.push(format!("kind is {:?}, not Schedule", have.kind));
             }
-            if have.task_name.as_deref() != Some(want_task.as_str()) {
+            let domain = have.task_name.as_deref().map(|t| TaskTypeName::parse(t).task_type());
+            if domain.as_deref() != Some(want_task.as_str()) {
                 diff.push(format!("task type is {:?}, not {want_task:?}", have.task_name.clone().unwrap_or_default()));
-            }
-            if have.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
-                diff.push("it is paused".to_owned());
-            }
-            if !ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, host) {
-                diff.push(format!(
-                    "its IP list {:?} does not name this machine ({host})",
-                    have.ip_list.clone().unwrap_or_default()
-                ));
             }
             if !diff.is_empty() {
                 return Err(Error::Invalid(format!(
@@ -125,6 +127,28 @@ pub async fn create_dev_strategy(
                 )));
             }
             let mut notes = Vec::new();
+            // Paused, or not naming this machine: a Java factory registers anyway and joins
+            // when the strategy is resumed or its IP list fixed; so does this run, and says so.
+            let paused = have.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"));
+            let here = ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, &me)
+                || ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, host);
+            if paused || !here {
+                let why = match (paused, here) {
+                    (true, true) => "it is paused".to_owned(),
+                    (false, _) => format!(
+                        "its IP list {:?} does not name this machine ({host})",
+                        have.ip_list.clone().unwrap_or_default()
+                    ),
+                    (true, false) => format!(
+                        "it is paused and its IP list {:?} does not name this machine ({host})",
+                        have.ip_list.clone().unwrap_or_default()
+                    ),
+                };
+                notes.push(format!(
+                    "strategy {name} exists but {why}: this run registers and runs nothing until it is resumed or names this machine (as a Java factory waits)"
+                ));
+                return Ok(DevStrategy { name, created: None, notes });
+            }
             // Someone made it so (Java peers on purpose, as a shared test strategy): joined,
             // and said, since every factory of the root runs this domain too.
             let everyone: Vec<&String> = have.ip_list.iter().flatten().filter(|e| names_every_machine(e)).collect();
@@ -154,6 +178,47 @@ pub async fn create_dev_strategy(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The first strategy other than `copy` (by name) that runs domain `task_type` on this machine
+/// as Java's factory judges it (`Schedule`, not paused, its IP list naming this machine).
+async fn domain_strategy_here(
+    store: &Store,
+    copy: &str,
+    task_type: &str,
+    ip: &str,
+    host: &str,
+) -> Result<Option<String>, Error> {
+    use futures::{StreamExt, TryStreamExt};
+    let dir = store.root().strategies();
+    let c = store.client();
+    let mut names = match c.list_children(&dir).await {
+        Ok(n) => n,
+        Err(zk_client::Error::NoNode) => return Ok(None),
+        Err(e) => return Err(Error::zk(&dir, e)),
+    };
+    names.sort();
+    names.retain(|n| n != copy);
+    let reads = futures::stream::iter(names.into_iter().map(|n| {
+        let path = store.root().strategy(&n);
+        async move {
+            match c.get_data(&path).await {
+                Ok((d, _)) => Ok(Some((n, d))),
+                Err(zk_client::Error::NoNode) => Ok(None),
+                Err(e) => Err(Error::zk(&path, e)),
+            }
+        }
+    }))
+    .buffered(64);
+    let found: Vec<Option<(String, Vec<u8>)>> = reads.try_collect().await?;
+    Ok(found.into_iter().flatten().find_map(|(n, d)| {
+        let s = Strategy::decode(&d).ok()?;
+        let runs_here = s.kind == Some(Kind::Schedule)
+            && !s.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
+            && s.task_name.as_deref().is_some_and(|t| TaskTypeName::parse(t).task_type() == task_type)
+            && ip_matches(s.ip_list.as_deref().unwrap_or_default(), ip, host);
+        runs_here.then_some(n)
+    }))
 }
 
 /// The largest leftovers file read (a run's own nodes are a few hundred bytes).

@@ -200,7 +200,11 @@ impl Ledger {
 
 /// This machine's name and address as Java's `InetAddress.getLocalHost()` would give them.
 pub fn local_identity() -> (String, String) {
-    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    // Java asks the kernel (`gethostname`), which a container or `hostname NAME` may set apart
+    // from /etc/hostname; the file only where the call fails.
+    let host = kernel_hostname()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .unwrap_or_default();
     let host = if host.is_empty() { "localhost".to_owned() } else { host };
     let ip = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0))
         .ok()
@@ -208,6 +212,19 @@ pub fn local_identity() -> (String, String) {
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "127.0.0.1".into());
     (ip, host)
+}
+
+/// The kernel's host name (`gethostname(2)`), as Java's `InetAddress.getLocalHost()` reads it.
+fn kernel_hostname() -> Option<String> {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; the call writes at most that many bytes.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).trim().to_owned();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Java's IP list rule (§6.1): an entry equals `127.0.0.1`, or `localhost` / the host name

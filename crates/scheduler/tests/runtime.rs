@@ -868,3 +868,77 @@ async fn the_window_end_drops_what_was_fetched() {
     assert!(late.is_empty(), "{} execute(s) started after the window closed", late.len());
     r.stop().await;
 }
+
+/// A strategy of the domain that already names this machine is what a Java factory here joins:
+/// the launcher joins it and makes no copy (a copy would hand this machine's Java factories a
+/// second strategy of the domain). A copy that is paused, or names another machine, is joined
+/// with a note (the run waits, as a Java factory waits); one of another task type is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_launcher_joins_the_domain_strategy_a_java_factory_here_would_join() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/join";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    let (_, host) = tbdesk_scheduler::local_identity();
+    let strategy = |name: &str, task: &str, ips: Vec<String>, sts: &str| Strategy {
+        strategy_name: Some(name.into()),
+        ip_list: Some(ips),
+        assign_num: 3,
+        kind: Some(Kind::Schedule),
+        task_name: Some(task.into()),
+        task_parameter: Some(String::new()),
+        sts: Some(sts.into()),
+        ..Strategy::default()
+    };
+    let copy = launcher::strategy_name("Job", "dev1");
+    let exists = |name: String| {
+        let admin = &admin;
+        async move { admin.client().check_stat(&admin.root().strategy(&name)).await.expect("stat").is_some() }
+    };
+    // Paused or elsewhere: the domain's strategy is not joined here; the copy is made.
+    admin
+        .put_strategy(&strategy("DemoStrategy", "Job$dev1", vec![host.clone()], "pause"), Expect::Absent)
+        .await
+        .expect("s");
+    admin
+        .put_strategy(&strategy("Elsewhere", "Job$dev1", vec!["10.9.9.9".into()], "resume"), Expect::Absent)
+        .await
+        .expect("s");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect("copy");
+    assert_eq!((dev.name.as_str(), dev.created.is_some()), (copy.as_str(), true));
+    admin.client().delete(&admin.root().strategy(&copy), None).await.expect("drop the copy");
+    // Resumed and naming this machine (its host name, in another case): joined, no copy.
+    let (_, st) = admin.client().get_data(&admin.root().strategy("DemoStrategy")).await.expect("read");
+    admin
+        .put_strategy(
+            &strategy("DemoStrategy", "Job$dev1", vec![host.to_uppercase()], "resume"),
+            Expect::Version(st.version),
+        )
+        .await
+        .expect("resume");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect("joined");
+    assert_eq!((dev.name.as_str(), dev.created), ("DemoStrategy", None), "{:?}", dev.notes);
+    assert!(dev.notes.iter().any(|n| n.contains("no copy")), "{:?}", dev.notes);
+    assert!(!exists(copy.clone()).await, "a copy was made beside the domain's strategy");
+    // Our copy's name, paused and naming another machine: joined with a note, nothing written.
+    let (_, st) = admin.client().get_data(&admin.root().strategy("DemoStrategy")).await.expect("read");
+    admin.client().delete(&admin.root().strategy("DemoStrategy"), Some(st.version)).await.expect("drop");
+    admin
+        .put_strategy(&strategy(&copy, "Job$dev1", vec!["10.9.9.8".into()], "pause"), Expect::Absent)
+        .await
+        .expect("s");
+    let before = admin.client().get_data(&admin.root().strategy(&copy)).await.expect("read");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect("joined, waiting");
+    assert_eq!(dev.created, None);
+    assert!(dev.notes.iter().any(|n| n.contains("paused") && n.contains("runs nothing until")), "{:?}", dev.notes);
+    assert_eq!(admin.client().get_data(&admin.root().strategy(&copy)).await.expect("read"), before, "written");
+    // Our copy's name for another task type: refused.
+    let (_, st) = before;
+    admin
+        .put_strategy(&strategy(&copy, "Other$dev1", vec![host.clone()], "resume"), Expect::Version(st.version))
+        .await
+        .expect("other task");
+    let e = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect_err("another task type");
+    assert!(e.to_string().contains("task type is"), "{e}");
+}
