@@ -120,10 +120,16 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
                     None,
                 ));
             }
+            // Only servers holding items: Java's group starts processing once it first holds
+            // one (`computerStart`), so a server of a domain with more servers than items
+            // rightly never fetches.
+            let holders: std::collections::HashSet<&str> =
+                d.items.iter().filter_map(|i| i.cur_server.as_deref()).collect();
             let idle: Vec<String> = d
                 .servers
                 .iter()
                 .filter(|x| !x.dead && matches!(x.fetching, Fetching::Never | Fetching::Stale))
+                .filter(|x| holders.contains(x.uuid.as_str()))
                 .map(|x| x.uuid.clone())
                 .collect();
             if !idle.is_empty() {

@@ -450,6 +450,41 @@ struct Prefetched {
     superseded: std::collections::HashSet<usize>,
 }
 
+/// ZooKeeper's clock as the follower sees it, without writing anything (reads never write): a
+/// node that just changed carries the server's time of that write (its mtime), read here a
+/// moment later, so `mtime - now` is never above the true offset and is close to it when the
+/// write is fresh. Heartbeats rewrite server nodes every few seconds: the largest of the last
+/// 30-60 s of samples is the estimate, and an old sample (a server clock stepped back) ages out.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct ClockEstimate {
+    since: Option<i64>,
+    best: Option<i64>,
+    previous: Option<i64>,
+}
+
+impl ClockEstimate {
+    const SPAN_MS: i64 = 30_000;
+
+    /// A node written at `server_ms` (its mtime) was read back at `local_ms`.
+    pub(crate) fn sample(&mut self, server_ms: i64, local_ms: i64) {
+        let since = *self.since.get_or_insert(local_ms);
+        if local_ms.saturating_sub(since) >= Self::SPAN_MS {
+            self.previous = self.best.take();
+            self.since = Some(local_ms);
+        }
+        let s = server_ms.saturating_sub(local_ms);
+        self.best = Some(self.best.map_or(s, |b| b.max(s)));
+    }
+
+    /// ZooKeeper's clock minus this machine's, once anything changed.
+    pub(crate) fn offset(&self) -> Option<i64> {
+        match (self.previous, self.best) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
 /// An event [`apply`] answers by reading the node's data.
 fn reads_data(ev: &zk::WatchedEvent) -> bool {
     matches!(ev.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged)
@@ -681,6 +716,7 @@ async fn run(
     // A re-sync that failed is tried again within a second, not only at the next event: a
     // quiet tree may send none (and in one-shot mode the event's own watch has fired).
     let mut retry = false;
+    let mut clock = ClockEstimate::default();
     loop {
         // Woken by a change, by a failed re-sync's retry (within a second) or when a server's
         // verdict expires with no event (it turns dead past judge-dead: a root whose every
@@ -756,9 +792,26 @@ async fn run(
                 Watches::Persistent(_) => apply(&store, &mut tree, ev, prefetched.reads.remove(&i)).await,
                 Watches::OneShot { .. } => apply_one_shot(&store, &mut tree, &mut watcher, ev).await,
             };
-            if let Err(e) = applied {
-                tracing::warn!(error = %e, "live update failed; re-reading the root");
-                resync = true;
+            match applied {
+                Err(e) => {
+                    tracing::warn!(error = %e, "live update failed; re-reading the root");
+                    resync = true;
+                }
+                // A node written just now: its mtime is ZooKeeper's clock of a moment ago.
+                Ok(()) if reads_data(ev) => {
+                    if let Some(n) = tree.get(ev.path.as_str()) {
+                        clock.sample(n.stat.mtime, crate::session::now_ms());
+                    }
+                }
+                Ok(()) => {}
+            }
+        }
+        // Servers are judged dead by ZooKeeper's clock (P9), which the follower cannot measure
+        // by writing: the changes it reads give it (a clock 60 s apart otherwise showed every
+        // live server dead, or a dead one live for a minute).
+        if let Some(off) = clock.offset() {
+            if store.clock_offset_ms().is_none_or(|cur| cur.saturating_sub(off).unsigned_abs() > 250) {
+                store.set_clock_offset(off);
             }
         }
         if terminal {
@@ -834,6 +887,26 @@ mod tests {
 
     /// A follower run restarted after a failure starts counting from 0 again; what it publishes
     /// must still be newer than what the previous run published.
+    #[test]
+    fn the_clock_estimate_is_the_freshest_write_and_ages_out() {
+        let mut c = ClockEstimate::default();
+        assert_eq!(c.offset(), None);
+        // ZooKeeper 60 s ahead: a fresh heartbeat read back 40 ms later, an old node 10 s later.
+        c.sample(1_000_060_000 - 40, 1_000_000_000);
+        c.sample(1_000_060_000 - 10_000, 1_000_000_500);
+        assert_eq!(c.offset(), Some(59_960));
+        // Behind by 30 s: the estimate follows within two spans, the old samples age out.
+        let t = 1_000_000_000 + 31_000;
+        c.sample(t - 30_000, t);
+        assert_eq!(c.offset(), Some(59_960), "the last span still counts");
+        c.sample(t + 31_000 - 30_000, t + 31_000);
+        assert_eq!(c.offset(), Some(-30_000));
+        // Hostile times answer without overflow.
+        c.sample(i64::MIN, i64::MAX);
+        c.sample(i64::MAX, i64::MIN);
+        assert!(c.offset().is_some());
+    }
+
     #[test]
     fn generations_only_grow_across_restarts() {
         let root = tbdesk_model::paths::Root::new("/r").expect("root");

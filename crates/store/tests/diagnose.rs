@@ -250,4 +250,16 @@ async fn servers_not_fetching() {
     .await
     .expect("no fetch yet");
     assert_eq!(broken(&store).await.as_deref(), Some("fetching"));
+    let not_fetching = |snap: &tbdesk_model::snapshot::Snapshot| {
+        root_findings(snap, None).into_iter().any(|f| f.code == "not_fetching" && f.nodes.iter().any(|t| t == UUID))
+    };
+    assert!(not_fetching(&store.snapshot(|_| {}).await.expect("snapshot")), "it holds items and never fetched");
+    // Holding nothing (more servers than items), a Java group never starts processing
+    // (`computerStart` waits for a first item): not fetching is then no finding.
+    for i in 0..4 {
+        c.set_data(&format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/{i}/cur_server"), b"other", None)
+            .await
+            .expect("move");
+    }
+    assert!(!not_fetching(&store.snapshot(|_| {}).await.expect("snapshot")), "a server holding nothing is warned of");
 }
