@@ -942,3 +942,67 @@ async fn the_launcher_joins_the_domain_strategy_a_java_factory_here_would_join()
     let e = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect_err("another task type");
     assert!(e.to_string().contains("task type is"), "{e}");
 }
+
+/// Java boots a group's run window when it first holds items (`computerStart` waits for
+/// them): a start-only window that fired while a group held nothing does not open for it when
+/// it later takes over an item. Here the start fires once, 3 s in, while the second group
+/// holds nothing; it takes the item after the first is killed and runs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_window_that_fired_before_a_group_held_items_stays_closed_for_it() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/late-boot";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(1);
+    let fire_ms = (tbdesk_store::now_ms() / 1000 + 3) * 1000;
+    let fire = chrono::DateTime::from_timestamp_millis(fire_ms).expect("time");
+    t.permit_run_start_time = Some(fire.format("%S %M %H %d %m ? %Y").to_string());
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    let strategy = Strategy {
+        strategy_name: Some("Job-dev1".into()),
+        ip_list: Some(vec!["b1".into(), "b2".into()]),
+        assign_num: 2,
+        kind: Some(Kind::Schedule),
+        task_name: Some("Job$dev1".into()),
+        task_parameter: Some(String::new()),
+        ..Strategy::default()
+    };
+    admin.put_strategy(&strategy, Expect::Absent).await.expect("strategy");
+    let deals = [
+        Arc::new(DemoDeal::with_work(1, Duration::from_millis(5))),
+        Arc::new(DemoDeal::with_work(1, Duration::from_millis(5))),
+    ];
+    let r1 = start(config(&server, root, "b1", "10.0.2.1", &deals[0]));
+    let r2 = start(config(&server, root, "b2", "10.0.2.2", &deals[1]));
+    let holder = |s: &Snapshot| -> Option<usize> {
+        let d = s.task_types.first()?.domains.first()?;
+        let live: Vec<&str> = d.servers.iter().filter(|x| !x.dead).map(|x| x.uuid.as_str()).collect();
+        let one_each = live.len() == 2
+            && live.iter().any(|u| u.contains("10.0.2.1"))
+            && live.iter().any(|u| u.contains("10.0.2.2"));
+        let owner = d.items.first()?.cur_server.as_deref()?;
+        (one_each && shares(s).is_some()).then(|| usize::from(owner.contains("10.0.2.2")))
+    };
+    wait_until(&admin, "one group each, the item held", Duration::from_secs(20), |s| holder(s).is_some()).await;
+    let h = holder(&admin.snapshot(|_| {}).await.expect("snapshot")).expect("holder");
+    assert!(tbdesk_store::now_ms() < fire_ms - 200, "the set-up took past the start fire");
+    tokio::time::sleep(Duration::from_millis(u64::try_from(fire_ms + 1000 - tbdesk_store::now_ms()).unwrap_or(0)))
+        .await;
+    assert!(!deals[h].processed().is_empty(), "the group holding the item runs from the start fire");
+    let (victim, survivor) = if h == 0 { (r1, r2) } else { (r2, r1) };
+    let other = 1 - h;
+    victim.kill().await;
+    let ip = ["10.0.2.1", "10.0.2.2"][other];
+    wait_until(&admin, "the item on the survivor", Duration::from_secs(30), |s| {
+        let Some(d) = s.task_types.first().and_then(|t| t.domains.first()) else { return false };
+        let live: Vec<&str> = d.servers.iter().filter(|x| !x.dead).map(|x| x.uuid.as_str()).collect();
+        // The survivor's factory now runs both groups (assignNum 2).
+        !live.is_empty()
+            && live.iter().all(|u| u.contains(ip))
+            && shares(s).is_some_and(|v| v.iter().sum::<usize>() == 1)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(deals[other].processed().is_empty(), "the survivor ran a window that fired before it held an item");
+    survivor.stop().await;
+}
