@@ -226,9 +226,18 @@ const TASK_TYPE: &[Spec<TaskType>] = &[
     Spec { key: "sleepTimeInterval", label: "Sleep between fetches", unit: "ms", help: "Extra pause before each fetch.", widget: Widget::Text,
         read: |t| t.sleep_time_interval.to_string(), write: |t, x, v| t.sleep_time_interval = num(v, "sleepTimeInterval", x) },
     Spec { key: "permitRunStartTime", label: "Run window start", unit: "cron", help: "TBSchedule cron (6–7 fields); prefix startrun: to also run at once. Empty: always run.", widget: Widget::Cron("fire-start"),
-        read: |t| t.permit_run_start_time.clone().unwrap_or_default(), write: |t, x, _| t.permit_run_start_time = nonblank(x) },
+        read: |t| t.permit_run_start_time.clone().unwrap_or_default(), write: |t, x, _| {
+            // Unchanged text keeps the stored value byte for byte (Java reads it untrimmed).
+            if t.permit_run_start_time.as_deref().unwrap_or_default() != x {
+                t.permit_run_start_time = nonblank(x)
+            }
+        } },
     Spec { key: "permitRunEndTime", label: "Run window end", unit: "cron", help: "Cron of the window end; -1 or empty: pause when no data.", widget: Widget::Cron("fire-end"),
-        read: |t| t.permit_run_end_time.clone().unwrap_or_default(), write: |t, x, _| t.permit_run_end_time = nonblank(x) },
+        read: |t| t.permit_run_end_time.clone().unwrap_or_default(), write: |t, x, _| {
+            if t.permit_run_end_time.as_deref().unwrap_or_default() != x {
+                t.permit_run_end_time = nonblank(x)
+            }
+        } },
     Spec { key: "taskItems", label: "Task items", unit: "", help: "Comma-separated ids, each optionally id:{parameter}.", widget: Widget::Area,
         read: |t| t.task_items.clone().unwrap_or_default().join(","),
         write: |t, x, v| match split_task_items(x) {

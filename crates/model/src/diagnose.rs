@@ -629,8 +629,16 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     // timers did: a start-only cron that fired at 01:00 keeps a group booted before it running
     // now, though a group booted now would wait for tomorrow's. Without a boot to go by (or
     // with too many timers since), a group booted now.
-    let boots: Vec<i64> =
-        d.servers.iter().filter(|x| !x.dead && x.ctime > 0 && x.ctime <= s.now_ms).map(|x| x.ctime).take(8).collect();
+    // Only groups holding items: Java boots a group's window at its first item, never before
+    // (so a server's creation is a lower bound of its boot).
+    let holders: std::collections::HashSet<&str> = d.items.iter().filter_map(|i| i.cur_server.as_deref()).collect();
+    let boots: Vec<i64> = d
+        .servers
+        .iter()
+        .filter(|x| !x.dead && x.ctime > 0 && x.ctime <= s.now_ms && holders.contains(x.uuid.as_str()))
+        .map(|x| x.ctime)
+        .take(4)
+        .collect();
     let open = if boots.is_empty() {
         w.is_open(s.now_ms)
     } else {

@@ -56,6 +56,15 @@ impl Window {
             return w;
         }
         w.next_resume = next(&start, tz, now);
+        // A start with no fire to come (a year-bound cron aged out): Java hands the null to
+        // `Timer.schedule`, which throws before the resume; an end with none after now throws
+        // at `nowEndTime.equals`. Either way the group never runs.
+        let end_dead = w.end.as_deref().is_some_and(|e| next(e, tz, now).is_none());
+        if w.next_resume.is_none() || end_dead {
+            w.open = false;
+            w.next_resume = None;
+            return w;
+        }
         if let Some(end) = &w.end {
             let first_end = w.next_resume.and_then(|s| next(end, tz, s));
             let now_end = next(end, tz, now);
@@ -129,7 +138,7 @@ impl Window {
 }
 
 /// Timers [`open_since`] runs at most (a group's every start and end fire since its boot).
-pub const MAX_STEPS: usize = 2048;
+pub const MAX_STEPS: usize = 512;
 
 /// Whether a thread group started at `boot` may process at `now`: booted as Java boots it, then
 /// every timer due by `now` run in order, as the group's own timers fired. With no end cron an
@@ -385,6 +394,17 @@ mod tests {
             (Some("startrun:0 0 1 * * ?"), Some("")),
         ];
         for (start, end) in never {
+            let mut w = Window::new(start, end, Tz::UTC, t0);
+            assert!((0..48).all(|h| !w.is_open(t0 + h * H)), "{start:?} {end:?} never opens");
+        }
+        // Crons with no fire to come (aged out): Java's `computerStart` throws, never opens.
+        let gone = [
+            (Some("startrun:0 0 0 1 1 ? 2020"), None),
+            (Some("startrun:0 0 0 1 1 ? 2020"), Some("0 0 5 * * ?")),
+            (Some("0 0 1 * * ?"), Some("0 0 0 1 1 ? 2020")),
+            (Some("startrun:0 0 1 * * ?"), Some("0 0 0 1 1 ? 2020")),
+        ];
+        for (start, end) in gone {
             let mut w = Window::new(start, end, Tz::UTC, t0);
             assert!((0..48).all(|h| !w.is_open(t0 + h * H)), "{start:?} {end:?} never opens");
         }

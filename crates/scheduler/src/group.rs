@@ -528,6 +528,10 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// One item's re-make: its id, the nodes to delete (fields first) at their versions, or its
+/// parameter node to set (path, version, text).
+type Remake = (String, Vec<(String, i32)>, Option<(String, i32, String)>);
+
 /// A leader starting alone makes `taskItem` what the definition says, as Java's leader does
 /// by deleting and re-creating it (`initialRunningInfo4Static`): items the definition no longer
 /// has are deleted (each with its fields, at the versions read: one rewritten meanwhile stays),
@@ -547,48 +551,107 @@ async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     if wanted.is_empty() {
         return Ok(());
     }
-    let (mut removed, mut rewritten) = (Vec::new(), Vec::new());
-    for id in &node.children {
-        let item = root.task_item(&spec.base, &spec.task_type, id);
-        match wanted.get(id) {
-            None => {
-                let Some(inode) = tree.get(&item) else { continue };
-                let fields: Vec<(String, i32)> = inode
-                    .children
-                    .iter()
-                    .map(|f| format!("{item}/{f}"))
-                    .filter_map(|p| tree.get(&p).map(|n| n.stat.version).map(|v| (p, v)))
-                    .collect();
-                let mut ops: Vec<Op<'_>> =
-                    fields.iter().map(|(p, v)| Op::Delete { path: p, version: Some(*v) }).collect();
-                ops.push(Op::Delete { path: &item, version: Some(inode.stat.version) });
-                match store.nulls().multi(&ops).await {
-                    Ok(_) => removed.push(id.clone()),
-                    // Changed or grown meanwhile: left, and judged again at the next start.
-                    Err(e) => {
-                        spec.log.push(format!("{}: item {id} is no longer defined but stays ({e})", spec.task_type))
-                    }
+    // Each item's writes together (its fields' deletes and its own, or its parameter), in
+    // multis of at most 2,000 ops (one session each); a multi refused (something changed
+    // meanwhile) is tried item by item, so one changed item keeps only itself.
+    let paths: Vec<Remake> = node
+        .children
+        .iter()
+        .filter_map(|id| {
+            let item = root.task_item(&spec.base, &spec.task_type, id);
+            match wanted.get(id) {
+                None => {
+                    let inode = tree.get(&item)?;
+                    let mut deletes: Vec<(String, i32)> = inode
+                        .children
+                        .iter()
+                        .map(|f| format!("{item}/{f}"))
+                        .filter_map(|p| tree.get(&p).map(|n| (p, n.stat.version)))
+                        .collect();
+                    deletes.push((item, inode.stat.version));
+                    Some((id.clone(), deletes, None))
+                }
+                Some(parameter) => {
+                    let path = root.task_item_field(&spec.base, &spec.task_type, id, "parameter");
+                    let pnode = tree.get(&path)?;
+                    // As text (Java's platform charset may have written GBK): only an edit.
+                    (tbdesk_model::gson::text(&pnode.data) != *parameter)
+                        .then(|| (id.clone(), Vec::new(), Some((path, pnode.stat.version, parameter.clone()))))
                 }
             }
-            Some(parameter) => {
-                let path = root.task_item_field(&spec.base, &spec.task_type, id, "parameter");
-                let Some(pnode) = tree.get(&path) else { continue };
-                if pnode.data != parameter.as_bytes() {
-                    let op = Op::Set { path: &path, data: parameter.as_bytes(), version: Some(pnode.stat.version) };
-                    match store.nulls().multi(&[op]).await {
-                        Ok(_) => rewritten.push(id.clone()),
-                        Err(e) => {
-                            spec.log.push(format!("{}: item {id}'s parameter not rewritten ({e})", spec.task_type))
-                        }
-                    }
-                }
+        })
+        .collect();
+    fn ops_of(w: &Remake) -> Vec<Op<'_>> {
+        let mut ops: Vec<Op<'_>> = w.1.iter().map(|(p, v)| Op::Delete { path: p, version: Some(*v) }).collect();
+        if let Some((p, v, d)) = &w.2 {
+            ops.push(Op::Set { path: p, data: d.as_bytes(), version: Some(*v) });
+        }
+        ops
+    }
+    let (mut removed, mut rewritten) = (Vec::new(), Vec::new());
+    let mut done = |w: &Remake| {
+        if w.2.is_some() {
+            rewritten.push(w.0.clone());
+        } else {
+            removed.push(w.0.clone());
+        }
+    };
+    let mut chunk: Vec<&Remake> = Vec::new();
+    let mut batches: Vec<Vec<&Remake>> = Vec::new();
+    let mut len = 0usize;
+    for w in &paths {
+        let n = w.1.len() + usize::from(w.2.is_some());
+        if len > 0 && len + n > 2000 {
+            batches.push(std::mem::take(&mut chunk));
+            len = 0;
+        }
+        chunk.push(w);
+        len += n;
+    }
+    if !chunk.is_empty() {
+        batches.push(chunk);
+    }
+    for batch in batches {
+        let ops: Vec<Op<'_>> = batch.iter().flat_map(|w| ops_of(w)).collect();
+        match store.nulls().multi(&ops).await {
+            Ok(_) => {
+                batch.iter().for_each(|w| done(w));
+                continue;
+            }
+            // Something changed meanwhile: item by item below.
+            Err(
+                tbdesk_store::Error::NoNode { .. }
+                | tbdesk_store::Error::Conflict { .. }
+                | tbdesk_store::Error::Zk {
+                    source: zk::Error::BadVersion | zk::Error::NotEmpty | zk::Error::NodeExists,
+                    ..
+                },
+            ) => {}
+            // ZooKeeper away or refusing: nothing more this pass.
+            Err(e) => return Err(e.into()),
+        }
+        for w in batch {
+            match store.nulls().multi(&ops_of(w)).await {
+                Ok(_) => done(w),
+                // Changed or grown meanwhile: left as it is, judged again at the next start.
+                Err(e) => spec.log.push(format!("{}: item {} left as it is ({e})", spec.task_type, w.0)),
             }
         }
     }
     if !removed.is_empty() || !rewritten.is_empty() {
+        let few = |v: &[String]| {
+            let shown: Vec<&str> = v.iter().take(20).map(String::as_str).collect();
+            if v.len() > shown.len() {
+                format!("{} ({} in all)", shown.join(","), v.len())
+            } else {
+                shown.join(",")
+            }
+        };
         spec.log.push(format!(
-            "{}: leading alone at start-up, made taskItem the definition's (as Java's leader does): removed {:?}, parameter rewritten {:?}",
-            spec.task_type, removed, rewritten
+            "{}: leading alone at start-up, made taskItem the definition's (as Java's leader does): removed [{}], parameter rewritten [{}]",
+            spec.task_type,
+            few(&removed),
+            few(&rewritten)
         ));
     }
     Ok(())

@@ -43,6 +43,9 @@ pub struct DevStrategy {
     /// What differs from the copy this run would have made, when it joined an existing one
     /// (e.g. another group count); shown to the user, never silently ignored.
     pub notes: Vec<String>,
+    /// An earlier run's leftover copy of this name may be taken over (and removed at this
+    /// run's stop): never a strategy someone paused or pointed elsewhere since, nor another.
+    pub adoptable: bool,
 }
 
 /// Creates (validated, create-only) the strategy `base-own_sign-tbdesk` naming only this
@@ -96,17 +99,20 @@ pub async fn create_dev_strategy(
     // makes nothing; a copy would hand every factory of this machine a second strategy of the
     // domain (Java peers would run more groups, and a copy with fewer would starve them).
     let (ip, me) = crate::local_identity();
-    if let Some(other) = domain_strategy_here(store, &name, &want_task, &ip, &me).await? {
+    let path = store.root().strategy(&name);
+    // Only while no copy exists: an earlier run's copy (a leftover to take over) comes first.
+    let copy_exists = store.client().check_stat(&path).await.map_err(|e| Error::zk(&path, e))?.is_some();
+    let other = if copy_exists { None } else { domain_strategy_here(store, &name, &want_task, &ip, &me).await? };
+    if let Some(other) = other {
         let notes = vec![format!(
             "strategy {other} already runs {want_task} on this machine: joined it as a Java factory does; no copy {name} made (its group count applies)"
         )];
-        return Ok(DevStrategy { name: other, created: None, notes });
+        return Ok(DevStrategy { name: other, created: None, notes, adoptable: false });
     }
-    let path = store.root().strategy(&name);
     match store.put_strategy(&s, Expect::Absent).await {
         Ok(_) => {
             let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
-            Ok(DevStrategy { name, created: Some(czxid), notes: Vec::new() })
+            Ok(DevStrategy { name, created: Some(czxid), notes: Vec::new(), adoptable: true })
         }
         Err(tbdesk_store::Error::Conflict { .. }) => {
             let (data, _) = store.client().get_data(&path).await.map_err(|e| Error::zk(&path, e))?;
@@ -147,7 +153,7 @@ pub async fn create_dev_strategy(
                 notes.push(format!(
                     "strategy {name} exists but {why}: this run registers and runs nothing until it is resumed or names this machine (as a Java factory waits)"
                 ));
-                return Ok(DevStrategy { name, created: None, notes });
+                return Ok(DevStrategy { name, created: None, notes, adoptable: false });
             }
             // Someone made it so (Java peers on purpose, as a shared test strategy): joined,
             // and said, since every factory of the root runs this domain too.
@@ -164,7 +170,7 @@ pub async fn create_dev_strategy(
                 // run's stop removes it.
                 let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
                 notes.push(format!("adopted the strategy copy {name} left by an earlier run; it is removed when this run stops (unless --keep)"));
-                return Ok(DevStrategy { name, created: Some(czxid), notes });
+                return Ok(DevStrategy { name, created: Some(czxid), notes, adoptable: true });
             }
             if have.assign_num != groups {
                 notes.push(format!(
@@ -174,7 +180,7 @@ pub async fn create_dev_strategy(
             } else {
                 notes.push(format!("joined the existing strategy {name} as one more runtime"));
             }
-            Ok(DevStrategy { name, created: None, notes })
+            Ok(DevStrategy { name, created: None, notes, adoptable: true })
         }
         Err(e) => Err(e.into()),
     }
@@ -210,15 +216,21 @@ async fn domain_strategy_here(
         }
     }))
     .buffered(64);
-    let found: Vec<Option<(String, Vec<u8>)>> = reads.try_collect().await?;
-    Ok(found.into_iter().flatten().find_map(|(n, d)| {
-        let s = Strategy::decode(&d).ok()?;
+    // At most 64 strategies' data held at once, and the first match ends the walk.
+    let mut reads = std::pin::pin!(reads);
+    while let Some(read) = reads.try_next().await? {
+        // Deleted between the list and its read.
+        let Some((n, d)) = read else { continue };
+        let Ok(s) = Strategy::decode(&d) else { continue };
         let runs_here = s.kind == Some(Kind::Schedule)
             && !s.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
             && s.task_name.as_deref().is_some_and(|t| TaskTypeName::parse(t).task_type() == task_type)
             && ip_matches(s.ip_list.as_deref().unwrap_or_default(), ip, host);
-        runs_here.then_some(n)
-    }))
+        if runs_here {
+            return Ok(Some(n));
+        }
+    }
+    Ok(None)
 }
 
 /// The largest leftovers file read (a run's own nodes are a few hundred bytes).
@@ -332,7 +344,7 @@ impl Leftovers {
     pub fn adopt(&self, dev: &mut DevStrategy, ledger: &crate::Ledger) -> Vec<String> {
         let mut out = Vec::new();
         if let Some((name, czxid)) = &self.strategy {
-            if *name == dev.name && dev.created.is_none() {
+            if *name == dev.name && dev.created.is_none() && dev.adoptable {
                 dev.created = Some(*czxid);
                 out.push(format!("strategy {name}"));
             }
@@ -787,6 +799,19 @@ impl Launch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leftover_copy_is_taken_over_only_when_adoptable() {
+        let left = Leftovers { strategy: Some(("Job-dev1-tbdesk".into(), 77)), ..Leftovers::default() };
+        let ledger = crate::Ledger::default();
+        let mut waiting =
+            DevStrategy { name: "Job-dev1-tbdesk".into(), created: None, notes: vec![], adoptable: false };
+        assert!(left.adopt(&mut waiting, &ledger).is_empty());
+        assert_eq!(waiting.created, None, "a copy someone paused or re-pointed is theirs now");
+        let mut joined = DevStrategy { adoptable: true, ..waiting };
+        left.adopt(&mut joined, &ledger);
+        assert_eq!(joined.created, Some(77));
+    }
 
     #[test]
     fn a_leftovers_file_that_is_a_fifo_or_huge_is_ignored_at_once() {

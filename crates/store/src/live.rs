@@ -457,20 +457,24 @@ struct Prefetched {
 /// 30-60 s of samples is the estimate, and an old sample (a server clock stepped back) ages out.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct ClockEstimate {
-    since: Option<i64>,
+    /// Start of the current span (monotonic: a local clock stepped back ends no span early or late).
+    since: Option<std::time::Instant>,
     best: Option<i64>,
     previous: Option<i64>,
 }
 
 impl ClockEstimate {
-    const SPAN_MS: i64 = 30_000;
+    const SPAN: Duration = Duration::from_secs(30);
 
-    /// A node written at `server_ms` (its mtime) was read back at `local_ms`.
-    pub(crate) fn sample(&mut self, server_ms: i64, local_ms: i64) {
-        let since = *self.since.get_or_insert(local_ms);
-        if local_ms.saturating_sub(since) >= Self::SPAN_MS {
-            self.previous = self.best.take();
-            self.since = Some(local_ms);
+    /// A node written at `server_ms` (its mtime) was read back at `local_ms`, at `at`.
+    pub(crate) fn sample(&mut self, server_ms: i64, local_ms: i64, at: std::time::Instant) {
+        let since = *self.since.get_or_insert(at);
+        let gone = at.saturating_duration_since(since);
+        if gone >= Self::SPAN {
+            // The span just ended counts one more span; after a quiet gap nothing old does.
+            self.previous = if gone < Self::SPAN * 2 { self.best.take() } else { None };
+            self.best = None;
+            self.since = Some(at);
         }
         let s = server_ms.saturating_sub(local_ms);
         self.best = Some(self.best.map_or(s, |b| b.max(s)));
@@ -800,7 +804,7 @@ async fn run(
                 // A node written just now: its mtime is ZooKeeper's clock of a moment ago.
                 Ok(()) if reads_data(ev) => {
                     if let Some(n) = tree.get(ev.path.as_str()) {
-                        clock.sample(n.stat.mtime, crate::session::now_ms());
+                        clock.sample(n.stat.mtime, crate::session::now_ms(), std::time::Instant::now());
                     }
                 }
                 Ok(()) => {}
@@ -889,21 +893,25 @@ mod tests {
     /// must still be newer than what the previous run published.
     #[test]
     fn the_clock_estimate_is_the_freshest_write_and_ages_out() {
+        let t0 = std::time::Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
         let mut c = ClockEstimate::default();
         assert_eq!(c.offset(), None);
         // ZooKeeper 60 s ahead: a fresh heartbeat read back 40 ms later, an old node 10 s later.
-        c.sample(1_000_060_000 - 40, 1_000_000_000);
-        c.sample(1_000_060_000 - 10_000, 1_000_000_500);
+        c.sample(1_000_060_000 - 40, 1_000_000_000, at(0));
+        c.sample(1_000_060_000 - 10_000, 1_000_000_500, at(0));
         assert_eq!(c.offset(), Some(59_960));
-        // Behind by 30 s: the estimate follows within two spans, the old samples age out.
-        let t = 1_000_000_000 + 31_000;
-        c.sample(t - 30_000, t);
+        // Behind by 30 s from then on: the last span still counts, then ages out.
+        c.sample(1_000_000_000, 1_000_030_000, at(31));
         assert_eq!(c.offset(), Some(59_960), "the last span still counts");
-        c.sample(t + 31_000 - 30_000, t + 31_000);
+        c.sample(1_000_031_000, 1_000_061_000, at(62));
         assert_eq!(c.offset(), Some(-30_000));
+        // After a quiet gap of two spans nothing old counts, even if the local clock stepped.
+        c.sample(5_000, 0, at(200));
+        assert_eq!(c.offset(), Some(5_000));
         // Hostile times answer without overflow.
-        c.sample(i64::MIN, i64::MAX);
-        c.sample(i64::MAX, i64::MIN);
+        c.sample(i64::MIN, i64::MAX, at(201));
+        c.sample(i64::MAX, i64::MIN, at(202));
         assert!(c.offset().is_some());
     }
 
