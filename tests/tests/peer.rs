@@ -35,8 +35,10 @@ fn scenario(kit: &Path, script: &str, env: &[(&str, &str)]) -> Outcome {
     let work = tempfile::Builder::new().prefix("tbdesk-peer-").tempdir().expect("work dir").keep();
     let tbdesk = bins::binary("tbdesk", "TBDESK_CLI_BIN");
     let mut cmd = Command::new("timeout");
-    cmd.args(["600", "bash"]).arg(kit.join("scenarios").join(script)).arg(&tbdesk);
-    cmd.env("WORK", &work).env("PEER_HOME", peer_home());
+    // The kit's scenarios by name; ours (topologies beyond the kit's, on its parts) by path.
+    let path = if script.contains('/') { paths::repo_root().join(script) } else { kit.join("scenarios").join(script) };
+    cmd.args(["600", "bash"]).arg(path).arg(&tbdesk);
+    cmd.env("WORK", &work).env("PEER_HOME", peer_home()).env("KIT", kit);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -116,6 +118,8 @@ fn java_runtime_beside_tbdesk() {
         ("tbdesk-leads.sh", vec![]),
         ("java-leads.sh", vec![]),
         ("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "tbdesk")]),
+        // Java's own strategy name (not tbdesk's), two Java factories first: tbdesk joins it.
+        ("tests/peer/java-strategy-named.sh", vec![]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));
@@ -129,7 +133,7 @@ fn java_runtime_beside_tbdesk() {
         let o = scenario(&kit, script, env);
         let name = format!(
             "{} {}",
-            script.trim_end_matches(".sh"),
+            script.rsplit('/').next().unwrap_or(script).trim_end_matches(".sh"),
             env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
         )
         .trim_end()
