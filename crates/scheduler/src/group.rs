@@ -528,6 +528,20 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// The domain's `taskItem` subtree as it is (its path and nodes), and the definition's items
+/// (id → parameter) as the task type lists them.
+async fn items_and_definition(
+    store: &Store,
+    spec: &GroupSpec,
+) -> Result<(String, tbdesk_model::snapshot::RawTree, std::collections::HashMap<String, String>), Error> {
+    let top = store.root().task_items(&spec.base, &spec.task_type);
+    let tree =
+        tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
+    let wanted =
+        spec.def.task_items.iter().flatten().filter_map(|e| parse_item(e).ok()).map(|d| (d.id, d.parameter)).collect();
+    Ok((top, tree, wanted))
+}
+
 /// One item's re-make: its id, the nodes to delete (fields first) at their versions, or its
 /// parameter node to set (path, version, text).
 type Remake = (String, Vec<(String, i32)>, Option<(String, i32, String)>);
@@ -540,12 +554,8 @@ type Remake = (String, Vec<(String, i32)>, Option<(String, i32, String)>);
 async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     use tbdesk_store::jute::Op;
     let root = store.root();
-    let top = root.task_items(&spec.base, &spec.task_type);
-    let tree =
-        tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
+    let (top, tree, wanted) = items_and_definition(store, spec).await?;
     let Some(node) = tree.get(&top) else { return Ok(()) };
-    let wanted: std::collections::HashMap<String, String> =
-        spec.def.task_items.iter().flatten().filter_map(|e| parse_item(e).ok()).map(|d| (d.id, d.parameter)).collect();
     // A definition without a readable item keeps what is there (Java's re-make would leave
     // the domain without items; its leader then logs the error every heartbeat).
     if wanted.is_empty() {
@@ -674,12 +684,8 @@ fn init_value<'a>(field: &str, parameter: &'a str) -> Option<&'a [u8]> {
 async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     use tbdesk_store::jute::{Mode, Op};
     let root = store.root();
-    let top = root.task_items(&spec.base, &spec.task_type);
-    let tree =
-        tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
+    let (top, tree, params) = items_and_definition(store, spec).await?;
     let Some(node) = tree.get(&top) else { return Ok(()) };
-    let params: std::collections::HashMap<String, String> =
-        spec.def.task_items.iter().flatten().filter_map(|e| parse_item(e).ok()).map(|d| (d.id, d.parameter)).collect();
     for id in &node.children {
         for f in ITEM_FIELDS {
             let path = root.task_item_field(&spec.base, &spec.task_type, id, f);
