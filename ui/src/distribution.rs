@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tbdesk_model::distribution::{picture, JavaVersion, Picture};
-use tbdesk_model::names::{ServerUuid, TaskTypeName};
+use tbdesk_model::names::ServerUuid;
 use tbdesk_model::replay::ReplayView;
 
 /// Task types offered in the picker at once; the filter narrows the rest.
@@ -697,11 +697,7 @@ fn DomainPicture(task_type: String, domain: String, first: bool, opts: Opts) -> 
             let strategies: Vec<_> = snap
                 .strategies
                 .iter()
-                .filter(|s| {
-                    s.strategy.ok().is_some_and(|st| {
-                        st.task_name.as_deref().is_some_and(|t| TaskTypeName::parse(t).task_type() == dom)
-                    })
-                })
+                .filter(|s| s.strategy.ok().is_some_and(|st| st.domain().as_deref() == Some(dom.as_str())))
                 .cloned()
                 .collect();
             let replayed = at.as_ref().map(|(t, rv)| tbdesk_model::replay::domain_at(d, &rv.events, *t));

@@ -177,7 +177,7 @@ pub fn Overview() -> impl IntoView {
                                         let running: i64 = s.runtimes.iter().filter_map(|r| r.runtime.as_ref().and_then(|d| d.ok()).map(|x| x.request_num)).sum();
                                         match &s.strategy {
                                             Decoded::Ok { value: st } => {
-                                                let paused = st.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"));
+                                                let paused = st.is_paused();
                                                 let tt = TaskTypeName::parse(st.task_name.as_deref().unwrap_or(""));
                                                 view! {
                                                     <tr id=format!("strategy-{}", s.name)>

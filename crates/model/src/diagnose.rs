@@ -220,7 +220,7 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
                 .unwrap_or_default()
                 .iter()
                 .any(|ip| ip == "127.0.0.1" || ip.eq_ignore_ascii_case("localhost"));
-            if all && !v.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
+            if all && !v.is_paused() {
                 out.push(finding(
                     Level::Info,
                     "captures_every_machine",
@@ -256,9 +256,7 @@ pub fn missing_groups(s: &Snapshot) -> Vec<(String, String, i64, i64)> {
     let mut out = Vec::new();
     for st in &s.strategies {
         let Some(v) = st.strategy.ok() else { continue };
-        if v.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
-            || v.kind != Some(crate::records::Kind::Schedule)
-        {
+        if v.is_paused() || v.kind != Some(crate::records::Kind::Schedule) {
             continue;
         }
         let Some(task) = v.task_name.as_deref() else { continue };
@@ -430,12 +428,8 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
-    let active: Vec<&&StrategyView> = strategies
-        .iter()
-        .filter(|x| {
-            x.strategy.ok().is_some_and(|v| !v.sts.as_deref().is_some_and(|st| st.eq_ignore_ascii_case("pause")))
-        })
-        .collect();
+    let active: Vec<&&StrategyView> =
+        strategies.iter().filter(|x| x.strategy.ok().is_some_and(|v| !v.is_paused())).collect();
     let active_names: Vec<String> = active.iter().map(|x| x.name.clone()).collect();
     let paused_text = if active.is_empty() {
         format!("paused: {}", names.join(", "))

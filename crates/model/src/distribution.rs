@@ -362,10 +362,7 @@ pub fn picture(
     let mut requested: BTreeMap<String, i64> = BTreeMap::new();
     for s in strategies {
         let Some(st) = s.strategy.ok() else { continue };
-        // The strategy's domain as Java names it: `X$BASE` runs in `X`.
-        if st.task_name.as_deref().map(|t| crate::names::TaskTypeName::parse(t).task_type()).as_deref()
-            != Some(d.task_type.as_str())
-        {
+        if st.domain().as_deref() != Some(d.task_type.as_str()) {
             continue;
         }
         for r in &s.runtimes {

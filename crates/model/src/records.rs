@@ -92,6 +92,16 @@ impl Default for Strategy {
 }
 
 impl Strategy {
+    /// Paused, as Java's factory reads `sts` (`STS_PAUSE.equalsIgnoreCase`).
+    pub fn is_paused(&self) -> bool {
+        self.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
+    }
+
+    /// The domain it runs, as Java names it (`getTaskTypeByBaseAndOwnSign`: `X$BASE` is `X`).
+    pub fn domain(&self) -> Option<String> {
+        self.task_name.as_deref().map(|t| crate::names::TaskTypeName::parse(t).task_type())
+    }
+
     /// Reads a strategy blob.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut f = Fields::new(parse_object(bytes)?);

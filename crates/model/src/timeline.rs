@@ -187,8 +187,7 @@ fn lane_state(snap: &Snapshot, base: &str) -> LaneState {
             continue;
         }
         any = true;
-        // Java: `STS_PAUSE.equalsIgnoreCase(sts)`.
-        if !st.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause")) {
+        if !st.is_paused() {
             return LaneState::Running;
         }
     }

@@ -26,8 +26,7 @@ pub async fn capturing_strategies(store: &Store, own_sign: &str, ip: &str, host:
             let st = s.strategy.ok()?;
             let tt = TaskTypeName::parse(st.task_name.as_deref().unwrap_or_default());
             let captured = ip_matches(st.ip_list.as_deref().unwrap_or_default(), ip, host);
-            let paused = st.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"));
-            (captured && tt.own_sign != own_sign && !paused).then(|| s.name.clone())
+            (captured && tt.own_sign != own_sign && !st.is_paused()).then(|| s.name.clone())
         })
         .collect())
 }
@@ -122,8 +121,7 @@ pub async fn create_dev_strategy(
             if have.kind != Some(Kind::Schedule) {
                 diff.push(format!("kind is {:?}, not Schedule", have.kind));
             }
-            let domain = have.task_name.as_deref().map(|t| TaskTypeName::parse(t).task_type());
-            if domain.as_deref() != Some(want_task.as_str()) {
+            if have.domain().as_deref() != Some(want_task.as_str()) {
                 diff.push(format!("task type is {:?}, not {want_task:?}", have.task_name.clone().unwrap_or_default()));
             }
             if !diff.is_empty() {
@@ -135,7 +133,7 @@ pub async fn create_dev_strategy(
             let mut notes = Vec::new();
             // Paused, or not naming this machine: a Java factory registers anyway and joins
             // when the strategy is resumed or its IP list fixed; so does this run, and says so.
-            let paused = have.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"));
+            let paused = have.is_paused();
             let here = ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, &me)
                 || ip_matches(have.ip_list.as_deref().unwrap_or_default(), &ip, host);
             if paused || !here {
@@ -223,8 +221,8 @@ async fn domain_strategy_here(
         let Some((n, d)) = read else { continue };
         let Ok(s) = Strategy::decode(&d) else { continue };
         let runs_here = s.kind == Some(Kind::Schedule)
-            && !s.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
-            && s.task_name.as_deref().is_some_and(|t| TaskTypeName::parse(t).task_type() == task_type)
+            && !s.is_paused()
+            && s.domain().as_deref() == Some(task_type)
             && ip_matches(s.ip_list.as_deref().unwrap_or_default(), ip, host);
         if runs_here {
             return Ok(Some(n));

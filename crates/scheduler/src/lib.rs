@@ -650,7 +650,7 @@ impl Factory {
                 }
             };
             let mine = s.kind == Some(Kind::Schedule)
-                && !s.sts.as_deref().is_some_and(|x| x.eq_ignore_ascii_case("pause"))
+                && !s.is_paused()
                 && s.ip_list.as_deref().is_some_and(|l| ip_matches(l, &self.cfg.ip, &self.cfg.host))
                 && s.task_name.as_deref().is_some_and(|t| {
                     let tt = TaskTypeName::parse(t);
