@@ -905,7 +905,13 @@ async fn heartbeat(
             period.saturating_mul(2).max(Duration::from_secs(1)),
             store.client().set_data(&path, blob.as_bytes(), None),
         );
-        let beat = match beat.await {
+        // The last beat of a stopping group is not waited for: the workers have ended, and
+        // with ZooKeeper frozen the write would hold the stop for its two periods.
+        let beat = tokio::select! {
+            r = beat => r,
+            _ = stop.changed() => return,
+        };
+        let beat = match beat {
             Ok(r) => r.map(|_| ()),
             Err(_) => Err(zk::Error::ConnectionLoss),
         };
