@@ -617,7 +617,24 @@ impl Factory {
                 return Ok(());
             }
             Ok(_) => {}
+            // Deleted while this session lives (a console or a zk shell removed it): as Java's
+            // `refresh`, whose `loadManagerFactoryInfo` throws on the missing node, every
+            // thread group stops (its server node deleted), this factory's strategy runtimes
+            // are deleted, and the factory registers again under its own name; the strategies
+            // are joined anew below and the groups start again under new names. (Java does the
+            // same on any failed read of the node; here a read that fails leaves the groups
+            // running, each stopping its own processing while its heartbeat cannot land.)
             Err(zk::Error::NoNode) => {
+                if !self.groups.is_empty() {
+                    self.log.push(format!(
+                        "factory node {} was deleted: thread groups stopped and runtimes unregistered, then \
+                         registered again (as Java's factory does)",
+                        self.uuid
+                    ));
+                }
+                tracing::warn!(factory = %self.uuid, "factory node deleted while the session lives: restarting as Java");
+                self.stop_groups(|_| true).await;
+                self.unregister_runtimes().await;
                 let opts = zk::CreateMode::Ephemeral.with_acls(self.store.acls());
                 c.create(&fpath, b"true", &opts).await.map_err(|e| Error::zk(&fpath, e))?;
                 self.null_factory_node(0).await;

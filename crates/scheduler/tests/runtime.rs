@@ -1006,3 +1006,37 @@ async fn a_window_that_fired_before_a_group_held_items_stays_closed_for_it() {
     assert!(deals[other].processed().is_empty(), "the survivor ran a window that fired before it held an item");
     survivor.stop().await;
 }
+
+/// The factory node deleted while its session lives (a console or a zk shell): as Java's
+/// `refresh` (its `loadManagerFactoryInfo` throws), every thread group stops and its server node
+/// goes, the factory registers again under its own name and new groups take the items; no task
+/// runs twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_deleted_factory_node_restarts_the_groups_as_java() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/factory-deleted";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(3), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "delbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "delbox", "10.9.9.9", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![3])).await;
+    let snap = admin.snapshot(|_| {}).await.expect("snap");
+    let first = snap.task_types[0].domains[0].servers[0].uuid.clone();
+    let factory = snap.factories[0].uuid.clone();
+    let fpath = admin.root().factory(&factory);
+    admin.client().delete(&fpath, None).await.expect("delete the factory node");
+    wait_until(&admin, "new groups holding the items, the old server node gone", Duration::from_secs(30), |s| {
+        let d = &s.task_types[0].domains[0];
+        shares(s) == Some(vec![3])
+            && d.servers.iter().all(|x| x.uuid != first)
+            && s.factories.iter().map(|f| f.uuid.as_str()).eq([factory.as_str()])
+    })
+    .await;
+    let before = deal.processed().len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(deal.processed().len() > before, "processing goes on under the new groups");
+    r.stop().await;
+    assert_no_task_twice(&deal);
+}
