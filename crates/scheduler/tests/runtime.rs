@@ -1040,3 +1040,87 @@ async fn a_deleted_factory_node_restarts_the_groups_as_java() {
     r.stop().await;
     assert_no_task_twice(&deal);
 }
+
+/// The launcher's walk of every strategy, over a root full of what a shared ZooKeeper holds:
+/// null, empty, binary, truncated, deeply nested, huge and overflowing data, strategies of
+/// other kinds, other domains, paused or naming other machines. None is joined, nothing is
+/// written but the copy; the one strategy a Java factory here would join is found behind them
+/// all; a strategy this session may not read fails the launch naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_launchers_strategy_walk_survives_a_hostile_root() {
+    use zookeeper_client as zkc;
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/hostile-walk";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    let (ip, host) = tbdesk_scheduler::local_identity();
+    let json = |kind: &str, task: &str, ips: &str, sts: &str| {
+        format!(r#"{{"strategyName":"x","IPList":{ips},"numOfSingleServer":0,"assignNum":1,"kind":"{kind}","taskName":"{task}","taskParameter":"","sts":"{sts}"}}"#)
+            .into_bytes()
+    };
+    let me = format!("[{:?}]", host);
+    let mut junk: Vec<(String, Vec<u8>)> = vec![
+        ("empty".into(), Vec::new()),
+        ("binary".into(), vec![0xff, 0xfe, 0, 1, 0x80, b'{']),
+        ("truncated".into(), json("Schedule", "Job$dev1", &me, "resume")[..60].to_vec()),
+        ("nested".into(), format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+        (
+            "overflow".into(),
+            format!(r#"{{"kind":"Schedule","taskName":"Job$dev1","IPList":{me},"assignNum":1{}}}"#, "0".repeat(40)).into_bytes(),
+        ),
+        ("huge".into(), {
+            let many: Vec<String> = (0..60_000).map(|i| format!("\"10.{}.{}.{}\"", i % 250, (i / 250) % 250, 7)).collect();
+            json("Schedule", "Job$dev1", &format!("[{}]", many.join(",")), "resume")
+        }),
+        ("java-kind".into(), json("Java", "Job$dev1", &me, "resume")),
+        ("bean-kind".into(), json("Bean", "Job$dev1", &me, "resume")),
+        ("paused".into(), json("Schedule", "Job$dev1", &me, "PAUSE")),
+        ("no-ips".into(), json("Schedule", "Job$dev1", "null", "resume")),
+        ("blank-ips".into(), json("Schedule", "Job$dev1", r#"["", " "]"#, "resume")),
+        ("other-domain".into(), json("Schedule", "Job$dev2", &me, "resume")),
+        ("base".into(), json("Schedule", "Job", &me, "resume")),
+        ("longer-sign".into(), json("Schedule", "Job$dev1$x", &me, "resume")),
+        ("ips-not-strings".into(), json("Schedule", "Job$dev1", "[1, null, {}]", "resume")),
+        ("ünïcode strategy 策略".into(), json("Schedule", "Job$dev1", r#"["elsewhere"]"#, "resume")),
+    ];
+    for i in 0..400 {
+        junk.push((format!("filler-{i:03}"), json("Schedule", &format!("Other{i}$dev1"), &me, "resume")));
+    }
+    let acl = zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all());
+    for (n, d) in &junk {
+        admin.client().create(&admin.root().strategy(n), d, &acl).await.unwrap_or_else(|e| panic!("{n}: {e}"));
+    }
+    assert!(admin.create_null(&admin.root().strategy("null-data")).await.expect("null"));
+    junk.push(("null-data".into(), Vec::new()));
+    let read_all = || async {
+        let mut all = Vec::new();
+        for (n, _) in &junk {
+            all.push(admin.client().get_data(&admin.root().strategy(n)).await.expect("read"));
+        }
+        all
+    };
+    let before = read_all().await;
+    // Nothing among them runs the domain here: the copy is made.
+    let copy = launcher::strategy_name("Job", "dev1");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect("copy");
+    assert_eq!((dev.name.as_str(), dev.created.is_some()), (copy.as_str(), true), "{:?}", dev.notes);
+    admin.client().delete(&admin.root().strategy(&copy), None).await.expect("drop the copy");
+    // The one a Java factory here joins, named after all of them (its IP, not its host name).
+    admin
+        .client()
+        .create(&admin.root().strategy("zzz-real"), &json("Schedule", "Job$dev1", &format!("[{ip:?}]"), "resume"), &acl)
+        .await
+        .expect("real");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect("joined");
+    assert_eq!((dev.name.as_str(), dev.created), ("zzz-real", None), "{:?}", dev.notes);
+    assert_eq!(read_all().await, before, "a strategy the walk read was written");
+    assert!(admin.client().check_stat(&admin.root().strategy(&copy)).await.expect("stat").is_none(), "a copy was made");
+    // A strategy this session may not read: Java's factory fails on it too; the launch fails
+    // and names it rather than guess.
+    let locked = [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
+    let mode = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&locked));
+    admin.client().create(&admin.root().strategy("aaa-locked"), b"{}", &mode).await.expect("locked");
+    let e = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect_err("unreadable strategy");
+    assert!(e.to_string().contains("aaa-locked"), "{e}");
+}
