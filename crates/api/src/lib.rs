@@ -1073,7 +1073,7 @@ impl Console {
         for p in &paths {
             out.extend(self.profiles.journal_list(profile, Some(p), limit).await?);
         }
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|e| std::cmp::Reverse(e.id));
         out.dedup_by_key(|e| e.id);
         out.truncate(usize::try_from(limit.max(1)).unwrap_or(usize::MAX));
         Ok(out)
@@ -1735,10 +1735,7 @@ impl Console {
         let one = |p: Profile| async move {
             let name = p.fields.name;
             // A followed root answers from its live state; others are read once.
-            let live = match self.followed.lock().await.get(&name).and_then(|c| c.get().cloned()) {
-                Some(f) => Some(f.live.current().snapshot),
-                None => None,
-            };
+            let live = self.followed.lock().await.get(&name).and_then(|c| c.get().cloned()).map(|f| f.live.current().snapshot);
             let snap = async {
                 match live {
                     Some(s) => Ok(s),

@@ -121,9 +121,9 @@ pub fn run(cmd: ModelCmd) -> anyhow::Result<ExitCode> {
             let ctx = validate::Context { now_ms: chrono::Utc::now().timestamp_millis(), tz: zone(&tz)? };
             let violations = match kind {
                 RuleKind::TaskType => {
-                    validate::task_type(&TaskType::decode(&bytes).with_context(|| format!("{file}"))?, &ctx)
+                    validate::task_type(&TaskType::decode(&bytes).with_context(|| file.to_string())?, &ctx)
                 }
-                RuleKind::Strategy => validate::strategy(&Strategy::decode(&bytes).with_context(|| format!("{file}"))?),
+                RuleKind::Strategy => validate::strategy(&Strategy::decode(&bytes).with_context(|| file.to_string())?),
             };
             for v in &violations {
                 println!("{}", serde_json::to_string(v)?);

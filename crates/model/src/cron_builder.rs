@@ -510,7 +510,7 @@ mod tests {
             }
             Rule::Every { unit: Unit::Hour, n, minute, second, hours: Some((a, b)), days } => {
                 // The list's end is its last hour; a list of one hour is a time of day.
-                let last = (a..=b).step_by(usize::from(n)).last().unwrap_or(a);
+                let last = (a..=b).step_by(usize::from(n)).next_back().unwrap_or(a);
                 if last == a {
                     Rule::At { at: At { hour: a, minute, second }, days }
                 } else {

@@ -119,10 +119,8 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
         if opens != closes {
             out.push(ItemError(format!("item {n} {entry:?}: '{{' and '}}' do not balance")));
         }
-        if entry.contains(":{") || entry.contains('{') {
-            if !entry.trim_end().ends_with('}') {
-                out.push(ItemError(format!("item {n} {entry:?}: a parameter must end with '}}'")));
-            }
+        if entry.contains('{') && !entry.trim_end().ends_with('}') {
+            out.push(ItemError(format!("item {n} {entry:?}: a parameter must end with '}}'")));
         }
         let def = match parse_item(entry) {
             Ok(d) => d,

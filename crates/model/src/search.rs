@@ -107,7 +107,7 @@ pub fn find_fuzzy(s: &Snapshot, query: &str, max: usize) -> Vec<Hit> {
                 .map(|score| (score, Hit { kind, name: name.to_owned(), field: "name".into(), value: name.to_owned() }))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored.into_iter().take(max).map(|(_, h)| h).collect()
 }
 

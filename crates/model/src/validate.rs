@@ -301,7 +301,7 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
             "finite",
             "must be a finite number of days (gson refuses to write Infinity, and JSON cannot hold it)",
         );
-    } else if !(t.expire_own_sign_interval > 0.0) {
+    } else if t.expire_own_sign_interval.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         o.error(
             "expireOwnSignInterval",
             "expire_positive",

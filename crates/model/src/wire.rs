@@ -422,7 +422,7 @@ impl ProfileStatus {
     /// Counts and findings of a root, for `profile`.
     pub fn of(profile: &str, color: &str, report: &HealthReport, snapshot: Option<&Snapshot>) -> Self {
         let mut all: Vec<Finding> = report.ensemble_findings.iter().chain(&report.findings).cloned().collect();
-        all.sort_by(|a, b| b.level.cmp(&a.level));
+        all.sort_by_key(|f| std::cmp::Reverse(f.level));
         all.truncate(3);
         let domains = || snapshot.into_iter().flat_map(|s| &s.task_types).flat_map(|t| &t.domains);
         ProfileStatus {

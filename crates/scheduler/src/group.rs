@@ -453,21 +453,38 @@ pub async fn write_items(
             }
         })
         .collect();
-    // Under ZooKeeper's 1 MB request limit (an op is ~150 bytes): requests of at most 2,000
-    // ops, whole item writes each. A failed request writes nothing of itself; the ones before
-    // it stand, and the caller's next pass plans from a new read.
-    let (mut start, mut len) = (0usize, 0usize);
-    for n in sizes {
-        if len > 0 && len + n > 2000 {
-            store.nulls().multi(&ops[start..start + len]).await?;
-            (start, len) = (start + len, 0);
-        }
-        len += n;
-    }
-    if len > 0 {
-        store.nulls().multi(&ops[start..start + len]).await?;
+    // Whole item writes per request. A failed request writes nothing of itself; the ones
+    // before it stand, and the caller's next pass plans from a new read.
+    let mut start = 0usize;
+    for units in whole_batches(&sizes) {
+        let n: usize = sizes[units].iter().sum();
+        store.nulls().multi(&ops[start..start + n]).await?;
+        start += n;
     }
     Ok(())
+}
+
+/// The most ops in one multi: under ZooKeeper's 1 MB request limit (jute.maxbuffer), an op
+/// being ~150 bytes.
+pub(crate) const MAX_MULTI_OPS: usize = 2000;
+
+/// Splits units of `sizes[i]` ops each into runs of whole units of at most [`MAX_MULTI_OPS`]
+/// ops (a larger unit alone), so that no request boundary falls inside a unit (an item's
+/// fields, an item's deletes).
+fn whole_batches(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut len) = (0usize, 0usize);
+    for (i, &n) in sizes.iter().enumerate() {
+        if len > 0 && len.saturating_add(n) > MAX_MULTI_OPS {
+            out.push(start..i);
+            (start, len) = (i, 0);
+        }
+        len = len.saturating_add(n);
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
 }
 
 /// Creates `taskItem` and the missing items of the definition as Java's
@@ -562,7 +579,7 @@ async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
         return Ok(());
     }
     // Each item's writes together (its fields' deletes and its own, or its parameter), in
-    // multis of at most 2,000 ops (one session each); a multi refused (something changed
+    // multis of at most [`MAX_MULTI_OPS`] (one session each); a multi refused (something changed
     // meanwhile) is tried item by item, so one changed item keeps only itself.
     let paths: Vec<Remake> = node
         .children
@@ -606,26 +623,13 @@ async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
             removed.push(w.0.clone());
         }
     };
-    let mut chunk: Vec<&Remake> = Vec::new();
-    let mut batches: Vec<Vec<&Remake>> = Vec::new();
-    let mut len = 0usize;
-    for w in &paths {
-        let n = w.1.len() + usize::from(w.2.is_some());
-        if len > 0 && len + n > 2000 {
-            batches.push(std::mem::take(&mut chunk));
-            len = 0;
-        }
-        chunk.push(w);
-        len += n;
-    }
-    if !chunk.is_empty() {
-        batches.push(chunk);
-    }
-    for batch in batches {
-        let ops: Vec<Op<'_>> = batch.iter().flat_map(|w| ops_of(w)).collect();
+    let sizes: Vec<usize> = paths.iter().map(|w| w.1.len() + usize::from(w.2.is_some())).collect();
+    for units in whole_batches(&sizes) {
+        let batch = &paths[units];
+        let ops: Vec<Op<'_>> = batch.iter().flat_map(ops_of).collect();
         match store.nulls().multi(&ops).await {
             Ok(_) => {
-                batch.iter().for_each(|w| done(w));
+                batch.iter().for_each(&mut done);
                 continue;
             }
             // Something changed meanwhile: item by item below.
@@ -1324,4 +1328,21 @@ fn set_message(state: &GroupState, m: &str) {
 /// Paths a group's domain uses, for tests and clean-up.
 pub fn domain_path(root: &Root, base: &str, task_type: &str) -> String {
     root.domain(base, task_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{whole_batches, MAX_MULTI_OPS};
+
+    #[test]
+    fn batches_hold_whole_units_under_the_limit() {
+        assert!(whole_batches(&[]).is_empty());
+        assert_eq!(whole_batches(&[2; 1000]), vec![0..1000]);
+        assert_eq!(whole_batches(&[2; 1001]), vec![0..1000, 1000..1001]);
+        // An odd unit is never split: 1999 + 2 > 2000.
+        assert_eq!(whole_batches(&[1999, 2, 2]), vec![0..1, 1..3]);
+        // A unit over the limit goes with nothing but zero-op units.
+        assert_eq!(whole_batches(&[0, MAX_MULTI_OPS + 5, 0, 1]), vec![0..2, 2..4]);
+        assert_eq!(whole_batches(&[usize::MAX, usize::MAX]), vec![0..1, 1..2]);
+    }
 }

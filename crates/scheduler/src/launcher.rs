@@ -470,7 +470,7 @@ pub async fn remove_created(
             Owned::NotOurs(why) => out.kept.push((p, why)),
         }
     }
-    let chunks: Vec<&[(String, i32)]> = doomed.chunks(2000).collect();
+    let chunks: Vec<&[(String, i32)]> = doomed.chunks(crate::group::MAX_MULTI_OPS).collect();
     for (i, chunk) in chunks.iter().enumerate() {
         // Only the last chunk holds `server` itself (deepest first), so the multi's own guard
         // covers only it: before each earlier chunk, the domain and the strategy are listed

@@ -642,7 +642,7 @@ async fn supervise(
         let (store, watcher, tree) = match first.take() {
             Some(parts) => parts,
             None => {
-                let _ = tx.send_modify(|s| s.status = LiveStatus::Reconnecting("restarting the follower".into()));
+                tx.send_modify(|s| s.status = LiveStatus::Reconnecting("restarting the follower".into()));
                 let started = match Store::connect(&opts).await {
                     Ok(s) => start(&s).await.map(|(w, t)| (s, w, t)),
                     Err(e) => Err(e),
@@ -769,7 +769,7 @@ async fn run(
         for (i, change) in batch.iter().enumerate() {
             let ev = match change {
                 Change::Session(zk::SessionState::Disconnected) => {
-                    let _ = tx.send_modify(|s| s.status = LiveStatus::Disconnected);
+                    tx.send_modify(|s| s.status = LiveStatus::Disconnected);
                     status = LiveStatus::Disconnected;
                     continue;
                 }
@@ -822,7 +822,7 @@ async fn run(
             // Expired, closed or auth failure: a new session, with backoff.
             let mut delay = Duration::from_millis(200);
             loop {
-                let _ = tx.send_modify(|s| s.status = LiveStatus::Reconnecting("session expired".into()));
+                tx.send_modify(|s| s.status = LiveStatus::Reconnecting("session expired".into()));
                 // Each attempt within a total deadline (a server that trickles its answers
                 // keeps a session alive for ever); a late one is dropped and tried again.
                 let attempt = async {
