@@ -140,6 +140,8 @@ pub struct DemoDeal {
     panics: std::sync::atomic::AtomicU32,
     /// Everything executed, in order (recording deals only).
     pub log: Mutex<Vec<Processed>>,
+    /// The `task_item_num` and held item count of the last select (recording deals only).
+    last_select: Mutex<Option<(usize, usize)>>,
 }
 
 impl DemoDeal {
@@ -170,6 +172,11 @@ impl DemoDeal {
     /// Tasks executed so far.
     pub fn executed(&self) -> u64 {
         self.executed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The last select's `task_item_num` and number of held items (recording deals only).
+    pub fn last_select(&self) -> Option<(usize, usize)> {
+        self.last_select.lock().ok().and_then(|l| *l)
     }
 
     /// A copy of the log.
@@ -209,6 +216,11 @@ impl TaskDeal for DemoDeal {
                 .is_ok()
         {
             panic!("demo deal: injected failure ({left} left)");
+        }
+        if self.record {
+            if let Ok(mut l) = self.last_select.lock() {
+                *l = Some((req.task_item_num, req.items.len()));
+            }
         }
         let mut next = self.next.lock().map_err(|_| DealError("poisoned".into()))?;
         let mut out = Vec::new();

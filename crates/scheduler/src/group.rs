@@ -1086,7 +1086,12 @@ async fn process(
                             parameter: params.get(i.id.as_str()).map(|p| (*p).clone()).unwrap_or_default(),
                         })
                         .collect();
-                    state.item_total.store(owners.len() as u64, Ordering::Relaxed);
+                    // Java reads the domain's item count once, when the group first holds
+                    // items (`taskItemCount`, before `computerStart`), and hands that number
+                    // to every select of the group's life.
+                    if !held.is_empty() && state.item_total.load(Ordering::Relaxed) == 0 {
+                        state.item_total.store(owners.len() as u64, Ordering::Relaxed);
+                    }
                     // Judged under the lock the heartbeat empties `held` under.
                     let mut h = state.held.lock().unwrap_or_else(|p| p.into_inner());
                     if state.lost.load(Ordering::SeqCst) == lost_before {

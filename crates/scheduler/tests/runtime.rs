@@ -1124,3 +1124,40 @@ async fn the_launchers_strategy_walk_survives_a_hostile_root() {
     let e = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect_err("unreadable strategy");
     assert!(e.to_string().contains("aaa-locked"), "{e}");
 }
+
+/// Java reads a domain's item count once, when its group first holds items, and hands that
+/// number to every select of the group's life (deals shard by it: `id % taskItemNum`, so every
+/// group of the domain must keep the number the others started with). An item removed later
+/// changes what the group holds, not the count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_item_count_a_select_sees_is_read_once_as_java() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/item-count";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(3), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "countbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "countbox", "10.8.8.8", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![3])).await;
+    let t0 = Instant::now();
+    while deal.last_select() != Some((3, 3)) {
+        assert!(t0.elapsed() < Duration::from_secs(10), "first select: {:?}", deal.last_select());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Item 2 removed, as a zk shell would, and the group told to reload.
+    let item = admin.root().task_item("Job", "Job$dev1", "2");
+    for f in admin.client().list_children(&item).await.expect("fields") {
+        admin.client().delete(&format!("{item}/{f}"), None).await.expect("field");
+    }
+    admin.client().delete(&item, None).await.expect("item");
+    admin.client().set_data(&admin.root().servers("Job", "Job$dev1"), b"reload=true", None).await.expect("reload");
+    let t0 = Instant::now();
+    while deal.last_select().map(|(_, held)| held) != Some(2) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the group still holds: {:?}", deal.last_select());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(deal.last_select(), Some((3, 2)), "the count changed under the group");
+    r.stop().await;
+    assert_no_task_twice(&deal);
+}
