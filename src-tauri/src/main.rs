@@ -89,7 +89,23 @@ async fn follow_profile(
             drop(map);
         });
     }
-    Ok(tauri::ipc::Response::new(followed.current_json(&profile)?))
+    let state = followed.current_json(&profile)?;
+    release_free_memory_soon();
+    Ok(tauri::ipc::Response::new(state))
+}
+
+/// [`release_free_memory`] once the answer in hand has gone to the page (a root's whole state
+/// is megabytes of JSON, freed after it is sent): a second later, at most one pending.
+fn release_free_memory_soon() {
+    static PENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if PENDING.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        return;
+    }
+    tauri::async_runtime::spawn(async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        PENDING.store(false, std::sync::atomic::Ordering::Release);
+        let _ = tauri::async_runtime::spawn_blocking(release_free_memory).await;
+    });
 }
 
 /// Hands the heap pages freed after a root's first read (the read's batches, its raw replies)
@@ -109,7 +125,9 @@ fn release_free_memory() {
 
 #[tauri::command]
 async fn snapshot(console: State<'_, Console>, args: Args<cmd::Snapshot>) -> Bytes {
-    Ok(tauri::ipc::Response::new(console.followed(&args.profile).await?.current_json(&args.profile)?))
+    let state = console.followed(&args.profile).await?.current_json(&args.profile)?;
+    release_free_memory_soon();
+    Ok(tauri::ipc::Response::new(state))
 }
 
 #[tauri::command]

@@ -159,6 +159,11 @@ fn process_mem(
     let pids: Vec<u32> = std::iter::once(main.id()).chain(children(main.id())).collect();
     assert!(pids.len() >= 3, "{} did not start its web and network processes: {pids:?}", bin.display());
     let m = (mem_report(label, &pids), pss_by_mapping(&pids));
+    // TBDESK_BENCH_HOLD=<s>: the processes stay that long after the figure, to look into.
+    if let Some(hold) = std::env::var("TBDESK_BENCH_HOLD").ok().and_then(|s| s.parse::<u64>().ok()) {
+        println!("  holding pids {pids:?} for {hold} s");
+        std::thread::sleep(Duration::from_secs(hold));
+    }
     for p in pids.iter().skip(1) {
         let _ = std::process::Command::new("kill").arg(p.to_string()).status();
     }
