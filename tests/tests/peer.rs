@@ -120,6 +120,9 @@ fn java_runtime_beside_tbdesk() {
         ("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "tbdesk")]),
         // Java's own strategy name (not tbdesk's), two Java factories first: tbdesk joins it.
         ("tests/peer/java-strategy-named.sh", vec![]),
+        // A factory node deleted under a live session, tbdesk's then a Java one's: both
+        // restart their thread groups under the same factory name, as Java's refresh does.
+        ("tests/peer/factory-deleted.sh", vec![]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));
