@@ -455,34 +455,60 @@ pub async fn write_items(
         .collect();
     // Whole item writes per request. A failed request writes nothing of itself; the ones
     // before it stand, and the caller's next pass plans from a new read.
+    let mut units = Vec::with_capacity(sizes.len());
+    let mut at = 0usize;
+    for n in sizes {
+        let bytes = paths[at..at + n].iter().map(|(p, d)| op_bytes(p, d.as_ref().map_or(0, Vec::len))).sum();
+        units.push(Unit { ops: n, bytes });
+        at += n;
+    }
     let mut start = 0usize;
-    for units in whole_batches(&sizes) {
-        let n: usize = sizes[units].iter().sum();
+    for batch in whole_batches(&units) {
+        let n: usize = units[batch].iter().map(|u| u.ops).sum();
         store.nulls().multi(&ops[start..start + n]).await?;
         start += n;
     }
     Ok(())
 }
 
-/// The most ops in one multi: under ZooKeeper's 1 MB request limit (jute.maxbuffer), an op
-/// being ~150 bytes.
+/// The most ops in one multi.
 pub(crate) const MAX_MULTI_OPS: usize = 2000;
+/// The most bytes in one multi: half of ZooKeeper's default request limit (`jute.maxbuffer`,
+/// 1 MiB), over which the server drops the connection. Long roots and names make 2,000 ops
+/// pass it (2,000 field writes of 600-byte paths are 1.2 MB).
+pub(crate) const MAX_MULTI_BYTES: usize = 512 * 1024;
 
-/// Splits units of `sizes[i]` ops each into runs of whole units of at most [`MAX_MULTI_OPS`]
-/// ops (a larger unit alone), so that no request boundary falls inside a unit (an item's
-/// fields, an item's deletes).
-fn whole_batches(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
+/// What one unit of a batched write holds: ops that must go in one request (an item's two
+/// fields, an item's deletes) and their bytes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unit {
+    pub ops: usize,
+    pub bytes: usize,
+}
+
+/// The bytes an op on `path` carrying `data` bytes takes in a multi, near enough: its header,
+/// the path and data with their lengths, a version.
+pub(crate) fn op_bytes(path: &str, data: usize) -> usize {
+    path.len().saturating_add(data).saturating_add(24)
+}
+
+/// Splits `units` into runs of whole units of at most [`MAX_MULTI_OPS`] ops and
+/// [`MAX_MULTI_BYTES`] bytes (a larger unit alone), so that no request boundary falls inside
+/// a unit and no request reaches ZooKeeper's limit.
+pub(crate) fn whole_batches(units: &[Unit]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
-    let (mut start, mut len) = (0usize, 0usize);
-    for (i, &n) in sizes.iter().enumerate() {
-        if len > 0 && len.saturating_add(n) > MAX_MULTI_OPS {
+    let (mut start, mut ops, mut bytes) = (0usize, 0usize, 0usize);
+    for (i, u) in units.iter().enumerate() {
+        let over = ops.saturating_add(u.ops) > MAX_MULTI_OPS || bytes.saturating_add(u.bytes) > MAX_MULTI_BYTES;
+        if ops > 0 && over {
             out.push(start..i);
-            (start, len) = (i, 0);
+            (start, ops, bytes) = (i, 0, 0);
         }
-        len = len.saturating_add(n);
+        ops = ops.saturating_add(u.ops);
+        bytes = bytes.saturating_add(u.bytes);
     }
-    if start < sizes.len() {
-        out.push(start..sizes.len());
+    if start < units.len() {
+        out.push(start..units.len());
     }
     out
 }
@@ -623,9 +649,16 @@ async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
             removed.push(w.0.clone());
         }
     };
-    let sizes: Vec<usize> = paths.iter().map(|w| w.1.len() + usize::from(w.2.is_some())).collect();
-    for units in whole_batches(&sizes) {
-        let batch = &paths[units];
+    let units: Vec<Unit> = paths
+        .iter()
+        .map(|w| Unit {
+            ops: w.1.len() + usize::from(w.2.is_some()),
+            bytes: w.1.iter().map(|(p, _)| op_bytes(p, 0)).sum::<usize>()
+                + w.2.as_ref().map_or(0, |(p, _, d)| op_bytes(p, d.len())),
+        })
+        .collect();
+    for batch in whole_batches(&units) {
+        let batch = &paths[batch];
         let ops: Vec<Op<'_>> = batch.iter().flat_map(ops_of).collect();
         match store.nulls().multi(&ops).await {
             Ok(_) => {
@@ -1337,17 +1370,28 @@ pub fn domain_path(root: &Root, base: &str, task_type: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{whole_batches, MAX_MULTI_OPS};
+    use super::{whole_batches, Unit, MAX_MULTI_BYTES, MAX_MULTI_OPS};
+
+    fn ops(n: &[usize]) -> Vec<Unit> {
+        n.iter().map(|&ops| Unit { ops, bytes: ops * 100 }).collect()
+    }
 
     #[test]
-    fn batches_hold_whole_units_under_the_limit() {
+    fn batches_hold_whole_units_under_the_limits() {
         assert!(whole_batches(&[]).is_empty());
-        assert_eq!(whole_batches(&[2; 1000]), vec![0..1000]);
-        assert_eq!(whole_batches(&[2; 1001]), vec![0..1000, 1000..1001]);
+        assert_eq!(whole_batches(&ops(&[2; 1000])), vec![0..1000]);
+        assert_eq!(whole_batches(&ops(&[2; 1001])), vec![0..1000, 1000..1001]);
         // An odd unit is never split: 1999 + 2 > 2000.
-        assert_eq!(whole_batches(&[1999, 2, 2]), vec![0..1, 1..3]);
+        assert_eq!(whole_batches(&ops(&[1999, 2, 2])), vec![0..1, 1..3]);
         // A unit over the limit goes with nothing but zero-op units.
-        assert_eq!(whole_batches(&[0, MAX_MULTI_OPS + 5, 0, 1]), vec![0..2, 2..4]);
-        assert_eq!(whole_batches(&[usize::MAX, usize::MAX]), vec![0..1, 1..2]);
+        assert_eq!(whole_batches(&ops(&[0, MAX_MULTI_OPS + 5, 0, 1])), vec![0..2, 2..4]);
+        let huge = Unit { ops: usize::MAX, bytes: usize::MAX };
+        assert_eq!(whole_batches(&[huge, huge]), vec![0..1, 1..2]);
+        // Long paths: the bytes decide before the ops do.
+        let long = vec![Unit { ops: 2, bytes: 2 * 700 }; 1000];
+        let b = whole_batches(&long);
+        assert_eq!(b.len(), 3, "{b:?}");
+        assert!(b.iter().all(|r| long[r.clone()].iter().map(|u| u.bytes).sum::<usize>() <= MAX_MULTI_BYTES));
+        assert_eq!(b.last().map(|r| r.end), Some(1000));
     }
 }

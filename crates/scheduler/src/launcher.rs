@@ -470,7 +470,9 @@ pub async fn remove_created(
             Owned::NotOurs(why) => out.kept.push((p, why)),
         }
     }
-    let chunks: Vec<&[(String, i32)]> = doomed.chunks(crate::group::MAX_MULTI_OPS).collect();
+    let units: Vec<crate::group::Unit> =
+        doomed.iter().map(|(p, _)| crate::group::Unit { ops: 1, bytes: crate::group::op_bytes(p, 0) }).collect();
+    let chunks: Vec<&[(String, i32)]> = crate::group::whole_batches(&units).into_iter().map(|r| &doomed[r]).collect();
     for (i, chunk) in chunks.iter().enumerate() {
         // Only the last chunk holds `server` itself (deepest first), so the multi's own guard
         // covers only it: before each earlier chunk, the domain and the strategy are listed
@@ -561,7 +563,7 @@ async fn owned_version(c: &zk_client::Client, path: &str, czxid: i64, since_ms: 
 /// Deletes `path` at its current version if it is still the node this run created (same
 /// czxid; for a node whose czxid was never read back, created after `since_ms`).
 /// `Ok(Err(why))`: left in place, and why.
-async fn delete_if_ours(
+pub(crate) async fn delete_if_ours(
     c: &zk_client::Client,
     path: &str,
     czxid: i64,

@@ -486,6 +486,31 @@ impl Factory {
         }
     }
 
+    /// Deletes the server nodes of this run's groups that a cut-off stop left behind (a stop
+    /// asked for while a pass was draining groups drops that pass, and with it the groups'
+    /// own deletes): each only if it is still the node this run created (the ledger's czxid),
+    /// at the version read. Without it such a node would hold its items until peers judge
+    /// it dead.
+    async fn delete_stranded_servers(&self) {
+        let top = format!("{}/", self.store.root().base_task_types());
+        let ledger = &self.cfg.ledger;
+        for (path, czxid) in ledger.entries() {
+            // `<root>/baseTaskType/<base>/<task type>/server/<uuid>`.
+            let parts: Vec<&str> = path.strip_prefix(&top).map(|r| r.split('/').collect()).unwrap_or_default();
+            if parts.len() != 4 || parts[2] != "server" {
+                continue;
+            }
+            match launcher::delete_if_ours(self.store.client(), &path, czxid, ledger.since_ms()).await {
+                Ok(Ok(())) => {
+                    tracing::info!(%path, "stop: deleted a server node its cut-off stop left");
+                    ledger.forget(&path);
+                }
+                Ok(Err(why)) => tracing::info!(%path, %why, "stop: server node left"),
+                Err(e) => tracing::warn!(%path, error = %e, "stop: could not delete a server node"),
+            }
+        }
+    }
+
     /// Whether `e` means this session is gone (expired or closed), so only a new one helps.
     fn session_lost(&self, e: &Error) -> bool {
         matches!(
@@ -586,6 +611,9 @@ impl Factory {
         // ZooKeeper may have gone while the groups ended: then nothing more waits for it.
         if !reachable || !connected_within(self.store.client(), Duration::ZERO).await {
             return;
+        }
+        if tokio::time::timeout(STOP_CALL * 2, self.delete_stranded_servers()).await.is_err() {
+            tracing::warn!(factory = %self.uuid, "stop: ZooKeeper did not answer the server deletes in time");
         }
         if tokio::time::timeout(STOP_CALL * 2, self.unregister_runtimes()).await.is_err() {
             tracing::warn!(factory = %self.uuid, "stop: ZooKeeper did not answer the runtime deletes in time");

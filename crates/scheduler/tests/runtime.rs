@@ -1161,3 +1161,34 @@ async fn the_item_count_a_select_sees_is_read_once_as_java() {
     r.stop().await;
     assert_no_task_twice(&deal);
 }
+
+/// A stop asked for while a pass drains thread groups (here: their strategy paused while an
+/// execute of 8 s runs) cuts that pass off after its grace, and the groups' own deletes with
+/// it; the final stop still deletes their server nodes (this run's, by the ledger), so no
+/// peer waits judge-dead time for the items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stop_during_a_drain_leaves_no_server_node() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/stop-in-drain";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(1), Expect::Absent).await.expect("task type");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", "drainstop", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::with_work(1, Duration::from_secs(8)));
+    let r = start(config(&server, root, "drainstop", "10.7.7.7", &deal));
+    wait_until(&admin, "the item held", Duration::from_secs(20), |s| shares(s) == Some(vec![1])).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Paused: the next pass stops the group, which waits for the execute in hand.
+    let spath = admin.root().strategy(&dev.name);
+    let (d, st) = admin.client().get_data(&spath).await.expect("strategy");
+    let mut s = Strategy::decode(&d).expect("decode");
+    s.sts = Some("pause".into());
+    admin.put_strategy(&s, Expect::Version(st.version)).await.expect("pause");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let t0 = Instant::now();
+    r.stop().await;
+    let took = t0.elapsed();
+    let dir = admin.root().servers("Job", "Job$dev1");
+    let left = admin.client().list_children(&dir).await.expect("servers");
+    assert!(left.is_empty(), "server nodes left after the stop ({took:?}): {left:?}");
+}
