@@ -1192,3 +1192,30 @@ async fn a_stop_during_a_drain_leaves_no_server_node() {
     let left = admin.client().list_children(&dir).await.expect("servers");
     assert!(left.is_empty(), "server nodes left after the stop ({took:?}): {left:?}");
 }
+
+/// Long names (a 300-byte root, a 200-byte task type) and 2,000 items: the leader's first
+/// assignment is 2,000 field writes of ~750-byte paths, 1.5 MB, which ZooKeeper refuses in one
+/// request (it drops the connection). Cut by bytes as well as ops, every item gets its owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn long_names_and_many_items_are_assigned_in_requests_zookeeper_accepts() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = format!("/rt/{}", "r".repeat(300));
+    let base = "L".repeat(200);
+    let admin = Store::connect(&opts(&server, &root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut tt = task_type(2000);
+    tt.base_task_type = Some(base.clone());
+    admin.put_task_type(&tt, Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, &base, "dev1", "longbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, &root, "longbox", "10.6.6.6", &deal));
+    let domain = format!("{base}$dev1");
+    wait_until(&admin, "all 2,000 items owned", Duration::from_secs(90), |s| {
+        s.task_types.iter().flat_map(|t| &t.domains).find(|d| d.task_type == domain).is_some_and(|d| {
+            d.items.len() == 2000 && d.items.iter().all(|i| i.cur_server.is_some() && i.req_server.is_none())
+        })
+    })
+    .await;
+    r.stop().await;
+    assert_no_task_twice(&deal);
+}
