@@ -106,6 +106,19 @@ pub enum Error {
         /// What is wrong, for a person.
         why: String,
     },
+    /// One atomic write too large for one ZooKeeper request, refused before it is sent (a
+    /// server drops the connection of a request over `jute.maxbuffer`).
+    #[error("{path}: one atomic write of {ops} changes is about {bytes} bytes, over ZooKeeper's request limit ({limit} bytes by default): nothing was written; choose fewer at once")]
+    RequestTooLarge {
+        /// The first node of the write.
+        path: String,
+        /// Changes in it.
+        ops: usize,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An import too large for one atomic multi.
     #[error("this import writes about {bytes} bytes in {objects} objects, over ZooKeeper's request limit for one atomic multi ({limit} bytes by default): nothing was written; split the file and import the parts one by one")]
     TooLarge {
@@ -180,7 +193,9 @@ impl From<Error> for ApiError {
             _ => None,
         };
         let code = match &e {
-            Error::Root(_) | Error::Invalid(_) | Error::TooLarge { .. } => ErrorCode::Invalid,
+            Error::Root(_) | Error::Invalid(_) | Error::TooLarge { .. } | Error::RequestTooLarge { .. } => {
+                ErrorCode::Invalid
+            }
             Error::Unreachable { .. } => ErrorCode::Unreachable,
             Error::NoAuth { .. } => ErrorCode::NoAuth,
             Error::NoNode { .. } | Error::NotARoot { .. } => ErrorCode::NoNode,

@@ -28,6 +28,9 @@ use crate::{ConnectOptions, Error};
 /// Largest reply accepted (ZooKeeper's own `jute.maxbuffer` default is ~1 MiB; a multi's reply
 /// of our few ops is far smaller). A peer that is not ZooKeeper cannot make us allocate more.
 const MAX_REPLY: usize = 4 << 20;
+/// The largest request sent: under ZooKeeper's default `jute.maxbuffer` (0xfffff bytes) with
+/// room for the packet's header; a server drops the connection of a larger one.
+pub const MAX_REQUEST: usize = 1_000_000;
 /// The whole exchange (connect, auth, request, close) must finish within this.
 const DEADLINE: Duration = Duration::from_secs(10);
 /// Session timeout asked for the short session (the server raises it to its minimum).
@@ -164,15 +167,18 @@ impl NullWriter {
             return Ok(Vec::new());
         }
         let first = ops[0].path().to_owned();
+        let mut body = Vec::new();
+        for op in ops {
+            self.encode_op(&mut body, op);
+        }
+        put_i32(&mut body, -1); // end marker: type -1, done, err -1
+        body.push(1);
+        put_i32(&mut body, -1);
+        if body.len() > MAX_REQUEST {
+            return Err(Error::RequestTooLarge { path: first, ops: ops.len(), bytes: body.len(), limit: MAX_REQUEST });
+        }
         self.bounded(async {
             let mut conn = self.open_conn().await?;
-            let mut body = Vec::new();
-            for op in ops {
-                self.encode_op(&mut body, op);
-            }
-            put_i32(&mut body, -1); // end marker: type -1, done, err -1
-            body.push(1);
-            put_i32(&mut body, -1);
             let (err, reply) = conn.call(OP_MULTI, &body).await.map_err(|e| Error::at(&first, e))?;
             let results = parse_multi(&mut Reader(&reply), ops, &self.chroot);
             conn.close().await;

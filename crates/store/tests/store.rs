@@ -995,3 +995,36 @@ async fn init_refuses_a_path_too_big_to_check_for_roots_below() {
     assert_eq!(c.get_data("/busy").await.expect("busy").0, Vec::<u8>::new(), "no marker written");
     assert!(c.check_stat("/busy/strategy").await.expect("stat").is_none());
 }
+
+/// One atomic write over ZooKeeper's request limit (here: pausing 300 strategies of 3.9 KB
+/// each, 1.2 MB) is refused before it is sent, naming the rule, and nothing is written; sent, it
+/// would make the server drop the connection. 200 of them (0.8 MB) go through.
+#[tokio::test]
+async fn a_write_over_the_request_limit_is_refused_before_it_is_sent() {
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, "/big/pause")).await.expect("store");
+    store.init_root(false).await.expect("init");
+    let mut names = Vec::new();
+    for i in 0..300 {
+        let s = Strategy {
+            strategy_name: Some(format!("S{i:03}")),
+            ip_list: Some(vec!["127.0.0.1".into()]),
+            assign_num: 1,
+            kind: Some(tbdesk_model::records::Kind::Schedule),
+            task_name: Some(format!("T{i:03}")),
+            task_parameter: Some("p".repeat(3900)),
+            sts: Some("resume".into()),
+            ..Strategy::default()
+        };
+        store.put_strategy(&s, Expect::Absent).await.expect("strategy");
+        names.push(format!("S{i:03}"));
+    }
+    let e = store.pause_strategies(&names, true).await.expect_err("1.2 MB in one multi");
+    assert!(matches!(e, Error::RequestTooLarge { ops: 300, .. }), "{e}");
+    assert!(e.to_string().contains("nothing was written"), "{e}");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let paused = snap.strategies.iter().filter(|s| s.strategy.ok().is_some_and(|s| s.is_paused())).count();
+    assert_eq!(paused, 0, "a strategy was paused");
+    // The session is still usable, and a smaller batch lands.
+    assert_eq!(store.pause_strategies(&names[..200], true).await.expect("0.8 MB").len(), 200);
+}
