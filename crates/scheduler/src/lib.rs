@@ -297,6 +297,7 @@ pub async fn run(
         failures: 0,
         restart_at: HashMap::new(),
         expiry_pass: HashMap::new(),
+        factory_unreadable: false,
     };
     // A stop during registration: the factory node is ephemeral and goes with the session,
     // which ends when the store is dropped on return.
@@ -417,6 +418,8 @@ struct Factory {
     restart_at: HashMap<String, std::time::Instant>,
     /// domain → the last expiry pass of this process's groups there.
     expiry_pass: HashMap<String, Arc<std::sync::atomic::AtomicI64>>,
+    /// The factory node's data could not be read (its ACL changed); said once.
+    factory_unreadable: bool,
 }
 
 impl Factory {
@@ -666,6 +669,18 @@ impl Factory {
                 let opts = zk::CreateMode::Ephemeral.with_acls(self.store.acls());
                 c.create(&fpath, b"true", &opts).await.map_err(|e| Error::zk(&fpath, e))?;
                 self.null_factory_node(0).await;
+            }
+            // Readable no more (someone changed its ACL): judged as started, and the pass goes
+            // on, so a strategy paused or pointed elsewhere still stops its groups. (Java stops
+            // every group on such a read and starts them again each pass.)
+            Err(zk::Error::NoAuth) => {
+                if !self.factory_unreadable {
+                    self.factory_unreadable = true;
+                    self.log.push(format!(
+                        "factory node {} is no longer readable by this profile (its ACL changed): read as started; a console stop cannot reach this factory",
+                        self.uuid
+                    ));
+                }
             }
             Err(e) => return Err(Error::zk(&fpath, e)),
         }

@@ -1219,3 +1219,35 @@ async fn long_names_and_many_items_are_assigned_in_requests_zookeeper_accepts() 
     r.stop().await;
     assert_no_task_twice(&deal);
 }
+
+/// The factory node's ACL changed so that this profile cannot read it: the runtime reads it as
+/// started and goes on judging the strategies, so pausing the strategy still stops its groups
+/// (a pass that stopped at the unreadable node would leave them running for ever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreadable_factory_node_still_lets_a_pause_stop_the_groups() {
+    use zookeeper_client as zkc;
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/factory-noauth";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", "aclbox2", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "aclbox2", "10.5.5.5", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    let factory = admin.snapshot(|_| {}).await.expect("snap").factories[0].uuid.clone();
+    let locked = [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
+    admin.client().set_acl(&admin.root().factory(&factory), &locked, None).await.expect("lock the factory node");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let spath = admin.root().strategy(&dev.name);
+    let (d, st) = admin.client().get_data(&spath).await.expect("strategy");
+    let mut s = Strategy::decode(&d).expect("decode");
+    s.sts = Some("pause".into());
+    admin.put_strategy(&s, Expect::Version(st.version)).await.expect("pause");
+    wait_until(&admin, "the paused strategy's groups gone", Duration::from_secs(30), |s| {
+        s.task_types[0].domains[0].servers.is_empty()
+    })
+    .await;
+    r.stop().await;
+    assert_no_task_twice(&deal);
+}
