@@ -8,6 +8,7 @@
 # Usage: KIT=../shared/java-peer factory-deleted.sh TBDESK [ZK [ROOT]]
 KIT=${KIT:?KIT: the java-peer kit directory}
 . "$KIT/scenarios/common.sh"
+. "$(dirname "$0")/ours.sh"
 ZKCLI=${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}
 [ -x "$ZKCLI" ] || die "$ZKCLI not found (Debian: zookeeper)"
 # factories FILE: the factory node names of a dump, oldest first (by their sequence suffix).
@@ -41,9 +42,4 @@ pause 25
 dump after-j2
 stop_tbdesk
 pause 10
-event "end"
-stop_all
-python3 "$(dirname "$0")/check-factory-deleted.py" "$KIT/scenarios" "$WORK" | tee "$WORK/verdicts"
-rc=${PIPESTATUS[0]}
-echo "$SCENARIO: logs in $WORK"
-exit "$rc"
+finish_ours

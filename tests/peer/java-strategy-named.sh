@@ -7,6 +7,7 @@
 # Usage: KIT=../shared/java-peer java-strategy-named.sh TBDESK [ZK [ROOT]]
 KIT=${KIT:?KIT: the java-peer kit directory}
 . "$KIT/scenarios/common.sh"
+. "$(dirname "$0")/ours.sh"
 ST=DemoStrategy
 prepare
 java_setup -Dips=127.0.0.1 -Dassign=4
@@ -23,9 +24,4 @@ pause 20
 dump after-kill
 stop_tbdesk
 pause 15
-event "end"
-stop_all
-python3 "$(dirname "$0")/check-java-strategy-named.py" "$KIT/scenarios" "$WORK" | tee "$WORK/verdicts"
-rc=${PIPESTATUS[0]}
-echo "$SCENARIO: logs in $WORK"
-exit "$rc"
+finish_ours

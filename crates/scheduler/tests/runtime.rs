@@ -94,6 +94,26 @@ fn task_type(items: usize) -> TaskType {
     }
 }
 
+/// A root at `root` with `tt` and the dev strategy of `Job$dev1` naming `host`: the admin
+/// store and the strategy.
+async fn prepared(server: &zk::ZkServer, root: &str, tt: &TaskType, host: &str) -> (Store, launcher::DevStrategy) {
+    let admin = Store::connect(&opts(server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(tt, Expect::Absent).await.expect("task type");
+    let base = tt.base_task_type.clone().unwrap_or_default();
+    let dev = launcher::create_dev_strategy(&admin, &base, "dev1", host, 1).await.expect("strategy");
+    (admin, dev)
+}
+
+/// Pauses the strategy `name` at the version read, as the console does.
+async fn pause_strategy(admin: &Store, name: &str) {
+    let path = admin.root().strategy(name);
+    let (d, st) = admin.client().get_data(&path).await.expect("strategy");
+    let mut s = Strategy::decode(&d).expect("decode");
+    s.sts = Some("pause".into());
+    admin.put_strategy(&s, Expect::Version(st.version)).await.expect("pause");
+}
+
 async fn wait_until(store: &Store, what: &str, limit: Duration, pred: impl Fn(&Snapshot) -> bool) -> Duration {
     let t0 = Instant::now();
     loop {
@@ -391,10 +411,7 @@ async fn runtime_recovers_from_session_expiry() {
 async fn a_panicking_group_is_counted_and_restarted() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/panic";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
-    launcher::create_dev_strategy(&admin, "Job", "dev1", "pbox", 1).await.expect("strategy");
+    let (_admin, _) = prepared(&server, root, &task_type(2), "pbox").await;
     let deal = Arc::new(DemoDeal::panicking(1, 1));
     let cfg = config(&server, root, "pbox", "10.4.4.4", &deal);
     let (stop, task, rx) = start_watched(cfg);
@@ -581,10 +598,7 @@ async fn a_dev_strategy_never_names_every_machine() {
 async fn a_failing_heartbeat_stops_processing_until_zookeeper_answers() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/cutoff";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(4), Expect::Absent).await.expect("task type");
-    launcher::create_dev_strategy(&admin, "Job", "dev1", "cutbox", 1).await.expect("strategy");
+    let (admin, _) = prepared(&server, root, &task_type(4), "cutbox").await;
     let deal = Arc::new(DemoDeal::with_work(2, Duration::from_millis(20)));
     let r = start(config(&server, root, "cutbox", "10.1.1.9", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![4])).await;
@@ -699,10 +713,7 @@ async fn the_leader_repairs_items_missing_their_fields() {
 async fn a_strategy_that_stops_decoding_stops_no_group() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/undecodable";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
-    launcher::create_dev_strategy(&admin, "Job", "dev1", "oddbox", 1).await.expect("strategy");
+    let (admin, _) = prepared(&server, root, &task_type(2), "oddbox").await;
     let deal = Arc::new(DemoDeal::recording(1));
     let r = start(config(&server, root, "oddbox", "10.1.1.6", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
@@ -1015,10 +1026,7 @@ async fn a_window_that_fired_before_a_group_held_items_stays_closed_for_it() {
 async fn a_deleted_factory_node_restarts_the_groups_as_java() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/factory-deleted";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(3), Expect::Absent).await.expect("task type");
-    launcher::create_dev_strategy(&admin, "Job", "dev1", "delbox", 1).await.expect("strategy");
+    let (admin, _) = prepared(&server, root, &task_type(3), "delbox").await;
     let deal = Arc::new(DemoDeal::recording(1));
     let r = start(config(&server, root, "delbox", "10.9.9.9", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![3])).await;
@@ -1133,10 +1141,7 @@ async fn the_launchers_strategy_walk_survives_a_hostile_root() {
 async fn the_item_count_a_select_sees_is_read_once_as_java() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/item-count";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(3), Expect::Absent).await.expect("task type");
-    launcher::create_dev_strategy(&admin, "Job", "dev1", "countbox", 1).await.expect("strategy");
+    let (admin, _) = prepared(&server, root, &task_type(3), "countbox").await;
     let deal = Arc::new(DemoDeal::recording(1));
     let r = start(config(&server, root, "countbox", "10.8.8.8", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![3])).await;
@@ -1170,20 +1175,13 @@ async fn the_item_count_a_select_sees_is_read_once_as_java() {
 async fn a_stop_during_a_drain_leaves_no_server_node() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/stop-in-drain";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(1), Expect::Absent).await.expect("task type");
-    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", "drainstop", 1).await.expect("strategy");
+    let (admin, dev) = prepared(&server, root, &task_type(1), "drainstop").await;
     let deal = Arc::new(DemoDeal::with_work(1, Duration::from_secs(8)));
     let r = start(config(&server, root, "drainstop", "10.7.7.7", &deal));
     wait_until(&admin, "the item held", Duration::from_secs(20), |s| shares(s) == Some(vec![1])).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // Paused: the next pass stops the group, which waits for the execute in hand.
-    let spath = admin.root().strategy(&dev.name);
-    let (d, st) = admin.client().get_data(&spath).await.expect("strategy");
-    let mut s = Strategy::decode(&d).expect("decode");
-    s.sts = Some("pause".into());
-    admin.put_strategy(&s, Expect::Version(st.version)).await.expect("pause");
+    pause_strategy(&admin, &dev.name).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let t0 = Instant::now();
     r.stop().await;
@@ -1228,10 +1226,7 @@ async fn an_unreadable_factory_node_still_lets_a_pause_stop_the_groups() {
     use zookeeper_client as zkc;
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/factory-noauth";
-    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
-    admin.init_root(false).await.expect("init");
-    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
-    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", "aclbox2", 1).await.expect("strategy");
+    let (admin, dev) = prepared(&server, root, &task_type(2), "aclbox2").await;
     let deal = Arc::new(DemoDeal::recording(1));
     let r = start(config(&server, root, "aclbox2", "10.5.5.5", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
@@ -1239,11 +1234,7 @@ async fn an_unreadable_factory_node_still_lets_a_pause_stop_the_groups() {
     let locked = [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
     admin.client().set_acl(&admin.root().factory(&factory), &locked, None).await.expect("lock the factory node");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let spath = admin.root().strategy(&dev.name);
-    let (d, st) = admin.client().get_data(&spath).await.expect("strategy");
-    let mut s = Strategy::decode(&d).expect("decode");
-    s.sts = Some("pause".into());
-    admin.put_strategy(&s, Expect::Version(st.version)).await.expect("pause");
+    pause_strategy(&admin, &dev.name).await;
     wait_until(&admin, "the paused strategy's groups gone", Duration::from_secs(30), |s| {
         s.task_types[0].domains[0].servers.is_empty()
     })

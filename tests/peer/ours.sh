@@ -1,0 +1,12 @@
+# Sourced by our topologies (tests/peer/*.sh) after the kit's common.sh. Not executable alone.
+
+# finish_ours: stop everything, then print the verdicts of this topology's own checks
+# (check-<topology>.py beside it, on the kit's check.py) and exit with their status.
+finish_ours() {
+  event "end"
+  stop_all
+  python3 "$(dirname "$0")/check-$SCENARIO.py" "$KIT/scenarios" "$WORK" | tee "$WORK/verdicts"
+  local rc=${PIPESTATUS[0]}
+  echo "$SCENARIO: logs in $WORK"
+  exit "$rc"
+}
