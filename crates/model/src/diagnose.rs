@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::names::{FactoryUuid, TaskTypeName};
 use crate::records::Kind;
-use crate::snapshot::{DomainView, Fetching, Snapshot, StrategyView, TaskTypeView};
+use crate::snapshot::{DomainView, Fetching, ItemView, Snapshot, StrategyView, TaskTypeView};
 use crate::version::MarkerVerdict;
 use crate::window::Window;
 
@@ -577,6 +577,23 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
         leader_text,
         vec![format!("{}/taskItem", d.task_type)],
         "wait for the leader's next heartbeat; if it persists, the leader's item list may be invalid (P6)",
+    ) {
+        return done(c, &tt);
+    }
+    let unreadable: Vec<String> = d.items.iter().filter_map(ItemView::java_unreadable).collect();
+    if !c.link(
+        "items_readable",
+        "Java can read every task item (its five field nodes, a known sts)",
+        unreadable.is_empty(),
+        if unreadable.is_empty() {
+            "every item has its fields".to_string()
+        } else {
+            let shown: Vec<&str> = unreadable.iter().take(10).map(String::as_str).collect();
+            let more = if unreadable.len() > shown.len() { " ..." } else { "" };
+            format!("{} item(s) Java cannot read: {}{more}", unreadable.len(), shown.join("; "))
+        },
+        unreadable.clone(),
+        "Java's item read throws on such an item: its groups never start processing (`loadAllTaskItem` before `computerStart`), and a Java leader cannot assign when cur_server or req_server is missing. A tbdesk leader re-creates missing fields; otherwise write the field (null for the owners, ACTIVTE for sts, the parameter) or clear the domain's taskItem so the leader makes it again",
     ) {
         return done(c, &tt);
     }

@@ -674,6 +674,7 @@ mod tests {
             owner_alive: alive,
             owner_writes: 0,
             owner_span_ms: 0,
+            missing: Vec::new(),
         };
         let (s1, s2, s3) = ("T$DEV$x$S1$0000000001", "T$DEV$x$S2$0000000002", "T$DEV$x$S3$0000000003");
         let d = DomainView {

@@ -356,6 +356,7 @@ mod tests {
             owner_alive: owner.is_some(),
             owner_writes: 0,
             owner_span_ms: 0,
+            missing: Vec::new(),
         }
     }
 

@@ -199,6 +199,27 @@ pub struct ItemView {
     /// Time between `cur_server`'s creation and its last write (ms).
     #[serde(default)]
     pub owner_span_ms: i64,
+    /// Fields of the five (`cur_server`, `req_server`, `sts`, `parameter`, `deal_desc`) that
+    /// have no node: Java's item reads throw on each (null data is fine).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+impl ItemView {
+    /// Why Java's item reads (`loadAllTaskItem`, the leader's `assignTaskItem`) throw on this
+    /// item, if they do: a field without its node, or an `sts` that is not one of
+    /// `TaskItemSts` (`valueOf` throws; note the enum's own spelling `ACTIVTE`).
+    pub fn java_unreadable(&self) -> Option<String> {
+        if !self.missing.is_empty() {
+            return Some(format!("item {}: no {} node", self.id, self.missing.join(", ")));
+        }
+        match self.sts.as_deref() {
+            None | Some("ACTIVTE" | "FINISH" | "HALT") => None,
+            Some(other) => {
+                Some(format!("item {}: sts {other:?} is not ACTIVTE (sic), FINISH or HALT", self.id))
+            }
+        }
+    }
 }
 
 /// One isolation domain (`base` or `base$ownSign`) of a task type.
@@ -620,6 +641,11 @@ fn fold_domain(
                 sts: field(ITEM_FIELDS[2]),
                 parameter: field(ITEM_FIELDS[3]),
                 deal_desc: field(ITEM_FIELDS[4]),
+                missing: ITEM_FIELDS
+                    .iter()
+                    .filter(|f| !tree.contains_key(&root.task_item_field(base, task_type, &id, f)))
+                    .map(|f| (*f).to_owned())
+                    .collect(),
                 cur_server: cur,
                 id,
             }

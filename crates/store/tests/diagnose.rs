@@ -64,7 +64,7 @@ async fn a_healthy_root_is_running() {
     let snap = store.snapshot(|_| {}).await.expect("snapshot");
     let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
     assert_eq!(d.broken, None, "{:#?}", d.links);
-    assert_eq!(d.links.len(), 14, "every link checked");
+    assert_eq!(d.links.len(), 15, "every link checked");
     assert!(root_findings(&snap, None).iter().all(|f| f.code != "fewer_groups" && f.code != "owner_flapping"));
     // The base domain has no strategy: broken at "strategy".
     assert_eq!(why_not_running(&snap, "OrderSync", "BASE", chrono_tz::Tz::UTC).broken.as_deref(), Some("strategy"));
@@ -262,4 +262,30 @@ async fn servers_not_fetching() {
             .expect("move");
     }
     assert!(!not_fetching(&store.snapshot(|_| {}).await.expect("snapshot")), "a server holding nothing is warned of");
+}
+
+/// Java's item reads throw on an item missing a field node (`getData` on no node) or with an
+/// `sts` its enum does not know (`valueOf`): its groups never start processing. The chain
+/// breaks there, naming the item and the field, before judging owners.
+#[tokio::test]
+async fn items_java_cannot_read() {
+    let (_s, c, store) = healthy().await;
+    let item = |i: u32, f: &str| format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/{i}/{f}");
+    c.delete(&item(2, "deal_desc"), None).await.expect("drop a field");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    assert_eq!(d.broken.as_deref(), Some("items_readable"), "{:#?}", d.links);
+    let link = d.links.iter().find(|l| l.id == "items_readable").expect("link");
+    assert!(link.detail.contains("item 2: no deal_desc node"), "{}", link.detail);
+    // Back, and "fixed" to the enum's usual spelling, which Java's `TaskItemSts` lacks.
+    c.create(&item(2, "deal_desc"), b"", &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()))
+        .await
+        .expect("field back");
+    c.set_data(&item(3, "sts"), b"ACTIVE", None).await.expect("sts");
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    let link = d.links.iter().find(|l| l.id == "items_readable").expect("link");
+    assert!(!link.ok && link.detail.contains("item 3: sts \"ACTIVE\""), "{}", link.detail);
+    c.set_data(&item(3, "sts"), b"HALT", None).await.expect("sts");
+    assert_eq!(broken(&store).await, None);
 }
