@@ -135,6 +135,30 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
             if !idle.is_empty() {
                 out.push(finding(Level::Warning, "not_fetching", format!("{} live server(s) of {} are not fetching", idle.len(), d.task_type), "they heartbeat, so their items are never reassigned, but nothing is processed (P2): a bad cron, a start-up exception or a hanging selectTasks", idle, None));
             }
+            // Only once a leader has finished making taskItem (its name in the data): Java
+            // creates an item's fields one by one, so a domain being made shows them missing.
+            let made = d.initialised_by.is_some();
+            let unreadable: Vec<(&ItemView, String)> = d
+                .items
+                .iter()
+                .filter(|_| made)
+                .filter_map(|i| i.java_unreadable().map(|why| (i, why)))
+                .collect();
+            if let Some((_, first)) = unreadable.first() {
+                out.push(finding(
+                    Level::Error,
+                    "items_unreadable",
+                    format!(
+                        "{} item(s) of {} cannot be read by the Java runtime ({first}{})",
+                        unreadable.len(),
+                        d.task_type,
+                        if unreadable.len() > 1 { ", ..." } else { "" }
+                    ),
+                    "Java's item read throws on a field without its node or an unknown sts: its thread groups never start processing, and a Java leader cannot assign when an owner field is missing",
+                    unreadable.iter().map(|(i, _)| format!("{}/taskItem/{}", d.task_type, i.id)).collect(),
+                    None,
+                ));
+            }
             let orphans: Vec<String> = d.items.iter().filter(|i| !i.owner_alive).map(|i| i.id.clone()).collect();
             if !orphans.is_empty() && !d.servers.iter().all(|x| x.dead) {
                 out.push(finding(
