@@ -286,29 +286,50 @@ impl Store {
             })?,
         };
         let now = crate::session::now_ms().saturating_add(offset);
-        let mut dead = Vec::new();
-        let mut w = self.client.new_multi_writer();
+        let mut dead: Vec<(String, i32)> = Vec::new();
         for n in names {
             let p = self.root.server(base, task_type, &n);
             if let Ok(Some(stat)) = self.client.check_stat(&p).await {
                 if now.saturating_sub(stat.mtime) > judge {
-                    w.add_delete(&p, Some(stat.version)).map_err(|e| Error::at(&p, e))?;
-                    dead.push(n);
+                    dead.push((n, stat.version));
                 }
             }
         }
-        if dead.is_empty() {
-            return Ok(dead);
-        }
-        let paths: Vec<String> = dead.iter().map(|n| self.root.server(base, task_type, n)).collect();
-        match w.commit().await {
-            Ok(_) => Ok(dead),
-            Err(zk::MultiWriteError::OperationFailed { index, source: zk::Error::BadVersion }) => {
-                let p = paths.get(index).cloned().unwrap_or(dir);
-                Err(Error::Conflict { path: p, expected: Expect::Version(-1), actual: None })
+        // Thousands of dead nodes (P1 piles them up for years) are more than one request
+        // holds: several multis, each all or nothing; each node stands alone, so a batch that
+        // fails after others landed says how far it got.
+        let paths: Vec<String> = dead.iter().map(|(n, _)| self.root.server(base, task_type, n)).collect();
+        let mut removed = Vec::new();
+        let mut at = 0usize;
+        let batches = delete_batches(&paths, crate::transfer::MAX_MULTI_BYTES / 2);
+        let total = batches.len();
+        for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+            let mut w = self.client.new_multi_writer();
+            for (p, (_, version)) in batch.iter().zip(&dead[at..]) {
+                w.add_delete(p, Some(*version)).map_err(|e| Error::at(p, e))?;
             }
-            Err(e) => Err(Error::at(&dir, e.into())),
+            let failed = match w.commit().await {
+                Ok(_) => None,
+                Err(zk::MultiWriteError::OperationFailed { index, source: zk::Error::BadVersion }) => {
+                    let p = batch.get(index).cloned().unwrap_or_else(|| dir.clone());
+                    Some(Error::Conflict { path: p, expected: Expect::Version(-1), actual: None })
+                }
+                Err(e) => Some(Error::at(&dir, e.into())),
+            };
+            if let Some(e) = failed {
+                if removed.is_empty() {
+                    return Err(e);
+                }
+                return Err(Error::Partial {
+                    what: format!("removing the dead servers of {task_type}"),
+                    done: format!("{} of {} removed (in {total} requests)", removed.len(), dead.len()),
+                    source: Box::new(e),
+                });
+            }
+            removed.extend(dead[at..at + batch.len()].iter().map(|(n, _)| n.clone()));
+            at += batch.len();
         }
+        Ok(removed)
     }
 
     async fn commit(

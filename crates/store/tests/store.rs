@@ -1028,3 +1028,36 @@ async fn a_write_over_the_request_limit_is_refused_before_it_is_sent() {
     // The session is still usable, and a smaller batch lands.
     assert_eq!(store.pause_strategies(&names[..200], true).await.expect("0.8 MB").len(), 200);
 }
+
+/// Thousands of dead server nodes (P1: nothing removes them, so old domains pile them up):
+/// 8,000 of ~150-byte paths are 1.3 MB of deletes, more than one request holds (the server
+/// drops the connection). Removed in several requests, every one of them.
+#[tokio::test]
+async fn thousands_of_dead_servers_are_removed_in_requests_zookeeper_accepts() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    load_tree(&c).await;
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.heart_beat_rate = 1000;
+    t.judge_dead_interval = 5000;
+    let v = store.version_of(&format!("{ROOT}/baseTaskType/OrderSync")).await.expect("v").expect("exists");
+    store.put_task_type(&t, Expect::Version(v)).await.expect("shorter judge-dead");
+    let dir = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server");
+    let names: Vec<String> =
+        (0..8000).map(|i| format!("OrderSync$TEST$10.1.{}.{}$0123456789ABCDEF0123456789ABCDEF${i:010}", i / 250, i % 250)).collect();
+    for chunk in names.chunks(1000) {
+        let mut w = c.new_multi_writer();
+        for n in chunk {
+            w.add_create(&format!("{dir}/{n}"), b"", &zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all()))
+                .expect("op");
+        }
+        w.commit().await.expect("create a thousand");
+    }
+    let before = c.list_children(&dir).await.expect("servers").len();
+    assert!(before > 8000, "{before}");
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    let removed = store.remove_dead_servers("OrderSync", "OrderSync$TEST").await.expect("removed");
+    assert_eq!(removed.len(), before, "every dead server removed");
+    assert!(c.list_children(&dir).await.expect("servers").is_empty());
+}
