@@ -139,10 +139,9 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
             // creates an item's fields one by one, so a domain being made shows them missing.
             let made = d.initialised_by.is_some();
             let unreadable: Vec<(&ItemView, String)> = d
-                .items
-                .iter()
+                .java_unreadable_items()
+                .into_iter()
                 .filter(|_| made)
-                .filter_map(|i| i.java_unreadable().map(|why| (i, why)))
                 .collect();
             if let Some((_, first)) = unreadable.first() {
                 out.push(finding(
@@ -604,7 +603,7 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
-    let unreadable: Vec<String> = d.items.iter().filter_map(ItemView::java_unreadable).collect();
+    let unreadable: Vec<String> = d.java_unreadable_items().into_iter().map(|(_, why)| why).collect();
     if !c.link(
         "items_readable",
         "Java can read every task item (its five field nodes, a known sts)",

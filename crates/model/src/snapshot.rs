@@ -222,6 +222,26 @@ impl ItemView {
     }
 }
 
+impl DomainView {
+    /// The items Java's item reads throw on, with why: [`ItemView::java_unreadable`], and
+    /// all-digit ids over a Java int when another id is all digits too (both the groups' read
+    /// and the leader's assignment sort with `Integer.parseInt` on such pairs).
+    pub fn java_unreadable_items(&self) -> Vec<(&ItemView, String)> {
+        let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        let numeric = self.items.iter().filter(|i| digits(&i.id)).count();
+        self.items
+            .iter()
+            .filter_map(|i| {
+                i.java_unreadable().map(|why| (i, why)).or_else(|| {
+                    (numeric > 1 && digits(&i.id) && i.id.parse::<i32>().is_err()).then(|| {
+                        (i, format!("item {}: a numeric id over Java's int, which the item sort's parseInt throws on", i.id))
+                    })
+                })
+            })
+            .collect()
+    }
+}
+
 /// One isolation domain (`base` or `base$ownSign`) of a task type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainView {

@@ -290,4 +290,16 @@ async fn items_java_cannot_read() {
     assert!(!link.ok && link.detail.contains("item 3: sts \"ACTIVE\""), "{}", link.detail);
     c.set_data(&item(3, "sts"), b"HALT", None).await.expect("sts");
     assert_eq!(broken(&store).await, None);
+    // An all-digit id over a Java int beside other numeric ids: the item sort's parseInt
+    // throws on the pair, in the groups' read and in the leader's assignment alike.
+    let big = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/taskItem/9999999999");
+    let open = zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all());
+    c.create(&big, b"", &open).await.expect("item");
+    for (f, v) in [("cur_server", UUID), ("req_server", ""), ("sts", "ACTIVTE"), ("parameter", ""), ("deal_desc", "")] {
+        c.create(&format!("{big}/{f}"), v.as_bytes(), &open).await.expect("field");
+    }
+    let snap = store.snapshot(|_| {}).await.expect("snapshot");
+    let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
+    let link = d.links.iter().find(|l| l.id == "items_readable").expect("link");
+    assert!(!link.ok && link.detail.contains("item 9999999999: a numeric id over Java's int"), "{}", link.detail);
 }
