@@ -454,15 +454,24 @@ impl Factory {
         }
         let path = self.store.root().factory(&self.uuid);
         let opts = zk::CreateMode::Ephemeral.with_acls(self.store.acls());
-        match self.store.client().create(&path, b"true", &opts).await {
-            Ok(_) => {
-                self.null_factory_node(0).await;
-                tracing::info!(factory = %self.uuid, "factory registered again");
-                self.log.push(format!("factory registered again as {} (its name kept, as Java keeps it)", self.uuid));
-                Ok(())
+        // The expired session's node may still be there a moment (the server removes it as it
+        // expires that session, which can come after our new session connects): Java keeps
+        // its name then too. Waited for, bounded; only then a new name.
+        let give_up = tokio::time::Instant::now() + (self.cfg.connect.session_timeout * 2).min(Duration::from_secs(20));
+        loop {
+            match self.store.client().create(&path, b"true", &opts).await {
+                Ok(_) => {
+                    self.null_factory_node(0).await;
+                    tracing::info!(factory = %self.uuid, "factory registered again");
+                    self.log.push(format!("factory registered again as {} (its name kept, as Java keeps it)", self.uuid));
+                    return Ok(());
+                }
+                Err(zk::Error::NodeExists) if tokio::time::Instant::now() < give_up => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(zk::Error::NodeExists) => return self.register().await,
+                Err(e) => return Err(Error::zk(&path, e)),
             }
-            Err(zk::Error::NodeExists) => self.register().await,
-            Err(e) => Err(Error::zk(&path, e)),
         }
     }
 
