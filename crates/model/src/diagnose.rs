@@ -137,12 +137,8 @@ pub fn root_findings(s: &Snapshot, clock_offset_ms: Option<i64>) -> Vec<Finding>
             }
             // Only once a leader has finished making taskItem (its name in the data): Java
             // creates an item's fields one by one, so a domain being made shows them missing.
-            let made = d.initialised_by.is_some();
-            let unreadable: Vec<(&ItemView, String)> = d
-                .java_unreadable_items()
-                .into_iter()
-                .filter(|_| made)
-                .collect();
+            let unreadable: Vec<(&ItemView, String)> =
+                if d.initialised_by.is_some() { d.java_unreadable_items() } else { Vec::new() };
             if let Some((_, first)) = unreadable.first() {
                 out.push(finding(
                     Level::Error,
