@@ -18,6 +18,7 @@ use tbdesk_model::items::parse_item;
 use tbdesk_model::names::{leader, sort_by_suffix, TaskTypeName};
 use tbdesk_model::paths::{Root, ITEM_FIELDS};
 use tbdesk_model::records::{Server, TaskType};
+use tbdesk_store::batch::{op_bytes, whole_batches, Unit};
 use tbdesk_store::Store;
 use tokio::sync::watch;
 use zookeeper_client as zk;
@@ -471,48 +472,6 @@ pub async fn write_items(
     Ok(())
 }
 
-/// The most ops in one multi.
-pub(crate) const MAX_MULTI_OPS: usize = 2000;
-/// The most bytes in one multi: half of ZooKeeper's default request limit (`jute.maxbuffer`,
-/// 1 MiB), over which the server drops the connection. Long roots and names make 2,000 ops
-/// pass it (2,000 field writes of 600-byte paths are 1.2 MB).
-pub(crate) const MAX_MULTI_BYTES: usize = 512 * 1024;
-
-/// What one unit of a batched write holds: ops that must go in one request (an item's two
-/// fields, an item's deletes) and their bytes on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Unit {
-    pub ops: usize,
-    pub bytes: usize,
-}
-
-/// The bytes an op on `path` carrying `data` bytes takes in a multi, near enough: its header,
-/// the path and data with their lengths, a version.
-pub(crate) fn op_bytes(path: &str, data: usize) -> usize {
-    path.len().saturating_add(data).saturating_add(24)
-}
-
-/// Splits `units` into runs of whole units of at most [`MAX_MULTI_OPS`] ops and
-/// [`MAX_MULTI_BYTES`] bytes (a larger unit alone), so that no request boundary falls inside
-/// a unit and no request reaches ZooKeeper's limit.
-pub(crate) fn whole_batches(units: &[Unit]) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let (mut start, mut ops, mut bytes) = (0usize, 0usize, 0usize);
-    for (i, u) in units.iter().enumerate() {
-        let over = ops.saturating_add(u.ops) > MAX_MULTI_OPS || bytes.saturating_add(u.bytes) > MAX_MULTI_BYTES;
-        if ops > 0 && over {
-            out.push(start..i);
-            (start, ops, bytes) = (i, 0, 0);
-        }
-        ops = ops.saturating_add(u.ops);
-        bytes = bytes.saturating_add(u.bytes);
-    }
-    if start < units.len() {
-        out.push(start..units.len());
-    }
-    out
-}
-
 /// Creates `taskItem` and the missing items of the definition as Java's
 /// `createScheduleTaskItem` does: the item, `cur_server` and `req_server` null, `sts`
 /// `ACTIVTE`, `parameter` and `deal_desc` as (possibly empty) strings; one multi per item.
@@ -605,8 +564,8 @@ async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
         return Ok(());
     }
     // Each item's writes together (its fields' deletes and its own, or its parameter), in
-    // multis of at most [`MAX_MULTI_OPS`] (one session each); a multi refused (something changed
-    // meanwhile) is tried item by item, so one changed item keeps only itself.
+    // multis cut by `tbdesk_store::batch` (one session each); a multi refused (something
+    // changed meanwhile) is tried item by item, so one changed item keeps only itself.
     let paths: Vec<Remake> = node
         .children
         .iter()
@@ -1366,32 +1325,4 @@ fn set_message(state: &GroupState, m: &str) {
 /// Paths a group's domain uses, for tests and clean-up.
 pub fn domain_path(root: &Root, base: &str, task_type: &str) -> String {
     root.domain(base, task_type)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{whole_batches, Unit, MAX_MULTI_BYTES, MAX_MULTI_OPS};
-
-    fn ops(n: &[usize]) -> Vec<Unit> {
-        n.iter().map(|&ops| Unit { ops, bytes: ops * 100 }).collect()
-    }
-
-    #[test]
-    fn batches_hold_whole_units_under_the_limits() {
-        assert!(whole_batches(&[]).is_empty());
-        assert_eq!(whole_batches(&ops(&[2; 1000])), vec![0..1000]);
-        assert_eq!(whole_batches(&ops(&[2; 1001])), vec![0..1000, 1000..1001]);
-        // An odd unit is never split: 1999 + 2 > 2000.
-        assert_eq!(whole_batches(&ops(&[1999, 2, 2])), vec![0..1, 1..3]);
-        // A unit over the limit goes with nothing but zero-op units.
-        assert_eq!(whole_batches(&ops(&[0, MAX_MULTI_OPS + 5, 0, 1])), vec![0..2, 2..4]);
-        let huge = Unit { ops: usize::MAX, bytes: usize::MAX };
-        assert_eq!(whole_batches(&[huge, huge]), vec![0..1, 1..2]);
-        // Long paths: the bytes decide before the ops do.
-        let long = vec![Unit { ops: 2, bytes: 2 * 700 }; 1000];
-        let b = whole_batches(&long);
-        assert_eq!(b.len(), 3, "{b:?}");
-        assert!(b.iter().all(|r| long[r.clone()].iter().map(|u| u.bytes).sum::<usize>() <= MAX_MULTI_BYTES));
-        assert_eq!(b.last().map(|r| r.end), Some(1000));
-    }
 }

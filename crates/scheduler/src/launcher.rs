@@ -470,9 +470,7 @@ pub async fn remove_created(
             Owned::NotOurs(why) => out.kept.push((p, why)),
         }
     }
-    let units: Vec<crate::group::Unit> =
-        doomed.iter().map(|(p, _)| crate::group::Unit { ops: 1, bytes: crate::group::op_bytes(p, 0) }).collect();
-    let chunks: Vec<&[(String, i32)]> = crate::group::whole_batches(&units).into_iter().map(|r| &doomed[r]).collect();
+    let chunks = tbdesk_store::batch::path_batches(&doomed, |(p, _)| p.as_str());
     for (i, chunk) in chunks.iter().enumerate() {
         // Only the last chunk holds `server` itself (deepest first), so the multi's own guard
         // covers only it: before each earlier chunk, the domain and the strategy are listed

@@ -13,6 +13,7 @@
 //! - [`writes`]: validated, versioned, all-or-nothing writes and the guarded destructive actions.
 //! - [`transfer`]: export / import (with a dry-run plan) / diff, in JSON and the Java line format.
 
+pub mod batch;
 mod error;
 pub mod jute;
 pub mod live;

@@ -12,9 +12,8 @@ use zookeeper_client as zk;
 use crate::session::acls;
 use crate::{Error, Expect, Store};
 
-/// The largest import applied as one multi: ZooKeeper's default `jute.maxbuffer` is
-/// 0xfffff bytes, and a request over it makes the server drop the connection.
-pub const MAX_MULTI_BYTES: usize = 1_000_000;
+/// The largest import applied as one multi: the one request limit, [`crate::jute::MAX_REQUEST`].
+pub const MAX_MULTI_BYTES: usize = crate::jute::MAX_REQUEST;
 
 impl Store {
     /// The root's configuration, each blob exactly as stored, with its version.

@@ -228,7 +228,7 @@ impl Store {
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
         known_version(version)?;
         let nodes = self.subtree_bottom_up(path).await?;
-        let batches = delete_batches(&nodes, crate::transfer::MAX_MULTI_BYTES / 2);
+        let batches = crate::batch::path_batches(&nodes, String::as_str);
         let total = batches.len();
         let mut done = 0usize;
         for batch in batches {
@@ -301,9 +301,9 @@ impl Store {
         let paths: Vec<String> = dead.iter().map(|(n, _)| self.root.server(base, task_type, n)).collect();
         let mut removed = Vec::new();
         let mut at = 0usize;
-        let batches = delete_batches(&paths, crate::transfer::MAX_MULTI_BYTES / 2);
+        let batches = crate::batch::path_batches(&paths, String::as_str);
         let total = batches.len();
-        for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+        for batch in batches {
             let mut w = self.client.new_multi_writer();
             for (p, (_, version)) in batch.iter().zip(&dead[at..]) {
                 w.add_delete(p, Some(*version)).map_err(|e| Error::at(p, e))?;
@@ -352,25 +352,6 @@ impl Store {
             Err(zk::MultiWriteError::RequestFailed { source }) => Err(Error::at(path, source)),
         }
     }
-}
-
-/// Splits deletes (deepest first) into requests of at most about `limit` bytes each.
-fn delete_batches(nodes: &[String], limit: usize) -> Vec<&[String]> {
-    let mut out = Vec::new();
-    let (mut start, mut size) = (0usize, 0usize);
-    for (i, p) in nodes.iter().enumerate() {
-        // A delete op: header, path (length-prefixed), version.
-        let op = p.len().saturating_add(24);
-        if i > start && size.saturating_add(op) > limit {
-            out.push(&nodes[start..i]);
-            (start, size) = (i, 0);
-        }
-        size = size.saturating_add(op);
-    }
-    if start < nodes.len() || out.is_empty() {
-        out.push(&nodes[start..]);
-    }
-    out
 }
 
 fn refuse_errors(v: Vec<Violation>) -> Result<(), Error> {
