@@ -305,6 +305,7 @@ pub async fn run(
         r = factory.register() => r?,
         _ = &mut shutdown => return Ok(()),
     }
+    let mut tick_failures = Repeats::default();
     'run: loop {
         // A stop is heard at any instant: the tick in hand gets a moment to finish (a
         // connected ZooKeeper answers in milliseconds, so nothing is left half-done); with
@@ -325,8 +326,10 @@ pub async fn run(
                 }
             }
         };
-        if let Err(e) = outcome {
-            tracing::warn!(error = %e, "factory tick failed");
+        if let Err(e) = &outcome {
+            if let Some(times) = tick_failures.should_say(&e.to_string(), std::time::Instant::now()) {
+                tracing::warn!(error = %e, times, "factory tick failed");
+            }
             if factory.session_lost(&e) {
                 factory.log.push("ZooKeeper session expired: reconnecting, then restarting the thread groups");
                 // Reconnect until it works or a stop is asked for; never deaf to the signal.
@@ -345,6 +348,9 @@ pub async fn run(
                 factory.stop_groups(|_| true).await;
             }
         }
+        if outcome.is_ok() {
+            tick_failures = Repeats::default();
+        }
         let _ = status.send(factory.status());
         tokio::select! {
             _ = tokio::time::sleep(factory.cfg.tick) => {}
@@ -354,6 +360,34 @@ pub async fn run(
     factory.stop_all().await;
     factory.cfg.deal.shutdown().await;
     Ok(())
+}
+
+/// Whether to log a failure that may repeat every pass for days (a deleted `/factory`, an
+/// unreachable ZooKeeper): a new message at once, the same one again once a minute with how
+/// many times it came, so a log is not filled with one line.
+#[derive(Default)]
+struct Repeats {
+    last: Option<(String, std::time::Instant)>,
+    times: u64,
+}
+
+impl Repeats {
+    const EVERY: Duration = Duration::from_secs(60);
+
+    /// `Some(times seen since last said)` when `message` should be logged at `now`.
+    fn should_say(&mut self, message: &str, now: std::time::Instant) -> Option<u64> {
+        self.times = self.times.saturating_add(1);
+        let due = match &self.last {
+            Some((m, at)) => m != message || now.saturating_duration_since(*at) >= Self::EVERY,
+            None => true,
+        };
+        if !due {
+            return None;
+        }
+        let times = std::mem::replace(&mut self.times, 0);
+        self.last = Some((message.to_owned(), now));
+        Some(times)
+    }
 }
 
 /// How long one ZooKeeper call of a stop may take: a connected server answers in
@@ -883,5 +917,25 @@ impl Factory {
             self.groups.entry(name.to_owned()).or_default().push(g);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Repeats;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_repeated_failure_is_said_once_a_minute_with_its_count() {
+        let mut r = Repeats::default();
+        let t0 = Instant::now();
+        assert_eq!(r.should_say("no /factory", t0), Some(1));
+        for s in 1..30 {
+            assert_eq!(r.should_say("no /factory", t0 + Duration::from_secs(s * 2)), None);
+        }
+        assert_eq!(r.should_say("no /factory", t0 + Duration::from_secs(60)), Some(30));
+        // Another message is said at once.
+        assert_eq!(r.should_say("connection lost", t0 + Duration::from_secs(61)), Some(1));
+        assert_eq!(r.should_say("no /factory", t0 + Duration::from_secs(62)), Some(1));
     }
 }
