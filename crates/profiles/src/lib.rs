@@ -167,9 +167,13 @@ impl Profiles {
     }
 
     /// Changes a profile's fields (it may be renamed). `password`: `None` keeps the stored one,
-    /// `Some("")` removes it, `Some(p)` replaces it. The keyring is changed only once SQLite has
-    /// taken the new row (a duplicate name changes nothing), and just before the commit: a
-    /// failed keyring call rolls the row back.
+    /// `Some("")` removes it, `Some(p)` replaces it.
+    ///
+    /// A new password goes to a **new** keyring entry, named in the same row as the servers it
+    /// was typed for, so the row's commit pairs them: a commit that fails (the database busy,
+    /// the process killed) leaves the old row naming the old entry, and the new password never
+    /// reaches the old servers. The old entry is removed after the commit; a removal that fails
+    /// leaves an entry no row names.
     pub async fn update(&self, name: &str, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
         let f = &f.normalized();
         f.validate()?;
@@ -194,10 +198,14 @@ impl Profiles {
             Some("") => false,
             Some(_) => true,
         };
+        let secret_id = match password {
+            Some(pw) if !pw.is_empty() => new_secret_id(),
+            _ => old.secret_id.clone(),
+        };
         let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "UPDATE profiles SET name = ?, connect = ?, root_path = ?, session_timeout_ms = ?, digest_user = ?, \
-             has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ? WHERE id = ?",
+             has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ?, secret_id = ? WHERE id = ?",
         )
         .bind(&f.name)
         .bind(&f.connect)
@@ -209,6 +217,7 @@ impl Profiles {
         .bind(f.read_only)
         .bind(f.local_server)
         .bind(&f.zone)
+        .bind(&secret_id)
         .bind(old.id)
         .execute(&mut *tx)
         .await;
@@ -231,12 +240,20 @@ impl Profiles {
                     .await?;
             }
         }
-        match password {
-            Some("") if old.has_password => secret::remove(&old.secret_id).await?,
-            Some("") | None => {}
-            Some(pw) => secret::store(&old.secret_id, pw).await?,
+        if let Some(pw) = password.filter(|pw| !pw.is_empty()) {
+            secret::store(&secret_id, pw).await?;
         }
-        tx.commit().await?;
+        if let Err(e) = tx.commit().await {
+            if secret_id != old.secret_id {
+                let _ = secret::remove(&secret_id).await;
+            }
+            return Err(e.into());
+        }
+        if password.is_some() && old.has_password {
+            if let Err(e) = secret::remove(&old.secret_id).await {
+                tracing::warn!(profile = %f.name, error = %e, "the replaced password's keyring entry is left (no profile names it)");
+            }
+        }
         self.get(&f.name).await
     }
 

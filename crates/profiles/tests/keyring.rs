@@ -163,3 +163,54 @@ async fn a_data_dir_with_url_characters_is_used_as_named() {
     }
     assert!(!dir.path().join("aAb").exists(), "a percent-decoded directory was used");
 }
+
+/// A new password is typed with new servers, and the commit of that row fails (another process
+/// holds the database: SQLITE_BUSY). The profile keeps its old servers, and with them the old
+/// password: the one typed for the new servers is never sent to the old ones.
+#[tokio::test]
+async fn a_failed_commit_never_pairs_a_new_password_with_the_old_servers() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("profiles.sqlite");
+    let p = Profiles::open(&db).await.expect("open");
+    let mut a = fields("prod");
+    a.connect = "zk-a:2181".into();
+    p.create(&a, Some("a-secret")).await.expect("prod on A");
+    // Another process reading the profiles in a transaction: SQLite's shared lock, which a
+    // writer's commit waits on (5 s) and then fails.
+    let mut other = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("sqlite");
+    let mut tx = other.begin().await.expect("begin");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM profiles").fetch_one(&mut *tx).await.expect("read");
+    assert_eq!(n, 1);
+    let mut b = a.clone();
+    b.connect = "zk-b:2181".into();
+    let err = p.update("prod", &b, Some("b-secret")).await.expect_err("the commit cannot take the lock");
+    tx.rollback().await.expect("release");
+    let kept = p.get("prod").await.expect("prod");
+    assert_eq!(kept.fields.connect, "zk-a:2181", "{err}");
+    assert_eq!(
+        p.password(&kept).await.expect("read").as_deref(),
+        Some("a-secret"),
+        "B's password would go to A's server"
+    );
+    // Typed again once the database is free, the move lands with its password, and the old
+    // entry is gone.
+    let moved = p.update("prod", &b, Some("b-secret")).await.expect("update");
+    assert_eq!(moved.fields.connect, "zk-b:2181");
+    assert_eq!(p.password(&moved).await.expect("read").as_deref(), Some("b-secret"));
+    assert_ne!(moved.secret_id, kept.secret_id);
+    let old = keyring::Entry::new("tbdesk", &format!("profile:{}", kept.secret_id)).expect("entry");
+    assert!(matches!(old.get_password(), Err(keyring::Error::NoEntry)), "the replaced entry is removed");
+    // Clearing the password removes its entry.
+    let cleared = p.update("prod", &b, Some("")).await.expect("clear");
+    assert_eq!(p.password(&cleared).await.expect("read"), None);
+    let gone = keyring::Entry::new("tbdesk", &format!("profile:{}", moved.secret_id)).expect("entry");
+    assert!(matches!(gone.get_password(), Err(keyring::Error::NoEntry)), "the cleared entry is removed");
+    p.delete("prod").await.expect("clean up");
+    tbdesk_tests::report::record(
+        "secrets",
+        "a profile moved to other servers with a new password, the row's commit failing (database busy)",
+        1,
+        "the old servers keep the old password; the new one lands only with the new servers",
+    );
+}
