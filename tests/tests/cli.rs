@@ -842,3 +842,54 @@ async fn watch_says_each_alert_once() {
     let (code, out, err) = tbdesk_in(d, &["profile", "watch", "other", "--alerts", "off"], b"");
     assert_eq!((code, out.as_str()), (0, "other\twatch off\talerts off\n"), "{err}");
 }
+
+/// A digest user's password is stored only when asked for: a `$TBDESK_PASSWORD` exported for
+/// another profile's add is ignored (it would go to this profile's servers); `--password-stdin`
+/// takes the first line, without its line end.
+#[tokio::test]
+async fn a_password_is_read_only_when_asked_for() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    let add = |name: &str, flag: Option<&str>, stdin: &[u8]| {
+        let mut args = vec!["profile", "add", name, "--connect", "127.0.0.1:1", "--root", "/r", "--digest-user", "u"];
+        args.extend(flag);
+        let mut cmd = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"));
+        cmd.env("TBDESK_DATA_DIR", d).env("TBDESK_PASSWORD", "left-from-another-profile");
+        let mut child =
+            cmd.args(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run");
+        child.stdin.take().expect("stdin").write_all(stdin).expect("stdin");
+        let out = child.wait_with_output().expect("wait");
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = add("implicit", None, b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("without a password"), "{err}");
+    let (code, err) = add("piped", Some("--password-stdin"), b"typed\r\nsecond line\n");
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = add("env", Some("--password-env"), b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = add("long", Some("--password-stdin"), &[b'x'; 5000]);
+    assert_ne!(code, 0);
+    assert!(err.contains("longer than 4096"), "{err}");
+    let p = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
+    let read = |name: &'static str| {
+        let p = p.clone();
+        async move {
+            let prof = p.get(name).await.expect(name);
+            p.password(&prof).await.expect("read")
+        }
+    };
+    assert_eq!(read("implicit").await, None, "the environment's password was stored unasked");
+    assert_eq!(read("piped").await.as_deref(), Some("typed"));
+    assert_eq!(read("env").await.as_deref(), Some("left-from-another-profile"));
+    assert!(p.get("long").await.is_err(), "a refused add stores nothing");
+    for name in ["implicit", "piped", "env"] {
+        p.delete(name).await.expect("clean up");
+    }
+    tbdesk_tests::report::record(
+        "secrets",
+        "`tbdesk profile add` with a digest user and $TBDESK_PASSWORD exported for another profile",
+        4,
+        "stored only with --password-env or --password-stdin; never unasked",
+    );
+}

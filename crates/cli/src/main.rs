@@ -328,8 +328,9 @@ enum SchedulerCmd {
 enum ProfileCmd {
     /// List profiles.
     List,
-    /// Add a profile. The password is read from $TBDESK_PASSWORD (never from the command line,
-    /// where other users could see it) and stored in the OS keyring.
+    /// Add a profile. A digest user's password is read only when asked for, from stdin
+    /// (--password-stdin) or $TBDESK_PASSWORD (--password-env), never from the command line
+    /// (where other users could see it), and stored in the OS keyring.
     Add {
         name: String,
         #[arg(long)]
@@ -347,6 +348,13 @@ enum ProfileCmd {
         /// Zone of this root's Java schedulers (IANA name; default: this machine's zone).
         #[arg(long)]
         zone: Option<String>,
+        /// Read the digest user's password from the first line of stdin.
+        #[arg(long, requires = "digest_user", conflicts_with = "password_env")]
+        password_stdin: bool,
+        /// Read the digest user's password from $TBDESK_PASSWORD. Without this flag the
+        /// variable is ignored: one exported for another profile is never sent to this one's servers.
+        #[arg(long, requires = "digest_user")]
+        password_env: bool,
     },
     /// Delete a profile and its keyring entry.
     Delete { name: String },
@@ -416,6 +424,22 @@ enum OnOff {
 /// The production profile `--unlock` names, unlocked in every console this run opens.
 static UNLOCK: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
+/// A password on the first line of `input` (at most 4 KiB; its line end not part of it).
+fn read_password_line(input: impl std::io::BufRead) -> anyhow::Result<String> {
+    use std::io::BufRead;
+    let mut line = Vec::new();
+    input.take(4097).read_until(b'\n', &mut line)?;
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    } else if line.len() > 4096 {
+        anyhow::bail!("--password-stdin: the password is longer than 4096 bytes");
+    }
+    String::from_utf8(line).map_err(|_| anyhow::anyhow!("--password-stdin: the password is not UTF-8"))
+}
+
 async fn console(cli_dir: &Option<PathBuf>) -> anyhow::Result<tbdesk_api::Console> {
     let dir = match cli_dir {
         Some(d) => d.clone(),
@@ -447,13 +471,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             color,
             read_only,
             zone,
+            password_stdin,
+            password_env,
         }) => {
-            // Only a digest user has a password: a $TBDESK_PASSWORD left from another profile's
-            // add is not stored for (and never sent by) a profile without one.
-            let password = digest_user.as_ref().and(std::env::var("TBDESK_PASSWORD").ok()).filter(|p| !p.is_empty());
+            // Only when asked for: a $TBDESK_PASSWORD left from another profile's add is never
+            // stored for (and so never sent to the servers of) this one.
+            let password = if password_stdin {
+                Some(read_password_line(std::io::stdin().lock())?)
+            } else if password_env {
+                Some(std::env::var("TBDESK_PASSWORD").map_err(|_| anyhow::anyhow!("--password-env: $TBDESK_PASSWORD is not set"))?)
+            } else {
+                None
+            }
+            .filter(|p| !p.is_empty());
             if let (Some(user), None) = (&digest_user, &password) {
                 eprintln!(
-                    "digest user {user} without $TBDESK_PASSWORD: the profile only reads until its password is stored"
+                    "digest user {user} without a password (--password-stdin or --password-env): the profile only reads until its password is stored"
                 );
             }
             let fields = tbdesk_profiles::ProfileFields {
