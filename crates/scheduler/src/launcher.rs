@@ -231,8 +231,11 @@ async fn domain_strategy_here(
     Ok(None)
 }
 
-/// The largest leftovers file read (a run's own nodes are a few hundred bytes).
-pub const MAX_LEFTOVERS_BYTES: u64 = 1 << 20;
+/// The largest leftovers file read or written. A run's own nodes are a few hundred bytes, but
+/// a domain it made holds six nodes per task item, and a definition may name a hundred
+/// thousand items (about 90 bytes each, compact): every list a run can save must load again,
+/// or the next run would save its own over it and the nodes would be forgotten.
+pub const MAX_LEFTOVERS_BYTES: u64 = 128 << 20;
 
 /// Nodes a run could not remove (ZooKeeper away at stop), saved so the next run with the same
 /// task type and own sign removes them: exactly those, each only if it is still the node that
@@ -331,9 +334,18 @@ impl Leftovers {
         if let Some(d) = path.parent() {
             std::fs::create_dir_all(d)?;
         }
-        // Written whole or not at all: a temporary file renamed over the old one.
+        // Written whole or not at all: a temporary file renamed over the old one. A list the
+        // next run could not read is refused here, so the old file stays and the error is told.
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        if bytes.len() as u64 > MAX_LEFTOVERS_BYTES {
+            return Err(std::io::Error::other(format!(
+                "{} nodes make a list of {} bytes, over the {MAX_LEFTOVERS_BYTES} a run reads back",
+                self.nodes.len(),
+                bytes.len()
+            )));
+        }
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?)?;
+        std::fs::write(&tmp, bytes)?;
         std::fs::rename(&tmp, path)
     }
 
@@ -825,6 +837,25 @@ mod tests {
         let f = std::fs::File::create(&huge).expect("create");
         f.set_len(MAX_LEFTOVERS_BYTES + 1).expect("sparse file");
         assert!(Leftovers::load(&huge).is_none());
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    /// The list of a run that made a domain of 100,000 items (600,000 nodes) loads again.
+    #[test]
+    fn every_list_a_run_can_save_loads_again() {
+        let dir = std::env::temp_dir().join(format!("tbdesk-leftovers-big-{}", std::process::id()));
+        let path = dir.join("l.json");
+        let domain = format!("/{}/scheduleTask/Job$dev1/Job$dev1/taskItem", "r".repeat(40));
+        let mut nodes = Vec::new();
+        for i in 0..100_000i64 {
+            nodes.push((format!("{domain}/{i}"), 1_000_000_000 + i));
+            for f in ["cur_server", "req_server", "sts", "parameter", "deal_desc"] {
+                nodes.push((format!("{domain}/{i}/{f}"), 2_000_000_000 + i));
+            }
+        }
+        let l = Leftovers { nodes, connect: "zk:2181".into(), root: "/r".into(), ..Leftovers::default() };
+        l.save(&path).expect("save");
+        assert_eq!(Leftovers::load(&path).as_ref(), Some(&l));
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
