@@ -519,3 +519,38 @@ async fn a_read_only_profile_writes_through_no_entry_point() {
         "every one refused naming the read-only flag; the root unchanged; the dry run allowed",
     );
 }
+
+/// The profile is made read-only (by the app, another process) while `scheduler run` runs on
+/// it: the stop removes nothing (its clean-up writes), says so and lists what it made; the
+/// next run, on the profile writable again, removes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
+    let (env, c) = setup().await;
+    let d = env.data.path();
+    let run = spawn_run(d, &[]);
+    wait_for(&c, "the run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
+        .await;
+    let profiles = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
+    let mut f = profiles.get("p").await.expect("p").fields;
+    f.read_only = true;
+    profiles.update("p", &f, None).await.expect("made read-only");
+    signal(&run, libc::SIGINT);
+    let (code, err) = finish(run, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("read-only now: nothing removed"), "{err}");
+    let left = listing(&c, ROOT).await;
+    assert!(left.iter().any(|p| p.ends_with("/strategy/Job-dev1-tbdesk")), "the copy was removed: {left:#?}");
+    assert!(left.iter().any(|p| p.ends_with("/Job/Job$dev1")), "the domain was removed: {left:#?}");
+    f.read_only = false;
+    profiles.update("p", &f, None).await.expect("writable again");
+    let again = spawn_run(d, &["--seconds", "2"]);
+    let (code, err2) = finish(again, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err2}");
+    assert_eq!(listing(&c, ROOT).await, baseline(), "the next run removed what the first made\n{err}\n{err2}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "the profile made read-only by another process during `scheduler run`, then SIGINT",
+        1,
+        "the stop removed nothing and said so; the next run on the writable profile removed it all",
+    );
+}

@@ -209,6 +209,12 @@ struct LocalScheduler {
 /// the follow fails as unreachable and the next call starts again.
 pub const FIRST_READ_LIMIT: Duration = Duration::from_secs(120);
 
+/// A stored session timeout in milliseconds, within the range the profile form allows.
+fn session_timeout_ms(ms: i64) -> u64 {
+    let r = tbdesk_model::profile::SESSION_TIMEOUT_MS;
+    u64::try_from(ms.clamp(*r.start(), *r.end())).unwrap_or(60_000)
+}
+
 /// The total deadline of one write to a root (a save, a pause, an import, a revert), after its
 /// journal entry is begun.
 const WRITE_LIMIT: Duration = Duration::from_secs(60);
@@ -434,7 +440,8 @@ impl Console {
         Ok(ConnectOptions {
             connect,
             root: p.fields.root_path.clone(),
-            session_timeout: Duration::from_millis(p.fields.session_timeout_ms as u64),
+            // A row written by hand or an older version is clamped, never wrapped.
+            session_timeout: Duration::from_millis(session_timeout_ms(p.fields.session_timeout_ms)),
             digest: p.fields.digest_user.clone().zip(password),
             read_only: p.fields.read_only || unauthenticated,
             tz: p.fields.zone_or(machine_zone()),
@@ -1162,17 +1169,15 @@ impl Console {
                 format!("{name} is a production profile: unlock its writes (typing its name) before changing its kind, its read-only flag, its servers or its root"),
             ));
         }
-        // The local scheduler writes (heartbeats, items, its clean-up) with the settings it
-        // started with: a profile turned read-only under it would go on being written.
-        // Held across the update, so no scheduler starts on the profile in between.
+        // The local scheduler writes (heartbeats, items, its clean-up at the stop) with the
+        // settings it started with: a profile turned read-only under it would go on being
+        // written. A run that ended by itself still has its clean-up to do. Held across the
+        // update, so no scheduler starts on the profile in between.
         let slot = self.scheduler.lock().await;
-        if fields.read_only
-            && !old.fields.read_only
-            && slot.as_ref().is_some_and(|s| s.profile_id == old.id && !s.task.is_finished())
-        {
+        if fields.read_only && !old.fields.read_only && slot.as_ref().is_some_and(|s| s.profile_id == old.id) {
             return Err(ApiError::new(
                 ErrorCode::Busy,
-                format!("read_only: the local scheduler runs on {name} and writes there; stop it before making the profile read-only"),
+                format!("read_only: the local scheduler on {name} writes there (its stop removes what it made); stop it before making the profile read-only"),
             ));
         }
         let p = self.profiles.update(name, fields, password).await?;
@@ -1302,6 +1307,16 @@ impl Console {
         Ok(view)
     }
 
+    /// Whether the profile with row id `id` is read-only now (its flag, or a digest user
+    /// without a stored password), as the stored row says; a profile that cannot be read, or
+    /// was deleted, counts as read-only: nothing is written on a guess.
+    pub async fn read_only_now(&self, id: i64) -> bool {
+        match self.profiles.by_id(id).await {
+            Ok(Some(p)) => p.fields.read_only || (p.fields.digest_user.is_some() && !p.has_password),
+            _ => true,
+        }
+    }
+
     /// Begins the journal entry of a local scheduler's clean-up (its strategy copy), within 5 s;
     /// `None` when that cannot be done (the clean-up goes on without it).
     async fn journal_cleanup_begin(&self, view: &SchedulerView) -> Option<(i64, std::sync::Arc<Store>, String)> {
@@ -1358,6 +1373,17 @@ impl Console {
         if remove {
             // Journaled at best: the clean-up runs whatever the journal or ZooKeeper say.
             let entry = self.journal_cleanup_begin(&s.view).await;
+            // A profile made read-only since the start (by another process, the CLI) is not
+            // written, not even to remove what this run made: listed above for a later run.
+            if self.read_only_now(s.profile_id).await {
+                return Err(ApiError::new(
+                    ErrorCode::ReadOnly,
+                    format!(
+                        "read_only: the profile of {} is read-only now; what the run made is left, listed for the next run's clean-up",
+                        s.view.strategy
+                    ),
+                ));
+            }
             // Only what this run created, and only while no other runtime uses it; what cannot
             // be removed now (ZooKeeper away) is listed for the next run, never forgotten.
             let cleaned = s.launch.clean_up(Duration::from_secs(20)).await;

@@ -1065,7 +1065,19 @@ async fn scheduler_run(
     let result = tbdesk_scheduler::run(launch.config(), shutdown, tx).await;
     let _ = printer.await;
     eprintln!();
-    if !keep {
+    // A profile made read-only during the run (the app, another `tbdesk`) is not written,
+    // not even to remove what this run made: it is listed for a later run instead.
+    let read_only_now = !keep && c.read_only_now(profile_id).await;
+    if read_only_now {
+        if let Err(e) = launch.save_leftovers() {
+            eprintln!("could not list the nodes left: {e}");
+        }
+        eprintln!(
+            "the profile is read-only now: nothing removed; the next run of {task_type}${own_sign} on it removes what this run made ({})",
+            leftovers_file.display()
+        );
+    }
+    if !keep && !read_only_now {
         let cleaned = launch.clean_up(session_timeout + std::time::Duration::from_secs(2)).await;
         match &cleaned.outcome {
             Ok(report) => eprintln!("{}", report.describe()),

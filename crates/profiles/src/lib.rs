@@ -129,6 +129,12 @@ impl Profiles {
         row.as_ref().map(from_row).transpose()?.ok_or_else(|| Error::NotFound(name.into()))
     }
 
+    /// The profile with row id `id` (a rename keeps it), `None` when it was deleted.
+    pub async fn by_id(&self, id: i64) -> Result<Option<Profile>, Error> {
+        let row = sqlx::query("SELECT * FROM profiles WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
     /// Creates a profile; a password goes to the keyring, and the row is removed again if the
     /// keyring refuses, so nothing is half-written.
     pub async fn create(&self, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
