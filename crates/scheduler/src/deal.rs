@@ -276,6 +276,48 @@ fn cut_marked(text: &mut String, max: usize) {
 /// Tasks taken from one select answer at most: a job answering more (a bug, or hostile) gets an
 /// error rather than a group holding millions of rows (Java processes whatever it is given).
 pub const MAX_SELECTED: usize = 100_000;
+/// JSON values one answer of a job program may hold at most. Parsed, a value takes some 80
+/// bytes, so a 16 MiB line of `[0,0,0,...]` would take over 600 MB; an answer past this is
+/// refused before it is parsed (about 80 MB at most), a failed call.
+pub const MAX_ANSWER_VALUES: usize = 1_000_000;
+
+/// How many JSON values `text` holds at most, counted without parsing it: one, plus one for
+/// every `[`, `{` and `,` outside strings (never fewer than the values a parse makes).
+pub fn json_values_at_most(text: &[u8]) -> usize {
+    let (mut n, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in text {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' => n = n.saturating_add(1),
+                _ => {}
+            }
+        }
+    }
+    n
+}
+
+/// How many JSON values `v` holds (itself included), walked without recursion.
+pub fn value_count(v: &Value) -> usize {
+    let (mut n, mut stack) = (0usize, vec![v]);
+    while let Some(v) = stack.pop() {
+        n = n.saturating_add(1);
+        match v {
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Object(o) => stack.extend(o.values()),
+            _ => {}
+        }
+    }
+    n
+}
+
 /// Process groups of the job programs running in this process, for [`kill_all_jobs`].
 static JOB_GROUPS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
 
@@ -491,6 +533,10 @@ impl ProcessDeal {
             run.stdin.write_all(line.as_bytes()).await.map_err(|e| DealError(format!("write: {e}")))?;
             run.stdin.flush().await.map_err(|e| DealError(format!("write: {e}")))?;
             match next_line_capped(&mut run.stdout, limit).await {
+                Ok(Some(l)) if json_values_at_most(&l) > MAX_ANSWER_VALUES => Err(DealError(format!(
+                    "an answer of {} bytes holding more than {MAX_ANSWER_VALUES} JSON values; refused unparsed",
+                    l.len()
+                ))),
                 Ok(Some(l)) => serde_json::from_slice::<Value>(&l).map_err(|e| {
                     let shown = String::from_utf8_lossy(&l[..l.len().min(200)]).into_owned();
                     DealError(format!("bad answer {shown:?}: {e}"))
@@ -596,6 +642,26 @@ impl TaskDeal for ProcessDeal {
 mod tests {
     use super::*;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_value_bound_is_never_below_a_parse() {
+        for text in [
+            "0",
+            "[]",
+            "{}",
+            "[1,2,3]",
+            r#"{"a":1,"b":[2,{"c":null}]}"#,
+            r#"["a,b[c{d", "e\\\"f,", {"k,":"[v]"}]"#,
+            r#"{"tasks":[[0,0,0],[1],"x\u0022,"]}"#,
+        ] {
+            let v: Value = serde_json::from_str(text).expect(text);
+            let bound = json_values_at_most(text.as_bytes());
+            assert!(bound >= value_count(&v), "{text}: {bound} < {}", value_count(&v));
+            assert!(bound <= value_count(&v) + 2, "{text}: {bound} far above {}", value_count(&v));
+        }
+        // Commas and brackets inside strings are not values.
+        assert_eq!(json_values_at_most(br#"{"tasks":["[,{,[,{"]}"#), 3);
+    }
 
     #[test]
     fn overlaps_are_found_only_across_servers() {

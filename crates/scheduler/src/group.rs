@@ -992,6 +992,11 @@ async fn duties(
 pub const MAX_THREADS: i64 = 256;
 
 /// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
+/// JSON values a NOTSLEEP round's workers hold at most between them: two whole answers.
+const NOTSLEEP_HELD_VALUES: usize = 2 * crate::deal::MAX_ANSWER_VALUES;
+/// The permits one select takes before it is made: a whole answer's worth.
+const ANSWER_PERMITS: u32 = crate::deal::MAX_ANSWER_VALUES as u32;
+
 fn workers_of(def: &TaskType) -> i64 {
     def.thread_number.clamp(1, MAX_THREADS)
 }
@@ -1160,6 +1165,10 @@ async fn process(
             // NOTSLEEP: every worker fetches for itself and skips rows still in flight at
             // another worker (compared by value, TBSchedule's comparator).
             let inflight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
+            // Up to 256 workers each holding a whole answer would hold 256 answers: a worker
+            // selects only with an answer's worth of the round's budget, and keeps what its
+            // answer holds until its tasks are done (Java's workers share one queue).
+            let budget = Arc::new(tokio::sync::Semaphore::new(NOTSLEEP_HELD_VALUES));
             let mut workers = AbortAll(Vec::new());
             for _ in 0..workers_of(def) {
                 let (d, st, sign, me, req, inflight, store) = (
@@ -1173,8 +1182,10 @@ async fn process(
                 );
                 let sp = spec.clone();
                 let batch = def.execute_number.max(1) as usize;
+                let budget = budget.clone();
                 workers.0.push(tokio::spawn(async move {
                     let open = || until.is_none_or(|t| store.zk_now_ms() < t);
+                    let Ok(mut permit) = budget.acquire_many_owned(ANSWER_PERMITS).await else { return 0usize };
                     let tasks = match d.select(&req).await {
                         Ok(t) => t,
                         Err(_) => {
@@ -1182,6 +1193,10 @@ async fn process(
                             return 0usize;
                         }
                     };
+                    // What the answer holds stays taken; the rest goes back at once.
+                    let held: usize = tasks.iter().map(crate::deal::value_count).fold(0, usize::saturating_add);
+                    let _held = permit.split(held.min(ANSWER_PERMITS as usize));
+                    drop(permit);
                     st.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
                     st.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
                     st.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
@@ -1247,7 +1262,12 @@ async fn process(
         }
         let t0 = std::time::Instant::now();
         let batch = def.execute_number.max(1) as usize;
-        let chunks: Vec<Vec<serde_json::Value>> = tasks.chunks(batch).map(<[_]>::to_vec).collect();
+        // Moved into the chunks, not copied: an answer can be large.
+        let mut chunks: Vec<Vec<serde_json::Value>> = Vec::new();
+        let mut rest = tasks.into_iter().peekable();
+        while rest.peek().is_some() {
+            chunks.push(rest.by_ref().take(batch).collect());
+        }
         let queue = Arc::new(Mutex::new(chunks));
         let mut workers = AbortAll(Vec::new());
         for _ in 0..workers_of(def) {

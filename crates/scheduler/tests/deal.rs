@@ -167,3 +167,39 @@ async fn a_select_answer_past_the_cap_is_an_error() {
         "refused naming the count; the cap taken",
     );
 }
+
+/// One row holding 1.2 million JSON values (a 2.4 MB line, 100 MB parsed) is refused before it
+/// is parsed, and the program restarted; a row of 900,000 values, under the cap, is taken. The
+/// process's peak memory stays far below what parsing the refused line would cost.
+#[tokio::test]
+async fn an_answer_of_too_many_values_is_refused_unparsed() {
+    use tbdesk_scheduler::deal::MAX_ANSWER_VALUES;
+    let job = |n: usize| {
+        format!(
+            "while read l; do python3 -c 'import sys; sys.stdout.write(\"{{\\\"tasks\\\":[[\" + \",\".join([\"0\"]*{n}) + \"]]}}\\n\")'; done"
+        )
+    };
+    let peak_kib = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+            .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            .unwrap_or(0)
+    };
+    let before = peak_kib();
+    let d = ProcessDeal::new(job(MAX_ANSWER_VALUES + 200_000), Duration::from_secs(30));
+    let e = d.select(&req()).await.expect_err("too many values");
+    assert!(e.0.contains("refused unparsed"), "{e}");
+    let grew = peak_kib().saturating_sub(before);
+    assert!(grew < 60 * 1024, "the refused answer took {grew} KiB at its peak");
+    let d = ProcessDeal::new(job(900_000), Duration::from_secs(30));
+    let tasks = d.select(&req()).await.expect("under the cap");
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tbdesk_scheduler::deal::value_count(&tasks[0]), 900_001);
+    tbdesk_tests::report::record(
+        "job programs",
+        "a select answered with one row of 1.2 million values, and one of 900,000",
+        2,
+        "the first refused before parsing (peak memory under 60 MiB more); the second taken",
+    );
+}
