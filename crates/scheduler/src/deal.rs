@@ -362,9 +362,28 @@ struct Running {
     pgid: Option<i32>,
     stdin: tokio::process::ChildStdin,
     stdout: BufReader<tokio::process::ChildStdout>,
+    /// The task copying the program's stderr to the log. A process the job moved out of its
+    /// group (setsid) keeps the pipe open after the job is gone, so the task would never end:
+    /// it gets a second for the last lines, then it is ended with the program.
+    stderr: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
+    /// Ends the stderr task a second from now (at once without a runtime).
+    fn end_stderr(&mut self) {
+        let Some(mut task) = self.stderr.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if tokio::time::timeout(Duration::from_secs(1), &mut task).await.is_err() {
+                        task.abort();
+                    }
+                });
+            }
+            Err(_) => task.abort(),
+        }
+    }
+
     fn kill_group(&mut self) {
         if let Some(pg) = self.pgid.take() {
             if let Ok(mut g) = JOB_GROUPS.lock() {
@@ -386,6 +405,7 @@ impl Drop for Running {
     /// process group goes with it: no orphan survives a restart or a stop.
     fn drop(&mut self) {
         self.kill_group();
+        self.end_stderr();
     }
 }
 
@@ -492,7 +512,7 @@ impl ProcessDeal {
             }
             let stdin = child.stdin.take().ok_or_else(|| DealError("no stdin".into()))?;
             let stdout = child.stdout.take().ok_or_else(|| DealError("no stdout".into()))?;
-            if let Some(err) = child.stderr.take() {
+            let stderr = child.stderr.take().map(|err| {
                 let log = self.log.clone();
                 let limit = self.line_limit;
                 tokio::spawn(async move {
@@ -515,9 +535,9 @@ impl ProcessDeal {
                             }
                         }
                     }
-                });
-            }
-            *guard = Some(Running { child, pgid, stdin, stdout: BufReader::new(stdout) });
+                })
+            });
+            *guard = Some(Running { child, pgid, stdin, stdout: BufReader::new(stdout), stderr });
         }
         // From here the program has (or may have) our request: if this call is dropped before
         // the answer is read (a stopping group aborts its task), the program is killed, never

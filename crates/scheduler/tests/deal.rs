@@ -203,3 +203,36 @@ async fn an_answer_of_too_many_values_is_refused_unparsed() {
         "the first refused before parsing (peak memory under 60 MiB more); the second taken",
     );
 }
+
+/// A job that leaves a process of its own session holding its stderr, and exits: each restart
+/// used to leave a reader of that pipe behind for ever (a task and a descriptor each).
+#[tokio::test]
+async fn a_job_whose_stderr_outlives_it_leaves_no_reader_behind() {
+    let marker = format!("sleep 86{}", std::process::id() % 1000);
+    let d = ProcessDeal::new(format!("read l; setsid {marker} >/dev/null & sleep 0.3; exit 1"), Duration::from_secs(5));
+    for _ in 0..4 {
+        assert!(d.select(&req()).await.is_err());
+    }
+    drop(d);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The stderr pipes the escaped processes hold, and which of them this process still reads.
+    let link = |p: std::path::PathBuf| std::fs::read_link(p).ok().map(|l| l.to_string_lossy().into_owned());
+    let held: Vec<String> = processes_with(&marker)
+        .into_iter()
+        .filter_map(|pid| link(format!("/proc/{pid}/fd/2").into()))
+        .filter(|l| l.starts_with("pipe:"))
+        .collect();
+    let ours: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.filter_map(|e| e.ok()).filter_map(|e| link(e.path())).collect())
+        .unwrap_or_default();
+    let _ = std::process::Command::new("pkill").args(["-f", &marker]).status();
+    assert_eq!(held.len(), 4, "four escaped processes hold a stderr pipe each: {held:?}");
+    let still: Vec<&String> = held.iter().filter(|p| ours.contains(p)).collect();
+    assert!(still.is_empty(), "still reading the stderr of jobs long gone: {still:?}");
+    tbdesk_tests::report::record(
+        "job programs",
+        "a job that exits leaving a process holding its stderr, restarted four times",
+        1,
+        "no stderr pipe of a gone job still read (each reader ended a second after its job)",
+    );
+}
