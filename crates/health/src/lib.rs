@@ -62,15 +62,33 @@ mod clock_tests {
     }
 }
 
-/// Checks one server (blocking; run it on a blocking thread).
+/// Servers of one connect string checked at most (a connect string names a handful; a
+/// hostile one is not asked whole).
+pub const MAX_SERVERS: usize = 16;
+/// Four-letter commands one server's check asks at most; with `timeout` each, the whole check
+/// of a server ends within this many times `timeout` (its name's resolution aside).
+const SERVER_BUDGET: u32 = 3;
+
+/// Checks one server (blocking; run it on a blocking thread): six four-letter commands, each
+/// within `timeout`, all within [`SERVER_BUDGET`] times it; the rest are skipped when it is spent.
 pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
     let mut h = ServerHealth { address: address.to_owned(), ..Default::default() };
+    let spent_at = Instant::now() + timeout.saturating_mul(SERVER_BUDGET);
     let addr: Option<SocketAddr> = address.to_socket_addrs().ok().and_then(|mut a| a.next());
     let Some(addr) = addr else {
         h.error = Some(format!("cannot resolve {address}"));
         return h;
     };
-    let ask = |cmd: &str| tbdesk_zkserver::four_letter(addr, cmd, timeout);
+    let ask = |cmd: &str| {
+        let left = spent_at.saturating_duration_since(Instant::now()).min(timeout);
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("{cmd} not asked: the server's check took its {} ms", timeout.as_millis() * u128::from(SERVER_BUDGET)),
+            ));
+        }
+        tbdesk_zkserver::four_letter(addr, cmd, left)
+    };
     let t0 = Instant::now();
     match ask("ruok") {
         Ok(a) if a == "imok" => {
@@ -157,20 +175,37 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
     h
 }
 
-/// Checks every server of a connect string concurrently.
+/// Checks the servers of a connect string (the first [`MAX_SERVERS`]) concurrently, within
+/// `timeout` times [`SERVER_BUDGET`] plus one in all.
 pub async fn check_ensemble(connect: &str, timeout: Duration) -> Vec<ServerHealth> {
-    let servers: Vec<String> = connect
+    let mut servers: Vec<String> = connect
         .split(',')
         .map(|s| s.trim().trim_start_matches("tcp://").split('/').next().unwrap_or_default().to_owned())
         .filter(|s| !s.is_empty())
         .collect();
-    let tasks: Vec<_> =
-        servers.into_iter().map(|s| tokio::task::spawn_blocking(move || check_server(&s, timeout))).collect();
+    let unasked = servers.len().saturating_sub(MAX_SERVERS);
+    servers.truncate(MAX_SERVERS);
+    // The whole look ends in time even when a name's resolution hangs (a blocking call with no
+    // deadline of its own): a server not done by then is reported as such.
+    let deadline = tokio::time::Instant::now() + timeout.saturating_mul(SERVER_BUDGET + 1);
+    let tasks: Vec<_> = servers
+        .into_iter()
+        .map(|s| (s.clone(), tokio::task::spawn_blocking(move || check_server(&s, timeout))))
+        .collect();
     let mut out = Vec::new();
-    for t in tasks {
-        if let Ok(h) = t.await {
-            out.push(h);
+    for (address, t) in tasks {
+        match tokio::time::timeout_at(deadline, t).await {
+            Ok(Ok(h)) => out.push(h),
+            Ok(Err(_)) => {}
+            Err(_) => out.push(ServerHealth {
+                address,
+                error: Some("no answer in time (its name may not resolve)".into()),
+                ..Default::default()
+            }),
         }
+    }
+    if unasked > 0 {
+        tracing::warn!(unasked, "only the first {MAX_SERVERS} servers of a connect string are checked");
     }
     out
 }

@@ -121,3 +121,48 @@ async fn a_latency_that_is_not_three_finite_numbers_is_none() {
         assert_eq!(back.latency, want);
     }
 }
+
+/// A port that answers `ruok` at once and trickles every other answer (a byte every 900 ms,
+/// never an end), named 40 times in the connect string: the first 16 are asked, and each
+/// server's check ends within its budget of three deadlines (before, each of the five other
+/// words took its own whole deadline, and all 40 were asked).
+#[tokio::test]
+async fn a_trickling_port_named_many_times_is_a_bounded_look() {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = l.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let mut cmd = [0u8; 4];
+                if s.read_exact(&mut cmd).is_err() {
+                    return;
+                }
+                if &cmd == b"ruok" {
+                    let _ = s.write_all(b"imok");
+                    return;
+                }
+                for _ in 0..100 {
+                    std::thread::sleep(Duration::from_millis(900));
+                    if s.write_all(b"x").is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let connect = vec![addr.to_string(); 40].join(",");
+    let t0 = std::time::Instant::now();
+    let h = check_ensemble(&connect, Duration::from_secs(2)).await;
+    let took = t0.elapsed();
+    assert_eq!(h.len(), tbdesk_health::MAX_SERVERS, "{h:?}");
+    assert!(h.iter().all(|s| s.up && s.mode.is_none()), "{h:?}");
+    assert!(took < Duration::from_millis(8500), "the look took {took:?} (3 x 2 s allowed per server)");
+    tbdesk_tests::report::record(
+        "health",
+        "a connect string naming 40 times a port that answers ruok and trickles every other word",
+        1,
+        "16 servers asked; each check cut at its budget of three deadlines",
+    );
+}

@@ -456,9 +456,11 @@ pub const FOUR_LETTER_MAX: usize = 4 << 20;
 /// connect, `timeout` for the rest) and the answer at most [`FOUR_LETTER_MAX`] bytes: a port that
 /// streams forever is an error, not a hang or a heap that grows.
 pub fn four_letter(addr: SocketAddr, cmd: &str, timeout: Duration) -> std::io::Result<String> {
-    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
+    // One deadline for the whole exchange, the connect included.
     let deadline = std::time::Instant::now() + timeout;
-    s.set_write_timeout(Some(timeout))?;
+    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
+    let left = deadline.saturating_duration_since(std::time::Instant::now()).max(Duration::from_millis(1));
+    s.set_write_timeout(Some(left))?;
     s.write_all(cmd.as_bytes())?;
     let mut out = Vec::new();
     let mut buf = [0u8; 16 * 1024];
