@@ -118,6 +118,7 @@ const CLAIM_WAIT: Duration = Duration::from_secs(2);
 fn record_changes(
     profiles: Profiles,
     profile: String,
+    connect: String,
     root: String,
     live: &Live,
     ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -154,6 +155,7 @@ fn record_changes(
                 reverts: None,
                 before: vec![(change.path.clone(), change.before.clone())],
                 external: true,
+                seen_on: Some(&connect),
             };
             let recorded = match profiles.journal_begin(&entry).await {
                 Ok(id) => {
@@ -553,7 +555,14 @@ impl Console {
                         )
                     })??;
                 let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-                record_changes(self.profiles.clone(), profile.to_owned(), opts.root.clone(), &live, ended.clone());
+                record_changes(
+                    self.profiles.clone(),
+                    profile.to_owned(),
+                    p.fields.connect.clone(),
+                    p.fields.root_path.clone(),
+                    &live,
+                    ended.clone(),
+                );
                 let replay = record_ownership(&live);
                 // The server's version and the protocol used with it, found when connecting.
                 let server_version = Some(live.features().describe());
@@ -861,6 +870,7 @@ impl Console {
             reverts,
             before: paths.iter().cloned().zip(before).collect(),
             external: false,
+            seen_on: None,
         };
         let id = self.profiles.journal_begin(&entry).await?;
         // A total deadline: a server that keeps the session alive while it trickles its answer
@@ -1331,6 +1341,7 @@ impl Console {
                 reverts: None,
                 before: vec![(path.clone(), before.into_iter().next()?)],
                 external: false,
+                seen_on: None,
             };
             let id = self.profiles.journal_begin(&entry).await.ok()?;
             Some((id, store, path))

@@ -535,3 +535,35 @@ async fn history_never_crosses_to_another_cluster_under_the_same_name() {
     console.update_profile("s2", &fields("s2", &a), None).await.expect("pointed at a");
     assert!(console.history("s2", None, 10).await.expect("history").is_empty());
 }
+
+/// A change by someone else on cluster a, seen by the follower, and the profile pointed at
+/// cluster b within the two seconds the follower waits before recording it: the change is not
+/// recorded under the profile, which names b now (its revert would write a's bytes into b).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_seen_just_before_the_profile_moves_is_not_kept_as_the_new_clusters() {
+    let (a, b) = (ZkServer::start().expect("zk a"), ZkServer::start().expect("zk b"));
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let root = "/journal/moved";
+    let fields = |s: &ZkServer| tbdesk_tests::profile_fields("m", &s.connect_string(), root);
+    console.profiles().create(&fields(&a), None).await.expect("profile on a");
+    console.init_root("m").await.expect("init a");
+    let v0 = console.save_task_type("m", &task_type("Job", 1), Expect::Absent).await.expect("save on a");
+    let _f = console.follow("m").await.expect("follow a");
+    let ca = tbdesk_tests::zk::client(&a).await;
+    let path = format!("{root}/baseTaskType/Job");
+    let mut theirs = task_type("Job", 1);
+    theirs.task_parameter = Some("by hand on a".into());
+    ca.set_data(&path, theirs.encode().as_bytes(), Some(v0)).await.expect("their write on a");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    console.update_profile("m", &fields(&b), None).await.expect("pointed at b");
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let history = console.history("m", None, 20).await.expect("history");
+    assert!(!history.iter().any(|e| e.command.starts_with("external")), "a's change kept as b's: {history:#?}");
+    tbdesk_tests::report::record(
+        "journal",
+        "a change by another client seen on cluster a, the profile pointed at cluster b before it was recorded",
+        1,
+        "not recorded under the profile that names b now",
+    );
+}

@@ -36,6 +36,10 @@ pub struct NewEntry<'a> {
     pub before: Vec<(String, NodeState)>,
     /// Seen by the follower, not made by tbdesk: `who` says so.
     pub external: bool,
+    /// The servers the change was seen on (a follower's): the entry is refused when the
+    /// profile names other servers or another root by now, so no change of one cluster is
+    /// kept, and reverted, as another's.
+    pub seen_on: Option<&'a str>,
 }
 
 /// The `who` of a change tbdesk saw but did not make.
@@ -83,6 +87,20 @@ impl Profiles {
     /// Records a write about to be applied; answers its entry id.
     pub async fn journal_begin(&self, e: &NewEntry<'_>) -> Result<i64, Error> {
         let mut tx = self.pool.begin().await?;
+        if let Some(connect) = e.seen_on {
+            // In the transaction: a profile edit commits before this read or after the entry.
+            let now: Option<(String, String)> =
+                sqlx::query_as("SELECT connect, root_path FROM profiles WHERE name = ?")
+                    .bind(e.profile)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if now.as_ref().is_none_or(|(c, r)| c != connect || r != e.root) {
+                return Err(Error::Invalid {
+                    field: "profile",
+                    message: format!("{} names other servers or another root now: the change seen is not recorded", e.profile),
+                });
+            }
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO journal (time_ms, profile, root, who, command, outcome, reverts) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
         )
@@ -176,7 +194,7 @@ impl Profiles {
     /// was not watching).
     pub async fn journal_mark(&self, profile: &str, root: &str, command: &str) -> Result<(), Error> {
         let id = self
-            .journal_begin(&NewEntry { profile, root, command, reverts: None, before: Vec::new(), external: false })
+            .journal_begin(&NewEntry { profile, root, command, reverts: None, before: Vec::new(), external: false, seen_on: None })
             .await?;
         self.journal_finish(id, Outcome::Applied, None, &[]).await
     }
