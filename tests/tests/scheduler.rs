@@ -554,3 +554,122 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
         "the stop removed nothing and said so; the next run on the writable profile removed it all",
     );
 }
+
+/// libfaketime (Debian package faketime, installed by scripts/setup). Preloaded directly, not
+/// through the `faketime` wrapper, which does not pass a signal on to the program.
+fn libfaketime() -> std::path::PathBuf {
+    std::fs::read_dir("/usr/lib")
+        .expect("/usr/lib")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("faketime/libfaketime.so.1"))
+        .find(|p| p.exists())
+        .expect("libfaketime.so.1 under /usr/lib/*/faketime (apt-get install faketime; scripts/setup does)")
+}
+
+/// `tbdesk` on a machine whose clock is `offset` off (libfaketime), in zone UTC.
+fn skewed(data: &Path, offset: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"));
+    cmd.args(args)
+        .env("TBDESK_DATA_DIR", data)
+        .env("TZ", "UTC")
+        .env("LD_PRELOAD", libfaketime())
+        .env("FAKETIME", offset)
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn spawn_skewed(data: &Path, offset: &str) -> Child {
+    // Two thread groups in the strategy: one for each of two runs.
+    let args =
+        ["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job", "--tz", "UTC", "--groups", "2"];
+    skewed(data, offset, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn a skewed run")
+}
+
+/// The items' owners in the dev domain, by item.
+async fn owners(c: &zkc::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..4 {
+        let p = format!("{ROOT}/baseTaskType/Job/Job$dev1/taskItem/{i}/cur_server");
+        out.push(c.get_data(&p).await.map(|(d, _)| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default());
+    }
+    out
+}
+
+/// Two runs of one domain, one on a machine whose clock is 3 hours ahead and one on a
+/// machine 3 hours behind (libfaketime), and a console 3 hours ahead: every heartbeat and
+/// death is judged by ZooKeeper's clock, as Java's `getSystemTime` does. Neither run expires
+/// the other, the items stay split between them past the judge-dead interval, each run's
+/// heartBeatTime is ZooKeeper's time, and the skewed console's health names no dead server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clocks_hours_apart_judge_by_zookeepers_clock() {
+    let (env, c) = setup().await;
+    let d = env.data.path();
+    let ahead = spawn_skewed(d, "+3h");
+    wait_for(&c, "the first run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
+        .await;
+    let mut behind = spawn_skewed(d, "-3h");
+    let dir = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
+    // Steady: two servers, one of each run (factory), two items each.
+    let steady = |c: zkc::Client, dir: String| async move {
+        let servers = c.list_children(&dir).await.unwrap_or_default();
+        let mut factories = Vec::new();
+        for s in &servers {
+            let data = c.get_data(&format!("{dir}/{s}")).await.map(|(d, _)| d).unwrap_or_default();
+            let f = tbdesk_model::records::Server::decode(&data).ok().and_then(|x| x.manager_factory_uuid);
+            factories.push(f.unwrap_or_default());
+        }
+        let owners = owners(&c).await;
+        servers.len() == 2
+            && factories[0] != factories[1]
+            && owners.iter().all(|o| servers.contains(o))
+            && servers.iter().all(|s| owners.iter().filter(|o| *o == s).count() == 2)
+    };
+    let t0 = Instant::now();
+    loop {
+        if steady(c.clone(), dir.clone()).await {
+            break;
+        }
+        if let Ok(Some(_)) = behind.try_wait() {
+            let out = behind.wait_with_output().expect("output");
+            panic!("the run 3 h behind ended: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        if t0.elapsed() > Duration::from_secs(40) {
+            let l = listing(&c, ROOT).await;
+            signal(&behind, libc::SIGTERM);
+            let (_, err) = finish(behind, Duration::from_secs(20));
+            panic!("never one server of each run: {:?}\n{l:#?}\nthe run behind:\n{err}", owners(&c).await);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let servers = c.list_children(&dir).await.expect("servers");
+    // Past the judge-dead interval (6 s) twice over: still both, still split.
+    tokio::time::sleep(Duration::from_secs(13)).await;
+    let later = c.list_children(&dir).await.expect("servers");
+    assert_eq!(later, servers, "a run expired the other");
+    assert!(steady(c.clone(), dir.clone()).await, "the items moved: {:?}", owners(&c).await);
+    for s in &later {
+        let (data, stat) = c.get_data(&format!("{dir}/{s}")).await.expect("server node");
+        let server = tbdesk_model::records::Server::decode(&data).expect("server json");
+        let beat = server.heart_beat_time.expect("heartBeatTime");
+        let at = chrono::NaiveDateTime::parse_from_str(&beat, "%Y-%m-%d %H:%M:%S").expect("time").and_utc();
+        let off = (at.timestamp_millis() - stat.mtime).abs();
+        assert!(off < 5_000, "{s}: heartBeatTime {beat} is {off} ms from ZooKeeper's mtime");
+    }
+    let out = skewed(d, "+3h", &["health", "p"]).output().expect("health");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("dead"), "the console 3 h ahead judged a live server dead:\n{text}");
+    assert!(text.contains("health:"), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    for run in [ahead, behind] {
+        signal(&run, libc::SIGTERM);
+        let (code, err) = finish(run, Duration::from_secs(20));
+        assert_eq!(code, Some(0), "{err}");
+    }
+    assert_eq!(listing(&c, ROOT).await, baseline(), "both runs cleaned up");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "two runs of one domain on clocks 3 h ahead and 3 h behind, and a console 3 h ahead",
+        1,
+        "no run expired the other; items split 2/2 past judge-dead; heartBeatTime on ZooKeeper's clock; no server judged dead",
+    );
+}
