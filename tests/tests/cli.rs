@@ -843,32 +843,42 @@ async fn watch_says_each_alert_once() {
     assert_eq!((code, out.as_str()), (0, "other\twatch off\talerts off\n"), "{err}");
 }
 
-/// A digest user's password is stored only when asked for: a `$TBDESK_PASSWORD` exported for
-/// another profile's add is ignored (it would go to this profile's servers); `--password-stdin`
-/// takes the first line, without its line end.
+/// A digest user's password comes from stdin with `--password-stdin` (first line, without its
+/// line end, at most 4 KiB), else from `$TBDESK_PASSWORD` (as scripts and the Java peer kit pass
+/// it), whose use is named on stderr; a profile without a digest user never takes it.
 #[tokio::test]
-async fn a_password_is_read_only_when_asked_for() {
+async fn a_password_comes_from_stdin_or_the_named_variable() {
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
-    let add = |name: &str, flag: Option<&str>, stdin: &[u8]| {
-        let mut args = vec!["profile", "add", name, "--connect", "127.0.0.1:1", "--root", "/r", "--digest-user", "u"];
-        args.extend(flag);
+    let add = |name: &str, extra: &[&str], env: Option<&str>, stdin: &[u8]| {
+        let mut args = vec!["profile", "add", name, "--connect", "127.0.0.1:1", "--root", "/r"];
+        args.extend_from_slice(extra);
         let mut cmd = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"));
-        cmd.env("TBDESK_DATA_DIR", d).env("TBDESK_PASSWORD", "left-from-another-profile");
+        cmd.env("TBDESK_DATA_DIR", d).env_remove("TBDESK_PASSWORD");
+        if let Some(v) = env {
+            cmd.env("TBDESK_PASSWORD", v);
+        }
         let mut child =
             cmd.args(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run");
         child.stdin.take().expect("stdin").write_all(stdin).expect("stdin");
         let out = child.wait_with_output().expect("wait");
         (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
     };
-    let (code, err) = add("implicit", None, b"");
+    let user = ["--digest-user", "u"];
+    let (code, err) = add("env", &user, Some("from-env"), b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("taken from $TBDESK_PASSWORD"), "the source is named: {err}");
+    let (code, err) = add("no-user", &[], Some("from-env"), b"");
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = add("piped", &["--digest-user", "u", "--password-stdin"], Some("from-env"), b"typed\r\nnext\n");
+    assert_eq!(code, 0, "{err}");
+    let (code, err) = add("none", &user, None, b"");
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("without a password"), "{err}");
-    let (code, err) = add("piped", Some("--password-stdin"), b"typed\r\nsecond line\n");
-    assert_eq!(code, 0, "{err}");
-    let (code, err) = add("env", Some("--password-env"), b"");
-    assert_eq!(code, 0, "{err}");
-    let (code, err) = add("long", Some("--password-stdin"), &[b'x'; 5000]);
+    let (code, err) = add("required", &["--digest-user", "u", "--password-env"], None, b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("$TBDESK_PASSWORD is not set"), "{err}");
+    let (code, err) = add("long", &["--digest-user", "u", "--password-stdin"], None, &[b'x'; 5000]);
     assert_ne!(code, 0);
     assert!(err.contains("longer than 4096"), "{err}");
     let p = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
@@ -879,17 +889,18 @@ async fn a_password_is_read_only_when_asked_for() {
             p.password(&prof).await.expect("read")
         }
     };
-    assert_eq!(read("implicit").await, None, "the environment's password was stored unasked");
-    assert_eq!(read("piped").await.as_deref(), Some("typed"));
-    assert_eq!(read("env").await.as_deref(), Some("left-from-another-profile"));
-    assert!(p.get("long").await.is_err(), "a refused add stores nothing");
-    for name in ["implicit", "piped", "env"] {
+    assert_eq!(read("env").await.as_deref(), Some("from-env"));
+    assert_eq!(read("no-user").await, None, "a profile without a digest user took the variable");
+    assert_eq!(read("piped").await.as_deref(), Some("typed"), "stdin wins over the variable");
+    assert_eq!(read("none").await, None);
+    assert!(p.get("required").await.is_err() && p.get("long").await.is_err(), "a refused add stores nothing");
+    for name in ["env", "no-user", "piped", "none"] {
         p.delete(name).await.expect("clean up");
     }
     tbdesk_tests::report::record(
         "secrets",
-        "`tbdesk profile add` with a digest user and $TBDESK_PASSWORD exported for another profile",
-        4,
-        "stored only with --password-env or --password-stdin; never unasked",
+        "`tbdesk profile add` with the password on stdin, in $TBDESK_PASSWORD, required and missing, 5,000 bytes",
+        6,
+        "stdin first, else the variable (its use named); never for a profile without a digest user",
     );
 }

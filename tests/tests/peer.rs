@@ -232,7 +232,7 @@ async fn console_stops_a_tbdesk_factory(kit: &Path) -> Vec<String> {
     let add = Command::new(&tbdesk)
         .env("TBDESK_DATA_DIR", &data)
         .env("TBDESK_PASSWORD", "password")
-        .args(["profile", "add", "peer", "--connect", &zkc, "--root", root, "--digest-user", "ScheduleAdmin", "--password-env"])
+        .args(["profile", "add", "peer", "--connect", &zkc, "--root", root, "--digest-user", "ScheduleAdmin"])
         .output()
         .expect("profile add");
     assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));

@@ -328,9 +328,9 @@ enum SchedulerCmd {
 enum ProfileCmd {
     /// List profiles.
     List,
-    /// Add a profile. A digest user's password is read only when asked for, from stdin
-    /// (--password-stdin) or $TBDESK_PASSWORD (--password-env), never from the command line
-    /// (where other users could see it), and stored in the OS keyring.
+    /// Add a profile. A digest user's password is read from stdin (--password-stdin) or else
+    /// $TBDESK_PASSWORD, never from the command line (where other users could see it), and
+    /// stored in the OS keyring.
     Add {
         name: String,
         #[arg(long)]
@@ -351,8 +351,7 @@ enum ProfileCmd {
         /// Read the digest user's password from the first line of stdin.
         #[arg(long, requires = "digest_user", conflicts_with = "password_env")]
         password_stdin: bool,
-        /// Read the digest user's password from $TBDESK_PASSWORD. Without this flag the
-        /// variable is ignored: one exported for another profile is never sent to this one's servers.
+        /// Require the digest user's password from $TBDESK_PASSWORD (an error when it is unset).
         #[arg(long, requires = "digest_user")]
         password_env: bool,
     },
@@ -474,20 +473,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             password_stdin,
             password_env,
         }) => {
-            // Only when asked for: a $TBDESK_PASSWORD left from another profile's add is never
-            // stored for (and so never sent to the servers of) this one.
+            // A digest user's password: from stdin when asked (--password-stdin), else from
+            // $TBDESK_PASSWORD (scripts and the Java peer kit set it for the one command). Never
+            // for a profile without a digest user, and the source is named, so a variable left
+            // from another profile's add is seen being used.
             let password = if password_stdin {
                 Some(read_password_line(std::io::stdin().lock())?)
-            } else if password_env {
-                Some(std::env::var("TBDESK_PASSWORD").map_err(|_| anyhow::anyhow!("--password-env: $TBDESK_PASSWORD is not set"))?)
+            } else if digest_user.is_some() {
+                let v = std::env::var("TBDESK_PASSWORD").ok();
+                if password_env && v.is_none() {
+                    anyhow::bail!("--password-env: $TBDESK_PASSWORD is not set");
+                }
+                v
             } else {
                 None
             }
             .filter(|p| !p.is_empty());
-            if let (Some(user), None) = (&digest_user, &password) {
-                eprintln!(
-                    "digest user {user} without a password (--password-stdin or --password-env): the profile only reads until its password is stored"
-                );
+            match (&digest_user, &password) {
+                (Some(user), None) => eprintln!(
+                    "digest user {user} without a password (--password-stdin, or $TBDESK_PASSWORD): the profile only reads until its password is stored"
+                ),
+                (Some(user), Some(_)) if !password_stdin => {
+                    eprintln!("the password of {user} for {name} ({connect}) is taken from $TBDESK_PASSWORD")
+                }
+                _ => {}
             }
             let fields = tbdesk_profiles::ProfileFields {
                 name,
