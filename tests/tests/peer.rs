@@ -123,6 +123,10 @@ fn java_runtime_beside_tbdesk() {
         // A factory node deleted under a live session, tbdesk's then a Java one's: both
         // restart their thread groups under the same factory name, as Java's refresh does.
         ("tests/peer/factory-deleted.sh", vec![]),
+        // tbdesk on a clock 3 h behind, then 3 h ahead (libfaketime), leading two Java
+        // factories on the true clock; J1 killed -9: heartbeats judged by ZooKeeper's clock.
+        ("tests/peer/clock-skew.sh", vec![("SKEW", "-3h")]),
+        ("tests/peer/clock-skew.sh", vec![("SKEW", "+3h")]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));
