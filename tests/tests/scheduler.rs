@@ -659,6 +659,13 @@ async fn clocks_hours_apart_judge_by_zookeepers_clock() {
     let out = skewed(d, "+3h", &["health", "p"]).output().expect("health");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("dead"), "the console 3 h ahead judged a live server dead:\n{text}");
+    // It measured ZooKeeper's clock 3 h behind its own (without writing: the session's date).
+    let offset: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("clock: ZooKeeper - this machine = "))
+        .and_then(|v| v.trim_end_matches(" ms").parse().ok())
+        .unwrap_or_else(|| panic!("no clock line:\n{text}"));
+    assert!((offset + 10_800_000).abs() < 10_000, "measured {offset} ms");
     assert!(text.contains("health:"), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     for run in [ahead, behind] {
         signal(&run, libc::SIGTERM);
