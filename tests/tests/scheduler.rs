@@ -586,6 +586,23 @@ fn spawn_skewed(data: &Path, offset: &str) -> Child {
     skewed(data, offset, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn a skewed run")
 }
 
+/// Kills the runs it names if the test fails before stopping them (a run without `--seconds`
+/// would otherwise outlive the test).
+struct KillOnPanic(Vec<u32>);
+
+impl Drop for KillOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for pid in &self.0 {
+                // SAFETY: kill(2) on a child this test spawned; no memory is touched.
+                unsafe {
+                    libc::kill(*pid as i32, libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
 /// The items' owners in the dev domain, by item.
 async fn owners(c: &zkc::Client) -> Vec<String> {
     let mut out = Vec::new();
@@ -606,9 +623,11 @@ async fn clocks_hours_apart_judge_by_zookeepers_clock() {
     let (env, c) = setup().await;
     let d = env.data.path();
     let ahead = spawn_skewed(d, "+3h");
+    let _ahead_guard = KillOnPanic(vec![ahead.id()]);
     wait_for(&c, "the first run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
         .await;
     let mut behind = spawn_skewed(d, "-3h");
+    let _behind_guard = KillOnPanic(vec![behind.id()]);
     let dir = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
     // Steady: two servers, one of each run (factory), two items each.
     let steady = |c: zkc::Client, dir: String| async move {

@@ -1179,15 +1179,18 @@ impl Console {
                 format!("{name} is a production profile: unlock its writes (typing its name) before changing its kind, its read-only flag, its servers or its root"),
             ));
         }
-        // The local scheduler writes (heartbeats, items, its clean-up at the stop) with the
-        // settings it started with: a profile turned read-only under it would go on being
-        // written. A run that ended by itself still has its clean-up to do. Held across the
-        // update, so no scheduler starts on the profile in between.
+        // The local scheduler writes (heartbeats, items) with the settings it started with: a
+        // profile turned read-only under it would go on being written. Held across the update,
+        // so no scheduler starts on the profile in between. A run that ended by itself writes
+        // no more; its stop obeys the flag (nothing removed, its nodes listed).
         let slot = self.scheduler.lock().await;
-        if fields.read_only && !old.fields.read_only && slot.as_ref().is_some_and(|s| s.profile_id == old.id) {
+        if fields.read_only
+            && !old.fields.read_only
+            && slot.as_ref().is_some_and(|s| s.profile_id == old.id && !s.task.is_finished())
+        {
             return Err(ApiError::new(
                 ErrorCode::Busy,
-                format!("read_only: the local scheduler on {name} writes there (its stop removes what it made); stop it before making the profile read-only"),
+                format!("read_only: the local scheduler runs on {name} and writes there; stop it before making the profile read-only"),
             ));
         }
         let p = self.profiles.update(name, fields, password).await?;
@@ -1382,19 +1385,23 @@ impl Console {
             }
         };
         if remove {
-            // Journaled at best: the clean-up runs whatever the journal or ZooKeeper say.
-            let entry = self.journal_cleanup_begin(&s.view).await;
-            // A profile made read-only since the start (by another process, the CLI) is not
-            // written, not even to remove what this run made: listed above for a later run.
+            // A profile made read-only since the start (by the profile form, or another app
+            // instance) is not written, not even to remove what this run made: it is listed,
+            // with what the leftovers file held, for a later run.
             if self.read_only_now(s.profile_id).await {
+                if let Err(e) = s.launch.park() {
+                    tracing::warn!(error = %e, "cannot save the list of nodes left");
+                }
                 return Err(ApiError::new(
                     ErrorCode::ReadOnly,
                     format!(
-                        "read_only: the profile of {} is read-only now; what the run made is left, listed for the next run's clean-up",
+                        "read_only: the profile of {} is read-only now (or could not be read); what the run made is left, listed for the next run's clean-up",
                         s.view.strategy
                     ),
                 ));
             }
+            // Journaled at best: the clean-up runs whatever the journal or ZooKeeper say.
+            let entry = self.journal_cleanup_begin(&s.view).await;
             // Only what this run created, and only while no other runtime uses it; what cannot
             // be removed now (ZooKeeper away) is listed for the next run, never forgotten.
             let cleaned = s.launch.clean_up(Duration::from_secs(20)).await;

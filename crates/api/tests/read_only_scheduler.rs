@@ -1,6 +1,6 @@
-//! The read-only flag and the app's local scheduler: the flag cannot be set under a run whose
-//! stop still has to write (its clean-up), and a flag set by another process meanwhile is
-//! obeyed at the stop: nothing is removed, and the run's nodes are listed for the next run.
+//! The read-only flag and the app's local scheduler: a flag set after the run began (here once
+//! the run ended by itself) is obeyed at the stop: nothing is removed, no journal entry is left
+//! pending, and the run's nodes are listed for the next run.
 
 use std::time::{Duration, Instant};
 
@@ -48,21 +48,41 @@ async fn the_read_only_flag_guards_the_schedulers_clean_up() {
     }
     let copy = format!("{ROOT}/strategy/Job-dev1-tbdesk");
     assert!(c.check_stat(&copy).await.expect("stat").is_some(), "the run made its copy");
-    // The app refuses the flag while the stop has writing to do.
+    // The run ended by itself: the flag may be set (its stop obeys it).
     let mut ro = console.profile("p").await.expect("p").fields;
     ro.read_only = true;
-    let err = console.update_profile("p", &ro, None).await.expect_err("refused under a run to clean up");
-    assert_eq!(err.code, ErrorCode::Busy, "{err:?}");
-    // Another process sets it all the same: the stop writes nothing.
-    console.profiles().update("p", &ro, None).await.expect("set by another process");
+    console.update_profile("p", &ro, None).await.expect("the flag under a run that ended");
     let err = console.stop_scheduler(true).await.expect_err("a clean-up into a read-only profile");
     assert_eq!(err.code, ErrorCode::ReadOnly, "{err:?}");
     assert!(c.check_stat(&copy).await.expect("stat").is_some(), "the clean-up wrote into a read-only profile");
     assert!(console.scheduler_status().await.is_none(), "the stop ended the run all the same");
+    let history = console.history("p", None, 20).await.expect("history");
+    assert!(!history.iter().any(|e| e.command == "scheduler_stop"), "a clean-up entry begun: {history:#?}");
+    let listed = walk(dir.path()).into_iter().any(|f| {
+        std::fs::read_to_string(&f).is_ok_and(|t| t.contains("Job-dev1-tbdesk") && t.contains("\"nodes\""))
+    });
+    assert!(listed, "the run's nodes are listed in a leftovers file under {}", dir.path().display());
     tbdesk_tests::report::record(
         "console writes",
-        "a read-only flag set under the app's local scheduler: by the app, then by another process, then the stop",
-        2,
-        "the app refuses while the stop has a clean-up to do; the stop into a read-only profile removes nothing",
+        "a read-only flag set after the app's local scheduler ended by itself, then the stop",
+        1,
+        "the stop into the read-only profile removes nothing, begins no journal entry, lists the run's nodes",
     );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

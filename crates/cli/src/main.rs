@@ -1078,7 +1078,7 @@ async fn scheduler_run(
     // not even to remove what this run made: it is listed for a later run instead.
     let read_only_now = !keep && c.read_only_now(profile_id).await;
     if read_only_now {
-        if let Err(e) = launch.save_leftovers() {
+        if let Err(e) = launch.park() {
             eprintln!("could not list the nodes left: {e}");
         }
         eprintln!(

@@ -87,22 +87,13 @@ impl Profiles {
     /// Records a write about to be applied; answers its entry id.
     pub async fn journal_begin(&self, e: &NewEntry<'_>) -> Result<i64, Error> {
         let mut tx = self.pool.begin().await?;
-        if let Some(connect) = e.seen_on {
-            // In the transaction: a profile edit commits before this read or after the entry.
-            let now: Option<(String, String)> =
-                sqlx::query_as("SELECT connect, root_path FROM profiles WHERE name = ?")
-                    .bind(e.profile)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if now.as_ref().is_none_or(|(c, r)| c != connect || r != e.root) {
-                return Err(Error::Invalid {
-                    field: "profile",
-                    message: format!("{} names other servers or another root now: the change seen is not recorded", e.profile),
-                });
-            }
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO journal (time_ms, profile, root, who, command, outcome, reverts) VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
+        // One statement, so the check and the entry are one write (a read first would hold a
+        // lock that SQLite cannot upgrade while another writer waits: SQLITE_BUSY at once).
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO journal (time_ms, profile, root, who, command, outcome, reverts) \
+             SELECT ?, ?, ?, ?, ?, 'pending', ? \
+             WHERE ? IS NULL OR EXISTS (SELECT 1 FROM profiles WHERE name = ? AND connect = ? AND root_path = ?) \
+             RETURNING id",
         )
         .bind(now_ms())
         .bind(e.profile)
@@ -110,8 +101,18 @@ impl Profiles {
         .bind(if e.external { not_tbdesk() } else { who() })
         .bind(e.command)
         .bind(e.reverts)
-        .fetch_one(&mut *tx)
+        .bind(e.seen_on)
+        .bind(e.profile)
+        .bind(e.seen_on)
+        .bind(e.root)
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(id) = id else {
+            return Err(Error::Invalid {
+                field: "profile",
+                message: format!("{} names other servers or another root now: the change seen is not recorded", e.profile),
+            });
+        };
         for (seq, (path, before)) in e.before.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO journal_nodes (entry, seq, path, before_data, before_version, after_data, after_version) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -204,14 +204,13 @@ impl Profiles {
             Some("") => false,
             Some(_) => true,
         };
-        let secret_id = match password {
-            Some(pw) if !pw.is_empty() => new_secret_id(),
-            _ => old.secret_id.clone(),
-        };
+        // Only a new password names a new entry; any other edit leaves the column as it is now
+        // (another process may have changed the password since `old` was read).
+        let new_sid = password.filter(|pw| !pw.is_empty()).map(|_| new_secret_id());
         let mut tx = self.pool.begin().await?;
         let res = sqlx::query(
             "UPDATE profiles SET name = ?, connect = ?, root_path = ?, session_timeout_ms = ?, digest_user = ?, \
-             has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ?, secret_id = ? WHERE id = ?",
+             has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ?, secret_id = COALESCE(?, secret_id) WHERE id = ?",
         )
         .bind(&f.name)
         .bind(&f.connect)
@@ -223,7 +222,7 @@ impl Profiles {
         .bind(f.read_only)
         .bind(f.local_server)
         .bind(&f.zone)
-        .bind(&secret_id)
+        .bind(&new_sid)
         .bind(old.id)
         .execute(&mut *tx)
         .await;
@@ -246,12 +245,12 @@ impl Profiles {
                     .await?;
             }
         }
-        if let Some(pw) = password.filter(|pw| !pw.is_empty()) {
-            secret::store(&secret_id, pw).await?;
+        if let (Some(sid), Some(pw)) = (&new_sid, password) {
+            secret::store(sid, pw).await?;
         }
         if let Err(e) = tx.commit().await {
-            if secret_id != old.secret_id {
-                let _ = secret::remove(&secret_id).await;
+            if let Some(sid) = &new_sid {
+                let _ = secret::remove(sid).await;
             }
             return Err(e.into());
         }

@@ -276,10 +276,11 @@ fn cut_marked(text: &mut String, max: usize) {
 /// Tasks taken from one select answer at most: a job answering more (a bug, or hostile) gets an
 /// error rather than a group holding millions of rows (Java processes whatever it is given).
 pub const MAX_SELECTED: usize = 100_000;
-/// JSON values one answer of a job program may hold at most. Parsed, a value takes some 80
-/// bytes, so a 16 MiB line of `[0,0,0,...]` would take over 600 MB; an answer past this is
-/// refused before it is parsed (about 80 MB at most), a failed call.
-pub const MAX_ANSWER_VALUES: usize = 1_000_000;
+/// JSON values one answer of a job program may hold at most: twenty for each of the
+/// [`MAX_SELECTED`] tasks an answer may carry. Parsed, a value takes some 80 bytes, so a 16 MiB
+/// line of `[0,0,0,...]` would take over 600 MB; an answer past this is refused before it is
+/// parsed (about 160 MB at most), a failed call.
+pub const MAX_ANSWER_VALUES: usize = 20 * MAX_SELECTED;
 
 /// How many JSON values `text` holds at most, counted without parsing it: one, plus one for
 /// every `[`, `{` and `,` outside strings (never fewer than the values a parse makes).

@@ -777,6 +777,17 @@ impl Launch {
         self.leftovers().save(&self.spec.leftovers)
     }
 
+    /// After the runtime stopped, when nothing may be removed now (the profile turned
+    /// read-only): takes over what the leftovers file lists (another run of the domain's, left
+    /// to the last one out) and saves it with this run's nodes, so none is forgotten.
+    pub fn park(&mut self) -> std::io::Result<()> {
+        let (connect, root) = (self.spec.connect.connect.clone(), self.spec.connect.root.clone());
+        if let Some(l) = Leftovers::load(&self.spec.leftovers).filter(|l| l.is_for(&connect, &root)) {
+            l.adopt(&mut self.dev, &self.ledger);
+        }
+        self.save_leftovers()
+    }
+
     /// After the runtime stopped: removes what this run created (and, the last one out, what
     /// another run of the same domain left to it), only while no other runtime uses it, over a
     /// fresh session (the run's may have expired), within `within`. Whatever could not be

@@ -363,30 +363,38 @@ pub async fn run(
 }
 
 /// Whether to log a failure that may repeat every pass for days (a deleted `/factory`, an
-/// unreachable ZooKeeper): a new message at once, the same one again once a minute with how
-/// many times it came, so a log is not filled with one line.
+/// unreachable ZooKeeper): a message at its first coming, then once a minute with how many
+/// times it came meanwhile, so a log is not filled with one line. A few messages are kept
+/// apart (two failures taking turns are each throttled); the oldest is forgotten.
 #[derive(Default)]
 struct Repeats {
-    last: Option<(String, std::time::Instant)>,
-    times: u64,
+    /// message -> (when last said, times since then).
+    seen: Vec<(String, std::time::Instant, u64)>,
 }
 
 impl Repeats {
     const EVERY: Duration = Duration::from_secs(60);
+    const KEPT: usize = 8;
 
-    /// `Some(times seen since last said)` when `message` should be logged at `now`.
+    /// `Some(times it came since last said)` when `message` should be logged at `now`.
     fn should_say(&mut self, message: &str, now: std::time::Instant) -> Option<u64> {
-        self.times = self.times.saturating_add(1);
-        let due = match &self.last {
-            Some((m, at)) => m != message || now.saturating_duration_since(*at) >= Self::EVERY,
-            None => true,
-        };
-        if !due {
-            return None;
+        match self.seen.iter_mut().find(|(m, _, _)| m == message) {
+            Some((_, at, times)) => {
+                *times = times.saturating_add(1);
+                if now.saturating_duration_since(*at) < Self::EVERY {
+                    return None;
+                }
+                *at = now;
+                Some(std::mem::replace(times, 0))
+            }
+            None => {
+                if self.seen.len() >= Self::KEPT {
+                    self.seen.remove(0);
+                }
+                self.seen.push((message.to_owned(), now, 0));
+                Some(1)
+            }
         }
-        let times = std::mem::replace(&mut self.times, 0);
-        self.last = Some((message.to_owned(), now));
-        Some(times)
     }
 }
 
@@ -929,13 +937,21 @@ mod tests {
     fn a_repeated_failure_is_said_once_a_minute_with_its_count() {
         let mut r = Repeats::default();
         let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
         assert_eq!(r.should_say("no /factory", t0), Some(1));
+        // Two failures taking turns, every 2 s: each said once, then once a minute.
+        assert_eq!(r.should_say("connection lost", at(1)), Some(1));
         for s in 1..30 {
-            assert_eq!(r.should_say("no /factory", t0 + Duration::from_secs(s * 2)), None);
+            assert_eq!(r.should_say("no /factory", at(s * 2)), None);
+            assert_eq!(r.should_say("connection lost", at(s * 2 + 1)), None);
         }
-        assert_eq!(r.should_say("no /factory", t0 + Duration::from_secs(60)), Some(30));
-        // Another message is said at once.
-        assert_eq!(r.should_say("connection lost", t0 + Duration::from_secs(61)), Some(1));
-        assert_eq!(r.should_say("no /factory", t0 + Duration::from_secs(62)), Some(1));
+        assert_eq!(r.should_say("no /factory", at(60)), Some(30), "its own count");
+        assert_eq!(r.should_say("connection lost", at(61)), Some(30));
+        assert_eq!(r.should_say("no /factory", at(62)), None);
+        // Bounded: many messages keep at most a few.
+        for i in 0..100 {
+            assert_eq!(r.should_say(&format!("error {i}"), at(70)), Some(1));
+        }
+        assert!(r.seen.len() <= Repeats::KEPT);
     }
 }

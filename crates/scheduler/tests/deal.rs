@@ -168,9 +168,9 @@ async fn a_select_answer_past_the_cap_is_an_error() {
     );
 }
 
-/// One row holding 1.2 million JSON values (a 2.4 MB line, 100 MB parsed) is refused before it
-/// is parsed, and the program restarted; a row of 900,000 values, under the cap, is taken. The
-/// process's peak memory stays far below what parsing the refused line would cost.
+/// One row holding 2.2 million JSON values (a 4.4 MB line, some 180 MB parsed) is refused
+/// before it is parsed, and the program restarted; a row of 900,000 values, under the cap, is
+/// taken. The process's peak memory stays far below what parsing the refused line would cost.
 #[tokio::test]
 async fn an_answer_of_too_many_values_is_refused_unparsed() {
     use tbdesk_scheduler::deal::MAX_ANSWER_VALUES;
@@ -198,7 +198,7 @@ async fn an_answer_of_too_many_values_is_refused_unparsed() {
     assert_eq!(tbdesk_scheduler::deal::value_count(&tasks[0]), 900_001);
     tbdesk_tests::report::record(
         "job programs",
-        "a select answered with one row of 1.2 million values, and one of 900,000",
+        "a select answered with one row of 2.2 million values, and one of 900,000",
         2,
         "the first refused before parsing (peak memory under 60 MiB more); the second taken",
     );
@@ -209,6 +209,14 @@ async fn an_answer_of_too_many_values_is_refused_unparsed() {
 #[tokio::test]
 async fn a_job_whose_stderr_outlives_it_leaves_no_reader_behind() {
     let marker = format!("sleep 86{}", std::process::id() % 1000);
+    /// The escaped processes go whatever the outcome.
+    struct Pkill(String);
+    impl Drop for Pkill {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("pkill").args(["-f", &self.0]).status();
+        }
+    }
+    let _pkill = Pkill(marker.clone());
     let d = ProcessDeal::new(format!("read l; setsid {marker} >/dev/null & sleep 0.3; exit 1"), Duration::from_secs(5));
     for _ in 0..4 {
         assert!(d.select(&req()).await.is_err());
@@ -225,7 +233,6 @@ async fn a_job_whose_stderr_outlives_it_leaves_no_reader_behind() {
     let ours: Vec<String> = std::fs::read_dir("/proc/self/fd")
         .map(|d| d.filter_map(|e| e.ok()).filter_map(|e| link(e.path())).collect())
         .unwrap_or_default();
-    let _ = std::process::Command::new("pkill").args(["-f", &marker]).status();
     assert_eq!(held.len(), 4, "four escaped processes hold a stderr pipe each: {held:?}");
     let still: Vec<&String> = held.iter().filter(|p| ours.contains(p)).collect();
     assert!(still.is_empty(), "still reading the stderr of jobs long gone: {still:?}");

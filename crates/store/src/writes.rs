@@ -228,6 +228,10 @@ impl Store {
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
         known_version(version)?;
         let nodes = self.subtree_bottom_up(path).await?;
+        if nodes.is_empty() {
+            // Gone already (another console deleted it): the version named is not there.
+            return Err(self.conflict(path, Expect::Version(version)).await);
+        }
         let batches = crate::batch::path_batches(&nodes, String::as_str);
         let total = batches.len();
         let mut done = 0usize;

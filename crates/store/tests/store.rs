@@ -210,6 +210,15 @@ async fn a_concurrent_edit_is_a_conflict_and_a_failed_multi_leaves_nothing() {
     let before = a.raw_tree().await.expect("tree");
     assert!(matches!(a.delete_task_type("OrderSync", v0, false).await, Err(Error::Conflict { .. })));
     assert_eq!(a.raw_tree().await.expect("tree").len(), before.len());
+    // Deleting what another client deleted already is a conflict, not a success.
+    a.put_task_type(&TaskType { base_task_type: Some("Gone".into()), ..t.clone() }, Expect::Absent)
+        .await
+        .expect("another task type");
+    a.client().delete("/c/root/baseTaskType/Gone", None).await.expect("deleted by someone else");
+    match a.delete_task_type("Gone", 0, false).await {
+        Err(Error::Conflict { actual: None, .. }) => {}
+        other => panic!("expected a conflict naming no node, got {other:?}"),
+    }
     // Invalid input is refused before anything is written.
     let mut bad = t.clone();
     bad.judge_dead_interval = 1000;
