@@ -143,12 +143,12 @@ async fn write_lock(console: State<'_, Console>, args: Args<cmd::WriteLock>) -> 
 
 #[tauri::command]
 async fn replay(console: State<'_, Console>, args: Args<cmd::Replay>) -> Answer<cmd::Replay> {
-    Ok(console.replay(&args.profile, &args.task_type).await?)
+    console.replay(&args.profile, &args.task_type).await
 }
 
 #[tauri::command]
 async fn confirm_write(console: State<'_, Console>, args: Args<cmd::ConfirmWrite>) -> Answer<cmd::ConfirmWrite> {
-    Ok(console.confirm_write(&args.profile, args.typed.as_deref(), &args.key).await?)
+    console.confirm_write(&args.profile, args.typed.as_deref(), &args.key).await
 }
 
 #[tauri::command]

@@ -392,13 +392,13 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     // not the same task type with other bytes, not a write outside a command (no key).
     assert!(!console.confirm_write("prod", Some("prod"), &key(&job)).await.expect("confirmed"));
     let other = save(&console, &save_args("prod", "Other", 1, Expect::Absent)).await;
-    let why = other.err().expect("another task type is refused");
+    let why = other.expect_err("another task type is refused");
     assert_eq!(why.code, ErrorCode::Locked);
     assert!(why.message.contains("another write"), "says why: {}", why.message);
     let other_bytes = save(&console, &save_args("prod", "Job", 7, Expect::Absent)).await;
     assert_eq!(other_bytes.err().map(|e| e.code), Some(ErrorCode::Locked), "same name, other bytes");
     let outside = console.save_task_type("prod", &task_type("Job", 1), Expect::Absent).await;
-    let outside = outside.err().expect("no key in scope");
+    let outside = outside.expect_err("no key in scope");
     assert_eq!(outside.code, ErrorCode::Locked);
     assert!(outside.message.contains("asks for its name first"), "{}", outside.message);
     let still = Console::confirmed_as::<cmd::SaveTaskType, _>(&job, console.guard_production("prod")).await;

@@ -149,24 +149,6 @@ pub fn fuzzy(query: &str, text: &str) -> Option<i64> {
     (qi == q.len()).then(|| score * 100 - i64::try_from(t.len()).unwrap_or(i64::MAX).min(99))
 }
 
-#[cfg(test)]
-mod fuzzy_tests {
-    use super::fuzzy;
-
-    #[test]
-    fn ranks_starts_words_and_runs_first() {
-        assert!(fuzzy("osy", "OrderSync").is_some());
-        assert!(fuzzy("xyz", "OrderSync").is_none());
-        assert!(fuzzy("", "anything") == Some(0));
-        // a prefix beats a match in the middle; a word start beats a letter inside a word
-        assert!(fuzzy("ord", "OrderSync") > fuzzy("ord", "MyOrderSync"));
-        assert!(fuzzy("sync", "OrderSync") > fuzzy("sync", "Orderssync"));
-        assert!(fuzzy("task type", "Go to Task type") > fuzzy("task type", "Stats about types"));
-        // characters out of order do not match
-        assert!(fuzzy("cnys", "OrderSync").is_none());
-    }
-}
-
 /// The strategies a batch pause or resume acts on: `filter` (case-insensitive) found in the
 /// name, the task name or the IP list, as the overview's filter finds them (empty: every one),
 /// and with `own_sign` only those whose task type runs in that own sign (`BASE` for the shared
@@ -184,4 +166,22 @@ pub fn strategies_matching(s: &Snapshot, filter: &str, own_sign: Option<&str>) -
             (text_ok && sign_ok).then(|| st.name.clone())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod fuzzy_tests {
+    use super::fuzzy;
+
+    #[test]
+    fn ranks_starts_words_and_runs_first() {
+        assert!(fuzzy("osy", "OrderSync").is_some());
+        assert!(fuzzy("xyz", "OrderSync").is_none());
+        assert!(fuzzy("", "anything") == Some(0));
+        // a prefix beats a match in the middle; a word start beats a letter inside a word
+        assert!(fuzzy("ord", "OrderSync") > fuzzy("ord", "MyOrderSync"));
+        assert!(fuzzy("sync", "OrderSync") > fuzzy("sync", "Orderssync"));
+        assert!(fuzzy("task type", "Go to Task type") > fuzzy("task type", "Stats about types"));
+        // characters out of order do not match
+        assert!(fuzzy("cnys", "OrderSync").is_none());
+    }
 }

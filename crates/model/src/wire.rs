@@ -1502,7 +1502,7 @@ mod tests {
         let slow = ServerHealth { up: true, slow: true, ..Default::default() };
         let down = ServerHealth::default();
         assert_eq!(Colour::summary(&[], &[]), Colour::Green);
-        assert_eq!(Colour::summary(&[up.clone()], &[]), Colour::Green);
+        assert_eq!(Colour::summary(std::slice::from_ref(&up), &[]), Colour::Green);
         assert_eq!(Colour::summary(&[up.clone(), slow], &[]), Colour::Amber);
         assert_eq!(Colour::summary(&[up, down], &[]), Colour::Red);
         assert_eq!(serde_json::to_string(&Colour::Amber).unwrap_or_default(), "\"amber\"");

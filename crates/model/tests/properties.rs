@@ -288,6 +288,7 @@ mod random_roots {
     }
 
     #[derive(Debug, Clone)]
+    #[allow(clippy::type_complexity)] // a generated tree's shape, read once below
     struct Shape {
         task_types: Vec<(usize, usize, Vec<(usize, Vec<(usize, usize)>, Vec<(usize, Vec<(usize, usize)>)>)>)>,
         strategies: Vec<(usize, usize, Vec<(usize, usize)>)>,

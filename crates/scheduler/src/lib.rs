@@ -330,7 +330,7 @@ pub async fn run(
             if let Some(times) = tick_failures.should_say(&e.to_string(), std::time::Instant::now()) {
                 tracing::warn!(error = %e, times, "factory tick failed");
             }
-            if factory.session_lost(&e) {
+            if factory.session_lost(e) {
                 factory.log.push("ZooKeeper session expired: reconnecting, then restarting the thread groups");
                 // Reconnect until it works or a stop is asked for; never deaf to the signal.
                 // The old groups are stopped after, so their server nodes are deleted with the

@@ -57,7 +57,7 @@ pub fn whole_batches(units: &[Unit]) -> Vec<Range<usize>> {
 }
 
 /// [`whole_batches`] of single ops on `paths` (deletes, each its own unit), as slices.
-pub fn path_batches<'a, T>(items: &'a [T], path: impl Fn(&T) -> &str) -> Vec<&'a [T]> {
+pub fn path_batches<T>(items: &[T], path: impl Fn(&T) -> &str) -> Vec<&[T]> {
     let units: Vec<Unit> = items.iter().map(|t| Unit::op(path(t), 0)).collect();
     whole_batches(&units).into_iter().map(|r| &items[r]).collect()
 }

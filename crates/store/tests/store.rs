@@ -901,7 +901,7 @@ async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
         tokio::time::timeout_at(deadline, rx.changed()).await.expect("the readable change arrives").expect("live");
     }
     assert!(
-        !statuses.iter().any(|s| *s == tbdesk_model::wire::LiveStatus::Resynced),
+        !statuses.contains(&tbdesk_model::wire::LiveStatus::Resynced),
         "no re-read of the root: {statuses:?}"
     );
     tbdesk_tests::report::record(
