@@ -6,7 +6,9 @@ import os
 import sys
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402  (the kit's checks)
+import dumps  # noqa: E402  (ours, beside this file)
 
 work = sys.argv[2]
 r = check.Run(work)
@@ -18,13 +20,8 @@ t_kill, t_stop = r.ev("kill -9 J1"), r.ev("sigint tbdesk")
 
 def servers(dump):
     """The server nodes (thread groups) a dump holds."""
-    d = f"{r.meta['ROOT']}/baseTaskType/{r.meta['BASE']}/{r.meta['BASE']}${r.meta['OWNSIGN']}/server/"
-    out = set()
-    for line in open(os.path.join(work, dump), encoding="utf-8", errors="replace"):
-        p = line.split(" | ")[0]
-        if p.startswith(d) and "/" not in p[len(d):]:
-            out.add(p[len(d):])
-    return out
+    m = r.meta
+    return dumps.children(work, dump, f"{m['ROOT']}/baseTaskType/{m['BASE']}/{m['BASE']}${m['OWNSIGN']}/server")
 
 
 r.processed("tbdesk-processed-as-leader-on-a-skewed-clock", ["tbdesk"], t_kill)

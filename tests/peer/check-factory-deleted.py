@@ -7,7 +7,9 @@ import os
 import sys
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402  (the kit's checks)
+import dumps  # noqa: E402  (ours, beside this file)
 
 work = sys.argv[2]
 r = check.Run(work)
@@ -18,14 +20,7 @@ names = open(os.path.join(work, "factories"), encoding="utf-8").read().split()
 
 def factories(dump):
     """The factory names a dump holds."""
-    meta = dict(l.strip().split("=", 1) for l in open(os.path.join(work, "meta"), encoding="utf-8") if "=" in l)
-    d = meta["ROOT"] + "/factory/"
-    out = set()
-    for line in open(os.path.join(work, dump), encoding="utf-8", errors="replace"):
-        p = line.split(" | ")[0]
-        if p.startswith(d) and "/" not in p[len(d):]:
-            out.add(p[len(d):])
-    return out
+    return dumps.children(work, dump, r.meta["ROOT"] + "/factory")
 
 
 def servers_of(dump, factory):

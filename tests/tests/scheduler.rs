@@ -83,16 +83,7 @@ async fn setup() -> (Env, zkc::Client) {
     let out = tbdesk(data.path(), &["init", "p"]);
     assert!(out.status.success(), "init: {}", String::from_utf8_lossy(&out.stderr));
     let c = zk::client(&server).await;
-    let t = TaskType {
-        base_task_type: Some("Job".into()),
-        heart_beat_rate: 1000,
-        judge_dead_interval: 6000,
-        sleep_time_no_data: 100,
-        fetch_data_number: 50,
-        deal_bean_name: Some("jobBean".into()),
-        task_items: Some((0..4).map(|i| i.to_string()).collect()),
-        ..TaskType::default()
-    };
+    let t = TaskType { deal_bean_name: Some("jobBean".into()), ..tbdesk_tests::quick_task_type("Job", 4) };
     c.create(
         &format!("{ROOT}/baseTaskType/Job"),
         t.encode().as_bytes(),

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use tbdesk_api::{Console, ErrorCode};
-use tbdesk_model::records::TaskType;
 use tbdesk_zkserver::ZkServer;
 
 const ROOT: &str = "/ro/root";
@@ -19,16 +18,7 @@ async fn the_read_only_flag_guards_the_schedulers_clean_up() {
     console.profiles().create(&fields, None).await.expect("profile");
     console.init_root("p").await.expect("init");
     let store = console.open_store("p").await.expect("store");
-    let t = TaskType {
-        base_task_type: Some("Job".into()),
-        heart_beat_rate: 1000,
-        judge_dead_interval: 6000,
-        sleep_time_no_data: 100,
-        fetch_data_number: 50,
-        deal_bean_name: Some("bean".into()),
-        task_items: Some((0..4).map(|i| i.to_string()).collect()),
-        ..TaskType::default()
-    };
+    let t = tbdesk_tests::quick_task_type("Job", 4);
     let c = store.client();
     c.create(
         &format!("{ROOT}/baseTaskType/Job"),

@@ -264,23 +264,39 @@ async fn ensure_dir(store: &Store, ledger: &crate::Ledger, path: &str) -> Result
     if store.client().check_stat(path).await.ok().flatten().is_some() {
         return Ok(());
     }
+    // Noted before the request (see `surely_not_applied`).
+    ledger.record_unknown(store, path);
     match store.create_null(path).await {
         Ok(true) => {
             ledger.record(store, path).await;
         }
-        Ok(false) => {}
-        // The create may have been applied and only its answer lost (ZooKeeper going away):
-        // remember the node, taken as ours at clean-up only if created during this run.
-        Err(
-            e @ (tbdesk_store::Error::Unreachable { .. }
-            | tbdesk_store::Error::Zk { source: zk::Error::ConnectionLoss, .. }),
-        ) => {
-            ledger.record_unknown(store, path);
+        Ok(false) => ledger.forget(path),
+        Err(e) => {
+            if surely_not_applied(&e) {
+                ledger.forget(path);
+            }
             return Err(e.into());
         }
-        Err(e) => return Err(e.into()),
     }
     Ok(())
+}
+
+/// Whether a failed create surely created nothing. Creates are noted in the ledger (unknown
+/// czxid) before they are sent: ZooKeeper may apply one whose answer is lost, or whose request
+/// a stop cut off mid-way, and a node in no ledger would be taken for another runtime's at the
+/// clean-up and hold the domain for ever. An unknown entry counts as this run's only if the
+/// node was created during the run. The note is dropped only when the answer says nothing was
+/// made.
+fn surely_not_applied(e: &tbdesk_store::Error) -> bool {
+    use tbdesk_store::Error as E;
+    matches!(
+        e,
+        E::NoNode { .. }
+            | E::NoAuth { .. }
+            | E::ReadOnly
+            | E::RequestTooLarge { .. }
+            | E::Zk { source: zk::Error::NodeExists | zk::Error::NoNode | zk::Error::NoAuth | zk::Error::InvalidAcl, .. }
+    )
 }
 
 /// Registers a server node like Java's `registerScheduleServer`: the domain and `server`
@@ -501,6 +517,17 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
             .collect();
         let mut ops = vec![Op::Create { path: &item, data: None, mode: Mode::Persistent }];
         ops.extend(fields.iter().map(|(p, d)| Op::Create { path: p, data: *d, mode: Mode::Persistent }));
+        // Noted before the request, every node of it (see `surely_not_applied`).
+        spec.ledger.record_unknown(store, &item);
+        for (p, _) in &fields {
+            spec.ledger.record_unknown(store, p);
+        }
+        let forget = || {
+            spec.ledger.forget(&item);
+            for (p, _) in &fields {
+                spec.ledger.forget(p);
+            }
+        };
         match store.nulls().multi(&ops).await {
             Ok(_) => {
                 // One multi is one transaction: its nodes share the item's czxid.
@@ -509,19 +536,10 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                     spec.ledger.record_czxid(p, czxid);
                 }
             }
-            Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) => {}
+            Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) => forget(),
             Err(e) => {
-                // The multi may have been applied and only its answer lost: remember the nodes
-                // (taken as ours at clean-up only if created during this run).
-                if matches!(
-                    e,
-                    tbdesk_store::Error::Unreachable { .. }
-                        | tbdesk_store::Error::Zk { source: zk::Error::ConnectionLoss, .. }
-                ) {
-                    spec.ledger.record_unknown(store, &item);
-                    for (p, _) in &fields {
-                        spec.ledger.record_unknown(store, p);
-                    }
+                if surely_not_applied(&e) {
+                    forget();
                 }
                 return Err(e.into());
             }
@@ -689,6 +707,8 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                 continue;
             }
             let data = init_value(f, params.get(id).map_or("", String::as_str));
+            // Noted before the request (see `surely_not_applied`).
+            spec.ledger.record_unknown(store, &path);
             match store.nulls().multi(&[Op::Create { path: &path, data, mode: Mode::Persistent }]).await {
                 Ok(_) => {
                     spec.ledger.record(store, &path).await;
@@ -696,8 +716,13 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                 }
                 // Made meanwhile, or the item itself went away: nothing to repair.
                 Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. })
-                | Err(tbdesk_store::Error::NoNode { .. }) => {}
-                Err(e) => return Err(e.into()),
+                | Err(tbdesk_store::Error::NoNode { .. }) => spec.ledger.forget(&path),
+                Err(e) => {
+                    if surely_not_applied(&e) {
+                        spec.ledger.forget(&path);
+                    }
+                    return Err(e.into());
+                }
             }
         }
     }
