@@ -107,7 +107,7 @@ pub fn SchedulerPanel() -> impl IntoView {
             </div>
             <div class="toolbar">
                 <button id="s-start" class="primary" prop:disabled=move || ctx.sched.get().is_some_and(|s| s.running) on:click=start>"Start"</button>
-                <button id="s-stop" prop:disabled=move || !ctx.sched.get().is_some_and(|s| s.running) on:click=stop>"Stop"</button>
+                <button id="s-stop" prop:disabled=move || ctx.sched.get().is_none() on:click=stop>"Stop"</button>
                 <label><input type="checkbox" prop:checked=move || remove.get() on:change=move |ev| remove.set(event_target_checked(&ev)) />" remove the strategy copy and domain on stop"</label>
             </div>
             {move || error.get().map(|e| view! { <ErrorPanel err=e /> })}

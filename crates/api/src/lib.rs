@@ -1269,6 +1269,14 @@ impl Console {
         if slot.as_ref().is_some_and(|s| !s.task.is_finished()) {
             return Err(ApiError::new(ErrorCode::Busy, "the local scheduler is already running; stop it first"));
         }
+        // A run that ended by itself and was never stopped still owns what it made: listed
+        // (with what the leftovers file held) before its slot is taken, so the next run of
+        // that domain removes it rather than forgetting it.
+        if let Some(mut ended) = slot.take() {
+            if let Err(e) = ended.launch.park() {
+                tracing::warn!(error = %e, "cannot save the list of nodes an ended run left");
+            }
+        }
         let store = self.store(profile).await?;
         let p = self.profiles.get(profile).await?;
         // The run keeps the settings it started with: its clean-up goes there, whatever the

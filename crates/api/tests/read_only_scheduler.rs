@@ -60,6 +60,48 @@ async fn the_read_only_flag_guards_the_schedulers_clean_up() {
     );
 }
 
+/// A run that ended by itself (no `/factory`), never stopped, then another start of the same
+/// task type: the first run's nodes are listed before its slot is taken, and the stop of the
+/// second removes both runs' nodes (before, the second joined the first's copy as someone
+/// else's and left it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_run_replaced_by_a_new_start_is_not_forgotten() {
+    let server = ZkServer::start().expect("zk");
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
+    console.profiles().create(&fields, None).await.expect("profile");
+    console.init_root("p").await.expect("init");
+    let store = console.open_store("p").await.expect("store");
+    let c = store.client();
+    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+    let t = tbdesk_tests::quick_task_type("Job", 4);
+    c.create(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), &open).await.expect("task type");
+    c.delete(&format!("{ROOT}/factory"), None).await.expect("no factory dir");
+    let ended = || async {
+        let t0 = Instant::now();
+        while console.scheduler_status().await.is_some_and(|v| v.running) {
+            assert!(t0.elapsed() < Duration::from_secs(20), "the run never ended");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("first start");
+    ended().await;
+    // Two groups this time: the copy is not byte for byte the one this start would make, so it
+    // is taken for someone else's unless the first run's list names it.
+    console.start_scheduler("p", "Job", "dev1", None, 2, false).await.expect("second start");
+    ended().await;
+    let _ = console.stop_scheduler(true).await;
+    let copy = format!("{ROOT}/strategy/Job-dev1-tbdesk");
+    assert!(c.check_stat(&copy).await.expect("stat").is_none(), "the first run's strategy copy was forgotten");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "the app's local scheduler ended by itself, never stopped, then started again and stopped",
+        1,
+        "the first run's strategy copy listed before its slot was taken, and removed at the stop",
+    );
+}
+
 /// Every file under `dir`.
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
