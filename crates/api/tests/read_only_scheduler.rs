@@ -9,33 +9,38 @@ use tbdesk_zkserver::ZkServer;
 
 const ROOT: &str = "/ro/root";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_read_only_flag_guards_the_schedulers_clean_up() {
+/// A ZooKeeper, a console on profile `p` with task type `Job` (4 items), and no `/factory`:
+/// a run's registration fails there, so it ends by itself after making its strategy copy, with
+/// its clean-up still to come. Keep the server and the dir alive with the console.
+async fn ending_runs() -> (ZkServer, tempfile::TempDir, Console, zookeeper_client::Client) {
     let server = ZkServer::start().expect("zk");
     let dir = tempfile::tempdir().expect("dir");
     let console = Console::open(dir.path()).await.expect("console");
     let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
     console.profiles().create(&fields, None).await.expect("profile");
     console.init_root("p").await.expect("init");
-    let store = console.open_store("p").await.expect("store");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
     let t = tbdesk_tests::quick_task_type("Job", 4);
-    let c = store.client();
-    c.create(
-        &format!("{ROOT}/baseTaskType/Job"),
-        t.encode().as_bytes(),
-        &zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all()),
-    )
-    .await
-    .expect("task type");
-    // Without /factory the run's registration fails: the run ends by itself after making its
-    // strategy copy, and its clean-up is still to come.
+    c.create(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), &open).await.expect("task type");
     c.delete(&format!("{ROOT}/factory"), None).await.expect("no factory dir");
-    console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
+    (server, dir, console, c)
+}
+
+/// Waits (at most 20 s) until the console's local scheduler is no longer running.
+async fn ended(console: &Console) {
     let t0 = Instant::now();
     while console.scheduler_status().await.is_some_and(|v| v.running) {
         assert!(t0.elapsed() < Duration::from_secs(20), "the run never ended");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_read_only_flag_guards_the_schedulers_clean_up() {
+    let (_server, dir, console, c) = ending_runs().await;
+    console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
+    ended(&console).await;
     let copy = format!("{ROOT}/strategy/Job-dev1-tbdesk");
     assert!(c.check_stat(&copy).await.expect("stat").is_some(), "the run made its copy");
     // The run ended by itself: the flag may be set (its stop obeys it).
@@ -66,31 +71,13 @@ async fn the_read_only_flag_guards_the_schedulers_clean_up() {
 /// else's and left it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_run_replaced_by_a_new_start_is_not_forgotten() {
-    let server = ZkServer::start().expect("zk");
-    let dir = tempfile::tempdir().expect("dir");
-    let console = Console::open(dir.path()).await.expect("console");
-    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
-    console.profiles().create(&fields, None).await.expect("profile");
-    console.init_root("p").await.expect("init");
-    let store = console.open_store("p").await.expect("store");
-    let c = store.client();
-    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
-    let t = tbdesk_tests::quick_task_type("Job", 4);
-    c.create(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), &open).await.expect("task type");
-    c.delete(&format!("{ROOT}/factory"), None).await.expect("no factory dir");
-    let ended = || async {
-        let t0 = Instant::now();
-        while console.scheduler_status().await.is_some_and(|v| v.running) {
-            assert!(t0.elapsed() < Duration::from_secs(20), "the run never ended");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    };
+    let (_server, _dir, console, c) = ending_runs().await;
     console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("first start");
-    ended().await;
+    ended(&console).await;
     // Two groups this time: the copy is not byte for byte the one this start would make, so it
     // is taken for someone else's unless the first run's list names it.
     console.start_scheduler("p", "Job", "dev1", None, 2, false).await.expect("second start");
-    ended().await;
+    ended(&console).await;
     let _ = console.stop_scheduler(true).await;
     let copy = format!("{ROOT}/strategy/Job-dev1-tbdesk");
     assert!(c.check_stat(&copy).await.expect("stat").is_none(), "the first run's strategy copy was forgotten");
