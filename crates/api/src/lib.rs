@@ -435,17 +435,14 @@ impl Console {
             connect = self.local_server().await?;
         }
         let password = self.profiles.password(p).await?;
-        // A digest user without a password cannot authenticate as Java would: such a session
-        // would create nodes writable by anyone (world ALL), where Java gives digest ALL +
-        // world READ. It only reads until the password is entered (see `password_rule`).
-        let unauthenticated = p.fields.digest_user.is_some() && password.is_none();
         Ok(ConnectOptions {
             connect,
             root: p.fields.root_path.clone(),
             // A row written by hand or an older version is clamped, never wrapped.
             session_timeout: Duration::from_millis(session_timeout_ms(p.fields.session_timeout_ms)),
             digest: p.fields.digest_user.clone().zip(password),
-            read_only: p.fields.read_only || unauthenticated,
+            // `password` is `None` exactly when the row has none.
+            read_only: p.writes_refused(),
             tz: p.fields.zone_or(machine_zone()),
         })
     }
@@ -1333,7 +1330,7 @@ impl Console {
     /// was deleted, counts as read-only: nothing is written on a guess.
     pub async fn read_only_now(&self, id: i64) -> bool {
         match self.profiles.by_id(id).await {
-            Ok(Some(p)) => p.fields.read_only || (p.fields.digest_user.is_some() && !p.has_password),
+            Ok(Some(p)) => p.writes_refused(),
             _ => true,
         }
     }

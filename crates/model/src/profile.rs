@@ -26,6 +26,16 @@ pub struct Profile {
     pub has_password: bool,
 }
 
+impl Profile {
+    /// Whether tbdesk refuses to write through this profile: its read-only flag, or a digest
+    /// user without a stored password. Unauthenticated, such a session would create nodes
+    /// writable by anyone (world ALL), where Java gives digest ALL + world READ; it only reads
+    /// until the password is entered (see `password_rule`).
+    pub fn writes_refused(&self) -> bool {
+        self.fields.read_only || (self.fields.digest_user.is_some() && !self.has_password)
+    }
+}
+
 /// The editable fields of a profile (everything but the password, which lives in the keyring).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileFields {

@@ -272,13 +272,18 @@ async fn ensure_dir(store: &Store, ledger: &crate::Ledger, path: &str) -> Result
         }
         Ok(false) => ledger.forget(path),
         Err(e) => {
-            if surely_not_applied(&e) {
-                ledger.forget(path);
-            }
+            unnote_if_not_made(ledger, [path], &e);
             return Err(e.into());
         }
     }
     Ok(())
+}
+
+/// After a failed create of `paths`: their notes go when the answer says nothing was made.
+fn unnote_if_not_made<'a>(ledger: &crate::Ledger, paths: impl IntoIterator<Item = &'a str>, e: &tbdesk_store::Error) {
+    if surely_not_applied(e) {
+        paths.into_iter().for_each(|p| ledger.forget(p));
+    }
 }
 
 /// Whether a failed create surely created nothing. Creates are noted in the ledger (unknown
@@ -518,16 +523,8 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
         let mut ops = vec![Op::Create { path: &item, data: None, mode: Mode::Persistent }];
         ops.extend(fields.iter().map(|(p, d)| Op::Create { path: p, data: *d, mode: Mode::Persistent }));
         // Noted before the request, every node of it (see `surely_not_applied`).
-        spec.ledger.record_unknown(store, &item);
-        for (p, _) in &fields {
-            spec.ledger.record_unknown(store, p);
-        }
-        let forget = || {
-            spec.ledger.forget(&item);
-            for (p, _) in &fields {
-                spec.ledger.forget(p);
-            }
-        };
+        let noted = || std::iter::once(item.as_str()).chain(fields.iter().map(|(p, _)| p.as_str()));
+        noted().for_each(|p| spec.ledger.record_unknown(store, p));
         match store.nulls().multi(&ops).await {
             Ok(_) => {
                 // One multi is one transaction: its nodes share the item's czxid.
@@ -536,12 +533,11 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                     spec.ledger.record_czxid(p, czxid);
                 }
             }
-            Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) => forget(),
             Err(e) => {
-                if surely_not_applied(&e) {
-                    forget();
+                unnote_if_not_made(&spec.ledger, noted(), &e);
+                if !matches!(e, tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }) {
+                    return Err(e.into());
                 }
-                return Err(e.into());
             }
         }
     }
@@ -714,14 +710,15 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                     spec.ledger.record(store, &path).await;
                     spec.log.push(format!("{}: created the missing {path}", spec.task_type));
                 }
-                // Made meanwhile, or the item itself went away: nothing to repair.
-                Err(tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. })
-                | Err(tbdesk_store::Error::NoNode { .. }) => spec.ledger.forget(&path),
                 Err(e) => {
-                    if surely_not_applied(&e) {
-                        spec.ledger.forget(&path);
+                    unnote_if_not_made(&spec.ledger, [path.as_str()], &e);
+                    // Made meanwhile, or the item itself went away: nothing to repair.
+                    if !matches!(
+                        e,
+                        tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. } | tbdesk_store::Error::NoNode { .. }
+                    ) {
+                        return Err(e.into());
                     }
-                    return Err(e.into());
                 }
             }
         }
@@ -1016,12 +1013,12 @@ async fn duties(
 /// mistyped 2147483647 would otherwise spawn a task per unit every round.
 pub const MAX_THREADS: i64 = 256;
 
-/// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
 /// JSON values a NOTSLEEP round's workers hold at most between them: two whole answers.
 const NOTSLEEP_HELD_VALUES: usize = 2 * crate::deal::MAX_ANSWER_VALUES;
 /// The permits one select takes before it is made: a whole answer's worth.
 const ANSWER_PERMITS: u32 = crate::deal::MAX_ANSWER_VALUES as u32;
 
+/// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
 fn workers_of(def: &TaskType) -> i64 {
     def.thread_number.clamp(1, MAX_THREADS)
 }

@@ -781,11 +781,16 @@ impl Launch {
     /// read-only): takes over what the leftovers file lists (another run of the domain's, left
     /// to the last one out) and saves it with this run's nodes, so none is forgotten.
     pub fn park(&mut self) -> std::io::Result<()> {
-        let (connect, root) = (self.spec.connect.connect.clone(), self.spec.connect.root.clone());
-        if let Some(l) = Leftovers::load(&self.spec.leftovers).filter(|l| l.is_for(&connect, &root)) {
+        self.adopt_saved();
+        self.save_leftovers()
+    }
+
+    /// Takes over what the leftovers file lists for this run's ZooKeeper and root.
+    fn adopt_saved(&mut self) {
+        let (connect, root) = (&self.spec.connect.connect, &self.spec.connect.root);
+        if let Some(l) = Leftovers::load(&self.spec.leftovers).filter(|l| l.is_for(connect, root)) {
             l.adopt(&mut self.dev, &self.ledger);
         }
-        self.save_leftovers()
     }
 
     /// After the runtime stopped: removes what this run created (and, the last one out, what
@@ -793,10 +798,8 @@ impl Launch {
     /// fresh session (the run's may have expired), within `within`. Whatever could not be
     /// removed is saved to the leftovers file for the next run.
     pub async fn clean_up(&mut self, within: std::time::Duration) -> CleanedUp {
+        self.adopt_saved();
         let (connect, root) = (self.spec.connect.connect.clone(), self.spec.connect.root.clone());
-        if let Some(l) = Leftovers::load(&self.spec.leftovers).filter(|l| l.is_for(&connect, &root)) {
-            l.adopt(&mut self.dev, &self.ledger);
-        }
         // ZooKeeper away (refused, or frozen): the fresh session fails within CONNECT_LIMIT,
         // not the session timeout `within` allows a clean-up that runs.
         let cleaned = async {

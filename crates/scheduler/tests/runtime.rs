@@ -82,15 +82,10 @@ fn assert_no_task_twice(deal: &DemoDeal) -> usize {
 
 fn task_type(items: usize) -> TaskType {
     TaskType {
-        base_task_type: Some("Job".into()),
-        heart_beat_rate: 1000,
         judge_dead_interval: 5000,
-        sleep_time_no_data: 100,
-        fetch_data_number: 50,
         thread_number: 2,
         deal_bean_name: Some("demo".into()),
-        task_items: Some((0..items).map(|i| i.to_string()).collect()),
-        ..TaskType::default()
+        ..tbdesk_tests::quick_task_type("Job", items)
     }
 }
 

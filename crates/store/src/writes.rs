@@ -290,32 +290,31 @@ impl Store {
             })?,
         };
         let now = crate::session::now_ms().saturating_add(offset);
-        let mut dead: Vec<(String, i32)> = Vec::new();
+        // (path, name, version) of each dead server.
+        let mut dead: Vec<(String, String, i32)> = Vec::new();
         for n in names {
             let p = self.root.server(base, task_type, &n);
             if let Ok(Some(stat)) = self.client.check_stat(&p).await {
                 if now.saturating_sub(stat.mtime) > judge {
-                    dead.push((n, stat.version));
+                    dead.push((p, n, stat.version));
                 }
             }
         }
         // Thousands of dead nodes (P1 piles them up for years) are more than one request
         // holds: several multis, each all or nothing; each node stands alone, so a batch that
         // fails after others landed says how far it got.
-        let paths: Vec<String> = dead.iter().map(|(n, _)| self.root.server(base, task_type, n)).collect();
         let mut removed = Vec::new();
-        let mut at = 0usize;
-        let batches = crate::batch::path_batches(&paths, String::as_str);
+        let batches = crate::batch::path_batches(&dead, |(p, _, _)| p.as_str());
         let total = batches.len();
         for batch in batches {
             let mut w = self.client.new_multi_writer();
-            for (p, (_, version)) in batch.iter().zip(&dead[at..]) {
+            for (p, _, version) in batch {
                 w.add_delete(p, Some(*version)).map_err(|e| Error::at(p, e))?;
             }
             let failed = match w.commit().await {
                 Ok(_) => None,
                 Err(zk::MultiWriteError::OperationFailed { index, source: zk::Error::BadVersion }) => {
-                    let p = batch.get(index).cloned().unwrap_or_else(|| dir.clone());
+                    let p = batch.get(index).map_or_else(|| dir.clone(), |(p, _, _)| p.clone());
                     Some(Error::Conflict { path: p, expected: Expect::Version(-1), actual: None })
                 }
                 Err(e) => Some(Error::at(&dir, e.into())),
@@ -330,8 +329,7 @@ impl Store {
                     source: Box::new(e),
                 });
             }
-            removed.extend(dead[at..at + batch.len()].iter().map(|(n, _)| n.clone()));
-            at += batch.len();
+            removed.extend(batch.iter().map(|(_, n, _)| n.clone()));
         }
         Ok(removed)
     }
