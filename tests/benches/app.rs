@@ -328,6 +328,11 @@ async fn main() {
     println!("  the UI's wasm linear memory: {wasm32:.1} MiB");
     let dom32 = dom_elements(&app).await;
     println!("  DOM elements: {dom32}");
+    // TBDESK_BENCH_DOM=<file>: the painted overview's markup, to serve as a static page.
+    if let Ok(file) = std::env::var("TBDESK_BENCH_DOM") {
+        let html = app.client.execute("return document.documentElement.outerHTML;", vec![]).await.expect("markup");
+        std::fs::write(&file, html.as_str().unwrap_or_default()).expect("write the markup");
+    }
     println!(
         "  PSS loaded {:.0} MiB (target <= 220, ratio {:.2}); above the floor {:.0} MiB (target <= 40, ratio {:.2}); the root adds {:.0} MiB",
         mem.pss,
