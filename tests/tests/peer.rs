@@ -127,6 +127,9 @@ fn java_runtime_beside_tbdesk() {
         // factories on the true clock; J1 killed -9: heartbeats judged by ZooKeeper's clock.
         ("tests/peer/clock-skew.sh", vec![("SKEW", "-3h")]),
         ("tests/peer/clock-skew.sh", vec![("SKEW", "+3h")]),
+        // The Java console pauses and resumes the strategy tbdesk and a Java factory share
+        // (items with parameters): paused, nobody processes and nothing stays registered.
+        ("tests/peer/console-pause.sh", vec![]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));
