@@ -130,6 +130,10 @@ fn java_runtime_beside_tbdesk() {
         // The Java console pauses and resumes the strategy tbdesk and a Java factory share
         // (items with parameters): paused, nobody processes and nothing stays registered.
         ("tests/peer/console-pause.sh", vec![]),
+        // The Java console clears the task type under everyone, twice: a Java server leads
+        // after the first (no items: Java's own behaviour; tbdesk makes none), tbdesk after
+        // the second (it makes the items again and everyone processes).
+        ("tests/peer/domain-cleared.sh", vec![]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));

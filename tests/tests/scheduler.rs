@@ -572,8 +572,20 @@ fn skewed(data: &Path, offset: &str, args: &[&str]) -> Command {
 
 fn spawn_skewed(data: &Path, offset: &str) -> Child {
     // Two thread groups in the strategy: one for each of two runs.
-    let args =
-        ["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job", "--tz", "UTC", "--groups", "2"];
+    let args = [
+        "scheduler",
+        "run",
+        "--profile",
+        "p",
+        "--own-sign",
+        "dev1",
+        "--task-type",
+        "Job",
+        "--tz",
+        "UTC",
+        "--groups",
+        "2",
+    ];
     skewed(data, offset, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn a skewed run")
 }
 
@@ -615,8 +627,10 @@ async fn clocks_hours_apart_judge_by_zookeepers_clock() {
     let d = env.data.path();
     let ahead = spawn_skewed(d, "+3h");
     let _ahead_guard = KillOnPanic(vec![ahead.id()]);
-    wait_for(&c, "the first run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
-        .await;
+    wait_for(&c, "the first run's groups", Duration::from_secs(20), |l| {
+        l.iter().any(|p| p.contains("/Job$dev1/server/"))
+    })
+    .await;
     let mut behind = spawn_skewed(d, "-3h");
     let _behind_guard = KillOnPanic(vec![behind.id()]);
     let dir = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
@@ -688,5 +702,59 @@ async fn clocks_hours_apart_judge_by_zookeepers_clock() {
         "two runs of one domain on clocks 3 h ahead and 3 h behind, and a console 3 h ahead",
         1,
         "no run expired the other; items split 2/2 past judge-dead; heartBeatTime on ZooKeeper's clock; no server judged dead",
+    );
+}
+
+/// The Java console's "clear" of a task type (`clearTaskType`: every runtime domain deleted
+/// node by node while runtimes run) under a run: its server registers again, and, leading, it
+/// makes the items again from the definition (a Java leader makes items only in its start-up,
+/// so the domain would stay idle until a restart); its stop then removes what it made again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleared_domain_gets_its_items_again_from_its_leader() {
+    let (env, c) = setup().await;
+    let run = spawn_run(env.data.path(), &[]);
+    let _guard = KillOnPanic(vec![run.id()]);
+    let dir = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
+    let assigned = |c: zkc::Client, dir: String| async move {
+        let servers = c.list_children(&dir).await.unwrap_or_default();
+        let owners = owners(&c).await;
+        !servers.is_empty() && owners.iter().all(|o| servers.contains(o))
+    };
+    let t0 = Instant::now();
+    while !assigned(c.clone(), dir.clone()).await {
+        assert!(t0.elapsed() < Duration::from_secs(30), "items never assigned: {:#?}", listing(&c, ROOT).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = owners(&c).await;
+    // As ZKTools.deleteTree: the subtree listed once, then deleted deepest first, one node at
+    // a time (a node the run makes again meanwhile only makes a delete fail, as in Java).
+    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
+    let nodes = listing(&c, &domain).await;
+    for p in nodes.iter().rev() {
+        let _ = c.delete(p, None).await;
+    }
+    let gone = c.check_stat(&format!("{domain}/taskItem")).await.expect("stat");
+    assert!(gone.is_none(), "the clear left taskItem");
+    let t0 = Instant::now();
+    while !assigned(c.clone(), dir.clone()).await {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "items not made again after the clear: {:?}\n{:#?}",
+            owners(&c).await,
+            listing(&c, ROOT).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = owners(&c).await;
+    assert_ne!(after, before, "the owners are the new registration's");
+    signal(&run, libc::SIGTERM);
+    let (code, err) = finish(run, Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(listing(&c, ROOT).await, baseline(), "the stop removed what the run made again");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "the task type cleared under a run (the Java console's clearTaskType, node by node)",
+        1,
+        "the run registered again, made the items again as leader, and removed them at its stop",
     );
 }

@@ -1784,7 +1784,8 @@ impl Console {
         let one = |p: Profile| async move {
             let name = p.fields.name;
             // A followed root answers from its live state; others are read once.
-            let live = self.followed.lock().await.get(&name).and_then(|c| c.get().cloned()).map(|f| f.live.current().snapshot);
+            let live =
+                self.followed.lock().await.get(&name).and_then(|c| c.get().cloned()).map(|f| f.live.current().snapshot);
             let snap = async {
                 match live {
                     Some(s) => Ok(s),

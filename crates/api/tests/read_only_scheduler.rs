@@ -53,9 +53,9 @@ async fn the_read_only_flag_guards_the_schedulers_clean_up() {
     assert!(console.scheduler_status().await.is_none(), "the stop ended the run all the same");
     let history = console.history("p", None, 20).await.expect("history");
     assert!(!history.iter().any(|e| e.command == "scheduler_stop"), "a clean-up entry begun: {history:#?}");
-    let listed = walk(dir.path()).into_iter().any(|f| {
-        std::fs::read_to_string(&f).is_ok_and(|t| t.contains("Job-dev1-tbdesk") && t.contains("\"nodes\""))
-    });
+    let listed = walk(dir.path())
+        .into_iter()
+        .any(|f| std::fs::read_to_string(&f).is_ok_and(|t| t.contains("Job-dev1-tbdesk") && t.contains("\"nodes\"")));
     assert!(listed, "the run's nodes are listed in a leftovers file under {}", dir.path().display());
     tbdesk_tests::report::record(
         "console writes",

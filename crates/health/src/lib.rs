@@ -84,7 +84,10 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
         if left.is_zero() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                format!("{cmd} not asked: the server's check took its {} ms", timeout.as_millis() * u128::from(SERVER_BUDGET)),
+                format!(
+                    "{cmd} not asked: the server's check took its {} ms",
+                    timeout.as_millis() * u128::from(SERVER_BUDGET)
+                ),
             ));
         }
         tbdesk_zkserver::four_letter(addr, cmd, left)

@@ -215,9 +215,7 @@ impl ItemView {
         }
         match self.sts.as_deref() {
             None | Some("ACTIVTE" | "FINISH" | "HALT") => None,
-            Some(other) => {
-                Some(format!("item {}: sts {other:?} is not ACTIVTE (sic), FINISH or HALT", self.id))
-            }
+            Some(other) => Some(format!("item {}: sts {other:?} is not ACTIVTE (sic), FINISH or HALT", self.id)),
         }
     }
 }
@@ -234,7 +232,13 @@ impl DomainView {
             .filter_map(|i| {
                 i.java_unreadable().map(|why| (i, why)).or_else(|| {
                     (numeric > 1 && digits(&i.id) && i.id.parse::<i32>().is_err()).then(|| {
-                        (i, format!("item {}: a numeric id over Java's int, which the item sort's parseInt throws on", i.id))
+                        (
+                            i,
+                            format!(
+                                "item {}: a numeric id over Java's int, which the item sort's parseInt throws on",
+                                i.id
+                            ),
+                        )
                     })
                 })
             })

@@ -110,7 +110,10 @@ impl Profiles {
         let Some(id) = id else {
             return Err(Error::Invalid {
                 field: "profile",
-                message: format!("{} names other servers or another root now: the change seen is not recorded", e.profile),
+                message: format!(
+                    "{} names other servers or another root now: the change seen is not recorded",
+                    e.profile
+                ),
             });
         };
         for (seq, (path, before)) in e.before.iter().enumerate() {
@@ -195,7 +198,15 @@ impl Profiles {
     /// was not watching).
     pub async fn journal_mark(&self, profile: &str, root: &str, command: &str) -> Result<(), Error> {
         let id = self
-            .journal_begin(&NewEntry { profile, root, command, reverts: None, before: Vec::new(), external: false, seen_on: None })
+            .journal_begin(&NewEntry {
+                profile,
+                root,
+                command,
+                reverts: None,
+                before: Vec::new(),
+                external: false,
+                seen_on: None,
+            })
             .await?;
         self.journal_finish(id, Outcome::Applied, None, &[]).await
     }

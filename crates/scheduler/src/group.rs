@@ -300,7 +300,10 @@ fn surely_not_applied(e: &tbdesk_store::Error) -> bool {
             | E::NoAuth { .. }
             | E::ReadOnly
             | E::RequestTooLarge { .. }
-            | E::Zk { source: zk::Error::NodeExists | zk::Error::NoNode | zk::Error::NoAuth | zk::Error::InvalidAcl, .. }
+            | E::Zk {
+                source: zk::Error::NodeExists | zk::Error::NoNode | zk::Error::NoAuth | zk::Error::InvalidAcl,
+                ..
+            }
     )
 }
 
@@ -715,7 +718,8 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
                     // Made meanwhile, or the item itself went away: nothing to repair.
                     if !matches!(
                         e,
-                        tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. } | tbdesk_store::Error::NoNode { .. }
+                        tbdesk_store::Error::Zk { source: zk::Error::NodeExists, .. }
+                            | tbdesk_store::Error::NoNode { .. }
                     ) {
                         return Err(e.into());
                     }
@@ -826,6 +830,21 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
                 remake_items(store, spec).await?;
             }
             init_items(store, spec).await?;
+        } else if c.check_stat(&top).await.map_err(|e| Error::zk(&top, e))?.is_none() {
+            // `taskItem` gone under a started domain: the Java console's "clear" of the task
+            // type (clearTaskType deletes every runtime domain node by node while runtimes run;
+            // each then registers again). A Java leader only makes items in its start-up, so
+            // the domain would stay without items, every server idle, until a restart. The
+            // leader here makes them again from the definition, as Java's start-up does, and
+            // only while that definition is still there (a deleted task type stays deleted).
+            let def = root.base_task_type(&spec.base);
+            if c.check_stat(&def).await.map_err(|e| Error::zk(&def, e))?.is_some() {
+                spec.log.push(format!(
+                    "{}: taskItem is gone (the task type was cleared?); leading, the items are made again from the definition",
+                    spec.task_type
+                ));
+                init_items(store, spec).await?;
+            }
         }
         // Java's setInitialRunningInfoSucuss: taskItem names the leader, rewritten by Java on
         // every heartbeat. Its mtime is what keeps the domain alive: every Java group built

@@ -505,7 +505,8 @@ impl Factory {
                 Ok(_) => {
                     self.null_factory_node(0).await;
                     tracing::info!(factory = %self.uuid, "factory registered again");
-                    self.log.push(format!("factory registered again as {} (its name kept, as Java keeps it)", self.uuid));
+                    self.log
+                        .push(format!("factory registered again as {} (its name kept, as Java keeps it)", self.uuid));
                     return Ok(());
                 }
                 Err(zk::Error::NodeExists) if tokio::time::Instant::now() < give_up => {

@@ -1070,10 +1070,12 @@ async fn the_launchers_strategy_walk_survives_a_hostile_root() {
         ("nested".into(), format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
         (
             "overflow".into(),
-            format!(r#"{{"kind":"Schedule","taskName":"Job$dev1","IPList":{me},"assignNum":1{}}}"#, "0".repeat(40)).into_bytes(),
+            format!(r#"{{"kind":"Schedule","taskName":"Job$dev1","IPList":{me},"assignNum":1{}}}"#, "0".repeat(40))
+                .into_bytes(),
         ),
         ("huge".into(), {
-            let many: Vec<String> = (0..60_000).map(|i| format!("\"10.{}.{}.{}\"", i % 250, (i / 250) % 250, 7)).collect();
+            let many: Vec<String> =
+                (0..60_000).map(|i| format!("\"10.{}.{}.{}\"", i % 250, (i / 250) % 250, 7)).collect();
             json("Schedule", "Job$dev1", &format!("[{}]", many.join(",")), "resume")
         }),
         ("java-kind".into(), json("Java", "Job$dev1", &me, "resume")),
@@ -1121,7 +1123,8 @@ async fn the_launchers_strategy_walk_survives_a_hostile_root() {
     assert!(admin.client().check_stat(&admin.root().strategy(&copy)).await.expect("stat").is_none(), "a copy was made");
     // A strategy this session may not read: Java's factory fails on it too; the launch fails
     // and names it rather than guess.
-    let locked = [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
+    let locked =
+        [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
     let mode = zkc::CreateMode::Persistent.with_acls(zkc::Acls::new(&locked));
     admin.client().create(&admin.root().strategy("aaa-locked"), b"{}", &mode).await.expect("locked");
     let e = launcher::create_dev_strategy(&admin, "Job", "dev1", &host, 1).await.expect_err("unreadable strategy");
@@ -1226,7 +1229,8 @@ async fn an_unreadable_factory_node_still_lets_a_pause_stop_the_groups() {
     let r = start(config(&server, root, "aclbox2", "10.5.5.5", &deal));
     wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
     let factory = admin.snapshot(|_| {}).await.expect("snap").factories[0].uuid.clone();
-    let locked = [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
+    let locked =
+        [zkc::Acl::new(zkc::Permission::ALL, zkc::AuthId::new("digest", "someone:c2VjcmV0c2VjcmV0c2VjcmV0c2Vj"))];
     admin.client().set_acl(&admin.root().factory(&factory), &locked, None).await.expect("lock the factory node");
     tokio::time::sleep(Duration::from_secs(1)).await;
     pause_strategy(&admin, &dev.name).await;

@@ -278,7 +278,12 @@ async fn items_java_cannot_read() {
     let link = d.links.iter().find(|l| l.id == "items_readable").expect("link");
     assert!(link.detail.contains("item 2: no deal_desc node"), "{}", link.detail);
     let f = root_findings(&snap, None);
-    assert!(f.iter().any(|f| f.code == "items_unreadable" && f.nodes == ["OrderSync$TEST/taskItem/2"] && f.message.contains("no deal_desc node")), "{f:#?}");
+    assert!(
+        f.iter().any(|f| f.code == "items_unreadable"
+            && f.nodes == ["OrderSync$TEST/taskItem/2"]
+            && f.message.contains("no deal_desc node")),
+        "{f:#?}"
+    );
     // Back, and "fixed" to the enum's usual spelling, which Java's `TaskItemSts` lacks.
     c.create(&item(2, "deal_desc"), b"", &zkc::CreateMode::Persistent.with_acls(zkc::Acls::anyone_all()))
         .await

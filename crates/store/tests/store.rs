@@ -900,10 +900,7 @@ async fn a_node_this_session_may_not_read_is_shown_not_fatal() {
         }
         tokio::time::timeout_at(deadline, rx.changed()).await.expect("the readable change arrives").expect("live");
     }
-    assert!(
-        !statuses.contains(&tbdesk_model::wire::LiveStatus::Resynced),
-        "no re-read of the root: {statuses:?}"
-    );
+    assert!(!statuses.contains(&tbdesk_model::wire::LiveStatus::Resynced), "no re-read of the root: {statuses:?}");
     tbdesk_tests::report::record(
         "console reads",
         "a foreign node and a strategy node whose ACL refuses the session (with and without a digest user)",
@@ -1053,8 +1050,9 @@ async fn thousands_of_dead_servers_are_removed_in_requests_zookeeper_accepts() {
     let v = store.version_of(&format!("{ROOT}/baseTaskType/OrderSync")).await.expect("v").expect("exists");
     store.put_task_type(&t, Expect::Version(v)).await.expect("shorter judge-dead");
     let dir = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server");
-    let names: Vec<String> =
-        (0..8000).map(|i| format!("OrderSync$TEST$10.1.{}.{}$0123456789ABCDEF0123456789ABCDEF${i:010}", i / 250, i % 250)).collect();
+    let names: Vec<String> = (0..8000)
+        .map(|i| format!("OrderSync$TEST$10.1.{}.{}$0123456789ABCDEF0123456789ABCDEF${i:010}", i / 250, i % 250))
+        .collect();
     for chunk in names.chunks(1000) {
         let mut w = c.new_multi_writer();
         for n in chunk {

@@ -1,0 +1,69 @@
+"""Verdicts of domain-cleared.sh, with the kit's own checks (check.py's Run).
+
+Usage: check-domain-cleared.py KIT_SCENARIOS_DIR WORK
+"""
+import re
+import sys
+
+sys.path.insert(0, sys.argv[1])
+import check  # noqa: E402  (the kit's checks)
+
+work = sys.argv[2]
+r = check.Run(work)
+r.totals()
+t1, t2 = r.ev("console clear 1"), r.ev("console clear 2")
+thaw1, thaw2 = r.ev("thaw tbdesk"), r.ev("thaw java")
+t_stop, t_end = r.ev("sigint tbdesk"), r.ev("end")
+failed = [t for _, _, t in r.events if t.startswith("console clear") and "failed" in t]
+if failed:
+    r.verdict("console-clear-ran", "FAIL", "; ".join(failed))
+members = ["J1", "J2", "tbdesk"]
+r.processed("processed-before-clear", members, t1)
+
+
+def looks(a, b):
+    return [s for s in r.snaps if s[0] is not None and a <= s[0] < b]
+
+
+def leader_member(s):
+    m = re.search(r"=\[(.*)\]$", s[5] or "")
+    names = [x for x in (m.group(1).split(", ") if m else []) if x]
+    names.sort(key=lambda n: n.rsplit("$", 1)[-1])
+    return r.member(check.short(names[0])) if names else None
+
+
+# 1. A Java server leads after the first clear: no items are made (Java's own behaviour), and
+#    tbdesk, a follower, makes none and processes nothing.
+# The monitor prints each change: every look from the clear to the second clear, and the last
+# of them (the state held until then) names the leader.
+after1 = looks(t1, t2)
+leaders = sorted({leader_member(s) for s in after1[-1:]} - {None})
+made = [s for s in after1 if s[2]]
+r.info(f"after the first clear: the servers' leader {', '.join(leaders) or '?'}; looks with items: {len(made)} of {len(after1)}")
+if not leaders or not all(m.startswith("J") for m in leaders):
+    r.verdict("java-leads-after-first-clear", "FAIL", f"leader {leaders} (the freeze of tbdesk should make a Java server lead)")
+else:
+    r.verdict("java-leads-after-first-clear", "PASS", f"leader {', '.join(leaders)}")
+r.verdict("follower-tbdesk-makes-no-items", "FAIL" if made else "PASS",
+          f"items {sorted(made[0][2])} seen {(made[0][0] - t1) / 1000:.1f} s after the clear" if made
+          else f"no item in {len(after1)} looks until the second clear (a Java leader makes items only at its start)")
+n = r.count("tbdesk", thaw1 + 3000, t2)
+r.verdict("follower-tbdesk-idle-without-items", "FAIL" if n else "PASS", f"tbdesk={n} tasks")
+
+# 2. tbdesk leads after the second clear: it makes the items again and everyone processes.
+settled = None
+for s in looks(t2, t_stop):
+    m = re.search(r"=\[(.*)\]$", s[5] or "")
+    live = {check.short(x) for x in (m.group(1).split(", ") if m else []) if x}
+    if len(s[2]) == 10 and not s[4] and all(c in live and q.startswith("<") for c, q in s[2].values()):
+        settled = s
+        break
+if settled is None:
+    r.verdict("tbdesk-leader-makes-items-again", "FAIL", "no look with all 10 items on live servers after the second clear")
+else:
+    r.verdict("tbdesk-leader-makes-items-again", f"{(settled[0] - t2) / 1000:.1f}s",
+              f"leader {leader_member(settled)}; " + " ".join(f"{i}:{r.member(c)}" for i, (c, _) in sorted(settled[2].items())))
+r.processed_after("processed-after-second-clear", members, thaw2, t_stop)
+r.domain_survives(t_stop, t_end, ["J1", "J2"])
+r.no_double()
+sys.exit(1 if any(s == "FAIL" for _, s in r.results) else 0)
