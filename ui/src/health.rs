@@ -80,6 +80,8 @@ pub fn Health() -> impl IntoView {
                             let synced = s.synced_followers.map(|n| format!(" · {n} synced, {} syncing", s.pending_syncs.unwrap_or(0))).unwrap_or_default();
                             let lat = s.latency.map(|(a, b, c)| format!("{a}/{b}/{c}")).unwrap_or_default();
                             let refused = s.refused.iter().map(|x| x.command.as_str()).collect::<Vec<_>>().join(", ");
+                            let unanswered = s.unanswered.iter().map(|u| u.split(':').next().unwrap_or(u)).collect::<Vec<_>>().join(", ");
+                            let unanswered_why = s.unanswered.join("\n");
                             let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
                             view! {
                                 <tr class=if up { "up" } else { "down" }>
@@ -96,7 +98,12 @@ pub fn Health() -> impl IntoView {
                                     <td>{count(s.znode_count)}</td>
                                     <td>{count(s.watch_count)}</td>
                                     <td>{s.file_descriptors.map(|(a, b)| format!("{a}/{b}")).unwrap_or_default()}</td>
-                                    <td>{if refused.is_empty() { "—".to_string() } else { format!("{refused} (add to 4lw.commands.whitelist)") }}</td>
+                                    <td title=unanswered_why>{match (refused.is_empty(), unanswered.is_empty()) {
+                                        (true, true) => "—".to_string(),
+                                        (false, true) => format!("{refused} (add to 4lw.commands.whitelist)"),
+                                        (true, false) => format!("no answer: {unanswered}"),
+                                        (false, false) => format!("{refused} (add to 4lw.commands.whitelist) · no answer: {unanswered}"),
+                                    }}</td>
                                 </tr>
                             }
                         }).collect_view()}</tbody>

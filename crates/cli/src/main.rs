@@ -736,6 +736,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     for r in &s.refused {
                         println!("  {} refused: {}", r.command, r.hint);
                     }
+                    for u in &s.unanswered {
+                        println!("  no answer: {u}");
+                    }
                 }
                 println!(
                     "session timeout: asked {} ms, granted {} ms",

@@ -123,7 +123,11 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
                 None
             }
             Ok(a) => Some(a),
-            Err(_) => None,
+            Err(e) => {
+                // At most the six commands of one check: bounded.
+                h.unanswered.push(format!("{cmd}: {e}"));
+                None
+            }
         }
     };
     if let Some(a) = run("srvr", &mut h) {
@@ -235,6 +239,16 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
             "server_unreachable",
             format!("{} does not answer", s.address),
             "clients connected to it move to another server; with too few left the quorum is lost",
+            vec![s.address.clone()],
+        ));
+    }
+    for s in servers.iter().filter(|s| s.up && !s.unanswered.is_empty()) {
+        let cmds: Vec<&str> = s.unanswered.iter().map(|u| u.split(':').next().unwrap_or(u)).collect();
+        out.push(f(
+            Level::Warning,
+            "server_unanswered",
+            format!("{} gave no answer to {} within the deadline", s.address, cmds.join(", ")),
+            "a server slow to answer its monitoring commands is overloaded or its network drops; what they would tell (mode, lag, members, sessions) is unknown here, not fine",
             vec![s.address.clone()],
         ));
     }

@@ -284,6 +284,11 @@ pub struct ServerHealth {
     /// See `synced_followers`.
     #[serde(default)]
     pub pending_syncs: Option<u64>,
+    /// Commands that got no answer (timed out, the connection dropped, or not asked once the
+    /// server's time budget was spent): `command: why`. What they would have told is unknown,
+    /// not fine.
+    #[serde(default)]
+    pub unanswered: Vec<String>,
 }
 
 /// The green / amber / red verdict, worst first wins. The one place the rule is written: the
