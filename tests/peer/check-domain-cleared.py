@@ -11,8 +11,9 @@ import check  # noqa: E402  (the kit's checks)
 work = sys.argv[2]
 r = check.Run(work)
 r.totals()
-t1, t2 = r.ev("console clear 1"), r.ev("console clear 2")
-thaw1, thaw2 = r.ev("thaw tbdesk"), r.ev("thaw java")
+t1, t2, t3 = r.ev("console clear 1"), r.ev("console clear 2"), r.ev("console clear 3")
+done1, done2 = r.ev("console clear 1 done"), r.ev("console clear 2 done")
+thaw1, thaw3 = r.ev("thaw tbdesk"), r.ev("thaw java")
 t_stop, t_end = r.ev("sigint tbdesk"), r.ev("end")
 failed = [t for _, _, t in r.events if t.startswith("console clear") and "failed" in t]
 if failed:
@@ -32,11 +33,21 @@ def leader_member(s):
     return r.member(check.short(names[0])) if names else None
 
 
+def settled(a, b):
+    """the first look in [a, b) with all 10 items on live servers and none asked for"""
+    for s in looks(a, b):
+        m = re.search(r"=\[(.*)\]$", s[5] or "")
+        live = {check.short(x) for x in (m.group(1).split(", ") if m else []) if x}
+        if len(s[2]) == 10 and not s[4] and all(c in live and q.startswith("<") for c, q in s[2].values()):
+            return s
+    return None
+
+
 # 1. A Java server leads after the first clear: no items are made (Java's own behaviour), and
-#    tbdesk, a follower, makes none and processes nothing.
-# The monitor prints each change: every look from the clear to the second clear, and the last
-# of them (the state held until then) names the leader.
-after1 = looks(t1, t2)
+#    tbdesk, a follower, makes none and processes nothing. The monitor prints each change:
+#    every look from the clear's end to the second clear, and the last of them (the state held
+#    until then) names the leader.
+after1 = looks(done1, t2)
 leaders = sorted({leader_member(s) for s in after1[-1:]} - {None})
 made = [s for s in after1 if s[2]]
 r.info(f"after the first clear: the servers' leader {', '.join(leaders) or '?'}; looks with items: {len(made)} of {len(after1)}")
@@ -45,25 +56,36 @@ if not leaders or not all(m.startswith("J") for m in leaders):
 else:
     r.verdict("java-leads-after-first-clear", "PASS", f"leader {', '.join(leaders)}")
 r.verdict("follower-tbdesk-makes-no-items", "FAIL" if made else "PASS",
-          f"items {sorted(made[0][2])} seen {(made[0][0] - t1) / 1000:.1f} s after the clear" if made
+          f"items {sorted(made[0][2])} seen {(made[0][0] - done1) / 1000:.1f} s after the clear" if made
           else f"no item in {len(after1)} looks until the second clear (a Java leader makes items only at its start)")
 n = r.count("tbdesk", thaw1 + 3000, t2)
 r.verdict("follower-tbdesk-idle-without-items", "FAIL" if n else "PASS", f"tbdesk={n} tasks")
 
-# 2. tbdesk leads after the second clear: it makes the items again and everyone processes.
-settled = None
-for s in looks(t2, t_stop):
-    m = re.search(r"=\[(.*)\]$", s[5] or "")
-    live = {check.short(x) for x in (m.group(1).split(", ") if m else []) if x}
-    if len(s[2]) == 10 and not s[4] and all(c in live and q.startswith("<") for c, q in s[2].values()):
-        settled = s
-        break
-if settled is None:
-    r.verdict("tbdesk-leader-makes-items-again", "FAIL", "no look with all 10 items on live servers after the second clear")
+# 2. Nothing frozen: the domain as its leader's kind leaves it.
+after2 = looks(done2, t3)
+lead2 = leader_member(after2[-1]) if after2 else None
+got2 = settled(done2, t3)
+if lead2 == "tbdesk":
+    ok = got2 is not None
+    detail = f"tbdesk leads; items on live servers {(got2[0] - done2) / 1000:.1f} s after the clear" if ok else "tbdesk leads and made no items"
+elif lead2 and lead2.startswith("J"):
+    ok = not any(s[2] for s in after2)
+    detail = f"{lead2} leads; no items, as a Java leader leaves it" if ok else f"{lead2} leads, yet items appeared"
 else:
-    r.verdict("tbdesk-leader-makes-items-again", f"{(settled[0] - t2) / 1000:.1f}s",
-              f"leader {leader_member(settled)}; " + " ".join(f"{i}:{r.member(c)}" for i, (c, _) in sorted(settled[2].items())))
-r.processed_after("processed-after-second-clear", members, thaw2, t_stop)
+    ok, detail = False, f"no leader seen ({lead2})"
+r.verdict("second-clear-as-its-leader-leaves-it", "PASS" if ok else "FAIL", detail)
+
+# 3. tbdesk leads after the third clear: it makes the items again, everyone processes again.
+got3 = settled(t3, t_stop)
+if got3 is None:
+    r.verdict("tbdesk-leader-makes-items-again", "FAIL", "no look with all 10 items on live servers after the third clear")
+elif leader_member(got3) != "tbdesk":
+    r.verdict("tbdesk-leader-makes-items-again", "FAIL", f"items back, but {leader_member(got3)} leads (the Java freeze should make tbdesk lead)")
+else:
+    r.verdict("tbdesk-leader-makes-items-again", f"{(got3[0] - t3) / 1000:.1f}s",
+              "leader tbdesk; " + " ".join(f"{i}:{r.member(c)}" for i, (c, _) in sorted(got3[2].items())))
+# From three heartbeats after the thaw: the thawed Java servers have dropped what they held.
+r.processed_after("processed-after-third-clear", members, thaw3 + 6000, t_stop)
 r.domain_survives(t_stop, t_end, ["J1", "J2"])
 r.no_double()
 sys.exit(1 if any(s == "FAIL" for _, s in r.results) else 0)

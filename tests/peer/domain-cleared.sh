@@ -2,12 +2,14 @@
 # A topology beyond the kit's scenarios, on the kit's own parts (../shared/java-peer): two Java
 # factories and tbdesk run the domain; the Java console clears the task type (its list page's
 # "clear": clearTaskType deletes every runtime domain node by node under the running runtimes,
-# which then register again), twice:
+# which then register again), three times:
 #  1. tbdesk frozen (SIGSTOP) across the clear, so a Java server leads afterwards: a Java leader
 #     makes items only in its start-up, so the domain stays without items (TBSchedule 3.3.3.2's
 #     own behaviour); tbdesk, a follower, must make nothing and process nothing;
-#  2. the Java factories frozen across the clear, so tbdesk leads afterwards: it makes the items
-#     again from the definition, and every member processes again.
+#  2. nothing frozen: whoever registers first leads; the domain must be as that leader's kind
+#     leaves it (tbdesk: items again after its judge-dead wait; Java: none);
+#  3. the Java factories frozen across the clear, so tbdesk leads afterwards: it makes the items
+#     again from the definition a judge-dead interval later, and every member processes again.
 # No item may be on two servers at once, and tbdesk's Ctrl-C must leave the domain the others run.
 # Usage: KIT=../shared/java-peer domain-cleared.sh TBDESK [ZK [ROOT]]
 KIT=${KIT:?KIT: the java-peer kit directory}
@@ -17,6 +19,7 @@ clear_task_type() {
   event "console clear $1"
   timeout 90 java -cp "$(cat "$PEER_HOME/classpath")" "$(dirname "$0")/ClearTaskType.java" "$ZK" "$ROOT" "$BASE" \
     > "$WORK/console-clear-$1.log" 2>&1 || event "console clear $1 failed rc=$?"
+  event "console clear $1 done"
 }
 freeze() { event "freeze $1"; shift; kill -STOP "$@"; }
 thaw() { event "thaw $1"; shift; kill -CONT "$@"; }
@@ -36,12 +39,15 @@ pause 4
 thaw tbdesk "$TB"
 pause 20
 dump after-clear-1
-freeze java "$PID_J1" "$PID_J2"
 clear_task_type 2
+pause 30
+dump after-clear-2
+freeze java "$PID_J1" "$PID_J2"
+clear_task_type 3
 pause 4
 thaw java "$PID_J1" "$PID_J2"
-pause 25
-dump after-clear-2
+pause 30
+dump after-clear-3
 stop_tbdesk
 pause 15
 finish_ours

@@ -706,55 +706,69 @@ async fn clocks_hours_apart_judge_by_zookeepers_clock() {
 }
 
 /// The Java console's "clear" of a task type (`clearTaskType`: every runtime domain deleted
-/// node by node while runtimes run) under a run: its server registers again, and, leading, it
-/// makes the items again from the definition (a Java leader makes items only in its start-up,
-/// so the domain would stay idle until a restart); its stop then removes what it made again.
+/// node by node while runtimes run) under a run, after the definition's items were edited
+/// ("edit the items, then clear", the console's way): its server registers again; leading, it
+/// waits a judge-dead interval (the clear over, every old holder's items dropped), then makes
+/// the items again from the definition as it reads now (a Java leader makes items only in its
+/// start-up, so the domain would stay idle until a restart); its stop removes what it made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cleared_domain_gets_its_items_again_from_its_leader() {
     let (env, c) = setup().await;
     let run = spawn_run(env.data.path(), &[]);
     let _guard = KillOnPanic(vec![run.id()]);
-    let dir = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
-    let assigned = |c: zkc::Client, dir: String| async move {
-        let servers = c.list_children(&dir).await.unwrap_or_default();
-        let owners = owners(&c).await;
-        !servers.is_empty() && owners.iter().all(|o| servers.contains(o))
+    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
+    let dir = format!("{domain}/server");
+    // Every item of `0..n` owned by a server of the domain.
+    let assigned = |c: zkc::Client, n: usize| {
+        let (domain, dir) = (domain.clone(), dir.clone());
+        async move {
+            let servers = c.list_children(&dir).await.unwrap_or_default();
+            let mut ok = !servers.is_empty();
+            for i in 0..n {
+                let p = format!("{domain}/taskItem/{i}/cur_server");
+                let o = c.get_data(&p).await.map(|(d, _)| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();
+                ok &= servers.contains(&o);
+            }
+            ok
+        }
     };
     let t0 = Instant::now();
-    while !assigned(c.clone(), dir.clone()).await {
+    while !assigned(c.clone(), 4).await {
         assert!(t0.elapsed() < Duration::from_secs(30), "items never assigned: {:#?}", listing(&c, ROOT).await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let before = owners(&c).await;
+    // The console edits the items (4 -> 5), then clears.
+    let t = TaskType { deal_bean_name: Some("jobBean".into()), ..tbdesk_tests::quick_task_type("Job", 5) };
+    c.set_data(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), None).await.expect("edit");
     // As ZKTools.deleteTree: the subtree listed once, then deleted deepest first, one node at
     // a time (a node the run makes again meanwhile only makes a delete fail, as in Java).
-    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
     let nodes = listing(&c, &domain).await;
+    let cleared = Instant::now();
     for p in nodes.iter().rev() {
         let _ = c.delete(p, None).await;
     }
-    let gone = c.check_stat(&format!("{domain}/taskItem")).await.expect("stat");
-    assert!(gone.is_none(), "the clear left taskItem");
-    let t0 = Instant::now();
-    while !assigned(c.clone(), dir.clone()).await {
+    // Not made again at once: a whole judge-dead interval (6 s) first.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let early = c.check_stat(&format!("{domain}/taskItem")).await.expect("stat");
+    assert!(early.is_none(), "taskItem made again {:?} after the clear, within judge-dead", cleared.elapsed());
+    while !assigned(c.clone(), 5).await {
         assert!(
-            t0.elapsed() < Duration::from_secs(20),
-            "items not made again after the clear: {:?}\n{:#?}",
-            owners(&c).await,
+            cleared.elapsed() < Duration::from_secs(30),
+            "the edited items not made again after the clear:\n{:#?}",
             listing(&c, ROOT).await
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let after = owners(&c).await;
-    assert_ne!(after, before, "the owners are the new registration's");
+    let took = cleared.elapsed();
+    assert!(took >= Duration::from_secs(6), "made again after {took:?}, within judge-dead");
     signal(&run, libc::SIGTERM);
     let (code, err) = finish(run, Duration::from_secs(20));
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(listing(&c, ROOT).await, baseline(), "the stop removed what the run made again");
     tbdesk_tests::report::record(
         "scheduler safety",
-        "the task type cleared under a run (the Java console's clearTaskType, node by node)",
+        "the task type's items edited, then cleared under a run (the Java console's clearTaskType, node by node)",
         1,
-        "the run registered again, made the items again as leader, and removed them at its stop",
+        &format!("the run registered again and, leading, made the 5 edited items again {:.1} s after the clear (judge-dead 6 s); its stop removed them", took.as_secs_f64()),
     );
 }

@@ -55,10 +55,11 @@ pub struct GroupState {
     /// The domain is initialised (taskItem names the current leader).
     pub initialised: AtomicBool,
     /// This group has seen the domain initialised once (Java's `isRuntimeInfoInitial`, never
-    /// reset): from then on it never creates items, even as the leader. Java creates them only
-    /// in a server's start-up, when it leads; a running leader that re-created the items of its
-    /// own (possibly older) definition would bring back items a re-init removed, or add items
-    /// whose count Java peers never read.
+    /// reset): from then on it creates no items while `taskItem` stands, even as the leader.
+    /// Java creates them only in a server's start-up, when it leads; a running leader that
+    /// re-created the items of its own (possibly older) definition would bring back items a
+    /// re-init removed, or add items whose count Java peers never read. The one exception is a
+    /// `taskItem` gone (or left unnamed) for a whole judge-dead interval: see `domain_duties`.
     pub started: AtomicBool,
     /// The pause message of the blob (window state).
     pub message: Mutex<String>,
@@ -74,6 +75,9 @@ pub struct GroupState {
     pub last_beat_ms: std::sync::atomic::AtomicI64,
     /// The group is stopping: workers end after the execute in hand.
     pub stopping: AtomicBool,
+    /// Since when (ZooKeeper clock, ms) this group, leading a started domain, has seen its
+    /// `taskItem` missing or unnamed; 0 while it is whole. See `domain_duties`.
+    pub items_gone_since: std::sync::atomic::AtomicI64,
 }
 
 /// A thread group's fixed settings.
@@ -146,6 +150,7 @@ impl Group {
             lost: AtomicU64::new(0),
             last_beat_ms: std::sync::atomic::AtomicI64::new(tbdesk_store::now_ms()),
             stopping: AtomicBool::new(false),
+            items_gone_since: std::sync::atomic::AtomicI64::new(0),
         });
         let register_time = store.zk_now_ms();
         let uuid = register(&store, &spec).await?;
@@ -499,7 +504,7 @@ pub async fn write_items(
 /// Creates `taskItem` and the missing items of the definition as Java's
 /// `createScheduleTaskItem` does: the item, `cur_server` and `req_server` null, `sts`
 /// `ACTIVTE`, `parameter` and `deal_desc` as (possibly empty) strings; one multi per item.
-async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
+async fn init_items(store: &Store, spec: &GroupSpec, task_items: &[String]) -> Result<(), Error> {
     use tbdesk_store::jute::{Mode, Op};
     let root = store.root();
     let c = store.client();
@@ -507,8 +512,8 @@ async fn init_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     ensure_dir(store, &spec.ledger, &top).await?;
     let existing: std::collections::HashSet<String> =
         c.list_children(&top).await.map_err(|e| Error::zk(&top, e))?.into_iter().collect();
-    for entry in spec.def.task_items.clone().unwrap_or_default() {
-        let Ok(def) = parse_item(&entry) else { continue };
+    for entry in task_items {
+        let Ok(def) = parse_item(entry) else { continue };
         if existing.contains(&def.id) {
             continue;
         }
@@ -730,6 +735,61 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
     Ok(())
 }
 
+/// A started domain's `taskItem` as its leader finds it, and what to do about it. Whole: true.
+/// Gone (the Java console's "clear": clearTaskType deletes every runtime domain node by node
+/// under running runtimes, which then register again) or unnamed (a re-make or a Java leader's
+/// init cut off half-way: Java names the leader in it last): a Java leader makes items only in
+/// its start-up, so the domain would stay without items, every server idle, until a restart.
+/// Here, once it has been so for a whole judge-dead interval (the clear has ended, a Java
+/// leader's re-init would have finished, and every server that held an item has since
+/// heartbeated, found its node gone and dropped its items), the items are made again from the
+/// definition read now (Java's init reads it afresh; "edit the items, then clear" is the
+/// console's way to change them), and only while it is there: a deleted task type stays
+/// deleted. Until then false: nothing is assigned.
+async fn remake_cleared(store: &Store, spec: &GroupSpec, state: &GroupState, now: i64) -> Result<bool, Error> {
+    let root = store.root();
+    let c = store.client();
+    let top = root.task_items(&spec.base, &spec.task_type);
+    let whole = match c.get_data(&top).await {
+        Ok((d, _)) => !d.is_empty(),
+        Err(zk::Error::NoNode) => false,
+        Err(e) => return Err(Error::zk(&top, e)),
+    };
+    if whole {
+        state.items_gone_since.store(0, Ordering::Relaxed);
+        return Ok(true);
+    }
+    let since = state.items_gone_since.load(Ordering::Relaxed);
+    if since == 0 {
+        state.items_gone_since.store(now.max(1), Ordering::Relaxed);
+        spec.log.push(format!(
+            "{}: taskItem is gone or unnamed (the task type cleared?); leading, its items are made again from the definition if it stays so for {} ms",
+            spec.task_type, spec.def.judge_dead_interval
+        ));
+        return Ok(false);
+    }
+    // A hostile definition's interval (negative, zero) waits a second at least.
+    if now.saturating_sub(since) < spec.def.judge_dead_interval.max(1000) {
+        return Ok(false);
+    }
+    let path = root.base_task_type(&spec.base);
+    let def = match c.get_data(&path).await {
+        Ok((d, _)) => match TaskType::decode(&d) {
+            Ok(t) => t,
+            Err(e) => {
+                spec.log.push(format!("{}: the definition does not decode ({e}); no items made", spec.task_type));
+                return Ok(false);
+            }
+        },
+        Err(zk::Error::NoNode) => return Ok(false),
+        Err(e) => return Err(Error::zk(&path, e)),
+    };
+    init_items(store, spec, def.task_items.as_deref().unwrap_or_default()).await?;
+    spec.log.push(format!("{}: leading, made the items again from the definition", spec.task_type));
+    state.items_gone_since.store(0, Ordering::Relaxed);
+    Ok(true)
+}
+
 /// How old the leader lets `taskItem` grow before rewriting it: a quarter of the task type's
 /// `expireOwnSignInterval` (days, as Java reads it: `(long)(days * 24 * 3600 * 1000)`), at most
 /// a minute, at least a second.
@@ -829,22 +889,11 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
             if live.len() == 1 {
                 remake_items(store, spec).await?;
             }
-            init_items(store, spec).await?;
-        } else if c.check_stat(&top).await.map_err(|e| Error::zk(&top, e))?.is_none() {
-            // `taskItem` gone under a started domain: the Java console's "clear" of the task
-            // type (clearTaskType deletes every runtime domain node by node while runtimes run;
-            // each then registers again). A Java leader only makes items in its start-up, so
-            // the domain would stay without items, every server idle, until a restart. The
-            // leader here makes them again from the definition, as Java's start-up does, and
-            // only while that definition is still there (a deleted task type stays deleted).
-            let def = root.base_task_type(&spec.base);
-            if c.check_stat(&def).await.map_err(|e| Error::zk(&def, e))?.is_some() {
-                spec.log.push(format!(
-                    "{}: taskItem is gone (the task type was cleared?); leading, the items are made again from the definition",
-                    spec.task_type
-                ));
-                init_items(store, spec).await?;
-            }
+            init_items(store, spec, spec.def.task_items.as_deref().unwrap_or_default()).await?;
+        } else if !remake_cleared(store, spec, state, now).await? {
+            // Waiting: the domain's items are not there to assign.
+            state.initialised.store(false, Ordering::Relaxed);
+            return Ok(true);
         }
         // Java's setInitialRunningInfoSucuss: taskItem names the leader, rewritten by Java on
         // every heartbeat. Its mtime is what keeps the domain alive: every Java group built
