@@ -214,6 +214,7 @@ fn java_runtime_beside_tbdesk() {
     let checked: BTreeSet<&String> = classes.keys().collect();
     eprintln!("dump comparison over {} kinds of node: {checked:?}", checked.len());
     assert!(classes.len() >= 9, "the dumps covered too few kinds of node: {checked:?}");
+    failed.extend(ensemble_faults(&kit));
     assert!(failed.is_empty(), "java peer:\n{}", failed.join("\n"));
 }
 
@@ -408,15 +409,9 @@ fn wait_for_event(work: &Path, child: &mut std::process::Child, marker: &str, li
 /// through the faults production ensembles meet: the serving leader killed (back 15 s later),
 /// a follower frozen for 20 s, the quorum lost for 20 s (two servers killed). After each, every
 /// member processes again, no item is on two servers at once, and tbdesk's Ctrl-C leaves the
-/// domain the Java factories run.
-#[test]
-fn java_and_tbdesk_ride_out_ensemble_faults() {
-    let kit = paths::repo_root().join("../shared/java-peer");
-    if std::env::var("TBDESK_PEER").as_deref() == Ok("off") || !peer_home().join("classpath").is_file() {
-        eprintln!("SKIPPED java peer (ensemble faults): the kit is not built here or TBDESK_PEER=off");
-        report::record("java peer", "tbdesk and Java through ensemble faults", 0, "SKIPPED");
-        return;
-    }
+/// domain the Java factories run. Run by `java_runtime_beside_tbdesk` after its scenarios (one
+/// set of JVMs at a time on two cores); returns the failures.
+fn ensemble_faults(kit: &Path) -> Vec<String> {
     let mut e = tbdesk_zkserver::Ensemble::start(3, &tbdesk_zkserver::Options::default()).expect("ensemble");
     let work = tempfile::Builder::new().prefix("tbdesk-peer-").tempdir().expect("work dir").keep();
     let script = paths::repo_root().join("tests/peer/ensemble-faults.sh");
@@ -426,7 +421,7 @@ fn java_and_tbdesk_ride_out_ensemble_faults() {
         .arg(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
         .env("WORK", &work)
         .env("PEER_HOME", peer_home())
-        .env("KIT", &kit)
+        .env("KIT", kit)
         .env("ZK", e.connect_string())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -469,7 +464,6 @@ fn java_and_tbdesk_ride_out_ensemble_faults() {
     for v in &verdicts {
         report::record("java peer", &format!("ensemble-faults: {}", v.split_whitespace().nth(1).unwrap_or("?")), 1, v);
     }
-    assert!(!verdicts.is_empty(), "no verdicts:\n{stdout}");
     // The kit's one known false alarm (see `domain_really_survived`), re-checked and said.
     let failed: Vec<&&str> = verdicts
         .iter()
@@ -481,5 +475,14 @@ fn java_and_tbdesk_ride_out_ensemble_faults() {
         report::record("java peer", "domain-survives re-check", 1, "ensemble-faults: re-checked, the domain survived");
     }
     let exit_ok = out.status.success() || (out.status.code() == Some(1) && failed.is_empty());
-    assert!(failed.is_empty() && exit_ok, "ensemble-faults (logs in {}):\n{failed:#?}", work.display());
+    let mut out: Vec<String> = failed.iter().map(|v| format!("ensemble-faults: {v}")).collect();
+    if verdicts.is_empty() || !exit_ok {
+        out.push(format!(
+            "ensemble-faults: {} verdicts, exit {:?} (logs in {})",
+            verdicts.len(),
+            exit_ok,
+            work.display()
+        ));
+    }
+    out
 }
