@@ -126,7 +126,15 @@ impl Ledger {
             Ok(Some(st)) => st.czxid,
             other => {
                 tracing::warn!(%path, ?other, "created a node but cannot read it back; recorded by creation time");
-                Self::UNKNOWN
+                // This run has just made the node: a czxid recorded for an earlier node of the
+                // same path (deleted since, by a clear or a peer's expiry) is surely not this
+                // one's, and kept it would make clean-up take this run's node for another's.
+                if let Ok(mut v) = self.entries.lock() {
+                    if let Some(e) = v.iter_mut().find(|(p, _)| p == path) {
+                        e.1 = Self::UNKNOWN;
+                    }
+                }
+                return Self::UNKNOWN;
             }
         };
         self.record_czxid(path, czxid);
