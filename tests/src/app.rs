@@ -189,10 +189,10 @@ impl AppSession {
                 vec![],
             )
             .await;
-        let png = tokio::time::timeout(Duration::from_secs(30), self.client.screenshot())
-            .await
-            .unwrap_or_else(|_| panic!("screenshot {name}: no answer from WebDriver in 30 s"))
-            .expect("screenshot");
+        let png = match tokio::time::timeout(Duration::from_secs(30), self.client.screenshot()).await {
+            Ok(shot) => shot.expect("screenshot"),
+            Err(_) => panic!("screenshot {name}: no answer from WebDriver in 30 s"),
+        };
         let _ = self
             .client
             .execute("if (window.__shotTick) { clearInterval(window.__shotTick); window.__shotTick = null; window.__shotDot.remove(); }", vec![])
