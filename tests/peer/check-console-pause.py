@@ -54,7 +54,7 @@ else:
 # taskItem/N/parameter nodes).
 import json  # noqa: E402
 stored = {}
-for line in open(f"{work}/dump-3way.txt", encoding="utf-8", errors="replace"):
+for line in open(f"{work}/dump-shared.txt", encoding="utf-8", errors="replace"):
     f = line.rstrip("\n").split(" | ")
     m = re.search(r"/taskItem/([^/]+)/parameter$", f[0])
     if m and len(f) >= 6:

@@ -2,7 +2,8 @@
 # A topology beyond the kit's scenarios, on the kit's own parts (../shared/java-peer): tbdesk
 # leads (it makes the strategy), two Java factories join, all on a 3-server ZooKeeper ensemble
 # that the caller owns (tests/tests/peer.rs starts it and passes ZK). The script marks three
-# moments in its events file and the caller acts on them:
+# moments in its events file, the caller acts on each and appends its own events, and the script
+# waits for the caller's "back" before it goes on:
 #   "ensemble: kill the leader"   the serving leader is killed, started again 15 s later;
 #   "ensemble: freeze a follower" one follower is frozen (SIGSTOP) for 20 s;
 #   "ensemble: lose the quorum"   two servers are killed for 20 s, then started again.
@@ -13,6 +14,15 @@ KIT=${KIT:?KIT: the java-peer kit directory}
 : "${ZK:?ZK: the connect string of the ensemble, which the caller owns}"
 . "$KIT/scenarios/common.sh"
 . "$(dirname "$0")/ours.sh"
+# await_caller TEXT SECONDS: until the caller has appended an event containing TEXT.
+await_caller() {
+  local i
+  for i in $(seq $(( $2 * 5 ))); do
+    grep -q "caller: $1" "$WORK/events" && return 0
+    pause 0.2
+  done
+  event "no caller event '$1' within $2 s"
+}
 prepare
 java_setup -Dwhat=tasktype
 start_monitor
@@ -24,13 +34,16 @@ start_java J2
 pause 20
 dump 3way
 event "ensemble: kill the leader"
-pause 35
+await_caller "leader back" 120
+pause 20
 event "ensemble: freeze a follower"
-pause 35
+await_caller "follower back" 120
+pause 20
 event "ensemble: lose the quorum"
-# Sessions may expire across the quorum's loss (ZooKeeper 3.8 expired them here); a Java factory
-# then takes ~40 s to register again and restart its groups: 90 s covers that.
-pause 90
+await_caller "quorum back" 120
+# Java's ZKManager closes its session at every Disconnected; its factory then takes ~45 s to
+# register again and restart its groups: 70 s covers that.
+pause 70
 dump after-faults
 stop_tbdesk
 pause 15

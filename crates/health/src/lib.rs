@@ -242,13 +242,16 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
             vec![s.address.clone()],
         ));
     }
-    for s in servers.iter().filter(|s| s.up && !s.unanswered.is_empty()) {
-        let cmds: Vec<&str> = s.unanswered.iter().map(|u| u.split(':').next().unwrap_or(u)).collect();
+    for s in servers.iter().filter(|s| s.up) {
+        // `cons` only lists sessions (a slow one on a busy server is no finding).
+        let missed: Vec<&String> = s.unanswered.iter().filter(|u| !u.starts_with("cons:")).collect();
+        let Some(first) = missed.first() else { continue };
+        let cmds: Vec<&str> = missed.iter().map(|u| u.split(':').next().unwrap_or(u)).collect();
         out.push(f(
             Level::Warning,
             "server_unanswered",
-            format!("{} gave no answer to {} within the deadline", s.address, cmds.join(", ")),
-            "a server slow to answer its monitoring commands is overloaded or its network drops; what they would tell (mode, lag, members, sessions) is unknown here, not fine",
+            format!("{} did not answer {} ({})", s.address, cmds.join(", "), first.split_once(": ").map_or("", |x| x.1)),
+            "a server that does not answer its monitoring commands is overloaded, its network drops, or the answer broke a limit; what they would tell (mode, lag, members) is unknown here, not fine",
             vec![s.address.clone()],
         ));
     }
@@ -363,6 +366,19 @@ mod ensemble_tests {
             member("c:1", 3, Some("follower"), 4),
         ];
         assert!(ensemble_findings(&s).is_empty(), "{:?}", ensemble_findings(&s));
+    }
+
+    #[test]
+    fn unanswered_words_are_a_warning_except_cons_alone() {
+        let cons = ServerHealth { unanswered: vec!["cons: timed out".into()], ..member("a:1", 1, Some("leader"), 5) };
+        let s = [cons.clone(), member("b:1", 2, Some("follower"), 5), member("c:1", 3, Some("follower"), 5)];
+        assert!(ensemble_findings(&s).is_empty(), "{:?}", ensemble_findings(&s));
+        let mntr =
+            ServerHealth { unanswered: vec!["cons: timed out".into(), "mntr: answer over 4 MiB".into()], ..cons };
+        let s = [mntr, member("b:1", 2, Some("follower"), 5), member("c:1", 3, Some("follower"), 5)];
+        let f = ensemble_findings(&s);
+        assert_eq!(codes(&f), vec!["server_unanswered"]);
+        assert_eq!(f[0].message, "a:1 did not answer mntr (answer over 4 MiB)");
     }
 
     #[test]

@@ -78,6 +78,11 @@ pub struct GroupState {
     /// Since when (ZooKeeper clock, ms) this group, leading a started domain, has seen its
     /// `taskItem` missing or unnamed; 0 while it is whole. See `domain_duties`.
     pub items_gone_since: std::sync::atomic::AtomicI64,
+    /// When that was last seen (ZooKeeper clock, ms): a wait whose last sighting is older than
+    /// two heartbeats starts again.
+    pub items_gone_seen: std::sync::atomic::AtomicI64,
+    /// The definition did not decode during this wait (said once).
+    pub items_gone_undecodable: AtomicBool,
 }
 
 /// A thread group's fixed settings.
@@ -151,6 +156,8 @@ impl Group {
             last_beat_ms: std::sync::atomic::AtomicI64::new(tbdesk_store::now_ms()),
             stopping: AtomicBool::new(false),
             items_gone_since: std::sync::atomic::AtomicI64::new(0),
+            items_gone_seen: std::sync::atomic::AtomicI64::new(0),
+            items_gone_undecodable: AtomicBool::new(false),
         });
         let register_time = store.zk_now_ms();
         let uuid = register(&store, &spec).await?;
@@ -538,7 +545,7 @@ async fn init_items(store: &Store, spec: &GroupSpec, task_items: &[String]) -> R
                 // One multi is one transaction: its nodes share the item's czxid.
                 let czxid = spec.ledger.record(store, &item).await;
                 for (p, _) in &fields {
-                    spec.ledger.record_czxid(p, czxid);
+                    spec.ledger.made(p, czxid);
                 }
             }
             Err(e) => {
@@ -740,9 +747,11 @@ async fn repair_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
 /// under running runtimes, which then register again) or unnamed (a re-make or a Java leader's
 /// init cut off half-way: Java names the leader in it last): a Java leader makes items only in
 /// its start-up, so the domain would stay without items, every server idle, until a restart.
-/// Here, once it has been so for a whole judge-dead interval (the clear has ended, a Java
-/// leader's re-init would have finished, and every server that held an item has since
-/// heartbeated, found its node gone and dropped its items), the items are made again from the
+/// Here, once this group, leading, has seen it so for a whole judge-dead interval (the longest
+/// of its definition's and the one now, each sighting within two heartbeats of the last: a
+/// wait broken by a change of leader starts again), the clear has ended, a Java leader's
+/// re-init would have finished, and every server that held an item has since heartbeated,
+/// found its node gone and dropped its items; then the items are made again from the
 /// definition read now (Java's init reads it afresh; "edit the items, then clear" is the
 /// console's way to change them), and only while it is there: a deleted task type stays
 /// deleted. Until then false: nothing is assigned.
@@ -759,24 +768,28 @@ async fn remake_cleared(store: &Store, spec: &GroupSpec, state: &GroupState, now
         state.items_gone_since.store(0, Ordering::Relaxed);
         return Ok(true);
     }
+    // The wait counts only while this group leads and keeps seeing it so: a sighting older
+    // than two heartbeats (it stopped leading meanwhile, or its passes failed) starts it again.
+    let period = spec.def.heart_beat_rate.max(100);
+    let seen = state.items_gone_seen.swap(now.max(1), Ordering::Relaxed);
     let since = state.items_gone_since.load(Ordering::Relaxed);
-    if since == 0 {
+    if wait_restarts(since, seen, now, period) {
         state.items_gone_since.store(now.max(1), Ordering::Relaxed);
         spec.log.push(format!(
-            "{}: taskItem is gone or unnamed (the task type cleared?); leading, its items are made again from the definition if it stays so for {} ms",
-            spec.task_type, spec.def.judge_dead_interval
+            "{}: taskItem is gone or unnamed (the task type cleared?); leading, its items are made again from the definition if it stays so for a judge-dead interval",
+            spec.task_type
         ));
-        return Ok(false);
-    }
-    // A hostile definition's interval (negative, zero) waits a second at least.
-    if now.saturating_sub(since) < spec.def.judge_dead_interval.max(1000) {
         return Ok(false);
     }
     let path = root.base_task_type(&spec.base);
     let def = match c.get_data(&path).await {
         Ok((d, _)) => match TaskType::decode(&d) {
             Ok(t) => t,
+            // Said once a wait (at the sighting that started it, not every heartbeat).
             Err(e) => {
+                if state.items_gone_undecodable.swap(true, Ordering::Relaxed) {
+                    return Ok(false);
+                }
                 spec.log.push(format!("{}: the definition does not decode ({e}); no items made", spec.task_type));
                 return Ok(false);
             }
@@ -784,10 +797,33 @@ async fn remake_cleared(store: &Store, spec: &GroupSpec, state: &GroupState, now
         Err(zk::Error::NoNode) => return Ok(false),
         Err(e) => return Err(Error::zk(&path, e)),
     };
+    state.items_gone_undecodable.store(false, Ordering::Relaxed);
+    // Every old holder has heartbeated by then, found its node gone and dropped its items.
+    if now.saturating_sub(since) < clear_wait_ms(&spec.def, &def) {
+        return Ok(false);
+    }
     init_items(store, spec, def.task_items.as_deref().unwrap_or_default()).await?;
     spec.log.push(format!("{}: leading, made the items again from the definition", spec.task_type));
     state.items_gone_since.store(0, Ordering::Relaxed);
     Ok(true)
+}
+
+/// Whether the wait for a cleared domain starts anew at `now` (ms, ZooKeeper clock): never
+/// begun (`since` 0), or its last sighting (`seen`) older than two heartbeats (`period`): the
+/// group stopped leading meanwhile, or its passes failed.
+fn wait_restarts(since: i64, seen: i64, now: i64, period: i64) -> bool {
+    since == 0 || now.saturating_sub(seen) > period.saturating_mul(2)
+}
+
+/// How long a cleared domain's leader waits before it makes the items again: the longest
+/// judge-dead of the definitions in play (the group's, read at its start, and `now_def`: peers
+/// started since run that one), at least five heartbeats of `now_def` and a second (a hostile
+/// interval, negative or zero, waits that long).
+fn clear_wait_ms(own: &TaskType, now_def: &TaskType) -> i64 {
+    own.judge_dead_interval
+        .max(now_def.judge_dead_interval)
+        .max(now_def.heart_beat_rate.max(100).saturating_mul(5))
+        .max(1000)
 }
 
 /// How old the leader lets `taskItem` grow before rewriting it: a quarter of the task type's
@@ -1435,4 +1471,39 @@ fn set_message(state: &GroupState, m: &str) {
 /// Paths a group's domain uses, for tests and clean-up.
 pub fn domain_path(root: &Root, base: &str, task_type: &str) -> String {
     root.domain(base, task_type)
+}
+
+#[cfg(test)]
+mod clear_tests {
+    use super::{clear_wait_ms, wait_restarts};
+    use tbdesk_model::records::TaskType;
+
+    #[test]
+    fn a_wait_broken_by_a_change_of_leader_starts_again() {
+        // Never begun.
+        assert!(wait_restarts(0, 0, 50_000, 2_000));
+        // Seen at every pass (2 s apart): it goes on.
+        assert!(!wait_restarts(40_000, 48_000, 50_000, 2_000));
+        // Led, lost the lead, leads again 30 s later: the old start is not kept.
+        assert!(wait_restarts(10_000, 12_000, 42_000, 2_000));
+        // Extreme numbers saturate instead of wrapping (a wrap would flip the first answer).
+        assert!(wait_restarts(1, i64::MIN, i64::MAX, i64::MAX / 4));
+        assert!(!wait_restarts(1, i64::MAX, i64::MIN, 2_000));
+    }
+
+    #[test]
+    fn the_wait_is_the_longest_judge_dead_in_play() {
+        let def = |judge: i64, beat: i64| TaskType {
+            judge_dead_interval: judge,
+            heart_beat_rate: beat,
+            ..TaskType::default()
+        };
+        assert_eq!(clear_wait_ms(&def(10_000, 2_000), &def(10_000, 2_000)), 10_000);
+        // Edited since the group started: the longer one, and five of its heartbeats.
+        assert_eq!(clear_wait_ms(&def(10_000, 2_000), &def(30_000, 2_000)), 30_000);
+        assert_eq!(clear_wait_ms(&def(10_000, 2_000), &def(10_000, 8_000)), 40_000);
+        // Hostile: negative or zero waits a second; huge saturates.
+        assert_eq!(clear_wait_ms(&def(-5, -5), &def(0, 0)), 1_000);
+        assert_eq!(clear_wait_ms(&def(0, 0), &def(0, i64::MAX)), i64::MAX);
+    }
 }

@@ -884,6 +884,13 @@ mod tests {
         l.record_czxid("/b", crate::Ledger::UNKNOWN);
         l.record_czxid("/b", 3);
         assert_eq!(l.entries()[1], ("/b".to_owned(), 3));
+        // A create whose answer said "made" and whose czxid was not read back: the earlier
+        // node's czxid is not this one's.
+        l.made("/b", crate::Ledger::UNKNOWN);
+        assert_eq!(l.entries()[1], ("/b".to_owned(), crate::Ledger::UNKNOWN));
+        l.made("/c", 7);
+        assert_eq!(l.entries()[2], ("/c".to_owned(), 7));
+        l.forget("/c");
         // A node deleted (or found gone) is forgotten: a long run's list does not only grow.
         for i in 0..1000 {
             let p = format!("/server/s{i:010}");

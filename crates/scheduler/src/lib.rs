@@ -126,19 +126,25 @@ impl Ledger {
             Ok(Some(st)) => st.czxid,
             other => {
                 tracing::warn!(%path, ?other, "created a node but cannot read it back; recorded by creation time");
-                // This run has just made the node: a czxid recorded for an earlier node of the
-                // same path (deleted since, by a clear or a peer's expiry) is surely not this
-                // one's, and kept it would make clean-up take this run's node for another's.
-                if let Ok(mut v) = self.entries.lock() {
-                    if let Some(e) = v.iter_mut().find(|(p, _)| p == path) {
-                        e.1 = Self::UNKNOWN;
-                    }
-                }
+                self.made(path, Self::UNKNOWN);
                 return Self::UNKNOWN;
             }
         };
         self.record_czxid(path, czxid);
         czxid
+    }
+
+    /// Records `path` as created by this run with `czxid` (known, or [`Ledger::UNKNOWN`]),
+    /// for a create whose answer said it was made: a czxid recorded for an earlier node of the
+    /// same path (deleted since, by a clear or a peer's expiry) is surely not this one's, and
+    /// kept it would make clean-up take this run's node for another's.
+    pub fn made(&self, path: &str, czxid: i64) {
+        if let Ok(mut v) = self.entries.lock() {
+            match v.iter_mut().find(|(p, _)| p == path) {
+                Some(e) => e.1 = czxid,
+                None => v.push((path.to_owned(), czxid)),
+            }
+        }
     }
 
     /// Records `path` as possibly created by this run (a create whose answer was lost).
