@@ -2,11 +2,14 @@
 
 Usage: check-console-pause.py KIT_SCENARIOS_DIR WORK
 """
+import os
 import re
 import sys
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402  (the kit's checks)
+import dumps  # noqa: E402  (ours, beside this file)
 
 # Java's factory looks at the strategy every 2 s and a stopping group ends its task in hand
 # (30 ms here); 10 s is five of its passes.
@@ -41,8 +44,8 @@ before = r.snap_before(t_resume)
 if before is None or before[0] is None or before[0] < t_pause:
     r.verdict("pause-unregisters", "FAIL", "no change seen by the monitor after the pause")
 else:
-    servers = re.search(r"=\[(.*)\]$", before[5] or "")
-    listed = [x for x in (servers.group(1).split(", ") if servers else ["?"]) if x]
+    # No servers line at all counts as "?": not shown empty.
+    listed = dumps.servers(before) if before[5] else ["?"]
     runtimes = [l.strip() for l in before[6] if l.strip().startswith("strategyRt ")]
     ok = not listed and not runtimes
     r.info(f"the monitor's last change before the resume: +{(before[0] - t_pause) / 1000:.1f} s after the pause")

@@ -2,11 +2,13 @@
 
 Usage: check-domain-cleared.py KIT_SCENARIOS_DIR WORK
 """
-import re
+import os
 import sys
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402  (the kit's checks)
+import dumps  # noqa: E402  (ours, beside this file)
 
 work = sys.argv[2]
 r = check.Run(work)
@@ -27,8 +29,7 @@ def looks(a, b):
 
 
 def leader_member(s):
-    m = re.search(r"=\[(.*)\]$", s[5] or "")
-    names = [x for x in (m.group(1).split(", ") if m else []) if x]
+    names = dumps.servers(s)
     names.sort(key=lambda n: n.rsplit("$", 1)[-1])
     return r.member(check.short(names[0])) if names else None
 
@@ -36,8 +37,7 @@ def leader_member(s):
 def settled(a, b):
     """the first look in [a, b) with all 10 items on live servers and none asked for"""
     for s in looks(a, b):
-        m = re.search(r"=\[(.*)\]$", s[5] or "")
-        live = {check.short(x) for x in (m.group(1).split(", ") if m else []) if x}
+        live = {check.short(x) for x in dumps.servers(s)}
         if len(s[2]) == 10 and not s[4] and all(c in live and q.startswith("<") for c, q in s[2].values()):
             return s
     return None

@@ -2,11 +2,13 @@
 
 Usage: check-ensemble-faults.py KIT_SCENARIOS_DIR WORK
 """
-import re
+import os
 import sys
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402  (the kit's checks)
+import dumps  # noqa: E402  (ours, beside this file)
 
 work = sys.argv[2]
 r = check.Run(work)
@@ -60,8 +62,7 @@ def listed_at(t):
     snap = r.snap_before(t)
     if snap is None:
         return set()
-    m = re.search(r"=\[(.*)\]$", snap[5] or "")
-    return {check.short(x) for x in (m.group(1).split(", ") if m else []) if x}
+    return {check.short(x) for x in dumps.servers(snap)}
 
 
 def removed_after(srv, t0):

@@ -1,6 +1,7 @@
-"""Reading the kit's dumps (`peer.sh dump`: one node a line, `path | ... | data`), for our
-topologies' checks (check-*.py beside this file)."""
+"""Reading the kit's dumps (`peer.sh dump`: one node a line, `path | ... | data`) and its
+monitor's looks (failover.load), for our topologies' checks (check-*.py beside this file)."""
 import os
+import re
 
 
 def children(work, dump, parent):
@@ -12,3 +13,9 @@ def children(work, dump, parent):
         if p.startswith(d) and "/" not in p[len(d):]:
             out.add(p[len(d):])
     return out
+
+
+def servers(look):
+    """The full server names a monitor look lists (its `servers(...)=[a, b]` line), in order."""
+    m = re.search(r"=\[(.*)\]$", look[5] or "")
+    return [x for x in (m.group(1).split(", ") if m else []) if x]

@@ -785,12 +785,11 @@ async fn remake_cleared(store: &Store, spec: &GroupSpec, state: &GroupState, now
     let def = match c.get_data(&path).await {
         Ok((d, _)) => match TaskType::decode(&d) {
             Ok(t) => t,
-            // Said once a wait (at the sighting that started it, not every heartbeat).
+            // Said once, not every heartbeat, until the definition decodes again.
             Err(e) => {
-                if state.items_gone_undecodable.swap(true, Ordering::Relaxed) {
-                    return Ok(false);
+                if !state.items_gone_undecodable.swap(true, Ordering::Relaxed) {
+                    spec.log.push(format!("{}: the definition does not decode ({e}); no items made", spec.task_type));
                 }
-                spec.log.push(format!("{}: the definition does not decode ({e}); no items made", spec.task_type));
                 return Ok(false);
             }
         },

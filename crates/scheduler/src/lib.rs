@@ -126,11 +126,10 @@ impl Ledger {
             Ok(Some(st)) => st.czxid,
             other => {
                 tracing::warn!(%path, ?other, "created a node but cannot read it back; recorded by creation time");
-                self.made(path, Self::UNKNOWN);
-                return Self::UNKNOWN;
+                Self::UNKNOWN
             }
         };
-        self.record_czxid(path, czxid);
+        self.made(path, czxid);
         czxid
     }
 
