@@ -76,6 +76,10 @@ def removed_after(srv, t0):
 
 
 at_freeze = listed_at(froze)
+# The monitor sits on a server that is never frozen; a monitor that saw no change for the whole
+# freeze is said, since no overlap in it can then be excused.
+looks = sum(1 for s in r.snaps if s[0] is not None and froze <= s[0] <= thawed)
+r.info(f"monitor looks during the freeze: {looks}")
 by_item = {}
 for a, b, m, srv, i in r.procs:
     by_item.setdefault(i, []).append((a, b, m, srv))

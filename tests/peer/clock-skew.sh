@@ -27,10 +27,7 @@ echo "SKEW=$SKEW" >> "$WORK/meta"
 java_setup -Dwhat=tasktype
 start_monitor
 start_tbdesk_skewed
-pause 8
-start_java J1
-pause 6
-start_java J2
+then_two_javas
 pause 20
 dump before
 pause 20

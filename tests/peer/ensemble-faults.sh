@@ -9,9 +9,13 @@
 #   "ensemble: lose the quorum"   two servers are killed for 20 s, then started again.
 # After each, every member must process again; no item may be on two servers at once, and
 # tbdesk's Ctrl-C at the end must leave the domain the Java factories run.
-# Usage: KIT=../shared/java-peer ZK=h:p,h:p,h:p ensemble-faults.sh TBDESK  (with a caller that acts)
+# The kit's monitor connects to MONITOR_ZK only: one server the caller never freezes nor kills
+# with the quorum, so the check sees the ensemble through every fault.
+# Usage: KIT=../shared/java-peer ZK=h:p,h:p,h:p MONITOR_ZK=h:p ensemble-faults.sh TBDESK
+#        (with a caller that acts)
 KIT=${KIT:?KIT: the java-peer kit directory}
 : "${ZK:?ZK: the connect string of the ensemble, which the caller owns}"
+: "${MONITOR_ZK:?MONITOR_ZK: the one server the monitor sits on}"
 . "$KIT/scenarios/common.sh"
 . "$(dirname "$0")/ours.sh"
 # await_caller TEXT SECONDS: until the caller has appended an event containing TEXT.
@@ -25,12 +29,12 @@ await_caller() {
 }
 prepare
 java_setup -Dwhat=tasktype
+# The kit's start_monitor with the monitor's own server (a later -Dzk wins in the JVM).
+JA+=(-Dzk="$MONITOR_ZK")
 start_monitor
+unset 'JA[-1]'
 start_tbdesk
-pause 8
-start_java J1
-pause 6
-start_java J2
+then_two_javas
 pause 20
 dump 3way
 event "ensemble: kill the leader"

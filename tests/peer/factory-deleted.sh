@@ -25,10 +25,7 @@ prepare
 java_setup -Dwhat=tasktype
 start_monitor
 start_tbdesk
-pause 8
-start_java J1
-pause 6
-start_java J2
+then_two_javas
 pause 25
 dump 3way
 mapfile -t F < <(factories "$WORK/dump-3way.txt")

@@ -10,3 +10,12 @@ finish_ours() {
   echo "$SCENARIO: logs in $WORK"
   exit "$rc"
 }
+
+# then_two_javas: after a member that leads (tbdesk, started by the caller), J1 8 s later and J2
+# 6 s after it, as the kit's tbdesk-leads scenario starts them.
+then_two_javas() {
+  pause 8
+  start_java J1
+  pause 6
+  start_java J2
+}

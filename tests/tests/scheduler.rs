@@ -357,6 +357,60 @@ async fn a_stop_with_zookeeper_away_is_quick_whatever_the_session_timeout() {
     }
 }
 
+/// ZooKeeper frozen (SIGSTOP) for longer than a factory pass may take, under a profile with the
+/// longest session a default server grants (40 s: calls wait for it): the pass in hand is cut
+/// off at its deadline and that is said, the status line goes on meanwhile (before, it stood
+/// still for as long as the calls waited), and once thawed the run says ZooKeeper answers again
+/// and processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_factory_pass_with_zookeeper_frozen_is_cut_off_and_the_status_goes_on() {
+    let (env, c) = setup().await;
+    assert!(tbdesk(env.data.path(), &["profile", "delete", "p"]).status.success());
+    let connect = env.server.connect_string();
+    let add = ["profile", "add", "p", "--connect", &connect, "--root", ROOT, "--session-timeout-ms", "40000"];
+    let out = tbdesk(env.data.path(), &add);
+    assert!(out.status.success(), "profile add: {}", String::from_utf8_lossy(&out.stderr));
+    let t0 = Instant::now();
+    let run = spawn_run(env.data.path(), &[]);
+    wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {
+        l.iter().any(|p| p.contains("/Job$dev1/taskItem/0/cur_server"))
+    })
+    .await;
+    drop(c);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    env.server.pause(true);
+    // Past the pass's 30 s and a pass's period, short of the session.
+    tokio::time::sleep(Duration::from_secs(36)).await;
+    env.server.pause(false);
+    let thawed = t0.elapsed().as_secs();
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    signal(&run, libc::SIGINT);
+    let (code, err) = finish(run, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("did not answer the factory pass within 30 s"), "{err}");
+    assert!(err.contains("answers the factory pass again"), "{err}");
+    // (seconds since the start, done) of every status line.
+    let lines: Vec<(u64, u64)> = err
+        .split('\r')
+        .filter_map(|l| {
+            let secs = l.strip_prefix('[')?.split('s').next()?.trim().parse().ok()?;
+            let done = l.split("· done ").nth(1)?.split_whitespace().next()?.parse().ok()?;
+            Some((secs, done))
+        })
+        .collect();
+    let gap = lines.windows(2).map(|w| w[1].0.saturating_sub(w[0].0)).max().unwrap_or(u64::MAX);
+    assert!(gap <= 5, "the status stood still for {gap} s:\n{err}");
+    let frozen_done = lines.iter().filter(|(s, _)| *s + 3 <= thawed).map(|(_, d)| *d).max().unwrap_or(0);
+    let last_done = lines.last().map_or(0, |(_, d)| *d);
+    assert!(last_done > frozen_done, "nothing processed after the thaw ({frozen_done} -> {last_done}):\n{err}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "ZooKeeper frozen (SIGSTOP) 36 s under a running local scheduler, 40 s session",
+        1,
+        &format!("the factory pass cut off at 30 s and said; status every ≤ {gap} s; processing again after the thaw"),
+    );
+}
+
 /// The rows done, from the last status line of a run's stderr.
 fn done(err: &str) -> u64 {
     err.rsplit("· done ").next().and_then(|t| t.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)

@@ -80,8 +80,8 @@ pub fn Health() -> impl IntoView {
                             let synced = s.synced_followers.map(|n| format!(" · {n} synced, {} syncing", s.pending_syncs.unwrap_or(0))).unwrap_or_default();
                             let lat = s.latency.map(|(a, b, c)| format!("{a}/{b}/{c}")).unwrap_or_default();
                             let refused = s.refused.iter().map(|x| x.command.as_str()).collect::<Vec<_>>().join(", ");
-                            let unanswered = s.unanswered.iter().map(|u| u.split(':').next().unwrap_or(u)).collect::<Vec<_>>().join(", ");
-                            let unanswered_why = s.unanswered.join("\n");
+                            let unanswered = s.unanswered.iter().map(|u| u.command.as_str()).collect::<Vec<_>>().join(", ");
+                            let unanswered_why = s.unanswered.iter().map(|u| format!("{}: {}", u.command, u.why)).collect::<Vec<_>>().join("\n");
                             let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "—".into());
                             view! {
                                 <tr class=if up { "up" } else { "down" }>

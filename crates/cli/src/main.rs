@@ -737,7 +737,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         println!("  {} refused: {}", r.command, r.hint);
                     }
                     for u in &s.unanswered {
-                        println!("  no answer: {u}");
+                        println!("  no answer: {}: {}", u.command, u.why);
                     }
                 }
                 println!(
@@ -1055,14 +1055,26 @@ async fn scheduler_run(
     };
     let printer = tokio::spawn(async move {
         let t0 = std::time::Instant::now();
-        let mut last = 0u64;
+        let (mut last, mut last_at) = (0u64, t0);
+        // The last event printed: the runtime's log is a bounded ring, so the new lines are
+        // those after it (all of them when it has rolled out).
+        let mut said: Option<String> = None;
         while rx.changed().await.is_ok() {
             let st = rx.borrow_and_update().clone();
+            let from = said.as_ref().and_then(|l| st.log.iter().rposition(|x| x == l)).map_or(0, |i| i + 1);
+            for line in &st.log[from..] {
+                eprintln!("\r{line:<70}");
+            }
+            if let Some(l) = st.log.last() {
+                said = Some(l.clone());
+            }
             let done: u64 = st.groups.iter().map(|g| g.done).sum();
             let failed: u64 = st.groups.iter().map(|g| g.failed).sum();
             let items: usize = st.groups.iter().map(|g| g.items.len()).sum();
-            let rate = (done - last.min(done)) as f64 / 2.0;
-            last = done;
+            let now = std::time::Instant::now();
+            let secs = now.saturating_duration_since(last_at).as_secs_f64().max(0.001);
+            let rate = done.saturating_sub(last) as f64 / secs;
+            (last, last_at) = (done, now);
             eprint!(
                 "\r[{:>5}s] groups {} · items {} · done {} ({:.0}/s) · errors {}   ",
                 t0.elapsed().as_secs(),

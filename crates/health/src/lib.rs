@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 pub const SLOW_RTT_MS: f64 = 10.0;
 
 use tbdesk_model::diagnose::{Finding, Level};
-pub use tbdesk_model::wire::{Colour, Refused, ServerHealth};
+pub use tbdesk_model::wire::{Colour, Refused, ServerHealth, Unanswered};
 
 fn parse_kv(text: &str, sep: char) -> BTreeMap<String, String> {
     text.lines().filter_map(|l| l.split_once(sep).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))).collect()
@@ -125,7 +125,7 @@ pub fn check_server(address: &str, timeout: Duration) -> ServerHealth {
             Ok(a) => Some(a),
             Err(e) => {
                 // At most the six commands of one check: bounded.
-                h.unanswered.push(format!("{cmd}: {e}"));
+                h.unanswered.push(Unanswered { command: cmd.into(), why: e.to_string() });
                 None
             }
         }
@@ -244,13 +244,13 @@ pub fn ensemble_findings(servers: &[ServerHealth]) -> Vec<Finding> {
     }
     for s in servers.iter().filter(|s| s.up) {
         // `cons` only lists sessions (a slow one on a busy server is no finding).
-        let missed: Vec<&String> = s.unanswered.iter().filter(|u| !u.starts_with("cons:")).collect();
+        let missed: Vec<&Unanswered> = s.unanswered.iter().filter(|u| u.command != "cons").collect();
         let Some(first) = missed.first() else { continue };
-        let cmds: Vec<&str> = missed.iter().map(|u| u.split(':').next().unwrap_or(u)).collect();
+        let cmds: Vec<&str> = missed.iter().map(|u| u.command.as_str()).collect();
         out.push(f(
             Level::Warning,
             "server_unanswered",
-            format!("{} did not answer {} ({})", s.address, cmds.join(", "), first.split_once(": ").map_or("", |x| x.1)),
+            format!("{} did not answer {} ({})", s.address, cmds.join(", "), first.why),
             "a server that does not answer its monitoring commands is overloaded, its network drops, or the answer broke a limit; what they would tell (mode, lag, members) is unknown here, not fine",
             vec![s.address.clone()],
         ));
@@ -370,11 +370,12 @@ mod ensemble_tests {
 
     #[test]
     fn unanswered_words_are_a_warning_except_cons_alone() {
-        let cons = ServerHealth { unanswered: vec!["cons: timed out".into()], ..member("a:1", 1, Some("leader"), 5) };
+        let no = |command: &str, why: &str| Unanswered { command: command.into(), why: why.into() };
+        let cons = ServerHealth { unanswered: vec![no("cons", "timed out")], ..member("a:1", 1, Some("leader"), 5) };
         let s = [cons.clone(), member("b:1", 2, Some("follower"), 5), member("c:1", 3, Some("follower"), 5)];
         assert!(ensemble_findings(&s).is_empty(), "{:?}", ensemble_findings(&s));
         let mntr =
-            ServerHealth { unanswered: vec!["cons: timed out".into(), "mntr: answer over 4 MiB".into()], ..cons };
+            ServerHealth { unanswered: vec![no("cons", "timed out"), no("mntr", "answer over 4 MiB")], ..cons };
         let s = [mntr, member("b:1", 2, Some("follower"), 5), member("c:1", 3, Some("follower"), 5)];
         let f = ensemble_findings(&s);
         assert_eq!(codes(&f), vec!["server_unanswered"]);

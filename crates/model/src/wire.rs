@@ -229,6 +229,16 @@ pub struct Refused {
     pub hint: String,
 }
 
+/// A four-letter word that got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unanswered {
+    /// The command.
+    pub command: String,
+    /// Why: timed out, the connection dropped, the answer broke a limit, or not asked once the
+    /// server's time budget was spent.
+    pub why: String,
+}
+
 /// One server's health.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ServerHealth {
@@ -284,11 +294,9 @@ pub struct ServerHealth {
     /// See `synced_followers`.
     #[serde(default)]
     pub pending_syncs: Option<u64>,
-    /// Commands that got no answer (timed out, the connection dropped, or not asked once the
-    /// server's time budget was spent): `command: why`. What they would have told is unknown,
-    /// not fine.
+    /// Commands that got no answer. What they would have told is unknown, not fine.
     #[serde(default)]
-    pub unanswered: Vec<String>,
+    pub unanswered: Vec<Unanswered>,
 }
 
 /// The green / amber / red verdict, worst first wins. The one place the rule is written: the

@@ -25,7 +25,7 @@ use tbdesk_store::{ConnectOptions, Store};
 use zookeeper_client as zk;
 
 use crate::deal::Deal;
-use crate::group::{Group, GroupSpec};
+use crate::group::{Group, GroupSpec, GroupState};
 
 /// Errors of the runtime.
 #[derive(Debug, thiserror::Error)]
@@ -319,26 +319,51 @@ pub async fn run(
         _ = &mut shutdown => return Ok(()),
     }
     let mut tick_failures = Repeats::default();
+    // Whether the last pass was cut off at its deadline (said once per outage).
+    let mut pass_cut = false;
     'run: loop {
         // A stop is heard at any instant: the tick in hand gets a moment to finish (a
         // connected ZooKeeper answers in milliseconds, so nothing is left half-done); with
         // ZooKeeper away it would wait for the session, so it is dropped, and what it may
         // have created is in the ledger or, unanswered, is a server node peers expire.
         let client = factory.store.client().clone();
+        let view = factory.status_view();
         let outcome = {
-            let tick = factory.tick();
+            // A pass has a total deadline: with ZooKeeper away its calls would wait for the
+            // session (past a minute); cut off, it is as a pass dropped at a stop (groups it
+            // was stopping are aborted, a server node it was creating is expired by peers),
+            // and the next pass starts over. Meanwhile the status goes on being sent: the
+            // groups' own states move on their own.
+            let tick = tokio::time::timeout(TICK_DEADLINE, factory.tick());
             tokio::pin!(tick);
-            tokio::select! {
-                r = &mut tick => r,
-                _ = &mut shutdown => {
-                    let grace = if connected_within(&client, Duration::ZERO).await { TICK_GRACE } else { Duration::ZERO };
-                    if tokio::time::timeout(grace, &mut tick).await.is_err() {
-                        tracing::warn!("stop: the factory pass in hand did not end within {TICK_GRACE:?} (ZooKeeper away?); cut off");
+            let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + STATUS_EVERY, STATUS_EVERY);
+            loop {
+                tokio::select! {
+                    r = &mut tick => break r.unwrap_or(Err(Error::Unanswered(TICK_DEADLINE))),
+                    _ = refresh.tick() => {
+                        let _ = status.send(view.status());
                     }
-                    break 'run;
+                    _ = &mut shutdown => {
+                        let grace = if connected_within(&client, Duration::ZERO).await { TICK_GRACE } else { Duration::ZERO };
+                        if tokio::time::timeout(grace, &mut tick).await.is_err() {
+                            tracing::warn!("stop: the factory pass in hand did not end within {TICK_GRACE:?} (ZooKeeper away?); cut off");
+                        }
+                        break 'run;
+                    }
                 }
             }
         };
+        if matches!(outcome, Err(Error::Unanswered(_))) {
+            if !pass_cut {
+                factory.log.push(format!(
+                    "ZooKeeper did not answer the factory pass within {} s: cut off, tried again each pass until it answers",
+                    TICK_DEADLINE.as_secs()
+                ));
+            }
+            pass_cut = true;
+        } else if outcome.is_ok() && std::mem::take(&mut pass_cut) {
+            factory.log.push("ZooKeeper answers the factory pass again");
+        }
         if let Err(e) = &outcome {
             if let Some(times) = tick_failures.should_say(&e.to_string(), std::time::Instant::now()) {
                 tracing::warn!(error = %e, times, "factory tick failed");
@@ -353,6 +378,7 @@ pub async fn run(
                         ok = factory.reconnect_once() => if ok { break },
                         _ = &mut shutdown => break 'run,
                     }
+                    let _ = status.send(factory.status());
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                         _ = &mut shutdown => break 'run,
@@ -373,6 +399,39 @@ pub async fn run(
     factory.stop_all().await;
     factory.cfg.deal.shutdown().await;
     Ok(())
+}
+
+/// A factory's status as of a moment: its groups as they were then (their states read live).
+struct StatusView {
+    factory: String,
+    strategies: Vec<String>,
+    /// Each group's state and whether its task had died.
+    groups: Vec<(Arc<GroupState>, bool)>,
+    log: Arc<EventLog>,
+    failures: u64,
+}
+
+impl StatusView {
+    fn status(&self) -> Status {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut st = Status {
+            factory: self.factory.clone(),
+            strategies: self.strategies.clone(),
+            log: self.log.lines(),
+            failures: self.failures,
+            ..Status::default()
+        };
+        for (s, failed) in &self.groups {
+            st.groups.push(GroupStatus {
+                server: s.uuid.lock().map(|u| u.clone()).unwrap_or_default(),
+                items: s.held.lock().map(|h| h.iter().map(|i| i.id.clone()).collect()).unwrap_or_default(),
+                done: s.stats.success.load(Relaxed),
+                failed: s.stats.fail.load(Relaxed),
+                state: if *failed { "failed".to_owned() } else { s.message.lock().map(|m| m.clone()).unwrap_or_default() },
+            });
+        }
+        st
+    }
 }
 
 /// Whether to log a failure that may repeat every pass for days (a deleted `/factory`, an
@@ -419,6 +478,13 @@ pub(crate) const STOP_CALL: Duration = Duration::from_secs(5);
 const STOP_RECONNECT: Duration = Duration::from_secs(3);
 /// How long the factory pass in hand at a stop may still take.
 const TICK_GRACE: Duration = Duration::from_secs(3);
+/// The total time one factory pass may take. A pass with ZooKeeper answering takes
+/// milliseconds, or up to ~15 s when it stops groups (their batches end within 10 s, each
+/// server node's delete within [`STOP_CALL`]); this is past that, and short of the minute
+/// calls would wait for a session with ZooKeeper away.
+const TICK_DEADLINE: Duration = Duration::from_secs(30);
+/// How often the status is sent while a pass is in hand.
+const STATUS_EVERY: Duration = Duration::from_secs(1);
 
 /// Whether `client`'s session is connected, waiting at most `within` for a reconnect.
 pub(crate) async fn connected_within(client: &zk::Client, within: Duration) -> bool {
@@ -608,30 +674,19 @@ impl Factory {
     }
 
     fn status(&self) -> Status {
-        let mut st = Status {
+        self.status_view().status()
+    }
+
+    /// What [`Factory::status`] reads, held apart from the factory, so the status can be sent
+    /// while a pass holds the factory (the groups' states move on their own meanwhile).
+    fn status_view(&self) -> StatusView {
+        StatusView {
             factory: self.uuid.clone(),
             strategies: self.groups.keys().cloned().collect(),
-            log: self.log.lines(),
+            groups: self.groups.values().flatten().map(|g| (g.state.clone(), g.failed())).collect(),
+            log: self.log.clone(),
             failures: self.failures,
-            ..Status::default()
-        };
-        for gs in self.groups.values() {
-            for g in gs {
-                let s = &g.state;
-                st.groups.push(GroupStatus {
-                    server: g.uuid(),
-                    items: s.held.lock().map(|h| h.iter().map(|i| i.id.clone()).collect()).unwrap_or_default(),
-                    done: s.stats.success.load(std::sync::atomic::Ordering::Relaxed),
-                    failed: s.stats.fail.load(std::sync::atomic::Ordering::Relaxed),
-                    state: if g.failed() {
-                        "failed".to_owned()
-                    } else {
-                        s.message.lock().map(|m| m.clone()).unwrap_or_default()
-                    },
-                });
-            }
         }
-        st
     }
 
     /// Stops the groups of the strategies `which` selects, all at once (a stop takes as long as
