@@ -374,8 +374,7 @@ mod ensemble_tests {
         let cons = ServerHealth { unanswered: vec![no("cons", "timed out")], ..member("a:1", 1, Some("leader"), 5) };
         let s = [cons.clone(), member("b:1", 2, Some("follower"), 5), member("c:1", 3, Some("follower"), 5)];
         assert!(ensemble_findings(&s).is_empty(), "{:?}", ensemble_findings(&s));
-        let mntr =
-            ServerHealth { unanswered: vec![no("cons", "timed out"), no("mntr", "answer over 4 MiB")], ..cons };
+        let mntr = ServerHealth { unanswered: vec![no("cons", "timed out"), no("mntr", "answer over 4 MiB")], ..cons };
         let s = [mntr, member("b:1", 2, Some("follower"), 5), member("c:1", 3, Some("follower"), 5)];
         let f = ensemble_findings(&s);
         assert_eq!(codes(&f), vec!["server_unanswered"]);

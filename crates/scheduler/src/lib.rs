@@ -427,7 +427,11 @@ impl StatusView {
                 items: s.held.lock().map(|h| h.iter().map(|i| i.id.clone()).collect()).unwrap_or_default(),
                 done: s.stats.success.load(Relaxed),
                 failed: s.stats.fail.load(Relaxed),
-                state: if *failed { "failed".to_owned() } else { s.message.lock().map(|m| m.clone()).unwrap_or_default() },
+                state: if *failed {
+                    "failed".to_owned()
+                } else {
+                    s.message.lock().map(|m| m.clone()).unwrap_or_default()
+                },
             });
         }
         st
