@@ -32,9 +32,12 @@ fn spawn_run(data: &Path, extra: &[&str]) -> Child {
     spawn_in_zone(data, "UTC", &args)
 }
 
+/// The run every test here starts: profile `p`, task type `Job` in the domain `Job$dev1`.
+const RUN: [&str; 8] = ["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job"];
+
 /// `scheduler run` with the process in zone `tz` (the TZ variable) and `extra` arguments.
 fn spawn_in_zone(data: &Path, tz: &str, extra: &[&str]) -> Child {
-    let mut args = vec!["scheduler", "run", "--profile", "p", "--own-sign", "dev1", "--task-type", "Job"];
+    let mut args = RUN.to_vec();
     args.extend_from_slice(extra);
     Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
         .env("TBDESK_DATA_DIR", data)
@@ -626,20 +629,7 @@ fn skewed(data: &Path, offset: &str, args: &[&str]) -> Command {
 
 fn spawn_skewed(data: &Path, offset: &str) -> Child {
     // Two thread groups in the strategy: one for each of two runs.
-    let args = [
-        "scheduler",
-        "run",
-        "--profile",
-        "p",
-        "--own-sign",
-        "dev1",
-        "--task-type",
-        "Job",
-        "--tz",
-        "UTC",
-        "--groups",
-        "2",
-    ];
+    let args = [&RUN[..], &["--tz", "UTC", "--groups", "2"]].concat();
     skewed(data, offset, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn a skewed run")
 }
 
