@@ -77,7 +77,7 @@ def removed_after(srv, t0):
 
 at_freeze = listed_at(froze)
 # The monitor sits on a server that is never frozen; a monitor that saw no change for the whole
-# freeze is said, since no overlap in it can then be excused.
+# freeze cannot have seen a server removed in it, so then nothing is excused.
 looks = sum(1 for s in r.snaps if s[0] is not None and froze <= s[0] <= thawed)
 r.info(f"monitor looks during the freeze: {looks}")
 by_item = {}
@@ -99,7 +99,8 @@ for i, ps in by_item.items():
             line = f"item {i}: {am} {asv} vs {bm} {bsv} at +{(t - froze) / 1000:.1f} s after the freeze"
             gone = [(mm, sv) for mm, sv in ((am, asv), (bm, bsv)) if sv not in live]
             excused = (
-                len(gone) == 1 and gone[0][0] != "tbdesk"
+                looks > 0
+                and len(gone) == 1 and gone[0][0] != "tbdesk"
                 and gone[0][1] in at_freeze
                 and froze <= t <= thawed + 10_000
                 and (removed_after(gone[0][1], froze) or 0) >= froze + 8_000

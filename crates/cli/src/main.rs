@@ -1056,18 +1056,20 @@ async fn scheduler_run(
     let printer = tokio::spawn(async move {
         let t0 = std::time::Instant::now();
         let (mut last, mut last_at) = (0u64, t0);
-        // The last event printed: the runtime's log is a bounded ring, so the new lines are
-        // those after it (all of them when it has rolled out).
-        let mut said: Option<String> = None;
+        // Events printed so far, by the runtime's count: its log is a bounded ring, so the
+        // new lines are its last `log_pushed - printed`, less any that rolled out unseen.
+        let mut printed = 0u64;
         while rx.changed().await.is_ok() {
             let st = rx.borrow_and_update().clone();
-            let from = said.as_ref().and_then(|l| st.log.iter().rposition(|x| x == l)).map_or(0, |i| i + 1);
-            for line in &st.log[from..] {
+            let new = st.log_pushed.saturating_sub(printed);
+            let shown = usize::try_from(new).unwrap_or(usize::MAX).min(st.log.len());
+            if new > shown as u64 {
+                eprintln!("\r({} events not shown: the runtime keeps its last {})", new - shown as u64, st.log.len());
+            }
+            for line in &st.log[st.log.len() - shown..] {
                 eprintln!("\r{line:<70}");
             }
-            if let Some(l) = st.log.last() {
-                said = Some(l.clone());
-            }
+            printed = printed.max(st.log_pushed);
             let done: u64 = st.groups.iter().map(|g| g.done).sum();
             let failed: u64 = st.groups.iter().map(|g| g.failed).sum();
             let items: usize = st.groups.iter().map(|g| g.items.len()).sum();

@@ -493,6 +493,10 @@ pub struct SchedulerStatus {
     pub problems: Vec<String>,
     /// Recent events, oldest first (bounded).
     pub log: Vec<String>,
+    /// How many events were ever logged: a reader that saw `n` before shows the last
+    /// `log_pushed - n` lines (those that rolled out of `log` meanwhile are lost, and counted).
+    #[serde(default)]
+    pub log_pushed: u64,
     /// Thread groups that died (a panic in their task) during this run; each was restarted
     /// with backoff. A run that ends with failures exits non-zero.
     #[serde(default)]

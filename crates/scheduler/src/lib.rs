@@ -47,6 +47,10 @@ pub enum Error {
     /// A launcher input broke a rule.
     #[error("{0}")]
     Invalid(String),
+    /// A factory pass got no answer from ZooKeeper (its session disconnected) within its
+    /// deadline, and was cut off.
+    #[error("ZooKeeper did not answer the factory pass within {0:?} (disconnected): cut off")]
+    PassCut(Duration),
     /// ZooKeeper did not answer within the time a step is given (the nodes left are listed).
     #[error("ZooKeeper did not answer within {0:?}; the nodes left are listed for the next run")]
     Unanswered(Duration),
@@ -60,7 +64,7 @@ impl From<Error> for tbdesk_model::wire::ApiError {
             Error::Zk { path, source } => tbdesk_store::Error::at(&path, source).into(),
             e @ Error::OwnSign(_) => ApiError::new(ErrorCode::Invalid, e.to_string()),
             Error::Invalid(m) => ApiError::new(ErrorCode::Invalid, m),
-            e @ Error::Unanswered(_) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
+            e @ (Error::Unanswered(_) | Error::PassCut(_)) => ApiError::new(ErrorCode::Unreachable, e.to_string()),
         }
     }
 }
@@ -250,7 +254,15 @@ pub fn ip_matches(list: &[String], ip: &str, host: &str) -> bool {
 /// The runtime's recent events (group starts and stops, hand-overs, failures), newest last, for
 /// the app's log pane; bounded so a long run cannot grow it.
 #[derive(Debug, Default)]
-pub struct EventLog(std::sync::Mutex<std::collections::VecDeque<String>>);
+pub struct EventLog(std::sync::Mutex<Ring>);
+
+/// The lines kept, and how many were ever pushed (so a reader that printed up to a count
+/// prints exactly the lines after it, and says how many rolled out unseen).
+#[derive(Debug, Default)]
+struct Ring {
+    lines: std::collections::VecDeque<String>,
+    pushed: u64,
+}
 
 impl EventLog {
     const KEEP: usize = 200;
@@ -258,17 +270,23 @@ impl EventLog {
     /// Records one event with the local time.
     pub fn push(&self, msg: impl Into<String>) {
         let line = format!("{} {}", chrono::Local::now().format("%H:%M:%S"), msg.into());
-        if let Ok(mut q) = self.0.lock() {
-            if q.len() == Self::KEEP {
-                q.pop_front();
+        if let Ok(mut r) = self.0.lock() {
+            if r.lines.len() == Self::KEEP {
+                r.lines.pop_front();
             }
-            q.push_back(line);
+            r.lines.push_back(line);
+            r.pushed = r.pushed.saturating_add(1);
         }
     }
 
     /// The events kept, oldest first.
     pub fn lines(&self) -> Vec<String> {
-        self.0.lock().map(|q| q.iter().cloned().collect()).unwrap_or_default()
+        self.snapshot().0
+    }
+
+    /// The events kept, oldest first, and how many were ever pushed.
+    pub fn snapshot(&self) -> (Vec<String>, u64) {
+        self.0.lock().map(|r| (r.lines.iter().cloned().collect(), r.pushed)).unwrap_or_default()
     }
 }
 
@@ -329,17 +347,28 @@ pub async fn run(
         let client = factory.store.client().clone();
         let view = factory.status_view();
         let outcome = {
-            // A pass has a total deadline: with ZooKeeper away its calls would wait for the
-            // session (past a minute); cut off, it is as a pass dropped at a stop (groups it
-            // was stopping are aborted, a server node it was creating is expired by peers),
-            // and the next pass starts over. Meanwhile the status goes on being sent: the
-            // groups' own states move on their own.
-            let tick = tokio::time::timeout(TICK_DEADLINE, factory.tick());
+            // A pass has a deadline while ZooKeeper is away: its calls would wait for the
+            // session (past a minute). Past the deadline with the session connected, the pass
+            // is doing its work (stopping groups takes up to 20 s each) and goes on; with it
+            // disconnected, the pass is cut off, as a pass dropped at a stop (groups it was
+            // stopping are aborted, a server node it was creating is expired by peers, as a
+            // dead Java server's), and the next pass starts over. Meanwhile the status goes
+            // on being sent: the groups' own states move on their own.
+            let tick = factory.tick();
             tokio::pin!(tick);
+            let limit = tick_deadline();
+            let mut deadline = tokio::time::Instant::now() + limit;
             let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + STATUS_EVERY, STATUS_EVERY);
             loop {
                 tokio::select! {
-                    r = &mut tick => break r.unwrap_or(Err(Error::Unanswered(TICK_DEADLINE))),
+                    r = &mut tick => break r,
+                    _ = tokio::time::sleep_until(deadline) => {
+                        if connected_within(&client, Duration::ZERO).await {
+                            deadline += limit;
+                        } else {
+                            break Err(Error::PassCut(limit));
+                        }
+                    }
                     _ = refresh.tick() => {
                         let _ = status.send(view.status());
                     }
@@ -353,11 +382,11 @@ pub async fn run(
                 }
             }
         };
-        if matches!(outcome, Err(Error::Unanswered(_))) {
+        if let Err(Error::PassCut(limit)) = &outcome {
             if !pass_cut {
                 factory.log.push(format!(
-                    "ZooKeeper did not answer the factory pass within {} s: cut off, tried again each pass until it answers",
-                    TICK_DEADLINE.as_secs()
+                    "ZooKeeper did not answer the factory pass within {} s (disconnected): cut off, tried again each pass until it answers",
+                    limit.as_secs()
                 ));
             }
             pass_cut = true;
@@ -384,6 +413,8 @@ pub async fn run(
                         _ = &mut shutdown => break 'run,
                     }
                 }
+                factory.log.push("reconnected: stopping the old thread groups, then starting them again");
+                let _ = status.send(factory.status());
                 factory.stop_groups(|_| true).await;
             }
         }
@@ -414,10 +445,12 @@ struct StatusView {
 impl StatusView {
     fn status(&self) -> Status {
         use std::sync::atomic::Ordering::Relaxed;
+        let (log, log_pushed) = self.log.snapshot();
         let mut st = Status {
             factory: self.factory.clone(),
             strategies: self.strategies.clone(),
-            log: self.log.lines(),
+            log,
+            log_pushed,
             failures: self.failures,
             ..Status::default()
         };
@@ -429,6 +462,8 @@ impl StatusView {
                 failed: s.stats.fail.load(Relaxed),
                 state: if *failed {
                     "failed".to_owned()
+                } else if s.stopping.load(Relaxed) {
+                    "stopping".to_owned()
                 } else {
                     s.message.lock().map(|m| m.clone()).unwrap_or_default()
                 },
@@ -482,11 +517,19 @@ pub(crate) const STOP_CALL: Duration = Duration::from_secs(5);
 const STOP_RECONNECT: Duration = Duration::from_secs(3);
 /// How long the factory pass in hand at a stop may still take.
 const TICK_GRACE: Duration = Duration::from_secs(3);
-/// The total time one factory pass may take. A pass with ZooKeeper answering takes
-/// milliseconds, or up to ~15 s when it stops groups (their batches end within 10 s, each
-/// server node's delete within [`STOP_CALL`]); this is past that, and short of the minute
-/// calls would wait for a session with ZooKeeper away.
+/// How long a factory pass may wait on a disconnected ZooKeeper before it is cut off (a pass
+/// with the session connected goes on however long its group stops take): short of the
+/// minute calls would wait for a session with ZooKeeper away. `TBDESK_TICK_DEADLINE_MS`
+/// (1 to 300 s) sets another, for tests.
 const TICK_DEADLINE: Duration = Duration::from_secs(30);
+
+fn tick_deadline() -> Duration {
+    std::env::var("TBDESK_TICK_DEADLINE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|ms| Duration::from_millis(ms.clamp(1_000, 300_000)))
+        .unwrap_or(TICK_DEADLINE)
+}
 /// How often the status is sent while a pass is in hand.
 const STATUS_EVERY: Duration = Duration::from_secs(1);
 
@@ -937,9 +980,8 @@ impl Factory {
         if have > want {
             if let Some(gs) = self.groups.get_mut(name) {
                 let extra: Vec<Group> = gs.drain(want..).collect();
-                for g in extra {
-                    g.stop(&self.store).await;
-                }
+                // Together, as `stop_groups` does: a stop takes as long as the slowest group.
+                futures::future::join_all(extra.into_iter().map(|g| g.stop(&self.store))).await;
             }
             return Ok(());
         }
