@@ -142,6 +142,10 @@ fn java_runtime_beside_tbdesk() {
         // first after the second, tbdesk after the third (it makes the items again a judge-dead
         // interval later and everyone processes).
         ("tests/peer/domain-cleared.sh", vec![]),
+        // The Java console edits the strategy's assignNum (6, then 2) with tbdesk leading the
+        // strategy, then (tbdesk restarted) 5 with J1 leading: every factory runs what the
+        // leader asks, the leader asks Java's split, one asked for none processes nothing.
+        ("tests/peer/strategy-edited.sh", vec![]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));
