@@ -18,15 +18,6 @@ KIT=${KIT:?KIT: the java-peer kit directory}
 : "${MONITOR_ZK:?MONITOR_ZK: the one server the monitor sits on}"
 . "$KIT/scenarios/common.sh"
 . "$(dirname "$0")/ours.sh"
-# await_caller TEXT SECONDS: until the caller has appended an event containing TEXT.
-await_caller() {
-  local i
-  for i in $(seq $(( $2 * 5 ))); do
-    grep -q "caller: $1" "$WORK/events" && return 0
-    pause 0.2
-  done
-  event "no caller event '$1' within $2 s"
-}
 prepare
 java_setup -Dwhat=tasktype
 # The kit's start_monitor with the monitor's own server (a later -Dzk wins in the JVM).

@@ -19,3 +19,14 @@ then_two_javas() {
   pause 6
   start_java J2
 }
+
+# await_caller TEXT SECONDS: until the caller (the test that owns the ensemble) has appended an
+# event containing TEXT.
+await_caller() {
+  local i
+  for i in $(seq $(( $2 * 5 ))); do
+    grep -q "caller: $1" "$WORK/events" && return 0
+    pause 0.2
+  done
+  event "no caller event '$1' within $2 s"
+}

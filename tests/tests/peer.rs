@@ -6,7 +6,7 @@
 //! `~/.cache/tbs-peer`; build it with `TBS_MIRROR=<bare mirror of aihua/tbschedule>
 //! ../shared/java-peer/build.sh`) and says clearly that it was skipped otherwise.
 //! `TBDESK_PEER=off` skips it; `TBDESK_PEER=all` adds the Java-leads kill -9 scenarios;
-//! `TBDESK_PEER=ensemble` runs only the ensemble topology.
+//! `TBDESK_PEER=ensemble` runs only the two ensemble topologies.
 //!
 //! Every scenario ends with `PEER <check> PASS|FAIL|<seconds>s` lines; any FAIL fails the test.
 //! Then the dumps of both sides are compared node by node: for every kind of node (factory,
@@ -115,9 +115,10 @@ fn java_runtime_beside_tbdesk() {
         report::record("java peer", "real TBSchedule 3.3.3.2 beside tbdesk", 0, "SKIPPED (kit not built here)");
         return;
     }
-    // TBDESK_PEER=ensemble: only the ensemble topology (it takes four minutes of the group's 25).
+    // TBDESK_PEER=ensemble: only the two ensemble topologies (seven minutes of the group's 30).
     if mode == "ensemble" {
-        let failed = ensemble_faults(&kit);
+        let mut failed = ensemble_faults(&kit);
+        failed.extend(tbdesk_partitioned(&kit));
         assert!(failed.is_empty(), "java peer:\n{}", failed.join("\n"));
         return;
     }
@@ -227,6 +228,7 @@ fn java_runtime_beside_tbdesk() {
     eprintln!("dump comparison over {} kinds of node: {checked:?}", checked.len());
     assert!(classes.len() >= 9, "the dumps covered too few kinds of node: {checked:?}");
     failed.extend(ensemble_faults(&kit));
+    failed.extend(tbdesk_partitioned(&kit));
     assert!(failed.is_empty(), "java peer:\n{}", failed.join("\n"));
 }
 
@@ -401,7 +403,7 @@ fn caller_event(work: &Path, text: &str) {
     if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(work.join("events")) {
         let _ = f.write_all(line.as_bytes());
     }
-    eprintln!("ensemble-faults: {text}");
+    eprintln!("caller: {text}");
 }
 
 /// Waits (at most `limit`, and only while the scenario runs) for its events file to hold a line
@@ -417,36 +419,27 @@ fn wait_for_event(work: &Path, child: &mut std::process::Child, marker: &str, li
     false
 }
 
-/// tbdesk leading two Java factories on a 3-server ensemble (`tests/peer/ensemble-faults.sh`)
-/// through the faults production ensembles meet: the serving leader killed (back 15 s later),
-/// a follower frozen for 20 s, the quorum lost for 20 s (two servers killed). After each, every
-/// member processes again, no item is on two servers at once, and tbdesk's Ctrl-C leaves the
-/// domain the Java factories run. Run by `java_runtime_beside_tbdesk` after its scenarios (one
-/// set of JVMs at a time on two cores); returns the failures.
-fn ensemble_faults(kit: &Path) -> Vec<String> {
+/// A started 3-server ensemble with a quorum, or why not.
+fn ensemble(name: &str) -> Result<tbdesk_zkserver::Ensemble, String> {
+    let e = tbdesk_zkserver::Ensemble::start(3, &tbdesk_zkserver::Options::default())
+        .map_err(|err| format!("{name}: no ensemble: {err}"))?;
+    e.wait_for_quorum(Duration::from_secs(60)).map_err(|_| format!("{name}: the ensemble never served"))?;
+    Ok(e)
+}
+
+/// Runs our topology `tests/peer/NAME.sh` against the ensemble `e` (its connect string in ZK,
+/// `env` beside it) while `act` does the faults the script marks in its events file; then
+/// reads its verdicts, records them and returns the failures (`act` pushes its own problems).
+fn on_ensemble(
+    kit: &Path,
+    name: &str,
+    e: &mut tbdesk_zkserver::Ensemble,
+    env: &[(&str, String)],
+    act: impl FnOnce(&mut tbdesk_zkserver::Ensemble, &Path, &mut std::process::Child, &mut Vec<String>),
+) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut e = match tbdesk_zkserver::Ensemble::start(3, &tbdesk_zkserver::Options::default()) {
-        Ok(e) => e,
-        Err(err) => return vec![format!("ensemble-faults: no ensemble: {err}")],
-    };
-    // The kit's monitor is the check's eye on the servers and the items during every fault, so
-    // it sits on one server, `watched`, a follower now, that is never frozen nor among the two
-    // killed for the quorum's loss (a monitor on the frozen follower saw nothing for the whole
-    // freeze, and the check then could not tell a Java zombie from a double). It is the leader
-    // killed first only if it has become the leader by then.
-    if e.wait_for_quorum(Duration::from_secs(60)).is_err() {
-        return vec!["ensemble-faults: the ensemble never served".into()];
-    }
-    let Some(watched) = (0..e.len()).find(|i| e.mode(*i).as_deref() == Some("follower")) else {
-        return vec!["ensemble-faults: no follower for the monitor".into()];
-    };
-    // The two servers killed for the quorum's loss: those the monitor is not on.
-    let others: Vec<usize> = (0..e.len()).filter(|i| *i != watched).collect();
-    let [one, other] = others[..] else {
-        return vec![format!("ensemble-faults: {} servers, not 3", e.len())];
-    };
     let work = tempfile::Builder::new().prefix("tbdesk-peer-").tempdir().expect("work dir").keep();
-    let script = paths::repo_root().join("tests/peer/ensemble-faults.sh");
+    let script = paths::repo_root().join(format!("tests/peer/{name}.sh"));
     let mut child = Command::new("timeout")
         .args(["600", "bash"])
         .arg(&script)
@@ -455,7 +448,7 @@ fn ensemble_faults(kit: &Path) -> Vec<String> {
         .env("PEER_HOME", peer_home())
         .env("KIT", kit)
         .env("ZK", e.connect_string())
-        .env("MONITOR_ZK", e.addr(watched).to_string())
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("run scenario");
@@ -473,63 +466,14 @@ fn ensemble_faults(kit: &Path) -> Vec<String> {
         }
     }
     let mut guard = StopOnDrop(child.id(), true);
-    let limit = Duration::from_secs(180);
-    let serving = |e: &tbdesk_zkserver::Ensemble, what: &str, problems: &mut Vec<String>| {
-        let back = e.wait_for_quorum(Duration::from_secs(60)).is_ok();
-        if !back {
-            problems.push(format!("ensemble-faults: not every server served again 60 s after {what}"));
-        }
-        back
-    };
-    if wait_for_event(&work, &mut child, "ensemble: kill the leader", limit) {
-        match e.leader() {
-            Some(leader) => {
-                e.stop(leader);
-                caller_event(&work, &format!("killed the leader, server {leader}"));
-                std::thread::sleep(Duration::from_secs(15));
-                if let Err(err) = e.restart(leader) {
-                    problems.push(format!("ensemble-faults: restart of server {leader}: {err}"));
-                }
-                let back = serving(&e, "the leader's kill", &mut problems);
-                caller_event(&work, &format!("leader back: server {leader} started again; all serving: {back}"));
-            }
-            None => problems.push("ensemble-faults: no serving leader to kill".into()),
-        }
-    }
-    if wait_for_event(&work, &mut child, "ensemble: freeze a follower", limit) {
-        match (0..e.len()).find(|i| *i != watched && e.mode(*i).as_deref() == Some("follower")) {
-            Some(follower) => {
-                e.pause(follower, true);
-                caller_event(&work, &format!("froze follower {follower}"));
-                std::thread::sleep(Duration::from_secs(20));
-                e.pause(follower, false);
-                caller_event(&work, &format!("thawed follower {follower}"));
-                let back = serving(&e, "the thaw", &mut problems);
-                caller_event(&work, &format!("follower back: all serving: {back}"));
-            }
-            None => problems.push("ensemble-faults: no follower to freeze".into()),
-        }
-    }
-    if wait_for_event(&work, &mut child, "ensemble: lose the quorum", limit) {
-        e.stop(one);
-        e.stop(other);
-        caller_event(&work, &format!("quorum lost: servers {one} and {other} killed"));
-        std::thread::sleep(Duration::from_secs(20));
-        for i in [one, other] {
-            if let Err(err) = e.restart(i) {
-                problems.push(format!("ensemble-faults: restart of server {i}: {err}"));
-            }
-        }
-        let back = serving(&e, "the quorum's loss", &mut problems);
-        caller_event(&work, &format!("quorum back: servers {one} and {other} started again; all serving: {back}"));
-    }
+    act(e, &work, &mut child, &mut problems);
     guard.1 = false;
     let out = child.wait_with_output().expect("scenario");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let verdicts: Vec<&str> = stdout.lines().filter(|l| l.starts_with("PEER ")).collect();
-    eprintln!("== ensemble-faults (logs in {})\n{}", work.display(), verdicts.join("\n"));
+    eprintln!("== {name} (logs in {})\n{}", work.display(), verdicts.join("\n"));
     for v in &verdicts {
-        report::record("java peer", &format!("ensemble-faults: {}", v.split_whitespace().nth(1).unwrap_or("?")), 1, v);
+        report::record("java peer", &format!("{name}: {}", v.split_whitespace().nth(1).unwrap_or("?")), 1, v);
     }
     // The kit's one known false alarm (see `domain_really_survived`), re-checked and said.
     let failed: Vec<&&str> = verdicts
@@ -539,18 +483,128 @@ fn ensemble_faults(kit: &Path) -> Vec<String> {
         .collect();
     let excused = verdicts.iter().filter(|v| v.contains(" FAIL")).count() - failed.len();
     if excused > 0 {
-        report::record("java peer", "domain-survives re-check", 1, "ensemble-faults: re-checked, the domain survived");
+        report::record("java peer", "domain-survives re-check", 1, &format!("{name}: re-checked, the domain survived"));
     }
     let exit_ok = out.status.success() || (out.status.code() == Some(1) && failed.is_empty());
-    let mut out: Vec<String> = failed.iter().map(|v| format!("ensemble-faults: {v}")).collect();
-    out.extend(problems);
+    let mut out: Vec<String> = failed.iter().map(|v| format!("{name}: {v}")).collect();
+    out.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
     if verdicts.is_empty() || !exit_ok {
-        out.push(format!(
-            "ensemble-faults: {} verdicts, exit {:?} (logs in {})",
-            verdicts.len(),
-            exit_ok,
-            work.display()
-        ));
+        out.push(format!("{name}: {} verdicts, exit {:?} (logs in {})", verdicts.len(), exit_ok, work.display()));
     }
     out
+}
+
+/// Whether every server of `e` serves again within a minute (said in `problems` if not).
+fn serving(e: &tbdesk_zkserver::Ensemble, what: &str, problems: &mut Vec<String>) -> bool {
+    let back = e.wait_for_quorum(Duration::from_secs(60)).is_ok();
+    if !back {
+        problems.push(format!("not every server served again 60 s after {what}"));
+    }
+    back
+}
+
+/// How long a topology may take to reach each of its marks.
+const MARK_LIMIT: Duration = Duration::from_secs(180);
+
+/// tbdesk leading two Java factories on a 3-server ensemble (`tests/peer/ensemble-faults.sh`)
+/// through the faults production ensembles meet: the serving leader killed (back 15 s later),
+/// a follower frozen for 20 s, the quorum lost for 20 s (two servers killed). After each, every
+/// member processes again, no item is on two servers at once, and tbdesk's Ctrl-C leaves the
+/// domain the Java factories run. Run by `java_runtime_beside_tbdesk` after its scenarios (one
+/// set of JVMs at a time on two cores); returns the failures.
+fn ensemble_faults(kit: &Path) -> Vec<String> {
+    let name = "ensemble-faults";
+    let mut e = match ensemble(name) {
+        Ok(e) => e,
+        Err(problem) => return vec![problem],
+    };
+    // The kit's monitor is the check's eye on the servers and the items during every fault, so
+    // it sits on one server, `watched`, a follower now, that is never frozen nor among the two
+    // killed for the quorum's loss (a monitor on the frozen follower saw nothing for the whole
+    // freeze, and the check then could not tell a Java zombie from a double). It is the leader
+    // killed first only if it has become the leader by then.
+    let Some(watched) = (0..e.len()).find(|i| e.mode(*i).as_deref() == Some("follower")) else {
+        return vec![format!("{name}: no follower for the monitor")];
+    };
+    // The two servers killed for the quorum's loss: those the monitor is not on.
+    let others: Vec<usize> = (0..e.len()).filter(|i| *i != watched).collect();
+    let [one, other] = others[..] else {
+        return vec![format!("{name}: {} servers, not 3", e.len())];
+    };
+    let env = [("MONITOR_ZK", e.addr(watched).to_string())];
+    on_ensemble(kit, name, &mut e, &env, |e, work, child, problems| {
+        if wait_for_event(work, child, "ensemble: kill the leader", MARK_LIMIT) {
+            match e.leader() {
+                Some(leader) => {
+                    e.stop(leader);
+                    caller_event(work, &format!("killed the leader, server {leader}"));
+                    std::thread::sleep(Duration::from_secs(15));
+                    if let Err(err) = e.restart(leader) {
+                        problems.push(format!("restart of server {leader}: {err}"));
+                    }
+                    let back = serving(e, "the leader's kill", problems);
+                    caller_event(work, &format!("leader back: server {leader} started again; all serving: {back}"));
+                }
+                None => problems.push("no serving leader to kill".into()),
+            }
+        }
+        if wait_for_event(work, child, "ensemble: freeze a follower", MARK_LIMIT) {
+            match (0..e.len()).find(|i| *i != watched && e.mode(*i).as_deref() == Some("follower")) {
+                Some(follower) => {
+                    e.pause(follower, true);
+                    caller_event(work, &format!("froze follower {follower}"));
+                    std::thread::sleep(Duration::from_secs(20));
+                    e.pause(follower, false);
+                    caller_event(work, &format!("thawed follower {follower}"));
+                    let back = serving(e, "the thaw", problems);
+                    caller_event(work, &format!("follower back: all serving: {back}"));
+                }
+                None => problems.push("no follower to freeze".into()),
+            }
+        }
+        if wait_for_event(work, child, "ensemble: lose the quorum", MARK_LIMIT) {
+            e.stop(one);
+            e.stop(other);
+            caller_event(work, &format!("quorum lost: servers {one} and {other} killed"));
+            std::thread::sleep(Duration::from_secs(20));
+            for i in [one, other] {
+                if let Err(err) = e.restart(i) {
+                    problems.push(format!("restart of server {i}: {err}"));
+                }
+            }
+            let back = serving(e, "the quorum's loss", problems);
+            caller_event(work, &format!("quorum back: servers {one} and {other} started again; all serving: {back}"));
+        }
+    })
+}
+
+/// Two Java factories leading the domain on a 3-server ensemble, tbdesk beside them on one
+/// follower only (its profile names that server; the Java side names the other two), and that
+/// follower frozen for 25 s (`tests/peer/tbdesk-partitioned.sh`): tbdesk alone is cut off. The
+/// Java leader hands its items on after judge-dead; tbdesk must have stopped before (no item on
+/// two servers, nothing excused), and once back it registers again and processes.
+fn tbdesk_partitioned(kit: &Path) -> Vec<String> {
+    let name = "tbdesk-partitioned";
+    let mut e = match ensemble(name) {
+        Ok(e) => e,
+        Err(problem) => return vec![problem],
+    };
+    let Some(cut) = (0..e.len()).find(|i| e.mode(*i).as_deref() == Some("follower")) else {
+        return vec![format!("{name}: no follower for tbdesk")];
+    };
+    let java: Vec<usize> = (0..e.len()).filter(|i| *i != cut).collect();
+    let java_zk = java.iter().map(|i| e.addr(*i).to_string()).collect::<Vec<_>>().join(",");
+    let env =
+        [("TBDESK_ZK", e.addr(cut).to_string()), ("JAVA_ZK", java_zk), ("MONITOR_ZK", e.addr(java[0]).to_string())];
+    on_ensemble(kit, name, &mut e, &env, |e, work, child, problems| {
+        if wait_for_event(work, child, "ensemble: freeze tbdesk's server", MARK_LIMIT) {
+            e.pause(cut, true);
+            caller_event(work, &format!("froze tbdesk's server {cut}"));
+            std::thread::sleep(Duration::from_secs(25));
+            e.pause(cut, false);
+            caller_event(work, &format!("thawed tbdesk's server {cut}"));
+            let back = serving(e, "the thaw", problems);
+            caller_event(work, &format!("tbdesk's server back: all serving: {back}"));
+        }
+    })
 }
