@@ -12,11 +12,7 @@ ST=DemoStrategy
 prepare
 java_setup -Dips=127.0.0.1 -Dassign=4
 start_monitor
-start_java J1
-pause 6
-start_java J2
-pause 6
-start_tbdesk
+two_javas_then_tbdesk
 pause 25
 dump 3way
 event "kill -9 J1"; kill9 "$PID_J1"

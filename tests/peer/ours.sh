@@ -11,6 +11,16 @@ finish_ours() {
   exit "$rc"
 }
 
+# two_javas_then_tbdesk: J1, J2 6 s later and tbdesk 6 s after it, as the kit's java-leads
+# scenario starts them (the Java factories register first and lead).
+two_javas_then_tbdesk() {
+  start_java J1
+  pause 6
+  start_java J2
+  pause 6
+  start_tbdesk
+}
+
 # then_two_javas: after a member that leads (tbdesk, started by the caller), J1 8 s later and J2
 # 6 s after it, as the kit's tbdesk-leads scenario starts them.
 then_two_javas() {

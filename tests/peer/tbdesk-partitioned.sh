@@ -25,11 +25,7 @@ java_setup -Dips=127.0.0.1 -Dassign=4
 JA+=(-Dzk="$MONITOR_ZK")
 start_monitor
 unset 'JA[-1]'
-start_java J1
-pause 6
-start_java J2
-pause 6
-start_tbdesk
+two_javas_then_tbdesk
 pause 25
 event "ensemble: freeze tbdesk's server"
 await_caller "tbdesk's server back" 120

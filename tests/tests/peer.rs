@@ -419,12 +419,15 @@ fn wait_for_event(work: &Path, child: &mut std::process::Child, marker: &str, li
     false
 }
 
-/// A started 3-server ensemble with a quorum, or why not.
-fn ensemble(name: &str) -> Result<tbdesk_zkserver::Ensemble, String> {
+/// A started 3-server ensemble with a quorum and one of its followers, or why not.
+fn ensemble(name: &str) -> Result<(tbdesk_zkserver::Ensemble, usize), String> {
     let e = tbdesk_zkserver::Ensemble::start(3, &tbdesk_zkserver::Options::default())
         .map_err(|err| format!("{name}: no ensemble: {err}"))?;
     e.wait_for_quorum(Duration::from_secs(60)).map_err(|_| format!("{name}: the ensemble never served"))?;
-    Ok(e)
+    let follower = (0..e.len())
+        .find(|i| e.mode(*i).as_deref() == Some("follower"))
+        .ok_or_else(|| format!("{name}: no follower"))?;
+    Ok((e, follower))
 }
 
 /// Runs our topology `tests/peer/NAME.sh` against the ensemble `e` (its connect string in ZK,
@@ -514,17 +517,14 @@ const MARK_LIMIT: Duration = Duration::from_secs(180);
 /// set of JVMs at a time on two cores); returns the failures.
 fn ensemble_faults(kit: &Path) -> Vec<String> {
     let name = "ensemble-faults";
-    let mut e = match ensemble(name) {
-        Ok(e) => e,
-        Err(problem) => return vec![problem],
-    };
     // The kit's monitor is the check's eye on the servers and the items during every fault, so
     // it sits on one server, `watched`, a follower now, that is never frozen nor among the two
     // killed for the quorum's loss (a monitor on the frozen follower saw nothing for the whole
     // freeze, and the check then could not tell a Java zombie from a double). It is the leader
     // killed first only if it has become the leader by then.
-    let Some(watched) = (0..e.len()).find(|i| e.mode(*i).as_deref() == Some("follower")) else {
-        return vec![format!("{name}: no follower for the monitor")];
+    let (mut e, watched) = match ensemble(name) {
+        Ok(x) => x,
+        Err(problem) => return vec![problem],
     };
     // The two servers killed for the quorum's loss: those the monitor is not on.
     let others: Vec<usize> = (0..e.len()).filter(|i| *i != watched).collect();
@@ -585,12 +585,9 @@ fn ensemble_faults(kit: &Path) -> Vec<String> {
 /// two servers, nothing excused), and once back it registers again and processes.
 fn tbdesk_partitioned(kit: &Path) -> Vec<String> {
     let name = "tbdesk-partitioned";
-    let mut e = match ensemble(name) {
-        Ok(e) => e,
+    let (mut e, cut) = match ensemble(name) {
+        Ok(x) => x,
         Err(problem) => return vec![problem],
-    };
-    let Some(cut) = (0..e.len()).find(|i| e.mode(*i).as_deref() == Some("follower")) else {
-        return vec![format!("{name}: no follower for tbdesk")];
     };
     let java: Vec<usize> = (0..e.len()).filter(|i| *i != cut).collect();
     let java_zk = java.iter().map(|i| e.addr(*i).to_string()).collect::<Vec<_>>().join(",");
