@@ -314,6 +314,16 @@ async fn a_stop_while_zookeeper_is_away_names_what_is_left_and_the_next_run_remo
     );
 }
 
+/// Makes the profile `p` again with the longest session a default server grants (40 s): with
+/// ZooKeeper away, calls wait for it.
+fn longest_session(env: &Env) {
+    assert!(tbdesk(env.data.path(), &["profile", "delete", "p"]).status.success());
+    let connect = env.server.connect_string();
+    let add = ["profile", "add", "p", "--connect", &connect, "--root", ROOT, "--session-timeout-ms", "40000"];
+    let out = tbdesk(env.data.path(), &add);
+    assert!(out.status.success(), "profile add: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A profile with the longest session a default server grants (40 s), and ZooKeeper away at
 /// the stop, killed or frozen (SIGSTOP: connections hang instead of being refused), the signal
 /// coming while the factory's pass may be waiting on it: the run still stops within seconds,
@@ -322,11 +332,7 @@ async fn a_stop_while_zookeeper_is_away_names_what_is_left_and_the_next_run_remo
 async fn a_stop_with_zookeeper_away_is_quick_whatever_the_session_timeout() {
     for frozen in [true, false] {
         let (mut env, c) = setup().await;
-        assert!(tbdesk(env.data.path(), &["profile", "delete", "p"]).status.success());
-        let connect = env.server.connect_string();
-        let add = ["profile", "add", "p", "--connect", &connect, "--root", ROOT, "--session-timeout-ms", "40000"];
-        let out = tbdesk(env.data.path(), &add);
-        assert!(out.status.success(), "profile add: {}", String::from_utf8_lossy(&out.stderr));
+        longest_session(&env);
         let run = spawn_run(env.data.path(), &[]);
         wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {
             l.iter().any(|p| p.contains("/Job$dev1/server/"))
@@ -373,11 +379,7 @@ async fn a_stop_with_zookeeper_away_is_quick_whatever_the_session_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_factory_pass_with_zookeeper_frozen_is_cut_off_and_the_status_goes_on() {
     let (env, c) = setup().await;
-    assert!(tbdesk(env.data.path(), &["profile", "delete", "p"]).status.success());
-    let connect = env.server.connect_string();
-    let add = ["profile", "add", "p", "--connect", &connect, "--root", ROOT, "--session-timeout-ms", "40000"];
-    let out = tbdesk(env.data.path(), &add);
-    assert!(out.status.success(), "profile add: {}", String::from_utf8_lossy(&out.stderr));
+    longest_session(&env);
     let t0 = Instant::now();
     let run = spawn_with(env.data.path(), &[("TZ", "UTC"), ("TBDESK_TICK_DEADLINE_MS", "10000")], &["--tz", "UTC"]);
     wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {

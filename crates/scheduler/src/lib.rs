@@ -339,6 +339,7 @@ pub async fn run(
     let mut tick_failures = Repeats::default();
     // Whether the last pass was cut off at its deadline (said once per outage).
     let mut pass_cut = false;
+    let limit = tick_deadline();
     'run: loop {
         // A stop is heard at any instant: the tick in hand gets a moment to finish (a
         // connected ZooKeeper answers in milliseconds, so nothing is left half-done); with
@@ -356,7 +357,6 @@ pub async fn run(
             // on being sent: the groups' own states move on their own.
             let tick = factory.tick();
             tokio::pin!(tick);
-            let limit = tick_deadline();
             let mut deadline = tokio::time::Instant::now() + limit;
             let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + STATUS_EVERY, STATUS_EVERY);
             loop {
