@@ -15,23 +15,14 @@ r = check.Run(work)
 r.totals()
 t_freeze_mark, t_quorum_mark = r.ev("ensemble: freeze a follower"), r.ev("ensemble: lose the quorum")
 t_stop, t_end = r.ev("sigint tbdesk"), r.ev("end")
-# What the caller (the test that owns the ensemble) did and when: it appends its own events.
-for _, clock, text in r.events:
-    if text.startswith("caller:"):
-        r.info(f"{clock} {text}")
-
-
-def caller(prefix):
-    return next((ms for ms, _, text in r.events if text.startswith("caller: " + prefix)), None)
-
-
-acks = {k: caller(k) for k in ("killed the leader", "leader back", "froze follower", "thawed follower",
+dumps.say_caller(r)
+acks = {k: dumps.caller(r, k) for k in ("killed the leader", "leader back", "froze follower", "thawed follower",
                                "follower back", "quorum lost", "quorum back")}
 missing = [k for k, v in acks.items() if v is None]
 if missing:
     r.verdict("faults-applied", "FAIL", "the caller never said: " + ", ".join(missing))
     sys.exit(1)
-bad = [text for _, _, text in r.events if text.startswith("caller:") and "all serving: False" in text]
+bad = dumps.not_serving(r)
 r.verdict("faults-applied", "FAIL" if bad else "PASS", "; ".join(bad) if bad else "leader killed, follower frozen 20 s, quorum lost 20 s; all serving after each")
 members = ["tbdesk", "J1", "J2"]
 r.processed("processed-before-faults", members, acks["killed the leader"])

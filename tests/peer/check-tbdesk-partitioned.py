@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402  (the kit's checks)
+import dumps  # noqa: E402  (ours, beside this file)
 
 # The task type's judgeDeadInterval (the kit's setup: 10 s): the Java leader may hand a silent
 # server's items on from then.
@@ -16,20 +17,12 @@ JUDGE_DEAD_MS = 10_000
 work = sys.argv[2]
 r = check.Run(work)
 r.totals()
-for _, clock, text in r.events:
-    if text.startswith("caller:"):
-        r.info(f"{clock} {text}")
-
-
-def caller(prefix):
-    return next((ms for ms, _, text in r.events if text.startswith("caller: " + prefix)), None)
-
-
-froze, thawed, back = caller("froze tbdesk's server"), caller("thawed tbdesk's server"), caller("tbdesk's server back")
+dumps.say_caller(r)
+froze, thawed, back = (dumps.caller(r, p) for p in ("froze tbdesk's server", "thawed tbdesk's server", "tbdesk's server back"))
 if None in (froze, thawed, back):
     r.verdict("faults-applied", "FAIL", "the caller never froze and thawed tbdesk's server")
     sys.exit(1)
-bad = [text for _, _, text in r.events if text.startswith("caller:") and "all serving: False" in text]
+bad = dumps.not_serving(r)
 r.verdict("faults-applied", "FAIL" if bad else "PASS",
           "; ".join(bad) if bad else f"tbdesk's only server frozen {(thawed - froze) / 1000:.0f} s; all serving after")
 t_stop, t_end = r.ev("sigint tbdesk"), r.ev("end")
