@@ -18,8 +18,13 @@ done1, done2 = r.ev("console clear 1 done"), r.ev("console clear 2 done")
 thaw1, thaw3 = r.ev("thaw tbdesk"), r.ev("thaw java")
 t_stop, t_end = r.ev("sigint tbdesk"), r.ev("end")
 failed = [t for _, _, t in r.events if t.startswith("console clear") and "failed" in t]
+raced = [t for _, _, t in r.events if t.startswith("console clear") and "raced" in t]
 if failed:
     r.verdict("console-clear-ran", "FAIL", "; ".join(failed))
+else:
+    again = ", ".join(t.split(" raced")[0].removeprefix("console ") for t in raced)
+    r.verdict("console-clear-ran", "PASS", "3 clears" + (f"; pressed again after racing a server's "
+                                                          f"re-registration: {again}" if raced else ""))
 members = ["J1", "J2", "tbdesk"]
 r.processed("processed-before-clear", members, t1)
 

@@ -34,7 +34,6 @@ pause 20
 dump stable
 event "kill -9 J1"; kill9 "$PID_J1"
 pause 30
-dump end
 stop_tbdesk
 pause 5
 finish_ours

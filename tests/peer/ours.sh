@@ -1,8 +1,11 @@
 # Sourced by our topologies (tests/peer/*.sh) after the kit's common.sh. Not executable alone.
 
-# finish_ours: stop everything, then print the verdicts of this topology's own checks
+# finish_ours: dump the root (dump-end.txt, as the kit's scenarios do before their finish: the
+# domain re-check in tests/tests/peer.rs compares it with the last dump before the stop), stop
+# everything, then print the verdicts of this topology's own checks
 # (check-<topology>.py beside it, on the kit's check.py) and exit with their status.
 finish_ours() {
+  dump end
   event "end"
   stop_all
   python3 "$(dirname "$0")/check-$SCENARIO.py" "$KIT/scenarios" "$WORK" | tee "$WORK/verdicts"
