@@ -147,6 +147,10 @@ fn java_runtime_beside_tbdesk() {
         // strategy, then (tbdesk restarted) 5 with J1 leading: every factory runs what the
         // leader asks, the leader asks Java's split, one asked for none processes nothing.
         ("tests/peer/strategy-edited.sh", vec![]),
+        // Two task types in one own sign, each with a Java strategy naming every machine here:
+        // tbdesk, running DemoTask's job, joins DemoTask's strategy only; Java runs the other
+        // alone (no tbdesk runtime in its strategy, no tbdesk server in its domain).
+        ("tests/peer/other-task-type.sh", vec![]),
     ];
     if mode == "all" {
         runs.push(("kill9.sh", vec![("ORDER", "tbdesk-first"), ("VICTIM", "java")]));

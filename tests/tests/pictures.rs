@@ -34,6 +34,7 @@ fn runtime(
 ) -> tokio::task::JoinHandle<()> {
     let cfg = Config {
         connect: opts(server, root),
+        base: "Job".into(),
         own_sign: "dev1".into(),
         allow_base: false,
         ip: ip.into(),

@@ -79,6 +79,13 @@ pub fn sort_items(ids: &mut [String], v: JavaVersion) {
     sort_java(ids, |a, b| compare_items(a, b, v), |s| s.as_str(), v);
 }
 
+/// [`sort_items`] for any list keyed by an item id: a holder's items in the order Java's
+/// `reloadDealTaskItem` hands them to `selectTasks` (3.3.x sorts them there with the leader's
+/// comparison).
+pub fn sort_items_by<T>(xs: &mut [T], id: impl Fn(&T) -> &str, v: JavaVersion) {
+    sort_java(xs, |a, b| compare_items(a, b, v), id, v);
+}
+
 /// Sorts by `cmp`, with Java's small-array algorithm when the ids are a numeric/other mix.
 fn sort_java<T>(xs: &mut [T], cmp: impl Fn(&str, &str) -> Ordering, id: impl Fn(&T) -> &str, v: JavaVersion) {
     if !(v == JavaVersion::V3_3 && mixed_ids(xs.iter().map(&id))) {

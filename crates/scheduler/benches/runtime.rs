@@ -34,6 +34,7 @@ struct Running {
 fn start(connect: &str, host: &str, deal: &Arc<DemoDeal>) -> Running {
     let cfg = Config {
         connect: opts(connect),
+        base: "Bench".into(),
         own_sign: "bench".into(),
         allow_base: false,
         ip: format!("10.0.0.{}", host.len()),

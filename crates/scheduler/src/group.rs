@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::TimeZone;
-use tbdesk_model::distribution::{leader_pass, release, ItemOwner, ItemWrite, JavaVersion, Plan};
+use tbdesk_model::distribution::{leader_pass, release, sort_items_by, ItemOwner, ItemWrite, JavaVersion, Plan};
 use tbdesk_model::items::parse_item;
 use tbdesk_model::names::{leader, sort_by_suffix, TaskTypeName};
 use tbdesk_model::paths::{Root, ITEM_FIELDS};
@@ -1116,10 +1116,101 @@ async fn duties(
 /// mistyped 2147483647 would otherwise spawn a task per unit every round.
 pub const MAX_THREADS: i64 = 256;
 
-/// JSON values a NOTSLEEP round's workers hold at most between them: two whole answers.
-const NOTSLEEP_HELD_VALUES: usize = 2 * crate::deal::MAX_ANSWER_VALUES;
-/// The permits one select takes before it is made: a whole answer's worth.
-const ANSWER_PERMITS: u32 = crate::deal::MAX_ANSWER_VALUES as u32;
+/// Why a NOTSLEEP round ended at a load.
+#[derive(Debug, Clone, Copy)]
+enum RoundEnd {
+    /// The answer was empty: the window's no-data rule and `sleepTimeNoData` apply.
+    NoData,
+    /// The select failed (counted); the group waits as after no data.
+    Failed,
+    /// The items are to be reloaded: the round drains first.
+    Reload,
+    /// A stop, a lost or stale heartbeat, or the window's end.
+    Cut,
+}
+
+/// Whether a NOTSLEEP round ends at its next load, and why.
+fn round_end(state: &GroupState, spec: &GroupSpec, round: u64, open: bool, reload: &AtomicBool) -> Option<RoundEnd> {
+    if !may_execute(state, spec, round) || !open {
+        Some(RoundEnd::Cut)
+    } else if reload.load(Ordering::Relaxed) {
+        Some(RoundEnd::Reload)
+    } else {
+        None
+    }
+}
+
+/// A NOTSLEEP round's shared queue (`taskList`), the rows its workers are executing
+/// (`runningTaskList`, by value) and the rows of those a load saw executing
+/// (`maybeRepeatTaskList`), each a count per value.
+#[derive(Default)]
+struct NotSleepQueue {
+    rows: Mutex<NotSleepRows>,
+    /// Held by the one worker loading; says why the round ended, once it has.
+    load: tokio::sync::Mutex<Option<RoundEnd>>,
+}
+
+#[derive(Default)]
+struct NotSleepRows {
+    queue: std::collections::VecDeque<(String, serde_json::Value)>,
+    running: std::collections::HashMap<String, usize>,
+    maybe_repeat: std::collections::HashMap<String, usize>,
+}
+
+impl NotSleepQueue {
+    fn rows(&self) -> std::sync::MutexGuard<'_, NotSleepRows> {
+        self.rows.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.rows().queue.is_empty()
+    }
+
+    /// Up to `n` rows from the front (`getScheduleTaskIdMulti`), each skipped once if a load
+    /// saw it executing (`isDealing`); the rows taken count as running.
+    fn take(&self, n: usize) -> Vec<(String, serde_json::Value)> {
+        let mut r = self.rows();
+        let mut out = Vec::new();
+        while out.len() < n {
+            let Some((k, v)) = r.queue.pop_front() else { break };
+            if let Some(c) = r.maybe_repeat.get_mut(&k) {
+                *c -= 1;
+                if *c == 0 {
+                    r.maybe_repeat.remove(&k);
+                }
+                continue;
+            }
+            out.push((k, v));
+        }
+        for (k, _) in &out {
+            *r.running.entry(k.clone()).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// The rows executing now are those the next answer may repeat (`putLastRunningTaskList`).
+    fn remember_running(&self) {
+        let mut r = self.rows();
+        r.maybe_repeat = r.running.clone();
+    }
+
+    fn push(&self, tasks: Vec<serde_json::Value>) {
+        self.rows().queue.extend(tasks.into_iter().map(|t| (t.to_string(), t)));
+    }
+
+    /// Rows executed: no longer running.
+    fn done(&self, keys: &[String]) {
+        let mut r = self.rows();
+        for k in keys {
+            if let Some(c) = r.running.get_mut(k) {
+                *c -= 1;
+                if *c == 0 {
+                    r.running.remove(k);
+                }
+            }
+        }
+    }
+}
 
 /// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
 fn workers_of(def: &TaskType) -> i64 {
@@ -1131,6 +1222,11 @@ fn workers_of(def: &TaskType) -> i64 {
 /// turn the group into a busy loop hammering the job program.
 fn no_data_pause(def: &TaskType) -> Duration {
     Duration::from_millis(u64::try_from(def.sleep_time_no_data).unwrap_or(0).max(100))
+}
+
+/// `sleepTimeInterval`: the wait before each select (a negative value none).
+fn interval_of(def: &TaskType) -> Duration {
+    Duration::from_millis(u64::try_from(def.sleep_time_interval).unwrap_or(0))
 }
 
 async fn process(
@@ -1196,7 +1292,11 @@ async fn process(
                             reload.store(true, Ordering::Relaxed);
                         }
                     }
-                    let after = plan.apply(&owners);
+                    // In Java's order (`reloadDealTaskItem` sorts every item, numbers by value,
+                    // then keeps its own): the job sees [0, 1, 2, ..., 10], never ZooKeeper's
+                    // child order [0, 10, 1, ...].
+                    let mut after = plan.apply(&owners);
+                    sort_items_by(&mut after, |o| o.id.as_str(), JavaVersion::V3_3);
                     // By id, so thousands of items cost a lookup each, not a scan each.
                     let params: std::collections::HashMap<&str, &String> =
                         items.iter().map(|(o, p)| (o.id.as_str(), p)).collect();
@@ -1226,6 +1326,12 @@ async fn process(
                     tracing::warn!(error = %e, "reload failed");
                     reload.store(true, Ordering::Relaxed);
                 }
+            }
+            // A reload to be done again (it failed, or a beat was lost meanwhile) waits a
+            // little: a NOTSLEEP round ends at once on it, and would read the items again and
+            // again without a pause.
+            if reload.load(Ordering::Relaxed) && pause(Duration::from_millis(200)).await {
+                return;
             }
         }
         let window = match &mut window {
@@ -1287,79 +1393,109 @@ async fn process(
             server: me.clone(),
         };
         if def.processor_type.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("NOTSLEEP")) {
-            // NOTSLEEP: every worker fetches for itself and skips rows still in flight at
-            // another worker (compared by value, TBSchedule's comparator).
-            let inflight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
-            // Up to 256 workers each holding a whole answer would hold 256 answers: a worker
-            // selects only with an answer's worth of the round's budget, and keeps what its
-            // answer holds until its tasks are done (Java's workers share one queue).
-            let budget = Arc::new(tokio::sync::Semaphore::new(NOTSLEEP_HELD_VALUES));
+            // NOTSLEEP (`TBScheduleProcessorNotSleep`): the workers share one queue. A worker
+            // that finds it empty loads the next answer, one worker at a time and after
+            // sleepTimeInterval, while the others go on executing; a row that was executing
+            // when the answer was selected is skipped once (Java's maybeRepeatTaskList,
+            // compared by value). The round ends, once every worker's execute is done, on an
+            // empty or failed answer, a reload (Java lets the queue and the running tasks drain
+            // before it reloads its items), a lost heartbeat, the window's end or a stop. Held
+            // at once: the queue (one answer) and the rows executing (taken from the one before).
+            let q = Arc::new(NotSleepQueue::default());
+            // One request for all the workers (it carries every held item and its parameter).
+            let req = Arc::new(req);
+            let interval = interval_of(def);
+            let batch = usize::try_from(def.execute_number.max(1)).unwrap_or(usize::MAX);
             let mut workers = AbortAll(Vec::new());
             for _ in 0..workers_of(def) {
-                let (d, st, sign, me, req, inflight, store) = (
-                    deal.clone(),
-                    state.clone(),
-                    own_sign.clone(),
-                    me.clone(),
-                    req.clone(),
-                    inflight.clone(),
-                    store.clone(),
-                );
-                let sp = spec.clone();
-                let batch = def.execute_number.max(1) as usize;
-                let budget = budget.clone();
+                let (d, st, sign, me, req, q, store) =
+                    (deal.clone(), state.clone(), own_sign.clone(), me.clone(), req.clone(), q.clone(), store.clone());
+                let (sp, reload, mut stop) = (spec.clone(), reload.clone(), stop.clone());
                 workers.0.push(tokio::spawn(async move {
                     let open = || until.is_none_or(|t| store.zk_now_ms() < t);
-                    let Ok(mut permit) = budget.acquire_many_owned(ANSWER_PERMITS).await else { return 0usize };
-                    let tasks = match d.select(&req).await {
-                        Ok(t) => t,
-                        Err(_) => {
-                            st.stats.fail.fetch_add(1, Ordering::Relaxed);
-                            return 0usize;
-                        }
-                    };
-                    // What the answer holds stays taken; the rest goes back at once.
-                    let held: usize = tasks.iter().map(crate::deal::value_count).fold(0, usize::saturating_add);
-                    let _held = permit.split(held.min(ANSWER_PERMITS as usize));
-                    drop(permit);
-                    st.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
-                    st.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
-                    st.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
-                    let mine: Vec<(String, serde_json::Value)> = {
-                        let Ok(mut f) = inflight.lock() else { return 0 };
-                        tasks.into_iter().map(|t| (t.to_string(), t)).filter(|(k, _)| f.insert(k.clone())).collect()
-                    };
-                    let n = mine.len();
-                    for chunk in mine.chunks(batch) {
+                    loop {
                         if !may_execute(&st, &sp, round) || !open() {
                             break;
                         }
-                        let values: Vec<serde_json::Value> = chunk.iter().map(|(_, v)| v.clone()).collect();
+                        let rows = q.take(batch);
+                        if rows.is_empty() {
+                            let mut end = q.load.lock().await;
+                            if end.is_some() {
+                                break;
+                            }
+                            if !q.is_empty() {
+                                continue; // another worker loaded meanwhile
+                            }
+                            // Judged before and after the sleep: the workers queued on this
+                            // lock then leave at once, none sleeping in turn.
+                            if let Some(e) = round_end(&st, &sp, round, open(), &reload) {
+                                *end = Some(e);
+                                break;
+                            }
+                            if !interval.is_zero() {
+                                tokio::select! {
+                                    _ = tokio::time::sleep(interval) => {}
+                                    _ = stop.changed() => {}
+                                }
+                            }
+                            if let Some(e) = round_end(&st, &sp, round, open(), &reload) {
+                                *end = Some(e);
+                                break;
+                            }
+                            q.remember_running();
+                            match d.select(&req).await {
+                                Ok(tasks) => {
+                                    st.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
+                                    st.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
+                                    st.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
+                                    if tasks.is_empty() {
+                                        *end = Some(RoundEnd::NoData);
+                                        break;
+                                    }
+                                    q.push(tasks);
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "selectTasks failed");
+                                    sp.log.push(format!("{me}: selectTasks failed: {e}"));
+                                    st.stats.fail.fetch_add(1, Ordering::Relaxed);
+                                    *end = Some(RoundEnd::Failed);
+                                    break;
+                                }
+                            }
+                            continue;
+                        }
+                        let (keys, values): (Vec<String>, Vec<serde_json::Value>) = rows.into_iter().unzip();
+                        let t0 = std::time::Instant::now();
                         match d.execute(&values, &sign, &me).await {
                             Ok(true) => st.stats.success.fetch_add(values.len() as u64, Ordering::Relaxed),
                             _ => st.stats.fail.fetch_add(values.len() as u64, Ordering::Relaxed),
                         };
-                        if let Ok(mut f) = inflight.lock() {
-                            for (k, _) in chunk {
-                                f.remove(k);
-                            }
-                        }
+                        let spent = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
+                        st.stats.spend_ms.fetch_add(spent, Ordering::Relaxed);
+                        q.done(&keys);
                     }
-                    n
                 }));
             }
-            let mut total = 0;
             for w in workers.0.iter_mut() {
-                total += w.await.unwrap_or(0);
+                let _ = w.await;
             }
-            if total == 0 {
-                window.no_data(store.zk_now_ms());
-                if pause(no_data_pause(def)).await {
-                    return;
+            let end = *q.load.lock().await;
+            match end {
+                Some(RoundEnd::NoData) => {
+                    window.no_data(store.zk_now_ms());
+                    if pause(no_data_pause(def)).await {
+                        return;
+                    }
                 }
-            } else if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await
-            {
-                return;
+                // Java's NOTSLEEP processor catches a failed select and loads again (after
+                // sleepTimeInterval only; its no-data rule is not applied): here after the
+                // no-data pause, so a failing job is not called in a busy loop.
+                Some(RoundEnd::Failed) => {
+                    if pause(no_data_pause(def)).await {
+                        return;
+                    }
+                }
+                Some(RoundEnd::Reload | RoundEnd::Cut) | None => {}
             }
             continue;
         }
@@ -1369,7 +1505,10 @@ async fn process(
                 tracing::warn!(error = %e, "selectTasks failed");
                 spec.log.push(format!("{me}: selectTasks failed: {e}"));
                 state.stats.fail.fetch_add(1, Ordering::Relaxed);
-                if pause(Duration::from_millis(def.sleep_time_no_data.max(100) as u64)).await {
+                // Java's processors catch a failed select and load nothing: no data, whose
+                // rule (a start-only window pauses until its next start) applies.
+                window.no_data(store.zk_now_ms());
+                if pause(no_data_pause(def)).await {
                     return;
                 }
                 continue;
@@ -1380,18 +1519,21 @@ async fn process(
         state.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
         if tasks.is_empty() {
             window.no_data(store.zk_now_ms());
-            if pause(no_data_pause(def)).await {
+            // Java's SLEEP processor sleeps sleepTimeNoData, then sleepTimeInterval before its
+            // next select, as before every select.
+            if pause(no_data_pause(def).saturating_add(interval_of(def))).await {
                 return;
             }
             continue;
         }
         let t0 = std::time::Instant::now();
         let batch = def.execute_number.max(1) as usize;
-        // Moved into the chunks, not copied: an answer can be large.
-        let mut chunks: Vec<Vec<serde_json::Value>> = Vec::new();
+        // Moved into the chunks, not copied: an answer can be large. Taken from the front, in
+        // the answer's order, as Java's workers take `taskList.remove(0)`.
+        let mut chunks: std::collections::VecDeque<Vec<serde_json::Value>> = Default::default();
         let mut rest = tasks.into_iter().peekable();
         while rest.peek().is_some() {
-            chunks.push(rest.by_ref().take(batch).collect());
+            chunks.push_back(rest.by_ref().take(batch).collect());
         }
         let queue = Arc::new(Mutex::new(chunks));
         let mut workers = AbortAll(Vec::new());
@@ -1406,7 +1548,7 @@ async fn process(
                         }
                         break;
                     }
-                    let Some(chunk) = q.lock().ok().and_then(|mut q| q.pop()) else { break };
+                    let Some(chunk) = q.lock().ok().and_then(|mut q| q.pop_front()) else { break };
                     match d.execute(&chunk, &sign, &me).await {
                         Ok(true) => st.stats.success.fetch_add(chunk.len() as u64, Ordering::Relaxed),
                         _ => st.stats.fail.fetch_add(chunk.len() as u64, Ordering::Relaxed),
@@ -1418,7 +1560,7 @@ async fn process(
             let _ = w.await;
         }
         state.stats.spend_ms.fetch_add(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
-        if def.sleep_time_interval > 0 && pause(Duration::from_millis(def.sleep_time_interval as u64)).await {
+        if pause(interval_of(def)).await {
             return;
         }
     }

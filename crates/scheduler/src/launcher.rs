@@ -740,6 +740,7 @@ impl Launch {
     pub fn config(&self) -> crate::Config {
         crate::Config {
             connect: self.spec.connect.clone(),
+            base: self.spec.base.clone(),
             own_sign: self.spec.own_sign.clone(),
             allow_base: false,
             ip: self.ip.clone(),

@@ -83,6 +83,11 @@ pub const MAX_GROUPS: i64 = 1000;
 pub struct Config {
     /// Where (the profile's settings; must be writable).
     pub connect: ConnectOptions,
+    /// The base task type this runtime serves: its deal is that task type's job, so a strategy
+    /// of another base task type is never joined (a Java factory joins it and builds the group
+    /// with that task type's own bean; this runtime has no job for it, and joining would run
+    /// another task type's items through this one's program).
+    pub base: String,
     /// The isolation domain this runtime serves.
     pub own_sign: String,
     /// Run `BASE` strategies too (loudly logged; for emergencies only).
@@ -308,6 +313,9 @@ pub async fn run(
     }
     if let Some(p) = validate::own_sign_problem(&cfg.own_sign) {
         return Err(Error::Invalid(p));
+    }
+    if cfg.base.trim().is_empty() {
+        return Err(Error::Invalid("task type: required".into()));
     }
     if cfg.allow_base {
         tracing::warn!("the local runtime may join BASE-domain strategies (override given)");
@@ -881,7 +889,8 @@ impl Factory {
                 && s.ip_list.as_deref().is_some_and(|l| ip_matches(l, &self.cfg.ip, &self.cfg.host))
                 && s.task_name.as_deref().is_some_and(|t| {
                     let tt = TaskTypeName::parse(t);
-                    tt.own_sign == self.cfg.own_sign || (self.cfg.allow_base && tt.is_base_domain())
+                    tt.base == self.cfg.base
+                        && (tt.own_sign == self.cfg.own_sign || (self.cfg.allow_base && tt.is_base_domain()))
                 });
             let rpath = root.strategy_runtime(n, &self.uuid);
             if mine {

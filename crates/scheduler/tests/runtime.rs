@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tbdesk_model::records::{Kind, Strategy, TaskType};
 use tbdesk_model::snapshot::Snapshot;
-use tbdesk_scheduler::deal::{Deal, DemoDeal};
+use tbdesk_scheduler::deal::{Deal, DemoDeal, ProcessDeal};
 use tbdesk_scheduler::{launcher, Config, Status};
 use tbdesk_store::{ConnectOptions, Expect, Store};
 use tbdesk_tests::zk;
@@ -25,6 +25,7 @@ fn opts(server: &zk::ZkServer, root: &str) -> ConnectOptions {
 fn config(server: &zk::ZkServer, root: &str, host: &str, ip: &str, deal: &Arc<DemoDeal>) -> Config {
     Config {
         connect: opts(server, root),
+        base: "Job".into(),
         own_sign: "dev1".into(),
         allow_base: false,
         ip: ip.into(),
@@ -245,7 +246,7 @@ async fn own_sign_runtime_never_touches_base_or_shared_strategies() {
     let dev = launcher::create_dev_strategy(&store, "OrderSync", "dev1", "devbox", 1).await.expect("dev strategy");
     let name = dev.name.clone();
     let deal = Arc::new(DemoDeal::recording(1));
-    let cfg = config(&server, root, "devbox", "10.9.9.9", &deal);
+    let cfg = Config { base: "OrderSync".into(), ..config(&server, root, "devbox", "10.9.9.9", &deal) };
     let ledger = cfg.ledger.clone();
     let r = start(cfg);
     wait_until(&store, "the dev domain running", Duration::from_secs(30), |s| {
@@ -266,6 +267,69 @@ async fn own_sign_runtime_never_touches_base_or_shared_strategies() {
         t.iter().map(|(p, n)| (p.clone(), n.data.clone(), n.stat.version)).collect()
     };
     assert_eq!(strip(&after), strip(&before));
+}
+
+/// A Java factory joins every Schedule strategy naming its machine and builds each group with
+/// that task type's own bean. tbdesk runs one task type's job: a strategy of another base task
+/// type in the same own sign, naming this machine, is never joined (no runtime node, so the
+/// strategy's leader counts no group here; no server in that domain; none of its items run
+/// through this task type's job), while its own domain runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_strategy_of_another_task_type_in_the_own_sign_is_never_joined() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/other-base";
+    let (admin, _dev) = prepared(&server, root, &task_type(4), "basebox").await;
+    let other = TaskType { base_task_type: Some("Other".into()), ..task_type(4) };
+    admin.put_task_type(&other, Expect::Absent).await.expect("other task type");
+    let strategy = Strategy {
+        strategy_name: Some("Other-Strategy".into()),
+        ip_list: Some(vec!["basebox".into()]),
+        assign_num: 2,
+        kind: Some(Kind::Schedule),
+        task_name: Some("Other$dev1".into()),
+        task_parameter: Some(String::new()),
+        sts: Some("resume".into()),
+        ..Strategy::default()
+    };
+    admin.put_strategy(&strategy, Expect::Absent).await.expect("other strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "basebox", "10.1.3.1", &deal));
+    wait_until(&admin, "Job$dev1 processed", Duration::from_secs(30), |_| !deal.processed().is_empty()).await;
+    // A few more factory passes (300 ms each) in which a join would have shown.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    let joined = snap.strategies.iter().find(|s| s.name == "Other-Strategy").expect("other strategy");
+    assert!(joined.runtimes.is_empty(), "joined another task type's strategy: {:?}", joined.runtimes);
+    let servers: Vec<&str> = snap
+        .task_types
+        .iter()
+        .flat_map(|t| &t.domains)
+        .filter(|d| d.task_type == "Other$dev1")
+        .flat_map(|d| d.servers.iter().map(|x| x.uuid.as_str()))
+        .collect();
+    assert!(servers.is_empty(), "servers in another task type's domain: {servers:?}");
+    assert!(deal.processed().iter().all(|p| p.server.starts_with("Job$dev1$")));
+    r.stop().await;
+}
+
+/// Java hands a group's items to `selectTasks` sorted (`reloadDealTaskItem`: numbers by value)
+/// and its SLEEP workers take the answer's rows from the front (`taskList.remove(0)`). With
+/// one worker, one row per execute and the demo deal answering in the items' order, the rows
+/// run 0, 1, 2, ..., 11: neither ZooKeeper's child order (hash order: 0, 10, 1, ...) nor the
+/// answer backwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_group_selects_its_items_in_javas_order_and_runs_rows_in_the_answers_order() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/order";
+    let tt = TaskType { thread_number: 1, execute_number: 1, fetch_data_number: 100, ..task_type(12) };
+    let (admin, _dev) = prepared(&server, root, &tt, "orderbox").await;
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "orderbox", "10.1.3.2", &deal));
+    wait_until(&admin, "a first answer run", Duration::from_secs(30), |_| deal.processed().len() >= 12).await;
+    r.stop().await;
+    let first: Vec<String> = deal.processed().iter().take(12).map(|p| p.item.clone()).collect();
+    let want: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+    assert_eq!(first, want, "the first answer's rows, in the order they ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -293,7 +357,7 @@ async fn nothing_is_processed_before_the_window_opens() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn notsleep_workers_fetch_on_their_own_without_duplicates() {
+async fn notsleep_workers_process_without_duplicates() {
     let server = zk::ZkServer::start().expect("zk");
     let root = "/rt/notsleep";
     let admin = Store::connect(&opts(&server, root)).await.expect("admin");
@@ -313,6 +377,76 @@ async fn notsleep_workers_fetch_on_their_own_without_duplicates() {
     }
     r.stop().await;
     assert_no_task_twice(&deal);
+}
+
+/// NOTSLEEP as Java runs it (`TBScheduleProcessorNotSleep`): the workers share one queue and
+/// select again only when it is empty, skipping rows still executing. The job here is a
+/// table: a select answers the rows not yet executed (up to fetchNum), an execute marks its
+/// rows executed. 160 rows, 4 workers, 50 rows an answer: every row runs exactly once, within
+/// 10 selects (an answer's rows minus the few executing at the next select; workers selecting
+/// each for itself made some 16 selects, most of their answers rows already taken).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn notsleep_workers_share_one_queue_and_select_when_it_is_empty() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/notsleep-table";
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("calls.log");
+    let job = dir.path().join("table.py");
+    std::fs::write(
+        &job,
+        r#"import json, sys, time
+done, log = set(), open(sys.argv[1], "a")
+for line in sys.stdin:
+    m = json.loads(line)
+    if m["op"] == "select":
+        rows = [f"{i['id']}-{k}" for i in m["items"] for k in range(40)]
+        out = [r for r in rows if r not in done][: m["fetchNum"]]
+        log.write("S %d\n" % len(out)); log.flush()
+        print(json.dumps({"tasks": out}), flush=True)
+    else:
+        time.sleep(0.005)
+        for t in m["tasks"]:
+            done.add(t); log.write("E %s\n" % t)
+        log.flush()
+        print('{"ok":true}', flush=True)
+"#,
+    )
+    .expect("job");
+    let t = TaskType {
+        processor_type: Some("NOTSLEEP".into()),
+        thread_number: 4,
+        execute_number: 1,
+        fetch_data_number: 50,
+        ..task_type(4)
+    };
+    let (_admin, _dev) = prepared(&server, root, &t, "tablebox").await;
+    let deal = Arc::new(DemoDeal::recording(1));
+    let cmd = format!("python3 {} {}", job.display(), log.display());
+    let cfg = Config {
+        deal: Deal::Process(Arc::new(ProcessDeal::new(cmd, Duration::from_secs(10)))),
+        ..config(&server, root, "tablebox", "10.1.3.3", &deal)
+    };
+    let r = start(cfg);
+    let executed = |text: &str| text.lines().filter(|l| l.starts_with("E ")).count();
+    let t0 = Instant::now();
+    while executed(&std::fs::read_to_string(&log).unwrap_or_default()) < 160 {
+        assert!(t0.elapsed() < Duration::from_secs(40), "the table was not worked through");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.stop().await;
+    let text = std::fs::read_to_string(&log).expect("log");
+    let mut seen = std::collections::HashMap::new();
+    for row in text.lines().filter_map(|l| l.strip_prefix("E ")) {
+        *seen.entry(row.to_owned()).or_insert(0) += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "rows executed more than once: {twice:?}");
+    assert_eq!(seen.len(), 160);
+    let lines: Vec<&str> = text.lines().collect();
+    let last = lines.iter().rposition(|l| l.starts_with("E ")).expect("an execute");
+    let selects = lines[..last].iter().filter(|l| l.starts_with("S ")).count();
+    eprintln!("{selects} selects to work through 160 rows");
+    assert!((4..=10).contains(&selects), "{selects} selects to work through 160 rows, 50 an answer:\n{text}");
 }
 
 /// A definition asking for 2147483647 threads (hostile, or a typo the Java console accepts):
@@ -1204,7 +1338,7 @@ async fn long_names_and_many_items_are_assigned_in_requests_zookeeper_accepts() 
     admin.put_task_type(&tt, Expect::Absent).await.expect("task type");
     launcher::create_dev_strategy(&admin, &base, "dev1", "longbox", 1).await.expect("strategy");
     let deal = Arc::new(DemoDeal::recording(1));
-    let r = start(config(&server, &root, "longbox", "10.6.6.6", &deal));
+    let r = start(Config { base: base.clone(), ..config(&server, &root, "longbox", "10.6.6.6", &deal) });
     let domain = format!("{base}$dev1");
     wait_until(&admin, "all 2,000 items owned", Duration::from_secs(90), |s| {
         s.task_types.iter().flat_map(|t| &t.domains).find(|d| d.task_type == domain).is_some_and(|d| {
