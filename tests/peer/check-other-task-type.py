@@ -111,7 +111,7 @@ for tt in ["DemoTask$dev1", "OtherTask$dev1"]:
     with open(os.path.join(sub, "overlap.txt"), "w") as w:
         w.write("\n".join(lines) + "\n")
     n = len(procs_of(tt + "$"))
-    r.verdict(f"no-double-processing [{tt}]", "PASS" if bad == 0 else "FAIL",
+    r.verdict(f"no-double-processing-in-{tt}", "PASS" if bad == 0 else "FAIL",
               f"{n} tasks, no item on two servers at once" if bad == 0 else f"{bad} overlapping executions (see {sub}/overlap.txt)")
 r.domain_survives(t_stop, t_end, ["J1", "J2"])
 sys.exit(1 if any(s == "FAIL" for _, s in r.results) else 0)

@@ -1128,6 +1128,11 @@ impl Console {
             .filter(|(n, now)| !(n.before.same_bytes(now) && n.before.version.is_some() == now.version.is_some()))
             .map(|(n, now)| JournalNode { path: n.path.clone(), before: now.clone(), after: n.before.clone() })
             .collect();
+        // Never a runtime's node made again (a phantom Java takes for alive), overwrite or not.
+        let back = nodes.iter().map(|n| (n.path.as_str(), n.before.data.is_some(), n.after.data.is_some()));
+        if let Some(why) = tbdesk_model::journal::revert_refusal(&entry.root, back) {
+            return Err(ApiError::new(ErrorCode::Invalid, format!("entry {id}: {why}")));
+        }
         let refused = !conflicts.is_empty() && !overwrite;
         if dry_run || refused || nodes.is_empty() {
             return Ok(RevertReport { entry: id, journal: None, nodes, conflicts, dry_run: true });

@@ -567,3 +567,69 @@ async fn a_change_seen_just_before_the_profile_moves_is_not_kept_as_the_new_clus
         "not recorded under the profile that names b now",
     );
 }
+
+/// A runtime's nodes are Java's to make and to read: the inspector writes a factory's node only
+/// as `true` or `false`, a strategy runtime only as that strategy's and that factory's JSON,
+/// never a server node, and an item's `req_server` written empty as null; a revert never makes
+/// a runtime's node again (here the health fix's removal of a dead server: brought back it would
+/// stand as a live server until judged dead again), overwrite or not, dry run or not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_and_a_revert_never_fake_a_runtime() {
+    let (server, c, _dir, console, _fields) = setup("none").await;
+    console.init_root("p").await.expect("init");
+    let mut tt = task_type("Job", 1);
+    tt.judge_dead_interval = 5000;
+    console.save_task_type("p", &tt, Expect::Absent).await.expect("task type");
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    let eph = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+    let factory = format!("{ROOT}/factory/127.0.0.1$vm$AB$0000000000");
+    c.create(&factory, b"", &eph).await.expect("factory");
+    c.create(&format!("{ROOT}/strategy/S"), b"{}", &open).await.expect("strategy");
+    let runtime = format!("{ROOT}/strategy/S/127.0.0.1$vm$AB$0000000000");
+    c.create(&runtime, b"", &eph).await.expect("strategy runtime");
+    let domain = format!("{ROOT}/baseTaskType/Job/Job$d");
+    for p in [domain.clone(), format!("{domain}/server"), format!("{domain}/taskItem"), format!("{domain}/taskItem/0")] {
+        c.create(&p, b"", &open).await.expect("domain");
+    }
+    let req = format!("{domain}/taskItem/0/req_server");
+    c.create(&req, b"x", &open).await.expect("req_server");
+    let srv = format!("{domain}/server/Job$d$127.0.0.1$AB$0000000000");
+    c.create(&srv, b"{}", &open).await.expect("server");
+
+    let code = |r: Result<i32, tbdesk_api::ApiError>| r.err().map(|e| (e.code, e.message));
+    for bad in [&b""[..], b"stopped", b" true"] {
+        let r = code(console.set_node("p", &factory, bad, 0).await).expect("refused");
+        assert!(r.0 == ErrorCode::Invalid && r.1.contains("true or false"), "{bad:?}: {r:?}");
+    }
+    assert_eq!(console.set_node("p", &factory, b"false", 0).await.expect("stop the factory"), 1);
+    let wrong = br#"{"strategyName":"T","uuid":"127.0.0.1$vm$AB$0000000000","requestNum":1,"currentNum":0,"message":""}"#;
+    let r = code(console.set_node("p", &runtime, wrong, 0).await).expect("refused");
+    assert!(r.0 == ErrorCode::Invalid && r.1.contains("strategyName must be S"), "{r:?}");
+    let right = br#"{"strategyName":"S","uuid":"127.0.0.1$vm$AB$0000000000","requestNum":1,"currentNum":0,"message":""}"#;
+    assert_eq!(console.set_node("p", &runtime, right, 0).await.expect("requestNum 1"), 1);
+    let r = code(console.set_node("p", &srv, b"{}", 0).await).expect("refused");
+    assert!(r.0 == ErrorCode::Invalid && r.1.contains("heartbeat"), "{r:?}");
+    assert_eq!(console.set_node("p", &req, b"", 0).await.expect("no request"), 1);
+    let nulls = tbdesk_store::jute::NullWriter::new(&tbdesk_store::ConnectOptions {
+        connect: server.connect_string(),
+        root: ROOT.into(),
+        session_timeout: std::time::Duration::from_secs(6),
+        digest: None,
+        read_only: false,
+        tz: chrono_tz::Tz::UTC,
+    });
+    assert_eq!(nulls.get_data(&req).await.expect("read"), None, "req_server written null, never empty");
+
+    // The dead server (no heartbeat for longer than judge-dead) removed by the health fix, then
+    // the revert of that fix: refused, naming the node and the rule; the node stays gone.
+    tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
+    let fix = tbdesk_model::diagnose::Fix::RemoveDeadServers { base: "Job".into(), task_type: "Job$d".into() };
+    let removed = console.apply_fix("p", &fix).await.expect("fix");
+    assert_eq!(removed, vec!["Job$d$127.0.0.1$AB$0000000000".to_owned()]);
+    let entry = console.history("p", Some(&srv), 1).await.expect("history")[0].id;
+    for (overwrite, dry_run) in [(false, true), (false, false), (true, false)] {
+        let r = console.revert("p", entry, overwrite, dry_run).await.expect_err("refused");
+        assert!(r.code == ErrorCode::Invalid && r.message.contains("never re-creates") && r.message.contains(&srv), "{r:?}");
+    }
+    assert!(c.check_stat(&srv).await.expect("stat").is_none(), "the dead server stays gone");
+}

@@ -133,6 +133,78 @@ pub fn object_of(root: &str, path: &str) -> String {
     }
 }
 
+/// A node only a live runtime makes (its session's or its heartbeat's), by its place under the
+/// root: a factory (`factory/F`, ephemeral), a strategy runtime (`strategy/S/F`, ephemeral) or
+/// a thread group's server (`baseTaskType/B/D/server/X`, rewritten by its heartbeat). The words
+/// name it in messages.
+pub fn runtime_node(root: &str, path: &str) -> Option<&'static str> {
+    let rel = path.strip_prefix(root)?.strip_prefix('/')?;
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["factory", f] if !f.is_empty() => Some("a factory's node"),
+        ["strategy", s, f] if !s.is_empty() && !f.is_empty() => Some("a strategy runtime"),
+        ["baseTaskType", b, d, "server", x] if !b.is_empty() && !d.is_empty() && !x.is_empty() => {
+            Some("a thread group's server node")
+        }
+        _ => None,
+    }
+}
+
+/// Why a revert may not write `nodes` (path, whether the node is there now, whether the
+/// revert leaves it there): it never re-creates a runtime's node. Ephemeral in Java, it would
+/// come back persistent, with nobody's session behind it: a factory or strategy runtime that
+/// never goes (the strategy's leader counts it and, with the lowest suffix, is it: no
+/// requestNum is written again), a server Java takes for alive until judged dead.
+pub fn revert_refusal<'a>(root: &str, nodes: impl IntoIterator<Item = (&'a str, bool, bool)>) -> Option<String> {
+    let back: Vec<String> = nodes
+        .into_iter()
+        .filter(|(_, there, kept)| !there && *kept)
+        .filter_map(|(p, _, _)| runtime_node(root, p).map(|what| format!("{what} {p}")))
+        .collect();
+    if back.is_empty() {
+        return None;
+    }
+    let more = if back.len() > 3 { format!(" and {} more", back.len() - 3) } else { String::new() };
+    Some(format!(
+        "a revert never re-creates a runtime's node (only its runtime makes it; made back it would stand with no session behind it, taken by Java for alive): {}{more}",
+        back.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// Why the inspector's edit may not write `data` to `path` (under `root`), if it may not: a
+/// runtime's node only as Java reads it. A factory's node holds `true` or `false` (Java's
+/// `parseBoolean`: empty, or any other text, stops every group of that factory); a strategy
+/// runtime holds the JSON of that strategy and that factory (any other breaks every factory's
+/// loop, P10); a server node is its runtime's heartbeat, never edited. `cur_server` and
+/// `req_server` written empty are written null ([`edit_writes_null`]).
+pub fn node_edit_problem(root: &str, path: &str, data: &[u8]) -> Option<String> {
+    let rel = path.strip_prefix(root)?.strip_prefix('/')?;
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["factory", _] if data != b"true" && data != b"false" => Some(format!(
+            "{path}: a factory's node holds true or false (Java reads anything else, empty too, as false: the factory stops every group)"
+        )),
+        ["strategy", s, f] => match crate::records::StrategyRuntime::decode(data) {
+            Ok(rt) if rt.strategy_name.as_deref() == Some(s) && rt.uuid.as_deref() == Some(f) => None,
+            Ok(_) => Some(format!(
+                "{path}: a strategy runtime's strategyName must be {s} and its uuid {f} (Java's factories fail their loop otherwise)"
+            )),
+            Err(e) => Some(format!("{path}: a strategy runtime holds its JSON ({e}); Java's factories fail their loop otherwise")),
+        },
+        ["baseTaskType", _, _, "server", _] => {
+            Some(format!("{path}: a thread group's server node is written by its runtime's heartbeat, never edited"))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the inspector writes `data` to `path` as ZooKeeper null: an item's owner field
+/// (`cur_server`, `req_server`) written empty, as Java leaves "no server" (a Java holder reads
+/// any non-null `req_server`, empty too, as a hand-over request).
+pub fn edit_writes_null(path: &str, data: &[u8]) -> bool {
+    data.is_empty() && (path.ends_with("/cur_server") || path.ends_with("/req_server")) && path.contains("/taskItem/")
+}
+
 /// A node a revert would not find as the entry left it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RevertConflict {
@@ -181,6 +253,49 @@ pub struct RevertReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_revert_never_makes_a_runtimes_node_again() {
+        let r = "/r";
+        let back = |p: &'static str| vec![(p, false, true)];
+        for p in ["/r/factory/F$1", "/r/strategy/S/F$1", "/r/baseTaskType/B/B$d/server/B$d$x$1"] {
+            let why = revert_refusal(r, back(p)).unwrap_or_default();
+            assert!(why.contains(p), "{p}: {why}");
+        }
+        // Definitions, items, a runtime node still there (set back), or deleted: allowed.
+        for p in ["/r/strategy/S", "/r/baseTaskType/B", "/r/baseTaskType/B/B$d/taskItem/0/cur_server", "/r/factory"] {
+            assert_eq!(revert_refusal(r, back(p)), None, "{p}");
+        }
+        assert_eq!(revert_refusal(r, vec![("/r/factory/F$1", true, true)]), None);
+        assert_eq!(revert_refusal(r, vec![("/r/factory/F$1", true, false)]), None);
+        // Another root's paths are not judged by this one's places.
+        assert_eq!(revert_refusal("/other", back("/r/factory/F$1")), None);
+        let many: Vec<(&str, bool, bool)> =
+            ["/r/factory/a", "/r/factory/b", "/r/factory/c", "/r/factory/d"].iter().map(|p| (*p, false, true)).collect();
+        assert!(revert_refusal(r, many).unwrap_or_default().ends_with("and 1 more"));
+    }
+
+    #[test]
+    fn the_inspector_writes_a_runtimes_node_only_as_java_reads_it() {
+        let r = "/r";
+        assert_eq!(node_edit_problem(r, "/r/factory/F$1", b"false"), None);
+        assert_eq!(node_edit_problem(r, "/r/factory/F$1", b"true"), None);
+        for bad in [&b""[..], b" true", b"TRUE", b"0", b"\xff"] {
+            assert!(node_edit_problem(r, "/r/factory/F$1", bad).is_some(), "{bad:?}");
+        }
+        let rt = |s: &str, u: &str| format!(r#"{{"strategyName":"{s}","uuid":"{u}","requestNum":2,"currentNum":0,"message":""}}"#);
+        assert_eq!(node_edit_problem(r, "/r/strategy/S/F$1", rt("S", "F$1").as_bytes()), None);
+        assert!(node_edit_problem(r, "/r/strategy/S/F$1", rt("T", "F$1").as_bytes()).is_some());
+        assert!(node_edit_problem(r, "/r/strategy/S/F$1", rt("S", "F$2").as_bytes()).is_some());
+        assert!(node_edit_problem(r, "/r/strategy/S/F$1", b"").is_some());
+        assert!(node_edit_problem(r, "/r/strategy/S/F$1", b"{").is_some());
+        assert!(node_edit_problem(r, "/r/baseTaskType/B/B$d/server/B$d$x$1", b"{}").is_some());
+        assert_eq!(node_edit_problem(r, "/r/baseTaskType/B/B$d/taskItem/0/sts", b"ACTIVTE"), None);
+        assert!(edit_writes_null("/r/baseTaskType/B/B$d/taskItem/0/req_server", b""));
+        assert!(edit_writes_null("/r/baseTaskType/B/B$d/taskItem/0/cur_server", b""));
+        assert!(!edit_writes_null("/r/baseTaskType/B/B$d/taskItem/0/cur_server", b"x"));
+        assert!(!edit_writes_null("/r/baseTaskType/B/B$d/taskItem/0/parameter", b""));
+    }
 
     fn state(data: &str, v: i32) -> NodeState {
         NodeState { data: Some(data.as_bytes().to_vec()), version: Some(v) }

@@ -18,6 +18,11 @@ pub struct Restore {
     pub expect: NodeState,
 }
 
+/// A write refused by a rule on what it would do (`field` names it).
+fn refused(field: &str, why: String) -> Error {
+    Error::Invalid(vec![tbdesk_model::validate::Violation::error(field, "runtime_node", why)])
+}
+
 impl Store {
     /// Each node's state now (absent, or its bytes at a version), read together.
     pub async fn node_states(&self, paths: &[String]) -> Result<Vec<NodeState>, Error> {
@@ -40,6 +45,10 @@ impl Store {
     pub async fn restore(&self, nodes: &[Restore]) -> Result<(), Error> {
         if self.opts.read_only {
             return Err(Error::ReadOnly);
+        }
+        let back = nodes.iter().map(|n| (n.path.as_str(), n.expect.data.is_some(), n.target.data.is_some()));
+        if let Some(why) = tbdesk_model::journal::revert_refusal(self.root.as_str(), back) {
+            return Err(refused("revert", why));
         }
         let depth = |p: &str| p.matches('/').count();
         let mut deletes: Vec<&Restore> =
@@ -172,14 +181,27 @@ impl Store {
         if object.starts_with("taskType ") || object.starts_with("strategy ") {
             return Err(refuse(format!("{object} is edited in its form, which checks every rule")));
         }
+        if let Some(why) = tbdesk_model::journal::node_edit_problem(root, path, data) {
+            return Err(refused("data", why));
+        }
         crate::writes::known_version(version)?;
-        match self.client.set_data(path, data, Some(version)).await {
-            Ok(stat) => Ok(stat.version),
-            Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => {
+        let written = if tbdesk_model::journal::edit_writes_null(path, data) {
+            // "No server" as Java writes it: null, never empty.
+            let op = [Op::SetNull { path, version: Some(version) }];
+            self.nulls.multi(&op).await.map(|r| match r.first() {
+                Some(crate::jute::OpResult::Set(v)) => *v,
+                _ => version.saturating_add(1),
+            })
+        } else {
+            self.client.set_data(path, data, Some(version)).await.map(|stat| stat.version).map_err(|e| Error::at(path, e))
+        };
+        match written {
+            Ok(v) => Ok(v),
+            Err(Error::Zk { source: zk::Error::BadVersion | zk::Error::NoNode, .. }) | Err(Error::NoNode { .. }) => {
                 let actual = self.version_of(path).await.ok().flatten();
                 Err(Error::Conflict { path: path.to_owned(), expected: Expect::Version(version), actual })
             }
-            Err(e) => Err(Error::at(path, e)),
+            Err(e) => Err(e),
         }
     }
 }

@@ -262,7 +262,9 @@ impl Store {
     /// Removes server nodes left behind by dead JVMs (P1): those whose mtime is older than the
     /// task type's judge-dead interval by the ZooKeeper clock, and never younger than five
     /// heartbeats (a definition holding judge-dead 0, as the Java console stores "0.5", would
-    /// otherwise call every live server dead). Each delete carries the version read, so a server
+    /// otherwise call every live server dead), five of the definition's and five of the
+    /// server's own ([`dead_after`]: a group keeps the periods it started with, so one started
+    /// before the definition's heartbeat was shortened still beats at the old pace). Each delete carries the version read, so a server
     /// that heartbeats meanwhile is not removed. Returns the removed uuids.
     pub async fn remove_dead_servers(&self, base: &str, task_type: &str) -> Result<Vec<String>, Error> {
         self.writable()?;
@@ -295,7 +297,7 @@ impl Store {
         for n in names {
             let p = self.root.server(base, task_type, &n);
             if let Ok(Some(stat)) = self.client.check_stat(&p).await {
-                if now.saturating_sub(stat.mtime) > judge {
+                if now.saturating_sub(stat.mtime) > dead_after(judge, &stat) {
                     dead.push((p, n, stat.version));
                 }
             }
@@ -383,4 +385,17 @@ fn one_node(field: &'static str, name: &str) -> Result<(), Error> {
         None => Ok(()),
         Some(p) => Err(Error::Invalid(vec![Violation::error(field, "node_name", format!("{name:?} {p}"))])),
     }
+}
+
+/// How long a server node may go unwritten before it is dead: the definition's judge-dead
+/// (`judge`), and at least five of the server's own heartbeat periods as its stat shows them
+/// (each heartbeat is one write: the time since its creation over its writes). Java's groups
+/// load the definition once, when they start; a definition edited since (a shorter heartbeat
+/// and judge-dead) does not change how often a running group beats.
+pub fn dead_after(judge: i64, stat: &zk::Stat) -> i64 {
+    let period = match i64::from(stat.version) {
+        v if v > 0 => stat.mtime.saturating_sub(stat.ctime).max(0) / v,
+        _ => 0,
+    };
+    judge.max(period.saturating_mul(5))
 }

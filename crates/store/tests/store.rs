@@ -604,6 +604,40 @@ async fn a_zero_judge_dead_removes_no_live_server() {
     assert_eq!(c.list_children(&servers).await.expect("servers"), before, "nothing removed");
 }
 
+/// A group keeps the periods it started with: after the definition's heartbeat and judge-dead
+/// are shortened (200 ms, 1 s), a server still beating every 1.5 s at the old pace is not dead
+/// 1.5 s after its last beat (five of its own periods: 7.5 s), while one never written since its
+/// creation 4.5 s ago is.
+#[tokio::test]
+async fn a_server_beating_at_its_own_slower_pace_is_not_removed() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::client(&server).await;
+    load_tree(&c).await;
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    let mut t = TaskType::decode(&example("taskType.json")).expect("decode");
+    t.heart_beat_rate = 200;
+    t.judge_dead_interval = 1000;
+    // Below tbdesk's form minimum (1 s): written as another console could.
+    let path = format!("{ROOT}/baseTaskType/OrderSync");
+    let v = c.check_stat(&path).await.expect("stat").expect("exists").version;
+    c.set_data(&path, t.encode().as_bytes(), Some(v)).await.expect("shorter periods");
+    let dir = format!("{ROOT}/baseTaskType/OrderSync/OrderSync$TEST/server");
+    let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    let slow = format!("{dir}/OrderSync$TEST$10.0.0.21$SLOW$0000000021");
+    let silent = format!("{dir}/OrderSync$TEST$10.0.0.22$GONE$0000000022");
+    c.create(&slow, &example("server.json"), &open).await.expect("slow");
+    c.create(&silent, &example("server.json"), &open).await.expect("silent");
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        c.set_data(&slow, &example("server.json"), None).await.expect("a beat at the old pace");
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let removed = store.remove_dead_servers("OrderSync", "OrderSync$TEST").await.expect("remove");
+    assert!(removed.contains(&"OrderSync$TEST$10.0.0.22$GONE$0000000022".to_string()), "{removed:?}");
+    assert!(!removed.iter().any(|r| r.contains("SLOW")), "a live server at its own pace removed: {removed:?}");
+    assert!(c.check_stat(&slow).await.expect("stat").is_some());
+}
+
 #[tokio::test]
 async fn dead_servers_are_removed_and_factories_stopped_and_started() {
     let server = ZkServer::start().expect("zk");
