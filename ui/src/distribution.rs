@@ -191,7 +191,9 @@ fn plan(pic: &Picture, judge_dead_ms: i64, local_factory: Option<&str>, layout: 
                     (false, true) => "srv local",
                     _ => "srv",
                 };
-                let age = format!("hb {:.1}s ago{}", g.age_ms as f64 / 1000.0, if g.dead { " · DEAD" } else { "" });
+                // A beat landing between the snapshot and its clock reading would read as
+                // "-0.0s ago": never before now.
+                let age = format!("hb {:.1}s ago{}", g.age_ms.max(0) as f64 / 1000.0, if g.dead { " · DEAD" } else { "" });
                 out.hb.push(Hb {
                     server: g.server.clone(),
                     y: gy + box_h(layout) - 7.0,

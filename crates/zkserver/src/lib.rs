@@ -229,9 +229,19 @@ impl Ensemble {
     /// Starts `n` servers (3 or 5 for a real quorum) and waits until one leads and the others
     /// follow (at most 90 s).
     pub fn start(n: usize, opts: &Options) -> Result<Self, Error> {
+        // Nine distinct ports for three servers: each is free only until its server binds it.
+        let mut taken = std::collections::HashSet::new();
+        let mut distinct = || -> Result<u16, Error> {
+            loop {
+                let p = free_port()?;
+                if taken.insert(p) {
+                    return Ok(p);
+                }
+            }
+        };
         let mut ports = Vec::new();
         for _ in 0..n {
-            ports.push((free_port()?, free_port()?, free_port()?));
+            ports.push((distinct()?, distinct()?, distinct()?));
         }
         let members: String = ports
             .iter()
@@ -361,7 +371,32 @@ impl Drop for Ensemble {
     }
 }
 
+/// A port free now and outside the kernel's range of ephemeral ports (`ip_local_port_range`).
+/// A port the kernel hands out for port 0 is one it may hand to the next outgoing connection
+/// too, before the server binds it: ZooKeeper's servers connect to each other from such ports,
+/// and a server that finds its election port taken so exits a few seconds after it first
+/// served (seen once: one of three gone a second into a test, a quorum that never came whole).
 fn free_port() -> Result<u16, Error> {
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().and_then(|w| w.parse::<u16>().ok()))
+        .unwrap_or(32768);
+    let (from, to) = (10_000u16, low.max(10_001));
+    // A start spread by process and time, so concurrent test processes rarely try the same one.
+    let seed = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+        h.finish()
+    };
+    let span = u64::from(to - from);
+    for k in 0..512u64 {
+        let port = from + u16::try_from(seed.wrapping_add(k.wrapping_mul(7919)) % span).unwrap_or(0);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     let l = TcpListener::bind("127.0.0.1:0").map_err(io("bind a free port"))?;
     Ok(l.local_addr().map_err(io("read the free port"))?.port())
 }
