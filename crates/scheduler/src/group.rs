@@ -1173,11 +1173,7 @@ impl NotSleepQueue {
         let mut out = Vec::new();
         while out.len() < n {
             let Some((k, v)) = r.queue.pop_front() else { break };
-            if let Some(c) = r.maybe_repeat.get_mut(&k) {
-                *c -= 1;
-                if *c == 0 {
-                    r.maybe_repeat.remove(&k);
-                }
+            if uncount(&mut r.maybe_repeat, &k) {
                 continue;
             }
             out.push((k, v));
@@ -1202,14 +1198,33 @@ impl NotSleepQueue {
     fn done(&self, keys: &[String]) {
         let mut r = self.rows();
         for k in keys {
-            if let Some(c) = r.running.get_mut(k) {
-                *c -= 1;
-                if *c == 0 {
-                    r.running.remove(k);
-                }
-            }
+            uncount(&mut r.running, k);
         }
     }
+}
+
+/// Takes one `k` off a count per value; whether there was one.
+fn uncount(counts: &mut std::collections::HashMap<String, usize>, k: &str) -> bool {
+    let Some(c) = counts.get_mut(k) else { return false };
+    *c -= 1;
+    if *c == 0 {
+        counts.remove(k);
+    }
+    true
+}
+
+/// A select answered: `FetchDataCount`, `FetchDataNum` and `lastFetchDataTime`.
+fn count_fetch(state: &GroupState, store: &Store, rows: usize) {
+    state.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
+    state.stats.fetch_num.fetch_add(rows as u64, Ordering::Relaxed);
+    state.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
+}
+
+/// A select failed: logged, in the event log, and counted as a failure.
+fn select_failed(state: &GroupState, spec: &GroupSpec, me: &str, e: &impl std::fmt::Display) {
+    tracing::warn!(error = %e, "selectTasks failed");
+    spec.log.push(format!("{me}: selectTasks failed: {e}"));
+    state.stats.fail.fetch_add(1, Ordering::Relaxed);
 }
 
 /// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
@@ -1445,9 +1460,7 @@ async fn process(
                             q.remember_running();
                             match d.select(&req).await {
                                 Ok(tasks) => {
-                                    st.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
-                                    st.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
-                                    st.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
+                                    count_fetch(&st, &store, tasks.len());
                                     if tasks.is_empty() {
                                         *end = Some(RoundEnd::NoData);
                                         break;
@@ -1455,9 +1468,7 @@ async fn process(
                                     q.push(tasks);
                                 }
                                 Err(e) => {
-                                    tracing::warn!(error = %e, "selectTasks failed");
-                                    sp.log.push(format!("{me}: selectTasks failed: {e}"));
-                                    st.stats.fail.fetch_add(1, Ordering::Relaxed);
+                                    select_failed(&st, &sp, &me, &e);
                                     *end = Some(RoundEnd::Failed);
                                     break;
                                 }
@@ -1502,9 +1513,7 @@ async fn process(
         let tasks = match deal.select(&req).await {
             Ok(t) => t,
             Err(e) => {
-                tracing::warn!(error = %e, "selectTasks failed");
-                spec.log.push(format!("{me}: selectTasks failed: {e}"));
-                state.stats.fail.fetch_add(1, Ordering::Relaxed);
+                select_failed(&state, &spec, &me, &e);
                 // Java's processors catch a failed select and load nothing: no data, whose
                 // rule (a start-only window pauses until its next start) applies.
                 window.no_data(store.zk_now_ms());
@@ -1514,9 +1523,7 @@ async fn process(
                 continue;
             }
         };
-        state.stats.fetch_count.fetch_add(1, Ordering::Relaxed);
-        state.stats.fetch_num.fetch_add(tasks.len() as u64, Ordering::Relaxed);
-        state.last_fetch.store(store.zk_now_ms() as u64, Ordering::Relaxed);
+        count_fetch(&state, &store, tasks.len());
         if tasks.is_empty() {
             window.no_data(store.zk_now_ms());
             // Java's SLEEP processor sleeps sleepTimeNoData, then sleepTimeInterval before its
