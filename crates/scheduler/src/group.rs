@@ -1263,6 +1263,8 @@ async fn process(
     // Booted when the group first holds items, as Java's `computerStart` runs only then: a
     // start-only window that fired while the group held nothing does not run it now.
     let mut window: Option<Window> = None;
+    // A SLEEP round's sleepTimeInterval is slept, and the select not yet made.
+    let mut rested = false;
     let pause = |d: Duration| {
         let mut s = stop.clone();
         async move {
@@ -1510,6 +1512,16 @@ async fn process(
             }
             continue;
         }
+        // Java's SLEEP processor sleeps sleepTimeInterval before every select, the first
+        // too, and reads its items after it: so the checks above run again after the sleep.
+        if !rested && !interval_of(def).is_zero() {
+            rested = true;
+            if pause(interval_of(def)).await {
+                return;
+            }
+            continue;
+        }
+        rested = false;
         let tasks = match deal.select(&req).await {
             Ok(t) => t,
             Err(e) => {
@@ -1526,9 +1538,9 @@ async fn process(
         count_fetch(&state, &store, tasks.len());
         if tasks.is_empty() {
             window.no_data(store.zk_now_ms());
-            // Java's SLEEP processor sleeps sleepTimeNoData, then sleepTimeInterval before its
-            // next select, as before every select.
-            if pause(no_data_pause(def).saturating_add(interval_of(def))).await {
+            // Java's SLEEP processor sleeps sleepTimeNoData (then, before its next select,
+            // sleepTimeInterval, as before every select).
+            if pause(no_data_pause(def)).await {
                 return;
             }
             continue;
@@ -1566,8 +1578,10 @@ async fn process(
         for w in workers.0.iter_mut() {
             let _ = w.await;
         }
-        state.stats.spend_ms.fetch_add(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
-        if pause(interval_of(def)).await {
+        state.stats.spend_ms.fetch_add(u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        // The 100 ms Java's SLEEP processor sleeps before it loads again (sleepTimeInterval
+        // follows, before the select).
+        if pause(Duration::from_millis(100)).await {
             return;
         }
     }

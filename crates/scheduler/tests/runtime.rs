@@ -449,6 +449,61 @@ for line in sys.stdin:
     assert!((4..=10).contains(&selects), "{selects} selects to work through 160 rows, 50 an answer:\n{text}");
 }
 
+/// sleepTimeInterval comes before every SLEEP select, the first too (Java's
+/// `loadScheduleData` sleeps, then reads its items and selects): the first select is at least
+/// an interval after the group got its items, and each next one at least an interval after the
+/// one before, whether it found rows or nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sleep_group_waits_its_interval_before_every_select_the_first_too() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/interval";
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("calls.log");
+    let job = dir.path().join("job.py");
+    std::fs::write(
+        &job,
+        r#"import json, sys, time
+n, log = 0, open(sys.argv[1], "a")
+for line in sys.stdin:
+    m = json.loads(line)
+    if m["op"] == "select":
+        n += 1
+        out = [f"r{n}-{k}" for k in range(3)] if n <= 2 else []
+        log.write("S %d %d\n" % (int(time.time() * 1000), len(out))); log.flush()
+        print(json.dumps({"tasks": out}), flush=True)
+    else:
+        print('{"ok":true}', flush=True)
+"#,
+    )
+    .expect("job");
+    let t = TaskType { thread_number: 1, sleep_time_interval: 1500, sleep_time_no_data: 300, ..task_type(1) };
+    let (admin, _dev) = prepared(&server, root, &t, "restbox").await;
+    let deal = Arc::new(DemoDeal::recording(1));
+    let cmd = format!("python3 {} {}", job.display(), log.display());
+    let cfg = Config {
+        deal: Deal::Process(Arc::new(ProcessDeal::new(cmd, Duration::from_secs(10)))),
+        ..config(&server, root, "restbox", "10.1.3.4", &deal)
+    };
+    let r = start(cfg);
+    let selects = |text: &str| -> Vec<i64> {
+        text.lines().filter_map(|l| l.strip_prefix("S ")?.split(' ').next()?.parse().ok()).collect()
+    };
+    let t0 = Instant::now();
+    while selects(&std::fs::read_to_string(&log).unwrap_or_default()).len() < 4 {
+        assert!(t0.elapsed() < Duration::from_secs(40), "too few selects");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    r.stop().await;
+    let at = selects(&std::fs::read_to_string(&log).expect("log"));
+    let owner = admin.inspect(&format!("{root}/baseTaskType/Job/Job$dev1/taskItem/0/cur_server")).await.expect("item");
+    let held_at = owner.stat.mtime;
+    // ZooKeeper's clock and the job's are this machine's; 100 ms of slack for their readings.
+    assert!(at[0] - held_at >= 1400, "first select {} ms after the item was assigned", at[0] - held_at);
+    for w in at.windows(2) {
+        assert!(w[1] - w[0] >= 1400, "selects {} ms apart: {at:?}", w[1] - w[0]);
+    }
+}
+
 /// A definition asking for 2147483647 threads (hostile, or a typo the Java console accepts):
 /// each group runs at most 256 workers, says so in the log, and processes as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
