@@ -588,7 +588,8 @@ async fn the_inspector_and_a_revert_never_fake_a_runtime() {
     let runtime = format!("{ROOT}/strategy/S/127.0.0.1$vm$AB$0000000000");
     c.create(&runtime, b"", &eph).await.expect("strategy runtime");
     let domain = format!("{ROOT}/baseTaskType/Job/Job$d");
-    for p in [domain.clone(), format!("{domain}/server"), format!("{domain}/taskItem"), format!("{domain}/taskItem/0")] {
+    for p in [domain.clone(), format!("{domain}/server"), format!("{domain}/taskItem"), format!("{domain}/taskItem/0")]
+    {
         c.create(&p, b"", &open).await.expect("domain");
     }
     let req = format!("{domain}/taskItem/0/req_server");
@@ -602,10 +603,12 @@ async fn the_inspector_and_a_revert_never_fake_a_runtime() {
         assert!(r.0 == ErrorCode::Invalid && r.1.contains("true or false"), "{bad:?}: {r:?}");
     }
     assert_eq!(console.set_node("p", &factory, b"false", 0).await.expect("stop the factory"), 1);
-    let wrong = br#"{"strategyName":"T","uuid":"127.0.0.1$vm$AB$0000000000","requestNum":1,"currentNum":0,"message":""}"#;
+    let wrong =
+        br#"{"strategyName":"T","uuid":"127.0.0.1$vm$AB$0000000000","requestNum":1,"currentNum":0,"message":""}"#;
     let r = code(console.set_node("p", &runtime, wrong, 0).await).expect("refused");
     assert!(r.0 == ErrorCode::Invalid && r.1.contains("strategyName must be S"), "{r:?}");
-    let right = br#"{"strategyName":"S","uuid":"127.0.0.1$vm$AB$0000000000","requestNum":1,"currentNum":0,"message":""}"#;
+    let right =
+        br#"{"strategyName":"S","uuid":"127.0.0.1$vm$AB$0000000000","requestNum":1,"currentNum":0,"message":""}"#;
     assert_eq!(console.set_node("p", &runtime, right, 0).await.expect("requestNum 1"), 1);
     let r = code(console.set_node("p", &srv, b"{}", 0).await).expect("refused");
     assert!(r.0 == ErrorCode::Invalid && r.1.contains("heartbeat"), "{r:?}");
@@ -629,7 +632,10 @@ async fn the_inspector_and_a_revert_never_fake_a_runtime() {
     let entry = console.history("p", Some(&srv), 1).await.expect("history")[0].id;
     for (overwrite, dry_run) in [(false, true), (false, false), (true, false)] {
         let r = console.revert("p", entry, overwrite, dry_run).await.expect_err("refused");
-        assert!(r.code == ErrorCode::Invalid && r.message.contains("never re-creates") && r.message.contains(&srv), "{r:?}");
+        assert!(
+            r.code == ErrorCode::Invalid && r.message.contains("never re-creates") && r.message.contains(&srv),
+            "{r:?}"
+        );
     }
     assert!(c.check_stat(&srv).await.expect("stat").is_none(), "the dead server stays gone");
 }

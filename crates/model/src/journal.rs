@@ -270,8 +270,10 @@ mod tests {
         assert_eq!(revert_refusal(r, vec![("/r/factory/F$1", true, false)]), None);
         // Another root's paths are not judged by this one's places.
         assert_eq!(revert_refusal("/other", back("/r/factory/F$1")), None);
-        let many: Vec<(&str, bool, bool)> =
-            ["/r/factory/a", "/r/factory/b", "/r/factory/c", "/r/factory/d"].iter().map(|p| (*p, false, true)).collect();
+        let many: Vec<(&str, bool, bool)> = ["/r/factory/a", "/r/factory/b", "/r/factory/c", "/r/factory/d"]
+            .iter()
+            .map(|p| (*p, false, true))
+            .collect();
         assert!(revert_refusal(r, many).unwrap_or_default().ends_with("and 1 more"));
     }
 
@@ -283,7 +285,9 @@ mod tests {
         for bad in [&b""[..], b" true", b"TRUE", b"0", b"\xff"] {
             assert!(node_edit_problem(r, "/r/factory/F$1", bad).is_some(), "{bad:?}");
         }
-        let rt = |s: &str, u: &str| format!(r#"{{"strategyName":"{s}","uuid":"{u}","requestNum":2,"currentNum":0,"message":""}}"#);
+        let rt = |s: &str, u: &str| {
+            format!(r#"{{"strategyName":"{s}","uuid":"{u}","requestNum":2,"currentNum":0,"message":""}}"#)
+        };
         assert_eq!(node_edit_problem(r, "/r/strategy/S/F$1", rt("S", "F$1").as_bytes()), None);
         assert!(node_edit_problem(r, "/r/strategy/S/F$1", rt("T", "F$1").as_bytes()).is_some());
         assert!(node_edit_problem(r, "/r/strategy/S/F$1", rt("S", "F$2").as_bytes()).is_some());

@@ -193,7 +193,11 @@ impl Store {
                 _ => version.saturating_add(1),
             })
         } else {
-            self.client.set_data(path, data, Some(version)).await.map(|stat| stat.version).map_err(|e| Error::at(path, e))
+            self.client
+                .set_data(path, data, Some(version))
+                .await
+                .map(|stat| stat.version)
+                .map_err(|e| Error::at(path, e))
         };
         match written {
             Ok(v) => Ok(v),
