@@ -244,6 +244,23 @@ async fn pause_strategy(console: State<'_, Console>, args: Args<cmd::PauseStrate
 }
 
 #[tauri::command]
+async fn delete_task_type(console: State<'_, Console>, args: Args<cmd::DeleteTaskType>) -> Answer<cmd::DeleteTaskType> {
+    Console::confirmed_as::<cmd::DeleteTaskType, _>(&args, console.delete_task_type(&args.profile, &args.name, args.version))
+        .await
+}
+
+#[tauri::command]
+async fn delete_strategy(console: State<'_, Console>, args: Args<cmd::DeleteStrategy>) -> Answer<cmd::DeleteStrategy> {
+    Console::confirmed_as::<cmd::DeleteStrategy, _>(&args, console.delete_strategy(&args.profile, &args.name, args.version))
+        .await
+}
+
+#[tauri::command]
+async fn set_factory(console: State<'_, Console>, args: Args<cmd::SetFactory>) -> Answer<cmd::SetFactory> {
+    Console::confirmed_as::<cmd::SetFactory, _>(&args, console.set_factory(&args.profile, &args.uuid, args.start)).await
+}
+
+#[tauri::command]
 async fn create_profile(console: State<'_, Console>, args: Args<cmd::CreateProfile>) -> Answer<cmd::CreateProfile> {
     console.create_profile(&args.fields, args.password.as_deref()).await
 }
@@ -549,6 +566,9 @@ fn main() {
             save_task_type,
             save_strategy,
             pause_strategy,
+            delete_task_type,
+            delete_strategy,
+            set_factory,
             create_profile,
             update_profile,
             get_profile,

@@ -589,6 +589,95 @@ async fn history_revert_and_node_from_the_command_line() {
     assert!(first.contains(" Asia/Kolkata "), "{first}");
 }
 
+/// `tbdesk delete` and `tbdesk factory`, the Java console's deletes and switch, as a user
+/// meets them: a task type a strategy points at, a strategy a factory is registered under and a
+/// task type a thread group is registered in are refused, naming who holds them, with nothing
+/// deleted; a stale `--version` deletes nothing; a read-only profile writes nothing; once
+/// nothing runs, the deletes take the definition with its whole subtree, are recorded, and a
+/// revert writes the definition back. The factory switch writes Java's `false` / `true`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletes_and_the_factory_switch_touch_nothing_a_runtime_holds() {
+    use tbdesk_tests::zk::SPEC_ROOT;
+    let (server, c, dir) = spec_profile("spec").await;
+    let d = Some(dir.path());
+    let tt = format!("{SPEC_ROOT}/baseTaskType/OrderSync");
+    let st = format!("{SPEC_ROOT}/strategy/OrderSync-Strategy");
+    let factory = "10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001";
+    let exists = |p: String| {
+        let c = &c;
+        async move { c.check_stat(&p).await.expect("stat").is_some() }
+    };
+
+    let (code, _, err) = tbdesk_in(d, &["delete", "task-type", "spec", "OrderSync"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("used by strategy OrderSync-Strategy") && err.contains("nothing was deleted"), "{err}");
+    let (code, _, err) = tbdesk_in(d, &["delete", "strategy", "spec", "OrderSync-Strategy"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("registered factories") && err.contains(factory), "{err}");
+    assert!(exists(tt.clone()).await && exists(st.clone()).await, "nothing deleted");
+
+    // The factory switch, as the Java console writes it.
+    let fpath = format!("{SPEC_ROOT}/factory/{factory}");
+    let (code, out, err) = tbdesk_in(d, &["factory", "spec", factory, "stop"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("stopped"), "{out}");
+    assert_eq!(c.get_data(&fpath).await.expect("factory").0, b"false");
+    let (code, _, err) = tbdesk_in(d, &["factory", "spec", factory, "start"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(c.get_data(&fpath).await.expect("factory").0, b"true");
+    let (code, _, _) = tbdesk_in(d, &["factory", "spec", factory, "pause"], b"");
+    assert_ne!(code, 0, "only start or stop");
+    let (code, _, err) = tbdesk_in(d, &["factory", "spec", "no-such-factory", "stop"], b"");
+    assert_ne!(code, 0);
+    assert!(c.check_stat(&format!("{SPEC_ROOT}/factory/no-such-factory")).await.expect("stat").is_none(), "{err}");
+
+    // The Java factory ends (its session closes): its ephemeral nodes go, its server stays.
+    drop(c);
+    let c = tbdesk_tests::zk::client(&server).await;
+    let t0 = std::time::Instant::now();
+    while c.check_stat(&format!("{st}/{factory}")).await.expect("stat").is_some() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "the factory's session did not end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let v = c.check_stat(&st).await.expect("stat").expect("strategy").version;
+    let stale = (v + 1).to_string();
+    let (code, _, err) = tbdesk_in(d, &["delete", "strategy", "spec", "OrderSync-Strategy", "--version", &stale], b"");
+    assert_ne!(code, 0, "a stale version deletes nothing");
+    assert!(c.check_stat(&st).await.expect("stat").is_some(), "{err}");
+    let ro = ["profile", "add", "ro", "--connect", &server.connect_string(), "--root", SPEC_ROOT, "--read-only"];
+    assert_eq!(tbdesk_in(d, &ro, b"").0, 0);
+    let (code, _, err) = tbdesk_in(d, &["delete", "strategy", "ro", "OrderSync-Strategy"], b"");
+    assert_ne!(code, 0);
+    assert!(err.to_lowercase().contains("read-only"), "{err}");
+    assert!(c.check_stat(&st).await.expect("stat").is_some());
+    let (code, out, err) = tbdesk_in(d, &["delete", "strategy", "spec", "OrderSync-Strategy"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("deleted strategy OrderSync-Strategy"), "{out}");
+    assert!(c.check_stat(&st).await.expect("stat").is_none());
+
+    // The dead JVM's server node still holds the task type.
+    let servers = format!("{tt}/OrderSync$TEST/server");
+    let (code, _, err) = tbdesk_in(d, &["delete", "task-type", "spec", "OrderSync"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("registered thread groups") && err.contains("Health's fix"), "{err}");
+    for s in c.list_children(&servers).await.expect("servers") {
+        c.delete(&format!("{servers}/{s}"), None).await.expect("the dead server removed");
+    }
+    let (code, out, err) = tbdesk_in(d, &["delete", "task-type", "spec", "OrderSync"], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("deleted task type OrderSync"), "{out}");
+    assert!(c.check_stat(&tt).await.expect("stat").is_none(), "the definition and its domains are gone");
+
+    // Recorded, and a revert writes the definition back (its domains are the runtime's to make).
+    let (_, out, _) = tbdesk_in(d, &["history", "spec"], b"");
+    assert!(out.contains("delete_task_type applied") && out.contains("delete_strategy applied"), "{out}");
+    let entry = out.lines().next().and_then(|l| l.strip_prefix('#')?.split(' ').next()).expect("entry").to_owned();
+    let (code, out, err) = tbdesk_in(d, &["revert", "spec", &entry], b"");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(c.get_data(&tt).await.expect("task type back").0, example("taskType.json"));
+    assert!(c.list_children(&tt).await.expect("children").is_empty());
+}
+
 /// `tbdesk pause` / `resume` with a filter: the chosen strategies change in one multi (one
 /// journal entry naming them all), the others stay; a dry run writes nothing; resume undoes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -936,6 +936,62 @@ impl Console {
         .await
     }
 
+    /// Deletes a task type with every domain of it (the Java console's "delete task type"), if
+    /// its definition is still at `version`, in one multi (several for a huge domain, each
+    /// re-checking the version). Refused, nothing written, while a thread group is registered
+    /// in any of its domains (a dead one's node is removed by Health's fix first), and while a
+    /// Schedule strategy points at it: Java factories would loop on the missing definition.
+    pub async fn delete_task_type(&self, profile: &str, name: &str, version: i32) -> Result<(), ApiError> {
+        let store = self.store(profile).await?;
+        let config = read_within(format!("{profile}: reading the strategies"), store.export_config()).await?;
+        let users: Vec<String> = config
+            .strategies
+            .iter()
+            .filter(|(_, e)| {
+                Strategy::decode(e.blob.as_bytes()).is_ok_and(|s| {
+                    s.kind == Some(tbdesk_model::records::Kind::Schedule)
+                        && s.task_name.as_deref().is_some_and(|t| tbdesk_model::names::TaskTypeName::parse(t).base == name)
+                })
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        if !users.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "task type {name} is used by strategy {}: delete the strategy or point it at another task type first; nothing was deleted",
+                    users.join(", ")
+                ),
+            ));
+        }
+        self.journaled(profile, &store, "delete_task_type", None, |r| vec![r.base_task_type(name)], async {
+            store.delete_task_type(name, version, false).await.map_err(|e| in_use(e, "thread groups"))
+        })
+        .await
+    }
+
+    /// Deletes a strategy (the Java console's "delete strategy") if still at `version`.
+    /// Refused, nothing written, while a factory is registered under it: its groups would lose
+    /// their strategy under them. Pause it, and its factories leave it.
+    pub async fn delete_strategy(&self, profile: &str, name: &str, version: i32) -> Result<(), ApiError> {
+        let store = self.store(profile).await?;
+        self.journaled(profile, &store, "delete_strategy", None, |r| vec![r.strategy(name)], async {
+            store.delete_strategy(name, version, false).await.map_err(|e| in_use(e, "factories"))
+        })
+        .await
+    }
+
+    /// Starts or stops a factory as the Java console does (its node `true` / `false`, at the
+    /// version read): a stopped factory's groups stop and its strategy runtimes ask for none.
+    pub async fn set_factory(&self, profile: &str, uuid: &str, start: bool) -> Result<(), ApiError> {
+        let store = self.store(profile).await?;
+        let command = if start { "start_factory" } else { "stop_factory" };
+        self.journaled(profile, &store, command, None, |r| vec![r.factory(uuid)], async {
+            Ok(store.set_factory_started(uuid, start).await?)
+        })
+        .await
+    }
+
     /// Writes a support bundle for a profile (a zip: the profile without its credentials, the
     /// root's snapshot, the health report, the recent journal, the app's log `log`) at `out`, or
     /// in the data dir's `bundles/`; answers its path. Parts that cannot be read say why inside.
@@ -2111,4 +2167,24 @@ async fn resolve_servers(
         }
     }
     out
+}
+
+/// A delete refused because runtimes are registered, said for the console (it offers no force):
+/// who holds it and what to do.
+fn in_use(e: tbdesk_store::Error, who: &str) -> ApiError {
+    match e {
+        tbdesk_store::Error::Running { what, running } => {
+            let mut err = ApiError::new(
+                ErrorCode::Running,
+                format!(
+                    "refused: {what} is in use by {} registered {who}: {}. Stop or pause them first (a dead server's node is removed by Health's fix); nothing was deleted",
+                    running.len(),
+                    running.join(", ")
+                ),
+            );
+            err.detail = Some(serde_json::json!({ "what": what, "running": running }));
+            err
+        }
+        e => e.into(),
+    }
 }

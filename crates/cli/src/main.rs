@@ -256,6 +256,19 @@ enum Cmd {
     Pause(BatchArgs),
     /// Resume every strategy FILTER chooses, like `pause`.
     Resume(BatchArgs),
+    /// Delete a task type (with its domains) or a strategy, as the Java console does. Refused,
+    /// nothing deleted, while runtimes are registered in or under it, or while a strategy
+    /// points at the task type. Recorded in the history (revert writes the definition back).
+    #[command(subcommand)]
+    Delete(DeleteCmd),
+    /// Start or stop a factory (the Java console's switch: its node `true` / `false`).
+    Factory {
+        profile: String,
+        /// The factory's uuid (`tbdesk snapshot` lists them).
+        uuid: String,
+        #[arg(value_parser = ["start", "stop"])]
+        action: String,
+    },
     /// Write a support bundle for a profile: a zip with the root's snapshot, the health report
     /// and the recent journal, no password or digest credential. Prints its path.
     Bundle {
@@ -286,6 +299,27 @@ struct BatchArgs {
     /// notification of the app, an ALERT line of `tbdesk watch`.
     #[arg(long, value_name = "MINUTES")]
     remind_in: Option<u32>,
+}
+
+#[derive(Subcommand)]
+enum DeleteCmd {
+    /// Delete a task type and every domain of it.
+    TaskType {
+        profile: String,
+        /// The base task type.
+        name: String,
+        /// Delete only if the definition is still at this version (default: the version read now).
+        #[arg(long)]
+        version: Option<i32>,
+    },
+    /// Delete a strategy.
+    Strategy {
+        profile: String,
+        name: String,
+        /// Delete only if the strategy is still at this version (default: the version read now).
+        #[arg(long)]
+        version: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -840,6 +874,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(if !r.conflicts.is_empty() && !overwrite { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Cmd::Delete(d) => {
+            let c = console(&cli.data_dir).await?;
+            let (kind, dir, profile, name, version) = match d {
+                DeleteCmd::TaskType { profile, name, version } => ("task type", "baseTaskType", profile, name, version),
+                DeleteCmd::Strategy { profile, name, version } => ("strategy", "strategy", profile, name, version),
+            };
+            if name.is_empty() || name.contains('/') {
+                anyhow::bail!("{kind} name {name:?}: one node name, not empty and without '/'");
+            }
+            let version = match version {
+                Some(v) => v,
+                None => c.node(&profile, &format!("{dir}/{name}")).await?.stat.version,
+            };
+            if dir == "strategy" {
+                c.delete_strategy(&profile, &name, version).await?;
+            } else {
+                c.delete_task_type(&profile, &name, version).await?;
+            }
+            println!("deleted {kind} {name} (version {version})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Factory { profile, uuid, action } => {
+            let start = action == "start";
+            console(&cli.data_dir).await?.set_factory(&profile, &uuid, start).await?;
+            println!("factory {uuid} {}", if start { "started" } else { "stopped" });
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::Pause(a) => pause_cmd(&cli.data_dir, a, true).await,
         Cmd::Resume(a) => pause_cmd(&cli.data_dir, a, false).await,

@@ -877,6 +877,24 @@ pub mod cmd {
         }
     }
 
+    impl Intent for DeleteTaskTypeArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            intent(&self.profile, format!("delete version {} of task type {} with its domains", self.version, self.name))
+        }
+    }
+
+    impl Intent for DeleteStrategyArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            intent(&self.profile, format!("delete version {} of strategy {}", self.version, self.name))
+        }
+    }
+
+    impl Intent for FactoryArgs {
+        fn intent(&self) -> Option<WriteIntent> {
+            intent(&self.profile, format!("{} factory {}", if self.start { "start" } else { "stop" }, self.uuid))
+        }
+    }
+
     impl Intent for PauseMatchingArgs {
         fn intent(&self) -> Option<WriteIntent> {
             (!self.dry_run).then_some(())?;
@@ -982,6 +1000,13 @@ pub mod cmd {
         SaveStrategy = "save_strategy" (SaveStrategyArgs) -> i32;
         /// Pauses or resumes a strategy; answers its new version.
         PauseStrategy = "pause_strategy" (PauseArgs) -> i32;
+        /// Deletes a task type with its domains if still at `version` (refused while thread
+        /// groups are registered or a strategy points at it).
+        DeleteTaskType = "delete_task_type" (DeleteTaskTypeArgs) -> ();
+        /// Deletes a strategy if still at `version` (refused while factories are registered).
+        DeleteStrategy = "delete_strategy" (DeleteStrategyArgs) -> ();
+        /// Starts or stops a factory as the Java console does.
+        SetFactory = "set_factory" (FactoryArgs) -> ();
         /// Creates a profile; the password goes to the OS keyring only.
         CreateProfile = "create_profile" (ProfileFieldsArgs) -> Profile;
         /// Changes a profile; `password`: absent keeps, "" removes, text replaces.
@@ -1231,6 +1256,39 @@ pub mod cmd {
         pub name: String,
         /// Pause (true) or resume.
         pub pause: bool,
+    }
+
+    /// [`DeleteTaskType`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct DeleteTaskTypeArgs {
+        /// The profile.
+        pub profile: String,
+        /// The task type's base name.
+        pub name: String,
+        /// The version the window showed: a definition changed since is not deleted.
+        pub version: i32,
+    }
+
+    /// [`DeleteStrategy`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct DeleteStrategyArgs {
+        /// The profile.
+        pub profile: String,
+        /// The strategy's name.
+        pub name: String,
+        /// The version the window showed: a strategy changed since is not deleted.
+        pub version: i32,
+    }
+
+    /// [`SetFactory`].
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct FactoryArgs {
+        /// The profile.
+        pub profile: String,
+        /// The factory's uuid (its node's name).
+        pub uuid: String,
+        /// Start (true) or stop.
+        pub start: bool,
     }
 
     /// [`CreateProfile`], [`TestConnection`].
