@@ -275,6 +275,51 @@ const STRATEGY: &[Spec<Strategy>] = &[
         read: |s| s.sts.clone().unwrap_or_else(|| "resume".into()), write: |s, x, _| s.sts = Some(x.to_owned()) },
 ];
 
+/// Deletes the stored object the form shows, at the version the window shows, once confirmed
+/// (a production profile then asks for its name, as for every write). The backend refuses,
+/// deleting nothing, while runtimes hold it or (a task type) a strategy points at it; the
+/// refusal, naming them, is the outcome.
+fn delete_button(
+    ctx: Ctx,
+    task_type: bool,
+    editing: RwSignal<Option<String>>,
+    stored: Memo<Option<(String, i32)>>,
+    outcome: RwSignal<Option<Result<String, ApiError>>>,
+) -> impl IntoView {
+    let kind = if task_type { "task type" } else { "strategy" };
+    let id = if task_type { "delete-task-type" } else { "delete-strategy" };
+    let delete = move |_| {
+        let (Some(name), Some((_, version)), Some(profile)) =
+            (editing.get_untracked(), stored.get_untracked(), ctx.profile.get_untracked())
+        else {
+            return;
+        };
+        let what = if task_type {
+            format!("Delete task type {name} (version {version}) with every domain of it?")
+        } else {
+            format!("Delete strategy {name} (version {version})?")
+        };
+        if !browser::confirm(&what) {
+            return;
+        }
+        spawn_local(async move {
+            let r = if task_type {
+                api::call::<cmd::DeleteTaskType>(cmd::DeleteTaskTypeArgs { profile, name: name.clone(), version }).await
+            } else {
+                api::call::<cmd::DeleteStrategy>(cmd::DeleteStrategyArgs { profile, name: name.clone(), version }).await
+            };
+            outcome.set(Some(r.map(|_| format!("Deleted {kind} {name}."))));
+        });
+    };
+    view! {
+        <Show when=move || stored.with(|s| s.is_some())>
+            <div class="toolbar delete-bar">
+                <button type="button" class="small delete" id=id on:click=delete>{format!("Delete {kind}…")}</button>
+            </div>
+        </Show>
+    }
+}
+
 #[component]
 pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -351,6 +396,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                 {fields.view("taskItems", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
+            {delete_button(ctx, true, editing, stored, outcome)}
             {copy_to_profile(ctx, move |target: String| {
                 let t = built.get_untracked().0;
                 spawn_local(async move {
@@ -421,6 +467,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
                 {fields.view("strategyName", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
+            {delete_button(ctx, false, editing, stored, outcome)}
             {copy_to_profile(ctx, move |target: String| {
                 let s = built.get_untracked().0;
                 spawn_local(async move {

@@ -53,6 +53,21 @@ pub fn Overview() -> impl IntoView {
             }
         });
     };
+    // The Java console's switch: a stopped factory's groups stop (confirmed first: it stops
+    // processing on that machine).
+    let switch_factory = move |uuid: String, start: bool| {
+        let Some(profile) = ctx.profile.get_untracked() else { return };
+        let verb = if start { "Start" } else { "Stop" };
+        if !crate::browser::confirm(&format!("{verb} factory {uuid}? Its thread groups {}.", if start { "start again" } else { "stop" })) {
+            return;
+        }
+        spawn_local(async move {
+            match api::call::<cmd::SetFactory>(cmd::FactoryArgs { profile, uuid, start }).await {
+                Ok(()) => ctx.error.set(None),
+                Err(e) => ctx.error.set(Some(e)),
+            }
+        });
+    };
     // The filtered lists, recomputed when the root or the filter changes; the tables draw only
     // the rows their scroll position shows (a 1,000-task-type root stays a few dozen rows).
     let strategies = Memo::new(move |_| {
@@ -260,13 +275,21 @@ pub fn Overview() -> impl IntoView {
                     } else {
                         view! {
                             <table id="factories">
-                                <thead><tr><th>"Factory"</th><th>"State"</th></tr></thead>
+                                <thead><tr><th>"Factory"</th><th>"State"</th><th></th></tr></thead>
                                 <tbody>
-                                    {snap.factories.iter().take(MAX_FACTORY_ROWS).map(|fa| view! {
-                                        <tr><td class="mono">{fa.uuid.clone()}</td><td>{if fa.started { "started" } else { "stopped" }}</td></tr>
+                                    {snap.factories.iter().take(MAX_FACTORY_ROWS).map(|fa| {
+                                        let (uuid, started) = (fa.uuid.clone(), fa.started);
+                                        let label = if started { "Stop" } else { "Start" };
+                                        view! {
+                                            <tr>
+                                                <td class="mono">{fa.uuid.clone()}</td>
+                                                <td>{if started { "started" } else { "stopped" }}</td>
+                                                <td><button class="small factory-switch" data-uuid=fa.uuid.clone() on:click=move |_| switch_factory(uuid.clone(), !started)>{label}</button></td>
+                                            </tr>
+                                        }
                                     }).collect_view()}
                                     {(snap.factories.len() > MAX_FACTORY_ROWS).then(|| view! {
-                                        <tr><td colspan="2" class="muted">{format!("… and {} more", snap.factories.len() - MAX_FACTORY_ROWS)}</td></tr>
+                                        <tr><td colspan="3" class="muted">{format!("… and {} more", snap.factories.len() - MAX_FACTORY_ROWS)}</td></tr>
                                     })}
                                 </tbody>
                             </table>
