@@ -245,14 +245,20 @@ async fn pause_strategy(console: State<'_, Console>, args: Args<cmd::PauseStrate
 
 #[tauri::command]
 async fn delete_task_type(console: State<'_, Console>, args: Args<cmd::DeleteTaskType>) -> Answer<cmd::DeleteTaskType> {
-    Console::confirmed_as::<cmd::DeleteTaskType, _>(&args, console.delete_task_type(&args.profile, &args.name, args.version))
-        .await
+    Console::confirmed_as::<cmd::DeleteTaskType, _>(
+        &args,
+        console.delete_task_type(&args.profile, &args.name, args.version),
+    )
+    .await
 }
 
 #[tauri::command]
 async fn delete_strategy(console: State<'_, Console>, args: Args<cmd::DeleteStrategy>) -> Answer<cmd::DeleteStrategy> {
-    Console::confirmed_as::<cmd::DeleteStrategy, _>(&args, console.delete_strategy(&args.profile, &args.name, args.version))
-        .await
+    Console::confirmed_as::<cmd::DeleteStrategy, _>(
+        &args,
+        console.delete_strategy(&args.profile, &args.name, args.version),
+    )
+    .await
 }
 
 #[tauri::command]

@@ -950,7 +950,9 @@ impl Console {
             .filter(|(_, e)| {
                 Strategy::decode(e.blob.as_bytes()).is_ok_and(|s| {
                     s.kind == Some(tbdesk_model::records::Kind::Schedule)
-                        && s.task_name.as_deref().is_some_and(|t| tbdesk_model::names::TaskTypeName::parse(t).base == name)
+                        && s.task_name
+                            .as_deref()
+                            .is_some_and(|t| tbdesk_model::names::TaskTypeName::parse(t).base == name)
                 })
             })
             .map(|(n, _)| n.clone())

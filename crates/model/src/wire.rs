@@ -879,7 +879,10 @@ pub mod cmd {
 
     impl Intent for DeleteTaskTypeArgs {
         fn intent(&self) -> Option<WriteIntent> {
-            intent(&self.profile, format!("delete version {} of task type {} with its domains", self.version, self.name))
+            intent(
+                &self.profile,
+                format!("delete version {} of task type {} with its domains", self.version, self.name),
+            )
         }
     }
 

@@ -1287,62 +1287,8 @@ async fn process(
         }
         let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
         if reload.swap(false, Ordering::Relaxed) {
-            // The queue is drained here: hand over what was requested, then reload. Items read
-            // while a heartbeat was lost are not kept (the loss emptied them; they are read
-            // again once a beat lands).
-            let lost_before = state.lost.load(Ordering::SeqCst);
-            let Some(read) = unless_stopped(&stop, read_items(&store, &spec.base, &spec.task_type)).await else {
+            if reload_held(&store, &spec, &state, &reload, &stop, &me).await {
                 return;
-            };
-            match read {
-                Ok(ItemsRead { items, versions }) => {
-                    let owners: Vec<ItemOwner> = items.iter().map(|(i, _)| i.clone()).collect();
-                    let plan = release(&me, &owners);
-                    let write = write_items(&store, &spec.base, &spec.task_type, &plan, &versions);
-                    match unless_stopped(&stop, write).await {
-                        None => return,
-                        Some(Ok(())) => {}
-                        Some(Err(e)) => {
-                            // Nothing was written (one multi); the items handed over are not
-                            // run here, and the next pass reads and releases again.
-                            tracing::warn!(error = %e, "release failed");
-                            reload.store(true, Ordering::Relaxed);
-                        }
-                    }
-                    // In Java's order (`reloadDealTaskItem` sorts every item, numbers by value,
-                    // then keeps its own): the job sees [0, 1, 2, ..., 10], never ZooKeeper's
-                    // child order [0, 10, 1, ...].
-                    let mut after = plan.apply(&owners);
-                    sort_items_by(&mut after, |o| o.id.as_str(), JavaVersion::V3_3);
-                    // By id, so thousands of items cost a lookup each, not a scan each.
-                    let params: std::collections::HashMap<&str, &String> =
-                        items.iter().map(|(o, p)| (o.id.as_str(), p)).collect();
-                    let held: Vec<HeldItem> = after
-                        .iter()
-                        .filter(|i| i.cur_server.as_deref() == Some(me.as_str()))
-                        .map(|i| HeldItem {
-                            id: i.id.clone(),
-                            parameter: params.get(i.id.as_str()).map(|p| (*p).clone()).unwrap_or_default(),
-                        })
-                        .collect();
-                    // Java reads the domain's item count once, when the group first holds
-                    // items (`taskItemCount`, before `computerStart`), and hands that number
-                    // to every select of the group's life.
-                    if !held.is_empty() && state.item_total.load(Ordering::Relaxed) == 0 {
-                        state.item_total.store(owners.len() as u64, Ordering::Relaxed);
-                    }
-                    // Judged under the lock the heartbeat empties `held` under.
-                    let mut h = state.held.lock().unwrap_or_else(|p| p.into_inner());
-                    if state.lost.load(Ordering::SeqCst) == lost_before {
-                        *h = held;
-                    } else {
-                        reload.store(true, Ordering::Relaxed);
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "reload failed");
-                    reload.store(true, Ordering::Relaxed);
-                }
             }
             // A reload to be done again (it failed, or a beat was lost meanwhile) waits a
             // little: a NOTSLEEP round ends at once on it, and would read the items again and
@@ -1449,10 +1395,15 @@ async fn process(
                                 *end = Some(e);
                                 break;
                             }
-                            if !interval.is_zero() {
+                            // Cut short by a hand-over asked meanwhile (the round then ends,
+                            // drains and releases), as Java's heartbeat releases a sleeping
+                            // processor's items at once.
+                            let until = tokio::time::Instant::now() + interval;
+                            while tokio::time::Instant::now() < until && !reload.load(Ordering::Relaxed) {
+                                let slice = until.saturating_duration_since(tokio::time::Instant::now());
                                 tokio::select! {
-                                    _ = tokio::time::sleep(interval) => {}
-                                    _ = stop.changed() => {}
+                                    _ = tokio::time::sleep(slice.min(Duration::from_millis(200))) => {}
+                                    _ = stop.changed() => break,
                                 }
                             }
                             if let Some(e) = round_end(&st, &sp, round, open(), &reload) {
@@ -1496,7 +1447,7 @@ async fn process(
             match end {
                 Some(RoundEnd::NoData) => {
                     window.no_data(store.zk_now_ms());
-                    if pause(no_data_pause(def)).await {
+                    if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
                         return;
                     }
                 }
@@ -1504,7 +1455,7 @@ async fn process(
                 // sleepTimeInterval only; its no-data rule is not applied): here after the
                 // no-data pause, so a failing job is not called in a busy loop.
                 Some(RoundEnd::Failed) => {
-                    if pause(no_data_pause(def)).await {
+                    if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
                         return;
                     }
                 }
@@ -1516,7 +1467,7 @@ async fn process(
         // too, and reads its items after it: so the checks above run again after the sleep.
         if !rested && !interval_of(def).is_zero() {
             rested = true;
-            if pause(interval_of(def)).await {
+            if rest(interval_of(def), &store, &spec, &state, &reload, &stop, &me).await {
                 return;
             }
             continue;
@@ -1529,7 +1480,7 @@ async fn process(
                 // Java's processors catch a failed select and load nothing: no data, whose
                 // rule (a start-only window pauses until its next start) applies.
                 window.no_data(store.zk_now_ms());
-                if pause(no_data_pause(def)).await {
+                if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
                     return;
                 }
                 continue;
@@ -1540,7 +1491,7 @@ async fn process(
             window.no_data(store.zk_now_ms());
             // Java's SLEEP processor sleeps sleepTimeNoData (then, before its next select,
             // sleepTimeInterval, as before every select).
-            if pause(no_data_pause(def)).await {
+            if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
                 return;
             }
             continue;
@@ -1583,6 +1534,110 @@ async fn process(
         // follows, before the select).
         if pause(Duration::from_millis(100)).await {
             return;
+        }
+    }
+}
+
+/// The items hand-over and reload (Java's `getCurrentScheduleTaskItemListNow`): releases
+/// what was requested of this group, then holds what is its own, in Java's order. Answers true
+/// when stopped meanwhile.
+async fn reload_held(
+    store: &Store,
+    spec: &GroupSpec,
+    state: &GroupState,
+    reload: &AtomicBool,
+    stop: &watch::Receiver<bool>,
+    me: &str,
+) -> bool {
+    // Called with no row executing (a SLEEP round is over, a NOTSLEEP round drained) or
+    // while the group sleeps. Items read while a heartbeat was lost are not kept (the loss
+    // emptied them; they are read again once a beat lands).
+    let lost_before = state.lost.load(Ordering::SeqCst);
+    let Some(read) = unless_stopped(stop, read_items(store, &spec.base, &spec.task_type)).await else {
+        return true;
+    };
+    match read {
+        Ok(ItemsRead { items, versions }) => {
+            let owners: Vec<ItemOwner> = items.iter().map(|(i, _)| i.clone()).collect();
+            let plan = release(me, &owners);
+            let write = write_items(store, &spec.base, &spec.task_type, &plan, &versions);
+            match unless_stopped(stop, write).await {
+                None => return true,
+                Some(Ok(())) => {}
+                Some(Err(e)) => {
+                    // Nothing was written (one multi); the items handed over are not
+                    // run here, and the next pass reads and releases again.
+                    tracing::warn!(error = %e, "release failed");
+                    reload.store(true, Ordering::Relaxed);
+                }
+            }
+            // In Java's order (`reloadDealTaskItem` sorts every item, numbers by value,
+            // then keeps its own): the job sees [0, 1, 2, ..., 10], never ZooKeeper's
+            // child order [0, 10, 1, ...].
+            let mut after = plan.apply(&owners);
+            sort_items_by(&mut after, |o| o.id.as_str(), JavaVersion::V3_3);
+            // By id, so thousands of items cost a lookup each, not a scan each.
+            let params: std::collections::HashMap<&str, &String> =
+                items.iter().map(|(o, p)| (o.id.as_str(), p)).collect();
+            let held: Vec<HeldItem> = after
+                .iter()
+                .filter(|i| i.cur_server.as_deref() == Some(me))
+                .map(|i| HeldItem {
+                    id: i.id.clone(),
+                    parameter: params.get(i.id.as_str()).map(|p| (*p).clone()).unwrap_or_default(),
+                })
+                .collect();
+            // Java reads the domain's item count once, when the group first holds
+            // items (`taskItemCount`, before `computerStart`), and hands that number
+            // to every select of the group's life.
+            if !held.is_empty() && state.item_total.load(Ordering::Relaxed) == 0 {
+                state.item_total.store(owners.len() as u64, Ordering::Relaxed);
+            }
+            // Judged under the lock the heartbeat empties `held` under.
+            let mut h = state.held.lock().unwrap_or_else(|p| p.into_inner());
+            if state.lost.load(Ordering::SeqCst) == lost_before {
+                *h = held;
+            } else {
+                reload.store(true, Ordering::Relaxed);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reload failed");
+            reload.store(true, Ordering::Relaxed);
+        }
+    }
+    false
+}
+
+/// A pause of `d` (sleepTimeNoData, sleepTimeInterval) during which a hand-over asked of this
+/// group still happens: Java's heartbeat releases the items of a processor that is sleeping
+/// (`isSleeping`) at once, so a requester never waits out a long sleep for its items. Answers
+/// true when stopped.
+async fn rest(
+    d: Duration,
+    store: &Store,
+    spec: &GroupSpec,
+    state: &GroupState,
+    reload: &AtomicBool,
+    stop: &watch::Receiver<bool>,
+    me: &str,
+) -> bool {
+    let until = tokio::time::Instant::now() + d;
+    loop {
+        let now = tokio::time::Instant::now();
+        if now >= until {
+            return false;
+        }
+        let mut s = stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep((until - now).min(Duration::from_millis(200))) => {}
+            _ = s.changed() => return true,
+        }
+        if *stop.borrow() {
+            return true;
+        }
+        if reload.swap(false, Ordering::Relaxed) && reload_held(store, spec, state, reload, stop, me).await {
+            return true;
         }
     }
 }

@@ -504,6 +504,36 @@ for line in sys.stdin:
     }
 }
 
+/// A group sleeping a long sleepTimeInterval (or sleepTimeNoData) hands over the items asked
+/// of it within heartbeats, not when its sleep ends: Java's heartbeat releases a sleeping
+/// processor's items at once (`isSleeping`). With a 40 s interval, a second thread group (the
+/// strategy's assignNum raised) gets its half within 15 s; before, it waited out the sleep.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sleeping_group_hands_items_over_within_heartbeats() {
+    for processor in ["SLEEP", "NOTSLEEP"] {
+        let server = zk::ZkServer::start().expect("zk");
+        let root = "/rt/sleepy";
+        let t = TaskType { sleep_time_interval: 40_000, processor_type: Some(processor.into()), ..task_type(4) };
+        let (admin, dev) = prepared(&server, root, &t, "sleepbox").await;
+        let deal = Arc::new(DemoDeal::recording(1));
+        let r = start(config(&server, root, "sleepbox", "10.4.0.1", &deal));
+        wait_until(&admin, "one group holding every item", Duration::from_secs(20), |s| shares(s) == Some(vec![4])).await;
+        // Now sleeping its 40 s before the next select.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let path = admin.root().strategy(&dev.name);
+        let (d, st) = admin.client().get_data(&path).await.expect("strategy");
+        let mut s = Strategy::decode(&d).expect("decode");
+        s.assign_num = 2;
+        admin.put_strategy(&s, Expect::Version(st.version)).await.expect("two groups");
+        let took = wait_until(&admin, &format!("{processor}: the items shared [2,2]"), Duration::from_secs(15), |s| {
+            shares(s) == Some(vec![2, 2])
+        })
+        .await;
+        eprintln!("{processor}: shared after {took:?}");
+        r.stop().await;
+    }
+}
+
 /// A definition asking for 2147483647 threads (hostile, or a typo the Java console accepts):
 /// each group runs at most 256 workers, says so in the log, and processes as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
