@@ -810,6 +810,14 @@ async fn remake_cleared(store: &Store, spec: &GroupSpec, state: &GroupState, now
 /// Whether the wait for a cleared domain starts anew at `now` (ms, ZooKeeper clock): never
 /// begun (`since` 0), or its last sighting (`seen`) older than two heartbeats (`period`): the
 /// group stopped leading meanwhile, or its passes failed.
+/// Whether a leader in start-up may re-make the items from the definition: no live server but
+/// `me` holds or is being handed an item (a group registered in the same instant holds none).
+fn remake_allowed(live: &[String], items: &[ItemOwner], me: &str) -> bool {
+    !items
+        .iter()
+        .any(|i| [&i.cur_server, &i.req_server].into_iter().flatten().any(|o| o != me && live.iter().any(|l| l == o)))
+}
+
 fn wait_restarts(since: i64, seen: i64, now: i64, period: i64) -> bool {
     since == 0 || now.saturating_sub(seen) > period.saturating_mul(2)
 }
@@ -920,8 +928,15 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
         if !state.started.load(Ordering::Relaxed) {
             // Java's leader in start-up re-makes `taskItem` from the definition
             // (`initialRunningInfo4Static`): an item list edited since the domain last started
-            // applies. Here only while no other live server could hold an item.
-            if live.len() == 1 {
+            // applies. Here only while no other live server holds or is handed an item: a
+            // group that registered in the same instant (Java's or this process's next one)
+            // holds none yet, so the edit applies then too.
+            let allowed = live.len() <= 1 || {
+                let read = read_items(store, &spec.base, &spec.task_type).await?;
+                let items: Vec<ItemOwner> = read.items.into_iter().map(|(i, _)| i).collect();
+                remake_allowed(&live, &items, me)
+            };
+            if allowed {
                 remake_items(store, spec).await?;
             }
             init_items(store, spec, spec.def.task_items.as_deref().unwrap_or_default()).await?;
@@ -1692,8 +1707,23 @@ pub fn domain_path(root: &Root, base: &str, task_type: &str) -> String {
 
 #[cfg(test)]
 mod clear_tests {
-    use super::{clear_wait_ms, wait_restarts};
+    use super::{clear_wait_ms, remake_allowed, wait_restarts, ItemOwner};
     use tbdesk_model::records::TaskType;
+
+    #[test]
+    fn a_starting_leader_remakes_unless_another_live_server_holds_an_item() {
+        let live: Vec<String> = ["me", "new"].iter().map(|s| s.to_string()).collect();
+        let item = |cur: Option<&str>, req: Option<&str>| ItemOwner {
+            id: "0".into(),
+            cur_server: cur.map(Into::into),
+            req_server: req.map(Into::into),
+        };
+        // Owned by a dead server, by none, by the leader itself: the new one holds nothing.
+        assert!(remake_allowed(&live, &[item(Some("dead"), None), item(None, None), item(Some("me"), None)], "me"));
+        assert!(!remake_allowed(&live, &[item(Some("dead"), None), item(Some("new"), None)], "me"));
+        assert!(!remake_allowed(&live, &[item(Some("dead"), Some("new"))], "me"));
+        assert!(remake_allowed(&live[..1], &[item(Some("new"), None)], "me"));
+    }
 
     #[test]
     fn a_wait_broken_by_a_change_of_leader_starts_again() {

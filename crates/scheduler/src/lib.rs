@@ -1048,6 +1048,16 @@ impl Factory {
             self.log.push(format!("thread group {} started ({name})", g.uuid()));
             self.groups.entry(name.to_owned()).or_default().push(g);
         }
+        // A problem said in the message earlier is over: the Java console shows the message in
+        // red, and Java's leader keeps it when it rewrites requestNum, so it is emptied here.
+        if let Ok((d, st)) = self.store.client().get_data(&rpath).await {
+            if let Ok(mut rt) = StrategyRuntime::decode(&d) {
+                if rt.message.as_deref().is_some_and(|m| !m.is_empty()) {
+                    rt.message = Some(String::new());
+                    let _ = self.store.client().set_data(&rpath, rt.encode().as_bytes(), Some(st.version)).await;
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -517,7 +517,8 @@ async fn a_sleeping_group_hands_items_over_within_heartbeats() {
         let (admin, dev) = prepared(&server, root, &t, "sleepbox").await;
         let deal = Arc::new(DemoDeal::recording(1));
         let r = start(config(&server, root, "sleepbox", "10.4.0.1", &deal));
-        wait_until(&admin, "one group holding every item", Duration::from_secs(20), |s| shares(s) == Some(vec![4])).await;
+        wait_until(&admin, "one group holding every item", Duration::from_secs(20), |s| shares(s) == Some(vec![4]))
+            .await;
         // Now sleeping its 40 s before the next select.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let path = admin.root().strategy(&dev.name);
@@ -532,6 +533,37 @@ async fn a_sleeping_group_hands_items_over_within_heartbeats() {
         eprintln!("{processor}: shared after {took:?}");
         r.stop().await;
     }
+}
+
+/// A definition the runtime refuses (judgeDeadInterval under 5 × heartBeatRate) is said in the
+/// strategy runtime's message, which the Java console shows in red; once the definition is
+/// fixed and the groups start, the message is emptied again (Java's leader would keep it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_strategy_runtime_message_is_emptied_once_groups_start() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/message";
+    let (admin, dev) = prepared(&server, root, &task_type(2), "msgbox").await;
+    // Written as the Java console would (the store's own writes refuse it).
+    let bad = TaskType { judge_dead_interval: 2000, ..task_type(2) };
+    let path = admin.root().base_task_type("Job");
+    admin.client().set_data(&path, bad.encode().as_bytes(), None).await.expect("the bad definition");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "msgbox", "10.4.2.1", &deal));
+    let message = |s: &Snapshot| -> Option<String> {
+        let st = s.strategies.iter().find(|x| x.name == dev.name)?;
+        st.runtimes.first()?.runtime.as_ref()?.ok()?.message.clone()
+    };
+    wait_until(&admin, "the refusal in the message", Duration::from_secs(20), |s| {
+        message(s).is_some_and(|m| m.contains("judgeDeadInterval"))
+    })
+    .await;
+    let v = admin.version_of(&admin.root().base_task_type("Job")).await.expect("version").expect("task type");
+    admin.put_task_type(&task_type(2), Expect::Version(v)).await.expect("fixed");
+    wait_until(&admin, "the items held and the message emptied", Duration::from_secs(20), |s| {
+        shares(s) == Some(vec![2]) && message(s).as_deref() == Some("")
+    })
+    .await;
+    r.stop().await;
 }
 
 /// A definition asking for 2147483647 threads (hostile, or a typo the Java console accepts):
@@ -1027,6 +1059,43 @@ async fn a_leader_that_joined_after_an_edit_adds_no_items() {
     let ids: Vec<&str> = d.items.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["0", "1", "2", "3"], "the leader added the edited definition's items");
     r2.stop().await;
+}
+
+/// The start-up re-make with two groups of one machine starting after an edit (6 items → 4)
+/// made while the domain was idle: Java's leader re-makes the items whoever else has just
+/// registered (`initialRunningInfo` asks only whether it leads), so the leader here may find
+/// the other group already registered (the unit test `remake_allowed` pins that rule: it holds
+/// nothing). The domain ends with the definition's 4 items, shared [2,2].
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_leader_starting_beside_groups_holding_nothing_makes_the_items_the_definitions() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/remake-two";
+    let (admin, dev) = prepared(&server, root, &task_type(6), "twobox").await;
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "twobox", "10.4.1.1", &deal));
+    wait_until(&admin, "6 items on one group", Duration::from_secs(20), |s| shares(s) == Some(vec![6])).await;
+    r.kill().await;
+    // The killed group's server is past judge-dead when the next ones register (it is expired
+    // at their first pass): the domain is idle, as after a stop. While it still counted as
+    // alive it would be the leader taskItem names, and Java's groups too would take the domain
+    // as initialised and keep its items.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let v = admin.version_of(&admin.root().base_task_type("Job")).await.expect("version").expect("task type");
+    admin.put_task_type(&task_type(4), Expect::Version(v)).await.expect("the edit");
+    let path = admin.root().strategy(&dev.name);
+    let (d, st) = admin.client().get_data(&path).await.expect("strategy");
+    let mut s = Strategy::decode(&d).expect("decode");
+    s.assign_num = 2;
+    admin.put_strategy(&s, Expect::Version(st.version)).await.expect("two groups");
+    let r = start(config(&server, root, "twobox", "10.4.1.1", &deal));
+    wait_until(&admin, "the definition's 4 items shared [2,2]", Duration::from_secs(40), |s| {
+        shares(s) == Some(vec![2, 2])
+    })
+    .await;
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    let ids: Vec<&str> = snap.task_types[0].domains[0].items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["0", "1", "2", "3"]);
+    r.stop().await;
 }
 
 /// Java's leader in start-up re-makes `taskItem` from the definition
