@@ -817,6 +817,73 @@ async fn strategy_form_validates_saves_and_copies_to_an_own_sign() {
     app.close().await;
 }
 
+/// The Java console's deletes and factory switch in the window, on the spec's tree (a Java
+/// factory registered under the strategy, its server in the domain): Stop / Start write Java's
+/// `false` / `true`; deleting the task type a strategy points at is refused, naming it, and so
+/// is deleting the strategy a factory is registered under; once the factory has ended, the
+/// strategy is deleted, and the task type after its dead server's node is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletes_and_the_factory_switch_from_the_window() {
+    let server = zk::ZkServer::start().expect("ZooKeeper fixture");
+    let c = zk::client(&server).await;
+    zk::load_spec_tree(&c).await;
+    let root = zk::SPEC_ROOT;
+    let (_data, app) = live_app(&server, root).await;
+    let factory = "10.0.0.11$app-01$5F0E3C9A8B7D4E21A3C6B9D8E7F60123$0000000001";
+    app.client.execute("window.confirm = () => true;", vec![]).await.expect("confirm");
+    let switch = format!("#factories .factory-switch[data-uuid='{factory}']");
+    app.wait_text(&switch, |t| t == "Stop").await;
+    app.click(&switch).await;
+    app.wait_text(&switch, |t| t == "Start").await;
+    assert_eq!(c.get_data(&format!("{root}/factory/{factory}")).await.expect("factory").0, b"false");
+    app.screenshot("factory-stopped").await;
+    app.click(&switch).await;
+    app.wait_text(&switch, |t| t == "Stop").await;
+    assert_eq!(c.get_data(&format!("{root}/factory/{factory}")).await.expect("factory").0, b"true");
+
+    // The task type a strategy points at: refused, naming the strategy.
+    app.click("#task-type-OrderSync a").await;
+    app.wait_for("#delete-task-type").await;
+    app.click("#delete-task-type").await;
+    let why = app.wait_text(".delete-bar .error", |t| !t.is_empty()).await;
+    assert!(why.contains("Not deleted") && why.contains("used by strategy OrderSync-Strategy"), "{why}");
+    let _ = app.client.execute("document.querySelector('.delete-bar').scrollIntoView();", vec![]).await;
+    app.screenshot("delete-refused").await;
+    // The strategy a factory is registered under: refused, naming the factory.
+    app.click("#tab-overview").await;
+    app.click("#strategy-OrderSync-Strategy a").await;
+    app.wait_for("#delete-strategy").await;
+    app.click("#delete-strategy").await;
+    let why = app.wait_text(".delete-bar .error[data-code='running']", |t| !t.is_empty()).await;
+    assert!(why.contains(factory), "{why}");
+    assert!(c.check_stat(&format!("{root}/strategy/OrderSync-Strategy")).await.expect("stat").is_some());
+
+    // The Java factory ends: the strategy goes, then the task type (its dead server removed).
+    drop(c);
+    let c = zk::client(&server).await;
+    let rt = format!("{root}/strategy/OrderSync-Strategy/{factory}");
+    let t0 = std::time::Instant::now();
+    while c.check_stat(&rt).await.expect("stat").is_some() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "the factory's session did not end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.click("#delete-strategy").await;
+    app.wait_text("#deleted", |t| t.contains("Deleted strategy OrderSync-Strategy")).await;
+    assert!(c.check_stat(&format!("{root}/strategy/OrderSync-Strategy")).await.expect("stat").is_none());
+    let servers = format!("{root}/baseTaskType/OrderSync/OrderSync$TEST/server");
+    for s in c.list_children(&servers).await.expect("servers") {
+        c.delete(&format!("{servers}/{s}"), None).await.expect("dead server removed");
+    }
+    app.click("#tab-overview").await;
+    app.click("#task-type-OrderSync a").await;
+    app.wait_for("#delete-task-type").await;
+    app.click("#delete-task-type").await;
+    app.wait_text("#deleted", |t| t.contains("Deleted task type OrderSync")).await;
+    assert!(c.check_stat(&format!("{root}/baseTaskType/OrderSync")).await.expect("stat").is_none());
+    app.screenshot("task-type-deleted").await;
+    app.close().await;
+}
+
 /// The app's process in New York, the profile's Java schedulers in Shanghai: the status bar,
 /// the form's fire times and run windows and "why not running?" use Shanghai and say so, with
 /// New York on hover; changing the profile's zone re-evaluates them.

@@ -219,7 +219,7 @@ const TASK_TYPE: &[Spec<TaskType>] = &[
         read: |t| t.fetch_data_number.to_string(), write: |t, x, v| t.fetch_data_number = num(v, "fetchDataNumber", x) },
     Spec { key: "executeNumber", label: "Execute number", unit: "rows", help: "Rows per execute call (Multi deals).", widget: Widget::Text,
         read: |t| t.execute_number.to_string(), write: |t, x, v| t.execute_number = num(v, "executeNumber", x) },
-    Spec { key: "processorType", label: "Processor", unit: "", help: "SLEEP: workers share one queue; NOTSLEEP: each fetches.", widget: Widget::Select(&["SLEEP", "NOTSLEEP"]),
+    Spec { key: "processorType", label: "Processor", unit: "", help: "Both share one queue. SLEEP: fetch once every worker is idle; NOTSLEEP: fetch when the queue empties, the others executing.", widget: Widget::Select(&["SLEEP", "NOTSLEEP"]),
         read: |t| t.processor_type.clone().unwrap_or_else(|| "SLEEP".into()), write: |t, x, _| t.processor_type = Some(x.to_owned()) },
     Spec { key: "sleepTimeNoData", label: "Sleep when no data", unit: "ms", help: "Pause after an empty fetch.", widget: Widget::Text,
         read: |t| t.sleep_time_no_data.to_string(), write: |t, x, v| t.sleep_time_no_data = num(v, "sleepTimeNoData", x) },
@@ -278,14 +278,14 @@ const STRATEGY: &[Spec<Strategy>] = &[
 /// Deletes the stored object the form shows, at the version the window shows, once confirmed
 /// (a production profile then asks for its name, as for every write). The backend refuses,
 /// deleting nothing, while runtimes hold it or (a task type) a strategy points at it; the
-/// refusal, naming them, is the outcome.
+/// refusal, naming them, is shown under the button.
 fn delete_button(
     ctx: Ctx,
     task_type: bool,
     editing: RwSignal<Option<String>>,
     stored: Memo<Option<(String, i32)>>,
-    outcome: RwSignal<Option<Result<String, ApiError>>>,
 ) -> impl IntoView {
+    let outcome: RwSignal<Option<Result<String, ApiError>>> = RwSignal::new(None);
     let kind = if task_type { "task type" } else { "strategy" };
     let id = if task_type { "delete-task-type" } else { "delete-strategy" };
     let delete = move |_| {
@@ -312,11 +312,22 @@ fn delete_button(
         });
     };
     view! {
-        <Show when=move || stored.with(|s| s.is_some())>
-            <div class="toolbar delete-bar">
+        <div class="delete-bar">
+            <Show when=move || stored.with(|s| s.is_some())>
                 <button type="button" class="small delete" id=id on:click=delete>{format!("Delete {kind}…")}</button>
-            </div>
-        </Show>
+            </Show>
+            {move || match outcome.get() {
+                None => ().into_any(),
+                Some(Ok(m)) => view! { <p class="saved" id="deleted">{m}</p> }.into_any(),
+                // Its own heading: the save bar's would say "Not saved".
+                Some(Err(e)) => view! {
+                    <div class="error" role="alert" data-code=e.code.as_str()>
+                        <strong>"Not deleted"</strong>
+                        <p>{e.message}</p>
+                    </div>
+                }.into_any(),
+            }}
+        </div>
     }
 }
 
@@ -396,7 +407,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                 {fields.view("taskItems", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
-            {delete_button(ctx, true, editing, stored, outcome)}
+            {delete_button(ctx, true, editing, stored)}
             {copy_to_profile(ctx, move |target: String| {
                 let t = built.get_untracked().0;
                 spawn_local(async move {
@@ -467,7 +478,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
                 {fields.view("strategyName", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
-            {delete_button(ctx, false, editing, stored, outcome)}
+            {delete_button(ctx, false, editing, stored)}
             {copy_to_profile(ctx, move |target: String| {
                 let s = built.get_untracked().0;
                 spawn_local(async move {
