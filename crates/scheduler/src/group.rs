@@ -1273,6 +1273,12 @@ async fn process(
             "{}: threadNumber {} runs {MAX_THREADS} workers (tbdesk's cap)",
             spec.task_type, def.thread_number
         ));
+    } else if def.thread_number < 1 {
+        // Java's processor would start no thread: its group holds items and processes none.
+        spec.log.push(format!(
+            "{}: threadNumber {} runs 1 worker (a Java group would hold its items and process nothing)",
+            spec.task_type, def.thread_number
+        ));
     }
     let own_sign = TaskTypeName::parse(&spec.task_type).own_sign;
     // Booted when the group first holds items, as Java's `computerStart` runs only then: a
