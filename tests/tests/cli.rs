@@ -611,6 +611,14 @@ async fn deletes_and_the_factory_switch_touch_nothing_a_runtime_holds() {
     let (code, _, err) = tbdesk_in(d, &["delete", "task-type", "spec", "OrderSync"], b"");
     assert_ne!(code, 0);
     assert!(err.contains("used by strategy OrderSync-Strategy") && err.contains("nothing was deleted"), "{err}");
+    // A strategy tbdesk cannot read may point at it too: refused, naming it.
+    let broken = format!("{SPEC_ROOT}/strategy/Broken");
+    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+    c.create(&broken, b"{'taskName':'OrderSync$X'", &open).await.expect("an unreadable strategy");
+    let (code, _, err) = tbdesk_in(d, &["delete", "task-type", "spec", "OrderSync"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("strategy/Broken cannot be read") && err.contains("nothing was deleted"), "{err}");
+    c.delete(&broken, None).await.expect("gone again");
     let (code, _, err) = tbdesk_in(d, &["delete", "strategy", "spec", "OrderSync-Strategy"], b"");
     assert_ne!(code, 0);
     assert!(err.contains("registered factories") && err.contains(factory), "{err}");

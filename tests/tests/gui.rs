@@ -841,9 +841,15 @@ async fn deletes_and_the_factory_switch_from_the_window() {
     app.wait_text(&switch, |t| t == "Stop").await;
     assert_eq!(c.get_data(&format!("{root}/factory/{factory}")).await.expect("factory").0, b"true");
 
-    // The task type a strategy points at: refused, naming the strategy.
+    // The task type a strategy points at: a cancelled confirmation sends nothing; confirmed,
+    // refused, naming the strategy.
     app.click("#task-type-OrderSync a").await;
     app.wait_for("#delete-task-type").await;
+    app.client.execute("window.confirm = () => false;", vec![]).await.expect("cancel");
+    app.click("#delete-task-type").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!app.exists(".delete-bar .error").await && !app.exists("#deleted").await, "cancelled: nothing sent");
+    app.client.execute("window.confirm = () => true;", vec![]).await.expect("confirm");
     app.click("#delete-task-type").await;
     let why = app.wait_text(".delete-bar .error", |t| !t.is_empty()).await;
     assert!(why.contains("Not deleted") && why.contains("used by strategy OrderSync-Strategy"), "{why}");

@@ -275,7 +275,7 @@ const STRATEGY: &[Spec<Strategy>] = &[
         read: |s| s.sts.clone().unwrap_or_else(|| "resume".into()), write: |s, x, _| s.sts = Some(x.to_owned()) },
 ];
 
-/// Deletes the stored object the form shows, at the version the window shows, once confirmed
+/// Deletes the stored object the form shows, at the version the form stands on, once confirmed
 /// (a production profile then asks for its name, as for every write). The backend refuses,
 /// deleting nothing, while runtimes hold it or (a task type) a strategy points at it; the
 /// refusal, naming them, is shown under the button.
@@ -284,13 +284,15 @@ fn delete_button(
     task_type: bool,
     editing: RwSignal<Option<String>>,
     stored: Memo<Option<(String, i32)>>,
+    base_version: RwSignal<Option<i32>>,
 ) -> impl IntoView {
     let outcome: RwSignal<Option<Result<String, ApiError>>> = RwSignal::new(None);
     let kind = if task_type { "task type" } else { "strategy" };
     let id = if task_type { "delete-task-type" } else { "delete-strategy" };
     let delete = move |_| {
-        let (Some(name), Some((_, version)), Some(profile)) =
-            (editing.get_untracked(), stored.get_untracked(), ctx.profile.get_untracked())
+        // The version the form stands on: one changed since (the form says so) is a conflict.
+        let (Some(name), Some(version), Some(profile)) =
+            (editing.get_untracked(), base_version.get_untracked(), ctx.profile.get_untracked())
         else {
             return;
         };
@@ -407,7 +409,7 @@ pub fn TaskTypeForm(name: Option<String>) -> impl IntoView {
                 {fields.view("taskItems", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
-            {delete_button(ctx, true, editing, stored)}
+            {delete_button(ctx, true, editing, stored, base_version)}
             {copy_to_profile(ctx, move |target: String| {
                 let t = built.get_untracked().0;
                 spawn_local(async move {
@@ -478,7 +480,7 @@ pub fn StrategyForm(name: Option<String>) -> impl IntoView {
                 {fields.view("strategyName", "sts", violations, is_new, ctx)}
             </div>
             {save_bar(blob, stored, base_version, has_errors, busy, outcome, on_save, on_theirs)}
-            {delete_button(ctx, false, editing, stored)}
+            {delete_button(ctx, false, editing, stored, base_version)}
             {copy_to_profile(ctx, move |target: String| {
                 let s = built.get_untracked().0;
                 spawn_local(async move {

@@ -942,8 +942,24 @@ impl Console {
     /// in any of its domains (a dead one's node is removed by Health's fix first), and while a
     /// Schedule strategy points at it: Java factories would loop on the missing definition.
     pub async fn delete_task_type(&self, profile: &str, name: &str, version: i32) -> Result<(), ApiError> {
+        // A locked production profile is refused before anything is read.
+        self.guard_production(profile).await?;
         let store = self.store(profile).await?;
         let config = read_within(format!("{profile}: reading the strategies"), store.export_config()).await?;
+        // A strategy tbdesk cannot read (a blob only gson's lenient reading takes, another
+        // digest's ACL) may point at it: refused rather than guessed.
+        let strategies = format!("{}/", store.root().strategies());
+        let unread: Vec<&str> =
+            config.skipped.iter().filter(|(p, _)| p.starts_with(&strategies)).map(|(p, _)| p.as_str()).collect();
+        if !unread.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::Invalid,
+                format!(
+                    "{} cannot be read by this session, so whether it points at task type {name} is not known; nothing was deleted",
+                    unread.join(", ")
+                ),
+            ));
+        }
         let users: Vec<String> = config
             .strategies
             .iter()

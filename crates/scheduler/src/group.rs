@@ -807,9 +807,6 @@ async fn remake_cleared(store: &Store, spec: &GroupSpec, state: &GroupState, now
     Ok(true)
 }
 
-/// Whether the wait for a cleared domain starts anew at `now` (ms, ZooKeeper clock): never
-/// begun (`since` 0), or its last sighting (`seen`) older than two heartbeats (`period`): the
-/// group stopped leading meanwhile, or its passes failed.
 /// Whether a leader in start-up may re-make the items from the definition: no live server but
 /// `me` holds or is being handed an item (a group registered in the same instant holds none).
 fn remake_allowed(live: &[String], items: &[ItemOwner], me: &str) -> bool {
@@ -818,6 +815,9 @@ fn remake_allowed(live: &[String], items: &[ItemOwner], me: &str) -> bool {
         .any(|i| [&i.cur_server, &i.req_server].into_iter().flatten().any(|o| o != me && live.iter().any(|l| l == o)))
 }
 
+/// Whether the wait for a cleared domain starts anew at `now` (ms, ZooKeeper clock): never
+/// begun (`since` 0), or its last sighting (`seen`) older than two heartbeats (`period`): the
+/// group stopped leading meanwhile, or its passes failed.
 fn wait_restarts(since: i64, seen: i64, now: i64, period: i64) -> bool {
     since == 0 || now.saturating_sub(seen) > period.saturating_mul(2)
 }
@@ -1284,7 +1284,9 @@ async fn process(
     // Booted when the group first holds items, as Java's `computerStart` runs only then: a
     // start-only window that fired while the group held nothing does not run it now.
     let mut window: Option<Window> = None;
-    // A SLEEP round's sleepTimeInterval is slept, and the select not yet made.
+    // A SLEEP round's sleepTimeInterval is slept, and the select not yet made; forgotten when a
+    // check then waits (window closed, no items, no beat), so the select after it waits its
+    // interval again, as Java's resumed processor does.
     let mut rested = false;
     let pause = |d: Duration| {
         let mut s = stop.clone();
@@ -1301,6 +1303,7 @@ async fn process(
         }
         if !state.initialised.load(Ordering::Relaxed) {
             set_message(&state, "waiting for the domain leader");
+            rested = false;
             if pause(Duration::from_millis(200)).await {
                 return;
             }
@@ -1308,7 +1311,7 @@ async fn process(
         }
         let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
         if reload.swap(false, Ordering::Relaxed) {
-            if reload_held(&store, &spec, &state, &reload, &stop, &me).await {
+            if reload_held(&store, &spec, &state, &reload, &stop).await {
                 return;
             }
             // A reload to be done again (it failed, or a beat was lost meanwhile) waits a
@@ -1323,6 +1326,7 @@ async fn process(
             None => {
                 if state.held.lock().map(|h| h.is_empty()).unwrap_or(true) {
                     set_message(&state, "no items");
+                    rested = false;
                     if pause(Duration::from_millis(200)).await {
                         return;
                     }
@@ -1340,6 +1344,7 @@ async fn process(
         // hands them over on request), but fetches nothing.
         if !window.is_open(store.zk_now_ms()) {
             set_message(&state, "window closed");
+            rested = false;
             if pause(Duration::from_millis(200)).await {
                 return;
             }
@@ -1347,6 +1352,7 @@ async fn process(
         }
         if !beat_fresh(&state, &spec) {
             set_message(&state, "waiting for a heartbeat to land");
+            rested = false;
             if pause(Duration::from_millis(200)).await {
                 return;
             }
@@ -1360,6 +1366,7 @@ async fn process(
         };
         if held.is_empty() {
             set_message(&state, "no items");
+            rested = false;
             if pause(Duration::from_millis(200)).await {
                 return;
             }
@@ -1468,7 +1475,7 @@ async fn process(
             match end {
                 Some(RoundEnd::NoData) => {
                     window.no_data(store.zk_now_ms());
-                    if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
+                    if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop).await {
                         return;
                     }
                 }
@@ -1476,7 +1483,7 @@ async fn process(
                 // sleepTimeInterval only; its no-data rule is not applied): here after the
                 // no-data pause, so a failing job is not called in a busy loop.
                 Some(RoundEnd::Failed) => {
-                    if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
+                    if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop).await {
                         return;
                     }
                 }
@@ -1488,7 +1495,7 @@ async fn process(
         // too, and reads its items after it: so the checks above run again after the sleep.
         if !rested && !interval_of(def).is_zero() {
             rested = true;
-            if rest(interval_of(def), &store, &spec, &state, &reload, &stop, &me).await {
+            if rest(interval_of(def), &store, &spec, &state, &reload, &stop).await {
                 return;
             }
             continue;
@@ -1501,7 +1508,7 @@ async fn process(
                 // Java's processors catch a failed select and load nothing: no data, whose
                 // rule (a start-only window pauses until its next start) applies.
                 window.no_data(store.zk_now_ms());
-                if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
+                if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop).await {
                     return;
                 }
                 continue;
@@ -1512,7 +1519,7 @@ async fn process(
             window.no_data(store.zk_now_ms());
             // Java's SLEEP processor sleeps sleepTimeNoData (then, before its next select,
             // sleepTimeInterval, as before every select).
-            if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop, &me).await {
+            if rest(no_data_pause(def), &store, &spec, &state, &reload, &stop).await {
                 return;
             }
             continue;
@@ -1568,8 +1575,12 @@ async fn reload_held(
     state: &GroupState,
     reload: &AtomicBool,
     stop: &watch::Receiver<bool>,
-    me: &str,
 ) -> bool {
+    // Read now, not when the caller's pass began: the heartbeat may have registered the group
+    // again under a new uuid meanwhile (its node was gone), and items still listed under the
+    // old one are no longer this group's.
+    let me = state.uuid.lock().map(|u| u.clone()).unwrap_or_default();
+    let me = me.as_str();
     // Called with no row executing (a SLEEP round is over, a NOTSLEEP round drained) or
     // while the group sleeps. Items read while a heartbeat was lost are not kept (the loss
     // emptied them; they are read again once a beat lands).
@@ -1641,7 +1652,6 @@ async fn rest(
     state: &GroupState,
     reload: &AtomicBool,
     stop: &watch::Receiver<bool>,
-    me: &str,
 ) -> bool {
     let until = tokio::time::Instant::now() + d;
     loop {
@@ -1657,7 +1667,7 @@ async fn rest(
         if *stop.borrow() {
             return true;
         }
-        if reload.swap(false, Ordering::Relaxed) && reload_held(store, spec, state, reload, stop, me).await {
+        if reload.swap(false, Ordering::Relaxed) && reload_held(store, spec, state, reload, stop).await {
             return true;
         }
     }

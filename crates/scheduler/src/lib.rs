@@ -337,6 +337,7 @@ pub async fn run(
         restart_at: HashMap::new(),
         expiry_pass: HashMap::new(),
         factory_unreadable: false,
+        said: Default::default(),
     };
     // A stop during registration: the factory node is ephemeral and goes with the session,
     // which ends when the store is dropped on return.
@@ -596,6 +597,9 @@ struct Factory {
     expiry_pass: HashMap<String, Arc<std::sync::atomic::AtomicI64>>,
     /// The factory node's data could not be read (its ACL changed); said once.
     factory_unreadable: bool,
+    /// Strategies whose runtime message says why groups could not start: emptied once they
+    /// run (tried again every tick until the write lands).
+    said: std::collections::HashSet<String>,
 }
 
 impl Factory {
@@ -995,6 +999,9 @@ impl Factory {
             return Ok(());
         }
         if have == want {
+            if want > 0 && self.said.contains(name) {
+                self.unsay(name).await;
+            }
             return Ok(());
         }
         let task_name = s.task_name.clone().unwrap_or_default();
@@ -1017,6 +1024,7 @@ impl Factory {
         };
         let rpath = root.strategy_runtime(name, &self.uuid);
         if let Some(p) = problem {
+            self.said.insert(name.to_owned());
             tracing::warn!(strategy = name, problem = %p, "cannot start thread groups");
             self.log.push(format!("cannot start thread groups of {name}: {p}"));
             if let Ok((d, st)) = self.store.client().get_data(&rpath).await {
@@ -1048,17 +1056,33 @@ impl Factory {
             self.log.push(format!("thread group {} started ({name})", g.uuid()));
             self.groups.entry(name.to_owned()).or_default().push(g);
         }
-        // A problem said in the message earlier is over: the Java console shows the message in
-        // red, and Java's leader keeps it when it rewrites requestNum, so it is emptied here.
-        if let Ok((d, st)) = self.store.client().get_data(&rpath).await {
-            if let Ok(mut rt) = StrategyRuntime::decode(&d) {
-                if rt.message.as_deref().is_some_and(|m| !m.is_empty()) {
-                    rt.message = Some(String::new());
-                    let _ = self.store.client().set_data(&rpath, rt.encode().as_bytes(), Some(st.version)).await;
-                }
-            }
+        if self.said.contains(name) {
+            self.unsay(name).await;
         }
         Ok(())
+    }
+
+    /// A problem said in the strategy runtime's message is over: the Java console shows the
+    /// message in red, and Java's leader keeps it when it rewrites requestNum, so it is emptied
+    /// (at the version read; a write that loses to the leader's is tried again next tick).
+    async fn unsay(&mut self, name: &str) {
+        let rpath = self.store.root().strategy_runtime(name, &self.uuid);
+        let c = self.store.client();
+        let done = match c.get_data(&rpath).await {
+            Ok((d, st)) => match StrategyRuntime::decode(&d) {
+                Ok(mut rt) if rt.message.as_deref().is_some_and(|m| !m.is_empty()) => {
+                    rt.message = Some(String::new());
+                    c.set_data(&rpath, rt.encode().as_bytes(), Some(st.version)).await.is_ok()
+                }
+                // Empty already, or not ours to rewrite (it does not decode).
+                _ => true,
+            },
+            Err(zk::Error::NoNode) => true,
+            Err(_) => false,
+        };
+        if done {
+            self.said.remove(name);
+        }
     }
 }
 

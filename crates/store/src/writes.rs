@@ -15,6 +15,9 @@ use crate::{Error, Store};
 
 use crate::Expect;
 
+/// Whether a node of a tree to delete is a runtime's (a registered server or factory).
+type IsRuntime<'a> = dyn Fn(&str) -> bool + Sync + 'a;
+
 impl Store {
     fn writable(&self) -> Result<(), Error> {
         if self.opts.read_only {
@@ -156,36 +159,21 @@ impl Store {
         }
     }
 
-    /// Registered servers in every domain of a base task type.
-    async fn running_servers(&self, base: &str) -> Result<Vec<String>, Error> {
-        let mut out = Vec::new();
-        let dir = self.root.base_task_type(base);
-        let domains = match self.client.list_children(&dir).await {
-            Ok(d) => d,
-            Err(zk::Error::NoNode) => return Ok(out),
-            Err(e) => return Err(Error::at(&dir, e)),
-        };
-        for d in domains {
-            match self.client.list_children(&self.root.servers(base, &d)).await {
-                Ok(s) => out.extend(s),
-                Err(zk::Error::NoNode) => {}
-                Err(e) => return Err(Error::at(&self.root.servers(base, &d), e)),
-            }
-        }
-        Ok(out)
-    }
-
     /// Deletes a task type with all its domains, in one multi, if its definition is still at
     /// `version`. Refused while thread groups are registered (P8), unless `force`.
     pub async fn delete_task_type(&self, base: &str, version: i32, force: bool) -> Result<(), Error> {
         self.writable()?;
         one_node("baseTaskType", base)?;
-        let running = self.running_servers(base).await?;
-        if !running.is_empty() && !force {
-            return Err(Error::Running { what: format!("task type {base}"), running });
-        }
         let path = self.root.base_task_type(base);
-        self.delete_tree(&path, version).await
+        // Judged on the tree the delete removes, not on an earlier look: a group that
+        // registered in between would be in the tree and deleted with it (one that registers
+        // after the read fails the multi: its `server` parent is then not empty).
+        let server_at = |p: &str| {
+            let rest: Vec<&str> = p.strip_prefix(&path).unwrap_or_default().split('/').collect();
+            rest.len() == 4 && rest[2] == "server"
+        };
+        let running = if force { None } else { Some((format!("task type {base}"), &server_at as &IsRuntime<'_>)) };
+        self.delete_tree_unless(&path, version, running).await
     }
 
     /// Deletes a domain's runtime subtree (`base/<taskType>`). Refused while servers are
@@ -213,11 +201,10 @@ impl Store {
         self.writable()?;
         one_node("strategyName", name)?;
         let path = self.root.strategy(name);
-        let factories = self.client.list_children(&path).await.map_err(|e| Error::at(&path, e))?;
-        if !factories.is_empty() && !force {
-            return Err(Error::Running { what: format!("strategy {name}"), running: factories });
-        }
-        self.delete_tree(&path, version).await
+        // Judged on the tree the delete removes (see `delete_task_type`).
+        let runtime_at = |p: &str| p.len() > path.len();
+        let running = if force { None } else { Some((format!("strategy {name}"), &runtime_at as &IsRuntime<'_>)) };
+        self.delete_tree_unless(&path, version, running).await
     }
 
     /// Deletes `path` and everything below it if `path` is still at `version`: one multi, or,
@@ -226,11 +213,33 @@ impl Store {
     /// re-checking `path`'s version. Java's console deletes node by node; a split delete that
     /// fails part-way leaves a smaller tree, never a node without its parent, and says so.
     async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
+        self.delete_tree_unless(path, version, None).await
+    }
+
+    /// [`Store::delete_tree`], refused (`Error::Running`, nothing deleted) when a node of the
+    /// tree as read is one `running` names a runtime's: judged on the very nodes the multi
+    /// deletes, so a runtime that registered after an earlier check is not deleted with them.
+    async fn delete_tree_unless(
+        &self,
+        path: &str,
+        version: i32,
+        running: Option<(String, &IsRuntime<'_>)>,
+    ) -> Result<(), Error> {
         known_version(version)?;
         let nodes = self.subtree_bottom_up(path).await?;
         if nodes.is_empty() {
             // Gone already (another console deleted it): the version named is not there.
             return Err(self.conflict(path, Expect::Version(version)).await);
+        }
+        if let Some((what, is_runtime)) = running {
+            let held: Vec<String> = nodes
+                .iter()
+                .filter(|p| is_runtime(p))
+                .filter_map(|p| p.rsplit('/').next().map(str::to_owned))
+                .collect();
+            if !held.is_empty() {
+                return Err(Error::Running { what, running: held });
+            }
         }
         let batches = crate::batch::path_batches(&nodes, String::as_str);
         let total = batches.len();
