@@ -1401,7 +1401,7 @@ async fn process(
             for _ in 0..workers_of(def) {
                 let (d, st, sign, me, req, q, store) =
                     (deal.clone(), state.clone(), own_sign.clone(), me.clone(), req.clone(), q.clone(), store.clone());
-                let (sp, reload, mut stop) = (spec.clone(), reload.clone(), stop.clone());
+                let (sp, reload, stop) = (spec.clone(), reload.clone(), stop.clone());
                 workers.0.push(tokio::spawn(async move {
                     let open = || until.is_none_or(|t| store.zk_now_ms() < t);
                     loop {
@@ -1427,13 +1427,7 @@ async fn process(
                             // drains and releases), as Java's heartbeat releases a sleeping
                             // processor's items at once.
                             let until = tokio::time::Instant::now() + interval;
-                            while tokio::time::Instant::now() < until && !reload.load(Ordering::Relaxed) {
-                                let slice = until.saturating_duration_since(tokio::time::Instant::now());
-                                tokio::select! {
-                                    _ = tokio::time::sleep(slice.min(Duration::from_millis(200))) => {}
-                                    _ = stop.changed() => break,
-                                }
-                            }
+                            while !reload.load(Ordering::Relaxed) && nap(until, &stop).await == Nap::Slept {}
                             if let Some(e) = round_end(&st, &sp, round, open(), &reload) {
                                 *end = Some(e);
                                 break;
@@ -1655,14 +1649,10 @@ async fn rest(
 ) -> bool {
     let until = tokio::time::Instant::now() + d;
     loop {
-        let now = tokio::time::Instant::now();
-        if now >= until {
-            return false;
-        }
-        let mut s = stop.clone();
-        tokio::select! {
-            _ = tokio::time::sleep((until - now).min(Duration::from_millis(200))) => {}
-            _ = s.changed() => return true,
+        match nap(until, stop).await {
+            Nap::Over => return false,
+            Nap::Stopped => return true,
+            Nap::Slept => {}
         }
         if *stop.borrow() {
             return true;
@@ -1670,6 +1660,31 @@ async fn rest(
         if reload.swap(false, Ordering::Relaxed) && reload_held(store, spec, state, reload, stop).await {
             return true;
         }
+    }
+}
+
+/// What one [`nap`] ended on.
+#[derive(Debug, PartialEq, Eq)]
+enum Nap {
+    /// `until` had come: nothing was slept.
+    Over,
+    /// A stop came.
+    Stopped,
+    /// A slice (at most 200 ms) was slept; `until` may not have come yet.
+    Slept,
+}
+
+/// One slice of a sleep until `until`, at most 200 ms, broken by a stop: the long sleeps
+/// ([`rest`], a NOTSLEEP loader's interval) look between slices for a hand-over asked meanwhile.
+async fn nap(until: tokio::time::Instant, stop: &watch::Receiver<bool>) -> Nap {
+    let now = tokio::time::Instant::now();
+    if now >= until {
+        return Nap::Over;
+    }
+    let mut s = stop.clone();
+    tokio::select! {
+        _ = tokio::time::sleep((until - now).min(Duration::from_millis(200))) => Nap::Slept,
+        _ = s.changed() => Nap::Stopped,
     }
 }
 

@@ -1022,19 +1022,11 @@ impl Factory {
             Some(t) if t.heart_beat_rate <= 0 => Some("heartBeatRate must be positive".into()),
             _ => None,
         };
-        let rpath = root.strategy_runtime(name, &self.uuid);
         if let Some(p) = problem {
             self.said.insert(name.to_owned());
             tracing::warn!(strategy = name, problem = %p, "cannot start thread groups");
             self.log.push(format!("cannot start thread groups of {name}: {p}"));
-            if let Ok((d, st)) = self.store.client().get_data(&rpath).await {
-                if let Ok(mut rt) = StrategyRuntime::decode(&d) {
-                    if rt.message.as_deref() != Some(p.as_str()) {
-                        rt.message = Some(p);
-                        let _ = self.store.client().set_data(&rpath, rt.encode().as_bytes(), Some(st.version)).await;
-                    }
-                }
-            }
+            self.say(name, &p).await;
             return Ok(());
         }
         let Some(def) = def else { return Ok(()) };
@@ -1064,24 +1056,30 @@ impl Factory {
 
     /// A problem said in the strategy runtime's message is over: the Java console shows the
     /// message in red, and Java's leader keeps it when it rewrites requestNum, so it is emptied
-    /// (at the version read; a write that loses to the leader's is tried again next tick).
+    /// (a write that loses to the leader's is tried again next tick).
     async fn unsay(&mut self, name: &str) {
+        if self.say(name, "").await {
+            self.said.remove(name);
+        }
+    }
+
+    /// Writes `text` into this factory's runtime node of strategy `name` (its `message`), at the
+    /// version read. Whether the node now says it, or there is no node to say it on: false when
+    /// the write or the read failed.
+    async fn say(&self, name: &str, text: &str) -> bool {
         let rpath = self.store.root().strategy_runtime(name, &self.uuid);
         let c = self.store.client();
-        let done = match c.get_data(&rpath).await {
+        match c.get_data(&rpath).await {
             Ok((d, st)) => match StrategyRuntime::decode(&d) {
-                Ok(mut rt) if rt.message.as_deref().is_some_and(|m| !m.is_empty()) => {
-                    rt.message = Some(String::new());
+                Ok(mut rt) if rt.message.as_deref().unwrap_or_default() != text => {
+                    rt.message = Some(text.to_owned());
                     c.set_data(&rpath, rt.encode().as_bytes(), Some(st.version)).await.is_ok()
                 }
-                // Empty already, or not ours to rewrite (it does not decode).
+                // Says it already, or not ours to rewrite (it does not decode).
                 _ => true,
             },
             Err(zk::Error::NoNode) => true,
             Err(_) => false,
-        };
-        if done {
-            self.said.remove(name);
         }
     }
 }
