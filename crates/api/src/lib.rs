@@ -964,12 +964,8 @@ impl Console {
             .strategies
             .iter()
             .filter(|(_, e)| {
-                Strategy::decode(e.blob.as_bytes()).is_ok_and(|s| {
-                    s.kind == Some(tbdesk_model::records::Kind::Schedule)
-                        && s.task_name
-                            .as_deref()
-                            .is_some_and(|t| tbdesk_model::names::TaskTypeName::parse(t).base == name)
-                })
+                Strategy::decode(e.blob.as_bytes())
+                    .is_ok_and(|s| s.schedule_task_type().is_some_and(|t| t.base == name))
             })
             .map(|(n, _)| n.clone())
             .collect();

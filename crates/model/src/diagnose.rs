@@ -10,7 +10,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::names::{FactoryUuid, TaskTypeName};
-use crate::records::Kind;
 use crate::snapshot::{DomainView, Fetching, ItemView, Snapshot, StrategyView, TaskTypeView};
 use crate::version::MarkerVerdict;
 use crate::window::Window;
@@ -275,11 +274,10 @@ pub fn missing_groups(s: &Snapshot) -> Vec<(String, String, i64, i64)> {
     let mut out = Vec::new();
     for st in &s.strategies {
         let Some(v) = st.strategy.ok() else { continue };
-        if v.is_paused() || v.kind != Some(crate::records::Kind::Schedule) {
+        if v.is_paused() {
             continue;
         }
-        let Some(task) = v.task_name.as_deref() else { continue };
-        let tt = TaskTypeName::parse(task);
+        let Some(tt) = v.schedule_task_type() else { continue };
         let domain = s
             .task_types
             .iter()
@@ -363,10 +361,7 @@ fn strategies_for<'a>(s: &'a Snapshot, tt: &TaskTypeName) -> Vec<&'a StrategyVie
     s.strategies
         .iter()
         .filter(|st| {
-            st.strategy.ok().is_some_and(|v| {
-                v.kind == Some(Kind::Schedule)
-                    && v.task_name.as_deref().map(TaskTypeName::parse).is_some_and(|n| n.task_type() == tt.task_type())
-            })
+            st.strategy.ok().is_some_and(|v| v.schedule_task_type().is_some_and(|n| n.task_type() == tt.task_type()))
         })
         .map(|s| &**s)
         .collect()

@@ -102,6 +102,13 @@ impl Strategy {
         self.task_name.as_deref().map(|t| crate::names::TaskTypeName::parse(t).task_type())
     }
 
+    /// The task type a Schedule strategy runs (its `taskName` split as Java splits it); `None`
+    /// for another kind (its `taskName` is a class or a bean) or without a `taskName`.
+    pub fn schedule_task_type(&self) -> Option<crate::names::TaskTypeName> {
+        (self.kind == Some(Kind::Schedule)).then_some(())?;
+        self.task_name.as_deref().map(crate::names::TaskTypeName::parse)
+    }
+
     /// Reads a strategy blob.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let mut f = Fields::new(parse_object(bytes)?);

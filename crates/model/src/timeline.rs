@@ -6,8 +6,6 @@
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::names::TaskTypeName;
-use crate::records::Kind;
 use crate::snapshot::Snapshot;
 use crate::window::{lane, overlaps, Bar};
 
@@ -180,10 +178,7 @@ fn lane_state(snap: &Snapshot, base: &str) -> LaneState {
     let mut any = false;
     for s in &snap.strategies {
         let Some(st) = s.strategy.ok() else { continue };
-        if st.kind != Some(Kind::Schedule) {
-            continue;
-        }
-        if TaskTypeName::parse(st.task_name.as_deref().unwrap_or_default()).base != base {
+        if st.schedule_task_type().is_none_or(|t| t.base != base) {
             continue;
         }
         any = true;
@@ -219,7 +214,7 @@ pub fn parse_groups(text: &str) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
 
-    use crate::records::{Strategy, TaskType};
+    use crate::records::{Kind, Strategy, TaskType};
     use crate::snapshot::{Decoded, StrategyView, TaskTypeView};
     use crate::window::BarKind;
     use std::sync::Arc;

@@ -389,8 +389,7 @@ pub fn promotion(source: &Config, filter: &str, own_sign: Option<&str>) -> Resul
     // A strategy's task type base, when it is a readable Schedule strategy.
     let runs = |blob: &str| -> Option<(Strategy, String)> {
         let s = Strategy::decode(blob.as_bytes()).ok()?;
-        (s.kind == Some(crate::records::Kind::Schedule)).then_some(())?;
-        let base = TaskTypeName::parse(s.task_name.as_deref()?).base;
+        let base = s.schedule_task_type()?.base;
         Some((s, base))
     };
     let mut out = Config::default();
