@@ -172,8 +172,8 @@ impl Store {
             let rest: Vec<&str> = p.strip_prefix(&path).unwrap_or_default().split('/').collect();
             rest.len() == 4 && rest[2] == "server"
         };
-        let running = if force { None } else { Some((format!("task type {base}"), &server_at as &IsRuntime<'_>)) };
-        self.delete_tree_unless(&path, version, running).await
+        let running = (!force).then(|| (format!("task type {base}"), &server_at as &IsRuntime<'_>));
+        self.delete_tree(&path, version, running).await
     }
 
     /// Deletes a domain's runtime subtree (`base/<taskType>`). Refused while servers are
@@ -182,17 +182,15 @@ impl Store {
         self.writable()?;
         one_node("baseTaskType", base)?;
         one_node("taskType", task_type)?;
-        let servers = match self.client.list_children(&self.root.servers(base, task_type)).await {
-            Ok(s) => s,
-            Err(zk::Error::NoNode) => Vec::new(),
-            Err(e) => return Err(Error::at(&self.root.servers(base, task_type), e)),
-        };
-        if !servers.is_empty() && !force {
-            return Err(Error::Running { what: format!("domain {task_type}"), running: servers });
-        }
         let path = self.root.domain(base, task_type);
         let v = self.version_of(&path).await?.ok_or_else(|| Error::NoNode { path: path.clone() })?;
-        self.delete_tree(&path, v).await
+        // Judged on the tree the delete removes (see `delete_task_type`).
+        let server_at = |p: &str| {
+            let rest: Vec<&str> = p.strip_prefix(&path).unwrap_or_default().split('/').collect();
+            rest.len() == 3 && rest[1] == "server"
+        };
+        let running = (!force).then(|| (format!("domain {task_type}"), &server_at as &IsRuntime<'_>));
+        self.delete_tree(&path, v, running).await
     }
 
     /// Deletes a strategy if still at `version`. Refused while factories are registered under
@@ -203,8 +201,8 @@ impl Store {
         let path = self.root.strategy(name);
         // Judged on the tree the delete removes (see `delete_task_type`).
         let runtime_at = |p: &str| p.len() > path.len();
-        let running = if force { None } else { Some((format!("strategy {name}"), &runtime_at as &IsRuntime<'_>)) };
-        self.delete_tree_unless(&path, version, running).await
+        let running = (!force).then(|| (format!("strategy {name}"), &runtime_at as &IsRuntime<'_>));
+        self.delete_tree(&path, version, running).await
     }
 
     /// Deletes `path` and everything below it if `path` is still at `version`: one multi, or,
@@ -212,14 +210,10 @@ impl Store {
     /// items; the server drops a connection sending more), several, deepest nodes first, each
     /// re-checking `path`'s version. Java's console deletes node by node; a split delete that
     /// fails part-way leaves a smaller tree, never a node without its parent, and says so.
-    async fn delete_tree(&self, path: &str, version: i32) -> Result<(), Error> {
-        self.delete_tree_unless(path, version, None).await
-    }
-
-    /// [`Store::delete_tree`], refused (`Error::Running`, nothing deleted) when a node of the
-    /// tree as read is one `running` names a runtime's: judged on the very nodes the multi
-    /// deletes, so a runtime that registered after an earlier check is not deleted with them.
-    async fn delete_tree_unless(
+    /// Refused (`Error::Running`, nothing deleted) when a node of the tree as read is one
+    /// `running` names a runtime's: judged on the very nodes the multi deletes, so a runtime
+    /// that registered after an earlier look is never deleted with them.
+    async fn delete_tree(
         &self,
         path: &str,
         version: i32,
