@@ -411,7 +411,18 @@ pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<It
     let top = root.task_items(base, task_type);
     let tree =
         tbdesk_store::reader::read_tree(store.client(), &top, store.read_mode(), |_| {}).await.map_err(Error::Store)?;
-    let Some(node) = tree.get(&top) else { return Ok(ItemsRead::default()) };
+    Ok(items_in(root, &tree, base, task_type))
+}
+
+/// The items of a domain in `tree` (a read of its `taskItem`), as [`read_items`] answers them.
+fn items_in(
+    root: &tbdesk_model::paths::Root,
+    tree: &tbdesk_model::snapshot::RawTree,
+    base: &str,
+    task_type: &str,
+) -> ItemsRead {
+    let top = root.task_items(base, task_type);
+    let Some(node) = tree.get(&top) else { return ItemsRead::default() };
     let versions = node
         .children
         .iter()
@@ -433,7 +444,7 @@ pub async fn read_items(store: &Store, base: &str, task_type: &str) -> Result<It
             )
         })
         .collect();
-    Ok(ItemsRead { items, versions })
+    ItemsRead { items, versions }
 }
 
 /// Applies item writes exactly as Java's leader and holder write them: a value as its bytes,
@@ -577,16 +588,23 @@ async fn items_and_definition(
 /// parameter node to set (path, version, text).
 type Remake = (String, Vec<(String, i32)>, Option<(String, i32, String)>);
 
-/// A leader starting alone makes `taskItem` what the definition says, as Java's leader does
+/// A leader in start-up makes `taskItem` what the definition says, as Java's leader does
 /// by deleting and re-creating it (`initialRunningInfo4Static`): items the definition no longer
 /// has are deleted (each with its fields, at the versions read: one rewritten meanwhile stays),
-/// and a parameter edited since is rewritten. Owners are left to the leader's pass (no live
-/// server but this one holds anything); missing items follow in [`init_items`].
-async fn remake_items(store: &Store, spec: &GroupSpec) -> Result<(), Error> {
+/// and a parameter edited since is rewritten. Only while no live server but `me` holds or is
+/// handed an item ([`remake_allowed`]), judged on the very read whose versions the deletes
+/// expect: a server (Java's) taking an item after it makes that item's delete fail. Owners are
+/// left to the leader's pass; missing items follow in [`init_items`].
+async fn remake_items(store: &Store, spec: &GroupSpec, live: &[String], me: &str) -> Result<(), Error> {
     use tbdesk_store::jute::Op;
     let root = store.root();
     let (top, tree, wanted) = items_and_definition(store, spec).await?;
     let Some(node) = tree.get(&top) else { return Ok(()) };
+    let owners: Vec<ItemOwner> =
+        items_in(root, &tree, &spec.base, &spec.task_type).items.into_iter().map(|(i, _)| i).collect();
+    if !remake_allowed(live, &owners, me) {
+        return Ok(());
+    }
     // A definition without a readable item keeps what is there (Java's re-make would leave
     // the domain without items; its leader then logs the error every heartbeat).
     if wanted.is_empty() {
@@ -931,14 +949,7 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
             // applies. Here only while no other live server holds or is handed an item: a
             // group that registered in the same instant (Java's or this process's next one)
             // holds none yet, so the edit applies then too.
-            let allowed = live.len() <= 1 || {
-                let read = read_items(store, &spec.base, &spec.task_type).await?;
-                let items: Vec<ItemOwner> = read.items.into_iter().map(|(i, _)| i).collect();
-                remake_allowed(&live, &items, me)
-            };
-            if allowed {
-                remake_items(store, spec).await?;
-            }
+            remake_items(store, spec, &live, me).await?;
             init_items(store, spec, spec.def.task_items.as_deref().unwrap_or_default()).await?;
         } else if !remake_cleared(store, spec, state, now).await? {
             // Waiting: the domain's items are not there to assign.
