@@ -322,12 +322,7 @@ fn delete_button(
                 None => ().into_any(),
                 Some(Ok(m)) => view! { <p class="saved" id="deleted">{m}</p> }.into_any(),
                 // Its own heading: the save bar's would say "Not saved".
-                Some(Err(e)) => view! {
-                    <div class="error" role="alert" data-code=e.code.as_str()>
-                        <strong>"Not deleted"</strong>
-                        <p>{e.message}</p>
-                    </div>
-                }.into_any(),
+                Some(Err(e)) => view! { <ErrorPanel err=e title="Not deleted" /> }.into_any(),
             }}
         </div>
     }

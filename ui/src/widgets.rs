@@ -25,12 +25,13 @@ impl Alive {
 }
 
 /// The one place errors are shown: the headline comes from the error's code (matched
-/// exhaustively in `ErrorCode::title`), never from its text.
+/// exhaustively in `ErrorCode::title`), never from its text, or is `title` where the code's
+/// would misname the action (a delete is not a save).
 #[component]
-pub fn ErrorPanel(err: ApiError) -> impl IntoView {
+pub fn ErrorPanel(err: ApiError, #[prop(optional)] title: Option<&'static str>) -> impl IntoView {
     view! {
         <div class="error" role="alert" data-code=err.code.as_str()>
-            <strong>{err.code.title()}</strong>
+            <strong>{title.unwrap_or_else(|| err.code.title())}</strong>
             <p>{err.message}</p>
         </div>
     }
