@@ -97,7 +97,7 @@ pub async fn create_dev_strategy(
     // A strategy of the domain already naming this machine: a Java factory here joins it and
     // makes nothing; a copy would hand every factory of this machine a second strategy of the
     // domain (Java peers would run more groups, and a copy with fewer would starve them).
-    let (ip, me) = crate::local_identity();
+    let (ip, me) = crate::local_identity().await;
     let path = store.root().strategy(&name);
     // Only while no copy exists: an earlier run's copy (a leftover to take over) comes first.
     let copy_exists = store.client().check_stat(&path).await.map_err(|e| Error::zk(&path, e))?.is_some();
@@ -646,7 +646,7 @@ impl LaunchSpec {
     /// may abandon it at any instant.
     pub async fn prepare(self, store: &Store) -> Result<Prepared, Error> {
         self.check()?;
-        let (ip, host) = crate::local_identity();
+        let (ip, host) = crate::local_identity().await;
         let capturing = capturing_strategies(store, &self.own_sign, &ip, &host).await?;
         Ok(Prepared { spec: self, ip, host, capturing })
     }

@@ -221,20 +221,40 @@ impl Ledger {
 }
 
 /// This machine's name and address as Java's `InetAddress.getLocalHost()` would give them.
-pub fn local_identity() -> (String, String) {
+///
+/// The address is the name's lookup, which may wait on a DNS server that does not answer: it
+/// runs on a thread of its own for at most [`LOOKUP_DEADLINE`], so a start stays cancellable
+/// (a Ctrl-C does not wait for the resolver; a detached thread does not hold the runtime's
+/// shutdown either). A name that does not resolve in time gives `127.0.0.1` (Java gives an
+/// empty address there; this factory's IP-list matching then needs the name or `127.0.0.1`).
+pub async fn local_identity() -> (String, String) {
     // Java asks the kernel (`gethostname`), which a container or `hostname NAME` may set apart
     // from /etc/hostname; the file only where the call fails.
     let host = kernel_hostname()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
         .unwrap_or_default();
     let host = if host.is_empty() { "localhost".to_owned() } else { host };
-    let ip = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0))
-        .ok()
-        .and_then(|mut a| a.find(|x| x.is_ipv4()))
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "127.0.0.1".into());
-    (ip, host)
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let name = host.clone();
+    let spawned = std::thread::Builder::new().name("tbdesk-host-lookup".into()).spawn(move || {
+        let ip = std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), 0))
+            .ok()
+            .and_then(|mut a| a.find(|x| x.is_ipv4()))
+            .map(|a| a.ip().to_string());
+        let _ = tx.send(ip);
+    });
+    let ip = match spawned {
+        Ok(_) => tokio::time::timeout(LOOKUP_DEADLINE, rx).await.ok().and_then(Result::ok).flatten(),
+        Err(_) => None,
+    };
+    if ip.is_none() {
+        tracing::warn!(host = %host, "the host name did not resolve in time; this factory's address is 127.0.0.1");
+    }
+    (ip.unwrap_or_else(|| "127.0.0.1".into()), host)
 }
+
+/// How long the host name's lookup may take before the address falls back to `127.0.0.1`.
+pub const LOOKUP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The kernel's host name (`gethostname(2)`), as Java's `InetAddress.getLocalHost()` reads it.
 fn kernel_hostname() -> Option<String> {

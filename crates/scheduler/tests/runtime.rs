@@ -1174,7 +1174,7 @@ async fn the_launcher_joins_the_domain_strategy_a_java_factory_here_would_join()
     let admin = Store::connect(&opts(&server, root)).await.expect("admin");
     admin.init_root(false).await.expect("init");
     admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
-    let (_, host) = tbdesk_scheduler::local_identity();
+    let (_, host) = tbdesk_scheduler::local_identity().await;
     let strategy = |name: &str, task: &str, ips: Vec<String>, sts: &str| Strategy {
         strategy_name: Some(name.into()),
         ip_list: Some(ips),
@@ -1345,7 +1345,7 @@ async fn the_launchers_strategy_walk_survives_a_hostile_root() {
     let admin = Store::connect(&opts(&server, root)).await.expect("admin");
     admin.init_root(false).await.expect("init");
     admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
-    let (ip, host) = tbdesk_scheduler::local_identity();
+    let (ip, host) = tbdesk_scheduler::local_identity().await;
     let json = |kind: &str, task: &str, ips: &str, sts: &str| {
         format!(r#"{{"strategyName":"x","IPList":{ips},"numOfSingleServer":0,"assignNum":1,"kind":"{kind}","taskName":"{task}","taskParameter":"","sts":"{sts}"}}"#)
             .into_bytes()
