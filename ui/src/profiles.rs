@@ -102,6 +102,7 @@ pub fn ProfileForm(mode: Mode, on_saved: Callback<String>) -> impl IntoView {
                 });
             }
         }
+        v.extend(tbdesk_model::profile::password_violation(&fields(), Some(&password.get())));
         v
     });
     let blocked = move || !violations.get().is_empty();

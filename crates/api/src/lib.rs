@@ -656,23 +656,8 @@ impl Console {
         }
         let production: Vec<_> =
             self.profiles.list().await?.into_iter().filter(|o| o.fields.color == "production").collect();
-        if production.iter().any(|o| o.fields.same_root(&p.fields)) {
-            return Ok(Some(p));
-        }
-        // Another spelling of a production server (its name and its address, two names of one
-        // host) is the same root too: compared resolved, only where the paths are the same.
-        let (mine, path) = p.fields.root_address();
-        let mut my_addrs = None;
         for o in &production {
-            let (theirs, their_path) = o.fields.root_address();
-            if their_path != path {
-                continue;
-            }
-            if my_addrs.is_none() {
-                my_addrs = Some(resolve_servers(&mine).await);
-            }
-            let theirs = resolve_servers(&theirs).await;
-            if my_addrs.as_ref().is_some_and(|m| !m.is_disjoint(&theirs)) {
+            if one_root(&o.fields, &p.fields).await {
                 return Ok(Some(p));
             }
         }
@@ -2043,10 +2028,12 @@ impl Console {
         apply: bool,
     ) -> Result<Vec<Change>, ApiError> {
         let (a, b) = (self.profiles.get(from).await?, self.profiles.get(to).await?);
-        if from == to || (a.fields.connect == b.fields.connect && a.fields.root_path == b.fields.root_path) {
+        // Promotion keeps the strategies' names: into the source's own root it would repoint
+        // them in place. Another profile of that root is the same root, however spelled.
+        if from == to || one_root(&a.fields, &b.fields).await {
             return Err(ApiError::new(
                 ErrorCode::Invalid,
-                "to: the target must be another root than the source (another profile of the same root is the same root)",
+                "to: the target must be another root than the source (another profile of the same root is the same root, however its servers are spelled)",
             ));
         }
         let (_, source) = self.export(from).await?;
@@ -2170,6 +2157,17 @@ pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
 
 /// The socket addresses of `servers` (`host:port`, as [`ProfileFields::root_address`] spells
 /// them), each looked up within 2 s; one that does not resolve in time adds nothing.
+/// Whether two profiles reach one root: the same chroot + root path on a server both name,
+/// spelled alike ([`ProfileFields::same_root`]) or another spelling of it (its name and its
+/// address, two names of one host), compared resolved.
+async fn one_root(a: &ProfileFields, b: &ProfileFields) -> bool {
+    if a.same_root(b) {
+        return true;
+    }
+    let ((mine, path), (theirs, their_path)) = (a.root_address(), b.root_address());
+    path == their_path && !resolve_servers(&mine).await.is_disjoint(&resolve_servers(&theirs).await)
+}
+
 async fn resolve_servers(
     servers: &std::collections::BTreeSet<String>,
 ) -> std::collections::HashSet<std::net::SocketAddr> {

@@ -96,6 +96,18 @@ pub fn check_connect(connect: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The rule of a password given with `fields`: only a profile with a digest user has one
+/// (ZooKeeper's digest scheme sends the two together); an empty one is none.
+pub fn password_violation(fields: &ProfileFields, password: Option<&str>) -> Option<ProfileViolation> {
+    (password.is_some_and(|p| !p.is_empty()) && fields.digest_user.is_none()).then(|| ProfileViolation {
+        field: "password",
+        message: "only a profile with a digest user has a password: name the user, or leave the password empty".into(),
+    })
+}
+
+/// The longest profile name, in characters.
+pub const NAME_MAX_CHARS: usize = 128;
+
 /// One `host:port` of a connect string spelled one way: see [`ProfileFields::root_address`].
 fn canonical_server(hp: &str) -> String {
     let hp = hp.to_ascii_lowercase();
@@ -189,6 +201,13 @@ impl ProfileFields {
         let mut bad = |field, message: String| out.push(ProfileViolation { field, message });
         if self.name.trim().is_empty() {
             bad("name", "must not be empty".into());
+        }
+        // The name is a field of tab-separated listings and a line of the alerts: one line.
+        if self.name.chars().any(char::is_control) {
+            bad("name", "must not contain control characters (tab, newline, NUL...)".into());
+        }
+        if self.name.chars().count() > NAME_MAX_CHARS {
+            bad("name", format!("must be at most {NAME_MAX_CHARS} characters"));
         }
         if let Err(e) = check_connect(&self.connect) {
             bad("connect", e);
@@ -292,14 +311,19 @@ mod tests {
     #[test]
     fn a_good_profile_has_no_violation() {
         assert_eq!(fields().violations(), vec![]);
+        let longest = ProfileFields { name: "é".repeat(NAME_MAX_CHARS), ..fields() };
+        assert_eq!(longest.violations(), vec![]);
         assert_eq!(fields().validate(), Ok(()));
     }
 
     #[test]
     fn every_rule_names_its_field() {
         type Breaker = fn(&mut ProfileFields);
-        let cases: [(&str, Breaker); 14] = [
+        let cases: [(&str, Breaker); 17] = [
             ("zone", |f| f.zone = "Mars/Olympus".into()),
+            ("name", |f| f.name = "dev\tprod".into()),
+            ("name", |f| f.name = "dev\0".into()),
+            ("name", |f| f.name = "é".repeat(NAME_MAX_CHARS + 1)),
             ("connect", |f| f.connect = " 127.0.0.1:2181".into()),
             ("connect", |f| f.connect = "127.0.0.1:2181/app/".into()),
             ("connect", |f| f.connect = "127.0.0.1:2181/app//x".into()),

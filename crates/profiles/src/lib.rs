@@ -140,6 +140,8 @@ impl Profiles {
     pub async fn create(&self, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
         let f = &f.normalized();
         f.validate()?;
+        password_rule(f, password)?;
+        let password = password.filter(|p| !p.is_empty());
         let sid = new_secret_id();
         let res = sqlx::query(
             "INSERT INTO profiles (name, connect, root_path, session_timeout_ms, digest_user, \
@@ -183,6 +185,7 @@ impl Profiles {
     pub async fn update(&self, name: &str, f: &ProfileFields, password: Option<&str>) -> Result<Profile, Error> {
         let f = &f.normalized();
         f.validate()?;
+        password_rule(f, password)?;
         let old = self.get(name).await?;
         if password.is_some() && old.secret_id.is_empty() {
             return Err(Error::Keyring(
@@ -275,7 +278,19 @@ impl Profiles {
             // dir's. Leave the keyring alone.
             tracing::warn!(profile = %p.fields.name, "deleting a profile whose keyring entry was never migrated; the entry is left");
         } else if p.has_password {
+            // Removed before the commit (a keyring that refuses keeps the profile), and put
+            // back if the commit fails (the database busy): the row never outlives its password.
+            let kept = secret::load(&p.secret_id).await.ok();
             secret::remove(&p.secret_id).await?;
+            if let Err(e) = tx.commit().await {
+                if let Some(pw) = kept {
+                    if let Err(back) = secret::store(&p.secret_id, &pw).await {
+                        tracing::warn!(profile = %p.fields.name, "the profile stays but its password could not be put back: {back}");
+                    }
+                }
+                return Err(e.into());
+            }
+            return Ok(());
         }
         tx.commit().await?;
         Ok(())
@@ -399,6 +414,14 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Profile, Error> {
 /// A new secret id: a random (v4) UUID, unique across data dirs.
 fn new_secret_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A password only with a digest user ([`tbdesk_model::profile::password_violation`]).
+fn password_rule(f: &ProfileFields, password: Option<&str>) -> Result<(), Error> {
+    match tbdesk_model::profile::password_violation(f, password) {
+        Some(v) => Err(Error::Invalid { field: v.field, message: v.message }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -117,7 +117,56 @@ impl Store {
             );
             return Err(Error::Invalid(vec![validate::Violation::error("prune", "prune_everything", why)]));
         }
+        self.check_prune_in_use(&current, target, &changes)?;
         Ok((current, changes))
+    }
+
+    /// Refuses a prune that deletes a task type a Schedule strategy left in the root runs
+    /// (Java's factories would loop on the missing definition), or while a strategy this
+    /// session cannot read may run it: as the console's task type delete refuses it.
+    fn check_prune_in_use(&self, current: &Config, target: &Config, changes: &[Change]) -> Result<(), Error> {
+        use std::collections::BTreeSet;
+        let deleted = |kind: &str| -> BTreeSet<&str> {
+            changes
+                .iter()
+                .filter(|c| matches!(c, Change::Delete { .. }) && c.kind() == kind)
+                .map(Change::name)
+                .collect()
+        };
+        let (task_types, strategies) = (deleted("taskType"), deleted("strategy"));
+        if task_types.is_empty() {
+            return Ok(());
+        }
+        let mut problems = Vec::new();
+        let staying: BTreeSet<&String> = current.strategies.keys().chain(target.strategies.keys()).collect();
+        for name in staying.into_iter().filter(|n| !strategies.contains(n.as_str())) {
+            let Some(e) = target.strategies.get(name).or_else(|| current.strategies.get(name)) else { continue };
+            let runs = Strategy::decode(e.blob.as_bytes()).ok().and_then(|s| s.schedule_task_type());
+            if let Some(t) = runs.filter(|t| task_types.contains(t.base.as_str())) {
+                problems.push(validate::Violation::error(
+                    format!("taskType {}", t.base),
+                    "prune_in_use",
+                    format!(
+                        "is run by strategy {name}, which stays in the root: the prune would delete its task type under it (delete or repoint the strategy too); nothing was written"
+                    ),
+                ));
+            }
+        }
+        let prefix = format!("{}/", self.root.strategies());
+        for (path, _) in current.skipped.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+            problems.push(validate::Violation::error(
+                "prune",
+                "prune_unreadable_strategy",
+                format!(
+                    "{path} cannot be read by this session, so whether it runs a task type the prune deletes is not known; nothing was written"
+                ),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(problems))
+        }
     }
 
     /// [`Store::import_config`], with `prune_all` allowing a prune that empties the root.

@@ -151,6 +151,8 @@ impl Store {
 
     /// The server nodes of one domain, as paths (none when the domain has no `server` node).
     pub async fn server_paths(&self, base: &str, task_type: &str) -> Result<Vec<String>, Error> {
+        one_node("baseTaskType", base)?;
+        one_node("taskType", task_type)?;
         let dir = self.root.servers(base, task_type);
         match self.client.list_children(&dir).await {
             Ok(s) => Ok(s.iter().map(|s| format!("{dir}/{s}")).collect()),
@@ -271,6 +273,8 @@ impl Store {
     /// that heartbeats meanwhile is not removed. Returns the removed uuids.
     pub async fn remove_dead_servers(&self, base: &str, task_type: &str) -> Result<Vec<String>, Error> {
         self.writable()?;
+        one_node("baseTaskType", base)?;
+        one_node("taskType", task_type)?;
         let def_path = self.root.base_task_type(base);
         let (data, _) = self.client.get_data(&def_path).await.map_err(|e| Error::at(&def_path, e))?;
         let judge = match TaskType::decode(&data) {

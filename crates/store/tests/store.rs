@@ -802,6 +802,19 @@ async fn hostile_imports_and_exports_are_refused_before_writing() {
     let e = store.import_plan(&empty, true, false).await.expect_err("prune everything");
     assert!(e.to_string().contains("--prune-all"), "{e}");
     assert_eq!(store.import_plan(&empty, true, true).await.expect("explicit").1.len(), 1);
+    // --prune of a task type a strategy staying in the root runs: refused, as the console's
+    // delete refuses it; pruned with its strategy, it goes.
+    let both = format!("{}\n{}", line(T, "OrderSync", &tt), line(S, "OrderSync-Strategy", &st));
+    store.import_config(&Config::parse(&both).expect("p"), false).await.expect("import both");
+    let only_strategy = Config::parse(&line(S, "OrderSync-Strategy", &st)).expect("p");
+    let e = store.import_plan(&only_strategy, true, false).await.expect_err("task type in use");
+    assert!(e.to_string().contains("is run by strategy OrderSync-Strategy"), "{e}");
+    assert!(store.import_config_opts(&only_strategy, true, true).await.is_err());
+    let t_path = format!("{ROOT}/baseTaskType/OrderSync");
+    assert!(store.client().check_stat(&t_path).await.expect("stat").is_some(), "the task type stays");
+    // Without --prune nothing is deleted, so nothing is refused.
+    assert!(store.import_plan(&only_strategy, false, false).await.is_ok());
+    assert_eq!(store.import_plan(&empty, true, true).await.expect("both go").1.len(), 2);
     // create conflict wording
     let e = Error::Conflict { path: "/x".into(), expected: Expect::Absent, actual: Some(0) };
     assert!(e.to_string().contains("already exists"), "{e}");
