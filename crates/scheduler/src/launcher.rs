@@ -111,7 +111,8 @@ pub async fn create_dev_strategy(
     match store.put_strategy(&s, Expect::Absent).await {
         Ok(_) => {
             let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
-            Ok(DevStrategy { name, created: Some(czxid), notes: Vec::new(), adoptable: true })
+            let notes = namesakes(store, host, &ip).await;
+            Ok(DevStrategy { name, created: Some(czxid), notes, adoptable: true })
         }
         Err(tbdesk_store::Error::Conflict { .. }) => {
             let (data, _) = store.client().get_data(&path).await.map_err(|e| Error::zk(&path, e))?;
@@ -168,6 +169,7 @@ pub async fn create_dev_strategy(
                 // run's stop removes it.
                 let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
                 notes.push(format!("adopted the strategy copy {name} left by an earlier run; it is removed when this run stops (unless --keep)"));
+                notes.extend(namesakes(store, host, &ip).await);
                 return Ok(DevStrategy { name, created: Some(czxid), notes, adoptable: true });
             }
             if have.assign_num != groups {
@@ -178,10 +180,37 @@ pub async fn create_dev_strategy(
             } else {
                 notes.push(format!("joined the existing strategy {name} as one more runtime"));
             }
+            notes.extend(namesakes(store, host, &ip).await);
             Ok(DevStrategy { name, created: None, notes, adoptable: true })
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Factories registered from another address under this machine's host name (a VM's default
+/// name, `ubuntu`, shared by many): Java's factories match an IP list's entry against their
+/// host name, so each of them runs the copy's domain too, with its own program. Said, not
+/// refused (a second address of this machine looks the same); nothing is known when the
+/// factories cannot be listed. A factory's name is Java's `ip$host$UUID$sequence`.
+async fn namesakes(store: &Store, host: &str, ip: &str) -> Vec<String> {
+    let dir = store.root().factories();
+    let Ok(names) = store.client().list_children(&dir).await else { return Vec::new() };
+    let others: Vec<String> = names
+        .into_iter()
+        .filter(|f| {
+            let mut parts = f.split('$');
+            let (their_ip, their_host) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+            their_host.eq_ignore_ascii_case(host) && their_ip != ip
+        })
+        .take(5)
+        .collect();
+    if others.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "factory {} runs from another address under this machine's host name {host:?}: the copy's IP list [{host:?}] names it too, so it may run this domain's items with its own program (give this machine a name of its own)",
+        others.join(", ")
+    )]
 }
 
 /// The first strategy other than `copy` (by name) that runs domain `task_type` on this machine

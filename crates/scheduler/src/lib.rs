@@ -114,8 +114,36 @@ pub struct Config {
 /// taken as ours only if it was created after [`Ledger::since_ms`].
 #[derive(Debug, Default)]
 pub struct Ledger {
-    entries: std::sync::Mutex<Vec<(String, i64)>>,
+    entries: std::sync::Mutex<Entries>,
     since: std::sync::atomic::AtomicI64,
+}
+
+/// The ledger's nodes in the order recorded, found by path at once: a domain of many items
+/// records six nodes per item and looks each up several times.
+#[derive(Debug, Default)]
+struct Entries {
+    next: u64,
+    order: std::collections::BTreeMap<u64, (String, i64)>,
+    at: HashMap<String, u64>,
+}
+
+impl Entries {
+    fn get_mut(&mut self, path: &str) -> Option<&mut i64> {
+        let seq = self.at.get(path)?;
+        self.order.get_mut(seq).map(|(_, c)| c)
+    }
+
+    fn push(&mut self, path: &str, czxid: i64) {
+        self.next = self.next.saturating_add(1);
+        self.at.insert(path.to_owned(), self.next);
+        self.order.insert(self.next, (path.to_owned(), czxid));
+    }
+
+    fn remove(&mut self, path: &str) {
+        if let Some(seq) = self.at.remove(path) {
+            self.order.remove(&seq);
+        }
+    }
 }
 
 impl Ledger {
@@ -148,9 +176,9 @@ impl Ledger {
     /// kept it would make clean-up take this run's node for another's.
     pub fn made(&self, path: &str, czxid: i64) {
         if let Ok(mut v) = self.entries.lock() {
-            match v.iter_mut().find(|(p, _)| p == path) {
-                Some(e) => e.1 = czxid,
-                None => v.push((path.to_owned(), czxid)),
+            match v.get_mut(path) {
+                Some(e) => *e = czxid,
+                None => v.push(path, czxid),
             }
         }
     }
@@ -190,12 +218,12 @@ impl Ledger {
     /// is this run's, and clean-up would otherwise take it for someone else's and leave it.
     pub fn record_czxid(&self, path: &str, czxid: i64) {
         if let Ok(mut v) = self.entries.lock() {
-            match v.iter_mut().find(|(p, _)| p == path) {
+            match v.get_mut(path) {
                 // A lost answer never replaces a known czxid: the node may be someone else's
                 // now, and clean-up leaves what it cannot prove its own.
-                Some(e) if czxid != Self::UNKNOWN => e.1 = czxid,
+                Some(e) if czxid != Self::UNKNOWN => *e = czxid,
                 Some(_) => {}
-                None => v.push((path.to_owned(), czxid)),
+                None => v.push(path, czxid),
             }
         }
     }
@@ -205,18 +233,18 @@ impl Ledger {
     /// names; without this the list only grew, and every clean-up checked each old name.
     pub fn forget(&self, path: &str) {
         if let Ok(mut v) = self.entries.lock() {
-            v.retain(|(p, _)| p != path);
+            v.remove(path);
         }
     }
 
     /// The recorded nodes, oldest first.
     pub fn entries(&self) -> Vec<(String, i64)> {
-        self.entries.lock().map(|v| v.clone()).unwrap_or_default()
+        self.entries.lock().map(|v| v.order.values().cloned().collect()).unwrap_or_default()
     }
 
     /// Whether this run created `path`.
     pub fn contains(&self, path: &str) -> bool {
-        self.entries.lock().map(|v| v.iter().any(|(p, _)| p == path)).unwrap_or(false)
+        self.entries.lock().map(|v| v.at.contains_key(path)).unwrap_or(false)
     }
 }
 
@@ -357,6 +385,8 @@ pub async fn run(
         restart_at: HashMap::new(),
         expiry_pass: HashMap::new(),
         factory_unreadable: false,
+        factory_blank: None,
+        undecodable: Default::default(),
         said: Default::default(),
     };
     // A stop during registration: the factory node is ephemeral and goes with the session,
@@ -426,7 +456,7 @@ pub async fn run(
             if let Some(times) = tick_failures.should_say(&e.to_string(), std::time::Instant::now()) {
                 tracing::warn!(error = %e, times, "factory tick failed");
             }
-            if factory.session_lost(e) {
+            if factory.session_lost() {
                 factory.log.push("ZooKeeper session expired: reconnecting, then restarting the thread groups");
                 // Reconnect until it works or a stop is asked for; never deaf to the signal.
                 // The old groups are stopped after, so their server nodes are deleted with the
@@ -617,6 +647,12 @@ struct Factory {
     expiry_pass: HashMap<String, Arc<std::sync::atomic::AtomicI64>>,
     /// The factory node's data could not be read (its ACL changed); said once.
     factory_unreadable: bool,
+    /// The factory node's empty data judged at a data version: started (null) or stopped
+    /// (empty text, which Java's `Boolean.parseBoolean` reads as false). One null-telling read
+    /// per version, not one per pass.
+    factory_blank: Option<(i32, bool)>,
+    /// Strategies said not to decode (at most 1,000 names kept).
+    undecodable: std::collections::HashSet<String>,
     /// Strategies whose runtime message says why groups could not start: emptied once they
     /// run (tried again every tick until the write lands).
     said: std::collections::HashSet<String>,
@@ -691,7 +727,19 @@ impl Factory {
         let c = self.store.client();
         if let Ok(names) = c.list_children(&self.store.root().strategies()).await {
             for n in names {
-                match c.delete(&self.store.root().strategy_runtime(&n, &self.uuid), None).await {
+                // Looked at first (a read), as Java's `unRregisterManagerFactory` does: a stopped
+                // factory runs this every pass, and a blind delete of a missing node is a write
+                // through the ensemble's leader for each strategy of the root.
+                let path = self.store.root().strategy_runtime(&n, &self.uuid);
+                let version = match c.check_stat(&path).await {
+                    Ok(Some(st)) => st.version,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!(strategy = %n, error = %e, "could not look at our strategy runtime");
+                        continue;
+                    }
+                };
+                match c.delete(&path, Some(version)).await {
                     Ok(()) | Err(zk::Error::NoNode) => {}
                     Err(e) => tracing::warn!(strategy = %n, error = %e, "could not delete our strategy runtime"),
                 }
@@ -724,12 +772,37 @@ impl Factory {
         }
     }
 
-    /// Whether `e` means this session is gone (expired or closed), so only a new one helps.
-    fn session_lost(&self, e: &Error) -> bool {
-        matches!(
-            e,
-            Error::Store(tbdesk_store::Error::SessionExpired) | Error::Zk { source: zk::Error::SessionExpired, .. }
-        ) || matches!(self.store.client().state(), zk::SessionState::Expired | zk::SessionState::Closed)
+    /// Whether the factory node's empty data (at `version`) means started: null does (this
+    /// factory writes null after registering), empty text does not (a `set` of "" in a zk
+    /// shell; Java's factories stop on it). The main client reads both as empty; the null
+    /// writer tells them apart, asked once per data version. Not known (NoAuth, ZooKeeper
+    /// away): started, as before the question, asked again next pass.
+    async fn blank_started(&mut self, path: &str, version: i32) -> bool {
+        if let Some((v, started)) = self.factory_blank {
+            if v == version {
+                return started;
+            }
+        }
+        match self.store.nulls().get_data(path).await {
+            Ok(data) => {
+                let started = data.is_none();
+                self.factory_blank = Some((version, started));
+                started
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "factory node: null or empty not known this pass");
+                true
+            }
+        }
+    }
+
+    /// Whether this factory's session is gone (expired or closed), so only a new one helps.
+    /// Judged on the session's own state, never on an error's kind: a "session expired" can
+    /// come from a short-lived session of the null writer (a ZooKeeper stalled past its few
+    /// seconds), and taking it for this one's would register the factory again under a new
+    /// name and restart every group while the old session still holds the old nodes.
+    fn session_lost(&self) -> bool {
+        matches!(self.store.client().state(), zk::SessionState::Expired | zk::SessionState::Closed)
     }
 
     /// One attempt at a new session and factory registration.
@@ -835,10 +908,14 @@ impl Factory {
         let root = self.store.root().clone();
         let c = self.store.client().clone();
         let fpath = root.factory(&self.uuid);
-        match c.get_data(&fpath).await {
-            // Java: Boolean.parseBoolean(data), null meaning started. Empty reads as null here
-            // (this client cannot tell them apart, and no Java writer writes empty).
-            Ok((d, _)) if !d.is_empty() && !d.eq_ignore_ascii_case(b"true") => {
+        let read = match c.get_data(&fpath).await {
+            Ok((d, st)) if d.is_empty() => Ok(self.blank_started(&fpath, st.version).await),
+            Ok((d, _)) => Ok(d.eq_ignore_ascii_case(b"true")),
+            Err(e) => Err(e),
+        };
+        match read {
+            // Java: Boolean.parseBoolean(data), null meaning started, empty text stopped.
+            Ok(false) => {
                 if !self.groups.is_empty() {
                     self.log.push("factory stopped from the console: thread groups stopped, runtimes unregistered");
                 }
@@ -898,11 +975,17 @@ impl Factory {
                 Err(e) => return Err(Error::zk(&path, e)),
             };
             let s = match Strategy::decode(&data) {
-                Ok(s) => s,
+                Ok(s) => {
+                    self.undecodable.remove(n);
+                    s
+                }
                 Err(e) => {
                     if self.groups.contains_key(n) {
                         self.log
                             .push(format!("strategy {n} no longer decodes ({e}); its thread groups run on unchanged"));
+                    } else if self.undecodable.len() < 1000 && self.undecodable.insert(n.clone()) {
+                        // Said once (a run started against it would otherwise idle in silence).
+                        self.log.push(format!("strategy {n} does not decode ({e}): not joined while it stays so"));
                     }
                     unjudged.push(n.clone());
                     continue;
@@ -1106,8 +1189,32 @@ impl Factory {
 
 #[cfg(test)]
 mod tests {
-    use super::Repeats;
+    use super::{Ledger, Repeats};
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_ledger_keeps_its_order_and_finds_a_path_at_once() {
+        let l = Ledger::default();
+        // 100,000 items' six nodes each: a scan per record would take hours.
+        let n = 600_000;
+        for i in 0..n {
+            l.record_czxid(&format!("/d/taskItem/{i}"), Ledger::UNKNOWN);
+        }
+        l.made("/d/taskItem/7", 42);
+        l.record_czxid("/d/taskItem/7", Ledger::UNKNOWN);
+        l.record_czxid("/d/taskItem/8", 43);
+        l.forget("/d/taskItem/9");
+        l.made("/d/taskItem/9", 44);
+        let e = l.entries();
+        assert_eq!(e.len(), n);
+        assert_eq!(e[0], ("/d/taskItem/0".to_owned(), Ledger::UNKNOWN));
+        // A lost answer never replaces a known czxid; a path recorded again after its forget
+        // comes last.
+        assert_eq!(e[7], ("/d/taskItem/7".to_owned(), 42));
+        assert_eq!(e[8], ("/d/taskItem/8".to_owned(), 43));
+        assert_eq!(e[n - 1], ("/d/taskItem/9".to_owned(), 44));
+        assert!(l.contains("/d/taskItem/599999") && !l.contains("/d/taskItem/600000"));
+    }
 
     #[test]
     fn a_repeated_failure_is_said_once_a_minute_with_its_count() {

@@ -836,6 +836,59 @@ async fn a_dev_strategy_never_names_every_machine() {
     assert_eq!(String::from_utf8_lossy(&data), s.encode());
 }
 
+/// Java reads a factory node's data with `Boolean.parseBoolean`: null is started, but empty
+/// text (`set <path> ""` in a zk shell) is false, stopped. This factory writes null itself;
+/// empty text stops its groups as it stops Java's, and "true" starts them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_factory_node_set_to_empty_text_is_stopped_as_java_reads_it() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/blank";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "blankbox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "blankbox", "10.1.1.2", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    // Started on its own null: a pass or two more, still running.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let snap = admin.snapshot(|_| {}).await.expect("snapshot");
+    assert_eq!(shares(&snap), Some(vec![2]), "null data is started");
+    let fpath = format!("{}/{}", admin.root().factories(), snap.factories[0].uuid);
+    admin.client().set_data(&fpath, b"", None).await.expect("empty text");
+    wait_until(&admin, "no live server", Duration::from_secs(20), |s| {
+        s.task_types.iter().flat_map(|t| &t.domains).all(|d| d.servers.iter().all(|x| x.dead))
+    })
+    .await;
+    admin.client().set_data(&fpath, b"true", None).await.expect("true");
+    wait_until(&admin, "items held again", Duration::from_secs(30), |s| shares(s) == Some(vec![2])).await;
+    r.stop().await;
+}
+
+/// A Java factory on another machine of the same host name (a VM's default name) matches the
+/// copy's IP list as itself: said when the copy is made, never for a factory of this address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_factory_elsewhere_under_this_host_name_is_said() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/namesake";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    let (ip, _) = tbdesk_scheduler::local_identity().await;
+    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+    for f in ["10.250.0.1$ubuntu$AB12$0000000001", &format!("{ip}$ubuntu$CD34$0000000002")] {
+        admin.client().create(&format!("{}/{f}", admin.root().factories()), b"", &open).await.expect("factory");
+    }
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", "UBUNTU", 1).await.expect("made");
+    let said: Vec<&String> = dev.notes.iter().filter(|n| n.contains("another address")).collect();
+    assert_eq!(said.len(), 1, "{:?}", dev.notes);
+    assert!(said[0].contains("10.250.0.1$ubuntu$AB12") && !said[0].contains("CD34"), "{}", said[0]);
+    // Another name: nothing said.
+    admin.client().delete(&admin.root().strategy(&dev.name), None).await.expect("delete copy");
+    let dev = launcher::create_dev_strategy(&admin, "Job", "dev1", "devbox", 1).await.expect("made");
+    assert!(dev.notes.iter().all(|n| !n.contains("another address")), "{:?}", dev.notes);
+}
+
 /// ZooKeeper stops answering (frozen, as a laptop lid or a network cut does): within three
 /// heartbeats the group drops its items and fetched rows and executes nothing more, as Java's
 /// `clearMemoInfo` does, since peers may reassign the items after judgeDeadInterval; when
