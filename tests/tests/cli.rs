@@ -1001,3 +1001,76 @@ async fn a_password_comes_from_stdin_or_the_named_variable() {
         "stdin first, else the variable (its use named); never for a profile without a digest user",
     );
 }
+
+/// Hostile files, names and roots the CLI meets: a FIFO given as a file is refused at once
+/// (no read without a deadline), a tree over the node limit is refused before it fills memory,
+/// a promotion into another spelling of its own root is refused, a profile name with a
+/// control character is refused, `export -o` leaves no partial file, `node ""` is the root.
+#[tokio::test]
+async fn hostile_files_names_and_roots_are_refused_in_words() {
+    use tbdesk_tests::zk::SPEC_ROOT;
+    let (server, c, dir) = spec_profile("spec").await;
+    let d = Some(dir.path());
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let fifo = fifo.to_str().expect("path");
+    let t0 = std::time::Instant::now();
+    let (code, _, err) = tbdesk_in(d, &["import", "spec", fifo, "--dry-run"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("not a regular file"), "{err}");
+    let (code, _, err) = tbdesk_in(d, &["validate", "--kind", "task-type", fifo], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(20), "a FIFO blocked: {:?}", t0.elapsed());
+
+    // More nodes than one read holds (the limit lowered to 5 for the test).
+    let out = Command::new(bins::binary("tbdesk", "TBDESK_CLI_BIN"))
+        .env("TBDESK_DATA_DIR", dir.path())
+        .env("TBDESK_MAX_NODES", "5")
+        .args(["snapshot", "spec"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("more than 5 nodes"), "{err}");
+
+    // The same root under another spelling of its server: a promotion would repoint the
+    // source's own strategies.
+    let port = server.connect_string().rsplit(':').next().expect("port").to_owned();
+    let other = format!("localhost:{port}");
+    assert_eq!(tbdesk_in(d, &["profile", "add", "alias", "--connect", &other, "--root", SPEC_ROOT], b"").0, 0);
+    let before = c.get_data(&format!("{SPEC_ROOT}/strategy/OrderSync-Strategy")).await.expect("strategy");
+    let (code, _, err) = tbdesk_in(d, &["promote", "--from", "spec", "--to", "alias", "--own-sign", "QA"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("another root than the source"), "{err}");
+    let after = c.get_data(&format!("{SPEC_ROOT}/strategy/OrderSync-Strategy")).await.expect("strategy");
+    assert_eq!(before, after, "the source's strategy is untouched");
+
+    // A profile name is one line.
+    let (code, _, err) = tbdesk_in(d, &["profile", "add", "dev\tprod", "--connect", &other, "--root", "/x"], b"");
+    assert_ne!(code, 0);
+    assert!(err.contains("name") && err.contains("control characters"), "{err}");
+
+    // export -o: whole, and nothing left beside it.
+    let out_file = dir.path().join("backup.json");
+    let (code, _, err) = tbdesk_in(d, &["export", "spec", "-o", out_file.to_str().expect("path")], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&out_file).expect("backup").contains("OrderSync"));
+    let partial: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .collect();
+    assert!(partial.is_empty(), "{partial:?}");
+
+    // `node ""` is the root itself.
+    let (code, out, err) = tbdesk_in(d, &["node", "spec", ""], b"");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(SPEC_ROOT), "{out}");
+    tbdesk_tests::report::record(
+        "console writes",
+        "hostile CLI input: a FIFO as import and validate file, a tree over the node limit, a promotion into its own root spelled otherwise, a tab in a profile name, export -o, node \"\"",
+        6,
+        "refused in words at once, nothing written; the backup written whole",
+    );
+}

@@ -30,7 +30,41 @@ pub fn write_zip(path: &Path, parts: Vec<Part>, secrets: &[&str]) -> Result<Path
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let file = std::fs::File::create(path).map_err(io)?;
+    // Written whole or not at all: into a temporary file beside it, renamed at the end (a
+    // failure midway leaves an earlier bundle of that name as it was).
+    let tmp = partial_path(path);
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let written = fill_zip(file, parts, secrets, &io, &zerr).and_then(|()| std::fs::rename(&tmp, path).map_err(io));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map(|()| path.to_owned())
+}
+
+/// `path` with `.partial-<pid>` appended: the temporary file a whole write renames.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// Writes `bytes` at `path` whole or not at all (a temporary file beside it, renamed).
+pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = partial_path(path);
+    let r = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if r.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    r
+}
+
+fn fill_zip(
+    file: std::fs::File,
+    parts: Vec<Part>,
+    secrets: &[&str],
+    io: &dyn Fn(std::io::Error) -> ApiError,
+    zerr: &dyn Fn(zip::result::ZipError) -> ApiError,
+) -> Result<(), ApiError> {
     let mut zip = zip::ZipWriter::new(file);
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for part in parts {
@@ -44,8 +78,8 @@ pub fn write_zip(path: &Path, parts: Vec<Part>, secrets: &[&str]) -> Result<Path
             zip.write_all(&part.bytes).map_err(io)?;
         }
     }
-    zip.finish().map_err(zerr)?;
-    Ok(path.to_owned())
+    zip.finish().map_err(zerr)?.sync_all().map_err(io)?;
+    Ok(())
 }
 
 /// The end of `log`, at most [`LOG_BYTES`], cut at a line.

@@ -1933,12 +1933,21 @@ impl Console {
         let after = tbdesk_store::now_ms();
         let session = store.client().session_id().0;
         let hosts = tbdesk_store::jute::split_connect(&opts.connect).0;
-        let established = tokio::task::spawn_blocking(move || {
-            hosts.iter().find_map(|h| tbdesk_health::session_established_ms(h, session, Duration::from_secs(2)))
-        })
-        .await
-        .ok()
-        .flatten();
+        // Asked of each server in turn (which one the session reached is not known), 2 s each,
+        // 5 s in all: on a thread of its own, so a server that does not answer, or a name DNS
+        // does not resolve, neither holds the health view nor the runtime's shutdown.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let probe = std::thread::Builder::new().name("tbdesk-clock-probe".into()).spawn(move || {
+            let found = hosts
+                .iter()
+                .take(16)
+                .find_map(|h| tbdesk_health::session_established_ms(h, session, Duration::from_secs(2)));
+            let _ = tx.send(found);
+        });
+        let established = match probe {
+            Ok(_) => tokio::time::timeout(Duration::from_secs(5), rx).await.ok().and_then(Result::ok).flatten(),
+            Err(_) => None,
+        };
         if let Some(server) = established.filter(|_| after.saturating_sub(before) < CLOCK_WINDOW_MS) {
             store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
         }
@@ -2146,6 +2155,10 @@ pub const MAX_IMPORT_BYTES: u64 = 16 << 20;
 pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
     use std::io::Read;
     let bad = |m: String| ApiError::new(ErrorCode::Invalid, format!("{}: {m}", path.display()));
+    // A FIFO or a device would block the read (and the open) with no deadline: files only.
+    if !std::fs::metadata(path).map_err(|e| bad(e.to_string()))?.is_file() {
+        return Err(bad("not a regular file (a pipe, device or directory is not read)".into()));
+    }
     let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_IMPORT_BYTES.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| bad(e.to_string()))?;
@@ -2155,8 +2168,6 @@ pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
     String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
 }
 
-/// The socket addresses of `servers` (`host:port`, as [`ProfileFields::root_address`] spells
-/// them), each looked up within 2 s; one that does not resolve in time adds nothing.
 /// Whether two profiles reach one root: the same chroot + root path on a server both name,
 /// spelled alike ([`ProfileFields::same_root`]) or another spelling of it (its name and its
 /// address, two names of one host), compared resolved.
@@ -2168,6 +2179,8 @@ async fn one_root(a: &ProfileFields, b: &ProfileFields) -> bool {
     path == their_path && !resolve_servers(&mine).await.is_disjoint(&resolve_servers(&theirs).await)
 }
 
+/// The socket addresses of `servers` (`host:port`, as [`ProfileFields::root_address`] spells
+/// them), each looked up within 2 s; one that does not resolve in time adds nothing.
 async fn resolve_servers(
     servers: &std::collections::BTreeSet<String>,
 ) -> std::collections::HashSet<std::net::SocketAddr> {

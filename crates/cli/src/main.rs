@@ -647,7 +647,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 other => anyhow::bail!("--format must be json or java, not {other:?}"),
             };
             match output {
-                Some(p) => std::fs::write(&p, text).with_context(|| format!("write {}", p.display()))?,
+                // Whole or not at all: a failure midway leaves an earlier backup as it was.
+                Some(p) => tbdesk_api::bundle::write_whole(&p, text.as_bytes())
+                    .with_context(|| format!("write {}", p.display()))?,
                 None => print!("{text}"),
             }
             Ok(ExitCode::SUCCESS)

@@ -80,6 +80,10 @@ fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     if file == "-" {
         std::io::stdin().take(limit).read_to_end(&mut buf).context("read stdin")?;
     } else {
+        // A FIFO or a device would block with no deadline: files only ("-" reads stdin).
+        if !std::fs::metadata(file).with_context(|| format!("read {file}"))?.is_file() {
+            bail!("{file}: not a regular file (a pipe, device or directory is not read; use - for stdin)");
+        }
         let f = std::fs::File::open(file).with_context(|| format!("read {file}"))?;
         f.take(limit).read_to_end(&mut buf).with_context(|| format!("read {file}"))?;
     }

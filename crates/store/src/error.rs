@@ -140,6 +140,15 @@ pub enum Error {
         /// Why the rest did not.
         source: Box<Error>,
     },
+    /// A tree with more nodes than one read holds (memory is bounded), refused before its
+    /// next level is read.
+    #[error("{top} holds more than {limit} nodes, more than one read holds in memory: nothing more was read; choose a profile root further down")]
+    TooManyNodes {
+        /// Where the read began.
+        top: String,
+        /// The most nodes one read holds.
+        limit: usize,
+    },
     /// The session expired; the caller reconnects.
     #[error("ZooKeeper session expired")]
     SessionExpired,
@@ -193,9 +202,11 @@ impl From<Error> for ApiError {
             _ => None,
         };
         let code = match &e {
-            Error::Root(_) | Error::Invalid(_) | Error::TooLarge { .. } | Error::RequestTooLarge { .. } => {
-                ErrorCode::Invalid
-            }
+            Error::Root(_)
+            | Error::Invalid(_)
+            | Error::TooLarge { .. }
+            | Error::RequestTooLarge { .. }
+            | Error::TooManyNodes { .. } => ErrorCode::Invalid,
             Error::Unreachable { .. } => ErrorCode::Unreachable,
             Error::NoAuth { .. } => ErrorCode::NoAuth,
             Error::NoNode { .. } | Error::NotARoot { .. } => ErrorCode::NoNode,

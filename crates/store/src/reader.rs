@@ -102,13 +102,23 @@ pub async fn read_tree(
                 node.children = children;
             }
         }
-        known += next.len();
+        known = known.saturating_add(next.len());
+        if known > max_nodes() {
+            return Err(Error::TooManyNodes { top: top.to_owned(), limit: max_nodes() });
+        }
         progress(Progress { done: tree.len(), total: known });
         level = next;
     }
     // Rebuilt from its sorted entries: a B-tree filled by inserts keeps its nodes about half
     // full, one built in bulk fills them (the 32k root's tree: 10.3 -> 7.8 MiB).
     Ok(tree.into_iter().collect())
+}
+
+/// The most nodes one read holds: about 330 bytes each in the raw tree, so some 700 MiB at
+/// the limit (the largest roots measured, 320,000 nodes, take a sixth of it).
+/// `TBDESK_MAX_NODES` sets another (a test proves the refusal with a small one).
+pub fn max_nodes() -> usize {
+    std::env::var("TBDESK_MAX_NODES").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(2_000_000)
 }
 
 /// Unreadable nodes whose stat and ACL are asked for at once.

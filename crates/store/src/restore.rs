@@ -96,7 +96,11 @@ impl Store {
         let path = if path.starts_with('/') {
             path.trim_end_matches('/').to_owned()
         } else {
-            format!("{root}/{}", path.trim_matches('/'))
+            // "" (or only slashes) is the root itself, not "root/".
+            match path.trim_matches('/') {
+                "" => root.to_owned(),
+                rel => format!("{root}/{rel}"),
+            }
         };
         let path = if path.is_empty() { "/".to_owned() } else { path };
         let under = path == root || path.strip_prefix(root).is_some_and(|r| r.starts_with('/'));
