@@ -468,9 +468,37 @@ fn wait_ready(addr: SocketAddr, dir: &Path, limit: Duration) -> Result<(), Error
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+    let log = tail_text(&dir.join("server.log"), 64 * 1024);
     let tail: Vec<&str> = log.lines().rev().take(20).collect();
     Err(Error::NotReady { addr, secs: limit.as_secs(), log: tail.into_iter().rev().collect::<Vec<_>>().join("\n") })
+}
+
+/// The last `max` bytes of a file as text (a long-lived server's log grows without end: only
+/// its end is read); empty when it cannot be read or is not a regular file.
+fn tail_text(path: &Path, max: u64) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else { return String::new() };
+    let len = match f.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return String::new(),
+    };
+    if f.seek(SeekFrom::Start(len.saturating_sub(max))).is_err() {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = f.take(max).read_to_end(&mut bytes);
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// A small file of this server's dir (`port`, `pid`): a regular file, its first 64 bytes.
+fn small_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path).ok()?.take(64).read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 /// `ruok` answers `imok` as soon as the port is open, while the server may still be loading
@@ -542,7 +570,7 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
     // same files, and the second was never stopped).
     let _lock = DirLock::take(dir, Duration::from_secs(90))?;
     let port_file = dir.join("port");
-    if let Ok(text) = std::fs::read_to_string(&port_file) {
+    if let Some(text) = small_file(&port_file) {
         if let Ok(port) = text.trim().parse::<u16>() {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             // Ours only if the recorded process still runs this directory's configuration:
@@ -605,7 +633,7 @@ impl DirLock {
 /// Whether the process in `dir`'s pid file is alive and is the server started with `dir`'s
 /// `zoo.cfg` (its command line names it).
 fn owns_local_server(dir: &Path) -> bool {
-    let Some(pid) = std::fs::read_to_string(dir.join("pid")).ok().and_then(|t| t.trim().parse::<u32>().ok()) else {
+    let Some(pid) = small_file(&dir.join("pid")).and_then(|t| t.trim().parse::<u32>().ok()) else {
         return false;
     };
     let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
@@ -621,6 +649,23 @@ pub fn local_dir(app_data: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_end_of_a_long_log_and_the_start_of_a_small_file_are_read() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log = dir.path().join("server.log");
+        let mut text: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        text.push_str("the last line\n");
+        std::fs::write(&log, &text).expect("write");
+        let tail = tail_text(&log, 1024);
+        assert!(tail.len() <= 1024 && tail.ends_with("the last line\n"), "{tail}");
+        assert_eq!(tail_text(&dir.path().join("missing"), 1024), "");
+        assert_eq!(tail_text(dir.path(), 1024), "", "a directory is not read");
+        let port = dir.path().join("port");
+        std::fs::write(&port, format!("2181\n{}", "x".repeat(10_000))).expect("write");
+        assert_eq!(small_file(&port).map(|t| t.len()), Some(64));
+        assert_eq!(small_file(dir.path()), None);
+    }
 
     #[test]
     fn starts_answers_and_stops() {
