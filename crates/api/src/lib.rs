@@ -645,8 +645,12 @@ impl Console {
 
     /// Whether a profile's writes go through the production guard: a production profile that
     /// is not read-only (a read-only one is refused by the store itself, as read-only).
-    /// A profile pointing at the same root as a production profile (a duplicate, a copy with
-    /// another colour) is guarded like it: the lock is the root's, not the label's.
+    /// A profile that can write into a production profile's root is guarded like it: the lock
+    /// is the root's, not the label's. That is the same root (a duplicate, a copy with another
+    /// colour), a root above it (`/tbschedule` over `/tbschedule/prod`: the inspector writes
+    /// any node under its root) or inside it, on a server both name, spelled alike or resolved
+    /// alike; where a server's name does not resolve in time the answer is not known, and the
+    /// guard holds (fails closed).
     async fn guarded(&self, p: tbdesk_model::wire::Profile) -> Result<Option<tbdesk_model::wire::Profile>, ApiError> {
         if p.fields.read_only {
             return Ok(None);
@@ -657,7 +661,7 @@ impl Console {
         let production: Vec<_> =
             self.profiles.list().await?.into_iter().filter(|o| o.fields.color == "production").collect();
         for o in &production {
-            if one_root(&o.fields, &p.fields).await {
+            if reaches_root_of(&p.fields, &o.fields).await {
                 return Ok(Some(p));
             }
         }
@@ -1229,7 +1233,7 @@ impl Console {
         let demoted = old.fields.color == "production"
             && (fields.color != "production"
                 || (old.fields.read_only && !fields.read_only)
-                || !old.fields.same_root(fields));
+                || !old.fields.stays_within(fields));
         if demoted && self.unlocked_for(name).is_none() {
             return Err(ApiError::new(
                 ErrorCode::Locked,
@@ -2176,22 +2180,56 @@ async fn one_root(a: &ProfileFields, b: &ProfileFields) -> bool {
         return true;
     }
     let ((mine, path), (theirs, their_path)) = (a.root_address(), b.root_address());
-    path == their_path && !resolve_servers(&mine).await.is_disjoint(&resolve_servers(&theirs).await)
+    path == their_path && !resolve_servers(&mine).await.0.is_disjoint(&resolve_servers(&theirs).await.0)
+}
+
+/// Whether `p` can write into `production`'s root: its root (chroot + root path) is that root,
+/// above it or inside it, and the two name a server in common, spelled alike or resolved
+/// alike. A name that does not resolve in time leaves it unknown: answered yes.
+async fn reaches_root_of(p: &ProfileFields, production: &ProfileFields) -> bool {
+    let ((mine, path), (theirs, their_path)) = (p.root_address(), production.root_address());
+    if !paths_overlap(&path, &their_path) {
+        return false;
+    }
+    if !mine.is_disjoint(&theirs) {
+        return true;
+    }
+    let ((my_addrs, all_mine), (their_addrs, all_theirs)) =
+        (resolve_servers(&mine).await, resolve_servers(&theirs).await);
+    !all_mine || !all_theirs || !my_addrs.is_disjoint(&their_addrs)
+}
+
+/// Whether one of two ZooKeeper paths is the other or an ancestor of it ("" is the server's
+/// root, above every path).
+fn paths_overlap(a: &str, b: &str) -> bool {
+    let under = |x: &str, top: &str| {
+        x == top || top.is_empty() || top == "/" || x.strip_prefix(top).is_some_and(|r| r.starts_with('/'))
+    };
+    under(a, b) || under(b, a)
 }
 
 /// The socket addresses of `servers` (`host:port`, as [`ProfileFields::root_address`] spells
-/// them), each looked up within 2 s; one that does not resolve in time adds nothing.
+/// them), looked up together within 2 s, and whether every one resolved (one that does not
+/// resolve in time adds nothing).
 async fn resolve_servers(
     servers: &std::collections::BTreeSet<String>,
-) -> std::collections::HashSet<std::net::SocketAddr> {
-    let mut out = std::collections::HashSet::new();
+) -> (std::collections::HashSet<std::net::SocketAddr>, bool) {
+    use futures::StreamExt;
     // A connect string names a handful of servers; a hostile one is bounded here all the same.
-    for s in servers.iter().take(16) {
-        if let Ok(Ok(addrs)) = tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(s.as_str())).await {
-            out.extend(addrs.take(16));
+    let looks = servers
+        .iter()
+        .take(16)
+        .map(|s| tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(s.clone())));
+    let found: Vec<_> = futures::stream::iter(looks).buffer_unordered(16).collect().await;
+    let mut all = servers.len() <= 16;
+    let mut out = std::collections::HashSet::new();
+    for f in found {
+        match f {
+            Ok(Ok(addrs)) => out.extend(addrs.take(16)),
+            _ => all = false,
         }
     }
-    out
+    (out, all)
 }
 
 /// A delete refused because runtimes are registered, said for the console (it offers no force):

@@ -443,12 +443,36 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     console.profiles().create(&alias, None).await.expect("alias");
     let via_alias = console.save_task_type("prod-alias", &task_type("Job4", 1), Expect::Absent).await;
     assert_eq!(via_alias.err().map(|e| e.code), Some(ErrorCode::Locked), "the production server by another name");
+    // A root above it (the inspector writes any node under its root) or inside it is guarded
+    // too; a sibling is not. A server whose name does not resolve leaves it unknown: guarded.
+    for (name, root, connect, guarded) in [
+        ("prod-above", "/journal", prod_fields.connect.clone(), true),
+        ("prod-inside", "/journal/root/baseTaskType", prod_fields.connect.clone(), true),
+        ("prod-sibling", "/journal/root-other", prod_fields.connect.clone(), false),
+        ("prod-unknown", ROOT, "no-such-host.invalid:2181".to_owned(), true),
+    ] {
+        let f = tbdesk_profiles::ProfileFields {
+            name: name.into(),
+            color: "none".into(),
+            root_path: root.into(),
+            connect,
+            ..prod_fields.clone()
+        };
+        console.profiles().create(&f, None).await.expect(name);
+        let judged = console.guard_production(name).await.err().map(|e| e.code);
+        assert_eq!(judged == Some(ErrorCode::Locked), guarded, "{name}: {judged:?}");
+    }
     // Demoting the production profile needs its writes unlocked; an edit relocks it.
     console.unlock_writes("prod", "", std::time::Duration::ZERO).await.expect("lock");
     let mut demoted = prod_fields.clone();
     demoted.color = "none".into();
     let refused = console.update_profile("prod", &demoted, None).await;
     assert_eq!(refused.err().map(|e| e.code), Some(ErrorCode::Locked), "no demotion while locked");
+    // Re-pointing it step by step is refused at the first step: a server added.
+    let mut widened = prod_fields.clone();
+    widened.connect = format!("{},zk-other:2181", prod_fields.connect);
+    let refused = console.update_profile("prod", &widened, None).await;
+    assert_eq!(refused.err().map(|e| e.code), Some(ErrorCode::Locked), "a server added re-points it");
     console.unlock_writes("prod", "prod", std::time::Duration::from_secs(60)).await.expect("unlock");
     let mut renamed = prod_fields.clone();
     renamed.name = "prod2".into();

@@ -159,7 +159,17 @@ impl ProfileFields {
     pub fn keeps_password_for(&self, edited: &ProfileFields) -> bool {
         let (old, _) = self.root_address();
         let (new, _) = edited.root_address();
-        self.digest_user == edited.digest_user && new.is_subset(&old)
+        // A managed local server's port is the one recorded at its creation; unmanaged, that
+        // port may be another process's after a reboot: the password is typed again.
+        self.digest_user == edited.digest_user && self.local_server == edited.local_server && new.is_subset(&old)
+    }
+
+    /// Whether `edited` still points only at this profile's root: the same chroot + root path,
+    /// and no server this one does not name (servers may be dropped). Anything else re-points
+    /// the profile, step by step too (`zk1` → `zk1,other` → `other`).
+    pub fn stays_within(&self, edited: &ProfileFields) -> bool {
+        let ((old, path), (new, new_path)) = (self.root_address(), edited.root_address());
+        path == new_path && !new.is_empty() && new.is_subset(&old)
     }
 
     /// The connect string's servers, each spelled one way (`host:port`, the host lowercased,
@@ -306,6 +316,26 @@ mod tests {
             local_server: false,
             zone: "Asia/Shanghai".into(),
         }
+    }
+
+    #[test]
+    fn a_password_stays_only_with_the_servers_it_was_typed_for() {
+        let f = fields();
+        let with = |g: fn(&mut ProfileFields)| {
+            let mut e = fields();
+            g(&mut e);
+            e
+        };
+        assert!(f.keeps_password_for(&with(|e| e.color = "red".into())));
+        assert!(f.keeps_password_for(&with(|e| e.connect = "127.0.0.1:2181".into())), "a server dropped");
+        assert!(!f.keeps_password_for(&with(|e| e.connect.push_str(",zk3:2181"))), "a server added");
+        assert!(!f.keeps_password_for(&with(|e| e.digest_user = Some("bob".into()))));
+        assert!(!f.keeps_password_for(&with(|e| e.local_server = true)), "managed or not: typed again");
+        // Re-pointing: the same root and no new server, or not.
+        assert!(f.stays_within(&with(|e| e.connect = "zk2:2181".into())));
+        assert!(!f.stays_within(&with(|e| e.connect.push_str(",other:2181"))));
+        assert!(!f.stays_within(&with(|e| e.root_path = "/tbschedule/dev2".into())));
+        assert!(!f.stays_within(&with(|e| e.connect = "127.0.0.1:2181/chroot".into())));
     }
 
     #[test]
