@@ -33,10 +33,9 @@ pub async fn pick(app: &AppHandle, save: bool, file_name: &str) -> Result<Option
     Ok(picked.and_then(|f| f.as_path().map(|p| p.to_path_buf())))
 }
 
-/// Writes `text` to `path` whole: a temporary file beside it, then renamed over it.
+/// Writes `text` to `path` whole: a temporary file beside it (its name `path` + this
+/// process's id, never a file the user has), removed when the write fails, renamed over it.
 pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), ApiError> {
-    let err = |e: std::io::Error| ApiError::new(ErrorCode::Internal, format!("cannot write {}: {e}", path.display()));
-    let tmp = path.with_extension("tbdesk-partial");
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    tbdesk_api::bundle::write_whole(path, text.as_bytes())
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("cannot write {}: {e}", path.display())))
 }

@@ -1087,7 +1087,8 @@ impl Console {
 
     /// One node of a profile's root, for the inspector (reads only).
     pub async fn node(&self, profile: &str, path: &str) -> Result<tbdesk_model::inspect::NodeView, ApiError> {
-        Ok(self.store(profile).await?.inspect(path).await?)
+        let store = self.store(profile).await?;
+        read_within(format!("{profile}: reading {path}"), store.inspect(path)).await
     }
 
     /// Pauses (`true`) or resumes every strategy `filter` and `own_sign` choose
@@ -1178,7 +1179,7 @@ impl Console {
             ));
         }
         let paths: Vec<String> = entry.nodes.iter().map(|n| n.path.clone()).collect();
-        let now = store.node_states(&paths).await?;
+        let now = read_within(format!("{profile}: reading the nodes to revert"), store.node_states(&paths)).await?;
         let conflicts = revert_conflicts(&entry, &now);
         let nodes: Vec<JournalNode> = entry
             .nodes
@@ -1300,11 +1301,17 @@ impl Console {
             read_only: true,
             tz: f.zone_or(machine_zone()),
         };
-        let store = Store::connect(&opts).await?;
-        let marker = match store.client().get_data(store.root().as_str()).await {
-            Ok((d, _)) => Some(tbdesk_model::version::judge_marker(Some(&d))),
-            Err(_) => None,
-        };
+        // The connect and the marker's read within one total deadline: a server that accepts
+        // the session and never answers holds no dialog for ever.
+        let (store, marker) = read_within(format!("testing {}", f.connect), async {
+            let store = Store::connect(&opts).await?;
+            let marker = match store.client().get_data(store.root().as_str()).await {
+                Ok((d, _)) => Some(tbdesk_model::version::judge_marker(Some(&d))),
+                Err(_) => None,
+            };
+            Ok::<_, tbdesk_store::Error>((store, marker))
+        })
+        .await?;
         Ok(ConnectionReport {
             // Asked once, by the connect (srvr), never again on an async worker.
             server_version: store.features().version.map(|(a, b, c)| format!("{a}.{b}.{c}")),
@@ -1968,7 +1975,8 @@ impl Console {
         match fix {
             Fix::RemoveDeadServers { base, task_type } => {
                 // The journal keeps every server node of the domain as it was.
-                let paths = store.server_paths(base, task_type).await?;
+                let paths =
+                    read_within(format!("{profile}: listing the servers"), store.server_paths(base, task_type)).await?;
                 self.journaled(profile, &store, "remove_dead_servers", None, |_| paths, async {
                     Ok(store.remove_dead_servers(base, task_type).await?)
                 })
@@ -2069,7 +2077,9 @@ impl Console {
         let store = self.store(profile).await?;
         if apply {
             // The journal keeps every object the plan names; the import checks again as it writes.
-            let (_, plan) = store.import_plan(target, prune, prune_all).await?;
+            let (_, plan) =
+                read_within(format!("{profile}: planning the import"), store.import_plan(target, prune, prune_all))
+                    .await?;
             let paths = |r: &tbdesk_model::paths::Root| {
                 plan.iter()
                     .map(|c| if c.kind() == "taskType" { r.base_task_type(c.name()) } else { r.strategy(c.name()) })
@@ -2080,7 +2090,9 @@ impl Console {
             })
             .await
         } else {
-            Ok(store.import_plan(target, prune, prune_all).await?.1)
+            Ok(read_within(format!("{profile}: planning the import"), store.import_plan(target, prune, prune_all))
+                .await?
+                .1)
         }
     }
 
@@ -2214,19 +2226,23 @@ fn paths_overlap(a: &str, b: &str) -> bool {
 async fn resolve_servers(
     servers: &std::collections::BTreeSet<String>,
 ) -> (std::collections::HashSet<std::net::SocketAddr>, bool) {
-    use futures::StreamExt;
     // A connect string names a handful of servers; a hostile one is bounded here all the same.
-    let looks = servers
-        .iter()
-        .take(16)
-        .map(|s| tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(s.clone())));
-    let found: Vec<_> = futures::stream::iter(looks).buffer_unordered(16).collect().await;
+    let names: Vec<String> = servers.iter().take(16).cloned().collect();
+    let mut looks = Vec::with_capacity(names.len());
+    for name in names {
+        looks.push(async move {
+            match tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(name)).await {
+                Ok(Ok(addrs)) => Some(addrs.take(16).collect::<Vec<_>>()),
+                _ => None,
+            }
+        });
+    }
     let mut all = servers.len() <= 16;
     let mut out = std::collections::HashSet::new();
-    for f in found {
-        match f {
-            Ok(Ok(addrs)) => out.extend(addrs.take(16)),
-            _ => all = false,
+    for found in futures::future::join_all(looks).await {
+        match found {
+            Some(addrs) => out.extend(addrs),
+            None => all = false,
         }
     }
     (out, all)
