@@ -873,7 +873,13 @@ impl Console {
         };
         let (outcome, error, after) = match &result {
             Ok(_) => {
-                let read_after = tokio::time::timeout(WRITE_LIMIT, store.node_states(&paths));
+                // Writes of null data go through a short session of their own, which may have
+                // reached another server of the ensemble: this session catches up first, or
+                // it could read the nodes as they were before the write.
+                let read_after = tokio::time::timeout(WRITE_LIMIT, async {
+                    let _ = store.client().sync(store.root().as_str()).await;
+                    store.node_states(&paths).await
+                });
                 let after = match read_after
                     .await
                     .map_err(|_| "no answer in time".to_owned())

@@ -415,7 +415,12 @@ async fn apply_one_shot(
                 for gone in old.iter().filter(|c| !is.contains(c)) {
                     remove_subtree(tree, &child_path(path, gone));
                 }
-                for new in children.iter().filter(|c| !was.contains(c)) {
+                // New: a name not in the tree, not only one the old list lacked (a child listed
+                // by a read and deleted before its own read is in the old list, not the tree;
+                // created again meanwhile, it would never be read).
+                let new: Vec<&String> =
+                    children.iter().filter(|c| !was.contains(c) || !tree.contains_key(&child_path(path, c))).collect();
+                for new in new {
                     let sub = read_watching(&store.client, &child_path(path, new), watches, |_| {}).await?;
                     tree.extend(sub);
                 }
@@ -492,6 +497,21 @@ impl ClockEstimate {
 /// An event [`apply`] answers by reading the node's data.
 fn reads_data(ev: &zk::WatchedEvent) -> bool {
     matches!(ev.event_type, zk::EventType::NodeCreated | zk::EventType::NodeDataChanged)
+}
+
+/// Distinct nodes in a full batch past which re-reading the root costs less than reading each.
+const OVERLOAD_NODES: usize = 2_500;
+
+/// How many distinct paths a batch's node events name.
+fn distinct_nodes(batch: &[Change]) -> usize {
+    batch
+        .iter()
+        .filter_map(|c| match c {
+            Change::Node(ev) => Some(ev.path.as_str()),
+            Change::Session(_) => None,
+        })
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 /// Reads in flight at once when a batch is prefetched.
@@ -643,10 +663,18 @@ async fn supervise(
             Some(parts) => parts,
             None => {
                 tx.send_modify(|s| s.status = LiveStatus::Reconnecting("restarting the follower".into()));
-                let started = match Store::connect(&opts).await {
-                    Ok(s) => start(&s).await.map(|(w, t)| (s, w, t)),
-                    Err(e) => Err(e),
-                };
+                // Within the re-sync's total deadline, as every other (re)start.
+                let started = tokio::time::timeout(RESYNC_LIMIT, async {
+                    let s = Store::connect(&opts).await?;
+                    start(&s).await.map(|(w, t)| (s, w, t))
+                })
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::Unreachable {
+                        connect: opts.connect.clone(),
+                        reason: format!("restarting the follower did not finish within {} s", RESYNC_LIMIT.as_secs()),
+                    })
+                });
                 match started {
                     Ok(parts) => parts,
                     Err(e) => {
@@ -756,7 +784,10 @@ async fn run(
         // A batch this long means the follower fell behind (a busy root over a slow link):
         // one re-read of the root costs less than its events one by one, and the re-read's
         // new watch drops the old one's queue, so the backlog cannot grow without limit.
-        let overloaded = batch.len() >= BATCH_MAX;
+        // Judged on the distinct nodes the batch names, not its events: a chatty root (heart-
+        // beats many times a second) fills a batch with repeats that cost one read each node,
+        // and a re-read there would be followed by another full batch, for ever.
+        let overloaded = batch.len() >= BATCH_MAX && distinct_nodes(&batch) >= OVERLOAD_NODES;
         // Persistent watches: a node changed several times in the batch is read once (its last
         // event), and the reads of the batch go out together, pipelined on the session.
         let mut prefetched = if overloaded {
@@ -816,6 +847,8 @@ async fn run(
         if let Some(off) = clock.offset() {
             if store.clock_offset_ms().is_none_or(|cur| cur.saturating_sub(off).unsigned_abs() > 250) {
                 store.set_clock_offset(off);
+                // Every server's verdict moves with the clock, not only the touched parts'.
+                changed = Changed::everything();
             }
         }
         if terminal {

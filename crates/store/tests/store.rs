@@ -1128,7 +1128,7 @@ async fn a_one_shot_follower_of_many_parents_follows_again_after_a_reconnect() {
         println!("SKIPPED: ZooKeeper 3.4.13 is not set up here (scripts/setup downloads it)");
         return;
     };
-    let mut server =
+    let server =
         ZkServer::start_with(tbdesk_zkserver::Options { version: Some(v), ..Default::default() }).expect("zk 3.4.13");
     let c = tbdesk_tests::zk::client(&server).await;
     let open = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
