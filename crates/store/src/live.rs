@@ -749,6 +749,7 @@ async fn run(
     // quiet tree may send none (and in one-shot mode the event's own watch has fired).
     let mut retry = false;
     let mut clock = ClockEstimate::default();
+    let mut clock_moved = false;
     loop {
         // Woken by a change, by a failed re-sync's retry (within a second) or when a server's
         // verdict expires with no event (it turns dead past judge-dead: a root whose every
@@ -848,7 +849,7 @@ async fn run(
             if store.clock_offset_ms().is_none_or(|cur| cur.saturating_sub(off).unsigned_abs() > 250) {
                 store.set_clock_offset(off);
                 // Every server's verdict moves with the clock, not only the touched parts'.
-                changed = Changed::everything();
+                clock_moved = true;
             }
         }
         if terminal {
@@ -913,7 +914,8 @@ async fn run(
         for c in configs.diff(&store.root, &tree, &changed) {
             let _ = config_tx.send(c);
         }
-        publish(&tree, &store, &mut folder, &changed, status, &mut generation, events);
+        let fold = if std::mem::take(&mut clock_moved) { Changed::everything() } else { changed };
+        publish(&tree, &store, &mut folder, &fold, status, &mut generation, events);
     }
 }
 
