@@ -82,6 +82,12 @@ pub struct JournalNode {
 }
 
 impl JournalNode {
+    /// The node bytes it holds (before and after).
+    pub fn bytes(&self) -> usize {
+        let len = |s: &NodeState| s.data.as_ref().map_or(0, Vec::len);
+        len(&self.before).saturating_add(len(&self.after))
+    }
+
     /// The fields that changed (JSON blobs; a non-JSON node shows no fields).
     pub fn fields(&self) -> Vec<FieldDiff> {
         let after = self.after.text().unwrap_or_default();

@@ -4,7 +4,8 @@
 //! and finished after it (`applied` or `failed`, with the after-states), so a crash between the
 //! two leaves a `pending` entry rather than no trace. Retention: the newest
 //! [`DEFAULT_KEEP`] entries and [`DEFAULT_DAYS`] days, or the settings `journal.keep` /
-//! `journal.days`; older entries are removed when an entry is finished.
+//! `journal.days`, and at most [`MAX_BYTES`] of node bytes (`journal.max_bytes`; the newest
+//! entry always stays); older entries are removed when an entry is finished.
 //!
 //! **Invariant:** only node bytes, paths, versions and command names enter it, never a password
 //! or a digest credential (a profile's secret lives in the keyring alone).
@@ -20,6 +21,13 @@ pub const DEFAULT_KEEP: i64 = 10_000;
 pub const DEFAULT_DAYS: i64 = 180;
 /// The most entries one listing answers.
 pub const MAX_LIST: i64 = 1_000;
+/// The most node bytes (before and after) the journal keeps: a writer rewriting a large node
+/// again and again, journaled as someone else's change, would otherwise fill the disk. The
+/// oldest entries go first.
+pub const MAX_BYTES: i64 = 256 << 20;
+/// The most node bytes one listing answers (at least one entry): the history view asks for a
+/// hundred entries at once.
+pub const MAX_LIST_BYTES: usize = 32 << 20;
 
 /// What an entry records before its write.
 #[derive(Debug, Clone)]
@@ -216,6 +224,7 @@ impl Profiles {
         let setting = |v: Option<String>, default: i64| v.and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or(default);
         let keep = setting(self.setting("journal.keep").await?, DEFAULT_KEEP).max(1);
         let days = setting(self.setting("journal.days").await?, DEFAULT_DAYS).max(1);
+        let max_bytes = setting(self.setting("journal.max_bytes").await?, MAX_BYTES).max(1);
         let oldest = now_ms().saturating_sub(days.saturating_mul(86_400_000));
         let mut tx = self.pool.begin().await?;
         let doomed = "SELECT id FROM journal WHERE time_ms < ? OR id <= (SELECT id FROM journal ORDER BY id DESC LIMIT 1 OFFSET ?)";
@@ -229,6 +238,20 @@ impl Profiles {
             .bind(keep)
             .execute(&mut *tx)
             .await?;
+        // Then by bytes: the newest entries whose node bytes add up to MAX_BYTES (or the
+        // setting `journal.max_bytes`) stay, and the newest always (it may be reverted next).
+        let cut: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM (SELECT entry AS id, SUM(SUM(COALESCE(length(before_data), 0) + COALESCE(length(after_data), 0))) \
+             OVER (ORDER BY entry DESC) AS running FROM journal_nodes GROUP BY entry) \
+             WHERE running > ? AND id < (SELECT MAX(id) FROM journal) ORDER BY id DESC LIMIT 1",
+        )
+        .bind(max_bytes)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(cut) = cut {
+            sqlx::query("DELETE FROM journal_nodes WHERE entry <= ?").bind(cut).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM journal WHERE id <= ?").bind(cut).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -262,8 +285,14 @@ impl Profiles {
             }
         };
         let mut out = Vec::with_capacity(ids.len());
+        let mut bytes = 0usize;
         for id in ids {
-            out.push(self.journal_get(profile, id).await?);
+            let e = self.journal_get(profile, id).await?;
+            bytes = bytes.saturating_add(e.nodes.iter().map(JournalNode::bytes).sum::<usize>());
+            if bytes > MAX_LIST_BYTES && !out.is_empty() {
+                break;
+            }
+            out.push(e);
         }
         Ok(out)
     }
