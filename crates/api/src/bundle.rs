@@ -82,6 +82,24 @@ fn fill_zip(
     Ok(())
 }
 
+/// `log` without the lines holding any of `terms` (another profile's name, servers or root),
+/// saying how many were left out.
+pub fn without_lines_naming(log: &str, terms: &[String]) -> String {
+    let mut out = String::with_capacity(log.len());
+    let mut left = 0usize;
+    for line in log.split_inclusive('\n') {
+        if terms.iter().any(|t| line.contains(t.as_str())) {
+            left += 1;
+        } else {
+            out.push_str(line);
+        }
+    }
+    if left > 0 {
+        out.push_str(&format!("({left} line(s) naming other profiles left out)\n"));
+    }
+    out
+}
+
 /// The end of `log`, at most [`LOG_BYTES`], cut at a line.
 pub fn log_tail(log: &str) -> &str {
     if log.len() <= LOG_BYTES {

@@ -1040,6 +1040,19 @@ impl Console {
             lines.extend(serde_json::to_vec(e).unwrap_or_default());
             lines.push(b'\n');
         }
+        // The app's log is every profile's: lines naming another profile (its name, a server
+        // or the root only it has) stay out of this one's bundle.
+        let (mine, my_root) = f.root_address();
+        let mut others: Vec<String> = Vec::new();
+        for o in self.profiles.list().await.unwrap_or_default().into_iter().filter(|o| o.fields.name != f.name) {
+            let (servers, root) = o.fields.root_address();
+            others.push(o.fields.name.clone());
+            others.extend(servers.into_iter().filter(|s| !mine.contains(s)));
+            if root != my_root {
+                others.push(root);
+            }
+        }
+        others.retain(|t| t.len() >= 3 && !f.name.contains(t.as_str()) && !my_root.starts_with(t.as_str()));
         let made = chrono_now_text();
         let readme = format!(
             "tbdesk {} support bundle for profile {:?}, made {made}.\n\
@@ -1057,9 +1070,11 @@ impl Console {
             Part { name: "journal.jsonl", bytes: lines },
             Part {
                 name: "log.txt",
-                bytes: bundle::log_tail(log.unwrap_or("(no app log: made from the command line)\n"))
-                    .as_bytes()
-                    .to_vec(),
+                bytes: bundle::without_lines_naming(
+                    bundle::log_tail(log.unwrap_or("(no app log: made from the command line)\n")),
+                    &others,
+                )
+                .into_bytes(),
             },
         ];
         // The password is read only to make sure no part holds it.

@@ -279,6 +279,19 @@ async fn no_secret_enters_the_journal() {
     assert_eq!(names, ["README.txt", "profile.json", "snapshot.json", "health.json", "journal.jsonl", "log.txt"]);
     let raw = std::fs::read(&zip_path).expect("zip bytes");
     assert!(!raw.windows(password.len()).any(|w| w == password.as_bytes()));
+    // The app's log is every profile's: lines naming another profile stay out of this one's.
+    let other = tbdesk_tests::profile_fields("zebra-prod", "10.77.0.1:2181", "/elsewhere/root");
+    console.profiles().create(&other, None).await.expect("another profile");
+    let log = "s: saved Job
+opened zebra-prod
+connecting to 10.77.0.1:2181
+reading /elsewhere/root
+";
+    let zip_path = console.support_bundle("s", Some(log), Some(dir.path().join("b2.zip"))).await.expect("bundle");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip")).expect("a zip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("log.txt").expect("log"), &mut text).expect("read");
+    assert_eq!(text, "s: saved Job\n(3 line(s) naming other profiles left out)\n");
     tbdesk_tests::report::record(
         "journal",
         "a profile with a digest password: journal, database files and the support bundle grepped for the password and user:password; a log that holds it",
