@@ -41,17 +41,26 @@ pub fn write_zip(path: &Path, parts: Vec<Part>, secrets: &[&str]) -> Result<Path
     written.map(|()| path.to_owned())
 }
 
-/// `path` with `.partial-<pid>` appended: the temporary file a whole write renames.
+/// `path` with `.partial-<pid>-<n>` appended: the temporary file a whole write renames (one
+/// of its own for each write of the process).
 pub fn partial_path(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".partial-{}", std::process::id()));
+    name.push(format!(".partial-{}-{n}", std::process::id()));
     path.with_file_name(name)
 }
 
-/// Writes `bytes` at `path` whole or not at all (a temporary file beside it, renamed).
+/// Writes `bytes` at `path` whole or not at all (a temporary file beside it, on disk before it
+/// is renamed over `path`).
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = partial_path(path);
-    let r = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    };
+    let r = write().and_then(|()| std::fs::rename(&tmp, path));
     if r.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

@@ -660,8 +660,10 @@ impl Console {
         }
         let production: Vec<_> =
             self.profiles.list().await?.into_iter().filter(|o| o.fields.color == "production").collect();
+        // This profile's servers looked up once, for all production profiles.
+        let mut mine = None;
         for o in &production {
-            if reaches_root_of(&p.fields, &o.fields).await {
+            if reaches_root_of(&p.fields, &o.fields, &mut mine).await {
                 return Ok(Some(p));
             }
         }
@@ -2218,17 +2220,26 @@ async fn one_root(a: &ProfileFields, b: &ProfileFields) -> bool {
 
 /// Whether `p` can write into `production`'s root: its root (chroot + root path) is that root,
 /// above it or inside it, and the two name a server in common, spelled alike or resolved
-/// alike. A name that does not resolve in time leaves it unknown: answered yes.
-async fn reaches_root_of(p: &ProfileFields, production: &ProfileFields) -> bool {
-    let ((mine, path), (theirs, their_path)) = (p.root_address(), production.root_address());
+/// alike. A name whose lookup gets no answer in time leaves it unknown: answered yes (a name
+/// the resolver says does not exist names no address, and so no common server). `mine` keeps
+/// `p`'s lookup for the next production profile.
+async fn reaches_root_of(
+    p: &ProfileFields,
+    production: &ProfileFields,
+    mine: &mut Option<(std::collections::HashSet<std::net::SocketAddr>, bool)>,
+) -> bool {
+    let ((my_servers, path), (theirs, their_path)) = (p.root_address(), production.root_address());
     if !paths_overlap(&path, &their_path) {
         return false;
     }
-    if !mine.is_disjoint(&theirs) {
+    if !my_servers.is_disjoint(&theirs) {
         return true;
     }
-    let ((my_addrs, all_mine), (their_addrs, all_theirs)) =
-        (resolve_servers(&mine).await, resolve_servers(&theirs).await);
+    let (their_addrs, all_theirs) = resolve_servers(&theirs).await;
+    if mine.is_none() {
+        *mine = Some(resolve_servers(&my_servers).await);
+    }
+    let (my_addrs, all_mine) = mine.as_ref().map_or((Default::default(), false), |(a, b)| (a.clone(), *b));
     !all_mine || !all_theirs || !my_addrs.is_disjoint(&their_addrs)
 }
 
@@ -2242,8 +2253,9 @@ fn paths_overlap(a: &str, b: &str) -> bool {
 }
 
 /// The socket addresses of `servers` (`host:port`, as [`ProfileFields::root_address`] spells
-/// them), looked up together within 2 s, and whether every one resolved (one that does not
-/// resolve in time adds nothing).
+/// them), looked up together within 2 s, and whether every lookup answered (one the resolver
+/// refused, a name that does not exist, answered with no address; one with no answer in time
+/// did not).
 async fn resolve_servers(
     servers: &std::collections::BTreeSet<String>,
 ) -> (std::collections::HashSet<std::net::SocketAddr>, bool) {
@@ -2254,7 +2266,8 @@ async fn resolve_servers(
         looks.push(async move {
             match tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host(name)).await {
                 Ok(Ok(addrs)) => Some(addrs.take(16).collect::<Vec<_>>()),
-                _ => None,
+                Ok(Err(_)) => Some(Vec::new()),
+                Err(_) => None,
             }
         });
     }

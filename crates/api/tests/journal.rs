@@ -457,12 +457,13 @@ async fn production_writes_are_locked_until_unlocked_for_a_while() {
     let via_alias = console.save_task_type("prod-alias", &task_type("Job4", 1), Expect::Absent).await;
     assert_eq!(via_alias.err().map(|e| e.code), Some(ErrorCode::Locked), "the production server by another name");
     // A root above it (the inspector writes any node under its root) or inside it is guarded
-    // too; a sibling is not. A server whose name does not resolve leaves it unknown: guarded.
+    // too; a sibling is not. A server name that does not exist names no address, so no common
+    // server (a lookup with no answer in time leaves it unknown, and guarded).
     for (name, root, connect, guarded) in [
         ("prod-above", "/journal", prod_fields.connect.clone(), true),
         ("prod-inside", "/journal/root/baseTaskType", prod_fields.connect.clone(), true),
         ("prod-sibling", "/journal/root-other", prod_fields.connect.clone(), false),
-        ("prod-unknown", ROOT, "no-such-host.invalid:2181".to_owned(), true),
+        ("prod-nowhere", ROOT, "no-such-host.invalid:2181".to_owned(), false),
     ] {
         let f = tbdesk_profiles::ProfileFields {
             name: name.into(),

@@ -4,8 +4,8 @@
 //! and finished after it (`applied` or `failed`, with the after-states), so a crash between the
 //! two leaves a `pending` entry rather than no trace. Retention: the newest
 //! [`DEFAULT_KEEP`] entries and [`DEFAULT_DAYS`] days, or the settings `journal.keep` /
-//! `journal.days`, and at most [`MAX_BYTES`] of node bytes (`journal.max_bytes`; the newest
-//! entry always stays); older entries are removed when an entry is finished.
+//! `journal.days`, and at most [`MAX_BYTES`] of node bytes per profile (`journal.max_bytes`;
+//! a profile's newest entry always stays); older entries are removed when an entry is finished.
 //!
 //! **Invariant:** only node bytes, paths, versions and command names enter it, never a password
 //! or a digest credential (a profile's secret lives in the keyring alone).
@@ -238,19 +238,25 @@ impl Profiles {
             .bind(keep)
             .execute(&mut *tx)
             .await?;
-        // Then by bytes: the newest entries whose node bytes add up to MAX_BYTES (or the
-        // setting `journal.max_bytes`) stay, and the newest always (it may be reverted next).
-        let cut: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM (SELECT entry AS id, SUM(SUM(COALESCE(length(before_data), 0) + COALESCE(length(after_data), 0))) \
-             OVER (ORDER BY entry DESC) AS running FROM journal_nodes GROUP BY entry) \
-             WHERE running > ? AND id < (SELECT MAX(id) FROM journal) ORDER BY id DESC LIMIT 1",
-        )
-        .bind(max_bytes)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(cut) = cut {
-            sqlx::query("DELETE FROM journal_nodes WHERE entry <= ?").bind(cut).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM journal WHERE id <= ?").bind(cut).execute(&mut *tx).await?;
+        // Then by bytes, each profile on its own (one profile's churn never evicts another's
+        // history): a profile's newest entries whose node bytes add up to MAX_BYTES (or the
+        // setting `journal.max_bytes`) stay, and its newest always (it may be reverted next).
+        let over = "SELECT id FROM (SELECT j.id AS id, j.profile AS profile, \
+             SUM(SUM(COALESCE(length(n.before_data), 0) + COALESCE(length(n.after_data), 0))) \
+             OVER (PARTITION BY j.profile ORDER BY j.id DESC) AS running \
+             FROM journal j JOIN journal_nodes n ON n.entry = j.id GROUP BY j.id) AS s \
+             WHERE running > ? AND id < (SELECT MAX(k.id) FROM journal k WHERE k.profile = s.profile)";
+        let doomed: Vec<i64> = sqlx::query_scalar(over).bind(max_bytes).fetch_all(&mut *tx).await?;
+        for ids in doomed.chunks(500) {
+            let marks = vec!["?"; ids.len()].join(",");
+            for table in ["DELETE FROM journal_nodes WHERE entry IN", "DELETE FROM journal WHERE id IN"] {
+                let sql = format!("{table} ({marks})");
+                let mut q = sqlx::query(&sql);
+                for id in ids {
+                    q = q.bind(id);
+                }
+                q.execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
         Ok(())

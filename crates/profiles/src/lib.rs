@@ -280,13 +280,19 @@ impl Profiles {
         } else if p.has_password {
             // Removed before the commit (a keyring that refuses keeps the profile), and put
             // back if the commit fails (the database busy): the row never outlives its password.
-            let kept = secret::load(&p.secret_id).await.ok();
+            // A password the keyring cannot give back could not be put back: then the row goes
+            // first, and the entry after (a failure there leaves an entry no row names).
+            let Ok(kept) = secret::load(&p.secret_id).await else {
+                tx.commit().await?;
+                if let Err(e) = secret::remove(&p.secret_id).await {
+                    tracing::warn!(profile = %p.fields.name, "profile deleted; its keyring entry could not be removed: {e}");
+                }
+                return Ok(());
+            };
             secret::remove(&p.secret_id).await?;
             if let Err(e) = tx.commit().await {
-                if let Some(pw) = kept {
-                    if let Err(back) = secret::store(&p.secret_id, &pw).await {
-                        tracing::warn!(profile = %p.fields.name, "the profile stays but its password could not be put back: {back}");
-                    }
+                if let Err(back) = secret::store(&p.secret_id, &kept).await {
+                    tracing::warn!(profile = %p.fields.name, "the profile stays but its password could not be put back: {back}");
                 }
                 return Err(e.into());
             }

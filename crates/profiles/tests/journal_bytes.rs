@@ -36,3 +36,37 @@ async fn the_oldest_entries_go_once_the_bytes_pass_the_bound() {
     let kept: Vec<i64> = p.journal_list("p", None, 100).await.expect("list").iter().map(|e| e.id).collect();
     assert_eq!(kept, vec![ids[9]]);
 }
+
+/// Each profile's history has its own byte budget: one profile's churn never evicts another's.
+#[tokio::test]
+async fn one_profiles_churn_never_evicts_anothers_history() {
+    let dir = tempfile::tempdir().expect("dir");
+    let p = Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("open");
+    p.set_setting("journal.max_bytes", "50000").await.expect("setting");
+    let write = |profile: &'static str, fill: u8| {
+        let p = p.clone();
+        async move {
+            let before = NodeState { data: Some(vec![fill; 20_000]), version: Some(1) };
+            let e = NewEntry {
+                profile,
+                root: "/r",
+                command: "save_strategy",
+                reverts: None,
+                before: vec![("/r/strategy/S".into(), before)],
+                external: true,
+                seen_on: None,
+            };
+            let id = p.journal_begin(&e).await.expect("begin");
+            p.journal_finish(id, Outcome::Applied, None, &[None]).await.expect("finish");
+            id
+        }
+    };
+    let quiet = write("quiet", 1).await;
+    for i in 0..20 {
+        write("busy", i).await;
+    }
+    // busy: 40,000 bytes an entry, so its newest alone stays; quiet's one entry stays too.
+    assert_eq!(p.journal_list("busy", None, 100).await.expect("list").len(), 1);
+    let q: Vec<i64> = p.journal_list("quiet", None, 100).await.expect("list").iter().map(|e| e.id).collect();
+    assert_eq!(q, vec![quiet]);
+}

@@ -647,10 +647,10 @@ struct Factory {
     expiry_pass: HashMap<String, Arc<std::sync::atomic::AtomicI64>>,
     /// The factory node's data could not be read (its ACL changed); said once.
     factory_unreadable: bool,
-    /// The factory node's empty data judged at a data version: started (null) or stopped
-    /// (empty text, which Java's `Boolean.parseBoolean` reads as false). One null-telling read
-    /// per version, not one per pass.
-    factory_blank: Option<(i32, bool)>,
+    /// The factory node's empty data judged for a node (czxid) at a data version: started
+    /// (null) or stopped (empty text, which Java's `Boolean.parseBoolean` reads as false). One
+    /// null-telling read per node and version, not one per pass.
+    factory_blank: Option<(i64, i32, bool)>,
     /// Strategies said not to decode (at most 1,000 names kept).
     undecodable: std::collections::HashSet<String>,
     /// Strategies whose runtime message says why groups could not start: emptied once they
@@ -729,17 +729,19 @@ impl Factory {
             for n in names {
                 // Looked at first (a read), as Java's `unRregisterManagerFactory` does: a stopped
                 // factory runs this every pass, and a blind delete of a missing node is a write
-                // through the ensemble's leader for each strategy of the root.
+                // through the ensemble's leader for each strategy of the root. Then deleted at
+                // any version, as Java's: the node is this factory's own (its uuid), and the
+                // strategy's leader rewrites its requestNum every pass.
                 let path = self.store.root().strategy_runtime(&n, &self.uuid);
-                let version = match c.check_stat(&path).await {
-                    Ok(Some(st)) => st.version,
+                match c.check_stat(&path).await {
+                    Ok(Some(_)) => {}
                     Ok(None) => continue,
                     Err(e) => {
                         tracing::warn!(strategy = %n, error = %e, "could not look at our strategy runtime");
                         continue;
                     }
-                };
-                match c.delete(&path, Some(version)).await {
+                }
+                match c.delete(&path, None).await {
                     Ok(()) | Err(zk::Error::NoNode) => {}
                     Err(e) => tracing::warn!(strategy = %n, error = %e, "could not delete our strategy runtime"),
                 }
@@ -772,23 +774,26 @@ impl Factory {
         }
     }
 
-    /// Whether the factory node's empty data (at `version`) means started: null does (this
-    /// factory writes null after registering), empty text does not (a `set` of "" in a zk
-    /// shell; Java's factories stop on it). The main client reads both as empty; the null
-    /// writer tells them apart, asked once per data version. Not known (NoAuth, ZooKeeper
-    /// away): started, as before the question, asked again next pass.
-    async fn blank_started(&mut self, path: &str, version: i32) -> bool {
-        if let Some((v, started)) = self.factory_blank {
-            if v == version {
+    /// Whether the factory node's empty data (node `czxid` at `version`) means started: null
+    /// does (this factory writes null after registering), empty text does not (a `set` of ""
+    /// in a zk shell; Java's factories stop on it). The main client reads both as empty; the
+    /// null writer tells them apart, asked once per node and version. Its session may reach
+    /// another server, behind this one: only an answer about the same node at the same version
+    /// decides; anything else (another version, NoAuth, ZooKeeper away) reads as started this
+    /// pass, as before the question, and is asked again next pass.
+    async fn blank_started(&mut self, path: &str, czxid: i64, version: i32) -> bool {
+        if let Some((c, v, started)) = self.factory_blank {
+            if (c, v) == (czxid, version) {
                 return started;
             }
         }
-        match self.store.nulls().get_data(path).await {
-            Ok(data) => {
+        match self.store.nulls().get_data_at(path).await {
+            Ok((data, c, v)) if (c, v) == (czxid, version) && data.as_deref().is_none_or(<[u8]>::is_empty) => {
                 let started = data.is_none();
-                self.factory_blank = Some((version, started));
+                self.factory_blank = Some((czxid, version, started));
                 started
             }
+            Ok(_) => true,
             Err(e) => {
                 tracing::debug!(error = %e, "factory node: null or empty not known this pass");
                 true
@@ -909,7 +914,7 @@ impl Factory {
         let c = self.store.client().clone();
         let fpath = root.factory(&self.uuid);
         let read = match c.get_data(&fpath).await {
-            Ok((d, st)) if d.is_empty() => Ok(self.blank_started(&fpath, st.version).await),
+            Ok((d, st)) if d.is_empty() => Ok(self.blank_started(&fpath, st.czxid, st.version).await),
             Ok((d, _)) => Ok(d.eq_ignore_ascii_case(b"true")),
             Err(e) => Err(e),
         };

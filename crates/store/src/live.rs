@@ -320,6 +320,9 @@ async fn read_watching(
             }
         }
         known = known.saturating_add(next.len());
+        if known > crate::reader::max_nodes() {
+            return Err(Error::TooManyNodes { top: top.to_owned(), limit: crate::reader::max_nodes() });
+        }
         progress(crate::reader::Progress { done: tree.len(), total: known });
         level = next;
     }
@@ -750,6 +753,8 @@ async fn run(
     let mut retry = false;
     let mut clock = ClockEstimate::default();
     let mut clock_moved = false;
+    let mut full_batches = 0u32;
+    let mut retry_after = Duration::from_secs(1);
     loop {
         // Woken by a change, by a failed re-sync's retry (within a second) or when a server's
         // verdict expires with no event (it turns dead past judge-dead: a root whose every
@@ -758,8 +763,8 @@ async fn run(
             Duration::from_millis(u64::try_from(at.saturating_sub(store.zk_now_ms())).unwrap_or(0).min(3_600_000))
         });
         let wake = match (retry, due) {
-            (true, Some(d)) => Some(d.min(Duration::from_secs(1))),
-            (true, None) => Some(Duration::from_secs(1)),
+            (true, Some(d)) => Some(d.min(retry_after)),
+            (true, None) => Some(retry_after),
             (false, d) => d,
         };
         let first = match wake {
@@ -788,7 +793,14 @@ async fn run(
         // Judged on the distinct nodes the batch names, not its events: a chatty root (heart-
         // beats many times a second) fills a batch with repeats that cost one read each node,
         // and a re-read there would be followed by another full batch, for ever.
-        let overloaded = batch.len() >= BATCH_MAX && distinct_nodes(&batch) >= OVERLOAD_NODES;
+        // Three full batches in a row re-read too, whatever they name: the follower is not
+        // keeping up, and the client's queue of events has no bound of its own.
+        let full = batch.len() >= BATCH_MAX;
+        full_batches = if full { full_batches.saturating_add(1) } else { 0 };
+        let overloaded = full && (distinct_nodes(&batch) >= OVERLOAD_NODES || full_batches >= 3);
+        if overloaded {
+            full_batches = 0;
+        }
         // Persistent watches: a node changed several times in the batch is read once (its last
         // event), and the reads of the batch go out together, pipelined on the session.
         let mut prefetched = if overloaded {
@@ -894,6 +906,12 @@ async fn run(
                     watcher = w;
                     Ok(t)
                 }
+                // A root grown past the node limit: each try would read it almost whole, so
+                // the next waits a minute, not a second.
+                Ok(Err(e @ Error::TooManyNodes { .. })) => {
+                    retry_after = Duration::from_secs(60);
+                    Err(e.to_string())
+                }
                 Ok(Err(e)) => Err(e.to_string()),
                 Err(_) => Err(format!("not finished within {} s", RESYNC_LIMIT.as_secs())),
             };
@@ -903,6 +921,7 @@ async fn run(
                     changed = Changed::everything();
                     status = LiveStatus::Resynced;
                     retry = false;
+                    retry_after = Duration::from_secs(1);
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "re-sync failed; retrying");

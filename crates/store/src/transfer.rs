@@ -153,12 +153,12 @@ impl Store {
             }
         }
         let prefix = format!("{}/", self.root.strategies());
-        for (path, _) in current.skipped.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+        for (path, why) in current.skipped.iter().filter(|(p, _)| p.starts_with(&prefix)) {
             problems.push(validate::Violation::error(
                 "prune",
                 "prune_unreadable_strategy",
                 format!(
-                    "{path} cannot be read by this session, so whether it runs a task type the prune deletes is not known; nothing was written"
+                    "{path} is not a strategy this session can read ({why}), so whether it runs a task type the prune deletes is not known: fix or delete it first; nothing was written"
                 ),
             ));
         }

@@ -47,6 +47,10 @@ async fn null_is_written_as_null_and_empty_as_empty() {
     assert_eq!(r, vec![OpResult::Set(1)]);
     w.multi(&[Op::SetNull { path: "/jute/root/a/e", version: Some(1) }]).await.expect("null");
     assert_eq!(w.get_data("/jute/root/a/e").await.expect("get"), None);
+    // With the node's creation zxid and data version, as the main session reads them.
+    let (_, st) = store.client().get_data("/jute/root/a/e").await.expect("stat");
+    assert_eq!(w.get_data_at("/jute/root/a/e").await.expect("get"), (None, st.czxid, 2));
+    assert_eq!(st.version, 2);
     // Java's ACL: digest ALL + world READ
     let (acl, _) = store.client().get_acl("/jute/root/a").await.expect("acl");
     let acl: Vec<String> = acl.iter().map(|a| format!("{}:{}:{}", a.scheme(), a.id(), a.permission())).collect();
