@@ -200,31 +200,27 @@ impl NullWriter {
     /// session may have reached another server than the caller's, so an answer is only the
     /// caller's node at the caller's version when both match.
     pub async fn get_data_at(&self, path: &str) -> Result<(Option<Vec<u8>>, i64, i32), Error> {
-        self.bounded(async {
-            let mut conn = self.open_conn().await?;
-            let mut body = Vec::new();
-            put_str(&mut body, &format!("{}{}", self.chroot, path));
-            body.push(0);
-            let (err, reply) = conn.call(OP_GET_DATA, &body).await.map_err(|e| Error::at(path, e))?;
-            conn.close().await;
-            if err != 0 {
-                return Err(Error::at(path, code_error(err)));
-            }
-            let mut rd = Reader(&reply);
-            let data = rd.buffer().map(|b| b.map(<[u8]>::to_vec)).map_err(|e| Error::at(path, e))?;
-            // The stat: czxid, mzxid, ctime, mtime, version, ...
-            let czxid = rd.i64().map_err(|e| Error::at(path, e))?;
-            for _ in 0..3 {
-                rd.i64().map_err(|e| Error::at(path, e))?;
-            }
-            let version = rd.i32().map_err(|e| Error::at(path, e))?;
-            Ok((data, czxid, version))
-        })
-        .await
+        let reply = self.get_data_reply(path).await?;
+        let at = |e| Error::at(path, e);
+        let mut rd = Reader(&reply);
+        let data = rd.buffer().map_err(at)?.map(<[u8]>::to_vec);
+        // The stat: czxid, mzxid, ctime, mtime, version, ...
+        let czxid = rd.i64().map_err(at)?;
+        for _ in 0..3 {
+            rd.i64().map_err(at)?;
+        }
+        let version = rd.i32().map_err(at)?;
+        Ok((data, czxid, version))
     }
 
     /// `getData` that tells null (`None`) from empty (`Some(vec![])`), as Java sees it.
     pub async fn get_data(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        let reply = self.get_data_reply(path).await?;
+        Reader(&reply).buffer().map(|b| b.map(<[u8]>::to_vec)).map_err(|e| Error::at(path, e))
+    }
+
+    /// One `getData` exchange on a session of its own: the reply's bytes (data, then stat).
+    async fn get_data_reply(&self, path: &str) -> Result<Vec<u8>, Error> {
         self.bounded(async {
             let mut conn = self.open_conn().await?;
             let mut body = Vec::new();
@@ -235,7 +231,7 @@ impl NullWriter {
             if err != 0 {
                 return Err(Error::at(path, code_error(err)));
             }
-            Reader(&reply).buffer().map(|b| b.map(<[u8]>::to_vec)).map_err(|e| Error::at(path, e))
+            Ok(reply)
         })
         .await
     }
