@@ -945,9 +945,8 @@ impl Console {
         let config = read_within(format!("{profile}: reading the strategies"), store.export_config()).await?;
         // A strategy tbdesk cannot read (a blob only gson's lenient reading takes, another
         // digest's ACL) may point at it: refused rather than guessed.
-        let strategies = format!("{}/", store.root().strategies());
         let unread: Vec<&str> =
-            config.skipped.iter().filter(|(p, _)| p.starts_with(&strategies)).map(|(p, _)| p.as_str()).collect();
+            config.unread_strategies(&store.root().strategies()).into_iter().map(|(p, _)| p).collect();
         if !unread.is_empty() {
             return Err(ApiError::new(
                 ErrorCode::Invalid,
@@ -960,10 +959,7 @@ impl Console {
         let users: Vec<String> = config
             .strategies
             .iter()
-            .filter(|(_, e)| {
-                Strategy::decode(e.blob.as_bytes())
-                    .is_ok_and(|s| s.schedule_task_type().is_some_and(|t| t.base == name))
-            })
+            .filter(|(_, e)| e.schedule_task_type().is_some_and(|t| t.base == name))
             .map(|(n, _)| n.clone())
             .collect();
         if !users.is_empty() {

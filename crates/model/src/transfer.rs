@@ -140,7 +140,23 @@ pub enum FileError {
     },
 }
 
+impl Entry {
+    /// The task type this entry runs when it is a Schedule strategy's blob
+    /// ([`Strategy::schedule_task_type`]); `None` for anything else, or a blob that does not decode.
+    pub fn schedule_task_type(&self) -> Option<crate::names::TaskTypeName> {
+        Strategy::decode(self.blob.as_bytes()).ok()?.schedule_task_type()
+    }
+}
+
 impl Config {
+    /// The strategies left out of this configuration as unreadable (a path under
+    /// `strategies_dir`, and why): which task type they run is not known, so a delete of a task
+    /// type cannot be judged safe while there is one.
+    pub fn unread_strategies<'a>(&'a self, strategies_dir: &str) -> Vec<(&'a str, &'a str)> {
+        let prefix = format!("{strategies_dir}/");
+        self.skipped.iter().filter(|(p, _)| p.starts_with(&prefix)).map(|(p, why)| (p.as_str(), why.as_str())).collect()
+    }
+
     /// The tbdesk JSON file text.
     pub fn to_file(&self, root: &str) -> Result<String, serde_json::Error> {
         let obj = |m: &BTreeMap<String, Entry>| -> BTreeMap<String, Value> {

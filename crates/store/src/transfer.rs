@@ -141,8 +141,7 @@ impl Store {
         let staying: BTreeSet<&String> = current.strategies.keys().chain(target.strategies.keys()).collect();
         for name in staying.into_iter().filter(|n| !strategies.contains(n.as_str())) {
             let Some(e) = target.strategies.get(name).or_else(|| current.strategies.get(name)) else { continue };
-            let runs = Strategy::decode(e.blob.as_bytes()).ok().and_then(|s| s.schedule_task_type());
-            if let Some(t) = runs.filter(|t| task_types.contains(t.base.as_str())) {
+            if let Some(t) = e.schedule_task_type().filter(|t| task_types.contains(t.base.as_str())) {
                 problems.push(validate::Violation::error(
                     format!("taskType {}", t.base),
                     "prune_in_use",
@@ -152,8 +151,7 @@ impl Store {
                 ));
             }
         }
-        let prefix = format!("{}/", self.root.strategies());
-        for (path, why) in current.skipped.iter().filter(|(p, _)| p.starts_with(&prefix)) {
+        for (path, why) in current.unread_strategies(&self.root.strategies()) {
             problems.push(validate::Violation::error(
                 "prune",
                 "prune_unreadable_strategy",
