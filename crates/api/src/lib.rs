@@ -1966,18 +1966,14 @@ impl Console {
         // Asked of each server in turn (which one the session reached is not known), 2 s each,
         // 5 s in all: on a thread of its own, so a server that does not answer, or a name DNS
         // does not resolve, neither holds the health view nor the runtime's shutdown.
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let probe = std::thread::Builder::new().name("tbdesk-clock-probe".into()).spawn(move || {
-            let found = hosts
+        let established = tbdesk_store::session::off_thread("tbdesk-clock-probe", Duration::from_secs(5), move || {
+            hosts
                 .iter()
                 .take(16)
-                .find_map(|h| tbdesk_health::session_established_ms(h, session, Duration::from_secs(2)));
-            let _ = tx.send(found);
-        });
-        let established = match probe {
-            Ok(_) => tokio::time::timeout(Duration::from_secs(5), rx).await.ok().and_then(Result::ok).flatten(),
-            Err(_) => None,
-        };
+                .find_map(|h| tbdesk_health::session_established_ms(h, session, Duration::from_secs(2)))
+        })
+        .await
+        .flatten();
         if let Some(server) = established.filter(|_| after.saturating_sub(before) < CLOCK_WINDOW_MS) {
             store.set_clock_offset(server.saturating_sub(before / 2 + after / 2));
         }

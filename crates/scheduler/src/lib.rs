@@ -262,19 +262,15 @@ pub async fn local_identity() -> (String, String) {
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
         .unwrap_or_default();
     let host = if host.is_empty() { "localhost".to_owned() } else { host };
-    let (tx, rx) = tokio::sync::oneshot::channel();
     let name = host.clone();
-    let spawned = std::thread::Builder::new().name("tbdesk-host-lookup".into()).spawn(move || {
-        let ip = std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), 0))
+    let ip = tbdesk_store::session::off_thread("tbdesk-host-lookup", LOOKUP_DEADLINE, move || {
+        std::net::ToSocketAddrs::to_socket_addrs(&(name.as_str(), 0))
             .ok()
             .and_then(|mut a| a.find(|x| x.is_ipv4()))
-            .map(|a| a.ip().to_string());
-        let _ = tx.send(ip);
-    });
-    let ip = match spawned {
-        Ok(_) => tokio::time::timeout(LOOKUP_DEADLINE, rx).await.ok().and_then(Result::ok).flatten(),
-        Err(_) => None,
-    };
+            .map(|a| a.ip().to_string())
+    })
+    .await
+    .flatten();
     if ip.is_none() {
         tracing::warn!(host = %host, "the host name did not resolve in time; this factory's address is 127.0.0.1");
     }

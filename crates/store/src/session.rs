@@ -181,6 +181,26 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Runs blocking `work` (a name lookup, a four-letter word) on a detached thread of its own and
+/// waits for it at most `limit`: `None` when it did not finish in time or the thread could not
+/// start. The caller stays cancellable (a Ctrl-C does not wait for the resolver), and a thread
+/// still stuck in the call holds neither the runtime's shutdown (as `spawn_blocking` would) nor
+/// anything else; it ends with its call.
+pub async fn off_thread<T: Send + 'static>(
+    name: &str,
+    limit: std::time::Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .ok()?;
+    tokio::time::timeout(limit, rx).await.ok()?.ok()
+}
+
 /// The ACL Java puts on every node it creates (§1): the digest user may do everything, the
 /// world may read. Without digest credentials the world may do everything.
 pub(crate) fn acls(with_digest: bool) -> zk::Acls<'static> {
@@ -330,4 +350,19 @@ fn plausible_offset(offset_ms: i64, what: &str) -> bool {
         );
     }
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::off_thread;
+    use std::time::{Duration, Instant};
+
+    #[tokio::test]
+    async fn work_off_the_thread_is_waited_for_at_most_its_limit() {
+        assert_eq!(off_thread("t", Duration::from_secs(5), || 7).await, Some(7));
+        let t0 = Instant::now();
+        let stuck = off_thread("t", Duration::from_millis(100), || std::thread::sleep(Duration::from_secs(3))).await;
+        assert_eq!(stuck, None);
+        assert!(t0.elapsed() < Duration::from_secs(1), "waited {:?}", t0.elapsed());
+    }
 }
