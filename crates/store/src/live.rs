@@ -320,9 +320,7 @@ async fn read_watching(
             }
         }
         known = known.saturating_add(next.len());
-        if known > crate::reader::max_nodes() {
-            return Err(Error::TooManyNodes { top: top.to_owned(), limit: crate::reader::max_nodes() });
-        }
+        crate::reader::within_node_limit(top, known)?;
         progress(crate::reader::Progress { done: tree.len(), total: known });
         level = next;
     }

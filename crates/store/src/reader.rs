@@ -103,9 +103,7 @@ pub async fn read_tree(
             }
         }
         known = known.saturating_add(next.len());
-        if known > max_nodes() {
-            return Err(Error::TooManyNodes { top: top.to_owned(), limit: max_nodes() });
-        }
+        within_node_limit(top, known)?;
         progress(Progress { done: tree.len(), total: known });
         level = next;
     }
@@ -119,6 +117,15 @@ pub async fn read_tree(
 /// `TBDESK_MAX_NODES` sets another (a test proves the refusal with a small one).
 pub fn max_nodes() -> usize {
     std::env::var("TBDESK_MAX_NODES").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(2_000_000)
+}
+
+/// Refuses a read of `top` that has found `known` nodes, more than [`max_nodes`].
+pub(crate) fn within_node_limit(top: &str, known: usize) -> Result<(), Error> {
+    let limit = max_nodes();
+    if known > limit {
+        return Err(Error::TooManyNodes { top: top.to_owned(), limit });
+    }
+    Ok(())
 }
 
 /// Unreadable nodes whose stat and ACL are asked for at once.
