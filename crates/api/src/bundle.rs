@@ -30,15 +30,26 @@ pub fn write_zip(path: &Path, parts: Vec<Part>, secrets: &[&str]) -> Result<Path
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
-    // Written whole or not at all: into a temporary file beside it, renamed at the end (a
-    // failure midway leaves an earlier bundle of that name as it was).
+    // Written whole or not at all (a failure midway leaves an earlier bundle of that name as
+    // it was).
+    whole(path, |file| fill_zip(file, parts, secrets, &io, &zerr), io)?;
+    Ok(path.to_owned())
+}
+
+/// Writes `path` whole or not at all: `fill` writes (and syncs) a temporary file beside it,
+/// which is then renamed over `path`; removed when anything fails.
+fn whole<E>(
+    path: &Path,
+    fill: impl FnOnce(std::fs::File) -> Result<(), E>,
+    io: impl Fn(std::io::Error) -> E,
+) -> Result<(), E> {
     let tmp = partial_path(path);
-    let file = std::fs::File::create(&tmp).map_err(io)?;
-    let written = fill_zip(file, parts, secrets, &io, &zerr).and_then(|()| std::fs::rename(&tmp, path).map_err(io));
+    let written =
+        std::fs::File::create(&tmp).map_err(&io).and_then(fill).and_then(|()| std::fs::rename(&tmp, path).map_err(&io));
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    written.map(|()| path.to_owned())
+    written
 }
 
 /// `path` with `.partial-<pid>-<n>` appended: the temporary file a whole write renames (one
@@ -54,17 +65,14 @@ pub fn partial_path(path: &Path) -> PathBuf {
 /// Writes `bytes` at `path` whole or not at all (a temporary file beside it, on disk before it
 /// is renamed over `path`).
 pub fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = partial_path(path);
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    };
-    let r = write().and_then(|()| std::fs::rename(&tmp, path));
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r
+    whole(
+        path,
+        |mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        },
+        |e| e,
+    )
 }
 
 fn fill_zip(
