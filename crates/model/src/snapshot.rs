@@ -323,6 +323,11 @@ pub fn fold(root: &Root, tree: &RawTree, now_ms: i64) -> Snapshot {
     Folder::new(root.clone()).fold(tree, now_ms, &Changed::everything())
 }
 
+/// [`fold`], reading Java's timestamps in `zone` (see [`Folder::in_zone`]).
+pub fn fold_in(root: &Root, tree: &RawTree, now_ms: i64, zone: chrono_tz::Tz) -> Snapshot {
+    Folder::in_zone(root.clone(), zone).fold(tree, now_ms, &Changed::everything())
+}
+
 /// What changed in a raw tree since a [`Folder`]'s last fold: the parts to fold again.
 ///
 /// The header (marker, factories, the node count, nodes outside task types and strategies) is
@@ -394,6 +399,8 @@ struct FoldedStrategy {
 #[derive(Debug, Clone)]
 pub struct Folder {
     root: Root,
+    /// The zone Java's runtimes write their zone-less timestamps in (the profile's), when known.
+    zone: Option<chrono_tz::Tz>,
     task_types: BTreeMap<String, FoldedTaskType>,
     strategies: BTreeMap<String, FoldedStrategy>,
 }
@@ -423,7 +430,13 @@ fn with_subtree<'t>(tree: &'t RawTree, path: &str) -> impl Iterator<Item = (&'t 
 impl Folder {
     /// A folder that has folded nothing yet.
     pub fn new(root: Root) -> Self {
-        Folder { root, task_types: BTreeMap::new(), strategies: BTreeMap::new() }
+        Folder { root, zone: None, task_types: BTreeMap::new(), strategies: BTreeMap::new() }
+    }
+
+    /// A folder reading Java's zone-less timestamps in `zone`: across a daylight-saving change
+    /// two of them an hour apart on the wall may be seconds apart in time.
+    pub fn in_zone(root: Root, zone: chrono_tz::Tz) -> Self {
+        Folder { zone: Some(zone), ..Folder::new(root) }
     }
 
     /// The earliest ZooKeeper time at which a folded part's verdicts change with no event (a
@@ -482,7 +495,7 @@ impl Folder {
             let reuse = !changed.all && !changed.task_types.contains(&name);
             let part = match self.task_types.remove(&name) {
                 Some(old) if reuse && old.due_ms.is_none_or(|due| due > now_ms) => old,
-                _ => fold_task_type(&root, tree, &name, &path, node, now_ms),
+                _ => fold_task_type(&root, self.zone, tree, &name, &path, node, now_ms),
             };
             unreadable.extend(part.unreadable.iter().cloned());
             problems.extend(part.problems.iter().cloned());
@@ -560,7 +573,15 @@ pub fn judge_dead_and_heartbeat(def: &Decoded<TaskType>) -> (i64, i64) {
     def.ok().map_or((60_000, 5_000), |t| (t.judge_dead_interval, t.heart_beat_rate))
 }
 
-fn fold_task_type(root: &Root, tree: &RawTree, name: &str, path: &str, node: &RawNode, now_ms: i64) -> FoldedTaskType {
+fn fold_task_type(
+    root: &Root,
+    zone: Option<chrono_tz::Tz>,
+    tree: &RawTree,
+    name: &str,
+    path: &str,
+    node: &RawNode,
+    now_ms: i64,
+) -> FoldedTaskType {
     let def = Decoded::from(&node.data, TaskType::decode);
     let (judge_dead, heartbeat) = judge_dead_and_heartbeat(&def);
     let mut domains = Vec::new();
@@ -577,7 +598,8 @@ fn fold_task_type(root: &Root, tree: &RawTree, name: &str, path: &str, node: &Ra
                 message: format!("domain {task_type:?} does not belong to base task type {name:?}"),
             });
         }
-        domains.push(fold_domain(root, tree, name, &task_type, dnode, now_ms, judge_dead, heartbeat, &mut problems));
+        let ctx = DomainCtx { root, zone, tree, base: name, now_ms, judge_dead, heartbeat };
+        domains.push(fold_domain(&ctx, &task_type, dnode, &mut problems));
     }
     // A server's verdicts change with time alone: it turns dead past judge-dead, silent past
     // 40 heartbeats (diagnose's zombie); the part is folded again at the first such instant.
@@ -597,17 +619,19 @@ fn fold_task_type(root: &Root, tree: &RawTree, name: &str, path: &str, node: &Ra
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fold_domain(
-    root: &Root,
-    tree: &RawTree,
-    base: &str,
-    task_type: &str,
-    dnode: &RawNode,
+/// What every domain of a task type is folded with.
+struct DomainCtx<'a> {
+    root: &'a Root,
+    zone: Option<chrono_tz::Tz>,
+    tree: &'a RawTree,
+    base: &'a str,
     now_ms: i64,
     judge_dead: i64,
     heartbeat: i64,
-    problems: &mut Vec<Problem>,
-) -> DomainView {
+}
+
+fn fold_domain(ctx: &DomainCtx<'_>, task_type: &str, dnode: &RawNode, problems: &mut Vec<Problem>) -> DomainView {
+    let DomainCtx { root, zone, tree, base, now_ms, judge_dead, heartbeat } = *ctx;
     let tt = TaskTypeName::parse(task_type);
     let servers_node = tree.get(&root.servers(base, task_type));
     let mut names = servers_node.map(|n| n.children.clone()).unwrap_or_default();
@@ -629,8 +653,8 @@ fn fold_domain(
             None => Fetching::Unknown,
             Some(s) => match (&s.last_fetch_data_time, &s.heart_beat_time) {
                 (None, _) => Fetching::Never,
-                (Some(f), Some(h)) => match (parse_ts(f), parse_ts(h)) {
-                    (Some(f), Some(h)) if h.saturating_sub(f) > heartbeat.saturating_mul(20) => Fetching::Stale,
+                (Some(f), Some(h)) => match fetch_gap_ms(f, h, zone) {
+                    Some(gap) if gap > heartbeat.saturating_mul(20) => Fetching::Stale,
                     _ => Fetching::Yes,
                 },
                 (Some(_), None) => Fetching::Yes,
@@ -688,8 +712,48 @@ fn fold_domain(
     }
 }
 
-/// Java's zone-less `yyyy-MM-dd HH:mm:ss` as seconds on a naive scale (only differences of
-/// two timestamps from the same writer are meaningful).
-fn parse_ts(s: &str) -> Option<i64> {
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok().map(|t| t.and_utc().timestamp_millis())
+/// How long before its last heartbeat (`h`) a server last fetched (`f`), both Java's zone-less
+/// `yyyy-MM-dd HH:mm:ss` from the same writer: the SMALLEST gap any reading allows, so that
+/// nothing is called stale by a daylight-saving change. In `zone`, a wall time the clocks passed
+/// twice has two instants; without a zone (or for a wall time `zone` skips, so the writer was
+/// elsewhere) both are read on one naive scale.
+fn fetch_gap_ms(f: &str, h: &str, zone: Option<chrono_tz::Tz>) -> Option<i64> {
+    use chrono::TimeZone;
+    let naive = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok();
+    let (nf, nh) = (naive(f)?, naive(h)?);
+    let instants = |n: chrono::NaiveDateTime, z: chrono_tz::Tz| -> Option<[i64; 2]> {
+        match z.from_local_datetime(&n) {
+            chrono::LocalResult::Single(t) => Some([t.timestamp_millis(); 2]),
+            chrono::LocalResult::Ambiguous(a, b) => Some([a.timestamp_millis(), b.timestamp_millis()]),
+            chrono::LocalResult::None => None,
+        }
+    };
+    let in_zone = zone.and_then(|z| Some((instants(nf, z)?, instants(nh, z)?)));
+    let (fs, hs) = in_zone.unwrap_or_else(|| {
+        let (a, b) = (nf.and_utc().timestamp_millis(), nh.and_utc().timestamp_millis());
+        ([a; 2], [b; 2])
+    });
+    fs.iter().flat_map(|f| hs.iter().map(move |h| h.saturating_sub(*f))).min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fetch_gap_ms;
+
+    #[test]
+    fn a_daylight_saving_change_does_not_make_a_fetch_stale() {
+        let berlin = Some(chrono_tz::Europe::Berlin);
+        // Clocks go 02:00 -> 03:00: a fetch at 01:59:30 and a beat at 03:00:10 are 40 s apart.
+        assert_eq!(fetch_gap_ms("2026-03-29 01:59:30", "2026-03-29 03:00:10", berlin), Some(40_000));
+        assert_eq!(fetch_gap_ms("2026-03-29 01:59:30", "2026-03-29 03:00:10", None), Some(3_640_000));
+        // Clocks go 03:00 -> 02:00: 02:50 (the second one) is at least 40 min after 02:10.
+        assert_eq!(fetch_gap_ms("2026-10-25 02:10:00", "2026-10-25 02:50:00", berlin), Some(-1_200_000));
+        assert_eq!(fetch_gap_ms("2026-10-25 01:50:00", "2026-10-25 03:10:00", berlin), Some(8_400_000));
+        // A wall time Berlin skips was not written in Berlin: the naive scale.
+        assert_eq!(fetch_gap_ms("2026-03-29 02:30:00", "2026-03-29 02:31:00", berlin), Some(60_000));
+        // Ordinary days are the same in any reading; junk is not a gap.
+        assert_eq!(fetch_gap_ms("2026-06-01 10:00:00", "2026-06-01 10:05:00", berlin), Some(300_000));
+        assert_eq!(fetch_gap_ms("2026-06-01 10:00:00", "junk", berlin), None);
+        assert_eq!(fetch_gap_ms("+999999-01-01 00:00:00", "2026-06-01 10:05:00", berlin), None);
+    }
 }

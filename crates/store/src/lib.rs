@@ -31,7 +31,7 @@ pub use tbdesk_model::wire::Expect;
 use std::time::Duration;
 
 use tbdesk_model::paths::Root;
-use tbdesk_model::snapshot::{fold, Snapshot};
+use tbdesk_model::snapshot::{fold_in, Snapshot};
 use zookeeper_client as zk;
 
 /// What a [`Store`] needs to connect: the fields of a connection profile, with the password
@@ -89,7 +89,7 @@ impl Store {
         if !tree.contains_key(self.root.as_str()) {
             return Err(Error::NoNode { path: self.root.as_str().to_owned() });
         }
-        Ok(fold(&self.root, &tree, self.zk_now_ms()))
+        Ok(fold_in(&self.root, &tree, self.zk_now_ms(), self.opts.tz))
     }
 
     /// The raw nodes of the whole root (for tests, the benchmark and export).

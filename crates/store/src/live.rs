@@ -144,7 +144,7 @@ impl Live {
     ) -> Result<Live, Error> {
         let store = Store::connect(&opts).await?;
         let (watcher, tree) = start_with(&store, progress).await?;
-        let mut folder = Folder::new(store.root.clone());
+        let mut folder = Folder::in_zone(store.root.clone(), store.opts.tz);
         let snapshot = Arc::new(folder.fold(&tree, store.zk_now_ms(), &Changed::everything()));
         let (tx, rx) = watch::channel(LiveState { snapshot, status: LiveStatus::Live, generation: 0, events: 0 });
         let features = store.features;
@@ -691,7 +691,7 @@ async fn supervise(
         // away it polled its watcher after the session's end, which panics inside
         // zookeeper-client (`PersistentReceiver::recv` unwraps a closed channel).
         // A restarted run folds everything once (its tree is new).
-        let folder = folder.take().unwrap_or_else(|| Folder::new(store.root.clone()));
+        let folder = folder.take().unwrap_or_else(|| Folder::in_zone(store.root.clone(), store.opts.tz));
         let mut handle =
             AbortOnDrop(tokio::spawn(run(opts.clone(), store, watcher, tree, folder, tx.clone(), configs.clone())));
         match (&mut handle.0).await {
@@ -887,7 +887,7 @@ async fn run(
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
-            folder = Folder::new(store.root.clone());
+            folder = Folder::in_zone(store.root.clone(), store.opts.tz);
             for c in configs.diff(&store.root, &tree, &Changed::everything()) {
                 let _ = config_tx.send(c);
             }

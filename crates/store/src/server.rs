@@ -43,6 +43,9 @@ pub struct Features {
     pub watch: WatchMode,
     /// `create2` (3.5+): creates answer a stat, and multi creates use it.
     pub create2: bool,
+    /// Some server of the connect string did not say its version: the oldest protocol is used
+    /// whatever `version` says.
+    pub unheard: bool,
 }
 
 impl Features {
@@ -54,6 +57,7 @@ impl Features {
             read: if modern { ReadMode::Multi } else { ReadMode::Pipelined },
             watch: if modern { WatchMode::Persistent } else { WatchMode::OneShot },
             create2: v >= (3, 5, 0),
+            unheard: false,
         }
     }
 
@@ -65,14 +69,16 @@ impl Features {
             read: if multi_read { ReadMode::Multi } else { ReadMode::Pipelined },
             watch: if multi_read { WatchMode::Persistent } else { WatchMode::OneShot },
             create2: multi_read,
+            unheard: false,
         }
     }
 
     /// In words, for the status bar and health: `3.4.13 · pipelined reads · one-shot watches`.
     pub fn describe(&self) -> String {
-        let version = match self.version {
-            Some((a, b, c)) => format!("{a}.{b}.{c}"),
-            None => "version unknown".to_owned(),
+        let version = match (self.version, self.unheard) {
+            (Some((a, b, c)), false) => format!("{a}.{b}.{c}"),
+            (Some((a, b, c)), true) => format!("{a}.{b}.{c} (a server did not say its version)"),
+            (None, _) => "version unknown".to_owned(),
         };
         let read = match self.read {
             ReadMode::Multi => "multi-read",
@@ -101,17 +107,34 @@ const SRVR_CAP: usize = 64 * 1024;
 /// What `srvr` told of the servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Srvr {
-    /// A server said its version.
+    /// Every server asked said its version: the oldest of them.
     Version((u32, u32, u32)),
-    /// A server answered, but not with a version (the whitelist refuses `srvr`).
+    /// Some servers said a version (the oldest given), others did not answer in time or
+    /// refused: the session may land on one of those later, and its version is unknown.
+    Partial((u32, u32, u32)),
+    /// Servers answered, but none with a version (the whitelist refuses `srvr`).
     Refused,
     /// No server answered at all (down, or not ZooKeeper).
     Silent,
 }
 
-/// Asks every server of `hosts` for `srvr` (at once, each within `timeout`) and keeps the
-/// OLDEST version that answers: during a rolling upgrade the session may land on any of them,
-/// and an opcode an old server does not know makes it drop the connection.
+/// Judges the answers of every server asked (`None`: no answer in time).
+fn judge(answers: &[Option<Vec<u8>>]) -> Srvr {
+    let versions: Vec<_> =
+        answers.iter().map(|a| a.as_ref().and_then(|b| parse_version(&String::from_utf8_lossy(b)))).collect();
+    let heard = answers.iter().any(Option::is_some);
+    match versions.iter().flatten().min() {
+        Some(&v) if versions.iter().all(Option::is_some) => Srvr::Version(v),
+        Some(&v) => Srvr::Partial(v),
+        None if heard => Srvr::Refused,
+        None => Srvr::Silent,
+    }
+}
+
+/// Asks every server of `hosts` for `srvr` (at once, each within `timeout`). The OLDEST version
+/// decides: during a rolling upgrade the session may land on any of them, and an opcode an old
+/// server does not know makes it drop the connection. A server that does not say its version
+/// may be the oldest of all, so it is not left out of the judgement ([`Srvr::Partial`]).
 pub async fn version(hosts: &[String], timeout: Duration) -> Srvr {
     let ask = |h: String| async move {
         let answer = async {
@@ -125,13 +148,7 @@ pub async fn version(hosts: &[String], timeout: Duration) -> Srvr {
     };
     // At most 16 hosts asked (a connect string is a handful; a hostile one is not read whole).
     let answers = futures::future::join_all(hosts.iter().take(16).cloned().map(ask)).await;
-    let heard = answers.iter().any(Option::is_some);
-    let oldest = answers.iter().flatten().filter_map(|b| parse_version(&String::from_utf8_lossy(b))).min();
-    match oldest {
-        Some(v) => Srvr::Version(v),
-        None if heard => Srvr::Refused,
-        None => Srvr::Silent,
-    }
+    judge(&answers)
 }
 
 /// Whether the servers know multi-read, tried on a throwaway session (see the module doc).
@@ -155,6 +172,9 @@ pub async fn features(opts: &ConnectOptions) -> Features {
     let hosts = crate::jute::split_connect(&opts.connect).0;
     match version(&hosts, Duration::from_secs(2)).await {
         Srvr::Version(v) => Features::of_version(v),
+        // A server that did not say its version may be a 3.4 one the session reaches later:
+        // the oldest protocol, which every server speaks, with the version heard for display.
+        Srvr::Partial(v) => Features { version: Some(v), unheard: true, ..Features::of_probe(false) },
         Srvr::Refused => Features::of_probe(multi_read_works(opts).await),
         // Nobody answered: the connect that follows most likely fails too; should it succeed,
         // the oldest protocol works with every server.
@@ -195,5 +215,19 @@ mod tests {
         let f = Features::of_probe(false);
         assert_eq!((f.read, f.watch, f.create2), (ReadMode::Pipelined, WatchMode::OneShot, false));
         assert_eq!(Features::of_version((3, 4, 13)).describe(), "3.4.13 · pipelined reads · one-shot watches");
+    }
+
+    #[test]
+    fn a_server_that_does_not_say_its_version_is_not_left_out() {
+        let v38 = Some(b"Zookeeper version: 3.8.0-1, built on x\n".to_vec());
+        let v36 = Some(b"Zookeeper version: 3.6.3--1, built on x\n".to_vec());
+        let refused = Some(b"srvr is not executed because it is not in the whitelist.".to_vec());
+        assert_eq!(judge(&[v38.clone(), v36.clone()]), Srvr::Version((3, 6, 3)));
+        // One member silent (down, frozen, or slow): it may be the 3.4 one.
+        assert_eq!(judge(&[v38.clone(), None, v36.clone()]), Srvr::Partial((3, 6, 3)));
+        assert_eq!(judge(&[v38.clone(), refused.clone()]), Srvr::Partial((3, 8, 0)));
+        assert_eq!(judge(&[refused.clone(), None]), Srvr::Refused);
+        assert_eq!(judge(&[None, None]), Srvr::Silent);
+        assert_eq!(judge(&[]), Srvr::Silent);
     }
 }

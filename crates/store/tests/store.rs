@@ -367,6 +367,30 @@ async fn wait_for(live: &Live, what: &str, pred: impl Fn(&tbdesk_model::snapshot
     }
 }
 
+/// A connect string naming a server that does not answer (down for maintenance, or the 3.4
+/// member of a rolling upgrade that is frozen right now): its version is unknown, so the oldest
+/// protocol is used, and the root is still followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_does_not_answer_gets_the_oldest_protocol() {
+    let server = ZkServer::start().expect("zk");
+    let c = tbdesk_tests::zk::connector(&server).connect(&server.connect_string()).await.expect("client");
+    load_tree(&c).await;
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let mut o = opts(&server, ROOT);
+    o.connect = format!("{},127.0.0.1:{closed}", server.connect_string());
+    let live = Live::follow(o).await.expect("follow");
+    let f = live.features();
+    assert!(f.unheard, "{f:?}");
+    assert_eq!(f.watch, tbdesk_store::server::WatchMode::OneShot, "{f:?}");
+    assert!(f.describe().contains("did not say its version"), "{}", f.describe());
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    c.create(&format!("{ROOT}/strategy/Unheard"), b"{}", &acl).await.expect("create");
+    wait_for(&live, "the new strategy", |s| s.strategies.iter().any(|x| x.name == "Unheard")).await;
+}
+
 /// A burst of changes, pipelined by the writer, many to the same nodes, some deleting and
 /// re-creating them: the follower ends where ZooKeeper is (each node's last bytes and version).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
