@@ -303,7 +303,7 @@ pub fn ip_matches(list: &[String], ip: &str, host: &str) -> bool {
 /// The runtime's recent events (group starts and stops, hand-overs, failures), newest last, for
 /// the app's log pane; bounded so a long run cannot grow it.
 #[derive(Debug, Default)]
-pub struct EventLog(std::sync::Mutex<Ring>);
+pub struct EventLog(std::sync::Mutex<Ring>, std::sync::OnceLock<chrono_tz::Tz>);
 
 /// The lines kept, and how many were ever pushed (so a reader that printed up to a count
 /// prints exactly the lines after it, and says how many rolled out unseen).
@@ -316,9 +316,20 @@ struct Ring {
 impl EventLog {
     const KEEP: usize = 200;
 
-    /// Records one event with the local time.
+    /// The zone its lines' times are told in (the runtime's: the zone of its crons and of
+    /// the servers' timestamps); the first one set stays. Until then, the machine's.
+    pub fn set_zone(&self, tz: chrono_tz::Tz) {
+        let _ = self.1.set(tz);
+    }
+
+    /// Records one event with the time of day in the log's zone.
     pub fn push(&self, msg: impl Into<String>) {
-        let line = format!("{} {}", chrono::Local::now().format("%H:%M:%S"), msg.into());
+        let now = chrono::Utc::now();
+        let at = match self.1.get() {
+            Some(tz) => now.with_timezone(tz).format("%H:%M:%S").to_string(),
+            None => now.with_timezone(&chrono::Local).format("%H:%M:%S").to_string(),
+        };
+        let line = format!("{at} {}", msg.into());
         if let Ok(mut r) = self.0.lock() {
             if r.lines.len() == Self::KEEP {
                 r.lines.pop_front();
@@ -371,6 +382,7 @@ pub async fn run(
         _ = &mut shutdown => return Ok(()),
     };
     let log = cfg.deal.event_log();
+    log.set_zone(cfg.tz);
     let mut factory = Factory {
         store,
         cfg,
@@ -1190,8 +1202,23 @@ impl Factory {
 
 #[cfg(test)]
 mod tests {
-    use super::{Ledger, Repeats};
+    use super::{EventLog, Ledger, Repeats};
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_event_log_tells_times_in_the_runtimes_zone() {
+        // UTC+14: never the machine's zone here, and another day than UTC for 14 hours.
+        let zone = chrono_tz::Etc::GMTMinus14;
+        let log = EventLog::default();
+        log.set_zone(zone);
+        log.set_zone(chrono_tz::UTC);
+        let before = chrono::Utc::now();
+        log.push("x");
+        let after = chrono::Utc::now();
+        let at = |t: chrono::DateTime<chrono::Utc>| format!("{} x", t.with_timezone(&zone).format("%H:%M:%S"));
+        let line = &log.lines()[0];
+        assert!(*line == at(before) || *line == at(after), "{line}");
+    }
 
     #[test]
     fn the_ledger_keeps_its_order_and_finds_a_path_at_once() {
