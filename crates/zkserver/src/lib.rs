@@ -565,23 +565,38 @@ pub fn four_letter(addr: SocketAddr, cmd: &str, timeout: Duration) -> std::io::R
 /// one detached (it outlives the app, like a system service would) on `preferred_port` when that
 /// is free, else on a free port.
 pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
+    ensure_local_within(dir, preferred_port, Duration::from_secs(60))
+}
+
+/// [`ensure_local`], waiting at most `ready` for a server to answer.
+fn ensure_local_within(dir: &Path, preferred_port: u16, ready: Duration) -> Result<String, Error> {
     std::fs::create_dir_all(dir).map_err(io("create local ZooKeeper dir"))?;
     // One app at a time decides (two windows opened at once each started a server on the
     // same files, and the second was never stopped).
     let _lock = DirLock::take(dir, Duration::from_secs(90))?;
     let port_file = dir.join("port");
-    if let Some(text) = small_file(&port_file) {
-        if let Ok(port) = text.trim().parse::<u16>() {
+    // Ours only if the recorded process still runs this directory's configuration: after a
+    // reboot the port may be another server's (a developer's own, or an ssh tunnel to a shared
+    // one), which the writable local profile must never adopt. Serving, or ours and still
+    // starting (an app killed while it waited): waited for, and NEVER doubled: a second server
+    // on the same data directory would write the same transaction logs.
+    if let Some(pid) = local_server_pid(dir) {
+        let port = small_file(&port_file).and_then(|t| t.trim().parse::<u16>().ok());
+        let answered = port.and_then(|port| {
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            // Ours only if the recorded process still runs this directory's configuration:
-            // after a reboot the port may be another server's (a developer's own, or an ssh
-            // tunnel to a shared one), which the writable local profile must never adopt.
-            // Serving, or ours and still starting (an app killed while it waited): waited for,
-            // not doubled (`wait_ready` answers at once when it serves).
-            if owns_local_server(dir) && wait_ready(addr, dir, Duration::from_secs(60)).is_ok() {
-                return Ok(addr.to_string());
-            }
-        }
+            wait_ready(addr, dir, ready).ok().map(|()| addr)
+        });
+        return match answered {
+            Some(addr) => Ok(addr.to_string()),
+            None => Err(Error::Io {
+                what: format!(
+                    "reach the local ZooKeeper (pid {pid}, {}): it runs but does not answer; a second one is not \
+                     started on the same data (stop pid {pid}, or wait for it)",
+                    dir.display()
+                ),
+                source: std::io::Error::from(std::io::ErrorKind::TimedOut),
+            }),
+        };
     }
     let port = match TcpListener::bind(("127.0.0.1", preferred_port)) {
         Ok(_) => preferred_port,
@@ -592,7 +607,7 @@ pub fn ensure_local(dir: &Path, preferred_port: u16) -> Result<String, Error> {
     std::fs::write(dir.join("pid"), child.id().to_string()).map_err(io("write pid file"))?;
     std::fs::write(&port_file, port.to_string()).map_err(io("write port file"))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    wait_ready(addr, dir, Duration::from_secs(60))?;
+    wait_ready(addr, dir, ready)?;
     tracing::info!(%addr, dir = %dir.display(), "started local ZooKeeper");
     Ok(addr.to_string())
 }
@@ -630,15 +645,13 @@ impl DirLock {
     }
 }
 
-/// Whether the process in `dir`'s pid file is alive and is the server started with `dir`'s
+/// The process in `dir`'s pid file, when it is alive and is the server started with `dir`'s
 /// `zoo.cfg` (its command line names it).
-fn owns_local_server(dir: &Path) -> bool {
-    let Some(pid) = small_file(&dir.join("pid")).and_then(|t| t.trim().parse::<u32>().ok()) else {
-        return false;
-    };
-    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
+fn local_server_pid(dir: &Path) -> Option<u32> {
+    let pid = small_file(&dir.join("pid")).and_then(|t| t.trim().parse::<u32>().ok())?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     let cfg = dir.join("zoo.cfg");
-    cmdline.split(|b| *b == 0).any(|arg| Path::new(std::ffi::OsStr::from_bytes(arg)) == cfg)
+    cmdline.split(|b| *b == 0).any(|arg| Path::new(std::ffi::OsStr::from_bytes(arg)) == cfg).then_some(pid)
 }
 
 /// The directory a detached local server keeps its files in, for display.
@@ -649,6 +662,30 @@ pub fn local_dir(app_data: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The recorded server of the directory runs but does not answer (a JVM loading a large
+    /// database, stuck in GC, frozen): no second server is started on the same data.
+    #[test]
+    fn a_live_local_server_that_does_not_answer_is_never_doubled() {
+        let dir = tempfile::tempdir().expect("dir");
+        let cfg = dir.path().join("zoo.cfg");
+        std::fs::write(&cfg, "# not started\n").expect("cfg");
+        // A process whose command line names the directory's zoo.cfg, as the server's does.
+        let mut imposter =
+            std::process::Command::new("sh").args(["-c", "sleep 600", "sh"]).arg(&cfg).spawn().expect("sleep");
+        std::fs::write(dir.path().join("pid"), imposter.id().to_string()).expect("pid");
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        std::fs::write(dir.path().join("port"), dead.to_string()).expect("port");
+        let t0 = Instant::now();
+        let r = ensure_local_within(dir.path(), dead, Duration::from_secs(2));
+        let _ = imposter.kill();
+        let _ = imposter.wait();
+        let e = r.expect_err("no second server");
+        assert!(e.to_string().contains("does not answer"), "{e}");
+        assert_eq!(small_file(&dir.path().join("pid")).as_deref(), Some(imposter.id().to_string().as_str()));
+        assert_eq!(std::fs::read_to_string(&cfg).expect("cfg"), "# not started\n", "zoo.cfg untouched");
+        assert!(t0.elapsed() < Duration::from_secs(30));
+    }
 
     #[test]
     fn only_the_end_of_a_long_log_and_the_start_of_a_small_file_are_read() {
