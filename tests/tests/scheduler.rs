@@ -314,6 +314,68 @@ async fn a_stop_while_zookeeper_is_away_names_what_is_left_and_the_next_run_remo
     );
 }
 
+/// The terminal closed, or `| tee log` ended by the same Ctrl-C: writing the stop's lines
+/// fails. The run still stops and cleans up (a print used to panic, exit 101 and leave the
+/// strategy copy and the domain behind with nothing listing them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stderr_does_not_cut_the_clean_up_short() {
+    let (env, c) = setup().await;
+    let mut run = spawn_run(env.data.path(), &[]);
+    wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {
+        l.iter().any(|p| p.contains("/Job$dev1/taskItem/0/cur_server"))
+    })
+    .await;
+    drop(run.stderr.take());
+    drop(run.stdout.take());
+    signal(&run, libc::SIGINT);
+    let (code, _) = finish(run, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "a clean stop");
+    assert_eq!(listing(&c, ROOT).await, baseline(), "everything the run made is removed");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "Ctrl-C with the run's stderr closed (a closed terminal, a killed `| tee`)",
+        1,
+        "exit 0, everything the run made removed (no panic on the stop's lines)",
+    );
+}
+
+/// A second Ctrl-C while the stop waits for a frozen ZooKeeper exits at once; the nodes of the
+/// run are listed first, so the next run removes them (they were left with no list).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_lists_what_it_leaves_for_the_next_run() {
+    let (env, c) = setup().await;
+    let run = spawn_run(env.data.path(), &[]);
+    wait_for(&c, "groups holding items", Duration::from_secs(20), |l| {
+        l.iter().any(|p| p.contains("/Job$dev1/taskItem/0/cur_server"))
+    })
+    .await;
+    drop(c);
+    env.server.pause(true);
+    signal(&run, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&run, libc::SIGINT);
+    let (code, err) = finish(run, Duration::from_secs(10));
+    env.server.pause(false);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("second signal"), "{err}");
+    let c = zk::client(&env.server).await;
+    wait_for(&c, "the first run's session to expire", Duration::from_secs(30), |l| {
+        !l.iter().any(|p| p.starts_with(&format!("{ROOT}/factory/")))
+    })
+    .await;
+    let run = spawn_run(env.data.path(), &["--seconds", "3"]);
+    let (code, err2) = finish(run, Duration::from_secs(30));
+    assert_eq!(code, Some(0), "{err2}");
+    assert!(err2.contains("an earlier run left"), "{err2}");
+    assert_eq!(listing(&c, ROOT).await, baseline(), "first run:\n{err}\nsecond run:\n{err2}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "ZooKeeper frozen, Ctrl-C, a second Ctrl-C 1.5 s later, then another run",
+        1,
+        "exit 130 at once with the run's nodes listed; the next run removed exactly them",
+    );
+}
+
 /// Makes the profile `p` again with the longest session a default server grants (40 s): with
 /// ZooKeeper away, calls wait for it.
 fn longest_session(env: &Env) {

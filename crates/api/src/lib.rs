@@ -138,8 +138,11 @@ fn record_changes(
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             };
-            // tbdesk's own write finishes its entry after the follower may have seen it.
-            tokio::time::sleep(CLAIM_WAIT).await;
+            // tbdesk's own write finishes its entry after the follower may have seen it. The
+            // wait counts from when the follower saw the change, not one wait per change in a row: a
+            // batch of a hundred (a pause of every strategy, an import) would otherwise be
+            // judged minutes late, past the journal's look-back, and called someone else's.
+            tokio::time::sleep_until(change.seen + CLAIM_WAIT).await;
             let ours = profiles
                 .journal_has_write(&profile, &change.path, change.after.version, 120_000)
                 .await

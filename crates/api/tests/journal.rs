@@ -357,6 +357,36 @@ async fn changes_by_others_are_recorded_while_followed() {
     );
 }
 
+/// Many of tbdesk's own writes in a row (an import, a pause of every strategy): the recorder
+/// judges each change from when it was seen, so none is called someone else's for being judged
+/// late, and someone else's change right after them is recorded in seconds (each change used
+/// to wait its own 2 s after the one before: the 81st was judged nearly three minutes late).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_own_writes_is_judged_from_when_each_was_seen() {
+    let (_server, c, _dir, console, _) = setup("none").await;
+    console.init_root("p").await.expect("init");
+    let _f = console.follow("p").await.expect("follow");
+    for i in 0..80 {
+        console.save_task_type("p", &task_type(&format!("Job{i}"), 1), Expect::Absent).await.expect("ours");
+    }
+    let path = format!("{ROOT}/baseTaskType/Job79");
+    let (_, v) = bytes(&c, &path).await;
+    let mut theirs = task_type("Job79", 1);
+    theirs.task_parameter = Some("by hand".into());
+    c.set_data(&path, theirs.encode().as_bytes(), Some(v)).await.expect("their write");
+    let t0 = std::time::Instant::now();
+    let history = loop {
+        let h = console.history("p", None, 200).await.expect("history");
+        if h.iter().any(|e| e.command == "external") || t0.elapsed() > std::time::Duration::from_secs(30) {
+            break h;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let external: Vec<_> = history.iter().filter(|e| e.command.starts_with("external")).collect();
+    assert_eq!(external.len(), 1, "their change, recorded within 30 s, and none of ours: {external:#?}");
+    assert_eq!(external[0].nodes[0].path, path);
+}
+
 /// The window's save of a task type: its arguments, the key a confirmation names them by, and
 /// the write run as the app runs it (`Console::confirmed_as`).
 fn save_args(profile: &str, name: &str, threads: i64, expected: Expect) -> cmd::SaveTaskTypeArgs {

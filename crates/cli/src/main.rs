@@ -9,18 +9,47 @@ use clap::{Parser, Subcommand};
 
 /// What reaches a terminal is text from ZooKeeper, files and job programs: an escape sequence
 /// in a node's data (`\x1b]0;…`, `\x1b[2J`) would drive the user's terminal. Every `println!`,
-/// `print!` and `eprintln!` of this binary goes through [`terminal_safe`] with its stream
-/// (these macros shadow std's); output to a pipe or file stays byte for byte.
+/// `print!`, `eprintln!` and `eprint!` of this binary goes through [`terminal_safe`] with its
+/// stream (these macros shadow std's); output to a pipe or file stays byte for byte.
+///
+/// And none of them panics, as std's do when the stream is gone: a closed terminal or a
+/// `| tee` ended by the same Ctrl-C must not cut a scheduler's stop and clean-up short. A lost
+/// standard output is remembered and makes the exit status 1 ([`put`]).
 macro_rules! println {
-    () => { std::println!() };
-    ($($t:tt)*) => { std::println!("{}", $crate::terminal_safe(&std::io::stdout(), &format!($($t)*))) };
+    () => { $crate::put(false, "", true) };
+    ($($t:tt)*) => { $crate::put(false, &format!($($t)*), true) };
 }
 macro_rules! print {
-    ($($t:tt)*) => { std::print!("{}", $crate::terminal_safe(&std::io::stdout(), &format!($($t)*))) };
+    ($($t:tt)*) => { $crate::put(false, &format!($($t)*), false) };
 }
 macro_rules! eprintln {
-    () => { std::eprintln!() };
-    ($($t:tt)*) => { std::eprintln!("{}", $crate::terminal_safe(&std::io::stderr(), &format!($($t)*))) };
+    () => { $crate::put(true, "", true) };
+    ($($t:tt)*) => { $crate::put(true, &format!($($t)*), true) };
+}
+macro_rules! eprint {
+    ($($t:tt)*) => { $crate::put(true, &format!($($t)*), false) };
+}
+
+/// Standard output could not be written (a closed pipe, a full disk): what was printed is
+/// incomplete, and the exit status says so.
+static STDOUT_LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes `text` (and a newline) to stderr or stdout, made [`terminal_safe`]; never panics.
+fn put(to_stderr: bool, text: &str, newline: bool) {
+    use std::io::Write;
+    fn write(mut w: impl Write + std::io::IsTerminal, text: &str, newline: bool) -> std::io::Result<()> {
+        let safe = terminal_safe(&w, text);
+        w.write_all(safe.as_bytes())?;
+        if newline {
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+    if to_stderr {
+        let _ = write(std::io::stderr().lock(), text, newline);
+    } else if write(std::io::stdout().lock(), text, newline).is_err() {
+        STDOUT_LOST.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// `text` with control characters other than newline and tab shown as `\u{…}` when `stream`
@@ -994,12 +1023,27 @@ fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
             }
             if first.elapsed() >= std::time::Duration::from_secs(1) {
                 tbdesk_scheduler::deal::kill_all_jobs();
+                before_exit();
                 eprintln!("\nsecond signal: exiting now without cleaning up (the nodes of this run may be left)");
                 std::process::exit(130);
             }
         }
     });
     Ok(rx)
+}
+
+/// What must happen before the process exits on a second signal, without waiting for the stop
+/// under way: a scheduler run lists its nodes in its leftovers file, so that the next run
+/// removes them (an exit without the list would leave them for ever).
+type BeforeExit = Box<dyn Fn() + Send + Sync>;
+static BEFORE_EXIT: std::sync::Mutex<Option<BeforeExit>> = std::sync::Mutex::new(None);
+
+fn before_exit() {
+    if let Ok(f) = BEFORE_EXIT.lock() {
+        if let Some(f) = f.as_ref() {
+            f();
+        }
+    }
 }
 
 async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
@@ -1089,6 +1133,20 @@ async fn scheduler_run(
     // The one write of start-up runs to its end (bounded by the session timeout), so what it
     // created is always known and removed below, even when a signal came meanwhile.
     let mut launch = prepared.create(&store).await?;
+    if !keep {
+        // Listed at the stop's start, as the app does, and again by a second signal's exit:
+        // however the stop ends, no node of this run is forgotten (the clean-up rewrites the
+        // list with what it could not remove, or deletes it).
+        let save = launch.leftovers_saver();
+        let on_signal = move || {
+            if let Err(e) = save() {
+                eprintln!("could not list the nodes of this run for the next one: {e}");
+            }
+        };
+        if let Ok(mut slot) = BEFORE_EXIT.lock() {
+            *slot = Some(Box::new(on_signal));
+        }
+    }
     for n in &launch.dev.notes {
         eprintln!("{n}");
     }
@@ -1115,6 +1173,7 @@ async fn scheduler_run(
             },
             None => stopped(sig).await,
         }
+        before_exit();
     };
     let printer = tokio::spawn(async move {
         let t0 = std::time::Instant::now();
@@ -1250,7 +1309,13 @@ fn main() -> ExitCode {
     // The runtime is not waited for: a blocking call still stuck (a keyring or a server that
     // never answers) must not hold the exit.
     rt.shutdown_background();
+    let flushed = std::io::Write::flush(&mut std::io::stdout()).is_ok();
+    let lost = !flushed || STDOUT_LOST.load(std::sync::atomic::Ordering::Relaxed);
     match result {
+        Ok(_) if lost => {
+            eprintln!("tbdesk: standard output could not be written (a closed pipe, a full disk): what it shows is incomplete");
+            ExitCode::from(1)
+        }
         Ok(code) => code,
         Err(e) => {
             eprintln!("tbdesk: {e:#}");

@@ -807,6 +807,14 @@ impl Launch {
         self.leftovers().save(&self.spec.leftovers)
     }
 
+    /// [`Launch::save_leftovers`] as a function that owns what it needs: for a signal handler
+    /// that exits the process at once, without the launch at hand.
+    pub fn leftovers_saver(&self) -> impl Fn() -> std::io::Result<()> + Send + Sync + 'static {
+        let (dev, ledger, path) = (self.dev.clone(), self.ledger.clone(), self.spec.leftovers.clone());
+        let (connect, root) = (self.spec.connect.connect.clone(), self.spec.connect.root.clone());
+        move || Leftovers::of(&dev, &ledger, &connect, &root).save(&path)
+    }
+
     /// After the runtime stopped, when nothing may be removed now (the profile turned
     /// read-only): takes over what the leftovers file lists (another run of the domain's, left
     /// to the last one out) and saves it with this run's nodes, so none is forgotten.

@@ -765,10 +765,13 @@ impl Factory {
     async fn delete_stranded_servers(&self) {
         let top = format!("{}/", self.store.root().base_task_types());
         let ledger = &self.cfg.ledger;
+        // Only this run's domain: the ledger also holds what a leftovers file named, and a
+        // file edited by hand (or another version's) must not reach another domain's servers.
+        let domain = TaskTypeName { base: self.cfg.base.clone(), own_sign: self.cfg.own_sign.clone() }.task_type();
         for (path, czxid) in ledger.entries() {
             // `<root>/baseTaskType/<base>/<task type>/server/<uuid>`.
             let parts: Vec<&str> = path.strip_prefix(&top).map(|r| r.split('/').collect()).unwrap_or_default();
-            if parts.len() != 4 || parts[2] != "server" {
+            if parts.len() != 4 || parts[0] != self.cfg.base || parts[1] != domain || parts[2] != "server" {
                 continue;
             }
             match launcher::delete_if_ours(self.store.client(), &path, czxid, ledger.since_ms()).await {

@@ -57,6 +57,8 @@ pub struct ConfigChange {
     pub after: tbdesk_model::journal::NodeState,
     /// Found by a re-read after a reconnect: it happened while the follower could not see.
     pub resync: bool,
+    /// When the follower saw it (a reader behind by many changes judges each from then).
+    pub seen: tokio::time::Instant,
 }
 
 /// Changes kept for a slow reader of [`Live::config_changes`]; past them it is told it lagged.
@@ -113,7 +115,13 @@ impl Configs {
             let after = Self::state(tree, &path);
             let before = self.0.get(&path).cloned().unwrap_or_else(tbdesk_model::journal::NodeState::absent);
             if before != after {
-                out.push(ConfigChange { path: path.clone(), before, after: after.clone(), resync: changed.all });
+                out.push(ConfigChange {
+                    path: path.clone(),
+                    before,
+                    after: after.clone(),
+                    resync: changed.all,
+                    seen: tokio::time::Instant::now(),
+                });
             }
             if after.version.is_some() {
                 self.0.insert(path, after);
