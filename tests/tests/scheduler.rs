@@ -705,6 +705,59 @@ fn spawn_skewed(data: &Path, offset: &str) -> Child {
     skewed(data, offset, &args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn a skewed run")
 }
 
+/// The machine's wall clock steps 30 s forward under a running scheduler (a laptop's resume,
+/// an NTP correction), past the task type's judgeDeadInterval (6 s): ZooKeeper's time is kept
+/// by the boot clock since it was measured, so another runtime's live server is not judged
+/// dead and deleted (it was, with every other live server of the domain).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wall_clock_step_judges_no_live_server_dead() {
+    let (env, c) = setup().await;
+    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
+    let java = "Job$dev1$10.9.9.9$0123456789ABCDEF0123456789ABCDEF$0000000000";
+    let server = format!("{domain}/server/{java}");
+    zk::put(&c, &server, b"{}").await;
+    let beat = {
+        let (c, server) = (c.clone(), server.clone());
+        tokio::spawn(async move {
+            loop {
+                let _ = c.set_data(&server, b"{}", None).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        })
+    };
+    let clock = env.data.path().join("faketime");
+    std::fs::write(&clock, "+0\n").expect("clock file");
+    let args = [&RUN[..], &["--tz", "UTC"]].concat();
+    let run = skewed(env.data.path(), "", &args)
+        .env_remove("FAKETIME")
+        .env("FAKETIME_TIMESTAMP_FILE", &clock)
+        .env("FAKETIME_NO_CACHE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let _guard = KillOnPanic(vec![run.id()]);
+    wait_for(&c, "tbdesk's server beside the other runtime's", Duration::from_secs(20), |l| {
+        l.iter().filter(|p| p.starts_with(&format!("{domain}/server/"))).count() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    std::fs::write(&clock, "+30\n").expect("step the clock");
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let alive = c.check_stat(&server).await.expect("stat").is_some();
+    signal(&run, libc::SIGINT);
+    let (code, err) = finish(run, Duration::from_secs(30));
+    beat.abort();
+    assert!(alive, "the live server was judged dead after the wall clock stepped:\n{err}");
+    assert_eq!(code, Some(0), "{err}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "the machine's wall clock stepped 30 s forward under a running scheduler (judgeDead 6 s)",
+        1,
+        "another runtime's live server kept: deaths judged on ZooKeeper's time carried by the boot clock",
+    );
+}
+
 /// Kills the runs it names if the test fails before stopping them (a run without `--seconds`
 /// would otherwise outlive the test).
 struct KillOnPanic(Vec<u32>);

@@ -75,9 +75,11 @@ pub struct Store {
     pub(crate) mode: reader::ReadMode,
     /// What the server speaks (version, reader, watches, create opcode).
     pub(crate) features: server::Features,
-    /// ZooKeeper clock minus local clock (ms), measured once at connect like Java does.
-    pub(crate) clock_offset_ms: i64,
-    pub(crate) clock_measured: bool,
+    /// ZooKeeper's clock as measured (like Java, once at connect; the follower again as it
+    /// reads changes), anchored to this machine's boot clock: `(ZooKeeper ms, boot ms)` at the
+    /// measurement. A wall clock stepped since (a laptop's resume, an NTP correction) does not
+    /// move ZooKeeper's time with it; `None` until measured (then the local clock is used).
+    pub(crate) clock_anchor: Option<(i64, i64)>,
     /// The second, short-lived session kind that can write null data (see [`crate::jute`]).
     pub(crate) nulls: jute::NullWriter,
 }

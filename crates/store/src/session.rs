@@ -36,7 +36,7 @@ impl Store {
         let nulls = crate::jute::NullWriter::new(opts);
         // No clock probe here: reads never write. A writer that needs ZooKeeper's clock (the
         // local scheduler) calls measure_clock; health estimates it without writing.
-        Ok(Store { client, root, opts: opts.clone(), mode, features, clock_offset_ms: 0, clock_measured: false, nulls })
+        Ok(Store { client, root, opts: opts.clone(), mode, features, clock_anchor: None, nulls })
     }
 
     /// Whether the session can still serve requests (not expired, closed or refused).
@@ -97,13 +97,9 @@ impl Store {
     pub async fn measure_clock(&mut self) {
         match self.probe_clock().await {
             Some(offset) => {
-                self.clock_offset_ms = offset;
-                self.clock_measured = true;
-                if self.clock_offset_ms.unsigned_abs() > 5000 {
-                    tracing::warn!(
-                        offset_ms = self.clock_offset_ms,
-                        "this machine's clock differs from ZooKeeper's by over 5 s"
-                    );
+                self.anchor(offset);
+                if offset.unsigned_abs() > 5000 {
+                    tracing::warn!(offset_ms = offset, "this machine's clock differs from ZooKeeper's by over 5 s");
                 }
             }
             None => tracing::info!("cannot measure the ZooKeeper clock; using the local clock"),
@@ -147,24 +143,36 @@ impl Store {
     /// clock stays in use.
     pub fn set_clock_offset(&mut self, offset_ms: i64) {
         if plausible_offset(offset_ms, "the server's connection date") {
-            self.clock_offset_ms = offset_ms;
-            self.clock_measured = true;
+            self.anchor(offset_ms);
         }
     }
 
-    /// ZooKeeper's clock minus this machine's (ms), when measured.
+    /// Anchors ZooKeeper's clock, `offset_ms` ahead of this machine's wall clock now, to the
+    /// boot clock.
+    fn anchor(&mut self, offset_ms: i64) {
+        self.clock_anchor = Some((now_ms().saturating_add(offset_ms), boot_ms()));
+    }
+
+    /// ZooKeeper's clock minus this machine's (ms), when measured: as of now, so a wall clock
+    /// stepped since the measurement shows as the difference it now is.
     pub fn clock_offset_ms(&self) -> Option<i64> {
-        self.clock_measured.then_some(self.clock_offset_ms)
+        self.clock_anchor.map(|_| self.zk_now_ms().saturating_sub(now_ms()))
     }
 
     /// Whether [`Store::zk_now_ms`] comes from ZooKeeper's clock (else the local one).
     pub fn clock_measured(&self) -> bool {
-        self.clock_measured
+        self.clock_anchor.is_some()
     }
 
-    /// Now, on ZooKeeper's clock (heartbeat ages are computed against this, P9).
+    /// Now, on ZooKeeper's clock (heartbeat ages are computed against this, P9): the measured
+    /// time plus the boot clock's advance since, never the wall clock's. A wall clock stepped
+    /// forward past judgeDeadInterval would otherwise call every live Java server dead, and
+    /// one stepped back would stop this runtime refreshing its domain.
     pub fn zk_now_ms(&self) -> i64 {
-        now_ms().saturating_add(self.clock_offset_ms)
+        match self.clock_anchor {
+            Some((zk_at, boot_at)) => zk_at.saturating_add(boot_ms().saturating_sub(boot_at)),
+            None => now_ms(),
+        }
     }
 
     /// The children of the root, sorted by name.
@@ -173,6 +181,19 @@ impl Store {
         let mut names = self.client.list_children(path).await.map_err(|e| Error::at(path, e))?;
         names.sort();
         Ok(names)
+    }
+}
+
+/// This machine's boot clock (ms): it advances while the machine sleeps, and no one sets it.
+fn boot_ms() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime(2) writes the timespec this function owns; no other memory.
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } == 0 {
+        i64::from(ts.tv_sec).saturating_mul(1000).saturating_add(i64::from(ts.tv_nsec) / 1_000_000)
+    } else {
+        // Never fails on Linux; should it, the process's monotonic clock.
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        i64::try_from(START.get_or_init(std::time::Instant::now).elapsed().as_millis()).unwrap_or(i64::MAX)
     }
 }
 
