@@ -189,7 +189,7 @@ fn boot_ms() -> i64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime(2) writes the timespec this function owns; no other memory.
     if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } == 0 {
-        i64::from(ts.tv_sec).saturating_mul(1000).saturating_add(i64::from(ts.tv_nsec) / 1_000_000)
+        ts.tv_sec.saturating_mul(1000).saturating_add(ts.tv_nsec / 1_000_000)
     } else {
         // Never fails on Linux; should it, the process's monotonic clock.
         static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
