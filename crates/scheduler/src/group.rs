@@ -70,9 +70,16 @@ pub struct GroupState {
     /// another count holds nothing any more, and its workers stop before their next execute
     /// (Java's `clearMemoInfo`: peers may already have taken the items).
     pub lost: AtomicU64,
-    /// When the last heartbeat landed, this machine's wall clock (ms): it runs on through a
-    /// suspend, which the runtime's monotonic timers do not see.
+    /// When the last heartbeat landed, this machine's boot clock (ms): it runs on through a
+    /// suspend, which the runtime's monotonic timers do not see, and no one sets it (a wall
+    /// clock stepped back kept a lost heartbeat "fresh", and the workers executing, for as long
+    /// as the step).
     pub last_beat_ms: std::sync::atomic::AtomicI64,
+    /// The processor rests (no items, the window closed, sleeping after no data): as Java's
+    /// heartbeat does for a paused or sleeping processor, the items are reloaded every beat,
+    /// not only when the reload flag moves (a leader's pass cut before its flag was written
+    /// still reaches an idle group).
+    pub idle: AtomicBool,
     /// The group is stopping: workers end after the execute in hand.
     pub stopping: AtomicBool,
     /// Since when (ZooKeeper clock, ms) this group, leading a started domain, has seen its
@@ -153,7 +160,8 @@ impl Group {
             message: Mutex::new(String::new()),
             item_total: AtomicU64::new(0),
             lost: AtomicU64::new(0),
-            last_beat_ms: std::sync::atomic::AtomicI64::new(tbdesk_store::now_ms()),
+            last_beat_ms: std::sync::atomic::AtomicI64::new(tbdesk_store::boot_ms()),
+            idle: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             items_gone_since: std::sync::atomic::AtomicI64::new(0),
             items_gone_seen: std::sync::atomic::AtomicI64::new(0),
@@ -1065,7 +1073,7 @@ async fn heartbeat(
         match beat {
             Ok(()) => {
                 version += 1;
-                state.last_beat_ms.store(tbdesk_store::now_ms(), Ordering::SeqCst);
+                state.last_beat_ms.store(tbdesk_store::boot_ms(), Ordering::SeqCst);
             }
             Err(zk::Error::NoNode) => {
                 // Expired by a peer (we were silent too long) or deleted: forget the items and
@@ -1129,6 +1137,9 @@ async fn duties(
                 last_flag = st.version;
                 reload.store(true, Ordering::Relaxed);
             }
+            // Java's `refreshScheduleServerInfo`: a paused or sleeping processor reloads its
+            // items at every beat, flag or not.
+            Some(_) if state.idle.load(Ordering::Relaxed) => reload.store(true, Ordering::Relaxed),
             Some(_) => {}
         }
         tokio::select! {
@@ -1337,6 +1348,7 @@ async fn process(
             None => {
                 if state.held.lock().map(|h| h.is_empty()).unwrap_or(true) {
                     set_message(&state, "no items");
+                    state.idle.store(true, Ordering::Relaxed);
                     rested = false;
                     if pause(Duration::from_millis(200)).await {
                         return;
@@ -1355,6 +1367,7 @@ async fn process(
         // hands them over on request), but fetches nothing.
         if !window.is_open(store.zk_now_ms()) {
             set_message(&state, "window closed");
+            state.idle.store(true, Ordering::Relaxed);
             rested = false;
             if pause(Duration::from_millis(200)).await {
                 return;
@@ -1377,6 +1390,7 @@ async fn process(
         };
         if held.is_empty() {
             set_message(&state, "no items");
+            state.idle.store(true, Ordering::Relaxed);
             rested = false;
             if pause(Duration::from_millis(200)).await {
                 return;
@@ -1384,6 +1398,7 @@ async fn process(
             continue;
         }
         set_message(&state, "running");
+        state.idle.store(false, Ordering::Relaxed);
         // The window's end cuts the round: what was fetched and not yet begun is dropped.
         let until = window.closes_at();
         let req = SelectRequest {
@@ -1659,6 +1674,7 @@ async fn rest(
     stop: &watch::Receiver<bool>,
 ) -> bool {
     let until = tokio::time::Instant::now() + d;
+    state.idle.store(true, Ordering::Relaxed);
     loop {
         match nap(until, stop).await {
             Nap::Over => return false,
@@ -1712,8 +1728,11 @@ fn lose_items(state: &GroupState) -> usize {
 /// judgeDeadInterval (≥ 5 periods). After a suspend the wall clock has moved on and this is
 /// false at once, before the heartbeat has even noticed.
 fn beat_fresh(state: &GroupState, spec: &GroupSpec) -> bool {
-    let limit = spec.def.heart_beat_rate.max(1000).saturating_mul(3);
-    tbdesk_store::now_ms().saturating_sub(state.last_beat_ms.load(Ordering::SeqCst)) <= limit
+    let hb = spec.def.heart_beat_rate.max(1);
+    // Three beats (a second at least), and never as long as peers wait before calling this
+    // group dead and taking its items (judgeDead, less a beat).
+    let limit = hb.max(1000).saturating_mul(3).min(spec.def.judge_dead_interval.saturating_sub(hb).max(hb));
+    tbdesk_store::boot_ms().saturating_sub(state.last_beat_ms.load(Ordering::SeqCst)) <= limit
 }
 
 /// Whether a worker of the round begun at heartbeat-loss count `round` may run its next

@@ -1582,3 +1582,77 @@ async fn an_unreadable_factory_node_still_lets_a_pause_stop_the_groups() {
     r.stop().await;
     assert_no_task_twice(&deal);
 }
+
+/// A Java leader's assignment pass cut before its reload flag (a Disconnected in 3.3 closes its
+/// session between the per-item writes and `updateReloadTaskItemFlag`): an item set to a group
+/// that holds nothing, with no flag. As Java's heartbeat does for a sleeping or paused
+/// processor, the idle group reloads at every beat and takes the item (it waited for a flag
+/// that never came).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idle_group_reloads_at_every_beat_as_java() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/idle";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    admin.put_task_type(&task_type(2), Expect::Absent).await.expect("task type");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "idlebox", 1).await.expect("strategy");
+    // A Java leader (the smallest suffix), beating, that initialised the domain and holds
+    // both items.
+    let c = admin.client().clone();
+    let domain = admin.root().domain("Job", "Job$dev1");
+    let java = "Job$dev1$10.9.9.9$0123456789ABCDEF0123456789ABCDEF$0000000000";
+    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+    let put = |p: String, d: &'static [u8]| {
+        let (c, open) = (c.clone(), open.clone());
+        async move {
+            let parts: Vec<&str> = p.trim_start_matches('/').split('/').collect();
+            for i in 1..parts.len() {
+                let _ = c.create(&format!("/{}", parts[..i].join("/")), b"", &open).await;
+            }
+            c.create(&p, d, &open).await.expect("create");
+        }
+    };
+    put(format!("{domain}/server/{java}"), b"{}").await;
+    put(format!("{domain}/taskItem"), java.as_bytes()).await;
+    for i in 0..2 {
+        put(format!("{domain}/taskItem/{i}/cur_server"), java.as_bytes()).await;
+        put(format!("{domain}/taskItem/{i}/req_server"), b"").await;
+        put(format!("{domain}/taskItem/{i}/sts"), b"ACTIVTE").await;
+        put(format!("{domain}/taskItem/{i}/parameter"), b"").await;
+        put(format!("{domain}/taskItem/{i}/deal_desc"), b"").await;
+    }
+    let beat = {
+        let (c, p) = (c.clone(), format!("{domain}/server/{java}"));
+        tokio::spawn(async move {
+            loop {
+                let _ = c.set_data(&p, b"{}", None).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        })
+    };
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "idlebox", "10.1.1.9", &deal));
+    // tbdesk's group registers and idles: the leader gave it nothing.
+    let servers = format!("{domain}/server");
+    let t0 = Instant::now();
+    let mine = loop {
+        let kids = c.list_children(&servers).await.expect("servers");
+        if let Some(k) = kids.into_iter().find(|k| k != java) {
+            break k;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "tbdesk's group never registered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(deal.processed().is_empty(), "nothing was given to tbdesk yet");
+    // The cut pass: item 1 set to tbdesk's group, no reload flag.
+    c.set_data(&format!("{domain}/taskItem/1/cur_server"), mine.as_bytes(), None).await.expect("assign");
+    let t1 = Instant::now();
+    while !deal.processed().iter().any(|p| p.item == "1") {
+        assert!(t1.elapsed() < Duration::from_secs(10), "the idle group never took item 1 (no reload flag came)");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(deal.processed().iter().all(|p| p.item == "1"), "only the item it was given");
+    beat.abort();
+    r.stop().await;
+}

@@ -25,7 +25,7 @@ pub mod transfer;
 pub mod writes;
 
 pub use error::Error;
-pub use session::now_ms;
+pub use session::{boot_ms, now_ms};
 pub use tbdesk_model::wire::Expect;
 
 use std::time::Duration;

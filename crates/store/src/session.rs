@@ -184,8 +184,9 @@ impl Store {
     }
 }
 
-/// This machine's boot clock (ms): it advances while the machine sleeps, and no one sets it.
-fn boot_ms() -> i64 {
+/// This machine's boot clock (ms): it advances while the machine sleeps, and no one sets it
+/// (the wall clock is stepped by a resume's or NTP's correction).
+pub fn boot_ms() -> i64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime(2) writes the timespec this function owns; no other memory.
     if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } == 0 {
