@@ -521,7 +521,19 @@ pub async fn write_items(
     let mut start = 0usize;
     for batch in whole_batches(&units) {
         let n: usize = units[batch].iter().map(|u| u.ops).sum();
-        store.nulls().multi(&ops[start..start + n]).await?;
+        if let Err(e) = store.nulls().multi(&ops[start..start + n]).await {
+            // The requests before this one stand: their items reach their holders only by the
+            // reload flag, which was to come last (Java always writes it after a pass that
+            // changed anything). An idle holder reloads anyway; a busy one waits for it.
+            if start > 0 && plan.bump_reload {
+                let flag = root.servers(base, task_type);
+                let bump = [Op::Set { path: &flag, data: b"reload=true", version: None }];
+                if let Err(e) = store.nulls().multi(&bump).await {
+                    tracing::warn!(error = %e, "the reload flag after a partial assignment was not written");
+                }
+            }
+            return Err(e.into());
+        }
         start += n;
     }
     Ok(())
@@ -881,14 +893,16 @@ async fn domain_duties(store: &Store, spec: &GroupSpec, state: &GroupState, me: 
     sort_by_suffix(&mut names);
     // Expire dead servers (mtime older than judge-dead), as every Java server does, but once
     // per heartbeat per process; and always by the group that would lead (it needs the live
-    // list to assign items). The others take the smallest name as the leader.
-    let would_lead = names.first().map(String::as_str) == Some(me);
+    // list to assign items). The leader is the smallest suffix by value, as Java's `getLeader`
+    // (`Long.parseLong`) has it: the first name in string order differs for a negative suffix
+    // (a `server` cversion that wrapped) or a hand-made one, and `initialised` flapped.
+    let lead = tbdesk_model::names::leader(names.iter().map(String::as_str)).map(str::to_owned);
+    let would_lead = lead.as_deref() == Some(me);
     let period = spec.def.heart_beat_rate.max(100);
     let last = spec.expiry_pass.load(Ordering::Relaxed);
     let duty = now.saturating_sub(last) >= period
         && spec.expiry_pass.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok();
     if !would_lead && !duty {
-        let lead = names.first().cloned();
         let top = root.task_items(&spec.base, &spec.task_type);
         let ok = match c.get_data(&top).await {
             Ok((d, _)) => lead.as_deref().is_some_and(|l| d == l.as_bytes()),
