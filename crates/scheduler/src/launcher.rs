@@ -802,9 +802,11 @@ impl Launch {
     }
 
     /// Lists every node of the run in the leftovers file now (before a stop that may be cut
-    /// off): whatever happens next, none is forgotten.
+    /// off): whatever happens next, none is forgotten. What the file already lists for this
+    /// ZooKeeper and root (another run of the domain left it to the last one out) is taken
+    /// over first, never overwritten.
     pub fn save_leftovers(&self) -> std::io::Result<()> {
-        self.leftovers().save(&self.spec.leftovers)
+        self.leftovers_saver()()
     }
 
     /// [`Launch::save_leftovers`] as a function that owns what it needs: for a signal handler
@@ -812,7 +814,13 @@ impl Launch {
     pub fn leftovers_saver(&self) -> impl Fn() -> std::io::Result<()> + Send + Sync + 'static {
         let (dev, ledger, path) = (self.dev.clone(), self.ledger.clone(), self.spec.leftovers.clone());
         let (connect, root) = (self.spec.connect.connect.clone(), self.spec.connect.root.clone());
-        move || Leftovers::of(&dev, &ledger, &connect, &root).save(&path)
+        move || {
+            let mut dev = dev.clone();
+            if let Some(l) = Leftovers::load(&path).filter(|l| l.is_for(&connect, &root)) {
+                l.adopt(&mut dev, &ledger);
+            }
+            Leftovers::of(&dev, &ledger, &connect, &root).save(&path)
+        }
     }
 
     /// After the runtime stopped, when nothing may be removed now (the profile turned
