@@ -1095,16 +1095,25 @@ async fn scheduler_run(
         other => other.into(),
     };
     LaunchSpec::check_inputs(&task_type, &own_sign, groups).map_err(flag_error)?;
-    let c = console(data_dir).await?;
-    // The scheduler writes (its strategy copy, factory, servers): a production profile's lock
-    // holds here as for every other write, before anything is connected.
-    c.guard_production(&profile).await?;
-    let connect = c.connect_options(&profile).await?;
+    // Nothing is written until the strategy copy is made: a signal before then ends the program
+    // at once, even while the keyring waits for an unlock prompt or the local server starts.
+    let opened = async {
+        let c = console(data_dir).await?;
+        // The scheduler writes (its strategy copy, factory, servers): a production profile's
+        // lock holds here as for every other write, before anything is connected.
+        c.guard_production(&profile).await?;
+        let connect = c.connect_options(&profile).await?;
+        let profile_id = c.profiles().get(&profile).await?.id;
+        anyhow::Ok((c, connect, profile_id))
+    };
+    let (c, connect, profile_id) = tokio::select! {
+        r = opened => r?,
+        _ = stopped(stop.clone()) => { eprintln!("stopped before anything was written"); return Ok(ExitCode::SUCCESS) }
+    };
     let data = match data_dir {
         Some(d) => d.clone(),
         None => default_data_dir()?,
     };
-    let profile_id = c.profiles().get(&profile).await?.id;
     let spec = LaunchSpec {
         leftovers: Leftovers::file(&data, profile_id, &task_type, &own_sign),
         tz: tz_arg.unwrap_or(connect.tz),

@@ -359,6 +359,7 @@ async fn reread_subtree(store: &Store, tree: &mut RawTree, watches: &mut Watches
     let sub = read_watching(&store.client, path, watches, |_| {}).await?;
     remove_subtree(tree, path);
     if sub.contains_key(path) {
+        crate::reader::within_node_limit(path, tree.len().saturating_add(sub.len()))?;
         tree.extend(sub);
         if let Some((parent, name)) = parent_and_name(path) {
             if let Some(p) = tree.get_mut(parent) {
@@ -431,6 +432,7 @@ async fn apply_one_shot(
                     children.iter().filter(|c| !was.contains(c) || !tree.contains_key(&child_path(path, c))).collect();
                 for new in new {
                     let sub = read_watching(&store.client, &child_path(path, new), watches, |_| {}).await?;
+                    crate::reader::within_node_limit(path, tree.len().saturating_add(sub.len()))?;
                     tree.extend(sub);
                 }
                 if let Some(n) = tree.get_mut(path) {
@@ -638,6 +640,11 @@ async fn apply(
                 Err(zk::Error::NoAuth) => crate::reader::unreadable(&store.client, path).await,
                 Err(e) => return Err(Error::at(path, e)),
             };
+            // A followed root grows past the node limit by its events too, not only by a
+            // whole read: refused here, it is re-read (and refused there, retried a minute on).
+            if !tree.contains_key(path) {
+                crate::reader::within_node_limit(path, tree.len().saturating_add(1))?;
+            }
             tree.insert(path.to_owned(), node);
             if let Some((parent, name)) = parent_and_name(path) {
                 if let Some(p) = tree.get_mut(parent) {
