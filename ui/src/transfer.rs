@@ -66,7 +66,15 @@ async fn dropped_text(ev: &leptos::ev::DragEvent) -> Result<Option<(String, Stri
     let text = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
         .await
         .map_err(|_| format!("cannot read {name}"))?;
-    Ok(Some((name, text.as_string().unwrap_or_default())))
+    let text = text.as_string().unwrap_or_default();
+    // `text()` reads UTF-8 and puts U+FFFD for every byte it cannot: a GBK file (the Java
+    // console's export) would be imported with its Chinese turned to that.
+    if text.contains('\u{FFFD}') {
+        return Err(format!(
+            "{name} is not UTF-8 text (the Java console exports GBK): import it with \"Open a file\", which reads GBK too"
+        ));
+    }
+    Ok(Some((name, text)))
 }
 
 #[component]

@@ -2185,7 +2185,7 @@ fn fingerprint(p: &tbdesk_model::wire::Profile) -> String {
 pub const MAX_IMPORT_BYTES: u64 = 16 << 20;
 
 /// Reads an import file for the app and the command line alike: at most [`MAX_IMPORT_BYTES`],
-/// counted while reading (a device or a pipe says 0 bytes in its metadata), UTF-8 text.
+/// counted while reading (a device or a pipe says 0 bytes in its metadata), UTF-8 or GBK text.
 pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
     use std::io::Read;
     let bad = |m: String| ApiError::new(ErrorCode::Invalid, format!("{}: {m}", path.display()));
@@ -2199,7 +2199,11 @@ pub fn read_import_file(path: &std::path::Path) -> Result<String, ApiError> {
     if bytes.len() as u64 > MAX_IMPORT_BYTES {
         return Err(bad(format!("longer than {MAX_IMPORT_BYTES} bytes, the most an import file may hold")));
     }
-    String::from_utf8(bytes).map_err(|_| bad("not UTF-8 text".into()))
+    // UTF-8 (tbdesk's exports), else GBK: the Java console's export is GBK, and its demo
+    // data alone holds Chinese parameters.
+    String::from_utf8(bytes)
+        .or_else(|e| tbdesk_model::gson::gbk_text(e.as_bytes()).ok_or(()))
+        .map_err(|()| bad("neither UTF-8 nor GBK text".into()))
 }
 
 /// Whether two profiles reach one root: the same chroot + root path on a server both name,

@@ -27,3 +27,27 @@ fn an_endless_import_file_is_refused_not_read_to_the_end() {
         "a device refused unread; past 16 MiB refused while reading; the cap read; not text refused",
     );
 }
+
+/// The Java console's export is GBK (`exportConfig.jsp`: `charset=GBK`), and TBSchedule's own
+/// demo data holds Chinese parameters: such a file is read as GBK, not refused (nor imported
+/// with its Chinese replaced).
+#[test]
+fn a_java_console_export_in_gbk_is_read() {
+    use tbdesk_model::records::TaskType;
+    use tbdesk_model::transfer::{Config, Entry};
+    let t = TaskType { task_parameter: Some("AREA=@@,YEAR>30".into()), ..tbdesk_tests::quick_task_type("Job", 2) };
+    let mut c = Config::default();
+    c.task_types.insert("Job".into(), Entry { blob: t.encode(), version: Some(1) });
+    let lines = c.to_java_lines("/r");
+    let (a, b) = lines.split_once("@@").expect("placeholder");
+    // 杭州 in GBK.
+    let bytes = [a.as_bytes(), &[0xBA, 0xBC, 0xD6, 0xDD], b.as_bytes()].concat();
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    let dir = tempfile::tempdir().expect("dir");
+    let f = dir.path().join("export.txt");
+    std::fs::write(&f, bytes).expect("write");
+    let text = read_import_file(&f).expect("GBK read");
+    let read = Config::parse(&text).expect("parse");
+    let t = TaskType::decode(read.task_types["Job"].blob.as_bytes()).expect("decode");
+    assert_eq!(t.task_parameter.as_deref(), Some("AREA=杭州,YEAR>30"));
+}

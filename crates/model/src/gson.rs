@@ -322,6 +322,60 @@ pub fn text(bytes: &[u8]) -> String {
     }
 }
 
+/// `json` (a record as tbdesk encodes it: non-ASCII only inside strings) with every non-ASCII
+/// character written as gson's `\uXXXX` escape (UTF-16 units): pure ASCII, so a JVM reads the
+/// same text whatever its `file.encoding`. Used for a node that holds GBK bytes (a
+/// `-Dfile.encoding=GBK` runtime wrote it): raw UTF-8 written there reads as mojibake to it.
+pub fn ascii_escaped(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
+        }
+    }
+    out
+}
+
+/// Whether writes over a node keep to ASCII ([`ascii_escaped`]): its bytes are text a GBK JVM
+/// wrote (not UTF-8, but GBK), or a write that kept to ASCII before (a `\uXXXX` escape of a
+/// non-ASCII character, which gson itself writes only for U+2028 and U+2029).
+pub fn is_gbk_node(bytes: &[u8]) -> bool {
+    (std::str::from_utf8(bytes).is_err() && gbk(bytes).is_some()) || has_non_ascii_escape(bytes)
+}
+
+fn has_non_ascii_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'u') {
+            let unit = bytes
+                .get(i + 2..i + 6)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u16::from_str_radix(h, 16).ok());
+            if unit.is_some_and(|u| u >= 0x80 && u != 0x2028 && u != 0x2029) {
+                return true;
+            }
+        }
+        // An escape is two characters at least; `\\u0441` is a backslash, then text.
+        i += 2;
+    }
+    false
+}
+
+/// `bytes` as GBK text, only when every byte decodes (feature `gbk`; `None` without it): the
+/// charset of the Java console's export (`exportConfig.jsp` answers `charset=GBK`).
+pub fn gbk_text(bytes: &[u8]) -> Option<String> {
+    gbk(bytes)
+}
+
 #[cfg(feature = "gbk")]
 fn gbk(bytes: &[u8]) -> Option<String> {
     encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes).map(|s| s.into_owned())
@@ -514,6 +568,27 @@ mod tests {
         }
         let mut f = Fields::new(parse_object(br#"{"n":1.5}"#).expect("object"));
         assert!(f.int("n", 0, 0, 9).expect_err("1.5").to_string().contains("whole number"));
+    }
+
+    #[test]
+    fn over_gbk_bytes_non_ascii_is_written_as_escapes_gson_reads_back() {
+        let blob = crate::records::Strategy {
+            strategy_name: Some("S".into()),
+            task_parameter: Some("中国 \u{1F600} a\"b".into()),
+            ..crate::records::Strategy::default()
+        }
+        .encode();
+        let ascii = super::ascii_escaped(&blob);
+        assert!(ascii.is_ascii(), "{ascii}");
+        assert!(ascii.contains("\\u4e2d\\u56fd \\ud83d\\ude00"), "{ascii}");
+        let back = crate::records::Strategy::decode(ascii.as_bytes()).expect("decode");
+        assert_eq!(back.task_parameter.as_deref(), Some("中国 \u{1F600} a\"b"));
+        // GBK is told apart only where its tables are built in (the native build).
+        assert_eq!(super::is_gbk_node(&[b'"', 0xD6, 0xD0, b'"']), cfg!(feature = "gbk"));
+        assert!(!super::is_gbk_node("\"中\"".as_bytes()));
+        assert!(super::is_gbk_node(ascii.as_bytes()), "written ASCII once, kept so");
+        assert!(!super::is_gbk_node(br#"{"a":"\u003c\u2028 \\u4e2d"}"#), "gson's own escapes, an escaped backslash");
+        assert!(!super::is_gbk_node(b"plain"));
     }
 
     #[test]

@@ -176,6 +176,9 @@ impl Config {
     /// Reads either format: tbdesk JSON, or the Java console's ConfigNode lines. Every blob
     /// is re-encoded as Java would write it (so a round trip is byte-exact).
     pub fn parse(text: &str) -> Result<Config, FileError> {
+        // A byte-order mark (an editor's UTF-8 save) is not text: `trim_start` keeps it, and a
+        // tbdesk JSON file was then read as Java lines.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut c = Config::default();
         if is_tbdesk_json(text)? {
             let f: ConfigFile = serde_json::from_str(text).map_err(|e| FileError::Format(e.to_string()))?;
@@ -474,6 +477,20 @@ mod promotion_tests {
             c.strategies.insert((*name).into(), Entry { blob: s.encode(), version: Some(1) });
         }
         c
+    }
+
+    /// A byte-order mark before either format (an editor's UTF-8 save) reads as the file
+    /// without it: a tbdesk JSON file was read as Java lines and refused.
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_file() {
+        let c = config(&["Job"], &[("Job-S", "Schedule", "Job")]);
+        for text in [c.to_file("/r").expect("json"), c.to_java_lines("/r")] {
+            let plain = Config::parse(&text).expect("parse");
+            let marked = Config::parse(&format!("\u{feff}{text}")).expect("parse with a BOM");
+            assert_eq!(marked.task_types.len(), plain.task_types.len());
+            assert_eq!(marked.strategies.len(), plain.strategies.len());
+            assert_eq!(marked.task_types["Job"].blob, plain.task_types["Job"].blob);
+        }
     }
 
     #[test]

@@ -365,7 +365,17 @@ pub fn task_type(t: &TaskType, ctx: &Context) -> Vec<Violation> {
         }
         // Exactly `-1`, as Java compares it: `-1 ` is a cron to Java, and fails.
         if e != "-1" {
-            check_cron(&mut o, "permitRunEndTime", e, ctx);
+            if strip_startrun(e).len() != e.len() {
+                // Java strips `startrun:` from the start only: its `new CronExpression` of the
+                // end throws, and the group then runs from the next start without ever pausing.
+                o.error(
+                    "permitRunEndTime",
+                    "cron_parse",
+                    format!("{e:?}: `startrun:` belongs to permitRunStartTime only; TBSchedule's cron rejects it in the end time"),
+                );
+            } else {
+                check_cron(&mut o, "permitRunEndTime", e, ctx);
+            }
         }
     }
     if t.max_task_items_of_one_thread_group != 0 {

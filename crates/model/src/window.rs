@@ -51,18 +51,24 @@ impl Window {
         let parses = |e: &str| {
             !matches!(fire_times(e, tz, now, 1).verdict, crate::cron::Verdict::Invalid | crate::cron::Verdict::Error)
         };
-        if !parses(&start) || w.end.as_deref().is_some_and(|e| !parses(e)) {
+        if !parses(&start) {
             w.open = false;
             return w;
         }
         w.next_resume = next(&start, tz, now);
         // A start with no fire to come (a year-bound cron aged out): Java hands the null to
-        // `Timer.schedule`, which throws before the resume; an end with none after now throws
-        // at `nowEndTime.equals`. Either way the group never runs.
-        let end_dead = w.end.as_deref().is_some_and(|e| next(e, tz, now).is_none());
-        if w.next_resume.is_none() || end_dead {
+        // `Timer.schedule`, which throws before anything is scheduled: the group never runs.
+        if w.next_resume.is_none() {
             w.open = false;
-            w.next_resume = None;
+            return w;
+        }
+        // An end Java cannot parse, or with no fire after now (it throws at
+        // `nowEndTime.equals`): `computerStart` throws AFTER scheduling the RESUME timer and
+        // before the PAUSE one and the immediate resume. The group opens at the start's next
+        // fire and never pauses again (the end is set, so no empty fetch pauses it either).
+        let end_broken = w.end.as_deref().is_some_and(|e| !parses(e) || next(e, tz, now).is_none());
+        if end_broken {
+            w.open = false;
             return w;
         }
         if let Some(end) = &w.end {
@@ -386,27 +392,35 @@ mod tests {
         for (start, end) in always {
             assert!(Window::new(start, end, Tz::UTC, t0).is_open(t0), "{start:?} {end:?} runs at once");
         }
-        let never = [
-            (Some("startrun:0 0 1 * * ?"), Some("-1 ")),
-            (Some(" startrun:0 0 1 * * ?"), None),
-            (Some(""), None),
-            (Some("   "), Some("-1")),
-            (Some("startrun:0 0 1 * * ?"), Some("")),
-        ];
+        let never = [(Some(" startrun:0 0 1 * * ?"), None), (Some(""), None), (Some("   "), Some("-1"))];
         for (start, end) in never {
             let mut w = Window::new(start, end, Tz::UTC, t0);
             assert!((0..48).all(|h| !w.is_open(t0 + h * H)), "{start:?} {end:?} never opens");
         }
-        // Crons with no fire to come (aged out): Java's `computerStart` throws, never opens.
-        let gone = [
-            (Some("startrun:0 0 0 1 1 ? 2020"), None),
-            (Some("startrun:0 0 0 1 1 ? 2020"), Some("0 0 5 * * ?")),
-            (Some("0 0 1 * * ?"), Some("0 0 0 1 1 ? 2020")),
-            (Some("startrun:0 0 1 * * ?"), Some("0 0 0 1 1 ? 2020")),
-        ];
+        // A start with no fire to come (aged out): Java's `computerStart` throws before any
+        // timer, never opens.
+        let gone =
+            [(Some("startrun:0 0 0 1 1 ? 2020"), None), (Some("startrun:0 0 0 1 1 ? 2020"), Some("0 0 5 * * ?"))];
         for (start, end) in gone {
             let mut w = Window::new(start, end, Tz::UTC, t0);
             assert!((0..48).all(|h| !w.is_open(t0 + h * H)), "{start:?} {end:?} never opens");
+        }
+        // An end Java cannot parse, or aged out: `computerStart` throws after the RESUME timer
+        // is scheduled (no immediate start, even with `startrun:`; no PAUSE timer). Closed until
+        // the start's next fire (01:00), then open for good, empty fetches or not.
+        let endless = [
+            (Some("startrun:0 0 1 * * ?"), Some("-1 ")),
+            (Some("startrun:0 0 1 * * ?"), Some("")),
+            (Some("0 0 1 * * ?"), Some("0 0 0 1 1 ? 2020")),
+            (Some("startrun:0 0 1 * * ?"), Some("0 0 0 1 1 ? 2020")),
+            (Some("0 0 1 * * ?"), Some("startrun:0 0 5 * * ?")),
+        ];
+        for (start, end) in endless {
+            let mut w = Window::new(start, end, Tz::UTC, t0);
+            assert!(!w.is_open(t0), "{start:?} {end:?}: not at once");
+            assert!(w.is_open(t0 + H + 1000), "{start:?} {end:?}: open at the start's fire");
+            w.no_data(t0 + 2 * H);
+            assert!((2..72).all(|h| w.is_open(t0 + h * H)), "{start:?} {end:?}: never paused again");
         }
         // A cron with spaces around it is still a cron to Java's tokenizer.
         assert!(Window::new(Some("startrun: 0 0 1 * * ? "), Some("-1"), Tz::UTC, t0).is_open(t0));

@@ -191,6 +191,13 @@ const TASK_TYPE_RULES: &[TtCase] = &[
         |t| t.permit_run_end_time = Some("every day".into()),
     ),
     (
+        "permitRunEndTime",
+        "cron_parse",
+        Severity::Error,
+        |t| t.permit_run_start_time = Some("startrun:0 0 1 * * ?".into()),
+        |t| t.permit_run_end_time = Some("startrun:0 0 5 * * ?".into()),
+    ),
+    (
         "permitRunStartTime",
         "cron_fires",
         Severity::Error,

@@ -252,7 +252,10 @@ impl Store {
             .map(|c| {
                 let (kind, name) = (c.kind(), c.name());
                 let blob = if kind == "taskType" { target.task_types.get(name) } else { target.strategies.get(name) };
-                self.root.as_str().len() + name.len() + 64 + blob.map_or(0, |e| e.blob.len())
+                // Per op: the multi header (9), the path's length and directory (`/baseTaskType/`,
+                // 4 + 14), the data's length (4), the digest and world ACLs (~90), the flags (4):
+                // counted high, so a request the server would drop is never sent.
+                self.root.as_str().len() + name.len() + 160 + blob.map_or(0, |e| e.blob.len())
             })
             .sum();
         if size > MAX_MULTI_BYTES {

@@ -53,11 +53,23 @@ impl Store {
                     Err(e) => Err(Error::at(path, e)),
                 }
             }
-            Expect::Version(v) => match self.client.set_data(path, blob.as_bytes(), Some(known_version(v)?)).await {
-                Ok(stat) => Ok(stat.version),
-                Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => Err(self.conflict(path, expected).await),
-                Err(e) => Err(Error::at(path, e)),
-            },
+            Expect::Version(v) => {
+                // A node a GBK JVM wrote keeps to ASCII (its reader decodes with its platform
+                // charset): asked now, since a form's save does not carry the bytes it edited.
+                let blob = match self.client.get_data(path).await {
+                    Ok((current, _)) => charset_kept(&current, blob.to_owned()),
+                    Err(_) => blob.to_owned(),
+                };
+                self.set_blob(path, &blob, expected, v).await
+            }
+        }
+    }
+
+    async fn set_blob(&self, path: &str, blob: &str, expected: Expect, v: i32) -> Result<i32, Error> {
+        match self.client.set_data(path, blob.as_bytes(), Some(known_version(v)?)).await {
+            Ok(stat) => Ok(stat.version),
+            Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => Err(self.conflict(path, expected).await),
+            Err(e) => Err(Error::at(path, e)),
         }
     }
 
@@ -105,7 +117,7 @@ impl Store {
                 continue;
             }
             s.sts = Some(want.into());
-            writes.push((name.clone(), path, stat.version, s.encode()));
+            writes.push((name.clone(), path, stat.version, charset_kept(&data, s.encode())));
         }
         if writes.is_empty() {
             return Ok(Vec::new());
@@ -405,4 +417,15 @@ pub fn dead_after(judge: i64, stat: &zk::Stat) -> i64 {
         _ => 0,
     };
     judge.max(period.saturating_mul(5))
+}
+
+/// `blob` as it is written over `current`: pure ASCII (non-ASCII as gson's `\u` escapes) when
+/// `current` holds GBK bytes, so the GBK JVM that wrote them reads tbdesk's text as its own;
+/// unchanged otherwise (byte for byte what Java writes).
+fn charset_kept(current: &[u8], blob: String) -> String {
+    if tbdesk_model::gson::is_gbk_node(current) {
+        tbdesk_model::gson::ascii_escaped(&blob)
+    } else {
+        blob
+    }
 }

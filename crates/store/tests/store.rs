@@ -367,6 +367,49 @@ async fn wait_for(live: &Live, what: &str, pred: impl Fn(&tbdesk_model::snapshot
     }
 }
 
+/// A strategy a `-Dfile.encoding=GBK` runtime wrote (its Chinese in GBK bytes): a pause and a
+/// form save write it back in pure ASCII (gson's `\u` escapes), which that JVM reads as the
+/// same text; raw UTF-8 would read to it as mojibake ("中国" as "涓浗").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_in_gbk_is_written_back_in_ascii_a_gbk_jvm_reads_alike() {
+    let server = ZkServer::start().expect("zk");
+    let store = Store::connect(&opts(&server, ROOT)).await.expect("store");
+    store.init_root(false).await.expect("init");
+    let s = Strategy {
+        strategy_name: Some("Gbk".into()),
+        ip_list: Some(vec!["127.0.0.1".into()]),
+        assign_num: 1,
+        kind: Some(tbdesk_model::records::Kind::Schedule),
+        task_name: Some("Job".into()),
+        task_parameter: Some("@@".into()),
+        ..Strategy::default()
+    };
+    let blob = s.encode();
+    let (a, b) = blob.split_once("@@").expect("placeholder");
+    // 中国 in GBK.
+    let gbk = [a.as_bytes(), &[0xD6, 0xD0, 0xB9, 0xFA], b.as_bytes()].concat();
+    let path = store.root().strategy("Gbk");
+    let acl = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
+    store.client().create(&path, &gbk, &acl).await.expect("create");
+    store.pause_strategy("Gbk", true).await.expect("pause");
+    let (after, st) = store.client().get_data(&path).await.expect("read");
+    assert!(after.is_ascii(), "{}", String::from_utf8_lossy(&after));
+    let read = Strategy::decode(&after).expect("decode");
+    assert_eq!(read.task_parameter.as_deref(), Some("中国"));
+    assert_eq!(read.sts.as_deref(), Some("pause"));
+    // A form's save of the same node, then one of a node in UTF-8 (kept byte for byte).
+    let mut edited = read.clone();
+    edited.assign_num = 2;
+    store.put_strategy(&edited, Expect::Version(st.version)).await.expect("save");
+    let (after, _) = store.client().get_data(&path).await.expect("read");
+    assert!(after.is_ascii() && Strategy::decode(&after).expect("decode").assign_num == 2);
+    let utf8 = Strategy { strategy_name: Some("Utf8".into()), task_parameter: Some("中国".into()), ..s.clone() };
+    let v = store.put_strategy(&utf8, Expect::Absent).await.expect("create");
+    store.put_strategy(&Strategy { assign_num: 3, ..utf8.clone() }, Expect::Version(v)).await.expect("save");
+    let (raw, _) = store.client().get_data(&store.root().strategy("Utf8")).await.expect("read");
+    assert_eq!(raw, Strategy { assign_num: 3, ..utf8 }.encode().into_bytes(), "UTF-8 nodes stay Java's bytes");
+}
+
 /// A connect string naming a server that does not answer (down for maintenance, or the 3.4
 /// member of a rolling upgrade that is frozen right now): its version is unknown, so the oldest
 /// protocol is used, and the root is still followed.

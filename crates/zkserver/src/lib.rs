@@ -674,10 +674,14 @@ mod tests {
         let mut imposter =
             std::process::Command::new("sh").args(["-c", "sleep 600", "sh"]).arg(&cfg).spawn().expect("sleep");
         std::fs::write(dir.path().join("pid"), imposter.id().to_string()).expect("pid");
-        let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        // A port held (listening, never answering) for the whole test: no other test's server
+        // can take it meanwhile, and it is not free to start on.
+        let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let dead = held.local_addr().expect("addr").port();
         std::fs::write(dir.path().join("port"), dead.to_string()).expect("port");
         let t0 = Instant::now();
         let r = ensure_local_within(dir.path(), dead, Duration::from_secs(2));
+        drop(held);
         let _ = imposter.kill();
         let _ = imposter.wait();
         let e = r.expect_err("no second server");
