@@ -140,31 +140,35 @@ async fn wait_for(c: &zkc::Client, what: &str, limit: Duration, mut ok: impl FnM
     }
 }
 
+/// A Java-like runtime's server node in `Job$dev1`, beating every 500 ms until the handle is
+/// aborted: the domain's path, the server's name, the beat.
+async fn java_server_beating(c: &zkc::Client) -> (String, &'static str, tokio::task::JoinHandle<()>) {
+    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
+    let java = "Job$dev1$10.9.9.9$0123456789ABCDEF0123456789ABCDEF$0000000000";
+    let server = format!("{domain}/server/{java}");
+    zk::put(c, &server, b"{}").await;
+    let c = c.clone();
+    let beat = tokio::spawn(async move {
+        loop {
+            let _ = c.set_data(&server, b"{}", None).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
+    (domain, java, beat)
+}
+
 /// A Java-like runtime already in `Job$dev1` (server node heartbeating, items assigned, the
 /// domain initialised): a run on the same task type and own sign stops without deleting any of
 /// it, and still removes its own strategy copy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_never_deletes_what_another_runtime_uses() {
     let (env, c) = setup().await;
-    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
-    let java = "Job$dev1$10.9.9.9$0123456789ABCDEF0123456789ABCDEF$0000000000";
-    let server = format!("{domain}/server/{java}");
-    zk::put(&c, &server, b"{}").await;
+    let (domain, java, beat) = java_server_beating(&c).await;
     zk::put(&c, &format!("{domain}/taskItem"), java.as_bytes()).await;
     for i in 0..4 {
         zk::put(&c, &format!("{domain}/taskItem/{i}/cur_server"), java.as_bytes()).await;
         zk::put(&c, &format!("{domain}/taskItem/{i}/req_server"), b"").await;
     }
-    let beat = {
-        let c = c.clone();
-        let server = server.clone();
-        tokio::spawn(async move {
-            loop {
-                let _ = c.set_data(&server, b"{}", None).await;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        })
-    };
     let before = listing(&c, &domain).await;
     let run = spawn_run(env.data.path(), &["--seconds", "6"]);
     let (code, err) = finish(run, Duration::from_secs(30));
@@ -712,19 +716,8 @@ fn spawn_skewed(data: &Path, offset: &str) -> Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wall_clock_step_judges_no_live_server_dead() {
     let (env, c) = setup().await;
-    let domain = format!("{ROOT}/baseTaskType/Job/Job$dev1");
-    let java = "Job$dev1$10.9.9.9$0123456789ABCDEF0123456789ABCDEF$0000000000";
+    let (domain, java, beat) = java_server_beating(&c).await;
     let server = format!("{domain}/server/{java}");
-    zk::put(&c, &server, b"{}").await;
-    let beat = {
-        let (c, server) = (c.clone(), server.clone());
-        tokio::spawn(async move {
-            loop {
-                let _ = c.set_data(&server, b"{}", None).await;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-        })
-    };
     let clock = env.data.path().join("faketime");
     std::fs::write(&clock, "+0\n").expect("clock file");
     let args = [&RUN[..], &["--tz", "UTC"]].concat();

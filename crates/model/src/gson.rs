@@ -313,8 +313,9 @@ pub enum DecodeError {
 
 /// Decodes node text as tbdesk reads it (§3): UTF-8; failing that GBK, which legacy JVMs
 /// (`-Dfile.encoding=GBK`) wrote (feature `gbk`, on in the native build); failing both, UTF-8
-/// with invalid sequences replaced. Text read as GBK is written back as UTF-8 (§3: tbdesk
-/// writes UTF-8), so a pause or a form save keeps "中文" instead of turning it into U+FFFD.
+/// with invalid sequences replaced. Text read as GBK is written back in ASCII escapes
+/// ([`ascii_escaped`]), so a pause or a form save keeps "中文" for the GBK JVM that wrote it,
+/// instead of U+FFFD or UTF-8 it would read as mojibake.
 pub fn text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
