@@ -671,8 +671,10 @@ mod tests {
         let cfg = dir.path().join("zoo.cfg");
         std::fs::write(&cfg, "# not started\n").expect("cfg");
         // A process whose command line names the directory's zoo.cfg, as the server's does.
+        // (`; true`: a shell given one simple command execs it, and its command line would no
+        // longer name the configuration the check looks for.)
         let mut imposter =
-            std::process::Command::new("sh").args(["-c", "sleep 600", "sh"]).arg(&cfg).spawn().expect("sleep");
+            std::process::Command::new("sh").args(["-c", "sleep 600; true", "sh"]).arg(&cfg).spawn().expect("sleep");
         std::fs::write(dir.path().join("pid"), imposter.id().to_string()).expect("pid");
         // A port held (listening, never answering) for the whole test: no other test's server
         // can take it meanwhile, and it is not free to start on.
