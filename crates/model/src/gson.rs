@@ -319,7 +319,7 @@ pub enum DecodeError {
 pub fn text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
         Ok(s) => s.to_owned(),
-        Err(_) => gbk(bytes).unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned()),
+        Err(_) => gbk_text(bytes).unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned()),
     }
 }
 
@@ -345,8 +345,8 @@ pub fn ascii_escaped(json: &str) -> String {
 /// Whether writes over a node keep to ASCII ([`ascii_escaped`]): its bytes are text a GBK JVM
 /// wrote (not UTF-8, but GBK), or a write that kept to ASCII before (a `\uXXXX` escape of a
 /// non-ASCII character, which gson itself writes only for U+2028 and U+2029).
-pub fn is_gbk_node(bytes: &[u8]) -> bool {
-    (std::str::from_utf8(bytes).is_err() && gbk(bytes).is_some()) || has_non_ascii_escape(bytes)
+pub fn keeps_to_ascii(bytes: &[u8]) -> bool {
+    (std::str::from_utf8(bytes).is_err() && gbk_text(bytes).is_some()) || has_non_ascii_escape(bytes)
 }
 
 fn has_non_ascii_escape(bytes: &[u8]) -> bool {
@@ -372,18 +372,16 @@ fn has_non_ascii_escape(bytes: &[u8]) -> bool {
 }
 
 /// `bytes` as GBK text, only when every byte decodes (feature `gbk`; `None` without it): the
-/// charset of the Java console's export (`exportConfig.jsp` answers `charset=GBK`).
-pub fn gbk_text(bytes: &[u8]) -> Option<String> {
-    gbk(bytes)
-}
-
+/// charset of legacy JVMs' nodes and of the Java console's export (`exportConfig.jsp` answers
+/// `charset=GBK`).
 #[cfg(feature = "gbk")]
-fn gbk(bytes: &[u8]) -> Option<String> {
+pub fn gbk_text(bytes: &[u8]) -> Option<String> {
     encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes).map(|s| s.into_owned())
 }
 
+/// See the `gbk` build of this function.
 #[cfg(not(feature = "gbk"))]
-fn gbk(_: &[u8]) -> Option<String> {
+pub fn gbk_text(_: &[u8]) -> Option<String> {
     None
 }
 
@@ -585,11 +583,11 @@ mod tests {
         let back = crate::records::Strategy::decode(ascii.as_bytes()).expect("decode");
         assert_eq!(back.task_parameter.as_deref(), Some("中国 \u{1F600} a\"b"));
         // GBK is told apart only where its tables are built in (the native build).
-        assert_eq!(super::is_gbk_node(&[b'"', 0xD6, 0xD0, b'"']), cfg!(feature = "gbk"));
-        assert!(!super::is_gbk_node("\"中\"".as_bytes()));
-        assert!(super::is_gbk_node(ascii.as_bytes()), "written ASCII once, kept so");
-        assert!(!super::is_gbk_node(br#"{"a":"\u003c\u2028 \\u4e2d"}"#), "gson's own escapes, an escaped backslash");
-        assert!(!super::is_gbk_node(b"plain"));
+        assert_eq!(super::keeps_to_ascii(&[b'"', 0xD6, 0xD0, b'"']), cfg!(feature = "gbk"));
+        assert!(!super::keeps_to_ascii("\"中\"".as_bytes()));
+        assert!(super::keeps_to_ascii(ascii.as_bytes()), "written ASCII once, kept so");
+        assert!(!super::keeps_to_ascii(br#"{"a":"\u003c\u2028 \\u4e2d"}"#), "gson's own escapes, an escaped backslash");
+        assert!(!super::keeps_to_ascii(b"plain"));
     }
 
     #[test]

@@ -399,8 +399,9 @@ struct FoldedStrategy {
 #[derive(Debug, Clone)]
 pub struct Folder {
     root: Root,
-    /// The zone Java's runtimes write their zone-less timestamps in (the profile's), when known.
-    zone: Option<chrono_tz::Tz>,
+    /// The zone Java's runtimes write their zone-less timestamps in (the profile's; UTC when
+    /// not told).
+    zone: chrono_tz::Tz,
     task_types: BTreeMap<String, FoldedTaskType>,
     strategies: BTreeMap<String, FoldedStrategy>,
 }
@@ -430,13 +431,13 @@ fn with_subtree<'t>(tree: &'t RawTree, path: &str) -> impl Iterator<Item = (&'t 
 impl Folder {
     /// A folder that has folded nothing yet.
     pub fn new(root: Root) -> Self {
-        Folder { root, zone: None, task_types: BTreeMap::new(), strategies: BTreeMap::new() }
+        Folder { root, zone: chrono_tz::Tz::UTC, task_types: BTreeMap::new(), strategies: BTreeMap::new() }
     }
 
     /// A folder reading Java's zone-less timestamps in `zone`: across a daylight-saving change
     /// two of them an hour apart on the wall may be seconds apart in time.
     pub fn in_zone(root: Root, zone: chrono_tz::Tz) -> Self {
-        Folder { zone: Some(zone), ..Folder::new(root) }
+        Folder { zone, ..Folder::new(root) }
     }
 
     /// The earliest ZooKeeper time at which a folded part's verdicts change with no event (a
@@ -575,7 +576,7 @@ pub fn judge_dead_and_heartbeat(def: &Decoded<TaskType>) -> (i64, i64) {
 
 fn fold_task_type(
     root: &Root,
-    zone: Option<chrono_tz::Tz>,
+    zone: chrono_tz::Tz,
     tree: &RawTree,
     name: &str,
     path: &str,
@@ -622,7 +623,7 @@ fn fold_task_type(
 /// What every domain of a task type is folded with.
 struct DomainCtx<'a> {
     root: &'a Root,
-    zone: Option<chrono_tz::Tz>,
+    zone: chrono_tz::Tz,
     tree: &'a RawTree,
     base: &'a str,
     now_ms: i64,
@@ -715,21 +716,20 @@ fn fold_domain(ctx: &DomainCtx<'_>, task_type: &str, dnode: &RawNode, problems: 
 /// How long before its last heartbeat (`h`) a server last fetched (`f`), both Java's zone-less
 /// `yyyy-MM-dd HH:mm:ss` from the same writer: the SMALLEST gap any reading allows, so that
 /// nothing is called stale by a daylight-saving change. In `zone`, a wall time the clocks passed
-/// twice has two instants; without a zone (or for a wall time `zone` skips, so the writer was
-/// elsewhere) both are read on one naive scale.
-fn fetch_gap_ms(f: &str, h: &str, zone: Option<chrono_tz::Tz>) -> Option<i64> {
+/// twice has two instants; a wall time `zone` skips (the writer was elsewhere) reads both on
+/// one naive scale.
+fn fetch_gap_ms(f: &str, h: &str, zone: chrono_tz::Tz) -> Option<i64> {
     use chrono::TimeZone;
     let naive = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok();
     let (nf, nh) = (naive(f)?, naive(h)?);
-    let instants = |n: chrono::NaiveDateTime, z: chrono_tz::Tz| -> Option<[i64; 2]> {
-        match z.from_local_datetime(&n) {
+    let instants = |n: chrono::NaiveDateTime| -> Option<[i64; 2]> {
+        match zone.from_local_datetime(&n) {
             chrono::LocalResult::Single(t) => Some([t.timestamp_millis(); 2]),
             chrono::LocalResult::Ambiguous(a, b) => Some([a.timestamp_millis(), b.timestamp_millis()]),
             chrono::LocalResult::None => None,
         }
     };
-    let in_zone = zone.and_then(|z| Some((instants(nf, z)?, instants(nh, z)?)));
-    let (fs, hs) = in_zone.unwrap_or_else(|| {
+    let (fs, hs) = instants(nf).zip(instants(nh)).unwrap_or_else(|| {
         let (a, b) = (nf.and_utc().timestamp_millis(), nh.and_utc().timestamp_millis());
         ([a; 2], [b; 2])
     });
@@ -742,10 +742,10 @@ mod tests {
 
     #[test]
     fn a_daylight_saving_change_does_not_make_a_fetch_stale() {
-        let berlin = Some(chrono_tz::Europe::Berlin);
+        let (berlin, utc) = (chrono_tz::Europe::Berlin, chrono_tz::Tz::UTC);
         // Clocks go 02:00 -> 03:00: a fetch at 01:59:30 and a beat at 03:00:10 are 40 s apart.
         assert_eq!(fetch_gap_ms("2026-03-29 01:59:30", "2026-03-29 03:00:10", berlin), Some(40_000));
-        assert_eq!(fetch_gap_ms("2026-03-29 01:59:30", "2026-03-29 03:00:10", None), Some(3_640_000));
+        assert_eq!(fetch_gap_ms("2026-03-29 01:59:30", "2026-03-29 03:00:10", utc), Some(3_640_000));
         // Clocks go 03:00 -> 02:00: 02:50 (the second one) is at least 40 min after 02:10.
         assert_eq!(fetch_gap_ms("2026-10-25 02:10:00", "2026-10-25 02:50:00", berlin), Some(-1_200_000));
         assert_eq!(fetch_gap_ms("2026-10-25 01:50:00", "2026-10-25 03:10:00", berlin), Some(8_400_000));

@@ -54,21 +54,25 @@ impl Store {
                 }
             }
             Expect::Version(v) => {
+                let v = known_version(v)?;
                 // A node a GBK JVM wrote keeps to ASCII (its reader decodes with its platform
                 // charset): asked now, since a form's save does not carry the bytes it edited.
                 let blob = match self.client.get_data(path).await {
                     Ok((current, _)) => charset_kept(&current, blob.to_owned()),
                     Err(_) => blob.to_owned(),
                 };
-                self.set_blob(path, &blob, expected, v).await
+                self.set_blob(path, &blob, v).await
             }
         }
     }
 
-    async fn set_blob(&self, path: &str, blob: &str, expected: Expect, v: i32) -> Result<i32, Error> {
-        match self.client.set_data(path, blob.as_bytes(), Some(known_version(v)?)).await {
+    /// Sets `blob` at `path` if its data version is still `version` (one read from ZooKeeper).
+    async fn set_blob(&self, path: &str, blob: &str, version: i32) -> Result<i32, Error> {
+        match self.client.set_data(path, blob.as_bytes(), Some(version)).await {
             Ok(stat) => Ok(stat.version),
-            Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => Err(self.conflict(path, expected).await),
+            Err(zk::Error::BadVersion) | Err(zk::Error::NoNode) => {
+                Err(self.conflict(path, Expect::Version(version)).await)
+            }
             Err(e) => Err(Error::at(path, e)),
         }
     }
@@ -99,7 +103,8 @@ impl Store {
         let (data, stat) = self.client.get_data(&path).await.map_err(|e| Error::at(&path, e))?;
         let mut s = Strategy::decode(&data).map_err(|e| Error::Decode { path: path.clone(), source: e })?;
         s.sts = Some(if pause { "pause" } else { "resume" }.into());
-        self.put_blob(&path, &s.encode(), Expect::Version(stat.version)).await
+        // The bytes just read decide the charset: no second read as a form's save makes.
+        self.set_blob(&path, &charset_kept(&data, s.encode()), stat.version).await
     }
 
     /// Pauses (`true`) or resumes the strategies `names` in one multi, each at the version just
@@ -423,7 +428,7 @@ pub fn dead_after(judge: i64, stat: &zk::Stat) -> i64 {
 /// `current` holds GBK bytes, so the GBK JVM that wrote them reads tbdesk's text as its own;
 /// unchanged otherwise (byte for byte what Java writes).
 fn charset_kept(current: &[u8], blob: String) -> String {
-    if tbdesk_model::gson::is_gbk_node(current) {
+    if tbdesk_model::gson::keeps_to_ascii(current) {
         tbdesk_model::gson::ascii_escaped(&blob)
     } else {
         blob
