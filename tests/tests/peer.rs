@@ -387,6 +387,52 @@ async fn the_java_console_stops_and_starts_a_tbdesk_factory() {
     assert!(verdicts.iter().all(|v| v.contains(" PASS")), "{verdicts:#?}");
 }
 
+/// The oracle file the model's decoders are held to (`crates/model/tests/gson-2.1.tsv`) is
+/// what TBSchedule's own gson 2.1 reads today: every case run again through the real classes.
+#[test]
+fn the_gson_oracle_file_is_what_tbschedules_gson_reads() {
+    if std::env::var("TBDESK_PEER").as_deref() == Ok("off") || !peer_home().join("classpath").is_file() {
+        eprintln!("SKIPPED java peer (gson oracle): the kit is not built here or TBDESK_PEER=off");
+        report::record("java peer", "the gson oracle file against gson 2.1", 0, "SKIPPED");
+        return;
+    }
+    let file = paths::repo_root().join("crates/model/tests/gson-2.1.tsv");
+    let text = std::fs::read_to_string(&file).expect("the oracle file");
+    let cases: Vec<(&str, &str)> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once('\t').map(|(input, verdict)| (input, verdict)))
+        .collect();
+    let classpath = std::fs::read_to_string(peer_home().join("classpath")).expect("classpath");
+    let mut child = Command::new("timeout")
+        .args(["300", "java", "-cp", classpath.trim()])
+        .arg(paths::repo_root().join("tests/peer/GsonOracle.java"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("java");
+    let input: String = cases.iter().map(|(i, _)| format!("{i}\n")).collect();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, input.as_bytes()));
+    let out = child.wait_with_output().expect("oracle output");
+    feeder.join().expect("feeder").expect("oracle input");
+    let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(verdicts.len(), cases.len(), "one verdict per case (java exited {:?})", out.status);
+    let drift: Vec<String> = cases
+        .iter()
+        .zip(&verdicts)
+        .filter(|((_, want), got)| want != got)
+        .map(|((input, want), got)| format!("{input}\n  file: {want}\n  java: {got}"))
+        .collect();
+    report::record(
+        "java peer",
+        "the gson oracle file against gson 2.1",
+        1,
+        &format!("{} cases, {} differ", cases.len(), drift.len()),
+    );
+    assert!(drift.is_empty(), "the oracle file drifted from gson 2.1:\n{}", drift.join("\n"));
+}
+
 /// The domain of a scenario outlived tbdesk's Ctrl-C although check.py said "gone": only when
 /// (1) the blocks check.py read as "gone" were cut short by a read error on a node *below* the
 /// domain's directories (a strategy runtime, a server or an item field vanishing between a list

@@ -46,7 +46,7 @@ impl Kind {
 }
 
 fn kind_field(f: &mut Fields, k: &str) -> Result<Option<Kind>, DecodeError> {
-    Ok(f.str(k)?.and_then(|s| Kind::parse(&s)))
+    Ok(f.enum_name(k)?.and_then(|s| Kind::parse(&s)))
 }
 
 /// `ScheduleStrategy`: `<root>/strategy/<name>` (§4.1).
@@ -142,14 +142,9 @@ impl Strategy {
 }
 
 // gson: a key present with JSON null sets a reference field to null; a missing key keeps the
-// field initialiser. `Fields::str` maps both to None, so reference fields with a non-null
-// initialiser (only `sts`, `processorType`, `taskKind`) are decoded through `str_default`.
+// field initialiser (only `sts`, `processorType` and `taskKind` have one).
 fn str_default(f: &mut Fields, k: &str, default: &str) -> Result<Option<String>, DecodeError> {
-    if f.is_null(k) {
-        f.str(k)?;
-        return Ok(None);
-    }
-    Ok(Some(f.str(k)?.unwrap_or_else(|| default.to_owned())))
+    f.str_or(k, Some(default))
 }
 
 /// `ScheduleStrategyRunntime` (sic): `<root>/strategy/<name>/<factoryUuid>` (§4.4).
@@ -410,13 +405,13 @@ impl Server {
             ip: f.str("ip")?,
             host_name: f.str("hostName")?,
             thread_num: f.int("threadNum", 0, I32.0, I32.1)?,
-            register_time: f.str("registerTime")?,
-            heart_beat_time: f.str("heartBeatTime")?,
-            last_fetch_data_time: f.str("lastFetchDataTime")?,
+            register_time: f.timestamp("registerTime")?,
+            heart_beat_time: f.timestamp("heartBeatTime")?,
+            last_fetch_data_time: f.timestamp("lastFetchDataTime")?,
             deal_info_desc: f.str("dealInfoDesc")?,
             next_run_start_time: f.str("nextRunStartTime")?,
             next_run_end_time: f.str("nextRunEndTime")?,
-            center_server_time: f.str("centerServerTime")?,
+            center_server_time: f.timestamp("centerServerTime")?,
             version: f.int("version", 0, I64.0, I64.1)?,
             is_register: f.bool("isRegister", false)?,
             manager_factory_uuid: f.str("managerFactoryUUID")?,

@@ -8,6 +8,11 @@
 
 use serde_json::{Map, Value};
 
+pub mod java;
+pub mod read;
+
+pub use read::Json;
+
 /// Appends `s` as a gson 2.1 JSON string literal (HTML-safe escaping on).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
@@ -385,145 +390,184 @@ pub fn gbk_text(_: &[u8]) -> Option<String> {
     None
 }
 
-/// Parses a blob into a JSON object, the first step of every record decoder.
-pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, DecodeError> {
+/// Parses a blob into the members of a JSON object as gson 2.1 reads it ([`read`]), the
+/// first step of every record decoder.
+pub fn parse_object(bytes: &[u8]) -> Result<Vec<(String, Json)>, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let t = text(bytes);
-    match serde_json::from_str::<Value>(&t) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(other) => Err(DecodeError::NotJson(format!("a JSON {} rather than an object", kind(&other)))),
-        Err(e) => Err(DecodeError::NotJson(e.to_string())),
+    match read::document(&text(bytes)) {
+        Ok(Some(Json::Object(m))) => Ok(m),
+        Ok(None) => Err(DecodeError::Empty),
+        Ok(Some(other)) => Err(DecodeError::NotJson(format!("a JSON {} rather than an object", other.kind()))),
+        Err(e) => Err(DecodeError::NotJson(e)),
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-/// Takes the fields of one record out of a parsed object; what is left over is the unknown
-/// keys, kept in their original order.
+/// Takes the fields of one record out of a parsed object as gson's reflective adapter sets
+/// them: every occurrence of a name in turn (a repeated name: the last wins, each must read),
+/// null sets a reference field to null and leaves a primitive as it was. What no field takes
+/// is the unknown keys, kept in their original order.
 pub struct Fields {
-    map: Map<String, Value>,
+    members: Vec<(String, Json)>,
 }
 
 impl Fields {
     /// Wraps a parsed object.
-    pub fn new(map: Map<String, Value>) -> Self {
-        Fields { map }
+    pub fn new(members: Vec<(String, Json)>) -> Self {
+        Fields { members }
     }
 
     fn bad(field: &str, message: impl Into<String>) -> DecodeError {
         DecodeError::Field { field: field.into(), message: message.into() }
     }
 
-    /// True when the key is present with JSON `null` (gson then nulls a reference field, while
-    /// a missing key keeps its initialiser).
-    pub fn is_null(&self, k: &str) -> bool {
-        matches!(self.map.get(k), Some(Value::Null))
+    /// Every value given for `k`, in order, taken out.
+    fn take(&mut self, k: &str) -> Vec<Json> {
+        let mut out = Vec::new();
+        self.members.retain_mut(|(name, v)| {
+            if name == k {
+                out.push(std::mem::replace(v, Json::Null));
+                false
+            } else {
+                true
+            }
+        });
+        out
     }
 
-    /// A Java `String` field: gson also accepts numbers and booleans (as their text).
+    /// A Java `String` field initialised to `initial`: gson also takes a number's text and a
+    /// boolean's word (its string adapter coerces them).
+    pub fn str_or(&mut self, k: &str, initial: Option<&str>) -> Result<Option<String>, DecodeError> {
+        let mut v = initial.map(str::to_owned);
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => None,
+                Json::Str(s) | Json::Number(s) => Some(s),
+                Json::Bool(b) => Some(b.to_string()),
+                other => return Err(Self::bad(k, format!("expected a string, found an {}", other.kind()))),
+            };
+        }
+        Ok(v)
+    }
+
+    /// A Java `String` field without an initialiser.
     pub fn str(&mut self, k: &str) -> Result<Option<String>, DecodeError> {
-        match self.map.shift_remove(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(Value::Number(n)) => Ok(Some(n.to_string())),
-            Some(Value::Bool(b)) => Ok(Some(b.to_string())),
-            Some(v) => Err(Self::bad(k, format!("expected a string, found a {}", kind(&v)))),
-        }
+        self.str_or(k, None)
     }
 
-    /// A Java `int`/`long` primitive: missing or null keeps `default`; numbers must be whole
-    /// and in range; numeric strings are accepted (gson's `nextInt`/`nextLong` do).
-    pub fn int(&mut self, k: &str, default: i64, min: i64, max: i64) -> Result<i64, DecodeError> {
-        let v = match self.map.shift_remove(k) {
-            None | Some(Value::Null) => return Ok(default),
-            Some(v) => v,
-        };
-        let n: Option<i64> = match &v {
-            Value::Number(n) => {
-                n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64))
-            }
-            Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
-                s.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64)
-            }),
-            _ => None,
-        };
-        match n {
-            Some(n) if (min..=max).contains(&n) => Ok(n),
-            Some(n) => Err(Self::bad(k, format!("{n} is out of range for its Java type"))),
-            // A whole number too large for any Java integer (1e19, "99999999999999999999").
-            None if matches!(&v, Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0)) => {
-                Err(Self::bad(k, format!("{v} is out of range for its Java type")))
-            }
-            None => Err(Self::bad(k, format!("expected a whole number, found {v}"))),
+    /// A Java enum field, by its constant's name (gson's enum adapter reads a string token, or
+    /// a number's text; a boolean is refused). An unknown name reads as null.
+    pub fn enum_name(&mut self, k: &str) -> Result<Option<String>, DecodeError> {
+        let mut v = None;
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => None,
+                Json::Str(s) | Json::Number(s) => Some(s),
+                other => return Err(Self::bad(k, format!("expected a name, found a {}", other.kind()))),
+            };
         }
+        Ok(v)
     }
 
-    /// A Java `double` primitive.
-    pub fn double(&mut self, k: &str, default: f64) -> Result<f64, DecodeError> {
-        match self.map.shift_remove(k) {
-            None | Some(Value::Null) => Ok(default),
-            Some(Value::Number(n)) => n.as_f64().ok_or_else(|| Self::bad(k, "not a number")),
-            Some(Value::String(s)) => {
-                // What Java's `parseDouble` reads (gson reads leniently, so "Infinity" and
-                // "1e999" are infinity there too): digits, or exactly the words `Infinity` and
-                // `NaN`. Rust would also take "inf", "infinity" or "nan" in any case.
-                let t = s.trim();
-                let body = t.strip_prefix(['+', '-']).unwrap_or(t);
-                let word = body == "Infinity" || body == "NaN";
-                let digits = body.bytes().any(|b| b.is_ascii_digit())
-                    && body.bytes().all(|b| b.is_ascii_digit() || b".eE+-".contains(&b));
-                match t.parse::<f64>() {
-                    Ok(d) if word || digits => Ok(d),
-                    _ => Err(Self::bad(k, format!("expected a number, found {s:?}"))),
+    /// A Java `Timestamp` field as TBSchedule's `TimestampTypeAdapter` reads it: a primitive
+    /// whose text `SimpleDateFormat("yyyy-MM-dd HH:mm:ss")` parses. Kept as its text.
+    pub fn timestamp(&mut self, k: &str) -> Result<Option<String>, DecodeError> {
+        let mut v = None;
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => None,
+                Json::Str(s) | Json::Number(s) => Some(s),
+                Json::Bool(b) => Some(b.to_string()),
+                other => return Err(Self::bad(k, format!("expected a time, found an {}", other.kind()))),
+            };
+            if let Some(s) = &v {
+                if !java::is_java_timestamp(s) {
+                    return Err(Self::bad(k, format!("{s:?} is no time Java reads (yyyy-MM-dd HH:mm:ss)")));
                 }
             }
-            Some(v) => Err(Self::bad(k, format!("expected a number, found a {}", kind(&v)))),
         }
+        Ok(v)
     }
 
-    /// A Java `boolean` primitive.
+    /// A Java `int` (`max` within `i32`) or `long` primitive read as gson 2.1's `nextInt` /
+    /// `nextLong` read a number or string token ([`java::next_integer`]); missing or null keeps
+    /// `default`; the result must also lie in `[min, max]`.
+    pub fn int(&mut self, k: &str, default: i64, min: i64, max: i64) -> Result<i64, DecodeError> {
+        let long = max > i64::from(i32::MAX) || min < i64::from(i32::MIN);
+        let mut v = default;
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => v,
+                Json::Str(s) | Json::Number(s) => java::next_integer(&s, long).map_err(|m| Self::bad(k, m))?,
+                other => return Err(Self::bad(k, format!("expected a whole number, found a {}", other.kind()))),
+            };
+            if !(min..=max).contains(&v) {
+                return Err(Self::bad(k, format!("{v} is out of range for its Java type")));
+            }
+        }
+        Ok(v)
+    }
+
+    /// A Java `double` primitive, as gson 2.1's lenient `nextDouble` reads it.
+    pub fn double(&mut self, k: &str, default: f64) -> Result<f64, DecodeError> {
+        let mut v = default;
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => v,
+                Json::Str(s) | Json::Number(s) => java::next_double(&s).map_err(|m| Self::bad(k, m))?,
+                other => return Err(Self::bad(k, format!("expected a number, found a {}", other.kind()))),
+            };
+        }
+        Ok(v)
+    }
+
+    /// A Java `boolean` primitive: a boolean token, or a string read by `Boolean.parseBoolean`
+    /// (gson 2.1's boolean adapter; `"TRUE"` is true, `"yes"` false); a number is refused.
     pub fn bool(&mut self, k: &str, default: bool) -> Result<bool, DecodeError> {
-        match self.map.shift_remove(k) {
-            None | Some(Value::Null) => Ok(default),
-            Some(Value::Bool(b)) => Ok(b),
-            Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
-            Some(v) => Err(Self::bad(k, format!("expected true or false, found {v}"))),
+        let mut v = default;
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => v,
+                Json::Bool(b) => b,
+                Json::Str(s) => java::parse_boolean(&s),
+                other => return Err(Self::bad(k, format!("expected true or false, found a {}", other.kind()))),
+            };
         }
+        Ok(v)
     }
 
-    /// A Java `String[]` field.
+    /// A Java `String[]` field. A null element, which gson reads and TBSchedule then fails on
+    /// where it uses the list, is refused here by its place.
     pub fn str_array(&mut self, k: &str) -> Result<Option<Vec<String>>, DecodeError> {
-        match self.map.shift_remove(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(a)) => a
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    Value::String(s) => Ok(s),
-                    Value::Number(n) => Ok(n.to_string()),
-                    Value::Bool(b) => Ok(b.to_string()),
-                    other => Err(Self::bad(k, format!("element {i} is a {}, not a string", kind(&other)))),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(v) => Err(Self::bad(k, format!("expected an array of strings, found a {}", kind(&v)))),
+        let mut v = None;
+        for j in self.take(k) {
+            v = match j {
+                Json::Null => None,
+                Json::Array(a) => Some(
+                    a.into_iter()
+                        .enumerate()
+                        .map(|(i, e)| match e {
+                            Json::Str(s) | Json::Number(s) => Ok(s),
+                            Json::Bool(b) => Ok(b.to_string()),
+                            other => Err(Self::bad(k, format!("element {i} is a {}, not a string", other.kind()))),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                other => return Err(Self::bad(k, format!("expected an array of strings, found a {}", other.kind()))),
+            };
         }
+        Ok(v)
     }
 
-    /// The keys no field took, in their original order.
+    /// The keys no field took, in their original order (a repeated one once, with its last
+    /// value).
     pub fn rest(self) -> Vec<(String, Value)> {
-        self.map.into_iter().collect()
+        let mut map = Map::new();
+        for (k, v) in self.members {
+            map.insert(k, v.into_value());
+        }
+        map.into_iter().collect()
     }
 }
 
