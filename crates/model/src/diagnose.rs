@@ -532,6 +532,18 @@ pub fn why_not_running(s: &Snapshot, base: &str, own_sign: &str, tz: chrono_tz::
     ) {
         return done(c, &tt);
     }
+    // Java's processor starts `threadNumber` threads, and selects only from them: with none,
+    // its groups register and hold their items and never process (nor hand them over).
+    if !c.link(
+        "threads",
+        "threadNumber ≥ 1",
+        t.thread_number >= 1,
+        format!("threadNumber {}", t.thread_number),
+        vec![format!("{}/baseTaskType/{base}", s.root)],
+        "set threadNumber to 1 or more: a Java group with no thread holds its items and processes nothing",
+    ) {
+        return done(c, &tt);
+    }
     let domain: Option<&DomainView> = tv.domains.iter().find(|d| d.task_type == tt.task_type());
     let live: Vec<String> =
         domain.map(|d| d.servers.iter().filter(|x| !x.dead).map(|x| x.uuid.clone()).collect()).unwrap_or_default();

@@ -1278,9 +1278,10 @@ fn select_failed(state: &GroupState, spec: &GroupSpec, me: &str, e: &impl std::f
     state.stats.fail.fetch_add(1, Ordering::Relaxed);
 }
 
-/// The group's workers: `threadNumber` within 1..=[`MAX_THREADS`].
+/// The group's workers: `threadNumber` up to [`MAX_THREADS`] (none below 1: `process` then
+/// never selects).
 fn workers_of(def: &TaskType) -> i64 {
-    def.thread_number.clamp(1, MAX_THREADS)
+    def.thread_number.clamp(0, MAX_THREADS)
 }
 
 /// The wait after a select that found nothing (or failed): `sleepTimeNoData`, and never less
@@ -1310,9 +1311,10 @@ async fn process(
             spec.task_type, def.thread_number
         ));
     } else if def.thread_number < 1 {
-        // Java's processor would start no thread: its group holds items and processes none.
+        // As Java's processor, which starts no thread: the group registers and holds its items
+        // but never selects. Unlike Java it still hands them over when a leader asks (idle).
         spec.log.push(format!(
-            "{}: threadNumber {} runs 1 worker (a Java group would hold its items and process nothing)",
+            "{}: threadNumber {}: no workers, nothing is processed (as a Java group)",
             spec.task_type, def.thread_number
         ));
     }
@@ -1404,6 +1406,15 @@ async fn process(
         };
         if held.is_empty() {
             set_message(&state, "no items");
+            state.idle.store(true, Ordering::Relaxed);
+            rested = false;
+            if pause(Duration::from_millis(200)).await {
+                return;
+            }
+            continue;
+        }
+        if def.thread_number < 1 {
+            set_message(&state, &format!("threadNumber {}: no workers", def.thread_number));
             state.idle.store(true, Ordering::Relaxed);
             rested = false;
             if pause(Duration::from_millis(200)).await {

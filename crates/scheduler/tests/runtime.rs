@@ -356,6 +356,27 @@ async fn nothing_is_processed_before_the_window_opens() {
     r.stop().await;
 }
 
+/// A hand-edited threadNumber of 0 (tbdesk's forms refuse it): as Java's processor, which
+/// starts no thread, the group registers and holds its items and processes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thread_number_of_zero_processes_nothing_as_java() {
+    let server = zk::ZkServer::start().expect("zk");
+    let root = "/rt/nothreads";
+    let admin = Store::connect(&opts(&server, root)).await.expect("admin");
+    admin.init_root(false).await.expect("init");
+    let mut t = task_type(2);
+    admin.put_task_type(&t, Expect::Absent).await.expect("task type");
+    t.thread_number = 0;
+    admin.client().set_data(&admin.root().base_task_type("Job"), t.encode().as_bytes(), None).await.expect("raw write");
+    launcher::create_dev_strategy(&admin, "Job", "dev1", "zerobox", 1).await.expect("strategy");
+    let deal = Arc::new(DemoDeal::recording(1));
+    let r = start(config(&server, root, "zerobox", "10.1.1.9", &deal));
+    wait_until(&admin, "items held", Duration::from_secs(20), |s| shares(s) == Some(vec![2])).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(deal.processed().is_empty(), "processed {} tasks with no thread", deal.processed().len());
+    r.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn notsleep_workers_process_without_duplicates() {
     let server = zk::ZkServer::start().expect("zk");

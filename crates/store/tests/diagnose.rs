@@ -64,7 +64,7 @@ async fn a_healthy_root_is_running() {
     let snap = store.snapshot(|_| {}).await.expect("snapshot");
     let d = why_not_running(&snap, "OrderSync", "TEST", chrono_tz::Tz::UTC);
     assert_eq!(d.broken, None, "{:#?}", d.links);
-    assert_eq!(d.links.len(), 15, "every link checked");
+    assert_eq!(d.links.len(), 16, "every link checked");
     assert!(root_findings(&snap, None).iter().all(|f| f.code != "fewer_groups" && f.code != "owner_flapping"));
     // The base domain has no strategy: broken at "strategy".
     assert_eq!(why_not_running(&snap, "OrderSync", "BASE", chrono_tz::Tz::UTC).broken.as_deref(), Some("strategy"));
@@ -164,6 +164,16 @@ async fn judge_dead_below_five_heartbeats() {
     t.judge_dead_interval = 20000;
     c.set_data(&format!("{ROOT}/baseTaskType/OrderSync"), t.encode().as_bytes(), None).await.expect("write");
     assert_eq!(broken(&store).await.as_deref(), Some("judge_dead"));
+}
+
+/// A hand-edited threadNumber of 0: Java's group starts no thread and processes nothing.
+#[tokio::test]
+async fn no_threads() {
+    let (_s, c, store) = healthy().await;
+    let (mut t, _) = task_type(&store).await;
+    t.thread_number = 0;
+    c.set_data(&format!("{ROOT}/baseTaskType/OrderSync"), t.encode().as_bytes(), None).await.expect("write");
+    assert_eq!(broken(&store).await.as_deref(), Some("threads"));
 }
 
 #[tokio::test]
