@@ -136,7 +136,9 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
                 "item {n}: id {:?} is not a valid ZooKeeper node name (no '/', '.', '..', control characters or characters ZooKeeper refuses in paths)",
                 def.id
             )));
-        } else if def.id.chars().all(|c| c.is_ascii_digit()) && def.id.parse::<i32>().is_err() {
+        } else if crate::java::is_numeric(&def.id)
+            && crate::java::parse_int(&def.id, 10, i64::from(i32::MIN), i64::from(i32::MAX)).is_none()
+        {
             out.push(ItemError(format!(
                 "item {n}: numeric id {} does not fit in a Java int; the 3.3 leader's sort would throw",
                 def.id
@@ -158,6 +160,13 @@ pub fn check_items(items: &[String]) -> Vec<ItemError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn full_width_ids_beyond_an_int_are_refused_as_ascii_ones() {
+        let e = check_items(&["９９９９９９９９９９９".to_string(), "1".to_string()]);
+        assert!(e.iter().any(|e| e.0.contains("Java int")), "{e:?}");
+        assert!(check_items(&["１２".to_string(), "1".to_string()]).is_empty());
+    }
+
     use super::*;
 
     #[test]

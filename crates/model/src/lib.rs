@@ -35,6 +35,7 @@ pub mod distribution;
 pub mod gson;
 pub mod inspect;
 pub mod items;
+pub mod java;
 pub mod journal;
 pub mod names;
 pub mod paths;

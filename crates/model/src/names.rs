@@ -55,13 +55,9 @@ pub fn sequence_suffix(name: &str) -> Option<i64> {
     parse_java_long(tail)
 }
 
-/// `Long.parseLong`: optional sign then ASCII digits, no spaces, within i64.
+/// `Long.parseLong`: an optional sign then digits of any script, no spaces, within i64.
 fn parse_java_long(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
+    crate::java::parse_int(s, 10, i64::MIN, i64::MAX)
 }
 
 /// A server (thread group) uuid: `<taskType>$<ip>$<UUID32>$<seq10>`, parsed from the right.

@@ -225,13 +225,16 @@ impl DomainView {
     /// all-digit ids over a Java int when another id is all digits too (both the groups' read
     /// and the leader's assignment sort with `Integer.parseInt` on such pairs).
     pub fn java_unreadable_items(&self) -> Vec<(&ItemView, String)> {
-        let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        let digits = |id: &str| crate::java::is_numeric(id);
         let numeric = self.items.iter().filter(|i| digits(&i.id)).count();
         self.items
             .iter()
             .filter_map(|i| {
                 i.java_unreadable().map(|why| (i, why)).or_else(|| {
-                    (numeric > 1 && digits(&i.id) && i.id.parse::<i32>().is_err()).then(|| {
+                    (numeric > 1
+                        && digits(&i.id)
+                        && crate::java::parse_int(&i.id, 10, i64::from(i32::MIN), i64::from(i32::MAX)).is_none())
+                    .then(|| {
                         (
                             i,
                             format!(

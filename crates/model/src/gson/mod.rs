@@ -8,8 +8,9 @@
 
 use serde_json::{Map, Value};
 
-pub mod java;
 pub mod read;
+
+use crate::java;
 
 pub use read::Json;
 

@@ -11,7 +11,7 @@
 //!
 //! A number or unquoted word keeps its text ([`Json::Number`], [`Json::Str`]): gson hands the
 //! text to Java's parsers, which read `"05000"`, `1.50` or `"５"` their own way (see
-//! [`super::java`]).
+//! [`crate::java`]).
 //!
 //! Differences kept on purpose: nesting deeper than [`MAX_DEPTH`] is refused (gson has no
 //! limit; a node of a TBSchedule root is never that deep, and a stack is finite), and an

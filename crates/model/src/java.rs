@@ -1,5 +1,6 @@
-//! How the JVM turns a JSON token's text into a field's value when gson 2.1 reads a record:
-//! `Integer.parseInt` / `Long.parseLong`, `Double.parseDouble`, gson's own checks around them
+//! The JVM's parsers TBSchedule's reading goes through: `Integer.parseInt` / `Long.parseLong`
+//! (item ids, sequence suffixes, record fields), `Character.isDigit` (commons-lang's
+//! `isNumeric`, the item sort), `Double.parseDouble`, gson 2.1's own checks around them
 //! (`JsonReader.nextInt`, `nextLong`, `nextDouble`), `Boolean.parseBoolean` and the
 //! `SimpleDateFormat("yyyy-MM-dd HH:mm:ss")` TBSchedule parses its timestamps with.
 //!
@@ -19,6 +20,18 @@ const ND_ZEROS: [u32; 37] = [
     0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
 ];
 
+/// `Character.isDigit(char)`: a decimal digit of any script in the Basic Multilingual Plane
+/// (`"１２"` is numeric to commons-lang's `StringUtils.isNumeric`, and 12 to `parseInt`).
+pub fn is_digit(c: char) -> bool {
+    let cp = u32::from(c);
+    ND_ZEROS.iter().any(|z| cp >= *z && cp < z.saturating_add(10))
+}
+
+/// commons-lang 2.4's `StringUtils.isNumeric`, non-empty: every character a digit.
+pub fn is_numeric(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_digit)
+}
+
 /// `Character.digit(c, radix)`: any Nd digit, ASCII letters and their full-width forms.
 fn digit(c: char, radix: u32) -> Option<u32> {
     let cp = u32::from(c);
@@ -34,7 +47,7 @@ fn digit(c: char, radix: u32) -> Option<u32> {
 
 /// `Integer.parseInt(s, radix)` / `Long.parseLong(s, radix)` into `[min, max]`: an optional
 /// sign, then one or more digits; nothing trimmed.
-pub(crate) fn parse_int(s: &str, radix: u32, min: i64, max: i64) -> Option<i64> {
+pub fn parse_int(s: &str, radix: u32, min: i64, max: i64) -> Option<i64> {
     let (neg, body) = match s.chars().next()? {
         '-' => (true, &s[1..]),
         '+' => (false, &s[1..]),
