@@ -679,6 +679,51 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
     );
 }
 
+/// The profile made read-only by another process while `scheduler run` goes on, with no signal:
+/// the run stops writing at once (no graceful stop, which would unregister and release) and
+/// exits, listing what it made; the next run on the writable profile removes it all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_made_read_only_during_a_run_ends_its_writes() {
+    let (env, c) = setup().await;
+    let d = env.data.path();
+    let run = spawn_run(d, &[]);
+    wait_for(&c, "the run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
+        .await;
+    let profiles = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
+    let mut f = profiles.get("p").await.expect("p").fields;
+    f.read_only = true;
+    profiles.update("p", &f, None).await.expect("made read-only");
+    let t0 = Instant::now();
+    let (code, err) = finish(run, Duration::from_secs(15));
+    let took = t0.elapsed();
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("made read-only: this run writes nothing more"), "{err}");
+    // Its servers are still registered: nothing unregistered them (that is a write).
+    let left = listing(&c, ROOT).await;
+    assert!(left.iter().any(|p| p.contains("/Job$dev1/server/")), "a graceful stop wrote: {left:#?}");
+    // Its session ends by its timeout (closing it early would be a change made under the
+    // read-only flag): until then its factory is live, and nothing of it may be removed.
+    wait_for(&c, "the exited run's session to expire", Duration::from_secs(30), |l| {
+        !l.iter().any(|p| p.contains("/factory/"))
+    })
+    .await;
+    f.read_only = false;
+    profiles.update("p", &f, None).await.expect("writable again");
+    let again = spawn_run(d, &["--seconds", "2"]);
+    let (code, err2) = finish(again, Duration::from_secs(40));
+    assert_eq!(code, Some(0), "{err2}");
+    assert_eq!(listing(&c, ROOT).await, baseline(), "the next run removed what the first made\n{err}\n{err2}");
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "the profile made read-only by another process while `scheduler run` goes on (no signal)",
+        1,
+        &format!(
+            "the run exited with status 3 after {:.1} s, its servers untouched; the next run removed it all",
+            took.as_secs_f64()
+        ),
+    );
+}
+
 /// libfaketime (Debian package faketime, installed by scripts/setup). Preloaded directly, not
 /// through the `faketime` wrapper, which does not pass a signal on to the program.
 fn libfaketime() -> std::path::PathBuf {

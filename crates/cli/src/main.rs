@@ -1038,6 +1038,9 @@ fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
 type BeforeExit = Box<dyn Fn() + Send + Sync>;
 static BEFORE_EXIT: std::sync::Mutex<Option<BeforeExit>> = std::sync::Mutex::new(None);
 
+/// How often a running `scheduler run` checks that its profile is still writable.
+const READ_ONLY_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn before_exit() {
     if let Ok(f) = BEFORE_EXIT.lock() {
         if let Some(f) = f.as_ref() {
@@ -1174,13 +1177,38 @@ async fn scheduler_run(
     let (tx, mut rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
     let last_status = rx.clone();
     let sig = stop.clone();
+    let c_ref = &c;
+    // A profile made read-only while the run goes on (the app, another `tbdesk`): the run stops
+    // writing at once. Its graceful stop would write (servers unregistered, items released), so
+    // the process lists what it made for a later run and exits; its session's ephemeral nodes
+    // go with it.
+    let made_read_only = async move {
+        loop {
+            tokio::time::sleep(READ_ONLY_POLL).await;
+            if c_ref.read_only_now(profile_id).await {
+                return;
+            }
+        }
+    };
     let shutdown = async move {
-        match seconds {
-            Some(s) => tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(s)) => {}
-                _ = stopped(sig) => {}
-            },
-            None => stopped(sig).await,
+        let timer = async {
+            match seconds {
+                Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = timer => {}
+            _ = stopped(sig) => {}
+            _ = made_read_only => {
+                eprintln!();
+                eprintln!("the profile was made read-only: this run writes nothing more and exits");
+                before_exit();
+                if !keep {
+                    eprintln!("what it made is listed for the next run of this task type on the profile once it is writable");
+                }
+                std::process::exit(3);
+            }
         }
         before_exit();
     };
