@@ -398,11 +398,8 @@ fn the_gson_oracle_file_is_what_tbschedules_gson_reads() {
     }
     let file = paths::repo_root().join("crates/model/tests/gson-2.1.tsv");
     let text = std::fs::read_to_string(&file).expect("the oracle file");
-    let cases: Vec<(&str, &str)> = text
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once('\t'))
-        .collect();
+    let cases: Vec<(&str, &str)> =
+        text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.rsplit_once('\t')).collect();
     let classpath = std::fs::read_to_string(peer_home().join("classpath")).expect("classpath");
     let mut child = Command::new("timeout")
         .args(["300", "java", "-cp", classpath.trim()])

@@ -208,6 +208,8 @@ struct LocalScheduler {
     task: tokio::task::JoinHandle<Result<(), String>>,
     status: tokio::sync::watch::Receiver<tbdesk_scheduler::Status>,
     view: SchedulerView,
+    /// Why the run ended by itself (an error, the profile made read-only), for its view.
+    ended: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 /// The longest a root's first read may take (the 10x benchmark root reads in ~3 s): past it
@@ -239,6 +241,9 @@ async fn read_within<T, E: Into<ApiError>>(
         )),
     }
 }
+
+/// How often a running local scheduler checks that its profile is still writable.
+const READ_ONLY_POLL: Duration = Duration::from_secs(2);
 
 /// The app state shared by every command.
 pub struct Console {
@@ -1395,11 +1400,38 @@ impl Console {
         let cfg = launch.config();
         let (tx, rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        // The profile made read-only meanwhile (another app window, `tbdesk profile edit`; this
+        // one refuses while the scheduler runs): the run is dropped at once, which aborts its
+        // groups, rather than stopped (a stop writes: unregisters, releases); what it made is
+        // listed for a later run.
+        let (profiles, profile_id, save) = (self.profiles.clone(), p.id, launch.leftovers_saver());
+        let made_read_only = async move {
+            loop {
+                tokio::time::sleep(READ_ONLY_POLL).await;
+                if !matches!(profiles.by_id(profile_id).await, Ok(Some(p)) if !p.writes_refused()) {
+                    return;
+                }
+            }
+        };
+        let ended = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let ended_in = ended.clone();
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            tbdesk_scheduler::run(cfg, shutdown, tx).await.map_err(|e| e.to_string())
+            let r = tokio::select! {
+                r = tbdesk_scheduler::run(cfg, shutdown, tx) => r.map_err(|e| e.to_string()),
+                _ = made_read_only => {
+                    if let Err(e) = save() {
+                        tracing::warn!(error = %e, "cannot save the list of nodes left");
+                    }
+                    Err("read_only: the profile was made read-only; the local scheduler stopped at once, writing nothing more (what it made is listed for the next run's clean-up)".to_owned())
+                }
+            };
+            if let (Err(e), Ok(mut slot)) = (&r, ended_in.lock()) {
+                *slot = Some(e.clone());
+            }
+            r
         });
         let view = SchedulerView {
             profile: profile.to_owned(),
@@ -1413,8 +1445,15 @@ impl Console {
             notes: launch.dev.notes.clone(),
             status: Default::default(),
         };
-        *slot =
-            Some(LocalScheduler { profile_id: p.id, launch, stop: Some(stop), task, status: rx, view: view.clone() });
+        *slot = Some(LocalScheduler {
+            profile_id: p.id,
+            launch,
+            stop: Some(stop),
+            task,
+            status: rx,
+            view: view.clone(),
+            ended,
+        });
         Ok(view)
     }
 
@@ -1457,6 +1496,9 @@ impl Console {
         let mut v = s.view.clone();
         v.running = !s.task.is_finished();
         v.status = s.status.borrow().clone();
+        if !v.running {
+            v.error = s.ended.lock().ok().and_then(|e| e.clone()).or(v.error);
+        }
         Some(v)
     }
 

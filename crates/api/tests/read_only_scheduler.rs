@@ -105,3 +105,55 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The profile made read-only by another process (a second app window, `tbdesk profile edit`)
+/// while the app's local scheduler runs: the run ends at once, writing nothing more (its
+/// server stays registered: no unregister, no release), its nodes listed, and its view says
+/// why; the stop then removes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once() {
+    let server = ZkServer::start().expect("zk");
+    let dir = tempfile::tempdir().expect("dir");
+    let console = Console::open(dir.path()).await.expect("console");
+    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
+    console.profiles().create(&fields, None).await.expect("profile");
+    console.init_root("p").await.expect("init");
+    let c = tbdesk_tests::zk::client(&server).await;
+    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+    let t = tbdesk_tests::quick_task_type("Job", 4);
+    c.create(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), &open).await.expect("task type");
+    console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
+    let servers = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
+    let t0 = Instant::now();
+    while c.list_children(&servers).await.map_or(true, |l| l.is_empty()) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the run's group never registered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Another process's handle on the same profile database.
+    let other = tbdesk_profiles::Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("profiles");
+    let mut ro = other.get("p").await.expect("p").fields;
+    ro.read_only = true;
+    other.update("p", &ro, None).await.expect("made read-only elsewhere");
+    let t1 = Instant::now();
+    ended(&console).await;
+    let took = t1.elapsed();
+    let view = console.scheduler_status().await.expect("the ended run's view");
+    assert!(view.error.as_deref().is_some_and(|e| e.contains("read-only")), "{view:?}");
+    let registered = c.list_children(&servers).await.expect("servers");
+    assert!(!registered.is_empty(), "the run unregistered its server under the read-only flag");
+    let err = console.stop_scheduler(true).await.expect_err("a clean-up into a read-only profile");
+    assert_eq!(err.code, ErrorCode::ReadOnly, "{err:?}");
+    assert!(
+        c.check_stat(&format!("{ROOT}/strategy/Job-dev1-tbdesk")).await.expect("stat").is_some(),
+        "the clean-up wrote into a read-only profile"
+    );
+    tbdesk_tests::report::record(
+        "scheduler safety",
+        "the profile made read-only by another process while the app's local scheduler runs",
+        1,
+        &format!(
+            "the run ended {:.1} s later, its server untouched, its view saying why; the stop removed nothing",
+            took.as_secs_f64()
+        ),
+    );
+}
