@@ -245,17 +245,38 @@ impl Store {
         if changes.is_empty() {
             return Ok(changes);
         }
+        // What each create or update writes: the file's blob, in ASCII escapes over a node a
+        // GBK JVM wrote (or kept to ASCII before), as a form's save writes it there; the
+        // node's bytes are read again for that (the multi still expects the plan's version).
+        let mut blobs: Vec<Option<String>> = Vec::with_capacity(changes.len());
+        for ch in &changes {
+            let (kind, name) = (ch.kind(), ch.name());
+            let (path, tgt) = if kind == "taskType" {
+                (self.root.base_task_type(name), target.task_types.get(name))
+            } else {
+                (self.root.strategy(name), target.strategies.get(name))
+            };
+            let blob = tgt.map(|e| e.blob.clone()).unwrap_or_default();
+            blobs.push(match ch {
+                Change::Create { .. } => Some(blob),
+                Change::Update { .. } => match self.client.get_data(&path).await {
+                    Ok((now, _)) if gson::keeps_to_ascii(&now) => Some(gson::ascii_escaped(&blob)),
+                    Ok(_) | Err(zk::Error::NoNode) => Some(blob),
+                    Err(e) => return Err(Error::at(&path, e)),
+                },
+                Change::Delete { .. } => None,
+            });
+        }
         // ZooKeeper refuses a request over jute.maxbuffer (1 MiB by default) by dropping the
         // connection: say so before writing anything.
         let size: usize = changes
             .iter()
-            .map(|c| {
-                let (kind, name) = (c.kind(), c.name());
-                let blob = if kind == "taskType" { target.task_types.get(name) } else { target.strategies.get(name) };
+            .zip(&blobs)
+            .map(|(c, blob)| {
                 // Per op: the multi header (9), the path's length and directory (`/baseTaskType/`,
                 // 4 + 14), the data's length (4), the digest and world ACLs (~90), the flags (4):
                 // counted high, so a request the server would drop is never sent.
-                self.root.as_str().len() + name.len() + 160 + blob.map_or(0, |e| e.blob.len())
+                self.root.as_str().len() + c.name().len() + 160 + blob.as_ref().map_or(0, String::len)
             })
             .sum();
         if size > MAX_MULTI_BYTES {
@@ -267,21 +288,20 @@ impl Store {
         // ops go through the jute writer, whose multi creates with op 1 (and Java's ACL).
         let mut old_ops: Vec<(String, Option<String>, Option<i32>, u8)> = Vec::new();
         let mut paths = Vec::new();
-        for ch in &changes {
+        for (ch, blob) in changes.iter().zip(&blobs) {
             let (kind, name) = (ch.kind(), ch.name());
-            let (path, tgt, cur) = if kind == "taskType" {
-                (self.root.base_task_type(name), target.task_types.get(name), current.task_types.get(name))
+            let (path, cur) = if kind == "taskType" {
+                (self.root.base_task_type(name), current.task_types.get(name))
             } else {
-                (self.root.strategy(name), target.strategies.get(name), current.strategies.get(name))
+                (self.root.strategy(name), current.strategies.get(name))
             };
+            let blob = blob.as_deref().unwrap_or_default();
             match ch {
                 Change::Create { .. } => {
-                    let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
                     w.add_create(&path, blob.as_bytes(), &opts).map_err(|e| Error::at(&path, e))?;
                     old_ops.push((path.clone(), Some(blob.to_owned()), None, b'c'));
                 }
                 Change::Update { .. } => {
-                    let blob = tgt.map(|e| e.blob.as_str()).unwrap_or_default();
                     w.add_set_data(&path, blob.as_bytes(), cur.and_then(|c| c.version))
                         .map_err(|e| Error::at(&path, e))?;
                     old_ops.push((path.clone(), Some(blob.to_owned()), cur.and_then(|c| c.version), b's'));

@@ -407,7 +407,22 @@ async fn a_node_in_gbk_is_written_back_in_ascii_a_gbk_jvm_reads_alike() {
     let v = store.put_strategy(&utf8, Expect::Absent).await.expect("create");
     store.put_strategy(&Strategy { assign_num: 3, ..utf8.clone() }, Expect::Version(v)).await.expect("save");
     let (raw, _) = store.client().get_data(&store.root().strategy("Utf8")).await.expect("read");
-    assert_eq!(raw, Strategy { assign_num: 3, ..utf8 }.encode().into_bytes(), "UTF-8 nodes stay Java's bytes");
+    assert_eq!(raw, Strategy { assign_num: 3, ..utf8.clone() }.encode().into_bytes(), "UTF-8 nodes stay Java's bytes");
+    // An import over both: the GBK JVM's node gets escapes, the UTF-8 one the file's bytes.
+    let mut file = store.export_config().await.expect("export");
+    let gbk_now = Strategy::decode(file.strategies["Gbk"].blob.as_bytes()).expect("decode");
+    let utf_now = Strategy::decode(file.strategies["Utf8"].blob.as_bytes()).expect("decode");
+    let (gbk_next, utf_next) =
+        (Strategy { task_parameter: Some("中文".into()), ..gbk_now }, Strategy { assign_num: 4, ..utf_now });
+    file.strategies.get_mut("Gbk").expect("Gbk").blob = gbk_next.encode();
+    file.strategies.get_mut("Utf8").expect("Utf8").blob = utf_next.encode();
+    let changes = store.import_config(&file, false).await.expect("import");
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    let (after, _) = store.client().get_data(&path).await.expect("read");
+    assert!(after.is_ascii(), "an import wrote raw UTF-8 over a GBK JVM's node: {}", String::from_utf8_lossy(&after));
+    assert_eq!(Strategy::decode(&after).expect("decode").task_parameter.as_deref(), Some("中文"));
+    let (raw, _) = store.client().get_data(&store.root().strategy("Utf8")).await.expect("read");
+    assert_eq!(raw, utf_next.encode().into_bytes(), "an import keeps a UTF-8 node's bytes");
 }
 
 /// A connect string naming a server that does not answer (down for maintenance, or the 3.4
