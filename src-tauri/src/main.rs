@@ -142,8 +142,10 @@ async fn write_lock(console: State<'_, Console>, args: Args<cmd::WriteLock>) -> 
 }
 
 #[tauri::command]
-async fn replay(console: State<'_, Console>, args: Args<cmd::Replay>) -> Answer<cmd::Replay> {
-    console.replay(&args.profile, &args.task_type).await
+async fn replay(console: State<'_, Console>, args: Args<cmd::Replay>) -> Bytes {
+    // As bytes parsed in the window: its mtimes and spans come from ZooKeeper, and JavaScript's
+    // JSON.parse would round (or break on) integers past 2^53.
+    as_bytes(&console.replay(&args.profile, &args.task_type).await?)
 }
 
 #[tauri::command]
@@ -189,8 +191,15 @@ async fn revert(console: State<'_, Console>, args: Args<cmd::Revert>) -> Answer<
 #[tauri::command]
 async fn node(console: State<'_, Console>, args: Args<cmd::Node>) -> Bytes {
     let view: <cmd::Node as Command>::Output = console.node(&args.profile, &args.path).await?;
-    let json = serde_json::to_vec(&view)
-        .map_err(|e| ApiError::new(tbdesk_model::wire::ErrorCode::Internal, format!("cannot encode the node: {e}")))?;
+    as_bytes(&view)
+}
+
+/// An answer as JSON bytes the window parses in wasm (`bytes = true` commands): integers from
+/// ZooKeeper (session ids, zxids, counters) past 2^53 arrive exact.
+fn as_bytes(v: &impl serde::Serialize) -> Bytes {
+    let json = serde_json::to_vec(v).map_err(|e| {
+        ApiError::new(tbdesk_model::wire::ErrorCode::Internal, format!("cannot encode the answer: {e}"))
+    })?;
     Ok(tauri::ipc::Response::new(json))
 }
 
@@ -319,8 +328,9 @@ async fn last_own_sign(console: State<'_, Console>, args: Args<cmd::LastOwnSign>
 }
 
 #[tauri::command]
-async fn health(console: State<'_, Console>, args: Args<cmd::Health>) -> Answer<cmd::Health> {
-    console.health(&args.profile).await
+async fn health(console: State<'_, Console>, args: Args<cmd::Health>) -> Bytes {
+    // As bytes: zxids and the servers' counters are full-range integers (see `replay`).
+    as_bytes(&console.health(&args.profile).await?)
 }
 
 #[tauri::command]

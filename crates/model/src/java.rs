@@ -112,7 +112,9 @@ fn decimal(b: &str) -> Option<f64> {
     b.parse::<f64>().ok()
 }
 
-/// `hexdigits [. hexdigits] p [sign] digits`, the `0x` already taken.
+/// `hexdigits [. hexdigits] p [sign] digits`, the `0x` already taken, rounded once to the
+/// nearest double (ties to even) as Java's `parseDouble` rounds it: a zero stays zero whatever
+/// its exponent, a mantissa of any length keeps a sticky bit.
 fn hex_float(h: &str) -> Option<f64> {
     let (mantissa, exp) = h.split_once(['p', 'P'])?;
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -123,16 +125,59 @@ fn hex_float(h: &str) -> Option<f64> {
     if e_digits.is_empty() || !e_digits.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    // A huge exponent saturates: the value is then 0 or infinity either way.
-    let e: i64 = exp.parse().unwrap_or(if exp.starts_with('-') { -100_000 } else { 100_000 });
-    let mut m = 0f64;
-    for c in int.chars().chain(frac.chars()) {
-        m = m * 16.0 + f64::from(c.to_digit(16)?);
+    // The value is `top` (up to 124 significant bits, the rest folded into `sticky`) times
+    // 2^`scale`. Exponents past any double's saturate: the result is then 0 or infinity.
+    let mut e: i64 = exp.parse().unwrap_or(if exp.starts_with('-') { -1_000_000 } else { 1_000_000 });
+    e = e.clamp(-1_000_000, 1_000_000);
+    let (mut top, mut sticky, mut scale) = (0u128, false, e);
+    for (k, c) in int.chars().chain(frac.chars()).enumerate() {
+        let d = u128::from(c.to_digit(16)?);
+        if top >> 120 == 0 {
+            top = (top << 4) | d;
+            if k >= int.len() {
+                scale -= 4;
+            }
+        } else {
+            sticky |= d != 0;
+            if k < int.len() {
+                scale += 4;
+            }
+        }
     }
-    let shift = e.saturating_sub(4i64.saturating_mul(frac.len() as i64)).clamp(-100_000, 100_000);
-    // Two steps so that an exponent past f64's range on its own does not overflow early.
-    let half = (shift / 2) as i32;
-    Some(m * 2f64.powi(half) * 2f64.powi((shift - i64::from(half)) as i32))
+    if top == 0 {
+        return Some(0.0);
+    }
+    // Normalised: the leading one at bit 127; the value's binary exponent is then `scale + 127`.
+    let lead = top.leading_zeros();
+    top <<= lead;
+    let exp2 = scale + 127 - i64::from(lead);
+    if exp2 > 1023 {
+        return Some(f64::INFINITY);
+    }
+    // Bits dropped below the 53 kept: 75 for a normal double, more for a subnormal one.
+    let drop = 75 + (-1022 - exp2).max(0);
+    if drop > 128 {
+        return Some(0.0);
+    }
+    let (mut m, rest) = if drop == 128 { (0u128, top) } else { (top >> drop, top & ((1u128 << drop) - 1)) };
+    let half = 1u128 << (drop - 1);
+    if rest > half || (rest == half && (sticky || m & 1 == 1)) {
+        m += 1;
+    }
+    let m = u64::try_from(m).ok()?;
+    // A subnormal's bits are its mantissa as is; a carry into bit 52 makes it normal, which
+    // the addition of the exponent field below takes care of.
+    let bits = if exp2 < -1022 {
+        m
+    } else {
+        let biased = u64::try_from(exp2 + 1023).ok()?;
+        let (m, biased) = if m >> 53 == 1 { (m >> 1, biased + 1) } else { (m, biased) };
+        if biased >= 2047 {
+            return Some(f64::INFINITY);
+        }
+        (biased << 52) | (m & ((1u64 << 52) - 1))
+    };
+    Some(f64::from_bits(bits))
 }
 
 /// `JsonReader.nextInt` (`long` false) or `nextLong` (true) over a token's text: Java's
@@ -173,19 +218,18 @@ pub(crate) fn next_double(raw: &str) -> Result<f64, String> {
 }
 
 /// Whether `SimpleDateFormat("yyyy-MM-dd HH:mm:ss").parse(s)` (lenient, as TBSchedule's
-/// `TimestampTypeAdapter` uses it) reads a time from `s`: six numbers, each after any spaces or
-/// tabs, with an optional minus and any decimal digits, joined by exactly `-`, `-`, ` `, `:`,
-/// `:`; whatever follows the seconds is ignored, and out-of-range fields roll over.
+/// `TimestampTypeAdapter` uses it) reads a time from `s`: six numbers joined by exactly `-`,
+/// `-`, ` `, `:`, `:`; whatever follows the seconds is ignored, and out-of-range fields roll
+/// over. Each number is what its `DecimalFormat` reads after any spaces or tabs: `NaN`, or an
+/// optional minus then `∞` or decimal digits of any script with an optional `E`, minus and
+/// digits exponent.
 pub(crate) fn is_java_timestamp(s: &str) -> bool {
     let mut rest = s;
     for sep in [Some('-'), Some('-'), Some(' '), Some(':'), Some(':'), None] {
-        rest = rest.trim_start_matches([' ', '\t']);
-        rest = rest.strip_prefix('-').unwrap_or(rest);
-        let digits = rest.chars().take_while(|c| digit(*c, 10).is_some()).map(char::len_utf8).sum::<usize>();
-        if digits == 0 {
-            return false;
+        match decimal_format_number(rest.trim_start_matches([' ', '\t'])) {
+            Some(r) => rest = r,
+            None => return false,
         }
-        rest = &rest[digits..];
         if let Some(sep) = sep {
             match rest.strip_prefix(sep) {
                 Some(r) => rest = r,
@@ -194,6 +238,32 @@ pub(crate) fn is_java_timestamp(s: &str) -> bool {
         }
     }
     true
+}
+
+/// What follows one number `DecimalFormat` reads at the start of `s`, if it reads one.
+fn decimal_format_number(s: &str) -> Option<&str> {
+    if let Some(r) = s.strip_prefix("NaN") {
+        return Some(r);
+    }
+    let s = s.strip_prefix('-').unwrap_or(s);
+    if let Some(r) = s.strip_prefix('\u{221E}') {
+        return Some(r);
+    }
+    let digits = |t: &str| t.chars().take_while(|c| digit(*c, 10).is_some()).map(char::len_utf8).sum::<usize>();
+    let n = digits(s);
+    if n == 0 {
+        return None;
+    }
+    let rest = &s[n..];
+    // An exponent is taken only whole (`E`, an optional minus, digits).
+    if let Some(e) = rest.strip_prefix('E') {
+        let e = e.strip_prefix('-').unwrap_or(e);
+        let k = digits(e);
+        if k > 0 {
+            return Some(&e[k..]);
+        }
+    }
+    Some(rest)
 }
 
 /// `Boolean.parseBoolean`: `true` in any case, everything else false.
@@ -237,6 +307,15 @@ mod tests {
         assert_eq!(parse_double("0x1p3"), Some(8.0));
         assert_eq!(parse_double("0x1.8P-1"), Some(0.75));
         assert_eq!(parse_double("0x1p99999999999999999999"), Some(f64::INFINITY));
+        assert_eq!(parse_double("0x0p3000"), Some(0.0));
+        assert_eq!(parse_double("-0x1.000000000000080001p0"), Some(-1.0000000000000002));
+        assert_eq!(parse_double(&format!("0x1.{}p0", "0".repeat(300))), Some(1.0));
+        assert_eq!(parse_double(&format!("0x1{}p-1200", "0".repeat(300))), Some(1.0));
+        assert_eq!(parse_double("0x1p-1074"), Some(f64::from_bits(1)), "the least subnormal");
+        assert_eq!(parse_double("0x1p-1075"), Some(0.0), "half of it, to even");
+        assert_eq!(parse_double("0x1.1p-1075"), Some(f64::from_bits(1)), "over half of it");
+        assert_eq!(parse_double("0x1.fffffffffffffp1023"), Some(f64::MAX));
+        assert_eq!(parse_double("0x1.fffffffffffff8p1023"), Some(f64::INFINITY), "rounds past MAX");
         assert_eq!(parse_double("-Infinity"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_double("1e999"), Some(f64::INFINITY));
         for bad in ["", ".", "e5", "1e", "1e+", "inf", "nan", "0x", "0x1", "1_0", "٣", "1.5x", "--1", "1dd"] {
@@ -257,6 +336,10 @@ mod tests {
             "2024- 01-05  01: 02:-3",
             "-2024--01-05 01:02:03",
             "２０２４-01-05 01:02:03",
+            "NaN-01-05 01:02:03",
+            "-∞-01-05 01:02:03",
+            "2024E-1-01-05 01:02:03",
+            "2024-01-05 0E1:02:03",
         ] {
             assert!(is_java_timestamp(ok), "{ok}");
         }
@@ -272,6 +355,8 @@ mod tests {
             "+2024-01-05 01:02:03",
             "\u{a0}2024-01-05 01:02:03",
             "2024/01/05 01:02:03",
+            "-NaN-01-05 01:02:03",
+            "2024E+1-01-05 01:02:03",
         ] {
             assert!(!is_java_timestamp(bad), "{bad}");
         }

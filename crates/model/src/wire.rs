@@ -1029,7 +1029,7 @@ pub mod cmd {
         /// The own sign last used with a profile.
         LastOwnSign = "last_own_sign" (ProfileArg) -> Option<String>;
         /// Ensemble and root health of a profile.
-        Health = "health" (ProfileArg) -> HealthReport;
+        Health = "health" (ProfileArg) -> HealthReport, bytes = true;
         /// Applies a safe fix offered by a health finding; answers what it removed.
         ApplyFix = "apply_fix" (ApplyFixArgs) -> Vec<String>;
         /// A profile's configuration written to a file the user picks (the native save dialog);
@@ -1078,7 +1078,7 @@ pub mod cmd {
         /// Promotion between profiles: the plan (import's) or, with `apply`, the copy.
         PromoteConfig = "promote_config" (PromoteArgs) -> Vec<Change>;
         /// The ownership events of a followed profile's task type (replay), bounded.
-        Replay = "replay" (ReplayArgs) -> crate::replay::ReplayView;
+        Replay = "replay" (ReplayArgs) -> crate::replay::ReplayView, bytes = true;
         /// The window's events after `after` (a long poll: answers at once when there are
         /// some, else when one comes or the wait ends); without `after`, at once with none.
         NextEvents = "next_events" (EventsArgs) -> super::event::EventBatch;

@@ -608,7 +608,7 @@ async fn apply(
             if let Some((parent, name)) = parent_and_name(path) {
                 if let Some(p) = tree.get_mut(parent) {
                     p.children.retain(|c| c != name);
-                    p.stat.num_children = p.children.len() as i32;
+                    p.stat.num_children = i32::try_from(p.children.len()).unwrap_or(i32::MAX);
                 }
             }
         }

@@ -574,6 +574,20 @@ impl Fields {
 
 #[cfg(test)]
 mod tests {
+    /// The deepest unknown key a node may carry still crosses the IPC and back (the window
+    /// parses it again with serde's limit): one hand-edited node never stops a root's view.
+    #[test]
+    fn the_deepest_unknown_key_read_crosses_the_ipc() {
+        let depth = read::MAX_DEPTH - 1;
+        let blob = format!(r#"{{"baseTaskType":"X","deep":{}{}}}"#, "[".repeat(depth), "]".repeat(depth));
+        let t = crate::records::TaskType::decode(blob.as_bytes()).expect("read");
+        let wire = serde_json::to_string(&t).expect("to the window");
+        let back: crate::records::TaskType = serde_json::from_str(&wire).expect("back from the window");
+        assert_eq!(back, t);
+        let deeper = format!(r#"{{"deep":{}{}}}"#, "[".repeat(depth + 1), "]".repeat(depth + 1));
+        assert!(crate::records::TaskType::decode(deeper.as_bytes()).is_err_and(|e| e.to_string().contains("nested")));
+    }
+
     use super::*;
 
     #[test]

@@ -17,8 +17,10 @@
 //! limit; a node of a TBSchedule root is never that deep, and a stack is finite), and an
 //! escaped lone UTF-16 surrogate reads as U+FFFD (a Rust string cannot hold one).
 
-/// The deepest nesting read.
-pub const MAX_DEPTH: usize = 256;
+/// The deepest nesting read, the record's own object included: an unknown key's value kept
+/// from it is then at most 127 deep, which `serde_json` (limit 128) reads again where it
+/// crosses the IPC as text. Deeper, one node would stop the window showing its whole root.
+pub const MAX_DEPTH: usize = 128;
 
 /// A JSON value as gson's reader sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,7 +186,7 @@ impl Reader<'_> {
                     Json::Bool(true)
                 } else if word.eq_ignore_ascii_case("false") {
                     Json::Bool(false)
-                } else if is_json_number(word) {
+                } else if word.chars().count() < LITERAL_BUFFER && is_json_number(word) {
                     Json::Number(word.to_owned())
                 } else {
                     Json::Str(word.to_owned())
@@ -361,9 +363,13 @@ fn flush_high(out: &mut String, high: &mut Option<u16>) {
     }
 }
 
-/// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`. gson 2.1
-/// gives such a word the NUMBER token, any other unquoted word the STRING token (which a
-/// `boolean` field reads with `Boolean.parseBoolean`, where a number is refused).
+/// gson 2.1 reads an unquoted word through a 1024-character buffer: one that fills it is a
+/// STRING token whatever it holds.
+const LITERAL_BUFFER: usize = 1024;
+
+/// gson 2.1's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]*)? ([eE] [+-]? [0-9]+)?` (`1.` is a
+/// number to it). It gives such a word the NUMBER token, any other unquoted word the STRING
+/// token (which a `boolean` field reads with `Boolean.parseBoolean`, where a number is refused).
 fn is_json_number(w: &str) -> bool {
     let b = w.strip_prefix('-').unwrap_or(w).as_bytes();
     let digits = |i: usize| b.get(i..).map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
@@ -373,11 +379,7 @@ fn is_json_number(w: &str) -> bool {
     }
     let mut i = int;
     if b.get(i) == Some(&b'.') {
-        let f = digits(i + 1);
-        if f == 0 {
-            return false;
-        }
-        i += 1 + f;
+        i += 1 + digits(i + 1);
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
@@ -444,10 +446,10 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_text() {
-        for n in ["0", "-0", "1.50", "1e999", "-2.5E-3"] {
+        for n in ["0", "-0", "1.50", "1e999", "-2.5E-3", "1.", "-0.", "1.e5"] {
             assert!(is_json_number(n), "{n}");
         }
-        for w in ["05", "1.", ".5", "1e", "+1", "-", "1x", "0x1"] {
+        for w in ["05", ".5", "1e", "1.e", "+1", "-", "1x", "0x1"] {
             assert!(!is_json_number(w), "{w}");
         }
     }
