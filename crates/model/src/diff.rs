@@ -17,9 +17,14 @@ pub struct FieldDiff {
     pub after: Option<Value>,
 }
 
+/// A blob's fields as gson reads them (a node hand-edited with single quotes or comments is
+/// still compared field by field); a repeated key counts with its last value.
 fn fields(blob: &str) -> Map<String, Value> {
-    match serde_json::from_str::<Value>(blob) {
-        Ok(Value::Object(m)) => m,
+    match crate::gson::read::document(blob) {
+        Ok(Some(j @ crate::gson::Json::Object(_))) => match j.into_value() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        },
         _ => Map::new(),
     }
 }
@@ -50,6 +55,9 @@ mod tests {
         assert!(field_diff(Some(r#"{"a":1}"#), r#"{"a":1}"#).is_empty());
         // gson escapes are JSON escapes: equal values compare equal.
         assert!(field_diff(Some(r#"{"p":"a\u003db"}"#), r#"{"p":"a=b"}"#).is_empty());
+        // A hand-edited node gson reads (single quotes, a comment) is compared field by field.
+        let d = field_diff(Some("{'a':1, /* why */ 'b':'x'}"), r#"{"a":1,"b":"y"}"#);
+        assert_eq!(d.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), vec!["b"]);
     }
 
     #[test]
