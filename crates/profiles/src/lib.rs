@@ -210,7 +210,23 @@ impl Profiles {
         // Only a new password names a new entry; any other edit leaves the column as it is now
         // (another process may have changed the password since `old` was read).
         let new_sid = password.filter(|pw| !pw.is_empty()).map(|_| new_secret_id());
-        let mut tx = self.pool.begin().await?;
+        // The new entry is written before the transaction opens: a keyring that waits (an
+        // unlock prompt) never holds the database's write lock meanwhile.
+        if let (Some(sid), Some(pw)) = (&new_sid, password) {
+            secret::store(sid, pw).await?;
+        }
+        let forget_new = || async {
+            if let Some(sid) = &new_sid {
+                let _ = secret::remove(sid).await;
+            }
+        };
+        let mut tx = match self.pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => {
+                forget_new().await;
+                return Err(e.into());
+            }
+        };
         let res = sqlx::query(
             "UPDATE profiles SET name = ?, connect = ?, root_path = ?, session_timeout_ms = ?, digest_user = ?, \
              has_password = ?, color = ?, read_only = ?, local_server = ?, zone = ?, secret_id = COALESCE(?, secret_id) WHERE id = ?",
@@ -231,31 +247,42 @@ impl Profiles {
         .await;
         match res {
             Ok(_) => {}
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(Error::Duplicate(f.name.clone())),
-            Err(e) => return Err(e.into()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                drop(tx);
+                forget_new().await;
+                return Err(Error::Duplicate(f.name.clone()));
+            }
+            Err(e) => {
+                drop(tx);
+                forget_new().await;
+                return Err(e.into());
+            }
         }
         // The journal and reminders are kept by profile name: they follow a rename, and a
         // profile pointed at another server or root leaves its history behind (a revert must
         // never write one cluster's bytes into another).
-        if old.fields.connect != f.connect || old.fields.root_path != f.root_path {
-            detach_history(&mut tx, &old.fields.name).await?;
-        } else if old.fields.name != f.name {
-            for table in ["journal", "reminders"] {
-                sqlx::query(&format!("UPDATE {table} SET profile = ? WHERE profile = ?"))
-                    .bind(&f.name)
-                    .bind(&old.fields.name)
-                    .execute(&mut *tx)
-                    .await?;
+        let moved = async {
+            if old.fields.connect != f.connect || old.fields.root_path != f.root_path {
+                detach_history(&mut tx, &old.fields.name).await?;
+            } else if old.fields.name != f.name {
+                for table in ["journal", "reminders"] {
+                    sqlx::query(&format!("UPDATE {table} SET profile = ? WHERE profile = ?"))
+                        .bind(&f.name)
+                        .bind(&old.fields.name)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
+            Ok::<_, Error>(())
         }
-        if let (Some(sid), Some(pw)) = (&new_sid, password) {
-            secret::store(sid, pw).await?;
-        }
-        if let Err(e) = tx.commit().await {
-            if let Some(sid) = &new_sid {
-                let _ = secret::remove(sid).await;
-            }
-            return Err(e.into());
+        .await;
+        let committed = match moved {
+            Ok(()) => tx.commit().await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = committed {
+            forget_new().await;
+            return Err(e);
         }
         if password.is_some() && old.has_password {
             if let Err(e) = secret::remove(&old.secret_id).await {

@@ -1,6 +1,7 @@
 //! Digest passwords in the OS keyring (secret-service on Linux, through `keyring`).
 //!
-//! The keyring calls are blocking D-Bus round trips, so they run on tokio's blocking pool.
+//! The keyring calls are blocking D-Bus round trips, so each runs on a thread of its own, with
+//! a time limit.
 
 use crate::Error;
 
@@ -12,8 +13,34 @@ fn entry(id: &str) -> Result<keyring::Entry, Error> {
     keyring::Entry::new(SERVICE, &format!("profile:{id}")).map_err(|e| Error::Keyring(e.to_string()))
 }
 
+/// The longest a keyring call is waited for: an unlock prompt left open (or a secret service
+/// that hangs) must not hold a save, a profile's first open or the app's exit forever.
+pub const KEYRING_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs a keyring call on a thread of its own, given [`KEYRING_LIMIT`]: a call that never
+/// returns leaves that thread behind, never a caller (nor tokio's blocking pool, whose
+/// shutdown would wait for it).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Keyring(e.to_string()))?
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("tbdesk-keyring".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| Error::Keyring(e.to_string()))?;
+    // `TBDESK_KEYRING_LIMIT_MS` sets another (a test proves the limit with a short one).
+    let limit = std::env::var("TBDESK_KEYRING_LIMIT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(KEYRING_LIMIT, std::time::Duration::from_millis);
+    match tokio::time::timeout(limit, rx).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err(Error::Keyring("the keyring call ended without an answer".into())),
+        Err(_) => Err(Error::Keyring(format!(
+            "the keyring did not answer within {:.0} s (an unlock prompt waiting, or the secret service hung)",
+            limit.as_secs_f64()
+        ))),
+    }
 }
 
 /// Stores the password of the profile with secret id `id`.
