@@ -242,6 +242,22 @@ async fn read_within<T, E: Into<ApiError>>(
     }
 }
 
+/// The longest a connect (the server's version asked, a session opened over every host of the
+/// connect string) is waited for.
+const CONNECT_LIMIT: Duration = Duration::from_secs(30);
+
+/// [`Store::connect`] within [`CONNECT_LIMIT`]: a long connect string of frozen servers holds
+/// no command for minutes.
+async fn connect_within(opts: &tbdesk_store::ConnectOptions) -> Result<Store, ApiError> {
+    match tokio::time::timeout(CONNECT_LIMIT, Store::connect(opts)).await {
+        Ok(r) => Ok(r?),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::Unreachable,
+            format!("connecting to {} did not finish within {} s", opts.connect, CONNECT_LIMIT.as_secs()),
+        )),
+    }
+}
+
 /// How often a running local scheduler checks that its profile is still writable.
 const READ_ONLY_POLL: Duration = Duration::from_secs(2);
 
@@ -395,7 +411,17 @@ impl Console {
         let p = self.profiles.create(&fields, None).await?;
         self.profiles.set_setting(OFFERED, "created").await?;
         let store = self.connect(&p).await?;
-        store.init_root(false).await?;
+        // Bounded like any write: a local server frozen now delays the profile list, never
+        // holds it for the session's lifetime (the profile stays; `init` makes its root).
+        match tokio::time::timeout(WRITE_LIMIT, store.init_root(false)).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(ApiError::new(
+                    ErrorCode::Unreachable,
+                    format!("initialising the local root did not finish within {} s", WRITE_LIMIT.as_secs()),
+                ))
+            }
+        }
         // Something to look at and to run with the local scheduler: one task type (no strategy,
         // so no scheduler joins it unless asked).
         let demo = TaskType {
@@ -407,8 +433,10 @@ impl Console {
             fetch_data_number: 50,
             ..TaskType::default()
         };
-        if let Err(e) = store.put_task_type(&demo, Expect::Absent).await {
-            tracing::warn!(error = %e, "could not create the demo task type");
+        match tokio::time::timeout(WRITE_LIMIT, store.put_task_type(&demo, Expect::Absent)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not create the demo task type"),
+            Err(_) => tracing::warn!("the demo task type was not created within {} s", WRITE_LIMIT.as_secs()),
         }
         tracing::info!(connect = %p.fields.connect, "created the local profile");
         Ok(())
@@ -604,7 +632,7 @@ impl Console {
                 return Ok(s.clone());
             }
         }
-        let s = std::sync::Arc::new(Store::connect(&self.options(&p).await?).await?);
+        let s = std::sync::Arc::new(connect_within(&self.options(&p).await?).await?);
         self.stores.lock().await.insert(profile.to_owned(), (fingerprint, s.clone()));
         Ok(s)
     }
@@ -2165,7 +2193,7 @@ impl Console {
 
     /// Opens a session for a profile, starting its managed local server when needed.
     pub async fn connect(&self, p: &Profile) -> Result<Store, ApiError> {
-        Ok(Store::connect(&self.options(p).await?).await?)
+        connect_within(&self.options(p).await?).await
     }
 }
 

@@ -596,9 +596,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let mut seen = std::collections::BTreeSet::new();
             loop {
+                // --seconds bounds a look in progress too (a first read may take minutes).
+                let ends = async {
+                    match until {
+                        Some(u) => tokio::time::sleep_until(u).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 let look = tokio::select! {
                     r = c.watch_tick(&profiles) => r?,
                     _ = stopped(stop.clone()) => break,
+                    _ = ends => break,
                 };
                 let (home, alerts) = look;
                 for st in home.iter().filter(|st| seen.insert(st.profile.clone())) {
@@ -1038,6 +1046,9 @@ fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
 type BeforeExit = Box<dyn Fn() + Send + Sync>;
 static BEFORE_EXIT: std::sync::Mutex<Option<BeforeExit>> = std::sync::Mutex::new(None);
 
+/// The longest a `scheduler run`'s clean-up takes after its runtime stopped.
+const CLEAN_UP_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// How often a running `scheduler run` checks that its profile is still writable.
 const READ_ONLY_POLL: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -1133,6 +1144,17 @@ async fn scheduler_run(
         let prepared = spec.prepare(&store).await?;
         anyhow::Ok((store, prepared))
     };
+    // Within the app's total deadline for a whole read: a server that keeps the session alive
+    // while it trickles its answers holds no start for ever.
+    let prepare = async {
+        match tokio::time::timeout(tbdesk_api::FIRST_READ_LIMIT, prepare).await {
+            Ok(r) => r,
+            Err(_) => Err(anyhow::anyhow!(
+                "{profile}: reading the root did not finish within {} s",
+                tbdesk_api::FIRST_READ_LIMIT.as_secs()
+            )),
+        }
+    };
     let (store, prepared) = tokio::select! {
         r = prepare => r?,
         _ = stopped(stop.clone()) => { eprintln!("stopped before anything was written"); return Ok(ExitCode::SUCCESS) }
@@ -1203,6 +1225,8 @@ async fn scheduler_run(
             _ = made_read_only => {
                 eprintln!();
                 eprintln!("the profile was made read-only: this run writes nothing more and exits");
+                // Its job programs go with it (they run in process groups of their own).
+                tbdesk_scheduler::deal::kill_all_jobs();
                 before_exit();
                 if !keep {
                     eprintln!("what it made is listed for the next run of this task type on the profile once it is writable");
@@ -1263,7 +1287,9 @@ async fn scheduler_run(
         );
     }
     if !keep && !read_only_now {
-        let cleaned = launch.clean_up(session_timeout + std::time::Duration::from_secs(2)).await;
+        // As the app's stop: 20 s at most, whatever the session timeout (what is not removed by
+        // then is listed for the next run).
+        let cleaned = launch.clean_up((session_timeout + std::time::Duration::from_secs(2)).min(CLEAN_UP_LIMIT)).await;
         match &cleaned.outcome {
             Ok(report) => eprintln!("{}", report.describe()),
             Err(e) => eprintln!("could not clean up: {e}"),
