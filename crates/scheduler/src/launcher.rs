@@ -110,12 +110,19 @@ pub async fn create_dev_strategy(
     }
     match store.put_strategy(&s, Expect::Absent).await {
         Ok(_) => {
-            let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
+            // After the put, every call is bounded like a stop's: with ZooKeeper gone now, a
+            // call would wait for the session (minutes), and the start with it, deaf to Ctrl-C.
+            let czxid = created_czxid(store, &path).await;
             let notes = namesakes(store, host, &ip).await;
             Ok(DevStrategy { name, created: Some(czxid), notes, adoptable: true })
         }
         Err(tbdesk_store::Error::Conflict { .. }) => {
-            let (data, _) = store.client().get_data(&path).await.map_err(|e| Error::zk(&path, e))?;
+            let (data, _) = match tokio::time::timeout(crate::STOP_CALL, store.client().get_data(&path)).await {
+                Ok(r) => r.map_err(|e| Error::zk(&path, e))?,
+                Err(_) => {
+                    return Err(Error::Invalid(format!("strategy {name} exists; ZooKeeper did not answer its read")))
+                }
+            };
             let have = Strategy::decode(&data)
                 .map_err(|e| Error::Invalid(format!("strategy {name} exists but does not decode ({e}); not joined")))?;
             let mut diff = Vec::new();
@@ -162,12 +169,14 @@ pub async fn create_dev_strategy(
                     "strategy {name}'s IP list names every machine ({everyone:?}): every factory of this root runs its domain too"
                 ));
             }
-            let unused = store.client().list_children(&path).await.map(|c| c.is_empty()).unwrap_or(false);
+            let unused = tokio::time::timeout(crate::STOP_CALL, store.client().list_children(&path))
+                .await
+                .is_ok_and(|r| r.is_ok_and(|c| c.is_empty()));
             if unused && have.encode() == s.encode() {
                 // Exactly the copy this launcher makes, and no runtime in it: a leftover of an
                 // earlier run (kept, or stopped while ZooKeeper was away). Adopt it, so this
                 // run's stop removes it.
-                let czxid = store.client().check_stat(&path).await.ok().flatten().map(|st| st.czxid).unwrap_or(0);
+                let czxid = created_czxid(store, &path).await;
                 notes.push(format!("adopted the strategy copy {name} left by an earlier run; it is removed when this run stops (unless --keep)"));
                 notes.extend(namesakes(store, host, &ip).await);
                 return Ok(DevStrategy { name, created: Some(czxid), notes, adoptable: true });
@@ -187,6 +196,16 @@ pub async fn create_dev_strategy(
     }
 }
 
+/// The creation zxid of the copy just made (what its clean-up checks before removing it);
+/// [`crate::Ledger::UNKNOWN`] when ZooKeeper does not say within a stop's call limit (the
+/// clean-up then goes by its creation time).
+async fn created_czxid(store: &Store, path: &str) -> i64 {
+    match tokio::time::timeout(crate::STOP_CALL, store.client().check_stat(path)).await {
+        Ok(Ok(Some(st))) => st.czxid,
+        _ => crate::Ledger::UNKNOWN,
+    }
+}
+
 /// Factories registered from another address under this machine's host name (a VM's default
 /// name, `ubuntu`, shared by many): Java's factories match an IP list's entry against their
 /// host name, so each of them runs the copy's domain too, with its own program. Said, not
@@ -194,7 +213,9 @@ pub async fn create_dev_strategy(
 /// factories cannot be listed. A factory's name is Java's `ip$host$UUID$sequence`.
 async fn namesakes(store: &Store, host: &str, ip: &str) -> Vec<String> {
     let dir = store.root().factories();
-    let Ok(names) = store.client().list_children(&dir).await else { return Vec::new() };
+    let Ok(Ok(names)) = tokio::time::timeout(crate::STOP_CALL, store.client().list_children(&dir)).await else {
+        return Vec::new();
+    };
     let others: Vec<String> = names
         .into_iter()
         .filter(|f| {
