@@ -1764,10 +1764,17 @@ impl Console {
             let ensemble = match cached {
                 Some(e) => e,
                 None => {
-                    let e = match self.options(&p).await {
-                        Ok(opts) => tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await,
-                        Err(e) => {
+                    // Bounded: a keyring prompt or a managed server that does not come up
+                    // holds no look (the home asks for its answer within seconds).
+                    let opts = tokio::time::timeout(Duration::from_secs(5), self.options(&p)).await;
+                    let e = match opts {
+                        Ok(Ok(opts)) => tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await,
+                        Ok(Err(e)) => {
                             tracing::warn!(profile = %name, error = %e.message, "cannot ask the ensemble");
+                            Vec::new()
+                        }
+                        Err(_) => {
+                            tracing::warn!(profile = %name, "the profile's connect settings took over 5 s; the ensemble is not asked");
                             Vec::new()
                         }
                     };
