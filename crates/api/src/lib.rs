@@ -465,11 +465,7 @@ impl Console {
     }
 
     async fn options(&self, p: &Profile) -> Result<ConnectOptions, ApiError> {
-        let mut connect = p.fields.connect.clone();
-        if p.fields.local_server {
-            // The managed server may have moved port if the preferred one was taken later.
-            connect = self.local_server().await?;
-        }
+        let connect = self.connect_string(p).await?;
         let password = self.profiles.password(p).await?;
         Ok(ConnectOptions {
             connect,
@@ -481,6 +477,16 @@ impl Console {
             read_only: p.writes_refused(),
             tz: p.fields.zone_or(machine_zone()),
         })
+    }
+
+    /// The servers a profile connects to (for a managed local profile, its server's port,
+    /// which may have moved), without its password: what asks the ensemble needs no keyring.
+    async fn connect_string(&self, p: &Profile) -> Result<String, ApiError> {
+        if p.fields.local_server {
+            self.local_server().await
+        } else {
+            Ok(p.fields.connect.clone())
+        }
     }
 
     /// Follows a profile's root live (one follower per profile, kept while the app runs, so
@@ -1426,6 +1432,7 @@ impl Console {
             .await?;
         self.profiles.set_setting(&format!("own_sign:{profile}"), own_sign).await?;
         let cfg = launch.config();
+        let deal = cfg.deal.clone();
         let (tx, rx) = tokio::sync::watch::channel(tbdesk_scheduler::Status::default());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         // The profile made read-only meanwhile (another app window, `tbdesk profile edit`; this
@@ -1436,8 +1443,13 @@ impl Console {
         let made_read_only = async move {
             loop {
                 tokio::time::sleep(READ_ONLY_POLL).await;
-                if !matches!(profiles.by_id(profile_id).await, Ok(Some(p)) if !p.writes_refused()) {
-                    return;
+                // Read-only, or deleted; a database that does not answer now ends nothing (the
+                // stop, later, judges it as read-only: nothing is written on a guess).
+                match profiles.by_id(profile_id).await {
+                    Ok(Some(p)) if p.writes_refused() => return,
+                    Ok(None) => return,
+                    Ok(Some(_)) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot read the profile's read-only flag"),
                 }
             }
         };
@@ -1450,6 +1462,9 @@ impl Console {
             let r = tokio::select! {
                 r = tbdesk_scheduler::run(cfg, shutdown, tx) => r.map_err(|e| e.to_string()),
                 _ = made_read_only => {
+                    // The run is dropped (its groups abort), its job programs ended: the launch
+                    // keeps a handle on the deal, so they would otherwise live on.
+                    deal.shutdown().await;
                     if let Err(e) = save() {
                         tracing::warn!(error = %e, "cannot save the list of nodes left");
                     }
@@ -1483,6 +1498,20 @@ impl Console {
             ended,
         });
         Ok(view)
+    }
+
+    /// Whether a running scheduler's profile (row id `id`) was made read-only or deleted since
+    /// its start; a database that does not answer now says no (a run is not ended on a guess;
+    /// its stop judges by [`Console::read_only_now`]).
+    pub async fn made_read_only(&self, id: i64) -> bool {
+        match self.profiles.by_id(id).await {
+            Ok(Some(p)) => p.writes_refused(),
+            Ok(None) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the profile's read-only flag");
+                false
+            }
+        }
     }
 
     /// Whether the profile with row id `id` is read-only now (its flag, or a digest user
@@ -1593,6 +1622,7 @@ impl Console {
         }
         match result {
             Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) if e.starts_with("read_only:") => Err(ApiError::new(ErrorCode::ReadOnly, e)),
             Ok(Err(e)) => Err(ApiError::new(ErrorCode::Scheduler, e)),
             Err(e) => Err(ApiError::new(ErrorCode::Scheduler, e.to_string())),
         }
@@ -1764,11 +1794,11 @@ impl Console {
             let ensemble = match cached {
                 Some(e) => e,
                 None => {
-                    // Bounded: a keyring prompt or a managed server that does not come up
-                    // holds no look (the home asks for its answer within seconds).
-                    let opts = tokio::time::timeout(Duration::from_secs(5), self.options(&p)).await;
-                    let e = match opts {
-                        Ok(Ok(opts)) => tbdesk_health::check_ensemble(&opts.connect, Duration::from_secs(2)).await,
+                    // Bounded: a managed server that does not come up holds no look (the home
+                    // asks for its answer within seconds); no keyring read.
+                    let connect = tokio::time::timeout(Duration::from_secs(5), self.connect_string(&p)).await;
+                    let e = match connect {
+                        Ok(Ok(connect)) => tbdesk_health::check_ensemble(&connect, Duration::from_secs(2)).await,
                         Ok(Err(e)) => {
                             tracing::warn!(profile = %name, error = %e.message, "cannot ask the ensemble");
                             Vec::new()

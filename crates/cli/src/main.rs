@@ -1207,7 +1207,7 @@ async fn scheduler_run(
     let made_read_only = async move {
         loop {
             tokio::time::sleep(READ_ONLY_POLL).await;
-            if c_ref.read_only_now(profile_id).await {
+            if c_ref.made_read_only(profile_id).await {
                 return;
             }
         }

@@ -126,36 +126,38 @@ fn hex_float(h: &str) -> Option<f64> {
         return None;
     }
     // The value is `top` (up to 124 significant bits, the rest folded into `sticky`) times
-    // 2^`scale`. Exponents past any double's saturate: the result is then 0 or infinity.
-    let mut e: i64 = exp.parse().unwrap_or(if exp.starts_with('-') { -1_000_000 } else { 1_000_000 });
-    e = e.clamp(-1_000_000, 1_000_000);
-    let (mut top, mut sticky, mut scale) = (0u128, false, e);
+    // 2^`scale`; an exponent beyond Java's int makes it 0 or infinity, as Java's does.
+    let e: Option<i32> = exp.parse().ok();
+    let (mut top, mut sticky, mut scale) = (0u128, false, i64::from(e.unwrap_or(0)));
     for (k, c) in int.chars().chain(frac.chars()).enumerate() {
         let d = u128::from(c.to_digit(16)?);
         if top >> 120 == 0 {
             top = (top << 4) | d;
             if k >= int.len() {
-                scale -= 4;
+                scale = scale.saturating_sub(4);
             }
         } else {
             sticky |= d != 0;
             if k < int.len() {
-                scale += 4;
+                scale = scale.saturating_add(4);
             }
         }
     }
     if top == 0 {
         return Some(0.0);
     }
+    if e.is_none() {
+        return Some(if exp.starts_with('-') { 0.0 } else { f64::INFINITY });
+    }
     // Normalised: the leading one at bit 127; the value's binary exponent is then `scale + 127`.
     let lead = top.leading_zeros();
     top <<= lead;
-    let exp2 = scale + 127 - i64::from(lead);
+    let exp2 = scale.saturating_add(127).saturating_sub(i64::from(lead));
     if exp2 > 1023 {
         return Some(f64::INFINITY);
     }
     // Bits dropped below the 53 kept: 75 for a normal double, more for a subnormal one.
-    let drop = 75 + (-1022 - exp2).max(0);
+    let drop = (-1022i64).saturating_sub(exp2).max(0).saturating_add(75);
     if drop > 128 {
         return Some(0.0);
     }
@@ -307,6 +309,9 @@ mod tests {
         assert_eq!(parse_double("0x1p3"), Some(8.0));
         assert_eq!(parse_double("0x1.8P-1"), Some(0.75));
         assert_eq!(parse_double("0x1p99999999999999999999"), Some(f64::INFINITY));
+        assert_eq!(parse_double("0x1p-99999999999999999999"), Some(0.0));
+        // Many digits before a large exponent: exact, not clamped (Java: infinity).
+        assert_eq!(parse_double(&format!("0x0.{}1p2000000", "0".repeat(260_000))), Some(f64::INFINITY));
         assert_eq!(parse_double("0x0p3000"), Some(0.0));
         assert_eq!(parse_double("-0x1.000000000000080001p0"), Some(-1.0000000000000002));
         assert_eq!(parse_double(&format!("0x1.{}p0", "0".repeat(300))), Some(1.0));

@@ -278,7 +278,11 @@ impl Profiles {
         .await;
         let committed = match moved {
             Ok(()) => tx.commit().await.map_err(Error::from),
-            Err(e) => Err(e),
+            Err(e) => {
+                // Rolled back before the keyring is asked to forget the new entry.
+                drop(tx);
+                Err(e)
+            }
         };
         if let Err(e) = committed {
             forget_new().await;
@@ -292,40 +296,45 @@ impl Profiles {
         self.get(&f.name).await
     }
 
-    /// Deletes a profile and its keyring entry (the entry just before the commit: a failed
-    /// keyring call keeps the profile).
+    /// Deletes a profile and its keyring entry. The entry is removed first, outside the
+    /// transaction (a keyring that waits never holds the database's write lock): a keyring
+    /// that refuses keeps the profile, and a commit that fails puts the password back, so the
+    /// row never outlives its password. A password the keyring cannot give back could not be
+    /// put back: then the row goes first, and the entry after (a failure there leaves an entry
+    /// no row names).
     pub async fn delete(&self, name: &str) -> Result<(), Error> {
         let p = self.get(name).await?;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&mut *tx).await?;
-        // A profile created later under this name must not inherit this one's history.
-        detach_history(&mut tx, &p.fields.name).await?;
+        let remove_row = || async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("DELETE FROM profiles WHERE id = ?").bind(p.id).execute(&mut *tx).await?;
+            // A profile created later under this name must not inherit this one's history.
+            detach_history(&mut tx, &p.fields.name).await?;
+            tx.commit().await?;
+            Ok::<_, Error>(())
+        };
         if p.has_password && p.secret_id.is_empty() {
             // Its entry still has the old, shared name: removing it could remove another data
             // dir's. Leave the keyring alone.
             tracing::warn!(profile = %p.fields.name, "deleting a profile whose keyring entry was never migrated; the entry is left");
-        } else if p.has_password {
-            // Removed before the commit (a keyring that refuses keeps the profile), and put
-            // back if the commit fails (the database busy): the row never outlives its password.
-            // A password the keyring cannot give back could not be put back: then the row goes
-            // first, and the entry after (a failure there leaves an entry no row names).
-            let Ok(kept) = secret::load(&p.secret_id).await else {
-                tx.commit().await?;
-                if let Err(e) = secret::remove(&p.secret_id).await {
-                    tracing::warn!(profile = %p.fields.name, "profile deleted; its keyring entry could not be removed: {e}");
-                }
-                return Ok(());
-            };
-            secret::remove(&p.secret_id).await?;
-            if let Err(e) = tx.commit().await {
-                if let Err(back) = secret::store(&p.secret_id, &kept).await {
-                    tracing::warn!(profile = %p.fields.name, "the profile stays but its password could not be put back: {back}");
-                }
-                return Err(e.into());
+            return remove_row().await;
+        }
+        if !p.has_password {
+            return remove_row().await;
+        }
+        let Ok(kept) = secret::load(&p.secret_id).await else {
+            remove_row().await?;
+            if let Err(e) = secret::remove(&p.secret_id).await {
+                tracing::warn!(profile = %p.fields.name, "profile deleted; its keyring entry could not be removed: {e}");
             }
             return Ok(());
+        };
+        secret::remove(&p.secret_id).await?;
+        if let Err(e) = remove_row().await {
+            if let Err(back) = secret::store(&p.secret_id, &kept).await {
+                tracing::warn!(profile = %p.fields.name, "the profile stays but its password could not be put back: {back}");
+            }
+            return Err(e);
         }
-        tx.commit().await?;
         Ok(())
     }
 

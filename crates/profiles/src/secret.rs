@@ -21,17 +21,30 @@ pub const KEYRING_LIMIT: std::time::Duration = std::time::Duration::from_secs(60
 /// returns leaves that thread behind, never a caller (nor tokio's blocking pool, whose
 /// shutdown would wait for it).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    blocking_undone(f, |_| {}).await
+}
+
+/// [`blocking`], with `undo` run on the call's thread when the call succeeds after its caller
+/// gave up: a password stored once the prompt was answered, minutes late, is removed again
+/// rather than left under an entry no profile names.
+async fn blocking_undone<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+    undo: impl FnOnce(&T) + Send + 'static,
+) -> Result<T, Error> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("tbdesk-keyring".into())
         .spawn(move || {
-            let _ = tx.send(f());
+            if let Err(Ok(late)) = tx.send(f()) {
+                undo(&late);
+            }
         })
         .map_err(|e| Error::Keyring(e.to_string()))?;
     // `TBDESK_KEYRING_LIMIT_MS` sets another (a test proves the limit with a short one).
     let limit = std::env::var("TBDESK_KEYRING_LIMIT_MS")
         .ok()
         .and_then(|v| v.parse().ok())
+        .filter(|ms| *ms > 0)
         .map_or(KEYRING_LIMIT, std::time::Duration::from_millis);
     match tokio::time::timeout(limit, rx).await {
         Ok(Ok(r)) => r,
@@ -46,7 +59,16 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Error> + Send
 /// Stores the password of the profile with secret id `id`.
 pub async fn store(id: &str, password: &str) -> Result<(), Error> {
     let (id, pw) = (id.to_owned(), password.to_owned());
-    blocking(move || entry(&id)?.set_password(&pw).map_err(|e| Error::Keyring(e.to_string()))).await
+    let undo_id = id.clone();
+    blocking_undone(
+        move || entry(&id)?.set_password(&pw).map_err(|e| Error::Keyring(e.to_string())),
+        move |()| {
+            if let Ok(e) = entry(&undo_id) {
+                let _ = e.delete_credential();
+            }
+        },
+    )
+    .await
 }
 
 /// Reads the password of the profile with secret id `id`.

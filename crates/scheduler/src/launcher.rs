@@ -198,7 +198,7 @@ pub async fn create_dev_strategy(
 
 /// The creation zxid of the copy just made (what its clean-up checks before removing it);
 /// [`crate::Ledger::UNKNOWN`] when ZooKeeper does not say within a stop's call limit (the
-/// clean-up then goes by its creation time).
+/// clean-up then goes by its creation time, after the run's start: `Prepared::create`).
 async fn created_czxid(store: &Store, path: &str) -> i64 {
     match tokio::time::timeout(crate::STOP_CALL, store.client().check_stat(path)).await {
         Ok(Ok(Some(st))) => st.czxid,
@@ -741,6 +741,11 @@ impl Prepared {
         let mut dev =
             create_dev_strategy(store, &spec.base, &spec.own_sign, own_entry(&ip, &host), spec.groups).await?;
         let ledger: std::sync::Arc<crate::Ledger> = Default::default();
+        // A copy whose czxid ZooKeeper did not say is judged by its creation time: this run's
+        // start (just after the put) bounds it.
+        if dev.created == Some(crate::Ledger::UNKNOWN) {
+            ledger.start(store);
+        }
         let mut adopted = Vec::new();
         if let Some(l) =
             Leftovers::load(&spec.leftovers).filter(|l| l.is_for(&spec.connect.connect, &spec.connect.root))

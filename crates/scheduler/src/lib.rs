@@ -190,7 +190,7 @@ impl Ledger {
     }
 
     /// Notes when the run began creating (ZooKeeper clock, with a margin for the clock probe).
-    fn start(&self, store: &Store) {
+    pub(crate) fn start(&self, store: &Store) {
         let t = store.zk_now_ms().saturating_sub(10_000);
         let _ = self.since.compare_exchange(
             0,

@@ -260,7 +260,19 @@ impl Store {
             blobs.push(match ch {
                 Change::Create { .. } => Some(blob),
                 Change::Update { .. } => match self.client.get_data(&path).await {
-                    Ok((now, _)) if gson::keeps_to_ascii(&now) => Some(gson::ascii_escaped(&blob)),
+                    // Escaped from the record's own encoding (non-ASCII only inside strings):
+                    // a promoted blob is the source node's text as stored, which may be
+                    // hand-edited (unquoted words, `\中`) and would escape into something else.
+                    Ok((now, _)) if gson::keeps_to_ascii(&now) => {
+                        let canonical = if kind == "taskType" {
+                            TaskType::decode(blob.as_bytes()).map(|t| t.encode())
+                        } else {
+                            Strategy::decode(blob.as_bytes()).map(|s| s.encode())
+                        };
+                        Some(gson::ascii_escaped(
+                            &canonical.map_err(|source| Error::Decode { path: path.clone(), source })?,
+                        ))
+                    }
                     Ok(_) | Err(zk::Error::NoNode) => Some(blob),
                     Err(e) => return Err(Error::at(&path, e)),
                 },

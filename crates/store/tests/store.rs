@@ -423,6 +423,16 @@ async fn a_node_in_gbk_is_written_back_in_ascii_a_gbk_jvm_reads_alike() {
     assert_eq!(Strategy::decode(&after).expect("decode").task_parameter.as_deref(), Some("中文"));
     let (raw, _) = store.client().get_data(&store.root().strategy("Utf8")).await.expect("read");
     assert_eq!(raw, utf_next.encode().into_bytes(), "an import keeps a UTF-8 node's bytes");
+    // A blob promoted as its source node stores it, hand-edited (an unquoted word, a needless
+    // escape): written over the GBK node as the record's own encoding, escaped.
+    let mut file = store.export_config().await.expect("export");
+    let hand = r#"{'strategyName':'Gbk', IPList:['127.0.0.1'], assignNum:2, kind:Schedule, taskName:Job, taskParameter:'\u6587\中', sts:resume}"#;
+    file.strategies.get_mut("Gbk").expect("Gbk").blob = hand.into();
+    store.import_config(&file, false).await.expect("import of a hand-edited blob");
+    let (after, _) = store.client().get_data(&path).await.expect("read");
+    assert!(after.is_ascii(), "{}", String::from_utf8_lossy(&after));
+    let read = Strategy::decode(&after).expect("gson reads what was written");
+    assert_eq!(read.task_parameter.as_deref(), Some("文中"), "{}", String::from_utf8_lossy(&after));
 }
 
 /// A connect string naming a server that does not answer (down for maintenance, or the 3.4

@@ -673,9 +673,22 @@ mod tests {
         // A process whose command line names the directory's zoo.cfg, as the server's does.
         // (`; true`: a shell given one simple command execs it, and its command line would no
         // longer name the configuration the check looks for.)
-        let mut imposter =
-            std::process::Command::new("sh").args(["-c", "sleep 600; true", "sh"]).arg(&cfg).spawn().expect("sleep");
+        // In a process group of its own, so that its `sleep` goes with it at the end.
+        use std::os::unix::process::CommandExt;
+        let mut imposter = std::process::Command::new("sh")
+            .args(["-c", "sleep 600; true", "sh"])
+            .arg(&cfg)
+            .process_group(0)
+            .spawn()
+            .expect("sleep");
         std::fs::write(dir.path().join("pid"), imposter.id().to_string()).expect("pid");
+        // Until the child has exec'd the shell, its command line is still this test's own (the
+        // first CI failure of this test on a loaded machine: judged not live, and doubled).
+        let t = Instant::now();
+        while local_server_pid(dir.path()).is_none() {
+            assert!(t.elapsed() < Duration::from_secs(10), "the imposter never showed its command line");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         // A port held (listening, never answering) for the whole test: no other test's server
         // can take it meanwhile, and it is not free to start on.
         let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -684,6 +697,7 @@ mod tests {
         let t0 = Instant::now();
         let r = ensure_local_within(dir.path(), dead, Duration::from_secs(2));
         drop(held);
+        let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{}", imposter.id())]).status();
         let _ = imposter.kill();
         let _ = imposter.wait();
         let e = r.expect_err("no second server");

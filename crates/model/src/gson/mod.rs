@@ -446,7 +446,7 @@ impl Fields {
                 Json::Null => None,
                 Json::Str(s) | Json::Number(s) => Some(s),
                 Json::Bool(b) => Some(b.to_string()),
-                other => return Err(Self::bad(k, format!("expected a string, found an {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected a string, found {}", other.a_kind()))),
             };
         }
         Ok(v)
@@ -465,7 +465,7 @@ impl Fields {
             v = match j {
                 Json::Null => None,
                 Json::Str(s) | Json::Number(s) => Some(s),
-                other => return Err(Self::bad(k, format!("expected a name, found a {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected a name, found {}", other.a_kind()))),
             };
         }
         Ok(v)
@@ -480,7 +480,7 @@ impl Fields {
                 Json::Null => None,
                 Json::Str(s) | Json::Number(s) => Some(s),
                 Json::Bool(b) => Some(b.to_string()),
-                other => return Err(Self::bad(k, format!("expected a time, found an {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected a time, found {}", other.a_kind()))),
             };
             if let Some(s) = &v {
                 if !java::is_java_timestamp(s) {
@@ -501,7 +501,7 @@ impl Fields {
             v = match j {
                 Json::Null => v,
                 Json::Str(s) | Json::Number(s) => java::next_integer(&s, long).map_err(|m| Self::bad(k, m))?,
-                other => return Err(Self::bad(k, format!("expected a whole number, found a {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected a whole number, found {}", other.a_kind()))),
             };
             if !(min..=max).contains(&v) {
                 return Err(Self::bad(k, format!("{v} is out of range for its Java type")));
@@ -517,7 +517,7 @@ impl Fields {
             v = match j {
                 Json::Null => v,
                 Json::Str(s) | Json::Number(s) => java::next_double(&s).map_err(|m| Self::bad(k, m))?,
-                other => return Err(Self::bad(k, format!("expected a number, found a {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected a number, found {}", other.a_kind()))),
             };
         }
         Ok(v)
@@ -532,7 +532,7 @@ impl Fields {
                 Json::Null => v,
                 Json::Bool(b) => b,
                 Json::Str(s) => java::parse_boolean(&s),
-                other => return Err(Self::bad(k, format!("expected true or false, found a {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected true or false, found {}", other.a_kind()))),
             };
         }
         Ok(v)
@@ -551,11 +551,11 @@ impl Fields {
                         .map(|(i, e)| match e {
                             Json::Str(s) | Json::Number(s) => Ok(s),
                             Json::Bool(b) => Ok(b.to_string()),
-                            other => Err(Self::bad(k, format!("element {i} is a {}, not a string", other.kind()))),
+                            other => Err(Self::bad(k, format!("element {i} is {}, not a string", other.a_kind()))),
                         })
                         .collect::<Result<Vec<_>, _>>()?,
                 ),
-                other => return Err(Self::bad(k, format!("expected an array of strings, found a {}", other.kind()))),
+                other => return Err(Self::bad(k, format!("expected an array of strings, found {}", other.a_kind()))),
             };
         }
         Ok(v)

@@ -6,8 +6,8 @@
 //! after a name, `;` between members and elements, `#`, `//` and `/* */` comments, an empty
 //! array element read as null (`[1,,2]`, `[1,]`), `null`/`true`/`false` in any case, any
 //! escaped character standing for itself (`\x` is `x`), raw control characters in strings,
-//! the `)]}'` line some servers prefix, and a byte-order mark as the first character. After the record gson reads strictly again: only
-//! whitespace may follow it.
+//! the `)]}'` line some servers prefix, and a byte-order mark as the first character. After
+//! the record gson reads strictly again: only whitespace may follow it.
 //!
 //! A number or unquoted word keeps its text ([`Json::Number`], [`Json::Str`]): gson hands the
 //! text to Java's parsers, which read `"05000"`, `1.50` or `"５"` their own way (see
@@ -52,6 +52,18 @@ impl Json {
         }
     }
 
+    /// [`Json::kind`] with its article, for messages: "an array", "a number".
+    pub fn a_kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "a boolean",
+            Json::Number(_) => "a number",
+            Json::Str(_) => "a string",
+            Json::Array(_) => "an array",
+            Json::Object(_) => "an object",
+        }
+    }
+
     /// As a `serde_json` value (for keys tbdesk keeps without knowing them): a repeated name
     /// keeps its first place and its last value; a number serde cannot hold stays its text.
     pub fn into_value(self) -> serde_json::Value {
@@ -59,7 +71,14 @@ impl Json {
         match self {
             Json::Null => Value::Null,
             Json::Bool(b) => Value::Bool(b),
-            Json::Number(n) => serde_json::from_str::<serde_json::Number>(&n).map_or(Value::String(n), Value::Number),
+            // `1.` (gson's, not JSON's) as the double it is; only a number no double holds
+            // (`1e999`) stays its text.
+            Json::Number(n) => match serde_json::from_str::<serde_json::Number>(&n) {
+                Ok(v) => Value::Number(v),
+                Err(_) => crate::java::parse_double(&n)
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::String(n), Value::Number),
+            },
             Json::Str(s) => Value::String(s),
             Json::Array(a) => Value::Array(a.into_iter().map(Json::into_value).collect()),
             Json::Object(m) => {
