@@ -644,6 +644,22 @@ async fn a_read_only_profile_writes_through_no_entry_point() {
     );
 }
 
+/// A run of `Job$dev1` once its groups registered, then its profile `p` made read-only by
+/// another process: the run, the profiles and the fields to make it writable again with.
+async fn run_then_made_read_only(
+    d: &Path,
+    c: &zkc::Client,
+) -> (Child, tbdesk_profiles::Profiles, tbdesk_profiles::ProfileFields) {
+    let run = spawn_run(d, &[]);
+    wait_for(c, "the run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
+        .await;
+    let profiles = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
+    let mut f = profiles.get("p").await.expect("p").fields;
+    f.read_only = true;
+    profiles.update("p", &f, None).await.expect("made read-only");
+    (run, profiles, f)
+}
+
 /// The profile is made read-only (by the app, another process) while `scheduler run` runs on
 /// it: the stop removes nothing (its clean-up writes), says so and lists what it made; the
 /// next run, on the profile writable again, removes it.
@@ -651,13 +667,7 @@ async fn a_read_only_profile_writes_through_no_entry_point() {
 async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
     let (env, c) = setup().await;
     let d = env.data.path();
-    let run = spawn_run(d, &[]);
-    wait_for(&c, "the run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
-        .await;
-    let profiles = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
-    let mut f = profiles.get("p").await.expect("p").fields;
-    f.read_only = true;
-    profiles.update("p", &f, None).await.expect("made read-only");
+    let (run, profiles, mut f) = run_then_made_read_only(d, &c).await;
     signal(&run, libc::SIGINT);
     let (code, err) = finish(run, Duration::from_secs(20));
     assert_eq!(code, Some(0), "{err}");
@@ -686,13 +696,7 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
 async fn a_profile_made_read_only_during_a_run_ends_its_writes() {
     let (env, c) = setup().await;
     let d = env.data.path();
-    let run = spawn_run(d, &[]);
-    wait_for(&c, "the run's groups", Duration::from_secs(20), |l| l.iter().any(|p| p.contains("/Job$dev1/server/")))
-        .await;
-    let profiles = tbdesk_profiles::Profiles::open(&d.join("profiles.sqlite")).await.expect("profiles");
-    let mut f = profiles.get("p").await.expect("p").fields;
-    f.read_only = true;
-    profiles.update("p", &f, None).await.expect("made read-only");
+    let (run, profiles, mut f) = run_then_made_read_only(d, &c).await;
     let t0 = Instant::now();
     let (code, err) = finish(run, Duration::from_secs(15));
     let took = t0.elapsed();

@@ -13,6 +13,13 @@ const ROOT: &str = "/ro/root";
 /// a run's registration fails there, so it ends by itself after making its strategy copy, with
 /// its clean-up still to come. Keep the server and the dir alive with the console.
 async fn ending_runs() -> (ZkServer, tempfile::TempDir, Console, zookeeper_client::Client) {
+    let (server, dir, console, c) = root_with_job().await;
+    c.delete(&format!("{ROOT}/factory"), None).await.expect("no factory dir");
+    (server, dir, console, c)
+}
+
+/// A ZooKeeper, a console on profile `p` with task type `Job` (4 items) in an initialised root.
+async fn root_with_job() -> (ZkServer, tempfile::TempDir, Console, zookeeper_client::Client) {
     let server = ZkServer::start().expect("zk");
     let dir = tempfile::tempdir().expect("dir");
     let console = Console::open(dir.path()).await.expect("console");
@@ -23,7 +30,6 @@ async fn ending_runs() -> (ZkServer, tempfile::TempDir, Console, zookeeper_clien
     let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
     let t = tbdesk_tests::quick_task_type("Job", 4);
     c.create(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), &open).await.expect("task type");
-    c.delete(&format!("{ROOT}/factory"), None).await.expect("no factory dir");
     (server, dir, console, c)
 }
 
@@ -112,16 +118,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// why; the stop then removes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once() {
-    let server = ZkServer::start().expect("zk");
-    let dir = tempfile::tempdir().expect("dir");
-    let console = Console::open(dir.path()).await.expect("console");
-    let fields = tbdesk_tests::profile_fields("p", &server.connect_string(), ROOT);
-    console.profiles().create(&fields, None).await.expect("profile");
-    console.init_root("p").await.expect("init");
-    let c = tbdesk_tests::zk::client(&server).await;
-    let open = zookeeper_client::CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
-    let t = tbdesk_tests::quick_task_type("Job", 4);
-    c.create(&format!("{ROOT}/baseTaskType/Job"), t.encode().as_bytes(), &open).await.expect("task type");
+    let (_server, dir, console, c) = root_with_job().await;
     console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
     let servers = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
     let t0 = Instant::now();
