@@ -661,8 +661,8 @@ async fn run_then_made_read_only(
 }
 
 /// The profile is made read-only (by the app, another process) while `scheduler run` runs on
-/// it: the stop removes nothing (its clean-up writes), says so and lists what it made; the
-/// next run, on the profile writable again, removes it.
+/// it, then Ctrl-C: the stop writes nothing (neither its unregistering nor its clean-up), says
+/// so and lists what it made; the next run, on the profile writable again, removes it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
     let (env, c) = setup().await;
@@ -670,11 +670,16 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
     let (run, profiles, mut f) = run_then_made_read_only(d, &c).await;
     signal(&run, libc::SIGINT);
     let (code, err) = finish(run, Duration::from_secs(20));
-    assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("read-only now: nothing removed"), "{err}");
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("made read-only: this run writes nothing more"), "{err}");
     let left = listing(&c, ROOT).await;
     assert!(left.iter().any(|p| p.ends_with("/strategy/Job-dev1-tbdesk")), "the copy was removed: {left:#?}");
     assert!(left.iter().any(|p| p.ends_with("/Job/Job$dev1")), "the domain was removed: {left:#?}");
+    assert!(left.iter().any(|p| p.contains("/Job$dev1/server/")), "the stop unregistered: {left:#?}");
+    wait_for(&c, "the exited run's session to expire", Duration::from_secs(30), |l| {
+        !l.iter().any(|p| p.contains("/factory/"))
+    })
+    .await;
     f.read_only = false;
     profiles.update("p", &f, None).await.expect("writable again");
     let again = spawn_run(d, &["--seconds", "2"]);
@@ -685,7 +690,7 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
         "scheduler safety",
         "the profile made read-only by another process during `scheduler run`, then SIGINT",
         1,
-        "the stop removed nothing and said so; the next run on the writable profile removed it all",
+        "the stop wrote nothing (status 3, its servers untouched) and said so; the next run on the writable profile removed it all",
     );
 }
 

@@ -1046,6 +1046,20 @@ fn stop_signals() -> anyhow::Result<tokio::sync::watch::Receiver<bool>> {
 type BeforeExit = Box<dyn Fn() + Send + Sync>;
 static BEFORE_EXIT: std::sync::Mutex<Option<BeforeExit>> = std::sync::Mutex::new(None);
 
+/// `scheduler run` on a profile made read-only: no write more (no stop, no clean-up), its
+/// job programs killed, what it made listed for a later run; exit status 3.
+fn read_only_exit(keep: bool) -> ! {
+    eprintln!();
+    eprintln!("the profile was made read-only: this run writes nothing more and exits");
+    // Its job programs go with it (they run in process groups of their own).
+    tbdesk_scheduler::deal::kill_all_jobs();
+    before_exit();
+    if !keep {
+        eprintln!("what it made is listed for the next run of this task type on the profile once it is writable");
+    }
+    std::process::exit(3);
+}
+
 /// The longest a `scheduler run`'s clean-up takes after its runtime stopped.
 const CLEAN_UP_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -1222,17 +1236,10 @@ async fn scheduler_run(
         tokio::select! {
             _ = timer => {}
             _ = stopped(sig) => {}
-            _ = made_read_only => {
-                eprintln!();
-                eprintln!("the profile was made read-only: this run writes nothing more and exits");
-                // Its job programs go with it (they run in process groups of their own).
-                tbdesk_scheduler::deal::kill_all_jobs();
-                before_exit();
-                if !keep {
-                    eprintln!("what it made is listed for the next run of this task type on the profile once it is writable");
-                }
-                std::process::exit(3);
-            }
+        }
+        // Made read-only since the last look: not even the stop's writes.
+        if c_ref.made_read_only(profile_id).await {
+            read_only_exit(keep);
         }
         before_exit();
     };
@@ -1271,7 +1278,12 @@ async fn scheduler_run(
             );
         }
     });
-    let result = tbdesk_scheduler::run(launch.config(), shutdown, tx).await;
+    // Watched through the runtime's stop too: a profile made read-only while the stop
+    // unregisters and releases cuts it there.
+    let result = tokio::select! {
+        r = tbdesk_scheduler::run(launch.config(), shutdown, tx) => r,
+        _ = made_read_only => read_only_exit(keep),
+    };
     let _ = printer.await;
     eprintln!();
     // A profile made read-only during the run (the app, another `tbdesk`) is not written,
