@@ -1570,6 +1570,24 @@ impl Console {
                 tracing::warn!(error = %e, "cannot save the list of nodes left");
             }
         }
+        // Made read-only since its start (another app window, `tbdesk profile edit`): the run
+        // is dropped, not stopped (a stop unregisters and releases: writes), its job programs
+        // ended, and what it made listed.
+        if !s.task.is_finished() && self.made_read_only(s.profile_id).await {
+            s.task.abort();
+            let _ = (&mut s.task).await;
+            s.launch.spec().deal.shutdown().await;
+            if let Err(e) = s.launch.park() {
+                tracing::warn!(error = %e, "cannot save the list of nodes left");
+            }
+            return Err(ApiError::new(
+                ErrorCode::ReadOnly,
+                format!(
+                    "read_only: the profile of {} was made read-only; the local scheduler stopped writing nothing (what it made is listed for the next run's clean-up)",
+                    s.view.strategy
+                ),
+            ));
+        }
         if let Some(stop) = s.stop.take() {
             let _ = stop.send(());
         }

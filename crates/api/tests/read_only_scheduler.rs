@@ -154,3 +154,26 @@ async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once()
         ),
     );
 }
+
+/// The profile made read-only elsewhere, then the app's Stop before the run noticed: the stop
+/// writes nothing either (no unregistering, no release, no clean-up) and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_right_after_the_profile_was_made_read_only_elsewhere_writes_nothing() {
+    let (_server, dir, console, c) = root_with_job().await;
+    console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
+    let servers = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
+    let t0 = Instant::now();
+    while c.list_children(&servers).await.map_or(true, |l| l.is_empty()) {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the run's group never registered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let other = tbdesk_profiles::Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("profiles");
+    let mut ro = other.get("p").await.expect("p").fields;
+    ro.read_only = true;
+    other.update("p", &ro, None).await.expect("made read-only elsewhere");
+    let err = console.stop_scheduler(true).await.expect_err("a stop into a read-only profile");
+    assert_eq!(err.code, ErrorCode::ReadOnly, "{err:?}");
+    let registered = c.list_children(&servers).await.expect("servers");
+    assert!(!registered.is_empty(), "the stop unregistered its server under the read-only flag");
+    assert!(console.scheduler_status().await.is_none(), "the stop ended the run all the same");
+}
