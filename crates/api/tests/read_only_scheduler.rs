@@ -112,13 +112,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// The profile made read-only by another process (a second app window, `tbdesk profile edit`)
-/// while the app's local scheduler runs: the run ends at once, writing nothing more (its
-/// server stays registered: no unregister, no release), its nodes listed, and its view says
-/// why; the stop then removes nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once() {
-    let (_server, dir, console, c) = root_with_job().await;
+/// Starts the app's scheduler on `Job$dev1`, waits for its group to register, then makes the
+/// profile read-only through another process's handle on the database: the servers' path.
+async fn running_then_made_read_only(console: &Console, c: &zookeeper_client::Client, dir: &std::path::Path) -> String {
     console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
     let servers = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
     let t0 = Instant::now();
@@ -126,11 +122,21 @@ async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once()
         assert!(t0.elapsed() < Duration::from_secs(20), "the run's group never registered");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Another process's handle on the same profile database.
-    let other = tbdesk_profiles::Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("profiles");
+    let other = tbdesk_profiles::Profiles::open(&dir.join("profiles.sqlite")).await.expect("profiles");
     let mut ro = other.get("p").await.expect("p").fields;
     ro.read_only = true;
     other.update("p", &ro, None).await.expect("made read-only elsewhere");
+    servers
+}
+
+/// The profile made read-only by another process (a second app window, `tbdesk profile edit`)
+/// while the app's local scheduler runs: the run ends at once, writing nothing more (its
+/// server stays registered: no unregister, no release), its nodes listed, and its view says
+/// why; the stop then removes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once() {
+    let (_server, dir, console, c) = root_with_job().await;
+    let servers = running_then_made_read_only(&console, &c, dir.path()).await;
     let t1 = Instant::now();
     ended(&console).await;
     let took = t1.elapsed();
@@ -160,17 +166,7 @@ async fn a_profile_made_read_only_elsewhere_ends_the_running_scheduler_at_once()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_right_after_the_profile_was_made_read_only_elsewhere_writes_nothing() {
     let (_server, dir, console, c) = root_with_job().await;
-    console.start_scheduler("p", "Job", "dev1", None, 1, false).await.expect("start");
-    let servers = format!("{ROOT}/baseTaskType/Job/Job$dev1/server");
-    let t0 = Instant::now();
-    while c.list_children(&servers).await.map_or(true, |l| l.is_empty()) {
-        assert!(t0.elapsed() < Duration::from_secs(20), "the run's group never registered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let other = tbdesk_profiles::Profiles::open(&dir.path().join("profiles.sqlite")).await.expect("profiles");
-    let mut ro = other.get("p").await.expect("p").fields;
-    ro.read_only = true;
-    other.update("p", &ro, None).await.expect("made read-only elsewhere");
+    let servers = running_then_made_read_only(&console, &c, dir.path()).await;
     let err = console.stop_scheduler(true).await.expect_err("a stop into a read-only profile");
     assert_eq!(err.code, ErrorCode::ReadOnly, "{err:?}");
     let registered = c.list_children(&servers).await.expect("servers");
