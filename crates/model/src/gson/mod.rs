@@ -442,14 +442,21 @@ impl Fields {
     pub fn str_or(&mut self, k: &str, initial: Option<&str>) -> Result<Option<String>, DecodeError> {
         let mut v = initial.map(str::to_owned);
         for j in self.take(k) {
-            v = match j {
-                Json::Null => None,
-                Json::Str(s) | Json::Number(s) => Some(s),
-                Json::Bool(b) => Some(b.to_string()),
-                other => return Err(Self::bad(k, format!("expected a string, found {}", other.a_kind()))),
-            };
+            v = Self::text(k, j, "a string", true)?;
         }
         Ok(v)
+    }
+
+    /// One value of a reference field read as text: null, a string's or a number's text, a
+    /// boolean's word where gson's adapter coerces it (`bool_ok`); anything else refused,
+    /// naming `what` was expected.
+    fn text(k: &str, j: Json, what: &str, bool_ok: bool) -> Result<Option<String>, DecodeError> {
+        match j {
+            Json::Null => Ok(None),
+            Json::Str(s) | Json::Number(s) => Ok(Some(s)),
+            Json::Bool(b) if bool_ok => Ok(Some(b.to_string())),
+            other => Err(Self::bad(k, format!("expected {what}, found {}", other.a_kind()))),
+        }
     }
 
     /// A Java `String` field without an initialiser.
@@ -462,11 +469,7 @@ impl Fields {
     pub fn enum_name(&mut self, k: &str) -> Result<Option<String>, DecodeError> {
         let mut v = None;
         for j in self.take(k) {
-            v = match j {
-                Json::Null => None,
-                Json::Str(s) | Json::Number(s) => Some(s),
-                other => return Err(Self::bad(k, format!("expected a name, found {}", other.a_kind()))),
-            };
+            v = Self::text(k, j, "a name", false)?;
         }
         Ok(v)
     }
@@ -476,12 +479,7 @@ impl Fields {
     pub fn timestamp(&mut self, k: &str) -> Result<Option<String>, DecodeError> {
         let mut v = None;
         for j in self.take(k) {
-            v = match j {
-                Json::Null => None,
-                Json::Str(s) | Json::Number(s) => Some(s),
-                Json::Bool(b) => Some(b.to_string()),
-                other => return Err(Self::bad(k, format!("expected a time, found {}", other.a_kind()))),
-            };
+            v = Self::text(k, j, "a time", true)?;
             if let Some(s) = &v {
                 if !java::is_java_timestamp(s) {
                     return Err(Self::bad(k, format!("{s:?} is no time Java reads (yyyy-MM-dd HH:mm:ss)")));
