@@ -660,6 +660,30 @@ async fn run_then_made_read_only(
     (run, profiles, f)
 }
 
+/// After a run that exited on its profile made read-only: once its session expired (closing
+/// it early would be a change made under the flag; until then its factory is live and nothing
+/// of it may be removed), the profile made writable again, a next run of `limit` at most
+/// removes everything the first made.
+async fn next_run_removes_what_the_read_only_run_left(
+    d: &Path,
+    c: &zkc::Client,
+    profiles: &tbdesk_profiles::Profiles,
+    mut f: tbdesk_profiles::ProfileFields,
+    err: &str,
+    limit: Duration,
+) {
+    wait_for(c, "the exited run's session to expire", Duration::from_secs(30), |l| {
+        !l.iter().any(|p| p.contains("/factory/"))
+    })
+    .await;
+    f.read_only = false;
+    profiles.update("p", &f, None).await.expect("writable again");
+    let again = spawn_run(d, &["--seconds", "2"]);
+    let (code, err2) = finish(again, limit);
+    assert_eq!(code, Some(0), "{err2}");
+    assert_eq!(listing(c, ROOT).await, baseline(), "the next run removed what the first made\n{err}\n{err2}");
+}
+
 /// The profile is made read-only (by the app, another process) while `scheduler run` runs on
 /// it, then Ctrl-C: the stop writes nothing (neither its unregistering nor its clean-up), says
 /// so and lists what it made; the next run, on the profile writable again, removes it.
@@ -667,7 +691,7 @@ async fn run_then_made_read_only(
 async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
     let (env, c) = setup().await;
     let d = env.data.path();
-    let (run, profiles, mut f) = run_then_made_read_only(d, &c).await;
+    let (run, profiles, f) = run_then_made_read_only(d, &c).await;
     signal(&run, libc::SIGINT);
     let (code, err) = finish(run, Duration::from_secs(20));
     assert_eq!(code, Some(3), "{err}");
@@ -676,16 +700,7 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
     assert!(left.iter().any(|p| p.ends_with("/strategy/Job-dev1-tbdesk")), "the copy was removed: {left:#?}");
     assert!(left.iter().any(|p| p.ends_with("/Job/Job$dev1")), "the domain was removed: {left:#?}");
     assert!(left.iter().any(|p| p.contains("/Job$dev1/server/")), "the stop unregistered: {left:#?}");
-    wait_for(&c, "the exited run's session to expire", Duration::from_secs(30), |l| {
-        !l.iter().any(|p| p.contains("/factory/"))
-    })
-    .await;
-    f.read_only = false;
-    profiles.update("p", &f, None).await.expect("writable again");
-    let again = spawn_run(d, &["--seconds", "2"]);
-    let (code, err2) = finish(again, Duration::from_secs(30));
-    assert_eq!(code, Some(0), "{err2}");
-    assert_eq!(listing(&c, ROOT).await, baseline(), "the next run removed what the first made\n{err}\n{err2}");
+    next_run_removes_what_the_read_only_run_left(d, &c, &profiles, f, &err, Duration::from_secs(30)).await;
     tbdesk_tests::report::record(
         "scheduler safety",
         "the profile made read-only by another process during `scheduler run`, then SIGINT",
@@ -701,7 +716,7 @@ async fn a_profile_made_read_only_during_a_run_is_not_cleaned_up_into() {
 async fn a_profile_made_read_only_during_a_run_ends_its_writes() {
     let (env, c) = setup().await;
     let d = env.data.path();
-    let (run, profiles, mut f) = run_then_made_read_only(d, &c).await;
+    let (run, profiles, f) = run_then_made_read_only(d, &c).await;
     let t0 = Instant::now();
     let (code, err) = finish(run, Duration::from_secs(15));
     let took = t0.elapsed();
@@ -710,18 +725,7 @@ async fn a_profile_made_read_only_during_a_run_ends_its_writes() {
     // Its servers are still registered: nothing unregistered them (that is a write).
     let left = listing(&c, ROOT).await;
     assert!(left.iter().any(|p| p.contains("/Job$dev1/server/")), "a graceful stop wrote: {left:#?}");
-    // Its session ends by its timeout (closing it early would be a change made under the
-    // read-only flag): until then its factory is live, and nothing of it may be removed.
-    wait_for(&c, "the exited run's session to expire", Duration::from_secs(30), |l| {
-        !l.iter().any(|p| p.contains("/factory/"))
-    })
-    .await;
-    f.read_only = false;
-    profiles.update("p", &f, None).await.expect("writable again");
-    let again = spawn_run(d, &["--seconds", "2"]);
-    let (code, err2) = finish(again, Duration::from_secs(40));
-    assert_eq!(code, Some(0), "{err2}");
-    assert_eq!(listing(&c, ROOT).await, baseline(), "the next run removed what the first made\n{err}\n{err2}");
+    next_run_removes_what_the_read_only_run_left(d, &c, &profiles, f, &err, Duration::from_secs(40)).await;
     tbdesk_tests::report::record(
         "scheduler safety",
         "the profile made read-only by another process while `scheduler run` goes on (no signal)",

@@ -242,6 +242,34 @@ async fn read_within<T, E: Into<ApiError>>(
     }
 }
 
+/// [`Console::made_read_only`] on a profiles handle (the app's run task holds its own):
+/// read-only or deleted; a database that does not answer now says no.
+async fn made_read_only(profiles: &tbdesk_profiles::Profiles, id: i64) -> bool {
+    match profiles.by_id(id).await {
+        Ok(Some(p)) => p.writes_refused(),
+        Ok(None) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the profile's read-only flag");
+            false
+        }
+    }
+}
+
+/// Lists what a run on a profile now read-only made (`Launch::park`, with what the leftovers
+/// file held) and says so: the answer of a stop that writes nothing.
+fn parked_read_only(s: &mut LocalScheduler, why: &str) -> ApiError {
+    if let Err(e) = s.launch.park() {
+        tracing::warn!(error = %e, "cannot save the list of nodes left");
+    }
+    ApiError::new(
+        ErrorCode::ReadOnly,
+        format!(
+            "read_only: the profile of {} {why}; what the run made is left, listed for the next run's clean-up",
+            s.view.strategy
+        ),
+    )
+}
+
 /// The longest a connect (the server's version asked, a session opened over every host of the
 /// connect string) is waited for.
 const CONNECT_LIMIT: Duration = Duration::from_secs(30);
@@ -1443,13 +1471,8 @@ impl Console {
         let made_read_only = async move {
             loop {
                 tokio::time::sleep(READ_ONLY_POLL).await;
-                // Read-only, or deleted; a database that does not answer now ends nothing (the
-                // stop, later, judges it as read-only: nothing is written on a guess).
-                match profiles.by_id(profile_id).await {
-                    Ok(Some(p)) if p.writes_refused() => return,
-                    Ok(None) => return,
-                    Ok(Some(_)) => {}
-                    Err(e) => tracing::warn!(error = %e, "cannot read the profile's read-only flag"),
+                if made_read_only(&profiles, profile_id).await {
+                    return;
                 }
             }
         };
@@ -1504,14 +1527,7 @@ impl Console {
     /// its start; a database that does not answer now says no (a run is not ended on a guess;
     /// its stop judges by [`Console::read_only_now`]).
     pub async fn made_read_only(&self, id: i64) -> bool {
-        match self.profiles.by_id(id).await {
-            Ok(Some(p)) => p.writes_refused(),
-            Ok(None) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the profile's read-only flag");
-                false
-            }
-        }
+        made_read_only(&self.profiles, id).await
     }
 
     /// Whether the profile with row id `id` is read-only now (its flag, or a digest user
@@ -1577,16 +1593,7 @@ impl Console {
             s.task.abort();
             let _ = (&mut s.task).await;
             s.launch.spec().deal.shutdown().await;
-            if let Err(e) = s.launch.park() {
-                tracing::warn!(error = %e, "cannot save the list of nodes left");
-            }
-            return Err(ApiError::new(
-                ErrorCode::ReadOnly,
-                format!(
-                    "read_only: the profile of {} was made read-only; the local scheduler stopped writing nothing (what it made is listed for the next run's clean-up)",
-                    s.view.strategy
-                ),
-            ));
+            return Err(parked_read_only(&mut s, "was made read-only; the local scheduler stopped, writing nothing"));
         }
         if let Some(stop) = s.stop.take() {
             let _ = stop.send(());
@@ -1604,16 +1611,7 @@ impl Console {
             // instance) is not written, not even to remove what this run made: it is listed,
             // with what the leftovers file held, for a later run.
             if self.read_only_now(s.profile_id).await {
-                if let Err(e) = s.launch.park() {
-                    tracing::warn!(error = %e, "cannot save the list of nodes left");
-                }
-                return Err(ApiError::new(
-                    ErrorCode::ReadOnly,
-                    format!(
-                        "read_only: the profile of {} is read-only now (or could not be read); what the run made is left, listed for the next run's clean-up",
-                        s.view.strategy
-                    ),
-                ));
+                return Err(parked_read_only(&mut s, "is read-only now (or could not be read)"));
             }
             // Journaled at best: the clean-up runs whatever the journal or ZooKeeper say.
             let entry = self.journal_cleanup_begin(&s.view).await;
