@@ -23,8 +23,7 @@ const ND_ZEROS: [u32; 37] = [
 /// `Character.isDigit(char)`: a decimal digit of any script in the Basic Multilingual Plane
 /// (`"１２"` is numeric to commons-lang's `StringUtils.isNumeric`, and 12 to `parseInt`).
 pub fn is_digit(c: char) -> bool {
-    let cp = u32::from(c);
-    ND_ZEROS.iter().any(|z| cp >= *z && cp < z.saturating_add(10))
+    digit(c, 10).is_some()
 }
 
 /// commons-lang 2.4's `StringUtils.isNumeric`, non-empty: every character a digit.
